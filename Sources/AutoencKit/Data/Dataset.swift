@@ -1,0 +1,121 @@
+import Foundation
+
+/// A set of 28x28 images kept as bytes (60k images are 47 MB as bytes, 188 MB as
+/// floats); batches are converted to floats on demand.
+public struct ImageSet: Sendable {
+    public static let pixels = 784
+    public var count: Int
+    /// count x 784 bytes, row-major.
+    public var bytes: [UInt8]
+    public var labels: [UInt8]?
+    /// Where the images came from, for messages and checkpoint metadata.
+    public var source: String
+
+    public init(count: Int, bytes: [UInt8], labels: [UInt8]? = nil, source: String) {
+        precondition(bytes.count == count * Self.pixels, "ImageSet: bytes must be count x 784")
+        self.count = count
+        self.bytes = bytes
+        self.labels = labels
+        self.source = source
+    }
+
+    /// The first `n` images (all of them when `n` is nil or larger than the set).
+    public func prefix(_ n: Int?) -> ImageSet {
+        guard let n, n < count else { return self }
+        return ImageSet(count: n, bytes: Array(bytes[0..<n * Self.pixels]),
+                        labels: labels.map { Array($0[0..<n]) }, source: source)
+    }
+
+    /// Writes images `indices` as floats in [0, 1] into `out` (indices.count x 784).
+    public func gather(_ indices: ArraySlice<Int32>, into out: UnsafeMutablePointer<Float>) {
+        bytes.withUnsafeBufferPointer { src in
+            var row = 0
+            for index in indices {
+                let from = src.baseAddress! + Int(index) * Self.pixels
+                let to = out + row * Self.pixels
+                for i in 0..<Self.pixels { to[i] = Float(from[i]) * (1 / 255) }
+                row += 1
+            }
+        }
+    }
+}
+
+/// Where to find a data set, and loading its train and test splits.
+public struct DataLocation: Sendable {
+    public var directory: String
+
+    public static let trainImages = "train-images-idx3-ubyte"
+    public static let testImages = "t10k-images-idx3-ubyte"
+    public static let trainLabels = "train-labels-idx1-ubyte"
+    public static let testLabels = "t10k-labels-idx1-ubyte"
+
+    /// Debian's dataset-fashion-mnist package installs here.
+    public static let debianFashionMNIST = "/usr/share/datasets/fashion-mnist"
+
+    /// The project's Data/ folder, found from this source file's location at build time.
+    public static var projectData: String {
+        var url = URL(fileURLWithPath: #filePath)
+        for _ in 0..<4 { url.deleteLastPathComponent() } // Data/, AutoencKit/, Sources/, package root
+        return url.appendingPathComponent("Data").path
+    }
+
+    public init(directory: String) {
+        self.directory = directory
+    }
+
+    /// The directory given by `--data`, else the project's Data/ when it holds a data set,
+    /// else Debian's Fashion-MNIST. Throws `.noInput` with install instructions when none exists.
+    public static func resolve(_ given: String?) throws -> DataLocation {
+        if let given {
+            var isDir: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: given, isDirectory: &isDir) else {
+                throw AutoencError.missing(given, "data directory does not exist")
+            }
+            guard isDir.boolValue else {
+                throw AutoencError(.noInput, "\(given): expected a data directory holding \(trainImages)[.gz], found a file")
+            }
+            return DataLocation(directory: given)
+        }
+        for candidate in [projectData, debianFashionMNIST] {
+            let location = DataLocation(directory: candidate)
+            if location.find(trainImages) != nil { return location }
+        }
+        throw AutoencError(.noInput, "no data set found in \(projectData) or \(debianFashionMNIST): install Fashion-MNIST with `sudo apt-get install dataset-fashion-mnist`, or pass --data DIR")
+    }
+
+    /// The path of `name.gz` or `name` in the directory, whichever exists (gzipped first).
+    public func find(_ name: String) -> String? {
+        for candidate in [name + ".gz", name] {
+            let path = (directory as NSString).appendingPathComponent(candidate)
+            if FileManager.default.fileExists(atPath: path) { return path }
+        }
+        return nil
+    }
+
+    func require(_ name: String) throws -> String {
+        guard let path = find(name) else {
+            throw AutoencError.missing((directory as NSString).appendingPathComponent(name) + "[.gz]", "missing from the data directory")
+        }
+        return path
+    }
+
+    /// Loads a split's images, and its labels when `labels` is true (counts must agree,
+    /// labels must be 0...9).
+    public func load(train: Bool, labels: Bool = false) throws -> ImageSet {
+        let imagePath = try require(train ? Self.trainImages : Self.testImages)
+        let images = try IDX.read(imagePath, kind: .images)
+        var set = ImageSet(count: images.header.count, bytes: images.bytes, source: imagePath)
+        if labels {
+            let labelPath = try require(train ? Self.trainLabels : Self.testLabels)
+            let file = try IDX.read(labelPath, kind: .labels)
+            guard file.header.count == set.count else {
+                throw AutoencError.badData(labelPath, "expected \(set.count) labels to match \(imagePath), found \(file.header.count)")
+            }
+            if let bad = file.bytes.firstIndex(where: { $0 > 9 }) {
+                throw AutoencError.badData(labelPath, "expected labels 0 to 9, found \(file.bytes[bad]) at index \(bad)")
+            }
+            set.labels = file.bytes
+        }
+        return set
+    }
+}

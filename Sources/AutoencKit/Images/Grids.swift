@@ -1,0 +1,54 @@
+/// Grids of 28x28 tiles: weight maps and reconstruction sheets.
+public enum Grids {
+    public static let side = 28
+
+    /// Each hidden unit's 784 input weights as a 28x28 tile, in a grid of
+    /// ceil(sqrt(hidden)) columns (16x16 for 256 units) with 1-pixel separators; each tile
+    /// is scaled on its own, its minimum black and its maximum white (a constant tile is
+    /// mid-gray; NaN weights are drawn black).
+    public static func weightMap(_ parameters: Parameters) -> GrayImage {
+        let hidden = parameters.hidden
+        var columns = 1
+        while columns * columns < hidden { columns += 1 }
+        let rows = (hidden + columns - 1) / columns
+        var image = GrayImage(width: columns * (side + 1) + 1, height: rows * (side + 1) + 1, fill: 0)
+        var tile = [Float](repeating: 0, count: side * side)
+        for unit in 0..<hidden {
+            let w = parameters.w1 + unit * ModelConfig.inputs
+            normalize(UnsafeBufferPointer(start: w, count: side * side), into: &tile)
+            tile.withUnsafeBufferPointer {
+                image.draw($0.baseAddress!, side: side, at: 1 + (unit % columns) * (side + 1), 1 + (unit / columns) * (side + 1))
+            }
+        }
+        return image
+    }
+
+    /// Maps values so that their minimum is 0 and maximum 1; NaN stays NaN.
+    static func normalize(_ values: UnsafeBufferPointer<Float>, into out: inout [Float]) {
+        var low = Float.infinity, high = -Float.infinity
+        for v in values where v.isFinite {
+            low = min(low, v)
+            high = max(high, v)
+        }
+        let range = high - low
+        for i in 0..<values.count {
+            out[i] = range > 0 ? (values[i] - low) / range : 0.5
+        }
+    }
+
+    /// Pairs of tiles, each original image left of its reconstruction, in rows of
+    /// `pairsPerRow` pairs, with 1-pixel separators. x, y: (count, 784) in [0, 1].
+    public static func reconstructions(original x: UnsafePointer<Float>, reconstructed y: UnsafePointer<Float>,
+                                       count: Int, pairsPerRow: Int = 8) -> GrayImage {
+        let perRow = max(1, min(pairsPerRow, count))
+        let rows = (count + perRow - 1) / perRow
+        let pairWidth = 2 * side + 1
+        var image = GrayImage(width: perRow * (pairWidth + 1) + 1, height: rows * (side + 1) + 1, fill: 0)
+        for k in 0..<count {
+            let x0 = 1 + (k % perRow) * (pairWidth + 1), y0 = 1 + (k / perRow) * (side + 1)
+            image.draw(x + k * ModelConfig.inputs, side: side, at: x0, y0)
+            image.draw(y + k * ModelConfig.inputs, side: side, at: x0 + side + 1, y0)
+        }
+        return image
+    }
+}

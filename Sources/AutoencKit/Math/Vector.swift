@@ -1,0 +1,80 @@
+/// Vectorized elementwise helpers shared by the layers. Vectors are 16 floats wide
+/// (one AVX-512 register; two AVX2 registers).
+public typealias Vec = SIMD16<Float>
+
+@inline(__always)
+func vload(_ p: UnsafePointer<Float>) -> Vec {
+    UnsafeRawPointer(p).loadUnaligned(as: Vec.self)
+}
+
+@inline(__always)
+func vstore(_ v: Vec, _ p: UnsafeMutablePointer<Float>) {
+    UnsafeMutableRawPointer(p).storeBytes(of: v, as: Vec.self)
+}
+
+/// exp(x) for 16 floats: Cephes' range reduction and degree-5 polynomial, relative error
+/// below 2e-7 on [-87, 88]; inputs outside are clamped (exp(-88) ~ 6e-39, exp(88) ~ 1.6e38).
+@inline(__always)
+func vexp(_ input: Vec) -> Vec {
+    let x = input.clamped(lowerBound: Vec(repeating: -87.3), upperBound: Vec(repeating: 88.3))
+    // n = round(x / ln 2); r = x - n ln 2 (in two parts for accuracy)
+    let n = (x * 1.442_695_04 + 0.5).rounded(.down)
+    var r = x - n * 0.693_359_375
+    r = r + n * 2.121_944_4e-4
+    var p = Vec(repeating: 1.987_569_15e-4)
+    p = p * r + 1.398_199_95e-3
+    p = p * r + 8.333_451_9e-3
+    p = p * r + 4.166_579_6e-2
+    p = p * r + 1.666_666_55e-1
+    p = p * r + 5.000_000_1e-1
+    p = p * (r * r) + r + 1
+    // scale by 2^n through the exponent bits
+    let bits = (SIMD16<Int32>(n) &+ 127) &<< 23
+    return p * unsafeBitCast(bits, to: Vec.self)
+}
+
+/// 1 / (1 + exp(-x)) for 16 floats.
+@inline(__always)
+func vsigmoid(_ x: Vec) -> Vec {
+    1 / (1 + vexp(-x))
+}
+
+/// The scalar sigmoid used by reference code and tests.
+public func sigmoid(_ x: Float) -> Float {
+    1 / (1 + (-x).exponential)
+}
+
+extension Float {
+    var exponential: Float {
+        #if canImport(Glibc)
+        return Glibc.expf(self)
+        #else
+        return Darwin.expf(self)
+        #endif
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A float buffer allocated once, aligned for vector loads, released with its owner.
+public final class FloatBuffer: @unchecked Sendable {
+    public let count: Int
+    public let pointer: UnsafeMutablePointer<Float>
+
+    public init(count: Int, value: Float = 0) {
+        self.count = count
+        let raw = UnsafeMutableRawPointer.allocate(byteCount: max(count, 1) * 4, alignment: 64)
+        pointer = raw.bindMemory(to: Float.self, capacity: max(count, 1))
+        pointer.initialize(repeating: value, count: max(count, 1))
+    }
+
+    deinit { pointer.deallocate() }
+
+    public func zero() { pointer.update(repeating: 0, count: count) }
+
+    public var array: [Float] { Array(UnsafeBufferPointer(start: pointer, count: count)) }
+}

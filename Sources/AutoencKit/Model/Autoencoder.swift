@@ -1,0 +1,107 @@
+/// The 784-hidden-784 autoencoder: parameters, configuration, and inference.
+///
+/// Inference uses the parameters as they are (they are always inference-ready), with
+/// every unit and connection kept.
+public final class Autoencoder: @unchecked Sendable {
+    public let config: ModelConfig
+    public let parameters: Parameters
+
+    public init(config: ModelConfig, seed: UInt64) {
+        self.config = config
+        parameters = Parameters(hidden: config.hidden)
+        parameters.initialize(seed: seed)
+    }
+
+    public init(config: ModelConfig, parameters: Parameters) {
+        precondition(parameters.hidden == config.hidden)
+        self.config = config
+        self.parameters = parameters
+    }
+
+    /// Encodes `count` images: x (count, 784) -> codes (count, hidden), after the activation.
+    public func encode(_ x: UnsafePointer<Float>, count: Int, into codes: UnsafeMutablePointer<Float>) {
+        let h = config.hidden, n = ModelConfig.inputs
+        // x: (count, 784), w1: (h, 784) -> codes: (count, h)
+        BLAS.sgemm(transA: false, transB: true, m: count, n: h, k: n,
+                   alpha: 1, a: x, lda: n, b: parameters.w1, ldb: n, beta: 0, c: codes, ldc: h)
+        Layers.biasActivate(codes, rows: count, columns: h, bias: parameters.b1, activation: config.activation)
+    }
+
+    /// Decodes codes (count, hidden) -> reconstructions (count, 784) in [0, 1].
+    public func decode(_ codes: UnsafePointer<Float>, count: Int, into y: UnsafeMutablePointer<Float>) {
+        let h = config.hidden, n = ModelConfig.inputs
+        // codes: (count, h), w2: (784, h) -> y: (count, 784)
+        BLAS.sgemm(transA: false, transB: true, m: count, n: n, k: h,
+                   alpha: 1, a: codes, lda: h, b: parameters.w2, ldb: h, beta: 0, c: y, ldc: n)
+        Layers.biasActivate(y, rows: count, columns: n, bias: parameters.b2, activation: .sigmoid)
+    }
+
+    /// Reconstructs every image of `set`, calling `body` on each chunk of reconstructions
+    /// (start index, count, pointer to count x 784 floats).
+    public func reconstruct(_ set: ImageSet, chunk: Int = 1000,
+                            _ body: (Int, Int, UnsafePointer<Float>, UnsafePointer<Float>) -> Void) {
+        let n = ModelConfig.inputs
+        let x = FloatBuffer(count: chunk * n)
+        let codes = FloatBuffer(count: chunk * config.hidden)
+        let y = FloatBuffer(count: chunk * n)
+        var start = 0
+        let all = (0..<Int32(set.count)).map { $0 }
+        while start < set.count {
+            let m = min(chunk, set.count - start)
+            set.gather(all[start..<start + m], into: x.pointer)
+            encode(x.pointer, count: m, into: codes.pointer)
+            decode(codes.pointer, count: m, into: y.pointer)
+            body(start, m, x.pointer, y.pointer)
+            start += m
+        }
+    }
+
+    /// Mean squared error over every pixel of every image of `set` (what
+    /// `torch.nn.functional.mse_loss` returns), in inference mode.
+    public func meanSquaredError(_ set: ImageSet) -> Double {
+        var total = 0.0
+        reconstruct(set) { _, m, x, y in
+            total += Layers.sumSquaredError(x, y, count: m * ModelConfig.inputs)
+        }
+        return total / Double(set.count * ModelConfig.inputs)
+    }
+}
+
+/// Elementwise kernels shared by inference and training.
+public enum Layers {
+    /// v[r, c] = act(v[r, c] + bias[c]) in place. v: (rows, columns).
+    public static func biasActivate(_ v: UnsafeMutablePointer<Float>, rows: Int, columns: Int,
+                                    bias: UnsafePointer<Float>, activation: Activation) {
+        for r in 0..<rows {
+            let row = v + r * columns
+            var c = 0
+            while c + 16 <= columns {
+                let z = vload(row + c) + vload(bias + c)
+                vstore(activation == .relu ? z.replacing(with: 0, where: z .< 0) : vsigmoid(z), row + c)
+                c += 16
+            }
+            while c < columns {
+                let z = row[c] + bias[c]
+                row[c] = activation == .relu ? max(z, 0) : sigmoid(z)
+                c += 1
+            }
+        }
+    }
+
+    /// Sum of (x - y)^2 over `count` floats, accumulated in Double per vector chunk.
+    public static func sumSquaredError(_ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, count: Int) -> Double {
+        var total = 0.0
+        var i = 0
+        while i + 16 <= count {
+            let d = vload(x + i) - vload(y + i)
+            total += Double((d * d).sum())
+            i += 16
+        }
+        while i < count {
+            let d = x[i] - y[i]
+            total += Double(d * d)
+            i += 1
+        }
+        return total
+    }
+}

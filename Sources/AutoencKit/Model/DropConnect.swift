@@ -1,0 +1,210 @@
+/// DropConnect on the encoder's weights (Wan et al. 2013): each connection w[j, i] is
+/// kept with probability 1 - p, kept weights are divided by the keep probability while
+/// training, and at test time every connection is kept.
+///
+/// Masks are never stored. The mask of example `e` at step `s` is a pure function of
+/// (seed, s, e), regenerated in the backward pass:
+/// - at p = 0.5, one random bit per connection: bit i % 64 of word j * 13 + i / 64;
+/// - otherwise one random byte per connection, kept when it is below round((1 - p) * 256):
+///   byte i % 8 of word j * 98 + i / 8. The keep probability is then that threshold / 256
+///   (p rounded to a multiple of 1/256), and the scaling uses it, so that the expected
+///   masked weight is exactly w.
+public struct DropConnectMask: Sendable {
+    public static let columns = ModelConfig.inputs
+    public static let chunks = columns / 16 // 49
+
+    public enum Resolution: Sendable { case bit, byte }
+
+    public let seed: UInt64
+    public let resolution: Resolution
+    /// With `.byte`: keep when the byte is below this (1...256).
+    public let byteThreshold: UInt16
+    /// The exact probability that a connection is kept.
+    public let keepProbability: Float
+    /// What a kept weight is multiplied by while training: 1 / keepProbability.
+    public let scale: Float
+    /// Random words that one row of one mask uses.
+    public let wordsPerRow: Int
+
+    public init(dropP: Float, seed: UInt64) {
+        self.seed = seed
+        if dropP == 0.5 {
+            resolution = .bit
+            byteThreshold = 128
+            keepProbability = 0.5
+            wordsPerRow = (Self.columns + 63) / 64
+        } else {
+            resolution = .byte
+            let t = min(256, max(1, ((1 - Double(dropP)) * 256).rounded()))
+            byteThreshold = UInt16(t)
+            keepProbability = Float(t / 256)
+            wordsPerRow = Self.columns / 8
+        }
+        scale = 1 / keepProbability
+    }
+
+    /// The key of the mask example `example` uses at `step`; the per-batch mask uses
+    /// `example: nil`.
+    @inline(__always)
+    public func key(step: UInt64, example: Int?) -> UInt64 {
+        RandomStream.key(seed: seed, .dropConnect, step, example.map { UInt64($0) } ?? UInt64.max)
+    }
+
+    /// Whether connection (row, column) is kept under mask `key`: the plain reference.
+    public func keeps(key: UInt64, row: Int, column: Int) -> Bool {
+        switch resolution {
+        case .bit:
+            let word = RandomStream.word(key: key, counter: UInt64(row * wordsPerRow + column / 64))
+            return (word >> UInt64(column % 64)) & 1 == 1
+        case .byte:
+            let word = RandomStream.word(key: key, counter: UInt64(row * wordsPerRow + column / 8))
+            return UInt16((word >> UInt64(8 * (column % 8))) & 0xff) < byteThreshold
+        }
+    }
+
+    /// Writes row `row`'s random words for mask `key` into `words` (`wordsPerRow` of them).
+    @inline(__always)
+    public func fillRow(key: UInt64, row: Int, into words: UnsafeMutablePointer<UInt64>) {
+        let first = UInt64(row * wordsPerRow)
+        var i = 0
+        let lanes = SIMD8<UInt64>(0, 1, 2, 3, 4, 5, 6, 7)
+        let golden = SIMD8<UInt64>(repeating: RandomStream.golden)
+        let k = SIMD8<UInt64>(repeating: key)
+        while i + 8 <= wordsPerRow {
+            let counter = SIMD8<UInt64>(repeating: first + UInt64(i) + 1) &+ lanes
+            var z = k &+ counter &* golden
+            z = (z ^ (z &>> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z &>> 27)) &* 0x94D0_49BB_1331_11EB
+            z = z ^ (z &>> 31)
+            UnsafeMutableRawPointer(words + i).storeBytes(of: z, as: SIMD8<UInt64>.self)
+            i += 8
+        }
+        while i < wordsPerRow {
+            words[i] = RandomStream.word(key: key, counter: first + UInt64(i))
+            i += 1
+        }
+    }
+
+    /// Which of the 16 columns of chunk `c` (columns 16c ..< 16c + 16) are kept, given the
+    /// row's words from `fillRow`.
+    @inline(__always)
+    public func chunkKeeps(_ words: UnsafePointer<UInt64>, chunk c: Int) -> SIMDMask<SIMD16<Int32>> {
+        switch resolution {
+        case .bit:
+            let bits = UInt32(truncatingIfNeeded: words[c >> 2] >> UInt64((c & 3) * 16)) & 0xffff
+            let lanes = SIMD16<UInt32>(1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384, 32768)
+            let selected = SIMD16<UInt32>(repeating: bits) & lanes
+            return selected .!= 0
+        case .byte:
+            let bytes = UnsafeRawPointer(words + 2 * c).loadUnaligned(as: SIMD16<UInt8>.self)
+            let wide = SIMD16<UInt32>(truncatingIfNeeded: bytes)
+            return wide .< SIMD16<UInt32>(repeating: UInt32(byteThreshold))
+        }
+    }
+}
+
+/// The DropConnect encoder products with a mask per example.
+public enum DropConnectKernels {
+    /// z1[b, j] = scale * sum_i mask_b[j, i] * w1[j, i] * x[b, i], for rows j in `rows`.
+    /// x: (batch, 784), w1: (hidden, 784) -> z1: (batch, hidden); bias not added.
+    public static func forward(mask: DropConnectMask, keys: UnsafePointer<UInt64>,
+                               x: UnsafePointer<Float>, w1: UnsafePointer<Float>,
+                               z1: UnsafeMutablePointer<Float>, batch: Int, hidden: Int, rows: Range<Int>) {
+        let n = ModelConfig.inputs
+        withUnsafeTemporaryAllocation(of: UInt64.self, capacity: mask.wordsPerRow) { words in
+            let wp = words.baseAddress!
+            for j in rows {
+                let w = w1 + j * n
+                for b in 0..<batch {
+                    mask.fillRow(key: keys[b], row: j, into: wp)
+                    let xb = x + b * n
+                    var acc = Vec()
+                    for c in 0..<DropConnectMask.chunks {
+                        let keep = mask.chunkKeeps(wp, chunk: c)
+                        let p = vload(w + 16 * c) * vload(xb + 16 * c)
+                        acc += p.replacing(with: 0, where: .!keep)
+                    }
+                    z1[b * hidden + j] = acc.sum() * mask.scale
+                }
+            }
+        }
+    }
+
+    /// gw1[j, i] = scale * sum_b dz1[b, j] * mask_b[j, i] * x[b, i], for rows j in `rows`;
+    /// overwrites those rows of gw1. Reuses the forward pass's masks by regenerating them.
+    /// dz1: (batch, hidden), x: (batch, 784) -> gw1: (hidden, 784).
+    public static func backward(mask: DropConnectMask, keys: UnsafePointer<UInt64>,
+                                x: UnsafePointer<Float>, dz1: UnsafePointer<Float>,
+                                gw1: UnsafeMutablePointer<Float>, batch: Int, hidden: Int, rows: Range<Int>) {
+        let n = ModelConfig.inputs
+        withUnsafeTemporaryAllocation(of: UInt64.self, capacity: mask.wordsPerRow) { words in
+            let wp = words.baseAddress!
+            for j in rows {
+                let g = gw1 + j * n
+                g.update(repeating: 0, count: n)
+                for b in 0..<batch {
+                    let d = dz1[b * hidden + j]
+                    if d == 0 { continue } // inactive ReLU: no gradient, no mask needed
+                    mask.fillRow(key: keys[b], row: j, into: wp)
+                    let coefficient = Vec(repeating: d * mask.scale)
+                    let xb = x + b * n
+                    for c in 0..<DropConnectMask.chunks {
+                        let keep = mask.chunkKeeps(wp, chunk: c)
+                        let update = (coefficient * vload(xb + 16 * c)).replacing(with: 0, where: .!keep)
+                        vstore(vload(g + 16 * c) + update, g + 16 * c)
+                    }
+                }
+            }
+        }
+    }
+
+    /// The plain reference for `forward`: scalar loops over `mask.keeps`, in Double.
+    public static func forwardNaive(mask: DropConnectMask, keys: [UInt64], x: [Float], w1: [Float],
+                                    batch: Int, hidden: Int) -> [Float] {
+        let n = ModelConfig.inputs
+        var z = [Float](repeating: 0, count: batch * hidden)
+        for b in 0..<batch {
+            for j in 0..<hidden {
+                var sum = 0.0
+                for i in 0..<n where mask.keeps(key: keys[b], row: j, column: i) {
+                    sum += Double(w1[j * n + i]) * Double(x[b * n + i])
+                }
+                z[b * hidden + j] = Float(sum * Double(mask.scale))
+            }
+        }
+        return z
+    }
+
+    /// The plain reference for `backward`.
+    public static func backwardNaive(mask: DropConnectMask, keys: [UInt64], x: [Float], dz1: [Float],
+                                     batch: Int, hidden: Int) -> [Float] {
+        let n = ModelConfig.inputs
+        var g = [Double](repeating: 0, count: hidden * n)
+        for b in 0..<batch {
+            for j in 0..<hidden {
+                for i in 0..<n where mask.keeps(key: keys[b], row: j, column: i) {
+                    g[j * n + i] += Double(dz1[b * hidden + j]) * Double(x[b * n + i]) * Double(mask.scale)
+                }
+            }
+        }
+        return g.map { Float($0) }
+    }
+
+    /// Writes scale * mask ⊙ w1 for the one mask `key` shared by a whole batch.
+    /// w1: (hidden, 784) -> out: (hidden, 784).
+    public static func maskWeights(mask: DropConnectMask, key: UInt64, w1: UnsafePointer<Float>,
+                                   out: UnsafeMutablePointer<Float>, hidden: Int) {
+        let n = ModelConfig.inputs
+        withUnsafeTemporaryAllocation(of: UInt64.self, capacity: mask.wordsPerRow) { words in
+            let wp = words.baseAddress!
+            for j in 0..<hidden {
+                mask.fillRow(key: key, row: j, into: wp)
+                for c in 0..<DropConnectMask.chunks {
+                    let keep = mask.chunkKeeps(wp, chunk: c)
+                    let v = vload(w1 + j * n + 16 * c) * mask.scale
+                    vstore(v.replacing(with: 0, where: .!keep), out + j * n + 16 * c)
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,36 @@
+/// Dropout on the hidden units: each unit of each example is kept with probability
+/// 1 - p and, when kept, divided by 1 - p ("inverted" scaling), so that at test time the
+/// layer is used as it is.
+///
+/// The mask of example `e` at step `s` is a pure function of (seed, s, e): unit j keeps
+/// when the j-th 32-bit value of that stream is below (1 - p) * 2^32.
+public struct DropoutMask: Sendable {
+    public let dropP: Float
+    /// Keep when the 32-bit random value is below this.
+    public let threshold: UInt64
+    /// What a kept unit is multiplied by: 1 / (1 - p).
+    public let scale: Float
+    public let seed: UInt64
+
+    public init(dropP: Float, seed: UInt64) {
+        self.dropP = dropP
+        self.seed = seed
+        let keep = Double(1 - dropP)
+        threshold = UInt64((keep * 4_294_967_296).rounded())
+        scale = 1 / Float(keep)
+    }
+
+    /// The key of example `example`'s mask at `step`.
+    @inline(__always)
+    public func key(step: UInt64, example: Int) -> UInt64 {
+        RandomStream.key(seed: seed, .dropout, step, UInt64(example))
+    }
+
+    /// Whether unit `unit` is kept under mask `key`.
+    @inline(__always)
+    public func keeps(key: UInt64, unit: Int) -> Bool {
+        let word = RandomStream.word(key: key, counter: UInt64(unit >> 1))
+        let value = (unit & 1) == 0 ? word & 0xFFFF_FFFF : word >> 32
+        return value < threshold
+    }
+}

@@ -1,0 +1,67 @@
+/// The autoencoder's parameters in one flat, vector-aligned buffer, laid out as
+/// PyTorch's `nn.Linear` stores them (`out x in`, row-major):
+///
+///     encoder.weight (hidden, 784) | encoder.bias (hidden) | decoder.weight (784, hidden) | decoder.bias (784)
+///
+/// One buffer lets the optimizer update every parameter in a single fused loop, and
+/// gradients use the same layout.
+public final class Parameters: @unchecked Sendable {
+    public let hidden: Int
+    public let storage: FloatBuffer
+
+    public static let tensorNames = ["encoder.weight", "encoder.bias", "decoder.weight", "decoder.bias"]
+
+    public init(hidden: Int) {
+        self.hidden = hidden
+        storage = FloatBuffer(count: Self.count(hidden: hidden))
+    }
+
+    public static func count(hidden: Int) -> Int { 2 * hidden * ModelConfig.inputs + hidden + ModelConfig.inputs }
+
+    public var count: Int { storage.count }
+    public var base: UnsafeMutablePointer<Float> { storage.pointer }
+
+    /// w1: (hidden, 784)
+    public var w1: UnsafeMutablePointer<Float> { base }
+    /// b1: (hidden)
+    public var b1: UnsafeMutablePointer<Float> { base + hidden * ModelConfig.inputs }
+    /// w2: (784, hidden)
+    public var w2: UnsafeMutablePointer<Float> { b1 + hidden }
+    /// b2: (784)
+    public var b2: UnsafeMutablePointer<Float> { w2 + hidden * ModelConfig.inputs }
+
+    /// The tensors in checkpoint order, with their shapes and offsets (in floats) into `storage`.
+    public var tensors: [(name: String, shape: [Int], offset: Int)] {
+        let n = ModelConfig.inputs
+        return [
+            ("encoder.weight", [hidden, n], 0),
+            ("encoder.bias", [hidden], hidden * n),
+            ("decoder.weight", [n, hidden], hidden * n + hidden),
+            ("decoder.bias", [n], 2 * hidden * n + hidden),
+        ]
+    }
+
+    /// PyTorch's `nn.Linear` initialization: weights and biases uniform in
+    /// +-1/sqrt(fan_in).
+    public func initialize(seed: UInt64) {
+        var rng = RandomStream(seed: seed, .initialization)
+        let n = ModelConfig.inputs
+        let encoderBound = 1 / Float(n).squareRoot()
+        let decoderBound = 1 / Float(hidden).squareRoot()
+        for i in 0..<(hidden * n + hidden) { base[i] = rng.uniform(-encoderBound, encoderBound) }
+        for i in (hidden * n + hidden)..<count { base[i] = rng.uniform(-decoderBound, decoderBound) }
+    }
+
+    public func copy(from other: Parameters) {
+        precondition(other.count == count)
+        base.update(from: other.base, count: count)
+    }
+
+    public var values: [Float] { storage.array }
+
+    /// True when every parameter is finite.
+    public var isFinite: Bool {
+        for i in 0..<count where !base[i].isFinite { return false }
+        return true
+    }
+}

@@ -1,0 +1,44 @@
+import ArgumentParser
+import AutoencKit
+import Foundation
+
+@main
+struct Autoenc: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "autoenc",
+        abstract: "Train 784-256-784 autoencoders with dropout or DropConnect on MNIST-style data.",
+        discussion: """
+            Train a model, then look at what it learned:
+              autoenc train --drop-p 0.5     writes model.safetensors
+              autoenc reconstruct            writes reconstructions.pgm, prints the test MSE
+              autoenc weightmap              writes weightmap.pgm
+            --drop-p is PyTorch's probability of dropping; the dropout paper's p is 1 - drop-p.
+            """,
+        subcommands: [Train.self, Reconstruct.self, Weightmap.self, Bench.self]
+    )
+
+    static func main() {
+        BLASRuntime.ensureBestKernels()
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            exit(withError: error)
+        }
+    }
+}
+
+/// Runs `body`, turning the library's errors into a one-line message on stderr and the
+/// error's exit status.
+func reportingErrors(_ body: () throws -> Void) throws {
+    do {
+        try body()
+    } catch let error as AutoencError {
+        printError("autoenc: \(error.message)")
+        throw ExitCode(error.status.rawValue)
+    }
+}
+
+func printError(_ message: String) {
+    FileHandle.standardError.write(Data((message + "\n").utf8))
+}
