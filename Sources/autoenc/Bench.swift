@@ -4,9 +4,90 @@ import Foundation
 
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Measure BLAS and training speed on this machine.")
+        abstract: "Measure BLAS and training speed on this machine.",
+        discussion: "Prints the BLAS kernel in use, sgemm GFLOP/s at the model's five products, and training images/s for each regularizer.")
+
+    @OptionGroup var dataOptions: DataOptions
+
+    @Option(help: ArgumentHelp("Training images timed per mode and repeat (per-example DropConnect uses a quarter).", valueName: "n"))
+    var images: Int = 30000
+
+    @Option(help: ArgumentHelp("Timed repeats per mode; the median is reported.", valueName: "n"))
+    var repeats: Int = 3
+
+    @Option(help: ArgumentHelp("Threads (default: all cores).", valueName: "n"))
+    var threads: Int?
+
+    @Option(name: .customLong("batch-size"), help: ArgumentHelp("Images per step.", valueName: "n"))
+    var batchSize: Int = 128
+
+    @Option(name: .customLong("drop-p"), help: ArgumentHelp("Drop probability for the regularized modes.", valueName: "p"))
+    var dropP: Float = 0.5
+
+    @Option(help: ArgumentHelp("Modes to time, comma-separated: none, dropout, dropconnect-example, dropconnect-batch.", valueName: "list"))
+    var modes: String = "none,dropout,dropconnect-example,dropconnect-batch"
+
+    @Flag(help: "Print one JSON object instead of a table.")
+    var json = false
+
+    func validate() throws {
+        guard images >= 1 else { throw ValidationError("--images must be at least 1, got \(images)") }
+        guard repeats >= 1 else { throw ValidationError("--repeats must be at least 1, got \(repeats)") }
+        guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1, got \(batchSize)") }
+        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
+        guard dropP.isFinite, dropP > 0, dropP < 1 else { throw ValidationError("--drop-p must be in (0, 1), got \(dropP)") }
+        for mode in modes.split(separator: ",") where Self.mode(String(mode)) == nil {
+            throw ValidationError("--modes: unknown mode '\(mode)', expected none, dropout, dropconnect-example or dropconnect-batch")
+        }
+    }
+
+    static func mode(_ name: String) -> (DropMode, MaskSharing, Bool)? {
+        switch name {
+        case "none": return (.dropout, .example, false)
+        case "dropout": return (.dropout, .example, true)
+        case "dropconnect-example": return (.dropconnect, .example, true)
+        case "dropconnect-batch": return (.dropconnect, .batch, true)
+        default: return nil
+        }
+    }
 
     func run() throws {
-        print("blas: \(BLASRuntime.report)")
+        try reportingErrors {
+            let threadCount = threads ?? ProcessInfo.processInfo.activeProcessorCount
+            BLAS.setThreads(threadCount)
+            let location = try dataOptions.location()
+            let data = try location.load(train: true)
+            let products = Benchmark.products(batch: batchSize, hidden: 256)
+            var options = TrainingOptions()
+            options.batchSize = batchSize
+            options.threads = threadCount
+            var rows: [(String, Double, Int)] = []
+            for name in modes.split(separator: ",").map(String.init) {
+                let (mode, masks, regularized) = Self.mode(name)!
+                let config = ModelConfig(dropP: regularized ? dropP : 0, dropMode: mode, masks: masks)
+                let n = name == "dropconnect-example" ? max(batchSize, images / 4) : images
+                let rate = Benchmark.training(data, config: config, options: options, images: n, repeats: repeats)
+                rows.append((name, rate, n))
+            }
+            if json {
+                let p = products.map { "{\"product\":\"\($0.name)\",\"m\":\($0.m),\"n\":\($0.n),\"k\":\($0.k),\"gflops\":\(String(format: "%.1f", $0.gflops)),\"max_rel_error\":\($0.maxRelativeError)}" }
+                let t = rows.map { "{\"mode\":\"\($0.0)\",\"images_per_second\":\(Int($0.1)),\"images\":\($0.2)}" }
+                print("{\"blas\":\"\(BLASRuntime.library)\",\"kernel\":\"\(BLASRuntime.coreName)\",\"kernel_report\":\"\(BLASRuntime.report)\",\"threads\":\(threadCount),\"batch_size\":\(batchSize),\"drop_p\":\(dropP),\"sgemm\":[\(p.joined(separator: ","))],\"training\":[\(t.joined(separator: ","))]}")
+                return
+            }
+            print("blas     \(BLASRuntime.library)")
+            print("kernel   \(BLASRuntime.report)")
+            print("threads  \(threadCount), batch \(batchSize), drop-p \(dropP), data \(location.directory)")
+            print("")
+            print("sgemm at the model's shapes     m     n     k   GFLOP/s  max rel err vs naive")
+            for p in products {
+                print(String(format: "  %-26@ %5d %5d %5d %9.1f  %.1e", p.name as NSString, p.m, p.n, p.k, p.gflops, p.maxRelativeError))
+            }
+            print("")
+            print("training                      images/s   (median of \(repeats))")
+            for (name, rate, _) in rows {
+                print(String(format: "  %-26@ %9.0f", name as NSString, rate))
+            }
+        }
     }
 }

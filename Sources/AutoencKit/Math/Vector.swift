@@ -13,12 +13,19 @@ func vstore(_ v: Vec, _ p: UnsafeMutablePointer<Float>) {
 }
 
 /// exp(x) for 16 floats: Cephes' range reduction and degree-5 polynomial, relative error
-/// below 2e-7 on [-87, 88]; inputs outside are clamped (exp(-88) ~ 6e-39, exp(88) ~ 1.6e38).
+/// below 2e-7 on [-87, 88]; inputs outside are clamped (exp(-87.3) ~ 1e-38, exp(88.3) ~ 2e38).
+///
+/// Written with comparisons, selects and bit casts only: the standard library's SIMD
+/// conversions and `clamped` compile to scalar loops.
 @inline(__always)
 func vexp(_ input: Vec) -> Vec {
-    let x = input.clamped(lowerBound: Vec(repeating: -87.3), upperBound: Vec(repeating: 88.3))
-    // n = round(x / ln 2); r = x - n ln 2 (in two parts for accuracy)
-    let n = (x * 1.442_695_04 + 0.5).rounded(.down)
+    var x = input.replacing(with: -87.3, where: input .< -87.3)
+    x.replace(with: 88.3, where: x .> 88.3)
+    // n = round(x / ln 2): adding 1.5 * 2^23 leaves n in the low mantissa bits
+    let magic = Vec(repeating: 12_582_912)
+    let t = x * 1.442_695_04 + magic
+    let n = t - magic
+    // r = x - n ln 2, with ln 2 in two parts for accuracy
     var r = x - n * 0.693_359_375
     r = r + n * 2.121_944_4e-4
     var p = Vec(repeating: 1.987_569_15e-4)
@@ -28,8 +35,8 @@ func vexp(_ input: Vec) -> Vec {
     p = p * r + 1.666_666_55e-1
     p = p * r + 5.000_000_1e-1
     p = p * (r * r) + r + 1
-    // scale by 2^n through the exponent bits
-    let bits = (SIMD16<Int32>(n) &+ 127) &<< 23
+    // 2^n through the exponent bits
+    let bits = (unsafeBitCast(t, to: SIMD16<Int32>.self) &- 0x4B40_0000 &+ 127) &<< 23
     return p * unsafeBitCast(bits, to: Vec.self)
 }
 
@@ -77,4 +84,11 @@ public final class FloatBuffer: @unchecked Sendable {
     public func zero() { pointer.update(repeating: 0, count: count) }
 
     public var array: [Float] { Array(UnsafeBufferPointer(start: pointer, count: count)) }
+}
+
+/// A value shared with worker threads that only touch disjoint parts of what it points
+/// to; the caller guarantees the disjointness.
+public struct Shared<T>: @unchecked Sendable {
+    public let value: T
+    public init(_ value: T) { self.value = value }
 }

@@ -1,11 +1,13 @@
-import Dispatch
-
 /// The buffers one training step needs, allocated once for the largest batch, and the
 /// forward and backward passes that use them. A step allocates nothing.
+///
+/// One pass runs on one thread. The trainer splits each minibatch into contiguous
+/// shards, one pass per core, and sums their gradients: `exampleOffset` keeps each
+/// example's masks tied to its position in the whole minibatch, and the loss is
+/// normalized by the whole minibatch, so the sharded step computes the same gradient.
 public final class TrainingPass: @unchecked Sendable {
     public let model: Autoencoder
     public let maxBatch: Int
-    public let threads: Int
     public let seed: UInt64
     public let gradients: Parameters
 
@@ -27,10 +29,9 @@ public final class TrainingPass: @unchecked Sendable {
     // scale * mask ⊙ w1 for per-batch DropConnect: (hidden, 784)
     let maskedW1: FloatBuffer?
 
-    public init(model: Autoencoder, maxBatch: Int, threads: Int, seed: UInt64) {
+    public init(model: Autoencoder, maxBatch: Int, seed: UInt64) {
         self.model = model
         self.maxBatch = maxBatch
-        self.threads = max(1, threads)
         self.seed = seed
         let config = model.config
         let h = config.hidden, n = ModelConfig.inputs
@@ -59,10 +60,15 @@ public final class TrainingPass: @unchecked Sendable {
     public var input: UnsafeMutablePointer<Float> { x.pointer }
 
     /// Runs the forward and backward passes on the `batch` images in the input buffer,
-    /// with the masks of training step `step`; leaves dLoss/dParameters in `gradients` and
-    /// returns the loss (mean squared error over batch x 784 pixels).
-    public func run(batch: Int, step: UInt64) -> Float {
+    /// which are examples `exampleOffset ..< exampleOffset + batch` of a minibatch of
+    /// `total` images (default: this batch alone), with the masks of training step `step`.
+    /// Leaves this shard's part of dLoss/dParameters in `gradients`, where the loss is the
+    /// mean squared error over total x 784 pixels, and returns this shard's sum of
+    /// squared errors divided by total x 784 (the shards' returns add up to the loss).
+    @discardableResult
+    public func run(batch: Int, step: UInt64, exampleOffset: Int = 0, total: Int? = nil) -> Float {
         precondition(batch > 0 && batch <= maxBatch)
+        let total = total ?? batch
         let config = model.config
         let p = model.parameters, g = gradients
         let h = config.hidden, n = ModelConfig.inputs
@@ -74,11 +80,9 @@ public final class TrainingPass: @unchecked Sendable {
         if let dc = dropConnect {
             switch config.masks {
             case .example:
-                for b in 0..<batch { keys[b] = dc.key(step: step, example: b) }
-                parallelRows(h) { rows in
-                    DropConnectKernels.forward(mask: dc, keys: self.keys, x: x, w1: p.w1, z1: hid,
-                                               batch: batch, hidden: h, rows: rows)
-                }
+                for b in 0..<batch { keys[b] = dc.key(step: step, example: exampleOffset + b) }
+                DropConnectKernels.forward(mask: dc, keys: keys, x: x, w1: p.w1, z1: hid,
+                                           batch: batch, hidden: h, rows: 0..<h)
             case .batch:
                 keys[0] = dc.key(step: step, example: nil)
                 DropConnectKernels.maskWeights(mask: dc, key: keys[0], w1: p.w1, out: maskedW1!.pointer, hidden: h)
@@ -90,12 +94,12 @@ public final class TrainingPass: @unchecked Sendable {
                        b: p.w1, ldb: n, beta: 0, c: hid, ldc: h)
         }
         // a = act(z1 + b1); gate = act'(z1) * dropout factor; hd = a * dropout factor
-        activateHidden(batch: batch, step: step)
+        activateHidden(batch: batch, step: step, exampleOffset: exampleOffset)
         // decoder: hd (batch, h), w2 (784, h) -> z2 (batch, 784)
         BLAS.sgemm(transA: false, transB: true, m: batch, n: n, k: h, alpha: 1, a: hid, lda: h,
                    b: p.w2, ldb: h, beta: 0, c: out, ldc: n)
         // y = sigmoid(z2 + b2); loss; out <- dL/dz2
-        let loss = outputLossAndGradient(batch: batch)
+        let loss = outputLossAndGradient(batch: batch, total: total)
 
         // MARK: backward
         // dw2 = dz2^T hd: (784, batch) x (batch, h) -> (784, h); reuses hd from the forward pass
@@ -110,10 +114,8 @@ public final class TrainingPass: @unchecked Sendable {
         columnSums(dh, rows: batch, columns: h, into: g.b1)
         // dw1 = dz1^T x: (h, batch) x (batch, 784) -> (h, 784), under the same masks as forward
         if let dc = dropConnect, config.masks == .example {
-            parallelRows(h) { rows in
-                DropConnectKernels.backward(mask: dc, keys: self.keys, x: x, dz1: dh, gw1: g.w1,
-                                            batch: batch, hidden: h, rows: rows)
-            }
+            DropConnectKernels.backward(mask: dc, keys: keys, x: x, dz1: dh, gw1: g.w1,
+                                        batch: batch, hidden: h, rows: 0..<h)
         } else {
             BLAS.sgemm(transA: true, transB: false, m: h, n: n, k: batch, alpha: 1, a: dh, lda: h,
                        b: x, ldb: n, beta: 0, c: g.w1, ldc: n)
@@ -124,23 +126,7 @@ public final class TrainingPass: @unchecked Sendable {
         return loss
     }
 
-    /// Splits `rows` rows over the worker threads (inline with one thread).
-    func parallelRows(_ rows: Int, _ body: (Range<Int>) -> Void) {
-        if threads == 1 {
-            body(0..<rows)
-            return
-        }
-        let parts = threads
-        // The parts write disjoint rows of buffers this pass owns, so sharing them is safe.
-        withoutActuallyEscaping(body) { body in
-            let shared = unsafeBitCast(body, to: (@Sendable (Range<Int>) -> Void).self)
-            DispatchQueue.concurrentPerform(iterations: parts) { t in
-                shared((rows * t / parts)..<(rows * (t + 1) / parts))
-            }
-        }
-    }
-
-    func activateHidden(batch: Int, step: UInt64) {
+    func activateHidden(batch: Int, step: UInt64, exampleOffset: Int) {
         let config = model.config
         let h = config.hidden
         let bias = model.parameters.b1
@@ -176,7 +162,7 @@ public final class TrainingPass: @unchecked Sendable {
                 j += 1
             }
             if let dropout {
-                let key = dropout.key(step: step, example: b)
+                let key = dropout.key(step: step, example: exampleOffset + b)
                 for j in 0..<h {
                     let factor: Float = dropout.keeps(key: key, unit: j) ? dropout.scale : 0
                     row[j] *= factor
@@ -186,26 +172,26 @@ public final class TrainingPass: @unchecked Sendable {
         }
     }
 
-    /// y = sigmoid(z2 + b2); returns mean((y - x)^2) and leaves dL/dz2 =
-    /// 2 (y - x) y (1 - y) / (batch * 784) in the output buffer.
-    func outputLossAndGradient(batch: Int) -> Float {
+    /// y = sigmoid(z2 + b2); returns sum((y - x)^2) / (total * 784) and leaves dL/dz2 =
+    /// 2 (y - x) y (1 - y) / (total * 784) in the output buffer.
+    func outputLossAndGradient(batch: Int, total: Int) -> Float {
         let n = ModelConfig.inputs
         let bias = model.parameters.b2
         let out = output.pointer, x = x.pointer
-        let scale = 2 / Float(batch * n)
-        var total = 0.0
+        let scale = 2 / Float(total * n)
+        var sum = 0.0
         for b in 0..<batch {
             let row = out + b * n, xr = x + b * n
-            var sum = Vec()
+            var rowSum = Vec()
             for c in 0..<(n / 16) {
                 let y = vsigmoid(vload(row + 16 * c) + vload(bias + 16 * c))
                 let d = y - vload(xr + 16 * c)
-                sum += d * d
+                rowSum += d * d
                 vstore(scale * d * y * (1 - y), row + 16 * c)
             }
-            total += Double(sum.sum())
+            sum += Double(rowSum.sum())
         }
-        return Float(total / Double(batch * n))
+        return Float(sum / Double(total * n))
     }
 
     /// out[c] = sum over rows of m[r, c]. m: (rows, columns) -> out: (columns).

@@ -1,3 +1,5 @@
+import Dispatch
+
 /// The 784-hidden-784 autoencoder: parameters, configuration, and inference.
 ///
 /// Inference uses the parameters as they are (they are always inference-ready), with
@@ -36,18 +38,20 @@ public final class Autoencoder: @unchecked Sendable {
         Layers.biasActivate(y, rows: count, columns: n, bias: parameters.b2, activation: .sigmoid)
     }
 
-    /// Reconstructs every image of `set`, calling `body` on each chunk of reconstructions
-    /// (start index, count, pointer to count x 784 floats).
-    public func reconstruct(_ set: ImageSet, chunk: Int = 1000,
+    /// Reconstructs images `range` of `set` (default: all), calling `body` on each chunk
+    /// (start index, count, originals and reconstructions as count x 784 floats).
+    public func reconstruct(_ set: ImageSet, range: Range<Int>? = nil, chunk: Int = 500,
                             _ body: (Int, Int, UnsafePointer<Float>, UnsafePointer<Float>) -> Void) {
         let n = ModelConfig.inputs
+        let range = range ?? 0..<set.count
+        let chunk = max(1, min(chunk, range.count))
         let x = FloatBuffer(count: chunk * n)
         let codes = FloatBuffer(count: chunk * config.hidden)
         let y = FloatBuffer(count: chunk * n)
-        var start = 0
+        var start = range.lowerBound
         let all = (0..<Int32(set.count)).map { $0 }
-        while start < set.count {
-            let m = min(chunk, set.count - start)
+        while start < range.upperBound {
+            let m = min(chunk, range.upperBound - start)
             set.gather(all[start..<start + m], into: x.pointer)
             encode(x.pointer, count: m, into: codes.pointer)
             decode(codes.pointer, count: m, into: y.pointer)
@@ -57,12 +61,22 @@ public final class Autoencoder: @unchecked Sendable {
     }
 
     /// Mean squared error over every pixel of every image of `set` (what
-    /// `torch.nn.functional.mse_loss` returns), in inference mode.
-    public func meanSquaredError(_ set: ImageSet) -> Double {
-        var total = 0.0
-        reconstruct(set) { _, m, x, y in
-            total += Layers.sumSquaredError(x, y, count: m * ModelConfig.inputs)
+    /// `torch.nn.functional.mse_loss` returns), in inference mode, with the images split
+    /// over `threads` threads (BLAS should then run one thread per call).
+    public func meanSquaredError(_ set: ImageSet, threads: Int = 1) -> Double {
+        let parts = max(1, min(threads, set.count / 256))
+        let sums = Shared(UnsafeMutablePointer<Double>.allocate(capacity: parts))
+        defer { sums.value.deallocate() }
+        let work: @Sendable (Int) -> Void = { [self] part in
+            var total = 0.0
+            reconstruct(set, range: set.count * part / parts..<set.count * (part + 1) / parts) { _, m, x, y in
+                total += Layers.sumSquaredError(x, y, count: m * ModelConfig.inputs)
+            }
+            sums.value[part] = total
         }
+        if parts == 1 { work(0) } else { DispatchQueue.concurrentPerform(iterations: parts, execute: work) }
+        var total = 0.0
+        for p in 0..<parts { total += sums.value[p] }
         return total / Double(set.count * ModelConfig.inputs)
     }
 }

@@ -6,7 +6,9 @@
 /// (seed, s, e), regenerated in the backward pass:
 /// - at p = 0.5, one random bit per connection: bit i % 64 of word j * 13 + i / 64;
 /// - otherwise one random byte per connection, kept when it is below round((1 - p) * 256):
-///   byte i % 8 of word j * 98 + i / 8. The keep probability is then that threshold / 256
+///   the 16 columns of chunk c = i / 16 use the 16 bytes of words j * 98 + 2c and
+///   j * 98 + 2c + 1, column lane l = i % 16 taking byte 4 (l % 4) + l / 4 (the order in
+///   which a vector unpacks them without conversions). The keep probability is then that threshold / 256
 ///   (p rounded to a multiple of 1/256), and the scaling uses it, so that the expected
 ///   masked weight is exactly w.
 public struct DropConnectMask: Sendable {
@@ -57,8 +59,10 @@ public struct DropConnectMask: Sendable {
             let word = RandomStream.word(key: key, counter: UInt64(row * wordsPerRow + column / 64))
             return (word >> UInt64(column % 64)) & 1 == 1
         case .byte:
-            let word = RandomStream.word(key: key, counter: UInt64(row * wordsPerRow + column / 8))
-            return UInt16((word >> UInt64(8 * (column % 8))) & 0xff) < byteThreshold
+            let lane = column % 16
+            let byte = 4 * (lane % 4) + lane / 4
+            let word = RandomStream.word(key: key, counter: UInt64(row * wordsPerRow + 2 * (column / 16) + byte / 8))
+            return UInt16((word >> UInt64(8 * (byte % 8))) & 0xff) < byteThreshold
         }
     }
 
@@ -86,21 +90,34 @@ public struct DropConnectMask: Sendable {
     }
 
     /// Which of the 16 columns of chunk `c` (columns 16c ..< 16c + 16) are kept, given the
-    /// row's words from `fillRow`.
+    /// row's words from `fillRow`: all ones in a kept lane, zero in a dropped one.
+    ///
+    /// Built from shifts only: the standard library's SIMD integer comparisons against
+    /// constants compile to per-lane loops.
     @inline(__always)
-    public func chunkKeeps(_ words: UnsafePointer<UInt64>, chunk c: Int) -> SIMDMask<SIMD16<Int32>> {
+    public func chunkKeeps(_ words: UnsafePointer<UInt64>, chunk c: Int) -> SIMD16<Int32> {
         switch resolution {
         case .bit:
-            let bits = UInt32(truncatingIfNeeded: words[c >> 2] >> UInt64((c & 3) * 16)) & 0xffff
-            let lanes = SIMD16<UInt32>(1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384, 32768)
-            let selected = SIMD16<UInt32>(repeating: bits) & lanes
-            return selected .!= 0
+            // lane l's bit moved to the sign bit, then spread over the lane
+            let bits = Int32(truncatingIfNeeded: words[c >> 2] >> UInt64((c & 3) * 16))
+            let toTop = SIMD16<Int32>(31, 30, 29, 28, 27, 26, 25, 24, 23, 22, 21, 20, 19, 18, 17, 16)
+            return (SIMD16<Int32>(repeating: bits) &<< toTop) &>> 31
         case .byte:
-            let bytes = UnsafeRawPointer(words + 2 * c).loadUnaligned(as: SIMD16<UInt8>.self)
-            let wide = SIMD16<UInt32>(truncatingIfNeeded: bytes)
-            return wide .< SIMD16<UInt32>(repeating: UInt32(byteThreshold))
+            // lane l = 4q + r takes byte q of 32-bit word r: byte 4r + q of the chunk;
+            // byte - threshold is negative exactly when the connection is kept
+            let quad = UnsafeRawPointer(words + 2 * c).loadUnaligned(as: SIMD4<Int32>.self)
+            let half = SIMD8<Int32>(lowHalf: quad, highHalf: quad)
+            let all = SIMD16<Int32>(lowHalf: half, highHalf: half)
+            let shifts = SIMD16<Int32>(0, 0, 0, 0, 8, 8, 8, 8, 16, 16, 16, 16, 24, 24, 24, 24)
+            return (((all &>> shifts) & 0xff) &- Int32(byteThreshold)) &>> 31
         }
     }
+}
+
+/// v where `keep` is all ones, 0 where it is zero.
+@inline(__always)
+func masked(_ v: Vec, _ keep: SIMD16<Int32>) -> Vec {
+    unsafeBitCast(unsafeBitCast(v, to: SIMD16<Int32>.self) & keep, to: Vec.self)
 }
 
 /// The DropConnect encoder products with a mask per example.
@@ -122,7 +139,7 @@ public enum DropConnectKernels {
                     for c in 0..<DropConnectMask.chunks {
                         let keep = mask.chunkKeeps(wp, chunk: c)
                         let p = vload(w + 16 * c) * vload(xb + 16 * c)
-                        acc += p.replacing(with: 0, where: .!keep)
+                        acc += masked(p, keep)
                     }
                     z1[b * hidden + j] = acc.sum() * mask.scale
                 }
@@ -150,7 +167,7 @@ public enum DropConnectKernels {
                     let xb = x + b * n
                     for c in 0..<DropConnectMask.chunks {
                         let keep = mask.chunkKeeps(wp, chunk: c)
-                        let update = (coefficient * vload(xb + 16 * c)).replacing(with: 0, where: .!keep)
+                        let update = masked(coefficient * vload(xb + 16 * c), keep)
                         vstore(vload(g + 16 * c) + update, g + 16 * c)
                     }
                 }
@@ -202,7 +219,7 @@ public enum DropConnectKernels {
                 for c in 0..<DropConnectMask.chunks {
                     let keep = mask.chunkKeeps(wp, chunk: c)
                     let v = vload(w1 + j * n + 16 * c) * mask.scale
-                    vstore(v.replacing(with: 0, where: .!keep), out + j * n + 16 * c)
+                    vstore(masked(v, keep), out + j * n + 16 * c)
                 }
             }
         }

@@ -1,3 +1,4 @@
+import Dispatch
 import Foundation
 
 /// The update rule applied to the flat parameter buffer.
@@ -34,22 +35,55 @@ public final class Optimizer: @unchecked Sendable {
     /// p -= update(g) over `count` floats.
     public func update(_ p: UnsafeMutablePointer<Float>, gradient g: UnsafePointer<Float>, count: Int) {
         steps += 1
+        apply(p, g, 0..<count)
+    }
+
+    /// p -= update(g0 + g1 + ...), the shards' gradients summed in order into g0 (which
+    /// is overwritten), over `count` floats split across `threads` threads. The split
+    /// is by range of parameters, so the result does not depend on `threads`.
+    public func update(_ p: UnsafeMutablePointer<Float>, gradients: [UnsafeMutablePointer<Float>],
+                       count: Int, threads: Int) {
+        steps += 1
+        let block = 16_384
+        let blocks = (count + block - 1) / block
+        let parts = max(1, min(threads, blocks))
+        let shared = Shared((p, gradients))
+        let work: @Sendable (Int) -> Void = { [self] part in
+            let (p, gradients) = shared.value
+            for b in (blocks * part / parts)..<(blocks * (part + 1) / parts) {
+                let range = (b * block)..<min(count, (b + 1) * block)
+                let g0 = gradients[0]
+                for k in 1..<max(1, gradients.count) {
+                    let gk = gradients[k]
+                    var i = range.lowerBound
+                    while i + 16 <= range.upperBound { vstore(vload(g0 + i) + vload(gk + i), g0 + i); i += 16 }
+                    while i < range.upperBound { g0[i] += gk[i]; i += 1 }
+                }
+                apply(p, g0, range)
+            }
+        }
+        if parts == 1 { work(0) } else { DispatchQueue.concurrentPerform(iterations: parts, execute: work) }
+    }
+
+    /// Applies the rule at step `steps` to parameters `range`.
+    func apply(_ p: UnsafeMutablePointer<Float>, _ g: UnsafePointer<Float>, _ range: Range<Int>) {
+        let end = range.upperBound
         switch kind {
         case .sgd:
-            var i = 0
+            var i = range.lowerBound
             let lr = Vec(repeating: learningRate)
-            while i + 16 <= count { vstore(vload(p + i) - lr * vload(g + i), p + i); i += 16 }
-            while i < count { p[i] -= learningRate * g[i]; i += 1 }
+            while i + 16 <= end { vstore(vload(p + i) - lr * vload(g + i), p + i); i += 16 }
+            while i < end { p[i] -= learningRate * g[i]; i += 1 }
         case .momentum:
             let buf = first.pointer
-            var i = 0
-            while i + 16 <= count {
+            var i = range.lowerBound
+            while i + 16 <= end {
                 let b = momentum * vload(buf + i) + vload(g + i)
                 vstore(b, buf + i)
                 vstore(vload(p + i) - learningRate * b, p + i)
                 i += 16
             }
-            while i < count {
+            while i < end {
                 buf[i] = momentum * buf[i] + g[i]
                 p[i] -= learningRate * buf[i]
                 i += 1
@@ -62,8 +96,8 @@ public final class Optimizer: @unchecked Sendable {
             let stepSize = learningRate / correction1
             let m = first.pointer, v = second.pointer
             let b1 = beta1, b2 = beta2, eps = epsilon
-            var i = 0
-            while i + 16 <= count {
+            var i = range.lowerBound
+            while i + 16 <= end {
                 let gi = vload(g + i)
                 let mi = b1 * vload(m + i) + (1 - b1) * gi
                 let vi = b2 * vload(v + i) + (1 - b2) * gi * gi
@@ -73,7 +107,7 @@ public final class Optimizer: @unchecked Sendable {
                 vstore(vload(p + i) - stepSize * mi / denom, p + i)
                 i += 16
             }
-            while i < count {
+            while i < end {
                 m[i] = b1 * m[i] + (1 - b1) * g[i]
                 v[i] = b2 * v[i] + (1 - b2) * g[i] * g[i]
                 p[i] -= stepSize * m[i] / (v[i].squareRoot() / correction2Root + eps)
