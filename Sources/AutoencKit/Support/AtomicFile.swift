@@ -5,18 +5,24 @@ import Glibc
 import Darwin
 #endif
 
-/// Writing an output so that a crash, a full disk or a power cut at any moment leaves
+/// Writing outputs so that a crash, a full disk or a power cut at any moment leaves
 /// either the old file or the new one, never a mix: the bytes go to a temporary file in
-/// the same directory, which is flushed to disk, renamed over the target, and the
-/// directory itself is flushed.
+/// the same directory (`.NAME.tmp-PID`), which is flushed to disk, renamed over the
+/// target, and the directory itself is flushed.
 public enum AtomicFile {
-    /// The prefix of this process's temporary files for `path`'s file name.
+    /// The prefix of the temporary files for a file named `name`.
     static func temporaryPrefix(for name: String) -> String { ".\(name).tmp-" }
 
+    // MARK: - Checks before any work
+
     /// Checks, before any work, that `path` can be created: its directory exists and is
-    /// writable, and `path` itself is not a directory. Throws `.cannotCreate` (73).
+    /// writable, and `path` itself is not a directory. Throws `.cannotCreate` (73)
+    /// naming `what` (the flag) and the path.
     public static func checkWritable(_ path: String, what: String) throws {
         var isDir: ObjCBool = false
+        if path.isEmpty {
+            throw AutoencError(.cannotCreate, "\(what): expected a file path, found an empty string")
+        }
         if FileManager.default.fileExists(atPath: path, isDirectory: &isDir), isDir.boolValue {
             throw AutoencError(.cannotCreate, "\(what) \(path): is a directory, expected a file path")
         }
@@ -37,20 +43,75 @@ public enum AtomicFile {
         return dir.isEmpty ? "." : dir
     }
 
-    /// Removes temporary files a killed earlier run left behind for `path`.
+    /// Removes the temporary files that killed earlier runs left behind for `path`:
+    /// `.NAME.tmp-PID` where no process PID exists any more (a concurrent run's files
+    /// are left alone).
     public static func removeStaleTemporaries(for path: String) {
         let dir = directory(of: path)
         let prefix = temporaryPrefix(for: (path as NSString).lastPathComponent)
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: dir) else { return }
         for name in names where name.hasPrefix(prefix) {
-            unlink((dir as NSString).appendingPathComponent(name))
+            guard let pid = pid_t(name.dropFirst(prefix.count)), pid > 0 else { continue }
+            if pid == getpid() || (kill(pid, 0) != 0 && errno == ESRCH) {
+                unlink((dir as NSString).appendingPathComponent(name))
+            }
         }
     }
+
+    // MARK: - Writing
 
     /// Writes `parts` (concatenated) to `path` atomically and durably.
     /// Throws `.cannotCreate` when the temporary file cannot be made, `.ioError` when
     /// writing or renaming fails; either way `path` is untouched and nothing is left behind.
     public static func write(_ parts: [UnsafeRawBufferPointer], to path: String) throws {
+        try write([(path, parts)])
+    }
+
+    public static func write(_ bytes: [UInt8], to path: String) throws {
+        try bytes.withUnsafeBytes { try write([$0], to: path) }
+    }
+
+    /// Writes several files as one save: every temporary file is written and flushed
+    /// first, then they are renamed over their targets in the given order with SIGINT
+    /// and SIGTERM held back, so an impatient second Ctrl-C cannot split the set.
+    /// When anything fails before the renames, every target is untouched and every
+    /// temporary file is removed. Throws `.cannotCreate` or `.ioError` naming the file.
+    public static func write(_ files: [(path: String, parts: [UnsafeRawBufferPointer])]) throws {
+        var written: [(path: String, temporary: String)] = []
+        do {
+            for file in files {
+                written.append((file.path, try writeTemporary(file.parts, for: file.path)))
+            }
+        } catch {
+            for file in written { unlink(file.temporary) }
+            throw error
+        }
+
+        var blocked = sigset_t(), previous = sigset_t()
+        sigemptyset(&blocked)
+        sigaddset(&blocked, SIGINT)
+        sigaddset(&blocked, SIGTERM)
+        pthread_sigmask(SIG_BLOCK, &blocked, &previous)
+        defer { pthread_sigmask(SIG_SETMASK, &previous, nil) }
+        for (index, file) in written.enumerated() where rename(file.temporary, file.path) != 0 {
+            let reason = String(cString: strerror(errno))
+            for rest in written[index...] { unlink(rest.temporary) }
+            let done = written[..<index].map(\.path)
+            throw AutoencError(.ioError, "\(file.path): rename failed: \(reason); the previous file is unchanged"
+                + (done.isEmpty ? "" : " (already replaced: \(done.joined(separator: ", ")))"))
+        }
+        for dir in Set(written.map { directory(of: $0.path) }) {
+            let dirFD = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+            if dirFD >= 0 {
+                fsync(dirFD)
+                close(dirFD)
+            }
+        }
+    }
+
+    /// Writes `parts` to a new temporary file beside `path`, flushed to disk; returns its
+    /// path. On failure removes it and throws.
+    static func writeTemporary(_ parts: [UnsafeRawBufferPointer], for path: String) throws -> String {
         let dir = directory(of: path)
         let name = (path as NSString).lastPathComponent
         let temporary = (dir as NSString).appendingPathComponent(temporaryPrefix(for: name) + "\(getpid())")
@@ -62,7 +123,7 @@ public enum AtomicFile {
         outer: for part in parts {
             var offset = 0
             while offset < part.count {
-                let n = Glibc_write(fd, part.baseAddress! + offset, part.count - offset)
+                let n = systemWrite(fd, part.baseAddress! + offset, part.count - offset)
                 if n < 0 {
                     if errno == EINTR { continue }
                     failure = "write failed: \(String(cString: strerror(errno)))"
@@ -73,27 +134,16 @@ public enum AtomicFile {
         }
         if failure == nil && fsync(fd) != 0 { failure = "fsync failed: \(String(cString: strerror(errno)))" }
         if close(fd) != 0 && failure == nil { failure = "close failed: \(String(cString: strerror(errno)))" }
-        if failure == nil && rename(temporary, path) != 0 {
-            failure = "rename failed: \(String(cString: strerror(errno)))"
-        }
         if let failure {
             unlink(temporary)
             throw AutoencError(.ioError, "\(path): \(failure); the previous file, if any, is unchanged")
         }
-        let dirFD = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        if dirFD >= 0 {
-            fsync(dirFD)
-            close(dirFD)
-        }
-    }
-
-    public static func write(_ bytes: [UInt8], to path: String) throws {
-        try bytes.withUnsafeBytes { try write([$0], to: path) }
+        return temporary
     }
 }
 
 @inline(__always)
-private func Glibc_write(_ fd: Int32, _ p: UnsafeRawPointer, _ n: Int) -> Int {
+func systemWrite(_ fd: Int32, _ p: UnsafeRawPointer, _ n: Int) -> Int {
     #if canImport(Glibc)
     return Glibc.write(fd, p, n)
     #else

@@ -48,16 +48,24 @@ public final class Trainer: @unchecked Sendable {
     /// Optimizer steps taken so far; also the index of the masks of the next step.
     public var step: UInt64 = 0
 
-    public init(model: Autoencoder, options: TrainingOptions) {
+    /// `largestBatch` caps the step buffers when the training set is smaller than a
+    /// batch (default: `options.batchSize`).
+    public init(model: Autoencoder, options: TrainingOptions, largestBatch: Int? = nil) {
         self.model = model
         self.options = options
         optimizer = Optimizer(kind: options.optimizer, learningRate: options.learningRate, count: model.parameters.count)
-        let threads = max(1, min(options.threads, options.batchSize))
-        let shardBatch = (options.batchSize + threads - 1) / threads
+        let batch = max(1, min(options.batchSize, largestBatch ?? options.batchSize))
+        let threads = max(1, min(options.threads, batch))
+        let shardBatch = (batch + threads - 1) / threads
         shards = (0..<threads).map { _ in TrainingPass(model: model, maxBatch: shardBatch, seed: options.seed) }
         shardLosses = FloatBuffer(count: threads)
         shardGradients = shards.map { $0.gradients.base }
         BLAS.setThreads(1)
+    }
+
+    /// Optimizer steps in one epoch over `images` images: the last batch may be short.
+    public static func stepsPerEpoch(images: Int, batchSize: Int) -> Int {
+        (images + batchSize - 1) / batchSize
     }
 
     /// The order in which epoch `epoch` (1-based) visits the training images: a
@@ -95,6 +103,9 @@ public final class Trainer: @unchecked Sendable {
         optimizer.update(model.parameters.base, gradients: parts == shards.count ? shardGradients : Array(shardGradients[0..<parts]),
                          count: model.parameters.count, threads: shards.count)
         step += 1
+        guard model.parameters.isFinite else {
+            throw AutoencError(.diverged, "training diverged at epoch \(epoch), step \(step): the update made weights non-finite (the loss before it was \(loss)); lower --lr (now \(options.learningRate)). The last checkpoint is unchanged.")
+        }
         return loss
     }
 

@@ -1,0 +1,286 @@
+import Foundation
+
+/// Everything besides the model that `autoenc train --resume` needs to continue a run
+/// exactly where it stopped: the optimizer's moments and step count, the training step
+/// (masks and shuffles are pure functions of (seed, step) and (seed, epoch), so the step
+/// is the whole random state), the epoch, and the settings the run used.
+///
+/// It lives beside the model, `NAME.safetensors` -> `NAME.state.safetensors` (any other
+/// name gets `.state.safetensors` appended), so the model file keeps exactly the four
+/// `nn.Linear` tensors a strict PyTorch `load_state_dict` expects. The state file is
+/// safetensors too: per parameter, the optimizer's buffers under PyTorch's names
+/// (`encoder.weight.exp_avg`, `encoder.weight.exp_avg_sq` for Adam,
+/// `encoder.weight.momentum_buffer` for momentum, none for SGD), and the rest as
+/// `__metadata__` strings. `model_digest` ties it to the model file it was saved with:
+/// a state is only used with the exact weights it belongs to.
+public struct TrainingState: Sendable {
+    public static let formatVersion = "autoenc-state-1"
+
+    public var config: ModelConfig
+    public var seed: UInt64
+    public var optimizer: OptimizerKind
+    public var learningRate: Float
+    public var batchSize: Int
+    /// `--limit` as given, if any.
+    public var limit: Int?
+    /// Training images per epoch (after `--limit`).
+    public var trainImages: Int
+    /// Epochs whose every step was taken.
+    public var epochsCompleted: Int
+    /// Training steps taken in all (`Trainer.step`).
+    public var step: UInt64
+    /// The optimizer's update count (Adam's t).
+    public var optimizerSteps: Int
+    /// `TrainingState.digest` of the model's parameters.
+    public var modelDigest: UInt64
+    /// The optimizer's buffers by PyTorch name, each laid out like `Parameters`.
+    public var buffers: [String: [Float]]
+
+    /// The state file that belongs with model file `model`.
+    public static func path(besideModel model: String) -> String {
+        let suffix = ".safetensors"
+        let stem = model.hasSuffix(suffix) && model.count > suffix.count ? String(model.dropLast(suffix.count)) : model
+        return stem + ".state" + suffix
+    }
+
+    /// The names of `kind`'s buffers, in the order they are stored.
+    public static func bufferNames(_ kind: OptimizerKind) -> [String] {
+        switch kind {
+        case .adam: return ["exp_avg", "exp_avg_sq"]
+        case .momentum: return ["momentum_buffer"]
+        case .sgd: return []
+        }
+    }
+
+    /// Captures `trainer`'s state.
+    public init(trainer: Trainer, limit: Int?, trainImages: Int, epochsCompleted: Int) {
+        config = trainer.model.config
+        seed = trainer.options.seed
+        optimizer = trainer.options.optimizer
+        learningRate = trainer.options.learningRate
+        batchSize = trainer.options.batchSize
+        self.limit = limit
+        self.trainImages = trainImages
+        self.epochsCompleted = epochsCompleted
+        step = trainer.step
+        optimizerSteps = trainer.optimizer.steps
+        modelDigest = Self.digest(trainer.model.parameters)
+        let sources = [trainer.optimizer.first, trainer.optimizer.second]
+        var buffers: [String: [Float]] = [:]
+        for (name, source) in zip(Self.bufferNames(optimizer), sources) { buffers[name] = source.array }
+        self.buffers = buffers
+    }
+
+    /// Steps of the epoch in progress already taken (0 at an epoch boundary).
+    public var stepsIntoEpoch: Int {
+        let perEpoch = UInt64(Trainer.stepsPerEpoch(images: trainImages, batchSize: batchSize))
+        return Int(step - min(step, UInt64(epochsCompleted) * perEpoch))
+    }
+
+    /// Puts the optimizer buffers and step counters into `trainer`, whose model must
+    /// already hold the weights this state was saved with.
+    public func restore(into trainer: Trainer) {
+        precondition(trainer.options.optimizer == optimizer && trainer.model.config.hidden == config.hidden)
+        trainer.step = step
+        trainer.optimizer.steps = optimizerSteps
+        for (name, target) in zip(Self.bufferNames(optimizer), [trainer.optimizer.first, trainer.optimizer.second]) {
+            let values = buffers[name]!
+            precondition(values.count == target.count)
+            values.withUnsafeBufferPointer { target.pointer.update(from: $0.baseAddress!, count: values.count) }
+        }
+    }
+
+    /// The parameters' tensors (as `Parameters.tensors`) without allocating them.
+    static func layout(hidden: Int) -> [(name: String, shape: [Int], offset: Int)] {
+        let n = ModelConfig.inputs
+        return [
+            ("encoder.weight", [hidden, n], 0),
+            ("encoder.bias", [hidden], hidden * n),
+            ("decoder.weight", [n, hidden], hidden * n + hidden),
+            ("decoder.bias", [n], 2 * hidden * n + hidden),
+        ]
+    }
+
+    /// FNV-1a over the parameters' bit patterns: equal weights, equal digest.
+    public static func digest(_ parameters: Parameters) -> UInt64 {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        let base = parameters.base
+        for i in 0..<parameters.count {
+            hash = (hash ^ UInt64(base[i].bitPattern)) &* 0x0000_0100_0000_01B3
+        }
+        return hash
+    }
+
+    // MARK: - File format
+
+    var metadata: [String: String] {
+        var m: [String: String] = [
+            "format": Self.formatVersion,
+            "hidden": String(config.hidden),
+            "activation": config.activation.rawValue,
+            "drop_p": String(config.dropP),
+            "drop_mode": config.dropMode.rawValue,
+            "dropconnect_masks": config.masks.rawValue,
+            "seed": String(seed),
+            "optimizer": optimizer.rawValue,
+            "lr": String(learningRate),
+            "batch_size": String(batchSize),
+            "train_images": String(trainImages),
+            "epochs_completed": String(epochsCompleted),
+            "step": String(step),
+            "optimizer_steps": String(optimizerSteps),
+            "model_digest": String(modelDigest, radix: 16),
+        ]
+        if let limit { m["limit"] = String(limit) }
+        return m
+    }
+
+    /// The file's bytes: safetensors, buffers in `bufferNames` order, each split into
+    /// the parameters' four tensors.
+    public func encode() -> [UInt8] {
+        let parameters = Self.layout(hidden: config.hidden)
+        let count = Parameters.count(hidden: config.hidden)
+        var fields: [String] = []
+        let meta = metadata.sorted { $0.key < $1.key }
+            .map { "\(Checkpoint.jsonString($0.key)):\(Checkpoint.jsonString($0.value))" }.joined(separator: ",")
+        fields.append("\"__metadata__\":{\(meta)}")
+        let names = Self.bufferNames(optimizer)
+        for (index, buffer) in names.enumerated() {
+            for tensor in parameters {
+                let elements = tensor.shape.reduce(1, *)
+                let begin = (index * count + tensor.offset) * 4, end = begin + elements * 4
+                let shape = tensor.shape.map(String.init).joined(separator: ",")
+                fields.append("\(Checkpoint.jsonString(tensor.name + "." + buffer)):{\"dtype\":\"F32\",\"shape\":[\(shape)],\"data_offsets\":[\(begin),\(end)]}")
+            }
+        }
+        var json = Array("{\(fields.joined(separator: ","))}".utf8)
+        while json.count % 8 != 0 { json.append(0x20) }
+        var bytes = withUnsafeBytes(of: UInt64(json.count).littleEndian) { Array($0) }
+        bytes += json
+        bytes.reserveCapacity(bytes.count + names.count * count * 4)
+        for name in names {
+            buffers[name]!.withUnsafeBytes { bytes += $0 } // little-endian hosts, as Checkpoint
+        }
+        return bytes
+    }
+
+    /// Loads and checks a state file. Throws `.noInput` when it is missing, `.dataError`
+    /// naming the file when anything in it is wrong.
+    public static func load(_ path: String) throws -> TrainingState {
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir), !isDir.boolValue else {
+            throw AutoencError.missing(path, "no training state: --resume needs the .state.safetensors file that `autoenc train` writes beside the model")
+        }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw AutoencError(.ioError, "\(path): cannot read")
+        }
+        return try decode([UInt8](data), path: path)
+    }
+
+    public static func decode(_ bytes: [UInt8], path: String) throws -> TrainingState {
+        func bad(_ what: String) -> AutoencError { .badData(path, "not a valid autoenc training state: \(what)") }
+        guard bytes.count >= 8 else { throw bad("expected at least 8 bytes, found \(bytes.count)") }
+        let headerLength = bytes.withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(as: UInt64.self)) }
+        guard headerLength >= 2, headerLength <= UInt64(min(Checkpoint.maximumHeader, bytes.count - 8)) else {
+            throw bad("header length \(headerLength) does not fit a \(bytes.count)-byte file")
+        }
+        let headerEnd = 8 + Int(headerLength)
+        guard let object = try? JSONSerialization.jsonObject(with: Data(bytes[8..<headerEnd])),
+              let header = object as? [String: Any] else {
+            throw bad("header is not a JSON object")
+        }
+        guard let rawMeta = header["__metadata__"] as? [String: Any] else { throw bad("no __metadata__") }
+        var m: [String: String] = [:]
+        for (key, value) in rawMeta {
+            guard let s = value as? String else { throw bad("metadata \(key) is not a string") }
+            m[key] = s
+        }
+        guard m["format"] == formatVersion else {
+            throw bad("format \(m["format"] ?? "missing"), this autoenc reads \(formatVersion)")
+        }
+        func field<T>(_ key: String, _ parse: (String) -> T?) throws -> T {
+            guard let s = m[key] else { throw bad("metadata \(key) is missing") }
+            guard let value = parse(s) else { throw bad("metadata \(key) is \(s)") }
+            return value
+        }
+        let hidden = try field("hidden") { Int($0).flatMap { (1...(1 << 16)).contains($0) ? $0 : nil } }
+        var config = ModelConfig(hidden: hidden)
+        config.activation = try field("activation") { Activation(rawValue: $0) }
+        config.dropP = try field("drop_p") { Float($0).flatMap { $0 >= 0 && $0 < 1 ? $0 : nil } }
+        config.dropMode = try field("drop_mode") { DropMode(rawValue: $0) }
+        config.masks = try field("dropconnect_masks") { MaskSharing(rawValue: $0) }
+        let optimizer = try field("optimizer") { OptimizerKind(rawValue: $0) }
+        var state = TrainingState(
+            config: config,
+            seed: try field("seed") { UInt64($0) },
+            optimizer: optimizer,
+            learningRate: try field("lr") { Float($0).flatMap { $0.isFinite && $0 > 0 ? $0 : nil } },
+            batchSize: try field("batch_size") { Int($0).flatMap { $0 >= 1 ? $0 : nil } },
+            limit: m["limit"] == nil ? nil : try field("limit") { Int($0).flatMap { $0 >= 1 ? $0 : nil } },
+            trainImages: try field("train_images") { Int($0).flatMap { $0 >= 1 ? $0 : nil } },
+            epochsCompleted: try field("epochs_completed") { Int($0).flatMap { $0 >= 0 ? $0 : nil } },
+            step: try field("step") { UInt64($0) },
+            optimizerSteps: try field("optimizer_steps") { Int($0).flatMap { $0 >= 0 ? $0 : nil } },
+            modelDigest: try field("model_digest") { UInt64($0, radix: 16) },
+            buffers: [:])
+        let perEpoch = UInt64(Trainer.stepsPerEpoch(images: state.trainImages, batchSize: state.batchSize))
+        let (before, overflow) = UInt64(state.epochsCompleted).multipliedReportingOverflow(by: perEpoch)
+        guard !overflow, state.step >= before, state.step - before < perEpoch else {
+            throw bad("step \(state.step) is not within epoch \(state.epochsCompleted + 1) (\(perEpoch) steps per epoch)")
+        }
+
+        // Tensors: exactly the optimizer's buffers, contiguous, in the stored order.
+        let count = Parameters.count(hidden: hidden)
+        let names = bufferNames(optimizer)
+        let expected = names.count * count * 4
+        guard bytes.count - headerEnd == expected else {
+            throw bad("expected \(expected) bytes of \(optimizer.rawValue) buffers for hidden \(hidden), found \(bytes.count - headerEnd)")
+        }
+        let tensorNames = Set(header.keys).subtracting(["__metadata__"])
+        var wanted: Set<String> = []
+        for (index, buffer) in names.enumerated() {
+            for tensor in layout(hidden: hidden) {
+                let name = tensor.name + "." + buffer
+                wanted.insert(name)
+                guard let info = header[name] as? [String: Any] else { throw bad("missing tensor \(name)") }
+                guard info["dtype"] as? String == "F32" else { throw bad("\(name) is not F32") }
+                guard Checkpoint.intArray(info["shape"]) == tensor.shape else {
+                    throw bad("\(name) should have shape \(tensor.shape)")
+                }
+                let begin = (index * count + tensor.offset) * 4
+                let end = begin + tensor.shape.reduce(1, *) * 4
+                guard Checkpoint.intArray(info["data_offsets"]) == [begin, end] else {
+                    throw bad("\(name) should span bytes \(begin)..<\(end) of the data section")
+                }
+            }
+        }
+        if let extra = tensorNames.subtracting(wanted).sorted().first { throw bad("unexpected tensor \(extra)") }
+        bytes.withUnsafeBytes { raw in
+            for (index, name) in names.enumerated() {
+                let start = headerEnd + index * count * 4
+                state.buffers[name] = [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
+                    UnsafeMutableRawBufferPointer(buffer).copyMemory(from: UnsafeRawBufferPointer(rebasing: raw[start..<start + count * 4]))
+                    initialized = count
+                }
+            }
+        }
+        return state
+    }
+
+    public init(config: ModelConfig, seed: UInt64, optimizer: OptimizerKind, learningRate: Float, batchSize: Int,
+                limit: Int?, trainImages: Int, epochsCompleted: Int, step: UInt64, optimizerSteps: Int,
+                modelDigest: UInt64, buffers: [String: [Float]]) {
+        self.config = config
+        self.seed = seed
+        self.optimizer = optimizer
+        self.learningRate = learningRate
+        self.batchSize = batchSize
+        self.limit = limit
+        self.trainImages = trainImages
+        self.epochsCompleted = epochsCompleted
+        self.step = step
+        self.optimizerSteps = optimizerSteps
+        self.modelDigest = modelDigest
+        self.buffers = buffers
+    }
+}
