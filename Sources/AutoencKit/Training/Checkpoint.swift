@@ -129,9 +129,15 @@ public enum Checkpoint {
                   offsets[0] >= 0, offsets[0] <= offsets[1], offsets[1] <= dataLength else {
                 throw bad("\(name) has data_offsets outside the \(dataLength)-byte data section")
             }
-            let elements = shape.reduce(1) { $0.multipliedReportingOverflow(by: $1).partialValue }
-            guard offsets[1] - offsets[0] == elements * 4 else {
-                throw bad("\(name) shape \(shape) needs \(elements * 4) bytes, its offsets span \(offsets[1] - offsets[0])")
+            // Dimensions up to 2^24 each can still overflow in product (e.g. [2^24, 2^24, 2^14]).
+            var byteCount = 4, overflow = false
+            for d in shape {
+                let (product, o) = byteCount.multipliedReportingOverflow(by: d)
+                byteCount = product
+                overflow = overflow || o
+            }
+            guard !overflow, offsets[1] - offsets[0] == byteCount else {
+                throw bad("\(name) shape \(shape) needs \(overflow ? "more than 2^63" : "\(byteCount)") bytes, its offsets span \(offsets[1] - offsets[0])")
             }
             entries.append(Entry(name: name, shape: shape, begin: offsets[0], end: offsets[1]))
         }
