@@ -23,7 +23,8 @@ public enum Grids {
         return image
     }
 
-    /// Maps values so that their minimum is 0 and maximum 1; NaN stays NaN.
+    /// Maps values so that their minimum is 0 and maximum 1 (all equal: 0.5); NaN stays
+    /// NaN, also in a constant tile.
     static func normalize(_ values: UnsafeBufferPointer<Float>, into out: inout [Float]) {
         var low = Float.infinity, high = -Float.infinity
         for v in values where v.isFinite {
@@ -32,7 +33,7 @@ public enum Grids {
         }
         let range = high - low
         for i in 0..<values.count {
-            out[i] = range > 0 ? (values[i] - low) / range : 0.5
+            out[i] = values[i].isNaN ? .nan : range > 0 ? (values[i] - low) / range : 0.5
         }
     }
 
