@@ -1,0 +1,20 @@
+/// The file formats `reconstruct` and `weightmap` write, chosen by the output's extension:
+/// `.pgm` and `.png` draw the image, `.npy` holds the float32 values behind it.
+public enum OutputFormat: String, Sendable, CaseIterable {
+    case pgm
+    case png
+    case npy
+
+    /// The format for `path`'s extension (any letter case), nil when there is none or it
+    /// is not one of ours.
+    public init?(path: String) {
+        guard let dot = path.lastIndex(of: "."), !path[dot...].contains("/") else { return nil }
+        self.init(rawValue: path[path.index(after: dot)...].lowercased())
+    }
+
+    /// ".pgm, .png or .npy", for messages.
+    public static var accepted: String {
+        let names = allCases.map { "." + $0.rawValue }
+        return names.dropLast().joined(separator: ", ") + " or " + names.last!
+    }
+}
