@@ -3,14 +3,16 @@
 /// training, and at test time every connection is kept.
 ///
 /// Masks are never stored. The mask of example `e` at step `s` is a pure function of
-/// (seed, s, e), regenerated in the backward pass:
-/// - at p = 0.5, one random bit per connection: bit i % 64 of word j * 13 + i / 64;
+/// (seed, s, e), regenerated in the backward pass. Row j of a mask uses the random words
+/// at counters j * rowStride ..< j * rowStride + wordsPerRow of its stream:
+/// - at p = 0.5, one random bit per connection: column i is bit i % 64 of word i / 64
+///   (13 words a row, stride 16);
 /// - otherwise one random byte per connection, kept when it is below round((1 - p) * 256):
-///   the 16 columns of chunk c = i / 16 use the 16 bytes of words j * 98 + 2c and
-///   j * 98 + 2c + 1, column lane l = i % 16 taking byte 4 (l % 4) + l / 4 (the order in
-///   which a vector unpacks them without conversions). The keep probability is then that threshold / 256
-///   (p rounded to a multiple of 1/256), and the scaling uses it, so that the expected
-///   masked weight is exactly w.
+///   the 16 columns of chunk c = i / 16 use the 16 bytes of words 2c and 2c + 1, column
+///   lane l = i % 16 taking byte 4 (l % 4) + l / 4, the order in which a vector unpacks
+///   them without conversions (98 words a row, stride 104). The keep probability is then
+///   that threshold / 256 (p rounded to a multiple of 1/256), and the scaling uses it, so
+///   that the expected masked weight is exactly w.
 public struct DropConnectMask: Sendable {
     public static let columns = ModelConfig.inputs
     public static let chunks = columns / 16 // 49
@@ -27,6 +29,9 @@ public struct DropConnectMask: Sendable {
     public let scale: Float
     /// Random words that one row of one mask uses.
     public let wordsPerRow: Int
+    /// Counters between the first words of consecutive rows (a multiple of 8, so a row
+    /// is generated in whole 8-word vectors).
+    public let rowStride: Int
 
     public init(dropP: Float, seed: UInt64) {
         self.seed = seed
@@ -42,6 +47,7 @@ public struct DropConnectMask: Sendable {
             keepProbability = Float(t / 256)
             wordsPerRow = Self.columns / 8
         }
+        rowStride = (wordsPerRow + 7) / 8 * 8
         scale = 1 / keepProbability
     }
 
@@ -54,63 +60,75 @@ public struct DropConnectMask: Sendable {
 
     /// Whether connection (row, column) is kept under mask `key`: the plain reference.
     public func keeps(key: UInt64, row: Int, column: Int) -> Bool {
+        let first = row * rowStride
         switch resolution {
         case .bit:
-            let word = RandomStream.word(key: key, counter: UInt64(row * wordsPerRow + column / 64))
+            let word = RandomStream.word(key: key, counter: UInt64(first + column / 64))
             return (word >> UInt64(column % 64)) & 1 == 1
         case .byte:
             let lane = column % 16
             let byte = 4 * (lane % 4) + lane / 4
-            let word = RandomStream.word(key: key, counter: UInt64(row * wordsPerRow + 2 * (column / 16) + byte / 8))
+            let word = RandomStream.word(key: key, counter: UInt64(first + 2 * (column / 16) + byte / 8))
             return UInt16((word >> UInt64(8 * (byte % 8))) & 0xff) < byteThreshold
         }
     }
 
-    /// Writes row `row`'s random words for mask `key` into `words` (`wordsPerRow` of them).
+    /// Writes row `row`'s random words for mask `key` into `words` (`rowStride` of them).
     @inline(__always)
     public func fillRow(key: UInt64, row: Int, into words: UnsafeMutablePointer<UInt64>) {
-        let first = UInt64(row * wordsPerRow)
-        var i = 0
-        let lanes = SIMD8<UInt64>(0, 1, 2, 3, 4, 5, 6, 7)
-        let golden = SIMD8<UInt64>(repeating: RandomStream.golden)
+        let lanes = SIMD8<UInt64>(1, 2, 3, 4, 5, 6, 7, 8)
         let k = SIMD8<UInt64>(repeating: key)
-        while i + 8 <= wordsPerRow {
-            let counter = SIMD8<UInt64>(repeating: first + UInt64(i) + 1) &+ lanes
-            var z = k &+ counter &* golden
+        var i = 0
+        while i < rowStride {
+            let counter = SIMD8<UInt64>(repeating: UInt64(row * rowStride + i)) &+ lanes
+            var z = k &+ counter &* RandomStream.golden
             z = (z ^ (z &>> 30)) &* 0xBF58_476D_1CE4_E5B9
             z = (z ^ (z &>> 27)) &* 0x94D0_49BB_1331_11EB
             z = z ^ (z &>> 31)
             UnsafeMutableRawPointer(words + i).storeBytes(of: z, as: SIMD8<UInt64>.self)
             i += 8
         }
-        while i < wordsPerRow {
-            words[i] = RandomStream.word(key: key, counter: first + UInt64(i))
-            i += 1
-        }
     }
 
     /// Which of the 16 columns of chunk `c` (columns 16c ..< 16c + 16) are kept, given the
     /// row's words from `fillRow`: all ones in a kept lane, zero in a dropped one.
-    ///
-    /// Built from shifts only: the standard library's SIMD integer comparisons against
-    /// constants compile to per-lane loops.
     @inline(__always)
     public func chunkKeeps(_ words: UnsafePointer<UInt64>, chunk c: Int) -> SIMD16<Int32> {
         switch resolution {
-        case .bit:
-            // lane l's bit moved to the sign bit, then spread over the lane
-            let bits = Int32(truncatingIfNeeded: words[c >> 2] >> UInt64((c & 3) * 16))
-            let toTop = SIMD16<Int32>(31, 30, 29, 28, 27, 26, 25, 24, 23, 22, 21, 20, 19, 18, 17, 16)
-            return (SIMD16<Int32>(repeating: bits) &<< toTop) &>> 31
-        case .byte:
-            // lane l = 4q + r takes byte q of 32-bit word r: byte 4r + q of the chunk;
-            // byte - threshold is negative exactly when the connection is kept
-            let quad = UnsafeRawPointer(words + 2 * c).loadUnaligned(as: SIMD4<Int32>.self)
-            let half = SIMD8<Int32>(lowHalf: quad, highHalf: quad)
-            let all = SIMD16<Int32>(lowHalf: half, highHalf: half)
-            let shifts = SIMD16<Int32>(0, 0, 0, 0, 8, 8, 8, 8, 16, 16, 16, 16, 24, 24, 24, 24)
-            return (((all &>> shifts) & 0xff) &- Int32(byteThreshold)) &>> 31
+        case .bit: return BitUnpacker.keeps(words, chunk: c, threshold: 0)
+        case .byte: return ByteUnpacker.keeps(words, chunk: c, threshold: Int32(byteThreshold))
         }
+    }
+}
+
+/// Turns a row's random words into the keep masks of its 16-column chunks. Built from
+/// shifts only: the standard library's SIMD integer comparisons against constants
+/// compile to per-lane loops. The kernels are generic over it so that each variant is
+/// compiled into its own loop.
+protocol MaskUnpacker {
+    static func keeps(_ words: UnsafePointer<UInt64>, chunk c: Int, threshold: Int32) -> SIMD16<Int32>
+}
+
+enum BitUnpacker: MaskUnpacker {
+    @inline(__always)
+    static func keeps(_ words: UnsafePointer<UInt64>, chunk c: Int, threshold: Int32) -> SIMD16<Int32> {
+        // lane l's bit moved to the sign bit, then spread over the lane
+        let bits = Int32(truncatingIfNeeded: words[c >> 2] >> UInt64((c & 3) * 16))
+        let toTop = SIMD16<Int32>(31, 30, 29, 28, 27, 26, 25, 24, 23, 22, 21, 20, 19, 18, 17, 16)
+        return (SIMD16<Int32>(repeating: bits) &<< toTop) &>> 31
+    }
+}
+
+enum ByteUnpacker: MaskUnpacker {
+    @inline(__always)
+    static func keeps(_ words: UnsafePointer<UInt64>, chunk c: Int, threshold: Int32) -> SIMD16<Int32> {
+        // lane l = 4q + r takes byte q of 32-bit word r: byte 4r + q of the chunk;
+        // byte - threshold is negative exactly when the connection is kept
+        let quad = UnsafeRawPointer(words + 2 * c).loadUnaligned(as: SIMD4<Int32>.self)
+        let half = SIMD8<Int32>(lowHalf: quad, highHalf: quad)
+        let all = SIMD16<Int32>(lowHalf: half, highHalf: half)
+        let shifts = SIMD16<Int32>(0, 0, 0, 0, 8, 8, 8, 8, 16, 16, 16, 16, 24, 24, 24, 24)
+        return (((all &>> shifts) & 0xff) &- threshold) &>> 31
     }
 }
 
@@ -120,6 +138,19 @@ func masked(_ v: Vec, _ keep: SIMD16<Int32>) -> Vec {
     unsafeBitCast(unsafeBitCast(v, to: SIMD16<Int32>.self) & keep, to: Vec.self)
 }
 
+/// The sum of a vector's 16 lanes, through `scratch` (16 floats).
+///
+/// Summing through memory keeps the accumulators whole: with `lowHalf`/`highHalf`, or a
+/// `sum()` the optimizer does not inline, LLVM splits every vector of the calling loop
+/// into 128-bit pieces.
+@inline(__always)
+func laneSum(_ v: Vec, scratch: UnsafeMutablePointer<Float>) -> Float {
+    vstore(v, scratch)
+    var s: Float = 0
+    for i in 0..<16 { s += scratch[i] }
+    return s
+}
+
 /// The DropConnect encoder products with a mask per example.
 public enum DropConnectKernels {
     /// z1[b, j] = scale * sum_i mask_b[j, i] * w1[j, i] * x[b, i], for rows j in `rows`.
@@ -127,21 +158,36 @@ public enum DropConnectKernels {
     public static func forward(mask: DropConnectMask, keys: UnsafePointer<UInt64>,
                                x: UnsafePointer<Float>, w1: UnsafePointer<Float>,
                                z1: UnsafeMutablePointer<Float>, batch: Int, hidden: Int, rows: Range<Int>) {
+        switch mask.resolution {
+        case .bit: forward(BitUnpacker.self, mask, keys, x, w1, z1, batch, hidden, rows)
+        case .byte: forward(ByteUnpacker.self, mask, keys, x, w1, z1, batch, hidden, rows)
+        }
+    }
+
+    static func forward<U: MaskUnpacker>(_: U.Type, _ mask: DropConnectMask, _ keys: UnsafePointer<UInt64>,
+                                         _ x: UnsafePointer<Float>, _ w1: UnsafePointer<Float>,
+                                         _ z1: UnsafeMutablePointer<Float>, _ batch: Int, _ hidden: Int, _ rows: Range<Int>) {
         let n = ModelConfig.inputs
-        withUnsafeTemporaryAllocation(of: UInt64.self, capacity: mask.wordsPerRow) { words in
+        let threshold = Int32(mask.byteThreshold)
+        withUnsafeTemporaryAllocation(of: UInt64.self, capacity: mask.rowStride + 8) { words in
             let wp = words.baseAddress!
+            let lanes = UnsafeMutableRawPointer(wp + mask.rowStride).assumingMemoryBound(to: Float.self)
             for j in rows {
                 let w = w1 + j * n
                 for b in 0..<batch {
                     mask.fillRow(key: keys[b], row: j, into: wp)
                     let xb = x + b * n
-                    var acc = Vec()
-                    for c in 0..<DropConnectMask.chunks {
-                        let keep = mask.chunkKeeps(wp, chunk: c)
-                        let p = vload(w + 16 * c) * vload(xb + 16 * c)
-                        acc += masked(p, keep)
+                    var acc0 = Vec(), acc1 = Vec()
+                    var c = 0
+                    while c + 2 <= DropConnectMask.chunks {
+                        acc0 += masked(vload(w + 16 * c) * vload(xb + 16 * c), U.keeps(wp, chunk: c, threshold: threshold))
+                        acc1 += masked(vload(w + 16 * c + 16) * vload(xb + 16 * c + 16), U.keeps(wp, chunk: c + 1, threshold: threshold))
+                        c += 2
                     }
-                    z1[b * hidden + j] = acc.sum() * mask.scale
+                    if c < DropConnectMask.chunks {
+                        acc0 += masked(vload(w + 16 * c) * vload(xb + 16 * c), U.keeps(wp, chunk: c, threshold: threshold))
+                    }
+                    z1[b * hidden + j] = laneSum(acc0 + acc1, scratch: lanes) * mask.scale
                 }
             }
         }
@@ -153,8 +199,18 @@ public enum DropConnectKernels {
     public static func backward(mask: DropConnectMask, keys: UnsafePointer<UInt64>,
                                 x: UnsafePointer<Float>, dz1: UnsafePointer<Float>,
                                 gw1: UnsafeMutablePointer<Float>, batch: Int, hidden: Int, rows: Range<Int>) {
+        switch mask.resolution {
+        case .bit: backward(BitUnpacker.self, mask, keys, x, dz1, gw1, batch, hidden, rows)
+        case .byte: backward(ByteUnpacker.self, mask, keys, x, dz1, gw1, batch, hidden, rows)
+        }
+    }
+
+    static func backward<U: MaskUnpacker>(_: U.Type, _ mask: DropConnectMask, _ keys: UnsafePointer<UInt64>,
+                                          _ x: UnsafePointer<Float>, _ dz1: UnsafePointer<Float>,
+                                          _ gw1: UnsafeMutablePointer<Float>, _ batch: Int, _ hidden: Int, _ rows: Range<Int>) {
         let n = ModelConfig.inputs
-        withUnsafeTemporaryAllocation(of: UInt64.self, capacity: mask.wordsPerRow) { words in
+        let threshold = Int32(mask.byteThreshold)
+        withUnsafeTemporaryAllocation(of: UInt64.self, capacity: mask.rowStride) { words in
             let wp = words.baseAddress!
             for j in rows {
                 let g = gw1 + j * n
@@ -166,8 +222,7 @@ public enum DropConnectKernels {
                     let coefficient = Vec(repeating: d * mask.scale)
                     let xb = x + b * n
                     for c in 0..<DropConnectMask.chunks {
-                        let keep = mask.chunkKeeps(wp, chunk: c)
-                        let update = masked(coefficient * vload(xb + 16 * c), keep)
+                        let update = masked(coefficient * vload(xb + 16 * c), U.keeps(wp, chunk: c, threshold: threshold))
                         vstore(vload(g + 16 * c) + update, g + 16 * c)
                     }
                 }
@@ -212,7 +267,7 @@ public enum DropConnectKernels {
     public static func maskWeights(mask: DropConnectMask, key: UInt64, w1: UnsafePointer<Float>,
                                    out: UnsafeMutablePointer<Float>, hidden: Int) {
         let n = ModelConfig.inputs
-        withUnsafeTemporaryAllocation(of: UInt64.self, capacity: mask.wordsPerRow) { words in
+        withUnsafeTemporaryAllocation(of: UInt64.self, capacity: mask.rowStride) { words in
             let wp = words.baseAddress!
             for j in 0..<hidden {
                 mask.fillRow(key: key, row: j, into: wp)
