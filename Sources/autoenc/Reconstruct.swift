@@ -12,11 +12,16 @@ struct Reconstruct: ParsableCommand {
     @Option(help: ArgumentHelp("Test images to draw.", valueName: "n"))
     var count: Int = 32
 
-    @Option(name: .long, help: ArgumentHelp("Image to write (binary PGM).", valueName: "file"))
+    @Option(name: .long, help: ArgumentHelp(
+        "File to write; its extension picks the format: .pgm or .png (originals beside reconstructions), .npy (the reconstructions, float32, shape (n, 28, 28)).",
+        valueName: "file"))
     var out: String = "reconstructions.pgm"
 
     func validate() throws {
         guard count >= 1, count <= 10000 else { throw ValidationError("--count must be in 1...10000, got \(count)") }
+        guard OutputFormat(path: out) != nil else {
+            throw ValidationError("--out must end in \(OutputFormat.accepted), got \(out)")
+        }
     }
 
     func run() throws {
@@ -25,16 +30,36 @@ struct Reconstruct: ParsableCommand {
             let model = try Checkpoint.load(modelInput.model).model
             let test = try dataOptions.location().load(train: false)
             let shown = min(count, test.count)
-            var sheet: GrayImage?
+            // The first `shown` originals and reconstructions: (shown, 784) each.
+            var originals = [Float](), outputs = [Float]()
             var total = 0.0
             model.reconstruct(test) { start, m, x, y in
                 total += Layers.sumSquaredError(x, y, count: m * ModelConfig.inputs)
-                if start == 0 { sheet = Grids.reconstructions(original: x, reconstructed: y, count: min(shown, m)) }
+                let kept = max(0, min(m, shown - start)) * ModelConfig.inputs
+                originals += UnsafeBufferPointer(start: x, count: kept)
+                outputs += UnsafeBufferPointer(start: y, count: kept)
             }
-            try AtomicFile.write(sheet!.pgm, to: out)
+            try AtomicFile.write(encoded(originals, outputs, count: shown), to: out)
             let mse = total / Double(test.count * ModelConfig.inputs)
             print(String(format: "test_mse %.6f over %d images", mse, test.count))
-            print("wrote \(out) (\(shown) originals, each left of its reconstruction)")
+            if OutputFormat(path: out) == .npy {
+                print("wrote \(out) (\(shown) reconstructions, float32 (\(shown), 28, 28))")
+            } else {
+                print("wrote \(out) (\(shown) originals, each left of its reconstruction)")
+            }
         }
+    }
+
+    /// The file for `--out`: the sheet as PGM or PNG, or the reconstructions as .npy.
+    /// originals, outputs: (count, 784).
+    func encoded(_ originals: [Float], _ outputs: [Float], count: Int) -> [UInt8] {
+        let format = OutputFormat(path: out)!
+        if format == .npy { return NPY.encode(outputs, shape: [count, Grids.side, Grids.side]) }
+        let sheet = originals.withUnsafeBufferPointer { x in
+            outputs.withUnsafeBufferPointer { y in
+                Grids.reconstructions(original: x.baseAddress!, reconstructed: y.baseAddress!, count: count)
+            }
+        }
+        return format == .png ? sheet.png : sheet.pgm
     }
 }

@@ -8,22 +8,35 @@ struct Weightmap: ParsableCommand {
 
     @OptionGroup var modelInput: ModelInput
 
-    @Option(name: .long, help: ArgumentHelp("Image to write (binary PGM).", valueName: "file"))
+    @Option(name: .long, help: ArgumentHelp(
+        "File to write; its extension picks the format: .pgm or .png (the tiles), .npy (the raw encoder weights, float32, shape (hidden, 28, 28)).",
+        valueName: "file"))
     var out: String = "weightmap.pgm"
 
-    @Option(help: ArgumentHelp("Magnify every pixel K x K.", valueName: "k"))
+    @Option(help: ArgumentHelp("Magnify every pixel K x K (.pgm and .png only).", valueName: "k"))
     var scale: Int = 1
 
     func validate() throws {
         guard scale >= 1, scale <= 16 else { throw ValidationError("--scale must be in 1...16, got \(scale)") }
+        guard OutputFormat(path: out) != nil else {
+            throw ValidationError("--out must end in \(OutputFormat.accepted), got \(out)")
+        }
     }
 
     func run() throws {
         try reportingErrors {
             try AtomicFile.checkWritable(out, what: "--out")
             let loaded = try Checkpoint.load(modelInput.model)
+            if OutputFormat(path: out) == .npy {
+                let hidden = loaded.config.hidden
+                // w1: (hidden, 784) as (hidden, 28, 28), unscaled.
+                let weights = UnsafeBufferPointer(start: loaded.parameters.w1, count: hidden * ModelConfig.inputs)
+                try AtomicFile.write(NPY.encode(weights, shape: [hidden, Grids.side, Grids.side]), to: out)
+                print("wrote \(out) (encoder weights, float32 (\(hidden), 28, 28))")
+                return
+            }
             let image = Grids.weightMap(loaded.parameters).scaled(scale)
-            try AtomicFile.write(image.pgm, to: out)
+            try AtomicFile.write(OutputFormat(path: out) == .png ? image.png : image.pgm, to: out)
             print("wrote \(out) (\(loaded.config.hidden) units, \(image.width)x\(image.height))")
         }
     }
