@@ -1,10 +1,15 @@
 /// The buffers one training step needs, allocated once for the largest batch, and the
 /// forward and backward passes that use them. A step allocates nothing.
 ///
-/// One pass runs on one thread. The trainer splits each minibatch into contiguous
-/// shards, one pass per core, and sums their gradients: `exampleOffset` keeps each
-/// example's masks tied to its position in the whole minibatch, and the loss is
-/// normalized by the whole minibatch, so the sharded step computes the same gradient.
+/// A step has two phases, so that several threads can share it with no locks:
+/// 1. `forward(examples:)`: for a contiguous range of the minibatch's examples, the
+///    forward pass, the loss, and the backward pass down to dL/dz2 and dL/dz1 (rows of
+///    the batch buffers that only this range touches);
+/// 2. `weightGradients(units:outputs:)`: for a range of hidden units and a range of
+///    output pixels, the weight and bias gradients of those rows of w1 and w2 over the
+///    whole minibatch (rows of the gradient that only this range touches).
+/// The trainer runs phase 1 with the examples split across threads, then phase 2 with
+/// the rows split across threads; `run` does both on one thread.
 public final class TrainingPass: @unchecked Sendable {
     public let model: Autoencoder
     public let maxBatch: Int
@@ -14,7 +19,7 @@ public final class TrainingPass: @unchecked Sendable {
     let dropout: DropoutMask?
     let dropConnect: DropConnectMask?
 
-    // x: (batch, 784) inputs in [0, 1]
+    // x: (batch, 784) inputs in [0, 1], then 16 floats of scratch
     let x: FloatBuffer
     // z1 then a = act(z1 + b1) then the dropped activations hd: (batch, hidden)
     let hidden: FloatBuffer
@@ -24,7 +29,7 @@ public final class TrainingPass: @unchecked Sendable {
     let output: FloatBuffer
     // dL/dhd, then dL/dz1: (batch, hidden)
     let dHidden: FloatBuffer
-    // mask keys of the examples in this step
+    // DropConnect mask keys of the examples in this step; [0] is the per-batch mask's
     let keys: UnsafeMutablePointer<UInt64>
     // scale * mask ⊙ w1 for per-batch DropConnect: (hidden, 784)
     let maskedW1: FloatBuffer?
@@ -39,10 +44,10 @@ public final class TrainingPass: @unchecked Sendable {
         let regularized = config.dropP > 0
         dropout = regularized && config.dropMode == .dropout ? DropoutMask(dropP: config.dropP, seed: seed) : nil
         dropConnect = regularized && config.dropMode == .dropconnect ? DropConnectMask(dropP: config.dropP, seed: seed) : nil
-        x = FloatBuffer(count: maxBatch * n)
+        x = FloatBuffer(count: maxBatch * n + 16)
         hidden = FloatBuffer(count: maxBatch * h)
         gate = FloatBuffer(count: maxBatch * h)
-        output = FloatBuffer(count: maxBatch * n)
+        output = FloatBuffer(count: maxBatch * n + 16)
         dHidden = FloatBuffer(count: maxBatch * h)
         keys = .allocate(capacity: maxBatch)
         keys.initialize(repeating: 0, count: maxBatch)
@@ -51,87 +56,117 @@ public final class TrainingPass: @unchecked Sendable {
 
     deinit { keys.deallocate() }
 
-    /// Loads images `indices` of `data` into the input buffer.
-    public func load(_ data: ImageSet, _ indices: ArraySlice<Int32>) {
-        data.gather(indices, into: x.pointer)
+    /// Loads images `indices` of `data` into rows `row ..< row + indices.count` of the
+    /// input buffer.
+    public func load(_ data: ImageSet, _ indices: ArraySlice<Int32>, at row: Int = 0) {
+        data.gather(indices, into: x.pointer + row * ModelConfig.inputs)
     }
 
     /// The input buffer, for callers that fill it themselves (tests).
     public var input: UnsafeMutablePointer<Float> { x.pointer }
 
-    /// Runs the forward and backward passes on the `batch` images in the input buffer,
-    /// which are examples `exampleOffset ..< exampleOffset + batch` of a minibatch of
-    /// `total` images (default: this batch alone), with the masks of training step `step`.
-    /// Leaves this shard's part of dLoss/dParameters in `gradients`, where the loss is the
-    /// mean squared error over total x 784 pixels, and returns this shard's sum of
-    /// squared errors divided by total x 784 (the shards' returns add up to the loss).
+    /// The whole step on one thread: runs the forward and backward passes on the `batch`
+    /// images in the input buffer, which are examples `exampleOffset ..< exampleOffset +
+    /// batch` of a minibatch of `total` images (default: this batch alone), with the masks
+    /// of training step `step`. Leaves this batch's part of dLoss/dParameters in
+    /// `gradients`, where the loss is the mean squared error over total x 784 pixels, and
+    /// returns this batch's sum of squared errors divided by total x 784.
     @discardableResult
     public func run(batch: Int, step: UInt64, exampleOffset: Int = 0, total: Int? = nil) -> Float {
         precondition(batch > 0 && batch <= maxBatch)
-        let total = total ?? batch
-        let config = model.config
-        let p = model.parameters, g = gradients
-        let h = config.hidden, n = ModelConfig.inputs
-        let x = x.pointer, hid = hidden.pointer, gate = gate.pointer
-        let out = output.pointer, dh = dHidden.pointer
-
-        // MARK: forward
-        // encoder: x (batch, 784), w1 (h, 784) -> z1 (batch, h)
-        if let dc = dropConnect {
-            switch config.masks {
-            case .example:
-                for b in 0..<batch { keys[b] = dc.key(step: step, example: exampleOffset + b) }
-                DropConnectKernels.forward(mask: dc, keys: keys, x: x, w1: p.w1, z1: hid,
-                                           batch: batch, hidden: h, rows: 0..<h)
-            case .batch:
-                keys[0] = dc.key(step: step, example: nil)
-                DropConnectKernels.maskWeights(mask: dc, key: keys[0], w1: p.w1, out: maskedW1!.pointer, hidden: h)
-                BLAS.sgemm(transA: false, transB: true, m: batch, n: h, k: n, alpha: 1, a: x, lda: n,
-                           b: maskedW1!.pointer, ldb: n, beta: 0, c: hid, ldc: h)
-            }
-        } else {
-            BLAS.sgemm(transA: false, transB: true, m: batch, n: h, k: n, alpha: 1, a: x, lda: n,
-                       b: p.w1, ldb: n, beta: 0, c: hid, ldc: h)
-        }
-        // a = act(z1 + b1); gate = act'(z1) * dropout factor; hd = a * dropout factor
-        activateHidden(batch: batch, step: step, exampleOffset: exampleOffset)
-        // decoder: hd (batch, h), w2 (784, h) -> z2 (batch, 784)
-        BLAS.sgemm(transA: false, transB: true, m: batch, n: n, k: h, alpha: 1, a: hid, lda: h,
-                   b: p.w2, ldb: h, beta: 0, c: out, ldc: n)
-        // y = sigmoid(z2 + b2); loss; out <- dL/dz2
-        let loss = outputLossAndGradient(batch: batch, total: total)
-
-        // MARK: backward
-        // dw2 = dz2^T hd: (784, batch) x (batch, h) -> (784, h); reuses hd from the forward pass
-        BLAS.sgemm(transA: true, transB: false, m: n, n: h, k: batch, alpha: 1, a: out, lda: n,
-                   b: hid, ldb: h, beta: 0, c: g.w2, ldc: h)
-        columnSums(out, rows: batch, columns: n, into: g.b2)
-        // dhd = dz2 w2: (batch, 784) x (784, h) -> (batch, h)
-        BLAS.sgemm(transA: false, transB: false, m: batch, n: h, k: n, alpha: 1, a: out, lda: n,
-                   b: p.w2, ldb: h, beta: 0, c: dh, ldc: h)
-        // dz1 = dhd * gate; reuses the gate saved by the forward pass
-        multiply(dh, by: gate, count: batch * h)
-        columnSums(dh, rows: batch, columns: h, into: g.b1)
-        // dw1 = dz1^T x: (h, batch) x (batch, 784) -> (h, 784), under the same masks as forward
-        if let dc = dropConnect, config.masks == .example {
-            DropConnectKernels.backward(mask: dc, keys: keys, x: x, dz1: dh, gw1: g.w1,
-                                        batch: batch, hidden: h, rows: 0..<h)
-        } else {
-            BLAS.sgemm(transA: true, transB: false, m: h, n: n, k: batch, alpha: 1, a: dh, lda: h,
-                       b: x, ldb: n, beta: 0, c: g.w1, ldc: n)
-            if let dc = dropConnect {
-                DropConnectKernels.maskWeights(mask: dc, key: keys[0], w1: g.w1, out: g.w1, hidden: h)
-            }
-        }
+        let h = model.config.hidden
+        prepareMasks(step: step, units: 0..<h)
+        let loss = forward(examples: 0..<batch, step: step, exampleOffset: exampleOffset, total: total ?? batch)
+        weightGradients(batch: batch, units: 0..<h, outputs: 0..<ModelConfig.inputs)
         return loss
     }
 
-    func activateHidden(batch: Int, step: UInt64, exampleOffset: Int) {
+    /// Phase 0, per-batch DropConnect only: the masked encoder weights of rows `units`.
+    public func prepareMasks(step: UInt64, units: Range<Int>) {
+        guard let dc = dropConnect, model.config.masks == .batch else { return }
+        keys[0] = dc.key(step: step, example: nil)
+        DropConnectKernels.maskWeights(mask: dc, key: keys[0], w1: model.parameters.w1,
+                                       out: maskedW1!.pointer, rows: units)
+    }
+
+    /// Phase 1: forward and backward passes of examples `examples` (rows of the batch
+    /// buffers) down to dL/dz1 and dL/dz2; example b uses the masks of example
+    /// `exampleOffset + b` of step `step`. Returns their sum of squared errors divided by
+    /// total x 784.
+    public func forward(examples: Range<Int>, step: UInt64, exampleOffset: Int = 0, total: Int) -> Float {
+        precondition(!examples.isEmpty && examples.upperBound <= maxBatch)
+        let config = model.config
+        let p = model.parameters
+        let h = config.hidden, n = ModelConfig.inputs
+        let rows = examples.count, first = examples.lowerBound
+        let x = x.pointer + first * n, hid = hidden.pointer + first * h
+        let out = output.pointer + first * n, dh = dHidden.pointer + first * h
+
+        // MARK: forward
+        // encoder: x (rows, 784), w1 (h, 784) -> z1 (rows, h)
+        if let dc = dropConnect, config.masks == .example {
+            for b in examples { keys[b] = dc.key(step: step, example: exampleOffset + b) }
+            DropConnectKernels.forward(mask: dc, keys: keys + first, x: x, w1: p.w1, z1: hid,
+                                       batch: rows, hidden: h, rows: 0..<h)
+        } else {
+            let w1 = maskedW1?.pointer ?? p.w1
+            BLAS.sgemm(transA: false, transB: true, m: rows, n: h, k: n, alpha: 1, a: x, lda: n,
+                       b: w1, ldb: n, beta: 0, c: hid, ldc: h)
+        }
+        // a = act(z1 + b1); gate = act'(z1) * dropout factor; hd = a * dropout factor
+        activateHidden(examples: examples, step: step, exampleOffset: exampleOffset)
+        // decoder: hd (rows, h), w2 (784, h) -> z2 (rows, 784)
+        BLAS.sgemm(transA: false, transB: true, m: rows, n: n, k: h, alpha: 1, a: hid, lda: h,
+                   b: p.w2, ldb: h, beta: 0, c: out, ldc: n)
+        // y = sigmoid(z2 + b2); loss; out <- dL/dz2
+        let loss = outputLossAndGradient(examples: examples, total: total)
+
+        // MARK: backward to the pre-activations
+        // dhd = dz2 w2: (rows, 784) x (784, h) -> (rows, h)
+        BLAS.sgemm(transA: false, transB: false, m: rows, n: h, k: n, alpha: 1, a: out, lda: n,
+                   b: p.w2, ldb: h, beta: 0, c: dh, ldc: h)
+        // dz1 = dhd * gate; reuses the gate saved by the forward pass
+        multiply(dh, by: gate.pointer + first * h, count: rows * h)
+        return loss
+    }
+
+    /// Phase 2: the gradients of w1 and b1 for hidden units `units`, and of w2 and b2 for
+    /// output pixels `outputs`, over the first `batch` examples; reuses hd, dz1 and dz2
+    /// from phase 1 and, for DropConnect, the same masks.
+    public func weightGradients(batch: Int, units: Range<Int>, outputs: Range<Int>) {
+        let config = model.config
+        let g = gradients
+        let h = config.hidden, n = ModelConfig.inputs
+        let x = x.pointer, hid = hidden.pointer, out = output.pointer, dh = dHidden.pointer
+        if !outputs.isEmpty {
+            // dw2[outputs] = dz2[:, outputs]^T hd: (|outputs|, batch) x (batch, h)
+            BLAS.sgemm(transA: true, transB: false, m: outputs.count, n: h, k: batch, alpha: 1,
+                       a: out + outputs.lowerBound, lda: n, b: hid, ldb: h,
+                       beta: 0, c: g.w2 + outputs.lowerBound * h, ldc: h)
+            columnSums(out, rows: batch, stride: n, columns: outputs, into: g.b2)
+        }
+        guard !units.isEmpty else { return }
+        // dw1[units] = dz1[:, units]^T x: (|units|, batch) x (batch, 784), under the forward masks
+        if let dc = dropConnect, config.masks == .example {
+            DropConnectKernels.backward(mask: dc, keys: keys, x: x, dz1: dh, gw1: g.w1,
+                                        batch: batch, hidden: h, rows: units)
+        } else {
+            BLAS.sgemm(transA: true, transB: false, m: units.count, n: n, k: batch, alpha: 1,
+                       a: dh + units.lowerBound, lda: h, b: x, ldb: n,
+                       beta: 0, c: g.w1 + units.lowerBound * n, ldc: n)
+            if let dc = dropConnect {
+                DropConnectKernels.maskWeights(mask: dc, key: keys[0], w1: g.w1, out: g.w1, rows: units)
+            }
+        }
+        columnSums(dh, rows: batch, stride: h, columns: units, into: g.b1)
+    }
+
+    func activateHidden(examples: Range<Int>, step: UInt64, exampleOffset: Int) {
         let config = model.config
         let h = config.hidden
         let bias = model.parameters.b1
         let hid = hidden.pointer, gate = gate.pointer
-        for b in 0..<batch {
+        for b in examples {
             let row = hid + b * h, gateRow = gate + b * h
             var j = 0
             while j + 16 <= h {
@@ -174,13 +209,14 @@ public final class TrainingPass: @unchecked Sendable {
 
     /// y = sigmoid(z2 + b2); returns sum((y - x)^2) / (total * 784) and leaves dL/dz2 =
     /// 2 (y - x) y (1 - y) / (total * 784) in the output buffer.
-    func outputLossAndGradient(batch: Int, total: Int) -> Float {
+    func outputLossAndGradient(examples: Range<Int>, total: Int) -> Float {
         let n = ModelConfig.inputs
         let bias = model.parameters.b2
         let out = output.pointer, x = x.pointer
         let scale = 2 / Float(total * n)
         var sum = 0.0
-        for b in 0..<batch {
+        let scratch = out + maxBatch * n // 16 floats past the outputs, see init
+        for b in examples {
             let row = out + b * n, xr = x + b * n
             var rowSum = Vec()
             for c in 0..<(n / 16) {
@@ -189,19 +225,20 @@ public final class TrainingPass: @unchecked Sendable {
                 rowSum += d * d
                 vstore(scale * d * y * (1 - y), row + 16 * c)
             }
-            sum += Double(rowSum.sum())
+            sum += Double(laneSum(rowSum, scratch: scratch))
         }
         return Float(sum / Double(total * n))
     }
 
-    /// out[c] = sum over rows of m[r, c]. m: (rows, columns) -> out: (columns).
-    func columnSums(_ m: UnsafePointer<Float>, rows: Int, columns: Int, into out: UnsafeMutablePointer<Float>) {
-        out.update(repeating: 0, count: columns)
+    /// out[c] = sum over rows r of m[r, c], for c in `columns`. m: (rows, stride).
+    func columnSums(_ m: UnsafePointer<Float>, rows: Int, stride: Int, columns: Range<Int>,
+                    into out: UnsafeMutablePointer<Float>) {
+        (out + columns.lowerBound).update(repeating: 0, count: columns.count)
         for r in 0..<rows {
-            let row = m + r * columns
-            var c = 0
-            while c + 16 <= columns { vstore(vload(out + c) + vload(row + c), out + c); c += 16 }
-            while c < columns { out[c] += row[c]; c += 1 }
+            let row = m + r * stride
+            var c = columns.lowerBound
+            while c + 16 <= columns.upperBound { vstore(vload(out + c) + vload(row + c), out + c); c += 16 }
+            while c < columns.upperBound { out[c] += row[c]; c += 1 }
         }
     }
 

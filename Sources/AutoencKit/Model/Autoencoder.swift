@@ -102,14 +102,21 @@ public enum Layers {
         }
     }
 
-    /// Sum of (x - y)^2 over `count` floats, accumulated in Double per vector chunk.
+    /// Sum of (x - y)^2 over `count` floats, accumulated in Double per 1024 floats.
     public static func sumSquaredError(_ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, count: Int) -> Double {
         var total = 0.0
         var i = 0
-        while i + 16 <= count {
-            let d = vload(x + i) - vload(y + i)
-            total += Double((d * d).sum())
-            i += 16
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: 16) { scratch in
+            while i + 16 <= count {
+                var acc = Vec()
+                let end = min(count, i + 1024)
+                while i + 16 <= end {
+                    let d = vload(x + i) - vload(y + i)
+                    acc += d * d
+                    i += 16
+                }
+                total += Double(laneSum(acc, scratch: scratch.baseAddress!))
+            }
         }
         while i < count {
             let d = x[i] - y[i]

@@ -262,14 +262,14 @@ public enum DropConnectKernels {
         return g.map { Float($0) }
     }
 
-    /// Writes scale * mask ⊙ w1 for the one mask `key` shared by a whole batch.
-    /// w1: (hidden, 784) -> out: (hidden, 784).
+    /// Writes scale * mask ⊙ w1 for the one mask `key` shared by a whole batch, for
+    /// `rows`. w1: (hidden, 784) -> out: (hidden, 784); `out` may be `w1`.
     public static func maskWeights(mask: DropConnectMask, key: UInt64, w1: UnsafePointer<Float>,
-                                   out: UnsafeMutablePointer<Float>, hidden: Int) {
+                                   out: UnsafeMutablePointer<Float>, rows: Range<Int>) {
         let n = ModelConfig.inputs
         withUnsafeTemporaryAllocation(of: UInt64.self, capacity: mask.rowStride) { words in
             let wp = words.baseAddress!
-            for j in 0..<hidden {
+            for j in rows {
                 mask.fillRow(key: key, row: j, into: wp)
                 for c in 0..<DropConnectMask.chunks {
                     let keep = mask.chunkKeeps(wp, chunk: c)

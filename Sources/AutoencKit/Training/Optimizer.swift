@@ -32,60 +32,53 @@ public final class Optimizer: @unchecked Sendable {
         second = FloatBuffer(count: kind == .adam ? count : 0)
     }
 
-    /// p -= update(g) over `count` floats.
-    public func update(_ p: UnsafeMutablePointer<Float>, gradient g: UnsafePointer<Float>, count: Int) {
-        steps += 1
-        apply(p, g, 0..<count)
+    /// p -= update(g) over `count` floats, as one step. Returns whether every updated
+    /// parameter is finite.
+    @discardableResult
+    public func update(_ p: UnsafeMutablePointer<Float>, gradient g: UnsafePointer<Float>, count: Int) -> Bool {
+        beginStep()
+        return apply(p, g, 0..<count)
     }
 
-    /// p -= update(g0 + g1 + ...), the shards' gradients summed in order into g0 (which
-    /// is overwritten), over `count` floats split across `threads` threads. The split
-    /// is by range of parameters, so the result does not depend on `threads`.
-    public func update(_ p: UnsafeMutablePointer<Float>, gradients: [UnsafeMutablePointer<Float>],
-                       count: Int, threads: Int) {
+    /// Counts a step; `apply` then updates parameter ranges (from any threads, each
+    /// range once) with that step's bias corrections.
+    public func beginStep() {
         steps += 1
-        let block = 16_384
-        let blocks = (count + block - 1) / block
-        let parts = max(1, min(threads, blocks))
-        let shared = Shared((p, gradients))
-        let work: @Sendable (Int) -> Void = { [self] part in
-            let (p, gradients) = shared.value
-            for b in (blocks * part / parts)..<(blocks * (part + 1) / parts) {
-                let range = (b * block)..<min(count, (b + 1) * block)
-                let g0 = gradients[0]
-                for k in 1..<max(1, gradients.count) {
-                    let gk = gradients[k]
-                    var i = range.lowerBound
-                    while i + 16 <= range.upperBound { vstore(vload(g0 + i) + vload(gk + i), g0 + i); i += 16 }
-                    while i < range.upperBound { g0[i] += gk[i]; i += 1 }
-                }
-                apply(p, g0, range)
-            }
-        }
-        if parts == 1 { work(0) } else { DispatchQueue.concurrentPerform(iterations: parts, execute: work) }
     }
 
-    /// Applies the rule at step `steps` to parameters `range`.
-    func apply(_ p: UnsafeMutablePointer<Float>, _ g: UnsafePointer<Float>, _ range: Range<Int>) {
+    /// Applies the rule at step `steps` to parameters `range`; returns whether every
+    /// updated parameter is finite (checked on the fly: p * 0 is NaN exactly when p is
+    /// not finite, and NaN survives the sum).
+    public func apply(_ p: UnsafeMutablePointer<Float>, _ g: UnsafePointer<Float>, _ range: Range<Int>) -> Bool {
         let end = range.upperBound
+        var poison = Vec()
+        var scalarPoison: Float = 0
         switch kind {
         case .sgd:
             var i = range.lowerBound
             let lr = Vec(repeating: learningRate)
-            while i + 16 <= end { vstore(vload(p + i) - lr * vload(g + i), p + i); i += 16 }
-            while i < end { p[i] -= learningRate * g[i]; i += 1 }
+            while i + 16 <= end {
+                let updated = vload(p + i) - lr * vload(g + i)
+                vstore(updated, p + i)
+                poison += updated * 0
+                i += 16
+            }
+            while i < end { p[i] -= learningRate * g[i]; scalarPoison += p[i] * 0; i += 1 }
         case .momentum:
             let buf = first.pointer
             var i = range.lowerBound
             while i + 16 <= end {
                 let b = momentum * vload(buf + i) + vload(g + i)
                 vstore(b, buf + i)
-                vstore(vload(p + i) - learningRate * b, p + i)
+                let updated = vload(p + i) - learningRate * b
+                vstore(updated, p + i)
+                poison += updated * 0
                 i += 16
             }
             while i < end {
                 buf[i] = momentum * buf[i] + g[i]
                 p[i] -= learningRate * buf[i]
+                scalarPoison += p[i] * 0
                 i += 1
             }
         case .adam:
@@ -104,15 +97,20 @@ public final class Optimizer: @unchecked Sendable {
                 vstore(mi, m + i)
                 vstore(vi, v + i)
                 let denom = vi.squareRoot() / correction2Root + eps
-                vstore(vload(p + i) - stepSize * mi / denom, p + i)
+                let updated = vload(p + i) - stepSize * mi / denom
+                vstore(updated, p + i)
+                poison += updated * 0
                 i += 16
             }
             while i < end {
                 m[i] = b1 * m[i] + (1 - b1) * g[i]
                 v[i] = b2 * v[i] + (1 - b2) * g[i] * g[i]
                 p[i] -= stepSize * m[i] / (v[i].squareRoot() / correction2Root + eps)
+                scalarPoison += p[i] * 0
                 i += 1
             }
         }
+        let lanes = withUnsafeTemporaryAllocation(of: Float.self, capacity: 16) { laneSum(poison, scratch: $0.baseAddress!) }
+        return !(lanes + scalarPoison).isNaN
     }
 }

@@ -34,17 +34,21 @@ public struct EpochReport: Sendable {
 
 /// Trains an autoencoder: shuffles each epoch, runs the steps, evaluates the test set.
 ///
-/// With `threads` > 1 each minibatch is split into that many contiguous shards, one
-/// single-threaded pass each (BLAS is then kept to one thread per call), and the shards'
-/// gradients are summed: data parallelism, with no synchronization inside a product.
+/// With `threads` > 1 each step runs in two parallel phases (see `TrainingPass`): the
+/// minibatch's examples split across threads for the forward and backward passes, then
+/// the weight rows split across threads for the weight gradients and the optimizer
+/// update. BLAS runs one thread per call, so nothing synchronizes inside a product, and
+/// the result does not depend on the number of threads beyond rounding.
 public final class Trainer: @unchecked Sendable {
     public let model: Autoencoder
     public let options: TrainingOptions
     public let optimizer: Optimizer
-    /// One pass per thread; `shards[0]` also receives the summed gradient.
-    public let shards: [TrainingPass]
+    /// The step's buffers and passes, shared by the threads.
+    public let pass: TrainingPass
+    /// Threads a step uses.
+    public let threads: Int
     let shardLosses: FloatBuffer
-    let shardGradients: [UnsafeMutablePointer<Float>]
+    let shardFinite: UnsafeMutablePointer<Bool>
     /// Optimizer steps taken so far; also the index of the masks of the next step.
     public var step: UInt64 = 0
 
@@ -55,12 +59,19 @@ public final class Trainer: @unchecked Sendable {
         self.options = options
         optimizer = Optimizer(kind: options.optimizer, learningRate: options.learningRate, count: model.parameters.count)
         let batch = max(1, min(options.batchSize, largestBatch ?? options.batchSize))
-        let threads = max(1, min(options.threads, batch))
-        let shardBatch = (batch + threads - 1) / threads
-        shards = (0..<threads).map { _ in TrainingPass(model: model, maxBatch: shardBatch, seed: options.seed) }
+        threads = max(1, min(options.threads, batch))
+        pass = TrainingPass(model: model, maxBatch: batch, seed: options.seed)
         shardLosses = FloatBuffer(count: threads)
-        shardGradients = shards.map { $0.gradients.base }
+        shardFinite = .allocate(capacity: threads)
+        shardFinite.initialize(repeating: true, count: threads)
         BLAS.setThreads(1)
+    }
+
+    deinit { shardFinite.deallocate() }
+
+    /// Runs `body(part)` for part in 0..<parts, on as many threads.
+    func parallel(_ parts: Int, _ body: @Sendable (Int) -> Void) {
+        if parts == 1 { body(0) } else { DispatchQueue.concurrentPerform(iterations: parts, execute: body) }
     }
 
     /// Optimizer steps in one epoch over `images` images: the last batch may be short.
@@ -86,24 +97,44 @@ public final class Trainer: @unchecked Sendable {
     /// caller must not save them).
     public func trainStep(_ data: ImageSet, _ indices: ArraySlice<Int32>, epoch: Int) throws -> Float {
         let total = indices.count
-        let parts = min(shards.count, total)
-        let current = step, shards = shards, shared = Shared((data, indices, shardLosses.pointer))
-        let work: @Sendable (Int) -> Void = { s in
-            let (data, indices, losses) = shared.value
-            let lower = indices.startIndex + total * s / parts, upper = indices.startIndex + total * (s + 1) / parts
-            shards[s].load(data, indices[lower..<upper])
-            losses[s] = shards[s].run(batch: upper - lower, step: current, exampleOffset: lower - indices.startIndex, total: total)
+        let parts = min(threads, total)
+        let threads = threads, current = step, pass = pass, optimizer = optimizer
+        let h = model.config.hidden, n = ModelConfig.inputs
+        let shared = Shared((data, indices, shardLosses.pointer, shardFinite, model.parameters.base, pass.gradients.base))
+        @Sendable func split(_ count: Int, _ part: Int, _ parts: Int) -> Range<Int> {
+            (count * part / parts)..<(count * (part + 1) / parts)
         }
-        if parts == 1 { work(0) } else { DispatchQueue.concurrentPerform(iterations: parts, execute: work) }
+        // phase 0: per-batch DropConnect masks, rows split across threads
+        if pass.maskedW1 != nil {
+            parallel(threads) { t in pass.prepareMasks(step: current, units: split(h, t, threads)) }
+        }
+        // phase 1: examples split across threads
+        parallel(parts) { s in
+            let (data, indices, losses, _, _, _) = shared.value
+            let rows = split(total, s, parts)
+            pass.load(data, indices[(indices.startIndex + rows.lowerBound)..<(indices.startIndex + rows.upperBound)], at: rows.lowerBound)
+            losses[s] = pass.forward(examples: rows, step: current, total: total)
+        }
         var loss: Float = 0
         for s in 0..<parts { loss += shardLosses.pointer[s] }
         guard loss.isFinite else {
             throw AutoencError(.diverged, "training diverged at epoch \(epoch), step \(step + 1): the loss became \(loss); lower --lr (now \(options.learningRate)). The last checkpoint is unchanged.")
         }
-        optimizer.update(model.parameters.base, gradients: parts == shards.count ? shardGradients : Array(shardGradients[0..<parts]),
-                         count: model.parameters.count, threads: shards.count)
+        // phase 2: weight rows split across threads; each thread updates the rows it computed
+        optimizer.beginStep()
+        parallel(threads) { t in
+            let (_, _, _, finite, p, g) = shared.value
+            let units = split(h, t, threads), outputs = split(n, t, threads)
+            pass.weightGradients(batch: total, units: units, outputs: outputs)
+            var ok = optimizer.apply(p, g, (units.lowerBound * n)..<(units.upperBound * n))
+            ok = optimizer.apply(p, g, (h * n + units.lowerBound)..<(h * n + units.upperBound)) && ok
+            let w2 = h * n + h
+            ok = optimizer.apply(p, g, (w2 + outputs.lowerBound * h)..<(w2 + outputs.upperBound * h)) && ok
+            ok = optimizer.apply(p, g, (w2 + n * h + outputs.lowerBound)..<(w2 + n * h + outputs.upperBound)) && ok
+            finite[t] = ok
+        }
         step += 1
-        guard model.parameters.isFinite else {
+        for t in 0..<threads where !shardFinite[t] {
             throw AutoencError(.diverged, "training diverged at epoch \(epoch), step \(step): the update made weights non-finite (the loss before it was \(loss)); lower --lr (now \(options.learningRate)). The last checkpoint is unchanged.")
         }
         return loss
@@ -133,7 +164,7 @@ public final class Trainer: @unchecked Sendable {
             if shouldStop() { break }
         }
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-        let mse = model.meanSquaredError(test)
+        let mse = model.meanSquaredError(test, threads: threads)
         guard mse.isFinite else {
             throw AutoencError(.diverged, "training diverged at epoch \(epoch), step \(step): the test MSE became \(mse); lower --lr (now \(options.learningRate)). The last checkpoint is unchanged.")
         }
