@@ -1,0 +1,294 @@
+import Testing
+@testable import AutoencKit
+
+/// DropConnect masks (statistics, reproducibility, the vector unpacking against the
+/// plain definition) and the masked kernels against their naive references.
+@Suite struct DropConnectTests {
+    static let n = ModelConfig.inputs
+
+    static func sd(_ p: Double, _ count: Int) -> Double { (p * (1 - p) / Double(count)).squareRoot() }
+
+    /// The keep pattern of rows `rows` of the mask `key`, from the plain definition.
+    static func pattern(_ mask: DropConnectMask, key: UInt64, rows: Range<Int> = 0..<4) -> [Bool] {
+        rows.flatMap { j in (0..<n).map { mask.keeps(key: key, row: j, column: $0) } }
+    }
+
+    // MARK: - Masks
+
+    @Test func resolutionAndScale() {
+        let half = DropConnectMask(dropP: 0.5, seed: 1)
+        #expect(half.resolution == .bit && half.keepProbability == 0.5 && half.scale == 2)
+        let p3 = DropConnectMask(dropP: 0.3, seed: 1)
+        // round(0.7 * 256) = 179
+        #expect(p3.resolution == .byte && p3.byteThreshold == 179 && p3.keepProbability == 179.0 / 256)
+        #expect(p3.scale == 1 / p3.keepProbability)
+        let zero = DropConnectMask(dropP: 0, seed: 1)
+        #expect(zero.keepProbability == 1 && zero.scale == 1)
+        #expect(Self.pattern(zero, key: zero.key(step: 0, example: 0)).allSatisfy { $0 })
+    }
+
+    /// The fraction of kept connections equals keepProbability within 5 sigma, and
+    /// neighbouring connections (next column, next chunk, next 64-bit word, next row)
+    /// are kept independently: both with probability keep².
+    @Test(arguments: [Float(0.5), 0.3, 0.8, 0.1])
+    func keepStatistics(dropP: Float) {
+        let mask = DropConnectMask(dropP: dropP, seed: 5)
+        let keep = Double(mask.keepProbability)
+        var kept = 0, total = 0
+        var pairs = [Int](repeating: 0, count: 4), pairTotals = [Int](repeating: 0, count: 4)
+        let offsets = [(0, 1), (0, 16), (0, 64), (1, 0)] // (row, column) offsets
+        for e in 0..<30 {
+            let key = mask.key(step: UInt64(e / 5), example: e % 5)
+            let rows = 8
+            let bits = Self.pattern(mask, key: key, rows: 0..<rows)
+            for r in 0..<rows {
+                for c in 0..<Self.n {
+                    let k = bits[r * Self.n + c]
+                    if k { kept += 1 }
+                    total += 1
+                    for (o, (dr, dc)) in offsets.enumerated() where r + dr < rows && c + dc < Self.n {
+                        pairTotals[o] += 1
+                        if k && bits[(r + dr) * Self.n + c + dc] { pairs[o] += 1 }
+                    }
+                }
+            }
+        }
+        let fraction = Double(kept) / Double(total)
+        #expect(abs(fraction - keep) < 5 * Self.sd(keep, total), "kept \(fraction), expected \(keep) ± \(Self.sd(keep, total))")
+        for o in offsets.indices {
+            let both = Double(pairs[o]) / Double(pairTotals[o])
+            #expect(abs(both - keep * keep) < 5 * Self.sd(keep * keep, pairTotals[o]),
+                    "offset \(offsets[o]): both kept \(both), expected \(keep * keep)")
+        }
+    }
+
+    /// Per-example masks: each example of a batch has its own; the same (seed, step,
+    /// example) reproduces it; another seed or step gives another.
+    @Test(arguments: [Float(0.5), 0.3])
+    func perExampleMasks(dropP: Float) {
+        let mask = DropConnectMask(dropP: dropP, seed: 9)
+        let keep = Double(mask.keepProbability)
+        // Two independent masks disagree with probability 2 keep (1 - keep).
+        let disagree = 2 * keep * (1 - keep), count = 4 * Self.n
+        func expectIndependent(_ a: [Bool], _ b: [Bool], _ what: String) {
+            let differing = Double(zip(a, b).filter { $0 != $1 }.count) / Double(count)
+            #expect(abs(differing - disagree) < 5 * Self.sd(disagree, count), "\(what): \(differing) differ, expected \(disagree)")
+        }
+        let e0 = Self.pattern(mask, key: mask.key(step: 3, example: 0))
+        let e1 = Self.pattern(mask, key: mask.key(step: 3, example: 1))
+        let e2 = Self.pattern(mask, key: mask.key(step: 3, example: 2))
+        expectIndependent(e0, e1, "examples 0 and 1")
+        expectIndependent(e1, e2, "examples 1 and 2")
+        expectIndependent(e0, Self.pattern(mask, key: mask.key(step: 3, example: nil)), "example 0 and the batch mask")
+        expectIndependent(e0, Self.pattern(mask, key: mask.key(step: 4, example: 0)), "steps 3 and 4")
+        let reseeded = DropConnectMask(dropP: dropP, seed: 10)
+        expectIndependent(e0, Self.pattern(reseeded, key: reseeded.key(step: 3, example: 0)), "seeds 9 and 10")
+        let again = DropConnectMask(dropP: dropP, seed: 9)
+        #expect(again.key(step: 3, example: 0) == mask.key(step: 3, example: 0))
+        #expect(Self.pattern(again, key: again.key(step: 3, example: 0)) == e0)
+    }
+
+    /// fillRow + chunkKeeps (what the kernels use) give exactly the plain `keeps`.
+    @Test(arguments: [Float(0.5), 0.3, 0.01, 0.99, 0])
+    func vectorUnpackingMatchesDefinition(dropP: Float) {
+        let mask = DropConnectMask(dropP: dropP, seed: 2)
+        var words = [UInt64](repeating: 0, count: mask.rowStride)
+        var mismatches: [String] = []
+        for (step, row) in [(0, 0), (1, 1), (2, 7), (3, 255), (4, 1000)] {
+            let key = mask.key(step: UInt64(step), example: step)
+            words.withUnsafeMutableBufferPointer { mask.fillRow(key: key, row: row, into: $0.baseAddress!) }
+            for c in 0..<DropConnectMask.chunks {
+                let lanes = words.withUnsafeBufferPointer { mask.chunkKeeps($0.baseAddress!, chunk: c) }
+                for l in 0..<16 where (lanes[l] != 0) != mask.keeps(key: key, row: row, column: 16 * c + l) {
+                    mismatches.append("row \(row) column \(16 * c + l): lane \(lanes[l])")
+                }
+            }
+        }
+        #expect(mismatches.isEmpty, "\(mismatches.count) mismatches, first \(mismatches.prefix(5))")
+    }
+
+    // MARK: - Kernels
+
+    struct KernelCase: CustomTestStringConvertible, Sendable {
+        var dropP: Float
+        var batch: Int
+        var rows: Range<Int>
+        var testDescription: String { "p=\(dropP) batch=\(batch) rows=\(rows)" }
+    }
+
+    static let hidden = 13
+
+    static let kernelCases: [KernelCase] = [Float(0.5), 0.3].flatMap { p in
+        [(3, 0..<hidden), (4, 3..<11), (5, (hidden - 1)..<hidden), (3, 5..<5), (5, 0..<1)].map {
+            KernelCase(dropP: p, batch: $0.0, rows: $0.1)
+        }
+    }
+
+    struct Inputs {
+        var x: [Float], w1: [Float], dz1: [Float], keys: [UInt64]
+        init(_ c: KernelCase, mask: DropConnectMask) {
+            var rng = TestRandom(UInt64(c.batch * 100 + c.rows.lowerBound))
+            x = rng.floats(c.batch * n, 0, 1)
+            w1 = rng.floats(hidden * n, -0.1, 0.1)
+            dz1 = rng.floats(c.batch * hidden, -1, 1)
+            // Exact zeros (inactive ReLU units) take the kernel's shortcut.
+            for k in stride(from: 0, to: dz1.count, by: 4) { dz1[k] = 0 }
+            keys = (0..<c.batch).map { mask.key(step: 6, example: $0) }
+        }
+    }
+
+    /// The per-example forward kernel against forwardNaive: the rows in range agree to
+    /// 1e-5 of sum |w x| (the scale of float rounding), the others are left untouched.
+    @Test(arguments: kernelCases)
+    func forwardMatchesNaive(_ c: KernelCase) {
+        let mask = DropConnectMask(dropP: c.dropP, seed: 4)
+        let input = Inputs(c, mask: mask)
+        let sentinel: Float = -12345
+        var z = [Float](repeating: sentinel, count: c.batch * Self.hidden)
+        DropConnectKernels.forward(mask: mask, keys: input.keys, x: input.x, w1: input.w1, z1: &z,
+                                   batch: c.batch, hidden: Self.hidden, rows: c.rows)
+        let naive = DropConnectKernels.forwardNaive(mask: mask, keys: input.keys, x: input.x, w1: input.w1,
+                                                    batch: c.batch, hidden: Self.hidden)
+        let magnitude = DropConnectKernels.forwardNaive(mask: mask, keys: input.keys, x: input.x, w1: input.w1.map { abs($0) },
+                                                        batch: c.batch, hidden: Self.hidden)
+        var worst: Float = 0, untouched = true
+        for b in 0..<c.batch {
+            for j in 0..<Self.hidden {
+                let i = b * Self.hidden + j
+                if c.rows.contains(j) {
+                    worst = max(worst, abs(z[i] - naive[i]) / max(magnitude[i], 1e-30))
+                } else if z[i] != sentinel {
+                    untouched = false
+                }
+            }
+        }
+        #expect(worst <= 1e-5, "largest relative difference \(worst); \(comparison(z, naive))")
+        #expect(untouched, "rows outside \(c.rows) were written")
+    }
+
+    @Test(arguments: kernelCases)
+    func backwardMatchesNaive(_ c: KernelCase) {
+        let mask = DropConnectMask(dropP: c.dropP, seed: 4)
+        let input = Inputs(c, mask: mask)
+        let sentinel: Float = -12345
+        // Rows in range start as garbage: the kernel must overwrite, not accumulate.
+        var g = [Float](repeating: sentinel, count: Self.hidden * Self.n)
+        DropConnectKernels.backward(mask: mask, keys: input.keys, x: input.x, dz1: input.dz1, gw1: &g,
+                                    batch: c.batch, hidden: Self.hidden, rows: c.rows)
+        let naive = DropConnectKernels.backwardNaive(mask: mask, keys: input.keys, x: input.x, dz1: input.dz1,
+                                                     batch: c.batch, hidden: Self.hidden)
+        let magnitude = DropConnectKernels.backwardNaive(mask: mask, keys: input.keys, x: input.x, dz1: input.dz1.map { abs($0) },
+                                                         batch: c.batch, hidden: Self.hidden)
+        var worst: Float = 0, untouched = true
+        for j in 0..<Self.hidden {
+            for i in 0..<Self.n {
+                let k = j * Self.n + i
+                if c.rows.contains(j) {
+                    worst = max(worst, abs(g[k] - naive[k]) / max(magnitude[k], 1e-30))
+                } else if g[k] != sentinel {
+                    untouched = false
+                }
+            }
+        }
+        let inRows = c.rows.flatMap { j in (0..<Self.n).map { j * Self.n + $0 } }
+        let actual = inRows.map { g[$0] }, expected = inRows.map { naive[$0] }
+        #expect(worst <= 1e-5, "largest relative difference \(worst); \(actual.isEmpty ? "" : comparison(actual, expected))")
+        #expect(untouched, "rows outside \(c.rows) were written")
+    }
+
+    /// The naive references agree with a direct sum written here for one entry, so the
+    /// kernels are not only compared with something sharing their mistakes.
+    @Test func naiveForwardByHand() {
+        let mask = DropConnectMask(dropP: 0.3, seed: 4)
+        let c = KernelCase(dropP: 0.3, batch: 3, rows: 0..<Self.hidden)
+        let input = Inputs(c, mask: mask)
+        let naive = DropConnectKernels.forwardNaive(mask: mask, keys: input.keys, x: input.x, w1: input.w1, batch: 3, hidden: Self.hidden)
+        let (b, j) = (2, 7)
+        var sum = 0.0
+        for i in 0..<Self.n where mask.keeps(key: mask.key(step: 6, example: b), row: j, column: i) {
+            sum += Double(input.w1[j * Self.n + i]) * Double(input.x[b * Self.n + i])
+        }
+        let expected = Float(sum / (179.0 / 256))
+        #expect(abs(naive[b * Self.hidden + j] - expected) <= 1e-6 * abs(expected))
+    }
+
+    /// The per-batch path: scale * mask ⊙ w, exactly, for every connection of the rows
+    /// asked for; other rows untouched.
+    static let maskWeightCases: [(Float, Range<Int>)] = [(0.5, 0..<hidden), (0.3, 0..<hidden), (0.3, 4..<9)]
+
+    @Test(arguments: maskWeightCases)
+    func maskWeightsMatchesDefinition(dropP: Float, rows: Range<Int>) {
+        let mask = DropConnectMask(dropP: dropP, seed: 8)
+        let key = mask.key(step: 2, example: nil)
+        var rng = TestRandom(4)
+        let w = rng.floats(Self.hidden * Self.n, -1, 1)
+        var out = [Float](repeating: .nan, count: w.count)
+        DropConnectKernels.maskWeights(mask: mask, key: key, w1: w, out: &out, rows: rows)
+        var wrong = 0
+        for j in 0..<Self.hidden {
+            for i in 0..<Self.n {
+                let kept = mask.keeps(key: key, row: j, column: i)
+                let expected = rows.contains(j) ? (kept ? w[j * Self.n + i] * mask.scale : 0) : .nan
+                if out[j * Self.n + i].bitPattern != expected.bitPattern { wrong += 1 }
+            }
+        }
+        #expect(wrong == 0, "\(wrong) entries differ from scale * w, 0, or untouched")
+    }
+
+    // MARK: - In the training pass
+
+    static func runPass(_ config: ModelConfig, parameters: Parameters, inputs: [Float], batch: Int) -> (loss: Float, gradients: [Float], hidden: [Float]) {
+        let pass = TrainingPass(model: Autoencoder(config: config, parameters: parameters), maxBatch: batch, seed: 31)
+        inputs.withUnsafeBufferPointer { pass.input.update(from: $0.baseAddress!, count: $0.count) }
+        let loss = pass.run(batch: batch, step: 12)
+        return (loss, pass.gradients.values, Array(UnsafeBufferPointer(start: pass.hidden.pointer, count: batch * config.hidden)))
+    }
+
+    /// With p = 0, DropConnect (either mask sharing) is the plain layer: identical loss
+    /// and gradients, bit for bit.
+    @Test(arguments: [MaskSharing.example, .batch])
+    func zeroPIsThePlainLayer(masks: MaskSharing) {
+        let parameters = Autoencoder(config: ModelConfig(hidden: 8), seed: 3).parameters
+        var rng = TestRandom(12)
+        let x = rng.floats(3 * Self.n, 0, 1)
+        let plain = Self.runPass(ModelConfig(hidden: 8), parameters: parameters, inputs: x, batch: 3)
+        let zero = Self.runPass(ModelConfig(hidden: 8, dropP: 0, dropMode: .dropconnect, masks: masks),
+                                parameters: parameters, inputs: x, batch: 3)
+        #expect(zero.loss.bitPattern == plain.loss.bitPattern, "loss \(zero.loss) vs \(plain.loss)")
+        let differing = zip(zero.gradients, plain.gradients).filter { $0.bitPattern != $1.bitPattern }.count
+        #expect(differing == 0, "\(differing) gradients differ; \(comparison(zero.gradients, plain.gradients))")
+    }
+
+    /// The masked kernel with every connection kept computes the plain product: the same
+    /// as the unmasked layer up to summation order.
+    @Test func keepAllKernelIsThePlainProduct() {
+        let mask = DropConnectMask(dropP: 0, seed: 1)
+        var rng = TestRandom(13)
+        let batch = 3, hidden = 5
+        let x = rng.floats(batch * Self.n, 0, 1), w = rng.floats(hidden * Self.n, -0.1, 0.1)
+        let keys = (0..<batch).map { mask.key(step: 0, example: $0) }
+        var z = [Float](repeating: 0, count: batch * hidden)
+        DropConnectKernels.forward(mask: mask, keys: keys, x: x, w1: w, z1: &z, batch: batch, hidden: hidden, rows: 0..<hidden)
+        var plain = [Float](repeating: 0, count: batch * hidden)
+        BLAS.sgemmNaive(transA: false, transB: true, m: batch, n: hidden, k: Self.n, alpha: 1, a: x, lda: Self.n,
+                        b: w, ldb: Self.n, beta: 0, c: &plain, ldc: hidden)
+        #expect(largestDifference(z, plain).difference <= 1e-5, "\(comparison(z, plain))")
+    }
+
+    /// A batch of three copies of one image: with per-example masks the three hidden
+    /// rows differ, with one mask per batch they are identical.
+    @Test(arguments: [MaskSharing.example, .batch])
+    func maskSharingInThePass(masks: MaskSharing) {
+        let parameters = Autoencoder(config: ModelConfig(hidden: 16), seed: 3).parameters
+        var rng = TestRandom(14)
+        let image = rng.floats(Self.n, 0, 1)
+        let run = Self.runPass(ModelConfig(hidden: 16, activation: .sigmoid, dropP: 0.5, dropMode: .dropconnect, masks: masks),
+                               parameters: parameters, inputs: image + image + image, batch: 3)
+        let rows = (0..<3).map { Array(run.hidden[$0 * 16..<($0 + 1) * 16]) }
+        if masks == .batch {
+            #expect(rows[0] == rows[1] && rows[1] == rows[2], "per-batch masks gave different rows")
+        } else {
+            #expect(rows[0] != rows[1] && rows[1] != rows[2] && rows[0] != rows[2], "per-example masks gave equal rows")
+        }
+    }
+}
