@@ -57,7 +57,10 @@ struct Bench: ParsableCommand {
             BLAS.setThreads(threadCount)
             let location = try dataOptions.location()
             let data = try location.load(train: true)
-            let products = Benchmark.products(batch: batchSize, hidden: 256)
+            BLAS.setThreads(1)
+            let single = Benchmark.products(batch: batchSize, hidden: 256)
+            BLAS.setThreads(threadCount)
+            let products = threadCount > 1 ? Benchmark.products(batch: batchSize, hidden: 256) : single
             var options = TrainingOptions()
             options.batchSize = batchSize
             options.threads = threadCount
@@ -70,7 +73,9 @@ struct Bench: ParsableCommand {
                 rows.append((name, rate, n))
             }
             if json {
-                let p = products.map { "{\"product\":\"\($0.name)\",\"m\":\($0.m),\"n\":\($0.n),\"k\":\($0.k),\"gflops\":\(String(format: "%.1f", $0.gflops)),\"max_rel_error\":\($0.maxRelativeError)}" }
+                let p = zip(single, products).map { one, all in
+                    "{\"product\":\"\(one.name)\",\"m\":\(one.m),\"n\":\(one.n),\"k\":\(one.k),\"gflops_1_thread\":\(String(format: "%.1f", one.gflops)),\"gflops\":\(String(format: "%.1f", all.gflops)),\"max_rel_error\":\(max(one.maxRelativeError, all.maxRelativeError))}"
+                }
                 let t = rows.map { "{\"mode\":\"\($0.0)\",\"images_per_second\":\(Int($0.1)),\"images\":\($0.2)}" }
                 print("{\"blas\":\"\(BLASRuntime.library)\",\"kernel\":\"\(BLASRuntime.coreName)\",\"kernel_report\":\"\(BLASRuntime.report)\",\"threads\":\(threadCount),\"batch_size\":\(batchSize),\"drop_p\":\(dropP),\"sgemm\":[\(p.joined(separator: ","))],\"training\":[\(t.joined(separator: ","))]}")
                 return
@@ -79,14 +84,16 @@ struct Bench: ParsableCommand {
             print("kernel   \(BLASRuntime.report)")
             print("threads  \(threadCount), batch \(batchSize), drop-p \(dropP), data \(location.directory)")
             print("")
-            print("sgemm at the model's shapes     m     n     k   GFLOP/s  max rel err vs naive")
-            for p in products {
-                print(String(format: "  %-26@ %5d %5d %5d %9.1f  %.1e", p.name as NSString, p.m, p.n, p.k, p.gflops, p.maxRelativeError))
+            print("sgemm at the model's shapes       m     n     k   GFLOP/s 1 thread   \(threadCount) threads   max rel err vs naive")
+            for (one, all) in zip(single, products) {
+                print("  " + one.name.padding(toLength: 12, withPad: " ", startingAt: 0)
+                      + String(format: "        %5d %5d %5d   %9.1f   %9.1f   %.1e", one.m, one.n, one.k, one.gflops, all.gflops,
+                               max(one.maxRelativeError, all.maxRelativeError)))
             }
             print("")
-            print("training                      images/s   (median of \(repeats))")
+            print("training (images/s, median of \(repeats))")
             for (name, rate, _) in rows {
-                print(String(format: "  %-26@ %9.0f", name as NSString, rate))
+                print(name.padding(toLength: 22, withPad: " ", startingAt: 0) + String(format: " %9.0f", rate))
             }
         }
     }
