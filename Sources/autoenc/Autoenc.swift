@@ -29,13 +29,19 @@ struct Autoenc: ParsableCommand {
 }
 
 /// Runs `body`, turning the library's errors into a one-line message on stderr and the
-/// error's exit status.
+/// error's exit status (sysexits). `ExitCode`s pass through; anything else (a system
+/// error the library did not wrap) is reported as an I/O error, 74.
 func reportingErrors(_ body: () throws -> Void) throws {
     do {
         try body()
     } catch let error as AutoencError {
         printError("autoenc: \(error.message)")
         throw ExitCode(error.status.rawValue)
+    } catch let error as ExitCode {
+        throw error
+    } catch {
+        printError("autoenc: \(error.localizedDescription)")
+        throw ExitCode(ExitStatus.ioError.rawValue)
     }
 }
 

@@ -27,6 +27,7 @@ struct Reconstruct: ParsableCommand {
     func run() throws {
         try reportingErrors {
             try AtomicFile.checkWritable(out, what: "--out")
+            AtomicFile.removeStaleTemporaries(for: out)
             let model = try Checkpoint.load(modelInput.model).model
             let test = try dataOptions.location().load(train: false)
             let shown = min(count, test.count)
@@ -39,6 +40,7 @@ struct Reconstruct: ParsableCommand {
                 originals += UnsafeBufferPointer(start: x, count: kept)
                 outputs += UnsafeBufferPointer(start: y, count: kept)
             }
+            guard shown > 0 else { throw AutoencError.badData(test.source, "expected at least one test image, found none") }
             try AtomicFile.write(encoded(originals, outputs, count: shown), to: out)
             let mse = total / Double(test.count * ModelConfig.inputs)
             print(String(format: "test_mse %.6f over %d images", mse, test.count))

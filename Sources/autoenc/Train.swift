@@ -4,115 +4,272 @@ import Foundation
 
 struct Train: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Train an autoencoder and save it after every epoch.")
+        abstract: "Train an autoencoder and save it after every epoch.",
+        discussion: """
+            Every save replaces two files atomically, the training state first: the model \
+            (--out; only the four nn.Linear tensors, loadable by a strict PyTorch \
+            load_state_dict) and its training state beside it (model.safetensors -> \
+            model.state.safetensors: optimizer moments, step, epoch and settings).
+
+            --resume FILE continues such a pair where it stopped, with the settings it was \
+            trained with; flags given again must agree with them, except --lr, --threads, \
+            --epochs (the total, counting the epochs already done), --out and --log. With the \
+            same --threads the result is bit for bit the one of an uninterrupted run.
+
+            Ctrl-C or SIGTERM finishes the current step, saves both files and exits 130 or \
+            143; a second signal exits at once. A loss or weight that stops being finite ends \
+            the run with status 1 and leaves the last checkpoint as it was.
+            """)
 
     @OptionGroup var dataOptions: DataOptions
 
     @Option(help: ArgumentHelp("Train on the first N training images only.", valueName: "n"))
     var limit: Int?
 
-    @Option(help: ArgumentHelp("Hidden units.", valueName: "n"))
-    var hidden: Int = 256
+    @Option(help: ArgumentHelp("Hidden units. (default: 256)", valueName: "n"))
+    var hidden: Int?
 
-    @Option(help: ArgumentHelp("Hidden activation.", valueName: "name"))
-    var activation: Activation = .relu
+    @Option(help: ArgumentHelp("Hidden activation. (default: relu)", valueName: "name"))
+    var activation: Activation?
 
     @Option(name: .customLong("drop-p"), help: ArgumentHelp(
-        "Probability of dropping a hidden unit (dropout) or a connection (DropConnect), as in PyTorch; the paper's keep probability is 1 - this. 0 means no regularizer.",
+        "Probability of dropping a hidden unit (dropout) or a connection (DropConnect), as in PyTorch; the paper's keep probability is 1 - this. 0 means no regularizer. (default: 0)",
         valueName: "p"))
-    var dropP: Float = 0
+    var dropP: Float?
 
-    @Option(name: .customLong("drop-mode"), help: ArgumentHelp("Regularizer applied when --drop-p > 0.", valueName: "mode"))
-    var dropMode: DropMode = .dropout
+    @Option(name: .customLong("drop-mode"), help: ArgumentHelp(
+        "Regularizer applied when --drop-p > 0. (default: dropout)", valueName: "mode"))
+    var dropMode: DropMode?
 
     @Option(name: .customLong("dropconnect-masks"), help: ArgumentHelp(
-        "DropConnect masks: a fresh one per example (Wan et al. 2013) or one shared by each minibatch.",
+        "DropConnect masks: a fresh one per example (Wan et al. 2013) or one shared by each minibatch. (default: example)",
         valueName: "sharing"))
-    var masks: MaskSharing = .example
+    var masks: MaskSharing?
 
-    @Option(help: ArgumentHelp("Passes over the training set.", valueName: "n"))
+    @Option(help: ArgumentHelp("Passes over the training set, in all (with --resume, counting those already done).", valueName: "n"))
     var epochs: Int = 10
 
-    @Option(name: .customLong("batch-size"), help: ArgumentHelp("Images per optimizer step.", valueName: "n"))
-    var batchSize: Int = 128
+    @Option(name: .customLong("batch-size"), help: ArgumentHelp("Images per optimizer step. (default: 128)", valueName: "n"))
+    var batchSize: Int?
 
-    @Option(help: ArgumentHelp("Learning rate.", valueName: "rate"))
-    var lr: Float = 1e-3
+    @Option(help: ArgumentHelp("Learning rate. (default: 0.001)", valueName: "rate"))
+    var lr: Float?
 
-    @Option(help: ArgumentHelp("Update rule (momentum is SGD with momentum 0.9).", valueName: "name"))
-    var optimizer: OptimizerKind = .adam
+    @Option(help: ArgumentHelp("Update rule (momentum is SGD with momentum 0.9). (default: adam)", valueName: "name"))
+    var optimizer: OptimizerKind?
 
-    @Option(help: ArgumentHelp("Random seed for initialization, shuffling and masks.", valueName: "n"))
-    var seed: UInt64 = 0
+    @Option(help: ArgumentHelp("Random seed for initialization, shuffling and masks. (default: 0)", valueName: "n"))
+    var seed: UInt64?
 
-    @Option(help: ArgumentHelp("Threads for BLAS and the DropConnect kernels. Default: all cores.", valueName: "n"))
+    @Option(help: ArgumentHelp("Threads for the training steps. Default: all cores.", valueName: "n"))
     var threads: Int?
 
-    @Option(name: .long, help: ArgumentHelp("Checkpoint to write (replaced atomically after every epoch).", valueName: "file"))
-    var out: String = "model.safetensors"
+    @Option(help: ArgumentHelp(
+        "Continue training the checkpoint FILE, with the training state beside it (FILE.safetensors -> FILE.state.safetensors).",
+        valueName: "file"))
+    var resume: String?
+
+    @Option(name: .long, help: ArgumentHelp(
+        "Checkpoint to write, replaced atomically after every epoch, with its training state beside it. Default: the --resume file, else model.safetensors.",
+        valueName: "file"))
+    var out: String?
 
     @Option(help: ArgumentHelp("Append one JSON object per epoch to this file.", valueName: "file"))
     var log: String?
 
+    static let defaultOut = "model.safetensors"
+
     func validate() throws {
-        guard dropP.isFinite, dropP >= 0, dropP < 1 else {
-            throw ValidationError("--drop-p must be in [0, 1), got \(dropP)")
+        if let dropP {
+            guard dropP.isFinite, dropP >= 0, dropP < 1 else {
+                throw ValidationError("--drop-p must be in [0, 1), got \(dropP)")
+            }
         }
         guard epochs >= 1 else { throw ValidationError("--epochs must be at least 1, got \(epochs)") }
-        guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1, got \(batchSize)") }
-        guard hidden >= 1, hidden <= 16384 else { throw ValidationError("--hidden must be in 1...16384, got \(hidden)") }
-        try requireFinite(lr, "--lr", { $0 > 0 }, "a positive number")
-        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
+        if let batchSize, !(1...65536).contains(batchSize) {
+            throw ValidationError("--batch-size must be in 1...65536, got \(batchSize)")
+        }
+        if let hidden, !(1...16384).contains(hidden) {
+            throw ValidationError("--hidden must be in 1...16384, got \(hidden)")
+        }
+        if let lr { try requireFinite(lr, "--lr", { $0 > 0 }, "a positive number") }
+        if let threads, !(1...1024).contains(threads) {
+            throw ValidationError("--threads must be in 1...1024, got \(threads)")
+        }
         if let limit, limit < 1 { throw ValidationError("--limit must be at least 1, got \(limit)") }
+        for (flag, path) in [("--resume", resume), ("--out", out), ("--log", log)] where path?.isEmpty == true {
+            throw ValidationError("\(flag) must name a file, got an empty string")
+        }
     }
 
     func run() throws {
         try reportingErrors {
+            // Outputs first: nothing is read, trained or created when one cannot be written.
+            let out = self.out ?? resume ?? Self.defaultOut
+            let statePath = TrainingState.path(besideModel: out)
             try AtomicFile.checkWritable(out, what: "--out")
-            if let log { try AtomicFile.checkWritable(log, what: "--log") }
+            try AtomicFile.checkWritable(statePath, what: "--out (training state)")
+            if let log { try AppendFile.checkAppendable(log, what: "--log") }
+            AtomicFile.removeStaleTemporaries(for: out)
+            AtomicFile.removeStaleTemporaries(for: statePath)
+
+            let previous = try resume.map(Self.loadResumable)
             let location = try dataOptions.location()
+            let limit = self.limit ?? previous?.state.limit
             let train = try location.load(train: true).prefix(limit)
             let test = try location.load(train: false)
-            AtomicFile.removeStaleTemporaries(for: out)
-            var logHandle: FileHandle?
-            if let log {
-                if !FileManager.default.fileExists(atPath: log) {
-                    FileManager.default.createFile(atPath: log, contents: nil)
-                }
-                guard let handle = FileHandle(forWritingAtPath: log) else {
-                    throw AutoencError(.cannotCreate, "--log \(log): cannot open for appending")
-                }
-                handle.seekToEndOfFile()
-                logHandle = handle
-            }
 
+            let settings: Settings
+            if let previous {
+                settings = try resolve(against: previous.state, trainImages: train.count, data: location.directory)
+            } else {
+                settings = Settings(flags: self)
+            }
             let threadCount = threads ?? ProcessInfo.processInfo.activeProcessorCount
             BLAS.setThreads(threadCount)
-            let config = ModelConfig(hidden: hidden, activation: activation, dropP: dropP, dropMode: dropMode, masks: masks)
             var options = TrainingOptions()
             options.epochs = epochs
-            options.batchSize = batchSize
-            options.learningRate = lr
-            options.optimizer = optimizer
-            options.seed = seed
+            options.batchSize = settings.batchSize
+            options.learningRate = settings.learningRate
+            options.optimizer = settings.optimizer
+            options.seed = settings.seed
             options.threads = threadCount
-            let model = Autoencoder(config: config, seed: seed)
-            let trainer = Trainer(model: model, options: options)
+            let config = settings.config
+            let model = previous.map { Autoencoder(config: config, parameters: $0.parameters) }
+                ?? Autoencoder(config: config, seed: settings.seed)
+            let trainer = Trainer(model: model, options: options, largestBatch: train.count)
+            previous?.state.restore(into: trainer)
+            let logFile = log.map { AppendFile($0, what: "--log") }
 
+            /// Saves the training state, then the model, as one atomic set.
+            func save(epochsCompleted: Int, interruptedIn: Int?) throws {
+                var extra = ["optimizer": settings.optimizer.rawValue, "lr": String(settings.learningRate),
+                             "batch_size": String(settings.batchSize), "step": String(trainer.step)]
+                if let interruptedIn { extra["interrupted_in_epoch"] = String(interruptedIn) }
+                let metadata = CheckpointMetadata(config: config, seed: settings.seed, epoch: epochsCompleted,
+                                                  dataset: location.directory, extra: extra)
+                guard model.parameters.isFinite else { // Trainer throws first; never write NaN weights
+                    throw AutoencError(.diverged, "training diverged by step \(trainer.step): the weights are not finite; nothing saved")
+                }
+                let state = TrainingState(trainer: trainer, limit: limit, trainImages: train.count, epochsCompleted: epochsCompleted)
+                let stateBytes = state.encode()
+                let (header, data) = Checkpoint.encode(model.parameters, metadata: metadata)
+                try stateBytes.withUnsafeBytes { stateFile in
+                    try header.withUnsafeBytes { modelHeader in
+                        try AtomicFile.write([(statePath, [stateFile]), (out, [modelHeader, data])])
+                    }
+                }
+            }
+
+            let firstEpoch = (previous?.state.epochsCompleted ?? 0) + 1
+            var skipSteps = previous?.state.stepsIntoEpoch ?? 0
+            let stepsPerEpoch = Trainer.stepsPerEpoch(images: train.count, batchSize: settings.batchSize)
             print("data: \(location.directory) (\(train.count) training, \(test.count) test images)")
-            print("model: 784-\(hidden)-784, \(activation.rawValue), \(describe(config)); \(optimizer.rawValue) lr \(lr), batch \(batchSize), seed \(seed), \(threadCount) threads, BLAS \(BLASRuntime.coreName)")
-            for epoch in 1...epochs {
-                let report = try trainer.trainEpoch(train, test: test, epoch: epoch)
-                let metadata = CheckpointMetadata(config: config, seed: seed, epoch: epoch, dataset: location.directory,
-                                                  extra: ["optimizer": optimizer.rawValue, "lr": String(lr),
-                                                          "batch_size": String(batchSize), "step": String(trainer.step)])
-                try Checkpoint.save(model.parameters, metadata: metadata, to: out)
+            print("model: 784-\(config.hidden)-784, \(config.activation.rawValue), \(describe(config)); \(settings.optimizer.rawValue) lr \(settings.learningRate), batch \(settings.batchSize), seed \(settings.seed), \(threadCount) threads, BLAS \(BLASRuntime.coreName)")
+            if let resume, let previous {
+                print("resuming \(resume) at epoch \(firstEpoch), step \(previous.state.step) (\(skipSteps) of \(stepsPerEpoch) steps of this epoch done)")
+            }
+
+            StopSignals.install()
+            var epoch = firstEpoch
+            while epoch <= epochs, StopSignals.pending == nil {
+                let report = try trainer.trainEpoch(train, test: test, epoch: epoch, startingStep: skipSteps,
+                                                    shouldStop: { StopSignals.pending != nil })
+                skipSteps = 0
+                try save(epochsCompleted: report.completed ? epoch : epoch - 1, interruptedIn: report.completed ? nil : epoch)
+                guard report.completed else { break }
                 print(String(format: "epoch %d/%d  train_loss %.5f  test_mse %.5f  %.2f s  %.0f images/s",
                              epoch, epochs, report.trainLoss, report.testMSE, report.seconds, report.imagesPerSecond))
-                logHandle?.write(Data((report.json + "\n").utf8))
+                try logFile?.append(report.json)
+                epoch += 1
+            }
+            if let signal = StopSignals.pending, epoch <= epochs {
+                let done = Int(trainer.step) - (epoch - 1) * stepsPerEpoch
+                var again = "autoenc train --resume \(out) --epochs \(epochs)"
+                if let data = dataOptions.data { again += " --data \(data)" }
+                printError("autoenc: stopped by \(StopSignals.name(signal)) in epoch \(epoch) after step \(trainer.step) (\(done) of \(stepsPerEpoch) steps of the epoch); saved \(out) and \(statePath); continue with: \(again)")
+                throw ExitCode(128 + signal)
             }
             print("saved \(out)")
         }
+    }
+
+    // MARK: - Resuming
+
+    /// A checkpoint and its training state, checked to belong together.
+    struct Resumable {
+        var parameters: Parameters
+        var state: TrainingState
+    }
+
+    /// Loads `path` and the state beside it. Throws `.noInput` (66) when either is
+    /// missing, `.dataError` (65) when either is invalid or they do not belong together.
+    static func loadResumable(_ path: String) throws -> Resumable {
+        let loaded = try Checkpoint.load(path)
+        let statePath = TrainingState.path(besideModel: path)
+        let state = try TrainingState.load(statePath)
+        guard state.config == loaded.config else {
+            throw AutoencError.badData(statePath, "describes a 784-\(state.config.hidden)-784 \(describe(state.config)) model, but \(path) holds 784-\(loaded.config.hidden)-784 \(describe(loaded.config))")
+        }
+        guard TrainingState.digest(loaded.parameters) == state.modelDigest else {
+            throw AutoencError.badData(statePath, "was saved with other weights than those now in \(path) (its step \(state.step), the model's \(loaded.metadata["step"] ?? "unknown")); the pair cannot be resumed")
+        }
+        return Resumable(parameters: loaded.parameters, state: state)
+    }
+
+    /// The settings to continue with: the checkpoint's, with --lr allowed to change.
+    /// Throws `.usage` (64) listing every flag that disagrees with the checkpoint.
+    func resolve(against state: TrainingState, trainImages: Int, data: String) throws -> Settings {
+        var differences: [String] = []
+        func check<T: Equatable>(_ flag: String, _ given: T?, _ saved: T) {
+            if let given, given != saved { differences.append("\(flag) \(given) (checkpoint: \(saved))") }
+        }
+        check("--hidden", hidden, state.config.hidden)
+        check("--activation", activation?.rawValue, state.config.activation.rawValue)
+        check("--drop-p", dropP, state.config.dropP)
+        check("--drop-mode", dropMode?.rawValue, state.config.dropMode.rawValue)
+        check("--dropconnect-masks", masks?.rawValue, state.config.masks.rawValue)
+        check("--seed", seed, state.seed)
+        check("--optimizer", optimizer?.rawValue, state.optimizer.rawValue)
+        check("--batch-size", batchSize, state.batchSize)
+        if let limit, limit != state.limit {
+            differences.append("--limit \(limit) (checkpoint: \(state.limit.map(String.init) ?? "none"))")
+        }
+        if differences.isEmpty && trainImages != state.trainImages {
+            differences.append("--data \(data) gives \(trainImages) training images (checkpoint: \(state.trainImages))")
+        }
+        guard differences.isEmpty else {
+            throw AutoencError(.usage, "--resume \(resume!): flags disagree with the checkpoint's settings: \(differences.joined(separator: "; ")); leave them out to use the checkpoint's")
+        }
+        if state.stepsIntoEpoch == 0 && state.epochsCompleted >= epochs {
+            throw AutoencError(.usage, "--epochs \(epochs): \(resume!) has already completed \(state.epochsCompleted) epochs; pass a larger --epochs to train more")
+        }
+        return Settings(config: state.config, seed: state.seed, optimizer: state.optimizer,
+                        learningRate: lr ?? state.learningRate, batchSize: state.batchSize)
+    }
+
+    /// What defines a run besides its length.
+    struct Settings {
+        var config: ModelConfig
+        var seed: UInt64
+        var optimizer: OptimizerKind
+        var learningRate: Float
+        var batchSize: Int
+    }
+}
+
+extension Train.Settings {
+    /// A new run's settings: the flags given, defaults for the rest.
+    init(flags: Train) {
+        let defaults = ModelConfig()
+        config = ModelConfig(hidden: flags.hidden ?? defaults.hidden, activation: flags.activation ?? defaults.activation,
+                             dropP: flags.dropP ?? defaults.dropP, dropMode: flags.dropMode ?? defaults.dropMode,
+                             masks: flags.masks ?? defaults.masks)
+        let options = TrainingOptions()
+        seed = flags.seed ?? options.seed
+        optimizer = flags.optimizer ?? options.optimizer
+        learningRate = flags.lr ?? options.learningRate
+        batchSize = flags.batchSize ?? options.batchSize
     }
 }
 

@@ -26,6 +26,7 @@ struct Weightmap: ParsableCommand {
     func run() throws {
         try reportingErrors {
             try AtomicFile.checkWritable(out, what: "--out")
+            AtomicFile.removeStaleTemporaries(for: out)
             let loaded = try Checkpoint.load(modelInput.model)
             if OutputFormat(path: out) == .npy {
                 let hidden = loaded.config.hidden
@@ -35,7 +36,11 @@ struct Weightmap: ParsableCommand {
                 print("wrote \(out) (encoder weights, float32 (\(hidden), 28, 28))")
                 return
             }
-            let image = Grids.weightMap(loaded.parameters).scaled(scale)
+            let map = Grids.weightMap(loaded.parameters)
+            guard map.width * scale * map.height * scale <= 1 << 30 else {
+                throw AutoencError(.usage, "--scale \(scale): \(loaded.config.hidden) units would make a \(map.width * scale)x\(map.height * scale) image; use a smaller --scale")
+            }
+            let image = map.scaled(scale)
             try AtomicFile.write(OutputFormat(path: out) == .png ? image.png : image.pgm, to: out)
             print("wrote \(out) (\(loaded.config.hidden) units, \(image.width)x\(image.height))")
         }

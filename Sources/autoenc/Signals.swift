@@ -1,0 +1,55 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The first SIGINT or SIGTERM received, 0 while none has been. Written only by
+/// `handleStopSignal`; read by the training loop between steps.
+nonisolated(unsafe) private var pendingStopSignal: sig_atomic_t = 0
+
+/// Async-signal-safe: the first signal is recorded for the training loop to finish its
+/// step and save; a second one ends the process at once with 128 + its number.
+private func handleStopSignal(_ signal: Int32) {
+    if pendingStopSignal != 0 { _exit(128 + signal) }
+    pendingStopSignal = signal
+}
+
+/// Ctrl-C and `kill` during training: stop after the current step, save, exit 130 / 143.
+enum StopSignals {
+    /// Installs the handlers for SIGINT and SIGTERM.
+    static func install() {
+        pendingStopSignal = 0 // initializes the global before a handler can touch it
+        var action = sigaction()
+        #if canImport(Glibc)
+        action.__sigaction_handler.sa_handler = handleStopSignal
+        #else
+        action.__sigaction_u.__sa_handler = handleStopSignal
+        #endif
+        sigemptyset(&action.sa_mask)
+        action.sa_flags = SA_RESTART
+        sigaction(SIGINT, &action, nil)
+        sigaction(SIGTERM, &action, nil)
+        // A parent may start us with these signals blocked (test harnesses and some
+        // process launchers do): unblock them, or they would stay pending forever.
+        var unblock = sigset_t()
+        sigemptyset(&unblock)
+        sigaddset(&unblock, SIGINT)
+        sigaddset(&unblock, SIGTERM)
+        pthread_sigmask(SIG_UNBLOCK, &unblock, nil)
+    }
+
+    /// The signal that asked training to stop, if any.
+    static var pending: Int32? {
+        let signal = pendingStopSignal
+        return signal == 0 ? nil : Int32(signal)
+    }
+
+    static func name(_ signal: Int32) -> String {
+        switch signal {
+        case SIGINT: return "SIGINT"
+        case SIGTERM: return "SIGTERM"
+        default: return "signal \(signal)"
+        }
+    }
+}

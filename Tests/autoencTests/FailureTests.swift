@@ -1,0 +1,204 @@
+import AutoencKit
+import Foundation
+import Testing
+
+/// Failures end with the sysexits status, one line on stderr naming the file or flag,
+/// and every existing file as it was.
+@Suite struct FailureTests {
+    /// A scratch directory with fixtures in data/ and a trained checkpoint pair
+    /// model.safetensors + model.state.safetensors.
+    static func trained() throws -> Scratch {
+        let scratch = try Scratch()
+        try Fixtures.write(into: scratch)
+        let result = try scratch.run(tinyTraining(epochs: 1))
+        try #require(result.status == 0, "\(result)")
+        return scratch
+    }
+
+    /// Snapshot of every file's bytes below the scratch directory.
+    static func snapshot(_ scratch: Scratch) throws -> [String: [UInt8]] {
+        var files: [String: [UInt8]] = [:]
+        let enumerator = FileManager.default.enumerator(atPath: scratch.url.path)
+        while let name = enumerator?.nextObject() as? String {
+            var isDir: ObjCBool = false
+            if FileManager.default.fileExists(atPath: scratch.path(name), isDirectory: &isDir), !isDir.boolValue {
+                files[name] = try scratch.bytes(name)
+            }
+        }
+        return files
+    }
+
+    /// Runs `arguments`, expects `status` and a message containing every one of `names`
+    /// on stderr, no crash, and no file created, changed or removed.
+    static func expectFailure(_ scratch: Scratch, _ arguments: [String], status: Int32, naming names: [String],
+                              sourceLocation: SourceLocation = #_sourceLocation) throws {
+        let before = try snapshot(scratch)
+        let result = try scratch.run(arguments)
+        #expect(result.status == status, "\(arguments): \(result)", sourceLocation: sourceLocation)
+        for name in names {
+            #expect(result.stderr.contains(name), "\(arguments): stderr lacks \(name): \(result.stderr)", sourceLocation: sourceLocation)
+        }
+        for crash in ["Fatal error", "fatalError", "Stack dump", "backtrace", "Illegal instruction"] {
+            #expect(!result.stderr.contains(crash), "\(arguments) crashed: \(result.stderr)", sourceLocation: sourceLocation)
+        }
+        #expect(!result.stdout.contains("epoch 1/"), "\(arguments) trained before failing", sourceLocation: sourceLocation)
+        let after = try snapshot(scratch)
+        #expect(after.keys.sorted() == before.keys.sorted(), "\(arguments) created or removed files", sourceLocation: sourceLocation)
+        for (name, bytes) in before where after[name] != bytes {
+            Issue.record("\(arguments) changed \(name)", sourceLocation: sourceLocation)
+        }
+    }
+
+    // MARK: - Bad flags, end to end
+
+    @Test("bad flags exit 64 naming the flag before reading anything", arguments: [
+        (["--drop-p", "1"], "--drop-p"), (["--drop-p", "nan"], "--drop-p"), (["--epochs", "0"], "--epochs"),
+        (["--batch-size", "0"], "--batch-size"), (["--lr", "0"], "--lr"), (["--lr", "nan"], "--lr"),
+        (["--drop-mode", "sometimes"], "--drop-mode"),
+    ])
+    func badFlag(flags: [String], flag: String) throws {
+        let scratch = try Scratch()
+        try Fixtures.write(into: scratch)
+        try Self.expectFailure(scratch, ["train", "--data", "data", "--epochs", "1"] + flags, status: 64, naming: [flag])
+    }
+
+    // MARK: - Outputs that cannot be created (73)
+
+    @Test("an output that cannot be created exits 73 before training, creating nothing")
+    func cannotCreate() throws {
+        let scratch = try Scratch()
+        try Fixtures.write(into: scratch)
+        try scratch.makeDirectory("adir")
+        try scratch.makeDirectory("adir.pgm")
+        let train = tinyTraining(epochs: 1)
+        try Self.expectFailure(scratch, train + ["--out", "missing/model.safetensors"], status: 73, naming: ["--out", "missing"])
+        try Self.expectFailure(scratch, train + ["--out", "adir"], status: 73, naming: ["--out", "adir", "directory"])
+        try Self.expectFailure(scratch, train + ["--log", "missing/log.jsonl"], status: 73, naming: ["--log", "missing"])
+        try Self.expectFailure(scratch, train + ["--log", "adir"], status: 73, naming: ["--log", "adir"])
+        try Self.expectFailure(scratch, ["reconstruct", "--data", "data", "--out", "missing/r.pgm"], status: 73, naming: ["--out", "missing"])
+        try Self.expectFailure(scratch, ["reconstruct", "--data", "data", "--out", "adir.pgm"], status: 73, naming: ["--out", "adir.pgm"])
+        try Self.expectFailure(scratch, ["weightmap", "--out", "missing/w.pgm"], status: 73, naming: ["--out", "missing"])
+        try Self.expectFailure(scratch, ["weightmap", "--out", "adir.pgm"], status: 73, naming: ["--out", "adir.pgm"])
+    }
+
+    // MARK: - Missing and corrupt inputs (66, 65)
+
+    @Test("a missing data directory or file exits 66 naming it")
+    func missingData() throws {
+        let scratch = try Scratch()
+        try Fixtures.write(into: scratch)
+        try Self.expectFailure(scratch, ["train", "--data", "nowhere", "--epochs", "1"], status: 66, naming: ["nowhere"])
+        try FileManager.default.removeItem(atPath: scratch.path("data/" + DataLocation.testImages))
+        try Self.expectFailure(scratch, tinyTraining(epochs: 1), status: 66, naming: [DataLocation.testImages])
+        try Self.expectFailure(scratch, ["reconstruct", "--data", "data"], status: 66, naming: ["model.safetensors"])
+    }
+
+    @Test("corrupt IDX and gzip files exit 65 naming the file", arguments: ["magic", "truncated", "size", "empty", "gzip"])
+    func corruptData(kind: String) throws {
+        let scratch = try Scratch()
+        try Fixtures.write(into: scratch)
+        let name = "data/" + DataLocation.trainImages
+        var bytes = try scratch.bytes(name)
+        switch kind {
+        case "magic": bytes[3] = 0x01 // labels
+        case "truncated": bytes.removeLast(100)
+        case "size": bytes[11] = 27 // 27 rows
+        case "empty": bytes = []
+        default: // gzip magic and method, then garbage
+            try FileManager.default.removeItem(atPath: scratch.path(name))
+            bytes = [0x1f, 0x8b, 0x08, 0x00, 0, 0, 0, 0, 0, 0x03] + [UInt8](repeating: 0xAB, count: 64)
+            try scratch.write(bytes, to: name + ".gz")
+            try Self.expectFailure(scratch, tinyTraining(epochs: 1), status: 65, naming: [DataLocation.trainImages + ".gz"])
+            return
+        }
+        try scratch.write(bytes, to: name)
+        try Self.expectFailure(scratch, tinyTraining(epochs: 1), status: 65, naming: [DataLocation.trainImages])
+    }
+
+    @Test("reconstruct and weightmap: missing checkpoint 66, corrupt checkpoint 65")
+    func badCheckpoint() throws {
+        let scratch = try Self.trained()
+        for command in [["reconstruct", "--data", "data"], ["weightmap"]] {
+            try Self.expectFailure(scratch, command + ["--model", "absent.safetensors"], status: 66, naming: ["absent.safetensors"])
+            try Self.expectFailure(scratch, command + ["--model", "data"], status: 66, naming: ["data"])
+        }
+        var model = try scratch.bytes("model.safetensors")
+        let corruptions: [(String, [UInt8])] = [
+            ("short", Array(model[0..<5])),
+            ("truncated", Array(model.dropLast(8))),
+            ("garbage", [UInt8](repeating: 0x7B, count: 4096)),
+            ("header", { model[0] = 0xFF; model[5] = 0x40; return model }()),
+        ]
+        for (name, bytes) in corruptions {
+            try scratch.write(bytes, to: "\(name).safetensors")
+            for command in [["reconstruct", "--data", "data"], ["weightmap"]] {
+                try Self.expectFailure(scratch, command + ["--model", "\(name).safetensors"], status: 65, naming: ["\(name).safetensors"])
+            }
+        }
+    }
+
+    @Test("--resume: missing checkpoint or state 66, corrupt state 65, state of other weights 65")
+    func badResume() throws {
+        let scratch = try Self.trained()
+        let resume = tinyTraining(epochs: 3, ["--resume", "model.safetensors"])
+        try Self.expectFailure(scratch, tinyTraining(epochs: 3, ["--resume", "absent.safetensors"]), status: 66, naming: ["absent.safetensors"])
+
+        let state = try scratch.bytes("model.state.safetensors")
+        try FileManager.default.removeItem(atPath: scratch.path("model.state.safetensors"))
+        try Self.expectFailure(scratch, resume, status: 66, naming: ["model.state.safetensors"])
+
+        try scratch.write(Array(state.dropLast(4)), to: "model.state.safetensors")
+        try Self.expectFailure(scratch, resume, status: 65, naming: ["model.state.safetensors"])
+
+        // A state beside weights it was not saved with (another seed's model).
+        try scratch.write(state, to: "model.state.safetensors")
+        let other = try scratch.run(tinyTraining(epochs: 1, ["--seed", "5", "--out", "other.safetensors"]))
+        try #require(other.status == 0, "\(other)")
+        try scratch.write(try scratch.bytes("other.safetensors"), to: "model.safetensors")
+        try Self.expectFailure(scratch, resume, status: 65, naming: ["model.state.safetensors", "model.safetensors"])
+    }
+
+    @Test("--resume with different settings exits 64 listing every difference")
+    func resumeDifferentSettings() throws {
+        let scratch = try Self.trained()
+        let result = try scratch.run(tinyTraining(epochs: 3, ["--resume", "model.safetensors", "--hidden", "8", "--seed", "3",
+                                                              "--drop-p", "0.5", "--activation", "sigmoid"]))
+        #expect(result.status == 64, "\(result)")
+        for part in ["--hidden 8 (checkpoint: 16)", "--seed 3 (checkpoint: 0)", "--drop-p 0.5", "--activation sigmoid"] {
+            #expect(result.stderr.contains(part), "stderr lacks \(part): \(result.stderr)")
+        }
+        let sameLength = try scratch.run(tinyTraining(epochs: 1, ["--resume", "model.safetensors"]))
+        #expect(sameLength.status == 64, "\(sameLength)")
+        #expect(sameLength.stderr.contains("--epochs"), "\(sameLength)")
+        let fewerImages = try scratch.run(tinyTraining(epochs: 2, ["--resume", "model.safetensors", "--limit", "50"]))
+        #expect(fewerImages.status == 64, "\(fewerImages)")
+        #expect(fewerImages.stderr.contains("--limit 50"), "\(fewerImages)")
+    }
+
+    // MARK: - Divergence (1)
+
+    @Test("a diverging run exits 1 naming epoch and step, leaving the checkpoint pair byte-identical")
+    func diverged() throws {
+        let scratch = try Self.trained()
+        // --lr 1e12 does not do it: ReLU units die and the sigmoid output saturates, so the
+        // loss stays finite. 3e38 overflows Adam's first step size lr / (1 - beta1).
+        try Self.expectFailure(scratch, tinyTraining(epochs: 3, ["--resume", "model.safetensors", "--lr", "3e38"]),
+                               status: 1, naming: ["diverged", "epoch 2", "step 7"])
+        // A fresh run over an existing checkpoint: it stays as it was.
+        try Self.expectFailure(scratch, tinyTraining(epochs: 2, ["--lr", "3e38", "--log", "log.jsonl"]),
+                               status: 1, naming: ["diverged", "epoch 1", "step 1"])
+    }
+
+    @Test("whatever the learning rate, no checkpoint holds a non-finite weight", arguments: ["1e12", "1e30", "3e38"])
+    func neverNaN(lr: String) throws {
+        let scratch = try Scratch()
+        try Fixtures.write(into: scratch)
+        let result = try scratch.run(tinyTraining(epochs: 2, ["--lr", lr]))
+        #expect(result.status == 0 || result.status == 1, "\(result)")
+        if FileManager.default.fileExists(atPath: scratch.path("model.safetensors")) {
+            let loaded = try Checkpoint.load(scratch.path("model.safetensors"))
+            #expect(loaded.parameters.isFinite)
+        }
+        #expect(temporaries(in: scratch).isEmpty)
+    }
+}

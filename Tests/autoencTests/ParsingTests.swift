@@ -1,0 +1,101 @@
+import ArgumentParser
+import Testing
+@testable import autoenc
+
+/// Flags are checked before any work: bad values are usage errors (64) naming the flag.
+@Suite struct ParsingTests {
+    static let badFlags: [(arguments: [String], flag: String)] = [
+        (["train", "--drop-p", "1"], "--drop-p"),
+        (["train", "--drop-p", "1.5"], "--drop-p"),
+        (["train", "--drop-p=-0.1"], "--drop-p"),
+        (["train", "--drop-p", "nan"], "--drop-p"),
+        (["train", "--drop-p", "inf"], "--drop-p"),
+        (["train", "--epochs", "0"], "--epochs"),
+        (["train", "--epochs=-3"], "--epochs"),
+        (["train", "--batch-size", "0"], "--batch-size"),
+        (["train", "--batch-size", "1000000000000"], "--batch-size"),
+        (["train", "--lr", "0"], "--lr"),
+        (["train", "--lr=-0.01"], "--lr"),
+        (["train", "--lr", "nan"], "--lr"),
+        (["train", "--lr", "inf"], "--lr"),
+        (["train", "--lr", "1e39"], "--lr"),
+        (["train", "--drop-mode", "dropall"], "--drop-mode"),
+        (["train", "--dropconnect-masks", "pixel"], "--dropconnect-masks"),
+        (["train", "--activation", "tanh"], "--activation"),
+        (["train", "--optimizer", "lbfgs"], "--optimizer"),
+        (["train", "--hidden", "0"], "--hidden"),
+        (["train", "--threads", "0"], "--threads"),
+        (["train", "--limit", "0"], "--limit"),
+        (["train", "--seed", "-1"], "--seed"),
+        (["train", "--epochs", "ten"], "--epochs"),
+        (["train", "--out", ""], "--out"),
+        (["reconstruct", "--count", "0"], "--count"),
+        (["weightmap", "--scale", "0"], "--scale"),
+        (["weightmap", "--scale", "17"], "--scale"),
+    ]
+
+    @Test("bad flag values are usage errors naming the flag", arguments: badFlags)
+    func badFlag(arguments: [String], flag: String) {
+        do {
+            _ = try Autoenc.parseAsRoot(arguments)
+            Issue.record("\(arguments) parsed without an error")
+        } catch {
+            #expect(Autoenc.exitCode(for: error).rawValue == 64, "\(arguments)")
+            let message = Autoenc.message(for: error)
+            #expect(message.contains(flag), "\(arguments): \(message)")
+        }
+    }
+
+    @Test("an unknown flag or subcommand is a usage error")
+    func unknown() {
+        for arguments in [["train", "--dropout", "0.5"], ["fit"]] {
+            #expect(throws: (any Error).self) { try Autoenc.parseAsRoot(arguments) }
+            do { _ = try Autoenc.parseAsRoot(arguments) } catch {
+                #expect(Autoenc.exitCode(for: error).rawValue == 64)
+            }
+        }
+    }
+
+    @Test("good flags parse into the options given")
+    func goodFlags() throws {
+        let command = try Autoenc.parseAsRoot(["train", "--drop-p", "0.5", "--drop-mode", "dropconnect",
+                                                "--dropconnect-masks", "batch", "--epochs", "3", "--lr", "0.01",
+                                                "--resume", "a.safetensors"])
+        let train = try #require(command as? Train)
+        #expect(train.dropP == 0.5)
+        #expect(train.dropMode == .dropconnect)
+        #expect(train.masks == .batch)
+        #expect(train.epochs == 3)
+        #expect(train.lr == 0.01)
+        #expect(train.resume == "a.safetensors")
+        #expect(train.out == nil)
+        #expect(try Autoenc.parseAsRoot(["train", "--drop-p", "0"]) is Train)
+        #expect(try Autoenc.parseAsRoot(["train", "--drop-p", "0.999"]) is Train)
+    }
+
+    /// Help text with its line wrapping undone.
+    static func help(_ text: String) -> String {
+        text.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+    }
+
+    @Test("--help lists every flag with its default and the enum values")
+    func help() {
+        let train = Self.help(Autoenc.helpMessage(for: Train.self))
+        for expected in ["--drop-p <p>", "--drop-mode <mode>", "(values: dropout, dropconnect)",
+                         "(values: relu, sigmoid)", "(values: example, batch)", "(values: adam, sgd, momentum)",
+                         "--epochs <n>", "(default: 10)", "(default: 128)", "(default: 0.001)", "(default: 256)",
+                         "--resume <file>", "--out <file>", "model.safetensors", "--log <file>", "--threads <n>",
+                         "model.state.safetensors"] {
+            #expect(train.contains(expected), "train --help lacks \(expected)")
+        }
+        let reconstruct = Self.help(Autoenc.helpMessage(for: Reconstruct.self))
+        for expected in ["--model <file>", "(default: model.safetensors)", "(default: reconstructions.pgm)", "(default: 32)"] {
+            #expect(reconstruct.contains(expected), "reconstruct --help lacks \(expected)")
+        }
+        let weightmap = Self.help(Autoenc.helpMessage(for: Weightmap.self))
+        #expect(weightmap.contains("(default: weightmap.pgm)"))
+        #expect(weightmap.contains("--scale <k>"))
+        let root = Autoenc.helpMessage()
+        for expected in ["train", "reconstruct", "weightmap"] { #expect(root.contains(expected)) }
+    }
+}
