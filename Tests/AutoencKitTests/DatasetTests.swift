@@ -1,0 +1,32 @@
+import Foundation
+import Testing
+@testable import AutoencKit
+
+/// Image sets as bytes, batches as floats.
+@Suite struct DatasetTests {
+    @Test func gatherScalesBytesToUnitFloats() {
+        let bytes = (0..<3 * 784).map { UInt8($0 % 256) }
+        let set = ImageSet(count: 3, bytes: bytes, source: "test")
+        let order: [Int32] = [2, 0]
+        var out = [Float](repeating: .nan, count: 2 * 784)
+        out.withUnsafeMutableBufferPointer { set.gather(order[...], into: $0.baseAddress!) }
+        var worst: Float = 0
+        for (row, image) in order.enumerated() {
+            for i in 0..<784 {
+                let expected = Float(bytes[Int(image) * 784 + i]) / 255
+                worst = max(worst, abs(out[row * 784 + i] - expected))
+            }
+        }
+        #expect(worst <= 1.2e-7, "largest difference from byte / 255: \(worst)")
+        #expect(out.min()! == 0 && out.max()! == 1, "range \(out.min()!)...\(out.max()!)")
+    }
+
+    @Test func prefix() {
+        let set = ImageSet(count: 4, bytes: (0..<4 * 784).map { UInt8($0 / 784) }, labels: [7, 8, 9, 0], source: "s")
+        let two = set.prefix(2)
+        #expect(two.count == 2 && two.bytes.count == 2 * 784 && two.labels == [7, 8])
+        #expect(two.bytes.last == 1 && two.source == "s")
+        #expect(set.prefix(nil).count == 4)
+        #expect(set.prefix(10).count == 4)
+    }
+}
