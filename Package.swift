@@ -13,6 +13,7 @@ func kernelFlags() -> [SwiftSetting] {
     #if os(Linux) && arch(x86_64)
     let env = ProcessInfo.processInfo.environment
     if let cpu = env["AUTOENC_TARGET_CPU"], !cpu.isEmpty {
+        // Only the plain CPU name: the vector square root then takes its portable path.
         return cpu == "x86-64" ? [] : [.unsafeFlags(["-target-cpu", cpu])]
     }
     guard let info = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
@@ -20,10 +21,10 @@ func kernelFlags() -> [SwiftSetting] {
     else { return [] }
     let flags = Set(flagsLine.split(separator: " ").map(String.init))
     if ["avx512f", "avx512bw", "avx512vl", "avx512dq", "avx512cd"].allSatisfy(flags.contains) {
-        return [.unsafeFlags(["-target-cpu", "skylake-avx512"])]
+        return [.unsafeFlags(["-target-cpu", "skylake-avx512"]), .define("AUTOENC_AVX512")]
     }
     if ["avx2", "fma", "bmi2"].allSatisfy(flags.contains) {
-        return [.unsafeFlags(["-target-cpu", "haswell"])]
+        return [.unsafeFlags(["-target-cpu", "haswell"]), .define("AUTOENC_AVX2")]
     }
     #endif
     return []

@@ -1,3 +1,7 @@
+#if AUTOENC_AVX512 || AUTOENC_AVX2
+import _Builtin_intrinsics.intel
+#endif
+
 /// Vectorized elementwise helpers shared by the layers. Vectors are 16 floats wide
 /// (one AVX-512 register; two AVX2 registers).
 public typealias Vec = SIMD16<Float>
@@ -38,6 +42,20 @@ func vexp(_ input: Vec) -> Vec {
     // 2^n through the exponent bits
     let bits = (unsafeBitCast(t, to: SIMD16<Int32>.self) &- 0x4B40_0000 &+ 127) &<< 23
     return p * unsafeBitCast(bits, to: Vec.self)
+}
+
+/// sqrt(x) for 16 floats. The standard library's `squareRoot()` on SIMD types compiles
+/// to a scalar loop that calls libm's sqrtf, so builds for a known x86 CPU use the
+/// vector instruction directly.
+@inline(__always)
+func vsqrt(_ x: Vec) -> Vec {
+    #if AUTOENC_AVX512
+    return _mm512_sqrt_ps(x)
+    #elseif AUTOENC_AVX2
+    return Vec(lowHalf: _mm256_sqrt_ps(x.lowHalf), highHalf: _mm256_sqrt_ps(x.highHalf))
+    #else
+    return x.squareRoot()
+    #endif
 }
 
 /// 1 / (1 + exp(-x)) for 16 floats.

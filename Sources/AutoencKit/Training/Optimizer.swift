@@ -96,7 +96,7 @@ public final class Optimizer: @unchecked Sendable {
                 let vi = b2 * vload(v + i) + (1 - b2) * gi * gi
                 vstore(mi, m + i)
                 vstore(vi, v + i)
-                let denom = vi.squareRoot() / correction2Root + eps
+                let denom = vsqrt(vi) / correction2Root + eps
                 let updated = vload(p + i) - stepSize * mi / denom
                 vstore(updated, p + i)
                 poison += updated * 0
