@@ -66,6 +66,40 @@ import Testing
         #expect(file.bytes == Fixtures.pixels(count: 340))
     }
 
+    static let gzipTool = "/usr/bin/gzip"
+
+    /// A file written by the gzip tool itself (its header carries the file name and
+    /// time, which zlib's deflate leaves out), also concatenated with `cat`.
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: gzipTool)))
+    func fileWrittenByGzipTool() throws {
+        let dir = try TemporaryDirectory()
+        let plain = Fixtures.images(count: 6, salt: 3)
+        let path = try dir.write("train-images-idx3-ubyte", plain)
+        let tool = Process()
+        tool.executableURL = URL(fileURLWithPath: Self.gzipTool)
+        tool.arguments = ["-k", "-9", path]
+        try tool.run()
+        tool.waitUntilExit()
+        try #require(tool.terminationStatus == 0)
+        let gz = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path + ".gz")))
+        #expect(gz[3] & 0x08 != 0, "expected the FNAME flag in the tool's header")
+        let file = try IDX.read(path + ".gz", kind: .images)
+        #expect(file.bytes == Fixtures.pixels(count: 6, salt: 3))
+        // Two tool-written members, as `cat a.gz b.gz` makes.
+        let half = 16 + 3 * 784
+        try dir.write("a", Array(plain[0..<half]))
+        try dir.write("b", Array(plain[half...]))
+        let both = Process()
+        both.executableURL = URL(fileURLWithPath: Self.gzipTool)
+        both.arguments = ["-k", dir.file("a"), dir.file("b")]
+        try both.run()
+        both.waitUntilExit()
+        let joined = [UInt8](try Data(contentsOf: URL(fileURLWithPath: dir.file("a.gz"))))
+            + [UInt8](try Data(contentsOf: URL(fileURLWithPath: dir.file("b.gz"))))
+        let (concatenated, _) = try read(joined)
+        #expect(concatenated.bytes == Fixtures.pixels(count: 6, salt: 3))
+    }
+
     @Test func gzippedEmptyFile() throws {
         try expectRefused(Fixtures.gzip([]), containing: ["header"])
     }
