@@ -18,12 +18,15 @@ public final class TrainingPass: @unchecked Sendable {
 
     let dropout: DropoutMask?
     let dropConnect: DropConnectMask?
+    let inputDropout: DropoutMask?
 
-    // x: (batch, 784) inputs in [0, 1], then 16 floats of scratch
+    // x: (batch, 784) inputs in [0, 1], then 16 floats of scratch; the reconstruction target
     let x: FloatBuffer
+    // the encoder's input under input dropout, x ⊙ mask / (1 - p_in): (batch, 784)
+    let droppedX: FloatBuffer?
     // z1 then a = act(z1 + b1) then the dropped activations hd: (batch, hidden)
     let hidden: FloatBuffer
-    // act'(z1) times the dropout factor (0 or 1 / (1 - p)): (batch, hidden)
+    // act'(z1) times the dropout factor (0, or 1 / (1 - p) inverted, 1 classic): (batch, hidden)
     let gate: FloatBuffer
     // z2, then dL/dz2: (batch, 784)
     let output: FloatBuffer
@@ -42,9 +45,13 @@ public final class TrainingPass: @unchecked Sendable {
         let h = config.hidden, n = ModelConfig.inputs
         gradients = Parameters(hidden: h)
         let regularized = config.dropP > 0
-        dropout = regularized && config.dropMode == .dropout ? DropoutMask(dropP: config.dropP, seed: seed) : nil
+        dropout = regularized && config.dropMode == .dropout
+            ? DropoutMask(dropP: config.dropP, seed: seed, scaling: config.scaling) : nil
         dropConnect = regularized && config.dropMode == .dropconnect ? DropConnectMask(dropP: config.dropP, seed: seed) : nil
+        inputDropout = config.inputDropP > 0
+            ? DropoutMask(dropP: config.inputDropP, seed: seed, purpose: .inputDropout) : nil
         x = FloatBuffer(count: maxBatch * n + 16)
+        droppedX = inputDropout != nil ? FloatBuffer(count: maxBatch * n) : nil
         hidden = FloatBuffer(count: maxBatch * h)
         gate = FloatBuffer(count: maxBatch * h)
         output = FloatBuffer(count: maxBatch * n + 16)
@@ -64,6 +71,9 @@ public final class TrainingPass: @unchecked Sendable {
 
     /// The input buffer, for callers that fill it themselves (tests).
     public var input: UnsafeMutablePointer<Float> { x.pointer }
+
+    /// What the encoder reads: the input buffer, or under input dropout its dropped copy.
+    var encoderInput: UnsafeMutablePointer<Float> { droppedX?.pointer ?? x.pointer }
 
     /// The whole step on one thread: runs the forward and backward passes on the `batch`
     /// images in the input buffer, which are examples `exampleOffset ..< exampleOffset +
@@ -99,10 +109,12 @@ public final class TrainingPass: @unchecked Sendable {
         let p = model.parameters
         let h = config.hidden, n = ModelConfig.inputs
         let rows = examples.count, first = examples.lowerBound
-        let x = x.pointer + first * n, hid = hidden.pointer + first * h
+        let x = encoderInput + first * n, hid = hidden.pointer + first * h
         let out = output.pointer + first * n, dh = dHidden.pointer + first * h
 
         // MARK: forward
+        // input dropout: xd = x ⊙ mask / (1 - p_in), the encoder's input; the loss keeps x
+        dropInputs(examples: examples, step: step, exampleOffset: exampleOffset)
         // encoder: x (rows, 784), w1 (h, 784) -> z1 (rows, h)
         if let dc = dropConnect, config.masks == .example {
             for b in examples { keys[b] = dc.key(step: step, example: exampleOffset + b) }
@@ -137,7 +149,7 @@ public final class TrainingPass: @unchecked Sendable {
         let config = model.config
         let g = gradients
         let h = config.hidden, n = ModelConfig.inputs
-        let x = x.pointer, hid = hidden.pointer, out = output.pointer, dh = dHidden.pointer
+        let x = encoderInput, hid = hidden.pointer, out = output.pointer, dh = dHidden.pointer
         if !outputs.isEmpty {
             // dw2[outputs] = dz2[:, outputs]^T hd: (|outputs|, batch) x (batch, h)
             BLAS.sgemm(transA: true, transB: false, m: outputs.count, n: h, k: batch, alpha: 1,
@@ -146,7 +158,8 @@ public final class TrainingPass: @unchecked Sendable {
             columnSums(out, rows: batch, stride: n, columns: outputs, into: g.b2)
         }
         guard !units.isEmpty else { return }
-        // dw1[units] = dz1[:, units]^T x: (|units|, batch) x (batch, 784), under the forward masks
+        // dw1[units] = dz1[:, units]^T x: (|units|, batch) x (batch, 784), under the forward
+        // masks, x being the encoder's (dropped) input
         if let dc = dropConnect, config.masks == .example {
             DropConnectKernels.backward(mask: dc, keys: keys, x: x, dz1: dh, gw1: g.w1,
                                         batch: batch, hidden: h, rows: units)
@@ -159,6 +172,22 @@ public final class TrainingPass: @unchecked Sendable {
             }
         }
         columnSums(dh, rows: batch, stride: h, columns: units, into: g.b1)
+    }
+
+    /// Input dropout (Srivastava et al.'s dropout autoencoder drops pixels with p = 0.2):
+    /// writes x ⊙ mask / (1 - p_in) for examples `examples` into the encoder's input
+    /// buffer; the reconstruction target stays the clean image in `x`. Pixel i of example
+    /// b uses the `.inputDropout` mask of (seed, step, exampleOffset + b), so the forward
+    /// and backward passes, and every thread split, see the same masks.
+    /// x: (rows, 784) -> xd: (rows, 784).
+    func dropInputs(examples: Range<Int>, step: UInt64, exampleOffset: Int) {
+        guard let mask = inputDropout, let droppedX else { return }
+        let n = ModelConfig.inputs
+        for b in examples {
+            let key = mask.key(step: step, example: exampleOffset + b)
+            let source = x.pointer + b * n, target = droppedX.pointer + b * n
+            for i in 0..<n { target[i] = mask.keeps(key: key, unit: i) ? source[i] * mask.scale : 0 }
+        }
     }
 
     func activateHidden(examples: Range<Int>, step: UInt64, exampleOffset: Int) {

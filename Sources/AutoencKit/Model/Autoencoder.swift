@@ -40,7 +40,10 @@ public final class Autoencoder: @unchecked Sendable {
 
     /// Reconstructs images `range` of `set` (default: all), calling `body` on each chunk
     /// (start index, count, originals and reconstructions as count x 784 floats).
+    /// `inference` picks how the hidden layer is evaluated (see `InferenceRule`); with
+    /// `.sample(k)` the draws are keyed by `seed` and each image's index in `set`.
     public func reconstruct(_ set: ImageSet, range: Range<Int>? = nil, chunk: Int = 500,
+                            inference: InferenceRule = .mean, seed: UInt64 = 0,
                             _ body: (Int, Int, UnsafePointer<Float>, UnsafePointer<Float>) -> Void) {
         let n = ModelConfig.inputs
         let range = range ?? 0..<set.count
@@ -48,12 +51,17 @@ public final class Autoencoder: @unchecked Sendable {
         let x = FloatBuffer(count: chunk * n)
         let codes = FloatBuffer(count: chunk * config.hidden)
         let y = FloatBuffer(count: chunk * n)
+        let sampler = MomentMatchedEncoder(model: self, rule: inference, capacity: chunk, seed: seed)
         var start = range.lowerBound
         let all = (0..<Int32(set.count)).map { $0 }
         while start < range.upperBound {
             let m = min(chunk, range.upperBound - start)
             set.gather(all[start..<start + m], into: x.pointer)
-            encode(x.pointer, count: m, into: codes.pointer)
+            if let sampler {
+                sampler.encode(x.pointer, count: m, firstImage: start, into: codes.pointer)
+            } else {
+                encode(x.pointer, count: m, into: codes.pointer)
+            }
             decode(codes.pointer, count: m, into: y.pointer)
             body(start, m, x.pointer, y.pointer)
             start += m
@@ -62,14 +70,17 @@ public final class Autoencoder: @unchecked Sendable {
 
     /// Mean squared error over every pixel of every image of `set` (what
     /// `torch.nn.functional.mse_loss` returns), in inference mode, with the images split
-    /// over `threads` threads (BLAS should then run one thread per call).
-    public func meanSquaredError(_ set: ImageSet, threads: Int = 1) -> Double {
+    /// over `threads` threads (BLAS should then run one thread per call). `inference` and
+    /// `seed` as for `reconstruct`; the result does not depend on `threads` beyond rounding.
+    public func meanSquaredError(_ set: ImageSet, threads: Int = 1, inference: InferenceRule = .mean,
+                                 seed: UInt64 = 0) -> Double {
         let parts = max(1, min(threads, set.count / 256))
         let sums = Shared(UnsafeMutablePointer<Double>.allocate(capacity: parts))
         defer { sums.value.deallocate() }
         let work: @Sendable (Int) -> Void = { [self] part in
             var total = 0.0
-            reconstruct(set, range: set.count * part / parts..<set.count * (part + 1) / parts) { _, m, x, y in
+            reconstruct(set, range: set.count * part / parts..<set.count * (part + 1) / parts,
+                        inference: inference, seed: seed) { _, m, x, y in
                 total += Layers.sumSquaredError(x, y, count: m * ModelConfig.inputs)
             }
             sums.value[part] = total

@@ -18,6 +18,17 @@ public enum MaskSharing: String, Sendable, CaseIterable, Codable {
     case batch
 }
 
+/// Where hidden-unit dropout puts its 1 / (1 - p) correction.
+public enum DropoutScaling: String, Sendable, CaseIterable, Codable {
+    /// Kept units are divided by 1 - p while training; inference uses the weights as
+    /// they are (PyTorch's `nn.Dropout`).
+    case inverted
+    /// Srivastava et al.'s rule: kept units pass unchanged while training, and at test
+    /// time the dropped layer's outgoing weights (the decoder's) are multiplied by 1 - p.
+    /// Checkpoints hold those scaled, inference-ready weights. Dropout mode only.
+    case classic
+}
+
 /// Everything that defines the model's shape and regularizer.
 public struct ModelConfig: Sendable, Equatable, Codable {
     public static let inputs = 784
@@ -28,15 +39,33 @@ public struct ModelConfig: Sendable, Equatable, Codable {
     public var dropP: Float
     public var dropMode: DropMode
     public var masks: MaskSharing
+    /// How hidden-unit dropout is scaled; only `.inverted` with DropConnect.
+    public var scaling: DropoutScaling
+    /// Probability of dropping each input pixel on the way into the encoder (inverted
+    /// scaling; the reconstruction target stays the clean image), 0 <= inputDropP < 1.
+    public var inputDropP: Float
+    /// After every update, rows of w1 (a hidden unit's incoming weights) with an L2 norm
+    /// above this are scaled back to it; nil for no constraint.
+    public var maxNorm: Float?
 
     public init(hidden: Int = 256, activation: Activation = .relu, dropP: Float = 0,
-                dropMode: DropMode = .dropout, masks: MaskSharing = .example) {
+                dropMode: DropMode = .dropout, masks: MaskSharing = .example,
+                scaling: DropoutScaling = .inverted, inputDropP: Float = 0, maxNorm: Float? = nil) {
         self.hidden = hidden
         self.activation = activation
         self.dropP = dropP
         self.dropMode = dropMode
         self.masks = masks
+        self.scaling = scaling
+        self.inputDropP = inputDropP
+        self.maxNorm = maxNorm
     }
 
     public var keepP: Float { 1 - dropP }
+
+    /// Whether training runs on other weights than inference: classic-scaled dropout,
+    /// whose decoder weights are multiplied by `keepP` for inference.
+    public var scalesForInference: Bool {
+        scaling == .classic && dropMode == .dropout && dropP > 0
+    }
 }

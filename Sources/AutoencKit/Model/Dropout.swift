@@ -1,29 +1,34 @@
-/// Dropout on the hidden units: each unit of each example is kept with probability
-/// 1 - p and, when kept, divided by 1 - p ("inverted" scaling), so that at test time the
-/// layer is used as it is.
+/// Dropout on the hidden units, or on the input pixels: each unit of each example is
+/// kept with probability 1 - p and, when kept, divided by 1 - p ("inverted" scaling), so
+/// that at test time the layer is used as it is. With `.classic` scaling kept units pass
+/// unchanged, and inference scales the layer's outgoing weights by 1 - p instead.
 ///
-/// The mask of example `e` at step `s` is a pure function of (seed, s, e): unit j keeps
-/// when the j-th 32-bit value of that stream is below (1 - p) * 2^32.
+/// The mask of example `e` at step `s` is a pure function of (seed, purpose, s, e): unit
+/// j keeps when the j-th 32-bit value of that stream is below (1 - p) * 2^32. Hidden
+/// units use the `.dropout` streams, input pixels the `.inputDropout` ones.
 public struct DropoutMask: Sendable {
     public let dropP: Float
     /// Keep when the 32-bit random value is below this.
     public let threshold: UInt64
-    /// What a kept unit is multiplied by: 1 / (1 - p).
+    /// What a kept unit is multiplied by: 1 / (1 - p), or 1 under classic scaling.
     public let scale: Float
     public let seed: UInt64
+    public let purpose: RandomStream.Purpose
 
-    public init(dropP: Float, seed: UInt64) {
+    public init(dropP: Float, seed: UInt64, scaling: DropoutScaling = .inverted,
+                purpose: RandomStream.Purpose = .dropout) {
         self.dropP = dropP
         self.seed = seed
+        self.purpose = purpose
         let keep = Double(1 - dropP)
         threshold = UInt64((keep * 4_294_967_296).rounded())
-        scale = 1 / Float(keep)
+        scale = scaling == .inverted ? 1 / Float(keep) : 1
     }
 
     /// The key of example `example`'s mask at `step`.
     @inline(__always)
     public func key(step: UInt64, example: Int) -> UInt64 {
-        RandomStream.key(seed: seed, .dropout, step, UInt64(example))
+        RandomStream.key(seed: seed, purpose, step, UInt64(example))
     }
 
     /// Whether unit `unit` is kept under mask `key`.

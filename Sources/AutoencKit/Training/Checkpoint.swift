@@ -27,10 +27,42 @@ public struct CheckpointMetadata: Sendable, Equatable {
         d["drop_p"] = String(config.dropP)
         d["drop_mode"] = config.dropMode.rawValue
         d["dropconnect_masks"] = config.masks.rawValue
+        d.merge(config.regularizerMetadata) { _, new in new }
         d["seed"] = String(seed)
         d["epoch"] = String(epoch)
         d["dataset"] = dataset
         return d
+    }
+}
+
+extension ModelConfig {
+    /// The settings added with the dropout papers' knobs, as metadata strings:
+    /// `dropout_scaling` (inverted or classic), `input_drop_p`, and `max_norm` (a number,
+    /// or `none`). The keep probability is 1 - drop_p and is not stored.
+    public var regularizerMetadata: [String: String] {
+        ["dropout_scaling": scaling.rawValue,
+         "input_drop_p": String(inputDropP),
+         "max_norm": maxNorm.map { String($0) } ?? "none"]
+    }
+
+    /// Reads `regularizerMetadata`'s keys from `m`; a missing key keeps the default (files
+    /// written before these settings existed). Throws `bad(...)` on a malformed value.
+    mutating func readRegularizerMetadata(_ m: [String: String], bad: (String) -> AutoencError) throws {
+        if let s = m["dropout_scaling"] {
+            guard let scaling = DropoutScaling(rawValue: s) else { throw bad("unknown dropout_scaling \(s)") }
+            self.scaling = scaling
+        }
+        if let s = m["input_drop_p"] {
+            guard let p = Float(s), p >= 0, p < 1 else { throw bad("input_drop_p \(s) outside [0, 1)") }
+            inputDropP = p
+        }
+        if let s = m["max_norm"], s != "none" {
+            guard let c = Float(s), c.isFinite, c > 0 else { throw bad("max_norm \(s) is not a positive number or none") }
+            maxNorm = c
+        }
+        if scaling == .classic && dropMode == .dropconnect && dropP > 0 {
+            throw bad("dropout_scaling classic with drop_mode dropconnect, which autoenc does not train")
+        }
     }
 }
 
@@ -201,6 +233,7 @@ public enum Checkpoint {
             guard let k = MaskSharing(rawValue: s) else { throw bad("unknown dropconnect_masks \(s)") }
             config.masks = k
         }
+        try config.readRegularizerMetadata(m, bad: bad)
         return config
     }
 

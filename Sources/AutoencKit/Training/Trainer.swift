@@ -51,6 +51,9 @@ public final class Trainer: @unchecked Sendable {
     let shardFinite: UnsafeMutablePointer<Bool>
     /// Optimizer steps taken so far; also the index of the masks of the next step.
     public var step: UInt64 = 0
+    /// Inference-ready weights when they differ from the trained ones (classic dropout
+    /// scaling), refreshed by `inferenceModel()`.
+    let inferenceCopy: Autoencoder?
 
     /// `largestBatch` caps the step buffers when the training set is smaller than a
     /// batch (default: `options.batchSize`).
@@ -64,7 +67,29 @@ public final class Trainer: @unchecked Sendable {
         shardLosses = FloatBuffer(count: threads)
         shardFinite = .allocate(capacity: threads)
         shardFinite.initialize(repeating: true, count: threads)
+        inferenceCopy = model.config.scalesForInference
+            ? Autoencoder(config: model.config, parameters: Parameters(hidden: model.config.hidden)) : nil
         BLAS.setThreads(1)
+    }
+
+    /// The model as inference and checkpoints use it. That is `model` itself, except
+    /// under classic dropout scaling: then training keeps unscaled decoder weights, and
+    /// this returns a copy (allocated once, refreshed at each call) whose decoder weights
+    /// are multiplied by the keep probability, w2 * (1 - p).
+    public func inferenceModel() -> Autoencoder {
+        guard let inferenceCopy else { return model }
+        Self.inferenceWeights(of: model, into: inferenceCopy.parameters)
+        return inferenceCopy
+    }
+
+    /// Writes `model`'s inference-ready parameters into `out`: a copy, with the decoder
+    /// weights multiplied by the keep probability when `config.scalesForInference`.
+    public static func inferenceWeights(of model: Autoencoder, into out: Parameters) {
+        out.copy(from: model.parameters)
+        guard model.config.scalesForInference else { return }
+        let keep = model.config.keepP
+        let w2 = out.w2
+        for i in 0..<(model.config.hidden * ModelConfig.inputs) { w2[i] *= keep }
     }
 
     deinit { shardFinite.deallocate() }
@@ -100,6 +125,7 @@ public final class Trainer: @unchecked Sendable {
         let parts = min(threads, total)
         let threads = threads, current = step, pass = pass, optimizer = optimizer
         let h = model.config.hidden, n = ModelConfig.inputs
+        let maxNorm = model.config.maxNorm
         let shared = Shared((data, indices, shardLosses.pointer, shardFinite, model.parameters.base, pass.gradients.base))
         @Sendable func split(_ count: Int, _ part: Int, _ parts: Int) -> Range<Int> {
             (count * part / parts)..<(count * (part + 1) / parts)
@@ -127,6 +153,7 @@ public final class Trainer: @unchecked Sendable {
             let units = split(h, t, threads), outputs = split(n, t, threads)
             pass.weightGradients(batch: total, units: units, outputs: outputs)
             var ok = optimizer.apply(p, g, (units.lowerBound * n)..<(units.upperBound * n))
+            if let maxNorm { MaxNorm.apply(p, rows: units, limit: maxNorm) } // w1 starts at p
             ok = optimizer.apply(p, g, (h * n + units.lowerBound)..<(h * n + units.upperBound)) && ok
             let w2 = h * n + h
             ok = optimizer.apply(p, g, (w2 + outputs.lowerBound * h)..<(w2 + outputs.upperBound * h)) && ok
@@ -164,7 +191,7 @@ public final class Trainer: @unchecked Sendable {
             if shouldStop() { break }
         }
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-        let mse = model.meanSquaredError(test, threads: threads)
+        let mse = inferenceModel().meanSquaredError(test, threads: threads)
         guard mse.isFinite else {
             throw AutoencError(.diverged, "training diverged at epoch \(epoch), step \(step): the test MSE became \(mse); lower --lr (now \(options.learningRate)). The last checkpoint is unchanged.")
         }

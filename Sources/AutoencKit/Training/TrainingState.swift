@@ -13,6 +13,13 @@ import Foundation
 /// `encoder.weight.momentum_buffer` for momentum, none for SGD), and the rest as
 /// `__metadata__` strings. `model_digest` ties it to the model file it was saved with:
 /// a state is only used with the exact weights it belongs to.
+///
+/// Under classic dropout scaling the model file holds inference-ready decoder weights,
+/// w2 * (1 - p), while training goes on with the unscaled w2; dividing back would not
+/// give w2 bit for bit, so the state also stores the unscaled w2 as
+/// `decoder.weight.unscaled` (784, hidden), after the optimizer's buffers, and resuming
+/// puts it back. `model_digest` is then the digest of the inference-ready weights, as
+/// saved in the model file.
 public struct TrainingState: Sendable {
     public static let formatVersion = "autoenc-state-1"
 
@@ -35,6 +42,12 @@ public struct TrainingState: Sendable {
     public var modelDigest: UInt64
     /// The optimizer's buffers by PyTorch name, each laid out like `Parameters`.
     public var buffers: [String: [Float]]
+    /// The decoder weights training continues from, (784, hidden), when they differ from
+    /// the model file's (`config.scalesForInference`); nil otherwise.
+    public var unscaledDecoderWeight: [Float]? = nil
+
+    /// The tensor name of `unscaledDecoderWeight`.
+    public static let unscaledDecoderName = "decoder.weight.unscaled"
 
     /// The state file that belongs with model file `model`.
     public static func path(besideModel model: String) -> String {
@@ -64,7 +77,11 @@ public struct TrainingState: Sendable {
         self.epochsCompleted = epochsCompleted
         step = trainer.step
         optimizerSteps = trainer.optimizer.steps
-        modelDigest = Self.digest(trainer.model.parameters)
+        modelDigest = Self.digest(trainer.inferenceModel().parameters)
+        if config.scalesForInference {
+            unscaledDecoderWeight = Array(UnsafeBufferPointer(start: trainer.model.parameters.w2,
+                                                              count: config.hidden * ModelConfig.inputs))
+        }
         let sources = [trainer.optimizer.first, trainer.optimizer.second]
         var buffers: [String: [Float]] = [:]
         for (name, source) in zip(Self.bufferNames(optimizer), sources) { buffers[name] = source.array }
@@ -78,7 +95,8 @@ public struct TrainingState: Sendable {
     }
 
     /// Puts the optimizer buffers and step counters into `trainer`, whose model must
-    /// already hold the weights this state was saved with.
+    /// already hold the weights this state was saved with (as the model file holds them),
+    /// and, under classic scaling, the unscaled decoder weights training continues from.
     public func restore(into trainer: Trainer) {
         precondition(trainer.options.optimizer == optimizer && trainer.model.config.hidden == config.hidden)
         trainer.step = step
@@ -87,6 +105,12 @@ public struct TrainingState: Sendable {
             let values = buffers[name]!
             precondition(values.count == target.count)
             values.withUnsafeBufferPointer { target.pointer.update(from: $0.baseAddress!, count: values.count) }
+        }
+        if let unscaledDecoderWeight {
+            precondition(unscaledDecoderWeight.count == config.hidden * ModelConfig.inputs)
+            unscaledDecoderWeight.withUnsafeBufferPointer {
+                trainer.model.parameters.w2.update(from: $0.baseAddress!, count: $0.count)
+            }
         }
     }
 
@@ -131,6 +155,7 @@ public struct TrainingState: Sendable {
             "optimizer_steps": String(optimizerSteps),
             "model_digest": String(modelDigest, radix: 16),
         ]
+        m.merge(config.regularizerMetadata) { _, new in new }
         if let limit { m["limit"] = String(limit) }
         return m
     }
@@ -153,14 +178,19 @@ public struct TrainingState: Sendable {
                 fields.append("\(Checkpoint.jsonString(tensor.name + "." + buffer)):{\"dtype\":\"F32\",\"shape\":[\(shape)],\"data_offsets\":[\(begin),\(end)]}")
             }
         }
+        if let unscaledDecoderWeight {
+            let begin = names.count * count * 4, end = begin + unscaledDecoderWeight.count * 4
+            fields.append("\(Checkpoint.jsonString(Self.unscaledDecoderName)):{\"dtype\":\"F32\",\"shape\":[\(ModelConfig.inputs),\(config.hidden)],\"data_offsets\":[\(begin),\(end)]}")
+        }
         var json = Array("{\(fields.joined(separator: ","))}".utf8)
         while json.count % 8 != 0 { json.append(0x20) }
         var bytes = withUnsafeBytes(of: UInt64(json.count).littleEndian) { Array($0) }
         bytes += json
-        bytes.reserveCapacity(bytes.count + names.count * count * 4)
+        bytes.reserveCapacity(bytes.count + names.count * count * 4 + (unscaledDecoderWeight?.count ?? 0) * 4)
         for name in names {
             buffers[name]!.withUnsafeBytes { bytes += $0 } // little-endian hosts, as Checkpoint
         }
+        unscaledDecoderWeight?.withUnsafeBytes { bytes += $0 }
         return bytes
     }
 
@@ -209,6 +239,7 @@ public struct TrainingState: Sendable {
         config.dropP = try field("drop_p") { Float($0).flatMap { $0 >= 0 && $0 < 1 ? $0 : nil } }
         config.dropMode = try field("drop_mode") { DropMode(rawValue: $0) }
         config.masks = try field("dropconnect_masks") { MaskSharing(rawValue: $0) }
+        try config.readRegularizerMetadata(m, bad: bad)
         let optimizer = try field("optimizer") { OptimizerKind(rawValue: $0) }
         var state = TrainingState(
             config: config,
@@ -232,9 +263,11 @@ public struct TrainingState: Sendable {
         // Tensors: exactly the optimizer's buffers, contiguous, in the stored order.
         let count = Parameters.count(hidden: hidden)
         let names = bufferNames(optimizer)
-        let expected = names.count * count * 4
+        let decoderCount = config.scalesForInference ? hidden * ModelConfig.inputs : 0
+        let expected = names.count * count * 4 + decoderCount * 4
         guard bytes.count - headerEnd == expected else {
-            throw bad("expected \(expected) bytes of \(optimizer.rawValue) buffers for hidden \(hidden), found \(bytes.count - headerEnd)")
+            let what = decoderCount > 0 ? " and the unscaled decoder weights" : ""
+            throw bad("expected \(expected) bytes of \(optimizer.rawValue) buffers\(what) for hidden \(hidden), found \(bytes.count - headerEnd)")
         }
         let tensorNames = Set(header.keys).subtracting(["__metadata__"])
         var wanted: Set<String> = []
@@ -254,6 +287,19 @@ public struct TrainingState: Sendable {
                 }
             }
         }
+        if decoderCount > 0 {
+            let name = unscaledDecoderName
+            wanted.insert(name)
+            guard let info = header[name] as? [String: Any] else { throw bad("missing tensor \(name) (classic dropout scaling)") }
+            guard info["dtype"] as? String == "F32" else { throw bad("\(name) is not F32") }
+            guard Checkpoint.intArray(info["shape"]) == [ModelConfig.inputs, hidden] else {
+                throw bad("\(name) should have shape \([ModelConfig.inputs, hidden])")
+            }
+            let begin = names.count * count * 4
+            guard Checkpoint.intArray(info["data_offsets"]) == [begin, begin + decoderCount * 4] else {
+                throw bad("\(name) should span bytes \(begin)..<\(begin + decoderCount * 4) of the data section")
+            }
+        }
         if let extra = tensorNames.subtracting(wanted).sorted().first { throw bad("unexpected tensor \(extra)") }
         bytes.withUnsafeBytes { raw in
             for (index, name) in names.enumerated() {
@@ -261,6 +307,13 @@ public struct TrainingState: Sendable {
                 state.buffers[name] = [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
                     UnsafeMutableRawBufferPointer(buffer).copyMemory(from: UnsafeRawBufferPointer(rebasing: raw[start..<start + count * 4]))
                     initialized = count
+                }
+            }
+            if decoderCount > 0 {
+                let start = headerEnd + names.count * count * 4
+                state.unscaledDecoderWeight = [Float](unsafeUninitializedCapacity: decoderCount) { buffer, initialized in
+                    UnsafeMutableRawBufferPointer(buffer).copyMemory(from: UnsafeRawBufferPointer(rebasing: raw[start..<start + decoderCount * 4]))
+                    initialized = decoderCount
                 }
             }
         }
