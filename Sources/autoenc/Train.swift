@@ -100,6 +100,13 @@ struct Train: ParsableCommand {
         for (flag, path) in [("--resume", resume), ("--out", out), ("--log", log)] where path?.isEmpty == true {
             throw ValidationError("\(flag) must name a file, got an empty string")
         }
+        if let log {
+            let out = self.out ?? resume ?? Self.defaultOut
+            let standard = { (path: String) in (path as NSString).standardizingPath }
+            if [out, TrainingState.path(besideModel: out)].map(standard).contains(standard(log)) {
+                throw ValidationError("--log \(log) would overwrite the checkpoint or its training state; name another file")
+            }
+        }
     }
 
     func run() throws {
@@ -178,13 +185,13 @@ struct Train: ParsableCommand {
                 skipSteps = 0
                 try save(epochsCompleted: report.completed ? epoch : epoch - 1, interruptedIn: report.completed ? nil : epoch)
                 guard report.completed else { break }
-                print(String(format: "epoch %d/%d  train_loss %.5f  test_mse %.5f  %.2f s  %.0f images/s",
+                print(String(format: "epoch %ld/%ld  train_loss %.5f  test_mse %.5f  %.2f s  %.0f images/s",
                              epoch, epochs, report.trainLoss, report.testMSE, report.seconds, report.imagesPerSecond))
                 try logFile?.append(report.json)
                 epoch += 1
             }
             if let signal = StopSignals.pending, epoch <= epochs {
-                let done = Int(trainer.step) - (epoch - 1) * stepsPerEpoch
+                let done = trainer.step - min(trainer.step, UInt64(epoch - 1) * UInt64(stepsPerEpoch))
                 var again = "autoenc train --resume \(out) --epochs \(epochs)"
                 if let data = dataOptions.data { again += " --data \(data)" }
                 printError("autoenc: stopped by \(StopSignals.name(signal)) in epoch \(epoch) after step \(trainer.step) (\(done) of \(stepsPerEpoch) steps of the epoch); saved \(out) and \(statePath); continue with: \(again)")
@@ -205,6 +212,9 @@ struct Train: ParsableCommand {
     /// Loads `path` and the state beside it. Throws `.noInput` (66) when either is
     /// missing, `.dataError` (65) when either is invalid or they do not belong together.
     static func loadResumable(_ path: String) throws -> Resumable {
+        if path.hasSuffix(".state.safetensors") {
+            throw AutoencError(.usage, "--resume \(path): expected the model file, found its training state; pass \(path.dropLast(".state.safetensors".count)).safetensors")
+        }
         let loaded = try Checkpoint.load(path)
         let statePath = TrainingState.path(besideModel: path)
         let state = try TrainingState.load(statePath)

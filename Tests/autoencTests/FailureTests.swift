@@ -142,6 +142,8 @@ import Testing
         let scratch = try Self.trained()
         let resume = tinyTraining(epochs: 3, ["--resume", "model.safetensors"])
         try Self.expectFailure(scratch, tinyTraining(epochs: 3, ["--resume", "absent.safetensors"]), status: 66, naming: ["absent.safetensors"])
+        try Self.expectFailure(scratch, tinyTraining(epochs: 3, ["--resume", "model.state.safetensors"]), status: 64,
+                               naming: ["--resume", "model.safetensors"])
 
         let state = try scratch.bytes("model.state.safetensors")
         try FileManager.default.removeItem(atPath: scratch.path("model.state.safetensors"))

@@ -29,6 +29,8 @@ import Testing
         (["train", "--seed", "-1"], "--seed"),
         (["train", "--epochs", "ten"], "--epochs"),
         (["train", "--out", ""], "--out"),
+        (["train", "--log", "model.safetensors"], "--log"),
+        (["train", "--out", "a/m.safetensors", "--log", "a/./m.state.safetensors"], "--log"),
         (["reconstruct", "--count", "0"], "--count"),
         (["weightmap", "--scale", "0"], "--scale"),
         (["weightmap", "--scale", "17"], "--scale"),

@@ -161,6 +161,13 @@ import Glibc
                                        "--epochs", String(state.epochsCompleted + 1)])
         #expect(resumed.status == 0, "\(resumed)")
         #expect(try TrainingState.load(scratch.path("model.state.safetensors")).epochsCompleted == state.epochsCompleted + 1)
+
+        // Wherever the signal landed (mid-epoch, usually), stopping and resuming changed nothing.
+        let whole = try scratch.run(tinyTraining(epochs: state.epochsCompleted + 1, ["--out", "whole.safetensors"]))
+        try #require(whole.status == 0, "\(whole)")
+        let a = try safetensorsParts(try scratch.bytes("whole.safetensors"))
+        let b = try safetensorsParts(try scratch.bytes("model.safetensors"))
+        #expect(a.data == b.data, "stopped at step \(state.step), resumed: weights differ from an uninterrupted run's")
     }
 
     @Test("a second signal exits at once; the checkpoint still loads")
