@@ -27,7 +27,7 @@ import Testing
         return ImageSet(count: count, bytes: bytes, source: "synthetic")
     }
 
-    static let train = shapes(count: 200)
+    static let train = shapes(count: 160)
     static let test = shapes(count: 40, offset: 1000)
 
     static func options(seed: UInt64 = 1, batch: Int = 20, lr: Float = 0.01, optimizer: OptimizerKind = .adam,
@@ -48,22 +48,22 @@ import Testing
         ModelConfig(hidden: 16, activation: .relu, dropP: 0.3, dropMode: .dropconnect, masks: .batch),
     ]
 
-    /// Four epochs over 200 images: the test MSE ends below half of the untrained
-    /// model's, and the last epoch's training loss below the first's.
+    /// Three epochs over 160 images: the test MSE ends below half of the untrained
+    /// model's, and the last epoch's training loss well below the first's.
     @Test(arguments: configs)
     func lossFalls(config: ModelConfig) throws {
         let model = Autoencoder(config: config, seed: 1)
         let before = model.meanSquaredError(Self.test)
         let trainer = Trainer(model: model, options: Self.options())
         var reports: [EpochReport] = []
-        for epoch in 1...4 {
+        for epoch in 1...3 {
             reports.append(try trainer.trainEpoch(Self.train, test: Self.test, epoch: epoch))
         }
         let after = reports.last!.testMSE
         #expect(after < 0.5 * before, "test MSE \(before) before, \(after) after; epochs \(reports.map(\.testMSE))")
         #expect(reports.last!.trainLoss < 0.8 * reports.first!.trainLoss, "training losses \(reports.map(\.trainLoss))")
-        #expect(reports.allSatisfy { $0.steps == 10 && $0.completed })
-        #expect(trainer.step == 40)
+        #expect(reports.allSatisfy { $0.steps == 8 && $0.completed })
+        #expect(trainer.step == 24)
         #expect(model.parameters.isFinite)
         // The report's MSE is the model's, measured again.
         #expect(abs(model.meanSquaredError(Self.test) - after) <= 1e-12 * after)
