@@ -1,0 +1,66 @@
+import Testing
+@testable import AutoencKit
+
+/// A training step split over threads (examples in phase 1, weight rows in phase 2)
+/// computes what one thread computes, and the kernel choice for OpenBLAS follows the
+/// CPU's flags without overriding the user.
+@Suite struct ParallelStepTests {
+    static let configs: [ModelConfig] = [
+        ModelConfig(hidden: 24, activation: .relu),
+        ModelConfig(hidden: 24, activation: .sigmoid, dropP: 0.5, dropMode: .dropout),
+        ModelConfig(hidden: 24, activation: .relu, dropP: 0.5, dropMode: .dropconnect, masks: .example),
+        ModelConfig(hidden: 24, activation: .relu, dropP: 0.3, dropMode: .dropconnect, masks: .example),
+        ModelConfig(hidden: 24, activation: .relu, dropP: 0.3, dropMode: .dropconnect, masks: .batch),
+    ]
+
+    /// Three steps with 1, 2 and 3 threads (batches of 10, 7 and 1 images, so shards are
+    /// uneven and sometimes empty of work) end with the same weights. The products are
+    /// the same BLAS calls on the same rows, so the results agree bit for bit; the check
+    /// allows 1e-6 relative in case a BLAS build splits its work differently.
+    @Test(arguments: configs)
+    func threadsAgree(config: ModelConfig) throws {
+        let data = TrainingTests.shapes(count: 18)
+        var results: [[Float]] = []
+        for threads in [1, 2, 3] {
+            let model = Autoencoder(config: config, seed: 5)
+            let trainer = Trainer(model: model, options: TrainingTests.options(seed: 5, batch: 10, threads: threads))
+            let order = (0..<Int32(18)).map { $0 }
+            _ = try trainer.trainStep(data, order[0..<10], epoch: 1)
+            _ = try trainer.trainStep(data, order[10..<17], epoch: 1)
+            _ = try trainer.trainStep(data, order[17..<18], epoch: 1)
+            results.append(model.parameters.values)
+        }
+        for k in 1..<results.count {
+            var worst: Float = 0, at = 0
+            for i in 0..<results[0].count {
+                let d = abs(results[k][i] - results[0][i]) / (abs(results[0][i]) + 1e-3)
+                if d > worst { worst = d; at = i }
+            }
+            #expect(worst <= 1e-6, "threads \(k + 1) vs 1: largest relative difference \(worst) at parameter \(at) (\(results[k][at]) vs \(results[0][at]))")
+        }
+    }
+
+    static let avx512: Set<Substring> = ["fma", "avx", "avx2", "avx512f", "avx512bw", "avx512vl", "avx512dq", "avx512cd"]
+    static let avx2: Set<Substring> = ["fma", "avx", "avx2"]
+
+    @Test func fallbackKernelsAreReplacedByWhatTheCPUSupports() {
+        #if !canImport(Accelerate)
+        #expect(BLASRuntime.betterCoreType(environment: [:], current: "Prescott", flags: Self.avx512) == "SkylakeX")
+        #expect(BLASRuntime.betterCoreType(environment: [:], current: "Prescott", flags: Self.avx2) == "Haswell")
+        #expect(BLASRuntime.betterCoreType(environment: [:], current: "Core2", flags: ["avx"]) == "SandyBridge")
+        #endif
+    }
+
+    @Test func kernelsAsGoodAsTheCPUAreKept() {
+        #expect(BLASRuntime.betterCoreType(environment: [:], current: "SkylakeX", flags: Self.avx512) == nil)
+        #expect(BLASRuntime.betterCoreType(environment: [:], current: "Cooperlake", flags: Self.avx512) == nil)
+        #expect(BLASRuntime.betterCoreType(environment: [:], current: "Haswell", flags: Self.avx2) == nil)
+        #expect(BLASRuntime.betterCoreType(environment: [:], current: "Prescott", flags: ["sse2"]) == nil)
+    }
+
+    @Test func aValueTheUserSetIsNeverOverridden() {
+        #expect(BLASRuntime.betterCoreType(environment: ["OPENBLAS_CORETYPE": "Prescott"], current: "Prescott", flags: Self.avx512) == nil)
+        // after autoenc re-executed itself it does not try again
+        #expect(BLASRuntime.betterCoreType(environment: [BLASRuntime.chosenMarker: "Prescott"], current: "Prescott", flags: Self.avx512) == nil)
+    }
+}
