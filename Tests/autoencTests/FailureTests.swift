@@ -1,6 +1,9 @@
 import AutoencKit
 import Foundation
 import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Failures end with the sysexits status, one line on stderr naming the file or flag,
 /// and every existing file as it was.
@@ -20,9 +23,12 @@ import Testing
         var files: [String: [UInt8]] = [:]
         let enumerator = FileManager.default.enumerator(atPath: scratch.url.path)
         while let name = enumerator?.nextObject() as? String {
-            var isDir: ObjCBool = false
-            if FileManager.default.fileExists(atPath: scratch.path(name), isDirectory: &isDir), !isDir.boolValue {
-                files[name] = try scratch.bytes(name)
+            var info = stat()
+            guard lstat(scratch.path(name), &info) == 0 else { continue }
+            switch info.st_mode & S_IFMT {
+            case S_IFREG: files[name] = try scratch.bytes(name)
+            case S_IFDIR: break
+            default: files[name] = [] // FIFOs and links: present, not read
             }
         }
         return files
@@ -79,6 +85,41 @@ import Testing
         try Self.expectFailure(scratch, ["reconstruct", "--data", "data", "--out", "adir.pgm"], status: 73, naming: ["--out", "adir.pgm"])
         try Self.expectFailure(scratch, ["weightmap", "--out", "missing/w.pgm"], status: 73, naming: ["--out", "missing"])
         try Self.expectFailure(scratch, ["weightmap", "--out", "adir.pgm"], status: 73, naming: ["--out", "adir.pgm"])
+    }
+
+    @Test("a device, FIFO or socket as --out exits 73 and is not replaced")
+    func specialFiles() throws {
+        let scratch = try Self.trained()
+        try #require(mkfifo(scratch.path("fifo.pgm"), 0o644) == 0)
+        try #require(mkfifo(scratch.path("fifo.safetensors"), 0o644) == 0)
+        try Self.expectFailure(scratch, ["weightmap", "--out", "fifo.pgm"], status: 73, naming: ["--out", "fifo.pgm"])
+        try Self.expectFailure(scratch, ["reconstruct", "--data", "data", "--out", "fifo.pgm"], status: 73, naming: ["fifo.pgm"])
+        try Self.expectFailure(scratch, tinyTraining(epochs: 1, ["--out", "fifo.safetensors"]), status: 73, naming: ["fifo.safetensors"])
+        try FileManager.default.createSymbolicLink(atPath: scratch.path("null.pgm"), withDestinationPath: "/dev/null")
+        try Self.expectFailure(scratch, ["weightmap", "--out", "null.pgm"], status: 73, naming: ["null.pgm", "/dev/null"])
+        var info = stat()
+        #expect(stat("/dev/null", &info) == 0 && (info.st_mode & S_IFMT) == S_IFCHR, "/dev/null was replaced")
+    }
+
+    // MARK: - Write failures (74)
+
+    @Test("a write that fails exits 74, leaving the previous files and no temporary file")
+    func writeFails() throws {
+        let scratch = try Self.trained()
+        let first = try scratch.run(["weightmap", "--scale", "4"])
+        try #require(first.status == 0, "\(first)")
+        let before = try Self.snapshot(scratch)
+        let results = [
+            try scratch.runWithSmallFileLimit(["weightmap", "--scale", "4"]),
+            try scratch.runWithSmallFileLimit(tinyTraining(epochs: 2, ["--resume", "model.safetensors"])),
+            try scratch.runWithSmallFileLimit(tinyTraining(epochs: 1)),
+        ]
+        for (result, file) in zip(results, ["weightmap.pgm", "model.state.safetensors", "model.state.safetensors"]) {
+            #expect(result.status == 74, "\(result)")
+            #expect(result.stderr.contains(file) && result.stderr.contains("unchanged"), "\(result)")
+            #expect(result.stderr.split(separator: "\n").count == 1, "\(result)")
+        }
+        #expect(try Self.snapshot(scratch) == before)
     }
 
     // MARK: - Missing and corrupt inputs (66, 65)

@@ -36,12 +36,13 @@ enum CLI {
     }()
 
     /// Starts `autoenc arguments` in `directory`, its output going to files there.
-    static func start(_ arguments: [String], in directory: URL, name: String = "run") throws -> (Process, URL, URL) {
+    static func start(_ arguments: [String], in directory: URL, name: String = "run",
+                      executable: URL = binary) throws -> (Process, URL, URL) {
         let out = directory.appendingPathComponent(".\(name).stdout"), err = directory.appendingPathComponent(".\(name).stderr")
         _ = FileManager.default.createFile(atPath: out.path, contents: nil)
         _ = FileManager.default.createFile(atPath: err.path, contents: nil)
         let process = Process()
-        process.executableURL = binary
+        process.executableURL = executable
         process.arguments = arguments
         process.currentDirectoryURL = directory
         process.standardOutput = try FileHandle(forWritingTo: out)
@@ -53,8 +54,8 @@ enum CLI {
 
     /// Runs `autoenc arguments` in `directory` to the end. Output files are named with
     /// a leading dot and removed afterwards, so they never count as files the run made.
-    static func run(_ arguments: [String], in directory: URL) throws -> RunResult {
-        let (process, out, err) = try start(arguments, in: directory)
+    static func run(_ arguments: [String], in directory: URL, executable: URL = binary) throws -> RunResult {
+        let (process, out, err) = try start(arguments, in: directory, executable: executable)
         wait(process, arguments)
         return finish(process, out, err)
     }
@@ -117,6 +118,13 @@ final class Scratch {
 
     /// Runs `autoenc` here.
     func run(_ arguments: [String]) throws -> RunResult { try CLI.run(arguments, in: url) }
+
+    /// Runs `autoenc` here with writes limited to about 20 KB (`ulimit -f 40`) and
+    /// SIGXFSZ ignored, so that a larger write fails with EFBIG, as on a full disk.
+    func runWithSmallFileLimit(_ arguments: [String]) throws -> RunResult {
+        try CLI.run(["-c", "ulimit -f 40 && trap '' XFSZ && exec \"$0\" \"$@\"", CLI.binary.path] + arguments,
+                    in: url, executable: URL(fileURLWithPath: "/bin/sh"))
+    }
 }
 
 /// Small MNIST-style data sets, generated: blurred strokes on black, deterministic.

@@ -92,6 +92,24 @@ import Glibc
         #expect(temporaries(in: scratch) == [live])
     }
 
+    @Test("outputs through a symbolic link replace the file it leads to; --log /dev/null works")
+    func symlinkedOutputs() throws {
+        let scratch = try Scratch()
+        try Fixtures.write(into: scratch)
+        try scratch.makeDirectory("real")
+        try FileManager.default.createSymbolicLink(atPath: scratch.path("model.safetensors"), withDestinationPath: "real/model.safetensors")
+        try FileManager.default.createSymbolicLink(atPath: scratch.path("weightmap.pgm"), withDestinationPath: scratch.path("real/w.pgm"))
+        let train = try scratch.run(tinyTraining(epochs: 1, ["--log", "/dev/null"]))
+        #expect(train.status == 0, "\(train)")
+        let weightmap = try scratch.run(["weightmap"])
+        #expect(weightmap.status == 0, "\(weightmap)")
+        for link in ["model.safetensors", "weightmap.pgm"] {
+            #expect((try? FileManager.default.destinationOfSymbolicLink(atPath: scratch.path(link))) != nil, "\(link) is no longer a link")
+        }
+        #expect(scratch.listing("real") == ["model.safetensors", "w.pgm"])
+        _ = try Checkpoint.load(scratch.path("model.safetensors"))
+    }
+
     // MARK: - Resume
 
     @Test("two epochs, then --resume to four, is bit-identical to four in one go")

@@ -21,16 +21,17 @@ public final class AppendFile {
     deinit { if fd >= 0 { close(fd) } }
 
     /// Checks, before any work, that lines could be appended to `path`: an existing
-    /// file must be a writable regular file, a new one needs a writable directory.
-    /// Throws `.cannotCreate` (73).
+    /// file must be a writable regular file, FIFO or character device (`/dev/stdout`),
+    /// a new one needs a writable directory. Throws `.cannotCreate` (73).
     public static func checkAppendable(_ path: String, what: String) throws {
         var info = stat()
         guard stat(path, &info) == 0 else {
             try AtomicFile.checkWritable(path, what: what)
             return
         }
-        guard (info.st_mode & S_IFMT) == S_IFREG else {
-            let kind = (info.st_mode & S_IFMT) == S_IFDIR ? "a directory" : "not a regular file"
+        let type = info.st_mode & S_IFMT
+        guard type == S_IFREG || type == S_IFIFO || type == S_IFCHR else {
+            let kind = type == S_IFDIR ? "a directory" : "a socket or other special file"
             throw AutoencError(.cannotCreate, "\(what) \(path): is \(kind), expected a file to append to")
         }
         guard access(path, W_OK) == 0 else {

@@ -16,17 +16,27 @@ public enum AtomicFile {
     // MARK: - Checks before any work
 
     /// Checks, before any work, that `path` can be created: its directory exists and is
-    /// writable, and `path` itself is not a directory. Throws `.cannotCreate` (73)
-    /// naming `what` (the flag) and the path.
+    /// writable, and `path` is not a directory, nor a device, FIFO or socket (a rename
+    /// would replace the node itself: `--out /dev/null` must not replace /dev/null).
+    /// A symbolic link is followed: the file it leads to is checked, and written.
+    /// Throws `.cannotCreate` (73) naming `what` (the flag) and the path.
     public static func checkWritable(_ path: String, what: String) throws {
         var isDir: ObjCBool = false
         if path.isEmpty {
             throw AutoencError(.cannotCreate, "\(what): expected a file path, found an empty string")
         }
-        if FileManager.default.fileExists(atPath: path, isDirectory: &isDir), isDir.boolValue {
-            throw AutoencError(.cannotCreate, "\(what) \(path): is a directory, expected a file path")
+        let target = resolved(path)
+        let shown = target == path ? path : "\(path) (-> \(target))"
+        var info = stat()
+        if stat(target, &info) == 0 {
+            switch info.st_mode & S_IFMT {
+            case S_IFREG: break
+            case S_IFDIR: throw AutoencError(.cannotCreate, "\(what) \(shown): is a directory, expected a file path")
+            default:
+                throw AutoencError(.cannotCreate, "\(what) \(shown): is a device, FIFO or socket, expected a regular file (outputs are replaced atomically by renaming)")
+            }
         }
-        let dir = directory(of: path)
+        let dir = directory(of: target)
         guard FileManager.default.fileExists(atPath: dir, isDirectory: &isDir) else {
             throw AutoencError(.cannotCreate, "\(what) \(path): directory \(dir) does not exist")
         }
@@ -38,6 +48,18 @@ public enum AtomicFile {
         }
     }
 
+    /// `path`, or the file its chain of symbolic links leads to (which need not exist).
+    public static func resolved(_ path: String) -> String {
+        var current = path
+        for _ in 0..<32 {
+            var info = stat()
+            guard lstat(current, &info) == 0, (info.st_mode & S_IFMT) == S_IFLNK,
+                  let link = try? FileManager.default.destinationOfSymbolicLink(atPath: current) else { return current }
+            current = link.hasPrefix("/") ? link : (directory(of: current) as NSString).appendingPathComponent(link)
+        }
+        return current
+    }
+
     static func directory(of path: String) -> String {
         let dir = (path as NSString).deletingLastPathComponent
         return dir.isEmpty ? "." : dir
@@ -47,6 +69,7 @@ public enum AtomicFile {
     /// `.NAME.tmp-PID` where no process PID exists any more (a concurrent run's files
     /// are left alone).
     public static func removeStaleTemporaries(for path: String) {
+        let path = resolved(path)
         let dir = directory(of: path)
         let prefix = temporaryPrefix(for: (path as NSString).lastPathComponent)
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: dir) else { return }
@@ -80,7 +103,8 @@ public enum AtomicFile {
         var written: [(path: String, temporary: String)] = []
         do {
             for file in files {
-                written.append((file.path, try writeTemporary(file.parts, for: file.path)))
+                let target = resolved(file.path) // a symbolic link stays, its file is replaced
+                written.append((target, try writeTemporary(file.parts, for: target)))
             }
         } catch {
             for file in written { unlink(file.temporary) }
