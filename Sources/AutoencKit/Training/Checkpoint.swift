@@ -97,8 +97,11 @@ public enum Checkpoint {
     /// Refuses to write non-finite weights. Throws `.ioError` / `.cannotCreate`.
     public static func save(_ parameters: Parameters, metadata: CheckpointMetadata, to path: String) throws {
         precondition(parameters.isFinite, "Checkpoint.save: callers must not pass non-finite weights")
-        let (header, data) = encode(parameters, metadata: metadata)
-        try header.withUnsafeBytes { try AtomicFile.write([$0, data], to: path) }
+        // `data` points into `parameters`' storage: keep it alive until written
+        try withExtendedLifetime(parameters) {
+            let (header, data) = encode(parameters, metadata: metadata)
+            try header.withUnsafeBytes { try AtomicFile.write([$0, data], to: path) }
+        }
     }
 
     /// A loaded checkpoint.
