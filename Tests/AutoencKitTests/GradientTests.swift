@@ -13,6 +13,12 @@ import Testing
 
     enum Regularizer: String, CaseIterable, Sendable {
         case none, dropout, dropConnectPerExample, dropConnectPerBatch, dropConnectPerExampleBytes
+        /// Classic scaling: kept units unscaled while training.
+        case dropoutClassic
+        /// Dropped input pixels into the encoder, clean image as the target; alone and with
+        /// each hidden-layer regularizer (hidden dropout at 0.2 here: at 0.5 too few of the
+        /// six ReLU units stay on for gradientsAreSubstantial's b1 check).
+        case inputDropout, inputDropoutAndDropout, inputDropoutAndDropConnect
     }
 
     struct Case: CustomTestStringConvertible, Sendable {
@@ -31,6 +37,15 @@ import Testing
                 return ModelConfig(hidden: h, activation: activation, dropP: 0.3, dropMode: .dropconnect, masks: .batch)
             case .dropConnectPerExampleBytes:
                 return ModelConfig(hidden: h, activation: activation, dropP: 0.25, dropMode: .dropconnect, masks: .example)
+            case .dropoutClassic:
+                return ModelConfig(hidden: h, activation: activation, dropP: 0.3, dropMode: .dropout, scaling: .classic)
+            case .inputDropout:
+                return ModelConfig(hidden: h, activation: activation, inputDropP: 0.2)
+            case .inputDropoutAndDropout:
+                return ModelConfig(hidden: h, activation: activation, dropP: 0.2, dropMode: .dropout, inputDropP: 0.2)
+            case .inputDropoutAndDropConnect:
+                return ModelConfig(hidden: h, activation: activation, dropP: 0.5, dropMode: .dropconnect,
+                                   masks: .example, inputDropP: 0.2)
             }
         }
     }
@@ -72,6 +87,15 @@ import Testing
 
     // MARK: - Reference forward pass in Double
 
+    /// Pixel i of example b as the encoder sees it: the input, or under input dropout
+    /// 0 or input / (1 - p_in), by the mask rebuilt from its public definition.
+    static func encoderInput(_ config: ModelConfig, _ b: Int, _ i: Int) -> Double {
+        let x = Double(inputs[b * n + i])
+        guard config.inputDropP > 0 else { return x }
+        let mask = DropoutMask(dropP: config.inputDropP, seed: seed, purpose: .inputDropout)
+        return mask.keeps(key: mask.key(step: step, example: b), unit: i) ? x / (1 - Double(config.inputDropP)) : 0
+    }
+
     /// Pre-activations z1 = scale * (mask ⊙ w1) x + b1, (batch, hidden), with the masks
     /// rebuilt from their public definition.
     static func preActivations(_ model: Autoencoder) -> [Double] {
@@ -83,7 +107,7 @@ import Testing
             for j in 0..<h {
                 var sum = 0.0
                 for i in 0..<n where dc?.keeps(key: key, row: j, column: i) ?? true {
-                    sum += Double(p.w1[j * n + i]) * Double(inputs[b * n + i])
+                    sum += Double(p.w1[j * n + i]) * encoderInput(config, b, i)
                 }
                 z[b * h + j] = sum * Double(dc?.scale ?? 1) + Double(p.b1[j])
             }
@@ -104,7 +128,10 @@ import Testing
                 let zj = z[b * h + j]
                 let a = config.activation == .relu ? max(zj, 0) : 1 / (1 + exp(-zj))
                 var factor = 1.0
-                if let dropout { factor = dropout.keeps(key: dropout.key(step: step, example: b), unit: j) ? Double(dropout.scale) : 0 }
+                if let dropout {
+                    let kept = config.scaling == .inverted ? 1 / (1 - Double(config.dropP)) : 1
+                    factor = dropout.keeps(key: dropout.key(step: step, example: b), unit: j) ? kept : 0
+                }
                 hd[j] = a * factor
             }
             for i in 0..<n {
@@ -193,7 +220,7 @@ import Testing
                     // differentiable there and the quotient says nothing about the code.
                     let j = tensor == .w1 ? index / Self.n : index
                     let reach = (0..<Self.batch).map { b -> Double in
-                        tensor == .b1 ? Double(2 * step) : Double(2 * step) * dcScale * Double(Self.inputs[b * Self.n + index % Self.n])
+                        tensor == .b1 ? Double(2 * step) : Double(2 * step) * dcScale * Self.encoderInput(c.config, b, index % Self.n)
                     }
                     if (0..<Self.batch).contains(where: { abs(z1[$0 * h + j]) <= 1.5 * reach[$0] }) {
                         skipped += 1
