@@ -1,0 +1,111 @@
+import Foundation
+
+/// Everything measured about one trained model: reconstruction error, what the hidden
+/// units do on the test set, how localized their weights are, and how linearly
+/// decodable the labels are from the codes.
+public struct Diagnostics: Sendable {
+    public var name: String
+    public var activation: Activation
+    /// Test-set MSE in inference mode (`Autoencoder.meanSquaredError`).
+    public var testMSE: Double
+    /// Further error measurements, in order, e.g. ("test_mse_sample64", value).
+    public var extraMSE: [(key: String, value: Double)] = []
+    /// On the test set's codes.
+    public var statistics: ActivationStatistics
+    /// Mean `Localization.score` over the live units (NaN when none is live).
+    public var localization: Double
+    /// Test accuracy of a `LinearProbe` trained on the training codes; nil without labels.
+    public var probeAccuracy: Double?
+
+    /// Measures `model`: codes of `test` for the activation statistics; when `train`
+    /// and `test` both carry labels, a linear probe trained on `train`'s codes and
+    /// scored on `test`'s. `codes` receives the test codes (test.count, hidden) for
+    /// histograms.
+    public static func measure(_ model: Autoencoder, name: String, test: ImageSet, train: ImageSet?,
+                               probe: LinearProbe.Options = .init(), threads: Int = 1,
+                               codes: ((FloatBuffer) -> Void)? = nil) -> Diagnostics {
+        let h = model.config.hidden
+        let testCodes = model.codes(test, threads: threads)
+        let statistics = ActivationStatistics(codes: UnsafeBufferPointer(start: testCodes.pointer, count: test.count * h),
+                                              examples: test.count, units: h, activation: model.config.activation)
+        var accuracy: Double?
+        if let train, let trainLabels = train.labels, let testLabels = test.labels, train.count > 0 {
+            let trainCodes = model.codes(train, threads: threads)
+            let probe = LinearProbe(codes: trainCodes.pointer, count: train.count, features: h, labels: trainLabels, options: probe)
+            accuracy = probe.accuracy(testCodes.pointer, count: test.count, labels: testLabels)
+        }
+        codes?(testCodes)
+        return Diagnostics(name: name, activation: model.config.activation,
+                           testMSE: model.meanSquaredError(test, threads: threads),
+                           statistics: statistics,
+                           localization: Localization.mean(model.parameters, include: { statistics.live[$0] }),
+                           probeAccuracy: accuracy)
+    }
+
+    /// One JSON object: name, test_mse (and the extra errors), mean_activation,
+    /// sparsity, dead_units, units, probe_accuracy (null without labels), localization.
+    public var json: String {
+        var fields = ["\"name\": \(Self.quoted(name))", "\"activation\": \"\(activation.rawValue)\"",
+                      "\"test_mse\": \(Self.number(testMSE))"]
+        fields += extraMSE.map { "\(Self.quoted($0.key)): \(Self.number($0.value))" }
+        fields += ["\"mean_activation\": \(Self.number(statistics.meanActivation))",
+                   "\"sparsity\": \(Self.number(statistics.sparsity))",
+                   "\"dead_units\": \(statistics.deadUnits)",
+                   "\"units\": \(statistics.units)",
+                   "\"probe_accuracy\": \(probeAccuracy.map(Self.number) ?? "null")",
+                   "\"localization\": \(Self.number(localization))"]
+        return "{" + fields.joined(separator: ", ") + "}"
+    }
+
+    /// `{"variants": [...]}` with one object per model, then any `settings` as a
+    /// second key (values already JSON), ending in a newline.
+    public static func json(_ variants: [Diagnostics], settings: [(String, String)] = []) -> String {
+        var out = "{\"variants\": [\n" + variants.map { "  " + $0.json }.joined(separator: ",\n") + "\n]"
+        if !settings.isEmpty {
+            out += ",\n\"settings\": {" + settings.map { "\(quoted($0.0)): \($0.1)" }.joined(separator: ", ") + "}"
+        }
+        return out + "}\n"
+    }
+
+    /// The variants as an aligned text table, one row per model.
+    public static func table(_ variants: [Diagnostics]) -> String {
+        let extraKeys = variants.flatMap { $0.extraMSE.map(\.key) }.reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
+        let header = ["model", "test_mse"] + extraKeys + ["mean_act", "sparsity", "dead", "probe_acc", "localization"]
+        var rows = [header]
+        for v in variants {
+            var row = [v.name, String(format: "%.5f", v.testMSE)]
+            for key in extraKeys {
+                row.append(v.extraMSE.first { $0.key == key }.map { String(format: "%.5f", $0.value) } ?? "-")
+            }
+            row += [String(format: "%.3f", v.statistics.meanActivation),
+                    String(format: "%.3f", v.statistics.sparsity),
+                    "\(v.statistics.deadUnits)/\(v.statistics.units)",
+                    v.probeAccuracy.map { String(format: "%.3f", $0) } ?? "-",
+                    String(format: "%.3f", v.localization)]
+            rows.append(row)
+        }
+        let widths = header.indices.map { c in rows.map { $0[c].count }.max()! }
+        return rows.map { row in
+            row.enumerated().map { c, cell in
+                c == 0 ? cell.padding(toLength: widths[c], withPad: " ", startingAt: 0)
+                       : String(repeating: " ", count: widths[c] - cell.count) + cell
+            }.joined(separator: "  ")
+        }.joined(separator: "\n")
+    }
+
+    static func number(_ x: Double) -> String { x.isFinite ? String(format: "%.6g", x) : "null" }
+
+    /// `s` as a JSON string literal, quotes included.
+    public static func quoted(_ s: String) -> String {
+        var out = "\""
+        for c in s.unicodeScalars {
+            switch c {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case _ where c.value < 0x20: out += String(format: "\\u%04x", c.value)
+            default: out.unicodeScalars.append(c)
+            }
+        }
+        return out + "\""
+    }
+}

@@ -1,0 +1,49 @@
+import Foundation
+
+/// Labeled figures that put several models side by side: weight maps, reconstructions
+/// and activation histograms.
+public enum ComparisonSheets {
+    /// Each model's weight map (`Grids.weightMap`) under its name, left to right.
+    public static func weightMaps(_ models: [(name: String, parameters: Parameters)]) -> GrayImage {
+        Layout.row(models.map { Grids.weightMap($0.parameters).captioned($0.name) }, gap: 12)
+    }
+
+    /// A row of `count` test images labeled "original", then one row per model with its
+    /// reconstructions of them, labeled with its name; tiles magnified `scale` times.
+    /// originals and each row's images: (count, 784) floats in [0, 1].
+    public static func reconstructions(originals: [Float], rows: [(name: String, images: [Float])], count: Int,
+                                       scale: Int = 2) -> GrayImage {
+        let side = Grids.side * scale, textScale = 2
+        let labeled = [(name: "original", images: originals)] + rows
+        let labelWidth = (labeled.map { BitmapFont.width($0.name, scale: textScale) }.max() ?? 0) + 12
+        var out = GrayImage(width: labelWidth + count * (side + 2) + 4, height: labeled.count * (side + 4) + 4, fill: 0)
+        for (r, row) in labeled.enumerated() {
+            precondition(row.images.count >= count * ModelConfig.inputs, "ComparisonSheets: \(row.name) has too few images")
+            let y = 4 + r * (side + 4)
+            out.drawText(row.name, at: 4, y + (side - BitmapFont.height(scale: textScale)) / 2, scale: textScale)
+            row.images.withUnsafeBufferPointer { images in
+                for k in 0..<count {
+                    out.draw(images.baseAddress! + k * ModelConfig.inputs, side: Grids.side,
+                             at: labelWidth + k * (side + 2), y, scale: scale)
+                }
+            }
+        }
+        return out
+    }
+
+    /// One row per model under its name: the histogram of its units' mean activations
+    /// beside that of all its activations (log scale), on white.
+    public static func histograms(_ models: [(name: String, histograms: ActivationHistograms, statistics: ActivationStatistics)]) -> GrayImage {
+        let rows = models.map { model -> GrayImage in
+            let percent = String(format: "%.0f%%", 100 * model.statistics.sparsity)
+            let means = BarChart(title: "mean activation per unit",
+                                 xLabel: String(format: "mean activation (overall %.3f)", model.statistics.meanActivation),
+                                 yLabel: "units")
+            let all = BarChart(title: "all activations, \(percent) silent", xLabel: "activation", yLabel: "count", logScale: true)
+            return Layout.row([means.render(model.histograms.unitMeans), all.render(model.histograms.activations)],
+                              gap: 8, background: 255)
+                .captioned(model.name, scale: 3, margin: 6, background: 255, ink: 0)
+        }
+        return Layout.column(rows, gap: 4, background: 255)
+    }
+}

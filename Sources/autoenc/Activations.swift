@@ -1,0 +1,74 @@
+import ArgumentParser
+import AutoencKit
+import Foundation
+
+struct Activations: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Measure what a model's hidden units do on the test set (Srivastava et al. 2014, Fig. 8).",
+        discussion: """
+            Writes histograms.png (each unit's mean activation, and all activations, over \
+            the test set) and metrics.json into --out, and prints the metrics: test_mse, \
+            mean_activation, sparsity, dead_units, localization, and probe_accuracy when the \
+            data set has label files (see `autoenc compare --help` for the definitions). For \
+            a DropConnect model also test_mse_sample\(Compare.samples), under Wan et al.'s \
+            sampling inference.
+            """)
+
+    @OptionGroup var modelInput: ModelInput
+    @OptionGroup var dataOptions: DataOptions
+
+    @Option(name: .long, help: ArgumentHelp("Directory for histograms.png and metrics.json (created if missing).", valueName: "dir"))
+    var out: String = "activations"
+
+    @Option(help: ArgumentHelp("Threads for evaluation. Default: all cores.", valueName: "n"))
+    var threads: Int?
+
+    @Option(help: ArgumentHelp("Train the probe on the first N training images only.", valueName: "n"))
+    var limit: Int?
+
+    @Option(help: ArgumentHelp("Random seed for the probe and the sampling inference.", valueName: "n"))
+    var seed: UInt64 = 0
+
+    func validate() throws {
+        if let threads, !(1...1024).contains(threads) { throw ValidationError("--threads must be in 1...1024, got \(threads)") }
+        if let limit, limit < 1 { throw ValidationError("--limit must be at least 1, got \(limit)") }
+        guard !out.isEmpty else { throw ValidationError("--out must name a directory, got an empty string") }
+    }
+
+    func run() throws {
+        try reportingErrors {
+            try OutputDirectory.prepare(out, what: "--out")
+            let loaded = try Checkpoint.load(modelInput.model)
+            let model = loaded.model, config = loaded.config
+            let location = try dataOptions.location()
+            let labeled = OutputDirectory.hasLabels(location)
+            let test = try location.load(train: false, labels: labeled)
+            guard test.count > 0 else { throw AutoencError.badData(test.source, "expected at least one test image, found none") }
+            let train = labeled ? try location.load(train: true, labels: true).prefix(limit) : nil
+            let threadCount = threads ?? ProcessInfo.processInfo.activeProcessorCount
+            BLAS.setThreads(1)
+            let name = config.dropP > 0 ? config.dropMode.rawValue : "none"
+            print("model: \(modelInput.model) (784-\(config.hidden)-784 \(config.activation.rawValue), \(name)\(config.dropP > 0 ? " drop-p \(config.dropP)" : ""))")
+            print("data: \(location.directory) (\(test.count) test images\(train.map { ", probe trained on \($0.count) labeled training images" } ?? ", no label files: no probe"))")
+            var codes: FloatBuffer?
+            var diagnostics = Diagnostics.measure(model, name: name, test: test, train: train, probe: .init(seed: seed),
+                                                  threads: threadCount, codes: { codes = $0 })
+            if config.dropMode == .dropconnect && config.dropP > 0 {
+                diagnostics.extraMSE.append(("test_mse_sample\(Compare.samples)",
+                                             model.meanSquaredError(test, threads: threadCount, inference: .sample(Compare.samples), seed: seed)))
+            }
+            let histograms = ComparisonSheets.histograms(ActivationHistograms.sharedAxes(
+                [(name, codes!, diagnostics.statistics)], activation: config.activation))
+            try AtomicFile.write(histograms.png, to: path("histograms.png"))
+            let settings: [(String, String)] = [("model", Diagnostics.quoted(modelInput.model)), ("data", Diagnostics.quoted(location.directory)),
+                                                ("test_images", "\(test.count)"), ("seed", "\(seed)")]
+            try AtomicFile.write(Array(Diagnostics.json([diagnostics], settings: settings).utf8), to: path("metrics.json"))
+            print("")
+            print(Diagnostics.table([diagnostics]))
+            print("")
+            print("wrote \(out)/: histograms.png, metrics.json")
+        }
+    }
+
+    func path(_ name: String) -> String { (out as NSString).appendingPathComponent(name) }
+}
