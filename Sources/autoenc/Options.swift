@@ -6,6 +6,12 @@ extension Activation: ExpressibleByArgument {}
 extension DropMode: ExpressibleByArgument {}
 extension MaskSharing: ExpressibleByArgument {}
 extension OptimizerKind: ExpressibleByArgument {}
+extension DropoutScaling: ExpressibleByArgument {}
+
+extension InferenceRule: ExpressibleByArgument {
+    public init?(argument: String) { self.init(argument) }
+    public var defaultValueDescription: String { description }
+}
 
 /// Where the data set is: shared by every command that reads images.
 struct DataOptions: ParsableArguments {

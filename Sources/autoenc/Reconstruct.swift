@@ -17,6 +17,11 @@ struct Reconstruct: ParsableCommand {
         valueName: "file"))
     var out: String = "reconstructions.pgm"
 
+    @Option(help: ArgumentHelp(
+        "How a DropConnect model's hidden layer is evaluated: mean keeps every connection; sample:K is Wan et al.'s Gaussian moment matching, averaging the activation over K draws per unit (K >= 1). Dropout models are the same under both.",
+        valueName: "rule"))
+    var inference: InferenceRule = .mean
+
     func validate() throws {
         guard count >= 1, count <= 10000 else { throw ValidationError("--count must be in 1...10000, got \(count)") }
         guard OutputFormat(path: out) != nil else {
@@ -34,7 +39,7 @@ struct Reconstruct: ParsableCommand {
             // The first `shown` originals and reconstructions: (shown, 784) each.
             var originals = [Float](), outputs = [Float]()
             var total = 0.0
-            model.reconstruct(test) { start, m, x, y in
+            model.reconstruct(test, inference: inference) { start, m, x, y in
                 total += Layers.sumSquaredError(x, y, count: m * ModelConfig.inputs)
                 let kept = max(0, min(m, shown - start)) * ModelConfig.inputs
                 originals += UnsafeBufferPointer(start: x, count: kept)
@@ -43,7 +48,8 @@ struct Reconstruct: ParsableCommand {
             guard shown > 0 else { throw AutoencError.badData(test.source, "expected at least one test image, found none") }
             try AtomicFile.write(encoded(originals, outputs, count: shown), to: out)
             let mse = total / Double(test.count * ModelConfig.inputs)
-            print(String(format: "test_mse %.6f over %d images", mse, test.count))
+            let rule = inference == .mean ? "" : " (inference \(inference)\(model.config.dropMode == .dropconnect && model.config.dropP > 0 ? "" : ", the same as mean for this model"))"
+            print(String(format: "test_mse %.6f over %d images", mse, test.count) + rule)
             if OutputFormat(path: out) == .npy {
                 print("wrote \(out) (\(shown) reconstructions, float32 (\(shown), 28, 28))")
             } else {

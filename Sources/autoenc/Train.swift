@@ -37,6 +37,26 @@ struct Train: ParsableCommand {
         valueName: "p"))
     var dropP: Float?
 
+    @Option(name: .customLong("keep-p"), help: ArgumentHelp(
+        "The papers' spelling: probability of keeping a hidden unit or connection, in (0, 1]; sets --drop-p to 1 - this. Not with --drop-p.",
+        valueName: "p"))
+    var keepP: Float?
+
+    @Option(name: .customLong("dropout-scaling"), help: ArgumentHelp(
+        "Where dropout's 1/(1 - p) goes: inverted divides kept units by 1 - p while training; classic (Srivastava et al.) trains unscaled and multiplies the decoder weights by 1 - p for inference and in the checkpoint. Dropout mode only. (default: inverted)",
+        valueName: "rule"))
+    var dropoutScaling: DropoutScaling?
+
+    @Option(name: .customLong("input-drop-p"), help: ArgumentHelp(
+        "Probability of dropping each input pixel on its way into the encoder (the paper used 0.2), with inverted scaling; the reconstruction target stays the clean image. (default: 0)",
+        valueName: "p"))
+    var inputDropP: Float?
+
+    @Option(name: .customLong("max-norm"), help: ArgumentHelp(
+        "After every update, scale each hidden unit's incoming weight vector (a row of the encoder weights) back to L2 norm C when it is longer. Default: no constraint.",
+        valueName: "C"))
+    var maxNorm: Float?
+
     @Option(name: .customLong("drop-mode"), help: ArgumentHelp(
         "Regularizer applied when --drop-p > 0. (default: dropout)", valueName: "mode"))
     var dropMode: DropMode?
@@ -84,6 +104,23 @@ struct Train: ParsableCommand {
             guard dropP.isFinite, dropP >= 0, dropP < 1 else {
                 throw ValidationError("--drop-p must be in [0, 1), got \(dropP)")
             }
+        }
+        if let keepP {
+            guard dropP == nil else {
+                throw ValidationError("--keep-p and --drop-p say the same thing (keep = 1 - drop); give one of them")
+            }
+            guard keepP.isFinite, keepP > 0, keepP <= 1 else {
+                throw ValidationError("--keep-p must be in (0, 1], got \(keepP)")
+            }
+        }
+        if let inputDropP {
+            guard inputDropP.isFinite, inputDropP >= 0, inputDropP < 1 else {
+                throw ValidationError("--input-drop-p must be in [0, 1), got \(inputDropP)")
+            }
+        }
+        if let maxNorm { try requireFinite(maxNorm, "--max-norm", { $0 > 0 }, "a positive number") }
+        if dropoutScaling == .classic && dropMode == .dropconnect {
+            throw ValidationError("--dropout-scaling classic applies to --drop-mode dropout only; DropConnect trains with inverted scaling")
         }
         guard epochs >= 1 else { throw ValidationError("--epochs must be at least 1, got \(epochs)") }
         if let batchSize, !(1...65536).contains(batchSize) {
@@ -160,7 +197,8 @@ struct Train: ParsableCommand {
                 }
                 let state = TrainingState(trainer: trainer, limit: limit, trainImages: train.count, epochsCompleted: epochsCompleted)
                 let stateBytes = state.encode()
-                let (header, data) = Checkpoint.encode(model.parameters, metadata: metadata)
+                // inference-ready: under classic scaling, decoder weights times 1 - p
+                let (header, data) = Checkpoint.encode(trainer.inferenceModel().parameters, metadata: metadata)
                 try stateBytes.withUnsafeBytes { stateFile in
                     try header.withUnsafeBytes { modelHeader in
                         try AtomicFile.write([(statePath, [stateFile]), (out, [modelHeader, data])])
@@ -239,6 +277,14 @@ struct Train: ParsableCommand {
         check("--drop-p", dropP, state.config.dropP)
         check("--drop-mode", dropMode?.rawValue, state.config.dropMode.rawValue)
         check("--dropconnect-masks", masks?.rawValue, state.config.masks.rawValue)
+        if let keepP, 1 - keepP != state.config.dropP { // as Settings(flags:) derives it
+            differences.append("--keep-p \(keepP) (checkpoint: \(state.config.keepP))")
+        }
+        check("--dropout-scaling", dropoutScaling?.rawValue, state.config.scaling.rawValue)
+        check("--input-drop-p", inputDropP, state.config.inputDropP)
+        if let maxNorm, maxNorm != state.config.maxNorm {
+            differences.append("--max-norm \(maxNorm) (checkpoint: \(state.config.maxNorm.map { "\($0)" } ?? "none"))")
+        }
         check("--seed", seed, state.seed)
         check("--optimizer", optimizer?.rawValue, state.optimizer.rawValue)
         check("--batch-size", batchSize, state.batchSize)
@@ -273,8 +319,10 @@ extension Train.Settings {
     init(flags: Train) {
         let defaults = ModelConfig()
         config = ModelConfig(hidden: flags.hidden ?? defaults.hidden, activation: flags.activation ?? defaults.activation,
-                             dropP: flags.dropP ?? defaults.dropP, dropMode: flags.dropMode ?? defaults.dropMode,
-                             masks: flags.masks ?? defaults.masks)
+                             dropP: flags.dropP ?? flags.keepP.map { 1 - $0 } ?? defaults.dropP,
+                             dropMode: flags.dropMode ?? defaults.dropMode, masks: flags.masks ?? defaults.masks,
+                             scaling: flags.dropoutScaling ?? defaults.scaling,
+                             inputDropP: flags.inputDropP ?? defaults.inputDropP, maxNorm: flags.maxNorm ?? defaults.maxNorm)
         let options = TrainingOptions()
         seed = flags.seed ?? options.seed
         optimizer = flags.optimizer ?? options.optimizer
@@ -284,9 +332,15 @@ extension Train.Settings {
 }
 
 func describe(_ config: ModelConfig) -> String {
-    guard config.dropP > 0 else { return "no regularizer" }
-    switch config.dropMode {
-    case .dropout: return "dropout p_drop \(config.dropP)"
-    case .dropconnect: return "DropConnect p_drop \(config.dropP), masks per \(config.masks.rawValue)"
+    var parts: [String] = []
+    if config.inputDropP > 0 { parts.append("input dropout p_drop \(config.inputDropP)") }
+    if config.dropP > 0 {
+        switch config.dropMode {
+        case .dropout:
+            parts.append("dropout p_drop \(config.dropP)" + (config.scaling == .classic ? ", classic scaling" : ""))
+        case .dropconnect: parts.append("DropConnect p_drop \(config.dropP), masks per \(config.masks.rawValue)")
+        }
     }
+    if let c = config.maxNorm { parts.append("max-norm \(c)") }
+    return parts.isEmpty ? "no regularizer" : parts.joined(separator: ", ")
 }

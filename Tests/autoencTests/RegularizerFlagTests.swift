@@ -1,0 +1,126 @@
+import ArgumentParser
+import AutoencKit
+import Foundation
+import Testing
+@testable import autoenc
+
+/// The dropout papers' flags: --keep-p, --dropout-scaling, --input-drop-p, --max-norm on
+/// train, and --inference on reconstruct.
+@Suite struct RegularizerFlagTests {
+    static let badFlags: [(arguments: [String], flag: String)] = [
+        (["train", "--keep-p", "0.5", "--drop-p", "0.5"], "--keep-p"),
+        (["train", "--keep-p", "0"], "--keep-p"),
+        (["train", "--keep-p", "1.5"], "--keep-p"),
+        (["train", "--keep-p=-0.2"], "--keep-p"),
+        (["train", "--keep-p", "nan"], "--keep-p"),
+        (["train", "--dropout-scaling", "sideways"], "--dropout-scaling"),
+        (["train", "--dropout-scaling", "classic", "--drop-mode", "dropconnect"], "--dropout-scaling"),
+        (["train", "--input-drop-p", "1"], "--input-drop-p"),
+        (["train", "--input-drop-p=-0.1"], "--input-drop-p"),
+        (["train", "--max-norm", "0"], "--max-norm"),
+        (["train", "--max-norm=-2"], "--max-norm"),
+        (["train", "--max-norm", "inf"], "--max-norm"),
+        (["reconstruct", "--inference", "sample:0"], "--inference"),
+        (["reconstruct", "--inference", "sample:"], "--inference"),
+        (["reconstruct", "--inference", "median"], "--inference"),
+        (["reconstruct", "--inference", "sample:-4"], "--inference"),
+    ]
+
+    @Test("bad values are usage errors naming the flag", arguments: badFlags)
+    func badFlag(arguments: [String], flag: String) {
+        do {
+            _ = try Autoenc.parseAsRoot(arguments)
+            Issue.record("\(arguments) parsed without an error")
+        } catch {
+            #expect(Autoenc.exitCode(for: error).rawValue == 64, "\(arguments)")
+            let message = Autoenc.message(for: error)
+            #expect(message.contains(flag), "\(arguments): \(message)")
+        }
+    }
+
+    @Test func keepPSetsDropP() throws {
+        let command = try #require(try Autoenc.parseAsRoot(["train", "--keep-p", "0.8", "--input-drop-p", "0.2",
+                                                            "--max-norm", "3", "--dropout-scaling", "classic"]) as? Train)
+        let settings = Train.Settings(flags: command)
+        #expect(settings.config.dropP == 1 - Float(0.8))
+        #expect(settings.config.inputDropP == 0.2)
+        #expect(settings.config.maxNorm == 3)
+        #expect(settings.config.scaling == .classic)
+        let defaults = Train.Settings(flags: try #require(try Autoenc.parseAsRoot(["train"]) as? Train))
+        #expect(defaults.config == ModelConfig())
+        let keepAll = Train.Settings(flags: try #require(try Autoenc.parseAsRoot(["train", "--keep-p", "1"]) as? Train))
+        #expect(keepAll.config.dropP == 0)
+        let rule = try #require(try Autoenc.parseAsRoot(["reconstruct", "--inference", "sample:16"]) as? Reconstruct)
+        #expect(rule.inference == .sample(16))
+    }
+
+    @Test func helpListsTheFlags() {
+        let train = Train.helpMessage()
+        for flag in ["--keep-p", "--dropout-scaling", "--input-drop-p", "--max-norm", "inverted", "classic"] {
+            #expect(train.contains(flag), "train --help lacks \(flag)")
+        }
+        let reconstruct = Reconstruct.helpMessage()
+        #expect(reconstruct.contains("--inference") && reconstruct.contains("sample:K"), "\(reconstruct)")
+    }
+
+    /// A classic-scaled run with every new knob: the checkpoint records the settings and
+    /// holds w2 * (1 - p) next to the state's unscaled w2; stopping after two epochs and
+    /// resuming to four gives the weights of four in one go; a resume with a different
+    /// setting is refused; reconstruct reports the MSE under sample:K.
+    @Test func classicRunResumesExactly() throws {
+        let scratch = try Scratch()
+        try Fixtures.write(into: scratch)
+        let flags = ["--keep-p", "0.5", "--dropout-scaling", "classic", "--input-drop-p", "0.2", "--max-norm", "2"]
+        let whole = try scratch.run(tinyTraining(epochs: 4, flags + ["--out", "whole.safetensors"]))
+        try #require(whole.status == 0, "\(whole)")
+        #expect(whole.stdout.contains("input dropout p_drop 0.2, dropout p_drop 0.5, classic scaling, max-norm 2.0"), "\(whole)")
+        let half = try scratch.run(tinyTraining(epochs: 2, flags + ["--out", "split.safetensors"]))
+        try #require(half.status == 0, "\(half)")
+
+        let model = try Checkpoint.load(scratch.path("split.safetensors"))
+        #expect(model.metadata["dropout_scaling"] == "classic")
+        #expect(model.metadata["input_drop_p"] == "0.2")
+        #expect(model.metadata["max_norm"] == "2.0")
+        #expect(model.metadata["drop_p"] == "0.5")
+        let state = try TrainingState.load(scratch.path("split.state.safetensors"))
+        let unscaled = try #require(state.unscaledDecoderWeight)
+        let p = model.parameters
+        #expect((0..<unscaled.count).allSatisfy { p.w2[$0] == unscaled[$0] * 0.5 }, "saved decoder.weight is not w2 * (1 - p)")
+
+        let refused = try scratch.run(["train", "--data", "data", "--threads", "1", "--epochs", "4", "--resume", "split.safetensors",
+                                       "--dropout-scaling", "inverted", "--max-norm", "3"])
+        #expect(refused.status == 64, "\(refused)")
+        #expect(refused.stderr.contains("--dropout-scaling inverted") && refused.stderr.contains("--max-norm 3"), "\(refused)")
+
+        let rest = try scratch.run(["train", "--data", "data", "--threads", "1", "--epochs", "4", "--resume", "split.safetensors",
+                                    "--keep-p", "0.5", "--max-norm", "2"])
+        try #require(rest.status == 0, "\(rest)")
+        let a = try safetensorsParts(try scratch.bytes("whole.safetensors"))
+        let b = try safetensorsParts(try scratch.bytes("split.safetensors"))
+        #expect(a.data == b.data, "resumed weights differ from an uninterrupted run's")
+        #expect(try scratch.bytes("whole.state.safetensors") == scratch.bytes("split.state.safetensors"))
+
+        // reconstruct under each rule; a dropout model is the same under both
+        let mean = try scratch.run(["reconstruct", "--data", "data", "--model", "whole.safetensors", "--count", "4"])
+        let sampled = try scratch.run(["reconstruct", "--data", "data", "--model", "whole.safetensors", "--count", "4", "--inference", "sample:8"])
+        #expect(mean.status == 0 && sampled.status == 0, "\(mean)\n\(sampled)")
+        #expect(sampled.stdout.contains("(inference sample:8, the same as mean for this model)"), "\(sampled)")
+        func mse(_ r: RunResult) -> String { String(r.stdout.split(separator: "\n").first { $0.hasPrefix("test_mse") }?.split(separator: " ")[1] ?? "") }
+        #expect(mse(mean) == mse(sampled) && !mse(mean).isEmpty, "\(mean)\n\(sampled)")
+    }
+
+    /// DropConnect: sample:K changes the reported MSE, only a little.
+    @Test func dropConnectSampledInference() throws {
+        let scratch = try Scratch()
+        try Fixtures.write(into: scratch)
+        let train = try scratch.run(tinyTraining(epochs: 1, ["--drop-p", "0.5", "--drop-mode", "dropconnect"]))
+        try #require(train.status == 0, "\(train)")
+        let mean = try scratch.run(["reconstruct", "--data", "data", "--count", "4", "--inference", "mean"])
+        let sampled = try scratch.run(["reconstruct", "--data", "data", "--count", "4", "--inference", "sample:32"])
+        #expect(mean.status == 0 && sampled.status == 0, "\(mean)\n\(sampled)")
+        #expect(sampled.stdout.contains("(inference sample:32)"), "\(sampled)")
+        func mse(_ r: RunResult) -> Double? { r.stdout.split(separator: "\n").first { $0.hasPrefix("test_mse") }.flatMap { Double($0.split(separator: " ")[1]) } }
+        let m = try #require(mse(mean)), s = try #require(mse(sampled))
+        #expect(m != s && abs(m - s) < 0.2 * m, "mean \(m), sample:32 \(s)")
+    }
+}
