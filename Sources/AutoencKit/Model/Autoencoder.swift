@@ -2,8 +2,10 @@ import Dispatch
 
 /// The 784-hidden-784 autoencoder: parameters, configuration, and inference.
 ///
-/// Inference uses the parameters as they are (they are always inference-ready), with
-/// every unit and connection kept.
+/// Inference uses the parameters as they are (they are always inference-ready: under
+/// classic dropout scaling the trainer hands out and saves w2 * (1 - p)), with every unit
+/// and connection kept, unless an `InferenceRule.sample` asks for Wan et al.'s moment
+/// matching on a DropConnect model.
 public final class Autoencoder: @unchecked Sendable {
     public let config: ModelConfig
     public let parameters: Parameters
