@@ -32,14 +32,18 @@ public enum ComparisonSheets {
     }
 
     /// One row per model under its name: the histogram of its units' mean activations
-    /// beside that of all its activations (log scale), on white.
+    /// beside that of all its activations (log scale), on white. The activations' x label
+    /// says how many values beyond the axis the last bin holds.
     public static func histograms(_ models: [(name: String, histograms: ActivationHistograms, statistics: ActivationStatistics)]) -> GrayImage {
         let rows = models.map { model -> GrayImage in
             let percent = String(format: "%.0f%%", 100 * model.statistics.sparsity)
             let means = BarChart(title: "mean activation per unit",
                                  xLabel: String(format: "mean activation (overall %.3f)", model.statistics.meanActivation),
                                  yLabel: "units")
-            let all = BarChart(title: "all activations, \(percent) silent", xLabel: "activation", yLabel: "count", logScale: true)
+            let above = model.histograms.activations.clampedAbove
+            let all = BarChart(title: "all activations, \(percent) silent",
+                               xLabel: above > 0 ? "activation (last bin: also the \(above) larger)" : "activation",
+                               yLabel: "count", logScale: true)
             return Layout.row([means.render(model.histograms.unitMeans), all.render(model.histograms.activations)],
                               gap: 8, background: 255)
                 .captioned(model.name, scale: 3, margin: 6, background: 255, ink: 0)
