@@ -205,9 +205,9 @@ import Glibc
     func resumeDifferentSettings() throws {
         let scratch = try Self.trained()
         let result = try scratch.run(tinyTraining(epochs: 3, ["--resume", "model.safetensors", "--hidden", "8", "--seed", "3",
-                                                              "--drop-p", "0.5", "--activation", "sigmoid"]))
+                                                              "--drop-p", "0.5", "--activation", "sigmoid", "--max-norm", "3"]))
         #expect(result.status == 64, "\(result)")
-        for part in ["--hidden 8 (checkpoint: 16)", "--seed 3 (checkpoint: 0)", "--drop-p 0.5", "--activation sigmoid"] {
+        for part in ["--hidden 8 (checkpoint: 16)", "--seed 3 (checkpoint: 0)", "--drop-p 0.5", "--activation sigmoid", "--max-norm 3"] {
             #expect(result.stderr.contains(part), "stderr lacks \(part): \(result.stderr)")
         }
         let sameLength = try scratch.run(tinyTraining(epochs: 1, ["--resume", "model.safetensors"]))

@@ -116,7 +116,8 @@ import Glibc
     func resumeIsExact() throws {
         let scratch = try Scratch()
         try Fixtures.write(into: scratch)
-        for flags in [[], ["--drop-p", "0.3", "--drop-mode", "dropconnect"], ["--drop-p", "0.5", "--optimizer", "momentum"]] {
+        for flags in [[], ["--drop-p", "0.3", "--drop-mode", "dropconnect"], ["--drop-p", "0.5", "--optimizer", "momentum"],
+                      ["--keep-p", "0.5", "--dropout-scaling", "classic", "--input-drop-p", "0.2", "--max-norm", "2"]] {
             let whole = try scratch.run(tinyTraining(epochs: 4, flags + ["--out", "whole.safetensors"]))
             try #require(whole.status == 0, "\(whole)")
             let half = try scratch.run(tinyTraining(epochs: 2, flags + ["--out", "split.safetensors"]))
