@@ -99,6 +99,23 @@ public struct DataLocation: Sendable {
         return path
     }
 
+    /// Loads the training and test images at once, the test set on a second thread.
+    /// Throws the training set's error first when both fail.
+    public func loadBoth(labels: Bool = false) throws -> (train: ImageSet, test: ImageSet) {
+        let box = Shared(UnsafeMutablePointer<Result<ImageSet, Error>?>.allocate(capacity: 1))
+        box.value.initialize(to: nil)
+        defer { box.value.deinitialize(count: 1); box.value.deallocate() }
+        let done = DispatchSemaphore(value: 0)
+        let location = self
+        Thread.detachNewThread {
+            box.value.pointee = Result { try location.load(train: false, labels: labels) }
+            done.signal()
+        }
+        let train = Result { try load(train: true, labels: labels) }
+        done.wait()
+        return (try train.get(), try box.value.pointee!.get())
+    }
+
     /// Loads a split's images, and its labels when `labels` is true (counts must agree,
     /// labels must be 0...9).
     public func load(train: Bool, labels: Bool = false) throws -> ImageSet {
