@@ -19,6 +19,7 @@ struct Autoenc: ParsableCommand {
 
     static func main() {
         BLASRuntime.ensureBestKernels()
+        lineBufferStandardOutput()
         do {
             var command = try parseAsRoot()
             try command.run()
