@@ -64,3 +64,32 @@ import Testing
         #expect(BLASRuntime.betterCoreType(environment: [BLASRuntime.chosenMarker: "Prescott"], current: "Prescott", flags: Self.avx512) == nil)
     }
 }
+
+/// The products that skip hidden zeros give the dense products' loss and gradients.
+@Suite struct SparseProductTests {
+    static let configs: [ModelConfig] = [
+        ModelConfig(hidden: 40, activation: .relu, dropP: 0.5, dropMode: .dropout),
+        ModelConfig(hidden: 37, activation: .sigmoid, dropP: 0.3, dropMode: .dropout),
+        ModelConfig(hidden: 32, activation: .relu, dropP: 0.5, dropMode: .dropout, inputDropP: 0.2),
+    ]
+
+    @Test(arguments: configs)
+    func sparseEqualsDense(config: ModelConfig) {
+        let data = TrainingTests.shapes(count: 9)
+        let order = (0..<Int32(9)).map { $0 }
+        let model = Autoencoder(config: config, seed: 3)
+        let sparse = TrainingPass(model: model, maxBatch: 9, seed: 3)
+        let dense = TrainingPass(model: model, maxBatch: 9, seed: 3, sparse: false)
+        #expect(sparse.sparseHidden && !dense.sparseHidden)
+        sparse.load(data, order[0..<9])
+        dense.load(data, order[0..<9])
+        let l1 = sparse.run(batch: 9, step: 4), l2 = dense.run(batch: 9, step: 4)
+        #expect(abs(l1 - l2) <= 1e-6 * abs(l2), "loss sparse \(l1) dense \(l2)")
+        let a = sparse.gradients.values, b = dense.gradients.values
+        var scale: Float = 0
+        for v in b { scale = max(scale, abs(v)) }
+        var worst: Float = 0, at = 0
+        for i in 0..<a.count where abs(a[i] - b[i]) > worst { worst = abs(a[i] - b[i]); at = i }
+        #expect(worst <= 1e-5 * scale, "largest gradient difference \(worst) at \(at) (sparse \(a[at]), dense \(b[at])); largest gradient \(scale)")
+    }
+}

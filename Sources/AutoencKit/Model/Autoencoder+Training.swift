@@ -36,8 +36,19 @@ public final class TrainingPass: @unchecked Sendable {
     let keys: UnsafeMutablePointer<UInt64>
     // scale * mask ⊙ w1 for per-batch DropConnect: (hidden, 784)
     let maskedW1: FloatBuffer?
+    // w2^T for the sparse products, refreshed each step: (hidden, 784)
+    let w2t: FloatBuffer?
+    // per-example scratch for the sparse products: indices and values (maxBatch x (hidden + 16))
+    let sparseIndices: UnsafeMutablePointer<Int32>?
+    let sparseValues: FloatBuffer?
 
-    public init(model: Autoencoder, maxBatch: Int, seed: UInt64) {
+    /// Whether the decoder products and the encoder gradient skip hidden zeros
+    /// (`SparseProducts`): with dropout at p >= 0.25, where most of hd is zero.
+    public let sparseHidden: Bool
+
+    /// `sparse: false` forces the dense products (the reference the sparse ones are
+    /// tested against).
+    public init(model: Autoencoder, maxBatch: Int, seed: UInt64, sparse: Bool = true) {
         self.model = model
         self.maxBatch = maxBatch
         self.seed = seed
@@ -59,9 +70,29 @@ public final class TrainingPass: @unchecked Sendable {
         keys = .allocate(capacity: maxBatch)
         keys.initialize(repeating: 0, count: maxBatch)
         maskedW1 = dropConnect != nil && config.masks == .batch ? FloatBuffer(count: h * n) : nil
+        sparseHidden = sparse && config.dropMode == .dropout && config.dropP >= 0.25
+        let lists = h + 16
+        w2t = sparseHidden ? FloatBuffer(count: h * n) : nil
+        sparseIndices = sparseHidden ? .allocate(capacity: maxBatch * lists) : nil
+        sparseValues = sparseHidden ? FloatBuffer(count: maxBatch * lists) : nil
     }
 
-    deinit { keys.deallocate() }
+    deinit {
+        keys.deallocate()
+        sparseIndices?.deallocate()
+    }
+
+    /// Phase 0 for the sparse products: rows `units` of w2^T from the current w2.
+    public func prepareDecoder(units: Range<Int>) {
+        guard let w2t else { return }
+        SparseProducts.transpose(model.parameters.w2, hidden: model.config.hidden, into: w2t.pointer, rows: units)
+    }
+
+    /// Scratch lists of example `slot` in phase 1 (examples belong to one thread).
+    func scratch(_ slot: Int) -> (UnsafeMutablePointer<Int32>, UnsafeMutablePointer<Float>) {
+        let lists = model.config.hidden + 16
+        return (sparseIndices! + slot * lists, sparseValues!.pointer + slot * lists)
+    }
 
     /// Loads images `indices` of `data` into rows `row ..< row + indices.count` of the
     /// input buffer.
@@ -86,6 +117,7 @@ public final class TrainingPass: @unchecked Sendable {
         precondition(batch > 0 && batch <= maxBatch)
         let h = model.config.hidden
         prepareMasks(step: step, units: 0..<h)
+        prepareDecoder(units: 0..<h)
         let loss = forward(examples: 0..<batch, step: step, exampleOffset: exampleOffset, total: total ?? batch)
         weightGradients(batch: batch, units: 0..<h, outputs: 0..<ModelConfig.inputs)
         return loss
@@ -128,15 +160,31 @@ public final class TrainingPass: @unchecked Sendable {
         // a = act(z1 + b1); gate = act'(z1) * dropout factor; hd = a * dropout factor
         activateHidden(examples: examples, step: step, exampleOffset: exampleOffset)
         // decoder: hd (rows, h), w2 (784, h) -> z2 (rows, 784)
-        BLAS.sgemm(transA: false, transB: true, m: rows, n: n, k: h, alpha: 1, a: hid, lda: h,
-                   b: p.w2, ldb: h, beta: 0, c: out, ldc: n)
+        if let w2t {
+            for b in examples {
+                let (indices, values) = scratch(b)
+                SparseProducts.combineRows(hidden.pointer + b * h, stride: 1, count: h, rows: w2t.pointer,
+                                           into: output.pointer + b * n, indices: indices, values: values)
+            }
+        } else {
+            BLAS.sgemm(transA: false, transB: true, m: rows, n: n, k: h, alpha: 1, a: hid, lda: h,
+                       b: p.w2, ldb: h, beta: 0, c: out, ldc: n)
+        }
         // y = sigmoid(z2 + b2); loss; out <- dL/dz2
         let loss = outputLossAndGradient(examples: examples, total: total)
 
         // MARK: backward to the pre-activations
-        // dhd = dz2 w2: (rows, 784) x (784, h) -> (rows, h)
-        BLAS.sgemm(transA: false, transB: false, m: rows, n: h, k: n, alpha: 1, a: out, lda: n,
-                   b: p.w2, ldb: h, beta: 0, c: dh, ldc: h)
+        // dhd = dz2 w2: (rows, 784) x (784, h) -> (rows, h); sparse: only where the gate is open
+        if let w2t {
+            for b in examples {
+                let (indices, values) = scratch(b)
+                SparseProducts.selectedDots(output.pointer + b * n, rows: w2t.pointer, select: gate.pointer + b * h,
+                                            count: h, into: dHidden.pointer + b * h, indices: indices, scratch: values)
+            }
+        } else {
+            BLAS.sgemm(transA: false, transB: false, m: rows, n: h, k: n, alpha: 1, a: out, lda: n,
+                       b: p.w2, ldb: h, beta: 0, c: dh, ldc: h)
+        }
         // dz1 = dhd * gate; reuses the gate saved by the forward pass
         multiply(dh, by: gate.pointer + first * h, count: rows * h)
         return loss
@@ -163,6 +211,16 @@ public final class TrainingPass: @unchecked Sendable {
         if let dc = dropConnect, config.masks == .example {
             DropConnectKernels.backward(mask: dc, keys: keys, x: x, dz1: dh, gw1: g.w1,
                                         batch: batch, hidden: h, rows: units)
+        } else if sparseHidden {
+            // row j of dw1 sums x[b] over the examples whose dz1[b, j] is not zero
+            withUnsafeTemporaryAllocation(of: Int32.self, capacity: batch) { indices in
+                withUnsafeTemporaryAllocation(of: Float.self, capacity: batch) { values in
+                    for j in units {
+                        SparseProducts.combineRows(dh + j, stride: h, count: batch, rows: x, into: g.w1 + j * n,
+                                                   indices: indices.baseAddress!, values: values.baseAddress!)
+                    }
+                }
+            }
         } else {
             BLAS.sgemm(transA: true, transB: false, m: units.count, n: n, k: batch, alpha: 1,
                        a: dh + units.lowerBound, lda: h, b: x, ldb: n,

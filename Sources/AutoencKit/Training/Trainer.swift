@@ -130,9 +130,12 @@ public final class Trainer: @unchecked Sendable {
         @Sendable func split(_ count: Int, _ part: Int, _ parts: Int) -> Range<Int> {
             (count * part / parts)..<(count * (part + 1) / parts)
         }
-        // phase 0: per-batch DropConnect masks, rows split across threads
-        if pass.maskedW1 != nil {
-            parallel(threads) { t in pass.prepareMasks(step: current, units: split(h, t, threads)) }
+        // phase 0: per-batch DropConnect masks, or w2^T for the sparse products, rows split across threads
+        if pass.maskedW1 != nil || pass.sparseHidden {
+            parallel(threads) { t in
+                pass.prepareMasks(step: current, units: split(h, t, threads))
+                pass.prepareDecoder(units: split(h, t, threads))
+            }
         }
         // phase 1: examples split across threads
         parallel(parts) { s in
