@@ -57,6 +57,15 @@ extension IDX {
             }
             dimensions.append(Int(n))
         }
+        // Up to 255 dimensions of up to 2^32 - 1 each: the product can overflow Int64.
+        var promised = Int64(size)
+        for d in dimensions {
+            let (product, overflow) = promised.multipliedReportingOverflow(by: Int64(d))
+            guard !overflow, product <= Int64.max - 1024 else {
+                throw AutoencError.badData(path, "header promises \(dimensions.map(String.init).joined(separator: " x ")) \(typeName)s, more than 2^63 bytes")
+            }
+            promised = product
+        }
         let summary = IDXSummary(path: path, isGzip: source.isGzip, magic: magic, elementType: typeName,
                                  elementSize: size, dimensions: dimensions)
         let total = Int64(summary.headerBytes) + summary.payloadBytes

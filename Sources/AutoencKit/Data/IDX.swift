@@ -51,10 +51,9 @@ public enum IDX {
         // Uninitialized capacity: pages are touched only as data arrives.
         let bytes = try [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
             got = try source.read(into: UnsafeMutableRawBufferPointer(buffer))
-            if got < count {
-                buffer.baseAddress!.update(repeating: 0, count: count) // never expose uninitialized memory
-            }
-            initialized = count
+            // Short data is refused below; zero-filling the rest first would touch every page
+            // of a size the header merely claims (up to 1032 times the file's size).
+            initialized = got
         }
         if got < count {
             throw AutoencError.badData(path, "expects \(total) bytes, found \(Int64(header.headerBytes) + Int64(got)) (the data ends early)")

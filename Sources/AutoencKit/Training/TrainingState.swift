@@ -246,9 +246,11 @@ public struct TrainingState: Sendable {
             seed: try field("seed") { UInt64($0) },
             optimizer: optimizer,
             learningRate: try field("lr") { Float($0).flatMap { $0.isFinite && $0 > 0 ? $0 : nil } },
-            batchSize: try field("batch_size") { Int($0).flatMap { $0 >= 1 ? $0 : nil } },
+            // The ranges `train --batch-size` and an IDX count allow; wider values would
+            // overflow Trainer.stepsPerEpoch below.
+            batchSize: try field("batch_size") { Int($0).flatMap { (1...(1 << 16)).contains($0) ? $0 : nil } },
             limit: m["limit"] == nil ? nil : try field("limit") { Int($0).flatMap { $0 >= 1 ? $0 : nil } },
-            trainImages: try field("train_images") { Int($0).flatMap { $0 >= 1 ? $0 : nil } },
+            trainImages: try field("train_images") { Int($0).flatMap { (1...Int(UInt32.max)).contains($0) ? $0 : nil } },
             epochsCompleted: try field("epochs_completed") { Int($0).flatMap { $0 >= 0 ? $0 : nil } },
             step: try field("step") { UInt64($0) },
             optimizerSteps: try field("optimizer_steps") { Int($0).flatMap { $0 >= 0 ? $0 : nil } },
