@@ -30,6 +30,25 @@ func kernelFlags() -> [SwiftSetting] {
     return []
 }
 
+/// The libFuzzer targets under Fuzz/, only when AUTOENC_FUZZ=1 (Scripts/fuzz sets it and
+/// builds with --sanitize=fuzzer): they have no main of their own, so an ordinary build
+/// without libFuzzer could not link them.
+func fuzzTargets() -> [Target] {
+    #if os(Linux)
+    guard ProcessInfo.processInfo.environment["AUTOENC_FUZZ"] == "1" else { return [] }
+    return ["FuzzIDX", "FuzzCheckpoint"].map { name in
+        .executableTarget(
+            name: name,
+            dependencies: ["AutoencKit"],
+            path: "Fuzz/\(name)",
+            swiftSettings: [.unsafeFlags(["-parse-as-library"])]
+        )
+    }
+    #else
+    return []
+    #endif
+}
+
 let package = Package(
     name: "autoenc",
     platforms: [.macOS(.v13)],
@@ -69,6 +88,6 @@ let package = Package(
         ),
         .testTarget(name: "AutoencKitTests", dependencies: ["AutoencKit"]),
         .testTarget(name: "autoencTests", dependencies: ["autoenc", "AutoencKit"]),
-    ],
+    ] + fuzzTargets(),
     swiftLanguageModes: [.v6]
 )
