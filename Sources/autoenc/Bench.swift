@@ -57,10 +57,6 @@ struct Bench: ParsableCommand {
             BLAS.setThreads(threadCount)
             let location = try dataOptions.location()
             let data = try location.load(train: true)
-            BLAS.setThreads(1)
-            let single = Benchmark.products(batch: batchSize, hidden: 256)
-            BLAS.setThreads(threadCount)
-            let products = threadCount > 1 ? Benchmark.products(batch: batchSize, hidden: 256) : single
             var options = TrainingOptions()
             options.batchSize = batchSize
             options.threads = threadCount
@@ -72,6 +68,12 @@ struct Bench: ParsableCommand {
                 let rate = Benchmark.training(data, config: config, options: options, images: n, repeats: repeats)
                 rows.append((name, rate, n))
             }
+            // products last: OpenBLAS's own threads, once woken by a multithreaded product,
+            // keep spinning for a while and would slow the training timings down
+            BLAS.setThreads(1)
+            let single = Benchmark.products(batch: batchSize, hidden: 256)
+            BLAS.setThreads(threadCount)
+            let products = threadCount > 1 ? Benchmark.products(batch: batchSize, hidden: 256) : single
             if json {
                 let p = zip(single, products).map { one, all in
                     "{\"product\":\"\(one.name)\",\"m\":\(one.m),\"n\":\(one.n),\"k\":\(one.k),\"gflops_1_thread\":\(String(format: "%.1f", one.gflops)),\"gflops\":\(String(format: "%.1f", all.gflops)),\"max_rel_error\":\(max(one.maxRelativeError, all.maxRelativeError))}"
