@@ -64,10 +64,17 @@ public struct DataLocation: Sendable {
     }
 
     /// The directory given by `--data`, else the project's Data/ when it holds a data set,
-    /// else Debian's Fashion-MNIST. Throws `.noInput` with install instructions when none exists.
-    public static func resolve(_ given: String?) throws -> DataLocation {
-        if let given {
+    /// else Debian's Fashion-MNIST. A bare name that is no directory here but one in
+    /// `projectData` (`--data mnist` after `autoenc download mnist`) means that one.
+    /// Throws `.noInput` with install instructions when none exists.
+    public static func resolve(_ given: String?, projectData: String = projectData) throws -> DataLocation {
+        if var given {
             var isDir: ObjCBool = false
+            let downloaded = (projectData as NSString).appendingPathComponent(given)
+            if !given.isEmpty, !given.contains("/"), !FileManager.default.fileExists(atPath: given),
+               FileManager.default.fileExists(atPath: downloaded, isDirectory: &isDir), isDir.boolValue {
+                given = downloaded
+            }
             guard FileManager.default.fileExists(atPath: given, isDirectory: &isDir) else {
                 throw AutoencError.missing(given, "data directory does not exist")
             }

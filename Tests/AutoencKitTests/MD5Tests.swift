@@ -1,0 +1,74 @@
+import Foundation
+import Testing
+@testable import AutoencKit
+
+/// MD5 against RFC 1321's test suite (appendix A.5) and the longer standard vector of a
+/// million "a"; the checksum-list parser `autoenc download` reads for test mirrors.
+@Suite struct MD5Tests {
+    static let rfcVectors: [(String, String)] = [
+        ("", "d41d8cd98f00b204e9800998ecf8427e"),
+        ("a", "0cc175b9c0f1b6a831c399e269772661"),
+        ("abc", "900150983cd24fb0d6963f7d28e17f72"),
+        ("message digest", "f96b697d7cb7938d525a2f31aaf161d0"),
+        ("abcdefghijklmnopqrstuvwxyz", "c3fcd3d76192e4007dfb496cca67e13b"),
+        ("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789", "d174ab98d277d9f5a5611c2c9f419d9f"),
+        ("12345678901234567890123456789012345678901234567890123456789012345678901234567890", "57edf4a22be3c955ac49da2e2107b67a"),
+    ]
+
+    @Test("RFC 1321 test suite", arguments: rfcVectors)
+    func rfc(input: String, expected: String) {
+        #expect(MD5.hex(Array(input.utf8)) == expected, "MD5(\(input.debugDescription))")
+    }
+
+    @Test("a million a's: 15625 blocks, then a padding block of its own")
+    func million() {
+        #expect(MD5.hex([UInt8](repeating: UInt8(ascii: "a"), count: 1_000_000)) == "7707d6ae4e027c70eea2a935c2296f21")
+    }
+
+    /// Lengths around the padding boundaries (55 bytes fit one block, 56 need two) give
+    /// 16-byte digests that all differ.
+    @Test func paddingBoundaries() {
+        let lengths = [55, 56, 57, 63, 64, 65, 119, 120]
+        let digests = lengths.map { MD5.hex([UInt8](repeating: 0x5a, count: $0)) }
+        #expect(Set(digests).count == lengths.count, "\(digests)")
+        #expect(digests.allSatisfy { $0.count == 32 })
+    }
+
+    @Test("checksum lists: NAME MD5 or md5sum's MD5  NAME, comments and blank lines")
+    func checksumList() throws {
+        let text = """
+            # test mirror
+            train-images-idx3-ubyte.gz F68B3C2DCBEAAA9FBDD348BBDEB94873
+
+            d53e105ee54ea40749a09fcbcd1e9432  train-labels-idx1-ubyte.gz
+            9fb629c4189551a2d022fa330f9573f3 *t10k-images-idx3-ubyte.gz
+            """
+        let sums = try Downloader.parseChecksums(text, source: "sums.txt")
+        #expect(sums == ["train-images-idx3-ubyte.gz": "f68b3c2dcbeaaa9fbdd348bbdeb94873",
+                         "train-labels-idx1-ubyte.gz": "d53e105ee54ea40749a09fcbcd1e9432",
+                         "t10k-images-idx3-ubyte.gz": "9fb629c4189551a2d022fa330f9573f3"])
+        expectAutoencError(.dataError, naming: "sums.txt", containing: ["line 2"]) {
+            _ = try Downloader.parseChecksums("# ok\ntrain-images-idx3-ubyte.gz 1234\n", source: "sums.txt")
+        }
+    }
+
+    @Test("every known data set has a sum for each of the four files")
+    func catalog() {
+        for set in KnownDataSet.allCases {
+            #expect(Set(set.md5.keys) == Set(KnownDataSet.fileNames), "\(set)")
+            #expect(set.md5.values.allSatisfy { $0.count == 32 && $0.allSatisfy(\.isHexDigit) }, "\(set)")
+            #expect(set.mirror.hasPrefix("https://") && set.mirror.hasSuffix("/"), "\(set)")
+        }
+        #expect(Set(KnownDataSet.allCases.flatMap { $0.md5.values }).count == 12)
+    }
+
+    @Test("--data NAME: a bare name that is no directory here means the project's Data/NAME")
+    func bareDataName() throws {
+        let project = FileManager.default.temporaryDirectory.appendingPathComponent("autoenc-data-\(UUID().uuidString.prefix(8))").path
+        let name = "downloaded-\(UUID().uuidString.prefix(8))"
+        try FileManager.default.createDirectory(atPath: (project as NSString).appendingPathComponent(name), withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: project) }
+        #expect(try DataLocation.resolve(name, projectData: project).directory == (project as NSString).appendingPathComponent(name))
+        expectAutoencError(.noInput, naming: "other") { _ = try DataLocation.resolve("other", projectData: project) }
+    }
+}
