@@ -1,0 +1,83 @@
+import Foundation
+#if canImport(FoundationXML)
+import FoundationXML
+#endif
+import Testing
+@testable import AutoencKit
+
+/// The loss chart `train --plot` writes: a valid PNG of the asked size with ink on it,
+/// and SVG that parses as XML with one polyline per series, one point per value.
+@Suite struct LineChartTests {
+    static func chart(epochs: Int, firstX: Int = 1) -> LineChart {
+        LineChart(title: "autoenc train", xLabel: "epoch", yLabel: "mse",
+                  series: [.init(name: "train loss", values: (0..<epochs).map { 0.1 / Double($0 + 1) }),
+                           .init(name: "test mse", values: (0..<epochs).map { 0.12 / Double($0 + 1) + 0.01 })],
+                  firstX: firstX)
+    }
+
+    @Test("PNG: the asked size, grayscale, black axes and a gray second series", arguments: [1, 2, 7, 40])
+    func png(epochs: Int) throws {
+        let chart = Self.chart(epochs: epochs)
+        let decoded = try DecodedPNG(chart.encoded(as: .png))
+        #expect(decoded.width == chart.width && decoded.height == chart.height)
+        #expect(decoded.colorType == 0 && decoded.bitDepth == 8)
+        #expect(decoded.pixels == chart.render().pixels)
+        #expect(decoded.pixels.contains(LineChart.ink))
+        #expect(decoded.pixels.contains(LineChart.shade(1)), "the dashed series is drawn")
+    }
+
+    /// The points of every `<polyline>` in `svg`, parsed with Foundation's XMLParser.
+    static func polylines(_ svg: [UInt8]) throws -> [[(Double, Double)]] {
+        final class Collector: NSObject, XMLParserDelegate {
+            var points: [String] = []
+            var root: String?
+            func parser(_ parser: XMLParser, didStartElement name: String, namespaceURI: String?,
+                        qualifiedName: String?, attributes: [String: String] = [:]) {
+                if root == nil { root = name }
+                if name == "polyline" { points.append(attributes["points"] ?? "") }
+            }
+        }
+        let parser = XMLParser(data: Data(svg))
+        let collector = Collector()
+        parser.delegate = collector
+        try #require(parser.parse(), "XML error: \(String(describing: parser.parserError))")
+        #expect(collector.root == "svg")
+        return collector.points.map { list in
+            list.split(separator: " ").map { pair in
+                let xy = pair.split(separator: ",").compactMap { Double($0) }
+                return (xy.first ?? .nan, xy.last ?? .nan)
+            }
+        }
+    }
+
+    @Test("SVG: well-formed XML, two polylines with a point per epoch, x increasing", arguments: [1, 2, 5])
+    func svg(epochs: Int) throws {
+        let chart = Self.chart(epochs: epochs, firstX: 3)
+        let lines = try Self.polylines(chart.encoded(as: .svg))
+        try #require(lines.count == 2)
+        for line in lines {
+            #expect(line.count == epochs)
+            #expect(zip(line, line.dropFirst()).allSatisfy { $0.0 < $1.0 }, "\(line)")
+            #expect(line.allSatisfy { $0.0 >= 0 && $0.0 <= Double(chart.width) && $0.1 >= 0 && $0.1 <= Double(chart.height) }, "\(line)")
+        }
+        // a falling loss is drawn falling (SVG y grows downwards)
+        if epochs > 1 { #expect(lines[1].first!.1 < lines[1].last!.1) }
+        #expect(String(decoding: chart.encoded(as: .svg), as: UTF8.self).contains(">\(3 + epochs - 1)</text>"), "last epoch labelled")
+    }
+
+    @Test("text is escaped; non-finite values are left out of the line")
+    func escapingAndGaps() throws {
+        let chart = LineChart(title: "a < b & \"c\"", xLabel: "x", yLabel: "y",
+                              series: [.init(name: "<one>", values: [1, .nan, 3]), .init(name: "two", values: [.infinity, .infinity])])
+        let lines = try Self.polylines(chart.encoded(as: .svg))
+        #expect(lines.map(\.count) == [0, 2], "drawn last series first, so that the first stays on top")
+        _ = try DecodedPNG(chart.encoded(as: .png))
+    }
+
+    @Test func formatByExtension() {
+        #expect(LineChart.Format(path: "run/loss.PNG") == .png)
+        #expect(LineChart.Format(path: "loss.svg") == .svg)
+        #expect(LineChart.Format(path: "loss.pdf") == nil)
+        #expect(LineChart.Format(path: "dir.svg/loss") == nil)
+    }
+}
