@@ -19,6 +19,11 @@ struct Train: ParsableCommand {
             Ctrl-C or SIGTERM finishes the current step, saves both files and exits 130 or \
             143; a second signal exits at once. A loss or weight that stops being finite ends \
             the run with status 1 and leaves the last checkpoint as it was.
+
+            Output: a header, then one line per epoch on standard output; while an epoch \
+            runs, a progress bar on standard error when that is a terminal (images/s, \
+            running loss, time left). --quiet prints only errors. --log - writes the JSON \
+            lines to standard output and moves the human lines to standard error.
             """)
 
     @OptionGroup var dataOptions: DataOptions
@@ -94,8 +99,18 @@ struct Train: ParsableCommand {
         valueName: "file"))
     var out: String?
 
-    @Option(help: ArgumentHelp("Append one JSON object per epoch to this file.", valueName: "file"))
+    @Option(help: ArgumentHelp(
+        "Append one JSON object per epoch to this file; - writes them to standard output (the human lines then go to standard error).",
+        valueName: "file"))
     var log: String?
+
+    @Option(help: ArgumentHelp(
+        "Draw the training loss and test MSE per epoch (of this run) to this .png or .svg chart, replaced atomically after every epoch.",
+        valueName: "file"))
+    var plot: String?
+
+    @Flag(name: [.short, .long], help: "Print nothing but errors: no header, epoch lines or progress bar.")
+    var quiet = false
 
     static let defaultOut = "model.safetensors"
 
@@ -134,8 +149,11 @@ struct Train: ParsableCommand {
             throw ValidationError("--threads must be in 1...1024, got \(threads)")
         }
         if let limit, limit < 1 { throw ValidationError("--limit must be at least 1, got \(limit)") }
-        for (flag, path) in [("--resume", resume), ("--out", out), ("--log", log)] where path?.isEmpty == true {
+        for (flag, path) in [("--resume", resume), ("--out", out), ("--log", log), ("--plot", plot)] where path?.isEmpty == true {
             throw ValidationError("\(flag) must name a file, got an empty string")
+        }
+        if let plot, LineChart.Format(path: plot) == nil {
+            throw ValidationError("--plot \(plot): expected a .png or .svg file name")
         }
         if let log {
             let out = self.out ?? resume ?? Self.defaultOut
@@ -153,7 +171,7 @@ struct Train: ParsableCommand {
             let statePath = TrainingState.path(besideModel: out)
             try AtomicFile.checkWritable(out, what: "--out")
             try AtomicFile.checkWritable(statePath, what: "--out (training state)")
-            if let log { try AppendFile.checkAppendable(log, what: "--log") }
+            try TrainReporter.checkOutputs(log: log, plot: plot)
             AtomicFile.removeStaleTemporaries(for: out)
             AtomicFile.removeStaleTemporaries(for: statePath)
 
@@ -184,7 +202,7 @@ struct Train: ParsableCommand {
                 ?? Autoencoder(config: config, seed: settings.seed)
             let trainer = Trainer(model: model, options: options, largestBatch: train.count)
             previous?.state.restore(into: trainer)
-            let logFile = log.map { AppendFile($0, what: "--log") }
+            let reporter = TrainReporter(quiet: quiet, log: log, plot: plot)
 
             /// Saves the training state, then the model, as one atomic set.
             func save(epochsCompleted: Int, interruptedIn: Int?) throws {
@@ -210,26 +228,27 @@ struct Train: ParsableCommand {
             let firstEpoch = (previous?.state.epochsCompleted ?? 0) + 1
             var skipSteps = previous?.state.stepsIntoEpoch ?? 0
             let stepsPerEpoch = Trainer.stepsPerEpoch(images: train.count, batchSize: settings.batchSize)
-            print("data: \(location.directory) (\(train.count) training, \(test.count) test images)")
-            print("model: 784-\(config.hidden)-784, \(config.activation.rawValue), \(describe(config)); \(settings.optimizer.rawValue) lr \(settings.learningRate), batch \(settings.batchSize), seed \(settings.seed), \(threadCount) threads, BLAS \(BLASRuntime.coreName)")
+            reporter.say("data: \(location.directory) (\(train.count) training, \(test.count) test images)")
+            reporter.say("model: 784-\(config.hidden)-784, \(config.activation.rawValue), \(describe(config)); \(settings.optimizer.rawValue) lr \(settings.learningRate), batch \(settings.batchSize), seed \(settings.seed), \(threadCount) threads, BLAS \(BLASRuntime.coreName)")
             if let resume, let previous {
-                print("resuming \(resume) at epoch \(firstEpoch), step \(previous.state.step) (\(skipSteps) of \(stepsPerEpoch) steps of this epoch done)")
+                reporter.say("resuming \(resume) at epoch \(firstEpoch), step \(previous.state.step) (\(skipSteps) of \(stepsPerEpoch) steps of this epoch done)")
             }
 
             StopSignals.install()
             if let started = ProcessClock.secondsSinceStart() {
-                print(String(format: "first batch after %.2f s (start-up and reading the data)", started))
+                reporter.say(String(format: "first batch after %.2f s (start-up and reading the data)", started))
             }
             var epoch = firstEpoch
             while epoch <= epochs, StopSignals.pending == nil {
-                let report = try trainer.trainEpoch(train, test: test, epoch: epoch, startingStep: skipSteps,
-                                                    shouldStop: { StopSignals.pending != nil })
+                let report = try reporter.epoch("epoch \(epoch)/\(epochs)", images: train.count,
+                                                alreadyDone: min(train.count, skipSteps * settings.batchSize)) { progress in
+                    try trainer.trainEpoch(train, test: test, epoch: epoch, startingStep: skipSteps,
+                                           shouldStop: { StopSignals.pending != nil }, progress: progress)
+                }
                 skipSteps = 0
                 try save(epochsCompleted: report.completed ? epoch : epoch - 1, interruptedIn: report.completed ? nil : epoch)
                 guard report.completed else { break }
-                print(String(format: "epoch %ld/%ld  train_loss %.5f  test_mse %.5f  %.2f s  %.0f images/s",
-                             epoch, epochs, report.trainLoss, report.testMSE, report.seconds, report.imagesPerSecond))
-                try logFile?.append(report.json)
+                try reporter.completed(report, of: epochs)
                 epoch += 1
             }
             if let signal = StopSignals.pending, epoch <= epochs {
@@ -239,7 +258,7 @@ struct Train: ParsableCommand {
                 printError("autoenc: stopped by \(StopSignals.name(signal)) in epoch \(epoch) after step \(trainer.step) (\(done) of \(stepsPerEpoch) steps of the epoch); saved \(out) and \(statePath); continue with: \(again)")
                 throw ExitCode(128 + signal)
             }
-            print("saved \(out)")
+            reporter.say("saved \(out)")
         }
     }
 

@@ -1,0 +1,84 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A one-line progress bar on a terminal's standard error, redrawn in place (`\r`) at
+/// most ten times a second: images done, images per second, the running loss and the
+/// time left in the epoch. `clear()` erases it.
+final class ProgressBar {
+    /// Whether standard error is a terminal, the only place a bar is drawn.
+    static var standardErrorIsTerminal: Bool { isatty(2) == 1 }
+
+    let label: String
+    let total: Int
+    /// Images of the epoch done before this bar started (a run resumed mid-epoch).
+    let alreadyDone: Int
+    private let start = DispatchTime.now().uptimeNanoseconds
+    private var lastDraw: UInt64 = 0
+    private var drawn = false
+
+    static let interval: UInt64 = 100_000_000 // ns between redraws
+
+    init(label: String, total: Int, alreadyDone: Int = 0) {
+        self.label = label
+        self.total = total
+        self.alreadyDone = alreadyDone
+    }
+
+    /// Called after every step: `seen` images of this call so far, their mean loss.
+    func update(seen: Int, loss: Double) {
+        let now = DispatchTime.now().uptimeNanoseconds
+        guard !drawn || now - lastDraw >= Self.interval else { return }
+        lastDraw = now
+        drawn = true
+        let seconds = Double(now - start) / 1e9
+        let rate = seconds > 0 ? Double(seen) / seconds : 0
+        let done = min(total, alreadyDone + seen)
+        let eta = rate > 0 ? Double(total - done) / rate : nil
+        write("\r" + Self.line(label: label, done: done, total: total, rate: rate, loss: loss, eta: eta,
+                               columns: Self.columns()) + "\u{1B}[K")
+    }
+
+    /// Erases the bar, leaving the cursor at the start of the empty line.
+    func clear() {
+        if drawn { write("\r\u{1B}[K") }
+        drawn = false
+    }
+
+    /// `epoch 3/10 [#######.......]  45%  27008/60000  5210 img/s  loss 0.02311  ETA 0:06`,
+    /// cut to `columns - 1` characters so that it never wraps.
+    static func line(label: String, done: Int, total: Int, rate: Double, loss: Double, eta: Double?, columns: Int) -> String {
+        let fraction = total > 0 ? Double(done) / Double(total) : 1
+        let percent = String(format: "%3.0f%%", fraction * 100)
+        let lossText = loss.isFinite ? String(format: "%.5f", loss) : "\(loss)"
+        let tail = "\(percent)  \(done)/\(total)  \(String(format: "%.0f", rate)) img/s  loss \(lossText)  ETA \(eta.map(duration) ?? "?")"
+        let barWidth = min(30, columns - 1 - label.count - tail.count - 5)
+        var text = label + " "
+        if barWidth >= 5 {
+            let filled = Int((fraction * Double(barWidth)).rounded(.down))
+            text += "[" + String(repeating: "#", count: filled) + String(repeating: ".", count: barWidth - filled) + "] "
+        }
+        text += " " + tail
+        return String(text.prefix(max(1, columns - 1)))
+    }
+
+    /// `0:07`, `12:34`, `1:02:03`.
+    static func duration(_ seconds: Double) -> String {
+        let s = Int(seconds.rounded(.up))
+        return s >= 3600 ? String(format: "%d:%02d:%02d", s / 3600, s / 60 % 60, s % 60) : String(format: "%d:%02d", s / 60, s % 60)
+    }
+
+    /// The terminal's width, 80 when it cannot be asked.
+    static func columns() -> Int {
+        var size = winsize()
+        if ioctl(2, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0 { return Int(size.ws_col) }
+        return 80
+    }
+
+    private func write(_ text: String) {
+        FileHandle.standardError.write(Data(text.utf8))
+    }
+}

@@ -1,0 +1,139 @@
+import AutoencKit
+import Foundation
+#if canImport(FoundationXML)
+import FoundationXML
+#endif
+import Testing
+
+/// What `train` prints where: no progress bar unless standard error is a terminal,
+/// `--quiet`, `--log -`, and the `--plot` chart.
+@Suite struct TrainOutputTests {
+    /// Runs `autoenc arguments` in `scratch` with standard error a pipe, as in `2>&1 | tee`.
+    static func runWithStandardErrorPipe(_ arguments: [String], in scratch: Scratch) throws -> RunResult {
+        let process = Process()
+        process.executableURL = CLI.binary
+        process.arguments = arguments
+        process.currentDirectoryURL = scratch.url
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        // both outputs are a few hundred bytes, far below a pipe's buffer
+        let errBytes = err.fileHandleForReading.readDataToEndOfFile()
+        let outBytes = out.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return RunResult(status: process.terminationStatus, stdout: String(decoding: outBytes, as: UTF8.self),
+                         stderr: String(decoding: errBytes, as: UTF8.self))
+    }
+
+    @Test("standard error a pipe: no progress bar, nothing on standard error, one line per epoch on standard output")
+    func noBarIntoPipe() throws {
+        let scratch = try Scratch()
+        try Fixtures.write(into: scratch)
+        let result = try Self.runWithStandardErrorPipe(tinyTraining(epochs: 2, ["--batch-size", "4"]), in: scratch)
+        #expect(result.status == 0, "\(result)")
+        #expect(!result.stderr.contains("\r"), "\(result)")
+        #expect(result.stderr.isEmpty, "\(result)")
+        #expect(result.stdout.split(separator: "\n").filter { $0.hasPrefix("epoch ") }.count == 2, "\(result)")
+    }
+
+    @Test("standard error a terminal: a bar redrawn in place with images/s, loss and ETA, erased after each epoch",
+          .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/script")))
+    func barOnTerminal() throws {
+        let scratch = try Scratch()
+        try Fixtures.write(into: scratch)
+        let command = ([CLI.binary.path] + tinyTraining(epochs: 2, ["--batch-size", "4"])).joined(separator: " ")
+        let result = try CLI.run(["-qfc", command, "/dev/null"], in: scratch.url, executable: URL(fileURLWithPath: "/usr/bin/script"))
+        #expect(result.status == 0, "\(result)")
+        let screen = result.stdout // script puts the terminal's whole output here
+        #expect(screen.contains("\repoch 1/2 ["), "\(screen.debugDescription)")
+        for part in ["img/s", "loss 0.", "ETA ", "\u{1B}[K"] { #expect(screen.contains(part), "\(part.debugDescription) in \(screen.debugDescription)") }
+        #expect(screen.contains("\r\u{1B}[Kepoch 1/2  train_loss"), "the bar is erased before the epoch's line: \(screen.debugDescription)")
+        #expect(screen.contains("saved model.safetensors"))
+    }
+
+    @Test("--quiet: nothing on standard output or standard error, the model still saved")
+    func quiet() throws {
+        let scratch = try Scratch()
+        try Fixtures.write(into: scratch)
+        for flag in ["--quiet", "-q"] {
+            let result = try scratch.run(tinyTraining(epochs: 2, [flag, "--out", "q\(flag).safetensors"]))
+            #expect(result.status == 0, "\(result)")
+            #expect(result.stdout.isEmpty, "\(result)")
+            #expect(result.stderr.isEmpty, "\(result)")
+            #expect(scratch.listing().contains("q\(flag).safetensors"))
+        }
+        // errors still show
+        let failed = try scratch.run(tinyTraining(epochs: 1, ["--quiet", "--data", "missing"]))
+        #expect(failed.status == 66 && failed.stdout.isEmpty && failed.stderr.contains("missing"), "\(failed)")
+    }
+
+    @Test("--log -: standard output holds only the JSON lines, the human lines go to standard error")
+    func logToStandardOutput() throws {
+        let scratch = try Scratch()
+        try Fixtures.write(into: scratch)
+        let result = try scratch.run(tinyTraining(epochs: 3, ["--log", "-"]))
+        #expect(result.status == 0, "\(result)")
+        let lines = result.stdout.split(separator: "\n", omittingEmptySubsequences: false).dropLast()
+        #expect(lines.count == 3, "\(result)")
+        for (index, line) in lines.enumerated() {
+            let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
+            let record = try #require(object, "not JSON: \(line)")
+            #expect(Set(record.keys) == ["epoch", "train_loss", "test_mse", "seconds", "images_per_second"], "\(line)")
+            #expect((record["epoch"] as? NSNumber)?.intValue == index + 1)
+        }
+        #expect(result.stderr.contains("epoch 3/3  train_loss"), "\(result)")
+        #expect(result.stderr.contains("saved model.safetensors"), "\(result)")
+        #expect(!scratch.listing().contains("-"), "no file named -")
+    }
+
+    // MARK: - --plot
+
+    @Test("--plot FILE.png after 2 epochs: a PNG of 480x300 and no temporary file left")
+    func plotPNG() throws {
+        let scratch = try Scratch()
+        try Fixtures.write(into: scratch)
+        let result = try scratch.run(tinyTraining(epochs: 2, ["--plot", "loss.png"]))
+        #expect(result.status == 0, "\(result)")
+        let bytes = try scratch.bytes("loss.png")
+        try #require(bytes.count > 33)
+        #expect(Array(bytes[0..<8]) == [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A], "signature")
+        #expect(String(decoding: bytes[12..<16], as: UTF8.self) == "IHDR")
+        let word = { (at: Int) in bytes[at..<at + 4].reduce(0) { $0 << 8 | Int($1) } }
+        #expect(word(16) == 480 && word(20) == 300, "IHDR \(word(16))x\(word(20))")
+        #expect(bytes[24] == 8 && bytes[25] == 0, "8-bit grayscale")
+        #expect(temporaries(in: scratch).isEmpty, "\(scratch.listing())")
+    }
+
+    @Test("--plot FILE.svg after 2 epochs: XML with two polylines of 2 points each")
+    func plotSVG() throws {
+        let scratch = try Scratch()
+        try Fixtures.write(into: scratch)
+        let result = try scratch.run(tinyTraining(epochs: 2, ["--plot", "loss.svg"]))
+        #expect(result.status == 0, "\(result)")
+        final class Collector: NSObject, XMLParserDelegate {
+            var polylines: [String] = []
+            func parser(_ parser: XMLParser, didStartElement name: String, namespaceURI: String?,
+                        qualifiedName: String?, attributes: [String: String] = [:]) {
+                if name == "polyline" { polylines.append(attributes["points"] ?? "") }
+            }
+        }
+        let parser = XMLParser(data: Data(try scratch.bytes("loss.svg")))
+        let collector = Collector()
+        parser.delegate = collector
+        #expect(parser.parse(), "\(String(describing: parser.parserError))")
+        #expect(collector.polylines.count == 2)
+        #expect(collector.polylines.allSatisfy { $0.split(separator: " ").count == 2 }, "\(collector.polylines)")
+    }
+
+    @Test("--plot with another extension is a usage error before training; nothing is written")
+    func plotBadExtension() throws {
+        let scratch = try Scratch()
+        try Fixtures.write(into: scratch)
+        let result = try scratch.run(tinyTraining(epochs: 1, ["--plot", "loss.pdf"]))
+        #expect(result.status == 64, "\(result)")
+        #expect(result.stderr.contains("--plot loss.pdf"), "\(result)")
+        #expect(scratch.listing() == ["data"])
+    }
+}
