@@ -1,0 +1,71 @@
+import ArgumentParser
+import AutoencKit
+import Foundation
+
+extension KnownDataSet: ExpressibleByArgument {}
+
+struct Download: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Fetch a data set's four gzipped IDX files and check them against their published MD5 sums.",
+        discussion: """
+            Each file is checked before it is written, then written atomically (a temporary \
+            file renamed into place): an interrupted or failed download leaves only complete, \
+            verified files, and files already present with the right sum are skipped. \
+            Afterwards `--data NAME` finds the set in the project's Data/NAME.
+
+            Exit status: 65 when a file's MD5 differs from the published one (nothing is \
+            written for it), 74 when the mirror cannot be reached or answers with an error, \
+            73 when the directory cannot be written.
+
+            For testing mirrors: the environment variable \(Self.checksumsVariable) may name a \
+            file of `NAME MD5` lines (or `md5sum` output) whose sums replace the built-in ones.
+            """)
+
+    static let checksumsVariable = "AUTOENC_DOWNLOAD_CHECKSUMS"
+
+    @Argument(help: ArgumentHelp("The data set.", valueName: "name"))
+    var dataSet: KnownDataSet
+
+    @Option(help: ArgumentHelp("Directory to write the files into, created when missing. Default: the project's Data/NAME.",
+                               valueName: "dir"))
+    var to: String?
+
+    @Option(help: ArgumentHelp("Base URL to fetch the files from (FILE is appended). Default: the data set's canonical HTTPS mirror.",
+                               valueName: "url"))
+    var mirror: String?
+
+    func validate() throws {
+        if let to, to.isEmpty { throw ValidationError("--to must name a directory, got an empty string") }
+        if let mirror {
+            guard let url = URL(string: mirror), let scheme = url.scheme?.lowercased(), ["http", "https"].contains(scheme),
+                  url.host?.isEmpty == false else {
+                throw ValidationError("--mirror \(mirror): expected an http:// or https:// URL")
+            }
+        }
+    }
+
+    func run() throws {
+        try reportingErrors {
+            var sums = dataSet.md5
+            if let listPath = ProcessInfo.processInfo.environment[Self.checksumsVariable], !listPath.isEmpty {
+                guard let text = try? String(contentsOfFile: listPath, encoding: .utf8) else {
+                    throw AutoencError.missing(listPath, "cannot read the checksum list named by \(Self.checksumsVariable)")
+                }
+                sums.merge(try Downloader.parseChecksums(text, source: listPath)) { _, given in given }
+            }
+            let directory = to ?? (DataLocation.projectData as NSString).appendingPathComponent(dataSet.rawValue)
+            let base = mirror ?? dataSet.mirror
+            var downloader = Downloader(files: KnownDataSet.fileNames.map { ($0, sums[$0]!) },
+                                        mirror: URL(string: base)!, directory: directory)
+            downloader.idleTimeout = 60
+            print("\(dataSet.rawValue): from \(base) into \(directory)")
+            try downloader.run { name, outcome in
+                switch outcome {
+                case .present: print("  \(name): already present, MD5 matches; skipped")
+                case .fetched(let bytes): print("  \(name): \(bytes) bytes, MD5 matches")
+                }
+            }
+            print("done; train on it with: autoenc train --data \(to ?? dataSet.rawValue)")
+        }
+    }
+}
