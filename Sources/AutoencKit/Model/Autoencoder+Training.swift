@@ -38,6 +38,8 @@ public final class TrainingPass: @unchecked Sendable {
     let maskedW1: FloatBuffer?
     // w2^T for the sparse products, refreshed each step: (hidden, 784)
     let w2t: FloatBuffer?
+    // dL/dw2^T computed by the sparse products: (hidden, 784)
+    let w2tGradient: FloatBuffer?
     // per-example scratch for the sparse products: indices and values (maxBatch x (hidden + 16))
     let sparseIndices: UnsafeMutablePointer<Int32>?
     let sparseValues: FloatBuffer?
@@ -73,6 +75,7 @@ public final class TrainingPass: @unchecked Sendable {
         sparseHidden = sparse && config.dropMode == .dropout && config.dropP >= 0.25
         let lists = h + 16
         w2t = sparseHidden ? FloatBuffer(count: h * n) : nil
+        w2tGradient = sparseHidden ? FloatBuffer(count: h * n) : nil
         sparseIndices = sparseHidden ? .allocate(capacity: maxBatch * lists) : nil
         sparseValues = sparseHidden ? FloatBuffer(count: maxBatch * lists) : nil
     }
@@ -85,7 +88,8 @@ public final class TrainingPass: @unchecked Sendable {
     /// Phase 0 for the sparse products: rows `units` of w2^T from the current w2.
     public func prepareDecoder(units: Range<Int>) {
         guard let w2t else { return }
-        SparseProducts.transpose(model.parameters.w2, hidden: model.config.hidden, into: w2t.pointer, rows: units)
+        SparseProducts.transpose(model.parameters.w2, rows: ModelConfig.inputs, columns: model.config.hidden,
+                                 into: w2t.pointer, rowsOfResult: units)
     }
 
     /// Scratch lists of example `slot` in phase 1 (examples belong to one thread).
@@ -192,31 +196,37 @@ public final class TrainingPass: @unchecked Sendable {
 
     /// Phase 2: the gradients of w1 and b1 for hidden units `units`, and of w2 and b2 for
     /// output pixels `outputs`, over the first `batch` examples; reuses hd, dz1 and dz2
-    /// from phase 1 and, for DropConnect, the same masks.
+    /// from phase 1 and, for DropConnect, the same masks. With the sparse products the
+    /// decoder's rows need every unit's `hiddenGradients` first: call the two halves
+    /// separately, with all units done before any outputs (the trainer does).
     public func weightGradients(batch: Int, units: Range<Int>, outputs: Range<Int>) {
+        hiddenGradients(batch: batch, units: units)
+        outputGradients(batch: batch, outputs: outputs)
+    }
+
+    /// Phase 2, first half: dw1 and db1 for hidden units `units`; with the sparse
+    /// products also rows `units` of dw2^T.
+    public func hiddenGradients(batch: Int, units: Range<Int>) {
+        guard !units.isEmpty else { return }
         let config = model.config
         let g = gradients
         let h = config.hidden, n = ModelConfig.inputs
-        let x = encoderInput, hid = hidden.pointer, out = output.pointer, dh = dHidden.pointer
-        if !outputs.isEmpty {
-            // dw2[outputs] = dz2[:, outputs]^T hd: (|outputs|, batch) x (batch, h)
-            BLAS.sgemm(transA: true, transB: false, m: outputs.count, n: h, k: batch, alpha: 1,
-                       a: out + outputs.lowerBound, lda: n, b: hid, ldb: h,
-                       beta: 0, c: g.w2 + outputs.lowerBound * h, ldc: h)
-            columnSums(out, rows: batch, stride: n, columns: outputs, into: g.b2)
-        }
-        guard !units.isEmpty else { return }
+        let x = encoderInput, dh = dHidden.pointer
         // dw1[units] = dz1[:, units]^T x: (|units|, batch) x (batch, 784), under the forward
         // masks, x being the encoder's (dropped) input
         if let dc = dropConnect, config.masks == .example {
             DropConnectKernels.backward(mask: dc, keys: keys, x: x, dz1: dh, gw1: g.w1,
                                         batch: batch, hidden: h, rows: units)
-        } else if sparseHidden {
-            // row j of dw1 sums x[b] over the examples whose dz1[b, j] is not zero
+        } else if let w2tGradient {
+            // row j of dw1 sums x[b], and row j of dw2^T sums dz2[b], over the examples
+            // whose dz1[b, j], resp. hd[b, j], is not zero
             withUnsafeTemporaryAllocation(of: Int32.self, capacity: batch) { indices in
                 withUnsafeTemporaryAllocation(of: Float.self, capacity: batch) { values in
                     for j in units {
                         SparseProducts.combineRows(dh + j, stride: h, count: batch, rows: x, into: g.w1 + j * n,
+                                                   indices: indices.baseAddress!, values: values.baseAddress!)
+                        SparseProducts.combineRows(hidden.pointer + j, stride: h, count: batch, rows: output.pointer,
+                                                   into: w2tGradient.pointer + j * n,
                                                    indices: indices.baseAddress!, values: values.baseAddress!)
                     }
                 }
@@ -230,6 +240,23 @@ public final class TrainingPass: @unchecked Sendable {
             }
         }
         columnSums(dh, rows: batch, stride: h, columns: units, into: g.b1)
+    }
+
+    /// Phase 2, second half: dw2 and db2 for output pixels `outputs`.
+    public func outputGradients(batch: Int, outputs: Range<Int>) {
+        guard !outputs.isEmpty else { return }
+        let h = model.config.hidden, n = ModelConfig.inputs
+        let g = gradients, out = output.pointer
+        if let w2tGradient {
+            // rows `outputs` of dw2 = (dw2^T)^T, from every unit's row of dw2^T
+            SparseProducts.transpose(w2tGradient.pointer, rows: h, columns: n, into: g.w2, rowsOfResult: outputs)
+        } else {
+            // dw2[outputs] = dz2[:, outputs]^T hd: (|outputs|, batch) x (batch, h)
+            BLAS.sgemm(transA: true, transB: false, m: outputs.count, n: h, k: batch, alpha: 1,
+                       a: out + outputs.lowerBound, lda: n, b: hidden.pointer, ldb: h,
+                       beta: 0, c: g.w2 + outputs.lowerBound * h, ldc: h)
+        }
+        columnSums(out, rows: batch, stride: n, columns: outputs, into: g.b2)
     }
 
     /// Input dropout (Srivastava et al.'s dropout autoencoder drops pixels with p = 0.2):

@@ -99,20 +99,21 @@ public enum SparseProducts {
         }
     }
 
-    /// Rows `rows` of w2t = w2^T. w2: (784, hidden) -> w2t: (hidden, 784).
-    public static func transpose(_ w2: UnsafePointer<Float>, hidden: Int, into w2t: UnsafeMutablePointer<Float>, rows: Range<Int>) {
-        var j = rows.lowerBound
-        // sixteen rows of w2t at a time: one vector load of w2 feeds all of them
-        while j + 16 <= rows.upperBound {
-            for i in 0..<n {
-                let v = vload(w2 + i * hidden + j)
-                for k in 0..<16 { w2t[(j + k) * n + i] = v[k] }
+    /// Rows `rowsOfResult` of b = a^T. a: (rows, columns) -> b: (columns, rows).
+    public static func transpose(_ a: UnsafePointer<Float>, rows: Int, columns: Int,
+                                 into b: UnsafeMutablePointer<Float>, rowsOfResult: Range<Int>) {
+        var q = rowsOfResult.lowerBound
+        // sixteen rows of b at a time: one vector load of a row of a feeds all of them
+        while q + 16 <= rowsOfResult.upperBound {
+            for p in 0..<rows {
+                let v = vload(a + p * columns + q)
+                for k in 0..<16 { b[(q + k) * rows + p] = v[k] }
             }
-            j += 16
+            q += 16
         }
-        while j < rows.upperBound {
-            for i in 0..<n { w2t[j * n + i] = w2[i * hidden + j] }
-            j += 1
+        while q < rowsOfResult.upperBound {
+            for p in 0..<rows { b[q * rows + p] = a[p * columns + q] }
+            q += 1
         }
     }
 }

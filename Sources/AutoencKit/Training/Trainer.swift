@@ -151,17 +151,33 @@ public final class Trainer: @unchecked Sendable {
         }
         // phase 2: weight rows split across threads; each thread updates the rows it computed
         optimizer.beginStep()
-        parallel(threads) { t in
+        @Sendable func updateEncoder(_ t: Int) {
             let (_, _, _, finite, p, g) = shared.value
-            let units = split(h, t, threads), outputs = split(n, t, threads)
-            pass.weightGradients(batch: total, units: units, outputs: outputs)
+            let units = split(h, t, threads)
+            pass.hiddenGradients(batch: total, units: units)
             var ok = optimizer.apply(p, g, (units.lowerBound * n)..<(units.upperBound * n))
             if let maxNorm { MaxNorm.apply(p, rows: units, limit: maxNorm) } // w1 starts at p
             ok = optimizer.apply(p, g, (h * n + units.lowerBound)..<(h * n + units.upperBound)) && ok
-            let w2 = h * n + h
-            ok = optimizer.apply(p, g, (w2 + outputs.lowerBound * h)..<(w2 + outputs.upperBound * h)) && ok
-            ok = optimizer.apply(p, g, (w2 + n * h + outputs.lowerBound)..<(w2 + n * h + outputs.upperBound)) && ok
             finite[t] = ok
+        }
+        @Sendable func updateDecoder(_ t: Int) {
+            let (_, _, _, finite, p, g) = shared.value
+            let outputs = split(n, t, threads)
+            pass.outputGradients(batch: total, outputs: outputs)
+            let w2 = h * n + h
+            var ok = optimizer.apply(p, g, (w2 + outputs.lowerBound * h)..<(w2 + outputs.upperBound * h))
+            ok = optimizer.apply(p, g, (w2 + n * h + outputs.lowerBound)..<(w2 + n * h + outputs.upperBound)) && ok
+            finite[t] = finite[t] && ok
+        }
+        if pass.sparseHidden {
+            // the decoder's gradient rows need every unit's row of dw2^T: two rounds
+            parallel(threads) { t in updateEncoder(t) }
+            parallel(threads) { t in updateDecoder(t) }
+        } else {
+            parallel(threads) { t in
+                updateEncoder(t)
+                updateDecoder(t)
+            }
         }
         step += 1
         for t in 0..<threads where !shardFinite[t] {
