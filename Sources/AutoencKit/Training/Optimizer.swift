@@ -50,67 +50,123 @@ public final class Optimizer: @unchecked Sendable {
     /// updated parameter is finite (checked on the fly: p * 0 is NaN exactly when p is
     /// not finite, and NaN survives the sum).
     public func apply(_ p: UnsafeMutablePointer<Float>, _ g: UnsafePointer<Float>, _ range: Range<Int>) -> Bool {
-        let end = range.upperBound
+        switch kind {
+        case .sgd: return Self.contiguous(SGDRule(self, p), g, range)
+        case .momentum: return Self.contiguous(MomentumRule(self, p), g, range)
+        case .adam: return Self.contiguous(AdamRule(self, p), g, range)
+        }
+    }
+
+    static func contiguous<R: UpdateRule>(_ rule: R, _ g: UnsafePointer<Float>, _ range: Range<Int>) -> Bool {
         var poison = Vec()
         var scalarPoison: Float = 0
-        switch kind {
-        case .sgd:
-            var i = range.lowerBound
-            let lr = Vec(repeating: learningRate)
-            while i + 16 <= end {
-                let updated = vload(p + i) - lr * vload(g + i)
-                vstore(updated, p + i)
-                poison += updated * 0
-                i += 16
-            }
-            while i < end { p[i] -= learningRate * g[i]; scalarPoison += p[i] * 0; i += 1 }
-        case .momentum:
-            let buf = first.pointer
-            var i = range.lowerBound
-            while i + 16 <= end {
-                let b = momentum * vload(buf + i) + vload(g + i)
-                vstore(b, buf + i)
-                let updated = vload(p + i) - learningRate * b
-                vstore(updated, p + i)
-                poison += updated * 0
-                i += 16
-            }
-            while i < end {
-                buf[i] = momentum * buf[i] + g[i]
-                p[i] -= learningRate * buf[i]
-                scalarPoison += p[i] * 0
-                i += 1
-            }
-        case .adam:
-            // PyTorch: denom = sqrt(v) / sqrt(1 - beta2^t) + eps; p -= lr / (1 - beta1^t) * m / denom
-            let t = Double(steps)
-            let correction1 = Float(1 - pow(Double(beta1), t))
-            let correction2Root = Float((1 - pow(Double(beta2), t)).squareRoot())
-            let stepSize = learningRate / correction1
-            let m = first.pointer, v = second.pointer
-            let b1 = beta1, b2 = beta2, eps = epsilon
-            var i = range.lowerBound
-            while i + 16 <= end {
-                let gi = vload(g + i)
-                let mi = b1 * vload(m + i) + (1 - b1) * gi
-                let vi = b2 * vload(v + i) + (1 - b2) * gi * gi
-                vstore(mi, m + i)
-                vstore(vi, v + i)
-                let denom = vsqrt(vi) / correction2Root + eps
-                let updated = vload(p + i) - stepSize * mi / denom
-                vstore(updated, p + i)
-                poison += updated * 0
-                i += 16
-            }
-            while i < end {
-                m[i] = b1 * m[i] + (1 - b1) * g[i]
-                v[i] = b2 * v[i] + (1 - b2) * g[i] * g[i]
-                p[i] -= stepSize * m[i] / (v[i].squareRoot() / correction2Root + eps)
-                scalarPoison += p[i] * 0
-                i += 1
-            }
+        var i = range.lowerBound
+        while i + 16 <= range.upperBound {
+            poison += rule.update(i, vload(g + i)) * 0
+            i += 16
         }
+        while i < range.upperBound {
+            scalarPoison += rule.update(i, g[i]) * 0
+            i += 1
+        }
+        return finite(poison, scalarPoison)
+    }
+
+    static func finite(_ poison: Vec, _ scalarPoison: Float) -> Bool {
         let lanes = withUnsafeTemporaryAllocation(of: Float.self, capacity: 16) { laneSum(poison, scratch: $0.baseAddress!) }
         return !(lanes + scalarPoison).isNaN
+    }
+}
+
+/// One update rule with the constants of the current step, applied to the 16
+/// parameters at index i (or the one at i); returns the updated parameters.
+protocol UpdateRule {
+    func update(_ i: Int, _ g: Vec) -> Vec
+    func update(_ i: Int, _ g: Float) -> Float
+}
+
+/// p -= lr g
+struct SGDRule: UpdateRule {
+    let p: UnsafeMutablePointer<Float>
+    let lr: Float
+
+    init(_ o: Optimizer, _ p: UnsafeMutablePointer<Float>) {
+        self.p = p
+        lr = o.learningRate
+    }
+
+    @inline(__always) func update(_ i: Int, _ g: Vec) -> Vec {
+        let updated = vload(p + i) - lr * g
+        vstore(updated, p + i)
+        return updated
+    }
+
+    @inline(__always) func update(_ i: Int, _ g: Float) -> Float {
+        p[i] -= lr * g
+        return p[i]
+    }
+}
+
+/// buf = momentum buf + g; p -= lr buf (PyTorch's SGD with momentum)
+struct MomentumRule: UpdateRule {
+    let p: UnsafeMutablePointer<Float>, buf: UnsafeMutablePointer<Float>
+    let lr: Float, momentum: Float
+
+    init(_ o: Optimizer, _ p: UnsafeMutablePointer<Float>) {
+        self.p = p
+        buf = o.first.pointer
+        lr = o.learningRate
+        momentum = o.momentum
+    }
+
+    @inline(__always) func update(_ i: Int, _ g: Vec) -> Vec {
+        let b = momentum * vload(buf + i) + g
+        vstore(b, buf + i)
+        let updated = vload(p + i) - lr * b
+        vstore(updated, p + i)
+        return updated
+    }
+
+    @inline(__always) func update(_ i: Int, _ g: Float) -> Float {
+        buf[i] = momentum * buf[i] + g
+        p[i] -= lr * buf[i]
+        return p[i]
+    }
+}
+
+/// PyTorch's Adam: m, v moments; denom = sqrt(v) / sqrt(1 - beta2^t) + eps;
+/// p -= lr / (1 - beta1^t) * m / denom
+struct AdamRule: UpdateRule {
+    let p: UnsafeMutablePointer<Float>, m: UnsafeMutablePointer<Float>, v: UnsafeMutablePointer<Float>
+    let b1: Float, b2: Float, eps: Float, stepSize: Float, correction2Root: Float
+
+    init(_ o: Optimizer, _ p: UnsafeMutablePointer<Float>) {
+        self.p = p
+        m = o.first.pointer
+        v = o.second.pointer
+        b1 = o.beta1
+        b2 = o.beta2
+        eps = o.epsilon
+        let t = Double(o.steps)
+        stepSize = o.learningRate / Float(1 - pow(Double(o.beta1), t))
+        correction2Root = Float((1 - pow(Double(o.beta2), t)).squareRoot())
+    }
+
+    @inline(__always) func update(_ i: Int, _ g: Vec) -> Vec {
+        let mi = b1 * vload(m + i) + (1 - b1) * g
+        let vi = b2 * vload(v + i) + (1 - b2) * g * g
+        vstore(mi, m + i)
+        vstore(vi, v + i)
+        let denom = vsqrt(vi) / correction2Root + eps
+        let updated = vload(p + i) - stepSize * mi / denom
+        vstore(updated, p + i)
+        return updated
+    }
+
+    @inline(__always) func update(_ i: Int, _ g: Float) -> Float {
+        m[i] = b1 * m[i] + (1 - b1) * g
+        v[i] = b2 * v[i] + (1 - b2) * g * g
+        p[i] -= stepSize * m[i] / (v[i].squareRoot() / correction2Root + eps)
+        return p[i]
     }
 }
