@@ -140,13 +140,7 @@ import Testing
 
     @Test("bad flag values are usage errors naming the flag", arguments: badFlags)
     func badFlag(arguments: [String], flag: String) {
-        do {
-            _ = try Autoenc.parseAsRoot(arguments)
-            Issue.record("\(arguments) parsed without an error")
-        } catch {
-            #expect(Autoenc.exitCode(for: error).rawValue == 64, "\(arguments)")
-            #expect(Autoenc.message(for: error).contains(flag), "\(arguments): \(Autoenc.message(for: error))")
-        }
+        expectUsageError(arguments, naming: flag)
     }
 
     @Test("help lists both commands and the compare flags")

@@ -1,6 +1,7 @@
 import AutoencKit
 import Foundation
 import Testing
+@testable import autoenc
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -182,4 +183,18 @@ func safetensorsParts(_ bytes: [UInt8]) throws -> (keys: Set<String>, data: Arra
 /// Temporary files an atomic write might have left (`.NAME.tmp-PID`).
 func temporaries(in scratch: Scratch, _ sub: String = "") -> [String] {
     scratch.listing(sub).filter { $0.contains(".tmp-") }
+}
+
+/// Checks that parsing `arguments` fails with a usage error (exit 64) whose message
+/// names `flag`: the check every command's bad-flag test shares.
+func expectUsageError(_ arguments: [String], naming flag: String,
+                      sourceLocation: SourceLocation = #_sourceLocation) {
+    do {
+        _ = try Autoenc.parseAsRoot(arguments)
+        Issue.record("\(arguments) parsed without an error", sourceLocation: sourceLocation)
+    } catch {
+        #expect(Autoenc.exitCode(for: error).rawValue == 64, "\(arguments)", sourceLocation: sourceLocation)
+        let message = Autoenc.message(for: error)
+        #expect(message.contains(flag), "\(arguments): \(message)", sourceLocation: sourceLocation)
+    }
 }

@@ -28,14 +28,7 @@ import Testing
 
     @Test("bad values are usage errors naming the flag", arguments: badFlags)
     func badFlag(arguments: [String], flag: String) {
-        do {
-            _ = try Autoenc.parseAsRoot(arguments)
-            Issue.record("\(arguments) parsed without an error")
-        } catch {
-            #expect(Autoenc.exitCode(for: error).rawValue == 64, "\(arguments)")
-            let message = Autoenc.message(for: error)
-            #expect(message.contains(flag), "\(arguments): \(message)")
-        }
+        expectUsageError(arguments, naming: flag)
     }
 
     @Test func keepPSetsDropP() throws {
