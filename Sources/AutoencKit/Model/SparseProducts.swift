@@ -1,3 +1,7 @@
+#if AUTOENC_AVX512
+import _Builtin_intrinsics.intel
+#endif
+
 /// Products that skip the zeros dropout leaves in the hidden layer.
 ///
 /// With ReLU units and dropout at p = 0.5, about 85% of the dropped hidden activations hd
@@ -103,6 +107,24 @@ public enum SparseProducts {
     public static func transpose(_ a: UnsafePointer<Float>, rows: Int, columns: Int,
                                  into b: UnsafeMutablePointer<Float>, rowsOfResult: Range<Int>) {
         var q = rowsOfResult.lowerBound
+        #if AUTOENC_AVX512
+        // whole 16 x 16 tiles through vector permutes
+        let fullRows = rows / 16 * 16
+        let permutes = TilePermutes()
+        withUnsafeTemporaryAllocation(of: Vec.self, capacity: 16) { tile in
+            while q + 16 <= rowsOfResult.upperBound {
+                var p = 0
+                while p < fullRows {
+                    transposeTile(a + p * columns + q, lda: columns, into: b + q * rows + p, ldb: rows, tile.baseAddress!, permutes)
+                    p += 16
+                }
+                for k in 0..<16 where fullRows < rows {
+                    for p in fullRows..<rows { b[(q + k) * rows + p] = a[p * columns + q + k] }
+                }
+                q += 16
+            }
+        }
+        #else
         // sixteen rows of b at a time: one vector load of a row of a feeds all of them
         while q + 16 <= rowsOfResult.upperBound {
             for p in 0..<rows {
@@ -111,9 +133,55 @@ public enum SparseProducts {
             }
             q += 16
         }
+        #endif
         while q < rowsOfResult.upperBound {
             for p in 0..<rows { b[q * rows + p] = a[p * columns + q] }
             q += 1
         }
     }
+
+    #if AUTOENC_AVX512
+    /// Where the two rows of a pair take their elements from when a transpose round swaps
+    /// the off-diagonal blocks of `size` elements.
+    static func tilePermute(size: Int) -> (low: __m512i, high: __m512i) {
+        var low = SIMD16<Int32>(), high = SIMD16<Int32>()
+        for j in 0..<16 {
+            low[j] = Int32(j & size == 0 ? j : 16 + j - size)
+            high[j] = Int32(j & size == 0 ? j + size : 16 + j)
+        }
+        return (unsafeBitCast(low, to: __m512i.self), unsafeBitCast(high, to: __m512i.self))
+    }
+
+    /// The four rounds' permutes, computed once per transpose call.
+    struct TilePermutes {
+        let p8 = tilePermute(size: 8), p4 = tilePermute(size: 4)
+        let p2 = tilePermute(size: 2), p1 = tilePermute(size: 1)
+    }
+
+    @inline(__always)
+    static func tileRound(_ r: UnsafeMutablePointer<Vec>, _ size: Int, _ p: (low: __m512i, high: __m512i)) {
+        var i = 0
+        while i < 16 {
+            for k in i..<(i + size) {
+                let x = r[k], y = r[k + size]
+                r[k] = _mm512_permutex2var_ps(x, p.low, y)
+                r[k + size] = _mm512_permutex2var_ps(x, p.high, y)
+            }
+            i += 2 * size
+        }
+    }
+
+    /// b[0..<16, 0..<16] = a[0..<16, 0..<16]^T (row strides lda, ldb), in four rounds that
+    /// swap the off-diagonal blocks of 8, 4, 2 and 1 elements between pairs of rows.
+    @inline(__always)
+    static func transposeTile(_ a: UnsafePointer<Float>, lda: Int, into b: UnsafeMutablePointer<Float>, ldb: Int,
+                              _ r: UnsafeMutablePointer<Vec>, _ permutes: TilePermutes) {
+        for i in 0..<16 { r[i] = vload(a + i * lda) }
+        tileRound(r, 8, permutes.p8)
+        tileRound(r, 4, permutes.p4)
+        tileRound(r, 2, permutes.p2)
+        tileRound(r, 1, permutes.p1)
+        for i in 0..<16 { vstore(r[i], b + i * ldb) }
+    }
+    #endif
 }
