@@ -130,24 +130,9 @@ public enum Checkpoint {
 
     public static func decode(_ bytes: [UInt8], path: String) throws -> Loaded {
         func bad(_ what: String) -> AutoencError { .badData(path, "not a valid autoenc checkpoint: \(what)") }
-        guard bytes.count >= 8 else { throw bad("expected at least 8 bytes, found \(bytes.count)") }
-        let headerLength = bytes.withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(as: UInt64.self)) }
-        guard headerLength >= 2, headerLength <= UInt64(min(maximumHeader, bytes.count - 8)) else {
-            throw bad("header length \(headerLength) does not fit a \(bytes.count)-byte file")
-        }
-        let headerEnd = 8 + Int(headerLength)
-        let json = Data(bytes[8..<headerEnd])
-        guard let object = try? JSONSerialization.jsonObject(with: json), let header = object as? [String: Any] else {
-            throw bad("header is not a JSON object")
-        }
-        var metadata: [String: String] = [:]
-        if let raw = header["__metadata__"] {
-            guard let dict = raw as? [String: Any] else { throw bad("__metadata__ is not an object") }
-            for (key, value) in dict {
-                guard let s = value as? String else { throw bad("metadata \(key) is not a string") }
-                metadata[key] = s
-            }
-        }
+        let start = try SafetensorsHeader.prelude(bytes, bad: bad)
+        let header = start.header, headerEnd = start.headerEnd
+        let metadata = start.metadata ?? [:]
         let dataLength = bytes.count - headerEnd
         struct Entry { var name: String; var shape: [Int]; var begin: Int; var end: Int }
         var entries: [Entry] = []

@@ -36,27 +36,12 @@ public struct SafetensorsHeader: Sendable {
         defer { try? handle.close() }
         func bad(_ what: String) -> AutoencError { .badData(path, "not a valid safetensors file: \(what)") }
         let fileSize = Int((try? FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)??.intValue ?? 0)
-        let prefix = [UInt8](handle.readData(ofLength: 8))
-        guard prefix.count == 8 else { throw bad("expected at least 8 bytes, found \(prefix.count)") }
-        let length = prefix.withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(as: UInt64.self)) }
-        guard length >= 2, length <= UInt64(min(Checkpoint.maximumHeader, fileSize - 8)) else {
-            throw bad("header length \(length) does not fit a \(fileSize)-byte file")
-        }
-        let json = handle.readData(ofLength: Int(length))
-        guard json.count == Int(length), let object = try? JSONSerialization.jsonObject(with: json),
-              let header = object as? [String: Any] else {
-            throw bad("header is not a JSON object")
-        }
-        var result = SafetensorsHeader(metadata: [:], tensors: [], dataBytes: fileSize - 8 - Int(length))
+        let start = try prelude(lengthWord: [UInt8](handle.readData(ofLength: 8)), fileSize: fileSize,
+                                json: { handle.readData(ofLength: $0) }, bad: bad)
+        let header = start.header
+        var result = SafetensorsHeader(metadata: start.metadata ?? [:], tensors: [], dataBytes: fileSize - start.headerEnd)
         for (name, value) in header {
-            if name == "__metadata__" {
-                guard let dict = value as? [String: Any] else { throw bad("__metadata__ is not an object") }
-                for (key, v) in dict {
-                    guard let s = v as? String else { throw bad("metadata \(key) is not a string") }
-                    result.metadata[key] = s
-                }
-                continue
-            }
+            if name == "__metadata__" { continue }
             guard let info = value as? [String: Any], let dtype = info["dtype"] as? String,
                   let size = dtypeSizes[dtype] else {
                 throw bad("\(name) has no known dtype")
@@ -82,5 +67,52 @@ public struct SafetensorsHeader: Sendable {
         }
         result.tensors.sort { ($0.begin, $0.name) < ($1.begin, $1.name) }
         return result
+    }
+}
+
+/// What every reader of a safetensors file checks first: the u64 little-endian header
+/// length (at least 2, at most 100 MB and inside the file), a JSON object, and string
+/// metadata. Shared by checkpoints, training states and `autoenc info`.
+struct SafetensorsPrelude {
+    /// The header's JSON object, `__metadata__` included.
+    var header: [String: Any]
+    /// `__metadata__`, when present.
+    var metadata: [String: String]?
+    /// Where the tensor data starts: 8 + the header length.
+    var headerEnd: Int
+}
+
+extension SafetensorsHeader {
+    /// Checks the prelude of a file of `fileSize` bytes whose first 8 bytes are
+    /// `lengthWord`; `json(n)` returns the next n bytes. Errors come from `bad`.
+    static func prelude(lengthWord: [UInt8], fileSize: Int, json: (Int) -> Data,
+                        bad: (String) -> AutoencError) throws -> SafetensorsPrelude {
+        guard lengthWord.count == 8 else { throw bad("expected at least 8 bytes, found \(lengthWord.count)") }
+        let length = lengthWord.withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(as: UInt64.self)) }
+        guard length >= 2, length <= UInt64(min(Checkpoint.maximumHeader, fileSize - 8)) else {
+            throw bad("header length \(length) does not fit a \(fileSize)-byte file")
+        }
+        let text = json(Int(length))
+        guard text.count == Int(length), let object = try? JSONSerialization.jsonObject(with: text),
+              let header = object as? [String: Any] else {
+            throw bad("header is not a JSON object")
+        }
+        var metadata: [String: String]?
+        if let raw = header["__metadata__"] {
+            guard let dict = raw as? [String: Any] else { throw bad("__metadata__ is not an object") }
+            var strings: [String: String] = [:]
+            for (key, value) in dict {
+                guard let s = value as? String else { throw bad("metadata \(key) is not a string") }
+                strings[key] = s
+            }
+            metadata = strings
+        }
+        return SafetensorsPrelude(header: header, metadata: metadata, headerEnd: 8 + Int(length))
+    }
+
+    /// The prelude of a whole file held in `bytes`.
+    static func prelude(_ bytes: [UInt8], bad: (String) -> AutoencError) throws -> SafetensorsPrelude {
+        try prelude(lengthWord: Array(bytes.prefix(8)), fileSize: bytes.count,
+                    json: { Data(bytes[8..<8 + $0]) }, bad: bad)
     }
 }

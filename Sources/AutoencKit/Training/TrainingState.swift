@@ -209,22 +209,9 @@ public struct TrainingState: Sendable {
 
     public static func decode(_ bytes: [UInt8], path: String) throws -> TrainingState {
         func bad(_ what: String) -> AutoencError { .badData(path, "not a valid autoenc training state: \(what)") }
-        guard bytes.count >= 8 else { throw bad("expected at least 8 bytes, found \(bytes.count)") }
-        let headerLength = bytes.withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(as: UInt64.self)) }
-        guard headerLength >= 2, headerLength <= UInt64(min(Checkpoint.maximumHeader, bytes.count - 8)) else {
-            throw bad("header length \(headerLength) does not fit a \(bytes.count)-byte file")
-        }
-        let headerEnd = 8 + Int(headerLength)
-        guard let object = try? JSONSerialization.jsonObject(with: Data(bytes[8..<headerEnd])),
-              let header = object as? [String: Any] else {
-            throw bad("header is not a JSON object")
-        }
-        guard let rawMeta = header["__metadata__"] as? [String: Any] else { throw bad("no __metadata__") }
-        var m: [String: String] = [:]
-        for (key, value) in rawMeta {
-            guard let s = value as? String else { throw bad("metadata \(key) is not a string") }
-            m[key] = s
-        }
+        let start = try SafetensorsHeader.prelude(bytes, bad: bad)
+        let header = start.header, headerEnd = start.headerEnd
+        guard let m = start.metadata else { throw bad("no __metadata__") }
         guard m["format"] == formatVersion else {
             throw bad("format \(m["format"] ?? "missing"), this autoenc reads \(formatVersion)")
         }
