@@ -74,6 +74,13 @@ public final class ByteSource {
         return isGzip ? try inflate(into: out, count: buffer.count) : readPlain(into: out, count: buffer.count)
     }
 
+    /// The next 4 bytes as a big-endian integer (IDX's byte order), or nil at the end.
+    public func readBigEndianUInt32() throws -> UInt32? {
+        var word: UInt32 = 0
+        let n = try withUnsafeMutableBytes(of: &word) { try read(into: $0) }
+        return n == 4 ? UInt32(bigEndian: word) : nil
+    }
+
     private func readPlain(into out: UnsafeMutablePointer<UInt8>, count: Int) -> Int {
         // The magic-byte probe may have left up to two bytes in `input`.
         var written = 0

@@ -37,13 +37,7 @@ extension IDX {
     /// naming the file when it is not IDX or its length disagrees with its header.
     public static func inspect(_ path: String) throws -> IDXSummary {
         let source = try ByteSource(path: path)
-        var word = [UInt8](repeating: 0, count: 4)
-        func next() throws -> UInt32? {
-            let n = try word.withUnsafeMutableBytes { try source.read(into: $0) }
-            guard n == 4 else { return nil }
-            return word.withUnsafeBytes { UInt32(bigEndian: $0.loadUnaligned(as: UInt32.self)) }
-        }
-        guard let magic = try next() else {
+        guard let magic = try source.readBigEndianUInt32() else {
             throw AutoencError.badData(path, "expected an IDX header, found fewer than 4 bytes")
         }
         let hex = "0x" + String(magic, radix: 16, uppercase: true).leftPadded(to: 8)
@@ -52,7 +46,7 @@ extension IDX {
         }
         var dimensions: [Int] = []
         for d in 0..<Int(magic & 0xff) {
-            guard let n = try next() else {
+            guard let n = try source.readBigEndianUInt32() else {
                 throw AutoencError.badData(path, "header ends after \(d) of \(magic & 0xff) dimensions")
             }
             dimensions.append(Int(n))

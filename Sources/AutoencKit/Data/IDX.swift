@@ -68,13 +68,7 @@ public enum IDX {
 
     static func readHeader(_ source: ByteSource, kind: IDXKind) throws -> IDXHeader {
         let path = source.path
-        var word = [UInt8](repeating: 0, count: 4)
-        func next() throws -> UInt32? {
-            let n = try word.withUnsafeMutableBytes { try source.read(into: $0) }
-            guard n == 4 else { return nil }
-            return word.withUnsafeBytes { UInt32(bigEndian: $0.loadUnaligned(as: UInt32.self)) }
-        }
-        guard let magic = try next() else {
+        guard let magic = try source.readBigEndianUInt32() else {
             throw AutoencError.badData(path, "expected an IDX \(kind.name) header, found a file of \(source.isGzip ? "fewer than 4 decompressed" : "\(source.fileSize)") bytes")
         }
         guard magic == kind.magic else {
@@ -89,7 +83,7 @@ public enum IDX {
         }
         var dims: [Int] = []
         for d in 0..<kind.dimensions {
-            guard let n = try next() else {
+            guard let n = try source.readBigEndianUInt32() else {
                 throw AutoencError.badData(path, "header ends after \(d) of \(kind.dimensions) dimensions")
             }
             dims.append(Int(n))
