@@ -54,7 +54,6 @@ struct Bench: ParsableCommand {
     func run() throws {
         try reportingErrors {
             let threadCount = threads ?? ProcessInfo.processInfo.activeProcessorCount
-            BLAS.setThreads(threadCount)
             let location = try dataOptions.location()
             let data = try location.load(train: true)
             var options = TrainingOptions()

@@ -189,7 +189,6 @@ struct Train: ParsableCommand {
                 settings = Settings(flags: self)
             }
             let threadCount = threads ?? ProcessInfo.processInfo.activeProcessorCount
-            BLAS.setThreads(threadCount)
             var options = TrainingOptions()
             options.epochs = epochs
             options.batchSize = settings.batchSize
