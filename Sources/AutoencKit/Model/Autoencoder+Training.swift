@@ -48,8 +48,22 @@ public final class TrainingPass: @unchecked Sendable {
     /// (`SparseProducts`): with dropout at p >= 0.25, where most of hd is zero.
     public let sparseHidden: Bool
 
-    /// `sparse: false` forces the dense products (the reference the sparse ones are
-    /// tested against).
+    /// Whether the dense products run over the units active in the batch (`ActiveUnits`):
+    /// every mode but `sparseHidden`, with ReLU units (sigmoid units are never zero).
+    public let packsActiveUnits: Bool
+    // the units active in the minibatch, found by `packActiveUnits`
+    let activeUnits: ActiveUnits
+    // w2's active columns: (784, |A|)
+    let packedW2: FloatBuffer?
+    // hd's active columns: (batch, |A|)
+    let packedHidden: FloatBuffer?
+    // dz1's active columns for the encoder gradient, rows of stride hidden: (batch, |A|)
+    let packedGradient: FloatBuffer?
+    // whether `packActiveUnits` packed this step's minibatch
+    var batchPacked = false
+
+    /// `sparse: false` forces the dense products over every unit (the reference the
+    /// sparse and packed ones are tested against).
     public init(model: Autoencoder, maxBatch: Int, seed: UInt64, sparse: Bool = true) {
         self.model = model
         self.maxBatch = maxBatch
@@ -78,6 +92,11 @@ public final class TrainingPass: @unchecked Sendable {
         w2tGradient = sparseHidden ? FloatBuffer(count: h * n) : nil
         sparseIndices = sparseHidden ? .allocate(capacity: maxBatch * lists) : nil
         sparseValues = sparseHidden ? FloatBuffer(count: maxBatch * lists) : nil
+        packsActiveUnits = sparse && !sparseHidden && config.activation == .relu
+        activeUnits = ActiveUnits(units: h)
+        packedW2 = packsActiveUnits ? FloatBuffer(count: n * h + 16) : nil
+        packedHidden = packsActiveUnits ? FloatBuffer(count: maxBatch * h + 16) : nil
+        packedGradient = packsActiveUnits ? FloatBuffer(count: maxBatch * h + 16) : nil
     }
 
     deinit {
@@ -135,20 +154,25 @@ public final class TrainingPass: @unchecked Sendable {
                                        out: maskedW1!.pointer, rows: units)
     }
 
-    /// Phase 1: forward and backward passes of examples `examples` (rows of the batch
-    /// buffers) down to dL/dz1 and dL/dz2; example b uses the masks of example
-    /// `exampleOffset + b` of step `step`. Returns their sum of squared errors divided by
-    /// total x 784.
+    /// Phase 1 on one call: `encode`, `packActiveUnits` over these examples, then
+    /// `decode`. For a whole step on one thread; threads that split a minibatch call the
+    /// three parts with the packing between them, so every thread packs the same units.
     public func forward(examples: Range<Int>, step: UInt64, exampleOffset: Int = 0, total: Int) -> Float {
+        encode(examples: examples, step: step, exampleOffset: exampleOffset)
+        packActiveUnits(examples: examples)
+        return decode(examples: examples, total: total)
+    }
+
+    /// Phase 1a: the forward pass of examples `examples` (rows of the batch buffers)
+    /// through the hidden layer; example b uses the masks of example `exampleOffset + b`
+    /// of step `step`.
+    public func encode(examples: Range<Int>, step: UInt64, exampleOffset: Int = 0) {
         precondition(!examples.isEmpty && examples.upperBound <= maxBatch)
         let config = model.config
         let p = model.parameters
         let h = config.hidden, n = ModelConfig.inputs
         let rows = examples.count, first = examples.lowerBound
         let x = encoderInput + first * n, hid = hidden.pointer + first * h
-        let out = output.pointer + first * n, dh = dHidden.pointer + first * h
-
-        // MARK: forward
         // input dropout: xd = x ⊙ mask / (1 - p_in), the encoder's input; the loss keeps x
         dropInputs(examples: examples, step: step, exampleOffset: exampleOffset)
         // encoder: x (rows, 784), w1 (h, 784) -> z1 (rows, h)
@@ -163,8 +187,42 @@ public final class TrainingPass: @unchecked Sendable {
         }
         // a = act(z1 + b1); gate = act'(z1) * dropout factor; hd = a * dropout factor
         activateHidden(examples: examples, step: step, exampleOffset: exampleOffset)
-        // decoder: hd (rows, h), w2 (784, h) -> z2 (rows, 784)
-        if let w2t {
+    }
+
+    /// Between phases 1a and 1b, on one thread: finds the units A active (hd not zero) in
+    /// examples `examples` (the whole minibatch) and, when enough are all zero for packing
+    /// to pay, packs hd[:, A] and w2[:, A] for `decode` and the weight gradients.
+    public func packActiveUnits(examples: Range<Int>) {
+        batchPacked = false
+        guard let packedHidden, let packedW2 else { return }
+        let h = model.config.hidden, n = ModelConfig.inputs
+        let active = activeUnits, rows = examples.count
+        let hid = hidden.pointer + examples.lowerBound * h
+        guard active.find(hid, rows: rows, stride: h) > 0, active.worthPacking else { return }
+        active.pack(hid, rows: rows, ldm: h, into: packedHidden.pointer + examples.lowerBound * active.count, ldo: active.count)
+        active.pack(model.parameters.w2, rows: n, ldm: h, into: packedW2.pointer, ldo: active.count)
+        batchPacked = true
+    }
+
+    /// Phase 1b: the rest of the forward pass and the backward pass of examples
+    /// `examples` down to dL/dz1 and dL/dz2. Returns their sum of squared errors divided by
+    /// total x 784.
+    public func decode(examples: Range<Int>, total: Int) -> Float {
+        precondition(!examples.isEmpty && examples.upperBound <= maxBatch)
+        let p = model.parameters
+        let h = model.config.hidden, n = ModelConfig.inputs
+        let rows = examples.count, first = examples.lowerBound
+        let hid = hidden.pointer + first * h
+        let out = output.pointer + first * n, dh = dHidden.pointer + first * h
+        let active: ActiveUnits? = batchPacked ? activeUnits : nil
+
+        // decoder: hd (rows, h), w2 (784, h) -> z2 (rows, 784); packed: hd[:, A] (rows, |A|),
+        // w2[:, A] (784, |A|)
+        if let active, let packedHidden, let packedW2 {
+            let k = active.count
+            BLAS.sgemm(transA: false, transB: true, m: rows, n: n, k: k, alpha: 1, a: packedHidden.pointer + first * k,
+                       lda: k, b: packedW2.pointer, ldb: k, beta: 0, c: out, ldc: n)
+        } else if let w2t {
             for b in examples {
                 let (indices, values) = scratch(b)
                 SparseProducts.combineRows(hidden.pointer + b * h, stride: 1, count: h, rows: w2t.pointer,
@@ -178,8 +236,13 @@ public final class TrainingPass: @unchecked Sendable {
         let loss = outputLossAndGradient(examples: examples, total: total)
 
         // MARK: backward to the pre-activations
-        // dhd = dz2 w2: (rows, 784) x (784, h) -> (rows, h); sparse: only where the gate is open
-        if let w2t {
+        // dhd = dz2 w2: (rows, 784) x (784, h) -> (rows, h); sparse: only where the gate is open;
+        // packed: dz2 w2[:, A] (rows, |A|), spread to the units' columns (the others' gate is 0)
+        if let active, let packedW2 {
+            BLAS.sgemm(transA: false, transB: false, m: rows, n: active.count, k: n, alpha: 1, a: out, lda: n,
+                       b: packedW2.pointer, ldb: active.count, beta: 0, c: dh, ldc: h)
+            active.spread(dh, rows: rows, ld: h)
+        } else if let w2t {
             for b in examples {
                 let (indices, values) = scratch(b)
                 SparseProducts.selectedDots(output.pointer + b * n, rows: w2t.pointer, select: gate.pointer + b * h,
@@ -191,6 +254,11 @@ public final class TrainingPass: @unchecked Sendable {
         }
         // dz1 = dhd * gate; reuses the gate saved by the forward pass
         multiply(dh, by: gate.pointer + first * h, count: rows * h)
+        // dz1[:, A] for the encoder gradient; rows keep stride h, so no thread's packing
+        // reaches another's rows
+        if let active, let packedGradient {
+            active.pack(dh, rows: rows, ldm: h, into: packedGradient.pointer + first * h, ldo: h)
+        }
         return loss
     }
 
@@ -231,6 +299,30 @@ public final class TrainingPass: @unchecked Sendable {
                     }
                 }
             }
+        } else if batchPacked, let packedGradient {
+            // dw1[A ∩ units] = dz1[:, A ∩ units]^T x, packed into the first rows of the
+            // range and spread to the units' rows; the other rows are zero
+            let active = activeUnits, at = active.positions(in: units)
+            let rowsOut = g.w1 + units.lowerBound * n
+            if !at.isEmpty {
+                BLAS.sgemm(transA: true, transB: false, m: at.count, n: n, k: batch, alpha: 1,
+                           a: packedGradient.pointer + at.lowerBound, lda: h, b: x, ldb: n,
+                           beta: 0, c: rowsOut, ldc: n)
+            }
+            var k = at.upperBound - 1
+            for j in units.reversed() {
+                let row = g.w1 + j * n
+                if k >= at.lowerBound && Int(active.list[k]) == j {
+                    let packed = rowsOut + (k - at.lowerBound) * n
+                    if packed != row { row.update(from: packed, count: n) }
+                    k -= 1
+                } else {
+                    row.update(repeating: 0, count: n)
+                }
+            }
+            if let dc = dropConnect {
+                DropConnectKernels.maskWeights(mask: dc, key: keys[0], w1: g.w1, out: g.w1, rows: units)
+            }
         } else {
             BLAS.sgemm(transA: true, transB: false, m: units.count, n: n, k: batch, alpha: 1,
                        a: dh + units.lowerBound, lda: h, b: x, ldb: n,
@@ -250,6 +342,13 @@ public final class TrainingPass: @unchecked Sendable {
         if let w2tGradient {
             // rows `outputs` of dw2 = (dw2^T)^T, from every unit's row of dw2^T
             SparseProducts.transpose(w2tGradient.pointer, rows: h, columns: n, into: g.w2, rowsOfResult: outputs)
+        } else if batchPacked, let packedHidden {
+            // dw2[outputs, A] = dz2[:, outputs]^T hd[:, A], spread to the units' columns
+            let active = activeUnits, rowsOut = g.w2 + outputs.lowerBound * h
+            BLAS.sgemm(transA: true, transB: false, m: outputs.count, n: active.count, k: batch, alpha: 1,
+                       a: out + outputs.lowerBound, lda: n, b: packedHidden.pointer, ldb: active.count,
+                       beta: 0, c: rowsOut, ldc: h)
+            active.spread(rowsOut, rows: outputs.count, ld: h)
         } else {
             // dw2[outputs] = dz2[:, outputs]^T hd: (|outputs|, batch) x (batch, h)
             BLAS.sgemm(transA: true, transB: false, m: outputs.count, n: h, k: batch, alpha: 1,

@@ -137,12 +137,20 @@ public final class Trainer: @unchecked Sendable {
                 pass.prepareDecoder(units: split(h, t, threads))
             }
         }
-        // phase 1: examples split across threads
-        parallel(parts) { s in
-            let (data, indices, losses, _, _, _) = shared.value
+        // phase 1: examples split across threads; with packing, the units active in the
+        // whole minibatch are found between the encoder and the decoder
+        @Sendable func load(_ s: Int) -> Range<Int> {
+            let (data, indices, _, _, _, _) = shared.value
             let rows = split(total, s, parts)
             pass.load(data, indices[(indices.startIndex + rows.lowerBound)..<(indices.startIndex + rows.upperBound)], at: rows.lowerBound)
-            losses[s] = pass.forward(examples: rows, step: current, total: total)
+            return rows
+        }
+        if pass.packsActiveUnits {
+            parallel(parts) { s in pass.encode(examples: load(s), step: current) }
+            pass.packActiveUnits(examples: 0..<total)
+            parallel(parts) { s in shared.value.2[s] = pass.decode(examples: split(total, s, parts), total: total) }
+        } else {
+            parallel(parts) { s in shared.value.2[s] = pass.forward(examples: load(s), step: current, total: total) }
         }
         var loss: Float = 0
         for s in 0..<parts { loss += shardLosses.pointer[s] }

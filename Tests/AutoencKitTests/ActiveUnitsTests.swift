@@ -1,0 +1,113 @@
+import Testing
+@testable import AutoencKit
+
+/// Packing the active hidden units' columns and spreading them back, checked against
+/// the plain loops, and a step over the packed units checked against the dense step.
+@Suite struct ActiveUnitsTests {
+    /// A (rows, stride) matrix whose columns in `zero` are zero (+0 and -0 alike).
+    static func matrix(rows: Int, stride: Int, zero: Set<Int>) -> [Float] {
+        var rng = RandomStream(seed: 7, .evaluation)
+        var m = [Float](repeating: 0, count: rows * stride + 16)
+        for r in 0..<rows {
+            for c in 0..<stride {
+                m[r * stride + c] = zero.contains(c) ? (r % 2 == 0 ? 0 : -0.0) : rng.uniform(-1, 1)
+            }
+        }
+        return m
+    }
+
+    static let shapes: [(units: Int, zero: Set<Int>)] = [
+        (24, [0, 5, 6, 17, 23]),
+        (37, [1, 2, 3, 16, 31, 32, 36]),
+        (256, Set((0..<256).filter { $0 % 3 == 0 || ($0 >= 100 && $0 < 140) })),
+        (48, []),
+        (32, Set(0..<32)),
+    ]
+
+    @Test(arguments: 0..<shapes.count)
+    func findsTheColumnsWithANonZeroEntry(shape: Int) {
+        let (units, zero) = Self.shapes[shape]
+        let rows = 5
+        var m = Self.matrix(rows: rows, stride: units + 3, zero: zero)
+        // a single non-zero entry (NaN in one column) makes a column active
+        if let c = zero.first(where: { $0 > 0 }) { m[3 * (units + 3) + c] = .nan }
+        let active = ActiveUnits(units: units)
+        let count = active.find(m, rows: rows, stride: units + 3)
+        let expected = (0..<units).filter { c in (0..<rows).contains { m[$0 * (units + 3) + c].bitPattern & 0x7FFF_FFFF != 0 } }
+        #expect(count == expected.count)
+        #expect((0..<count).map { Int(active.list[$0]) } == expected)
+        #expect(active.positions(in: 10..<20) == (expected.firstIndex { $0 >= 10 } ?? count)..<(expected.firstIndex { $0 >= 20 } ?? count))
+    }
+
+    /// `pack` and `spread` (AVX-512 compress and expand where built for it) move exactly
+    /// what the plain loops move, and spreading a packing gives back the matrix.
+    @Test(arguments: 0..<shapes.count)
+    func packAndSpreadMatchThePlainLoops(shape: Int) {
+        let (units, zero) = Self.shapes[shape]
+        let rows = 6, ld = units + 5
+        let m = Self.matrix(rows: rows, stride: ld, zero: zero)
+        let active = ActiveUnits(units: units)
+        active.find(m, rows: rows, stride: ld)
+        let k = active.count
+        for ldo in [k, ld] {
+            var fast = [Float](repeating: 9, count: rows * ldo + 16), plain = fast
+            active.pack(m, rows: rows, ldm: ld, into: &fast, ldo: ldo)
+            active.packReference(m, rows: rows, ldm: ld, into: &plain, ldo: ldo)
+            for r in 0..<rows {
+                let a = Array(fast[(r * ldo)..<(r * ldo + k)]), b = Array(plain[(r * ldo)..<(r * ldo + k)])
+                #expect(a == b, "ldo \(ldo), row \(r): packed \(a.prefix(4)) vs plain \(b.prefix(4))")
+            }
+        }
+        // spread in place from rows of stride ld holding the packed values first
+        var fast = [Float](repeating: 5, count: rows * ld + 16)
+        active.pack(m, rows: rows, ldm: ld, into: &fast, ldo: ld)
+        var plain = fast
+        active.spread(&fast, rows: rows, ld: ld)
+        active.spreadReference(&plain, rows: rows, ld: ld)
+        for r in 0..<rows {
+            for c in 0..<units {
+                let i = r * ld + c
+                #expect(fast[i].bitPattern == plain[i].bitPattern, "row \(r), column \(c): \(fast[i]) vs \(plain[i])")
+                #expect(fast[i] == (zero.contains(c) ? 0 : m[i]), "row \(r), column \(c): \(fast[i]) vs \(m[i])")
+            }
+        }
+    }
+
+    static let configs: [ModelConfig] = [
+        ModelConfig(hidden: 40, activation: .relu),
+        ModelConfig(hidden: 37, activation: .relu, dropP: 0.5, dropMode: .dropconnect, masks: .batch),
+        ModelConfig(hidden: 32, activation: .relu, dropP: 0.5, dropMode: .dropconnect, masks: .example),
+        ModelConfig(hidden: 33, activation: .relu, dropP: 0.1, dropMode: .dropout, inputDropP: 0.2),
+    ]
+
+    /// A model whose units 0, 3, 6, ... never turn on (their bias is -100): packed
+    /// products skip them and give the dense products' loss and gradients.
+    @Test(arguments: configs)
+    func packedStepEqualsDenseStep(config: ModelConfig) {
+        let data = TrainingTests.shapes(count: 9)
+        let order = (0..<Int32(9)).map { $0 }
+        let model = Autoencoder(config: config, seed: 3)
+        for j in stride(from: 0, to: config.hidden, by: 3) { model.parameters.b1[j] = -100 }
+        let packed = TrainingPass(model: model, maxBatch: 9, seed: 3)
+        let dense = TrainingPass(model: model, maxBatch: 9, seed: 3, sparse: false)
+        #expect(packed.packsActiveUnits && !dense.packsActiveUnits)
+        packed.load(data, order[0..<9])
+        dense.load(data, order[0..<9])
+        let l1 = packed.run(batch: 9, step: 4), l2 = dense.run(batch: 9, step: 4)
+        #expect(packed.batchPacked, "the step did not pack (\(packed.activeUnits.count) of \(config.hidden) units active)")
+        #expect(abs(l1 - l2) <= 1e-6 * abs(l2), "loss packed \(l1) dense \(l2)")
+        let a = packed.gradients.values, b = dense.gradients.values
+        var scale: Float = 0
+        for v in b { scale = max(scale, abs(v)) }
+        var worst: Float = 0, at = 0
+        for i in 0..<a.count where abs(a[i] - b[i]) > worst { worst = abs(a[i] - b[i]); at = i }
+        #expect(worst <= 1e-5 * scale, "largest gradient difference \(worst) at \(at) (packed \(a[at]), dense \(b[at])); largest gradient \(scale)")
+        // the dead units' rows of dw1 and columns of dw2 are exactly zero
+        let g = packed.gradients, n = ModelConfig.inputs, h = config.hidden
+        var stray: Float = 0
+        for j in stride(from: 0, to: h, by: 3) {
+            for i in 0..<n { stray = max(stray, abs(g.w1[j * n + i]), abs(g.w2[i * h + j])) }
+        }
+        #expect(stray == 0, "a dead unit's gradient is \(stray)")
+    }
+}
