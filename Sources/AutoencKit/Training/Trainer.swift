@@ -47,6 +47,8 @@ public final class Trainer: @unchecked Sendable {
     public let pass: TrainingPass
     /// Threads a step uses.
     public let threads: Int
+    /// The threads, kept between steps.
+    let pool: WorkerPool
     let shardLosses: FloatBuffer
     let shardFinite: UnsafeMutablePointer<Bool>
     /// Optimizer steps taken so far; also the index of the masks of the next step.
@@ -63,6 +65,7 @@ public final class Trainer: @unchecked Sendable {
         optimizer = Optimizer(kind: options.optimizer, learningRate: options.learningRate, count: model.parameters.count)
         let batch = max(1, min(options.batchSize, largestBatch ?? options.batchSize))
         threads = max(1, min(options.threads, batch))
+        pool = WorkerPool(threads: threads)
         pass = TrainingPass(model: model, maxBatch: batch, seed: options.seed)
         shardLosses = FloatBuffer(count: threads)
         shardFinite = .allocate(capacity: threads)
@@ -96,7 +99,7 @@ public final class Trainer: @unchecked Sendable {
 
     /// Runs `body(part)` for part in 0..<parts, on as many threads.
     func parallel(_ parts: Int, _ body: @Sendable (Int) -> Void) {
-        if parts == 1 { body(0) } else { DispatchQueue.concurrentPerform(iterations: parts, execute: body) }
+        pool.run(parts, body)
     }
 
     /// Optimizer steps in one epoch over `images` images: the last batch may be short.
