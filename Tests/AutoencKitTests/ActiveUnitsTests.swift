@@ -58,6 +58,14 @@ import Testing
                 #expect(a == b, "ldo \(ldo), row \(r): packed \(a.prefix(4)) vs plain \(b.prefix(4))")
             }
         }
+        // two row ranges packed separately, the later first, as two threads may: nothing
+        // is written past a range's last packed value
+        var halves = [Float](repeating: 9, count: rows * k + 16), whole = halves
+        active.pack(m.withUnsafeBufferPointer { $0.baseAddress! + 3 * ld }, rows: rows - 3, ldm: ld,
+                    into: halves.withUnsafeMutableBufferPointer { $0.baseAddress! + 3 * k }, ldo: k)
+        active.pack(m, rows: 3, ldm: ld, into: &halves, ldo: k)
+        active.packReference(m, rows: rows, ldm: ld, into: &whole, ldo: k)
+        #expect(halves == whole, "packed in two ranges: \(halves.prefix(6)) vs \(whole.prefix(6))")
         // spread in place from rows of stride ld holding the packed values first
         var fast = [Float](repeating: 5, count: rows * ld + 16)
         active.pack(m, rows: rows, ldm: ld, into: &fast, ldo: ld)

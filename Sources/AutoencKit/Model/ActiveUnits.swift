@@ -93,13 +93,18 @@ final class ActiveUnits {
     }
 
     /// out[r, k] = m[r, list[k]] for k < count: the active columns, packed.
-    /// m: (rows, ldm) -> out: (rows, ldo), ldo >= count. A row's packing may write up to 16
-    /// floats past its packed values, never past column `units`: out needs ldo >= units,
-    /// or 16 floats of room past its last row.
+    /// m: (rows, ldm) -> out: (rows, ldo), ldo >= count. Each row but the last may write up
+    /// to 16 floats past its packed values (into the next row's place, which that row then
+    /// fills); nothing is written past the last row's values, so threads can pack
+    /// neighbouring row ranges at once.
     func pack(_ m: UnsafePointer<Float>, rows: Int, ldm: Int, into out: UnsafeMutablePointer<Float>, ldo: Int) {
         #if AUTOENC_AVX512
+        guard rows > 0, count > 0 else { return }
         let full = units / 16
-        for r in 0..<rows {
+        // the last rows, whose 16-float stores could reach past the last row's values,
+        // take the plain loop
+        let vectorRows = max(0, rows - (16 + ldo - 1) / ldo)
+        for r in 0..<vectorRows {
             let row = m + r * ldm, target = out + r * ldo
             for g in 0..<full {
                 let packed = _mm512_maskz_compress_ps(masks[g], vload(row + 16 * g))
@@ -109,6 +114,7 @@ final class ActiveUnits {
                 for k in Int(offsets[full])..<count { target[k] = row[Int(list[k])] }
             }
         }
+        packReference(m + vectorRows * ldm, rows: rows - vectorRows, ldm: ldm, into: out + vectorRows * ldo, ldo: ldo)
         #else
         packReference(m, rows: rows, ldm: ldm, into: out, ldo: ldo)
         #endif

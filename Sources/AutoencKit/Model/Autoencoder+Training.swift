@@ -193,15 +193,32 @@ public final class TrainingPass: @unchecked Sendable {
     /// examples `examples` (the whole minibatch) and, when enough are all zero for packing
     /// to pay, packs hd[:, A] and w2[:, A] for `decode` and the weight gradients.
     public func packActiveUnits(examples: Range<Int>) {
+        if findActiveUnits(examples: examples) { packDecoderWeights(rows: 0..<ModelConfig.inputs) }
+    }
+
+    /// The first half of `packActiveUnits`: finds the active units and packs hd[:, A];
+    /// returns whether the step packs (`batchPacked`). Then every row of w2 needs
+    /// `packDecoderWeights` before `decode`.
+    @discardableResult
+    public func findActiveUnits(examples: Range<Int>) -> Bool {
         batchPacked = false
-        guard let packedHidden, let packedW2 else { return }
-        let h = model.config.hidden, n = ModelConfig.inputs
+        guard let packedHidden else { return false }
+        let h = model.config.hidden
         let active = activeUnits, rows = examples.count
         let hid = hidden.pointer + examples.lowerBound * h
-        guard active.find(hid, rows: rows, stride: h) > 0, active.worthPacking else { return }
+        guard active.find(hid, rows: rows, stride: h) > 0, active.worthPacking else { return false }
         active.pack(hid, rows: rows, ldm: h, into: packedHidden.pointer + examples.lowerBound * active.count, ldo: active.count)
-        active.pack(model.parameters.w2, rows: n, ldm: h, into: packedW2.pointer, ldo: active.count)
         batchPacked = true
+        return true
+    }
+
+    /// The second half of `packActiveUnits`: rows `rows` of w2[:, A]. Threads may pack
+    /// disjoint row ranges at once (`ActiveUnits.pack` writes nothing past a range).
+    public func packDecoderWeights(rows: Range<Int>) {
+        guard let packedW2, batchPacked, !rows.isEmpty else { return }
+        let h = model.config.hidden, k = activeUnits.count
+        activeUnits.pack(model.parameters.w2 + rows.lowerBound * h, rows: rows.count, ldm: h,
+                         into: packedW2.pointer + rows.lowerBound * k, ldo: k)
     }
 
     /// Phase 1b: the rest of the forward pass and the backward pass of examples

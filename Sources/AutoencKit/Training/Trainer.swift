@@ -150,7 +150,9 @@ public final class Trainer: @unchecked Sendable {
         }
         if pass.packsActiveUnits {
             parallel(parts) { s in pass.encode(examples: load(s), step: current) }
-            pass.packActiveUnits(examples: 0..<total)
+            if pass.findActiveUnits(examples: 0..<total) {
+                parallel(threads) { t in pass.packDecoderWeights(rows: split(n, t, threads)) }
+            }
             parallel(parts) { s in shared.value.2[s] = pass.decode(examples: split(total, s, parts), total: total) }
         } else {
             parallel(parts) { s in shared.value.2[s] = pass.forward(examples: load(s), step: current, total: total) }
