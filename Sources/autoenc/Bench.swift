@@ -12,6 +12,9 @@ struct Bench: ParsableCommand {
     @Option(help: ArgumentHelp("Training images timed per mode and repeat (per-example DropConnect uses a quarter).", valueName: "n"))
     var images: Int = 30000
 
+    @Option(help: ArgumentHelp("Training images run, untimed, before each mode's timing (default: one epoch of the training set). Dropout's sparse products speed up as training makes the hidden layer sparser, and dead units appear: the default times the speed of a run past its first epoch.", valueName: "n"))
+    var warmup: Int?
+
     @Option(help: ArgumentHelp("Timed repeats per mode; the median is reported.", valueName: "n"))
     var repeats: Int = 3
 
@@ -32,6 +35,7 @@ struct Bench: ParsableCommand {
 
     func validate() throws {
         guard images >= 1 else { throw ValidationError("--images must be at least 1, got \(images)") }
+        if let warmup, warmup < 0 { throw ValidationError("--warmup must be at least 0, got \(warmup)") }
         guard repeats >= 1 else { throw ValidationError("--repeats must be at least 1, got \(repeats)") }
         guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1, got \(batchSize)") }
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
@@ -64,7 +68,8 @@ struct Bench: ParsableCommand {
                 let (mode, masks, regularized) = Self.mode(name)!
                 let config = ModelConfig(dropP: regularized ? dropP : 0, dropMode: mode, masks: masks)
                 let n = name == "dropconnect-example" ? max(batchSize, images / 4) : images
-                let rate = Benchmark.training(data, config: config, options: options, images: n, repeats: repeats)
+                let rate = Benchmark.training(data, config: config, options: options, images: n,
+                                              warmup: warmup ?? data.count, repeats: repeats)
                 rows.append((name, rate, n))
             }
             // products last: OpenBLAS's own threads, once woken by a multithreaded product,
@@ -92,7 +97,7 @@ struct Bench: ParsableCommand {
                                max(one.maxRelativeError, all.maxRelativeError)))
             }
             print("")
-            print("training (images/s, median of \(repeats))")
+            print("training (images/s, median of \(repeats), after \(warmup ?? data.count) images of warm-up)")
             for (name, rate, _) in rows {
                 print(name.padding(toLength: 22, withPad: " ", startingAt: 0) + String(format: " %9.0f", rate))
             }

@@ -64,10 +64,10 @@ public enum Benchmark {
         public var images: Int
     }
 
-    /// Trains on `data` for `images` images (after a short warm-up) with `config`, and
-    /// returns the median images/s over `repeats` runs.
+    /// Trains on `data` for `warmup` images untimed (at least a few steps), then for
+    /// `images` images `repeats` times with `config`, and returns the median images/s.
     public static func training(_ data: ImageSet, config: ModelConfig, options: TrainingOptions,
-                                images: Int, repeats: Int = 3) -> Double {
+                                images: Int, warmup: Int = 0, repeats: Int = 3) -> Double {
         let model = Autoencoder(config: config, seed: options.seed)
         let trainer = Trainer(model: model, options: options)
         let order = Trainer.order(count: data.count, seed: options.seed, epoch: 1)
@@ -82,7 +82,7 @@ public enum Benchmark {
                 done += b
             }
         }
-        steps(min(images, 4 * options.batchSize))
+        steps(max(warmup, min(images, 4 * options.batchSize)))
         var rates: [Double] = []
         for _ in 0..<repeats {
             let start = now()
