@@ -83,7 +83,7 @@ struct Bench: ParsableCommand {
                     "{\"product\":\"\(one.name)\",\"m\":\(one.m),\"n\":\(one.n),\"k\":\(one.k),\"gflops_1_thread\":\(String(format: "%.1f", one.gflops)),\"gflops\":\(String(format: "%.1f", all.gflops)),\"max_rel_error\":\(max(one.maxRelativeError, all.maxRelativeError))}"
                 }
                 let t = rows.map { "{\"mode\":\"\($0.0)\",\"images_per_second\":\(Int($0.1)),\"images\":\($0.2)}" }
-                print("{\"blas\":\"\(BLASRuntime.library)\",\"kernel\":\"\(BLASRuntime.coreName)\",\"kernel_report\":\"\(BLASRuntime.report)\",\"threads\":\(threadCount),\"batch_size\":\(batchSize),\"drop_p\":\(dropP),\"sgemm\":[\(p.joined(separator: ","))],\"training\":[\(t.joined(separator: ","))]}")
+                print("{\"blas\":\"\(BLASRuntime.library)\",\"kernel\":\"\(BLASRuntime.coreName)\",\"kernel_report\":\"\(BLASRuntime.report)\",\"threads\":\(threadCount),\"batch_size\":\(batchSize),\"warmup_images\":\(warmup ?? data.count),\"drop_p\":\(dropP),\"sgemm\":[\(p.joined(separator: ","))],\"training\":[\(t.joined(separator: ","))]}")
                 return
             }
             print("blas     \(BLASRuntime.library)")

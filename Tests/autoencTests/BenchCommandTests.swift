@@ -27,6 +27,7 @@ import Testing
             #expect(row["images"] as? Int == 48, "\(row)")
         }
         #expect(report["threads"] as? Int == 2)
+        #expect(report["warmup_images"] as? Int == 32)
     }
 
     @Test(arguments: [["--warmup", "-1"], ["--modes", "none,fast"], ["--drop-p", "1"], ["--images", "0"]])
