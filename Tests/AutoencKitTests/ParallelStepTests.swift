@@ -94,21 +94,34 @@ import Testing
 
     @Test(arguments: configs)
     func sparseEqualsDense(config: ModelConfig) {
+        let sparse = Self.expectStepMatchesDense(config: config)
+        #expect(sparse.sparseHidden)
+    }
+
+    /// Runs one step of 9 images with the fast products (`TrainingPass`'s choice) and
+    /// with the dense ones, from the same model (`prepare` may change it first), and
+    /// checks that the losses and gradients agree; returns the fast pass.
+    @discardableResult
+    static func expectStepMatchesDense(config: ModelConfig, prepare: (Autoencoder) -> Void = { _ in },
+                                       sourceLocation: SourceLocation = #_sourceLocation) -> TrainingPass {
         let data = TrainingTests.shapes(count: 9)
         let order = (0..<Int32(9)).map { $0 }
         let model = Autoencoder(config: config, seed: 3)
-        let sparse = TrainingPass(model: model, maxBatch: 9, seed: 3)
+        prepare(model)
+        let fast = TrainingPass(model: model, maxBatch: 9, seed: 3)
         let dense = TrainingPass(model: model, maxBatch: 9, seed: 3, sparse: false)
-        #expect(sparse.sparseHidden && !dense.sparseHidden)
-        sparse.load(data, order[0..<9])
+        #expect(!dense.sparseHidden && !dense.packsActiveUnits, sourceLocation: sourceLocation)
+        fast.load(data, order[0..<9])
         dense.load(data, order[0..<9])
-        let l1 = sparse.run(batch: 9, step: 4), l2 = dense.run(batch: 9, step: 4)
-        #expect(abs(l1 - l2) <= 1e-6 * abs(l2), "loss sparse \(l1) dense \(l2)")
-        let a = sparse.gradients.values, b = dense.gradients.values
+        let l1 = fast.run(batch: 9, step: 4), l2 = dense.run(batch: 9, step: 4)
+        #expect(abs(l1 - l2) <= 1e-6 * abs(l2), "loss fast \(l1) dense \(l2)", sourceLocation: sourceLocation)
+        let a = fast.gradients.values, b = dense.gradients.values
         var scale: Float = 0
         for v in b { scale = max(scale, abs(v)) }
         var worst: Float = 0, at = 0
         for i in 0..<a.count where abs(a[i] - b[i]) > worst { worst = abs(a[i] - b[i]); at = i }
-        #expect(worst <= 1e-5 * scale, "largest gradient difference \(worst) at \(at) (sparse \(a[at]), dense \(b[at])); largest gradient \(scale)")
+        #expect(worst <= 1e-5 * scale, "largest gradient difference \(worst) at \(at) (fast \(a[at]), dense \(b[at])); largest gradient \(scale)",
+                sourceLocation: sourceLocation)
+        return fast
     }
 }
