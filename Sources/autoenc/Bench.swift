@@ -12,7 +12,7 @@ struct Bench: ParsableCommand {
     @Option(help: ArgumentHelp("Training images timed per mode and repeat (per-example DropConnect uses a quarter).", valueName: "n"))
     var images: Int = 30000
 
-    @Option(help: ArgumentHelp("Training images run, untimed, before each mode's timing (default: one epoch of the training set). Dropout's sparse products speed up as training makes the hidden layer sparser, and dead units appear: the default times the speed of a run past its first epoch.", valueName: "n"))
+    @Option(help: ArgumentHelp("Training images run, untimed, before each mode's timing (default: 4 batches).", valueName: "n"))
     var warmup: Int?
 
     @Option(help: ArgumentHelp("Timed repeats per mode; the median is reported.", valueName: "n"))
@@ -64,12 +64,13 @@ struct Bench: ParsableCommand {
             options.batchSize = batchSize
             options.threads = threadCount
             var rows: [(String, Double, Int)] = []
+            let warmupImages = warmup ?? 4 * batchSize
             for name in modes.split(separator: ",").map(String.init) {
                 let (mode, masks, regularized) = Self.mode(name)!
                 let config = ModelConfig(dropP: regularized ? dropP : 0, dropMode: mode, masks: masks)
                 let n = name == "dropconnect-example" ? max(batchSize, images / 4) : images
                 let rate = Benchmark.training(data, config: config, options: options, images: n,
-                                              warmup: warmup ?? data.count, repeats: repeats)
+                                              warmup: warmupImages, repeats: repeats)
                 rows.append((name, rate, n))
             }
             // products last: OpenBLAS's own threads, once woken by a multithreaded product,
@@ -83,7 +84,7 @@ struct Bench: ParsableCommand {
                     "{\"product\":\"\(one.name)\",\"m\":\(one.m),\"n\":\(one.n),\"k\":\(one.k),\"gflops_1_thread\":\(String(format: "%.1f", one.gflops)),\"gflops\":\(String(format: "%.1f", all.gflops)),\"max_rel_error\":\(max(one.maxRelativeError, all.maxRelativeError))}"
                 }
                 let t = rows.map { "{\"mode\":\"\($0.0)\",\"images_per_second\":\(Int($0.1)),\"images\":\($0.2)}" }
-                print("{\"blas\":\"\(BLASRuntime.library)\",\"kernel\":\"\(BLASRuntime.coreName)\",\"kernel_report\":\"\(BLASRuntime.report)\",\"threads\":\(threadCount),\"batch_size\":\(batchSize),\"warmup_images\":\(warmup ?? data.count),\"drop_p\":\(dropP),\"sgemm\":[\(p.joined(separator: ","))],\"training\":[\(t.joined(separator: ","))]}")
+                print("{\"blas\":\"\(BLASRuntime.library)\",\"kernel\":\"\(BLASRuntime.coreName)\",\"kernel_report\":\"\(BLASRuntime.report)\",\"threads\":\(threadCount),\"batch_size\":\(batchSize),\"warmup_images\":\(warmupImages),\"drop_p\":\(dropP),\"sgemm\":[\(p.joined(separator: ","))],\"training\":[\(t.joined(separator: ","))]}")
                 return
             }
             print("blas     \(BLASRuntime.library)")
@@ -97,7 +98,7 @@ struct Bench: ParsableCommand {
                                max(one.maxRelativeError, all.maxRelativeError)))
             }
             print("")
-            print("training (images/s, median of \(repeats), after \(warmup ?? data.count) images of warm-up)")
+            print("training (images/s, median of \(repeats), after \(warmupImages) images of warm-up)")
             for (name, rate, _) in rows {
                 print(name.padding(toLength: 22, withPad: " ", startingAt: 0) + String(format: " %9.0f", rate))
             }

@@ -64,7 +64,7 @@ public enum Benchmark {
         public var images: Int
     }
 
-    /// Trains on `data` for `warmup` images untimed (at least a few steps), then for
+    /// Trains on `data` for `warmup` images untimed, then for
     /// `images` images `repeats` times with `config`, and returns the median images/s.
     public static func training(_ data: ImageSet, config: ModelConfig, options: TrainingOptions,
                                 images: Int, warmup: Int = 0, repeats: Int = 3) -> Double {
@@ -82,7 +82,7 @@ public enum Benchmark {
                 done += b
             }
         }
-        steps(max(warmup, min(images, 4 * options.batchSize)))
+        steps(warmup)
         var rates: [Double] = []
         for _ in 0..<repeats {
             let start = now()
