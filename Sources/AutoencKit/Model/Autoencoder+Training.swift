@@ -4,7 +4,10 @@
 /// A step has two phases, so that several threads can share it with no locks:
 /// 1. `forward(examples:)`: for a contiguous range of the minibatch's examples, the
 ///    forward pass, the loss, and the backward pass down to dL/dz2 and dL/dz1 (rows of
-///    the batch buffers that only this range touches);
+///    the batch buffers that only this range touches). When the products run over the
+///    units active in the minibatch (`packsActiveUnits`), it comes in three parts:
+///    `encode`, then `findActiveUnits` and `packDecoderWeights` once for the whole
+///    minibatch, then `decode`;
 /// 2. `weightGradients(units:outputs:)`: for a range of hidden units and a range of
 ///    output pixels, the weight and bias gradients of those rows of w1 and w2 over the
 ///    whole minibatch (rows of the gradient that only this range touches).
