@@ -9,7 +9,7 @@ public final class Parameters: @unchecked Sendable {
     public let hidden: Int
     public let storage: FloatBuffer
 
-    public static let tensorNames = ["encoder.weight", "encoder.bias", "decoder.weight", "decoder.bias"]
+    public static let tensorNames = tensors(hidden: 0).map(\.name)
 
     public init(hidden: Int) {
         self.hidden = hidden
@@ -31,7 +31,10 @@ public final class Parameters: @unchecked Sendable {
     public var b2: UnsafeMutablePointer<Float> { w2 + hidden * ModelConfig.inputs }
 
     /// The tensors in checkpoint order, with their shapes and offsets (in floats) into `storage`.
-    public var tensors: [(name: String, shape: [Int], offset: Int)] {
+    public var tensors: [(name: String, shape: [Int], offset: Int)] { Self.tensors(hidden: hidden) }
+
+    /// `tensors` of a model with `hidden` units, without allocating one.
+    public static func tensors(hidden: Int) -> [(name: String, shape: [Int], offset: Int)] {
         let n = ModelConfig.inputs
         return [
             ("encoder.weight", [hidden, n], 0),

@@ -114,17 +114,6 @@ public struct TrainingState: Sendable {
         }
     }
 
-    /// The parameters' tensors (as `Parameters.tensors`) without allocating them.
-    static func layout(hidden: Int) -> [(name: String, shape: [Int], offset: Int)] {
-        let n = ModelConfig.inputs
-        return [
-            ("encoder.weight", [hidden, n], 0),
-            ("encoder.bias", [hidden], hidden * n),
-            ("decoder.weight", [n, hidden], hidden * n + hidden),
-            ("decoder.bias", [n], 2 * hidden * n + hidden),
-        ]
-    }
-
     /// FNV-1a over the parameters' bit patterns: equal weights, equal digest.
     public static func digest(_ parameters: Parameters) -> UInt64 {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
@@ -163,7 +152,7 @@ public struct TrainingState: Sendable {
     /// The file's bytes: safetensors, buffers in `bufferNames` order, each split into
     /// the parameters' four tensors.
     public func encode() -> [UInt8] {
-        let parameters = Self.layout(hidden: config.hidden)
+        let parameters = Parameters.tensors(hidden: config.hidden)
         let count = Parameters.count(hidden: config.hidden)
         var fields: [String] = []
         let meta = metadata.sorted { $0.key < $1.key }
@@ -261,7 +250,7 @@ public struct TrainingState: Sendable {
         let tensorNames = Set(header.keys).subtracting(["__metadata__"])
         var wanted: Set<String> = []
         for (index, buffer) in names.enumerated() {
-            for tensor in layout(hidden: hidden) {
+            for tensor in Parameters.tensors(hidden: hidden) {
                 let name = tensor.name + "." + buffer
                 wanted.insert(name)
                 guard let info = header[name] as? [String: Any] else { throw bad("missing tensor \(name)") }
