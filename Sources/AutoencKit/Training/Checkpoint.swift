@@ -117,15 +117,9 @@ public enum Checkpoint {
     /// metadata consistent with the shapes. Throws `.noInput` when missing, `.dataError`
     /// naming the file for anything else.
     public static func load(_ path: String) throws -> Loaded {
-        var isDir: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else {
-            throw AutoencError.missing(path, "no such checkpoint (train one with `autoenc train`)")
-        }
-        if isDir.boolValue { throw AutoencError(.noInput, "\(path): expected a checkpoint file, found a directory") }
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw AutoencError(.ioError, "\(path): cannot read")
-        }
-        return try decode([UInt8](data), path: path)
+        try SafetensorsHeader.requireFile(path, missing: .missing(path, "no such checkpoint (train one with `autoenc train`)"),
+                                          directory: AutoencError(.noInput, "\(path): expected a checkpoint file, found a directory"))
+        return try decode(SafetensorsHeader.contents(path), path: path)
     }
 
     public static func decode(_ bytes: [UInt8], path: String) throws -> Loaded {

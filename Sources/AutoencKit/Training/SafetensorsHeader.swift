@@ -25,13 +25,28 @@ public struct SafetensorsHeader: Sendable {
         "I32": 4, "U32": 4, "F32": 4, "I64": 8, "U64": 8, "F64": 8,
     ]
 
+    /// Throws `missing` when nothing is at `path`, and `directory` when a directory is.
+    static func requireFile(_ path: String, missing: @autoclosure () -> AutoencError,
+                            directory: @autoclosure () -> AutoencError) throws {
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else { throw missing() }
+        if isDir.boolValue { throw directory() }
+    }
+
+    /// The bytes of the file at `path`; `.ioError` when it cannot be read.
+    static func contents(_ path: String) throws -> [UInt8] {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw AutoencError(.ioError, "\(path): cannot read")
+        }
+        return [UInt8](data)
+    }
+
     /// Reads and checks the header of `path`: a sane length, a JSON object, string
     /// metadata, known dtypes, and data offsets whose span matches each shape and lies
     /// inside the file. Throws `.noInput` when missing, `.dataError` naming the file.
     public static func read(_ path: String) throws -> SafetensorsHeader {
-        var isDir: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else { throw AutoencError.missing(path) }
-        if isDir.boolValue { throw AutoencError(.noInput, "\(path): expected a safetensors file, found a directory") }
+        try requireFile(path, missing: .missing(path),
+                        directory: AutoencError(.noInput, "\(path): expected a safetensors file, found a directory"))
         guard let handle = FileHandle(forReadingAtPath: path) else { throw AutoencError(.ioError, "\(path): cannot read") }
         defer { try? handle.close() }
         func bad(_ what: String) -> AutoencError { .badData(path, "not a valid safetensors file: \(what)") }

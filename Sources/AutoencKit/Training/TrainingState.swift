@@ -186,14 +186,9 @@ public struct TrainingState: Sendable {
     /// Loads and checks a state file. Throws `.noInput` when it is missing, `.dataError`
     /// naming the file when anything in it is wrong.
     public static func load(_ path: String) throws -> TrainingState {
-        var isDir: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir), !isDir.boolValue else {
-            throw AutoencError.missing(path, "no training state: --resume needs the .state.safetensors file that `autoenc train` writes beside the model")
-        }
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw AutoencError(.ioError, "\(path): cannot read")
-        }
-        return try decode([UInt8](data), path: path)
+        let missing = AutoencError.missing(path, "no training state: --resume needs the .state.safetensors file that `autoenc train` writes beside the model")
+        try SafetensorsHeader.requireFile(path, missing: missing, directory: missing)
+        return try decode(SafetensorsHeader.contents(path), path: path)
     }
 
     public static func decode(_ bytes: [UInt8], path: String) throws -> TrainingState {
