@@ -137,6 +137,22 @@ import Testing
         }
     }
 
+    /// A kernel's output against its naive reference over the entries whose row (`row`
+    /// of the entry's index) is in `rows`: the largest difference relative to the sum of
+    /// the terms' magnitudes, and whether every other entry still holds `sentinel`.
+    static func compare(_ fast: [Float], _ naive: [Float], _ magnitude: [Float], rows: Range<Int>, sentinel: Float,
+                        row: (Int) -> Int) -> (worst: Float, untouched: Bool) {
+        var worst: Float = 0, untouched = true
+        for k in 0..<fast.count {
+            if rows.contains(row(k)) {
+                worst = max(worst, abs(fast[k] - naive[k]) / max(magnitude[k], 1e-30))
+            } else if fast[k] != sentinel {
+                untouched = false
+            }
+        }
+        return (worst, untouched)
+    }
+
     /// The per-example forward kernel against forwardNaive: the rows in range agree to
     /// 1e-5 of sum |w x| (the scale of float rounding), the others are left untouched.
     @Test(arguments: kernelCases)
@@ -151,17 +167,7 @@ import Testing
                                                     batch: c.batch, hidden: Self.hidden)
         let magnitude = DropConnectKernels.forwardNaive(mask: mask, keys: input.keys, x: input.x, w1: input.w1.map { abs($0) },
                                                         batch: c.batch, hidden: Self.hidden)
-        var worst: Float = 0, untouched = true
-        for b in 0..<c.batch {
-            for j in 0..<Self.hidden {
-                let i = b * Self.hidden + j
-                if c.rows.contains(j) {
-                    worst = max(worst, abs(z[i] - naive[i]) / max(magnitude[i], 1e-30))
-                } else if z[i] != sentinel {
-                    untouched = false
-                }
-            }
-        }
+        let (worst, untouched) = Self.compare(z, naive, magnitude, rows: c.rows, sentinel: sentinel) { $0 % Self.hidden }
         #expect(worst <= 1e-5, "largest relative difference \(worst); \(comparison(z, naive))")
         #expect(untouched, "rows outside \(c.rows) were written")
     }
@@ -179,17 +185,7 @@ import Testing
                                                      batch: c.batch, hidden: Self.hidden)
         let magnitude = DropConnectKernels.backwardNaive(mask: mask, keys: input.keys, x: input.x, dz1: input.dz1.map { abs($0) },
                                                          batch: c.batch, hidden: Self.hidden)
-        var worst: Float = 0, untouched = true
-        for j in 0..<Self.hidden {
-            for i in 0..<Self.n {
-                let k = j * Self.n + i
-                if c.rows.contains(j) {
-                    worst = max(worst, abs(g[k] - naive[k]) / max(magnitude[k], 1e-30))
-                } else if g[k] != sentinel {
-                    untouched = false
-                }
-            }
-        }
+        let (worst, untouched) = Self.compare(g, naive, magnitude, rows: c.rows, sentinel: sentinel) { $0 / Self.n }
         let inRows = c.rows.flatMap { j in (0..<Self.n).map { j * Self.n + $0 } }
         let actual = inRows.map { g[$0] }, expected = inRows.map { naive[$0] }
         #expect(worst <= 1e-5, "largest relative difference \(worst); \(actual.isEmpty ? "" : comparison(actual, expected))")
