@@ -110,9 +110,7 @@ final class ActiveUnits {
                 let packed = _mm512_maskz_compress_ps(masks[g], vload(row + 16 * g))
                 vstore(packed, target + Int(offsets[g]))
             }
-            if full < groups {
-                for k in Int(offsets[full])..<count { target[k] = row[Int(list[k])] }
-            }
+            if full < groups { packRow(row, into: target, from: Int(offsets[full])) }
         }
         packReference(m + vectorRows * ldm, rows: rows - vectorRows, ldm: ldm, into: out + vectorRows * ldo, ldo: ldo)
         #else
@@ -121,9 +119,13 @@ final class ActiveUnits {
     }
 
     func packReference(_ m: UnsafePointer<Float>, rows: Int, ldm: Int, into out: UnsafeMutablePointer<Float>, ldo: Int) {
-        for r in 0..<rows {
-            for k in 0..<count { out[r * ldo + k] = m[r * ldm + Int(list[k])] }
-        }
+        for r in 0..<rows { packRow(m + r * ldm, into: out + r * ldo, from: 0) }
+    }
+
+    /// target[k] = row[list[k]] for k in first ..< count.
+    @inline(__always)
+    func packRow(_ row: UnsafePointer<Float>, into target: UnsafeMutablePointer<Float>, from first: Int) {
+        for k in first..<count { target[k] = row[Int(list[k])] }
     }
 
     /// In place: row r of m holds `count` packed values in its first entries; moves each to
@@ -135,12 +137,7 @@ final class ActiveUnits {
             let row = m + r * ld
             // the tail first, then whole groups from the top down: group g's packed values
             // sit at or below 16 g, so no group overwrites a lower group's before it moves
-            if full < groups {
-                var k = count - 1
-                for j in stride(from: units - 1, through: 16 * full, by: -1) {
-                    if k >= 0 && Int(list[k]) == j { row[j] = row[k]; k -= 1 } else { row[j] = 0 }
-                }
-            }
+            if full < groups { spreadRow(row, downTo: 16 * full) }
             var g = full - 1
             while g >= 0 {
                 let mask = masks[g]
@@ -156,12 +153,17 @@ final class ActiveUnits {
     }
 
     func spreadReference(_ m: UnsafeMutablePointer<Float>, rows: Int, ld: Int) {
-        for r in 0..<rows {
-            let row = m + r * ld
-            var k = count - 1
-            for j in stride(from: units - 1, through: 0, by: -1) {
-                if k >= 0 && Int(list[k]) == j { row[j] = row[k]; k -= 1 } else { row[j] = 0 }
-            }
+        for r in 0..<rows { spreadRow(m + r * ld, downTo: 0) }
+    }
+
+    /// In place, columns `lowest ..< units` of a row holding the packed values first: from
+    /// the top down, each active unit's column takes its packed value (which sits at or
+    /// below it, so it has not been overwritten yet) and the others take zero.
+    @inline(__always)
+    func spreadRow(_ row: UnsafeMutablePointer<Float>, downTo lowest: Int) {
+        var k = count - 1
+        for j in stride(from: units - 1, through: lowest, by: -1) {
+            if k >= 0 && Int(list[k]) == j { row[j] = row[k]; k -= 1 } else { row[j] = 0 }
         }
     }
 }
