@@ -5,31 +5,6 @@ import PackageDescription
 import Foundation
 #endif
 
-/// The CPU to compile the numerical kernels for. Explicit SIMD code compiled for plain
-/// x86-64 runs on SSE2 and calls `fmaf` for every fused multiply-add, so on Linux/x86-64
-/// we build for the machine doing the build (users build autoenc where they run it).
-/// `AUTOENC_TARGET_CPU=x86-64` (or any LLVM CPU name) overrides the detection.
-func kernelFlags() -> [SwiftSetting] {
-    #if os(Linux) && arch(x86_64)
-    let env = ProcessInfo.processInfo.environment
-    if let cpu = env["AUTOENC_TARGET_CPU"], !cpu.isEmpty {
-        // Only the plain CPU name: the vector square root then takes its portable path.
-        return cpu == "x86-64" ? [] : [.unsafeFlags(["-target-cpu", cpu])]
-    }
-    guard let info = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
-          let flagsLine = info.split(separator: "\n").first(where: { $0.hasPrefix("flags") })
-    else { return [] }
-    let flags = Set(flagsLine.split(separator: " ").map(String.init))
-    if ["avx512f", "avx512bw", "avx512vl", "avx512dq", "avx512cd"].allSatisfy(flags.contains) {
-        return [.unsafeFlags(["-target-cpu", "skylake-avx512"]), .define("AUTOENC_AVX512")]
-    }
-    if ["avx2", "fma", "bmi2"].allSatisfy(flags.contains) {
-        return [.unsafeFlags(["-target-cpu", "haswell"]), .define("AUTOENC_AVX2")]
-    }
-    #endif
-    return []
-}
-
 /// The libFuzzer targets under Fuzz/, only when AUTOENC_FUZZ=1 (Scripts/fuzz sets it and
 /// builds with --sanitize=fuzzer): they have no main of their own, so an ordinary build
 /// without libFuzzer could not link them.
@@ -70,13 +45,16 @@ let package = Package(
             pkgConfig: "openblas",
             providers: [.apt(["libopenblas-dev"])]
         ),
+        // The vector kernels, compiled for every instruction-set level in one binary and
+        // chosen at run time: no flag depends on the machine that builds.
+        .target(name: "CKernels"),
         .target(
             name: "AutoencKit",
             dependencies: [
                 "CZlib",
+                "CKernels",
                 .target(name: "CBLAS", condition: .when(platforms: [.linux])),
             ],
-            swiftSettings: kernelFlags() + [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))],
             linkerSettings: [.linkedFramework("Accelerate", .when(platforms: [.macOS]))]
         ),
         .executableTarget(

@@ -21,6 +21,15 @@ struct Autoenc: ParsableCommand {
         BLASRuntime.ensureBestKernels()
         lineBufferStandardOutput()
         do {
+            // a bad AUTOENC_KERNELS is refused before anything runs
+            _ = try KernelLevel.requested()
+        } catch let error as AutoencError {
+            printError("autoenc: \(error.message)")
+            Foundation.exit(error.status.rawValue)
+        } catch {
+            Foundation.exit(ExitStatus.usage.rawValue)
+        }
+        do {
             var command = try parseAsRoot()
             try command.run()
         } catch {

@@ -84,11 +84,12 @@ struct Bench: ParsableCommand {
                     "{\"product\":\"\(one.name)\",\"m\":\(one.m),\"n\":\(one.n),\"k\":\(one.k),\"gflops_1_thread\":\(String(format: "%.1f", one.gflops)),\"gflops\":\(String(format: "%.1f", all.gflops)),\"max_rel_error\":\(max(one.maxRelativeError, all.maxRelativeError))}"
                 }
                 let t = rows.map { "{\"mode\":\"\($0.0)\",\"images_per_second\":\(Int($0.1)),\"images\":\($0.2)}" }
-                print("{\"blas\":\"\(BLASRuntime.library)\",\"kernel\":\"\(BLASRuntime.coreName)\",\"kernel_report\":\"\(BLASRuntime.report)\",\"threads\":\(threadCount),\"batch_size\":\(batchSize),\"warmup_images\":\(warmupImages),\"drop_p\":\(dropP),\"sgemm\":[\(p.joined(separator: ","))],\"training\":[\(t.joined(separator: ","))]}")
+                print("{\"blas\":\"\(BLASRuntime.library)\",\"kernel\":\"\(BLASRuntime.coreName)\",\"kernel_report\":\"\(BLASRuntime.report)\",\"vector_kernels\":\"\(Kernels.current.level.rawValue)\",\"threads\":\(threadCount),\"batch_size\":\(batchSize),\"warmup_images\":\(warmupImages),\"drop_p\":\(dropP),\"sgemm\":[\(p.joined(separator: ","))],\"training\":[\(t.joined(separator: ","))]}")
                 return
             }
             print("blas     \(BLASRuntime.library)")
             print("kernel   \(BLASRuntime.report)")
+            print("vectors  \(Self.vectorReport)")
             print("threads  \(threadCount), batch \(batchSize), drop-p \(dropP), data \(location.directory)")
             print("")
             print("sgemm at the model's shapes       m     n     k   GFLOP/s 1 thread   \(threadCount) threads   max rel err vs naive")
@@ -103,5 +104,15 @@ struct Bench: ParsableCommand {
                 print(name.padding(toLength: 22, withPad: " ", startingAt: 0) + String(format: " %9.0f", rate))
             }
         }
+    }
+
+    /// The vector kernels' level and how it was chosen.
+    static var vectorReport: String {
+        let level = Kernels.current.level.rawValue
+        let runs = KernelLevel.supported.map(\.rawValue).joined(separator: ", ")
+        if ProcessInfo.processInfo.environment[KernelLevel.environmentVariable].map({ !$0.isEmpty }) == true {
+            return "\(level) (\(KernelLevel.environmentVariable) set by the user; this CPU runs \(runs))"
+        }
+        return "\(level) (the best this CPU runs: \(runs))"
     }
 }

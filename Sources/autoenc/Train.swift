@@ -228,7 +228,7 @@ struct Train: ParsableCommand {
             var skipSteps = previous?.state.stepsIntoEpoch ?? 0
             let stepsPerEpoch = Trainer.stepsPerEpoch(images: train.count, batchSize: settings.batchSize)
             reporter.say("data: \(location.directory) (\(train.count) training, \(test.count) test images)")
-            reporter.say("model: 784-\(config.hidden)-784, \(config.activation.rawValue), \(describe(config)); \(settings.optimizer.rawValue) lr \(settings.learningRate), batch \(settings.batchSize), seed \(settings.seed), \(threadCount) threads, BLAS \(BLASRuntime.coreName)")
+            reporter.say("model: 784-\(config.hidden)-784, \(config.activation.rawValue), \(describe(config)); \(settings.optimizer.rawValue) lr \(settings.learningRate), batch \(settings.batchSize), seed \(settings.seed), \(threadCount) threads, BLAS \(BLASRuntime.coreName), vectors \(Kernels.current.level.rawValue)")
             if let resume, let previous {
                 reporter.say("resuming \(resume) at epoch \(firstEpoch), step \(previous.state.step) (\(skipSteps) of \(stepsPerEpoch) steps of this epoch done)")
             }

@@ -39,14 +39,20 @@ import Testing
         #expect(active.positions(in: 10..<20) == (expected.firstIndex { $0 >= 10 } ?? count)..<(expected.firstIndex { $0 >= 20 } ?? count))
     }
 
-    /// `pack` and `spread` (AVX-512 compress and expand where built for it) move exactly
-    /// what the plain loops move, and spreading a packing gives back the matrix.
-    @Test(arguments: 0..<shapes.count)
-    func packAndSpreadMatchThePlainLoops(shape: Int) {
+    /// `pack` and `spread` at every kernel level this CPU runs (AVX-512 compress and
+    /// expand, AVX2 table permutes, plain loops) move exactly what the plain loops move,
+    /// and spreading a packing gives back the matrix. Rows of 6 and 20 cover rows whose
+    /// vector stores reach into the next row, and the plain last rows.
+    @Test(arguments: KernelLevel.supported, 0..<shapes.count)
+    func packAndSpreadMatchThePlainLoops(level: KernelLevel, shape: Int) {
+        for rows in [6, 20] { Self.expectPackAndSpreadMatch(level: level, shape: shape, rows: rows) }
+    }
+
+    static func expectPackAndSpreadMatch(level: KernelLevel, shape: Int, rows: Int) {
         let (units, zero) = Self.shapes[shape]
-        let rows = 6, ld = units + 5
+        let ld = units + 5
         let m = Self.matrix(rows: rows, stride: ld, zero: zero)
-        let active = ActiveUnits(units: units)
+        let active = ActiveUnits(units: units, kernels: Kernels(level))
         active.find(m, rows: rows, stride: ld)
         let k = active.count
         for ldo in [k, ld] {
@@ -55,7 +61,7 @@ import Testing
             active.packReference(m, rows: rows, ldm: ld, into: &plain, ldo: ldo)
             for r in 0..<rows {
                 let a = Array(fast[(r * ldo)..<(r * ldo + k)]), b = Array(plain[(r * ldo)..<(r * ldo + k)])
-                #expect(a == b, "ldo \(ldo), row \(r): packed \(a.prefix(4)) vs plain \(b.prefix(4))")
+                #expect(a == b, "\(level), ldo \(ldo), row \(r): packed \(a.prefix(4)) vs plain \(b.prefix(4))")
             }
         }
         // two row ranges packed separately, the later first, as two threads may: nothing
@@ -65,7 +71,7 @@ import Testing
                     into: halves.withUnsafeMutableBufferPointer { $0.baseAddress! + 3 * k }, ldo: k)
         active.pack(m, rows: 3, ldm: ld, into: &halves, ldo: k)
         active.packReference(m, rows: rows, ldm: ld, into: &whole, ldo: k)
-        #expect(halves == whole, "packed in two ranges: \(halves.prefix(6)) vs \(whole.prefix(6))")
+        #expect(halves == whole, "\(level), packed in two ranges: \(halves.prefix(6)) vs \(whole.prefix(6))")
         // spread in place from rows of stride ld holding the packed values first
         var fast = [Float](repeating: 5, count: rows * ld + 16)
         active.pack(m, rows: rows, ldm: ld, into: &fast, ldo: ld)
@@ -75,7 +81,7 @@ import Testing
         for r in 0..<rows {
             for c in 0..<units {
                 let i = r * ld + c
-                #expect(fast[i].bitPattern == plain[i].bitPattern, "row \(r), column \(c): \(fast[i]) vs \(plain[i])")
+                #expect(fast[i].bitPattern == plain[i].bitPattern, "\(level), row \(r), column \(c): \(fast[i]) vs \(plain[i])")
                 #expect(fast[i] == (zero.contains(c) ? 0 : m[i]), "row \(r), column \(c): \(fast[i]) vs \(m[i])")
             }
         }
@@ -90,9 +96,9 @@ import Testing
 
     /// A model whose units 0, 3, 6, ... never turn on (their bias is -100): packed
     /// products skip them and give the dense products' loss and gradients.
-    @Test(arguments: configs)
-    func packedStepEqualsDenseStep(config: ModelConfig) {
-        let packed = SparseProductTests.expectStepMatchesDense(config: config) { model in
+    @Test(arguments: KernelLevel.supported, configs)
+    func packedStepEqualsDenseStep(level: KernelLevel, config: ModelConfig) {
+        let packed = SparseProductTests.expectStepMatchesDense(config: config, kernels: Kernels(level)) { model in
             for j in stride(from: 0, to: config.hidden, by: 3) { model.parameters.b1[j] = -100 }
         }
         #expect(packed.packsActiveUnits)

@@ -88,23 +88,26 @@ import Testing
         #expect(Self.pattern(again, key: again.key(step: 3, example: 0)) == e0)
     }
 
-    /// fillRow + chunkKeeps (what the kernels use) give exactly the plain `keeps`.
-    @Test(arguments: [Float(0.5), 0.3, 0.01, 0.99, 0])
-    func vectorUnpackingMatchesDefinition(dropP: Float) {
+    /// The masks the kernels generate (each level's random words and unpacking, read
+    /// through the per-batch kernel on all-ones weights) are exactly the plain `keeps`.
+    @Test(arguments: KernelLevel.supported, [Float(0.5), 0.3, 0.01, 0.99, 0])
+    func kernelMasksMatchDefinition(level: KernelLevel, dropP: Float) {
         let mask = DropConnectMask(dropP: dropP, seed: 2)
-        var words = [UInt64](repeating: 0, count: mask.rowStride)
+        let rows = 1001
+        let ones = [Float](repeating: 1, count: rows * Self.n)
+        var out = [Float](repeating: .nan, count: rows * Self.n)
         var mismatches: [String] = []
         for (step, row) in [(0, 0), (1, 1), (2, 7), (3, 255), (4, 1000)] {
             let key = mask.key(step: UInt64(step), example: step)
-            words.withUnsafeMutableBufferPointer { mask.fillRow(key: key, row: row, into: $0.baseAddress!) }
-            for c in 0..<DropConnectMask.chunks {
-                let lanes = words.withUnsafeBufferPointer { mask.chunkKeeps($0.baseAddress!, chunk: c) }
-                for l in 0..<16 where (lanes[l] != 0) != mask.keeps(key: key, row: row, column: 16 * c + l) {
-                    mismatches.append("row \(row) column \(16 * c + l): lane \(lanes[l])")
-                }
+            DropConnectKernels.maskWeights(mask: mask, key: key, w1: ones, out: &out, rows: row..<(row + 1),
+                                           kernels: Kernels(level))
+            for i in 0..<Self.n {
+                let value = out[row * Self.n + i]
+                let expected: Float = mask.keeps(key: key, row: row, column: i) ? mask.scale : 0
+                if value.bitPattern != expected.bitPattern { mismatches.append("row \(row) column \(i): \(value)") }
             }
         }
-        #expect(mismatches.isEmpty, "\(mismatches.count) mismatches, first \(mismatches.prefix(5))")
+        #expect(mismatches.isEmpty, "\(level): \(mismatches.count) mismatches, first \(mismatches.prefix(5))")
     }
 
     // MARK: - Kernels
@@ -155,14 +158,14 @@ import Testing
 
     /// The per-example forward kernel against forwardNaive: the rows in range agree to
     /// 1e-5 of sum |w x| (the scale of float rounding), the others are left untouched.
-    @Test(arguments: kernelCases)
-    func forwardMatchesNaive(_ c: KernelCase) {
+    @Test(arguments: KernelLevel.supported, kernelCases)
+    func forwardMatchesNaive(level: KernelLevel, _ c: KernelCase) {
         let mask = DropConnectMask(dropP: c.dropP, seed: 4)
         let input = Inputs(c, mask: mask)
         let sentinel: Float = -12345
         var z = [Float](repeating: sentinel, count: c.batch * Self.hidden)
         DropConnectKernels.forward(mask: mask, keys: input.keys, x: input.x, w1: input.w1, z1: &z,
-                                   batch: c.batch, hidden: Self.hidden, rows: c.rows)
+                                   batch: c.batch, hidden: Self.hidden, rows: c.rows, kernels: Kernels(level))
         let naive = DropConnectKernels.forwardNaive(mask: mask, keys: input.keys, x: input.x, w1: input.w1,
                                                     batch: c.batch, hidden: Self.hidden)
         let magnitude = DropConnectKernels.forwardNaive(mask: mask, keys: input.keys, x: input.x, w1: input.w1.map { abs($0) },
@@ -172,15 +175,15 @@ import Testing
         #expect(untouched, "rows outside \(c.rows) were written")
     }
 
-    @Test(arguments: kernelCases)
-    func backwardMatchesNaive(_ c: KernelCase) {
+    @Test(arguments: KernelLevel.supported, kernelCases)
+    func backwardMatchesNaive(level: KernelLevel, _ c: KernelCase) {
         let mask = DropConnectMask(dropP: c.dropP, seed: 4)
         let input = Inputs(c, mask: mask)
         let sentinel: Float = -12345
         // Rows in range start as garbage: the kernel must overwrite, not accumulate.
         var g = [Float](repeating: sentinel, count: Self.hidden * Self.n)
         DropConnectKernels.backward(mask: mask, keys: input.keys, x: input.x, dz1: input.dz1, gw1: &g,
-                                    batch: c.batch, hidden: Self.hidden, rows: c.rows)
+                                    batch: c.batch, hidden: Self.hidden, rows: c.rows, kernels: Kernels(level))
         let naive = DropConnectKernels.backwardNaive(mask: mask, keys: input.keys, x: input.x, dz1: input.dz1,
                                                      batch: c.batch, hidden: Self.hidden)
         let magnitude = DropConnectKernels.backwardNaive(mask: mask, keys: input.keys, x: input.x, dz1: input.dz1.map { abs($0) },
@@ -210,16 +213,17 @@ import Testing
 
     /// The per-batch path: scale * mask ⊙ w, exactly, for every connection of the rows
     /// asked for; other rows untouched.
-    static let maskWeightCases: [(Float, Range<Int>)] = [(0.5, 0..<hidden), (0.3, 0..<hidden), (0.3, 4..<9)]
+    static let maskWeightCases: [(dropP: Float, rows: Range<Int>)] = [(0.5, 0..<hidden), (0.3, 0..<hidden), (0.3, 4..<9)]
 
-    @Test(arguments: maskWeightCases)
-    func maskWeightsMatchesDefinition(dropP: Float, rows: Range<Int>) {
+    @Test(arguments: KernelLevel.supported, maskWeightCases)
+    func maskWeightsMatchesDefinition(level: KernelLevel, _ c: (dropP: Float, rows: Range<Int>)) {
+        let (dropP, rows) = c
         let mask = DropConnectMask(dropP: dropP, seed: 8)
         let key = mask.key(step: 2, example: nil)
         var rng = TestRandom(4)
         let w = rng.floats(Self.hidden * Self.n, -1, 1)
         var out = [Float](repeating: .nan, count: w.count)
-        DropConnectKernels.maskWeights(mask: mask, key: key, w1: w, out: &out, rows: rows)
+        DropConnectKernels.maskWeights(mask: mask, key: key, w1: w, out: &out, rows: rows, kernels: Kernels(level))
         var wrong = 0
         for j in 0..<Self.hidden {
             for i in 0..<Self.n {
@@ -257,14 +261,16 @@ import Testing
 
     /// The masked kernel with every connection kept computes the plain product: the same
     /// as the unmasked layer up to summation order.
-    @Test func keepAllKernelIsThePlainProduct() {
+    @Test(arguments: KernelLevel.supported)
+    func keepAllKernelIsThePlainProduct(level: KernelLevel) {
         let mask = DropConnectMask(dropP: 0, seed: 1)
         var rng = TestRandom(13)
         let batch = 3, hidden = 5
         let x = rng.floats(batch * Self.n, 0, 1), w = rng.floats(hidden * Self.n, -0.1, 0.1)
         let keys = (0..<batch).map { mask.key(step: 0, example: $0) }
         var z = [Float](repeating: 0, count: batch * hidden)
-        DropConnectKernels.forward(mask: mask, keys: keys, x: x, w1: w, z1: &z, batch: batch, hidden: hidden, rows: 0..<hidden)
+        DropConnectKernels.forward(mask: mask, keys: keys, x: x, w1: w, z1: &z, batch: batch, hidden: hidden, rows: 0..<hidden,
+                                   kernels: Kernels(level))
         var plain = [Float](repeating: 0, count: batch * hidden)
         BLAS.sgemmNaive(transA: false, transB: true, m: batch, n: hidden, k: Self.n, alpha: 1, a: x, lda: Self.n,
                         b: w, ldb: Self.n, beta: 0, c: &plain, ldc: hidden)

@@ -21,8 +21,8 @@ import Testing
         return rng.floats(count, -0.05, 0.05)
     }()
 
-    func run(_ kind: OptimizerKind, lr: Float, steps: Int) -> [Float] {
-        let optimizer = Optimizer(kind: kind, learningRate: lr, count: Self.count)
+    func run(_ kind: OptimizerKind, lr: Float, steps: Int, level: KernelLevel) -> [Float] {
+        let optimizer = Optimizer(kind: kind, learningRate: lr, count: Self.count, kernels: Kernels(level))
         var p = Self.initial
         for t in 1...steps {
             let g = Self.gradient(step: t)
@@ -35,8 +35,8 @@ import Testing
     /// torch.optim.Adam (amsgrad off, weight decay 0), per element:
     ///   m = b1 m + (1 - b1) g;  v = b2 v + (1 - b2) g²
     ///   p -= lr / (1 - b1^t) * m / (sqrt(v) / sqrt(1 - b2^t) + eps)
-    @Test(arguments: [1, 2, 5])
-    func adamMatchesPyTorchFormula(steps: Int) {
+    @Test(arguments: KernelLevel.supported, [1, 2, 5])
+    func adamMatchesPyTorchFormula(level: KernelLevel, steps: Int) {
         let lr = 0.01, b1 = 0.9, b2 = 0.999, eps = 1e-8
         var p = Self.initial.map(Double.init)
         var m = [Double](repeating: 0, count: Self.count), v = m
@@ -49,11 +49,11 @@ import Testing
                 p[i] -= lr / (1 - pow(b1, Double(t))) * m[i] / denom
             }
         }
-        let actual = run(.adam, lr: Float(lr), steps: steps)
+        let actual = run(.adam, lr: Float(lr), steps: steps, level: level)
         let expected = p.map { Float($0) }
         // Each update is about lr in size; float32 arithmetic gets it to ~1e-6 relative.
         let tolerance: Float = 1e-5 * Float(lr)
-        #expect(largestDifference(actual, expected).difference <= tolerance, "\(comparison(actual, expected))")
+        #expect(largestDifference(actual, expected).difference <= tolerance, "\(level): \(comparison(actual, expected))")
         #expect(actual[3] == Self.initial[3], "a zero gradient moved the parameter")
         // The first step moves every parameter with a nonzero gradient by about lr
         // (m / sqrt(v) = sign(g)), except where eps dominates.
@@ -65,20 +65,22 @@ import Testing
         }
     }
 
-    @Test func sgdMatchesFormula() {
+    @Test(arguments: KernelLevel.supported)
+    func sgdMatchesFormula(level: KernelLevel) {
         let lr: Float = 0.1
         var p = Self.initial.map(Double.init)
         for t in 1...3 {
             let g = Self.gradient(step: t)
             for i in 0..<Self.count { p[i] -= Double(lr) * Double(g[i]) }
         }
-        let actual = run(.sgd, lr: lr, steps: 3), expected = p.map { Float($0) }
-        #expect(largestDifference(actual, expected).difference <= 1e-6, "\(comparison(actual, expected))")
+        let actual = run(.sgd, lr: lr, steps: 3, level: level), expected = p.map { Float($0) }
+        #expect(largestDifference(actual, expected).difference <= 1e-6, "\(level): \(comparison(actual, expected))")
     }
 
     /// torch.optim.SGD(momentum=0.9, dampening=0): b = 0.9 b + g (b = g at the first
     /// step, the same thing from b = 0); p -= lr b.
-    @Test func momentumMatchesFormula() {
+    @Test(arguments: KernelLevel.supported)
+    func momentumMatchesFormula(level: KernelLevel) {
         let lr = 0.1
         var p = Self.initial.map(Double.init)
         var b = [Double](repeating: 0, count: Self.count)
@@ -89,7 +91,7 @@ import Testing
                 p[i] -= lr * b[i]
             }
         }
-        let actual = run(.momentum, lr: Float(lr), steps: 4), expected = p.map { Float($0) }
-        #expect(largestDifference(actual, expected).difference <= 1e-5, "\(comparison(actual, expected))")
+        let actual = run(.momentum, lr: Float(lr), steps: 4, level: level), expected = p.map { Float($0) }
+        #expect(largestDifference(actual, expected).difference <= 1e-5, "\(level): \(comparison(actual, expected))")
     }
 }

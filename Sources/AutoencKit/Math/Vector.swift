@@ -1,9 +1,7 @@
-#if AUTOENC_AVX512 || AUTOENC_AVX2
-import _Builtin_intrinsics.intel
-#endif
-
-/// Vectorized elementwise helpers shared by the layers. Vectors are 16 floats wide
-/// (one AVX-512 register; two AVX2 registers).
+/// Vectorized elementwise helpers for the Swift code outside the hot training step
+/// (inference's activations and errors). Vectors are 16 floats wide; Swift compiles them
+/// for the baseline CPU (SSE2 on x86-64), since a binary must run on every CPU. The
+/// training step's kernels are the C target's, compiled per level (`Kernels`).
 public typealias Vec = SIMD16<Float>
 
 @inline(__always)
@@ -44,24 +42,23 @@ func vexp(_ input: Vec) -> Vec {
     return p * unsafeBitCast(bits, to: Vec.self)
 }
 
-/// sqrt(x) for 16 floats. The standard library's `squareRoot()` on SIMD types compiles
-/// to a scalar loop that calls libm's sqrtf, so builds for a known x86 CPU use the
-/// vector instruction directly.
-@inline(__always)
-func vsqrt(_ x: Vec) -> Vec {
-    #if AUTOENC_AVX512
-    return _mm512_sqrt_ps(x)
-    #elseif AUTOENC_AVX2
-    return Vec(lowHalf: _mm256_sqrt_ps(x.lowHalf), highHalf: _mm256_sqrt_ps(x.highHalf))
-    #else
-    return x.squareRoot()
-    #endif
-}
-
 /// 1 / (1 + exp(-x)) for 16 floats.
 @inline(__always)
 func vsigmoid(_ x: Vec) -> Vec {
     1 / (1 + vexp(-x))
+}
+
+/// The sum of a vector's 16 lanes, through `scratch` (16 floats).
+///
+/// Summing through memory keeps the accumulators whole: with `lowHalf`/`highHalf`, or a
+/// `sum()` the optimizer does not inline, LLVM splits every vector of the calling loop
+/// into 128-bit pieces.
+@inline(__always)
+func laneSum(_ v: Vec, scratch: UnsafeMutablePointer<Float>) -> Float {
+    vstore(v, scratch)
+    var s: Float = 0
+    for i in 0..<16 { s += scratch[i] }
+    return s
 }
 
 /// The scalar sigmoid used by reference code and tests.

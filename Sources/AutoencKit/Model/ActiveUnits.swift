@@ -1,6 +1,4 @@
-#if AUTOENC_AVX512
-import _Builtin_intrinsics.intel
-#endif
+import CKernels
 
 /// The hidden units that are not zero for some example of a batch, and the moves that
 /// pack a matrix's columns down to them and spread packed columns back.
@@ -15,11 +13,13 @@ import _Builtin_intrinsics.intel
 /// their zero terms, at the dense BLAS's speed.
 ///
 /// Columns are found by their bits, so -0 counts as zero and NaN as active. Packing and
-/// spreading use AVX-512 compress and expand when the build targets it; the plain loops
-/// over `list` are the reference (and the path on other CPUs).
+/// spreading run the `kernels`' level: AVX-512 compress and expand, AVX2 permutes from a
+/// table of the 256 byte masks, or the plain loops; `packReference` and
+/// `spreadReference`, plain loops over `list`, are what they are tested against.
 final class ActiveUnits {
     /// Units (columns) in all.
     let units: Int
+    let kernels: Kernels
     /// The active units, increasing: `list[0 ..< count]`.
     let list: UnsafeMutablePointer<Int32>
     private(set) var count = 0
@@ -29,8 +29,9 @@ final class ActiveUnits {
     let bits: UnsafeMutablePointer<UInt32>
     var groups: Int { (units + 15) / 16 }
 
-    init(units: Int) {
+    init(units: Int, kernels: Kernels = .current) {
         self.units = units
+        self.kernels = kernels
         list = .allocate(capacity: units)
         bits = .allocate(capacity: units)
         let groups = (units + 15) / 16
@@ -98,24 +99,13 @@ final class ActiveUnits {
     /// fills); nothing is written past the last row's values, so threads can pack
     /// neighbouring row ranges at once.
     func pack(_ m: UnsafePointer<Float>, rows: Int, ldm: Int, into out: UnsafeMutablePointer<Float>, ldo: Int) {
-        #if AUTOENC_AVX512
-        guard rows > 0, count > 0 else { return }
-        let full = units / 16
-        // the last rows, whose 16-float stores could reach past the last row's values,
-        // take the plain loop
-        let vectorRows = max(0, rows - (16 + ldo - 1) / ldo)
-        for r in 0..<vectorRows {
-            let row = m + r * ldm, target = out + r * ldo
-            for g in 0..<full {
-                let packed = _mm512_maskz_compress_ps(masks[g], vload(row + 16 * g))
-                vstore(packed, target + Int(offsets[g]))
-            }
-            if full < groups { packRow(row, into: target, from: Int(offsets[full])) }
-        }
-        packReference(m + vectorRows * ldm, rows: rows - vectorRows, ldm: ldm, into: out + vectorRows * ldo, ldo: ldo)
-        #else
-        packReference(m, rows: rows, ldm: ldm, into: out, ldo: ldo)
-        #endif
+        withSet { kernels.table.pack(m, rows, ldm, out, ldo, $0) }
+    }
+
+    /// The C view of the set, valid inside `body`.
+    private func withSet(_ body: (UnsafePointer<AEActiveSet>) -> Void) {
+        var set = AEActiveSet(units: units, count: count, list: list, masks: masks, offsets: offsets)
+        withUnsafePointer(to: &set, body)
     }
 
     func packReference(_ m: UnsafePointer<Float>, rows: Int, ldm: Int, into out: UnsafeMutablePointer<Float>, ldo: Int) {
@@ -131,25 +121,7 @@ final class ActiveUnits {
     /// In place: row r of m holds `count` packed values in its first entries; moves each to
     /// its unit's column and writes zeros in the inactive columns. m: (rows, ld), ld >= units.
     func spread(_ m: UnsafeMutablePointer<Float>, rows: Int, ld: Int) {
-        #if AUTOENC_AVX512
-        let full = units / 16
-        for r in 0..<rows {
-            let row = m + r * ld
-            // the tail first, then whole groups from the top down: group g's packed values
-            // sit at or below 16 g, so no group overwrites a lower group's before it moves
-            if full < groups { spreadRow(row, downTo: 16 * full) }
-            var g = full - 1
-            while g >= 0 {
-                let mask = masks[g]
-                let source = row + Int(offsets[g])
-                let packed = _mm512_maskz_loadu_ps(UInt16(truncatingIfNeeded: (1 << mask.nonzeroBitCount) - 1), source)
-                vstore(_mm512_maskz_expand_ps(mask, packed), row + 16 * g)
-                g -= 1
-            }
-        }
-        #else
-        spreadReference(m, rows: rows, ld: ld)
-        #endif
+        withSet { kernels.table.spread(m, rows, ld, $0) }
     }
 
     func spreadReference(_ m: UnsafeMutablePointer<Float>, rows: Int, ld: Int) {

@@ -18,6 +18,8 @@ public final class TrainingPass: @unchecked Sendable {
     public let maxBatch: Int
     public let seed: UInt64
     public let gradients: Parameters
+    /// The vector kernels the step runs.
+    public let kernels: Kernels
 
     let dropout: DropoutMask?
     let dropConnect: DropConnectMask?
@@ -67,8 +69,9 @@ public final class TrainingPass: @unchecked Sendable {
 
     /// `sparse: false` forces the dense products over every unit (the reference the
     /// sparse and packed ones are tested against).
-    public init(model: Autoencoder, maxBatch: Int, seed: UInt64, sparse: Bool = true) {
+    public init(model: Autoencoder, maxBatch: Int, seed: UInt64, sparse: Bool = true, kernels: Kernels = .current) {
         self.model = model
+        self.kernels = kernels
         self.maxBatch = maxBatch
         self.seed = seed
         let config = model.config
@@ -96,7 +99,7 @@ public final class TrainingPass: @unchecked Sendable {
         sparseIndices = sparseHidden ? .allocate(capacity: maxBatch * lists) : nil
         sparseValues = sparseHidden ? FloatBuffer(count: maxBatch * lists) : nil
         packsActiveUnits = sparse && !sparseHidden && config.activation == .relu
-        activeUnits = ActiveUnits(units: h)
+        activeUnits = ActiveUnits(units: h, kernels: kernels)
         packedW2 = packsActiveUnits ? FloatBuffer(count: n * h + 16) : nil
         packedHidden = packsActiveUnits ? FloatBuffer(count: maxBatch * h + 16) : nil
         packedGradient = packsActiveUnits ? FloatBuffer(count: maxBatch * h + 16) : nil
@@ -111,7 +114,7 @@ public final class TrainingPass: @unchecked Sendable {
     public func prepareDecoder(units: Range<Int>) {
         guard let w2t else { return }
         SparseProducts.transpose(model.parameters.w2, rows: ModelConfig.inputs, columns: model.config.hidden,
-                                 into: w2t.pointer, rowsOfResult: units)
+                                 into: w2t.pointer, rowsOfResult: units, kernels: kernels)
     }
 
     /// Scratch lists of example `slot` in phase 1 (examples belong to one thread).
@@ -154,7 +157,7 @@ public final class TrainingPass: @unchecked Sendable {
         guard let dc = dropConnect, model.config.masks == .batch else { return }
         keys[0] = dc.key(step: step, example: nil)
         DropConnectKernels.maskWeights(mask: dc, key: keys[0], w1: model.parameters.w1,
-                                       out: maskedW1!.pointer, rows: units)
+                                       out: maskedW1!.pointer, rows: units, kernels: kernels)
     }
 
     /// Phase 1 on one call: `encode`, `packActiveUnits` over these examples, then
@@ -182,7 +185,7 @@ public final class TrainingPass: @unchecked Sendable {
         if let dc = dropConnect, config.masks == .example {
             for b in examples { keys[b] = dc.key(step: step, example: exampleOffset + b) }
             DropConnectKernels.forward(mask: dc, keys: keys + first, x: x, w1: p.w1, z1: hid,
-                                       batch: rows, hidden: h, rows: 0..<h)
+                                       batch: rows, hidden: h, rows: 0..<h, kernels: kernels)
         } else {
             let w1 = maskedW1?.pointer ?? p.w1
             BLAS.sgemm(transA: false, transB: true, m: rows, n: h, k: n, alpha: 1, a: x, lda: n,
@@ -246,7 +249,7 @@ public final class TrainingPass: @unchecked Sendable {
             for b in examples {
                 let (indices, values) = scratch(b)
                 SparseProducts.combineRows(hidden.pointer + b * h, stride: 1, count: h, rows: w2t.pointer,
-                                           into: output.pointer + b * n, indices: indices, values: values)
+                                           into: output.pointer + b * n, indices: indices, values: values, kernels: kernels)
             }
         } else {
             BLAS.sgemm(transA: false, transB: true, m: rows, n: n, k: h, alpha: 1, a: hid, lda: h,
@@ -264,9 +267,9 @@ public final class TrainingPass: @unchecked Sendable {
             active.spread(dh, rows: rows, ld: h)
         } else if let w2t {
             for b in examples {
-                let (indices, values) = scratch(b)
+                let (indices, _) = scratch(b)
                 SparseProducts.selectedDots(output.pointer + b * n, rows: w2t.pointer, select: gate.pointer + b * h,
-                                            count: h, into: dHidden.pointer + b * h, indices: indices, scratch: values)
+                                            count: h, into: dHidden.pointer + b * h, indices: indices, kernels: kernels)
             }
         } else {
             BLAS.sgemm(transA: false, transB: false, m: rows, n: h, k: n, alpha: 1, a: out, lda: n,
@@ -304,7 +307,7 @@ public final class TrainingPass: @unchecked Sendable {
         // masks, x being the encoder's (dropped) input
         if let dc = dropConnect, config.masks == .example {
             DropConnectKernels.backward(mask: dc, keys: keys, x: x, dz1: dh, gw1: g.w1,
-                                        batch: batch, hidden: h, rows: units)
+                                        batch: batch, hidden: h, rows: units, kernels: kernels)
         } else if let w2tGradient {
             // row j of dw1 sums x[b], and row j of dw2^T sums dz2[b], over the examples
             // whose dz1[b, j], resp. hd[b, j], is not zero
@@ -312,10 +315,12 @@ public final class TrainingPass: @unchecked Sendable {
                 withUnsafeTemporaryAllocation(of: Float.self, capacity: batch) { values in
                     for j in units {
                         SparseProducts.combineRows(dh + j, stride: h, count: batch, rows: x, into: g.w1 + j * n,
-                                                   indices: indices.baseAddress!, values: values.baseAddress!)
+                                                   indices: indices.baseAddress!, values: values.baseAddress!,
+                                                   kernels: kernels)
                         SparseProducts.combineRows(hidden.pointer + j, stride: h, count: batch, rows: output.pointer,
                                                    into: w2tGradient.pointer + j * n,
-                                                   indices: indices.baseAddress!, values: values.baseAddress!)
+                                                   indices: indices.baseAddress!, values: values.baseAddress!,
+                                                   kernels: kernels)
                     }
                 }
             }
@@ -341,14 +346,14 @@ public final class TrainingPass: @unchecked Sendable {
                 }
             }
             if let dc = dropConnect {
-                DropConnectKernels.maskWeights(mask: dc, key: keys[0], w1: g.w1, out: g.w1, rows: units)
+                DropConnectKernels.maskWeights(mask: dc, key: keys[0], w1: g.w1, out: g.w1, rows: units, kernels: kernels)
             }
         } else {
             BLAS.sgemm(transA: true, transB: false, m: units.count, n: n, k: batch, alpha: 1,
                        a: dh + units.lowerBound, lda: h, b: x, ldb: n,
                        beta: 0, c: g.w1 + units.lowerBound * n, ldc: n)
             if let dc = dropConnect {
-                DropConnectKernels.maskWeights(mask: dc, key: keys[0], w1: g.w1, out: g.w1, rows: units)
+                DropConnectKernels.maskWeights(mask: dc, key: keys[0], w1: g.w1, out: g.w1, rows: units, kernels: kernels)
             }
         }
         columnSums(dh, rows: batch, stride: h, columns: units, into: g.b1)
@@ -361,7 +366,8 @@ public final class TrainingPass: @unchecked Sendable {
         let g = gradients, out = output.pointer
         if let w2tGradient {
             // rows `outputs` of dw2 = (dw2^T)^T, from every unit's row of dw2^T
-            SparseProducts.transpose(w2tGradient.pointer, rows: h, columns: n, into: g.w2, rowsOfResult: outputs)
+            SparseProducts.transpose(w2tGradient.pointer, rows: h, columns: n, into: g.w2, rowsOfResult: outputs,
+                                     kernels: kernels)
         } else if batchPacked, let packedHidden {
             // dw2[outputs, A] = dz2[:, outputs]^T hd[:, A], spread to the units' columns
             let active = activeUnits, rowsOut = g.w2 + outputs.lowerBound * h
@@ -394,48 +400,23 @@ public final class TrainingPass: @unchecked Sendable {
         }
     }
 
+    /// a = act(z1 + b1) and gate = act'(z1 + b1) for examples `examples`, then under
+    /// dropout both times the example's factor (0, or the kept units' scale).
+    /// z1 -> a: (rows, hidden) in place; gate: (rows, hidden).
     func activateHidden(examples: Range<Int>, step: UInt64, exampleOffset: Int) {
         let config = model.config
         let h = config.hidden
-        let bias = model.parameters.b1
         let hid = hidden.pointer, gate = gate.pointer
+        kernels.activate(hid + examples.lowerBound * h, gate: gate + examples.lowerBound * h, bias: model.parameters.b1,
+                         rows: examples.count, units: h, ld: h, activation: config.activation)
+        guard let dropout else { return }
         for b in examples {
             let row = hid + b * h, gateRow = gate + b * h
-            var j = 0
-            while j + 16 <= h {
-                let z = vload(row + j) + vload(bias + j)
-                switch config.activation {
-                case .relu:
-                    let active = z .> 0
-                    vstore(z.replacing(with: 0, where: .!active), row + j)
-                    vstore(Vec(repeating: 0).replacing(with: 1, where: active), gateRow + j)
-                case .sigmoid:
-                    let a = vsigmoid(z)
-                    vstore(a, row + j)
-                    vstore(a * (1 - a), gateRow + j)
-                }
-                j += 16
-            }
-            while j < h {
-                let z = row[j] + bias[j]
-                switch config.activation {
-                case .relu:
-                    row[j] = max(z, 0)
-                    gateRow[j] = z > 0 ? 1 : 0
-                case .sigmoid:
-                    let a = sigmoid(z)
-                    row[j] = a
-                    gateRow[j] = a * (1 - a)
-                }
-                j += 1
-            }
-            if let dropout {
-                let key = dropout.key(step: step, example: exampleOffset + b)
-                for j in 0..<h {
-                    let factor: Float = dropout.keeps(key: key, unit: j) ? dropout.scale : 0
-                    row[j] *= factor
-                    gateRow[j] *= factor
-                }
+            let key = dropout.key(step: step, example: exampleOffset + b)
+            for j in 0..<h {
+                let factor: Float = dropout.keeps(key: key, unit: j) ? dropout.scale : 0
+                row[j] *= factor
+                gateRow[j] *= factor
             }
         }
     }
@@ -444,22 +425,10 @@ public final class TrainingPass: @unchecked Sendable {
     /// 2 (y - x) y (1 - y) / (total * 784) in the output buffer.
     func outputLossAndGradient(examples: Range<Int>, total: Int) -> Float {
         let n = ModelConfig.inputs
-        let bias = model.parameters.b2
-        let out = output.pointer, x = x.pointer
-        let scale = 2 / Float(total * n)
-        var sum = 0.0
-        let scratch = out + maxBatch * n // 16 floats past the outputs, see init
-        for b in examples {
-            let row = out + b * n, xr = x + b * n
-            var rowSum = Vec()
-            for c in 0..<(n / 16) {
-                let y = vsigmoid(vload(row + 16 * c) + vload(bias + 16 * c))
-                let d = y - vload(xr + 16 * c)
-                rowSum += d * d
-                vstore(scale * d * y * (1 - y), row + 16 * c)
-            }
-            sum += Double(laneSum(rowSum, scratch: scratch))
-        }
+        let first = examples.lowerBound
+        // z2: (rows, 784) -> dL/dz2 in place; x: (rows, 784)
+        let sum = kernels.outputLoss(output.pointer + first * n, x: x.pointer + first * n, bias: model.parameters.b2,
+                                     rows: examples.count, scale: 2 / Float(total * n))
         return Float(sum / Double(total * n))
     }
 

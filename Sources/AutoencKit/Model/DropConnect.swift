@@ -1,3 +1,5 @@
+import CKernels
+
 /// DropConnect on the encoder's weights (Wan et al. 2013): each connection w[j, i] is
 /// kept with probability 1 - p, kept weights are divided by the keep probability while
 /// training, and at test time every connection is kept.
@@ -73,82 +75,13 @@ public struct DropConnectMask: Sendable {
         }
     }
 
-    /// Writes row `row`'s random words for mask `key` into `words` (`rowStride` of them).
-    @inline(__always)
-    public func fillRow(key: UInt64, row: Int, into words: UnsafeMutablePointer<UInt64>) {
-        let lanes = SIMD8<UInt64>(1, 2, 3, 4, 5, 6, 7, 8)
-        let k = SIMD8<UInt64>(repeating: key)
-        var i = 0
-        while i < rowStride {
-            let counter = SIMD8<UInt64>(repeating: UInt64(row * rowStride + i)) &+ lanes
-            var z = k &+ counter &* RandomStream.golden
-            z = (z ^ (z &>> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z &>> 27)) &* 0x94D0_49BB_1331_11EB
-            z = z ^ (z &>> 31)
-            UnsafeMutableRawPointer(words + i).storeBytes(of: z, as: SIMD8<UInt64>.self)
-            i += 8
-        }
+    /// The layout the C kernels read: they generate row j's words for a key as
+    /// `RandomStream.word(key:counter:)` at counters j * rowStride ..< j * rowStride +
+    /// wordsPerRow, and unpack them as `keeps` does.
+    var layout: AEDropConnect {
+        AEDropConnect(row_stride: rowStride, bit_resolution: resolution == .bit ? 1 : 0,
+                      threshold: Int32(byteThreshold), scale: scale)
     }
-
-    /// Which of the 16 columns of chunk `c` (columns 16c ..< 16c + 16) are kept, given the
-    /// row's words from `fillRow`: all ones in a kept lane, zero in a dropped one.
-    @inline(__always)
-    public func chunkKeeps(_ words: UnsafePointer<UInt64>, chunk c: Int) -> SIMD16<Int32> {
-        switch resolution {
-        case .bit: return BitUnpacker.keeps(words, chunk: c, threshold: 0)
-        case .byte: return ByteUnpacker.keeps(words, chunk: c, threshold: Int32(byteThreshold))
-        }
-    }
-}
-
-/// Turns a row's random words into the keep masks of its 16-column chunks. Built from
-/// shifts only: the standard library's SIMD integer comparisons against constants
-/// compile to per-lane loops. The kernels are generic over it so that each variant is
-/// compiled into its own loop.
-protocol MaskUnpacker {
-    static func keeps(_ words: UnsafePointer<UInt64>, chunk c: Int, threshold: Int32) -> SIMD16<Int32>
-}
-
-enum BitUnpacker: MaskUnpacker {
-    @inline(__always)
-    static func keeps(_ words: UnsafePointer<UInt64>, chunk c: Int, threshold: Int32) -> SIMD16<Int32> {
-        // lane l's bit moved to the sign bit, then spread over the lane
-        let bits = Int32(truncatingIfNeeded: words[c >> 2] >> UInt64((c & 3) * 16))
-        let toTop = SIMD16<Int32>(31, 30, 29, 28, 27, 26, 25, 24, 23, 22, 21, 20, 19, 18, 17, 16)
-        return (SIMD16<Int32>(repeating: bits) &<< toTop) &>> 31
-    }
-}
-
-enum ByteUnpacker: MaskUnpacker {
-    @inline(__always)
-    static func keeps(_ words: UnsafePointer<UInt64>, chunk c: Int, threshold: Int32) -> SIMD16<Int32> {
-        // lane l = 4q + r takes byte q of 32-bit word r: byte 4r + q of the chunk;
-        // byte - threshold is negative exactly when the connection is kept
-        let quad = UnsafeRawPointer(words + 2 * c).loadUnaligned(as: SIMD4<Int32>.self)
-        let half = SIMD8<Int32>(lowHalf: quad, highHalf: quad)
-        let all = SIMD16<Int32>(lowHalf: half, highHalf: half)
-        let shifts = SIMD16<Int32>(0, 0, 0, 0, 8, 8, 8, 8, 16, 16, 16, 16, 24, 24, 24, 24)
-        return (((all &>> shifts) & 0xff) &- threshold) &>> 31
-    }
-}
-
-/// v where `keep` is all ones, 0 where it is zero.
-@inline(__always)
-func masked(_ v: Vec, _ keep: SIMD16<Int32>) -> Vec {
-    unsafeBitCast(unsafeBitCast(v, to: SIMD16<Int32>.self) & keep, to: Vec.self)
-}
-
-/// The sum of a vector's 16 lanes, through `scratch` (16 floats).
-///
-/// Summing through memory keeps the accumulators whole: with `lowHalf`/`highHalf`, or a
-/// `sum()` the optimizer does not inline, LLVM splits every vector of the calling loop
-/// into 128-bit pieces.
-@inline(__always)
-func laneSum(_ v: Vec, scratch: UnsafeMutablePointer<Float>) -> Float {
-    vstore(v, scratch)
-    var s: Float = 0
-    for i in 0..<16 { s += scratch[i] }
-    return s
 }
 
 /// The DropConnect encoder products with a mask per example.
@@ -157,77 +90,22 @@ public enum DropConnectKernels {
     /// x: (batch, 784), w1: (hidden, 784) -> z1: (batch, hidden); bias not added.
     public static func forward(mask: DropConnectMask, keys: UnsafePointer<UInt64>,
                                x: UnsafePointer<Float>, w1: UnsafePointer<Float>,
-                               z1: UnsafeMutablePointer<Float>, batch: Int, hidden: Int, rows: Range<Int>) {
-        switch mask.resolution {
-        case .bit: forward(BitUnpacker.self, mask, keys, x, w1, z1, batch, hidden, rows)
-        case .byte: forward(ByteUnpacker.self, mask, keys, x, w1, z1, batch, hidden, rows)
-        }
-    }
-
-    static func forward<U: MaskUnpacker>(_: U.Type, _ mask: DropConnectMask, _ keys: UnsafePointer<UInt64>,
-                                         _ x: UnsafePointer<Float>, _ w1: UnsafePointer<Float>,
-                                         _ z1: UnsafeMutablePointer<Float>, _ batch: Int, _ hidden: Int, _ rows: Range<Int>) {
-        let n = ModelConfig.inputs
-        let threshold = Int32(mask.byteThreshold)
-        withUnsafeTemporaryAllocation(of: UInt64.self, capacity: mask.rowStride + 8) { words in
-            let wp = words.baseAddress!
-            let lanes = UnsafeMutableRawPointer(wp + mask.rowStride).assumingMemoryBound(to: Float.self)
-            for j in rows {
-                let w = w1 + j * n
-                for b in 0..<batch {
-                    mask.fillRow(key: keys[b], row: j, into: wp)
-                    let xb = x + b * n
-                    var acc0 = Vec(), acc1 = Vec()
-                    var c = 0
-                    while c + 2 <= DropConnectMask.chunks {
-                        acc0 += masked(vload(w + 16 * c) * vload(xb + 16 * c), U.keeps(wp, chunk: c, threshold: threshold))
-                        acc1 += masked(vload(w + 16 * c + 16) * vload(xb + 16 * c + 16), U.keeps(wp, chunk: c + 1, threshold: threshold))
-                        c += 2
-                    }
-                    if c < DropConnectMask.chunks {
-                        acc0 += masked(vload(w + 16 * c) * vload(xb + 16 * c), U.keeps(wp, chunk: c, threshold: threshold))
-                    }
-                    z1[b * hidden + j] = laneSum(acc0 + acc1, scratch: lanes) * mask.scale
-                }
-            }
-        }
+                               z1: UnsafeMutablePointer<Float>, batch: Int, hidden: Int, rows: Range<Int>,
+                               kernels: Kernels = .current) {
+        var layout = mask.layout
+        kernels.table.dropconnect_forward(&layout, keys, x, w1, z1, batch, hidden, rows.lowerBound, rows.upperBound)
     }
 
     /// gw1[j, i] = scale * sum_b dz1[b, j] * mask_b[j, i] * x[b, i], for rows j in `rows`;
-    /// overwrites those rows of gw1. Reuses the forward pass's masks by regenerating them.
+    /// overwrites those rows of gw1. Reuses the forward pass's masks by regenerating them,
+    /// and skips the examples whose dz1[b, j] is zero (an inactive ReLU).
     /// dz1: (batch, hidden), x: (batch, 784) -> gw1: (hidden, 784).
     public static func backward(mask: DropConnectMask, keys: UnsafePointer<UInt64>,
                                 x: UnsafePointer<Float>, dz1: UnsafePointer<Float>,
-                                gw1: UnsafeMutablePointer<Float>, batch: Int, hidden: Int, rows: Range<Int>) {
-        switch mask.resolution {
-        case .bit: backward(BitUnpacker.self, mask, keys, x, dz1, gw1, batch, hidden, rows)
-        case .byte: backward(ByteUnpacker.self, mask, keys, x, dz1, gw1, batch, hidden, rows)
-        }
-    }
-
-    static func backward<U: MaskUnpacker>(_: U.Type, _ mask: DropConnectMask, _ keys: UnsafePointer<UInt64>,
-                                          _ x: UnsafePointer<Float>, _ dz1: UnsafePointer<Float>,
-                                          _ gw1: UnsafeMutablePointer<Float>, _ batch: Int, _ hidden: Int, _ rows: Range<Int>) {
-        let n = ModelConfig.inputs
-        let threshold = Int32(mask.byteThreshold)
-        withUnsafeTemporaryAllocation(of: UInt64.self, capacity: mask.rowStride) { words in
-            let wp = words.baseAddress!
-            for j in rows {
-                let g = gw1 + j * n
-                g.update(repeating: 0, count: n)
-                for b in 0..<batch {
-                    let d = dz1[b * hidden + j]
-                    if d == 0 { continue } // inactive ReLU: no gradient, no mask needed
-                    mask.fillRow(key: keys[b], row: j, into: wp)
-                    let coefficient = Vec(repeating: d * mask.scale)
-                    let xb = x + b * n
-                    for c in 0..<DropConnectMask.chunks {
-                        let update = masked(coefficient * vload(xb + 16 * c), U.keeps(wp, chunk: c, threshold: threshold))
-                        vstore(vload(g + 16 * c) + update, g + 16 * c)
-                    }
-                }
-            }
-        }
+                                gw1: UnsafeMutablePointer<Float>, batch: Int, hidden: Int, rows: Range<Int>,
+                                kernels: Kernels = .current) {
+        var layout = mask.layout
+        kernels.table.dropconnect_backward(&layout, keys, x, dz1, gw1, batch, hidden, rows.lowerBound, rows.upperBound)
     }
 
     /// The plain reference for `forward`: scalar loops over `mask.keeps`, in Double.
@@ -265,18 +143,8 @@ public enum DropConnectKernels {
     /// Writes scale * mask ⊙ w1 for the one mask `key` shared by a whole batch, for
     /// `rows`. w1: (hidden, 784) -> out: (hidden, 784); `out` may be `w1`.
     public static func maskWeights(mask: DropConnectMask, key: UInt64, w1: UnsafePointer<Float>,
-                                   out: UnsafeMutablePointer<Float>, rows: Range<Int>) {
-        let n = ModelConfig.inputs
-        withUnsafeTemporaryAllocation(of: UInt64.self, capacity: mask.rowStride) { words in
-            let wp = words.baseAddress!
-            for j in rows {
-                mask.fillRow(key: key, row: j, into: wp)
-                for c in 0..<DropConnectMask.chunks {
-                    let keep = mask.chunkKeeps(wp, chunk: c)
-                    let v = vload(w1 + j * n + 16 * c) * mask.scale
-                    vstore(masked(v, keep), out + j * n + 16 * c)
-                }
-            }
-        }
+                                   out: UnsafeMutablePointer<Float>, rows: Range<Int>, kernels: Kernels = .current) {
+        var layout = mask.layout
+        kernels.table.dropconnect_mask_weights(&layout, key, w1, out, rows.lowerBound, rows.upperBound)
     }
 }

@@ -8,6 +8,8 @@ public struct TrainingOptions: Sendable {
     public var optimizer: OptimizerKind = .adam
     public var seed: UInt64 = 0
     public var threads: Int = 1
+    /// The vector kernels' instruction-set level.
+    public var kernels: KernelLevel = Kernels.current.level
 
     public init() {}
 }
@@ -62,11 +64,13 @@ public final class Trainer: @unchecked Sendable {
     public init(model: Autoencoder, options: TrainingOptions, largestBatch: Int? = nil) {
         self.model = model
         self.options = options
-        optimizer = Optimizer(kind: options.optimizer, learningRate: options.learningRate, count: model.parameters.count)
+        let kernels = Kernels(options.kernels)
+        optimizer = Optimizer(kind: options.optimizer, learningRate: options.learningRate, count: model.parameters.count,
+                              kernels: kernels)
         let batch = max(1, min(options.batchSize, largestBatch ?? options.batchSize))
         threads = max(1, min(options.threads, batch))
         pool = WorkerPool(threads: threads)
-        pass = TrainingPass(model: model, maxBatch: batch, seed: options.seed)
+        pass = TrainingPass(model: model, maxBatch: batch, seed: options.seed, kernels: kernels)
         shardLosses = FloatBuffer(count: threads)
         shardFinite = .allocate(capacity: threads)
         shardFinite.initialize(repeating: true, count: threads)

@@ -1,0 +1,88 @@
+import CKernels
+import Foundation
+
+/// The instruction-set levels the vector kernels are compiled for, best last. One binary
+/// holds every level its architecture has (the C target `CKernels`), and the process
+/// uses the best one the CPU runs unless `AUTOENC_KERNELS` names another.
+public enum KernelLevel: String, CaseIterable, Sendable, Comparable {
+    /// What the compiler targets by default: SSE2 on x86-64, NEON on arm64.
+    case generic
+    /// AVX2, FMA and BMI2 (Intel Haswell, AMD Zen and later).
+    case avx2
+    /// AVX-512 F, BW, VL and DQ (Intel Skylake-X, AMD Zen 4 and later).
+    case avx512
+
+    public static let environmentVariable = "AUTOENC_KERNELS"
+
+    var code: Int32 {
+        switch self {
+        case .generic: return Int32(AE_LEVEL_GENERIC)
+        case .avx2: return Int32(AE_LEVEL_AVX2)
+        case .avx512: return Int32(AE_LEVEL_AVX512)
+        }
+    }
+
+    public static func < (a: KernelLevel, b: KernelLevel) -> Bool { a.code < b.code }
+
+    /// Whether this build has the level's kernels and this CPU and OS run them.
+    public var isSupported: Bool { ae_kernels(code) != nil && ae_level_supported(code) != 0 }
+
+    /// The levels this machine runs, generic first.
+    public static var supported: [KernelLevel] { allCases.filter(\.isSupported) }
+
+    /// The best level this machine runs.
+    public static var best: KernelLevel { supported.last ?? .generic }
+
+    /// The level `AUTOENC_KERNELS` asks for, or the best one when it is unset or empty.
+    /// Throws a usage error (exit 64) for an unknown value or a level this CPU lacks.
+    public static func requested(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> KernelLevel {
+        guard let value = environment[environmentVariable], !value.isEmpty else { return best }
+        guard let level = KernelLevel(rawValue: value.lowercased()) else {
+            throw AutoencError(.usage, "\(environmentVariable)=\(value): expected one of \(allCases.map(\.rawValue).joined(separator: ", ")), or unset for the best this CPU runs (\(best.rawValue))")
+        }
+        guard level.isSupported else {
+            throw AutoencError(.usage, "\(environmentVariable)=\(value): this CPU does not run the \(level.rawValue) kernels; it runs \(supported.map(\.rawValue).joined(separator: ", "))")
+        }
+        return level
+    }
+}
+
+/// One level's vector kernels. Every fast path of the model goes through one of these;
+/// the plain references they are tested against sit beside their callers
+/// (`ActiveUnits`, `SparseProducts`, `DropConnectKernels`, `Optimizer`, `Layers`).
+public struct Kernels: @unchecked Sendable {
+    public let level: KernelLevel
+    let table: AEKernels
+
+    /// The kernels of `level`, which must be supported.
+    public init(_ level: KernelLevel) {
+        precondition(level.isSupported, "kernel level \(level) is not supported here")
+        self.level = level
+        table = ae_kernels(level.code)!.pointee
+    }
+
+    /// The process's kernels: `AUTOENC_KERNELS`'s level, or the best this CPU runs. The
+    /// command line checks the variable first (`KernelLevel.requested`) and refuses a
+    /// bad value; here a bad value falls back to the best level.
+    public static let current = Kernels((try? KernelLevel.requested()) ?? .best)
+}
+
+// MARK: - The step's elementwise passes
+
+extension Kernels {
+    /// z = act(z + bias) in place and, when given, gate = act'(z + bias): for ReLU 1 where
+    /// z + bias > 0 and 0 elsewhere (NaN included), for sigmoid a (1 - a).
+    /// z, gate: (rows, ld), columns 0 ..< units; bias: (units).
+    func activate(_ z: UnsafeMutablePointer<Float>, gate: UnsafeMutablePointer<Float>?, bias: UnsafePointer<Float>,
+                  rows: Int, units: Int, ld: Int, activation: Activation) {
+        table.activate(z, gate, bias, rows, units, ld, activation == .sigmoid ? 1 : 0)
+    }
+
+    /// y = sigmoid(z + bias); leaves scale (y - x) y (1 - y), the loss's gradient for
+    /// z when scale is 2 / (pixels in the minibatch), in z; returns sum (y - x)^2.
+    /// z, x: (rows, 784); bias: (784).
+    func outputLoss(_ z: UnsafeMutablePointer<Float>, x: UnsafePointer<Float>, bias: UnsafePointer<Float>,
+                    rows: Int, scale: Float) -> Double {
+        table.output_loss(z, x, bias, rows, scale)
+    }
+}

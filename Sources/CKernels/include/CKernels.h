@@ -1,0 +1,100 @@
+#ifndef AUTOENC_CKERNELS_H
+#define AUTOENC_CKERNELS_H
+/* autoenc's vector kernels, compiled once for each instruction-set level and chosen at
+   run time (ae_kernels). C, not Swift, because only C can compile one function for
+   AVX-512 and another for AVX2 in the same binary (target attributes): a binary built
+   on any machine then runs on any x86-64 CPU with the best kernels it supports.
+
+   Shapes are row-major, (rows, columns), with the leading dimension named ld*. The
+   Swift wrappers (AutoencKit/Math/Kernels.swift and the callers) hold the plain
+   references these are tested against. */
+#include <stdint.h>
+
+#pragma clang assume_nonnull begin
+
+/* Instruction-set levels, best last. */
+enum {
+    AE_LEVEL_GENERIC = 0, /* what the compiler targets by default: SSE2 on x86-64, NEON on arm64 */
+    AE_LEVEL_AVX2 = 1,    /* AVX2, FMA, BMI2 */
+    AE_LEVEL_AVX512 = 2,  /* AVX-512 F, BW, VL, DQ (and everything AVX2 has) */
+};
+
+/* The units (columns) of a hidden layer that are active in a minibatch: list[0..<count],
+   increasing; per group g of 16 units, bit i of masks[g] says unit 16 g + i is active and
+   offsets[g] counts the active units below 16 g. */
+typedef struct {
+    long units;
+    long count;
+    const int32_t *list;
+    const uint16_t *masks;
+    const int32_t *offsets;
+} AEActiveSet;
+
+/* A DropConnect mask's layout (DropConnectMask in Swift): one bit per connection
+   (bit_resolution 1) or one byte compared with `threshold`; `row_stride` counters
+   between rows; kept weights multiplied by `scale`. */
+typedef struct {
+    long row_stride;
+    int32_t bit_resolution;
+    int32_t threshold;
+    float scale;
+} AEDropConnect;
+
+/* Adam's constants for one step (PyTorch's formula). */
+typedef struct {
+    float beta1, beta2, epsilon;
+    float step_size;        /* lr / (1 - beta1^t) */
+    float correction2_root; /* sqrt(1 - beta2^t) */
+} AEAdam;
+
+typedef struct {
+    /* out[r, k] = m[r, list[k]]: m (rows, ldm) -> out (rows, ldo), ldo >= count. Rows
+       but the last may write up to 16 floats past their packed values (the next row's
+       place, which that row then fills); nothing past the last row's values. */
+    void (*pack)(const float *m, long rows, long ldm, float *out, long ldo, const AEActiveSet *set);
+    /* In place, the inverse of pack: row r's first `count` floats move to their units'
+       columns, zeros elsewhere. m (rows, ld), ld >= units. */
+    void (*spread)(float *m, long rows, long ld, const AEActiveSet *set);
+    /* b[q, p] = a[p, q] for q in first..<last: a (rows, columns) -> b (columns, rows). */
+    void (*transpose)(const float *a, long rows, long columns, float *b, long first, long last);
+    /* out = sum over k < count with c[k stride] != 0 of c[k stride] rows[k]:
+       rows (count, 784) -> out (784). indices, values: scratch for count entries. */
+    void (*combine_rows)(const float *c, long stride, long count, const float *rows, float *out,
+                         int32_t *indices, float *values);
+    /* out[j] = dot(v, rows[j]) where select[j] != 0, else 0, for j < count:
+       v (784), rows (count, 784) -> out (count). indices: scratch for count entries. */
+    void (*selected_dots)(const float *v, const float *rows, const float *select, long count, float *out,
+                          int32_t *indices);
+    /* z1[b, j] = scale sum_i mask_b[j, i] w1[j, i] x[b, i] for j in first..<last:
+       x (batch, 784), w1 (hidden, 784), keys (batch) -> z1 (batch, hidden), no bias. */
+    void (*dropconnect_forward)(const AEDropConnect *mask, const uint64_t *keys, const float *x,
+                                const float *w1, float *z1, long batch, long hidden, long first, long last);
+    /* gw1[j, i] = scale sum_b dz1[b, j] mask_b[j, i] x[b, i] for j in first..<last:
+       x (batch, 784), dz1 (batch, hidden) -> gw1 (hidden, 784), those rows overwritten. */
+    void (*dropconnect_backward)(const AEDropConnect *mask, const uint64_t *keys, const float *x,
+                                 const float *dz1, float *gw1, long batch, long hidden, long first, long last);
+    /* out[j] = scale mask[j] ⊙ w1[j] for j in first..<last, one mask `key`;
+       w1, out (hidden, 784); out may be w1. */
+    void (*dropconnect_mask_weights)(const AEDropConnect *mask, uint64_t key, const float *w1, float *out,
+                                     long first, long last);
+    /* Elementwise over count floats; each returns 1 when every updated p is finite. */
+    int (*sgd)(float *p, const float *g, long count, float lr);
+    int (*momentum)(float *p, const float *g, float *buffer, long count, float lr, float momentum);
+    int (*adam)(float *p, const float *g, float *m, float *v, long count, const AEAdam *adam);
+    /* z[r] = act(z[r] + bias) for rows r; when gate is given, gate[r] = act'(z[r] + bias)
+       (ReLU: 1 where z + bias > 0, else 0; sigmoid: a (1 - a)).
+       z, gate (rows, ld), bias (units). sigmoid: 0 ReLU, 1 sigmoid. */
+    void (*activate)(float *z, float *_Nullable gate, const float *bias, long rows, long units, long ld, int sigmoid);
+    /* y = sigmoid(z + bias); z <- scale (y - x) y (1 - y); returns sum (y - x)^2.
+       z, x (rows, 784), bias (784). */
+    double (*output_loss)(float *z, const float *x, const float *bias, long rows, float scale);
+} AEKernels;
+
+/* The kernels of `level`, or NULL when this build has none for it (another architecture). */
+const AEKernels *_Nullable ae_kernels(int level);
+
+/* Whether this CPU and operating system run `level`'s instructions (CPUID and XGETBV). */
+int ae_level_supported(int level);
+
+#pragma clang assume_nonnull end
+#endif

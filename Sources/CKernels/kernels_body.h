@@ -1,0 +1,587 @@
+/* The kernels, written once over 16-float vectors and compiled by each level_*.c under
+   its own target attribute: the compiler turns a 16-float operation into one AVX-512
+   instruction, two AVX2 ones or four SSE2 ones, and contracts a * b + c into a fused
+   multiply-add where the level has FMA. Level-specific code (compress and expand,
+   permutes, tile transposes) sits under AE_AVX512 / AE_AVX2; the generic loops beside
+   it are the same computation.
+
+   Before including this file a level file defines AE_TABLE (the table's name) and,
+   for its level, AE_AVX512 or AE_AVX2, and pushes its target attribute. */
+#include <math.h>
+#include <stdint.h>
+#include <string.h>
+
+#pragma clang diagnostic ignored "-Wpsabi"
+
+#define AE_INLINE static inline __attribute__((always_inline))
+#define N_INPUTS 784
+#define CHUNKS (N_INPUTS / 16)
+
+typedef float v16f __attribute__((vector_size(64)));
+typedef int32_t v16i __attribute__((vector_size(64)));
+typedef uint32_t v16u __attribute__((vector_size(64)));
+typedef uint64_t v8u64 __attribute__((vector_size(64)));
+typedef int32_t v4i __attribute__((vector_size(16)));
+
+AE_INLINE v16f vload(const float *p) { v16f v; memcpy(&v, p, sizeof v); return v; }
+AE_INLINE void vstore(v16f v, float *p) { memcpy(p, &v, sizeof v); }
+AE_INLINE v16f splat(float x) { return (v16f){0} + x; }
+AE_INLINE v16f select_bits(v16i mask, v16f a, v16f b) { /* mask ? a : b, per lane (mask all ones or zero) */
+    return (v16f)(((v16i)a & mask) | ((v16i)b & ~mask));
+}
+AE_INLINE v16f masked(v16f v, v16i keep) { return (v16f)((v16i)v & keep); }
+
+/* The sum of a vector's lanes, in lane order. */
+AE_INLINE float lane_sum(v16f v) {
+    float s = 0;
+    for (int i = 0; i < 16; i++) s += v[i];
+    return s;
+}
+
+/* exp(x): Cephes' range reduction and degree-5 polynomial, relative error below 2e-7
+   on [-87, 88]; inputs outside are clamped; NaN stays NaN. */
+AE_INLINE v16f vexp(v16f input) {
+    v16f x = select_bits(input < -87.3f, splat(-87.3f), input);
+    x = select_bits(x > 88.3f, splat(88.3f), x);
+    /* n = round(x / ln 2): adding 1.5 * 2^23 leaves n in the low mantissa bits */
+    const v16f magic = splat(12582912.0f);
+    v16f t = x * 1.44269504f + magic;
+    v16f n = t - magic;
+    /* r = x - n ln 2, with ln 2 in two parts for accuracy */
+    v16f r = x - n * 0.693359375f;
+    r = r + n * 2.1219444e-4f;
+    v16f p = splat(1.98756915e-4f);
+    p = p * r + 1.39819995e-3f;
+    p = p * r + 8.3334519e-3f;
+    p = p * r + 4.1665796e-2f;
+    p = p * r + 1.66666655e-1f;
+    p = p * r + 5.0000001e-1f;
+    p = p * (r * r) + r + 1;
+    /* 2^n through the exponent bits */
+    v16i bits = (((v16i)t - 0x4B400000) + 127) << 23;
+    return p * (v16f)bits;
+}
+
+AE_INLINE v16f vsigmoid(v16f x) { return 1 / (1 + vexp(-x)); }
+
+/* MARK: - Active units: pack and spread */
+
+/* target[k] = row[list[k]] for k in first..<count. */
+AE_INLINE void pack_row(const float *row, float *target, long first, const AEActiveSet *s) {
+    for (long k = first; k < s->count; k++) target[k] = row[s->list[k]];
+}
+
+/* In place, columns lowest..<units of a row holding its packed values first: from the
+   top down, each active unit's column takes its packed value (at or below it, so not yet
+   overwritten) and the others take zero. */
+AE_INLINE void spread_row(float *row, long lowest, const AEActiveSet *s) {
+    long k = s->count - 1;
+    for (long j = s->units - 1; j >= lowest; j--) {
+        if (k >= 0 && s->list[k] == j) { row[j] = row[k]; k--; } else { row[j] = 0; }
+    }
+}
+
+#if defined(AE_AVX2)
+/* For each 8-bit mask: the lanes a compress (pack) takes, in order, then zeros; and
+   for expand (spread), the packed position each lane takes. Built once. */
+static int32_t compress_table[256][8], expand_table[256][8];
+static int tables_ready;
+
+static void build_tables(void) {
+    for (int m = 0; m < 256; m++) {
+        int k = 0;
+        for (int i = 0; i < 8; i++) {
+            expand_table[m][i] = (m >> i & 1) ? k : 0;
+            if (m >> i & 1) compress_table[m][k++] = i;
+        }
+        for (; k < 8; k++) compress_table[m][k] = 0;
+    }
+    __atomic_store_n(&tables_ready, 1, __ATOMIC_RELEASE);
+}
+
+AE_INLINE void ensure_tables(void) {
+    if (!__atomic_load_n(&tables_ready, __ATOMIC_ACQUIRE)) build_tables(); /* idempotent */
+}
+
+/* 8 floats of `row` compressed by mask m into target (writes 8 floats). */
+AE_INLINE void compress8(const float *row, uint32_t m, float *target) {
+    __m256i idx = _mm256_loadu_si256((const __m256i *)compress_table[m]);
+    _mm256_storeu_ps(target, _mm256_permutevar8x32_ps(_mm256_loadu_ps(row), idx));
+}
+
+/* The first popcount(m) floats at source expanded by mask m into the 8 floats at row. */
+AE_INLINE void expand8(const float *source, uint32_t m, float *row) {
+    __m256i idx = _mm256_loadu_si256((const __m256i *)expand_table[m]);
+    const __m256i lanes = _mm256_setr_epi32(1, 2, 4, 8, 16, 32, 64, 128);
+    __m256i on = _mm256_cmpeq_epi32(_mm256_and_si256(_mm256_set1_epi32((int)m), lanes), lanes);
+    __m256 v = _mm256_permutevar8x32_ps(_mm256_loadu_ps(source), idx);
+    _mm256_storeu_ps(row, _mm256_and_ps(v, _mm256_castsi256_ps(on)));
+}
+#endif
+
+static void pack(const float *m, long rows, long ldm, float *out, long ldo, const AEActiveSet *s) {
+    if (rows <= 0 || s->count <= 0) return;
+    long vector_rows = 0;
+#if defined(AE_AVX512) || defined(AE_AVX2)
+    const long full = s->units / 16, groups = (s->units + 15) / 16;
+    /* the last rows, whose 16-float stores could reach past the last row's values, take
+       the plain loop */
+    vector_rows = rows - (16 + ldo - 1) / ldo;
+    if (vector_rows < 0) vector_rows = 0;
+#if defined(AE_AVX2)
+    ensure_tables();
+#endif
+    for (long r = 0; r < vector_rows; r++) {
+        const float *row = m + r * ldm;
+        float *target = out + r * ldo;
+        for (long g = 0; g < full; g++) {
+            const uint32_t mask = s->masks[g];
+#if defined(AE_AVX512)
+            _mm512_storeu_ps(target + s->offsets[g], _mm512_maskz_compress_ps((__mmask16)mask, _mm512_loadu_ps(row + 16 * g)));
+#else
+            compress8(row + 16 * g, mask & 0xff, target + s->offsets[g]);
+            compress8(row + 16 * g + 8, mask >> 8, target + s->offsets[g] + __builtin_popcount(mask & 0xff));
+#endif
+        }
+        if (full < groups) pack_row(row, target, s->offsets[full], s);
+    }
+#endif
+    for (long r = vector_rows; r < rows; r++) pack_row(m + r * ldm, out + r * ldo, 0, s);
+}
+
+static void spread(float *m, long rows, long ld, const AEActiveSet *s) {
+#if defined(AE_AVX512) || defined(AE_AVX2)
+    const long full = s->units / 16, groups = (s->units + 15) / 16;
+#if defined(AE_AVX2)
+    ensure_tables();
+#endif
+    for (long r = 0; r < rows; r++) {
+        float *row = m + r * ld;
+        /* the tail first, then whole groups from the top down: group g's packed values
+           sit at or below 16 g, so no group overwrites a lower group's before it moves */
+        if (full < groups) spread_row(row, 16 * full, s);
+        for (long g = full - 1; g >= 0; g--) {
+            const uint32_t mask = s->masks[g];
+            const float *source = row + s->offsets[g];
+#if defined(AE_AVX512)
+            __m512 packed = _mm512_maskz_loadu_ps((__mmask16)((1u << __builtin_popcount(mask)) - 1), source);
+            _mm512_storeu_ps(row + 16 * g, _mm512_maskz_expand_ps((__mmask16)mask, packed));
+#else
+            /* the high half first: its store (16 g + 8 ..< 16 g + 16) lies above the low
+               half's packed values (below offsets[g] + popcount(low) <= 16 g + 8) */
+            const uint32_t low = mask & 0xff;
+            expand8(source + __builtin_popcount(low), mask >> 8, row + 16 * g + 8);
+            expand8(source, low, row + 16 * g);
+#endif
+        }
+    }
+#else
+    for (long r = 0; r < rows; r++) spread_row(m + r * ld, 0, s);
+#endif
+}
+
+/* MARK: - Transpose */
+
+#if defined(AE_AVX512)
+/* b[0..<16, 0..<16] = a[0..<16, 0..<16]^T in four rounds that swap the off-diagonal
+   blocks of 8, 4, 2 and 1 elements between pairs of rows. */
+AE_INLINE void transpose_tile(const float *a, long lda, float *b, long ldb, const __m512i low[4], const __m512i high[4]) {
+    __m512 r[16];
+    for (int i = 0; i < 16; i++) r[i] = _mm512_loadu_ps(a + i * lda);
+    for (int round = 0, size = 8; round < 4; round++, size /= 2) {
+        for (int i = 0; i < 16; i += 2 * size) {
+            for (int k = i; k < i + size; k++) {
+                __m512 x = r[k], y = r[k + size];
+                r[k] = _mm512_permutex2var_ps(x, low[round], y);
+                r[k + size] = _mm512_permutex2var_ps(x, high[round], y);
+            }
+        }
+    }
+    for (int i = 0; i < 16; i++) _mm512_storeu_ps(b + i * ldb, r[i]);
+}
+#define TILE 16
+#elif defined(AE_AVX2)
+/* b[0..<8, 0..<8] = a[0..<8, 0..<8]^T: unpack pairs of rows, shuffle pairs of pairs,
+   then swap 128-bit halves. */
+AE_INLINE void transpose_tile(const float *a, long lda, float *b, long ldb) {
+    __m256 r0 = _mm256_loadu_ps(a), r1 = _mm256_loadu_ps(a + lda), r2 = _mm256_loadu_ps(a + 2 * lda),
+           r3 = _mm256_loadu_ps(a + 3 * lda), r4 = _mm256_loadu_ps(a + 4 * lda), r5 = _mm256_loadu_ps(a + 5 * lda),
+           r6 = _mm256_loadu_ps(a + 6 * lda), r7 = _mm256_loadu_ps(a + 7 * lda);
+    __m256 t0 = _mm256_unpacklo_ps(r0, r1), t1 = _mm256_unpackhi_ps(r0, r1);
+    __m256 t2 = _mm256_unpacklo_ps(r2, r3), t3 = _mm256_unpackhi_ps(r2, r3);
+    __m256 t4 = _mm256_unpacklo_ps(r4, r5), t5 = _mm256_unpackhi_ps(r4, r5);
+    __m256 t6 = _mm256_unpacklo_ps(r6, r7), t7 = _mm256_unpackhi_ps(r6, r7);
+    __m256 u0 = _mm256_shuffle_ps(t0, t2, 0x44), u1 = _mm256_shuffle_ps(t0, t2, 0xEE);
+    __m256 u2 = _mm256_shuffle_ps(t1, t3, 0x44), u3 = _mm256_shuffle_ps(t1, t3, 0xEE);
+    __m256 u4 = _mm256_shuffle_ps(t4, t6, 0x44), u5 = _mm256_shuffle_ps(t4, t6, 0xEE);
+    __m256 u6 = _mm256_shuffle_ps(t5, t7, 0x44), u7 = _mm256_shuffle_ps(t5, t7, 0xEE);
+    _mm256_storeu_ps(b, _mm256_permute2f128_ps(u0, u4, 0x20));
+    _mm256_storeu_ps(b + ldb, _mm256_permute2f128_ps(u1, u5, 0x20));
+    _mm256_storeu_ps(b + 2 * ldb, _mm256_permute2f128_ps(u2, u6, 0x20));
+    _mm256_storeu_ps(b + 3 * ldb, _mm256_permute2f128_ps(u3, u7, 0x20));
+    _mm256_storeu_ps(b + 4 * ldb, _mm256_permute2f128_ps(u0, u4, 0x31));
+    _mm256_storeu_ps(b + 5 * ldb, _mm256_permute2f128_ps(u1, u5, 0x31));
+    _mm256_storeu_ps(b + 6 * ldb, _mm256_permute2f128_ps(u2, u6, 0x31));
+    _mm256_storeu_ps(b + 7 * ldb, _mm256_permute2f128_ps(u3, u7, 0x31));
+}
+#define TILE 8
+#else
+#define TILE 16
+#endif
+
+static void transpose(const float *a, long rows, long columns, float *b, long first, long last) {
+    long q = first;
+#if defined(AE_AVX512) || defined(AE_AVX2)
+    const long full_rows = rows / TILE * TILE;
+#if defined(AE_AVX512)
+    /* where the two rows of a pair take their elements from when a round swaps the
+       off-diagonal blocks of `size` elements */
+    __m512i low[4], high[4];
+    for (int round = 0, size = 8; round < 4; round++, size /= 2) {
+        int32_t lo[16], hi[16];
+        for (int j = 0; j < 16; j++) {
+            lo[j] = (j & size) == 0 ? j : 16 + j - size;
+            hi[j] = (j & size) == 0 ? j + size : 16 + j;
+        }
+        low[round] = _mm512_loadu_si512(lo);
+        high[round] = _mm512_loadu_si512(hi);
+    }
+#endif
+    for (; q + TILE <= last; q += TILE) {
+        for (long p = 0; p < full_rows; p += TILE) {
+#if defined(AE_AVX512)
+            transpose_tile(a + p * columns + q, columns, b + q * rows + p, rows, low, high);
+#else
+            transpose_tile(a + p * columns + q, columns, b + q * rows + p, rows);
+#endif
+        }
+        for (long k = 0; k < TILE; k++)
+            for (long p = full_rows; p < rows; p++) b[(q + k) * rows + p] = a[p * columns + q + k];
+    }
+#else
+    /* sixteen rows of b at a time: one vector load of a row of a feeds all of them */
+    for (; q + TILE <= last; q += TILE) {
+        for (long p = 0; p < rows; p++) {
+            v16f v = vload(a + p * columns + q);
+            for (int k = 0; k < 16; k++) b[(q + k) * rows + p] = v[k];
+        }
+    }
+#endif
+    for (; q < last; q++)
+        for (long p = 0; p < rows; p++) b[q * rows + p] = a[p * columns + q];
+}
+
+/* MARK: - Sparse products */
+
+/* Rows are 784 floats: 7 blocks of 7 vectors, each block accumulated in registers. */
+static void combine_rows(const float *c, long stride, long count, const float *rows, float *out,
+                         int32_t *indices, float *values) {
+    long active = 0;
+    for (long k = 0; k < count; k++) {
+        float v = c[k * stride];
+        if (v != 0) { indices[active] = (int32_t)k; values[active] = v; active++; }
+    }
+    for (long block = 0; block < N_INPUTS; block += 16 * 7) {
+        v16f a0 = {0}, a1 = {0}, a2 = {0}, a3 = {0}, a4 = {0}, a5 = {0}, a6 = {0};
+        for (long e = 0; e < active; e++) {
+            const v16f v = splat(values[e]);
+            const float *r = rows + (long)indices[e] * N_INPUTS + block;
+            a0 += v * vload(r);
+            a1 += v * vload(r + 16);
+            a2 += v * vload(r + 32);
+            a3 += v * vload(r + 48);
+            a4 += v * vload(r + 64);
+            a5 += v * vload(r + 80);
+            a6 += v * vload(r + 96);
+        }
+        float *o = out + block;
+        vstore(a0, o); vstore(a1, o + 16); vstore(a2, o + 32); vstore(a3, o + 48);
+        vstore(a4, o + 64); vstore(a5, o + 80); vstore(a6, o + 96);
+    }
+}
+
+static void selected_dots(const float *v, const float *rows, const float *select, long count, float *out,
+                          int32_t *indices) {
+    long active = 0;
+    for (long j = 0; j < count; j++) {
+        out[j] = 0;
+        if (select[j] != 0) indices[active++] = (int32_t)j;
+    }
+    long e = 0;
+    /* four rows at a time share the loads of v */
+    for (; e + 4 <= active; e += 4) {
+        const float *r0 = rows + (long)indices[e] * N_INPUTS, *r1 = rows + (long)indices[e + 1] * N_INPUTS;
+        const float *r2 = rows + (long)indices[e + 2] * N_INPUTS, *r3 = rows + (long)indices[e + 3] * N_INPUTS;
+        v16f s0 = {0}, s1 = {0}, s2 = {0}, s3 = {0};
+        for (long i = 0; i < N_INPUTS; i += 16) {
+            const v16f x = vload(v + i);
+            s0 += x * vload(r0 + i);
+            s1 += x * vload(r1 + i);
+            s2 += x * vload(r2 + i);
+            s3 += x * vload(r3 + i);
+        }
+        out[indices[e]] = lane_sum(s0);
+        out[indices[e + 1]] = lane_sum(s1);
+        out[indices[e + 2]] = lane_sum(s2);
+        out[indices[e + 3]] = lane_sum(s3);
+    }
+    for (; e < active; e++) {
+        const float *r = rows + (long)indices[e] * N_INPUTS;
+        v16f s = {0};
+        for (long i = 0; i < N_INPUTS; i += 16) s += vload(v + i) * vload(r + i);
+        out[indices[e]] = lane_sum(s);
+    }
+}
+
+/* MARK: - DropConnect */
+
+/* Row `row`'s random words of mask `key` (row_stride of them): SplitMix64's finalizer
+   of key + counter golden, counter = row row_stride + i + 1 (RandomStream.word). */
+AE_INLINE void fill_row(const AEDropConnect *m, uint64_t key, long row, uint64_t *words) {
+    const v8u64 lanes = {1, 2, 3, 4, 5, 6, 7, 8};
+    for (long i = 0; i < m->row_stride; i += 8) {
+        v8u64 z = ((v8u64){0} + (uint64_t)(row * m->row_stride + i) + lanes) * 0x9E3779B97F4A7C15ull + key;
+        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+        z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+        z = z ^ (z >> 31);
+        memcpy(words + i, &z, sizeof z);
+    }
+}
+
+/* Which of chunk c's 16 columns are kept: all ones in a kept lane. Bit resolution: lane
+   l's bit moved to the sign bit, then spread over the lane. */
+AE_INLINE v16i bit_keeps(const uint64_t *words, long c) {
+    const uint32_t bits = (uint32_t)(words[c >> 2] >> ((c & 3) * 16));
+    const v16u to_top = {31, 30, 29, 28, 27, 26, 25, 24, 23, 22, 21, 20, 19, 18, 17, 16};
+    return (v16i)(((v16u){0} + bits) << to_top) >> 31;
+}
+
+/* Byte resolution: lane l = 4q + r takes byte q of 32-bit word r, byte 4r + q of the
+   chunk; byte - threshold is negative exactly when the connection is kept. */
+AE_INLINE v16i byte_keeps(const uint64_t *words, long c, int32_t threshold) {
+    v4i quad;
+    memcpy(&quad, words + 2 * c, sizeof quad);
+    const v16i all = __builtin_shufflevector(quad, quad, 0, 1, 2, 3, 0, 1, 2, 3, 0, 1, 2, 3, 0, 1, 2, 3);
+    const v16i shifts = {0, 0, 0, 0, 8, 8, 8, 8, 16, 16, 16, 16, 24, 24, 24, 24};
+    return (((all >> shifts) & 0xff) - threshold) >> 31;
+}
+
+AE_INLINE v16i chunk_keeps(int bit, const uint64_t *words, long c, int32_t threshold) {
+    return bit ? bit_keeps(words, c) : byte_keeps(words, c, threshold);
+}
+
+/* Each kernel's loops are written once, always inlined with `bit` a constant, and
+   called once per resolution, so that each inner loop has no branch. */
+#define FOR_RESOLUTION(mask, CALL) \
+    do { if ((mask)->bit_resolution) { CALL(1); } else { CALL(0); } } while (0)
+
+AE_INLINE void dropconnect_forward_loops(const int bit, const AEDropConnect *mask, const uint64_t *keys,
+                                         const float *x, const float *w1, float *z1, long batch, long hidden,
+                                         long first, long last) {
+    uint64_t words[128];
+    const int32_t t = mask->threshold;
+    for (long j = first; j < last; j++) {
+        const float *w = w1 + j * N_INPUTS;
+        for (long b = 0; b < batch; b++) {
+            fill_row(mask, keys[b], j, words);
+            const float *xb = x + b * N_INPUTS;
+            v16f acc0 = {0}, acc1 = {0};
+            long c = 0;
+            for (; c + 2 <= CHUNKS; c += 2) {
+                acc0 += masked(vload(w + 16 * c) * vload(xb + 16 * c), chunk_keeps(bit, words, c, t));
+                acc1 += masked(vload(w + 16 * c + 16) * vload(xb + 16 * c + 16), chunk_keeps(bit, words, c + 1, t));
+            }
+            if (c < CHUNKS) acc0 += masked(vload(w + 16 * c) * vload(xb + 16 * c), chunk_keeps(bit, words, c, t));
+            z1[b * hidden + j] = lane_sum(acc0 + acc1) * mask->scale;
+        }
+    }
+}
+
+static void dropconnect_forward(const AEDropConnect *mask, const uint64_t *keys, const float *x, const float *w1,
+                                float *z1, long batch, long hidden, long first, long last) {
+#define CALL(bit) dropconnect_forward_loops(bit, mask, keys, x, w1, z1, batch, hidden, first, last)
+    FOR_RESOLUTION(mask, CALL);
+#undef CALL
+}
+
+AE_INLINE void dropconnect_backward_loops(const int bit, const AEDropConnect *mask, const uint64_t *keys,
+                                          const float *x, const float *dz1, float *gw1, long batch, long hidden,
+                                          long first, long last) {
+    uint64_t words[128];
+    const int32_t t = mask->threshold;
+    for (long j = first; j < last; j++) {
+        float *g = gw1 + j * N_INPUTS;
+        memset(g, 0, N_INPUTS * sizeof(float));
+        for (long b = 0; b < batch; b++) {
+            const float d = dz1[b * hidden + j];
+            if (d == 0) continue; /* inactive ReLU: no gradient, no mask needed */
+            fill_row(mask, keys[b], j, words);
+            const v16f coefficient = splat(d * mask->scale);
+            const float *xb = x + b * N_INPUTS;
+            for (long c = 0; c < CHUNKS; c++) {
+                const v16f update = masked(coefficient * vload(xb + 16 * c), chunk_keeps(bit, words, c, t));
+                vstore(vload(g + 16 * c) + update, g + 16 * c);
+            }
+        }
+    }
+}
+
+static void dropconnect_backward(const AEDropConnect *mask, const uint64_t *keys, const float *x, const float *dz1,
+                                 float *gw1, long batch, long hidden, long first, long last) {
+#define CALL(bit) dropconnect_backward_loops(bit, mask, keys, x, dz1, gw1, batch, hidden, first, last)
+    FOR_RESOLUTION(mask, CALL);
+#undef CALL
+}
+
+AE_INLINE void dropconnect_mask_loops(const int bit, const AEDropConnect *mask, uint64_t key, const float *w1,
+                                      float *out, long first, long last) {
+    uint64_t words[128];
+    const int32_t t = mask->threshold;
+    for (long j = first; j < last; j++) {
+        fill_row(mask, key, j, words);
+        for (long c = 0; c < CHUNKS; c++) {
+            const v16f v = vload(w1 + j * N_INPUTS + 16 * c) * mask->scale;
+            vstore(masked(v, chunk_keeps(bit, words, c, t)), out + j * N_INPUTS + 16 * c);
+        }
+    }
+}
+
+static void dropconnect_mask_weights(const AEDropConnect *mask, uint64_t key, const float *w1, float *out,
+                                     long first, long last) {
+#define CALL(bit) dropconnect_mask_loops(bit, mask, key, w1, out, first, last)
+    FOR_RESOLUTION(mask, CALL);
+#undef CALL
+}
+
+/* MARK: - Optimizers */
+
+/* Each rule returns whether every updated p is finite: `poison` sums updated p * 0,
+   which is NaN exactly when some p is not. */
+static int sgd(float *p, const float *g, long count, float lr) {
+    v16f poison = {0};
+    long i = 0;
+    for (; i + 16 <= count; i += 16) {
+        const v16f updated = vload(p + i) - lr * vload(g + i);
+        vstore(updated, p + i);
+        poison += updated * 0;
+    }
+    float scalar_poison = 0;
+    for (; i < count; i++) { p[i] -= lr * g[i]; scalar_poison += p[i] * 0; }
+    return !isnan(lane_sum(poison) + scalar_poison);
+}
+
+static int momentum(float *p, const float *g, float *buffer, long count, float lr, float mu) {
+    v16f poison = {0};
+    long i = 0;
+    for (; i + 16 <= count; i += 16) {
+        const v16f b = mu * vload(buffer + i) + vload(g + i);
+        vstore(b, buffer + i);
+        const v16f updated = vload(p + i) - lr * b;
+        vstore(updated, p + i);
+        poison += updated * 0;
+    }
+    float scalar_poison = 0;
+    for (; i < count; i++) {
+        buffer[i] = mu * buffer[i] + g[i];
+        p[i] -= lr * buffer[i];
+        scalar_poison += p[i] * 0;
+    }
+    return !isnan(lane_sum(poison) + scalar_poison);
+}
+
+static int adam(float *p, const float *g, float *m, float *v, long count, const AEAdam *a) {
+    const float b1 = a->beta1, b2 = a->beta2, c1 = 1 - a->beta1, c2 = 1 - a->beta2;
+    v16f poison = {0};
+    long i = 0;
+    for (; i + 16 <= count; i += 16) {
+        const v16f gi = vload(g + i);
+        const v16f mi = b1 * vload(m + i) + c1 * gi;
+        const v16f vi = b2 * vload(v + i) + c2 * gi * gi;
+        vstore(mi, m + i);
+        vstore(vi, v + i);
+        const v16f denom = __builtin_elementwise_sqrt(vi) / a->correction2_root + a->epsilon;
+        const v16f updated = vload(p + i) - a->step_size * mi / denom;
+        vstore(updated, p + i);
+        poison += updated * 0;
+    }
+    float scalar_poison = 0;
+    for (; i < count; i++) {
+        m[i] = b1 * m[i] + c1 * g[i];
+        v[i] = b2 * v[i] + c2 * g[i] * g[i];
+        p[i] -= a->step_size * m[i] / (sqrtf(v[i]) / a->correction2_root + a->epsilon);
+        scalar_poison += p[i] * 0;
+    }
+    return !isnan(lane_sum(poison) + scalar_poison);
+}
+
+/* MARK: - Activations and the loss */
+
+/* One 16-unit piece of a row: z <- act(z + bias), gate <- act'(z + bias). */
+AE_INLINE void activate16(v16f z, int sigmoid, v16f *a, v16f *gate) {
+    if (sigmoid) {
+        *a = vsigmoid(z);
+        *gate = *a * (1 - *a);
+    } else {
+        const v16i on = z > 0;
+        *a = masked(z, on);
+        *gate = masked(splat(1), on);
+    }
+}
+
+static void activate(float *z, float *gate, const float *bias, long rows, long units, long ld, int sigmoid) {
+    for (long r = 0; r < rows; r++) {
+        float *row = z + r * ld;
+        long j = 0;
+        v16f a, d;
+        for (; j + 16 <= units; j += 16) {
+            activate16(vload(row + j) + vload(bias + j), sigmoid, &a, &d);
+            vstore(a, row + j);
+            if (gate) vstore(d, gate + r * ld + j);
+        }
+        if (j < units) {
+            /* the tail through a padded vector */
+            float in[16] = {0}, out[16], out_gate[16];
+            for (long k = j; k < units; k++) in[k - j] = row[k] + bias[k];
+            activate16(vload(in), sigmoid, &a, &d);
+            vstore(a, out);
+            vstore(d, out_gate);
+            for (long k = j; k < units; k++) {
+                row[k] = out[k - j];
+                if (gate) gate[r * ld + k] = out_gate[k - j];
+            }
+        }
+    }
+}
+
+static double output_loss(float *z, const float *x, const float *bias, long rows, float scale) {
+    double sum = 0;
+    for (long b = 0; b < rows; b++) {
+        float *row = z + b * N_INPUTS;
+        const float *xr = x + b * N_INPUTS;
+        v16f row_sum = {0};
+        for (long c = 0; c < CHUNKS; c++) {
+            const v16f y = vsigmoid(vload(row + 16 * c) + vload(bias + 16 * c));
+            const v16f d = y - vload(xr + 16 * c);
+            row_sum += d * d;
+            vstore(scale * d * y * (1 - y), row + 16 * c);
+        }
+        sum += (double)lane_sum(row_sum);
+    }
+    return sum;
+}
+
+const AEKernels AE_TABLE = {
+    .pack = pack,
+    .spread = spread,
+    .transpose = transpose,
+    .combine_rows = combine_rows,
+    .selected_dots = selected_dots,
+    .dropconnect_forward = dropconnect_forward,
+    .dropconnect_backward = dropconnect_backward,
+    .dropconnect_mask_weights = dropconnect_mask_weights,
+    .sgd = sgd,
+    .momentum = momentum,
+    .adam = adam,
+    .activate = activate,
+    .output_loss = output_loss,
+};

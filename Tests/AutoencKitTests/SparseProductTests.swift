@@ -1,0 +1,116 @@
+import Testing
+@testable import AutoencKit
+
+/// The products that skip hidden zeros give the dense products' loss and gradients.
+@Suite struct SparseProductTests {
+    static let configs: [ModelConfig] = [
+        ModelConfig(hidden: 40, activation: .relu, dropP: 0.5, dropMode: .dropout),
+        ModelConfig(hidden: 37, activation: .sigmoid, dropP: 0.3, dropMode: .dropout),
+        ModelConfig(hidden: 32, activation: .relu, dropP: 0.5, dropMode: .dropout, inputDropP: 0.2),
+    ]
+
+    @Test(arguments: KernelLevel.supported, configs)
+    func sparseEqualsDense(level: KernelLevel, config: ModelConfig) {
+        let sparse = Self.expectStepMatchesDense(config: config, kernels: Kernels(level))
+        #expect(sparse.sparseHidden)
+    }
+
+    /// Runs one step of 9 images with the fast products (`TrainingPass`'s choice) and
+    /// with the dense ones, from the same model (`prepare` may change it first), and
+    /// checks that the losses and gradients agree; returns the fast pass.
+    @discardableResult
+    static func expectStepMatchesDense(config: ModelConfig, kernels: Kernels = .current, prepare: (Autoencoder) -> Void = { _ in },
+                                       sourceLocation: SourceLocation = #_sourceLocation) -> TrainingPass {
+        let data = TrainingTests.shapes(count: 9)
+        let order = (0..<Int32(9)).map { $0 }
+        let model = Autoencoder(config: config, seed: 3)
+        prepare(model)
+        let fast = TrainingPass(model: model, maxBatch: 9, seed: 3, kernels: kernels)
+        let dense = TrainingPass(model: model, maxBatch: 9, seed: 3, sparse: false, kernels: kernels)
+        #expect(!dense.sparseHidden && !dense.packsActiveUnits, sourceLocation: sourceLocation)
+        fast.load(data, order[0..<9])
+        dense.load(data, order[0..<9])
+        let l1 = fast.run(batch: 9, step: 4), l2 = dense.run(batch: 9, step: 4)
+        #expect(abs(l1 - l2) <= 1e-6 * abs(l2), "loss fast \(l1) dense \(l2)", sourceLocation: sourceLocation)
+        let a = fast.gradients.values, b = dense.gradients.values
+        var scale: Float = 0
+        for v in b { scale = max(scale, abs(v)) }
+        var worst: Float = 0, at = 0
+        for i in 0..<a.count where abs(a[i] - b[i]) > worst { worst = abs(a[i] - b[i]); at = i }
+        #expect(worst <= 1e-5 * scale, "\(kernels.level): largest gradient difference \(worst) at \(at) (fast \(a[at]), dense \(b[at])); largest gradient \(scale)",
+                sourceLocation: sourceLocation)
+        return fast
+    }
+}
+
+/// The sparse products and the transposes at every kernel level this CPU runs, each
+/// against its plain reference (`SparseProducts.*Naive`, summed in Double).
+@Suite struct SparseKernelTests {
+    static let n = ModelConfig.inputs
+
+    /// Each output is a sum of at most `count` products of floats in [-1, 1]; fp32
+    /// rounding in any order stays within count 2^-24 of the sum of their magnitudes,
+    /// so 1e-5 of that sum holds for count <= 160 and a wrong row is off by a whole term.
+    @Test(arguments: KernelLevel.supported, [(count: 37, stride: 1), (count: 9, stride: 40), (count: 0, stride: 1)])
+    func combineRowsMatchesNaive(level: KernelLevel, _ c: (count: Int, stride: Int)) {
+        var rng = TestRandom(UInt64(c.count * 7 + c.stride))
+        var coefficients = rng.floats(max(1, c.count * c.stride), -1, 1)
+        for k in stride(from: 0, to: coefficients.count, by: 3) { coefficients[k] = 0 } // skipped terms
+        let rows = rng.floats(max(1, c.count) * Self.n, -1, 1)
+        var out = [Float](repeating: .nan, count: Self.n)
+        var indices = [Int32](repeating: 0, count: max(1, c.count)), values = [Float](repeating: 0, count: max(1, c.count))
+        SparseProducts.combineRows(coefficients, stride: c.stride, count: c.count, rows: rows, into: &out,
+                                   indices: &indices, values: &values, kernels: Kernels(level))
+        let naive = SparseProducts.combineRowsNaive(coefficients, stride: c.stride, count: c.count, rows: rows)
+        let tolerance = 1e-5 * Float(max(1, c.count))
+        #expect(largestDifference(out, naive).difference <= tolerance, "\(level): \(comparison(out, naive))")
+    }
+
+    /// Dots of 784 products of floats in [-1, 1]: within 784 2^-24 ~ 5e-5 of the sum of
+    /// the magnitudes (at most 784), so 5e-3 absolute; unselected entries exactly 0.
+    @Test(arguments: KernelLevel.supported, [1, 4, 7, 13])
+    func selectedDotsMatchesNaive(level: KernelLevel, count: Int) {
+        var rng = TestRandom(UInt64(count))
+        let v = rng.floats(Self.n, -1, 1), rows = rng.floats(count * Self.n, -1, 1)
+        var select = rng.floats(count, -1, 1)
+        for j in stride(from: 1, to: count, by: 3) { select[j] = 0 }
+        var out = [Float](repeating: .nan, count: count), indices = [Int32](repeating: 0, count: count)
+        SparseProducts.selectedDots(v, rows: rows, select: select, count: count, into: &out, indices: &indices,
+                                    kernels: Kernels(level))
+        let naive = SparseProducts.selectedDotsNaive(v, rows: rows, select: select, count: count)
+        #expect(largestDifference(out, naive).difference <= 5e-3, "\(level): \(comparison(out, naive))")
+        for j in 0..<count where select[j] == 0 { #expect(out[j].bitPattern == 0, "\(level): unselected \(j) is \(out[j])") }
+    }
+
+    /// A transpose moves values without arithmetic: exactly equal, for shapes with and
+    /// without whole tiles (8 and 16), over all rows of the result or a range of them;
+    /// rows of the result outside the range are untouched.
+    @Test(arguments: KernelLevel.supported, [(rows: 784, columns: 40, first: 0, last: 40), (rows: 37, columns: 784, first: 392, last: 784),
+                                             (rows: 21, columns: 19, first: 3, last: 18), (rows: 16, columns: 16, first: 0, last: 16)])
+    func transposeMatchesNaive(level: KernelLevel, _ c: (rows: Int, columns: Int, first: Int, last: Int)) {
+        var rng = TestRandom(UInt64(c.rows * 1000 + c.columns))
+        let a = rng.floats(c.rows * c.columns, -1, 1)
+        let sentinel: Float = -7
+        var b = [Float](repeating: sentinel, count: c.rows * c.columns)
+        SparseProducts.transpose(a, rows: c.rows, columns: c.columns, into: &b, rowsOfResult: c.first..<c.last,
+                                 kernels: Kernels(level))
+        let naive = SparseProducts.transposeNaive(a, rows: c.rows, columns: c.columns)
+        var wrong = 0, stray = 0
+        for q in 0..<c.columns {
+            for p in 0..<c.rows {
+                let i = q * c.rows + p
+                if (c.first..<c.last).contains(q) {
+                    if b[i].bitPattern != naive[i].bitPattern { wrong += 1 }
+                } else if b[i] != sentinel {
+                    stray += 1
+                }
+            }
+        }
+        #expect(wrong == 0 && stray == 0, "\(level): \(wrong) entries differ from a^T, \(stray) written outside the rows asked for")
+    }
+
+    /// The naive transpose itself, on a 2 x 3 case written out by hand.
+    @Test func naiveTransposeByHand() {
+        #expect(SparseProducts.transposeNaive([1, 2, 3, 4, 5, 6], rows: 2, columns: 3) == [1, 4, 2, 5, 3, 6])
+    }
+}
