@@ -1,3 +1,4 @@
+import AutoencKit
 import Foundation
 import Testing
 
@@ -28,6 +29,7 @@ import Testing
         }
         #expect(report["threads"] as? Int == 2)
         #expect(report["warmup_images"] as? Int == 32)
+        #expect(report["vector_kernels"] as? String == KernelLevel.best.rawValue, "\(report)")
     }
 
     @Test(arguments: [["--warmup", "-1"], ["--modes", "none,fast"], ["--drop-p", "1"], ["--images", "0"]])

@@ -37,14 +37,18 @@ enum CLI {
     }()
 
     /// Starts `autoenc arguments` in `directory`, its output going to files there.
+    /// `environment` adds to (or overrides) the test's own environment.
     static func start(_ arguments: [String], in directory: URL, name: String = "run",
-                      executable: URL = binary) throws -> (Process, URL, URL) {
+                      executable: URL = binary, environment: [String: String] = [:]) throws -> (Process, URL, URL) {
         let out = directory.appendingPathComponent(".\(name).stdout"), err = directory.appendingPathComponent(".\(name).stderr")
         _ = FileManager.default.createFile(atPath: out.path, contents: nil)
         _ = FileManager.default.createFile(atPath: err.path, contents: nil)
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        }
         process.currentDirectoryURL = directory
         process.standardOutput = try FileHandle(forWritingTo: out)
         process.standardError = try FileHandle(forWritingTo: err)
@@ -55,8 +59,9 @@ enum CLI {
 
     /// Runs `autoenc arguments` in `directory` to the end. Output files are named with
     /// a leading dot and removed afterwards, so they never count as files the run made.
-    static func run(_ arguments: [String], in directory: URL, executable: URL = binary) throws -> RunResult {
-        let (process, out, err) = try start(arguments, in: directory, executable: executable)
+    static func run(_ arguments: [String], in directory: URL, executable: URL = binary,
+                    environment: [String: String] = [:]) throws -> RunResult {
+        let (process, out, err) = try start(arguments, in: directory, executable: executable, environment: environment)
         wait(process, arguments)
         return finish(process, out, err)
     }
