@@ -21,7 +21,7 @@ typedef float v16f __attribute__((vector_size(64)));
 typedef int32_t v16i __attribute__((vector_size(64)));
 typedef uint32_t v16u __attribute__((vector_size(64)));
 typedef uint64_t v8u64 __attribute__((vector_size(64)));
-typedef int32_t v4i __attribute__((vector_size(16)));
+typedef uint8_t v16b __attribute__((vector_size(16)));
 
 AE_INLINE v16f vload(const float *p) { v16f v; memcpy(&v, p, sizeof v); return v; }
 AE_INLINE void vstore(v16f v, float *p) { memcpy(p, &v, sizeof v); }
@@ -348,22 +348,23 @@ AE_INLINE void fill_row(const AEDropConnect *m, uint64_t key, long row, uint64_t
     }
 }
 
-/* Which of chunk c's 16 columns are kept: all ones in a kept lane. Bit resolution: lane
-   l's bit moved to the sign bit, then spread over the lane. */
+/* Which of chunk c's 16 columns are kept: all ones in a kept lane. Bit resolution:
+   lane l keeps when bit l of the chunk's 16 bits is set. */
 AE_INLINE v16i bit_keeps(const uint64_t *words, long c) {
-    const uint32_t bits = (uint32_t)(words[c >> 2] >> ((c & 3) * 16));
-    const v16u to_top = {31, 30, 29, 28, 27, 26, 25, 24, 23, 22, 21, 20, 19, 18, 17, 16};
-    return (v16i)(((v16u){0} + bits) << to_top) >> 31;
+    const int32_t bits = (int32_t)(words[c >> 2] >> ((c & 3) * 16));
+    const v16i lane_bits = {1 << 0, 1 << 1, 1 << 2, 1 << 3, 1 << 4, 1 << 5, 1 << 6, 1 << 7,
+                            1 << 8, 1 << 9, 1 << 10, 1 << 11, 1 << 12, 1 << 13, 1 << 14, 1 << 15};
+    return (((v16i){0} + bits) & lane_bits) == lane_bits;
 }
 
-/* Byte resolution: lane l = 4q + r takes byte q of 32-bit word r, byte 4r + q of the
-   chunk; byte - threshold is negative exactly when the connection is kept. */
+/* Byte resolution: lane l = 4q + r takes byte 4r + q of the chunk's 16 bytes (the order
+   the first Swift kernels unpacked them in, kept so that a seed gives the same masks),
+   kept when that byte is below the threshold. */
 AE_INLINE v16i byte_keeps(const uint64_t *words, long c, int32_t threshold) {
-    v4i quad;
-    memcpy(&quad, words + 2 * c, sizeof quad);
-    const v16i all = __builtin_shufflevector(quad, quad, 0, 1, 2, 3, 0, 1, 2, 3, 0, 1, 2, 3, 0, 1, 2, 3);
-    const v16i shifts = {0, 0, 0, 0, 8, 8, 8, 8, 16, 16, 16, 16, 24, 24, 24, 24};
-    return (((all >> shifts) & 0xff) - threshold) >> 31;
+    v16b bytes;
+    memcpy(&bytes, words + 2 * c, sizeof bytes);
+    const v16b ordered = __builtin_shufflevector(bytes, bytes, 0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
+    return __builtin_convertvector(ordered, v16i) < threshold;
 }
 
 AE_INLINE v16i chunk_keeps(int bit, const uint64_t *words, long c, int32_t threshold) {
@@ -385,14 +386,18 @@ AE_INLINE void dropconnect_forward_loops(const int bit, const AEDropConnect *mas
         for (long b = 0; b < batch; b++) {
             fill_row(mask, keys[b], j, words);
             const float *xb = x + b * N_INPUTS;
-            v16f acc0 = {0}, acc1 = {0};
+            /* four chunks a round (one random word at the bit resolution), four
+               accumulators, so that no addition waits for the one before */
+            v16f acc0 = {0}, acc1 = {0}, acc2 = {0}, acc3 = {0};
             long c = 0;
-            for (; c + 2 <= CHUNKS; c += 2) {
+            for (; c + 4 <= CHUNKS; c += 4) {
                 acc0 += masked(vload(w + 16 * c) * vload(xb + 16 * c), chunk_keeps(bit, words, c, t));
                 acc1 += masked(vload(w + 16 * c + 16) * vload(xb + 16 * c + 16), chunk_keeps(bit, words, c + 1, t));
+                acc2 += masked(vload(w + 16 * c + 32) * vload(xb + 16 * c + 32), chunk_keeps(bit, words, c + 2, t));
+                acc3 += masked(vload(w + 16 * c + 48) * vload(xb + 16 * c + 48), chunk_keeps(bit, words, c + 3, t));
             }
-            if (c < CHUNKS) acc0 += masked(vload(w + 16 * c) * vload(xb + 16 * c), chunk_keeps(bit, words, c, t));
-            z1[b * hidden + j] = lane_sum(acc0 + acc1) * mask->scale;
+            for (; c < CHUNKS; c++) acc0 += masked(vload(w + 16 * c) * vload(xb + 16 * c), chunk_keeps(bit, words, c, t));
+            z1[b * hidden + j] = lane_sum((acc0 + acc1) + (acc2 + acc3)) * mask->scale;
         }
     }
 }
