@@ -30,8 +30,8 @@ struct Activations: ParsableCommand {
     var seed: UInt64 = 0
 
     func validate() throws {
-        if let threads, !(1...1024).contains(threads) { throw ValidationError("--threads must be in 1...1024, got \(threads)") }
-        if let limit, limit < 1 { throw ValidationError("--limit must be at least 1, got \(limit)") }
+        try check(threads, Limits.threads, "--threads")
+        try check(limit, Limits.limit, "--limit")
         guard !out.isEmpty else { throw ValidationError("--out must name a directory, got an empty string") }
     }
 

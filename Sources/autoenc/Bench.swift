@@ -37,9 +37,9 @@ struct Bench: ParsableCommand {
         guard images >= 1 else { throw ValidationError("--images must be at least 1, got \(images)") }
         if let warmup, warmup < 0 { throw ValidationError("--warmup must be at least 0, got \(warmup)") }
         guard repeats >= 1 else { throw ValidationError("--repeats must be at least 1, got \(repeats)") }
-        guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1, got \(batchSize)") }
-        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
-        guard dropP.isFinite, dropP > 0, dropP < 1 else { throw ValidationError("--drop-p must be in (0, 1), got \(dropP)") }
+        try check(batchSize, Limits.batchSize, "--batch-size")
+        try check(threads, Limits.threads, "--threads")
+        try check(dropP, Limits.regularizingDropP, "--drop-p")
         for mode in modes.split(separator: ",") where Self.mode(String(mode)) == nil {
             throw ValidationError("--modes: unknown mode '\(mode)', expected none, dropout, dropconnect-example or dropconnect-batch")
         }

@@ -60,12 +60,12 @@ struct Compare: ParsableCommand {
     var count: Int = 10
 
     func validate() throws {
-        guard epochs >= 1 else { throw ValidationError("--epochs must be at least 1, got \(epochs)") }
-        try requireFinite(dropP, "--drop-p", { $0 > 0 && $0 < 1 }, "in (0, 1)")
-        if let threads, !(1...1024).contains(threads) { throw ValidationError("--threads must be in 1...1024, got \(threads)") }
-        if let limit, limit < 1 { throw ValidationError("--limit must be at least 1, got \(limit)") }
-        guard (1...16384).contains(hidden) else { throw ValidationError("--hidden must be in 1...16384, got \(hidden)") }
-        guard (1...65536).contains(batchSize) else { throw ValidationError("--batch-size must be in 1...65536, got \(batchSize)") }
+        try check(epochs, Limits.epochs, "--epochs")
+        try check(dropP, Limits.regularizingDropP, "--drop-p")
+        try check(threads, Limits.threads, "--threads")
+        try check(limit, Limits.limit, "--limit")
+        try check(hidden, Limits.hidden, "--hidden")
+        try check(batchSize, Limits.batchSize, "--batch-size")
         guard (1...100).contains(count) else { throw ValidationError("--count must be in 1...100, got \(count)") }
         guard !out.isEmpty else { throw ValidationError("--out must name a directory, got an empty string") }
     }
@@ -87,7 +87,6 @@ struct Compare: ParsableCommand {
             guard test.count > 0 else { throw AutoencError.badData(test.source, "expected at least one test image, found none") }
             let threadCount = threads ?? ProcessInfo.processInfo.activeProcessorCount
             var options = TrainingOptions()
-            options.epochs = epochs
             options.batchSize = batchSize
             options.seed = seed
             options.threads = threadCount
@@ -97,18 +96,11 @@ struct Compare: ParsableCommand {
             let shown = min(count, test.count)
             var results: [(name: String, model: Autoencoder, diagnostics: Diagnostics, codes: FloatBuffer, reconstructions: [Float])] = []
             for (name, config) in variants {
-                let model = Autoencoder(config: config, seed: seed)
-                let trainer = Trainer(model: model, options: options, largestBatch: train.count)
-                for epoch in 1...epochs {
-                    let report = try trainer.trainEpoch(train, test: test, epoch: epoch)
-                    print(name.padding(toLength: 12, withPad: " ", startingAt: 0)
-                          + String(format: "epoch %ld/%ld  train_loss %.5f  test_mse %.5f  %.2f s  %.0f images/s",
-                                   epoch, epochs, report.trainLoss, report.testMSE, report.seconds, report.imagesPerSecond))
-                }
-                let metadata = CheckpointMetadata(config: config, seed: seed, epoch: epochs, dataset: location.directory,
-                                                  extra: ["optimizer": options.optimizer.rawValue, "lr": String(options.learningRate),
-                                                          "batch_size": String(batchSize), "step": String(trainer.step)])
-                try Checkpoint.save(model.parameters, metadata: metadata, to: path("model-\(name).safetensors"))
+                let run = TrainingRun(config: config, options: options, train: train, test: test, dataset: location.directory,
+                                      limit: limit, output: nil)
+                _ = try run.run(through: epochs, observer: EpochLines(prefix: name))
+                let model = run.model
+                try Checkpoint.save(model.parameters, metadata: run.checkpointMetadata(), to: path("model-\(name).safetensors"))
                 var codes: FloatBuffer?
                 var diagnostics = Diagnostics.measure(model, name: name, test: test, train: labeled ? train : nil,
                                                       probe: .init(seed: seed), threads: threadCount, codes: { codes = $0 })
@@ -147,6 +139,24 @@ struct Compare: ParsableCommand {
     }
 
     func path(_ name: String) -> String { (out as NSString).appendingPathComponent(name) }
+}
+
+/// A line per completed epoch, behind a model's name.
+final class EpochLines: TrainingObserver {
+    let prefix: String
+    init(prefix: String) { self.prefix = prefix }
+    var shouldStop: Bool { false }
+
+    func epoch(_ epoch: Int, of epochs: Int, images: Int, alreadyDone: Int,
+               train: (_ progress: (Int, Int, Double) -> Void) throws -> EpochReport) throws -> EpochReport {
+        try train { _, _, _ in }
+    }
+
+    func completed(_ report: EpochReport, of epochs: Int) throws {
+        print(prefix.padding(toLength: 12, withPad: " ", startingAt: 0)
+              + String(format: "epoch %ld/%ld  train_loss %.5f  test_mse %.5f  %.2f s  %.0f images/s",
+                       report.epoch, epochs, report.trainLoss, report.testMSE, report.seconds, report.imagesPerSecond))
+    }
 }
 
 /// The output directory of `compare` and `activations`.

@@ -31,9 +31,8 @@ struct ModelInput: ParsableArguments {
     var model: String = "model.safetensors"
 }
 
-/// Flags shared by checks of numeric options.
-func requireFinite(_ value: Float, _ flag: String, _ rule: (Float) -> Bool, _ expected: String) throws {
-    guard value.isFinite, rule(value) else {
-        throw ValidationError("\(flag) must be \(expected), got \(value)")
-    }
+/// Checks a flag's value, when given, against its `Limits`: "FLAG must be EXPECTED, got
+/// VALUE" as a usage error (exit 64).
+func check<Value>(_ value: Value?, _ limit: Limit<Value>, _ flag: String) throws {
+    if let value, let problem = limit.problem(value, name: flag) { throw ValidationError(problem) }
 }

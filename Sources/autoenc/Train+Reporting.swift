@@ -5,7 +5,7 @@ import Foundation
 /// when `--log -` puts the JSON lines on standard output, nowhere with `--quiet`), the
 /// progress bar (standard error when it is a terminal), the `--log` lines and the
 /// `--plot` chart, redrawn after every epoch.
-final class TrainReporter {
+final class TrainReporter: TrainingObserver {
     let quiet: Bool
     let logFile: AppendFile?
     let logToStandardOutput: Bool
@@ -39,14 +39,17 @@ final class TrainReporter {
         if logToStandardOutput { printError(line) } else { print(line) }
     }
 
-    /// Runs one epoch's training in `body`, showing a progress bar meanwhile when standard
-    /// error is a terminal (and not `--quiet`); the bar is erased however `body` ends.
-    func epoch<T>(_ label: String, images: Int, alreadyDone: Int,
-                  _ body: (_ progress: (Int, Int, Double) -> Void) throws -> T) rethrows -> T {
-        guard !quiet, ProgressBar.standardErrorIsTerminal else { return try body { _, _, _ in } }
-        let bar = ProgressBar(label: label, total: images, alreadyDone: alreadyDone)
+    /// Ctrl-C or SIGTERM asks the run to stop.
+    var shouldStop: Bool { StopSignals.pending != nil }
+
+    /// Runs one epoch's training, showing a progress bar meanwhile when standard error is
+    /// a terminal (and not `--quiet`); the bar is erased however the epoch ends.
+    func epoch(_ epoch: Int, of epochs: Int, images: Int, alreadyDone: Int,
+               train: (_ progress: (Int, Int, Double) -> Void) throws -> EpochReport) throws -> EpochReport {
+        guard !quiet, ProgressBar.standardErrorIsTerminal else { return try train { _, _, _ in } }
+        let bar = ProgressBar(label: "epoch \(epoch)/\(epochs)", total: images, alreadyDone: alreadyDone)
         defer { bar.clear() }
-        return try body { seen, _, loss in bar.update(seen: seen, loss: loss) }
+        return try train { seen, _, loss in bar.update(seen: seen, loss: loss) }
     }
 
     /// Reports a completed epoch: the human line, the JSON line, the redrawn chart.

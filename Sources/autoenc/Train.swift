@@ -115,40 +115,22 @@ struct Train: ParsableCommand {
     static let defaultOut = "model.safetensors"
 
     func validate() throws {
-        if let dropP {
-            guard dropP.isFinite, dropP >= 0, dropP < 1 else {
-                throw ValidationError("--drop-p must be in [0, 1), got \(dropP)")
-            }
+        try check(dropP, Limits.dropP, "--drop-p")
+        if keepP != nil && dropP != nil {
+            throw ValidationError("--keep-p and --drop-p say the same thing (keep = 1 - drop); give one of them")
         }
-        if let keepP {
-            guard dropP == nil else {
-                throw ValidationError("--keep-p and --drop-p say the same thing (keep = 1 - drop); give one of them")
-            }
-            guard keepP.isFinite, keepP > 0, keepP <= 1 else {
-                throw ValidationError("--keep-p must be in (0, 1], got \(keepP)")
-            }
-        }
-        if let inputDropP {
-            guard inputDropP.isFinite, inputDropP >= 0, inputDropP < 1 else {
-                throw ValidationError("--input-drop-p must be in [0, 1), got \(inputDropP)")
-            }
-        }
-        if let maxNorm { try requireFinite(maxNorm, "--max-norm", { $0 > 0 }, "a positive number") }
+        try check(keepP, Limits.keepP, "--keep-p")
+        try check(inputDropP, Limits.inputDropP, "--input-drop-p")
+        try check(maxNorm, Limits.maxNorm, "--max-norm")
         if dropoutScaling == .classic && dropMode == .dropconnect {
             throw ValidationError("--dropout-scaling classic applies to --drop-mode dropout only; DropConnect trains with inverted scaling")
         }
-        guard epochs >= 1 else { throw ValidationError("--epochs must be at least 1, got \(epochs)") }
-        if let batchSize, !(1...65536).contains(batchSize) {
-            throw ValidationError("--batch-size must be in 1...65536, got \(batchSize)")
-        }
-        if let hidden, !(1...16384).contains(hidden) {
-            throw ValidationError("--hidden must be in 1...16384, got \(hidden)")
-        }
-        if let lr { try requireFinite(lr, "--lr", { $0 > 0 }, "a positive number") }
-        if let threads, !(1...1024).contains(threads) {
-            throw ValidationError("--threads must be in 1...1024, got \(threads)")
-        }
-        if let limit, limit < 1 { throw ValidationError("--limit must be at least 1, got \(limit)") }
+        try check(epochs, Limits.epochs, "--epochs")
+        try check(batchSize, Limits.batchSize, "--batch-size")
+        try check(hidden, Limits.hidden, "--hidden")
+        try check(lr, Limits.learningRate, "--lr")
+        try check(threads, Limits.threads, "--threads")
+        try check(limit, Limits.limit, "--limit")
         for (flag, path) in [("--resume", resume), ("--out", out), ("--log", log), ("--plot", plot)] where path?.isEmpty == true {
             throw ValidationError("\(flag) must name a file, got an empty string")
         }
@@ -164,205 +146,67 @@ struct Train: ParsableCommand {
         }
     }
 
+    /// The settings the flags ask for.
+    var request: RunRequest {
+        var r = RunRequest()
+        r.hidden = hidden
+        r.activation = activation
+        r.dropP = dropP
+        r.keepP = keepP
+        r.dropMode = dropMode
+        r.masks = masks
+        r.scaling = dropoutScaling
+        r.inputDropP = inputDropP
+        r.maxNorm = maxNorm
+        r.optimizer = optimizer
+        r.learningRate = lr
+        r.batchSize = batchSize
+        r.seed = seed
+        r.limit = limit
+        return r
+    }
+
     func run() throws {
         try reportingErrors {
             // Outputs first: nothing is read, trained or created when one cannot be written.
-            let out = self.out ?? resume ?? Self.defaultOut
-            let statePath = TrainingState.path(besideModel: out)
-            try AtomicFile.checkWritable(out, what: "--out")
-            try AtomicFile.checkWritable(statePath, what: "--out (training state)")
+            let output = TrainingRun.Output(model: out ?? resume ?? Self.defaultOut)
+            try AtomicFile.checkWritable(output.model, what: "--out")
+            try AtomicFile.checkWritable(output.state, what: "--out (training state)")
             try TrainReporter.checkOutputs(log: log, plot: plot)
-            AtomicFile.removeStaleTemporaries(for: out)
-            AtomicFile.removeStaleTemporaries(for: statePath)
+            AtomicFile.removeStaleTemporaries(for: output.model)
+            AtomicFile.removeStaleTemporaries(for: output.state)
 
-            let previous = try resume.map(Self.loadResumable)
+            let saved = try resume.map(SavedRun.load)
             let location = try dataOptions.location()
-            let limit = self.limit ?? previous?.state.limit
+            let limit = self.limit ?? saved?.state.limit
             // the test set inflates on a second core while the training set inflates here
             let (fullTrain, test) = try location.loadBoth()
             let train = fullTrain.prefix(limit)
-
-            let settings: Settings
-            if let previous {
-                settings = try resolve(against: previous.state, trainImages: train.count, data: location.directory)
-            } else {
-                settings = Settings(flags: self)
-            }
-            let threadCount = threads ?? ProcessInfo.processInfo.activeProcessorCount
-            var options = TrainingOptions()
-            options.epochs = epochs
-            options.batchSize = settings.batchSize
-            options.learningRate = settings.learningRate
-            options.optimizer = settings.optimizer
-            options.seed = settings.seed
-            options.threads = threadCount
-            let config = settings.config
-            let model = previous.map { Autoencoder(config: config, parameters: $0.parameters) }
-                ?? Autoencoder(config: config, seed: settings.seed)
-            let trainer = Trainer(model: model, options: options, largestBatch: train.count)
-            previous?.state.restore(into: trainer)
+            var (config, options) = try saved.map {
+                try request.resumed($0.state, trainImages: train.count, data: location.directory, checkpoint: resume!, epochs: epochs)
+            } ?? request.newRun()
+            options.threads = threads ?? ProcessInfo.processInfo.activeProcessorCount
+            let run = TrainingRun(config: config, options: options, train: train, test: test, dataset: location.directory,
+                                  limit: limit, output: output, resuming: saved)
             let reporter = TrainReporter(quiet: quiet, log: log, plot: plot)
-
-            /// Saves the training state, then the model, as one atomic set.
-            func save(epochsCompleted: Int, interruptedIn: Int?) throws {
-                var extra = ["optimizer": settings.optimizer.rawValue, "lr": String(settings.learningRate),
-                             "batch_size": String(settings.batchSize), "step": String(trainer.step)]
-                if let interruptedIn { extra["interrupted_in_epoch"] = String(interruptedIn) }
-                let metadata = CheckpointMetadata(config: config, seed: settings.seed, epoch: epochsCompleted,
-                                                  dataset: location.directory, extra: extra)
-                guard model.parameters.isFinite else { // Trainer throws first; never write NaN weights
-                    throw AutoencError(.diverged, "training diverged by step \(trainer.step): the weights are not finite; nothing saved")
-                }
-                let state = TrainingState(trainer: trainer, limit: limit, trainImages: train.count, epochsCompleted: epochsCompleted)
-                let stateBytes = state.encode()
-                // inference-ready: under classic scaling, decoder weights times 1 - p
-                let (header, data) = Checkpoint.encode(trainer.inferenceModel().parameters, metadata: metadata)
-                try stateBytes.withUnsafeBytes { stateFile in
-                    try header.withUnsafeBytes { modelHeader in
-                        try AtomicFile.write([(statePath, [stateFile]), (out, [modelHeader, data])])
-                    }
-                }
-            }
-
-            let firstEpoch = (previous?.state.epochsCompleted ?? 0) + 1
-            var skipSteps = previous?.state.stepsIntoEpoch ?? 0
-            let stepsPerEpoch = Trainer.stepsPerEpoch(images: train.count, batchSize: settings.batchSize)
             reporter.say("data: \(location.directory) (\(train.count) training, \(test.count) test images)")
-            reporter.say("model: 784-\(config.hidden)-784, \(config.activation.rawValue), \(describe(config)); \(settings.optimizer.rawValue) lr \(settings.learningRate), batch \(settings.batchSize), seed \(settings.seed), \(threadCount) threads, BLAS \(BLASRuntime.coreName), vectors \(Kernels.current.level.rawValue)")
-            if let resume, let previous {
-                reporter.say("resuming \(resume) at epoch \(firstEpoch), step \(previous.state.step) (\(skipSteps) of \(stepsPerEpoch) steps of this epoch done)")
+            reporter.say("model: 784-\(config.hidden)-784, \(config.activation.rawValue), \(config.summary); \(options.optimizer.rawValue) lr \(options.learningRate), batch \(options.batchSize), seed \(options.seed), \(options.threads) threads, BLAS \(BLASRuntime.coreName), vectors \(options.kernels.rawValue)")
+            if let resume, let saved {
+                reporter.say("resuming \(resume) at epoch \(run.epochsCompleted + 1), step \(saved.state.step) (\(run.stepsIntoEpoch) of \(run.stepsPerEpoch) steps of this epoch done)")
             }
 
             StopSignals.install()
             if let started = ProcessClock.secondsSinceStart() {
                 reporter.say(String(format: "first batch after %.2f s (start-up and reading the data)", started))
             }
-            var epoch = firstEpoch
-            while epoch <= epochs, StopSignals.pending == nil {
-                let report = try reporter.epoch("epoch \(epoch)/\(epochs)", images: train.count,
-                                                alreadyDone: min(train.count, skipSteps * settings.batchSize)) { progress in
-                    try trainer.trainEpoch(train, test: test, epoch: epoch, startingStep: skipSteps,
-                                           shouldStop: { StopSignals.pending != nil }, progress: progress)
-                }
-                skipSteps = 0
-                try save(epochsCompleted: report.completed ? epoch : epoch - 1, interruptedIn: report.completed ? nil : epoch)
-                guard report.completed else { break }
-                try reporter.completed(report, of: epochs)
-                epoch += 1
-            }
-            if let signal = StopSignals.pending, epoch <= epochs {
-                let done = trainer.step - min(trainer.step, UInt64(epoch - 1) * UInt64(stepsPerEpoch))
-                var again = "autoenc train --resume \(out) --epochs \(epochs)"
+            if case .stopped(let epoch, let done) = try run.run(through: epochs, observer: reporter),
+               let signal = StopSignals.pending {
+                var again = "autoenc train --resume \(output.model) --epochs \(epochs)"
                 if let data = dataOptions.data { again += " --data \(data)" }
-                printError("autoenc: stopped by \(StopSignals.name(signal)) in epoch \(epoch) after step \(trainer.step) (\(done) of \(stepsPerEpoch) steps of the epoch); saved \(out) and \(statePath); continue with: \(again)")
+                printError("autoenc: stopped by \(StopSignals.name(signal)) in epoch \(epoch) after step \(run.trainer.step) (\(done) of \(run.stepsPerEpoch) steps of the epoch); saved \(output.model) and \(output.state); continue with: \(again)")
                 throw ExitCode(128 + signal)
             }
-            reporter.say("saved \(out)")
+            reporter.say("saved \(output.model)")
         }
     }
-
-    // MARK: - Resuming
-
-    /// A checkpoint and its training state, checked to belong together.
-    struct Resumable {
-        var parameters: Parameters
-        var state: TrainingState
-    }
-
-    /// Loads `path` and the state beside it. Throws `.noInput` (66) when either is
-    /// missing, `.dataError` (65) when either is invalid or they do not belong together.
-    static func loadResumable(_ path: String) throws -> Resumable {
-        if path.hasSuffix(".state.safetensors") {
-            throw AutoencError(.usage, "--resume \(path): expected the model file, found its training state; pass \(path.dropLast(".state.safetensors".count)).safetensors")
-        }
-        let loaded = try Checkpoint.load(path)
-        let statePath = TrainingState.path(besideModel: path)
-        let state = try TrainingState.load(statePath)
-        guard state.config == loaded.config else {
-            throw AutoencError.badData(statePath, "describes a 784-\(state.config.hidden)-784 \(describe(state.config)) model, but \(path) holds 784-\(loaded.config.hidden)-784 \(describe(loaded.config))")
-        }
-        guard TrainingState.digest(loaded.parameters) == state.modelDigest else {
-            throw AutoencError.badData(statePath, "was saved with other weights than those now in \(path) (its step \(state.step), the model's \(loaded.metadata["step"] ?? "unknown")); the pair cannot be resumed")
-        }
-        return Resumable(parameters: loaded.parameters, state: state)
-    }
-
-    /// The settings to continue with: the checkpoint's, with --lr allowed to change.
-    /// Throws `.usage` (64) listing every flag that disagrees with the checkpoint.
-    func resolve(against state: TrainingState, trainImages: Int, data: String) throws -> Settings {
-        var differences: [String] = []
-        func check<T: Equatable>(_ flag: String, _ given: T?, _ saved: T) {
-            if let given, given != saved { differences.append("\(flag) \(given) (checkpoint: \(saved))") }
-        }
-        check("--hidden", hidden, state.config.hidden)
-        check("--activation", activation?.rawValue, state.config.activation.rawValue)
-        check("--drop-p", dropP, state.config.dropP)
-        check("--drop-mode", dropMode?.rawValue, state.config.dropMode.rawValue)
-        check("--dropconnect-masks", masks?.rawValue, state.config.masks.rawValue)
-        if let keepP, 1 - keepP != state.config.dropP { // as Settings(flags:) derives it
-            differences.append("--keep-p \(keepP) (checkpoint: \(state.config.keepP))")
-        }
-        check("--dropout-scaling", dropoutScaling?.rawValue, state.config.scaling.rawValue)
-        check("--input-drop-p", inputDropP, state.config.inputDropP)
-        if let maxNorm, maxNorm != state.config.maxNorm {
-            differences.append("--max-norm \(maxNorm) (checkpoint: \(state.config.maxNorm.map { "\($0)" } ?? "none"))")
-        }
-        check("--seed", seed, state.seed)
-        check("--optimizer", optimizer?.rawValue, state.optimizer.rawValue)
-        check("--batch-size", batchSize, state.batchSize)
-        if let limit, limit != state.limit {
-            differences.append("--limit \(limit) (checkpoint: \(state.limit.map(String.init) ?? "none"))")
-        }
-        if differences.isEmpty && trainImages != state.trainImages {
-            differences.append("--data \(data) gives \(trainImages) training images (checkpoint: \(state.trainImages))")
-        }
-        guard differences.isEmpty else {
-            throw AutoencError(.usage, "--resume \(resume!): flags disagree with the checkpoint's settings: \(differences.joined(separator: "; ")); leave them out to use the checkpoint's")
-        }
-        if state.stepsIntoEpoch == 0 && state.epochsCompleted >= epochs {
-            throw AutoencError(.usage, "--epochs \(epochs): \(resume!) has already completed \(state.epochsCompleted) epochs; pass a larger --epochs to train more")
-        }
-        return Settings(config: state.config, seed: state.seed, optimizer: state.optimizer,
-                        learningRate: lr ?? state.learningRate, batchSize: state.batchSize)
-    }
-
-    /// What defines a run besides its length.
-    struct Settings {
-        var config: ModelConfig
-        var seed: UInt64
-        var optimizer: OptimizerKind
-        var learningRate: Float
-        var batchSize: Int
-    }
-}
-
-extension Train.Settings {
-    /// A new run's settings: the flags given, defaults for the rest.
-    init(flags: Train) {
-        let defaults = ModelConfig()
-        config = ModelConfig(hidden: flags.hidden ?? defaults.hidden, activation: flags.activation ?? defaults.activation,
-                             dropP: flags.dropP ?? flags.keepP.map { 1 - $0 } ?? defaults.dropP,
-                             dropMode: flags.dropMode ?? defaults.dropMode, masks: flags.masks ?? defaults.masks,
-                             scaling: flags.dropoutScaling ?? defaults.scaling,
-                             inputDropP: flags.inputDropP ?? defaults.inputDropP, maxNorm: flags.maxNorm ?? defaults.maxNorm)
-        let options = TrainingOptions()
-        seed = flags.seed ?? options.seed
-        optimizer = flags.optimizer ?? options.optimizer
-        learningRate = flags.lr ?? options.learningRate
-        batchSize = flags.batchSize ?? options.batchSize
-    }
-}
-
-func describe(_ config: ModelConfig) -> String {
-    var parts: [String] = []
-    if config.inputDropP > 0 { parts.append("input dropout p_drop \(config.inputDropP)") }
-    if config.dropP > 0 {
-        switch config.dropMode {
-        case .dropout:
-            parts.append("dropout p_drop \(config.dropP)" + (config.scaling == .classic ? ", classic scaling" : ""))
-        case .dropconnect: parts.append("DropConnect p_drop \(config.dropP), masks per \(config.masks.rawValue)")
-        }
-    }
-    if let c = config.maxNorm { parts.append("max-norm \(c)") }
-    return parts.isEmpty ? "no regularizer" : parts.joined(separator: ", ")
 }

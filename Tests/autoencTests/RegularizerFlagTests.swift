@@ -34,14 +34,14 @@ import Testing
     @Test func keepPSetsDropP() throws {
         let command = try #require(try Autoenc.parseAsRoot(["train", "--keep-p", "0.8", "--input-drop-p", "0.2",
                                                             "--max-norm", "3", "--dropout-scaling", "classic"]) as? Train)
-        let settings = Train.Settings(flags: command)
+        let settings = command.request.newRun()
         #expect(settings.config.dropP == 1 - Float(0.8))
         #expect(settings.config.inputDropP == 0.2)
         #expect(settings.config.maxNorm == 3)
         #expect(settings.config.scaling == .classic)
-        let defaults = Train.Settings(flags: try #require(try Autoenc.parseAsRoot(["train"]) as? Train))
+        let defaults = try #require(try Autoenc.parseAsRoot(["train"]) as? Train).request.newRun()
         #expect(defaults.config == ModelConfig())
-        let keepAll = Train.Settings(flags: try #require(try Autoenc.parseAsRoot(["train", "--keep-p", "1"]) as? Train))
+        let keepAll = try #require(try Autoenc.parseAsRoot(["train", "--keep-p", "1"]) as? Train).request.newRun()
         #expect(keepAll.config.dropP == 0)
         let rule = try #require(try Autoenc.parseAsRoot(["reconstruct", "--inference", "sample:16"]) as? Reconstruct)
         #expect(rule.inference == .sample(16))

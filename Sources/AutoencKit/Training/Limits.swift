@@ -1,0 +1,42 @@
+/// The valid values of every setting, in one place: the command line checks its flags
+/// against these, and checkpoints and training states their metadata.
+public enum Limits {
+    public static let dropP = Limit<Float>(expected: "in [0, 1)") { $0.isFinite && $0 >= 0 && $0 < 1 }
+    /// `compare` and `bench` compare a regularizer with none: p = 0 is not one.
+    public static let regularizingDropP = Limit<Float>(expected: "in (0, 1)") { $0.isFinite && $0 > 0 && $0 < 1 }
+    public static let keepP = Limit<Float>(expected: "in (0, 1]") { $0.isFinite && $0 > 0 && $0 <= 1 }
+    public static let inputDropP = dropP
+    public static let learningRate = Limit<Float>(expected: "a positive number") { $0.isFinite && $0 > 0 }
+    public static let maxNorm = Limit<Float>(expected: "a positive number") { $0.isFinite && $0 > 0 }
+    public static let hidden = Limit<Int>(1...16384)
+    /// Also what keeps a step count per epoch far from overflowing.
+    public static let batchSize = Limit<Int>(1...65536)
+    public static let threads = Limit<Int>(1...1024)
+    public static let epochs = Limit<Int>(expected: "at least 1") { $0 >= 1 }
+    public static let limit = Limit<Int>(expected: "at least 1") { $0 >= 1 }
+}
+
+/// One setting's valid values and how to say them.
+public struct Limit<Value: Sendable>: Sendable {
+    /// What a valid value is, as a message says it: "in [0, 1)".
+    public let expected: String
+    let accepts: @Sendable (Value) -> Bool
+
+    public init(expected: String, _ accepts: @escaping @Sendable (Value) -> Bool) {
+        self.expected = expected
+        self.accepts = accepts
+    }
+
+    public func contains(_ value: Value) -> Bool { accepts(value) }
+
+    /// "NAME must be EXPECTED, got VALUE", or nil when `value` is valid.
+    public func problem(_ value: Value, name: String) -> String? {
+        accepts(value) ? nil : "\(name) must be \(expected), got \(value)"
+    }
+}
+
+extension Limit where Value == Int {
+    public init(_ range: ClosedRange<Int>) {
+        self.init(expected: "in \(range.lowerBound)...\(range.upperBound)") { range.contains($0) }
+    }
+}

@@ -1,0 +1,261 @@
+import Foundation
+
+/// A training run: a model and its trainer, the data it trains on, and the checkpoint
+/// pair it saves after every epoch. Started fresh or resumed from a saved pair, it runs
+/// epochs until the last or until told to stop, and reports through a `TrainingObserver`.
+/// `train` and `compare` are built on it.
+public final class TrainingRun {
+    /// Where a run saves: the model file and its training state beside it.
+    public struct Output: Sendable {
+        public let model: String
+        public let state: String
+
+        public init(model: String) {
+            self.model = model
+            state = TrainingState.path(besideModel: model)
+        }
+    }
+
+    /// How `run` ended.
+    public enum Outcome: Equatable, Sendable {
+        /// Every epoch asked for was trained and saved.
+        case finished
+        /// The observer asked to stop; what was trained is saved. `stepsIntoEpoch` steps
+        /// of epoch `epoch` were taken.
+        case stopped(epoch: Int, stepsIntoEpoch: Int)
+    }
+
+    public let trainer: Trainer
+    /// The training images (after `limit`) and the test images.
+    public let train: ImageSet
+    public let test: ImageSet
+    /// The data set's directory, recorded in the checkpoint.
+    public let dataset: String
+    /// The `--limit` the run was asked for, if any (recorded for resuming).
+    public let limit: Int?
+    public let output: Output?
+    /// Epochs whose every step was taken.
+    public private(set) var epochsCompleted: Int
+    /// Steps of epoch `epochsCompleted + 1` already taken (a resumed or stopped epoch).
+    public private(set) var stepsIntoEpoch: Int
+
+    public var model: Autoencoder { trainer.model }
+    public var config: ModelConfig { trainer.model.config }
+    public var options: TrainingOptions { trainer.options }
+    public var stepsPerEpoch: Int { Trainer.stepsPerEpoch(images: train.count, batchSize: options.batchSize) }
+
+    /// A run of `config` trained with `options` on `train` (already cut to `limit`),
+    /// evaluated on `test`, saved to `output` (nothing is saved when nil). With
+    /// `resuming`, the run continues that saved pair, whose settings the caller has
+    /// reconciled (`RunRequest.resumed`); otherwise the model starts from `options.seed`.
+    public init(config: ModelConfig, options: TrainingOptions, train: ImageSet, test: ImageSet, dataset: String,
+                limit: Int?, output: Output?, resuming saved: SavedRun? = nil) {
+        let model = saved.map { Autoencoder(config: config, parameters: $0.parameters) }
+            ?? Autoencoder(config: config, seed: options.seed)
+        trainer = Trainer(model: model, options: options, largestBatch: train.count)
+        saved?.state.restore(into: trainer)
+        self.train = train
+        self.test = test
+        self.dataset = dataset
+        self.limit = limit
+        self.output = output
+        epochsCompleted = saved?.state.epochsCompleted ?? 0
+        stepsIntoEpoch = saved?.state.stepsIntoEpoch ?? 0
+    }
+
+    /// Trains epochs `epochsCompleted + 1 ... epochs`, saving after each (and after a
+    /// stopped one). The observer shows the epochs and decides when to stop.
+    /// Throws `.diverged` (the last save is kept) and the save's errors.
+    public func run(through epochs: Int, observer: TrainingObserver) throws -> Outcome {
+        var epoch = epochsCompleted + 1
+        while epoch <= epochs {
+            if observer.shouldStop { return .stopped(epoch: epoch, stepsIntoEpoch: stepsIntoEpoch) }
+            let alreadyDone = min(train.count, stepsIntoEpoch * options.batchSize)
+            let report = try observer.epoch(epoch, of: epochs, images: train.count, alreadyDone: alreadyDone) { progress in
+                try trainer.trainEpoch(train, test: test, epoch: epoch, startingStep: stepsIntoEpoch,
+                                       shouldStop: { observer.shouldStop }, progress: progress)
+            }
+            if report.completed {
+                epochsCompleted = epoch
+                stepsIntoEpoch = 0
+            } else {
+                stepsIntoEpoch += report.steps
+            }
+            try save()
+            guard report.completed else { return .stopped(epoch: epoch, stepsIntoEpoch: stepsIntoEpoch) }
+            try observer.completed(report, of: epochs)
+            epoch += 1
+        }
+        return .finished
+    }
+
+    /// What the model file's metadata records of this run after `epochsCompleted` epochs.
+    public func checkpointMetadata() -> CheckpointMetadata {
+        var extra = ["optimizer": options.optimizer.rawValue, "lr": String(options.learningRate),
+                     "batch_size": String(options.batchSize), "step": String(trainer.step)]
+        if stepsIntoEpoch > 0 { extra["interrupted_in_epoch"] = String(epochsCompleted + 1) }
+        return CheckpointMetadata(config: config, seed: options.seed, epoch: epochsCompleted, dataset: dataset, extra: extra)
+    }
+
+    /// Saves the training state, then the model, as one atomic pair (nothing when the run
+    /// has no output). The model file holds inference-ready weights (under classic
+    /// scaling, decoder weights times 1 - p). Never writes non-finite weights.
+    public func save() throws {
+        guard let output else { return }
+        guard model.parameters.isFinite else { // Trainer throws first; never write NaN weights
+            throw AutoencError(.diverged, "training diverged by step \(trainer.step): the weights are not finite; nothing saved")
+        }
+        let state = TrainingState(trainer: trainer, limit: limit, trainImages: train.count, epochsCompleted: epochsCompleted)
+        let stateBytes = state.encode()
+        let inference = trainer.inferenceModel().parameters
+        try withExtendedLifetime(inference) {
+            let (header, data) = Checkpoint.encode(inference, metadata: checkpointMetadata())
+            try stateBytes.withUnsafeBytes { stateFile in
+                try header.withUnsafeBytes { modelHeader in
+                    try AtomicFile.write([(output.state, [stateFile]), (output.model, [modelHeader, data])])
+                }
+            }
+        }
+    }
+}
+
+/// What a `TrainingRun` shows and asks while it runs. `train` implements it with its
+/// epoch lines, progress bar, log and chart, and Ctrl-C; `compare` with a line per epoch.
+public protocol TrainingObserver: AnyObject {
+    /// Asked before each epoch and after each step: whether to stop (and save).
+    var shouldStop: Bool { get }
+    /// Runs epoch `epoch`'s training, `train`, which reports its progress (images seen,
+    /// images in the epoch, running loss) through the closure it is given.
+    func epoch(_ epoch: Int, of epochs: Int, images: Int, alreadyDone: Int,
+               train: (_ progress: (Int, Int, Double) -> Void) throws -> EpochReport) throws -> EpochReport
+    /// An epoch completed and was saved.
+    func completed(_ report: EpochReport, of epochs: Int) throws
+}
+
+/// A saved checkpoint pair, checked to belong together: what `--resume` continues.
+public struct SavedRun: Sendable {
+    public var parameters: Parameters
+    public var state: TrainingState
+
+    /// Loads `path` and the training state beside it. Throws `.usage` (64) when `path` is
+    /// the state file itself, `.noInput` (66) when either file is missing, `.dataError`
+    /// (65) when either is invalid or they do not belong together.
+    public static func load(_ path: String) throws -> SavedRun {
+        if path.hasSuffix(".state.safetensors") {
+            throw AutoencError(.usage, "--resume \(path): expected the model file, found its training state; pass \(path.dropLast(".state.safetensors".count)).safetensors")
+        }
+        let loaded = try Checkpoint.load(path)
+        let statePath = TrainingState.path(besideModel: path)
+        let state = try TrainingState.load(statePath)
+        guard state.config == loaded.config else {
+            throw AutoencError.badData(statePath, "describes a 784-\(state.config.hidden)-784 \(state.config.summary) model, but \(path) holds 784-\(loaded.config.hidden)-784 \(loaded.config.summary)")
+        }
+        guard TrainingState.digest(loaded.parameters) == state.modelDigest else {
+            throw AutoencError.badData(statePath, "was saved with other weights than those now in \(path) (its step \(state.step), the model's \(loaded.metadata["step"] ?? "unknown")); the pair cannot be resumed")
+        }
+        return SavedRun(parameters: loaded.parameters, state: state)
+    }
+}
+
+/// The settings a user asked for; nil leaves a setting to its default (a new run) or to
+/// the checkpoint (a resumed run). Field names follow `autoenc train`'s flags, which
+/// messages name.
+public struct RunRequest: Sendable {
+    public var hidden: Int?
+    public var activation: Activation?
+    public var dropP: Float?
+    /// The papers' spelling, 1 - dropP; not with `dropP`.
+    public var keepP: Float?
+    public var dropMode: DropMode?
+    public var masks: MaskSharing?
+    public var scaling: DropoutScaling?
+    public var inputDropP: Float?
+    public var maxNorm: Float?
+    public var optimizer: OptimizerKind?
+    public var learningRate: Float?
+    public var batchSize: Int?
+    public var seed: UInt64?
+    public var limit: Int?
+
+    public init() {}
+
+    /// A new run's settings: the values asked for, defaults for the rest.
+    public func newRun() -> (config: ModelConfig, options: TrainingOptions) {
+        let model = ModelConfig()
+        let config = ModelConfig(hidden: hidden ?? model.hidden, activation: activation ?? model.activation,
+                                 dropP: dropP ?? keepP.map { 1 - $0 } ?? model.dropP,
+                                 dropMode: dropMode ?? model.dropMode, masks: masks ?? model.masks,
+                                 scaling: scaling ?? model.scaling,
+                                 inputDropP: inputDropP ?? model.inputDropP, maxNorm: maxNorm ?? model.maxNorm)
+        var options = TrainingOptions()
+        options.seed = seed ?? options.seed
+        options.optimizer = optimizer ?? options.optimizer
+        options.learningRate = learningRate ?? options.learningRate
+        options.batchSize = batchSize ?? options.batchSize
+        return (config, options)
+    }
+
+    /// The settings to continue `state` with: its own, with the learning rate allowed to
+    /// change. `trainImages` is what the data give now. Throws `.usage` (64) listing every
+    /// value that disagrees with the checkpoint `checkpoint`, or when its `epochsCompleted`
+    /// already reach `epochs`.
+    public func resumed(_ state: TrainingState, trainImages: Int, data: String, checkpoint: String,
+                        epochs: Int) throws -> (config: ModelConfig, options: TrainingOptions) {
+        var differences: [String] = []
+        func check<T: Equatable>(_ flag: String, _ given: T?, _ saved: T) {
+            if let given, given != saved { differences.append("\(flag) \(given) (checkpoint: \(saved))") }
+        }
+        let saved = state.config
+        check("--hidden", hidden, saved.hidden)
+        check("--activation", activation?.rawValue, saved.activation.rawValue)
+        check("--drop-p", dropP, saved.dropP)
+        check("--drop-mode", dropMode?.rawValue, saved.dropMode.rawValue)
+        check("--dropconnect-masks", masks?.rawValue, saved.masks.rawValue)
+        if let keepP, 1 - keepP != saved.dropP { // as newRun() derives it
+            differences.append("--keep-p \(keepP) (checkpoint: \(saved.keepP))")
+        }
+        check("--dropout-scaling", scaling?.rawValue, saved.scaling.rawValue)
+        check("--input-drop-p", inputDropP, saved.inputDropP)
+        if let maxNorm, maxNorm != saved.maxNorm {
+            differences.append("--max-norm \(maxNorm) (checkpoint: \(saved.maxNorm.map { "\($0)" } ?? "none"))")
+        }
+        check("--seed", seed, state.seed)
+        check("--optimizer", optimizer?.rawValue, state.optimizer.rawValue)
+        check("--batch-size", batchSize, state.batchSize)
+        if let limit, limit != state.limit {
+            differences.append("--limit \(limit) (checkpoint: \(state.limit.map(String.init) ?? "none"))")
+        }
+        if differences.isEmpty && trainImages != state.trainImages {
+            differences.append("--data \(data) gives \(trainImages) training images (checkpoint: \(state.trainImages))")
+        }
+        guard differences.isEmpty else {
+            throw AutoencError(.usage, "--resume \(checkpoint): flags disagree with the checkpoint's settings: \(differences.joined(separator: "; ")); leave them out to use the checkpoint's")
+        }
+        if state.stepsIntoEpoch == 0 && state.epochsCompleted >= epochs {
+            throw AutoencError(.usage, "--epochs \(epochs): \(checkpoint) has already completed \(state.epochsCompleted) epochs; pass a larger --epochs to train more")
+        }
+        var options = TrainingOptions()
+        options.seed = state.seed
+        options.optimizer = state.optimizer
+        options.learningRate = learningRate ?? state.learningRate
+        options.batchSize = state.batchSize
+        return (saved, options)
+    }
+}
+
+extension ModelConfig {
+    /// "no regularizer", or the regularizers with their settings, as `train` prints them.
+    public var summary: String {
+        var parts: [String] = []
+        if inputDropP > 0 { parts.append("input dropout p_drop \(inputDropP)") }
+        if dropP > 0 {
+            switch dropMode {
+            case .dropout:
+                parts.append("dropout p_drop \(dropP)" + (scaling == .classic ? ", classic scaling" : ""))
+            case .dropconnect: parts.append("DropConnect p_drop \(dropP), masks per \(masks.rawValue)")
+            }
+        }
+        if let maxNorm { parts.append("max-norm \(maxNorm)") }
+        return parts.isEmpty ? "no regularizer" : parts.joined(separator: ", ")
+    }
+}
