@@ -170,16 +170,12 @@ import Testing
         #expect(loadedPlain.metadata["max_norm"] == "none")
         #expect(loadedPlain.config == plain)
 
-        var bad = [String: String]()
-        bad["dropout_scaling"] = "sideways"
-        var c = ModelConfig(hidden: 4)
-        #expect(throws: AutoencError.self) {
-            try c.readRegularizerMetadata(bad) { AutoencError.badData("m", $0) }
+        func read(_ m: [String: String]) throws -> ModelConfig {
+            try ModelConfig(metadata: m, hidden: 4, complete: false) { AutoencError.badData("m", $0) }
         }
-        #expect(throws: AutoencError.self) {
-            try c.readRegularizerMetadata(["max_norm": "-1"]) { AutoencError.badData("m", $0) }
-        }
-        try c.readRegularizerMetadata([:]) { AutoencError.badData("m", $0) }
+        #expect(throws: AutoencError.self) { _ = try read(["dropout_scaling": "sideways"]) }
+        #expect(throws: AutoencError.self) { _ = try read(["max_norm": "-1"]) }
+        let c = try read([:])
         #expect(c == ModelConfig(hidden: 4))
     }
 }

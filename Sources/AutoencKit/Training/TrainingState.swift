@@ -127,13 +127,9 @@ public struct TrainingState: Sendable {
     // MARK: - File format
 
     var metadata: [String: String] {
-        var m: [String: String] = [
+        var m = config.metadata
+        m.merge([
             "format": Self.formatVersion,
-            "hidden": String(config.hidden),
-            "activation": config.activation.rawValue,
-            "drop_p": String(config.dropP),
-            "drop_mode": config.dropMode.rawValue,
-            "dropconnect_masks": config.masks.rawValue,
             "seed": String(seed),
             "optimizer": optimizer.rawValue,
             "lr": String(learningRate),
@@ -143,40 +139,26 @@ public struct TrainingState: Sendable {
             "step": String(step),
             "optimizer_steps": String(optimizerSteps),
             "model_digest": String(modelDigest, radix: 16),
-        ]
-        m.merge(config.regularizerMetadata) { _, new in new }
+        ]) { _, new in new }
         if let limit { m["limit"] = String(limit) }
         return m
+    }
+
+    /// The tensors a state of `config` trained with `optimizer` holds, in file order: per
+    /// buffer (`bufferNames`) the parameters' four tensors, then under classic scaling the
+    /// unscaled decoder weights.
+    static func tensors(_ config: ModelConfig, _ optimizer: OptimizerKind) -> [(name: String, shape: [Int])] {
+        let parameters = Parameters.tensors(hidden: config.hidden)
+        var list = bufferNames(optimizer).flatMap { buffer in parameters.map { ($0.name + "." + buffer, $0.shape) } }
+        if config.scalesForInference { list.append((unscaledDecoderName, [ModelConfig.inputs, config.hidden])) }
+        return list
     }
 
     /// The file's bytes: safetensors, buffers in `bufferNames` order, each split into
     /// the parameters' four tensors.
     public func encode() -> [UInt8] {
-        let parameters = Parameters.tensors(hidden: config.hidden)
-        let count = Parameters.count(hidden: config.hidden)
-        var fields: [String] = []
-        let meta = metadata.sorted { $0.key < $1.key }
-            .map { "\(Checkpoint.jsonString($0.key)):\(Checkpoint.jsonString($0.value))" }.joined(separator: ",")
-        fields.append("\"__metadata__\":{\(meta)}")
-        let names = Self.bufferNames(optimizer)
-        for (index, buffer) in names.enumerated() {
-            for tensor in parameters {
-                let elements = tensor.shape.reduce(1, *)
-                let begin = (index * count + tensor.offset) * 4, end = begin + elements * 4
-                let shape = tensor.shape.map(String.init).joined(separator: ",")
-                fields.append("\(Checkpoint.jsonString(tensor.name + "." + buffer)):{\"dtype\":\"F32\",\"shape\":[\(shape)],\"data_offsets\":[\(begin),\(end)]}")
-            }
-        }
-        if let unscaledDecoderWeight {
-            let begin = names.count * count * 4, end = begin + unscaledDecoderWeight.count * 4
-            fields.append("\(Checkpoint.jsonString(Self.unscaledDecoderName)):{\"dtype\":\"F32\",\"shape\":[\(ModelConfig.inputs),\(config.hidden)],\"data_offsets\":[\(begin),\(end)]}")
-        }
-        var json = Array("{\(fields.joined(separator: ","))}".utf8)
-        while json.count % 8 != 0 { json.append(0x20) }
-        var bytes = withUnsafeBytes(of: UInt64(json.count).littleEndian) { Array($0) }
-        bytes += json
-        bytes.reserveCapacity(bytes.count + names.count * count * 4 + (unscaledDecoderWeight?.count ?? 0) * 4)
-        for name in names {
+        var bytes = SafetensorsHeader.encode(metadata: metadata, tensors: Self.tensors(config, optimizer))
+        for name in Self.bufferNames(optimizer) {
             buffers[name]!.withUnsafeBytes { bytes += $0 } // little-endian hosts, as Checkpoint
         }
         unscaledDecoderWeight?.withUnsafeBytes { bytes += $0 }
@@ -193,9 +175,9 @@ public struct TrainingState: Sendable {
 
     public static func decode(_ bytes: [UInt8], path: String) throws -> TrainingState {
         func bad(_ what: String) -> AutoencError { .badData(path, "not a valid autoenc training state: \(what)") }
-        let start = try SafetensorsHeader.prelude(bytes, bad: bad)
-        let header = start.header, headerEnd = start.headerEnd
-        guard let m = start.metadata else { throw bad("no __metadata__") }
+        let header = try SafetensorsHeader.parse(bytes, bad: bad)
+        guard header.hasMetadata else { throw bad("no __metadata__") }
+        let m = header.metadata
         guard m["format"] == formatVersion else {
             throw bad("format \(m["format"] ?? "missing"), this autoenc reads \(formatVersion)")
         }
@@ -204,23 +186,17 @@ public struct TrainingState: Sendable {
             guard let value = parse(s) else { throw bad("metadata \(key) is \(s)") }
             return value
         }
-        let hidden = try field("hidden") { Int($0).flatMap { (1...(1 << 16)).contains($0) ? $0 : nil } }
-        var config = ModelConfig(hidden: hidden)
-        config.activation = try field("activation") { Activation(rawValue: $0) }
-        config.dropP = try field("drop_p") { Float($0).flatMap { $0 >= 0 && $0 < 1 ? $0 : nil } }
-        config.dropMode = try field("drop_mode") { DropMode(rawValue: $0) }
-        config.masks = try field("dropconnect_masks") { MaskSharing(rawValue: $0) }
-        try config.readRegularizerMetadata(m, bad: bad)
+        let config = try ModelConfig(metadata: m, hidden: nil, complete: true, bad: bad)
         let optimizer = try field("optimizer") { OptimizerKind(rawValue: $0) }
         var state = TrainingState(
             config: config,
             seed: try field("seed") { UInt64($0) },
             optimizer: optimizer,
-            learningRate: try field("lr") { Float($0).flatMap { $0.isFinite && $0 > 0 ? $0 : nil } },
-            // The ranges `train --batch-size` and an IDX count allow; wider values would
-            // overflow Trainer.stepsPerEpoch below.
-            batchSize: try field("batch_size") { Int($0).flatMap { (1...(1 << 16)).contains($0) ? $0 : nil } },
-            limit: m["limit"] == nil ? nil : try field("limit") { Int($0).flatMap { $0 >= 1 ? $0 : nil } },
+            learningRate: try field("lr") { Float($0).flatMap { Limits.learningRate.contains($0) ? $0 : nil } },
+            batchSize: try field("batch_size") { Int($0).flatMap { Limits.batchSize.contains($0) ? $0 : nil } },
+            limit: m["limit"] == nil ? nil : try field("limit") { Int($0).flatMap { Limits.limit.contains($0) ? $0 : nil } },
+            // an IDX file holds at most 2^32 - 1 images; wider values would overflow
+            // Trainer.stepsPerEpoch below
             trainImages: try field("train_images") { Int($0).flatMap { (1...Int(UInt32.max)).contains($0) ? $0 : nil } },
             epochsCompleted: try field("epochs_completed") { Int($0).flatMap { $0 >= 0 ? $0 : nil } },
             step: try field("step") { UInt64($0) },
@@ -232,63 +208,20 @@ public struct TrainingState: Sendable {
         guard !overflow, state.step >= before, state.step - before < perEpoch else {
             throw bad("step \(state.step) is not within epoch \(state.epochsCompleted + 1) (\(perEpoch) steps per epoch)")
         }
-
-        // Tensors: exactly the optimizer's buffers, contiguous, in the stored order.
-        let count = Parameters.count(hidden: hidden)
-        let names = bufferNames(optimizer)
-        let decoderCount = config.scalesForInference ? hidden * ModelConfig.inputs : 0
-        let expected = names.count * count * 4 + decoderCount * 4
-        guard bytes.count - headerEnd == expected else {
-            let what = decoderCount > 0 ? " and the unscaled decoder weights" : ""
-            throw bad("expected \(expected) bytes of \(optimizer.rawValue) buffers\(what) for hidden \(hidden), found \(bytes.count - headerEnd)")
+        // exactly the optimizer's buffers (and the unscaled decoder weights), contiguous
+        try header.requireF32(tensors(config, optimizer), bad: bad)
+        let count = Parameters.count(hidden: config.hidden)
+        for name in bufferNames(optimizer) {
+            var values = [Float](repeating: 0, count: count)
+            values.withUnsafeMutableBufferPointer { target in
+                for tensor in Parameters.tensors(hidden: config.hidden) {
+                    header.copyFloats(tensor.name + "." + name, from: bytes, to: target.baseAddress! + tensor.offset)
+                }
+            }
+            state.buffers[name] = values
         }
-        let tensorNames = Set(header.keys).subtracting(["__metadata__"])
-        var wanted: Set<String> = []
-        for (index, buffer) in names.enumerated() {
-            for tensor in Parameters.tensors(hidden: hidden) {
-                let name = tensor.name + "." + buffer
-                wanted.insert(name)
-                guard let info = header[name] as? [String: Any] else { throw bad("missing tensor \(name)") }
-                guard info["dtype"] as? String == "F32" else { throw bad("\(name) is not F32") }
-                guard Checkpoint.intArray(info["shape"]) == tensor.shape else {
-                    throw bad("\(name) should have shape \(tensor.shape)")
-                }
-                let begin = (index * count + tensor.offset) * 4
-                let end = begin + tensor.shape.reduce(1, *) * 4
-                guard Checkpoint.intArray(info["data_offsets"]) == [begin, end] else {
-                    throw bad("\(name) should span bytes \(begin)..<\(end) of the data section")
-                }
-            }
-        }
-        if decoderCount > 0 {
-            let name = unscaledDecoderName
-            wanted.insert(name)
-            guard let info = header[name] as? [String: Any] else { throw bad("missing tensor \(name) (classic dropout scaling)") }
-            guard info["dtype"] as? String == "F32" else { throw bad("\(name) is not F32") }
-            guard Checkpoint.intArray(info["shape"]) == [ModelConfig.inputs, hidden] else {
-                throw bad("\(name) should have shape \([ModelConfig.inputs, hidden])")
-            }
-            let begin = names.count * count * 4
-            guard Checkpoint.intArray(info["data_offsets"]) == [begin, begin + decoderCount * 4] else {
-                throw bad("\(name) should span bytes \(begin)..<\(begin + decoderCount * 4) of the data section")
-            }
-        }
-        if let extra = tensorNames.subtracting(wanted).sorted().first { throw bad("unexpected tensor \(extra)") }
-        bytes.withUnsafeBytes { raw in
-            for (index, name) in names.enumerated() {
-                let start = headerEnd + index * count * 4
-                state.buffers[name] = [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
-                    UnsafeMutableRawBufferPointer(buffer).copyMemory(from: UnsafeRawBufferPointer(rebasing: raw[start..<start + count * 4]))
-                    initialized = count
-                }
-            }
-            if decoderCount > 0 {
-                let start = headerEnd + names.count * count * 4
-                state.unscaledDecoderWeight = [Float](unsafeUninitializedCapacity: decoderCount) { buffer, initialized in
-                    UnsafeMutableRawBufferPointer(buffer).copyMemory(from: UnsafeRawBufferPointer(rebasing: raw[start..<start + decoderCount * 4]))
-                    initialized = decoderCount
-                }
-            }
+        if config.scalesForInference {
+            state.unscaledDecoderWeight = header.floats(unscaledDecoderName, from: bytes)
         }
         return state
     }
