@@ -10,7 +10,7 @@ struct Activations: ParsableCommand {
             the test set) and metrics.json into --out, and prints the metrics: test_mse, \
             mean_activation, sparsity, dead_units, localization, and probe_accuracy when the \
             data set has label files (see `autoenc compare --help` for the definitions). For \
-            a DropConnect model also test_mse_sample\(Compare.samples), under Wan et al.'s \
+            a DropConnect model also test_mse_sample\(Diagnostics.dropConnectSamples), under Wan et al.'s \
             sampling inference.
             """)
 
@@ -41,7 +41,7 @@ struct Activations: ParsableCommand {
             let loaded = try Checkpoint.load(modelInput.model)
             let model = loaded.model, config = loaded.config
             let location = try dataOptions.location()
-            let labeled = OutputDirectory.hasLabels(location)
+            let labeled = location.hasLabels
             let test = try location.load(train: false, labels: labeled)
             guard test.count > 0 else { throw AutoencError.badData(test.source, "expected at least one test image, found none") }
             let train = labeled ? try location.load(train: true, labels: true).prefix(limit) : nil
@@ -50,15 +50,9 @@ struct Activations: ParsableCommand {
             let name = config.dropP > 0 ? config.dropMode.rawValue : "none"
             print("model: \(modelInput.model) (784-\(config.hidden)-784 \(config.activation.rawValue), \(name)\(config.dropP > 0 ? " drop-p \(config.dropP)" : ""))")
             print("data: \(location.directory) (\(test.count) test images\(train.map { ", probe trained on \($0.count) labeled training images" } ?? ", no label files: no probe"))")
-            var codes: FloatBuffer?
-            var diagnostics = Diagnostics.measure(model, name: name, test: test, train: train, probe: .init(seed: seed),
-                                                  threads: threadCount, codes: { codes = $0 })
-            if config.dropMode == .dropconnect && config.dropP > 0 {
-                diagnostics.extraMSE.append(("test_mse_sample\(Compare.samples)",
-                                             model.meanSquaredError(test, threads: threadCount, inference: .sample(Compare.samples), seed: seed)))
-            }
+            let (diagnostics, codes) = Diagnostics.evaluate(model, name: name, test: test, train: train, seed: seed, threads: threadCount)
             let histograms = ComparisonSheets.histograms(ActivationHistograms.sharedAxes(
-                [(name, codes!, diagnostics.statistics)], activation: config.activation))
+                [(name, codes, diagnostics.statistics)], activation: config.activation))
             try AtomicFile.write(histograms.png, to: path("histograms.png"))
             let settings: [(String, String)] = [("model", Diagnostics.quoted(modelInput.model)), ("data", Diagnostics.quoted(location.directory)),
                                                 ("test_images", "\(test.count)"), ("seed", "\(seed)")]

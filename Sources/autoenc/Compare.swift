@@ -19,12 +19,9 @@ struct Compare: ParsableCommand {
             regression trained on the training images' codes, when the data set has label \
             files); localization (1 - spatial spread of a unit's weight energy over that of a \
             uniform spread, averaged over live units: 1 for a single pixel, about 0 for noise). \
-            For DropConnect also test_mse_sample\(Compare.samples), under Wan et al.'s \
+            For DropConnect also test_mse_sample\(Diagnostics.dropConnectSamples), under Wan et al.'s \
             sampling inference.
             """)
-
-    /// Draws per unit for the DropConnect sampling inference.
-    static let samples = 64
 
     @OptionGroup var dataOptions: DataOptions
 
@@ -70,18 +67,11 @@ struct Compare: ParsableCommand {
         guard !out.isEmpty else { throw ValidationError("--out must name a directory, got an empty string") }
     }
 
-    /// The three variants: name and model configuration.
-    var variants: [(name: String, config: ModelConfig)] {
-        [("none", ModelConfig(hidden: hidden, activation: activation, dropP: 0)),
-         ("dropout", ModelConfig(hidden: hidden, activation: activation, dropP: dropP, dropMode: .dropout)),
-         ("dropconnect", ModelConfig(hidden: hidden, activation: activation, dropP: dropP, dropMode: .dropconnect, masks: .example))]
-    }
-
     func run() throws {
         try reportingErrors {
             try OutputDirectory.prepare(out, what: "--out")
             let location = try dataOptions.location()
-            let labeled = OutputDirectory.hasLabels(location)
+            let labeled = location.hasLabels
             let train = try location.load(train: true, labels: labeled).prefix(limit)
             let test = try location.load(train: false, labels: labeled)
             guard test.count > 0 else { throw AutoencError.badData(test.source, "expected at least one test image, found none") }
@@ -94,42 +84,16 @@ struct Compare: ParsableCommand {
             print("models: 784-\(hidden)-784 \(activation.rawValue), none / dropout / dropconnect (masks per example) at drop-p \(dropP); \(options.optimizer.rawValue) lr \(options.learningRate), batch \(batchSize), seed \(seed), \(threadCount) threads")
 
             let shown = min(count, test.count)
-            var results: [(name: String, model: Autoencoder, diagnostics: Diagnostics, codes: FloatBuffer, reconstructions: [Float])] = []
-            for (name, config) in variants {
-                let run = TrainingRun(config: config, options: options, train: train, test: test, dataset: location.directory,
-                                      limit: limit, output: nil)
-                _ = try run.run(through: epochs, observer: EpochLines(prefix: name))
-                let model = run.model
-                try Checkpoint.save(model.parameters, metadata: run.checkpointMetadata(), to: path("model-\(name).safetensors"))
-                var codes: FloatBuffer?
-                var diagnostics = Diagnostics.measure(model, name: name, test: test, train: labeled ? train : nil,
-                                                      probe: .init(seed: seed), threads: threadCount, codes: { codes = $0 })
-                if config.dropMode == .dropconnect {
-                    let rule = InferenceRule.sample(Self.samples)
-                    diagnostics.extraMSE.append(("test_mse_sample\(Self.samples)",
-                                                 model.meanSquaredError(test, threads: threadCount, inference: rule, seed: seed)))
-                }
-                var reconstructions: [Float] = []
-                model.reconstruct(test, range: 0..<shown) { _, m, _, y in
-                    reconstructions += UnsafeBufferPointer(start: y, count: m * ModelConfig.inputs)
-                }
-                results.append((name, model, diagnostics, codes!, reconstructions))
+            var results: [Comparison.Result] = []
+            for (name, config) in Comparison.variants(hidden: hidden, activation: activation, dropP: dropP) {
+                results.append(try Comparison.trainAndMeasure(
+                    name: name, config: config, options: options, epochs: epochs, train: train, test: test,
+                    dataset: location.directory, limit: limit, shown: shown, directory: out, observer: EpochLines(prefix: name)))
             }
-
-            // Figures: the same axes for every model.
-            var originals = [Float](repeating: 0, count: shown * ModelConfig.inputs)
-            test.gather((0..<Int32(shown)).map { $0 }[...], into: &originals)
-            let weightMaps = ComparisonSheets.weightMaps(results.map { ($0.name, $0.model.parameters) })
-            let sheet = ComparisonSheets.reconstructions(originals: originals, rows: results.map { ($0.name, $0.reconstructions) }, count: shown)
-            let histograms = ComparisonSheets.histograms(ActivationHistograms.sharedAxes(
-                results.map { ($0.name, $0.codes, $0.diagnostics.statistics) }, activation: activation))
-            try AtomicFile.write(weightMaps.png, to: path("weightmaps.png"))
-            try AtomicFile.write(sheet.png, to: path("reconstructions.png"))
-            try AtomicFile.write(histograms.png, to: path("histograms.png"))
             let settings: [(String, String)] = [("data", Diagnostics.quoted(location.directory)), ("train_images", "\(train.count)"),
                                                 ("test_images", "\(test.count)"), ("epochs", "\(epochs)"), ("drop_p", "\(dropP)"),
                                                 ("seed", "\(seed)"), ("hidden", "\(hidden)"), ("activation", "\"\(activation.rawValue)\"")]
-            try AtomicFile.write(Array(Diagnostics.json(results.map(\.diagnostics), settings: settings).utf8), to: path("metrics.json"))
+            try Comparison.writeFigures(results, test: test, shown: shown, activation: activation, settings: settings, into: out)
             print("")
             print(Diagnostics.table(results.map(\.diagnostics)))
             print("")
@@ -137,10 +101,7 @@ struct Compare: ParsableCommand {
                   results.map { "model-\($0.name).safetensors" }.joined(separator: ", "))
         }
     }
-
-    func path(_ name: String) -> String { (out as NSString).appendingPathComponent(name) }
 }
-
 /// A line per completed epoch, behind a model's name.
 final class EpochLines: TrainingObserver {
     let prefix: String
@@ -159,28 +120,3 @@ final class EpochLines: TrainingObserver {
     }
 }
 
-/// The output directory of `compare` and `activations`.
-enum OutputDirectory {
-    /// Creates `path` (and its parents) when missing. Throws `.cannotCreate` (73) naming
-    /// `what` when it cannot be created, is a file, or is not writable.
-    static func prepare(_ path: String, what: String) throws {
-        var isDir: ObjCBool = false
-        if FileManager.default.fileExists(atPath: path, isDirectory: &isDir) {
-            guard isDir.boolValue else { throw AutoencError(.cannotCreate, "\(what) \(path): is a file, expected a directory") }
-        } else {
-            do {
-                try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-            } catch {
-                throw AutoencError(.cannotCreate, "\(what) \(path): cannot create the directory (\(error.localizedDescription))")
-            }
-        }
-        guard FileManager.default.isWritableFile(atPath: path) else {
-            throw AutoencError(.cannotCreate, "\(what) \(path): directory is not writable")
-        }
-    }
-
-    /// Whether the data set has both label files (for the linear probe).
-    static func hasLabels(_ location: DataLocation) -> Bool {
-        location.find(DataLocation.trainLabels) != nil && location.find(DataLocation.testLabels) != nil
-    }
-}

@@ -62,8 +62,8 @@ import Testing
             #expect((0...16).contains(v["dead_units"] as? Int ?? -1), "\(name): \(v)")
             #expect((v["test_mse"] as? Double ?? -1) > 0, "\(name): \(v)")
         }
-        #expect(variants[2]["test_mse_sample\(Compare.samples)"] is Double, "\(variants[2])")
-        #expect(variants[0]["test_mse_sample\(Compare.samples)"] == nil)
+        #expect(variants[2]["test_mse_sample\(Diagnostics.dropConnectSamples)"] is Double, "\(variants[2])")
+        #expect(variants[0]["test_mse_sample\(Diagnostics.dropConnectSamples)"] == nil)
         // the table on stdout has a row per model
         for name in ["none", "dropout", "dropconnect"] {
             #expect(result.stdout.split(separator: "\n").contains { $0.hasPrefix(name + " ") && !$0.contains("epoch") }, "\(result.stdout)")

@@ -42,6 +42,25 @@ public struct Diagnostics: Sendable {
                            probeAccuracy: accuracy)
     }
 
+    /// Draws per unit for a DropConnect model's extra test MSE under Wan et al.'s
+    /// sampling inference (`test_mse_sample64`).
+    public static let dropConnectSamples = 64
+
+    /// `measure`, plus for a DropConnect model its test MSE under sampling inference, with
+    /// the draws keyed by `seed`. Returns the diagnostics and the test codes
+    /// (test.count, hidden), for histograms.
+    public static func evaluate(_ model: Autoencoder, name: String, test: ImageSet, train: ImageSet?,
+                                seed: UInt64, threads: Int) -> (diagnostics: Diagnostics, codes: FloatBuffer) {
+        var codes: FloatBuffer?
+        var diagnostics = measure(model, name: name, test: test, train: train, probe: .init(seed: seed),
+                                  threads: threads, codes: { codes = $0 })
+        if model.config.dropMode == .dropconnect && model.config.dropP > 0 {
+            diagnostics.extraMSE.append(("test_mse_sample\(dropConnectSamples)",
+                                         model.meanSquaredError(test, threads: threads, inference: .sample(dropConnectSamples), seed: seed)))
+        }
+        return (diagnostics, codes!)
+    }
+
     /// One JSON object: name, test_mse (and the extra errors), mean_activation,
     /// sparsity, dead_units, units, probe_accuracy (null without labels), localization.
     public var json: String {

@@ -49,6 +49,9 @@ public struct DataLocation: Sendable {
     public static let trainLabels = "train-labels-idx1-ubyte"
     public static let testLabels = "t10k-labels-idx1-ubyte"
 
+    /// Whether the data set has both label files (for the linear probe).
+    public var hasLabels: Bool { find(Self.trainLabels) != nil && find(Self.testLabels) != nil }
+
     /// Debian's dataset-fashion-mnist package installs here.
     public static let debianFashionMNIST = "/usr/share/datasets/fashion-mnist"
 

@@ -1,0 +1,63 @@
+import Foundation
+
+/// `autoenc compare`'s experiment: the same autoencoder trained without a regularizer,
+/// with dropout and with DropConnect (a mask per example), from the same weights, on
+/// the same batches with the same optimizer and seed, then measured and drawn side by
+/// side on the same axes.
+public enum Comparison {
+    /// The three models: name and configuration.
+    public static func variants(hidden: Int, activation: Activation, dropP: Float) -> [(name: String, config: ModelConfig)] {
+        [("none", ModelConfig(hidden: hidden, activation: activation, dropP: 0)),
+         ("dropout", ModelConfig(hidden: hidden, activation: activation, dropP: dropP, dropMode: .dropout)),
+         ("dropconnect", ModelConfig(hidden: hidden, activation: activation, dropP: dropP, dropMode: .dropconnect, masks: .example))]
+    }
+
+    /// One trained and measured model.
+    public struct Result {
+        public var name: String
+        public var model: Autoencoder
+        public var diagnostics: Diagnostics
+        /// Test codes, (test.count, hidden).
+        public var codes: FloatBuffer
+        /// The first `shown` test images' reconstructions, (shown, 784).
+        public var reconstructions: [Float]
+    }
+
+    /// Trains `config` for `epochs` epochs (`observer` shows them; a probe trains on
+    /// `train` when it has labels), saves it as `model-NAME.safetensors` in `directory`,
+    /// and measures it on `test`, reconstructing its first `shown` images.
+    public static func trainAndMeasure(name: String, config: ModelConfig, options: TrainingOptions, epochs: Int,
+                                       train: ImageSet, test: ImageSet, dataset: String, limit: Int?, shown: Int,
+                                       directory: String, observer: TrainingObserver) throws -> Result {
+        let run = TrainingRun(config: config, options: options, train: train, test: test, dataset: dataset,
+                              limit: limit, output: nil)
+        _ = try run.run(through: epochs, observer: observer)
+        let model = run.model
+        try Checkpoint.save(model.parameters, metadata: run.checkpointMetadata(),
+                            to: (directory as NSString).appendingPathComponent("model-\(name).safetensors"))
+        let (diagnostics, codes) = Diagnostics.evaluate(model, name: name, test: test, train: train.labels != nil ? train : nil,
+                                                        seed: options.seed, threads: options.threads)
+        var reconstructions: [Float] = []
+        model.reconstruct(test, range: 0..<shown) { _, m, _, y in
+            reconstructions += UnsafeBufferPointer(start: y, count: m * ModelConfig.inputs)
+        }
+        return Result(name: name, model: model, diagnostics: diagnostics, codes: codes, reconstructions: reconstructions)
+    }
+
+    /// Writes weightmaps.png, reconstructions.png, histograms.png (each model on the same
+    /// axes) and metrics.json (with `settings`, values already JSON) into `directory`.
+    public static func writeFigures(_ results: [Result], test: ImageSet, shown: Int, activation: Activation,
+                                    settings: [(String, String)], into directory: String) throws {
+        func path(_ name: String) -> String { (directory as NSString).appendingPathComponent(name) }
+        var originals = [Float](repeating: 0, count: shown * ModelConfig.inputs)
+        test.gather((0..<Int32(shown)).map { $0 }[...], into: &originals)
+        let weightMaps = ComparisonSheets.weightMaps(results.map { ($0.name, $0.model.parameters) })
+        let sheet = ComparisonSheets.reconstructions(originals: originals, rows: results.map { ($0.name, $0.reconstructions) }, count: shown)
+        let histograms = ComparisonSheets.histograms(ActivationHistograms.sharedAxes(
+            results.map { ($0.name, $0.codes, $0.diagnostics.statistics) }, activation: activation))
+        try AtomicFile.write(weightMaps.png, to: path("weightmaps.png"))
+        try AtomicFile.write(sheet.png, to: path("reconstructions.png"))
+        try AtomicFile.write(histograms.png, to: path("histograms.png"))
+        try AtomicFile.write(Array(Diagnostics.json(results.map(\.diagnostics), settings: settings).utf8), to: path("metrics.json"))
+    }
+}
