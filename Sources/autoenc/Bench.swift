@@ -69,7 +69,7 @@ struct Bench: ParsableCommand {
                 let (mode, masks, regularized) = Self.mode(name)!
                 let config = ModelConfig(dropP: regularized ? dropP : 0, dropMode: mode, masks: masks)
                 let n = name == "dropconnect-example" ? max(batchSize, images / 4) : images
-                let rate = Benchmark.training(data, config: config, options: options, images: n,
+                let rate = try Benchmark.training(data, config: config, options: options, images: n,
                                               warmup: warmupImages, repeats: repeats)
                 rows.append((name, rate, n))
             }

@@ -136,6 +136,15 @@ import Testing
         #expect(!model.parameters.isFinite, "divergence reported with finite weights after \(steps) steps")
     }
 
+    /// `autoenc bench`'s training timing stops at a divergence instead of timing the
+    /// steps that follow it.
+    @Test func benchmarkReportsDivergence() {
+        expectAutoencError(.diverged, containing: ["diverged"]) {
+            _ = try Benchmark.training(Self.train, config: ModelConfig(hidden: 8), options: Self.options(batch: 10, lr: 1e38),
+                                       images: 200, repeats: 1)
+        }
+    }
+
     /// A non-finite loss stops the step before any weight changes.
     @Test func nonFiniteLossIsReported() throws {
         let model = Autoencoder(config: ModelConfig(hidden: 8), seed: 1)

@@ -58,35 +58,31 @@ public enum Benchmark {
         }
     }
 
-    public struct TrainingTiming: Sendable {
-        public var mode: String
-        public var imagesPerSecond: Double
-        public var images: Int
-    }
-
     /// Trains on `data` for `warmup` images untimed, then for
     /// `images` images `repeats` times with `config`, and returns the median images/s.
+    /// Throws the step's `.diverged` error when the loss or the weights stop being finite,
+    /// so that a diverging run is reported rather than timed.
     public static func training(_ data: ImageSet, config: ModelConfig, options: TrainingOptions,
-                                images: Int, warmup: Int = 0, repeats: Int = 3) -> Double {
+                                images: Int, warmup: Int = 0, repeats: Int = 3) throws -> Double {
         let model = Autoencoder(config: config, seed: options.seed)
         let trainer = Trainer(model: model, options: options)
         let order = Trainer.order(count: data.count, seed: options.seed, epoch: 1)
         var cursor = 0
-        func steps(_ count: Int) {
+        func steps(_ count: Int) throws {
             var done = 0
             while done < count {
                 let b = min(options.batchSize, count - done)
                 if cursor + b > order.count { cursor = 0 }
-                _ = try? trainer.trainStep(data, order[cursor..<cursor + b], epoch: 1)
+                _ = try trainer.trainStep(data, order[cursor..<cursor + b], epoch: 1)
                 cursor += b
                 done += b
             }
         }
-        steps(warmup)
+        try steps(warmup)
         var rates: [Double] = []
         for _ in 0..<repeats {
             let start = now()
-            steps(images)
+            try steps(images)
             rates.append(Double(images) / (Double(now() - start) / 1e9))
         }
         rates.sort()
