@@ -10,9 +10,11 @@ static inline int czlib_inflate_init_gzip(z_streamp strm) {
     return inflateInit2(strm, 15 + 16);
 }
 
-/// A zlib-wrapped deflate stream (PNG's IDAT format), at the given level.
-static inline int czlib_deflate_init(z_streamp strm, int level) {
-    return deflateInit(strm, level);
+/// A deflate stream at the given level, wrapped as windowBits says: 15 for a zlib
+/// stream (PNG's IDAT format; what deflateInit(strm, level) makes), 15 + 16 for a gzip
+/// member.
+static inline int czlib_deflate_init(z_streamp strm, int level, int windowBits) {
+    return deflateInit2(strm, level, Z_DEFLATED, windowBits, 8, Z_DEFAULT_STRATEGY);
 }
 
 #endif

@@ -1,4 +1,3 @@
-import CZlib
 import Foundation
 import Testing
 @testable import AutoencKit
@@ -28,7 +27,7 @@ final class TemporaryDirectory {
     }
 }
 
-/// Small IDX files, plain and gzipped, built in memory.
+/// Small IDX files built in memory (`Deflate.gzip` makes the gzipped ones).
 enum Fixtures {
     static let imageMagic: UInt32 = 0x0000_0803
     static let labelMagic: UInt32 = 0x0000_0801
@@ -56,31 +55,6 @@ enum Fixtures {
     /// A complete labels file.
     static func labels(_ values: [UInt8]) -> [UInt8] {
         header(magic: labelMagic, [UInt32(values.count)]) + values
-    }
-
-    /// One gzip member holding `bytes`, written by zlib's deflate (level 0 stores the
-    /// data uncompressed, so the member's size is predictable).
-    static func gzip(_ bytes: [UInt8], level: Int32 = 6) -> [UInt8] {
-        var stream = z_stream()
-        // deflateInit2 is a macro; this is what it expands to. windowBits 15 + 16: gzip wrapper.
-        let status = deflateInit2_(&stream, level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY,
-                                   zlibVersion(), Int32(MemoryLayout<z_stream>.size))
-        precondition(status == Z_OK, "deflateInit2 failed: \(status)")
-        defer { deflateEnd(&stream) }
-        let bound = Int(deflateBound(&stream, uLong(bytes.count))) + 64
-        var out = [UInt8](repeating: 0, count: bound)
-        var input = bytes
-        let end: Int32 = input.withUnsafeMutableBufferPointer { inp in
-            out.withUnsafeMutableBufferPointer { o in
-                stream.next_in = inp.baseAddress
-                stream.avail_in = UInt32(inp.count)
-                stream.next_out = o.baseAddress
-                stream.avail_out = UInt32(o.count)
-                return deflate(&stream, Z_FINISH)
-            }
-        }
-        precondition(end == Z_STREAM_END, "deflate did not finish: \(end)")
-        return Array(out[0..<Int(stream.total_out)])
     }
 
     /// Reads a little-endian UInt32 at `offset`.

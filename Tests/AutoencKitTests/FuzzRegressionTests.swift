@@ -26,7 +26,7 @@ import Testing
     @Test(arguments: overflowingDimensions)
     func inspectRefusesDimensionsBeyondInt64(name: String, bytes: [UInt8]) throws {
         let dir = try TemporaryDirectory()
-        for path in [try dir.write("plain", bytes), try dir.write("gzipped.gz", Fixtures.gzip(bytes))] {
+        for path in [try dir.write("plain", bytes), try dir.write("gzipped.gz", Deflate.gzip(bytes))] {
             let error = #expect(throws: AutoencError.self, "\(name)") { try IDX.inspect(path) }
             #expect(error?.status == .dataError)
             #expect(error?.message.contains("more than 2^63 bytes") == true, "\(error?.message ?? "")")

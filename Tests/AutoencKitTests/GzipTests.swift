@@ -27,7 +27,7 @@ import Testing
 
     @Test(arguments: [Int32(0), 1, 6, 9])
     func compressionLevels(level: Int32) throws {
-        let (file, _) = try read(Fixtures.gzip(Fixtures.images(count: 3), level: level))
+        let (file, _) = try read(Deflate.gzip(Fixtures.images(count: 3), level: level))
         #expect(file.bytes == Fixtures.pixels(count: 3))
     }
 
@@ -39,7 +39,7 @@ import Testing
         var gz: [UInt8] = []
         var start = 0
         for cut in cuts + [plain.count] {
-            gz += Fixtures.gzip(Array(plain[start..<cut]))
+            gz += Deflate.gzip(Array(plain[start..<cut]))
             start = cut
         }
         let (file, _) = try read(gz)
@@ -55,13 +55,13 @@ import Testing
         let targetSize = 2 + Self.inputCapacity - pending
         // Stored (level 0) members grow one byte per input byte between block boundaries.
         var length = targetSize - 60
-        var first = Fixtures.gzip(Array(plain[0..<length]), level: 0)
+        var first = Deflate.gzip(Array(plain[0..<length]), level: 0)
         for _ in 0..<4 where first.count != targetSize {
             length += targetSize - first.count
-            first = Fixtures.gzip(Array(plain[0..<length]), level: 0)
+            first = Deflate.gzip(Array(plain[0..<length]), level: 0)
         }
         try #require(first.count == targetSize, "could not size the first member: \(first.count) != \(targetSize)")
-        let (file, _) = try read(first + Fixtures.gzip(Array(plain[length...])))
+        let (file, _) = try read(first + Deflate.gzip(Array(plain[length...])))
         #expect(file.header.count == 340)
         #expect(file.bytes == Fixtures.pixels(count: 340))
     }
@@ -101,7 +101,7 @@ import Testing
     }
 
     @Test func gzippedEmptyFile() throws {
-        try expectRefused(Fixtures.gzip([]), containing: ["header"])
+        try expectRefused(Deflate.gzip([]), containing: ["header"])
     }
 
     // MARK: - Broken streams
@@ -110,34 +110,34 @@ import Testing
     /// (CRC and length), and one byte short.
     @Test(arguments: [10, -1, -4, -8])
     func truncatedStream(cut: Int) throws {
-        let gz = Fixtures.gzip(Fixtures.images(count: 3, salt: 5))
+        let gz = Deflate.gzip(Fixtures.images(count: 3, salt: 5))
         let keep = cut > 0 ? cut : gz.count + cut
         try #require(keep > 10 || cut == 10)
         try expectRefused(Array(gz[0..<keep]), containing: ["truncated"])
     }
 
     @Test func truncatedMidway() throws {
-        let gz = Fixtures.gzip(Fixtures.images(count: 3, salt: 5))
+        let gz = Deflate.gzip(Fixtures.images(count: 3, salt: 5))
         try expectRefused(Array(gz[0..<gz.count / 2]))
     }
 
     @Test(arguments: [0, 1, 2, 3])
     func crcMismatch(byte: Int) throws {
-        var gz = Fixtures.gzip(Fixtures.images(count: 2))
+        var gz = Deflate.gzip(Fixtures.images(count: 2))
         gz[gz.count - 8 + byte] ^= 0x10
         try expectRefused(gz, containing: ["gzip"])
     }
 
     @Test(arguments: [UInt32(1), 0xFFFF_FFFF, 784])
     func lengthMismatch(delta: UInt32) throws {
-        var gz = Fixtures.gzip(Fixtures.images(count: 2))
+        var gz = Deflate.gzip(Fixtures.images(count: 2))
         let isize = Fixtures.littleEndian(gz, at: gz.count - 4)
         Fixtures.setLittleEndian(&gz, at: gz.count - 4, isize &+ delta)
         try expectRefused(gz, containing: ["gzip"])
     }
 
     @Test func corruptDeflateData() throws {
-        var gz = Fixtures.gzip(Fixtures.images(count: 2))
+        var gz = Deflate.gzip(Fixtures.images(count: 2))
         // Block type 11 (reserved) in the first deflate block header.
         gz[10] |= 0b110
         try expectRefused(gz, containing: ["gzip"])
@@ -145,30 +145,30 @@ import Testing
 
     @Test(arguments: [[UInt8(0)], [0, 0, 0, 0], Array("garbage".utf8), [0x1f], [0x1f, 0x8c, 0, 0]])
     func garbageAfterLastMember(garbage: [UInt8]) throws {
-        let gz = Fixtures.gzip(Fixtures.images(count: 2))
+        let gz = Deflate.gzip(Fixtures.images(count: 2))
         try expectRefused(gz + garbage)
     }
 
     /// A lone gzip magic after the last member starts a member that never arrives.
     @Test func magicOnlyAfterLastMember() throws {
-        try expectRefused(Fixtures.gzip(Fixtures.images(count: 2)) + [0x1f, 0x8b], containing: ["truncated"])
+        try expectRefused(Deflate.gzip(Fixtures.images(count: 2)) + [0x1f, 0x8b], containing: ["truncated"])
     }
 
     @Test func fewerImagesThanPromised() throws {
         let plain = Fixtures.header(magic: Fixtures.imageMagic, [3, 28, 28]) + Fixtures.pixels(count: 2)
-        try expectRefused(Fixtures.gzip(plain), containing: ["expects \(16 + 3 * 784) bytes, found \(16 + 2 * 784)"])
+        try expectRefused(Deflate.gzip(plain), containing: ["expects \(16 + 3 * 784) bytes, found \(16 + 2 * 784)"])
     }
 
     @Test func moreImagesThanPromised() throws {
         let plain = Fixtures.header(magic: Fixtures.imageMagic, [2, 28, 28]) + Fixtures.pixels(count: 3)
-        try expectRefused(Fixtures.gzip(plain), containing: ["expects \(16 + 2 * 784) bytes, found \(16 + 3 * 784)"])
+        try expectRefused(Deflate.gzip(plain), containing: ["expects \(16 + 2 * 784) bytes, found \(16 + 3 * 784)"])
     }
 
     /// A header claiming 10 images followed by 50 MB of zeros (a 50 KB file): reading
     /// must stop with a data error, not hand back or hold 50 MB.
     @Test func decompressionBomb() throws {
         let plain = Fixtures.header(magic: Fixtures.imageMagic, [10, 28, 28]) + [UInt8](repeating: 0, count: 50_000_000)
-        let gz = Fixtures.gzip(plain)
+        let gz = Deflate.gzip(plain)
         #expect(gz.count < 100_000)
         let start = Date()
         try expectRefused(gz, containing: ["expects \(16 + 10 * 784) bytes"])
@@ -178,8 +178,8 @@ import Testing
     /// 200 MB of zeros in 40 members: the reader gives up after its trailing-data limit
     /// instead of inflating everything.
     @Test func decompressionBombBeyondTheTrailingLimit() throws {
-        let head = Fixtures.gzip(Fixtures.header(magic: Fixtures.imageMagic, [10, 28, 28]) + [UInt8](repeating: 0, count: 7840))
-        let zeros = Fixtures.gzip([UInt8](repeating: 0, count: 5_000_000))
+        let head = Deflate.gzip(Fixtures.header(magic: Fixtures.imageMagic, [10, 28, 28]) + [UInt8](repeating: 0, count: 7840))
+        let zeros = Deflate.gzip([UInt8](repeating: 0, count: 5_000_000))
         var gz = head
         for _ in 0..<40 { gz += zeros }
         let start = Date()
@@ -191,6 +191,6 @@ import Testing
     /// before anything is allocated or inflated.
     @Test func implausibleSizeForTheFile() throws {
         let plain = Fixtures.header(magic: Fixtures.imageMagic, [1 << 20, 28, 28]) + Fixtures.pixels(count: 1)
-        try expectRefused(Fixtures.gzip(plain), containing: ["more than a"])
+        try expectRefused(Deflate.gzip(plain), containing: ["more than a"])
     }
 }

@@ -18,7 +18,7 @@ import Testing
 
     @Test func readsGzippedImages() throws {
         let dir = try TemporaryDirectory()
-        let path = try dir.write("images.gz", Fixtures.gzip(Fixtures.images(count: 5)))
+        let path = try dir.write("images.gz", Deflate.gzip(Fixtures.images(count: 5)))
         let file = try IDX.read(path, kind: .images)
         #expect(file.header.dimensions == [5, 28, 28])
         #expect(file.bytes == Fixtures.pixels(count: 5))
@@ -28,7 +28,7 @@ import Testing
         let dir = try TemporaryDirectory()
         let labels: [UInt8] = [0, 9, 3, 3, 7]
         let plain = try IDX.read(dir.write("labels", Fixtures.labels(labels)), kind: .labels)
-        let gzipped = try IDX.read(dir.write("labels.gz", Fixtures.gzip(Fixtures.labels(labels))), kind: .labels)
+        let gzipped = try IDX.read(dir.write("labels.gz", Deflate.gzip(Fixtures.labels(labels))), kind: .labels)
         #expect(plain.header.dimensions == [5])
         #expect(plain.bytes == labels)
         #expect(gzipped.bytes == labels)
@@ -67,7 +67,7 @@ import Testing
     func hugeCountFailsAtOnce(gzipped: Bool) throws {
         let dir = try TemporaryDirectory()
         let plain = Fixtures.header(magic: Fixtures.imageMagic, [1 << 31, 28, 28]) + Fixtures.pixels(count: 2)
-        let path = try dir.write(gzipped ? "huge.gz" : "huge", gzipped ? Fixtures.gzip(plain) : plain)
+        let path = try dir.write(gzipped ? "huge.gz" : "huge", gzipped ? Deflate.gzip(plain) : plain)
         let start = Date()
         expectAutoencError(.dataError, naming: path, containing: ["2147483648"]) {
             _ = try IDX.read(path, kind: .images)
@@ -167,7 +167,7 @@ import Testing
 @Suite struct DataLocationTests {
     @Test func loadsImagesAndLabels() throws {
         let dir = try TemporaryDirectory()
-        try dir.write(DataLocation.trainImages + ".gz", Fixtures.gzip(Fixtures.images(count: 4)))
+        try dir.write(DataLocation.trainImages + ".gz", Deflate.gzip(Fixtures.images(count: 4)))
         try dir.write(DataLocation.trainLabels, Fixtures.labels([0, 1, 9, 5]))
         let set = try DataLocation(directory: dir.path).load(train: true, labels: true)
         #expect(set.count == 4)
@@ -178,7 +178,7 @@ import Testing
 
     @Test func prefersTheGzippedFile() throws {
         let dir = try TemporaryDirectory()
-        try dir.write(DataLocation.testImages + ".gz", Fixtures.gzip(Fixtures.images(count: 2, salt: 1)))
+        try dir.write(DataLocation.testImages + ".gz", Deflate.gzip(Fixtures.images(count: 2, salt: 1)))
         try dir.write(DataLocation.testImages, Fixtures.images(count: 3, salt: 2))
         let set = try DataLocation(directory: dir.path).load(train: false)
         #expect(set.count == 2)

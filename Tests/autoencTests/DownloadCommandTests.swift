@@ -1,4 +1,4 @@
-import AutoencKit
+@testable import AutoencKit
 import Foundation
 import Testing
 #if canImport(Glibc)
@@ -63,7 +63,7 @@ struct DownloadCommandTests {
         ]
         var sums = ""
         for (name, bytes) in files {
-            let gz = FormatCommandTests.gzip(bytes)
+            let gz = Deflate.gzip(bytes)
             try scratch.write(gz, to: "served/\(name).gz")
             sums += "\(name).gz \(override["\(name).gz"] ?? MD5.hex(gz))\n"
         }

@@ -1,5 +1,4 @@
-import AutoencKit
-import CZlib
+@testable import AutoencKit
 import Foundation
 import Testing
 
@@ -134,7 +133,7 @@ import Testing
         let scratch = try Scratch()
         let images = Fixtures.idxImages(Fixtures.images(count: 3, seed: 1), count: 3)
         try scratch.write(images, to: "images")
-        try scratch.write(Self.gzip(images), to: "images.gz")
+        try scratch.write(Deflate.gzip(images), to: "images.gz")
         try scratch.write([0, 0, 8, 1, 0, 0, 0, 4, 1, 2, 3, 4], to: "labels")
         for name in ["images", "images.gz"] {
             let result = try scratch.run(["info", name])
@@ -154,7 +153,7 @@ import Testing
         let scratch = try Scratch()
         let images = Fixtures.idxImages(Fixtures.images(count: 2, seed: 1), count: 2)
         try scratch.write(Array(images.dropLast(5)), to: "short-idx")
-        try scratch.write(Array(Self.gzip(images + [9])), to: "long-idx.gz")
+        try scratch.write(Array(Deflate.gzip(images + [9])), to: "long-idx.gz")
         try scratch.write(Array("hello, world\n".utf8), to: "text")
         try scratch.write([0x10, 0, 0, 0, 0, 0, 0, 0] + Array("{\"a\":".utf8), to: "bad.safetensors")
         try scratch.write([0, 0, 0, 0, 0, 0, 0, 0], to: "empty.safetensors")
@@ -165,28 +164,5 @@ import Testing
             let result = try scratch.run(["info", name])
             #expect(result.stderr.hasPrefix("autoenc: ") && result.stderr.split(separator: "\n").count == 1, "\(name): \(result)")
         }
-    }
-
-    // MARK: - Fixture helpers
-
-    /// One gzip member holding `bytes`, by zlib (deflateInit2 is a macro; this is its expansion).
-    static func gzip(_ bytes: [UInt8]) -> [UInt8] {
-        var stream = z_stream()
-        precondition(deflateInit2_(&stream, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY,
-                                   zlibVersion(), Int32(MemoryLayout<z_stream>.size)) == Z_OK)
-        defer { deflateEnd(&stream) }
-        var out = [UInt8](repeating: 0, count: Int(deflateBound(&stream, uLong(bytes.count))) + 64)
-        var input = bytes
-        let status: Int32 = input.withUnsafeMutableBufferPointer { source in
-            out.withUnsafeMutableBufferPointer { target in
-                stream.next_in = source.baseAddress
-                stream.avail_in = uInt(source.count)
-                stream.next_out = target.baseAddress
-                stream.avail_out = uInt(target.count)
-                return deflate(&stream, Z_FINISH)
-            }
-        }
-        precondition(status == Z_STREAM_END)
-        return Array(out[0..<Int(stream.total_out)])
     }
 }

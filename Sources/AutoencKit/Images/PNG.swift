@@ -21,7 +21,7 @@ public enum PNG {
             raw.append(0)
             raw += image.pixels[y * image.width..<(y + 1) * image.width]
         }
-        return signature + chunk("IHDR", ihdr) + chunk("IDAT", deflate(raw, level: level)) + chunk("IEND", [])
+        return signature + chunk("IHDR", ihdr) + chunk("IDAT", Deflate.zlib(raw, level: level)) + chunk("IEND", [])
     }
 
     /// One chunk: data length (big-endian), the 4-byte type, the data, and the CRC-32
@@ -36,28 +36,6 @@ public enum PNG {
     /// zlib's CRC-32 (the one PNG specifies) of `bytes`.
     public static func crc32(_ bytes: [UInt8]) -> UInt32 {
         bytes.withUnsafeBufferPointer { UInt32(CZlib.crc32(0, $0.baseAddress, uInt($0.count))) }
-    }
-
-    /// `bytes` as one zlib stream (2-byte header, deflate data, Adler-32): IDAT's format.
-    static func deflate(_ bytes: [UInt8], level: Int32) -> [UInt8] {
-        var stream = z_stream()
-        let status = czlib_deflate_init(&stream, level)
-        precondition(status == Z_OK, "deflateInit failed: \(status)")
-        defer { deflateEnd(&stream) }
-        var out = [UInt8](repeating: 0, count: Int(deflateBound(&stream, uLong(bytes.count))))
-        var input = bytes
-        let end: Int32 = input.withUnsafeMutableBufferPointer { source in
-            out.withUnsafeMutableBufferPointer { target in
-                stream.next_in = source.baseAddress
-                stream.avail_in = uInt(source.count)
-                stream.next_out = target.baseAddress
-                stream.avail_out = uInt(target.count)
-                // deflateBound guarantees room for the whole stream in one call.
-                return CZlib.deflate(&stream, Z_FINISH)
-            }
-        }
-        precondition(end == Z_STREAM_END, "deflate did not finish within deflateBound: \(end)")
-        return Array(out[0..<Int(stream.total_out)])
     }
 
     static func bigEndian(_ v: UInt32) -> [UInt8] {
