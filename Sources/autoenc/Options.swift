@@ -25,6 +25,43 @@ struct DataOptions: ParsableArguments {
     }
 }
 
+/// What a command that writes one `--out` file in any `OutputFormat` says about it:
+/// the default path and, for the help, what each format holds.
+protocol WritesOutputFile {
+    /// `--out`'s default, e.g. "weightmap.pgm".
+    static var defaultOutput: String { get }
+    /// What each format holds, e.g. ".pgm or .png (the tiles), .npy (the raw encoder
+    /// weights, float32, shape (hidden, 28, 28))".
+    static var outputContents: String { get }
+}
+
+/// `--out` of reconstruct and weightmap: the file to write, its format chosen by the
+/// extension. `Command` supplies the default and the help's description of the formats.
+struct OutputFile<Command: WritesOutputFile>: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp(
+        "File to write; its extension picks the format: \(Command.outputContents).",
+        valueName: "file"))
+    var out: String = Command.defaultOutput
+
+    /// The format `--out`'s extension names; valid once `checkFormat()` has passed.
+    var format: OutputFormat { OutputFormat(path: out)! }
+
+    /// Refuses an extension other than .pgm, .png and .npy (a usage error). Called from
+    /// the command's `validate()`, after its own checks.
+    func checkFormat() throws {
+        guard OutputFormat(path: out) != nil else {
+            throw ValidationError("--out must end in \(OutputFormat.accepted), got \(out)")
+        }
+    }
+
+    /// Checks that `--out` can be written and removes temporaries a killed run left
+    /// beside it; the file itself is written with `AtomicFile.write`.
+    func prepare() throws {
+        try AtomicFile.checkWritable(out, what: "--out")
+        AtomicFile.removeStaleTemporaries(for: out)
+    }
+}
+
 /// The checkpoint a command reads.
 struct ModelInput: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("Checkpoint to read.", valueName: "file"))

@@ -2,9 +2,11 @@ import ArgumentParser
 import AutoencKit
 import Foundation
 
-struct Reconstruct: ParsableCommand {
+struct Reconstruct: ParsableCommand, WritesOutputFile {
     static let configuration = CommandConfiguration(
         abstract: "Reconstruct test images: write originals beside reconstructions, print the test-set MSE.")
+    static let defaultOutput = "reconstructions.pgm"
+    static let outputContents = ".pgm or .png (originals beside reconstructions), .npy (the reconstructions, float32, shape (n, 28, 28))"
 
     @OptionGroup var modelInput: ModelInput
     @OptionGroup var dataOptions: DataOptions
@@ -12,10 +14,7 @@ struct Reconstruct: ParsableCommand {
     @Option(help: ArgumentHelp("Test images to draw.", valueName: "n"))
     var count: Int = 32
 
-    @Option(name: .long, help: ArgumentHelp(
-        "File to write; its extension picks the format: .pgm or .png (originals beside reconstructions), .npy (the reconstructions, float32, shape (n, 28, 28)).",
-        valueName: "file"))
-    var out: String = "reconstructions.pgm"
+    @OptionGroup var output: OutputFile<Reconstruct>
 
     @Option(help: ArgumentHelp(
         "How a DropConnect model's hidden layer is evaluated: mean keeps every connection; sample:K is Wan et al.'s Gaussian moment matching, averaging the activation over K draws per unit (K >= 1). Dropout models are the same under both.",
@@ -24,15 +23,12 @@ struct Reconstruct: ParsableCommand {
 
     func validate() throws {
         guard count >= 1, count <= 10000 else { throw ValidationError("--count must be in 1...10000, got \(count)") }
-        guard OutputFormat(path: out) != nil else {
-            throw ValidationError("--out must end in \(OutputFormat.accepted), got \(out)")
-        }
+        try output.checkFormat()
     }
 
     func run() throws {
         try reportingErrors {
-            try AtomicFile.checkWritable(out, what: "--out")
-            AtomicFile.removeStaleTemporaries(for: out)
+            try output.prepare()
             let model = try Checkpoint.load(modelInput.model).model
             let test = try dataOptions.location().load(train: false)
             let shown = min(count, test.count)
@@ -46,14 +42,14 @@ struct Reconstruct: ParsableCommand {
                 outputs += UnsafeBufferPointer(start: y, count: kept)
             }
             guard shown > 0 else { throw AutoencError.badData(test.source, "expected at least one test image, found none") }
-            try AtomicFile.write(encoded(originals, outputs, count: shown), to: out)
+            try AtomicFile.write(encoded(originals, outputs, count: shown), to: output.out)
             let mse = total / Double(test.count * ModelConfig.inputs)
             let rule = inference == .mean ? "" : " (inference \(inference)\(model.config.dropMode == .dropconnect && model.config.dropP > 0 ? "" : ", the same as mean for this model"))"
             print(String(format: "test_mse %.6f over %d images", mse, test.count) + rule)
-            if OutputFormat(path: out) == .npy {
-                print("wrote \(out) (\(shown) reconstructions, float32 (\(shown), 28, 28))")
+            if output.format == .npy {
+                print("wrote \(output.out) (\(shown) reconstructions, float32 (\(shown), 28, 28))")
             } else {
-                print("wrote \(out) (\(shown) originals, each left of its reconstruction)")
+                print("wrote \(output.out) (\(shown) originals, each left of its reconstruction)")
             }
         }
     }
@@ -61,7 +57,7 @@ struct Reconstruct: ParsableCommand {
     /// The file for `--out`: the sheet as PGM or PNG, or the reconstructions as .npy.
     /// originals, outputs: (count, 784).
     func encoded(_ originals: [Float], _ outputs: [Float], count: Int) -> [UInt8] {
-        let format = OutputFormat(path: out)!
+        let format = output.format
         if format == .npy { return NPY.encode(outputs, shape: [count, Grids.side, Grids.side]) }
         let sheet = originals.withUnsafeBufferPointer { x in
             outputs.withUnsafeBufferPointer { y in

@@ -2,38 +2,34 @@ import ArgumentParser
 import AutoencKit
 import Foundation
 
-struct Weightmap: ParsableCommand {
+struct Weightmap: ParsableCommand, WritesOutputFile {
     static let configuration = CommandConfiguration(
         abstract: "Draw each hidden unit's 784 input weights as a 28x28 tile.")
+    static let defaultOutput = "weightmap.pgm"
+    static let outputContents = ".pgm or .png (the tiles), .npy (the raw encoder weights, float32, shape (hidden, 28, 28))"
 
     @OptionGroup var modelInput: ModelInput
 
-    @Option(name: .long, help: ArgumentHelp(
-        "File to write; its extension picks the format: .pgm or .png (the tiles), .npy (the raw encoder weights, float32, shape (hidden, 28, 28)).",
-        valueName: "file"))
-    var out: String = "weightmap.pgm"
+    @OptionGroup var output: OutputFile<Weightmap>
 
     @Option(help: ArgumentHelp("Magnify every pixel K x K (.pgm and .png only).", valueName: "k"))
     var scale: Int = 1
 
     func validate() throws {
         guard scale >= 1, scale <= 16 else { throw ValidationError("--scale must be in 1...16, got \(scale)") }
-        guard OutputFormat(path: out) != nil else {
-            throw ValidationError("--out must end in \(OutputFormat.accepted), got \(out)")
-        }
+        try output.checkFormat()
     }
 
     func run() throws {
         try reportingErrors {
-            try AtomicFile.checkWritable(out, what: "--out")
-            AtomicFile.removeStaleTemporaries(for: out)
+            try output.prepare()
             let loaded = try Checkpoint.load(modelInput.model)
-            if OutputFormat(path: out) == .npy {
+            if output.format == .npy {
                 let hidden = loaded.config.hidden
                 // w1: (hidden, 784) as (hidden, 28, 28), unscaled.
                 let weights = UnsafeBufferPointer(start: loaded.parameters.w1, count: hidden * ModelConfig.inputs)
-                try AtomicFile.write(NPY.encode(weights, shape: [hidden, Grids.side, Grids.side]), to: out)
-                print("wrote \(out) (encoder weights, float32 (\(hidden), 28, 28))")
+                try AtomicFile.write(NPY.encode(weights, shape: [hidden, Grids.side, Grids.side]), to: output.out)
+                print("wrote \(output.out) (encoder weights, float32 (\(hidden), 28, 28))")
                 return
             }
             let map = Grids.weightMap(loaded.parameters)
@@ -41,8 +37,8 @@ struct Weightmap: ParsableCommand {
                 throw AutoencError(.usage, "--scale \(scale): \(loaded.config.hidden) units would make a \(map.width * scale)x\(map.height * scale) image; use a smaller --scale")
             }
             let image = map.scaled(scale)
-            try AtomicFile.write(OutputFormat(path: out) == .png ? image.png : image.pgm, to: out)
-            print("wrote \(out) (\(loaded.config.hidden) units, \(image.width)x\(image.height))")
+            try AtomicFile.write(output.format == .png ? image.png : image.pgm, to: output.out)
+            print("wrote \(output.out) (\(loaded.config.hidden) units, \(image.width)x\(image.height))")
         }
     }
 }
