@@ -40,18 +40,8 @@ struct Bench: ParsableCommand {
         try check(batchSize, Limits.batchSize, "--batch-size")
         try check(threads, Limits.threads, "--threads")
         try check(dropP, Limits.regularizingDropP, "--drop-p")
-        for mode in modes.split(separator: ",") where Self.mode(String(mode)) == nil {
+        for mode in modes.split(separator: ",") where Benchmark.Mode(rawValue: String(mode)) == nil {
             throw ValidationError("--modes: unknown mode '\(mode)', expected none, dropout, dropconnect-example or dropconnect-batch")
-        }
-    }
-
-    static func mode(_ name: String) -> (DropMode, MaskSharing, Bool)? {
-        switch name {
-        case "none": return (.dropout, .example, false)
-        case "dropout": return (.dropout, .example, true)
-        case "dropconnect-example": return (.dropconnect, .example, true)
-        case "dropconnect-batch": return (.dropconnect, .batch, true)
-        default: return nil
         }
     }
 
@@ -63,15 +53,13 @@ struct Bench: ParsableCommand {
             var options = TrainingOptions()
             options.batchSize = batchSize
             options.threads = threadCount
-            var rows: [(String, Double, Int)] = []
+            var rows: [(mode: Benchmark.Mode, imagesPerSecond: Double, images: Int)] = []
             let warmupImages = warmup ?? 4 * batchSize
-            for name in modes.split(separator: ",").map(String.init) {
-                let (mode, masks, regularized) = Self.mode(name)!
-                let config = ModelConfig(dropP: regularized ? dropP : 0, dropMode: mode, masks: masks)
-                let n = name == "dropconnect-example" ? max(batchSize, images / 4) : images
-                let rate = try Benchmark.training(data, config: config, options: options, images: n,
-                                              warmup: warmupImages, repeats: repeats)
-                rows.append((name, rate, n))
+            for mode in modes.split(separator: ",").compactMap({ Benchmark.Mode(rawValue: String($0)) }) {
+                let n = mode == .dropconnectExample ? max(batchSize, images / 4) : images
+                let rate = try Benchmark.training(data, config: mode.config(dropP: dropP), options: options, images: n,
+                                                  warmup: warmupImages, repeats: repeats)
+                rows.append((mode, rate, n))
             }
             // products last: OpenBLAS's own threads, once woken by a multithreaded product,
             // keep spinning for a while and would slow the training timings down
@@ -79,40 +67,9 @@ struct Bench: ParsableCommand {
             let single = Benchmark.products(batch: batchSize, hidden: 256)
             BLAS.setThreads(threadCount)
             let products = threadCount > 1 ? Benchmark.products(batch: batchSize, hidden: 256) : single
-            if json {
-                let p = zip(single, products).map { one, all in
-                    "{\"product\":\"\(one.name)\",\"m\":\(one.m),\"n\":\(one.n),\"k\":\(one.k),\"gflops_1_thread\":\(String(format: "%.1f", one.gflops)),\"gflops\":\(String(format: "%.1f", all.gflops)),\"max_rel_error\":\(max(one.maxRelativeError, all.maxRelativeError))}"
-                }
-                let t = rows.map { "{\"mode\":\"\($0.0)\",\"images_per_second\":\(Int($0.1)),\"images\":\($0.2)}" }
-                print("{\"blas\":\"\(BLASRuntime.library)\",\"kernel\":\"\(BLASRuntime.coreName)\",\"kernel_report\":\"\(BLASRuntime.report)\",\"vector_kernels\":\"\(Kernels.current.level.rawValue)\",\"threads\":\(threadCount),\"batch_size\":\(batchSize),\"warmup_images\":\(warmupImages),\"drop_p\":\(dropP),\"sgemm\":[\(p.joined(separator: ","))],\"training\":[\(t.joined(separator: ","))]}")
-                return
-            }
-            print("blas     \(BLASRuntime.library)")
-            print("kernel   \(BLASRuntime.report)")
-            print("vectors  \(Self.vectorReport)")
-            print("threads  \(threadCount), batch \(batchSize), drop-p \(dropP), data \(location.directory)")
-            print("")
-            print("sgemm at the model's shapes       m     n     k   GFLOP/s 1 thread   \(threadCount) threads   max rel err vs naive")
-            for (one, all) in zip(single, products) {
-                print("  " + one.name.padding(toLength: 12, withPad: " ", startingAt: 0)
-                      + String(format: "        %5d %5d %5d   %9.1f   %9.1f   %.1e", one.m, one.n, one.k, one.gflops, all.gflops,
-                               max(one.maxRelativeError, all.maxRelativeError)))
-            }
-            print("")
-            print("training (images/s, median of \(repeats), after \(warmupImages) images of warm-up)")
-            for (name, rate, _) in rows {
-                print(name.padding(toLength: 22, withPad: " ", startingAt: 0) + String(format: " %9.0f", rate))
-            }
+            let report = Benchmark.Report(threads: threadCount, batchSize: batchSize, warmupImages: warmupImages, repeats: repeats,
+                                          dropP: dropP, data: location.directory, products: Array(zip(single, products)), training: rows)
+            print(json ? report.json : report.table)
         }
-    }
-
-    /// The vector kernels' level and how it was chosen.
-    static var vectorReport: String {
-        let level = Kernels.current.level.rawValue
-        let runs = KernelLevel.supported.map(\.rawValue).joined(separator: ", ")
-        if ProcessInfo.processInfo.environment[KernelLevel.environmentVariable].map({ !$0.isEmpty }) == true {
-            return "\(level) (\(KernelLevel.environmentVariable) set by the user; this CPU runs \(runs))"
-        }
-        return "\(level) (the best this CPU runs: \(runs))"
     }
 }

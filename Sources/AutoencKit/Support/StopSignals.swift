@@ -16,9 +16,9 @@ private func handleStopSignal(_ signal: Int32) {
 }
 
 /// Ctrl-C and `kill` during training: stop after the current step, save, exit 130 / 143.
-enum StopSignals {
+public enum StopSignals {
     /// Installs the handlers for SIGINT and SIGTERM.
-    static func install() {
+    public static func install() {
         pendingStopSignal = 0 // initializes the global before a handler can touch it
         var action = sigaction()
         #if canImport(Glibc)
@@ -40,12 +40,12 @@ enum StopSignals {
     }
 
     /// The signal that asked training to stop, if any.
-    static var pending: Int32? {
+    public static var pending: Int32? {
         let signal = pendingStopSignal
         return signal == 0 ? nil : Int32(signal)
     }
 
-    static func name(_ signal: Int32) -> String {
+    public static func name(_ signal: Int32) -> String {
         switch signal {
         case SIGINT: return "SIGINT"
         case SIGTERM: return "SIGTERM"

@@ -8,9 +8,9 @@ import Darwin
 /// A one-line progress bar on a terminal's standard error, redrawn in place (`\r`) at
 /// most ten times a second: images done, images per second, the running loss and the
 /// time left in the epoch. `clear()` erases it.
-final class ProgressBar {
+public final class ProgressBar {
     /// Whether standard error is a terminal, the only place a bar is drawn.
-    static var standardErrorIsTerminal: Bool { isatty(2) == 1 }
+    public static var standardErrorIsTerminal: Bool { isatty(2) == 1 }
 
     let label: String
     let total: Int
@@ -22,14 +22,14 @@ final class ProgressBar {
 
     static let interval: UInt64 = 100_000_000 // ns between redraws
 
-    init(label: String, total: Int, alreadyDone: Int = 0) {
+    public init(label: String, total: Int, alreadyDone: Int = 0) {
         self.label = label
         self.total = total
         self.alreadyDone = alreadyDone
     }
 
     /// Called after every step: `seen` images of this call so far, their mean loss.
-    func update(seen: Int, loss: Double) {
+    public func update(seen: Int, loss: Double) {
         let now = DispatchTime.now().uptimeNanoseconds
         guard !drawn || now - lastDraw >= Self.interval else { return }
         lastDraw = now
@@ -43,7 +43,7 @@ final class ProgressBar {
     }
 
     /// Erases the bar, leaving the cursor at the start of the empty line.
-    func clear() {
+    public func clear() {
         if drawn { write("\r\u{1B}[K") }
         drawn = false
     }
