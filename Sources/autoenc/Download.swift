@@ -17,11 +17,9 @@ struct Download: ParsableCommand {
             written for it), 74 when the mirror cannot be reached or answers with an error, \
             73 when the directory cannot be written.
 
-            For testing mirrors: the environment variable \(Self.checksumsVariable) may name a \
+            For testing mirrors: the environment variable \(Downloader.checksumsVariable) may name a \
             file of `NAME MD5` lines (or `md5sum` output) whose sums replace the built-in ones.
             """)
-
-    static let checksumsVariable = "AUTOENC_DOWNLOAD_CHECKSUMS"
 
     @Argument(help: ArgumentHelp("The data set.", valueName: "name"))
     var dataSet: KnownDataSet
@@ -46,13 +44,7 @@ struct Download: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            var sums = dataSet.md5
-            if let listPath = ProcessInfo.processInfo.environment[Self.checksumsVariable], !listPath.isEmpty {
-                guard let text = try? String(contentsOfFile: listPath, encoding: .utf8) else {
-                    throw AutoencError.missing(listPath, "cannot read the checksum list named by \(Self.checksumsVariable)")
-                }
-                sums.merge(try Downloader.parseChecksums(text, source: listPath)) { _, given in given }
-            }
+            let sums = try Downloader.checksums(for: dataSet)
             let directory = to ?? (DataLocation.projectData as NSString).appendingPathComponent(dataSet.rawValue)
             let base = mirror ?? dataSet.mirror
             var downloader = Downloader(files: KnownDataSet.fileNames.map { ($0, sums[$0]!) },

@@ -111,6 +111,24 @@ public struct Downloader {
 
     // MARK: - Checksum lists
 
+    /// The environment variable that may name a file of `NAME MD5` lines (or `md5sum`
+    /// output) whose sums replace the built-in ones, for testing mirrors.
+    public static let checksumsVariable = "AUTOENC_DOWNLOAD_CHECKSUMS"
+
+    /// `dataSet`'s published MD5 sums, with those of the file `checksumsVariable` names
+    /// in `environment` in their place. Throws `.noInput` when that file cannot be read.
+    public static func checksums(for dataSet: KnownDataSet,
+                                 environment: [String: String] = ProcessInfo.processInfo.environment) throws -> [String: String] {
+        var sums = dataSet.md5
+        if let listPath = environment[checksumsVariable], !listPath.isEmpty {
+            guard let text = try? String(contentsOfFile: listPath, encoding: .utf8) else {
+                throw AutoencError.missing(listPath, "cannot read the checksum list named by \(checksumsVariable)")
+            }
+            sums.merge(try parseChecksums(text, source: listPath)) { _, given in given }
+        }
+        return sums
+    }
+
     /// Parses a checksum list: one file per line, its name and its MD5 (32 hex digits) in
     /// either order, so `md5sum *.gz` output works; blank lines and `#` comments are skipped.
     /// Throws `.dataError` naming `source` and the line when a line has no MD5 and name.
