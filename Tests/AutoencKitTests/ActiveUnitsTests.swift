@@ -102,7 +102,7 @@ import Testing
             for j in stride(from: 0, to: config.hidden, by: 3) { model.parameters.b1[j] = -100 }
         }
         #expect(packed.packsActiveUnits)
-        #expect(packed.batchPacked, "the step did not pack (\(packed.activeUnits.count) of \(config.hidden) units active)")
+        #expect(packed.batchPacked, "the step did not pack (\(packed.activeUnits?.count ?? 0) of \(config.hidden) units active)")
         // the dead units' rows of dw1 and columns of dw2 are exactly zero
         let g = packed.gradients, n = ModelConfig.inputs, h = config.hidden
         var stray: Float = 0

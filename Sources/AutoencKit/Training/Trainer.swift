@@ -101,11 +101,6 @@ public final class Trainer: @unchecked Sendable {
 
     deinit { shardFinite.deallocate() }
 
-    /// Runs `body(part)` for part in 0..<parts, on as many threads.
-    func parallel(_ parts: Int, _ body: @Sendable (Int) -> Void) {
-        pool.run(parts, body)
-    }
-
     /// Optimizer steps in one epoch over `images` images: the last batch may be short.
     public static func stepsPerEpoch(images: Int, batchSize: Int) -> Int {
         (images + batchSize - 1) / batchSize
@@ -130,72 +125,36 @@ public final class Trainer: @unchecked Sendable {
     public func trainStep(_ data: ImageSet, _ indices: ArraySlice<Int32>, epoch: Int) throws -> Float {
         let total = indices.count
         let parts = min(threads, total)
-        let threads = threads, current = step, pass = pass, optimizer = optimizer
-        let h = model.config.hidden, n = ModelConfig.inputs
-        let maxNorm = model.config.maxNorm
-        let shared = Shared((data, indices, shardLosses.pointer, shardFinite, model.parameters.base, pass.gradients.base))
-        @Sendable func split(_ count: Int, _ part: Int, _ parts: Int) -> Range<Int> {
-            (count * part / parts)..<(count * (part + 1) / parts)
-        }
-        // phase 0: per-batch DropConnect masks, or w2^T for the sparse products, rows split across threads
-        if pass.maskedW1 != nil || pass.sparseHidden {
-            parallel(threads) { t in
-                pass.prepareMasks(step: current, units: split(h, t, threads))
-                pass.prepareDecoder(units: split(h, t, threads))
-            }
-        }
-        // phase 1: examples split across threads; with packing, the units active in the
-        // whole minibatch are found between the encoder and the decoder
-        @Sendable func load(_ s: Int) -> Range<Int> {
-            let (data, indices, _, _, _, _) = shared.value
-            let rows = split(total, s, parts)
+        let n = ModelConfig.inputs, h = model.config.hidden
+        let parallel: TrainingPass.Parallel = { [pool] parts, body in pool.run(parts, body) }
+        let loss = pass.forwardPhases(batch: total, total: total, parts: parts, threads: threads, step: step,
+                                      losses: shardLosses.pointer, parallel: parallel) { [pass] shard in
+            let rows = TrainingPass.split(total, shard, parts)
             pass.load(data, indices[(indices.startIndex + rows.lowerBound)..<(indices.startIndex + rows.upperBound)], at: rows.lowerBound)
             return rows
         }
-        if pass.packsActiveUnits {
-            parallel(parts) { s in pass.encode(examples: load(s), step: current) }
-            if pass.findActiveUnits(examples: 0..<total) {
-                parallel(threads) { t in pass.packDecoderWeights(rows: split(n, t, threads)) }
-            }
-            parallel(parts) { s in shared.value.2[s] = pass.decode(examples: split(total, s, parts), total: total) }
-        } else {
-            parallel(parts) { s in shared.value.2[s] = pass.forward(examples: load(s), step: current, total: total) }
-        }
-        var loss: Float = 0
-        for s in 0..<parts { loss += shardLosses.pointer[s] }
         guard loss.isFinite else {
             throw AutoencError(.diverged, "training diverged at epoch \(epoch), step \(step + 1): the loss became \(loss); lower --lr (now \(options.learningRate)). The last checkpoint is unchanged.")
         }
-        // phase 2: weight rows split across threads; each thread updates the rows it computed
+        // each thread updates the rows it computed, and checks they stay finite
         optimizer.beginStep()
-        @Sendable func updateEncoder(_ t: Int) {
-            let (_, _, _, finite, p, g) = shared.value
-            let units = split(h, t, threads)
-            pass.hiddenGradients(batch: total, units: units)
+        let p = model.parameters.base, g = pass.gradients.base
+        let maxNorm = model.config.maxNorm
+        let finite = shardFinite, optimizer = optimizer
+        for t in 0..<threads { finite[t] = true }
+        pass.gradientPhases(batch: total, threads: threads, parallel: parallel, updateEncoder: { t, units in
+            // w1's rows, then b1's entries
             var ok = optimizer.apply(p, g, (units.lowerBound * n)..<(units.upperBound * n))
             if let maxNorm { MaxNorm.apply(p, rows: units, limit: maxNorm) } // w1 starts at p
             ok = optimizer.apply(p, g, (h * n + units.lowerBound)..<(h * n + units.upperBound)) && ok
-            finite[t] = ok
-        }
-        @Sendable func updateDecoder(_ t: Int) {
-            let (_, _, _, finite, p, g) = shared.value
-            let outputs = split(n, t, threads)
-            pass.outputGradients(batch: total, outputs: outputs)
+            finite[t] = finite[t] && ok
+        }, updateDecoder: { t, outputs in
+            // w2's rows, then b2's entries
             let w2 = h * n + h
             var ok = optimizer.apply(p, g, (w2 + outputs.lowerBound * h)..<(w2 + outputs.upperBound * h))
             ok = optimizer.apply(p, g, (w2 + n * h + outputs.lowerBound)..<(w2 + n * h + outputs.upperBound)) && ok
             finite[t] = finite[t] && ok
-        }
-        if pass.sparseHidden {
-            // the decoder's gradient rows need every unit's row of dw2^T: two rounds
-            parallel(threads) { t in updateEncoder(t) }
-            parallel(threads) { t in updateDecoder(t) }
-        } else {
-            parallel(threads) { t in
-                updateEncoder(t)
-                updateDecoder(t)
-            }
-        }
+        })
         step += 1
         for t in 0..<threads where !shardFinite[t] {
             throw AutoencError(.diverged, "training diverged at epoch \(epoch), step \(step): the update made weights non-finite (the loss before it was \(loss)); lower --lr (now \(options.learningRate)). The last checkpoint is unchanged.")

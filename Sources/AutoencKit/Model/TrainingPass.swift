@@ -1,0 +1,374 @@
+/// The buffers one training step needs, allocated once for the largest batch, the
+/// forward and backward passes that use them, and the step's schedule of phases. A step
+/// allocates nothing.
+///
+/// One step's data path, for a minibatch of B images (h hidden units):
+/// - phase 0, rows of the weights split across threads: per-batch DropConnect's masked
+///   w1 (h, 784); the strategy's derived weights (w2^T (h, 784) for the sparse products);
+/// - phase 1a, examples split across threads (`encode`): input dropout x -> xd (B, 784);
+///   the encoder z1 = xd w1^T (B, h), by BLAS or per-example DropConnect's kernel;
+///   a = act(z1 + b1), gate = act'(z1 + b1), both times the dropout factor -> hd (B, h);
+/// - between, on one thread: the strategy's look at the whole minibatch's hd (the packed
+///   products find the active units), then rows of w2 split across threads;
+/// - phase 1b, examples split across threads (`decode`): z2 = hd w2^T (B, 784);
+///   y = sigmoid(z2 + b2), the loss, dz2 (B, 784); dhd = dz2 w2 (B, h); dz1 = dhd ⊙ gate;
+/// - phase 2, rows split across threads (`hiddenGradients`, `outputGradients`):
+///   dw1 = dz1^T xd (h, 784) and db1; dw2 = dz2^T hd (784, h) and db2; the trainer then
+///   updates the same rows on the same thread.
+/// The four products that read hd or dz1 are the `products` strategy's (`HiddenProducts`).
+/// `schedule` runs the phases; the trainer gives it its threads, `run` a plain loop.
+public final class TrainingPass: @unchecked Sendable {
+    public let model: Autoencoder
+    public let maxBatch: Int
+    public let seed: UInt64
+    public let gradients: Parameters
+    /// The vector kernels the step runs.
+    public let kernels: Kernels
+    /// The strategy for the products that read the hidden layer.
+    let products: HiddenProducts
+
+    let dropout: DropoutMask?
+    let dropConnect: DropConnectMask?
+    let inputDropout: DropoutMask?
+
+    // x: (batch, 784) inputs in [0, 1]; the reconstruction target
+    let x: FloatBuffer
+    // the encoder's input under input dropout, x ⊙ mask / (1 - p_in): (batch, 784)
+    let droppedX: FloatBuffer?
+    // z1 then a = act(z1 + b1) then the dropped activations hd: (batch, hidden)
+    let hidden: FloatBuffer
+    // act'(z1) times the dropout factor (0, or 1 / (1 - p) inverted, 1 classic): (batch, hidden)
+    let gate: FloatBuffer
+    // z2, then dL/dz2: (batch, 784)
+    let output: FloatBuffer
+    // dL/dhd, then dL/dz1: (batch, hidden)
+    let dHidden: FloatBuffer
+    // DropConnect mask keys of the examples in this step; [0] is the per-batch mask's
+    let keys: UnsafeMutablePointer<UInt64>
+    // scale * mask ⊙ w1 for per-batch DropConnect: (hidden, 784)
+    let maskedW1: FloatBuffer?
+
+    var hiddenUnits: Int { model.config.hidden }
+
+    /// `sparse: false` forces the dense products over every unit (the reference the
+    /// sparse and packed ones are tested against).
+    public init(model: Autoencoder, maxBatch: Int, seed: UInt64, sparse: Bool = true, kernels: Kernels = .current) {
+        self.model = model
+        self.maxBatch = maxBatch
+        self.seed = seed
+        self.kernels = kernels
+        let config = model.config
+        let h = config.hidden, n = ModelConfig.inputs
+        gradients = Parameters(hidden: h)
+        let regularized = config.dropP > 0
+        dropout = regularized && config.dropMode == .dropout
+            ? DropoutMask(dropP: config.dropP, seed: seed, scaling: config.scaling) : nil
+        dropConnect = regularized && config.dropMode == .dropconnect ? DropConnectMask(dropP: config.dropP, seed: seed) : nil
+        inputDropout = config.inputDropP > 0
+            ? DropoutMask(dropP: config.inputDropP, seed: seed, purpose: .inputDropout) : nil
+        x = FloatBuffer(count: maxBatch * n)
+        droppedX = inputDropout != nil ? FloatBuffer(count: maxBatch * n) : nil
+        hidden = FloatBuffer(count: maxBatch * h)
+        gate = FloatBuffer(count: maxBatch * h)
+        output = FloatBuffer(count: maxBatch * n)
+        dHidden = FloatBuffer(count: maxBatch * h)
+        keys = .allocate(capacity: maxBatch)
+        keys.initialize(repeating: 0, count: maxBatch)
+        maskedW1 = dropConnect != nil && config.masks == .batch ? FloatBuffer(count: h * n) : nil
+        products = sparse ? Self.strategy(for: config, maxBatch: maxBatch, kernels: kernels) : DenseProducts()
+    }
+
+    deinit { keys.deallocate() }
+
+    /// The products' strategy for `config`, and why:
+    /// - dropout at p >= 0.25: `SparseHiddenProducts`. Of hd, a fraction p is dropped and
+    ///   of the rest about 70% are inactive ReLUs (Fashion-MNIST), so at p = 0.25 about
+    ///   77% is zero and the row-by-row products, at a few times the dense products' cost
+    ///   per term, already win; below 0.25 the dense products measured faster;
+    /// - other ReLU models: `PackedProducts`, which fall back to dense per minibatch when
+    ///   fewer than an eighth of the units are zero for every example (there the packing
+    ///   moves cost more than the products save, `ActiveUnits.worthPacking`);
+    /// - sigmoid units are never exactly zero: `DenseProducts`.
+    static func strategy(for config: ModelConfig, maxBatch: Int, kernels: Kernels) -> HiddenProducts {
+        if config.dropMode == .dropout && config.dropP >= 0.25 {
+            return SparseHiddenProducts(hidden: config.hidden, maxBatch: maxBatch)
+        }
+        if config.activation == .relu {
+            return PackedProducts(hidden: config.hidden, maxBatch: maxBatch, kernels: kernels)
+        }
+        return DenseProducts()
+    }
+
+    /// Whether the decoder products and the encoder gradient skip hidden zeros.
+    public var sparseHidden: Bool { products is SparseHiddenProducts }
+    /// Whether the dense products run over the units active in the batch.
+    public var packsActiveUnits: Bool { products is PackedProducts }
+    /// Whether this step's minibatch was packed.
+    public var batchPacked: Bool { (products as? PackedProducts)?.packed ?? false }
+    /// The units active in the minibatch, when the products pack them.
+    var activeUnits: ActiveUnits? { (products as? PackedProducts)?.active }
+
+    /// Loads images `indices` of `data` into rows `row ..< row + indices.count` of the
+    /// input buffer.
+    public func load(_ data: ImageSet, _ indices: ArraySlice<Int32>, at row: Int = 0) {
+        data.gather(indices, into: x.pointer + row * ModelConfig.inputs)
+    }
+
+    /// The input buffer, for callers that fill it themselves (tests).
+    public var input: UnsafeMutablePointer<Float> { x.pointer }
+
+    /// What the encoder reads: the input buffer, or under input dropout its dropped copy.
+    var encoderInput: UnsafeMutablePointer<Float> { droppedX?.pointer ?? x.pointer }
+
+    // MARK: - The schedule
+
+    /// Runs `body(part)` for part in 0 ..< parts: on threads, or one after another.
+    public typealias Parallel = (_ parts: Int, _ body: (Int) -> Void) -> Void
+
+    /// Phases 0 and 1 of step `step` over `batch` examples of a minibatch of `total`,
+    /// loaded by `load(shard)` (which fills the shard's rows and returns them): rows of
+    /// the weights split `threads` ways, examples `parts` ways. Returns the batch's sum of
+    /// squared errors over total x 784 pixels (the loss, when batch is total), summed
+    /// from `losses` (`parts` floats).
+    public func forwardPhases(batch: Int, total: Int, parts: Int, threads: Int, step: UInt64, exampleOffset: Int = 0,
+                              losses: UnsafeMutablePointer<Float>, parallel: Parallel,
+                              load: @escaping (_ shard: Int) -> Range<Int>) -> Float {
+        let h = hiddenUnits, n = ModelConfig.inputs
+        parallel(threads) { t in
+            let units = Self.split(h, t, threads)
+            prepareMasks(step: step, units: units)
+            products.prepare(self, units: units)
+        }
+        var shards = [Range<Int>](repeating: 0..<0, count: parts)
+        shards.withUnsafeMutableBufferPointer { shards in
+            parallel(parts) { s in
+                shards[s] = load(s)
+                encode(examples: shards[s], step: step, exampleOffset: exampleOffset)
+            }
+        }
+        if products.afterEncoder(self, examples: 0..<batch) {
+            parallel(threads) { t in products.prepareDecoder(self, rows: Self.split(n, t, threads)) }
+        }
+        parallel(parts) { s in losses[s] = decode(examples: Self.split(batch, s, parts), total: total) }
+        var loss: Float = 0
+        for s in 0..<parts { loss += losses[s] }
+        return loss
+    }
+
+    /// Phase 2 over the first `batch` examples: each of `threads` parts computes the
+    /// gradients of its rows of w1 and b1, then `updateEncoder(part, units)` runs, then
+    /// its rows of w2 and b2 and `updateDecoder(part, outputs)` (all units' first when the
+    /// strategy needs them).
+    public func gradientPhases(batch: Int, threads: Int, parallel: Parallel,
+                               updateEncoder: @escaping (_ part: Int, _ units: Range<Int>) -> Void = { _, _ in },
+                               updateDecoder: @escaping (_ part: Int, _ outputs: Range<Int>) -> Void = { _, _ in }) {
+        let h = hiddenUnits, n = ModelConfig.inputs
+        func encoder(_ t: Int) {
+            let units = Self.split(h, t, threads)
+            hiddenGradients(batch: batch, units: units)
+            updateEncoder(t, units)
+        }
+        func decoder(_ t: Int) {
+            let outputs = Self.split(n, t, threads)
+            outputGradients(batch: batch, outputs: outputs)
+            updateDecoder(t, outputs)
+        }
+        if products.decoderGradientNeedsAllUnits {
+            parallel(threads) { t in encoder(t) }
+            parallel(threads) { t in decoder(t) }
+        } else {
+            parallel(threads) { t in
+                encoder(t)
+                decoder(t)
+            }
+        }
+    }
+
+    /// Part `part` of `parts` of 0 ..< count.
+    static func split(_ count: Int, _ part: Int, _ parts: Int) -> Range<Int> {
+        (count * part / parts)..<(count * (part + 1) / parts)
+    }
+
+    /// The whole step on one thread, through the same schedule: runs the forward and
+    /// backward passes on the `batch` images in the input buffer, which are examples
+    /// `exampleOffset ..< exampleOffset + batch` of a minibatch of `total` images (default:
+    /// this batch alone), with the masks of training step `step`. Leaves this batch's
+    /// part of dLoss/dParameters in `gradients`, where the loss is the mean squared error
+    /// over total x 784 pixels, and returns this batch's sum of squared errors divided
+    /// by total x 784.
+    @discardableResult
+    public func run(batch: Int, step: UInt64, exampleOffset: Int = 0, total: Int? = nil) -> Float {
+        precondition(batch > 0 && batch <= maxBatch)
+        let serial: Parallel = { parts, body in for part in 0..<parts { body(part) } }
+        var shardLoss: Float = 0
+        // one shard, already loaded
+        let loss = forwardPhases(batch: batch, total: total ?? batch, parts: 1, threads: 1, step: step,
+                                 exampleOffset: exampleOffset, losses: &shardLoss, parallel: serial) { _ in 0..<batch }
+        gradientPhases(batch: batch, threads: 1, parallel: serial)
+        return loss
+    }
+
+    // MARK: - The passes
+
+    /// Phase 0, per-batch DropConnect only: the masked encoder weights of rows `units`.
+    public func prepareMasks(step: UInt64, units: Range<Int>) {
+        guard let dc = dropConnect, model.config.masks == .batch else { return }
+        keys[0] = dc.key(step: step, example: nil)
+        DropConnectKernels.maskWeights(mask: dc, key: keys[0], w1: model.parameters.w1,
+                                       out: maskedW1!.pointer, rows: units, kernels: kernels)
+    }
+
+    /// Phase 1 on one call for examples that are the whole minibatch: `encode`, the
+    /// strategy's look at hd, then `decode`. Returns their sum of squared errors divided
+    /// by total x 784.
+    public func forward(examples: Range<Int>, step: UInt64, exampleOffset: Int = 0, total: Int) -> Float {
+        encode(examples: examples, step: step, exampleOffset: exampleOffset)
+        if products.afterEncoder(self, examples: examples) { products.prepareDecoder(self, rows: 0..<ModelConfig.inputs) }
+        return decode(examples: examples, total: total)
+    }
+
+    /// Phase 1a: the forward pass of examples `examples` (rows of the batch buffers)
+    /// through the hidden layer; example b uses the masks of example `exampleOffset + b`
+    /// of step `step`.
+    public func encode(examples: Range<Int>, step: UInt64, exampleOffset: Int = 0) {
+        guard !examples.isEmpty else { return }
+        precondition(examples.upperBound <= maxBatch)
+        let config = model.config
+        let p = model.parameters
+        let h = config.hidden, n = ModelConfig.inputs
+        let rows = examples.count, first = examples.lowerBound
+        let x = encoderInput + first * n, hid = hidden.pointer + first * h
+        // input dropout: xd = x ⊙ mask / (1 - p_in), the encoder's input; the loss keeps x
+        dropInputs(examples: examples, step: step, exampleOffset: exampleOffset)
+        // encoder: x (rows, 784), w1 (h, 784) -> z1 (rows, h)
+        if let dc = dropConnect, config.masks == .example {
+            for b in examples { keys[b] = dc.key(step: step, example: exampleOffset + b) }
+            DropConnectKernels.forward(mask: dc, keys: keys + first, x: x, w1: p.w1, z1: hid,
+                                       batch: rows, hidden: h, rows: 0..<h, kernels: kernels)
+        } else {
+            let w1 = maskedW1?.pointer ?? p.w1
+            BLAS.sgemm(transA: false, transB: true, m: rows, n: h, k: n, alpha: 1, a: x, lda: n,
+                       b: w1, ldb: n, beta: 0, c: hid, ldc: h)
+        }
+        // a = act(z1 + b1); gate = act'(z1) * dropout factor; hd = a * dropout factor
+        activateHidden(examples: examples, step: step, exampleOffset: exampleOffset)
+    }
+
+    /// Phase 1b: the rest of the forward pass and the backward pass of examples
+    /// `examples` down to dL/dz1 and dL/dz2. Returns their sum of squared errors divided by
+    /// total x 784.
+    public func decode(examples: Range<Int>, total: Int) -> Float {
+        guard !examples.isEmpty else { return 0 }
+        precondition(examples.upperBound <= maxBatch)
+        let h = hiddenUnits
+        products.decode(self, examples: examples)
+        // y = sigmoid(z2 + b2); loss; out <- dL/dz2
+        let loss = outputLossAndGradient(examples: examples, total: total)
+        // dhd = dz2 w2, then dz1 = dhd * gate, reusing the gate saved by the forward pass
+        products.backward(self, examples: examples)
+        multiply(dHidden.pointer + examples.lowerBound * h, by: gate.pointer + examples.lowerBound * h, count: examples.count * h)
+        products.afterGate(self, examples: examples)
+        return loss
+    }
+
+    /// Phase 2: the gradients of w1 and b1 for hidden units `units`, and of w2 and b2 for
+    /// output pixels `outputs`, over the first `batch` examples. With the sparse products
+    /// every unit's `hiddenGradients` must come before any `outputGradients`
+    /// (`gradientPhases` sees to it).
+    public func weightGradients(batch: Int, units: Range<Int>, outputs: Range<Int>) {
+        hiddenGradients(batch: batch, units: units)
+        outputGradients(batch: batch, outputs: outputs)
+    }
+
+    /// Phase 2, first half: dw1 and db1 for hidden units `units`, reusing hd, dz1 and, for
+    /// DropConnect, the forward pass's masks.
+    public func hiddenGradients(batch: Int, units: Range<Int>) {
+        guard !units.isEmpty else { return }
+        let config = model.config, h = config.hidden
+        if let dc = dropConnect, config.masks == .example {
+            DropConnectKernels.backward(mask: dc, keys: keys, x: encoderInput, dz1: dHidden.pointer, gw1: gradients.w1,
+                                        batch: batch, hidden: h, rows: units, kernels: kernels)
+        } else {
+            products.encoderGradient(self, batch: batch, units: units)
+            if let dc = dropConnect { // per batch: the gradient flows through the kept connections only
+                DropConnectKernels.maskWeights(mask: dc, key: keys[0], w1: gradients.w1, out: gradients.w1, rows: units, kernels: kernels)
+            }
+        }
+        columnSums(dHidden.pointer, rows: batch, stride: h, columns: units, into: gradients.b1)
+    }
+
+    /// Phase 2, second half: dw2 and db2 for output pixels `outputs`.
+    public func outputGradients(batch: Int, outputs: Range<Int>) {
+        guard !outputs.isEmpty else { return }
+        products.decoderGradient(self, batch: batch, outputs: outputs)
+        columnSums(output.pointer, rows: batch, stride: ModelConfig.inputs, columns: outputs, into: gradients.b2)
+    }
+
+    // MARK: - Elementwise parts
+
+    /// Input dropout (Srivastava et al.'s dropout autoencoder drops pixels with p = 0.2):
+    /// writes x ⊙ mask / (1 - p_in) for examples `examples` into the encoder's input
+    /// buffer; the reconstruction target stays the clean image in `x`. Pixel i of example
+    /// b uses the `.inputDropout` mask of (seed, step, exampleOffset + b), so the forward
+    /// and backward passes, and every thread split, see the same masks.
+    /// x: (rows, 784) -> xd: (rows, 784).
+    func dropInputs(examples: Range<Int>, step: UInt64, exampleOffset: Int) {
+        guard let mask = inputDropout, let droppedX else { return }
+        let n = ModelConfig.inputs
+        for b in examples {
+            let key = mask.key(step: step, example: exampleOffset + b)
+            let source = x.pointer + b * n, target = droppedX.pointer + b * n
+            for i in 0..<n { target[i] = mask.keeps(key: key, unit: i) ? source[i] * mask.scale : 0 }
+        }
+    }
+
+    /// a = act(z1 + b1) and gate = act'(z1 + b1) for examples `examples`, then under
+    /// dropout both times the example's factor (0, or the kept units' scale).
+    /// z1 -> a: (rows, hidden) in place; gate: (rows, hidden).
+    func activateHidden(examples: Range<Int>, step: UInt64, exampleOffset: Int) {
+        let config = model.config
+        let h = config.hidden
+        let hid = hidden.pointer, gate = gate.pointer
+        kernels.activate(hid + examples.lowerBound * h, gate: gate + examples.lowerBound * h, bias: model.parameters.b1,
+                         rows: examples.count, units: h, ld: h, activation: config.activation)
+        guard let dropout else { return }
+        for b in examples {
+            let row = hid + b * h, gateRow = gate + b * h
+            let key = dropout.key(step: step, example: exampleOffset + b)
+            for j in 0..<h {
+                let factor: Float = dropout.keeps(key: key, unit: j) ? dropout.scale : 0
+                row[j] *= factor
+                gateRow[j] *= factor
+            }
+        }
+    }
+
+    /// y = sigmoid(z2 + b2); returns sum((y - x)^2) / (total * 784) and leaves dL/dz2 =
+    /// 2 (y - x) y (1 - y) / (total * 784) in the output buffer.
+    func outputLossAndGradient(examples: Range<Int>, total: Int) -> Float {
+        let n = ModelConfig.inputs
+        let first = examples.lowerBound
+        // z2: (rows, 784) -> dL/dz2 in place; x: (rows, 784)
+        let sum = kernels.outputLoss(output.pointer + first * n, x: x.pointer + first * n, bias: model.parameters.b2,
+                                     rows: examples.count, scale: 2 / Float(total * n))
+        return Float(sum / Double(total * n))
+    }
+
+    /// out[c] = sum over rows r of m[r, c], for c in `columns`. m: (rows, stride).
+    func columnSums(_ m: UnsafePointer<Float>, rows: Int, stride: Int, columns: Range<Int>,
+                    into out: UnsafeMutablePointer<Float>) {
+        (out + columns.lowerBound).update(repeating: 0, count: columns.count)
+        for r in 0..<rows {
+            let row = m + r * stride
+            var c = columns.lowerBound
+            while c + 16 <= columns.upperBound { vstore(vload(out + c) + vload(row + c), out + c); c += 16 }
+            while c < columns.upperBound { out[c] += row[c]; c += 1 }
+        }
+    }
+
+    func multiply(_ a: UnsafeMutablePointer<Float>, by b: UnsafePointer<Float>, count: Int) {
+        var i = 0
+        while i + 16 <= count { vstore(vload(a + i) * vload(b + i), a + i); i += 16 }
+        while i < count { a[i] *= b[i]; i += 1 }
+    }
+}
