@@ -98,7 +98,7 @@ import Testing
     /// products skip them and give the dense products' loss and gradients.
     @Test(arguments: KernelLevel.supported, configs)
     func packedStepEqualsDenseStep(level: KernelLevel, config: ModelConfig) {
-        let packed = SparseProductTests.expectStepMatchesDense(config: config, kernels: Kernels(level)) { model in
+        let packed = SparseProductTests.expectStepMatchesDense(config: config, products: .packed, kernels: Kernels(level)) { model in
             for j in stride(from: 0, to: config.hidden, by: 3) { model.parameters.b1[j] = -100 }
         }
         #expect(packed.packsActiveUnits)

@@ -9,24 +9,40 @@ import Testing
         ModelConfig(hidden: 32, activation: .relu, dropP: 0.5, dropMode: .dropout, inputDropP: 0.2),
     ]
 
+    /// The sparse products at every kernel level (the step uses them with the AVX-512
+    /// kernels only, where they are faster, but they must be right everywhere).
     @Test(arguments: KernelLevel.supported, configs)
     func sparseEqualsDense(level: KernelLevel, config: ModelConfig) {
-        let sparse = Self.expectStepMatchesDense(config: config, kernels: Kernels(level))
+        let sparse = Self.expectStepMatchesDense(config: config, products: .sparseHidden, kernels: Kernels(level))
         #expect(sparse.sparseHidden)
     }
 
-    /// Runs one step of 9 images with the fast products (`TrainingPass`'s choice) and
-    /// with the dense ones, from the same model (`prepare` may change it first), and
-    /// checks that the losses and gradients agree; returns the fast pass.
+    /// Each level picks the sparse products for dropout at p >= 0.25 where they are
+    /// faster, AVX-512, and the dense or packed ones elsewhere (`TrainingPass.strategy`).
+    @Test(arguments: KernelLevel.supported)
+    func theStrategyFollowsTheLevel(level: KernelLevel) {
+        let model = Autoencoder(config: ModelConfig(hidden: 8, dropP: 0.5, dropMode: .dropout), seed: 1)
+        let pass = TrainingPass(model: model, maxBatch: 4, seed: 1, kernels: Kernels(level))
+        #expect(pass.sparseHidden == (level == .avx512))
+        #expect(pass.packsActiveUnits == (level != .avx512))
+        let low = TrainingPass(model: Autoencoder(config: ModelConfig(hidden: 8, dropP: 0.2, dropMode: .dropout), seed: 1),
+                               maxBatch: 4, seed: 1, kernels: Kernels(level))
+        #expect(!low.sparseHidden && low.packsActiveUnits)
+    }
+
+    /// Runs one step of 9 images with the products `products` (default: `TrainingPass`'s
+    /// choice) and with the dense ones, from the same model (`prepare` may change it
+    /// first), and checks that the losses and gradients agree; returns the first pass.
     @discardableResult
-    static func expectStepMatchesDense(config: ModelConfig, kernels: Kernels = .current, prepare: (Autoencoder) -> Void = { _ in },
+    static func expectStepMatchesDense(config: ModelConfig, products: TrainingPass.ProductChoice = .automatic,
+                                       kernels: Kernels = .current, prepare: (Autoencoder) -> Void = { _ in },
                                        sourceLocation: SourceLocation = #_sourceLocation) -> TrainingPass {
         let data = TrainingTests.shapes(count: 9)
         let order = (0..<Int32(9)).map { $0 }
         let model = Autoencoder(config: config, seed: 3)
         prepare(model)
-        let fast = TrainingPass(model: model, maxBatch: 9, seed: 3, kernels: kernels)
-        let dense = TrainingPass(model: model, maxBatch: 9, seed: 3, sparse: false, kernels: kernels)
+        let fast = TrainingPass(model: model, maxBatch: 9, seed: 3, products: products, kernels: kernels)
+        let dense = TrainingPass(model: model, maxBatch: 9, seed: 3, products: .dense, kernels: kernels)
         #expect(!dense.sparseHidden && !dense.packsActiveUnits, sourceLocation: sourceLocation)
         fast.load(data, order[0..<9])
         dense.load(data, order[0..<9])

@@ -50,9 +50,12 @@ public final class TrainingPass: @unchecked Sendable {
 
     var hiddenUnits: Int { model.config.hidden }
 
-    /// `sparse: false` forces the dense products over every unit (the reference the
-    /// sparse and packed ones are tested against).
-    public init(model: Autoencoder, maxBatch: Int, seed: UInt64, sparse: Bool = true, kernels: Kernels = .current) {
+    /// Which products a pass runs: the best for the model and the kernels, or one forced
+    /// (tests run each strategy at every kernel level; `.dense` is their reference).
+    public enum ProductChoice: Sendable { case automatic, dense, sparseHidden, packed }
+
+    public init(model: Autoencoder, maxBatch: Int, seed: UInt64, products choice: ProductChoice = .automatic,
+                kernels: Kernels = .current) {
         self.model = model
         self.maxBatch = maxBatch
         self.seed = seed
@@ -75,22 +78,31 @@ public final class TrainingPass: @unchecked Sendable {
         keys = .allocate(capacity: maxBatch)
         keys.initialize(repeating: 0, count: maxBatch)
         maskedW1 = dropConnect != nil && config.masks == .batch ? FloatBuffer(count: h * n) : nil
-        products = sparse ? Self.strategy(for: config, maxBatch: maxBatch, kernels: kernels) : DenseProducts()
+        switch choice {
+        case .automatic: products = Self.strategy(for: config, maxBatch: maxBatch, kernels: kernels)
+        case .dense: products = DenseProducts()
+        case .sparseHidden: products = SparseHiddenProducts(hidden: h, maxBatch: maxBatch)
+        case .packed: products = PackedProducts(hidden: h, maxBatch: maxBatch, kernels: kernels)
+        }
     }
 
     deinit { keys.deallocate() }
 
-    /// The products' strategy for `config`, and why:
-    /// - dropout at p >= 0.25: `SparseHiddenProducts`. Of hd, a fraction p is dropped and
-    ///   of the rest about 70% are inactive ReLUs (Fashion-MNIST), so at p = 0.25 about
-    ///   77% is zero and the row-by-row products, at a few times the dense products' cost
-    ///   per term, already win; below 0.25 the dense products measured faster;
-    /// - other ReLU models: `PackedProducts`, which fall back to dense per minibatch when
-    ///   fewer than an eighth of the units are zero for every example (there the packing
-    ///   moves cost more than the products save, `ActiveUnits.worthPacking`);
+    /// The products' strategy for `config` and the kernels' level, and why:
+    /// - dropout at p >= 0.25 with the AVX-512 kernels: `SparseHiddenProducts`. Of hd, a
+    ///   fraction p is dropped and of the rest about 70% are inactive ReLUs
+    ///   (Fashion-MNIST), so at p = 0.25 about 77% is zero; on the AVX-512 machine the
+    ///   row-by-row products measured faster than the dense ones from there on (dropout
+    ///   at p = 0.5 trained at 103k images/s where no regularizer, packed, trained at 84k).
+    ///   With the AVX2 kernels they are slower at every p: on an AMD EPYC with AVX2 alone,
+    ///   `autoenc bench --modes dropout` trained at 17.6k-21.9k images/s for p = 0.1-0.3
+    ///   and 25.3k at 0.5 against 25.6k-31.2k and 30.7k for the dense products, run in
+    ///   turn; so other levels use:
+    /// - ReLU units: `PackedProducts`, which fall back to dense per minibatch when fewer
+    ///   than an eighth of the units are zero for every example (`ActiveUnits.worthPacking`);
     /// - sigmoid units are never exactly zero: `DenseProducts`.
     static func strategy(for config: ModelConfig, maxBatch: Int, kernels: Kernels) -> HiddenProducts {
-        if config.dropMode == .dropout && config.dropP >= 0.25 {
+        if config.dropMode == .dropout && config.dropP >= 0.25 && kernels.level == .avx512 {
             return SparseHiddenProducts(hidden: config.hidden, maxBatch: maxBatch)
         }
         if config.activation == .relu {
