@@ -51,12 +51,9 @@ struct Activations: ParsableCommand {
             print("model: \(modelInput.model) (784-\(config.hidden)-784 \(config.activation.rawValue), \(name)\(config.dropP > 0 ? " drop-p \(config.dropP)" : ""))")
             print("data: \(location.directory) (\(test.count) test images\(train.map { ", probe trained on \($0.count) labeled training images" } ?? ", no label files: no probe"))")
             let (diagnostics, codes) = Diagnostics.evaluate(model, name: name, test: test, train: train, seed: seed, threads: threadCount)
-            let histograms = ComparisonSheets.histograms(ActivationHistograms.sharedAxes(
-                [(name, codes, diagnostics.statistics)], activation: config.activation))
-            try AtomicFile.write(histograms.png, to: path("histograms.png"))
             let settings: [(String, String)] = [("model", Diagnostics.quoted(modelInput.model)), ("data", Diagnostics.quoted(location.directory)),
                                                 ("test_images", "\(test.count)"), ("seed", "\(seed)")]
-            try AtomicFile.write(Array(Diagnostics.json([diagnostics], settings: settings).utf8), to: path("metrics.json"))
+            try Comparison.writeMeasurements([(diagnostics, codes)], activation: config.activation, settings: settings, into: out)
             print("")
             print(Diagnostics.table([diagnostics]))
             print("")
@@ -64,5 +61,4 @@ struct Activations: ParsableCommand {
         }
     }
 
-    func path(_ name: String) -> String { (out as NSString).appendingPathComponent(name) }
 }

@@ -31,39 +31,15 @@ struct Reconstruct: ParsableCommand, WritesOutputFile {
             try output.prepare()
             let model = try Checkpoint.load(modelInput.model).model
             let test = try dataOptions.location().load(train: false)
-            let shown = min(count, test.count)
-            // The first `shown` originals and reconstructions: (shown, 784) each.
-            var originals = [Float](), outputs = [Float]()
-            var total = 0.0
-            model.reconstruct(test, inference: inference) { start, m, x, y in
-                total += Layers.sumSquaredError(x, y, count: m * ModelConfig.inputs)
-                let kept = max(0, min(m, shown - start)) * ModelConfig.inputs
-                originals += UnsafeBufferPointer(start: x, count: kept)
-                outputs += UnsafeBufferPointer(start: y, count: kept)
-            }
-            guard shown > 0 else { throw AutoencError.badData(test.source, "expected at least one test image, found none") }
-            try AtomicFile.write(encoded(originals, outputs, count: shown), to: output.out)
-            let mse = total / Double(test.count * ModelConfig.inputs)
+            let result = try OutputFiles.Reconstructions(model, test: test, count: count, inference: inference)
+            try AtomicFile.write(result.encoded(as: output.format), to: output.out)
             let rule = inference == .mean ? "" : " (inference \(inference)\(model.config.dropMode == .dropconnect && model.config.dropP > 0 ? "" : ", the same as mean for this model"))"
-            print(String(format: "test_mse %.6f over %d images", mse, test.count) + rule)
+            print(String(format: "test_mse %.6f over %d images", result.mse, test.count) + rule)
             if output.format == .npy {
-                print("wrote \(output.out) (\(shown) reconstructions, float32 (\(shown), 28, 28))")
+                print("wrote \(output.out) (\(result.count) reconstructions, float32 (\(result.count), 28, 28))")
             } else {
-                print("wrote \(output.out) (\(shown) originals, each left of its reconstruction)")
+                print("wrote \(output.out) (\(result.count) originals, each left of its reconstruction)")
             }
         }
-    }
-
-    /// The file for `--out`: the sheet as PGM or PNG, or the reconstructions as .npy.
-    /// originals, outputs: (count, 784).
-    func encoded(_ originals: [Float], _ outputs: [Float], count: Int) -> [UInt8] {
-        let format = output.format
-        if format == .npy { return NPY.encode(outputs, shape: [count, Grids.side, Grids.side]) }
-        let sheet = originals.withUnsafeBufferPointer { x in
-            outputs.withUnsafeBufferPointer { y in
-                Grids.reconstructions(original: x.baseAddress!, reconstructed: y.baseAddress!, count: count)
-            }
-        }
-        return format == .png ? sheet.png : sheet.pgm
     }
 }

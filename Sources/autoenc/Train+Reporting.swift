@@ -62,10 +62,7 @@ final class TrainReporter: TrainingObserver {
         if firstEpoch == nil { firstEpoch = report.epoch }
         trainLosses.append(report.trainLoss)
         testMSEs.append(report.testMSE)
-        let chart = LineChart(title: "autoenc train", xLabel: "epoch", yLabel: "mean squared error per pixel",
-                              series: [.init(name: "train loss", values: trainLosses),
-                                       .init(name: "test mse", values: testMSEs)],
-                              firstX: firstEpoch ?? 1)
+        let chart = LineChart.trainingCurves(trainLoss: trainLosses, testMSE: testMSEs, firstEpoch: firstEpoch ?? 1)
         try AtomicFile.write(chart.encoded(as: plot.format), to: plot.path)
     }
 }

@@ -24,21 +24,9 @@ struct Weightmap: ParsableCommand, WritesOutputFile {
         try reportingErrors {
             try output.prepare()
             let loaded = try Checkpoint.load(modelInput.model)
-            if output.format == .npy {
-                let hidden = loaded.config.hidden
-                // w1: (hidden, 784) as (hidden, 28, 28), unscaled.
-                let weights = UnsafeBufferPointer(start: loaded.parameters.w1, count: hidden * ModelConfig.inputs)
-                try AtomicFile.write(NPY.encode(weights, shape: [hidden, Grids.side, Grids.side]), to: output.out)
-                print("wrote \(output.out) (encoder weights, float32 (\(hidden), 28, 28))")
-                return
-            }
-            let map = Grids.weightMap(loaded.parameters)
-            guard map.width * scale * map.height * scale <= 1 << 30 else {
-                throw AutoencError(.usage, "--scale \(scale): \(loaded.config.hidden) units would make a \(map.width * scale)x\(map.height * scale) image; use a smaller --scale")
-            }
-            let image = map.scaled(scale)
-            try AtomicFile.write(output.format == .png ? image.png : image.pgm, to: output.out)
-            print("wrote \(output.out) (\(loaded.config.hidden) units, \(image.width)x\(image.height))")
+            let (bytes, description) = try OutputFiles.weightMap(loaded.parameters, as: output.format, scale: scale)
+            try AtomicFile.write(bytes, to: output.out)
+            print("wrote \(output.out) (\(description))")
         }
     }
 }

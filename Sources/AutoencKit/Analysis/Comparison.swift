@@ -53,11 +53,20 @@ public enum Comparison {
         test.gather((0..<Int32(shown)).map { $0 }[...], into: &originals)
         let weightMaps = ComparisonSheets.weightMaps(results.map { ($0.name, $0.model.parameters) })
         let sheet = ComparisonSheets.reconstructions(originals: originals, rows: results.map { ($0.name, $0.reconstructions) }, count: shown)
-        let histograms = ComparisonSheets.histograms(ActivationHistograms.sharedAxes(
-            results.map { ($0.name, $0.codes, $0.diagnostics.statistics) }, activation: activation))
         try AtomicFile.write(weightMaps.png, to: path("weightmaps.png"))
         try AtomicFile.write(sheet.png, to: path("reconstructions.png"))
+        try writeMeasurements(results.map { ($0.diagnostics, $0.codes) }, activation: activation, settings: settings, into: directory)
+    }
+
+    /// Writes histograms.png (Srivastava et al. 2014, Fig. 8: each unit's mean activation,
+    /// and all activations, every model on the same axes) and metrics.json (with
+    /// `settings`, values already JSON) into `directory`. Shared with `activations`.
+    public static func writeMeasurements(_ models: [(diagnostics: Diagnostics, codes: FloatBuffer)], activation: Activation,
+                                         settings: [(String, String)], into directory: String) throws {
+        func path(_ name: String) -> String { (directory as NSString).appendingPathComponent(name) }
+        let histograms = ComparisonSheets.histograms(ActivationHistograms.sharedAxes(
+            models.map { ($0.diagnostics.name, $0.codes, $0.diagnostics.statistics) }, activation: activation))
         try AtomicFile.write(histograms.png, to: path("histograms.png"))
-        try AtomicFile.write(Array(Diagnostics.json(results.map(\.diagnostics), settings: settings).utf8), to: path("metrics.json"))
+        try AtomicFile.write(Array(Diagnostics.json(models.map(\.diagnostics), settings: settings).utf8), to: path("metrics.json"))
     }
 }

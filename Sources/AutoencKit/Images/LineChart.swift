@@ -252,3 +252,13 @@ extension GrayImage {
         }
     }
 }
+
+extension LineChart {
+    /// `train --plot`'s chart: the training loss and the test MSE per epoch, from epoch
+    /// `firstEpoch` on.
+    public static func trainingCurves(trainLoss: [Double], testMSE: [Double], firstEpoch: Int) -> LineChart {
+        LineChart(title: "autoenc train", xLabel: "epoch", yLabel: "mean squared error per pixel",
+                  series: [.init(name: "train loss", values: trainLoss), .init(name: "test mse", values: testMSE)],
+                  firstX: firstEpoch)
+    }
+}
