@@ -10,7 +10,7 @@ import Testing
         let pool = WorkerPool(threads: threads)
         let counts = UnsafeMutablePointer<Int>.allocate(capacity: 8)
         defer { counts.deallocate() }
-        let shared = Shared(counts)
+        let shared = DisjointlyShared(counts)
         for round in 0..<3000 {
             let parts = 1 + round % 5
             counts.initialize(repeating: 0, count: 8)
@@ -27,7 +27,7 @@ import Testing
         let ran = UnsafeMutablePointer<Int>.allocate(capacity: 2)
         defer { ran.deallocate() }
         ran.initialize(repeating: 0, count: 2)
-        let shared = Shared(ran)
+        let shared = DisjointlyShared(ran)
         for _ in 0..<5 {
             usleep(5_000)
             pool.run(2) { part in shared.value[part] += 1 }
@@ -45,7 +45,7 @@ import Testing
         let threadsBefore = try Self.threadIDs().count
         let ids = UnsafeMutablePointer<Int32>.allocate(capacity: 3)
         defer { ids.deallocate() }
-        let shared = Shared(ids)
+        let shared = DisjointlyShared(ids)
         var workers = Set<Int32>()
         #endif
         for k in 0..<40 {

@@ -8,7 +8,7 @@ extension Autoencoder {
         let h = config.hidden, n = ModelConfig.inputs
         let out = FloatBuffer(count: set.count * h)
         let parts = max(1, min(threads, set.count / 256))
-        let shared = Shared(out.pointer)
+        let shared = DisjointlyShared(out.pointer)
         let work: @Sendable (Int) -> Void = { [self] part in
             let range = set.count * part / parts..<set.count * (part + 1) / parts
             let x = FloatBuffer(count: max(1, min(chunk, range.count)) * n)

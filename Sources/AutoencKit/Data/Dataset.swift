@@ -112,7 +112,7 @@ public struct DataLocation: Sendable {
     /// Loads the training and test images at once, the test set on a second thread.
     /// Throws the training set's error first when both fail.
     public func loadBoth(labels: Bool = false) throws -> (train: ImageSet, test: ImageSet) {
-        let box = Shared(UnsafeMutablePointer<Result<ImageSet, Error>?>.allocate(capacity: 1))
+        let box = DisjointlyShared(UnsafeMutablePointer<Result<ImageSet, Error>?>.allocate(capacity: 1))
         box.value.initialize(to: nil)
         defer { box.value.deinitialize(count: 1); box.value.deallocate() }
         let done = DispatchSemaphore(value: 0)

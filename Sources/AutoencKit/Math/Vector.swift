@@ -103,7 +103,7 @@ public final class FloatBuffer: @unchecked Sendable {
 
 /// A value shared with worker threads that only touch disjoint parts of what it points
 /// to; the caller guarantees the disjointness.
-public struct Shared<T>: @unchecked Sendable {
+public struct DisjointlyShared<T>: @unchecked Sendable {
     public let value: T
     public init(_ value: T) { self.value = value }
 }

@@ -77,7 +77,7 @@ public final class Autoencoder: @unchecked Sendable {
     public func meanSquaredError(_ set: ImageSet, threads: Int = 1, inference: InferenceRule = .mean,
                                  seed: UInt64 = 0) -> Double {
         let parts = max(1, min(threads, set.count / 256))
-        let sums = Shared(UnsafeMutablePointer<Double>.allocate(capacity: parts))
+        let sums = DisjointlyShared(UnsafeMutablePointer<Double>.allocate(capacity: parts))
         defer { sums.value.deallocate() }
         let work: @Sendable (Int) -> Void = { [self] part in
             var total = 0.0

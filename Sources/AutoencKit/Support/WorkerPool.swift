@@ -55,7 +55,7 @@ public final class WorkerPool: @unchecked Sendable {
         state.run(parts, body)
         #else
         withoutActuallyEscaping(body) { body in
-            let shared = Shared(body)
+            let shared = DisjointlyShared(body)
             DispatchQueue.concurrentPerform(iterations: parts) { shared.value($0) }
         }
         #endif
