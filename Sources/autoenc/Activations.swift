@@ -20,13 +20,13 @@ struct Activations: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Directory for histograms.png and metrics.json (created if missing).", valueName: "dir"))
     var out: String = "activations"
 
-    @Option(help: ArgumentHelp("Threads for evaluation. Default: all cores.", valueName: "n"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Threads for evaluation. Default: all cores.", valueName: "n"))
     var threads: Int?
 
-    @Option(help: ArgumentHelp("Train the probe on the first N training images only.", valueName: "n"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Train the probe on the first N training images only.", valueName: "n"))
     var limit: Int?
 
-    @Option(help: ArgumentHelp("Random seed for the probe and the sampling inference.", valueName: "n"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Random seed for the probe and the sampling inference.", valueName: "n"))
     var seed: UInt64 = 0
 
     func validate() throws {

@@ -9,22 +9,22 @@ struct Bench: ParsableCommand {
 
     @OptionGroup var dataOptions: DataOptions
 
-    @Option(help: ArgumentHelp("Training images timed per mode and repeat (per-example DropConnect uses a quarter).", valueName: "n"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Training images timed per mode and repeat (per-example DropConnect uses a quarter).", valueName: "n"))
     var images: Int = 30000
 
-    @Option(help: ArgumentHelp("Training images run, untimed, before each mode's timing (default: 4 batches).", valueName: "n"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Training images run, untimed, before each mode's timing (default: 4 batches).", valueName: "n"))
     var warmup: Int?
 
-    @Option(help: ArgumentHelp("Timed repeats per mode; the median is reported.", valueName: "n"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Timed repeats per mode; the median is reported.", valueName: "n"))
     var repeats: Int = 3
 
-    @Option(help: ArgumentHelp("Threads (default: all cores).", valueName: "n"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Threads (default: all cores).", valueName: "n"))
     var threads: Int?
 
-    @Option(name: .customLong("batch-size"), help: ArgumentHelp("Images per step.", valueName: "n"))
+    @Option(name: .customLong("batch-size"), parsing: .unconditional, help: ArgumentHelp("Images per step.", valueName: "n"))
     var batchSize: Int = 128
 
-    @Option(name: .customLong("drop-p"), help: ArgumentHelp("Drop probability for the regularized modes.", valueName: "p"))
+    @Option(name: .customLong("drop-p"), parsing: .unconditional, help: ArgumentHelp("Drop probability for the regularized modes.", valueName: "p"))
     var dropP: Float = 0.5
 
     @Option(help: ArgumentHelp("Modes to time, comma-separated: none, dropout, dropconnect-example, dropconnect-batch.", valueName: "list"))

@@ -25,35 +25,35 @@ struct Compare: ParsableCommand {
 
     @OptionGroup var dataOptions: DataOptions
 
-    @Option(help: ArgumentHelp("Passes over the training set for each model.", valueName: "n"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Passes over the training set for each model.", valueName: "n"))
     var epochs: Int = 10
 
-    @Option(name: .customLong("drop-p"), help: ArgumentHelp(
+    @Option(name: .customLong("drop-p"), parsing: .unconditional, help: ArgumentHelp(
         "Probability of dropping a unit (dropout) or a connection (DropConnect), as in PyTorch.", valueName: "p"))
     var dropP: Float = 0.5
 
-    @Option(help: ArgumentHelp("Random seed for the shared initialization, the shuffling, the masks and the probe.", valueName: "n"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Random seed for the shared initialization, the shuffling, the masks and the probe.", valueName: "n"))
     var seed: UInt64 = 0
 
     @Option(name: .long, help: ArgumentHelp("Directory for the figures, metrics and models (created if missing).", valueName: "dir"))
     var out: String = "compare"
 
-    @Option(help: ArgumentHelp("Threads for training and evaluation. Default: all cores.", valueName: "n"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Threads for training and evaluation. Default: all cores.", valueName: "n"))
     var threads: Int?
 
-    @Option(help: ArgumentHelp("Train (models and probe) on the first N training images only.", valueName: "n"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Train (models and probe) on the first N training images only.", valueName: "n"))
     var limit: Int?
 
-    @Option(help: ArgumentHelp("Hidden units.", valueName: "n"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Hidden units.", valueName: "n"))
     var hidden: Int = 256
 
     @Option(help: ArgumentHelp("Hidden activation.", valueName: "name"))
     var activation: Activation = .relu
 
-    @Option(name: .customLong("batch-size"), help: ArgumentHelp("Images per optimizer step.", valueName: "n"))
+    @Option(name: .customLong("batch-size"), parsing: .unconditional, help: ArgumentHelp("Images per optimizer step.", valueName: "n"))
     var batchSize: Int = 128
 
-    @Option(help: ArgumentHelp("Test images drawn in reconstructions.png.", valueName: "n"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Test images drawn in reconstructions.png.", valueName: "n"))
     var count: Int = 10
 
     func validate() throws {

@@ -11,7 +11,7 @@ struct Reconstruct: ParsableCommand, WritesOutputFile {
     @OptionGroup var modelInput: ModelInput
     @OptionGroup var dataOptions: DataOptions
 
-    @Option(help: ArgumentHelp("Test images to draw.", valueName: "n"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Test images to draw.", valueName: "n"))
     var count: Int = 32
 
     @OptionGroup var output: OutputFile<Reconstruct>

@@ -28,21 +28,21 @@ struct Train: ParsableCommand {
 
     @OptionGroup var dataOptions: DataOptions
 
-    @Option(help: ArgumentHelp("Train on the first N training images only.", valueName: "n"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Train on the first N training images only.", valueName: "n"))
     var limit: Int?
 
-    @Option(help: ArgumentHelp("Hidden units. (default: 256)", valueName: "n"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Hidden units. (default: 256)", valueName: "n"))
     var hidden: Int?
 
     @Option(help: ArgumentHelp("Hidden activation. (default: relu)", valueName: "name"))
     var activation: Activation?
 
-    @Option(name: .customLong("drop-p"), help: ArgumentHelp(
+    @Option(name: .customLong("drop-p"), parsing: .unconditional, help: ArgumentHelp(
         "Probability of dropping a hidden unit (dropout) or a connection (DropConnect), as in PyTorch; the paper's keep probability is 1 - this. 0 means no regularizer. (default: 0)",
         valueName: "p"))
     var dropP: Float?
 
-    @Option(name: .customLong("keep-p"), help: ArgumentHelp(
+    @Option(name: .customLong("keep-p"), parsing: .unconditional, help: ArgumentHelp(
         "The papers' spelling: probability of keeping a hidden unit or connection, in (0, 1]; sets --drop-p to 1 - this. Not with --drop-p.",
         valueName: "p"))
     var keepP: Float?
@@ -52,12 +52,12 @@ struct Train: ParsableCommand {
         valueName: "rule"))
     var dropoutScaling: DropoutScaling?
 
-    @Option(name: .customLong("input-drop-p"), help: ArgumentHelp(
+    @Option(name: .customLong("input-drop-p"), parsing: .unconditional, help: ArgumentHelp(
         "Probability of dropping each input pixel on its way into the encoder (the paper used 0.2), with inverted scaling; the reconstruction target stays the clean image. (default: 0)",
         valueName: "p"))
     var inputDropP: Float?
 
-    @Option(name: .customLong("max-norm"), help: ArgumentHelp(
+    @Option(name: .customLong("max-norm"), parsing: .unconditional, help: ArgumentHelp(
         "After every update, scale each hidden unit's incoming weight vector (a row of the encoder weights) back to L2 norm C when it is longer. Default: no constraint.",
         valueName: "C"))
     var maxNorm: Float?
@@ -71,22 +71,22 @@ struct Train: ParsableCommand {
         valueName: "sharing"))
     var masks: MaskSharing?
 
-    @Option(help: ArgumentHelp("Passes over the training set, in all (with --resume, counting those already done).", valueName: "n"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Passes over the training set, in all (with --resume, counting those already done).", valueName: "n"))
     var epochs: Int = 10
 
-    @Option(name: .customLong("batch-size"), help: ArgumentHelp("Images per optimizer step. (default: 128)", valueName: "n"))
+    @Option(name: .customLong("batch-size"), parsing: .unconditional, help: ArgumentHelp("Images per optimizer step. (default: 128)", valueName: "n"))
     var batchSize: Int?
 
-    @Option(help: ArgumentHelp("Learning rate. (default: 0.001)", valueName: "rate"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Learning rate. (default: 0.001)", valueName: "rate"))
     var lr: Float?
 
     @Option(help: ArgumentHelp("Update rule (momentum is SGD with momentum 0.9). (default: adam)", valueName: "name"))
     var optimizer: OptimizerKind?
 
-    @Option(help: ArgumentHelp("Random seed for initialization, shuffling and masks. (default: 0)", valueName: "n"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Random seed for initialization, shuffling and masks. (default: 0)", valueName: "n"))
     var seed: UInt64?
 
-    @Option(help: ArgumentHelp("Threads for the training steps. Default: all cores.", valueName: "n"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Threads for the training steps. Default: all cores.", valueName: "n"))
     var threads: Int?
 
     @Option(help: ArgumentHelp(

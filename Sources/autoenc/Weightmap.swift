@@ -12,7 +12,7 @@ struct Weightmap: ParsableCommand, WritesOutputFile {
 
     @OptionGroup var output: OutputFile<Weightmap>
 
-    @Option(help: ArgumentHelp("Magnify every pixel K x K (.pgm and .png only).", valueName: "k"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Magnify every pixel K x K (.pgm and .png only).", valueName: "k"))
     var scale: Int = 1
 
     func validate() throws {

@@ -93,4 +93,30 @@ import Testing
         let root = Autoenc.helpMessage()
         for expected in ["train", "reconstruct", "weightmap"] { #expect(root.contains(expected)) }
     }
+
+    /// A negative number is a value, not a flag: the range check's message, not
+    /// "Missing value" (each case failed with "Missing value for ..." before).
+    static let negativeValues: [([String], String)] = [
+        (["train", "--drop-p", "-0.1"], "--drop-p must be in [0, 1), got -0.1"),
+        (["train", "--epochs", "-1"], "--epochs must be at least 1, got -1"),
+        (["train", "--hidden", "-5"], "--hidden must be in 1...16384, got -5"),
+        (["train", "--lr", "-1"], "--lr must be a positive number, got -1.0"),
+        (["train", "--max-norm", "-1"], "--max-norm must be a positive number, got -1.0"),
+        (["train", "--input-drop-p", "-0.2"], "--input-drop-p must be in [0, 1), got -0.2"),
+        (["train", "--seed", "-1"], "--seed"),
+        (["compare", "--threads", "-2"], "--threads must be in 1...1024, got -2"),
+        (["weightmap", "--scale", "-3"], "--scale must be in 1...16, got -3"),
+    ]
+
+    @Test("negative numbers reach the range checks", arguments: negativeValues)
+    func negativeNumbersAreValues(arguments: [String], message: String) {
+        do {
+            _ = try Autoenc.parseAsRoot(arguments)
+            Issue.record("\(arguments) parsed without an error")
+        } catch {
+            #expect(Autoenc.exitCode(for: error).rawValue == 64, "\(arguments)")
+            let text = Autoenc.message(for: error)
+            #expect(text.contains(message) && !text.contains("Missing value"), "\(arguments): \(text)")
+        }
+    }
 }
