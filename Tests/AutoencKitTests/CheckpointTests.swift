@@ -264,4 +264,37 @@ import Testing
         let dir = try TemporaryDirectory()
         expectAutoencError(.noInput, naming: dir.path) { _ = try Checkpoint.load(dir.path) }
     }
+
+    /// A model whose weights are not finite is bad data naming the tensor (it was loaded,
+    /// and `reconstruct` printed "test_mse nan").
+    @Test(arguments: [("encoder.weight", 3, Float.nan), ("decoder.bias", 783, Float.infinity), ("decoder.weight", 0, -Float.infinity)])
+    func nonFiniteWeightsAreRefused(tensor: String, element: Int, value: Float) {
+        let parameters = Autoencoder(config: ModelConfig(hidden: 4), seed: 1).parameters
+        let offset = parameters.tensors.first { $0.name == tensor }!.offset
+        parameters.base[offset + element] = value
+        let (header, data) = Checkpoint.encode(parameters, metadata: CheckpointMetadata(config: ModelConfig(hidden: 4), seed: 1, epoch: 1, dataset: "d"))
+        let bytes = header + Array(data)
+        expectAutoencError(.dataError, naming: "m.safetensors", containing: ["\(tensor) holds \(value) at element \(element)"]) {
+            _ = try Checkpoint.decode(bytes, path: "m.safetensors")
+        }
+    }
+
+    /// Files that are not models say what they are: IDX data, gzipped or not (they gave
+    /// "header length 7713359181797427999 does not fit"), and a training state (it gave
+    /// "unexpected tensor ...exp_avg_sq"), naming the model it belongs with.
+    @Test func otherFilesSayWhatTheyAre() {
+        let idx: [UInt8] = [0, 0, 8, 3, 0, 0, 0, 1, 0, 0, 0, 28, 0, 0, 0, 28] + [UInt8](repeating: 7, count: 784)
+        expectAutoencError(.dataError, naming: "x.gz", containing: ["a gzip file (a gzipped IDX data file?), not a model"]) {
+            _ = try Checkpoint.decode(Deflate.gzip(idx), path: "x.gz")
+        }
+        expectAutoencError(.dataError, naming: "x", containing: ["an IDX data file, not a model"]) {
+            _ = try Checkpoint.decode(idx, path: "x")
+        }
+        let state = TrainingState(config: ModelConfig(hidden: 1), seed: 1, optimizer: .sgd, learningRate: 0.1,
+                                  batchSize: 4, limit: nil, trainImages: 8, epochsCompleted: 1, step: 2, optimizerSteps: 2,
+                                  modelDigest: 1, buffers: [:])
+        expectAutoencError(.dataError, naming: "runs/m.state.safetensors", containing: ["a training state, not a model; its model is runs/m.safetensors"]) {
+            _ = try Checkpoint.decode(state.encode(), path: "runs/m.state.safetensors")
+        }
+    }
 }

@@ -29,6 +29,19 @@ public enum IDX {
     /// The only image size autoenc's model accepts.
     public static let imageSide = 28
 
+    /// What a file starting with `bytes` is, when it looks like data: "a gzip file (a
+    /// gzipped IDX data file?)" (gzip's magic and deflate), or "an IDX data file" (two
+    /// zero bytes, a data type 0x08 to 0x0E, 1 to 4 dimensions), for messages; nil
+    /// otherwise. Callers ask only when the file is not what they expected.
+    public static func recognize(_ bytes: [UInt8]) -> String? {
+        guard bytes.count >= 4 else { return nil }
+        if bytes[0] == 0x1f && bytes[1] == 0x8b && bytes[2] == 0x08 { return "a gzip file (a gzipped IDX data file?)" }
+        if bytes[0] == 0 && bytes[1] == 0 && (0x08...0x0E).contains(bytes[2]) && (1...4).contains(bytes[3]) {
+            return "an IDX data file"
+        }
+        return nil
+    }
+
     /// Reads and validates an IDX file, gzipped or plain.
     ///
     /// Checks, before trusting a byte: the magic (including the data-type byte 0x08 and

@@ -72,7 +72,13 @@ public enum Checkpoint {
 
     public static func decode(_ bytes: [UInt8], path: String) throws -> Loaded {
         func bad(_ what: String) -> AutoencError { .badData(path, "not a valid autoenc checkpoint: \(what)") }
+        // a file whose first 8 bytes are no safetensors header length: say what it is
+        let length = bytes.count >= 8 ? bytes.withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(as: UInt64.self)) } : 0
+        if length > UInt64(max(0, bytes.count - 8)), let kind = IDX.recognize(bytes) { throw bad("this is \(kind), not a model") }
         let header = try SafetensorsHeader.parse(bytes, bad: bad)
+        if header.metadata["format"] == TrainingState.formatVersion {
+            throw bad("this is a training state, not a model; its model is \(TrainingState.path(besideState: path))")
+        }
         // the encoder's rows say the hidden size; then every tensor's shape is known
         guard let encoder = header.tensors.first(where: { $0.name == "encoder.weight" }) else {
             throw bad("missing tensor encoder.weight")
@@ -89,7 +95,11 @@ public enum Checkpoint {
         let config = try ModelConfig(metadata: header.metadata, hidden: hidden, complete: false, bad: bad)
         let parameters = Parameters(hidden: hidden)
         for tensor in parameters.tensors {
-            header.copyFloats(tensor.name, from: bytes, to: parameters.base + tensor.offset)
+            let values = parameters.base + tensor.offset
+            header.copyFloats(tensor.name, from: bytes, to: values)
+            if let i = (0..<tensor.shape.reduce(1, *)).first(where: { !values[$0].isFinite }) {
+                throw bad("\(tensor.name) holds \(values[i]) at element \(i); a model's weights must be finite")
+            }
         }
         return Loaded(config: config, parameters: parameters, metadata: header.metadata)
     }

@@ -56,6 +56,13 @@ public struct TrainingState: Sendable {
         return stem + ".state" + suffix
     }
 
+    /// The model file that state file `state` belongs with (the inverse of
+    /// `path(besideModel:)` for the names it gives).
+    public static func path(besideState state: String) -> String {
+        let suffix = ".state.safetensors"
+        return state.hasSuffix(suffix) ? String(state.dropLast(suffix.count)) + ".safetensors" : state
+    }
+
     /// The names of `kind`'s buffers, in the order they are stored.
     public static func bufferNames(_ kind: OptimizerKind) -> [String] {
         switch kind {
