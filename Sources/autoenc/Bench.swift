@@ -40,6 +40,9 @@ struct Bench: ParsableCommand {
         try check(batchSize, Limits.batchSize, "--batch-size")
         try check(threads, Limits.threads, "--threads")
         try check(dropP, Limits.regularizingDropP, "--drop-p")
+        guard !modes.split(separator: ",").isEmpty else {
+            throw ValidationError("--modes: expected at least one of none, dropout, dropconnect-example, dropconnect-batch, got '\(modes)'")
+        }
         for mode in modes.split(separator: ",") where Benchmark.Mode(rawValue: String(mode)) == nil {
             throw ValidationError("--modes: unknown mode '\(mode)', expected none, dropout, dropconnect-example or dropconnect-batch")
         }

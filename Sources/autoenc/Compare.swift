@@ -81,7 +81,7 @@ struct Compare: ParsableCommand {
             options.seed = seed
             options.threads = threadCount
             print("data: \(location.directory) (\(train.count) training, \(test.count) test images\(labeled ? ", labels" : ", no labels: no probe"))")
-            print("models: 784-\(hidden)-784 \(activation.rawValue), none / dropout / dropconnect (masks per example) at drop-p \(dropP); \(options.optimizer.rawValue) lr \(options.learningRate), batch \(batchSize), seed \(seed), \(threadCount) threads")
+            print("models: 784-\(hidden)-784 \(activation.rawValue), none / dropout / dropconnect (masks per example) at drop-p \(dropP); \(options.optimizer.rawValue) lr \(options.learningRate), batch \(batchSize), seed \(seed), \(counted(threadCount, "thread"))")
 
             let shown = min(count, test.count)
             var results: [Comparison.Result] = []

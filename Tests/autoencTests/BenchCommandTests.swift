@@ -32,7 +32,7 @@ import Testing
         #expect(report["vector_kernels"] as? String == KernelLevel.best.rawValue, "\(report)")
     }
 
-    @Test(arguments: [["--warmup", "-1"], ["--modes", "none,fast"], ["--drop-p", "1"], ["--images", "0"]])
+    @Test(arguments: [["--warmup", "-1"], ["--modes", "none,fast"], ["--drop-p", "1"], ["--images", "0"], ["--modes", ","], ["--modes", ""]])
     func badFlagsAreRefused(_ flags: [String]) throws {
         let scratch = try Scratch()
         let result = try scratch.run(["bench", "--data", "data"] + flags)

@@ -136,4 +136,17 @@ import Testing
         #expect(result.stderr.contains("--plot loss.pdf"), "\(result)")
         #expect(scratch.listing() == ["data"])
     }
+
+    /// Counts of one are singular: "1 thread" in train's model line, "1 unit" in
+    /// weightmap's report (they said "1 threads" and "1 units").
+    @Test func oneIsSingular() throws {
+        let scratch = try Scratch()
+        try Fixtures.write(into: scratch)
+        let train = try scratch.run(tinyTraining(epochs: 1, ["--hidden", "1"]))
+        #expect(train.status == 0, "\(train)")
+        #expect(train.stdout.contains(", 1 thread, BLAS"), "\(train)")
+        let map = try scratch.run(["weightmap"])
+        #expect(map.status == 0, "\(map)")
+        #expect(map.stdout.contains("(1 unit, "), "\(map)")
+    }
 }

@@ -59,6 +59,6 @@ public enum OutputFiles {
             throw AutoencError(.usage, "--scale \(scale): \(hidden) units would make a \(map.width * scale)x\(map.height * scale) image; use a smaller --scale")
         }
         let image = map.scaled(scale)
-        return (format == .png ? image.png : image.pgm, "\(hidden) units, \(image.width)x\(image.height)")
+        return (format == .png ? image.png : image.pgm, "\(counted(hidden, "unit")), \(image.width)x\(image.height)")
     }
 }

@@ -63,7 +63,7 @@ extension Benchmark {
         public var table: String {
             var lines = ["blas     \(BLASRuntime.library)", "kernel   \(BLASRuntime.report)", "vectors  \(Self.vectorKernels)",
                          "threads  \(threads), batch \(batchSize), drop-p \(dropP), data \(data)", "",
-                         "sgemm at the model's shapes       m     n     k   GFLOP/s 1 thread   \(threads) threads   max rel err vs naive"]
+                         "sgemm at the model's shapes       m     n     k   GFLOP/s 1 thread   \(counted(threads, "thread").padding(toLength: 9, withPad: " ", startingAt: 0))   max rel err vs naive"]
             for (one, all) in products {
                 lines.append("  " + one.name.padding(toLength: 12, withPad: " ", startingAt: 0)
                              + String(format: "        %5d %5d %5d   %9.1f   %9.1f   %.1e", one.m, one.n, one.k, one.gflops, all.gflops,
