@@ -125,6 +125,21 @@ struct Train: ParsableCommand {
         if dropoutScaling == .classic && dropMode == .dropconnect {
             throw ValidationError("--dropout-scaling classic applies to --drop-mode dropout only; DropConnect trains with inverted scaling")
         }
+        // a new run refuses the settings of a regularizer it does not use (a resumed run
+        // takes the regularizer from the checkpoint, and checks the flags against it)
+        if resume == nil {
+            let regularized = (dropP ?? keepP.map { 1 - $0 } ?? 0) > 0
+            let mode = dropMode ?? .dropout
+            if masks != nil && !(regularized && mode == .dropconnect) {
+                throw ValidationError("--dropconnect-masks applies to DropConnect only: give --drop-mode dropconnect and --drop-p")
+            }
+            if dropoutScaling == .classic && !regularized {
+                throw ValidationError("--dropout-scaling classic applies to dropout only: give --drop-p (without it there is no dropout to scale)")
+            }
+            if dropMode == .dropconnect && !regularized {
+                throw ValidationError("--drop-mode dropconnect needs --drop-p (or --keep-p below 1): without it there is no regularizer")
+            }
+        }
         try check(epochs, Limits.epochs, "--epochs")
         try check(batchSize, Limits.batchSize, "--batch-size")
         try check(hidden, Limits.hidden, "--hidden")

@@ -23,6 +23,12 @@ import Testing
         (["reconstruct", "--inference", "sample:0"], "--inference"),
         (["reconstruct", "--inference", "sample:"], "--inference"),
         (["reconstruct", "--inference", "median"], "--inference"),
+        // settings of a regularizer the run does not use
+        (["train", "--dropconnect-masks", "batch"], "--dropconnect-masks"),
+        (["train", "--drop-p", "0.5", "--dropconnect-masks", "batch"], "--dropconnect-masks"),
+        (["train", "--dropout-scaling", "classic"], "--dropout-scaling"),
+        (["train", "--drop-mode", "dropconnect"], "--drop-mode"),
+        (["train", "--drop-mode", "dropconnect", "--keep-p", "1"], "--drop-mode"),
         (["reconstruct", "--inference", "sample:-4"], "--inference"),
     ]
 
