@@ -36,8 +36,7 @@ struct Activations: ParsableCommand {
     }
 
     func run() throws {
-        try reportingErrors {
-            try OutputDirectory.prepare(out, what: "--out")
+        try reportingErrors { try OutputDirectory.using(out, what: "--out") {
             let loaded = try Checkpoint.load(modelInput.model)
             let model = loaded.model, config = loaded.config
             let location = try dataOptions.location()
@@ -58,7 +57,7 @@ struct Activations: ParsableCommand {
             print(Diagnostics.table([diagnostics]))
             print("")
             print("wrote \(out)/: histograms.png, metrics.json")
-        }
+        } }
     }
 
 }

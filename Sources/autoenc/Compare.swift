@@ -68,8 +68,7 @@ struct Compare: ParsableCommand {
     }
 
     func run() throws {
-        try reportingErrors {
-            try OutputDirectory.prepare(out, what: "--out")
+        try reportingErrors { try OutputDirectory.using(out, what: "--out") {
             let location = try dataOptions.location()
             let labeled = location.hasLabels
             let train = try location.load(train: true, labels: labeled).prefix(limit)
@@ -99,7 +98,7 @@ struct Compare: ParsableCommand {
             print("")
             print("wrote \(out)/: weightmaps.png, reconstructions.png, histograms.png, metrics.json, " +
                   results.map { "model-\($0.name).safetensors" }.joined(separator: ", "))
-        }
+        } }
     }
 }
 /// A line per completed epoch, behind a model's name.

@@ -120,6 +120,25 @@ import Testing
         let result = try scratch.run(["activations", "--model", "nowhere.safetensors", "--data", "data"])
         #expect(result.status == 66, "\(result)")
         #expect(result.stderr.contains("nowhere.safetensors"), "\(result.stderr)")
+        #expect(!scratch.listing().contains("activations"), "the failed run left \(scratch.listing())")
+    }
+
+    /// A failed compare or activations leaves no empty output folder (nor its new
+    /// parents), and leaves a folder that existed before, with what it held.
+    @Test func failedRunsLeaveNoEmptyFolder() throws {
+        let scratch = try Scratch()
+        try Self.labeledData(scratch)
+        var label = try scratch.bytes("data/" + DataLocation.testLabels)
+        label[8 + 3] = 200 // a label outside 0...9: bad data, 65
+        try scratch.write(label, to: "data/" + DataLocation.testLabels)
+        let compare = try scratch.run(["compare", "--out", "runs/one"] + Self.tiny)
+        #expect(compare.status == 65, "\(compare)")
+        #expect(!scratch.listing().contains("runs"), "the failed compare left \(scratch.listing())")
+        try scratch.makeDirectory("kept")
+        try scratch.write([1, 2, 3], to: "kept/note")
+        let again = try scratch.run(["compare", "--out", "kept"] + Self.tiny)
+        #expect(again.status == 65, "\(again)")
+        #expect(scratch.listing("kept") == ["note"], "\(scratch.listing("kept"))")
     }
 
     static let badFlags: [(arguments: [String], flag: String)] = [

@@ -19,4 +19,26 @@ public enum OutputDirectory {
             throw AutoencError(.cannotCreate, "\(what) \(path): directory is not writable")
         }
     }
+
+    /// Runs `body` with `path` prepared; when `body` throws, removes the directories
+    /// `prepare` created for it (the directory and any missing parents) if they are still
+    /// empty, so a failed command leaves no empty folder behind.
+    public static func using(_ path: String, what: String, _ body: () throws -> Void) throws {
+        var created: [String] = []
+        var level = (path as NSString).standardizingPath
+        while !level.isEmpty, level != "/", level != ".", !FileManager.default.fileExists(atPath: level) {
+            created.append(level)
+            level = (level as NSString).deletingLastPathComponent
+        }
+        do {
+            try prepare(path, what: what)
+            try body()
+        } catch {
+            for directory in created { // innermost first
+                guard let entries = try? FileManager.default.contentsOfDirectory(atPath: directory), entries.isEmpty else { break }
+                try? FileManager.default.removeItem(atPath: directory)
+            }
+            throw error
+        }
+    }
 }
