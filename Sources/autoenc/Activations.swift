@@ -44,7 +44,7 @@ struct Activations: ParsableCommand {
             let test = try location.load(train: false, labels: labeled)
             guard test.count > 0 else { throw AutoencError.badData(test.source, "expected at least one test image, found none") }
             let train = labeled ? try location.load(train: true, labels: true).prefix(limit) : nil
-            let threadCount = threads ?? ProcessInfo.processInfo.activeProcessorCount
+            let threadCount = threadCount(threads)
             BLAS.setThreads(1)
             let name = config.dropP > 0 ? config.dropMode.rawValue : "none"
             print("model: \(modelInput.model) (784-\(config.hidden)-784 \(config.activation.rawValue), \(name)\(config.dropP > 0 ? " drop-p \(config.dropP)" : ""))")

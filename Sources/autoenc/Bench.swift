@@ -50,7 +50,7 @@ struct Bench: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            let threadCount = threads ?? ProcessInfo.processInfo.activeProcessorCount
+            let threadCount = threadCount(threads)
             let location = try dataOptions.location()
             let data = try location.load(train: true)
             var options = TrainingOptions()

@@ -74,7 +74,7 @@ struct Compare: ParsableCommand {
             let train = try location.load(train: true, labels: labeled).prefix(limit)
             let test = try location.load(train: false, labels: labeled)
             guard test.count > 0 else { throw AutoencError.badData(test.source, "expected at least one test image, found none") }
-            let threadCount = threads ?? ProcessInfo.processInfo.activeProcessorCount
+            let threadCount = threadCount(threads)
             var options = TrainingOptions()
             options.batchSize = batchSize
             options.seed = seed

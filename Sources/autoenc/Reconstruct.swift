@@ -17,12 +17,13 @@ struct Reconstruct: ParsableCommand, WritesOutputFile {
     @OptionGroup var output: OutputFile<Reconstruct>
 
     @Option(help: ArgumentHelp(
-        "How a DropConnect model's hidden layer is evaluated: mean keeps every connection; sample:K is Wan et al.'s Gaussian moment matching, averaging the activation over K draws per unit (K >= 1). Dropout models are the same under both.",
+        "How a DropConnect model's hidden layer is evaluated: mean keeps every connection; sample:K is Wan et al.'s Gaussian moment matching, averaging the activation over K draws per unit (1 <= K <= 1000). Dropout models are the same under both.",
         valueName: "rule"))
     var inference: InferenceRule = .mean
 
     func validate() throws {
         guard count >= 1, count <= 10000 else { throw ValidationError("--count must be in 1...10000, got \(count)") }
+        if case .sample(let k) = inference { try check(k, Limits.samples, "--inference sample:K") }
         try output.checkFormat()
     }
 

@@ -200,7 +200,7 @@ struct Train: ParsableCommand {
             var (config, options) = try saved.map {
                 try request.resumed($0.state, trainImages: train.count, data: location.directory, checkpoint: resume!, epochs: epochs)
             } ?? request.newRun()
-            options.threads = threads ?? ProcessInfo.processInfo.activeProcessorCount
+            options.threads = threadCount(threads)
             let run = TrainingRun(config: config, options: options, train: train, test: test, dataset: location.directory,
                                   limit: limit, output: output, resuming: saved)
             let reporter = TrainReporter(quiet: quiet, log: log, plot: plot)

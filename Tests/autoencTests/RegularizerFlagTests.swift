@@ -23,6 +23,7 @@ import Testing
         (["reconstruct", "--inference", "sample:0"], "--inference"),
         (["reconstruct", "--inference", "sample:"], "--inference"),
         (["reconstruct", "--inference", "median"], "--inference"),
+        (["reconstruct", "--inference", "sample:1001"], "--inference sample:K must be in 1...1000, got 1001"),
         // settings of a regularizer the run does not use
         (["train", "--dropconnect-masks", "batch"], "--dropconnect-masks"),
         (["train", "--drop-p", "0.5", "--dropconnect-masks", "batch"], "--dropconnect-masks"),

@@ -4,6 +4,7 @@ import Foundation
 import FoundationXML
 #endif
 import Testing
+@testable import autoenc
 
 /// What `train` prints where: no progress bar unless standard error is a terminal,
 /// `--quiet`, `--log -`, and the `--plot` chart.
@@ -148,5 +149,21 @@ import Testing
         let map = try scratch.run(["weightmap"])
         #expect(map.status == 0, "\(map)")
         #expect(map.stdout.contains("(1 unit, "), "\(map)")
+    }
+
+    /// More threads than cores only ran slower (`--threads 1000` on 2 cores trained 10x
+    /// slower): the request is capped at the cores, with a line on standard error.
+    @Test func threadsAreCappedAtTheCores() throws {
+        #expect(threadCount(1000, cores: 2) == 2)
+        #expect(threadCount(2, cores: 2) == 2)
+        #expect(threadCount(1, cores: 2) == 1)
+        #expect(threadCount(nil, cores: 3) == 3)
+        let scratch = try Scratch()
+        try Fixtures.write(into: scratch)
+        let cores = ProcessInfo.processInfo.activeProcessorCount
+        let result = try scratch.run(tinyTraining(epochs: 1) + ["--threads", "1000"])
+        #expect(result.status == 0, "\(result)")
+        #expect(result.stderr.contains("autoenc: --threads 1000: this machine has \(counted(cores, "core")); using \(cores)"), "\(result)")
+        #expect(result.stdout.contains(", \(counted(cores, "thread")), BLAS"), "\(result)")
     }
 }

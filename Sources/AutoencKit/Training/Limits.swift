@@ -14,6 +14,9 @@ public enum Limits {
     public static let threads = Limit<Int>(1...1024)
     public static let epochs = Limit<Int>(expected: "at least 1") { $0 >= 1 }
     public static let limit = Limit<Int>(expected: "at least 1") { $0 >= 1 }
+    /// Draws per unit of `--inference sample:K`: each costs a pass over the test set's
+    /// hidden layer, and 1000 already takes seconds.
+    public static let samples = Limit<Int>(1...1000)
 }
 
 /// One setting's valid values and how to say them.
