@@ -33,8 +33,24 @@ struct Autoenc: ParsableCommand {
             var command = try parseAsRoot()
             try command.run()
         } catch {
-            exit(withError: error)
+            let code = exitCode(for: error)
+            // help, and a run whose error is already printed (ExitCode), as ArgumentParser does
+            guard code.rawValue == ExitStatus.usage.rawValue, !(error is ExitCode) else { exit(withError: error) }
+            printError(usageLine(for: error))
+            Foundation.exit(code.rawValue)
         }
+    }
+}
+
+extension Autoenc {
+    /// A usage error as one line: "autoenc: MESSAGE (see 'autoenc train --help')".
+    static func usageLine(for error: Error) -> String {
+        let full = fullMessage(for: error)
+        var line = "autoenc: " + message(for: error)
+        if let start = full.range(of: "See '"), let end = full[start.upperBound...].firstIndex(of: "'") {
+            line += " (see '\(full[start.upperBound..<end])')"
+        }
+        return line
     }
 }
 

@@ -119,4 +119,17 @@ import Testing
             #expect(text.contains(message) && !text.contains("Missing value"), "\(arguments): \(text)")
         }
     }
+
+    /// A usage error is one line on stderr, as the README says (it was four: Error,
+    /// Usage, See, and a blank), naming the flag and where the help is.
+    @Test(arguments: [(["train", "--drop-p", "2"], "autoenc: --drop-p must be in [0, 1), got 2.0 (see 'autoenc train --help')"),
+                      (["train", "--bogus"], "autoenc: Unknown option '--bogus'. Did you mean '--out'? (see 'autoenc train --help')"),
+                      (["frob"], "autoenc: Unexpected argument 'frob' (see 'autoenc --help')")])
+    func usageErrorsAreOneLine(arguments: [String], line: String) throws {
+        let scratch = try Scratch()
+        let result = try scratch.run(arguments)
+        #expect(result.status == 64, "\(result)")
+        #expect(result.stderr == line + "\n", "\(result)")
+        #expect(result.stdout.isEmpty, "\(result)")
+    }
 }
