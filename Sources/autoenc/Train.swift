@@ -149,15 +149,28 @@ struct Train: ParsableCommand {
         for (flag, path) in [("--resume", resume), ("--out", out), ("--log", log), ("--plot", plot)] where path?.isEmpty == true {
             throw ValidationError("\(flag) must name a file, got an empty string")
         }
+        if let out {
+            guard out.hasSuffix(".safetensors") else {
+                throw ValidationError("--out \(out): expected a .safetensors file name (the model; its training state goes beside it)")
+            }
+            guard !out.hasSuffix(".state.safetensors") else {
+                throw ValidationError("--out \(out): a name ending in .state.safetensors is a training state's; name the model file, its state goes beside it")
+            }
+        }
         if let plot, LineChart.Format(path: plot) == nil {
             throw ValidationError("--plot \(plot): expected a .png or .svg file name")
         }
-        if let log {
-            let out = self.out ?? resume ?? Self.defaultOut
-            let standard = { (path: String) in (path as NSString).standardizingPath }
-            if [out, TrainingState.path(besideModel: out)].map(standard).contains(standard(log)) {
-                throw ValidationError("--log \(log) would overwrite the checkpoint or its training state; name another file")
+        // no output may be another output of the same run
+        let model = out ?? resume ?? Self.defaultOut
+        let standard = { (path: String) in (path as NSString).standardizingPath }
+        let pair = [model, TrainingState.path(besideModel: model)].map(standard)
+        for (flag, path) in [("--log", log), ("--plot", plot)] {
+            if let path, pair.contains(standard(path)) {
+                throw ValidationError("\(flag) \(path) would overwrite the checkpoint or its training state; name another file")
             }
+        }
+        if let log, let plot, standard(log) == standard(plot) {
+            throw ValidationError("--log and --plot both name \(log); name two files")
         }
     }
 
@@ -188,6 +201,8 @@ struct Train: ParsableCommand {
             try AtomicFile.checkWritable(output.model, what: "--out")
             try AtomicFile.checkWritable(output.state, what: "--out (training state)")
             try TrainReporter.checkOutputs(log: log, plot: plot)
+            let lock = try OutputLock(for: output.model, what: "--out")
+            defer { lock.release() }
             AtomicFile.removeStaleTemporaries(for: output.model)
             AtomicFile.removeStaleTemporaries(for: output.state)
 

@@ -76,9 +76,10 @@ import Glibc
         try Fixtures.write(into: scratch)
         try scratch.makeDirectory("adir")
         try scratch.makeDirectory("adir.pgm")
+        try scratch.makeDirectory("adir.safetensors")
         let train = tinyTraining(epochs: 1)
         try Self.expectFailure(scratch, train + ["--out", "missing/model.safetensors"], status: 73, naming: ["--out", "missing"])
-        try Self.expectFailure(scratch, train + ["--out", "adir"], status: 73, naming: ["--out", "adir", "directory"])
+        try Self.expectFailure(scratch, train + ["--out", "adir.safetensors"], status: 73, naming: ["--out", "adir.safetensors", "directory"])
         try Self.expectFailure(scratch, train + ["--log", "missing/log.jsonl"], status: 73, naming: ["--log", "missing"])
         try Self.expectFailure(scratch, train + ["--log", "adir"], status: 73, naming: ["--log", "adir"])
         try Self.expectFailure(scratch, ["reconstruct", "--data", "data", "--out", "missing/r.pgm"], status: 73, naming: ["--out", "missing"])
@@ -243,5 +244,37 @@ import Glibc
             #expect(loaded.parameters.isFinite)
         }
         #expect(temporaries(in: scratch).isEmpty)
+    }
+
+    // MARK: - Outputs that would clobber another file (64) or another run's (73)
+
+    /// train writes a model and its state: a name that is not a model's, or that is
+    /// another output of the same run, is refused before anything is read or written
+    /// (train --out model.state.safetensors overwrote another model's state, and --out
+    /// model.png wrote a checkpoint named model.png).
+    @Test func namesThatWouldClobberAreRefused() throws {
+        let scratch = try Scratch()
+        try Fixtures.write(into: scratch)
+        let train = tinyTraining(epochs: 1)
+        try Self.expectFailure(scratch, train + ["--out", "model.state.safetensors"], status: 64, naming: ["--out", "model.state.safetensors", "training state"])
+        try Self.expectFailure(scratch, train + ["--out", "model.png"], status: 64, naming: ["--out", "model.png", ".safetensors"])
+        try Self.expectFailure(scratch, train + ["--plot", "model.safetensors"], status: 64, naming: ["--plot", "model.safetensors"])
+        try Self.expectFailure(scratch, train + ["--plot", "m.svg", "--log", "m.svg"], status: 64, naming: ["--log", "--plot", "m.svg"])
+    }
+
+    /// While one run writes a checkpoint pair, a second run onto the same --out is
+    /// refused with 73 naming the file and the holder's pid (both used to print "saved",
+    /// one run silently lost); the lock file goes when the holder releases it.
+    @Test func aSecondWriterIsRefused() throws {
+        let scratch = try Scratch()
+        try Fixtures.write(into: scratch)
+        let lock = try OutputLock(for: scratch.path("model.safetensors"), what: "--out")
+        try Self.expectFailure(scratch, tinyTraining(epochs: 1), status: 73,
+                               naming: ["--out", "model.safetensors", "process \(getpid())"])
+        lock.release()
+        #expect(!FileManager.default.fileExists(atPath: OutputLock.path(for: scratch.path("model.safetensors"))))
+        let result = try scratch.run(tinyTraining(epochs: 1))
+        #expect(result.status == 0, "\(result)")
+        #expect(!scratch.listing().contains(".model.safetensors.lock"), "\(scratch.listing())")
     }
 }
