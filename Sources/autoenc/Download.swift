@@ -11,7 +11,7 @@ struct Download: ParsableCommand {
             Each file is checked before it is written, then written atomically (a temporary \
             file renamed into place): an interrupted or failed download leaves only complete, \
             verified files, and files already present with the right sum are skipped. \
-            Afterwards `--data NAME` finds the set in the project's Data/NAME.
+            Afterwards `--data NAME` finds the set there.
 
             Exit status: 65 when a file's MD5 differs from the published one (nothing is \
             written for it), 74 when the mirror cannot be reached or answers with an error, \
@@ -24,7 +24,7 @@ struct Download: ParsableCommand {
     @Argument(help: ArgumentHelp("The data set.", valueName: "name"))
     var dataSet: KnownDataSet
 
-    @Option(help: ArgumentHelp("Directory to write the files into, created when missing. Default: the project's Data/NAME.",
+    @Option(help: ArgumentHelp("Directory to write the files into, created when missing. Default: $AUTOENC_DATA/NAME, where $AUTOENC_DATA defaults to ${XDG_DATA_HOME:-~/.local/share}/autoenc.",
                                valueName: "dir"))
     var to: String?
 
@@ -45,7 +45,7 @@ struct Download: ParsableCommand {
     func run() throws {
         try reportingErrors {
             let sums = try Downloader.checksums(for: dataSet)
-            let directory = to ?? (DataLocation.projectData as NSString).appendingPathComponent(dataSet.rawValue)
+            let directory = to ?? (DataLocation.userData() as NSString).appendingPathComponent(dataSet.rawValue)
             let base = mirror ?? dataSet.mirror
             var downloader = Downloader(files: KnownDataSet.fileNames.map { ($0, sums[$0]!) },
                                         mirror: URL(string: base)!, directory: directory)

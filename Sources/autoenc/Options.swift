@@ -16,7 +16,7 @@ extension InferenceRule: ExpressibleByArgument {
 /// Where the data set is: shared by every command that reads images.
 struct DataOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp(
-        "Directory holding train-images-idx3-ubyte[.gz] and t10k-images-idx3-ubyte[.gz]. A bare NAME that is no directory here means the project's Data/NAME (see autoenc download). Default: the project's Data/ when it holds a data set, else /usr/share/datasets/fashion-mnist.",
+        "Directory holding train-images-idx3-ubyte[.gz] and t10k-images-idx3-ubyte[.gz], relative to the current directory. A bare NAME that is no directory here means ./Data/NAME, else $AUTOENC_DATA/NAME (default ~/.local/share/autoenc/NAME, where autoenc download puts it). Default: ./Data when it holds a data set, else /usr/share/datasets/fashion-mnist.",
         valueName: "dir"))
     var data: String?
 

@@ -62,13 +62,25 @@ import Testing
         #expect(Set(KnownDataSet.allCases.flatMap { $0.md5.values }).count == 12)
     }
 
-    @Test("--data NAME: a bare name that is no directory here means the project's Data/NAME")
+    @Test("--data NAME: a bare name that is no directory here means $AUTOENC_DATA/NAME; errors name every path tried")
     func bareDataName() throws {
-        let project = FileManager.default.temporaryDirectory.appendingPathComponent("autoenc-data-\(UUID().uuidString.prefix(8))").path
+        let store = FileManager.default.temporaryDirectory.appendingPathComponent("autoenc-data-\(UUID().uuidString.prefix(8))").path
         let name = "downloaded-\(UUID().uuidString.prefix(8))"
-        try FileManager.default.createDirectory(atPath: (project as NSString).appendingPathComponent(name), withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: project) }
-        #expect(try DataLocation.resolve(name, projectData: project).directory == (project as NSString).appendingPathComponent(name))
-        expectAutoencError(.noInput, naming: "other") { _ = try DataLocation.resolve("other", projectData: project) }
+        try FileManager.default.createDirectory(atPath: (store as NSString).appendingPathComponent(name), withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: store) }
+        #expect(try DataLocation.resolve(name, environment: ["AUTOENC_DATA": store]).directory == (store as NSString).appendingPathComponent(name))
+        let cwd = FileManager.default.currentDirectoryPath
+        expectAutoencError(.noInput, naming: "other", containing: [(cwd as NSString).appendingPathComponent("other"),
+                                                                    (cwd as NSString).appendingPathComponent("Data/other"),
+                                                                    (store as NSString).appendingPathComponent("other")]) {
+            _ = try DataLocation.resolve("other", environment: ["AUTOENC_DATA": store])
+        }
+    }
+
+    @Test("the user's data folder: $AUTOENC_DATA, else XDG_DATA_HOME/autoenc, else ~/.local/share/autoenc")
+    func userDataFolder() {
+        #expect(DataLocation.userData(environment: ["AUTOENC_DATA": "/d", "XDG_DATA_HOME": "/x", "HOME": "/h"]) == "/d")
+        #expect(DataLocation.userData(environment: ["XDG_DATA_HOME": "/x", "HOME": "/h"]) == "/x/autoenc")
+        #expect(DataLocation.userData(environment: ["HOME": "/h"]) == "/h/.local/share/autoenc")
     }
 }

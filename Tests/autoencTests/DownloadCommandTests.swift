@@ -104,6 +104,24 @@ struct DownloadCommandTests {
         #expect(train.status == 0, "\(train)")
     }
 
+    /// The build tree is no place for data: an installed binary downloads into the user's
+    /// data folder, and a bare --data NAME finds the set there from any directory.
+    @Test("without --to, download writes into $AUTOENC_DATA/NAME, and --data NAME finds it from any directory")
+    func userDataFolder() throws {
+        let scratch = try Scratch()
+        let server = try Self.mirror(in: scratch)
+        let environment = ["AUTOENC_DATA": scratch.path("store")]
+        let result = try CLI.run(["-c", "AUTOENC_DOWNLOAD_CHECKSUMS=sums.txt exec \"$0\" \"$@\"", CLI.binary.path, "download", "mnist",
+                                  "--mirror", server.url], in: scratch.url, executable: URL(fileURLWithPath: "/bin/sh"),
+                                 environment: environment)
+        #expect(result.status == 0, "\(result)")
+        #expect(scratch.listing("store/mnist") == KnownDataSet.fileNames.sorted(), "\(scratch.listing())")
+        try scratch.makeDirectory("elsewhere")
+        let train = try CLI.run(["train", "--data", "mnist", "--hidden", "8", "--epochs", "1", "--threads", "1", "-q", "--out", "m.safetensors"],
+                                in: scratch.url.appendingPathComponent("elsewhere"), environment: environment)
+        #expect(train.status == 0, "\(train)")
+    }
+
     @Test("a wrong checksum: 65 naming the file with both sums; that file and no temporary written",
           arguments: ["train-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"])
     func wrongChecksum(file: String) throws {

@@ -55,42 +55,58 @@ public struct DataLocation: Sendable {
     /// Debian's dataset-fashion-mnist package installs here.
     public static let debianFashionMNIST = "/usr/share/datasets/fashion-mnist"
 
-    /// The project's Data/ folder, found from this source file's location at build time.
-    public static var projectData: String {
-        var url = URL(fileURLWithPath: #filePath)
-        for _ in 0..<4 { url.deleteLastPathComponent() } // Data/, AutoencKit/, Sources/, package root
-        return url.appendingPathComponent("Data").path
+    /// ./Data, the data folder of the directory autoenc runs in.
+    public static let localData = "Data"
+
+    /// Where `download` puts data sets and where a bare `--data NAME` looks after
+    /// ./Data/NAME: `$AUTOENC_DATA`, else `${XDG_DATA_HOME:-~/.local/share}/autoenc`.
+    public static func userData(environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
+        if let given = environment["AUTOENC_DATA"], !given.isEmpty { return given }
+        let base = environment["XDG_DATA_HOME"].flatMap { $0.isEmpty ? nil : $0 }
+            ?? ((environment["HOME"] ?? NSHomeDirectory()) as NSString).appendingPathComponent(".local/share")
+        return (base as NSString).appendingPathComponent("autoenc")
     }
 
     public init(directory: String) {
         self.directory = directory
     }
 
-    /// The directory given by `--data`, else the project's Data/ when it holds a data set,
-    /// else Debian's Fashion-MNIST. A bare name that is no directory here but one in
-    /// `projectData` (`--data mnist` after `autoenc download mnist`) means that one.
-    /// Throws `.noInput` with install instructions when none exists.
-    public static func resolve(_ given: String?, projectData: String = projectData) throws -> DataLocation {
-        if var given {
+    /// `directory` as an absolute path, for records that outlive the current directory.
+    public var absoluteDirectory: String {
+        let path = directory.hasPrefix("/") ? directory
+            : (FileManager.default.currentDirectoryPath as NSString).appendingPathComponent(directory)
+        return (path as NSString).standardizingPath
+    }
+
+    /// Where the data set is, the way users know from other tools:
+    /// - `--data PATH` (with a "/", or naming a directory here): that directory, relative
+    ///   to the current directory;
+    /// - `--data NAME`, no directory here: ./Data/NAME, then `userData`/NAME;
+    /// - no `--data`: ./Data when it holds a data set, else Debian's Fashion-MNIST.
+    /// Throws `.noInput` naming every full path tried (with install instructions when
+    /// nothing was given).
+    public static func resolve(_ given: String?,
+                               environment: [String: String] = ProcessInfo.processInfo.environment) throws -> DataLocation {
+        func full(_ path: String) -> String { DataLocation(directory: path).absoluteDirectory }
+        func isDirectory(_ path: String) -> Bool {
             var isDir: ObjCBool = false
-            let downloaded = (projectData as NSString).appendingPathComponent(given)
-            if !given.isEmpty, !given.contains("/"), !FileManager.default.fileExists(atPath: given),
-               FileManager.default.fileExists(atPath: downloaded, isDirectory: &isDir), isDir.boolValue {
-                given = downloaded
-            }
-            guard FileManager.default.fileExists(atPath: given, isDirectory: &isDir) else {
-                throw AutoencError.missing(given, "data directory does not exist")
-            }
-            guard isDir.boolValue else {
-                throw AutoencError(.noInput, "\(given): expected a data directory holding \(trainImages)[.gz], found a file")
-            }
-            return DataLocation(directory: given)
+            return FileManager.default.fileExists(atPath: path, isDirectory: &isDir) && isDir.boolValue
         }
-        for candidate in [projectData, debianFashionMNIST] {
-            let location = DataLocation(directory: candidate)
-            if location.find(trainImages) != nil { return location }
+        guard let given else {
+            for candidate in [localData, debianFashionMNIST] where DataLocation(directory: candidate).find(trainImages) != nil {
+                return DataLocation(directory: candidate)
+            }
+            throw AutoencError(.noInput, "no data set found in \(full(localData)) or \(debianFashionMNIST): install Fashion-MNIST with `sudo apt-get install dataset-fashion-mnist`, or pass --data DIR")
         }
-        throw AutoencError(.noInput, "no data set found in \(projectData) or \(debianFashionMNIST): install Fashion-MNIST with `sudo apt-get install dataset-fashion-mnist`, or pass --data DIR")
+        var tried = [given]
+        if !given.isEmpty, !given.contains("/"), !FileManager.default.fileExists(atPath: given) {
+            tried += [(localData as NSString).appendingPathComponent(given), (userData(environment: environment) as NSString).appendingPathComponent(given)]
+        }
+        if let found = tried.first(where: isDirectory) { return DataLocation(directory: found) }
+        if FileManager.default.fileExists(atPath: given) {
+            throw AutoencError(.noInput, "\(given): expected a data directory holding \(trainImages)[.gz], found a file")
+        }
+        throw AutoencError.missing(given, "data directory does not exist (tried \(tried.map(full).joined(separator: ", ")))")
     }
 
     /// The path of `name.gz` or `name` in the directory, whichever exists (gzipped first).
