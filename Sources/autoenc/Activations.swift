@@ -49,6 +49,7 @@ struct Activations: ParsableCommand {
             let name = config.dropP > 0 ? config.dropMode.rawValue : "none"
             print("model: \(modelInput.model) (784-\(config.hidden)-784 \(config.activation.rawValue), \(name)\(config.dropP > 0 ? " drop-p \(config.dropP)" : ""))")
             print("data: \(location.directory) (\(test.count) test images\(train.map { ", probe trained on \($0.count) labeled training images" } ?? ", no label files: no probe"))")
+            if let note = loaded.dataNote(location) { print(note) }
             let (diagnostics, codes) = Diagnostics.evaluate(model, name: name, test: test, train: train, seed: seed, threads: threadCount)
             let settings: [(String, String)] = [("model", Diagnostics.quoted(modelInput.model)), ("data", Diagnostics.quoted(location.directory)),
                                                 ("test_images", "\(test.count)"), ("seed", "\(seed)")]

@@ -87,7 +87,7 @@ struct Compare: ParsableCommand {
             for (name, config) in Comparison.variants(hidden: hidden, activation: activation, dropP: dropP) {
                 results.append(try Comparison.trainAndMeasure(
                     name: name, config: config, options: options, epochs: epochs, train: train, test: test,
-                    dataset: location.directory, limit: limit, shown: shown, directory: out, observer: EpochLines(prefix: name)))
+                    dataset: location.absoluteDirectory, limit: limit, shown: shown, directory: out, observer: EpochLines(prefix: name)))
             }
             let settings: [(String, String)] = [("data", Diagnostics.quoted(location.directory)), ("train_images", "\(train.count)"),
                                                 ("test_images", "\(test.count)"), ("epochs", "\(epochs)"), ("drop_p", "\(dropP)"),

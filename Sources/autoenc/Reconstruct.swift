@@ -30,8 +30,10 @@ struct Reconstruct: ParsableCommand, WritesOutputFile {
     func run() throws {
         try reportingErrors {
             try output.prepare()
-            let model = try Checkpoint.load(modelInput.model).model
-            let test = try dataOptions.location().load(train: false)
+            let loaded = try Checkpoint.load(modelInput.model), model = loaded.model
+            let location = try dataOptions.location()
+            let test = try location.load(train: false)
+            if let note = loaded.dataNote(location) { print(note) }
             let result = try OutputFiles.Reconstructions(model, test: test, count: count, inference: inference)
             try AtomicFile.write(result.encoded(as: output.format), to: output.out)
             let rule = inference == .mean ? "" : " (inference \(inference)\(model.config.dropMode == .dropconnect && model.config.dropP > 0 ? "" : ", the same as mean for this model"))"

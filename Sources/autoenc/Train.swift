@@ -207,16 +207,19 @@ struct Train: ParsableCommand {
             AtomicFile.removeStaleTemporaries(for: output.state)
 
             let saved = try resume.map(SavedRun.load)
-            let location = try dataOptions.location()
+            // a resumed run trains on the data it was trained on, unless --data says otherwise
+            let recorded = dataOptions.data == nil ? saved?.state.dataset : nil
+            let location = try recorded.map(DataLocation.recorded) ?? dataOptions.location()
             let limit = self.limit ?? saved?.state.limit
             // the test set inflates on a second core while the training set inflates here
             let (fullTrain, test) = try location.loadBoth()
             let train = fullTrain.prefix(limit)
             var (config, options) = try saved.map {
-                try request.resumed($0.state, trainImages: train.count, data: location.directory, checkpoint: resume!, epochs: epochs)
+                try request.resumed($0.state, train: train, data: location.directory, dataGiven: dataOptions.data != nil,
+                                    checkpoint: resume!, epochs: epochs)
             } ?? request.newRun()
             options.threads = threadCount(threads)
-            let run = TrainingRun(config: config, options: options, train: train, test: test, dataset: location.directory,
+            let run = TrainingRun(config: config, options: options, train: train, test: test, dataset: location.absoluteDirectory,
                                   limit: limit, output: output, resuming: saved)
             let reporter = TrainReporter(quiet: quiet, log: log, plot: plot)
             reporter.say("data: \(location.directory) (\(train.count) training, \(test.count) test images)")

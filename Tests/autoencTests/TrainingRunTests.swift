@@ -201,4 +201,60 @@ import Glibc
         #expect(result.status == 128 + SIGTERM, "\(result)")
         _ = try Checkpoint.load(scratch.path("model.safetensors"))
     }
+
+    // MARK: - The data a run was trained on
+
+    /// A second data set with the same counts as `data/` but other images.
+    static func otherData(_ scratch: Scratch, in directory: String) throws {
+        try scratch.makeDirectory(directory)
+        try scratch.write(Fixtures.idxImages(Fixtures.images(count: Fixtures.trainCount, seed: 7), count: Fixtures.trainCount),
+                          to: directory + "/" + DataLocation.trainImages)
+        try scratch.write(Fixtures.idxImages(Fixtures.images(count: Fixtures.testCount, seed: 8), count: Fixtures.testCount),
+                          to: directory + "/" + DataLocation.testImages)
+    }
+
+    /// --resume trains on the data set the checkpoint records (it used to fall back to
+    /// the default data set, checking only the count), refuses other images of the same
+    /// count with one line naming both, and says when the recorded set is gone.
+    @Test func resumeKeepsItsDataSet() throws {
+        let scratch = try Scratch()
+        try Fixtures.write(into: scratch)
+        try Self.otherData(scratch, in: "digits")
+        let first = try scratch.run(["train", "--data", "digits", "--limit", "32", "--hidden", "8", "--batch-size", "16",
+                                     "--threads", "1", "--epochs", "1"])
+        #expect(first.status == 0, "\(first)")
+        let state = try TrainingState.load(scratch.path("model.state.safetensors"))
+        #expect(state.dataset == scratch.path("digits"), "\(state.dataset ?? "none")")
+        // the same count of other images
+        let other = try scratch.run(["train", "--resume", "model.safetensors", "--epochs", "2", "--data", "data"])
+        #expect(other.status == 64, "\(other)")
+        #expect(other.stderr.contains("the training images in data are not those the checkpoint was trained on")
+                && other.stderr.contains(scratch.path("digits")) && other.stderr.contains("leave --data out"), "\(other)")
+        // without --data: the recorded set
+        let resumed = try scratch.run(["train", "--resume", "model.safetensors", "--epochs", "2"])
+        #expect(resumed.status == 0, "\(resumed)")
+        #expect(resumed.stdout.contains("data: \(scratch.path("digits")) (32 training"), "\(resumed)")
+        // the recorded set is gone
+        try FileManager.default.moveItem(atPath: scratch.path("digits"), toPath: scratch.path("moved"))
+        let gone = try scratch.run(["train", "--resume", "model.safetensors", "--epochs", "3"])
+        #expect(gone.status == 66, "\(gone)")
+        #expect(gone.stderr.contains(scratch.path("digits")) && gone.stderr.contains("--data"), "\(gone)")
+    }
+
+    /// reconstruct and activations say when their images come from another data set
+    /// than the model was trained on, and say nothing when they do not.
+    @Test func evaluationNamesOtherData() throws {
+        let scratch = try Scratch()
+        try Fixtures.write(into: scratch)
+        try Self.otherData(scratch, in: "digits")
+        let train = try scratch.run(tinyTraining(epochs: 1))
+        #expect(train.status == 0, "\(train)")
+        let same = try scratch.run(["reconstruct", "--data", "data"])
+        #expect(same.status == 0 && !same.stdout.contains("note:"), "\(same)")
+        let other = try scratch.run(["reconstruct", "--data", "digits"])
+        #expect(other.status == 0, "\(other)")
+        #expect(other.stdout.contains("note: the model was trained on \(scratch.path("data")); these images are from \(scratch.path("digits"))"), "\(other)")
+        let activations = try scratch.run(["activations", "--data", "digits", "--threads", "1"])
+        #expect(activations.status == 0 && activations.stdout.contains("note: the model was trained on"), "\(activations)")
+    }
 }

@@ -26,6 +26,27 @@ public struct ImageSet: Sendable {
                         labels: labels.map { Array($0[0..<n]) }, source: source)
     }
 
+    /// A digest of the images' pixels, 16 hex digits: the same images in the same order,
+    /// the same digest, whatever file or folder they came from. A 64-bit FNV-1a over
+    /// 8-byte words (the tail zero-padded) and the count, then SplitMix64's finalizer:
+    /// about 20 ms for 60,000 images, to tell one data set from another, not against
+    /// an adversary.
+    public var digest: String {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325 ^ UInt64(count)
+        bytes.withUnsafeBytes { raw in
+            let words = raw.count / 8
+            for i in 0..<words {
+                hash = (hash ^ raw.loadUnaligned(fromByteOffset: 8 * i, as: UInt64.self)) &* 0x0000_0100_0000_01B3
+            }
+            var tail: UInt64 = 0
+            for (k, byte) in raw[(8 * words)...].enumerated() { tail |= UInt64(byte) << (8 * UInt64(k)) }
+            hash = (hash ^ tail) &* 0x0000_0100_0000_01B3
+        }
+        let mixed = RandomStream.mix(hash)
+        let hex = String(mixed, radix: 16)
+        return String(repeating: "0", count: 16 - hex.count) + hex
+    }
+
     /// Writes images `indices` as floats in [0, 1] into `out` (indices.count x 784).
     public func gather(_ indices: ArraySlice<Int32>, into out: UnsafeMutablePointer<Float>) {
         bytes.withUnsafeBufferPointer { src in
@@ -76,6 +97,16 @@ public struct DataLocation: Sendable {
         let path = directory.hasPrefix("/") ? directory
             : (FileManager.default.currentDirectoryPath as NSString).appendingPathComponent(directory)
         return (path as NSString).standardizingPath
+    }
+
+    /// The data set a checkpoint recorded. Throws `.noInput` (66) naming it when its
+    /// directory is gone.
+    public static func recorded(_ directory: String) throws -> DataLocation {
+        let location = DataLocation(directory: directory)
+        guard location.find(trainImages) != nil else {
+            throw AutoencError.missing(directory, "the data set the checkpoint was trained on is not there (no \(trainImages)[.gz]); pass --data DIR")
+        }
+        return location
     }
 
     /// Where the data set is, the way users know from other tools:

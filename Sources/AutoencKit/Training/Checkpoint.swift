@@ -58,6 +58,14 @@ public enum Checkpoint {
         public var parameters: Parameters
         public var metadata: [String: String]
         public var model: Autoencoder { Autoencoder(config: config, parameters: parameters) }
+
+        /// "note: trained on X; these images are from Y" when the checkpoint records (as an
+        /// absolute path) another data set than `location`; nil otherwise.
+        public func dataNote(_ location: DataLocation) -> String? {
+            guard let trained = metadata["dataset"], trained.hasPrefix("/"),
+                  (trained as NSString).standardizingPath != location.absoluteDirectory else { return nil }
+            return "note: the model was trained on \(trained); these images are from \(location.absoluteDirectory)"
+        }
     }
 
     /// Loads and checks a checkpoint: header length sane, JSON well formed, every tensor

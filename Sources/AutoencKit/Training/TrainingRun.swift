@@ -29,8 +29,10 @@ public final class TrainingRun {
     /// The training images (after `limit`) and the test images.
     public let train: ImageSet
     public let test: ImageSet
-    /// The data set's directory, recorded in the checkpoint.
+    /// The data set's directory, recorded in the checkpoint (absolute when it is a
+    /// `DataLocation.absoluteDirectory`), and the training images' digest.
     public let dataset: String
+    public let dataDigest: String
     /// The `--limit` the run was asked for, if any (recorded for resuming).
     public let limit: Int?
     public let output: Output?
@@ -57,6 +59,7 @@ public final class TrainingRun {
         self.train = train
         self.test = test
         self.dataset = dataset
+        dataDigest = train.digest
         self.limit = limit
         self.output = output
         epochsCompleted = saved?.state.epochsCompleted ?? 0
@@ -92,7 +95,7 @@ public final class TrainingRun {
     /// What the model file's metadata records of this run after `epochsCompleted` epochs.
     public func checkpointMetadata() -> CheckpointMetadata {
         var extra = ["optimizer": options.optimizer.rawValue, "lr": String(options.learningRate),
-                     "batch_size": String(options.batchSize), "step": String(trainer.step)]
+                     "batch_size": String(options.batchSize), "step": String(trainer.step), "data_digest": dataDigest]
         if stepsIntoEpoch > 0 { extra["interrupted_in_epoch"] = String(epochsCompleted + 1) }
         return CheckpointMetadata(config: config, seed: options.seed, epoch: epochsCompleted, dataset: dataset, extra: extra)
     }
@@ -105,7 +108,8 @@ public final class TrainingRun {
         guard model.parameters.isFinite else { // Trainer throws first; never write NaN weights
             throw AutoencError(.diverged, "training diverged by step \(trainer.step): the weights are not finite; nothing saved")
         }
-        let state = TrainingState(trainer: trainer, limit: limit, trainImages: train.count, epochsCompleted: epochsCompleted)
+        let state = TrainingState(trainer: trainer, limit: limit, trainImages: train.count, epochsCompleted: epochsCompleted,
+                                  dataset: dataset, dataDigest: dataDigest)
         let stateBytes = state.encode()
         let inference = trainer.inferenceModel().parameters
         try withExtendedLifetime(inference) {
@@ -196,11 +200,13 @@ public struct RunRequest: Sendable {
     }
 
     /// The settings to continue `state` with: its own, with the learning rate allowed to
-    /// change. `trainImages` is what the data give now. Throws `.usage` (64) listing every
-    /// value that disagrees with the checkpoint `checkpoint`, or when its `epochsCompleted`
-    /// already reach `epochs`.
-    public func resumed(_ state: TrainingState, trainImages: Int, data: String, checkpoint: String,
+    /// change. `train` is what the data in `data` give now (`dataGiven`: named by --data).
+    /// Throws `.usage` (64) listing every value that disagrees with the checkpoint
+    /// `checkpoint`, when the training images are not the ones it was trained on (their
+    /// count or digest), or when its `epochsCompleted` already reach `epochs`.
+    public func resumed(_ state: TrainingState, train: ImageSet, data: String, dataGiven: Bool, checkpoint: String,
                         epochs: Int) throws -> (config: ModelConfig, options: TrainingOptions) {
+        let trainImages = train.count
         var differences: [String] = []
         func check<T: Equatable>(_ flag: String, _ given: T?, _ saved: T) {
             if let given, given != saved { differences.append("\(flag) \(given) (checkpoint: \(saved))") }
@@ -225,11 +231,17 @@ public struct RunRequest: Sendable {
         if let limit, limit != state.limit {
             differences.append("--limit \(limit) (checkpoint: \(state.limit.map(String.init) ?? "none"))")
         }
-        if differences.isEmpty && trainImages != state.trainImages {
-            differences.append("--data \(data) gives \(trainImages) training images (checkpoint: \(state.trainImages))")
-        }
         guard differences.isEmpty else {
             throw AutoencError(.usage, "--resume \(checkpoint): flags disagree with the checkpoint's settings: \(differences.joined(separator: "; ")); leave them out to use the checkpoint's")
+        }
+        // the data: the checkpoint's unless --data said otherwise (`dataGiven`)
+        let trained = state.dataset ?? "an unrecorded data set"
+        let hint = dataGiven ? "; leave --data out to use the checkpoint's" : ""
+        if trainImages != state.trainImages {
+            throw AutoencError(.usage, "--resume \(checkpoint): the data in \(data) give \(trainImages) training images, the checkpoint was trained on \(state.trainImages) from \(trained)\(hint)")
+        }
+        if let saved = state.dataDigest, saved != train.digest {
+            throw AutoencError(.usage, "--resume \(checkpoint): the training images in \(data) are not those the checkpoint was trained on (digest \(train.digest); the checkpoint's: \(saved), from \(trained))\(hint)")
         }
         if state.stepsIntoEpoch == 0 && state.epochsCompleted >= epochs {
             throw AutoencError(.usage, "--epochs \(epochs): \(checkpoint) has already completed \(state.epochsCompleted) epochs; pass a larger --epochs to train more")

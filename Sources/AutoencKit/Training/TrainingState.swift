@@ -32,6 +32,10 @@ public struct TrainingState: Sendable {
     public var limit: Int?
     /// Training images per epoch (after `--limit`).
     public var trainImages: Int
+    /// The data set's directory, absolute, and `ImageSet.digest` of the training images
+    /// (after `--limit`); nil in states saved before they were recorded.
+    public var dataset: String? = nil
+    public var dataDigest: String? = nil
     /// Epochs whose every step was taken.
     public var epochsCompleted: Int
     /// Training steps taken in all (`Trainer.step`).
@@ -73,7 +77,10 @@ public struct TrainingState: Sendable {
     }
 
     /// Captures `trainer`'s state.
-    public init(trainer: Trainer, limit: Int?, trainImages: Int, epochsCompleted: Int) {
+    public init(trainer: Trainer, limit: Int?, trainImages: Int, epochsCompleted: Int,
+                dataset: String? = nil, dataDigest: String? = nil) {
+        self.dataset = dataset
+        self.dataDigest = dataDigest
         config = trainer.model.config
         seed = trainer.options.seed
         optimizer = trainer.options.optimizer
@@ -148,6 +155,8 @@ public struct TrainingState: Sendable {
             "model_digest": String(modelDigest, radix: 16),
         ]) { _, new in new }
         if let limit { m["limit"] = String(limit) }
+        if let dataset { m["dataset"] = dataset }
+        if let dataDigest { m["data_digest"] = dataDigest }
         return m
     }
 
@@ -210,6 +219,8 @@ public struct TrainingState: Sendable {
             optimizerSteps: try field("optimizer_steps") { Int($0).flatMap { $0 >= 0 ? $0 : nil } },
             modelDigest: try field("model_digest") { UInt64($0, radix: 16) },
             buffers: [:])
+        state.dataset = m["dataset"]
+        state.dataDigest = m["data_digest"]
         let perEpoch = UInt64(Trainer.stepsPerEpoch(images: state.trainImages, batchSize: state.batchSize))
         let (before, overflow) = UInt64(state.epochsCompleted).multipliedReportingOverflow(by: perEpoch)
         guard !overflow, state.step >= before, state.step - before < perEpoch else {
