@@ -56,6 +56,8 @@ struct Compare: ParsableCommand {
     @Option(parsing: .unconditional, help: ArgumentHelp("Test images drawn in reconstructions.png.", valueName: "n"))
     var count: Int = 10
 
+    @OptionGroup var quiet: QuietOption
+
     func validate() throws {
         try check(epochs, Limits.epochs, "--epochs")
         try check(dropP, Limits.regularizingDropP, "--drop-p")
@@ -79,24 +81,24 @@ struct Compare: ParsableCommand {
             options.batchSize = batchSize
             options.seed = seed
             options.threads = threadCount
-            print("data: \(location.directory) (\(train.count) training, \(test.count) test images\(labeled ? ", labels" : ", no labels: no probe"))")
-            print("models: 784-\(hidden)-784 \(activation.rawValue), none / dropout / dropconnect (masks per example) at drop-p \(dropP); \(options.optimizer.rawValue) lr \(options.learningRate), batch \(batchSize), seed \(seed), \(counted(threadCount, "thread"))")
+            quiet.say("data: \(location.directory) (\(train.count) training, \(test.count) test images\(labeled ? ", labels" : ", no labels: no probe"))")
+            quiet.say("models: 784-\(hidden)-784 \(activation.rawValue), none / dropout / dropconnect (masks per example) at drop-p \(dropP); \(options.optimizer.rawValue) lr \(options.learningRate), batch \(batchSize), seed \(seed), \(counted(threadCount, "thread"))")
 
             let shown = min(count, test.count)
             var results: [Comparison.Result] = []
             for (name, config) in Comparison.variants(hidden: hidden, activation: activation, dropP: dropP) {
                 results.append(try Comparison.trainAndMeasure(
                     name: name, config: config, options: options, epochs: epochs, train: train, test: test,
-                    dataset: location.absoluteDirectory, limit: limit, shown: shown, directory: out, observer: EpochLines(prefix: name)))
+                    dataset: location.absoluteDirectory, limit: limit, shown: shown, directory: out, observer: EpochLines(prefix: name, quiet: quiet.quiet)))
             }
             let settings: [(String, String)] = [("data", Diagnostics.quoted(location.directory)), ("train_images", "\(train.count)"),
                                                 ("test_images", "\(test.count)"), ("epochs", "\(epochs)"), ("drop_p", "\(dropP)"),
                                                 ("seed", "\(seed)"), ("hidden", "\(hidden)"), ("activation", "\"\(activation.rawValue)\"")]
             try Comparison.writeFigures(results, test: test, shown: shown, activation: activation, settings: settings, into: out)
-            print("")
-            print(Diagnostics.table(results.map(\.diagnostics)))
-            print("")
-            print("wrote \(out)/: weightmaps.png, reconstructions.png, histograms.png, metrics.json, " +
+            quiet.say("")
+            quiet.say(Diagnostics.table(results.map(\.diagnostics)))
+            quiet.say("")
+            quiet.say("wrote \(out)/: weightmaps.png, reconstructions.png, histograms.png, metrics.json, " +
                   results.map { "model-\($0.name).safetensors" }.joined(separator: ", "))
         } }
     }
@@ -104,7 +106,11 @@ struct Compare: ParsableCommand {
 /// A line per completed epoch, behind a model's name.
 final class EpochLines: TrainingObserver {
     let prefix: String
-    init(prefix: String) { self.prefix = prefix }
+    let quiet: Bool
+    init(prefix: String, quiet: Bool) {
+        self.prefix = prefix
+        self.quiet = quiet
+    }
     var shouldStop: Bool { false }
 
     func epoch(_ epoch: Int, of epochs: Int, images: Int, alreadyDone: Int,
@@ -113,6 +119,7 @@ final class EpochLines: TrainingObserver {
     }
 
     func completed(_ report: EpochReport, of epochs: Int) throws {
+        guard !quiet else { return }
         print(prefix.padding(toLength: 12, withPad: " ", startingAt: 0)
               + String(format: "epoch %ld/%ld  train_loss %.5f  test_mse %.5f  %.2f s  %.0f images/s",
                        report.epoch, epochs, report.trainLoss, report.testMSE, report.seconds, report.imagesPerSecond))

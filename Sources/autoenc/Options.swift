@@ -83,3 +83,14 @@ func threadCount(_ requested: Int?, cores: Int = ProcessInfo.processInfo.activeP
     printError("autoenc: --threads \(requested): this machine has \(counted(cores, "core")); using \(cores)")
     return cores
 }
+
+/// `-q`: print nothing but errors. Shared by the commands that report what they wrote.
+struct QuietOption: ParsableArguments {
+    @Flag(name: [.short, .long], help: "Print nothing but errors.")
+    var quiet = false
+
+    /// Prints `line` unless quiet.
+    func say(_ line: String) {
+        if !quiet { print(line) }
+    }
+}

@@ -21,9 +21,15 @@ struct Reconstruct: ParsableCommand, WritesOutputFile {
         valueName: "rule"))
     var inference: InferenceRule = .mean
 
+    @Option(parsing: .unconditional, help: ArgumentHelp("Magnify every pixel K x K (.pgm and .png only).", valueName: "k"))
+    var scale: Int = 1
+
+    @OptionGroup var quiet: QuietOption
+
     func validate() throws {
         guard count >= 1, count <= 10000 else { throw ValidationError("--count must be in 1...10000, got \(count)") }
         if case .sample(let k) = inference { try check(k, Limits.samples, "--inference sample:K") }
+        guard scale >= 1, scale <= 16 else { throw ValidationError("--scale must be in 1...16, got \(scale)") }
         try output.checkFormat()
     }
 
@@ -33,15 +39,15 @@ struct Reconstruct: ParsableCommand, WritesOutputFile {
             let loaded = try Checkpoint.load(modelInput.model), model = loaded.model
             let location = try dataOptions.location()
             let test = try location.load(train: false)
-            if let note = loaded.dataNote(location) { print(note) }
+            if let note = loaded.dataNote(location) { quiet.say(note) }
             let result = try OutputFiles.Reconstructions(model, test: test, count: count, inference: inference)
-            try AtomicFile.write(result.encoded(as: output.format), to: output.out)
+            try AtomicFile.write(result.encoded(as: output.format, scale: scale), to: output.out)
             let rule = inference == .mean ? "" : " (inference \(inference)\(model.config.dropMode == .dropconnect && model.config.dropP > 0 ? "" : ", the same as mean for this model"))"
-            print(String(format: "test_mse %.6f over %d images", result.mse, test.count) + rule)
+            quiet.say(String(format: "test_mse %.6f over %d images", result.mse, test.count) + rule)
             if output.format == .npy {
-                print("wrote \(output.out) (\(result.count) reconstructions, float32 (\(result.count), 28, 28))")
+                quiet.say("wrote \(output.out) (\(result.count) reconstructions, float32 (\(result.count), 28, 28))")
             } else {
-                print("wrote \(output.out) (\(result.count) originals, each left of its reconstruction)")
+                quiet.say("wrote \(output.out) (\(result.count) originals, each left of its reconstruction)")
             }
         }
     }

@@ -224,6 +224,9 @@ struct Train: ParsableCommand {
             let reporter = TrainReporter(quiet: quiet, log: log, plot: plot)
             reporter.say("data: \(location.directory) (\(train.count) training, \(test.count) test images)")
             reporter.say("model: 784-\(config.hidden)-784, \(config.activation.rawValue), \(config.summary); \(options.optimizer.rawValue) lr \(options.learningRate), batch \(options.batchSize), seed \(options.seed), \(counted(options.threads, "thread")), BLAS \(BLASRuntime.coreName), vectors \(options.kernels.rawValue)")
+            if saved == nil, lr == nil, options.optimizer != .adam {
+                reporter.say("note: --lr \(options.learningRate) is Adam's default; with --optimizer \(options.optimizer.rawValue) it learns slowly, so pass a larger --lr")
+            }
             if let resume, let saved {
                 reporter.say("resuming \(resume) at epoch \(run.epochsCompleted + 1), step \(saved.state.step) (\(run.stepsIntoEpoch) of \(run.stepsPerEpoch) steps of this epoch done)")
             }

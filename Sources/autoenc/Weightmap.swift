@@ -15,6 +15,8 @@ struct Weightmap: ParsableCommand, WritesOutputFile {
     @Option(parsing: .unconditional, help: ArgumentHelp("Magnify every pixel K x K (.pgm and .png only).", valueName: "k"))
     var scale: Int = 1
 
+    @OptionGroup var quiet: QuietOption
+
     func validate() throws {
         guard scale >= 1, scale <= 16 else { throw ValidationError("--scale must be in 1...16, got \(scale)") }
         try output.checkFormat()
@@ -26,7 +28,7 @@ struct Weightmap: ParsableCommand, WritesOutputFile {
             let loaded = try Checkpoint.load(modelInput.model)
             let (bytes, description) = try OutputFiles.weightMap(loaded.parameters, as: output.format, scale: scale)
             try AtomicFile.write(bytes, to: output.out)
-            print("wrote \(output.out) (\(description))")
+            quiet.say("wrote \(output.out) (\(description))")
         }
     }
 }

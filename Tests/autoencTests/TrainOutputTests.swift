@@ -166,4 +166,43 @@ import Testing
         #expect(result.stderr.contains("autoenc: --threads 1000: this machine has \(counted(cores, "core")); using \(cores)"), "\(result)")
         #expect(result.stdout.contains(", \(counted(cores, "thread")), BLAS"), "\(result)")
     }
+
+    /// -q on reconstruct, weightmap and compare: the files, and nothing on stdout.
+    @Test func quietCommandsPrintNothing() throws {
+        let scratch = try Scratch()
+        try CompareCommandTests.labeledData(scratch)
+        #expect(try scratch.run(tinyTraining(epochs: 1, ["-q"])).status == 0)
+        for arguments in [["reconstruct", "--data", "data", "-q"], ["weightmap", "-q"],
+                          ["compare", "--out", "cmp", "-q"] + CompareCommandTests.tiny] {
+            let result = try scratch.run(arguments)
+            #expect(result.status == 0 && result.stdout.isEmpty && result.stderr.isEmpty, "\(arguments): \(result)")
+        }
+        #expect(scratch.listing().contains("reconstructions.pgm") && scratch.listing().contains("weightmap.pgm"))
+        #expect(scratch.listing("cmp").contains("metrics.json"))
+    }
+
+    /// reconstruct --scale K magnifies the sheet K times, as weightmap's does.
+    @Test func reconstructScales() throws {
+        let scratch = try Scratch()
+        try Fixtures.write(into: scratch)
+        #expect(try scratch.run(tinyTraining(epochs: 1, ["-q"])).status == 0)
+        #expect(try scratch.run(["reconstruct", "--data", "data", "--count", "4", "--out", "one.pgm"]).status == 0)
+        #expect(try scratch.run(["reconstruct", "--data", "data", "--count", "4", "--out", "two.pgm", "--scale", "2"]).status == 0)
+        func size(_ name: String) throws -> (Int, Int) {
+            let text = String(decoding: try scratch.bytes(name).prefix(20), as: UTF8.self).split(whereSeparator: \.isWhitespace)
+            return (Int(text[1]) ?? 0, Int(text[2]) ?? 0)
+        }
+        let (w1, h1) = try size("one.pgm"), (w2, h2) = try size("two.pgm")
+        #expect(w1 > 0 && w2 == 2 * w1 && h2 == 2 * h1, "\(w1)x\(h1) scaled to \(w2)x\(h2)")
+    }
+
+    /// SGD with Adam's default rate barely moves: train says so when --lr was not given.
+    @Test func sgdWithTheDefaultRateIsNoted() throws {
+        let scratch = try Scratch()
+        try Fixtures.write(into: scratch)
+        let plain = try scratch.run(tinyTraining(epochs: 1, ["--optimizer", "sgd"]))
+        #expect(plain.status == 0 && plain.stdout.contains("note: --lr 0.001 is Adam's default; with --optimizer sgd"), "\(plain)")
+        let given = try scratch.run(tinyTraining(epochs: 1, ["--optimizer", "sgd", "--lr", "0.5", "--out", "b.safetensors"]))
+        #expect(given.status == 0 && !given.stdout.contains("note:"), "\(given)")
+    }
 }

@@ -31,15 +31,15 @@ public enum OutputFiles {
             self.outputs = outputs
         }
 
-        /// The file's bytes: originals beside reconstructions as PGM or PNG, or the
-        /// reconstructions as .npy, float32 (count, 28, 28).
-        public func encoded(as format: OutputFormat) -> [UInt8] {
+        /// The file's bytes: originals beside reconstructions as PGM or PNG, each pixel
+        /// `scale` x `scale`, or the reconstructions as .npy, float32 (count, 28, 28).
+        public func encoded(as format: OutputFormat, scale: Int = 1) -> [UInt8] {
             if format == .npy { return NPY.encode(outputs, shape: [count, Grids.side, Grids.side]) }
             let sheet = originals.withUnsafeBufferPointer { x in
                 outputs.withUnsafeBufferPointer { y in
                     Grids.reconstructions(original: x.baseAddress!, reconstructed: y.baseAddress!, count: count)
                 }
-            }
+            }.scaled(scale)
             return format == .png ? sheet.png : sheet.pgm
         }
     }
