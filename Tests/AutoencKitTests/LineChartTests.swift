@@ -80,4 +80,20 @@ import Testing
         #expect(LineChart.Format(path: "loss.pdf") == nil)
         #expect(LineChart.Format(path: "dir.svg/loss") == nil)
     }
+
+    /// An error's axis does not go below zero (it did, by the 5% margin), and a chart of
+    /// one epoch draws each value as a level across the plot (it was two dots).
+    @Test func errorsStayAboveZeroAndOneEpochShowsLevels() {
+        let chart = LineChart.trainingCurves(trainLoss: [0.04, 0.02, 0.001], testMSE: [0.03, 0.015, 0.0005], firstEpoch: 1)
+        #expect(chart.valueRange.low == 0, "\(chart.valueRange)")
+        let signed = LineChart(title: "t", xLabel: "x", yLabel: "y", series: [.init(name: "s", values: [-1, 1])], firstX: 1)
+        #expect(signed.valueRange.low < -1)
+        let one = LineChart.trainingCurves(trainLoss: [0.04], testMSE: [0.03], firstEpoch: 1)
+        let image = one.render(), f = one.frame
+        let y = Int(f.y(0.04).rounded())
+        var dark = 0
+        for x in f.left..<f.right where image.pixels[y * image.width + x] < 128 { dark += 1 }
+        #expect(dark > (f.right - f.left) / 2, "row \(y): \(dark) of \(f.right - f.left) pixels drawn")
+        #expect(one.svg().components(separatedBy: "class=\"level\"").count - 1 == 2)
+    }
 }

@@ -79,19 +79,25 @@ public struct LineChart: Sendable {
 
     var pointCount: Int { series.map(\.values.count).max() ?? 0 }
 
-    /// The y range: the finite values' extent with 5% to spare, never empty.
+    /// The y range: the finite values' extent with 5% to spare, never empty, and never
+    /// below zero when no value is (an error or a loss).
     var valueRange: (low: Double, high: Double) {
         let finite = series.flatMap(\.values).filter(\.isFinite)
         guard var low = finite.min(), var high = finite.max() else { return (0, 1) }
+        let floor = low >= 0 ? 0 : -Double.infinity
         if high - low < 1e-12 * max(1, abs(high)) {
             let pad = abs(high) > 0 ? abs(high) * 0.1 : 1
-            return (low - pad, high + pad)
+            return (max(low - pad, floor), high + pad)
         }
         let pad = (high - low) * 0.05
-        low -= pad
+        low = max(low - pad, floor)
         high += pad
         return (low, high)
     }
+
+    /// With one point per series there is no line to draw: each value is drawn as a
+    /// level across the plot as well (a one-epoch chart was two dots).
+    var drawsLevels: Bool { pointCount == 1 }
 
     var yTicks: [(label: String, value: Double)] {
         let (low, high) = valueRange
@@ -162,6 +168,9 @@ public struct LineChart: Sendable {
                 image.drawLine(from: a, to: b, value: shade, dash: index == 0 ? nil : (6, 4))
             }
             for p in points { image.fill(x: Int(p.x.rounded()) - 1, y: Int(p.y.rounded()) - 1, width: 3, height: 3, value: shade) }
+            if drawsLevels, let p = points.first {
+                image.drawLine(from: (Double(f.left), p.y), to: (Double(f.right), p.y), value: shade, dash: index == 0 ? nil : (6, 4))
+            }
         }
         // legend, top right inside the plot area
         var y = f.top + 4
@@ -209,6 +218,9 @@ public struct LineChart: Sendable {
             let dash = index == 0 ? "" : " stroke-dasharray=\"6 4\""
             let list = points.map { "\(n($0.x)),\(n($0.y))" }.joined(separator: " ")
             out += "<polyline class=\"series\" data-name=\(quote(Self.escape(series[index].name))) points=\"\(list)\" fill=\"none\" stroke=\"\(gray(Self.shade(index)))\" stroke-width=\"2\"\(dash)/>\n"
+            if drawsLevels, let p = points.first {
+                out += "<line class=\"level\" x1=\"\(f.left)\" y1=\(quote(n(p.y))) x2=\"\(f.right)\" y2=\(quote(n(p.y))) stroke=\"\(gray(Self.shade(index)))\" stroke-width=\"2\"\(dash)/>\n"
+            }
         }
         let legendWidth = 20 + (series.map { BitmapFont.width($0.name) }.max() ?? 0)
         for (index, s) in series.enumerated() {
