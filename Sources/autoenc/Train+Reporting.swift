@@ -10,9 +10,8 @@ final class TrainReporter: TrainingObserver {
     let logFile: AppendFile?
     let logToStandardOutput: Bool
     let plot: (path: String, format: LineChart.Format)?
-    private var firstEpoch: Int?
-    private var trainLosses: [Double] = []
-    private var testMSEs: [Double] = []
+    /// The run reported on, set by `begin`.
+    private var run: TrainingRun?
 
     /// The value of `--log` that means standard output.
     static let standardOutput = "-"
@@ -31,6 +30,16 @@ final class TrainReporter: TrainingObserver {
             try AtomicFile.checkWritable(plot, what: "--plot")
             AtomicFile.removeStaleTemporaries(for: plot)
         }
+    }
+
+    /// The run's first record, written before its first epoch's (a run that completes
+    /// no epoch writes nothing to the log).
+    private var startRecord: String?
+
+    /// Starts reporting on `run`.
+    func begin(_ run: TrainingRun, threads: Int) {
+        self.run = run
+        startRecord = run.startRecord(threads: threads)
     }
 
     /// A line for the person watching.
@@ -56,13 +65,15 @@ final class TrainReporter: TrainingObserver {
     func completed(_ report: EpochReport, of epochs: Int) throws {
         say(String(format: "epoch %ld/%ld  train_loss %.5f  test_mse %.5f  %.2f s  %.0f images/s",
                    report.epoch, epochs, report.trainLoss, report.testMSE, report.seconds, report.imagesPerSecond))
-        if logToStandardOutput { print(report.json) }
-        try logFile?.append(report.json)
-        guard let plot else { return }
-        if firstEpoch == nil { firstEpoch = report.epoch }
-        trainLosses.append(report.trainLoss)
-        testMSEs.append(report.testMSE)
-        let chart = LineChart.trainingCurves(trainLoss: trainLosses, testMSE: testMSEs, firstEpoch: firstEpoch ?? 1)
+        for record in [startRecord, report.json(run: run?.id ?? "")].compactMap({ $0 }) {
+            if logToStandardOutput { print(record) }
+            try logFile?.append(record)
+        }
+        startRecord = nil
+        // the run's history has every completed epoch, those before a resume included
+        guard let plot, let history = run?.history, !history.isEmpty else { return }
+        let chart = LineChart.trainingCurves(trainLoss: history.map(\.trainLoss), testMSE: history.map(\.testMSE),
+                                             firstEpoch: report.epoch - history.count + 1)
         try AtomicFile.write(chart.encoded(as: plot.format), to: plot.path)
     }
 }

@@ -231,6 +231,7 @@ struct Train: ParsableCommand {
                 reporter.say("resuming \(resume) at epoch \(run.epochsCompleted + 1), step \(saved.state.step) (\(run.stepsIntoEpoch) of \(run.stepsPerEpoch) steps of this epoch done)")
             }
 
+            reporter.begin(run, threads: options.threads)
             StopSignals.install()
             if let started = ProcessClock.secondsSinceStart() {
                 reporter.say(String(format: "first batch after %.2f s (start-up and reading the data)", started))

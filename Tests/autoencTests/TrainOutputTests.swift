@@ -77,11 +77,16 @@ import Testing
         let result = try scratch.run(tinyTraining(epochs: 3, ["--log", "-"]))
         #expect(result.status == 0, "\(result)")
         let lines = result.stdout.split(separator: "\n", omittingEmptySubsequences: false).dropLast()
-        #expect(lines.count == 3, "\(result)")
-        for (index, line) in lines.enumerated() {
-            let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
-            let record = try #require(object, "not JSON: \(line)")
-            #expect(Set(record.keys) == ["epoch", "train_loss", "test_mse", "seconds", "images_per_second"], "\(line)")
+        #expect(lines.count == 4, "\(result)")
+        let records = try lines.map { line in
+            try #require(try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any], "not JSON: \(line)")
+        }
+        // the run's record first, then an epoch's per line
+        let run = try #require(records.first?["run"] as? String)
+        #expect(Set(records[0].keys) == ["run", "started", "resumed_at", "settings"], "\(lines[0])")
+        for (index, record) in records.dropFirst().enumerated() {
+            #expect(Set(record.keys) == ["run", "epoch", "train_loss", "test_mse", "seconds", "images_per_second"], "\(record)")
+            #expect(record["run"] as? String == run)
             #expect((record["epoch"] as? NSNumber)?.intValue == index + 1)
         }
         #expect(result.stderr.contains("epoch 3/3  train_loss"), "\(result)")
@@ -204,5 +209,27 @@ import Testing
         #expect(plain.status == 0 && plain.stdout.contains("note: --lr 0.001 is Adam's default; with --optimizer sgd"), "\(plain)")
         let given = try scratch.run(tinyTraining(epochs: 1, ["--optimizer", "sgd", "--lr", "0.5", "--out", "b.safetensors"]))
         #expect(given.status == 0 && !given.stdout.contains("note:"), "\(given)")
+    }
+
+    /// An epoch resumed part-way says so in its record; a whole one does not.
+    @Test func partialEpochsAreMarked() {
+        var report = EpochReport(epoch: 3, steps: 2, completed: true, startingStep: 4, trainLoss: 0.5, testMSE: 0.25, seconds: 1, imagesPerSecond: 10)
+        #expect(report.json(run: "abc").contains("\"resumed_from_step\":4"), "\(report.json(run: "abc"))")
+        report.startingStep = 0
+        #expect(!report.json(run: "abc").contains("resumed_from_step"))
+    }
+
+    /// After --resume, --plot draws the epochs before the resume too (it drew only the
+    /// new ones).
+    @Test func plotAfterResumeHasEveryEpoch() throws {
+        let scratch = try Scratch()
+        try Fixtures.write(into: scratch)
+        #expect(try scratch.run(tinyTraining(epochs: 2, ["-q"])).status == 0)
+        let resumed = try scratch.run(tinyTraining(epochs: 3, ["--resume", "model.safetensors", "--plot", "loss.svg", "-q"]))
+        #expect(resumed.status == 0, "\(resumed)")
+        let svg = String(decoding: try scratch.bytes("loss.svg"), as: UTF8.self)
+        let line = try #require(svg.split(separator: "\n").first { $0.contains("class=\"series\"") })
+        let points = line.split(separator: "points=\"")[1].split(separator: "\"")[0].split(separator: " ")
+        #expect(points.count == 3, "\(line)")
     }
 }

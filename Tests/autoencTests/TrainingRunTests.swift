@@ -66,11 +66,21 @@ import Glibc
         let second = try scratch.run(tinyTraining(epochs: 3, ["--resume", "model.safetensors", "--log", "log.jsonl"]))
         #expect(second.status == 0, "\(second)")
         let lines = try String(contentsOfFile: scratch.path("log.jsonl"), encoding: .utf8).split(separator: "\n")
-        try #require(lines.count == 3, "\(lines)")
-        for (index, line) in lines.enumerated() {
-            let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
-            let record = try #require(object, "\(line)")
-            #expect(Set(record.keys) == ["epoch", "train_loss", "test_mse", "seconds", "images_per_second"], "\(line)")
+        let records = try lines.map { line in
+            try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any], "\(line)")
+        }
+        // each run's record, then its epochs: two runs told apart by their ids
+        try #require(records.count == 5, "\(lines)")
+        let runs = [records[0], records[3]]
+        #expect(runs.allSatisfy { Set($0.keys) == ["run", "started", "resumed_at", "settings"] }, "\(runs)")
+        #expect(runs[0]["resumed_at"] is NSNull && (runs[1]["resumed_at"] as? [String: Any])?["epoch"] as? Int == 3, "\(runs)")
+        let ids = runs.compactMap { $0["run"] as? String }
+        #expect(ids.count == 2 && ids[0] != ids[1], "\(ids)")
+        let epochs = [records[1], records[2], records[4]]
+        #expect(epochs.map { $0["run"] as? String } == [ids[0], ids[0], ids[1]])
+        for (index, record) in epochs.enumerated() {
+            let line = "\(record)"
+            #expect(Set(record.keys) == ["run", "epoch", "train_loss", "test_mse", "seconds", "images_per_second"], "\(line)")
             #expect((record["epoch"] as? NSNumber)?.intValue == index + 1, "\(line)")
             for key in ["train_loss", "test_mse"] {
                 let value = try #require((record[key] as? NSNumber)?.doubleValue, "\(key) in \(line)")

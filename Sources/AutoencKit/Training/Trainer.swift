@@ -21,16 +21,33 @@ public struct EpochReport: Sendable {
     public var steps: Int = 0
     /// Whether the epoch's last step was taken.
     public var completed: Bool = true
+    /// Steps of the epoch taken before this call (a run resumed mid-epoch).
+    public var startingStep: Int = 0
     public var trainLoss: Double
     public var testMSE: Double
     /// Training time of the epoch, evaluation excluded.
     public var seconds: Double
     public var imagesPerSecond: Double
 
-    /// One JSON object, as written to `--log`.
-    public var json: String {
+    public init(epoch: Int, steps: Int = 0, completed: Bool = true, startingStep: Int = 0, trainLoss: Double, testMSE: Double,
+                seconds: Double, imagesPerSecond: Double) {
+        self.epoch = epoch
+        self.steps = steps
+        self.completed = completed
+        self.startingStep = startingStep
+        self.trainLoss = trainLoss
+        self.testMSE = testMSE
+        self.seconds = seconds
+        self.imagesPerSecond = imagesPerSecond
+    }
+
+    /// One JSON object, as written to `--log`: the epoch and its figures, the run it
+    /// belongs to, and for an epoch resumed part-way `resumed_from_step` (its figures then
+    /// cover the steps after it only).
+    public func json(run: String) -> String {
         func f(_ x: Double) -> String { x.isFinite ? String(format: "%.6g", x) : "null" }
-        return "{\"epoch\":\(epoch),\"train_loss\":\(f(trainLoss)),\"test_mse\":\(f(testMSE)),\"seconds\":\(f(seconds)),\"images_per_second\":\(f(imagesPerSecond))}"
+        let resumed = startingStep > 0 ? ",\"resumed_from_step\":\(startingStep)" : ""
+        return "{\"run\":\"\(run)\",\"epoch\":\(epoch),\"train_loss\":\(f(trainLoss)),\"test_mse\":\(f(testMSE)),\"seconds\":\(f(seconds)),\"images_per_second\":\(f(imagesPerSecond))\(resumed)}"
     }
 }
 
@@ -190,7 +207,7 @@ public final class Trainer: @unchecked Sendable {
         guard mse.isFinite else {
             throw AutoencError(.diverged, "training diverged at epoch \(epoch), step \(step): the test MSE became \(mse); lower --lr (now \(options.learningRate)). The last checkpoint is unchanged.")
         }
-        return EpochReport(epoch: epoch, steps: steps, completed: offset >= order.count,
+        return EpochReport(epoch: epoch, steps: steps, completed: offset >= order.count, startingStep: max(startingStep, 0),
                            trainLoss: lossSum / Double(max(seen, 1)), testMSE: mse,
                            seconds: seconds, imagesPerSecond: Double(seen) / seconds)
     }

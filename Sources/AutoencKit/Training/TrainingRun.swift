@@ -40,6 +40,14 @@ public final class TrainingRun {
     public private(set) var epochsCompleted: Int
     /// Steps of epoch `epochsCompleted + 1` already taken (a resumed or stopped epoch).
     public private(set) var stepsIntoEpoch: Int
+    /// The figures of every completed epoch, those before a resume included (when the
+    /// state recorded them).
+    public private(set) var history: [EpochFigures]
+    /// Tells this run's records from others' in a shared log: 16 hex digits, new each run.
+    public let id: String = {
+        let hex = String(UInt64.random(in: 0...UInt64.max), radix: 16)
+        return String(repeating: "0", count: 16 - hex.count) + hex
+    }()
 
     public var model: Autoencoder { trainer.model }
     public var config: ModelConfig { trainer.model.config }
@@ -64,6 +72,28 @@ public final class TrainingRun {
         self.output = output
         epochsCompleted = saved?.state.epochsCompleted ?? 0
         stepsIntoEpoch = saved?.state.stepsIntoEpoch ?? 0
+        history = saved.map { Array($0.state.history.prefix($0.state.epochsCompleted)) } ?? []
+    }
+
+    /// The first record of the run in a `--log`: its id, when it started, whether it
+    /// resumed, and its settings.
+    public func startRecord(threads: Int) -> String {
+        var settings = config.metadata
+        settings["optimizer"] = options.optimizer.rawValue
+        settings["lr"] = String(options.learningRate)
+        settings["batch_size"] = String(options.batchSize)
+        settings["seed"] = String(options.seed)
+        settings["threads"] = String(threads)
+        settings["kernels"] = options.kernels.rawValue
+        settings["dataset"] = dataset
+        settings["data_digest"] = dataDigest
+        settings["train_images"] = String(train.count)
+        if let limit { settings["limit"] = String(limit) }
+        let fields = settings.sorted { $0.key < $1.key }.map { "\(SafetensorsHeader.jsonString($0.key)):\(SafetensorsHeader.jsonString($0.value))" }
+        let started = ISO8601DateFormatter().string(from: Date())
+        let resumed = epochsCompleted > 0 || stepsIntoEpoch > 0
+            ? "{\"epoch\":\(epochsCompleted + 1),\"step\":\(trainer.step)}" : "null"
+        return "{\"run\":\"\(id)\",\"started\":\"\(started)\",\"resumed_at\":\(resumed),\"settings\":{\(fields.joined(separator: ","))}}"
     }
 
     /// Trains epochs `epochsCompleted + 1 ... epochs`, saving after each (and after a
@@ -81,6 +111,7 @@ public final class TrainingRun {
             if report.completed {
                 epochsCompleted = epoch
                 stepsIntoEpoch = 0
+                history.append(EpochFigures(trainLoss: report.trainLoss, testMSE: report.testMSE))
             } else {
                 stepsIntoEpoch += report.steps
             }
@@ -109,7 +140,7 @@ public final class TrainingRun {
             throw AutoencError(.diverged, "training diverged by step \(trainer.step): the weights are not finite; nothing saved")
         }
         let state = TrainingState(trainer: trainer, limit: limit, trainImages: train.count, epochsCompleted: epochsCompleted,
-                                  dataset: dataset, dataDigest: dataDigest)
+                                  dataset: dataset, dataDigest: dataDigest, history: history)
         let stateBytes = state.encode()
         let inference = trainer.inferenceModel().parameters
         try withExtendedLifetime(inference) {

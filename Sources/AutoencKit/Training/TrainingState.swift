@@ -36,6 +36,9 @@ public struct TrainingState: Sendable {
     /// (after `--limit`); nil in states saved before they were recorded.
     public var dataset: String? = nil
     public var dataDigest: String? = nil
+    /// The training loss and test MSE of each completed epoch, first to last, for charts
+    /// that go on after a resume; empty in states saved before it was recorded.
+    public var history: [EpochFigures] = []
     /// Epochs whose every step was taken.
     public var epochsCompleted: Int
     /// Training steps taken in all (`Trainer.step`).
@@ -78,9 +81,10 @@ public struct TrainingState: Sendable {
 
     /// Captures `trainer`'s state.
     public init(trainer: Trainer, limit: Int?, trainImages: Int, epochsCompleted: Int,
-                dataset: String? = nil, dataDigest: String? = nil) {
+                dataset: String? = nil, dataDigest: String? = nil, history: [EpochFigures] = []) {
         self.dataset = dataset
         self.dataDigest = dataDigest
+        self.history = history
         config = trainer.model.config
         seed = trainer.options.seed
         optimizer = trainer.options.optimizer
@@ -157,6 +161,7 @@ public struct TrainingState: Sendable {
         if let limit { m["limit"] = String(limit) }
         if let dataset { m["dataset"] = dataset }
         if let dataDigest { m["data_digest"] = dataDigest }
+        if !history.isEmpty { m["history"] = history.map { "\($0.trainLoss):\($0.testMSE)" }.joined(separator: ",") }
         return m
     }
 
@@ -221,6 +226,15 @@ public struct TrainingState: Sendable {
             buffers: [:])
         state.dataset = m["dataset"]
         state.dataDigest = m["data_digest"]
+        if let text = m["history"] {
+            state.history = try text.split(separator: ",").map { pair in
+                let parts = pair.split(separator: ":")
+                guard parts.count == 2, let loss = Double(parts[0]), let mse = Double(parts[1]) else {
+                    throw bad("metadata history holds \(pair), expected TRAIN_LOSS:TEST_MSE")
+                }
+                return EpochFigures(trainLoss: loss, testMSE: mse)
+            }
+        }
         let perEpoch = UInt64(Trainer.stepsPerEpoch(images: state.trainImages, batchSize: state.batchSize))
         let (before, overflow) = UInt64(state.epochsCompleted).multipliedReportingOverflow(by: perEpoch)
         guard !overflow, state.step >= before, state.step - before < perEpoch else {
@@ -259,5 +273,16 @@ public struct TrainingState: Sendable {
         self.optimizerSteps = optimizerSteps
         self.modelDigest = modelDigest
         self.buffers = buffers
+    }
+}
+
+/// An epoch's figures, as a chart draws them.
+public struct EpochFigures: Sendable, Equatable {
+    public var trainLoss: Double
+    public var testMSE: Double
+
+    public init(trainLoss: Double, testMSE: Double) {
+        self.trainLoss = trainLoss
+        self.testMSE = testMSE
     }
 }
