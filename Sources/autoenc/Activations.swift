@@ -40,10 +40,7 @@ struct Activations: ParsableCommand {
             let loaded = try Checkpoint.load(modelInput.model)
             let model = loaded.model, config = loaded.config
             let location = try dataOptions.location()
-            let labeled = location.hasLabels
-            let test = try location.load(train: false, labels: labeled)
-            guard test.count > 0 else { throw AutoencError.badData(test.source, "expected at least one test image, found none") }
-            let train = labeled ? try location.load(train: true, labels: true).prefix(limit) : nil
+            let (train, test, _) = try location.loadForAnalysis(limit: limit, always: false)
             let threadCount = threadCount(threads)
             BLAS.setThreads(1)
             let name = config.dropP > 0 ? config.dropMode.rawValue : "none"

@@ -72,10 +72,8 @@ struct Compare: ParsableCommand {
     func run() throws {
         try reportingErrors { try OutputDirectory.using(out, what: "--out") {
             let location = try dataOptions.location()
-            let labeled = location.hasLabels
-            let train = try location.load(train: true, labels: labeled).prefix(limit)
-            let test = try location.load(train: false, labels: labeled)
-            guard test.count > 0 else { throw AutoencError.badData(test.source, "expected at least one test image, found none") }
+            let (loaded, test, labeled) = try location.loadForAnalysis(limit: limit, always: true)
+            let train = loaded!
             let threadCount = threadCount(threads)
             var options = TrainingOptions()
             options.batchSize = batchSize

@@ -74,14 +74,11 @@ func check<Value>(_ value: Value?, _ limit: Limit<Value>, _ flag: String) throws
     if let value, let problem = limit.problem(value, name: flag) { throw ValidationError(problem) }
 }
 
-/// The threads to use: `--threads` when given, at most one per core (more only ran
-/// slower: `--threads 1000` on 2 cores trained 10x slower), else one per core. A capped
-/// request is said on standard error.
+/// The threads to use (`Limits.threadCount`), saying on standard error when capped.
 func threadCount(_ requested: Int?, cores: Int = ProcessInfo.processInfo.activeProcessorCount) -> Int {
-    guard let requested else { return cores }
-    guard requested > cores else { return requested }
-    printError("autoenc: --threads \(requested): this machine has \(counted(cores, "core")); using \(cores)")
-    return cores
+    let (count, note) = Limits.threadCount(requested, cores: cores)
+    if let note { printError("autoenc: " + note) }
+    return count
 }
 
 /// `-q`: print nothing but errors. Shared by the commands that report what they wrote.

@@ -115,62 +115,17 @@ struct Train: ParsableCommand {
     static let defaultOut = "model.safetensors"
 
     func validate() throws {
-        try check(dropP, Limits.dropP, "--drop-p")
-        if keepP != nil && dropP != nil {
-            throw ValidationError("--keep-p and --drop-p say the same thing (keep = 1 - drop); give one of them")
-        }
-        try check(keepP, Limits.keepP, "--keep-p")
-        try check(inputDropP, Limits.inputDropP, "--input-drop-p")
-        try check(maxNorm, Limits.maxNorm, "--max-norm")
-        if dropoutScaling == .classic && dropMode == .dropconnect {
-            throw ValidationError("--dropout-scaling classic applies to --drop-mode dropout only; DropConnect trains with inverted scaling")
-        }
-        // a new run refuses the settings of a regularizer it does not use (a resumed run
-        // takes the regularizer from the checkpoint, and checks the flags against it)
-        if resume == nil {
-            let regularized = (dropP ?? keepP.map { 1 - $0 } ?? 0) > 0
-            let mode = dropMode ?? .dropout
-            if masks != nil && !(regularized && mode == .dropconnect) {
-                throw ValidationError("--dropconnect-masks applies to DropConnect only: give --drop-mode dropconnect and --drop-p")
-            }
-            if dropoutScaling == .classic && !regularized {
-                throw ValidationError("--dropout-scaling classic applies to dropout only: give --drop-p (without it there is no dropout to scale)")
-            }
-            if dropMode == .dropconnect && !regularized {
-                throw ValidationError("--drop-mode dropconnect needs --drop-p (or --keep-p below 1): without it there is no regularizer")
-            }
-        }
         try check(epochs, Limits.epochs, "--epochs")
-        try check(batchSize, Limits.batchSize, "--batch-size")
-        try check(hidden, Limits.hidden, "--hidden")
-        try check(lr, Limits.learningRate, "--lr")
         try check(threads, Limits.threads, "--threads")
-        try check(limit, Limits.limit, "--limit")
         for (flag, path) in [("--resume", resume), ("--out", out), ("--log", log), ("--plot", plot)] where path?.isEmpty == true {
             throw ValidationError("\(flag) must name a file, got an empty string")
-        }
-        if let out {
-            guard out.hasSuffix(".safetensors") else {
-                throw ValidationError("--out \(out): expected a .safetensors file name (the model; its training state goes beside it)")
-            }
-            guard !out.hasSuffix(".state.safetensors") else {
-                throw ValidationError("--out \(out): a name ending in .state.safetensors is a training state's; name the model file, its state goes beside it")
-            }
         }
         if let plot, LineChart.Format(path: plot) == nil {
             throw ValidationError("--plot \(plot): expected a .png or .svg file name")
         }
-        // no output may be another output of the same run
-        let model = out ?? resume ?? Self.defaultOut
-        let standard = { (path: String) in (path as NSString).standardizingPath }
-        let pair = [model, TrainingState.path(besideModel: model)].map(standard)
-        for (flag, path) in [("--log", log), ("--plot", plot)] {
-            if let path, pair.contains(standard(path)) {
-                throw ValidationError("\(flag) \(path) would overwrite the checkpoint or its training state; name another file")
-            }
-        }
-        if let log, let plot, standard(log) == standard(plot) {
-            throw ValidationError("--log and --plot both name \(log); name two files")
+        let output = TrainingRun.Output(model: out ?? resume ?? Self.defaultOut)
+        if let problem = request.problem(newRun: resume == nil) ?? output.problem(named: out != nil, log: log, plot: plot) {
+            throw ValidationError(problem)
         }
     }
 
@@ -224,9 +179,7 @@ struct Train: ParsableCommand {
             let reporter = TrainReporter(quiet: quiet, log: log, plot: plot)
             reporter.say("data: \(location.directory) (\(train.count) training, \(test.count) test images)")
             reporter.say("model: 784-\(config.hidden)-784, \(config.activation.rawValue), \(config.summary); \(options.optimizer.rawValue) lr \(options.learningRate), batch \(options.batchSize), seed \(options.seed), \(counted(options.threads, "thread")), BLAS \(BLASRuntime.coreName), vectors \(options.kernels.rawValue)")
-            if saved == nil, lr == nil, options.optimizer != .adam {
-                reporter.say("note: --lr \(options.learningRate) is Adam's default; with --optimizer \(options.optimizer.rawValue) it learns slowly, so pass a larger --lr")
-            }
+            if saved == nil, let note = request.note { reporter.say(note) }
             if let resume, let saved {
                 reporter.say("resuming \(resume) at epoch \(run.epochsCompleted + 1), step \(saved.state.step) (\(run.stepsIntoEpoch) of \(run.stepsPerEpoch) steps of this epoch done)")
             }

@@ -73,6 +73,18 @@ public struct DataLocation: Sendable {
     /// Whether the data set has both label files (for the linear probe).
     public var hasLabels: Bool { find(Self.trainLabels) != nil && find(Self.testLabels) != nil }
 
+    /// What `compare` and `activations` measure on: the test images, with labels when
+    /// both label files exist, and the first `limit` training images with theirs (for the
+    /// probe; loaded when labeled or `always`). Throws `.dataError` when the test set is
+    /// empty.
+    public func loadForAnalysis(limit: Int?, always: Bool) throws -> (train: ImageSet?, test: ImageSet, labeled: Bool) {
+        let labeled = hasLabels
+        let test = try load(train: false, labels: labeled)
+        guard test.count > 0 else { throw AutoencError.badData(test.source, "expected at least one test image, found none") }
+        let train = labeled || always ? try load(train: true, labels: labeled).prefix(limit) : nil
+        return (train, test, labeled)
+    }
+
     /// Debian's dataset-fashion-mnist package installs here.
     public static let debianFashionMNIST = "/usr/share/datasets/fashion-mnist"
 

@@ -17,6 +17,15 @@ public enum Limits {
     /// Draws per unit of `--inference sample:K`: each costs a pass over the test set's
     /// hidden layer, and 1000 already takes seconds.
     public static let samples = Limit<Int>(1...1000)
+
+    /// The threads to use: `requested` when given, at most one per core (more only ran
+    /// slower: `--threads 1000` on 2 cores trained 10x slower), else one per core; with
+    /// a note when the request was capped.
+    public static func threadCount(_ requested: Int?, cores: Int) -> (count: Int, note: String?) {
+        guard let requested else { return (cores, nil) }
+        guard requested > cores else { return (requested, nil) }
+        return (cores, "--threads \(requested): this machine has \(counted(cores, "core")); using \(cores)")
+    }
 }
 
 /// One setting's valid values and how to say them.
@@ -32,9 +41,10 @@ public struct Limit<Value: Sendable>: Sendable {
 
     public func contains(_ value: Value) -> Bool { accepts(value) }
 
-    /// "NAME must be EXPECTED, got VALUE", or nil when `value` is valid.
-    public func problem(_ value: Value, name: String) -> String? {
-        accepts(value) ? nil : "\(name) must be \(expected), got \(value)"
+    /// "NAME must be EXPECTED, got VALUE", or nil when `value` is valid or nil.
+    public func problem(_ value: Value?, name: String) -> String? {
+        guard let value, !accepts(value) else { return nil }
+        return "\(name) must be \(expected), got \(value)"
     }
 }
 

@@ -14,6 +14,27 @@ public final class TrainingRun {
             self.model = model
             state = TrainingState.path(besideModel: model)
         }
+
+        /// Why these outputs would clobber a file, as a usage message, or nil: a model
+        /// named (`named`: by --out) with another extension than .safetensors or a
+        /// training state's name, or a `log` or `plot` that is the pair or each other.
+        public func problem(named: Bool, log: String?, plot: String?) -> String? {
+            if named && !model.hasSuffix(".safetensors") {
+                return "--out \(model): expected a .safetensors file name (the model; its training state goes beside it)"
+            }
+            if named && model.hasSuffix(".state.safetensors") {
+                return "--out \(model): a name ending in .state.safetensors is a training state's; name the model file, its state goes beside it"
+            }
+            let standard = { (path: String) in (path as NSString).standardizingPath }
+            let pair = [model, state].map(standard)
+            for (flag, path) in [("--log", log), ("--plot", plot)] {
+                if let path, pair.contains(standard(path)) {
+                    return "\(flag) \(path) would overwrite the checkpoint or its training state; name another file"
+                }
+            }
+            if let log, let plot, standard(log) == standard(plot) { return "--log and --plot both name \(log); name two files" }
+            return nil
+        }
     }
 
     /// How `run` ended.
@@ -213,6 +234,43 @@ public struct RunRequest: Sendable {
     public var limit: Int?
 
     public init() {}
+
+    /// The first value outside `Limits`, or the first meaningless combination, as a
+    /// usage message naming the flag; nil when all is well. A new run (`newRun`) also
+    /// refuses the settings of a regularizer it does not use (a resumed run takes its
+    /// regularizer from the checkpoint, and checks the flags against it).
+    public func problem(newRun: Bool) -> String? {
+        if let problem = Limits.dropP.problem(dropP, name: "--drop-p") { return problem }
+        if keepP != nil && dropP != nil { return "--keep-p and --drop-p say the same thing (keep = 1 - drop); give one of them" }
+        if let problem = Limits.keepP.problem(keepP, name: "--keep-p") ?? Limits.inputDropP.problem(inputDropP, name: "--input-drop-p")
+            ?? Limits.maxNorm.problem(maxNorm, name: "--max-norm") ?? Limits.batchSize.problem(batchSize, name: "--batch-size")
+            ?? Limits.hidden.problem(hidden, name: "--hidden") ?? Limits.learningRate.problem(learningRate, name: "--lr")
+            ?? Limits.limit.problem(limit, name: "--limit") {
+            return problem
+        }
+        if scaling == .classic && dropMode == .dropconnect {
+            return "--dropout-scaling classic applies to --drop-mode dropout only; DropConnect trains with inverted scaling"
+        }
+        guard newRun else { return nil }
+        let regularized = (dropP ?? keepP.map { 1 - $0 } ?? 0) > 0
+        if masks != nil && !(regularized && (dropMode ?? .dropout) == .dropconnect) {
+            return "--dropconnect-masks applies to DropConnect only: give --drop-mode dropconnect and --drop-p"
+        }
+        if scaling == .classic && !regularized {
+            return "--dropout-scaling classic applies to dropout only: give --drop-p (without it there is no dropout to scale)"
+        }
+        if dropMode == .dropconnect && !regularized {
+            return "--drop-mode dropconnect needs --drop-p (or --keep-p below 1): without it there is no regularizer"
+        }
+        return nil
+    }
+
+    /// A line for a new run whose settings will barely learn: SGD or momentum with Adam's
+    /// default rate. Nil otherwise.
+    public var note: String? {
+        guard learningRate == nil, let optimizer, optimizer != .adam else { return nil }
+        return "note: --lr \(TrainingOptions().learningRate) is Adam's default; with --optimizer \(optimizer.rawValue) it learns slowly, so pass a larger --lr"
+    }
 
     /// A new run's settings: the values asked for, defaults for the rest.
     public func newRun() -> (config: ModelConfig, options: TrainingOptions) {
