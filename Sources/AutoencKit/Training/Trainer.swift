@@ -2,7 +2,6 @@ import Foundation
 
 /// The settings of a training run that are not part of the model.
 public struct TrainingOptions: Sendable {
-    public var epochs: Int = 10
     public var batchSize: Int = 128
     public var learningRate: Float = 1e-3
     public var optimizer: OptimizerKind = .adam
