@@ -53,25 +53,9 @@ struct Bench: ParsableCommand {
             let threadCount = threadCount(threads)
             let location = try dataOptions.location()
             let data = try location.load(train: true)
-            var options = TrainingOptions()
-            options.batchSize = batchSize
-            options.threads = threadCount
-            var rows: [(mode: Benchmark.Mode, imagesPerSecond: Double, images: Int)] = []
-            let warmupImages = warmup ?? 4 * batchSize
-            for mode in modes.split(separator: ",").compactMap({ Benchmark.Mode(rawValue: String($0)) }) {
-                let n = mode == .dropconnectExample ? max(batchSize, images / 4) : images
-                let rate = try Benchmark.training(data, config: mode.config(dropP: dropP), options: options, images: n,
-                                                  warmup: warmupImages, repeats: repeats)
-                rows.append((mode, rate, n))
-            }
-            // products last: OpenBLAS's own threads, once woken by a multithreaded product,
-            // keep spinning for a while and would slow the training timings down
-            BLAS.setThreads(1)
-            let single = Benchmark.products(batch: batchSize, hidden: 256)
-            BLAS.setThreads(threadCount)
-            let products = threadCount > 1 ? Benchmark.products(batch: batchSize, hidden: 256) : single
-            let report = Benchmark.Report(threads: threadCount, batchSize: batchSize, warmupImages: warmupImages, repeats: repeats,
-                                          dropP: dropP, data: location.directory, products: Array(zip(single, products)), training: rows)
+            let report = try Benchmark.run(data, modes: modes.split(separator: ",").compactMap { Benchmark.Mode(rawValue: String($0)) },
+                                           images: images, warmup: warmup ?? 4 * batchSize, repeats: repeats, threads: threadCount,
+                                           batchSize: batchSize, dropP: dropP, dataName: location.directory)
             print(json ? report.json : report.table)
         }
     }

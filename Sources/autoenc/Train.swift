@@ -155,7 +155,7 @@ struct Train: ParsableCommand {
             let output = TrainingRun.Output(model: out ?? resume ?? Self.defaultOut)
             try AtomicFile.checkWritable(output.model, what: "--out")
             try AtomicFile.checkWritable(output.state, what: "--out (training state)")
-            try TrainReporter.checkOutputs(log: log, plot: plot)
+            try RunRecords.checkOutputs(log: log, plot: plot)
             let lock = try OutputLock(for: output.model, what: "--out")
             defer { lock.release() }
             AtomicFile.removeStaleTemporaries(for: output.model)
@@ -176,7 +176,7 @@ struct Train: ParsableCommand {
             options.threads = threadCount(threads)
             let run = TrainingRun(config: config, options: options, train: train, test: test, dataset: location.absoluteDirectory,
                                   limit: limit, output: output, resuming: saved)
-            let reporter = TrainReporter(quiet: quiet, log: log, plot: plot)
+            let reporter = TrainReporter(quiet: quiet, log: log)
             reporter.say("data: \(location.directory) (\(train.count) training, \(test.count) test images)")
             reporter.say("model: 784-\(config.hidden)-784, \(config.activation.rawValue), \(config.summary); \(options.optimizer.rawValue) lr \(options.learningRate), batch \(options.batchSize), seed \(options.seed), \(counted(options.threads, "thread")), BLAS \(BLASRuntime.coreName), vectors \(options.kernels.rawValue)")
             if saved == nil, let note = request.note { reporter.say(note) }
@@ -184,7 +184,7 @@ struct Train: ParsableCommand {
                 reporter.say("resuming \(resume) at epoch \(run.epochsCompleted + 1), step \(saved.state.step) (\(run.stepsIntoEpoch) of \(run.stepsPerEpoch) steps of this epoch done)")
             }
 
-            reporter.begin(run, threads: options.threads)
+            reporter.begin(run, threads: options.threads, log: log, plot: plot)
             StopSignals.install()
             if let started = ProcessClock.secondsSinceStart() {
                 reporter.say(String(format: "first batch after %.2f s (start-up and reading the data)", started))

@@ -18,6 +18,30 @@ extension Benchmark {
         }
     }
 
+    /// `autoenc bench`: times training in each mode (per-example DropConnect on a
+    /// quarter of `images`), then the five products on one thread and on `threads`.
+    public static func run(_ data: ImageSet, modes: [Mode], images: Int, warmup: Int, repeats: Int, threads: Int,
+                           batchSize: Int, dropP: Float, dataName: String) throws -> Report {
+        var options = TrainingOptions()
+        options.batchSize = batchSize
+        options.threads = threads
+        var rows: [(mode: Mode, imagesPerSecond: Double, images: Int)] = []
+        for mode in modes {
+            let n = mode == .dropconnectExample ? max(batchSize, images / 4) : images
+            let rate = try training(data, config: mode.config(dropP: dropP), options: options, images: n,
+                                    warmup: warmup, repeats: repeats)
+            rows.append((mode, rate, n))
+        }
+        // products last: OpenBLAS's own threads, once woken by a multithreaded product,
+        // keep spinning for a while and would slow the training timings down
+        BLAS.setThreads(1)
+        let single = products(batch: batchSize, hidden: 256)
+        BLAS.setThreads(threads)
+        let all = threads > 1 ? products(batch: batchSize, hidden: 256) : single
+        return Report(threads: threads, batchSize: batchSize, warmupImages: warmup, repeats: repeats,
+                      dropP: dropP, data: dataName, products: Array(zip(single, all)), training: rows)
+    }
+
     /// What `autoenc bench` measured, and how it prints it.
     public struct Report {
         public var threads: Int, batchSize: Int, warmupImages: Int, repeats: Int

@@ -1,0 +1,47 @@
+/// A run's records for later: `--log`'s JSON lines (the run's own record, written before
+/// its first epoch's, then one per epoch) and `--plot`'s chart of every completed epoch,
+/// redrawn after each. A run that completes no epoch writes nothing.
+public final class RunRecords {
+    /// The value of `--log` that means standard output.
+    public static let standardOutput = "-"
+
+    let logFile: AppendFile?
+    /// Whether the JSON lines go to standard output (`--log -`).
+    public let logToStandardOutput: Bool
+    let plot: (path: String, format: LineChart.Format)?
+    let run: TrainingRun
+    private var startRecord: String?
+
+    /// Records `run` (on `threads` threads) into `log` and `plot`, either of them nil.
+    public init(_ run: TrainingRun, threads: Int, log: String?, plot: String?) {
+        self.run = run
+        logToStandardOutput = log == Self.standardOutput
+        logFile = log.flatMap { $0 == Self.standardOutput ? nil : AppendFile($0, what: "--log") }
+        self.plot = plot.flatMap { path in LineChart.Format(path: path).map { (path, $0) } }
+        startRecord = run.startRecord(threads: threads)
+    }
+
+    /// Checks before any work that the log and the chart can be written (73 when not).
+    public static func checkOutputs(log: String?, plot: String?) throws {
+        if let log, log != standardOutput { try AppendFile.checkAppendable(log, what: "--log") }
+        if let plot {
+            try AtomicFile.checkWritable(plot, what: "--plot")
+            AtomicFile.removeStaleTemporaries(for: plot)
+        }
+    }
+
+    /// Records a completed epoch (already in the run's history): its JSON line, after
+    /// the run's own the first time, and the redrawn chart.
+    public func completed(_ report: EpochReport) throws {
+        for record in [startRecord, report.json(run: run.id)].compactMap({ $0 }) {
+            if logToStandardOutput { print(record) }
+            try logFile?.append(record)
+        }
+        startRecord = nil
+        let history = run.history
+        guard let plot, !history.isEmpty else { return }
+        let chart = LineChart.trainingCurves(trainLoss: history.map(\.trainLoss), testMSE: history.map(\.testMSE),
+                                             firstEpoch: report.epoch - history.count + 1)
+        try AtomicFile.write(chart.encoded(as: plot.format), to: plot.path)
+    }
+}
