@@ -82,17 +82,10 @@ struct Compare: ParsableCommand {
             quiet.say("data: \(location.directory) (\(train.count) training, \(test.count) test images\(labeled ? ", labels" : ", no labels: no probe"))")
             quiet.say("models: 784-\(hidden)-784 \(activation.rawValue), none / dropout / dropconnect (masks per example) at drop-p \(dropP); \(options.optimizer.rawValue) lr \(options.learningRate), batch \(batchSize), seed \(seed), \(counted(threadCount, "thread"))")
 
-            let shown = min(count, test.count)
-            var results: [Comparison.Result] = []
-            for (name, config) in Comparison.variants(hidden: hidden, activation: activation, dropP: dropP) {
-                results.append(try Comparison.trainAndMeasure(
-                    name: name, config: config, options: options, epochs: epochs, train: train, test: test,
-                    dataset: location.absoluteDirectory, limit: limit, shown: shown, directory: out, observer: EpochLines(prefix: name, quiet: quiet.quiet)))
+            let results = try Comparison.run(hidden: hidden, activation: activation, dropP: dropP, options: options, epochs: epochs,
+                                             train: train, test: test, data: location, limit: limit, count: count, directory: out) {
+                EpochLines(prefix: $0, quiet: quiet.quiet)
             }
-            let settings: [(String, String)] = [("data", Diagnostics.quoted(location.directory)), ("train_images", "\(train.count)"),
-                                                ("test_images", "\(test.count)"), ("epochs", "\(epochs)"), ("drop_p", "\(dropP)"),
-                                                ("seed", "\(seed)"), ("hidden", "\(hidden)"), ("activation", "\"\(activation.rawValue)\"")]
-            try Comparison.writeFigures(results, test: test, shown: shown, activation: activation, settings: settings, into: out)
             quiet.say("")
             quiet.say(Diagnostics.table(results.map(\.diagnostics)))
             quiet.say("")

@@ -12,6 +12,25 @@ public enum Comparison {
          ("dropconnect", ModelConfig(hidden: hidden, activation: activation, dropP: dropP, dropMode: .dropconnect, masks: .example))]
     }
 
+    /// The whole experiment: trains and measures each variant (`observer(name)` shows its
+    /// epochs), saves the models, and writes the figures and metrics.json into
+    /// `directory`, drawing the first `count` test images. Returns the models in order.
+    public static func run(hidden: Int, activation: Activation, dropP: Float, options: TrainingOptions, epochs: Int,
+                           train: ImageSet, test: ImageSet, data: DataLocation, limit: Int?, count: Int, directory: String,
+                           observer: (String) -> TrainingObserver) throws -> [Result] {
+        let shown = min(count, test.count)
+        let results = try variants(hidden: hidden, activation: activation, dropP: dropP).map { name, config in
+            try trainAndMeasure(name: name, config: config, options: options, epochs: epochs, train: train, test: test,
+                                dataset: data.absoluteDirectory, limit: limit, shown: shown, directory: directory,
+                                observer: observer(name))
+        }
+        let settings: [(String, String)] = [("data", Diagnostics.quoted(data.directory)), ("train_images", "\(train.count)"),
+                                            ("test_images", "\(test.count)"), ("epochs", "\(epochs)"), ("drop_p", "\(dropP)"),
+                                            ("seed", "\(options.seed)"), ("hidden", "\(hidden)"), ("activation", "\"\(activation.rawValue)\"")]
+        try writeFigures(results, test: test, shown: shown, activation: activation, settings: settings, into: directory)
+        return results
+    }
+
     /// One trained and measured model.
     public struct Result {
         public var name: String
