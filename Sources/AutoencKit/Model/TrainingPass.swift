@@ -138,30 +138,37 @@ public final class TrainingPass: @unchecked Sendable {
     public typealias Parallel = (_ parts: Int, _ body: (Int) -> Void) -> Void
 
     /// Phases 0 and 1 of step `step` over `batch` examples of a minibatch of `total`,
-    /// loaded by `load(shard)` (which fills the shard's rows and returns them): rows of
-    /// the weights split `threads` ways, examples `parts` ways. Returns the batch's sum of
+    /// loaded by `load(shard)` (which fills rows `split(batch, shard, parts)` and returns
+    /// them): rows of the weights split `threads` ways, examples `parts` ways. Phase 0 and
+    /// the look at the whole minibatch run only where the step needs them: each phase is
+    /// a barrier for the threads. Returns the batch's sum of
     /// squared errors over total x 784 pixels (the loss, when batch is total), summed
     /// from `losses` (`parts` floats).
     public func forwardPhases(batch: Int, total: Int, parts: Int, threads: Int, step: UInt64, exampleOffset: Int = 0,
                               losses: UnsafeMutablePointer<Float>, parallel: Parallel,
                               load: @escaping (_ shard: Int) -> Range<Int>) -> Float {
         let h = hiddenUnits, n = ModelConfig.inputs
-        parallel(threads) { t in
-            let units = Self.split(h, t, threads)
-            prepareMasks(step: step, units: units)
-            products.prepare(self, units: units)
-        }
-        var shards = [Range<Int>](repeating: 0..<0, count: parts)
-        shards.withUnsafeMutableBufferPointer { shards in
-            parallel(parts) { s in
-                shards[s] = load(s)
-                encode(examples: shards[s], step: step, exampleOffset: exampleOffset)
+        if maskedW1 != nil || products.preparesWeights {
+            parallel(threads) { t in
+                let units = Self.split(h, t, threads)
+                prepareMasks(step: step, units: units)
+                products.prepare(self, units: units)
             }
         }
-        if products.afterEncoder(self, examples: 0..<batch) {
-            parallel(threads) { t in products.prepareDecoder(self, rows: Self.split(n, t, threads)) }
+        if products.examinesWholeBatch {
+            // encoder, then the whole minibatch's hd on one thread, then the decoder
+            parallel(parts) { s in encode(examples: load(s), step: step, exampleOffset: exampleOffset) }
+            if products.afterEncoder(self, examples: 0..<batch) {
+                parallel(threads) { t in products.prepareDecoder(self, rows: Self.split(n, t, threads)) }
+            }
+            parallel(parts) { s in losses[s] = decode(examples: Self.split(batch, s, parts), total: total) }
+        } else {
+            parallel(parts) { s in
+                let rows = load(s)
+                encode(examples: rows, step: step, exampleOffset: exampleOffset)
+                losses[s] = decode(examples: rows, total: total)
+            }
         }
-        parallel(parts) { s in losses[s] = decode(examples: Self.split(batch, s, parts), total: total) }
         var loss: Float = 0
         for s in 0..<parts { loss += losses[s] }
         return loss

@@ -30,6 +30,10 @@ protocol HiddenProducts: AnyObject {
     func decoderGradient(_ pass: TrainingPass, batch: Int, outputs: Range<Int>)
     /// Whether `decoderGradient` needs every unit's `encoderGradient` done first.
     var decoderGradientNeedsAllUnits: Bool { get }
+    /// Whether `prepare` does anything (phase 0 is skipped otherwise).
+    var preparesWeights: Bool { get }
+    /// Whether `afterEncoder` does anything: the step then splits phase 1 in two around it.
+    var examinesWholeBatch: Bool { get }
 }
 
 extension HiddenProducts {
@@ -38,4 +42,6 @@ extension HiddenProducts {
     func prepareDecoder(_ pass: TrainingPass, rows: Range<Int>) {}
     func afterGate(_ pass: TrainingPass, examples: Range<Int>) {}
     var decoderGradientNeedsAllUnits: Bool { false }
+    var preparesWeights: Bool { false }
+    var examinesWholeBatch: Bool { false }
 }

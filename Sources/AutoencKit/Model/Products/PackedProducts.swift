@@ -24,6 +24,8 @@ final class PackedProducts: HiddenProducts {
         packedGradient = FloatBuffer(count: maxBatch * hidden + 16)
     }
 
+    var examinesWholeBatch: Bool { true }
+
     func afterEncoder(_ pass: TrainingPass, examples: Range<Int>) -> Bool {
         packed = false
         let h = pass.hiddenUnits

@@ -25,6 +25,7 @@ final class SparseHiddenProducts: HiddenProducts {
     deinit { indices.deallocate() }
 
     var decoderGradientNeedsAllUnits: Bool { true }
+    var preparesWeights: Bool { true }
 
     func prepare(_ pass: TrainingPass, units: Range<Int>) {
         SparseProducts.transpose(pass.model.parameters.w2, rows: ModelConfig.inputs, columns: pass.hiddenUnits,
