@@ -22,7 +22,7 @@ public final class TrainingRun {
             if named && !model.hasSuffix(".safetensors") {
                 return "--out \(model): expected a .safetensors file name (the model; its training state goes beside it)"
             }
-            if named && model.hasSuffix(".state.safetensors") {
+            if named && TrainingState.isStatePath(model) {
                 return "--out \(model): a name ending in .state.safetensors is a training state's; name the model file, its state goes beside it"
             }
             let standard = { (path: String) in (path as NSString).standardizingPath }
@@ -197,8 +197,8 @@ public struct SavedRun: Sendable {
     /// the state file itself, `.noInput` (66) when either file is missing, `.dataError`
     /// (65) when either is invalid or they do not belong together.
     public static func load(_ path: String) throws -> SavedRun {
-        if path.hasSuffix(".state.safetensors") {
-            throw AutoencError(.usage, "--resume \(path): expected the model file, found its training state; pass \(path.dropLast(".state.safetensors".count)).safetensors")
+        if TrainingState.isStatePath(path) {
+            throw AutoencError(.usage, "--resume \(path): expected the model file, found its training state; pass \(TrainingState.path(besideState: path))")
         }
         let loaded = try Checkpoint.load(path)
         let statePath = TrainingState.path(besideModel: path)

@@ -63,11 +63,16 @@ public struct TrainingState: Sendable {
         return stem + ".state" + suffix
     }
 
+    /// How a state file's name ends.
+    public static let fileSuffix = ".state.safetensors"
+
+    /// Whether `path` is named as a state file is.
+    public static func isStatePath(_ path: String) -> Bool { path.hasSuffix(fileSuffix) }
+
     /// The model file that state file `state` belongs with (the inverse of
     /// `path(besideModel:)` for the names it gives).
     public static func path(besideState state: String) -> String {
-        let suffix = ".state.safetensors"
-        return state.hasSuffix(suffix) ? String(state.dropLast(suffix.count)) + ".safetensors" : state
+        isStatePath(state) ? String(state.dropLast(fileSuffix.count)) + ".safetensors" : state
     }
 
     /// The names of `kind`'s buffers, in the order they are stored.
