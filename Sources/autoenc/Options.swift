@@ -71,7 +71,7 @@ struct ModelInput: ParsableArguments {
 /// Checks a flag's value, when given, against its `Limits`: "FLAG must be EXPECTED, got
 /// VALUE" as a usage error (exit 64).
 func check<Value>(_ value: Value?, _ limit: Limit<Value>, _ flag: String) throws {
-    if let value, let problem = limit.problem(value, name: flag) { throw ValidationError(problem) }
+    if let problem = limit.problem(value, name: flag) { throw ValidationError(problem) }
 }
 
 /// The threads to use (`Limits.threadCount`), saying on standard error when capped.

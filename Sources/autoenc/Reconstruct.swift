@@ -29,7 +29,7 @@ struct Reconstruct: ParsableCommand, WritesOutputFile {
     func validate() throws {
         guard count >= 1, count <= 10000 else { throw ValidationError("--count must be in 1...10000, got \(count)") }
         if case .sample(let k) = inference { try check(k, Limits.samples, "--inference sample:K") }
-        guard scale >= 1, scale <= 16 else { throw ValidationError("--scale must be in 1...16, got \(scale)") }
+        try check(scale, Limits.scale, "--scale")
         try output.checkFormat()
     }
 

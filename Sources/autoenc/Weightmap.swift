@@ -18,7 +18,7 @@ struct Weightmap: ParsableCommand, WritesOutputFile {
     @OptionGroup var quiet: QuietOption
 
     func validate() throws {
-        guard scale >= 1, scale <= 16 else { throw ValidationError("--scale must be in 1...16, got \(scale)") }
+        try check(scale, Limits.scale, "--scale")
         try output.checkFormat()
     }
 

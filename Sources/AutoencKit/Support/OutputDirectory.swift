@@ -4,7 +4,7 @@ import Foundation
 public enum OutputDirectory {
     /// Creates `path` (and its parents) when missing. Throws `.cannotCreate` (73) naming
     /// `what` when it cannot be created, is a file, or is not writable.
-    public static func prepare(_ path: String, what: String) throws {
+    static func prepare(_ path: String, what: String) throws {
         var isDir: ObjCBool = false
         if FileManager.default.fileExists(atPath: path, isDirectory: &isDir) {
             guard isDir.boolValue else { throw AutoencError(.cannotCreate, "\(what) \(path): is a file, expected a directory") }

@@ -17,6 +17,8 @@ public enum Limits {
     /// Draws per unit of `--inference sample:K`: each costs a pass over the test set's
     /// hidden layer, and 1000 already takes seconds.
     public static let samples = Limit<Int>(1...1000)
+    /// The magnification of `weightmap` and `reconstruct` images.
+    public static let scale = Limit<Int>(1...16)
 
     /// The threads to use: `requested` when given, at most one per core (more only ran
     /// slower: `--threads 1000` on 2 cores trained 10x slower), else one per core; with
