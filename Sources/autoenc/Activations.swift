@@ -50,7 +50,9 @@ struct Activations: ParsableCommand {
             let (diagnostics, codes) = Diagnostics.evaluate(model, name: name, test: test, train: train, seed: seed, threads: threadCount)
             let settings: [(String, String)] = [("model", Diagnostics.quoted(modelInput.model)), ("data", Diagnostics.quoted(location.directory)),
                                                 ("test_images", "\(test.count)"), ("seed", "\(seed)")]
-            try Comparison.writeMeasurements([(diagnostics, codes)], activation: config.activation, settings: settings, into: out)
+            func path(_ name: String) -> String { (out as NSString).appendingPathComponent(name) }
+            try Comparison.writeHistograms([(name, codes, diagnostics.statistics)], activation: config.activation, to: path("histograms.png"))
+            try AtomicFile.write(Array(Diagnostics.json([diagnostics], settings: settings).utf8), to: path("metrics.json"))
             print("")
             print(Diagnostics.table([diagnostics]))
             print("")

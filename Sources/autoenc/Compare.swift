@@ -4,14 +4,22 @@ import Foundation
 
 struct Compare: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Train the same autoencoder without a regularizer, with dropout and with DropConnect; draw and measure them side by side.",
+        abstract: "Train the same autoencoder without a regularizer, with dropout and with DropConnect, from one or more seeds; measure and draw them side by side.",
         discussion: """
-            The three models (none, dropout, dropconnect with a mask per example) start from \
-            the same weights and see the same batches with the same optimizer and seed; only \
-            the regularizer differs. Into --out the command writes weightmaps.png, \
-            reconstructions.png, histograms.png (Srivastava et al. 2014, Fig. 8: each unit's \
-            mean activation, and all activations, over the test set), metrics.json, and each \
-            model as model-NAME.safetensors; the metrics are printed as a table.
+            The three models (none, dropout, DropConnect) start from the same weights and see \
+            the same batches with the same optimizer and seed; only the hidden regularizer \
+            differs (--input-drop-p and --max-norm apply to all three). With --seeds N each \
+            is trained from N seeds, and the table gives each metric's mean ± sd, marking \
+            each difference from none as beyond the seeds' noise (*) or within it (~) by \
+            Welch's t test (two-sided, p < 0.05).
+
+            Into --out the command writes metrics.json (the settings; per model each \
+            metric's values, mean, sd and 95% interval, and the test against none; every \
+            run), curves.png (test MSE per epoch, mean ± sd), and from each model's first \
+            seed weightmaps.png, reconstructions.png and histograms.png (Srivastava et al. \
+            2014, Fig. 8). Each run's model and record go to runs/ as soon as it finishes: \
+            after Ctrl-C (exit 130) the same command reuses the finished runs and trains \
+            only the rest; a run whose settings changed is trained again.
 
             Metrics, on the test set in inference mode: test_mse; mean_activation (mean over \
             images and units); sparsity (fraction of activations that are 0 for ReLU, below \
@@ -25,95 +33,126 @@ struct Compare: ParsableCommand {
 
     @OptionGroup var dataOptions: DataOptions
 
-    @Option(parsing: .unconditional, help: ArgumentHelp("Passes over the training set for each model.", valueName: "n"))
-    var epochs: Int = 10
-
-    @Option(name: .customLong("drop-p"), parsing: .unconditional, help: ArgumentHelp(
-        "Probability of dropping a unit (dropout) or a connection (DropConnect), as in PyTorch.", valueName: "p"))
-    var dropP: Float = 0.5
-
-    @Option(parsing: .unconditional, help: ArgumentHelp("Random seed for the shared initialization, the shuffling, the masks and the probe.", valueName: "n"))
-    var seed: UInt64 = 0
-
-    @Option(name: .long, help: ArgumentHelp("Directory for the figures, metrics and models (created if missing).", valueName: "dir"))
-    var out: String = "compare"
-
-    @Option(parsing: .unconditional, help: ArgumentHelp("Threads for training and evaluation. Default: all cores.", valueName: "n"))
-    var threads: Int?
-
     @Option(parsing: .unconditional, help: ArgumentHelp("Train (models and probe) on the first N training images only.", valueName: "n"))
     var limit: Int?
 
-    @Option(parsing: .unconditional, help: ArgumentHelp("Hidden units.", valueName: "n"))
-    var hidden: Int = 256
+    @Option(name: .customLong("drop-p"), parsing: .unconditional, help: ArgumentHelp(
+        "Probability of dropping a unit (dropout) or a connection (DropConnect), as in PyTorch. (default: 0.5)", valueName: "p"))
+    var dropP: Float?
 
-    @Option(help: ArgumentHelp("Hidden activation.", valueName: "name"))
-    var activation: Activation = .relu
+    @Option(name: .customLong("keep-p"), parsing: .unconditional, help: ArgumentHelp(
+        "The papers' spelling: probability of keeping, in (0, 1); sets --drop-p to 1 - this. Not with --drop-p.", valueName: "p"))
+    var keepP: Float?
 
-    @Option(name: .customLong("batch-size"), parsing: .unconditional, help: ArgumentHelp("Images per optimizer step.", valueName: "n"))
-    var batchSize: Int = 128
+    @OptionGroup var model: ModelFlags
+    @OptionGroup var constraints: ConstraintFlags
+    @OptionGroup var optimization: OptimizerFlags
+    @OptionGroup var seedFlags: SeedFlags
+    @OptionGroup var threads: ThreadsOption
+
+    @Option(parsing: .unconditional, help: ArgumentHelp("Passes over the training set for each model.", valueName: "n"))
+    var epochs: Int = 10
+
+    @Option(name: .long, help: ArgumentHelp("Directory for the figures, metrics and runs (created if missing).", valueName: "dir"))
+    var out: String = "compare"
 
     @Option(parsing: .unconditional, help: ArgumentHelp("Test images drawn in reconstructions.png.", valueName: "n"))
     var count: Int = 10
 
+    @Option(help: ArgumentHelp(
+        "Append each run's JSON lines (its settings, then one per epoch, as train --log) to this file; - writes them to standard output.",
+        valueName: "file"))
+    var log: String?
+
+    @Option(help: ArgumentHelp("Also draw curves.png's chart (test MSE per epoch, mean ± sd over the seeds) to this .png or .svg file.", valueName: "file"))
+    var plot: String?
+
     @OptionGroup var quiet: QuietOption
+
+    static let defaultDropP: Float = 0.5
 
     func validate() throws {
         try check(epochs, Limits.epochs, "--epochs")
         try check(dropP, Limits.regularizingDropP, "--drop-p")
-        try check(threads, Limits.threads, "--threads")
+        try check(keepP, Limits.regularizingKeepP, "--keep-p")
         try check(limit, Limits.limit, "--limit")
-        try check(hidden, Limits.hidden, "--hidden")
-        try check(batchSize, Limits.batchSize, "--batch-size")
         guard (1...100).contains(count) else { throw ValidationError("--count must be in 1...100, got \(count)") }
         guard !out.isEmpty else { throw ValidationError("--out must name a directory, got an empty string") }
+        try checkRecords(log: log, plot: plot)
+        for (_, request) in requests {
+            if let problem = request.problem(newRun: true) { throw ValidationError(problem) }
+        }
+    }
+
+    /// The three models' settings as `train` would take them.
+    var requests: [(name: String, request: RunRequest)] {
+        var base = RunRequest()
+        model.fill(&base)
+        constraints.fill(&base)
+        optimization.fill(&base)
+        base.limit = limit
+        if dropP != nil && keepP != nil { base.keepP = keepP } // RunRequest names the conflict
+        let p = dropP ?? keepP.map { 1 - $0 } ?? Self.defaultDropP
+        return Comparison.variants(base: base.newRun().config, dropP: p).map { name, config in
+            var r = base
+            r.dropP = config.dropP
+            r.dropMode = config.dropP > 0 ? config.dropMode : nil
+            r.masks = config.dropMode == .dropconnect ? base.masks : nil
+            r.scaling = config.dropMode == .dropout && config.dropP > 0 ? base.scaling : nil
+            return (name, r)
+        }
     }
 
     func run() throws {
         try reportingErrors { try OutputDirectory.using(out, what: "--out") {
+            let lock = try OutputLock(for: (out as NSString).appendingPathComponent("metrics.json"), what: "--out")
+            defer { lock.release() }
+            try RunRecords.checkOutputs(log: log, plot: plot)
             let location = try dataOptions.location()
-            let (loaded, test, labeled) = try location.loadForAnalysis(limit: limit, always: true)
+            let (loaded, test, labeled) = try location.loadForAnalysis(limit: nil, always: true)
             let train = loaded!
-            let threadCount = threadCount(threads)
-            var options = TrainingOptions()
-            options.batchSize = batchSize
-            options.seed = seed
-            options.threads = threadCount
-            quiet.say("data: \(location.directory) (\(train.count) training, \(test.count) test images\(labeled ? ", labels" : ", no labels: no probe"))")
-            quiet.say("models: 784-\(hidden)-784 \(activation.rawValue), none / dropout / dropconnect (masks per example) at drop-p \(dropP); \(options.optimizer.rawValue) lr \(options.learningRate), batch \(batchSize), seed \(seed), \(counted(threadCount, "thread"))")
+            let variants = requests.map { ($0.name, $0.request.newRun()) }
+            let options = variants[0].1.options, base = variants[1].1.config
+            let runs = Comparison.runs(variants.map { ($0.0, $0.1.config) }, options: options, seeds: seedFlags.seeds,
+                                       epochs: epochs, limit: limit)
+            let shown = train.prefix(limit).count
+            let lines = { (line: String) in say(line, quiet: quiet.quiet, log: log) }
+            lines("data: \(location.directory) (\(shown) training, \(test.count) test images\(labeled ? ", labels" : ", no labels: no probe"))")
+            lines("models: 784-\(base.hidden)-784 \(base.activation.rawValue); none / " + variants.dropFirst().map { $0.1.config.summary }.joined(separator: " / ")
+                  + "; \(options.optimizer.rawValue) lr \(options.learningRate), batch \(options.batchSize), \(counted(seedFlags.seeds, "seed")) from \(options.seed)")
+            if let note = requests[0].request.note { lines(note) }
 
-            let results = try Comparison.run(hidden: hidden, activation: activation, dropP: dropP, options: options, epochs: epochs,
-                                             train: train, test: test, data: location, limit: limit, count: count, directory: out) {
-                EpochLines(prefix: $0, quiet: quiet.quiet)
+            let records = try trainRuns(runs, train: train, test: test, location: location, out: out, seeds: seedFlags,
+                                        threads: threads, quiet: quiet.quiet, log: log, again: Self.commandLine)
+            let settings: [(String, JSON)] = [
+                ("data", .string(location.directory)), ("train_images", .number(Double(shown))),
+                ("test_images", .number(Double(test.count))), ("epochs", .number(Double(epochs))),
+                ("drop_p", .float(base.dropP)), ("seeds", .array(Set(runs.map(\.seed)).sorted().map { .number(Double($0)) })),
+                ("hidden", .number(Double(base.hidden))), ("activation", .string(base.activation.rawValue)),
+                ("optimizer", .string(options.optimizer.rawValue)), ("lr", .float(options.learningRate)),
+                ("batch_size", .number(Double(options.batchSize))), ("data_digest", .string(train.prefix(limit).digest)),
+            ]
+            let summaries = try Comparison.writeOutputs(records, test: test, shown: min(count, test.count), settings: settings,
+                                                        directory: out, threads: threads.count)
+            if let plot, let format = LineChart.Format(path: plot) {
+                try AtomicFile.write(Comparison.curves(summaries, title: "autoenc compare").encoded(as: format), to: plot)
             }
-            quiet.say("")
-            quiet.say(Diagnostics.table(results.map(\.diagnostics)))
-            quiet.say("")
-            quiet.say("wrote \(out)/: weightmaps.png, reconstructions.png, histograms.png, metrics.json, " +
-                  results.map { "model-\($0.name).safetensors" }.joined(separator: ", "))
+            lines("")
+            lines(VariantSummary.table(summaries, baseline: summaries.first { $0.name == Comparison.baseline }))
+            lines(VariantSummary.legend(seeds: seedFlags.seeds, baseline: Comparison.baseline))
+            lines("")
+            lines("wrote \(out)/: metrics.json, curves.png, weightmaps.png, reconstructions.png, histograms.png, runs/")
         } }
     }
 }
-/// A line per completed epoch, behind a model's name.
-final class EpochLines: TrainingObserver {
-    let prefix: String
-    let quiet: Bool
-    init(prefix: String, quiet: Bool) {
-        self.prefix = prefix
-        self.quiet = quiet
-    }
-    var shouldStop: Bool { false }
 
-    func epoch(_ epoch: Int, of epochs: Int, images: Int, alreadyDone: Int,
-               train: (_ progress: (Int, Int, Double) -> Void) throws -> EpochReport) throws -> EpochReport {
-        try train { _, _, _ in }
+/// Checks `--log` and `--plot` names: not empty, and a chart's extension.
+func checkRecords(log: String?, plot: String?) throws {
+    for (flag, path) in [("--log", log), ("--plot", plot)] where path?.isEmpty == true {
+        throw ValidationError("\(flag) must name a file, got an empty string")
     }
-
-    func completed(_ report: EpochReport, of epochs: Int) throws {
-        guard !quiet else { return }
-        print(prefix.padding(toLength: 12, withPad: " ", startingAt: 0)
-              + String(format: "epoch %ld/%ld  train_loss %.5f  test_mse %.5f  %.2f s  %.0f images/s",
-                       report.epoch, epochs, report.trainLoss, report.testMSE, report.seconds, report.imagesPerSecond))
+    if let plot, LineChart.Format(path: plot) == nil {
+        throw ValidationError("--plot \(plot): expected a .png or .svg file name")
     }
+    if let log, let plot, log == plot { throw ValidationError("--log and --plot both name \(log); name two files") }
 }
-

@@ -31,12 +31,6 @@ struct Train: ParsableCommand {
     @Option(parsing: .unconditional, help: ArgumentHelp("Train on the first N training images only.", valueName: "n"))
     var limit: Int?
 
-    @Option(parsing: .unconditional, help: ArgumentHelp("Hidden units. (default: 256)", valueName: "n"))
-    var hidden: Int?
-
-    @Option(help: ArgumentHelp("Hidden activation. (default: relu)", valueName: "name"))
-    var activation: Activation?
-
     @Option(name: .customLong("drop-p"), parsing: .unconditional, help: ArgumentHelp(
         "Probability of dropping a hidden unit (dropout) or a connection (DropConnect), as in PyTorch; the paper's keep probability is 1 - this. 0 means no regularizer. (default: 0)",
         valueName: "p"))
@@ -47,47 +41,17 @@ struct Train: ParsableCommand {
         valueName: "p"))
     var keepP: Float?
 
-    @Option(name: .customLong("dropout-scaling"), help: ArgumentHelp(
-        "Where dropout's 1/(1 - p) goes: inverted divides kept units by 1 - p while training; classic (Srivastava et al.) trains unscaled and multiplies the decoder weights by 1 - p for inference and in the checkpoint. Dropout mode only. (default: inverted)",
-        valueName: "rule"))
-    var dropoutScaling: DropoutScaling?
-
-    @Option(name: .customLong("input-drop-p"), parsing: .unconditional, help: ArgumentHelp(
-        "Probability of dropping each input pixel on its way into the encoder (the paper used 0.2), with inverted scaling; the reconstruction target stays the clean image. (default: 0)",
-        valueName: "p"))
-    var inputDropP: Float?
-
-    @Option(name: .customLong("max-norm"), parsing: .unconditional, help: ArgumentHelp(
-        "After every update, scale each hidden unit's incoming weight vector (a row of the encoder weights) back to L2 norm C when it is longer. Default: no constraint.",
-        valueName: "C"))
-    var maxNorm: Float?
-
     @Option(name: .customLong("drop-mode"), help: ArgumentHelp(
         "Regularizer applied when --drop-p > 0. (default: dropout)", valueName: "mode"))
     var dropMode: DropMode?
 
-    @Option(name: .customLong("dropconnect-masks"), help: ArgumentHelp(
-        "DropConnect masks: a fresh one per example (Wan et al. 2013) or one shared by each minibatch. (default: example)",
-        valueName: "sharing"))
-    var masks: MaskSharing?
+    @OptionGroup var model: ModelFlags
+    @OptionGroup var constraints: ConstraintFlags
+    @OptionGroup var optimization: OptimizerFlags
+    @OptionGroup var threads: ThreadsOption
 
     @Option(parsing: .unconditional, help: ArgumentHelp("Passes over the training set, in all (with --resume, counting those already done).", valueName: "n"))
     var epochs: Int = 10
-
-    @Option(name: .customLong("batch-size"), parsing: .unconditional, help: ArgumentHelp("Images per optimizer step. (default: 128)", valueName: "n"))
-    var batchSize: Int?
-
-    @Option(parsing: .unconditional, help: ArgumentHelp("Learning rate. (default: 0.001)", valueName: "rate"))
-    var lr: Float?
-
-    @Option(help: ArgumentHelp("Update rule (momentum is SGD with momentum 0.9). (default: adam)", valueName: "name"))
-    var optimizer: OptimizerKind?
-
-    @Option(parsing: .unconditional, help: ArgumentHelp("Random seed for initialization, shuffling and masks. (default: 0)", valueName: "n"))
-    var seed: UInt64?
-
-    @Option(parsing: .unconditional, help: ArgumentHelp("Threads for the training steps. Default: all cores.", valueName: "n"))
-    var threads: Int?
 
     @Option(help: ArgumentHelp(
         "Continue training the checkpoint FILE, with the training state beside it (FILE.safetensors -> FILE.state.safetensors).",
@@ -116,7 +80,6 @@ struct Train: ParsableCommand {
 
     func validate() throws {
         try check(epochs, Limits.epochs, "--epochs")
-        try check(threads, Limits.threads, "--threads")
         for (flag, path) in [("--resume", resume), ("--out", out), ("--log", log), ("--plot", plot)] where path?.isEmpty == true {
             throw ValidationError("\(flag) must name a file, got an empty string")
         }
@@ -132,19 +95,12 @@ struct Train: ParsableCommand {
     /// The settings the flags ask for.
     var request: RunRequest {
         var r = RunRequest()
-        r.hidden = hidden
-        r.activation = activation
+        model.fill(&r)
+        constraints.fill(&r)
+        optimization.fill(&r)
         r.dropP = dropP
         r.keepP = keepP
         r.dropMode = dropMode
-        r.masks = masks
-        r.scaling = dropoutScaling
-        r.inputDropP = inputDropP
-        r.maxNorm = maxNorm
-        r.optimizer = optimizer
-        r.learningRate = lr
-        r.batchSize = batchSize
-        r.seed = seed
         r.limit = limit
         return r
     }
@@ -173,7 +129,7 @@ struct Train: ParsableCommand {
                 try request.resumed($0.state, train: train, data: location.directory, dataGiven: dataOptions.data != nil,
                                     checkpoint: resume!, epochs: epochs)
             } ?? request.newRun()
-            options.threads = threadCount(threads)
+            options.threads = threads.count
             let run = TrainingRun(config: config, options: options, train: train, test: test, dataset: location.absoluteDirectory,
                                   limit: limit, output: output, resuming: saved)
             let reporter = TrainReporter(quiet: quiet, log: log)

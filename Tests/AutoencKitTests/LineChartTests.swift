@@ -96,4 +96,26 @@ import Testing
         #expect(dark > (f.right - f.left) / 2, "row \(y): \(dark) of \(f.right - f.left) pixels drawn")
         #expect(one.svg().components(separatedBy: "class=\"level\"").count - 1 == 2)
     }
+
+    @Test("a sweep's chart: a tick label per point, and an error bar of the right length per point with a spread")
+    func errorBarsAndLabels() throws {
+        let chart = LineChart(title: "sweep", xLabel: "drop_p", yLabel: "test mse",
+                              series: [.init(name: "dropout", values: [0.2, 0.4, 0.3], spread: [0.05, .nan, 0.1])],
+                              xLabels: ["0", "0.5", "0.9"])
+        let svg = String(decoding: chart.encoded(as: .svg), as: UTF8.self)
+        for label in ["0", "0.5", "0.9"] {
+            #expect(svg.contains("dominant-baseline=\"hanging\">\(label)</text>"), "tick \(label) missing")
+        }
+        // two bars (the NaN spread draws none), each from value - spread to value + spread
+        let bars = svg.components(separatedBy: "class=\"bar\"").count - 1
+        #expect(bars == 2, "\(bars) bars")
+        let frame = chart.frame
+        let pixelsPerUnit = Double(frame.bottom - frame.top) / (frame.high - frame.low)
+        let first = try #require(chart.bars(frame)[0].first)
+        #expect(abs((first.low - first.high) - 0.1 * pixelsPerUnit) < 1e-6, "bar \(first)")
+        // the range holds the bars' ends: 0.4 at most above, 0.2 - 0.05 below
+        #expect(frame.low <= 0.15 && frame.high >= 0.4)
+        let png = chart.render()
+        #expect(png.width == chart.width && png.height == chart.height)
+    }
 }

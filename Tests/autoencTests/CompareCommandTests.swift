@@ -28,49 +28,64 @@ import Testing
         return try #require(variants, "\(path): no variants array")
     }
 
+    /// A compare variant's metric summary: mean, sd, ci95, values.
+    static func summary(_ variant: [String: Any], _ key: String) -> [String: Any]? {
+        (variant["metrics"] as? [String: Any])?[key] as? [String: Any]
+    }
+
+    static func mean(_ variant: [String: Any], _ key: String) -> Double? {
+        (summary(variant, key)?["mean"] as? NSNumber)?.doubleValue
+    }
+
     static func expectPNG(_ scratch: Scratch, _ path: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
         let bytes = try scratch.bytes(path)
         #expect(Array(bytes.prefix(8)) == PNG.signature, "\(path)", sourceLocation: sourceLocation)
         #expect(bytes.count > 100, "\(path): \(bytes.count) bytes", sourceLocation: sourceLocation)
     }
 
-    @Test("compare trains three models and writes every figure, the models and metrics.json")
+    @Test("compare trains three models and writes every figure, the runs and metrics.json")
     func compareEndToEnd() throws {
         let scratch = try Scratch()
         try Self.labeledData(scratch)
         let result = try scratch.run(["compare"] + Self.tiny + ["--out", "runs/cmp", "--count", "4"])
         try #require(result.status == 0, "\(result)")
-        #expect(scratch.listing("runs/cmp") == ["histograms.png", "metrics.json", "model-dropconnect.safetensors",
-                                                "model-dropout.safetensors", "model-none.safetensors",
-                                                "reconstructions.png", "weightmaps.png"])
-        for name in ["histograms.png", "reconstructions.png", "weightmaps.png"] {
+        #expect(scratch.listing("runs/cmp") == ["curves.png", "histograms.png", "metrics.json", "reconstructions.png",
+                                                "runs", "weightmaps.png"])
+        #expect(scratch.listing("runs/cmp/runs") == ["dropconnect-seed0.json", "dropconnect-seed0.safetensors",
+                                                     "dropout-seed0.json", "dropout-seed0.safetensors",
+                                                     "none-seed0.json", "none-seed0.safetensors"])
+        for name in ["curves.png", "histograms.png", "reconstructions.png", "weightmaps.png"] {
             try Self.expectPNG(scratch, "runs/cmp/" + name)
         }
         for name in ["none", "dropout", "dropconnect"] {
-            let lines = result.stdout.split(separator: "\n").filter { $0.hasPrefix(name + " ") && $0.contains("epoch 1/1") }
+            let lines = result.stdout.split(separator: "\n").filter { $0.hasPrefix(name + "-seed0 ") && $0.contains("epoch 1/1") }
             #expect(lines.count == 1, "progress line of \(name): \(result.stdout)")
         }
         let variants = try Self.metrics(scratch, "runs/cmp/metrics.json")
         #expect(variants.map { $0["name"] as? String } == ["none", "dropout", "dropconnect"])
         for v in variants {
             let name = v["name"] as? String ?? "?"
-            for key in ["test_mse", "mean_activation", "sparsity", "probe_accuracy", "localization"] {
-                #expect(v[key] is Double || v[key] is Int, "\(name).\(key) = \(String(describing: v[key]))")
+            for key in ["test_mse", "mean_activation", "sparsity", "dead_units", "probe_accuracy", "localization"] {
+                #expect(Self.mean(v, key) != nil, "\(name).\(key) = \(String(describing: Self.summary(v, key)))")
+                // one seed: the values are the mean, and there is no spread
+                #expect((Self.summary(v, key)?["values"] as? [NSNumber])?.count == 1, "\(name).\(key)")
+                #expect(Self.summary(v, key)?["sd"] is NSNull, "\(name).\(key)")
             }
-            let sparsity = v["sparsity"] as? Double ?? -1, accuracy = v["probe_accuracy"] as? Double ?? -1
+            let sparsity = Self.mean(v, "sparsity") ?? -1, accuracy = Self.mean(v, "probe_accuracy") ?? -1
             #expect((0...1).contains(sparsity) && (0...1).contains(accuracy), "\(name): \(v)")
-            #expect((0...16).contains(v["dead_units"] as? Int ?? -1), "\(name): \(v)")
-            #expect((v["test_mse"] as? Double ?? -1) > 0, "\(name): \(v)")
+            #expect((0...16).contains(Self.mean(v, "dead_units") ?? -1), "\(name): \(v)")
+            #expect((Self.mean(v, "test_mse") ?? -1) > 0, "\(name): \(v)")
         }
-        #expect(variants[2]["test_mse_sample\(Diagnostics.dropConnectSamples)"] is Double, "\(variants[2])")
-        #expect(variants[0]["test_mse_sample\(Diagnostics.dropConnectSamples)"] == nil)
-        // the table on stdout has a row per model
+        #expect(Self.mean(variants[2], "test_mse_sample\(Diagnostics.dropConnectSamples)") != nil, "\(variants[2])")
+        #expect(Self.summary(variants[0], "test_mse_sample\(Diagnostics.dropConnectSamples)") == nil)
+        // the table on stdout has a row per model, and says one seed tells nothing of noise
         for name in ["none", "dropout", "dropconnect"] {
             #expect(result.stdout.split(separator: "\n").contains { $0.hasPrefix(name + " ") && !$0.contains("epoch") }, "\(result.stdout)")
         }
+        #expect(result.stdout.contains("one seed"), "\(result.stdout)")
 
         // activations on one of the saved models, with the same data
-        let activations = try scratch.run(["activations", "--model", "runs/cmp/model-dropout.safetensors", "--data", "data",
+        let activations = try scratch.run(["activations", "--model", "runs/cmp/runs/dropout-seed0.safetensors", "--data", "data",
                                            "--threads", "1", "--out", "act"])
         try #require(activations.status == 0, "\(activations)")
         #expect(scratch.listing("act") == ["histograms.png", "metrics.json"])
@@ -81,7 +96,7 @@ import Testing
         #expect(one.first?["probe_accuracy"] is Double)
         // the same model on the same test set measures the same as in compare
         for key in ["test_mse", "mean_activation", "sparsity", "dead_units", "localization"] {
-            let a = (one.first?[key] as? NSNumber)?.doubleValue ?? .nan, b = (variants[1][key] as? NSNumber)?.doubleValue ?? .nan
+            let a = (one.first?[key] as? NSNumber)?.doubleValue ?? .nan, b = Self.mean(variants[1], key) ?? .nan
             #expect(abs(a - b) <= 1e-5 * max(1, abs(b)), "\(key): activations \(a), compare \(b)")
         }
     }
@@ -94,7 +109,7 @@ import Testing
         try #require(result.status == 0, "\(result)")
         let variants = try Self.metrics(scratch, "compare/metrics.json")
         #expect(variants.count == 3)
-        #expect(variants.allSatisfy { $0["probe_accuracy"] is NSNull }, "\(variants)")
+        #expect(variants.allSatisfy { Self.summary($0, "probe_accuracy") == nil }, "\(variants)")
         #expect(result.stdout.contains("no probe"), "\(result.stdout)")
     }
 
@@ -152,6 +167,18 @@ import Testing
         (["compare", "--count", "0"], "--count"),
         (["compare", "--out", ""], "--out"),
         (["compare", "--activation", "tanh"], "--activation"),
+        (["compare", "--seeds", "0"], "--seeds"),
+        (["compare", "--seeds", "101"], "--seeds"),
+        (["compare", "--jobs", "0"], "--jobs"),
+        (["compare", "--keep-p", "1"], "--keep-p"),
+        (["compare", "--keep-p", "0.5", "--drop-p", "0.5"], "--keep-p"),
+        (["compare", "--lr", "0"], "--lr"),
+        (["compare", "--optimizer", "rmsprop"], "--optimizer"),
+        (["compare", "--input-drop-p", "1"], "--input-drop-p"),
+        (["compare", "--max-norm", "-1"], "--max-norm"),
+        (["compare", "--dropconnect-masks", "row"], "--dropconnect-masks"),
+        (["compare", "--plot", "curves.gif"], "--plot"),
+        (["compare", "--log", "same.png", "--plot", "same.png"], "--log"),
         (["activations", "--threads", "0"], "--threads"),
         (["activations", "--limit", "0"], "--limit"),
         (["activations", "--out", ""], "--out"),
@@ -167,8 +194,90 @@ import Testing
         let root = Autoenc.helpMessage()
         #expect(root.contains("compare") && root.contains("activations"), "\(root)")
         let compare = Autoenc.helpMessage(for: Compare.self)
-        for flag in ["--data", "--epochs", "--drop-p", "--seed", "--out", "--threads", "--limit"] {
+        for flag in ["--data", "--epochs", "--drop-p", "--seed", "--out", "--threads", "--limit", "--seeds", "--jobs", "--lr",
+                     "--optimizer", "--keep-p", "--input-drop-p", "--max-norm", "--dropconnect-masks", "--log", "--plot"] {
             #expect(compare.contains(flag), "\(flag) missing from: \(compare)")
         }
+    }
+
+    @Test("--seeds 3: each metric's values, mean, sd, interval and test against none; the table's ± and marks")
+    func seeds() throws {
+        let scratch = try Scratch()
+        try Self.labeledData(scratch)
+        let result = try scratch.run(["compare"] + Self.tiny + ["--seeds", "3", "--drop-p", "0.9"])
+        try #require(result.status == 0, "\(result)")
+        #expect(scratch.listing("compare/runs").count == 18, "\(scratch.listing("compare/runs"))")
+        let variants = try Self.metrics(scratch, "compare/metrics.json")
+        for v in variants {
+            #expect((v["seeds"] as? [NSNumber])?.map(\.intValue) == [0, 1, 2], "\(v)")
+            let s = try #require(Self.summary(v, "test_mse"))
+            let values = try #require(s["values"] as? [NSNumber]).map(\.doubleValue)
+            #expect(values.count == 3 && Set(values).count == 3, "three seeds give three results: \(values)")
+            let mean = values.reduce(0, +) / 3
+            let sd = (values.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / 2).squareRoot()
+            let ci = try #require(s["ci95"] as? [NSNumber]).map(\.doubleValue)
+            // float JSON holds 9 significant digits
+            #expect(abs((s["mean"] as? NSNumber)!.doubleValue - mean) <= 1e-8 * mean)
+            #expect(abs((s["sd"] as? NSNumber)!.doubleValue - sd) <= 1e-6 * sd + 1e-12)
+            // t(0.975, 2) = 4.302653
+            #expect(abs(ci[1] - (mean + 4.302653 * sd / 3.squareRoot())) <= 1e-5 * mean, "\(ci)")
+        }
+        #expect(variants[0]["versus_none"] == nil)
+        let versus = try #require(variants[1]["versus_none"] as? [String: Any])
+        let test = try #require(versus["test_mse"] as? [String: Any])
+        let p = try #require(test["p"] as? NSNumber).doubleValue
+        #expect((0...1).contains(p))
+        #expect(test["within_noise"] as? Bool == (p >= 0.05), "\(test)")
+        // the table: mean ± sd, and a mark on every cell of the regularized models
+        let rows = result.stdout.split(separator: "\n")
+        let dropout = try #require(rows.first { $0.hasPrefix("dropout ") })
+        #expect(dropout.contains("±") && (dropout.contains(" *") || dropout.contains(" ~")), "\(dropout)")
+        #expect(result.stdout.contains("Welch"), "\(result.stdout)")
+    }
+
+    @Test("the same command again reuses every finished run; changed settings train again")
+    func rerunReuses() throws {
+        let scratch = try Scratch()
+        try Self.labeledData(scratch)
+        let first = try scratch.run(["compare"] + Self.tiny + ["--seeds", "2"])
+        try #require(first.status == 0, "\(first)")
+        let metrics = try scratch.bytes("compare/metrics.json")
+        let model = try scratch.bytes("compare/runs/dropout-seed1.safetensors")
+        let again = try scratch.run(["compare"] + Self.tiny + ["--seeds", "2"])
+        try #require(again.status == 0, "\(again)")
+        #expect(!again.stdout.contains("epoch 1/1"), "trained again: \(again.stdout)")
+        #expect(again.stdout.components(separatedBy: "finished earlier").count - 1 == 6, "\(again.stdout)")
+        #expect(try scratch.bytes("compare/metrics.json") == metrics)
+        #expect(try scratch.bytes("compare/runs/dropout-seed1.safetensors") == model)
+        // a third seed trains only its three runs; another --lr trains all again
+        let more = try scratch.run(["compare"] + Self.tiny + ["--seeds", "3"])
+        #expect(more.stdout.components(separatedBy: "epoch 1/1").count - 1 == 3, "\(more.stdout)")
+        let other = try scratch.run(["compare"] + Self.tiny + ["--seeds", "2", "--lr", "0.01"])
+        #expect(other.stdout.components(separatedBy: "epoch 1/1").count - 1 == 6, "\(other.stdout)")
+    }
+
+    @Test("SIGINT: finished runs stay, the unfinished leave nothing, exit 130; the same command trains the rest")
+    func interrupted() throws {
+        let scratch = try Scratch()
+        try Self.labeledData(scratch)
+        let arguments = ["compare", "--data", "data", "--epochs", "150", "--limit", "64", "--hidden", "16", "--batch-size", "16",
+                         "--threads", "1", "--jobs", "1"]
+        let run = try CLI.start(arguments, in: scratch.url, name: "long")
+        // wait for the first run to finish, then stop the second
+        let deadline = Date().addingTimeInterval(300)
+        while !FileManager.default.fileExists(atPath: scratch.path("compare/runs/none-seed0.json")), Date() < deadline {
+            usleep(20_000)
+        }
+        kill(run.0.processIdentifier, SIGINT)
+        CLI.wait(run.0, ["compare", "interrupted"], limit: 120)
+        let result = CLI.finish(run.0, run.1, run.2)
+        #expect(result.status == 130, "\(result)")
+        #expect(result.stderr.contains("SIGINT") && result.stderr.contains("same command"), "\(result.stderr)")
+        #expect(scratch.listing("compare/runs") == ["none-seed0.json", "none-seed0.safetensors"], "\(scratch.listing("compare/runs"))")
+        #expect(!scratch.listing("compare").contains("metrics.json"))
+        #expect(temporaries(in: scratch).isEmpty)
+        let rest = try scratch.run(arguments)
+        try #require(rest.status == 0, "\(rest)")
+        #expect(rest.stdout.contains("none-seed0: finished earlier"), "\(rest.stdout)")
     }
 }

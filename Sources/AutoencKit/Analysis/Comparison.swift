@@ -1,91 +1,112 @@
 import Foundation
 
 /// `autoenc compare`'s experiment: the same autoencoder trained without a regularizer,
-/// with dropout and with DropConnect (a mask per example), from the same weights, on
-/// the same batches with the same optimizer and seed, then measured and drawn side by
-/// side on the same axes.
+/// with dropout and with DropConnect, from the same weights, on the same batches with
+/// the same optimizer, for each of N seeds; then measured, summarized over the seeds,
+/// and drawn side by side on the same axes.
 public enum Comparison {
-    /// The three models: name and configuration.
-    public static func variants(hidden: Int, activation: Activation, dropP: Float) -> [(name: String, config: ModelConfig)] {
-        [("none", ModelConfig(hidden: hidden, activation: activation, dropP: 0)),
-         ("dropout", ModelConfig(hidden: hidden, activation: activation, dropP: dropP, dropMode: .dropout)),
-         ("dropconnect", ModelConfig(hidden: hidden, activation: activation, dropP: dropP, dropMode: .dropconnect, masks: .example))]
-    }
+    /// The model every other is compared with.
+    public static let baseline = "none"
 
-    /// The whole experiment: trains and measures each variant (`observer(name)` shows its
-    /// epochs), saves the models, and writes the figures and metrics.json into
-    /// `directory`, drawing the first `count` test images. Returns the models in order.
-    public static func run(hidden: Int, activation: Activation, dropP: Float, options: TrainingOptions, epochs: Int,
-                           train: ImageSet, test: ImageSet, data: DataLocation, limit: Int?, count: Int, directory: String,
-                           observer: (String) -> TrainingObserver) throws -> [Result] {
-        let shown = min(count, test.count)
-        let results = try variants(hidden: hidden, activation: activation, dropP: dropP).map { name, config in
-            try trainAndMeasure(name: name, config: config, options: options, epochs: epochs, train: train, test: test,
-                                dataset: data.absoluteDirectory, limit: limit, shown: shown, directory: directory,
-                                observer: observer(name))
+    /// The three models, from `base` (its hidden size, activation, input dropout,
+    /// max-norm, DropConnect masks and dropout scaling) with the hidden regularizer set:
+    /// none; dropout at `dropP` (with `base`'s scaling); DropConnect at `dropP` (with
+    /// `base`'s masks).
+    public static func variants(base: ModelConfig, dropP: Float) -> [(name: String, config: ModelConfig)] {
+        func with(_ p: Float, _ mode: DropMode, masks: MaskSharing = .example, scaling: DropoutScaling = .inverted) -> ModelConfig {
+            ModelConfig(hidden: base.hidden, activation: base.activation, dropP: p, dropMode: mode, masks: masks,
+                        scaling: scaling, inputDropP: base.inputDropP, maxNorm: base.maxNorm)
         }
-        let settings: [(String, String)] = [("data", Diagnostics.quoted(data.directory)), ("train_images", "\(train.count)"),
-                                            ("test_images", "\(test.count)"), ("epochs", "\(epochs)"), ("drop_p", "\(dropP)"),
-                                            ("seed", "\(options.seed)"), ("hidden", "\(hidden)"), ("activation", "\"\(activation.rawValue)\"")]
-        try writeFigures(results, test: test, shown: shown, activation: activation, settings: settings, into: directory)
-        return results
+        return [(baseline, with(0, .dropout)),
+                ("dropout", with(dropP, .dropout, scaling: base.scaling)),
+                ("dropconnect", with(dropP, .dropconnect, masks: base.masks))]
     }
 
-    /// One trained and measured model.
-    public struct Result {
-        public var name: String
-        public var model: Autoencoder
-        public var diagnostics: Diagnostics
-        /// Test codes, (test.count, hidden).
-        public var codes: FloatBuffer
-        /// The first `shown` test images' reconstructions, (shown, 784).
-        public var reconstructions: [Float]
-    }
-
-    /// Trains `config` for `epochs` epochs (`observer` shows them; a probe trains on
-    /// `train` when it has labels), saves it as `model-NAME.safetensors` in `directory`,
-    /// and measures it on `test`, reconstructing its first `shown` images.
-    public static func trainAndMeasure(name: String, config: ModelConfig, options: TrainingOptions, epochs: Int,
-                                       train: ImageSet, test: ImageSet, dataset: String, limit: Int?, shown: Int,
-                                       directory: String, observer: TrainingObserver) throws -> Result {
-        let run = TrainingRun(config: config, options: options, train: train, test: test, dataset: dataset,
-                              limit: limit, output: nil)
-        _ = try run.run(through: epochs, observer: observer)
-        let model = run.model
-        try Checkpoint.save(model.parameters, metadata: run.checkpointMetadata(),
-                            to: (directory as NSString).appendingPathComponent("model-\(name).safetensors"))
-        let (diagnostics, codes) = Diagnostics.evaluate(model, name: name, test: test, train: train.labels != nil ? train : nil,
-                                                        seed: options.seed, threads: options.threads)
-        var reconstructions: [Float] = []
-        model.reconstruct(test, range: 0..<shown) { _, m, _, y in
-            reconstructions += UnsafeBufferPointer(start: y, count: m * ModelConfig.inputs)
+    /// Every training: each of `variants` from each of `seeds` seeds, `options.seed`,
+    /// `options.seed + 1`, ..., seed by seed.
+    public static func runs(_ variants: [(name: String, config: ModelConfig)], options: TrainingOptions, seeds: Int,
+                            epochs: Int, limit: Int?, knob: KnobValue? = nil) -> [ExperimentRun] {
+        (0..<UInt64(seeds)).flatMap { k in
+            variants.map { name, config in
+                var o = options
+                o.seed = options.seed &+ k
+                return ExperimentRun(name: name, knob: knob, config: config, options: o, epochs: epochs, limit: limit)
+            }
         }
-        return Result(name: name, model: model, diagnostics: diagnostics, codes: codes, reconstructions: reconstructions)
     }
 
-    /// Writes weightmaps.png, reconstructions.png, histograms.png (each model on the same
-    /// axes) and metrics.json (with `settings`, values already JSON) into `directory`.
-    public static func writeFigures(_ results: [Result], test: ImageSet, shown: Int, activation: Activation,
-                                    settings: [(String, String)], into directory: String) throws {
+    /// Writes compare's outputs into `directory` from its finished `records`:
+    /// metrics.json (`settings`, each model over its seeds against none, then every run),
+    /// curves.png (the test MSE per epoch, mean ± sd over the seeds) and, from each
+    /// model's first seed, weightmaps.png, reconstructions.png (the first `shown` test
+    /// images) and histograms.png, each model's trained file read back from `runs/`.
+    /// Returns the summaries.
+    public static func writeOutputs(_ records: [ExperimentRecord], test: ImageSet, shown: Int, settings: [(String, JSON)],
+                                    directory: String, threads: Int) throws -> [VariantSummary] {
         func path(_ name: String) -> String { (directory as NSString).appendingPathComponent(name) }
+        let summaries = VariantSummary.group(records)
+        let base = summaries.first { $0.name == baseline }
+        try writeMetrics(records, summaries: summaries, baseline: base, settings: settings, to: path("metrics.json"))
+        try AtomicFile.write(PNG.encode(curves(summaries, title: "autoenc compare").render()), to: path("curves.png"))
+
+        // the figures: each model's first seed
+        let firsts = summaries.map { s in records.first { $0.run.name == s.name && $0.run.knob == s.knob }! }
+        let models = try firsts.map { try Checkpoint.load(Experiment.modelPath($0.run, in: directory)).model }
         var originals = [Float](repeating: 0, count: shown * ModelConfig.inputs)
         test.gather((0..<Int32(shown)).map { $0 }[...], into: &originals)
-        let weightMaps = ComparisonSheets.weightMaps(results.map { ($0.name, $0.model.parameters) })
-        let sheet = ComparisonSheets.reconstructions(originals: originals, rows: results.map { ($0.name, $0.reconstructions) }, count: shown)
-        try AtomicFile.write(weightMaps.png, to: path("weightmaps.png"))
-        try AtomicFile.write(sheet.png, to: path("reconstructions.png"))
-        try writeMeasurements(results.map { ($0.diagnostics, $0.codes) }, activation: activation, settings: settings, into: directory)
+        let rows = zip(firsts, models).map { record, model in
+            var images: [Float] = []
+            model.reconstruct(test, range: 0..<shown) { _, m, _, y in images += UnsafeBufferPointer(start: y, count: m * ModelConfig.inputs) }
+            return (name: record.run.name, images: images)
+        }
+        try AtomicFile.write(ComparisonSheets.weightMaps(zip(firsts, models).map { ($0.run.name, $1.parameters) }).png,
+                             to: path("weightmaps.png"))
+        try AtomicFile.write(ComparisonSheets.reconstructions(originals: originals, rows: rows, count: shown).png,
+                             to: path("reconstructions.png"))
+        let measured = zip(firsts, models).map { record, model in
+            let codes = model.codes(test, threads: threads)
+            let statistics = ActivationStatistics(codes: UnsafeBufferPointer(start: codes.pointer, count: test.count * model.config.hidden),
+                                                  examples: test.count, units: model.config.hidden, activation: model.config.activation)
+            return (record.run.name, codes, statistics)
+        }
+        try writeHistograms(measured, activation: models[0].config.activation, to: path("histograms.png"))
+        return summaries
     }
 
-    /// Writes histograms.png (Srivastava et al. 2014, Fig. 8: each unit's mean activation,
-    /// and all activations, every model on the same axes) and metrics.json (with
-    /// `settings`, values already JSON) into `directory`. Shared with `activations`.
-    public static func writeMeasurements(_ models: [(diagnostics: Diagnostics, codes: FloatBuffer)], activation: Activation,
-                                         settings: [(String, String)], into directory: String) throws {
-        func path(_ name: String) -> String { (directory as NSString).appendingPathComponent(name) }
-        let histograms = ComparisonSheets.histograms(ActivationHistograms.sharedAxes(
-            models.map { ($0.diagnostics.name, $0.codes, $0.diagnostics.statistics) }, activation: activation))
-        try AtomicFile.write(histograms.png, to: path("histograms.png"))
-        try AtomicFile.write(Array(Diagnostics.json(models.map(\.diagnostics), settings: settings).utf8), to: path("metrics.json"))
+    /// metrics.json: the settings, the test used, each model's summary (against
+    /// `baseline`), then every run's own record.
+    static func writeMetrics(_ records: [ExperimentRecord], summaries: [VariantSummary], baseline: VariantSummary?,
+                             settings: [(String, JSON)], to path: String) throws {
+        let json = JSON.object([
+            ("settings", .object(settings)),
+            ("test", .string("Welch's t test of each metric's difference from \(baseline?.name ?? "the baseline")'s over the seeds, two-sided; within_noise when p >= \(WelchTest.level)")),
+            ("variants", .array(summaries.map { $0.json(baseline: baseline) })),
+            ("runs", .array(records.map { $0.json(settings: $0.run.settings(dataDigest: "")) .removingDigest })),
+        ])
+        try AtomicFile.write(Array((json.rendered() + "\n").utf8), to: path)
+    }
+
+    /// The test MSE per epoch of each model, mean ± sd over its seeds.
+    public static func curves(_ summaries: [VariantSummary], title: String) -> LineChart {
+        LineChart(title: title, xLabel: "epoch", yLabel: "test mse (mean ± sd over seeds)",
+                  series: summaries.map { s in .init(name: s.label, values: s.testMSE.map(\.mean), spread: s.testMSE.map(\.sd)) })
+    }
+
+    /// histograms.png (Srivastava et al. 2014, Fig. 8: each unit's mean activation, and
+    /// all activations, every model on the same axes). Shared with `activations`.
+    public static func writeHistograms(_ models: [(name: String, codes: FloatBuffer, statistics: ActivationStatistics)],
+                                       activation: Activation, to path: String) throws {
+        let histograms = ComparisonSheets.histograms(ActivationHistograms.sharedAxes(models, activation: activation))
+        try AtomicFile.write(histograms.png, to: path)
+    }
+}
+
+extension JSON {
+    /// A run record without its settings' data_digest (metrics.json states the data once).
+    var removingDigest: JSON {
+        guard case .object(var fields) = self, let i = fields.firstIndex(where: { $0.0 == "settings" }),
+              case .object(let settings) = fields[i].1 else { return self }
+        fields[i].1 = .object(settings.filter { $0.0 != "data_digest" })
+        return .object(fields)
     }
 }

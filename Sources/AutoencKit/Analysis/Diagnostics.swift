@@ -61,6 +61,30 @@ public struct Diagnostics: Sendable {
         return (diagnostics, codes!)
     }
 
+    /// The metrics in `metricOrder`: test_mse and the extra errors, mean_activation,
+    /// sparsity, dead_units, probe_accuracy (when measured), localization.
+    public var metrics: [(key: String, value: Double)] {
+        var out: [(key: String, value: Double)] = [("test_mse", testMSE)] + extraMSE
+        out += [("mean_activation", statistics.meanActivation), ("sparsity", statistics.sparsity),
+                ("dead_units", Double(statistics.deadUnits))]
+        if let probeAccuracy { out.append(("probe_accuracy", probeAccuracy)) }
+        out.append(("localization", localization))
+        return out
+    }
+
+    /// The order in which tables, files and figures list the metrics.
+    public static let metricOrder = ["test_mse", "test_mse_sample\(dropConnectSamples)", "mean_activation", "sparsity",
+                                     "dead_units", "probe_accuracy", "localization"]
+
+    /// `metrics` sorted into `metricOrder` (unknown keys last, in their order).
+    public static func ordered(_ metrics: [(key: String, value: Double)]) -> [(key: String, value: Double)] {
+        metrics.enumerated().sorted { a, b in
+            let i = metricOrder.firstIndex(of: a.element.key) ?? metricOrder.count + a.offset
+            let j = metricOrder.firstIndex(of: b.element.key) ?? metricOrder.count + b.offset
+            return i < j
+        }.map(\.element)
+    }
+
     /// One JSON object: name, test_mse (and the extra errors), mean_activation,
     /// sparsity, dead_units, units, probe_accuracy (null without labels), localization.
     public var json: String {

@@ -1,18 +1,28 @@
 import Foundation
 
-/// A small line chart of one or more series over consecutive integers (epochs): axes
-/// with tick labels, a title, axis labels and a legend, as a grayscale PNG (drawn in the
-/// bitmap font) or as SVG. The first series is drawn solid and black, the second dashed
-/// and gray, further ones in lighter grays.
+/// A small line chart of one or more series over consecutive integers (epochs), or over
+/// labeled points (a sweep's values): axes with tick labels, a title, axis labels and a
+/// legend, as a grayscale PNG (drawn in the bitmap font) or as SVG. The first series is
+/// drawn solid and black, the second dashed and gray, further ones in lighter grays; a
+/// series may carry error bars.
 public struct LineChart: Sendable {
     public struct Series: Sendable {
         public var name: String
         /// One value per x; non-finite values are left out of the line.
         public var values: [Double]
+        /// Error bars: value ± spread[i] at each point (a non-finite spread draws none).
+        public var spread: [Double]?
 
-        public init(name: String, values: [Double]) {
+        public init(name: String, values: [Double], spread: [Double]? = nil) {
             self.name = name
             self.values = values
+            self.spread = spread
+        }
+
+        /// The ends of point `i`'s error bar, nil when it has none.
+        func bar(_ i: Int) -> (low: Double, high: Double)? {
+            guard let spread, i < spread.count, spread[i].isFinite, spread[i] > 0, values[i].isFinite else { return nil }
+            return (values[i] - spread[i], values[i] + spread[i])
         }
     }
 
@@ -34,16 +44,20 @@ public struct LineChart: Sendable {
     public var series: [Series]
     /// The x of every series' first value; the next values are at firstX + 1, + 2, ...
     public var firstX: Int
+    /// When set, point i's tick label (a sweep's value), every point getting a tick;
+    /// otherwise the ticks count from `firstX`.
+    public var xLabels: [String]?
     public var width: Int
     public var height: Int
 
     public init(title: String, xLabel: String, yLabel: String, series: [Series], firstX: Int = 1,
-                width: Int = 480, height: Int = 300) {
+                xLabels: [String]? = nil, width: Int = 480, height: Int = 300) {
         self.title = title
         self.xLabel = xLabel
         self.yLabel = yLabel
         self.series = series
         self.firstX = firstX
+        self.xLabels = xLabels
         self.width = width
         self.height = height
     }
@@ -82,7 +96,8 @@ public struct LineChart: Sendable {
     /// The y range: the finite values' extent with 5% to spare, never empty, and never
     /// below zero when no value is (an error or a loss).
     var valueRange: (low: Double, high: Double) {
-        let finite = series.flatMap(\.values).filter(\.isFinite)
+        let bars = series.flatMap { s in s.values.indices.compactMap(s.bar).flatMap { [$0.low, $0.high] } }
+        let finite = (series.flatMap(\.values) + bars).filter(\.isFinite)
         guard var low = finite.min(), var high = finite.max() else { return (0, 1) }
         let floor = low >= 0 ? 0 : -Double.infinity
         if high - low < 1e-12 * max(1, abs(high)) {
@@ -107,6 +122,7 @@ public struct LineChart: Sendable {
     /// Up to six integer x ticks, the first and last x always among them.
     var xTicks: [Int] {
         let n = pointCount
+        if xLabels != nil { return Array(0..<n) }
         guard n > 1 else { return n == 1 ? [0] : [] }
         let step = max(1, Int((Double(n - 1) / 5).rounded(.up)))
         var ticks = Array(stride(from: 0, to: n - 1, by: step))
@@ -129,6 +145,19 @@ public struct LineChart: Sendable {
     func points(_ frame: Frame) -> [[(x: Double, y: Double)]] {
         series.map { s in
             s.values.enumerated().filter { $0.element.isFinite }.map { (frame.x($0.offset), frame.y($0.element)) }
+        }
+    }
+
+    /// Point `index`'s x tick label.
+    func xTickLabel(_ index: Int) -> String {
+        if let xLabels, index < xLabels.count { return xLabels[index] }
+        return String(firstX + index)
+    }
+
+    /// Each series' error bars in pixels: x, and the y of both ends.
+    func bars(_ frame: Frame) -> [[(x: Double, low: Double, high: Double)]] {
+        series.map { s in
+            s.values.indices.compactMap { i in s.bar(i).map { (frame.x(i), frame.y($0.low), frame.y($0.high)) } }
         }
     }
 
@@ -157,7 +186,7 @@ public struct LineChart: Sendable {
         for index in xTicks {
             let x = Int(f.x(index).rounded())
             image.fill(x: x, y: f.bottom + 1, width: 1, height: 3, value: Self.ink)
-            let label = String(firstX + index), w = BitmapFont.width(label)
+            let label = xTickLabel(index), w = BitmapFont.width(label)
             image.drawText(label, at: min(max(0, x - w / 2), width - w), f.bottom + 6, value: Self.ink)
         }
         image.drawText(xLabel, at: f.left + (f.right - f.left - BitmapFont.width(xLabel)) / 2, f.bottom + 6 + line, value: Self.ink)
@@ -168,6 +197,12 @@ public struct LineChart: Sendable {
                 image.drawLine(from: a, to: b, value: shade, dash: index == 0 ? nil : (6, 4))
             }
             for p in points { image.fill(x: Int(p.x.rounded()) - 1, y: Int(p.y.rounded()) - 1, width: 3, height: 3, value: shade) }
+            for bar in bars(f)[index] {
+                let x = Int(bar.x.rounded()), top = Int(bar.high.rounded()), bottom = Int(bar.low.rounded())
+                image.fill(x: x, y: top, width: 1, height: bottom - top + 1, value: shade)
+                image.fill(x: x - 3, y: top, width: 7, height: 1, value: shade)
+                image.fill(x: x - 3, y: bottom, width: 7, height: 1, value: shade)
+            }
             if drawsLevels, let p = points.first {
                 image.drawLine(from: (Double(f.left), p.y), to: (Double(f.right), p.y), value: shade, dash: index == 0 ? nil : (6, 4))
             }
@@ -211,13 +246,16 @@ public struct LineChart: Sendable {
         for index in xTicks {
             let x = n(f.x(index))
             out += "<line x1=\"\(x)\" y1=\"\(f.bottom)\" x2=\"\(x)\" y2=\"\(f.bottom + 4)\" stroke=\"black\"/>"
-            out += "<text x=\"\(x)\" y=\"\(f.bottom + 6)\" text-anchor=\"middle\" dominant-baseline=\"hanging\">\(firstX + index)</text>\n"
+            out += "<text x=\"\(x)\" y=\"\(f.bottom + 6)\" text-anchor=\"middle\" dominant-baseline=\"hanging\">\(Self.escape(xTickLabel(index)))</text>\n"
         }
         out += "<text x=\(quote(n(Double(f.left + f.right) / 2))) y=\(quote(n(Double(f.bottom) + 6 + line))) text-anchor=\"middle\" dominant-baseline=\"hanging\">\(Self.escape(xLabel))</text>\n"
         for (index, points) in points(f).enumerated().reversed() {
             let dash = index == 0 ? "" : " stroke-dasharray=\"6 4\""
             let list = points.map { "\(n($0.x)),\(n($0.y))" }.joined(separator: " ")
             out += "<polyline class=\"series\" data-name=\(quote(Self.escape(series[index].name))) points=\"\(list)\" fill=\"none\" stroke=\"\(gray(Self.shade(index)))\" stroke-width=\"2\"\(dash)/>\n"
+            for bar in bars(f)[index] {
+                out += "<path class=\"bar\" d=\"M\(n(bar.x)) \(n(bar.high)) V\(n(bar.low)) M\(n(bar.x - 3)) \(n(bar.high)) h6 M\(n(bar.x - 3)) \(n(bar.low)) h6\" stroke=\"\(gray(Self.shade(index)))\" fill=\"none\"/>\n"
+            }
             if drawsLevels, let p = points.first {
                 out += "<line class=\"level\" x1=\"\(f.left)\" y1=\(quote(n(p.y))) x2=\"\(f.right)\" y2=\(quote(n(p.y))) stroke=\"\(gray(Self.shade(index)))\" stroke-width=\"2\"\(dash)/>\n"
             }

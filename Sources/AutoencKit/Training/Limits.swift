@@ -4,6 +4,8 @@ public enum Limits {
     public static let dropP = Limit<Float>(expected: "in [0, 1)") { $0.isFinite && $0 >= 0 && $0 < 1 }
     /// `compare` and `bench` compare a regularizer with none: p = 0 is not one.
     public static let regularizingDropP = Limit<Float>(expected: "in (0, 1)") { $0.isFinite && $0 > 0 && $0 < 1 }
+    /// `compare`'s and `sweep`'s --keep-p: 1 would be no regularizer.
+    public static let regularizingKeepP = Limit<Float>(expected: "in (0, 1)") { $0.isFinite && $0 > 0 && $0 < 1 }
     public static let keepP = Limit<Float>(expected: "in (0, 1]") { $0.isFinite && $0 > 0 && $0 <= 1 }
     public static let inputDropP = dropP
     public static let learningRate = Limit<Float>(expected: "a positive number") { $0.isFinite && $0 > 0 }
@@ -17,6 +19,8 @@ public enum Limits {
     /// Draws per unit of `--inference sample:K`: each costs a pass over the test set's
     /// hidden layer, and 1000 already takes seconds.
     public static let samples = Limit<Int>(1...1000)
+    /// Seeds per model of `compare` and `sweep`: each is a whole training.
+    public static let seeds = Limit<Int>(1...100)
     /// The magnification of `weightmap` and `reconstruct` images.
     public static let scale = Limit<Int>(1...16)
 

@@ -121,6 +121,7 @@ public final class TrainingRun {
     /// stopped one). The observer shows the epochs and decides when to stop.
     /// Throws `.diverged` (the last save is kept) and the save's errors.
     public func run(through epochs: Int, observer: TrainingObserver) throws -> Outcome {
+        observer.started(self)
         var epoch = epochsCompleted + 1
         while epoch <= epochs {
             if observer.shouldStop { return .stopped(epoch: epoch, stepsIntoEpoch: stepsIntoEpoch) }
@@ -186,6 +187,12 @@ public protocol TrainingObserver: AnyObject {
                train: (_ progress: (Int, Int, Double) -> Void) throws -> EpochReport) throws -> EpochReport
     /// An epoch completed and was saved.
     func completed(_ report: EpochReport, of epochs: Int) throws
+    /// `run` is about to train its first epoch (or not, when stopped at once).
+    func started(_ run: TrainingRun)
+}
+
+extension TrainingObserver {
+    public func started(_ run: TrainingRun) {}
 }
 
 /// A saved checkpoint pair, checked to belong together: what `--resume` continues.

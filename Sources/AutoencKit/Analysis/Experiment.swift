@@ -1,0 +1,281 @@
+import Foundation
+
+/// A sweep's knob at one value: `drop_p` 0.3, `limit` 500.
+public struct KnobValue: Sendable, Equatable {
+    /// The setting's name as metrics.json writes it: drop_p, limit, input_drop_p, max_norm.
+    public var name: String
+    public var value: Double
+    /// The value as the user wrote it: "0.3", "500".
+    public var label: String
+
+    public init(name: String, value: Double, label: String) {
+        self.name = name
+        self.value = value
+        self.label = label
+    }
+}
+
+/// One training of an experiment: a model (one of `compare`'s three, or a sweep's series
+/// at one value of its knob) trained from one seed, then measured.
+public struct ExperimentRun: Sendable {
+    /// The model's name: none, dropout or dropconnect.
+    public var name: String
+    /// A sweep's knob at this run's value; nil in `compare`.
+    public var knob: KnobValue?
+    public var config: ModelConfig
+    /// The optimizer, batch size and seed (`options.seed`); threads are the experiment's.
+    public var options: TrainingOptions
+    public var epochs: Int
+    /// Train (model and probe) on the first `limit` training images.
+    public var limit: Int?
+
+    public init(name: String, knob: KnobValue? = nil, config: ModelConfig, options: TrainingOptions, epochs: Int, limit: Int?) {
+        self.name = name
+        self.knob = knob
+        self.config = config
+        self.options = options
+        self.epochs = epochs
+        self.limit = limit
+    }
+
+    public var seed: UInt64 { options.seed }
+
+    /// The run's files in the experiment's `runs/` directory are STEM.safetensors (the
+    /// model) and STEM.json (its record): "dropout-seed0", "dropout-drop_p0.3-seed0".
+    public var stem: String {
+        name + (knob.map { "-\($0.name)\($0.label)" } ?? "") + "-seed\(seed)"
+    }
+
+    /// What decides the run's result, as strings: a finished run is reused only when
+    /// these are equal.
+    public func settings(dataDigest: String) -> [(String, String)] {
+        config.metadata.sorted { $0.key < $1.key }.map { ($0.key, $0.value) } + [
+            ("optimizer", options.optimizer.rawValue), ("lr", String(options.learningRate)),
+            ("batch_size", String(options.batchSize)), ("seed", String(seed)), ("epochs", String(epochs)),
+            ("limit", limit.map(String.init) ?? "all"), ("data_digest", dataDigest),
+        ]
+    }
+}
+
+/// A finished run: its metrics on the test set and its learning curve.
+public struct ExperimentRecord: Sendable {
+    public var run: ExperimentRun
+    /// In `Diagnostics.metricOrder`.
+    public var metrics: [(key: String, value: Double)]
+    public var curve: [EpochFigures]
+    /// Finished by an earlier invocation and reused.
+    public var reused: Bool
+
+    public func metric(_ key: String) -> Double? { metrics.first { $0.key == key }?.value }
+
+    /// The record as metrics.json and the run's STEM.json hold it.
+    public func json(settings: [(String, String)]) -> JSON {
+        var fields: [(String, JSON)] = [("name", .string(run.name))]
+        if let knob = run.knob { fields.append(("knob", .object([("name", .string(knob.name)), ("value", .number(knob.value))]))) }
+        fields += [
+            ("seed", .number(Double(run.seed))),
+            ("settings", .object(settings.map { ($0.0, .string($0.1)) })),
+            ("metrics", .object(metrics.map { ($0.key, .number($0.value)) })),
+            ("curve", .object([("train_loss", .array(curve.map { .number($0.trainLoss) })),
+                               ("test_mse", .array(curve.map { .number($0.testMSE) }))])),
+        ]
+        return .object(fields)
+    }
+
+    /// The record of `run` saved at `path`, when it is there, readable, and was made
+    /// with `settings`; nil otherwise (the run is then trained again).
+    static func load(_ path: String, run: ExperimentRun, settings: [(String, String)]) -> ExperimentRecord? {
+        guard let bytes = FileManager.default.contents(atPath: path), let json = JSON.parse(Array(bytes)),
+              let saved = json["settings"]?.fields,
+              saved.count == settings.count,
+              settings.allSatisfy({ key, value in saved.contains { $0.0 == key && $0.1.string == value } }),
+              let metrics = json["metrics"]?.fields,
+              let losses = json["curve"]?["train_loss"]?.array, let errors = json["curve"]?["test_mse"]?.array,
+              losses.count == errors.count
+        else { return nil }
+        let values = metrics.map { (key: $0.0, value: $0.1.double ?? .nan) }
+        return ExperimentRecord(run: run, metrics: Diagnostics.ordered(values),
+                                curve: zip(losses, errors).map { EpochFigures(trainLoss: $0.double ?? .nan, testMSE: $1.double ?? .nan) },
+                                reused: true)
+    }
+}
+
+/// Runs an experiment's trainings, each run's model and record kept in `DIR/runs/` as
+/// soon as it finishes, so that the same command run again (after Ctrl-C, say) reuses
+/// every finished run and trains only the others.
+public enum Experiment {
+    public static func runsDirectory(_ directory: String) -> String {
+        (directory as NSString).appendingPathComponent("runs")
+    }
+
+    public static func modelPath(_ run: ExperimentRun, in directory: String) -> String {
+        (runsDirectory(directory) as NSString).appendingPathComponent(run.stem + ".safetensors")
+    }
+
+    static func recordPath(_ run: ExperimentRun, in directory: String) -> String {
+        (runsDirectory(directory) as NSString).appendingPathComponent(run.stem + ".json")
+    }
+
+    /// How the runs share the cores: `jobs` runs at a time, each on `threadsPerRun`
+    /// threads.
+    public struct Schedule: Sendable, Equatable {
+        public var jobs: Int
+        public var threadsPerRun: Int
+
+        public init(jobs: Int, threadsPerRun: Int) {
+            self.jobs = jobs
+            self.threadsPerRun = threadsPerRun
+        }
+
+        /// Several runs at once, one thread each, when there are more runs than one: on
+        /// 2 cores two single-thread runs side by side trained faster than one
+        /// two-thread run after another (`autoenc compare --jobs`; docs/ARCHITECTURE.md
+        /// gives the measurement). `threads` given by the user sets the threads per run.
+        public static func choose(runs: Int, cores: Int, jobs: Int?, threads: Int?) -> Schedule {
+            if let jobs { return Schedule(jobs: max(1, min(jobs, runs)), threadsPerRun: threads ?? max(1, cores / jobs)) }
+            if let threads { return Schedule(jobs: max(1, min(runs, cores / threads)), threadsPerRun: threads) }
+            return runs > 1 ? Schedule(jobs: min(runs, cores), threadsPerRun: max(1, cores / min(runs, cores)))
+                            : Schedule(jobs: 1, threadsPerRun: cores)
+        }
+    }
+
+    /// Trains and measures every run of `runs` (each stem once) not already finished in
+    /// `directory` with the same settings, `schedule.jobs` at a time, and returns each
+    /// run's record in order; nil for the runs the observers stopped (nothing of them is
+    /// kept). `observer(run)` shows a run's epochs and says when to stop; `announce` gets
+    /// a line when a finished run is reused. The first error stops the other runs and is
+    /// thrown.
+    public static func execute(_ runs: [ExperimentRun], train: ImageSet, test: ImageSet, dataset: String, directory: String,
+                               schedule: Schedule,
+                               observer: @escaping @Sendable (ExperimentRun) -> TrainingObserver,
+                               announce: @escaping @Sendable (String) -> Void) throws -> [ExperimentRecord?] {
+        try OutputDirectory.prepare(runsDirectory(directory), what: "--out")
+        var distinct: [ExperimentRun] = []
+        for run in runs where !distinct.contains(where: { $0.stem == run.stem }) { distinct.append(run) }
+        let unique = distinct
+        let digests = Digests(train)
+        let shared = Shared(count: unique.count)
+        let work: @Sendable (Int) -> Void = { _ in
+            while let index = shared.next() {
+                do {
+                    shared.finish(index, try measure(unique[index], train: train, test: test, dataset: dataset, digests: digests, directory: directory,
+                                                     threads: schedule.threadsPerRun, observer: StoppingObserver(observer(unique[index]), shared),
+                                                     announce: announce))
+                } catch {
+                    shared.fail(error)
+                }
+            }
+        }
+        if schedule.jobs <= 1 { work(0) } else { DispatchQueue.concurrentPerform(iterations: schedule.jobs, execute: work) }
+        if let error = shared.error { throw error }
+        let records = shared.records
+        return runs.map { run in records[unique.firstIndex { $0.stem == run.stem }!] }
+    }
+
+    /// One run: reused from its record, or trained, saved and measured; nil when stopped.
+    static func measure(_ run: ExperimentRun, train full: ImageSet, test: ImageSet, dataset: String, digests: Digests, directory: String,
+                        threads: Int, observer: TrainingObserver, announce: (String) -> Void) throws -> ExperimentRecord? {
+        let train = full.prefix(run.limit)
+        let digest = digests.digest(of: train.count)
+        let settings = run.settings(dataDigest: digest)
+        let recordPath = recordPath(run, in: directory), modelPath = modelPath(run, in: directory)
+        if FileManager.default.fileExists(atPath: modelPath),
+           let record = ExperimentRecord.load(recordPath, run: run, settings: settings) {
+            announce("\(run.stem): finished earlier, reusing \(recordPath)")
+            return record
+        }
+        var options = run.options
+        options.threads = threads
+        let training = TrainingRun(config: run.config, options: options, train: train, test: test, dataset: dataset,
+                                   limit: run.limit, output: nil)
+        guard try training.run(through: run.epochs, observer: observer) == .finished else { return nil }
+        let model = training.trainer.inferenceModel()
+        try Checkpoint.save(model.parameters, metadata: training.checkpointMetadata(), to: modelPath)
+        let (diagnostics, _) = Diagnostics.evaluate(model, name: run.name, test: test, train: train.labels != nil ? train : nil,
+                                                    seed: run.seed, threads: threads)
+        let record = ExperimentRecord(run: run, metrics: diagnostics.metrics, curve: training.history, reused: false)
+        // the record last: it marks the run finished
+        try AtomicFile.write(Array((record.json(settings: settings).rendered() + "\n").utf8), to: recordPath)
+        // as written (9 digits), so that a rerun that reuses it reports the same figures
+        guard var written = ExperimentRecord.load(recordPath, run: run, settings: settings) else {
+            throw AutoencError(.ioError, "\(recordPath): cannot read back the record just written")
+        }
+        written.reused = false
+        return written
+    }
+
+    /// The training images' digests by prefix length, each computed once.
+    final class Digests: @unchecked Sendable {
+        let train: ImageSet
+        private var cache: [Int: String] = [:]
+        private let lock = NSLock()
+
+        init(_ train: ImageSet) { self.train = train }
+
+        func digest(of count: Int) -> String {
+            lock.lock()
+            defer { lock.unlock() }
+            if let d = cache[count] { return d }
+            let d = train.prefix(count).digest
+            cache[count] = d
+            return d
+        }
+    }
+
+    /// The queue of runs and their results, shared by the jobs.
+    final class Shared: @unchecked Sendable {
+        private let lock = NSLock()
+        private var nextIndex = 0
+        private(set) var records: [ExperimentRecord?]
+        private(set) var error: Error?
+
+        init(count: Int) { records = Array(repeating: nil, count: count) }
+
+        func next() -> Int? {
+            lock.lock()
+            defer { lock.unlock() }
+            guard error == nil, nextIndex < records.count else { return nil }
+            defer { nextIndex += 1 }
+            return nextIndex
+        }
+
+        func finish(_ index: Int, _ record: ExperimentRecord?) {
+            lock.lock()
+            records[index] = record
+            lock.unlock()
+        }
+
+        func fail(_ error: Error) {
+            lock.lock()
+            if self.error == nil { self.error = error }
+            lock.unlock()
+        }
+
+        var failed: Bool {
+            lock.lock()
+            defer { lock.unlock() }
+            return error != nil
+        }
+    }
+
+    /// A run's observer that also stops when another run failed.
+    final class StoppingObserver: TrainingObserver {
+        let inner: TrainingObserver
+        let shared: Shared
+
+        init(_ inner: TrainingObserver, _ shared: Shared) {
+            self.inner = inner
+            self.shared = shared
+        }
+
+        var shouldStop: Bool { shared.failed || inner.shouldStop }
+
+        func epoch(_ epoch: Int, of epochs: Int, images: Int, alreadyDone: Int,
+                   train: (_ progress: (Int, Int, Double) -> Void) throws -> EpochReport) throws -> EpochReport {
+            try inner.epoch(epoch, of: epochs, images: images, alreadyDone: alreadyDone, train: train)
+        }
+
+        func completed(_ report: EpochReport, of epochs: Int) throws { try inner.completed(report, of: epochs) }
+        func started(_ run: TrainingRun) { inner.started(run) }
+    }
+}

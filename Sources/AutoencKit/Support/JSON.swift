@@ -1,0 +1,100 @@
+import Foundation
+
+/// A JSON value that keeps its objects' key order, for the files autoenc writes
+/// (metrics.json, an experiment's run records) and reads back.
+public indirect enum JSON: Sendable, Equatable {
+    case null
+    case bool(Bool)
+    /// Written with up to 9 significant digits (enough for a float); a non-finite
+    /// number is written as null.
+    case number(Double)
+    case string(String)
+    case array([JSON])
+    case object([(String, JSON)])
+
+    public static func == (a: JSON, b: JSON) -> Bool {
+        switch (a, b) {
+        case (.null, .null): return true
+        case let (.bool(x), .bool(y)): return x == y
+        case let (.number(x), .number(y)): return x == y
+        case let (.string(x), .string(y)): return x == y
+        case let (.array(x), .array(y)): return x == y
+        case let (.object(x), .object(y)): return x.count == y.count && zip(x, y).allSatisfy { $0.0 == $1.0 && $0.1 == $1.1 }
+        default: return false
+        }
+    }
+
+    /// A number, or null when `value` is nil or not finite.
+    public static func finite(_ value: Double?) -> JSON { value.map { $0.isFinite ? .number($0) : .null } ?? .null }
+
+    /// A float as its shortest decimal spelling (0.001, not 0.00100000005).
+    public static func float(_ value: Float) -> JSON { value.isFinite ? .number(Double("\(value)")!) : .null }
+
+    /// The value under `key` of an object, nil otherwise.
+    public subscript(key: String) -> JSON? {
+        guard case .object(let fields) = self else { return nil }
+        return fields.first { $0.0 == key }?.1
+    }
+
+    public var double: Double? { if case .number(let x) = self { return x }; return nil }
+    public var string: String? { if case .string(let s) = self { return s }; return nil }
+    public var array: [JSON]? { if case .array(let a) = self { return a }; return nil }
+    public var fields: [(String, JSON)]? { if case .object(let f) = self { return f }; return nil }
+
+    /// The text: objects and arrays of containers one item per line, indented by two
+    /// spaces per level; arrays of scalars and empty containers on one line.
+    public func rendered(indent: Int = 0) -> String {
+        let pad = String(repeating: " ", count: indent + 2), close = String(repeating: " ", count: indent)
+        switch self {
+        case .null: return "null"
+        case .bool(let b): return b ? "true" : "false"
+        case .number(let x):
+            guard x.isFinite else { return "null" }
+            if x == x.rounded(), abs(x) < 1e15 { return String(Int64(x)) }
+            return String(format: "%.9g", x)
+        case .string(let s): return Diagnostics.quoted(s)
+        case .array(let items):
+            if items.isEmpty { return "[]" }
+            if items.allSatisfy(\.isScalar) { return "[" + items.map { $0.rendered() }.joined(separator: ", ") + "]" }
+            return "[\n" + items.map { pad + $0.rendered(indent: indent + 2) }.joined(separator: ",\n") + "\n\(close)]"
+        case .object(let fields):
+            if fields.isEmpty { return "{}" }
+            if fields.allSatisfy(\.1.isScalar), fields.count <= 4 {
+                return "{" + fields.map { "\(Diagnostics.quoted($0.0)): \($0.1.rendered())" }.joined(separator: ", ") + "}"
+            }
+            return "{\n" + fields.map { "\(pad)\(Diagnostics.quoted($0.0)): \($0.1.rendered(indent: indent + 2))" }
+                .joined(separator: ",\n") + "\n\(close)}"
+        }
+    }
+
+    var isScalar: Bool {
+        switch self {
+        case .array, .object: return false
+        default: return true
+        }
+    }
+
+    /// Parses `bytes`; nil when they are not JSON. Keys come back sorted (the parser
+    /// does not keep their order).
+    public static func parse(_ bytes: [UInt8]) -> JSON? {
+        guard let any = try? JSONSerialization.jsonObject(with: Data(bytes), options: [.fragmentsAllowed]) else { return nil }
+        return JSON(any: any)
+    }
+
+    init?(any: Any) {
+        switch any {
+        case is NSNull: self = .null
+        case let n as NSNumber: self = .number(n.doubleValue) // booleans too: what autoenc reads back has none
+        case let s as String: self = .string(s)
+        case let a as [Any]:
+            var items: [JSON] = []
+            for item in a { guard let v = JSON(any: item) else { return nil }; items.append(v) }
+            self = .array(items)
+        case let d as [String: Any]:
+            var fields: [(String, JSON)] = []
+            for key in d.keys.sorted() { guard let v = JSON(any: d[key]!) else { return nil }; fields.append((key, v)) }
+            self = .object(fields)
+        default: return nil
+        }
+    }
+}

@@ -1,0 +1,77 @@
+import ArgumentParser
+import AutoencKit
+import Foundation
+
+/// What compare and sweep print and record while their runs train: a line per epoch
+/// behind the run's name (on standard error when `--log -` puts the JSON lines on
+/// standard output), and the run's `--log` records.
+final class ExperimentLines: TrainingObserver {
+    let prefix: String
+    let quiet: Bool
+    let log: String?
+    private var records: RunRecords?
+
+    init(prefix: String, quiet: Bool, log: String?) {
+        self.prefix = prefix
+        self.quiet = quiet
+        self.log = log
+    }
+
+    /// Ctrl-C or SIGTERM stops every run.
+    var shouldStop: Bool { StopSignals.pending != nil }
+
+    func started(_ run: TrainingRun) {
+        if log != nil { records = RunRecords(run, threads: run.options.threads, log: log, plot: nil) }
+    }
+
+    func epoch(_ epoch: Int, of epochs: Int, images: Int, alreadyDone: Int,
+               train: (_ progress: (Int, Int, Double) -> Void) throws -> EpochReport) throws -> EpochReport {
+        try train { _, _, _ in }
+    }
+
+    func completed(_ report: EpochReport, of epochs: Int) throws {
+        try records?.completed(report)
+        say(prefix + "  " + String(format: "epoch %ld/%ld  train_loss %.5f  test_mse %.5f  %.2f s  %.0f images/s",
+                                   report.epoch, epochs, report.trainLoss, report.testMSE, report.seconds, report.imagesPerSecond),
+            quiet: quiet, log: log)
+    }
+}
+
+/// A human line of compare or sweep: standard output, or standard error when `--log -`
+/// holds standard output, nothing when quiet.
+func say(_ line: String, quiet: Bool, log: String?) {
+    if quiet { return }
+    if log == RunRecords.standardOutput { printError(line) } else { print(line) }
+}
+
+/// Trains `runs` into `out` (compare's and sweep's shared part): the schedule line, the
+/// runs, and on Ctrl-C or SIGTERM the line that says what was kept, then exit 130 or
+/// 143. Returns every run's record.
+func trainRuns(_ runs: [ExperimentRun], train: ImageSet, test: ImageSet, location: DataLocation, out: String,
+               seeds: SeedFlags, threads: ThreadsOption, quiet: Bool, log: String?, again: String) throws -> [ExperimentRecord] {
+    let cores = ProcessInfo.processInfo.activeProcessorCount
+    let schedule = Experiment.Schedule.choose(runs: Set(runs.map(\.stem)).count, cores: cores, jobs: seeds.jobs,
+                                              threads: threads.threads.map { Limits.threadCount($0, cores: cores).count })
+    say("runs: \(counted(Set(runs.map(\.stem)).count, "training")), \(schedule.jobs) at a time on \(counted(schedule.threadsPerRun, "thread")) each; finished runs are kept in \(Experiment.runsDirectory(out))/",
+        quiet: quiet, log: log)
+    StopSignals.install()
+    let records = try Experiment.execute(runs, train: train, test: test, dataset: location.absoluteDirectory, directory: out,
+                                         schedule: schedule,
+                                         observer: { ExperimentLines(prefix: $0.stem, quiet: quiet, log: log) },
+                                         announce: { say($0, quiet: quiet, log: log) })
+    let finished = records.compactMap { $0 }
+    if finished.count < records.count {
+        let signal = StopSignals.pending ?? SIGINT
+        let done = Set(finished.map(\.run.stem)).count, all = Set(runs.map(\.stem)).count
+        printError("autoenc: stopped by \(StopSignals.name(signal)); \(done) of \(all) runs finished and kept in \(Experiment.runsDirectory(out))/, the unfinished ones discarded; the same command trains the rest: \(again)")
+        throw ExitCode(128 + signal)
+    }
+    return finished
+}
+
+extension ParsableCommand {
+    /// The command line as typed, for "run it again" hints.
+    static var commandLine: String {
+        (["autoenc"] + CommandLine.arguments.dropFirst()).map { $0.contains(" ") ? "'\($0)'" : $0 }.joined(separator: " ")
+    }
+}

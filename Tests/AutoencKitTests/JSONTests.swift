@@ -1,0 +1,23 @@
+import Foundation
+import Testing
+@testable import AutoencKit
+
+@Suite struct JSONTests {
+    @Test("rendered JSON parses back to the same value (object keys sorted), non-finite numbers as null")
+    func roundTrip() throws {
+        let value = JSON.object([
+            ("b", .array([.number(1), .number(0.1), .number(-2.5e-7), .null])),
+            ("a", .object([("s", .string("quote \" backslash \\ newline \n")), ("n", .float(0.001))])),
+            ("c", .array([.object([("x", .number(3))]), .array([])])),
+        ])
+        let parsed = try #require(JSON.parse(Array(value.rendered().utf8)), "\(value.rendered())")
+        let sorted = JSON.object([
+            ("a", .object([("n", .number(0.001)), ("s", .string("quote \" backslash \\ newline \n"))])),
+            ("b", .array([.number(1), .number(0.1), .number(-2.5e-7), .null])),
+            ("c", .array([.object([("x", .number(3))]), .array([])])),
+        ])
+        #expect(parsed == sorted, "\(parsed.rendered())")
+        #expect(JSON.finite(.nan).rendered() == "null" && JSON.float(.infinity) == .null && JSON.number(.nan).rendered() == "null")
+        #expect(JSON.parse(Array("{\"a\": ".utf8)) == nil)
+    }
+}
