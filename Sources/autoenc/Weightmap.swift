@@ -26,7 +26,7 @@ struct Weightmap: ParsableCommand, WritesOutputFile {
         try reportingErrors {
             try output.prepare()
             let loaded = try Checkpoint.load(modelInput.model)
-            let (bytes, description) = try OutputFiles.weightMap(loaded.parameters, as: output.format, scale: scale)
+            let (bytes, description, _) = try OutputFiles.weightMap(loaded.parameters, as: output.format, scale: scale)
             try AtomicFile.write(bytes, to: output.out)
             quiet.say("wrote \(output.out) (\(description))")
         }
