@@ -45,7 +45,7 @@ struct Weightmap: ParsableCommand, WritesOutputFile {
                 loaded.parameters, as: output.format, scale: scale, selection: selection, statistics: statistics)
             try AtomicFile.write(bytes, to: output.out)
             quiet.say("wrote \(output.out) (\(description))")
-            if units != Array(0..<loaded.parameters.hidden) {
+            if units != Array(0..<units.count) { // not simply the first N
                 quiet.say("units drawn, in order: " + units.map(String.init).joined(separator: ", "))
             }
         }

@@ -151,6 +151,9 @@ import Testing
         #expect(many.status == 0 && many.stdout.contains("(4 units, "), "\(many)")
         #expect(all.status == 0 && !many.stdout.contains("units drawn"), "\(many)")
         #expect(try scratch.bytes("many.pgm") == scratch.bytes("all.pgm"))
+        // the first N in unit order need no list
+        let first = try scratch.run(["weightmap", "--data", "data", "--units", "2", "--out", "two.pgm"])
+        #expect(first.status == 0 && first.stdout == "wrote two.pgm (2 of 4 units, 1 dead crossed out, 59x30)\n", "\(first)")
     }
 
     // MARK: - When the test set is read
