@@ -60,4 +60,17 @@ public struct ActivationStatistics: Sendable {
     public init(codes: [Float], examples: Int, units: Int, activation: Activation) {
         self = codes.withUnsafeBufferPointer { .init(codes: $0, examples: examples, units: units, activation: activation) }
     }
+
+    /// Measures `model`'s codes of every image of `test` (`Autoencoder.codes`, on
+    /// `threads` threads), as `Diagnostics.measure` does. Throws `.dataError` naming the
+    /// file when `test` holds no image: every unit would count as dead.
+    public init(_ model: Autoencoder, on test: ImageSet, threads: Int = 1) throws {
+        guard test.count > 0 else { throw AutoencError.badData(test.source, "expected at least one test image, found none") }
+        let h = model.config.hidden
+        let codes = model.codes(test, threads: threads)
+        self = withExtendedLifetime(codes) {
+            ActivationStatistics(codes: UnsafeBufferPointer(start: codes.pointer, count: test.count * h),
+                                 examples: test.count, units: h, activation: model.config.activation)
+        }
+    }
 }

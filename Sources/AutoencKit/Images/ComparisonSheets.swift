@@ -3,9 +3,24 @@ import Foundation
 /// Labeled figures that put several models side by side: weight maps, reconstructions
 /// and activation histograms.
 public enum ComparisonSheets {
-    /// Each model's weight map (`Grids.weightMap`) under its name, left to right.
-    public static func weightMaps(_ models: [(name: String, parameters: Parameters)]) -> GrayImage {
-        Layout.row(models.map { Grids.weightMap($0.parameters).captioned($0.name) }, gap: 12)
+    /// Each model's weight map (`Grids.weightMap`) under its name, left to right: the
+    /// units `selection` picks (every unit's encoder weights by default). The selection
+    /// must not need statistics (`WeightMapSelection.needsStatistics`); the overload
+    /// below takes each model's.
+    public static func weightMaps(_ models: [(name: String, parameters: Parameters)],
+                                  selection: WeightMapSelection = WeightMapSelection()) -> GrayImage {
+        weightMaps(models.map { (name: $0.name, parameters: $0.parameters, statistics: nil) }, selection: selection)
+    }
+
+    /// Each model's weight map under its name, left to right, with the units `selection`
+    /// picks from each; a model's `statistics` (on the test set) order its units by
+    /// activation, leave out or cross out its dead ones. A model without statistics
+    /// under a selection that needs them is a caller's error.
+    public static func weightMaps(_ models: [(name: String, parameters: Parameters, statistics: ActivationStatistics?)],
+                                  selection: WeightMapSelection = WeightMapSelection()) -> GrayImage {
+        Layout.row(models.map { model in
+            Grids.weightMap(selection.tiles(model.parameters, statistics: model.statistics)).captioned(model.name)
+        }, gap: 12)
     }
 
     /// A row of `count` test images labeled "original", then one row per model with its

@@ -7,20 +7,41 @@ public enum Grids {
     /// is scaled on its own, its minimum black and its maximum white (a constant tile is
     /// mid-gray; NaN weights are drawn black).
     public static func weightMap(_ parameters: Parameters) -> GrayImage {
-        let hidden = parameters.hidden
+        weightMap(WeightMapSelection().tiles(parameters))
+    }
+
+    /// `tiles` in order, left to right and top to bottom, in a grid of ceil(sqrt(count))
+    /// columns with 1-pixel black separators, each tile scaled on its own as above. A dead
+    /// tile (`WeightMapTile.isDead`) is drawn flat, `deadTile`: dark gray crossed out by
+    /// its two diagonals in light gray, unlike any live tile (a constant one is
+    /// mid-gray, uncrossed). No tiles: one empty black slot.
+    public static func weightMap(_ tiles: [WeightMapTile]) -> GrayImage {
+        let slots = max(1, tiles.count)
         var columns = 1
-        while columns * columns < hidden { columns += 1 }
-        let rows = (hidden + columns - 1) / columns
+        while columns * columns < slots { columns += 1 }
+        let rows = (slots + columns - 1) / columns
         var image = GrayImage(width: columns * (side + 1) + 1, height: rows * (side + 1) + 1, fill: 0)
-        var tile = [Float](repeating: 0, count: side * side)
-        for unit in 0..<hidden {
-            let w = parameters.w1 + unit * ModelConfig.inputs
-            normalize(UnsafeBufferPointer(start: w, count: side * side), into: &tile)
-            tile.withUnsafeBufferPointer {
-                image.draw($0.baseAddress!, side: side, at: 1 + (unit % columns) * (side + 1), 1 + (unit / columns) * (side + 1))
+        var pixels = [Float](repeating: 0, count: side * side)
+        for (k, tile) in tiles.enumerated() {
+            if tile.isDead {
+                pixels = deadTile
+            } else {
+                tile.weights.withUnsafeBufferPointer { normalize($0, into: &pixels) }
+            }
+            pixels.withUnsafeBufferPointer {
+                image.draw($0.baseAddress!, side: side, at: 1 + (k % columns) * (side + 1), 1 + (k / columns) * (side + 1))
             }
         }
         return image
+    }
+
+    /// The gray levels of a dead unit's tile: its background and the cross over it.
+    public static let deadBackground: Float = 0.25, deadCross: Float = 0.75
+
+    /// A dead unit's tile, 28x28: `deadBackground` with both diagonals in `deadCross`.
+    public static let deadTile: [Float] = (0..<side * side).map { i in
+        let r = i / side, c = i % side
+        return r == c || r + c == side - 1 ? deadCross : deadBackground
     }
 
     /// Maps values so that their minimum is 0 and maximum 1 (all equal: 0.5); NaN stays

@@ -45,20 +45,43 @@ public enum OutputFiles {
     }
 
     /// The weight map of `parameters` as PGM or PNG (each tile scaled `scale` times), or
-    /// the raw encoder weights as .npy, float32 (hidden, 28, 28); with what was written,
-    /// for the user. Throws `.usage` when the scaled image would pass 2^30 pixels.
-    public static func weightMap(_ parameters: Parameters, as format: OutputFormat, scale: Int) throws -> (bytes: [UInt8], description: String) {
+    /// the raw weights as .npy, float32 (units, 28, 28): the units `selection` picks, in
+    /// its order, from its layer (every unit's encoder weights by default, (hidden, 28,
+    /// 28)). With `statistics` (the test set's), dead units are drawn crossed out.
+    /// Returns the bytes, what was written (for the user) and the units drawn, in order.
+    /// Throws `.usage` when the scaled image would pass 2^30 pixels, `.dataError` when
+    /// `--live-only` leaves no unit.
+    public static func weightMap(_ parameters: Parameters, as format: OutputFormat, scale: Int,
+                                 selection: WeightMapSelection = WeightMapSelection(),
+                                 statistics: ActivationStatistics? = nil) throws -> (bytes: [UInt8], description: String, units: [Int]) {
         let hidden = parameters.hidden
-        if format == .npy {
-            // w1: (hidden, 784) as (hidden, 28, 28), unscaled
-            let weights = UnsafeBufferPointer(start: parameters.w1, count: hidden * ModelConfig.inputs)
-            return (NPY.encode(weights, shape: [hidden, Grids.side, Grids.side]), "encoder weights, float32 (\(hidden), 28, 28)")
+        let tiles = selection.tiles(parameters, statistics: statistics)
+        let units = tiles.map(\.unit)
+        guard !tiles.isEmpty else {
+            throw AutoencError(.dataError, "--live-only: all \(counted(hidden, "unit")) are dead on the test set; nothing to draw")
         }
-        let map = Grids.weightMap(parameters)
+        let shown = tiles.count < hidden ? "\(tiles.count) of \(counted(hidden, "unit"))" : counted(hidden, "unit")
+        let order = selection.sort.phrase.map { [$0] } ?? []
+        if format == .npy {
+            // the tiles' weights: (units, 784) as (units, 28, 28), unscaled; by default w1
+            let weights = tiles.flatMap(\.weights)
+            var what = ["\(selection.layer.rawValue) weights" + (tiles.count < hidden ? " of \(shown)" : "")] + order
+            if selection.liveOnly, let statistics { what.append("\(statistics.deadUnits) dead left out") }
+            return (NPY.encode(weights, shape: [tiles.count, Grids.side, Grids.side]),
+                    (what + ["float32 (\(tiles.count), 28, 28)"]).joined(separator: ", "), units)
+        }
+        let map = Grids.weightMap(tiles)
         guard map.width * scale * map.height * scale <= 1 << 30 else {
-            throw AutoencError(.usage, "--scale \(scale): \(hidden) units would make a \(map.width * scale)x\(map.height * scale) image; use a smaller --scale")
+            throw AutoencError(.usage, "--scale \(scale): \(counted(tiles.count, "unit")) would make a \(map.width * scale)x\(map.height * scale) image; use a smaller --scale")
         }
         let image = map.scaled(scale)
-        return (format == .png ? image.png : image.pgm, "\(counted(hidden, "unit")), \(image.width)x\(image.height)")
+        var parts = [shown] + (selection.layer == .decoder ? ["decoder weights"] : []) + order
+        if let statistics {
+            let dead = tiles.filter(\.isDead).count
+            parts.append(selection.liveOnly ? "\(statistics.deadUnits) dead left out"
+                         : dead == 0 ? "none dead" : "\(dead) dead crossed out")
+        }
+        parts.append("\(image.width)x\(image.height)")
+        return (format == .png ? image.png : image.pgm, parts.joined(separator: ", "), units)
     }
 }

@@ -23,6 +23,8 @@ public enum Limits {
     public static let seeds = Limit<Int>(1...100)
     /// The magnification of `weightmap` and `reconstruct` images.
     public static let scale = Limit<Int>(1...16)
+    /// How many units a weight map draws; more than a model has draws all of them.
+    public static let units = Limit<Int>(expected: "at least 1") { $0 >= 1 }
 
     /// The threads to use: `requested` when given, at most one per core (more only ran
     /// slower: `--threads 1000` on 2 cores trained 10x slower), else one per core; with
