@@ -59,6 +59,8 @@ struct Compare: ParsableCommand {
     @Option(parsing: .unconditional, help: ArgumentHelp("Test images drawn in reconstructions.png.", valueName: "n"))
     var count: Int = 10
 
+    @OptionGroup(title: "Weight maps (weightmaps.png)") var weightMaps: WeightMapOptions
+
     @Option(help: ArgumentHelp(
         "Append each run's JSON lines (its settings, then one per epoch, as train --log) to this file; - writes them to standard output.",
         valueName: "file"))
@@ -133,7 +135,7 @@ struct Compare: ParsableCommand {
                 ("batch_size", .number(Double(options.batchSize))), ("data_digest", .string(train.prefix(limit).digest)),
             ]
             let summaries = try Comparison.writeOutputs(records, test: test, shown: min(count, test.count), settings: settings,
-                                                        directory: out, threads: threads.count)
+                                                        selection: weightMaps.selection, directory: out, threads: threads.count)
             if let plot, let format = LineChart.Format(path: plot) {
                 try AtomicFile.write(Comparison.curves(summaries, title: "autoenc compare").encoded(as: format), to: plot)
             }

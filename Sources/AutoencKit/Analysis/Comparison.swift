@@ -38,11 +38,11 @@ public enum Comparison {
     /// Writes compare's outputs into `directory` from its finished `records`:
     /// metrics.json (`settings`, each model over its seeds against none, then every run),
     /// curves.png (the test MSE per epoch, mean ± sd over the seeds) and, from each
-    /// model's first seed, weightmaps.png, reconstructions.png (the first `shown` test
-    /// images) and histograms.png, each model's trained file read back from `runs/`.
+    /// model's first seed, weightmaps.png (the units `selection` picks), reconstructions.png
+    /// (the first `shown` test images) and histograms.png, each model's trained file read back from `runs/`.
     /// Returns the summaries.
     public static func writeOutputs(_ records: [ExperimentRecord], test: ImageSet, shown: Int, settings: [(String, JSON)],
-                                    directory: String, threads: Int) throws -> [VariantSummary] {
+                                    selection: WeightMapSelection = .init(), directory: String, threads: Int) throws -> [VariantSummary] {
         func path(_ name: String) -> String { (directory as NSString).appendingPathComponent(name) }
         let summaries = VariantSummary.group(records)
         let base = summaries.first { $0.name == baseline }
@@ -59,8 +59,6 @@ public enum Comparison {
             model.reconstruct(test, range: 0..<shown) { _, m, _, y in images += UnsafeBufferPointer(start: y, count: m * ModelConfig.inputs) }
             return (name: record.run.name, images: images)
         }
-        try AtomicFile.write(ComparisonSheets.weightMaps(zip(firsts, models).map { ($0.run.name, $1.parameters) }).png,
-                             to: path("weightmaps.png"))
         try AtomicFile.write(ComparisonSheets.reconstructions(originals: originals, rows: rows, count: shown).png,
                              to: path("reconstructions.png"))
         let measured = zip(firsts, models).map { record, model in
@@ -70,6 +68,9 @@ public enum Comparison {
             return (record.run.name, codes, statistics)
         }
         try writeHistograms(measured, activation: models[0].config.activation, to: path("histograms.png"))
+        // dead units (on the test set) drawn crossed out, or left out with --live-only
+        let maps = ComparisonSheets.weightMaps(zip(measured, models).map { ($0.0, $1.parameters, $0.2) }, selection: selection)
+        try AtomicFile.write(maps.png, to: path("weightmaps.png"))
         return summaries
     }
 

@@ -1,0 +1,131 @@
+import Foundation
+
+/// `autoenc sweep`'s experiment: one or more models trained at each value of one knob
+/// (the drop probability as in Srivastava et al.'s Fig. 9, the training set's size as
+/// in Fig. 10, input dropout or max-norm), each from N seeds; every metric drawn against
+/// the knob with error bars.
+public enum Sweep {
+    /// The setting a sweep varies.
+    public enum Knob: String, Sendable, CaseIterable {
+        case dropP = "drop_p"
+        case limit
+        case inputDropP = "input_drop_p"
+        case maxNorm = "max_norm"
+
+        /// The flag that gives its values.
+        public var flag: String { "--" + rawValue.replacingOccurrences(of: "_", with: "-") }
+    }
+
+    /// The models a sweep may train, as compare names them.
+    public static let models = ["none", "dropout", "dropconnect"]
+
+    /// The run of model `name` (none, dropout, dropconnect) at `value` of `knob`, from
+    /// `base` (hidden size, activation, masks, scaling, input dropout, max-norm) with
+    /// the regularized models dropping with probability `dropP` unless the knob is the
+    /// drop probability. A model that comes out unregularized (drop_p 0) is none, and
+    /// none does not depend on the drop probability: such runs are shared.
+    public static func run(model name: String, knob: Knob, value: KnobValue, base: ModelConfig, dropP: Float,
+                           options: TrainingOptions, epochs: Int, limit: Int?) -> ExperimentRun {
+        var config = base
+        var limit = limit
+        var p = name == Comparison.baseline ? 0 : dropP
+        switch knob {
+        case .dropP: if name != Comparison.baseline { p = Float(value.value) }
+        case .limit: limit = Int(value.value)
+        case .inputDropP: config.inputDropP = Float(value.value)
+        case .maxNorm: config.maxNorm = Float(value.value)
+        }
+        let variant = Comparison.variants(base: config, dropP: p > 0 ? p : 0.5)
+            .first { $0.name == (p > 0 ? name : Comparison.baseline) }!
+        let dependsOnKnob = !(knob == .dropP && p == 0)
+        return ExperimentRun(name: variant.name, knob: dependsOnKnob ? value : nil, config: variant.config,
+                             options: options, epochs: epochs, limit: limit)
+    }
+
+    /// Every run: each model at each value, from seeds options.seed, + 1, ..., seed by
+    /// seed (a run shared by several points appears once per point).
+    public static func runs(models: [String], knob: Knob, values: [KnobValue], base: ModelConfig, dropP: Float,
+                            options: TrainingOptions, seeds: Int, epochs: Int, limit: Int?) -> [ExperimentRun] {
+        (0..<UInt64(seeds)).flatMap { k in
+            var o = options
+            o.seed = options.seed &+ k
+            return models.flatMap { name in
+                values.map { run(model: name, knob: knob, value: $0, base: base, dropP: dropP, options: o, epochs: epochs, limit: limit) }
+            }
+        }
+    }
+
+    /// A model's points: its summary over the seeds at each value.
+    public struct Series: Sendable {
+        public var name: String
+        public var points: [VariantSummary]
+    }
+
+    /// The models' series from the finished `records` of `runs` (in `runs`' order).
+    public static func series(models: [String], knob: Knob, values: [KnobValue], base: ModelConfig, dropP: Float,
+                              options: TrainingOptions, seeds: Int, epochs: Int, limit: Int?,
+                              records: [ExperimentRecord]) -> [Series] {
+        models.map { name in
+            Series(name: name, points: values.map { value in
+                let point = (0..<UInt64(seeds)).compactMap { k -> ExperimentRecord? in
+                    var o = options
+                    o.seed = options.seed &+ k
+                    let stem = run(model: name, knob: knob, value: value, base: base, dropP: dropP, options: o,
+                                   epochs: epochs, limit: limit).stem
+                    return records.first { $0.run.stem == stem }
+                }
+                return VariantSummary(name: name, knob: value, records: point)
+            })
+        }
+    }
+
+    /// The chart of `metric` against the knob: a line per model, mean ± sd over the seeds.
+    public static func chart(_ series: [Series], metric: String, knob: Knob, values: [KnobValue], seeds: Int) -> LineChart {
+        LineChart(title: "\(metric) against \(knob.rawValue)", xLabel: knob.rawValue,
+                  yLabel: seeds > 1 ? "\(metric) (mean ± sd over \(seeds) seeds)" : metric,
+                  series: series.map { s in
+                      .init(name: s.name, values: s.points.map { $0.metric(metric)?.mean ?? .nan },
+                            spread: s.points.map { $0.metric(metric)?.sd ?? .nan })
+                  },
+                  xLabels: values.map(\.label), width: 560, height: 340)
+    }
+
+    /// The metrics every series has a value of, in `Diagnostics.metricOrder`.
+    public static func metrics(_ series: [Series]) -> [String] {
+        let keys = series.flatMap { $0.points.flatMap { $0.metrics.map(\.key) } }
+        return Diagnostics.metricOrder.filter(keys.contains)
+    }
+
+    /// Writes metrics.json (the settings, each model's points against none at the same
+    /// value when none was trained, every run) and a chart per metric, METRIC.png or
+    /// .svg, into `directory`. Returns the charts' file names.
+    public static func writeOutputs(_ series: [Series], records: [ExperimentRecord], knob: Knob, values: [KnobValue],
+                                    seeds: Int, settings: [(String, JSON)], chartFormat: LineChart.Format,
+                                    directory: String) throws -> [String] {
+        func path(_ name: String) -> String { (directory as NSString).appendingPathComponent(name) }
+        let none = series.first { $0.name == Comparison.baseline }
+        let json = JSON.object([
+            ("settings", .object(settings + [("knob", .string(knob.rawValue)), ("values", .array(values.map { .number($0.value) }))])),
+            ("test", .string("Welch's t test of each metric's difference from none's at the same value over the seeds, two-sided; within_noise when p >= \(WelchTest.level)")),
+            ("series", .array(series.map { s in
+                .object([("name", .string(s.name)),
+                         ("points", .array(s.points.enumerated().map { i, point in
+                             point.json(baseline: s.name == Comparison.baseline ? nil : none?.points[i])
+                         }))])
+            })),
+            ("runs", .array(unique(records).map { $0.json(settings: $0.run.settings(dataDigest: "")).removingDigest })),
+        ])
+        try AtomicFile.write(Array((json.rendered() + "\n").utf8), to: path("metrics.json"))
+        return try metrics(series).map { metric in
+            let name = "\(metric).\(chartFormat.rawValue)"
+            try AtomicFile.write(chart(series, metric: metric, knob: knob, values: values, seeds: seeds).encoded(as: chartFormat), to: path(name))
+            return name
+        }
+    }
+
+    /// Each run once, in order.
+    static func unique(_ records: [ExperimentRecord]) -> [ExperimentRecord] {
+        var seen = Set<String>()
+        return records.filter { seen.insert($0.run.stem).inserted }
+    }
+}
