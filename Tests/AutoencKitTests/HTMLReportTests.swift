@@ -101,10 +101,11 @@ import Testing
 
     // MARK: - Escaping
 
-    @Test("escape maps the five characters and keeps everything else",
+    @Test("escape maps the five characters, replaces control characters and keeps everything else",
           arguments: [("a < b", "a &lt; b"), ("x > 0 && y", "x &gt; 0 &amp;&amp; y"),
                       ("say \"hi\"", "say &quot;hi&quot;"), ("it's", "it&#39;s"),
                       ("plain é ✓ 1.5e-3", "plain é ✓ 1.5e-3"), ("&amp;", "&amp;amp;"),
+                      ("tab\tline\nend\r\n", "tab\tline\nend\r\n"), ("nul\u{0} bell\u{7} del\u{7F}", "nul\u{FFFD} bell\u{FFFD} del\u{FFFD}"),
                       // "<" followed by a combining mark is one Character ("≮"); it must still be escaped
                       ("<\u{338}script>", "&lt;\u{338}script&gt;")])
     func escape(text: String, expected: String) {

@@ -147,7 +147,9 @@ public struct HTMLReport: Sendable {
     // MARK: - Encoding
 
     /// `text` safe inside an element or a quoted attribute: & < > " ' become
-    /// `&amp;` `&lt;` `&gt;` `&quot;` `&#39;`; everything else is kept.
+    /// `&amp;` `&lt;` `&gt;` `&quot;` `&#39;`, control characters other than tab and
+    /// line breaks (which neither HTML nor XML allows) U+FFFD; everything else is kept.
+    /// Goes by Unicode scalar: "<" followed by a combining mark is one Character.
     public static func escape(_ text: String) -> String {
         var out = ""
         out.reserveCapacity(text.utf8.count)
@@ -158,6 +160,8 @@ public struct HTMLReport: Sendable {
             case ">": out += "&gt;"
             case "\"": out += "&quot;"
             case "'": out += "&#39;"
+            case "\t", "\n", "\r": out.unicodeScalars.append(c)
+            case _ where c.value < 0x20 || c.value == 0x7F: out += "\u{FFFD}"
             default: out.unicodeScalars.append(c)
             }
         }
