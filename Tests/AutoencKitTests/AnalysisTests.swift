@@ -294,4 +294,20 @@ import Testing
         #expect(table.count == 3)
         #expect(table[0].contains("test_mse_sample64"))
     }
+
+    @Test("the metric definitions name exactly the metrics metrics.json writes, in its order")
+    func definitionsCoverMetrics() throws {
+        let statistics = ActivationStatistics(codes: [0, 1, 0, 2], examples: 2, units: 2, activation: .relu)
+        var diagnostics = Diagnostics(name: "dropconnect", activation: .relu, testMSE: 0.01,
+                                      statistics: statistics, localization: 0.5, probeAccuracy: 0.9)
+        diagnostics.extraMSE = [("test_mse_sample\(Diagnostics.dropConnectSamples)", 0.011)]
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(diagnostics.json.utf8)) as? [String: Any])
+        let metrics = Set(object.keys).subtracting(["name", "activation", "units"])
+        let terms = Diagnostics.definitions.map(\.term)
+        #expect(Set(terms) == metrics)
+        #expect(terms.count == Set(terms).count, "no metric defined twice")
+        let offsets = terms.map { diagnostics.json.range(of: "\"\($0)\":")?.lowerBound }
+        #expect(offsets.compactMap { $0 } == offsets.compactMap { $0 }.sorted() && !offsets.contains(nil), "\(terms)")
+        #expect(Diagnostics.definitions.allSatisfy { !$0.meaning.isEmpty && $0.meaning.hasSuffix(".") })
+    }
 }

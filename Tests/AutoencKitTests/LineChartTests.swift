@@ -74,6 +74,15 @@ import Testing
         _ = try DecodedPNG(chart.encoded(as: .png))
     }
 
+    @Test("a markup character followed by a combining mark is escaped too")
+    func escapingCombiningMarks() throws {
+        // "<" + U+0338 is one Character ("≮"): escaping by Character would let the "<" through
+        let chart = LineChart(title: "<\u{338}title", xLabel: "&\u{301}", yLabel: "y",
+                              series: [.init(name: "\"\u{301}one", values: [1, 2])])
+        #expect(try Self.polylines(chart.encoded(as: .svg)).count == 1)
+        #expect(LineChart.escape("<\u{338}&\u{301}") == "&lt;\u{338}&amp;\u{301}")
+    }
+
     @Test func formatByExtension() {
         #expect(LineChart.Format(path: "run/loss.PNG") == .png)
         #expect(LineChart.Format(path: "loss.svg") == .svg)

@@ -272,16 +272,17 @@ public struct LineChart: Sendable {
 
     private func quote(_ s: String) -> String { "\"" + s + "\"" }
 
-    /// Text safe inside an XML element or a double-quoted attribute.
+    /// Text safe inside an XML element or a double-quoted attribute. Goes by Unicode
+    /// scalar, not Character: "<" followed by a combining mark is one Character.
     static func escape(_ text: String) -> String {
         var out = ""
-        for c in text {
+        for c in text.unicodeScalars {
             switch c {
             case "&": out += "&amp;"
             case "<": out += "&lt;"
             case ">": out += "&gt;"
             case "\"": out += "&quot;"
-            default: out.append(c)
+            default: out.unicodeScalars.append(c)
             }
         }
         return out
