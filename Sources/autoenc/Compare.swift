@@ -13,7 +13,8 @@ struct Compare: ParsableCommand {
             each difference from none as beyond the seeds' noise (*) or within it (~) by \
             Welch's t test (two-sided, p < 0.05).
 
-            Into --out the command writes metrics.json (the settings; per model each \
+            Into --out the command writes report.html (one self-contained page: the \
+            settings, the table, every figure, what each metric means), metrics.json (the settings; per model each \
             metric's values, mean, sd and 95% interval, and the test against none; every \
             run), curves.png (test MSE per epoch, mean ± sd), and from each model's first \
             seed weightmaps.png, reconstructions.png and histograms.png (Srivastava et al. \
@@ -136,6 +137,8 @@ struct Compare: ParsableCommand {
             ]
             let summaries = try Comparison.writeOutputs(records, test: test, shown: min(count, test.count), settings: settings,
                                                         selection: weightMaps.selection, directory: out, threads: threads.count)
+            let report = try ExperimentReport.compare(summaries, settings: settings, seeds: seedFlags.seeds, directory: out)
+            try AtomicFile.write(Array(report.utf8), to: (out as NSString).appendingPathComponent("report.html"))
             if let plot, let format = LineChart.Format(path: plot) {
                 try AtomicFile.write(Comparison.curves(summaries, title: "autoenc compare").encoded(as: format), to: plot)
             }
@@ -143,7 +146,7 @@ struct Compare: ParsableCommand {
             lines(VariantSummary.table(summaries, baseline: summaries.first { $0.name == Comparison.baseline }))
             lines(VariantSummary.legend(seeds: seedFlags.seeds, baseline: Comparison.baseline))
             lines("")
-            lines("wrote \(out)/: metrics.json, curves.png, weightmaps.png, reconstructions.png, histograms.png, runs/")
+            lines("wrote \(out)/: report.html, metrics.json, curves.png, weightmaps.png, reconstructions.png, histograms.png, runs/")
         } }
     }
 }

@@ -14,7 +14,8 @@ struct SweepCommand: ParsableCommand {
             none,dropout). none does not depend on --drop-p: it is trained once per seed \
             and drawn flat; a drop probability of 0 is none.
 
-            Into --out the command writes metrics.json (the settings; each model's points, \
+            Into --out the command writes report.html (one self-contained page: the \
+            settings, the table, every chart, what each metric means), metrics.json (the settings; each model's points, \
             each with every metric's values, mean, sd and 95% interval and, when none was \
             trained, Welch's t test against none at the same value; every run), and one chart \
             per metric (test_mse, mean_activation, sparsity, dead_units, probe_accuracy, \
@@ -173,6 +174,9 @@ struct SweepCommand: ParsableCommand {
             if plan.knob != .dropP { settings.append(("drop_p", .float(plan.dropP))) }
             let charts = try Sweep.writeOutputs(series, records: records, knob: plan.knob, values: plan.values, seeds: seedFlags.seeds,
                                                 settings: settings, chartFormat: charts, directory: out)
+            let report = try ExperimentReport.sweep(series, knob: plan.knob, values: plan.values, settings: settings,
+                                                    seeds: seedFlags.seeds, charts: charts, directory: out)
+            try AtomicFile.write(Array(report.utf8), to: (out as NSString).appendingPathComponent("report.html"))
             let none = series.first { $0.name == Comparison.baseline }
             let points = series.flatMap(\.points)
             lines("")
@@ -182,7 +186,7 @@ struct SweepCommand: ParsableCommand {
             })
             lines(VariantSummary.legend(seeds: seedFlags.seeds, baseline: none != nil ? "none at the same value" : "none (not trained)"))
             lines("")
-            lines("wrote \(out)/: metrics.json, \(charts.joined(separator: ", ")), runs/")
+            lines("wrote \(out)/: report.html, metrics.json, \(charts.joined(separator: ", ")), runs/")
         } }
     }
 }

@@ -37,6 +37,28 @@ import Testing
         (summary(variant, key)?["mean"] as? NSNumber)?.doubleValue
     }
 
+    /// report.html: one page, nothing fetched, the metrics table with `rows` rows, and
+    /// `figures` images, each embedded as a data URI.
+    static func expectReport(_ scratch: Scratch, _ path: String, figures: Int, rows: Int,
+                             sourceLocation: SourceLocation = #_sourceLocation) throws {
+        let page = String(decoding: try scratch.bytes(path), as: UTF8.self)
+        for forbidden in ["<script", "src=\"http", "href=\"http", "<link", "@import", "url(http"] {
+            #expect(!page.contains(forbidden), "\(path) holds \(forbidden)", sourceLocation: sourceLocation)
+        }
+        let images = page.components(separatedBy: "<img ").dropFirst()
+        #expect(images.count == figures, "\(path): \(images.count) images", sourceLocation: sourceLocation)
+        #expect(images.allSatisfy { $0.hasPrefix("src=\"data:image/") || $0.contains(" src=\"data:image/") },
+                "\(path): an image is not embedded", sourceLocation: sourceLocation)
+        // the settings table, then the metrics table: a header row and a row per model
+        let tables = page.components(separatedBy: "<table").dropFirst()
+        #expect(tables.count == 2, "\(path): \(tables.count) tables", sourceLocation: sourceLocation)
+        let metricRows = (tables.last ?? "").components(separatedBy: "<tr").count - 1
+        #expect(metricRows == rows + 1, "\(path): \(metricRows) rows in the metrics table", sourceLocation: sourceLocation)
+        for term in ["test_mse", "localization", "probe_accuracy"] {
+            #expect(page.contains(term), "\(path) lacks \(term)", sourceLocation: sourceLocation)
+        }
+    }
+
     static func expectPNG(_ scratch: Scratch, _ path: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
         let bytes = try scratch.bytes(path)
         #expect(Array(bytes.prefix(8)) == PNG.signature, "\(path)", sourceLocation: sourceLocation)
@@ -50,7 +72,8 @@ import Testing
         let result = try scratch.run(["compare"] + Self.tiny + ["--out", "runs/cmp", "--count", "4"])
         try #require(result.status == 0, "\(result)")
         #expect(scratch.listing("runs/cmp") == ["curves.png", "histograms.png", "metrics.json", "reconstructions.png",
-                                                "runs", "weightmaps.png"])
+                                                "report.html", "runs", "weightmaps.png"])
+        try Self.expectReport(scratch, "runs/cmp/report.html", figures: 4, rows: 3)
         #expect(scratch.listing("runs/cmp/runs") == ["dropconnect-seed0.json", "dropconnect-seed0.safetensors",
                                                      "dropout-seed0.json", "dropout-seed0.safetensors",
                                                      "none-seed0.json", "none-seed0.safetensors"])

@@ -83,6 +83,18 @@ public struct VariantSummary: Sendable {
 
     /// The table with each model's own baseline (a sweep's none at the same value).
     public static func table(_ variants: [VariantSummary], baseline: (VariantSummary) -> VariantSummary?) -> String {
+        let rows = cells(variants, baseline: baseline)
+        let widths = rows[0].indices.map { c in rows.map { $0[c].count }.max()! }
+        return rows.map { row in
+            row.enumerated().map { c, cell in
+                c == 0 ? cell.padding(toLength: widths[c], withPad: " ", startingAt: 0)
+                       : String(repeating: " ", count: widths[c] - cell.count) + cell
+            }.joined(separator: "  ")
+        }.joined(separator: "\n")
+    }
+
+    /// The table's cells, the header first: what `table` aligns and the report shows.
+    public static func cells(_ variants: [VariantSummary], baseline: (VariantSummary) -> VariantSummary?) -> [[String]] {
         let keys = Diagnostics.ordered(variants.flatMap { $0.metrics.map { ($0.key, 0.0) } }
             .reduce(into: [(key: String, value: Double)]()) { found, m in if !found.contains(where: { $0.key == m.0 }) { found.append(m) } }).map(\.key)
         let header = ["model"] + keys.map(Self.column)
@@ -97,13 +109,7 @@ public struct VariantSummary: Sendable {
                 return cell
             })
         }
-        let widths = header.indices.map { c in rows.map { $0[c].count }.max()! }
-        return rows.map { row in
-            row.enumerated().map { c, cell in
-                c == 0 ? cell.padding(toLength: widths[c], withPad: " ", startingAt: 0)
-                       : String(repeating: " ", count: widths[c] - cell.count) + cell
-            }.joined(separator: "  ")
-        }.joined(separator: "\n")
+        return rows
     }
 
     /// The table's legend: the seeds, and what * and ~ mean.
