@@ -88,7 +88,7 @@ struct SeedFlags: ParsableArguments {
     var seeds: Int = 1
 
     @Option(parsing: .unconditional, help: ArgumentHelp(
-        "Runs trained at once. Default: one per core, each on one thread (faster on 2 cores than one run after another on both); with --threads T, cores / T.",
+        "Runs trained at once, each on --threads threads (default: the cores shared out). Default: 1, one run after another on every core, which measured faster on 2 cores than two single-thread runs side by side.",
         valueName: "n"))
     var jobs: Int?
 
