@@ -74,6 +74,11 @@ import Testing
         #expect(scratch.listing("runs/cmp") == ["curves.png", "histograms.png", "metrics.json", "reconstructions.png",
                                                 "report.html", "runs", "weightmaps.png"])
         try Self.expectReport(scratch, "runs/cmp/report.html", figures: 4, rows: 3)
+        // Scripts/test opens this page in a browser: AUTOENC_REPORT_OUT=DIR keeps a copy
+        if let keep = ProcessInfo.processInfo.environment["AUTOENC_REPORT_OUT"] {
+            try? FileManager.default.removeItem(atPath: keep)
+            try FileManager.default.copyItem(atPath: scratch.path("runs/cmp/report.html"), toPath: keep)
+        }
         #expect(scratch.listing("runs/cmp/runs") == ["dropconnect-seed0.json", "dropconnect-seed0.safetensors",
                                                      "dropout-seed0.json", "dropout-seed0.safetensors",
                                                      "none-seed0.json", "none-seed0.safetensors"])

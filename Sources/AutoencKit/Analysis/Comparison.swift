@@ -89,7 +89,7 @@ public enum Comparison {
 
     /// The test MSE per epoch of each model, mean ± sd over its seeds.
     public static func curves(_ summaries: [VariantSummary], title: String) -> LineChart {
-        LineChart(title: title, xLabel: "epoch", yLabel: "test mse (mean ± sd over seeds)",
+        LineChart(title: title, xLabel: "epoch", yLabel: "test mse: mean, bars sd over seeds", // the bitmap font has no ±
                   series: summaries.map { s in .init(name: s.label, values: s.testMSE.map(\.mean), spread: s.testMSE.map(\.sd)) })
     }
 

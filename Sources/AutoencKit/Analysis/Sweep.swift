@@ -82,7 +82,7 @@ public enum Sweep {
     /// The chart of `metric` against the knob: a line per model, mean ± sd over the seeds.
     public static func chart(_ series: [Series], metric: String, knob: Knob, values: [KnobValue], seeds: Int) -> LineChart {
         LineChart(title: "\(metric) against \(knob.rawValue)", xLabel: knob.rawValue,
-                  yLabel: seeds > 1 ? "\(metric) (mean ± sd over \(seeds) seeds)" : metric,
+                  yLabel: seeds > 1 ? "\(metric): mean, bars sd over \(seeds) seeds" : metric, // the bitmap font has no ±
                   series: series.map { s in
                       .init(name: s.name, values: s.points.map { $0.metric(metric)?.mean ?? .nan },
                             spread: s.points.map { $0.metric(metric)?.sd ?? .nan })

@@ -60,9 +60,9 @@ public enum ExperimentReport {
     static func metricsTable(_ page: inout HTMLReport, _ cells: [[String]], seeds: Int, baseline: String) {
         page.heading("Metrics")
         page.table(header: cells[0], rows: Array(cells.dropFirst()), caption: VariantSummary.legend(seeds: seeds, baseline: baseline))
-        page.paragraph(seeds > 1
-            ? "What the marks show: whether each difference from \(baseline) is larger than the spread between seeds explains, by one test per cell at the 5% level; with many cells a few marks are expected by chance alone. What they do not show: how large a difference matters, or whether it holds on other data, sizes or training lengths."
-            : "From one seed, no difference can be told from the seeds' noise; run with --seeds 5 or more.")
+        if seeds > 1 {
+            page.paragraph("What the marks show: whether each difference from \(baseline) is larger than the spread between seeds explains, by one test per cell at the 5% level; with many cells a few marks are expected by chance alone. What they do not show: how large a difference matters, or whether it holds on other data, sizes or training lengths.")
+        }
     }
 
     static func figure(_ page: inout HTMLReport, _ directory: String, _ name: String, _ alt: String, _ caption: String) throws {
