@@ -20,7 +20,8 @@ struct SweepCommand: ParsableCommand {
             trained, Welch's t test against none at the same value; every run), and one chart \
             per metric (test_mse, mean_activation, sparsity, dead_units, probe_accuracy, \
             localization; see `autoenc compare --help`) against the knob, with mean ± sd \
-            error bars, as METRIC.png or .svg. Runs go to runs/ as they finish; after Ctrl-C \
+            error bars, as METRIC.png or .svg, and weightmaps.png (a row per model, the \
+            first seed's map at each value). Runs go to runs/ as they finish; after Ctrl-C \
             (exit 130) the same command trains only what is missing.
             """)
 
@@ -52,6 +53,9 @@ struct SweepCommand: ParsableCommand {
 
     @Option(name: .long, help: ArgumentHelp("Directory for the charts, metrics and runs (created if missing).", valueName: "dir"))
     var out: String = "sweep"
+
+    @OptionGroup(title: "Weight maps (weightmaps.png: a row per model, a map per value; 64 units each unless --units says)")
+    var weightMaps: WeightMapOptions
 
     @Option(help: ArgumentHelp("Format of the charts: png or svg.", valueName: "format"))
     var charts: LineChart.Format = .png
@@ -174,6 +178,9 @@ struct SweepCommand: ParsableCommand {
             if plan.knob != .dropP { settings.append(("drop_p", .float(plan.dropP))) }
             let charts = try Sweep.writeOutputs(series, records: records, knob: plan.knob, values: plan.values, seeds: seedFlags.seeds,
                                                 settings: settings, chartFormat: charts, directory: out)
+            var selection = weightMaps.selection
+            selection.units = selection.units ?? 64
+            try Sweep.writeWeightMaps(series, test: test, selection: selection, threads: threads.count, directory: out)
             let report = try ExperimentReport.sweep(series, knob: plan.knob, values: plan.values, settings: settings,
                                                     seeds: seedFlags.seeds, charts: charts, directory: out)
             try AtomicFile.write(Array(report.utf8), to: (out as NSString).appendingPathComponent("report.html"))
@@ -186,7 +193,7 @@ struct SweepCommand: ParsableCommand {
             })
             lines(VariantSummary.legend(seeds: seedFlags.seeds, baseline: none != nil ? "none at the same value" : "none (not trained)"))
             lines("")
-            lines("wrote \(out)/: report.html, metrics.json, \(charts.joined(separator: ", ")), runs/")
+            lines("wrote \(out)/: report.html, metrics.json, \(charts.joined(separator: ", ")), weightmaps.png, runs/")
         } }
     }
 }

@@ -21,13 +21,14 @@ import Testing
         let result = try scratch.run(["sweep"] + CompareCommandTests.tiny + ["--drop-p", "0,0.5", "--models", "none,dropout", "--seeds", "2"])
         try #require(result.status == 0, "\(result)")
         let charts = ["dead_units.png", "localization.png", "mean_activation.png", "probe_accuracy.png", "sparsity.png", "test_mse.png"]
-        #expect(scratch.listing("sweep") == (charts + ["metrics.json", "report.html", "runs"]).sorted())
+        #expect(scratch.listing("sweep") == (charts + ["metrics.json", "report.html", "runs", "weightmaps.png"]).sorted())
+        try CompareCommandTests.expectPNG(scratch, "sweep/weightmaps.png")
         // none once per seed (it is also dropout at p = 0), dropout at 0.5 per seed
         #expect(scratch.listing("sweep/runs") == ["dropout-drop_p0.5-seed0.json", "dropout-drop_p0.5-seed0.safetensors",
                                                   "dropout-drop_p0.5-seed1.json", "dropout-drop_p0.5-seed1.safetensors",
                                                   "none-seed0.json", "none-seed0.safetensors", "none-seed1.json", "none-seed1.safetensors"])
         for chart in charts { try CompareCommandTests.expectPNG(scratch, "sweep/" + chart) }
-        try CompareCommandTests.expectReport(scratch, "sweep/report.html", figures: charts.count, rows: 4)
+        try CompareCommandTests.expectReport(scratch, "sweep/report.html", figures: charts.count + 1, rows: 4)
         let series = try Self.series(scratch, "sweep/metrics.json")
         #expect(series.map { $0["name"] as? String } == ["none", "dropout"])
         let none = try #require(series[0]["points"] as? [[String: Any]]), dropout = try #require(series[1]["points"] as? [[String: Any]])

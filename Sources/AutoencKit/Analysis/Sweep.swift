@@ -59,6 +59,8 @@ public enum Sweep {
     public struct Series: Sendable {
         public var name: String
         public var points: [VariantSummary]
+        /// Each point's run from the first seed, whose model the weight maps draw.
+        public var firstRuns: [ExperimentRun]
     }
 
     /// The models' series from the finished `records` of `runs` (in `runs`' order).
@@ -66,16 +68,16 @@ public enum Sweep {
                               options: TrainingOptions, seeds: Int, epochs: Int, limit: Int?,
                               records: [ExperimentRecord]) -> [Series] {
         models.map { name in
-            Series(name: name, points: values.map { value in
-                let point = (0..<UInt64(seeds)).compactMap { k -> ExperimentRecord? in
+            let perSeed = values.map { value in
+                (0..<UInt64(seeds)).map { k -> ExperimentRun in
                     var o = options
                     o.seed = options.seed &+ k
-                    let stem = run(model: name, knob: knob, value: value, base: base, dropP: dropP, options: o,
-                                   epochs: epochs, limit: limit).stem
-                    return records.first { $0.run.stem == stem }
+                    return run(model: name, knob: knob, value: value, base: base, dropP: dropP, options: o, epochs: epochs, limit: limit)
                 }
-                return VariantSummary(name: name, knob: value, records: point)
-            })
+            }
+            return Series(name: name, points: zip(values, perSeed).map { value, runs in
+                VariantSummary(name: name, knob: value, records: runs.compactMap { r in records.first { $0.run.stem == r.stem } })
+            }, firstRuns: perSeed.map { $0[0] })
         }
     }
 
@@ -121,6 +123,21 @@ public enum Sweep {
             try AtomicFile.write(chart(series, metric: metric, knob: knob, values: values, seeds: seeds).encoded(as: chartFormat), to: path(name))
             return name
         }
+    }
+
+    /// weightmaps.png: a row per model, a map per value (the first seed's model), each
+    /// with the units `selection` picks, dead units (on `test`) crossed out or left out.
+    public static func writeWeightMaps(_ series: [Series], test: ImageSet, selection: WeightMapSelection, threads: Int,
+                                       directory: String) throws {
+        let rows = try series.map { s in
+            let maps = try zip(s.points, s.firstRuns).map { point, run in
+                let model = try Checkpoint.load(Experiment.modelPath(run, in: directory)).model
+                let statistics = try ActivationStatistics(model, on: test, threads: threads)
+                return (name: point.knob?.label ?? s.name, parameters: model.parameters, statistics: Optional(statistics))
+            }
+            return ComparisonSheets.weightMaps(maps, selection: selection).captioned(s.name)
+        }
+        try AtomicFile.write(Layout.column(rows, gap: 12).png, to: (directory as NSString).appendingPathComponent("weightmaps.png"))
     }
 
     /// Each run once, in order.

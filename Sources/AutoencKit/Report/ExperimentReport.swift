@@ -46,6 +46,9 @@ public enum ExperimentReport {
             try figure(&page, directory, chart, "\(metric) against \(knob.rawValue)",
                        "\(metric) against \(knob.rawValue)" + (seeds > 1 ? ": mean ± sd over the seeds." : "."))
         }
+        page.heading("Weight maps")
+        try figure(&page, directory, "weightmaps.png", "weight maps of each model at each value",
+                   "A row per model, a map per \(knob.rawValue) (first seed): each unit's weights as a 28x28 tile; units never active on the test set crossed out.")
         definitions(&page)
         return page.html
     }
