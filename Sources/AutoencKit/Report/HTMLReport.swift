@@ -133,7 +133,7 @@ public struct HTMLReport: Sendable {
         dd { margin-left: 1.5em; }
         table { border-collapse: collapse; margin: 1em 0; }
         caption { caption-side: top; text-align: left; font-weight: 600; padding-bottom: 0.3em; }
-        th, td { border: 1px solid #bbb; padding: 0.25em 0.6em; text-align: left; }
+        th, td { border: 1px solid #bbb; padding: 0.25em 0.6em; text-align: left; white-space: nowrap; }
         th { background: #eee; }
         td.num { text-align: right; font-variant-numeric: tabular-nums; }
         tbody tr:nth-child(even) { background: #f7f7f7; }
