@@ -131,9 +131,9 @@ public struct HTMLReport: Sendable {
         p, dl { max-width: 48em; }
         dt { font-weight: 600; margin-top: 0.4em; }
         dd { margin-left: 1.5em; }
-        table { border-collapse: collapse; margin: 1em 0; }
+        table { border-collapse: collapse; margin: 1em 0; font-size: 0.9em; }
         caption { caption-side: top; text-align: left; font-weight: 600; padding-bottom: 0.3em; }
-        th, td { border: 1px solid #bbb; padding: 0.25em 0.6em; text-align: left; white-space: nowrap; }
+        th, td { border: 1px solid #bbb; padding: 0.2em 0.45em; text-align: left; white-space: nowrap; }
         th { background: #eee; }
         td.num { text-align: right; font-variant-numeric: tabular-nums; }
         tbody tr:nth-child(even) { background: #f7f7f7; }
