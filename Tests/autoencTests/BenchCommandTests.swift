@@ -1,6 +1,7 @@
 import AutoencKit
 import Foundation
 import Testing
+@testable import autoenc
 
 /// `autoenc bench`: the JSON report carries every product and mode asked for, with
 /// figures that are measurements (positive, finite), each mode's step broken down by
@@ -139,6 +140,20 @@ import Testing
         let result = try scratch.run(["bench", "--data", "data"] + flags)
         #expect(result.status == 64, "\(result)")
         #expect(result.stderr.contains(flags[0]), "the error names \(flags[0]): \(result.stderr)")
+    }
+
+    /// One value or a list, spaces around the commas allowed, in the order given; the
+    /// help names both flags' lists and how the images timed scale.
+    @Test func sizeListsParse() throws {
+        #expect(try Bench.sizes("256", Limits.hidden, "--hidden") == [256])
+        #expect(try Bench.sizes("4096, 256,1024", Limits.hidden, "--hidden") == [4096, 256, 1024])
+        let bench = try #require(try Autoenc.parseAsRoot(["bench", "--hidden", "256,1024", "--batch-size", "512"]) as? Bench)
+        #expect(bench.hidden == "256,1024" && bench.batchSize == "512")
+        let help = ParsingTests.help(Autoenc.helpMessage(for: Bench.self))
+        for expected in ["--hidden <n[,n...]>", "--batch-size <n[,n...]>", "(default: 256)", "(default: 128)",
+                         "shrink as 256/hidden", "where a step's time goes"] {
+            #expect(help.contains(expected), "bench --help lacks \(expected)")
+        }
     }
 
     /// What the size lists' errors say.
