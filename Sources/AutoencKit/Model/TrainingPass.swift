@@ -17,6 +17,7 @@
 ///   updates the same rows on the same thread.
 /// The four products that read hd or dz1 are the `products` strategy's (`HiddenProducts`).
 /// `schedule` runs the phases; the trainer gives it its threads, `run` a plain loop.
+/// With a `timer` the phases add their wall-clock time to it (`StepTimer`).
 public final class TrainingPass: @unchecked Sendable {
     public let model: Autoencoder
     public let maxBatch: Int
@@ -26,6 +27,9 @@ public final class TrainingPass: @unchecked Sendable {
     public let kernels: Kernels
     /// The strategy for the products that read the hidden layer.
     let products: HiddenProducts
+    /// Where the phases add their time, when they are timed (`Trainer.timePhases()`);
+    /// parts index its slots. Set between steps only.
+    public var timer: StepTimer?
 
     let dropout: DropoutMask?
     let dropConnect: DropConnectMask?
@@ -148,25 +152,41 @@ public final class TrainingPass: @unchecked Sendable {
                               losses: UnsafeMutablePointer<Float>, parallel: Parallel,
                               load: @escaping (_ shard: Int) -> Range<Int>) -> Float {
         let h = hiddenUnits, n = ModelConfig.inputs
+        let timer = timer
         if maskedW1 != nil || products.preparesWeights {
             parallel(threads) { t in
+                var lap = timer?.lap(part: t)
                 let units = Self.split(h, t, threads)
                 prepareMasks(step: step, units: units)
                 products.prepare(self, units: units)
+                lap?.record(.weights)
             }
+        }
+        func gather(_ shard: Int) -> Range<Int> {
+            var lap = timer?.lap(part: shard)
+            let rows = load(shard)
+            lap?.record(.gather)
+            return rows
         }
         if products.examinesWholeBatch {
             // encoder, then the whole minibatch's hd on one thread, then the decoder
-            parallel(parts) { s in encode(examples: load(s), step: step, exampleOffset: exampleOffset) }
-            if products.afterEncoder(self, examples: 0..<batch) {
-                parallel(threads) { t in products.prepareDecoder(self, rows: Self.split(n, t, threads)) }
+            parallel(parts) { s in encode(examples: gather(s), step: step, exampleOffset: exampleOffset, part: s) }
+            let start = timer != nil ? StepTimer.now() : 0
+            let packs = products.afterEncoder(self, examples: 0..<batch)
+            timer?.recordAlone(.packing, since: start)
+            if packs {
+                parallel(threads) { t in
+                    var lap = timer?.lap(part: t)
+                    products.prepareDecoder(self, rows: Self.split(n, t, threads))
+                    lap?.record(.packing)
+                }
             }
-            parallel(parts) { s in losses[s] = decode(examples: Self.split(batch, s, parts), total: total) }
+            parallel(parts) { s in losses[s] = decode(examples: Self.split(batch, s, parts), total: total, part: s) }
         } else {
             parallel(parts) { s in
-                let rows = load(s)
-                encode(examples: rows, step: step, exampleOffset: exampleOffset)
-                losses[s] = decode(examples: rows, total: total)
+                let rows = gather(s)
+                encode(examples: rows, step: step, exampleOffset: exampleOffset, part: s)
+                losses[s] = decode(examples: rows, total: total, part: s)
             }
         }
         var loss: Float = 0
@@ -184,12 +204,12 @@ public final class TrainingPass: @unchecked Sendable {
         let h = hiddenUnits, n = ModelConfig.inputs
         func encoder(_ t: Int) {
             let units = Self.split(h, t, threads)
-            hiddenGradients(batch: batch, units: units)
+            hiddenGradients(batch: batch, units: units, part: t)
             updateEncoder(t, units)
         }
         func decoder(_ t: Int) {
             let outputs = Self.split(n, t, threads)
-            outputGradients(batch: batch, outputs: outputs)
+            outputGradients(batch: batch, outputs: outputs, part: t)
             updateDecoder(t, outputs)
         }
         if products.decoderGradientNeedsAllUnits {
@@ -248,8 +268,8 @@ public final class TrainingPass: @unchecked Sendable {
 
     /// Phase 1a: the forward pass of examples `examples` (rows of the batch buffers)
     /// through the hidden layer; example b uses the masks of example `exampleOffset + b`
-    /// of step `step`.
-    public func encode(examples: Range<Int>, step: UInt64, exampleOffset: Int = 0) {
+    /// of step `step`. `part` is the caller's part of the phase, for the timer.
+    public func encode(examples: Range<Int>, step: UInt64, exampleOffset: Int = 0, part: Int = 0) {
         guard !examples.isEmpty else { return }
         precondition(examples.upperBound <= maxBatch)
         let config = model.config
@@ -257,8 +277,12 @@ public final class TrainingPass: @unchecked Sendable {
         let h = config.hidden, n = ModelConfig.inputs
         let rows = examples.count, first = examples.lowerBound
         let x = encoderInput + first * n, hid = hidden.pointer + first * h
+        var lap = timer?.lap(part: part)
         // input dropout: xd = x ⊙ mask / (1 - p_in), the encoder's input; the loss keeps x
-        dropInputs(examples: examples, step: step, exampleOffset: exampleOffset)
+        if inputDropout != nil {
+            dropInputs(examples: examples, step: step, exampleOffset: exampleOffset)
+            lap?.record(.inputDropout)
+        }
         // encoder: x (rows, 784), w1 (h, 784) -> z1 (rows, h)
         if let dc = dropConnect, config.masks == .example {
             for b in examples { keys[b] = dc.key(step: step, example: exampleOffset + b) }
@@ -269,24 +293,31 @@ public final class TrainingPass: @unchecked Sendable {
             BLAS.sgemm(transA: false, transB: true, m: rows, n: h, k: n, alpha: 1, a: x, lda: n,
                        b: w1, ldb: n, beta: 0, c: hid, ldc: h)
         }
+        lap?.record(.encoder)
         // a = act(z1 + b1); gate = act'(z1) * dropout factor; hd = a * dropout factor
         activateHidden(examples: examples, step: step, exampleOffset: exampleOffset)
+        lap?.record(.activation)
     }
 
     /// Phase 1b: the rest of the forward pass and the backward pass of examples
     /// `examples` down to dL/dz1 and dL/dz2. Returns their sum of squared errors divided by
-    /// total x 784.
-    public func decode(examples: Range<Int>, total: Int) -> Float {
+    /// total x 784. `part` is the caller's part of the phase, for the timer.
+    public func decode(examples: Range<Int>, total: Int, part: Int = 0) -> Float {
         guard !examples.isEmpty else { return 0 }
         precondition(examples.upperBound <= maxBatch)
         let h = hiddenUnits
+        var lap = timer?.lap(part: part)
         products.decode(self, examples: examples)
+        lap?.record(.decoder)
         // y = sigmoid(z2 + b2); loss; out <- dL/dz2
         let loss = outputLossAndGradient(examples: examples, total: total)
+        lap?.record(.outputLoss)
         // dhd = dz2 w2, then dz1 = dhd * gate, reusing the gate saved by the forward pass
         products.backward(self, examples: examples)
         multiply(dHidden.pointer + examples.lowerBound * h, by: gate.pointer + examples.lowerBound * h, count: examples.count * h)
+        lap?.record(.backward)
         products.afterGate(self, examples: examples)
+        if products.examinesWholeBatch { lap?.record(.packing) }
         return loss
     }
 
@@ -300,9 +331,10 @@ public final class TrainingPass: @unchecked Sendable {
     }
 
     /// Phase 2, first half: dw1 and db1 for hidden units `units`, reusing hd, dz1 and, for
-    /// DropConnect, the forward pass's masks.
-    public func hiddenGradients(batch: Int, units: Range<Int>) {
+    /// DropConnect, the forward pass's masks. `part` is the caller's part, for the timer.
+    public func hiddenGradients(batch: Int, units: Range<Int>, part: Int = 0) {
         guard !units.isEmpty else { return }
+        var lap = timer?.lap(part: part)
         let config = model.config, h = config.hidden
         if let dc = dropConnect, config.masks == .example {
             DropConnectKernels.backward(mask: dc, keys: keys, x: encoderInput, dz1: dHidden.pointer, gw1: gradients.w1,
@@ -314,13 +346,17 @@ public final class TrainingPass: @unchecked Sendable {
             }
         }
         columnSums(dHidden.pointer, rows: batch, stride: h, columns: units, into: gradients.b1)
+        lap?.record(.encoderGradient)
     }
 
-    /// Phase 2, second half: dw2 and db2 for output pixels `outputs`.
-    public func outputGradients(batch: Int, outputs: Range<Int>) {
+    /// Phase 2, second half: dw2 and db2 for output pixels `outputs`. `part` is the
+    /// caller's part, for the timer.
+    public func outputGradients(batch: Int, outputs: Range<Int>, part: Int = 0) {
         guard !outputs.isEmpty else { return }
+        var lap = timer?.lap(part: part)
         products.decoderGradient(self, batch: batch, outputs: outputs)
         columnSums(output.pointer, rows: batch, stride: ModelConfig.inputs, columns: outputs, into: gradients.b2)
+        lap?.record(.decoderGradient)
     }
 
     // MARK: - Elementwise parts

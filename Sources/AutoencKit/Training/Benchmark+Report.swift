@@ -7,62 +7,149 @@ extension Benchmark {
         case dropconnectExample = "dropconnect-example"
         case dropconnectBatch = "dropconnect-batch"
 
-        /// The model this mode trains, at drop probability `dropP` when it regularizes.
-        public func config(dropP: Float) -> ModelConfig {
+        /// The model this mode trains, with `hidden` units, at drop probability `dropP`
+        /// when it regularizes.
+        public func config(dropP: Float, hidden: Int = 256) -> ModelConfig {
             switch self {
-            case .none: return ModelConfig()
-            case .dropout: return ModelConfig(dropP: dropP, dropMode: .dropout)
-            case .dropconnectExample: return ModelConfig(dropP: dropP, dropMode: .dropconnect, masks: .example)
-            case .dropconnectBatch: return ModelConfig(dropP: dropP, dropMode: .dropconnect, masks: .batch)
+            case .none: return ModelConfig(hidden: hidden)
+            case .dropout: return ModelConfig(hidden: hidden, dropP: dropP, dropMode: .dropout)
+            case .dropconnectExample: return ModelConfig(hidden: hidden, dropP: dropP, dropMode: .dropconnect, masks: .example)
+            case .dropconnectBatch: return ModelConfig(hidden: hidden, dropP: dropP, dropMode: .dropconnect, masks: .batch)
             }
         }
     }
 
-    /// `autoenc bench`: times training in each mode (per-example DropConnect on a
-    /// quarter of `images`), then the five products on one thread and on `threads`.
-    public static func run(_ data: ImageSet, modes: [Mode], images: Int, warmup: Int, repeats: Int, threads: Int,
-                           batchSize: Int, dropP: Float, dataName: String) throws -> Report {
-        var options = TrainingOptions()
-        options.batchSize = batchSize
-        options.threads = threads
-        var rows: [(mode: Mode, imagesPerSecond: Double, images: Int)] = []
-        for mode in modes {
-            let n = mode == .dropconnectExample ? max(batchSize, images / 4) : images
-            let rate = try training(data, config: mode.config(dropP: dropP), options: options, images: n,
-                                    warmup: warmup, repeats: repeats)
-            rows.append((mode, rate, n))
+    /// The hidden size `images` counts at: above it a step's products grow with the
+    /// hidden layer, and the images timed shrink in proportion.
+    public static let referenceHidden = 256
+
+    /// Training images timed per repeat for `mode` at `hidden` units when `images` are
+    /// asked for: `images` up to 256 units, `images` x 256 / hidden above (so a run at
+    /// 4096 units takes about as long as one at 256), but at least a batch unless fewer
+    /// were asked for; per-example DropConnect, whose kernel is slower, a quarter of that
+    /// and at least a batch.
+    public static func timedImages(_ images: Int, mode: Mode, hidden: Int, batchSize: Int) -> Int {
+        let scaled = hidden > referenceHidden
+            ? max(min(images, batchSize), Int(Double(images) * Double(referenceHidden) / Double(hidden))) : images
+        return mode == .dropconnectExample ? max(batchSize, scaled / 4) : scaled
+    }
+
+    /// `autoenc bench`: for each hidden size, each batch size and each mode, times training
+    /// (`timedImages`; `warmup` images first, default 4 batches) and breaks its steps
+    /// down by phase; then the five products at each size on one thread and on `threads`.
+    /// Throws a usage error when a batch is larger than the data set.
+    public static func run(_ data: ImageSet, modes: [Mode], hidden: [Int] = [256], batchSizes: [Int], images: Int,
+                           warmup: Int?, repeats: Int, threads: Int, dropP: Float, dataName: String) throws -> Report {
+        if let batch = batchSizes.first(where: { $0 > data.count }) {
+            throw AutoencError(.usage, "--batch-size \(batch) is more than the \(data.count) training images of \(dataName)")
+        }
+        let sizes = hidden.flatMap { h in batchSizes.map { Size(hidden: h, batchSize: $0) } }
+        var rows: [TrainingRow] = []
+        for size in sizes {
+            var options = TrainingOptions()
+            options.batchSize = size.batchSize
+            options.threads = threads
+            let warmupImages = warmup ?? 4 * size.batchSize
+            for mode in modes {
+                let n = timedImages(images, mode: mode, hidden: size.hidden, batchSize: size.batchSize)
+                let timing = try training(data, config: mode.config(dropP: dropP, hidden: size.hidden), options: options,
+                                          images: n, warmup: warmupImages, repeats: repeats)
+                rows.append(TrainingRow(mode: mode, size: size, images: n, warmupImages: warmupImages,
+                                        imagesPerSecond: timing.imagesPerSecond, breakdown: timing.breakdown))
+            }
         }
         // products last: OpenBLAS's own threads, once woken by a multithreaded product,
         // keep spinning for a while and would slow the training timings down
         BLAS.setThreads(1)
-        let single = products(batch: batchSize, hidden: 256)
+        let single = sizes.map { products(batch: $0.batchSize, hidden: $0.hidden) }
         BLAS.setThreads(threads)
-        let all = threads > 1 ? products(batch: batchSize, hidden: 256) : single
-        return Report(threads: threads, batchSize: batchSize, warmupImages: warmup, repeats: repeats,
-                      dropP: dropP, data: dataName, products: Array(zip(single, all)), training: rows)
+        let all = threads > 1 ? sizes.map { products(batch: $0.batchSize, hidden: $0.hidden) } : single
+        let productRows = zip(sizes, zip(single, all)).flatMap { size, timings in
+            zip(timings.0, timings.1).map { ProductRow(size: size, one: $0, all: $1) }
+        }
+        return Report(threads: threads, hiddenSizes: hidden, batchSizes: batchSizes, warmup: warmup, repeats: repeats,
+                      dropP: dropP, data: dataName, products: productRows, training: rows)
+    }
+
+    /// One (hidden units, batch size) pair the benchmark measures.
+    public struct Size: Sendable, Equatable {
+        public var hidden: Int
+        public var batchSize: Int
+
+        public init(hidden: Int, batchSize: Int) {
+            self.hidden = hidden
+            self.batchSize = batchSize
+        }
+    }
+
+    /// One product at one size, on one thread and on all.
+    public struct ProductRow: Sendable {
+        public var size: Size
+        public var one: ProductTiming
+        public var all: ProductTiming
+    }
+
+    /// One mode's training at one size.
+    public struct TrainingRow: Sendable {
+        public var mode: Mode
+        public var size: Size
+        /// Images timed per repeat, and run untimed before.
+        public var images: Int
+        public var warmupImages: Int
+        /// The median over the repeats.
+        public var imagesPerSecond: Double
+        /// The timed steps of every repeat, by phase.
+        public var breakdown: StepBreakdown
+
+        public init(mode: Mode, size: Size, images: Int, warmupImages: Int, imagesPerSecond: Double, breakdown: StepBreakdown) {
+            self.mode = mode
+            self.size = size
+            self.images = images
+            self.warmupImages = warmupImages
+            self.imagesPerSecond = imagesPerSecond
+            self.breakdown = breakdown
+        }
+
+        /// Milliseconds of a full step at the median rate.
+        public var millisecondsPerStep: Double { 1000 * Double(min(size.batchSize, images)) / imagesPerSecond }
+
+        /// The `count` phases that took the longest, largest first, "z2 31%, dw2 24%".
+        public func largestPhases(_ count: Int = 3) -> String {
+            breakdown.phases.sorted { $0.microseconds > $1.microseconds }.prefix(count)
+                .map { "\($0.phase.short) " + String(format: "%.0f%%", breakdown.percent($0.microseconds)) }
+                .joined(separator: ", ")
+        }
     }
 
     /// What `autoenc bench` measured, and how it prints it.
     public struct Report {
-        public var threads: Int, batchSize: Int, warmupImages: Int, repeats: Int
+        public var threads: Int
+        public var hiddenSizes: [Int], batchSizes: [Int]
+        /// Untimed images before each timing, as asked (nil: 4 batches).
+        public var warmup: Int?
+        public var repeats: Int
         public var dropP: Float
         public var data: String
-        /// Each product on one thread, then on `threads` threads.
-        public var products: [(one: ProductTiming, all: ProductTiming)]
-        public var training: [(mode: Mode, imagesPerSecond: Double, images: Int)]
+        /// Each product at each size, sizes in the order measured.
+        public var products: [ProductRow]
+        /// Each mode at each size: sizes in the order measured, modes in the order asked.
+        public var training: [TrainingRow]
 
-        public init(threads: Int, batchSize: Int, warmupImages: Int, repeats: Int, dropP: Float, data: String,
-                    products: [(one: ProductTiming, all: ProductTiming)],
-                    training: [(mode: Mode, imagesPerSecond: Double, images: Int)]) {
+        public init(threads: Int, hiddenSizes: [Int], batchSizes: [Int], warmup: Int?, repeats: Int, dropP: Float, data: String,
+                    products: [ProductRow], training: [TrainingRow]) {
             self.threads = threads
-            self.batchSize = batchSize
-            self.warmupImages = warmupImages
+            self.hiddenSizes = hiddenSizes
+            self.batchSizes = batchSizes
+            self.warmup = warmup
             self.repeats = repeats
             self.dropP = dropP
             self.data = data
             self.products = products
             self.training = training
         }
+
+        /// Whether several sizes were measured: the training section is then the scaling table.
+        public var scales: Bool { hiddenSizes.count > 1 || batchSizes.count > 1 }
 
         /// The vector kernels' level and how it was chosen.
         public static var vectorKernels: String {
@@ -74,30 +161,98 @@ extension Benchmark {
             return "\(level) (the best this CPU runs: \(runs))"
         }
 
-        /// One JSON object.
+        // MARK: - JSON
+
+        /// One JSON object: with one size its `hidden` and `batch_size` (and
+        /// `warmup_images`) at the top, as well as in every row.
         public var json: String {
-            let p = products.map { one, all in
-                "{\"product\":\"\(one.name)\",\"m\":\(one.m),\"n\":\(one.n),\"k\":\(one.k),\"gflops_1_thread\":\(String(format: "%.1f", one.gflops)),\"gflops\":\(String(format: "%.1f", all.gflops)),\"max_rel_error\":\(max(one.maxRelativeError, all.maxRelativeError))}"
+            func us(_ x: Double) -> String { String(format: "%.1f", x) }
+            func pct(_ x: Double) -> String { String(format: "%.2f", x) }
+            let p = products.map { row in
+                let one = row.one, all = row.all
+                return "{\"product\":\"\(one.name)\",\"hidden\":\(row.size.hidden),\"batch_size\":\(row.size.batchSize),\"m\":\(one.m),\"n\":\(one.n),\"k\":\(one.k),\"gflops_1_thread\":\(String(format: "%.1f", one.gflops)),\"gflops\":\(String(format: "%.1f", all.gflops)),\"max_rel_error\":\(max(one.maxRelativeError, all.maxRelativeError))}"
             }
-            let t = training.map { "{\"mode\":\"\($0.mode.rawValue)\",\"images_per_second\":\(Int($0.imagesPerSecond)),\"images\":\($0.images)}" }
-            return "{\"blas\":\"\(BLASRuntime.library)\",\"kernel\":\"\(BLASRuntime.coreName)\",\"kernel_report\":\"\(BLASRuntime.report)\",\"vector_kernels\":\"\(Kernels.current.level.rawValue)\",\"threads\":\(threads),\"batch_size\":\(batchSize),\"warmup_images\":\(warmupImages),\"drop_p\":\(dropP),\"sgemm\":[\(p.joined(separator: ","))],\"training\":[\(t.joined(separator: ","))]}"
+            let t = training.map { row in
+                let b = row.breakdown
+                let phases = b.phases.map { "{\"phase\":\"\($0.phase.rawValue)\",\"us_per_step\":\(us($0.microseconds)),\"percent\":\(pct(b.percent($0.microseconds)))}" }
+                    + ["{\"phase\":\"other\",\"us_per_step\":\(us(b.otherMicroseconds)),\"percent\":\(pct(b.percent(b.otherMicroseconds)))}"]
+                return "{\"mode\":\"\(row.mode.rawValue)\",\"hidden\":\(row.size.hidden),\"batch_size\":\(row.size.batchSize),\"images_per_second\":\(Int(row.imagesPerSecond)),\"ms_per_step\":\(String(format: "%.3f", row.millisecondsPerStep)),\"images\":\(row.images),\"warmup_images\":\(row.warmupImages),\"steps_timed\":\(b.steps),\"step_us\":\(us(b.stepMicroseconds)),\"phases\":[\(phases.joined(separator: ","))]}"
+            }
+            var top = ""
+            if !scales, let h = hiddenSizes.first, let batch = batchSizes.first {
+                top = "\"hidden\":\(h),\"batch_size\":\(batch),\"warmup_images\":\(warmup ?? 4 * batch),"
+            }
+            return "{\"blas\":\"\(BLASRuntime.library)\",\"kernel\":\"\(BLASRuntime.coreName)\",\"kernel_report\":\"\(BLASRuntime.report)\",\"vector_kernels\":\"\(Kernels.current.level.rawValue)\",\"threads\":\(threads),\(top)\"hidden_sizes\":\(hiddenSizes),\"batch_sizes\":\(batchSizes),\"repeats\":\(repeats),\"drop_p\":\(dropP),\"sgemm\":[\(p.joined(separator: ","))],\"training\":[\(t.joined(separator: ","))]}"
         }
 
-        /// The table a person reads.
+        // MARK: - Tables
+
+        /// The tables a person reads: the machine, sgemm at each size's shapes, then with
+        /// one size each mode's images/s and the breakdown of its step, with several the
+        /// scaling table.
         public var table: String {
+            let model = hiddenSizes == [Benchmark.referenceHidden] ? "" : "hidden \(hiddenSizes.map(String.init).joined(separator: ",")), "
             var lines = ["blas     \(BLASRuntime.library)", "kernel   \(BLASRuntime.report)", "vectors  \(Self.vectorKernels)",
-                         "threads  \(threads), batch \(batchSize), drop-p \(dropP), data \(data)", "",
+                         "threads  \(threads), \(model)batch \(batchSizes.map(String.init).joined(separator: ",")), drop-p \(dropP), data \(data)", "",
                          "sgemm at the model's shapes       m     n     k   GFLOP/s 1 thread   \(counted(threads, "thread").padding(toLength: 9, withPad: " ", startingAt: 0))   max rel err vs naive"]
-            for (one, all) in products {
+            for (i, row) in products.enumerated() {
+                if i > 0 && row.size != products[i - 1].size { lines.append("") }
+                let one = row.one, all = row.all
                 lines.append("  " + one.name.padding(toLength: 12, withPad: " ", startingAt: 0)
                              + String(format: "        %5d %5d %5d   %9.1f   %9.1f   %.1e", one.m, one.n, one.k, one.gflops, all.gflops,
                                       max(one.maxRelativeError, all.maxRelativeError)))
             }
-            lines += ["", "training (images/s, median of \(repeats), after \(warmupImages) images of warm-up)"]
-            for row in training {
-                lines.append(row.mode.rawValue.padding(toLength: 22, withPad: " ", startingAt: 0) + String(format: " %9.0f", row.imagesPerSecond))
-            }
+            lines.append("")
+            lines += scales ? scalingTable : trainingTable + [""] + breakdownTable
             return lines.joined(separator: "\n")
+        }
+
+        var warmupDescription: String {
+            if let warmup { return "after \(warmup) images of warm-up" }
+            if let batch = batchSizes.first, batchSizes.count == 1 { return "after \(4 * batch) images of warm-up" }
+            return "after 4 batches of warm-up"
+        }
+
+        /// One size: images/s per mode.
+        var trainingTable: [String] {
+            ["training (images/s, median of \(repeats), \(warmupDescription))"]
+                + training.map { $0.mode.rawValue.padding(toLength: 22, withPad: " ", startingAt: 0) + String(format: " %9.0f", $0.imagesPerSecond) }
+        }
+
+        /// One size: each phase's µs per step and share, a column per mode; a phase no
+        /// mode ran is left out, and "-" marks one a mode did not run.
+        var breakdownTable: [String] {
+            let labelWidth = 32
+            let widths = training.map { max(15, $0.mode.rawValue.count) + 2 }
+            func pad(_ s: String, _ width: Int) -> String { String(repeating: " ", count: max(0, width - s.count)) + s }
+            func cells(_ value: (StepBreakdown) -> Double?) -> String {
+                zip(training, widths).map { row, width in
+                    pad(value(row.breakdown).map { String(format: "%8.1f %5.1f%%", $0, row.breakdown.percent($0)) } ?? "-", width)
+                }.joined()
+            }
+            var lines = ["where a step's time goes (µs per step and share of the step; a phase's time is its threads' mean,",
+                         "over every timed step; other: threads waiting for each other, work on one thread, bookkeeping)",
+                         "phase".padding(toLength: labelWidth, withPad: " ", startingAt: 0) + zip(training, widths).map { pad($0.mode.rawValue, $1) }.joined()]
+            for phase in StepTimer.Phase.allCases where training.contains(where: { $0.breakdown.microseconds(phase) != nil }) {
+                lines.append(phase.label.padding(toLength: labelWidth, withPad: " ", startingAt: 0) + cells { $0.microseconds(phase) })
+            }
+            lines.append("   other".padding(toLength: labelWidth, withPad: " ", startingAt: 0) + cells { $0.otherMicroseconds })
+            lines.append("   step".padding(toLength: labelWidth, withPad: " ", startingAt: 0) + cells { $0.stepMicroseconds })
+            return lines
+        }
+
+        /// Several sizes: a row per size and mode.
+        var scalingTable: [String] {
+            var lines = ["training at each size (median of \(repeats), \(warmupDescription); images timed shrink as 256/hidden above 256 units)",
+                         "hidden  batch  mode                    images/s   ms/step   images  largest phases"]
+            for (i, row) in training.enumerated() {
+                if i > 0 && row.size != training[i - 1].size { lines.append("") }
+                lines.append(String(format: "%6d %6d  ", row.size.hidden, row.size.batchSize)
+                             + row.mode.rawValue.padding(toLength: 22, withPad: " ", startingAt: 0)
+                             + String(format: " %9.0f %9.2f %8d  ", row.imagesPerSecond, row.millisecondsPerStep, row.images)
+                             + row.largestPhases())
+            }
+            return lines
         }
     }
 }

@@ -117,6 +117,17 @@ public final class Trainer: @unchecked Sendable {
 
     deinit { shardFinite.deallocate() }
 
+    /// Times the phases of the steps from now on, into the returned timer (which replaces
+    /// any before it); `stopTimingPhases()` ends it. The steps compute the same either way.
+    public func timePhases() -> StepTimer {
+        let timer = StepTimer(threads: threads)
+        pass.timer = timer
+        return timer
+    }
+
+    /// Steps from now on are not timed.
+    public func stopTimingPhases() { pass.timer = nil }
+
     /// Optimizer steps in one epoch over `images` images: the last batch may be short.
     public static func stepsPerEpoch(images: Int, batchSize: Int) -> Int {
         (images + batchSize - 1) / batchSize
@@ -139,6 +150,8 @@ public final class Trainer: @unchecked Sendable {
     /// when the update made a weight non-finite (the weights are then unusable, and the
     /// caller must not save them).
     public func trainStep(_ data: ImageSet, _ indices: ArraySlice<Int32>, epoch: Int) throws -> Float {
+        let timer = pass.timer
+        let started = timer != nil ? StepTimer.now() : 0
         let total = indices.count
         let parts = min(threads, total)
         let n = ModelConfig.inputs, h = model.config.hidden
@@ -159,18 +172,27 @@ public final class Trainer: @unchecked Sendable {
         let finite = shardFinite, optimizer = optimizer
         for t in 0..<threads { finite[t] = true }
         pass.gradientPhases(batch: total, threads: threads, parallel: parallel, updateEncoder: { t, units in
+            var lap = timer?.lap(part: t)
             // w1's rows, then b1's entries
             var ok = optimizer.apply(p, g, (units.lowerBound * n)..<(units.upperBound * n))
-            if let maxNorm { MaxNorm.apply(p, rows: units, limit: maxNorm) } // w1 starts at p
+            lap?.record(.optimizer)
+            if let maxNorm {
+                MaxNorm.apply(p, rows: units, limit: maxNorm) // w1 starts at p
+                lap?.record(.maxNorm)
+            }
             ok = optimizer.apply(p, g, (h * n + units.lowerBound)..<(h * n + units.upperBound)) && ok
+            lap?.record(.optimizer)
             finite[t] = finite[t] && ok
         }, updateDecoder: { t, outputs in
+            var lap = timer?.lap(part: t)
             // w2's rows, then b2's entries
             let w2 = h * n + h
             var ok = optimizer.apply(p, g, (w2 + outputs.lowerBound * h)..<(w2 + outputs.upperBound * h))
             ok = optimizer.apply(p, g, (w2 + n * h + outputs.lowerBound)..<(w2 + n * h + outputs.upperBound)) && ok
+            lap?.record(.optimizer)
             finite[t] = finite[t] && ok
         })
+        timer?.endStep(since: started)
         step += 1
         for t in 0..<threads where !shardFinite[t] {
             throw AutoencError(.diverged, "training diverged at epoch \(epoch), step \(step): the update made weights non-finite (the loss before it was \(loss)); lower --lr (now \(options.learningRate)). The last checkpoint is unchanged.")

@@ -1,0 +1,82 @@
+import Foundation
+import Testing
+@testable import AutoencKit
+
+/// `autoenc bench`'s choices that are not measurements (those are tested end to end in
+/// `BenchCommandTests`, which never assert a speed).
+@Suite struct BenchmarkTests {
+    /// Above 256 hidden units the images timed shrink as 256/hidden, at least a batch
+    /// unless fewer were asked for; per-example DropConnect takes a quarter.
+    @Test func timedImagesScaleWithTheHiddenLayer() {
+        #expect(Benchmark.timedImages(30000, mode: .none, hidden: 256, batchSize: 128) == 30000)
+        #expect(Benchmark.timedImages(30000, mode: .none, hidden: 64, batchSize: 128) == 30000)
+        #expect(Benchmark.timedImages(30000, mode: .dropout, hidden: 1024, batchSize: 128) == 7500)
+        #expect(Benchmark.timedImages(30000, mode: .none, hidden: 4096, batchSize: 128) == 1875)
+        #expect(Benchmark.timedImages(30000, mode: .dropconnectExample, hidden: 256, batchSize: 128) == 7500)
+        #expect(Benchmark.timedImages(30000, mode: .dropconnectExample, hidden: 4096, batchSize: 512) == 512)
+        #expect(Benchmark.timedImages(1000, mode: .none, hidden: 16384, batchSize: 512) == 512)
+        #expect(Benchmark.timedImages(100, mode: .none, hidden: 16384, batchSize: 512) == 100)
+    }
+
+    /// A report of made-up figures at every (hidden, batch) pair of `hidden` x `batches`
+    /// for `modes`: one 1 ms step of 600 µs z1 and 300 µs dw2.
+    static func report(hidden: [Int], batches: [Int], modes: [Benchmark.Mode]) -> Benchmark.Report {
+        let sizes = hidden.flatMap { h in batches.map { Benchmark.Size(hidden: h, batchSize: $0) } }
+        let breakdown = StepBreakdown(steps: 10, stepMicroseconds: 1000, phases: [(.encoder, 600), (.decoderGradient, 300)])
+        let training = sizes.flatMap { size in
+            modes.map { Benchmark.TrainingRow(mode: $0, size: size, images: 1000, warmupImages: 4 * size.batchSize,
+                                              imagesPerSecond: Double(size.batchSize) * 1000, breakdown: breakdown) }
+        }
+        let product = Benchmark.ProductTiming(name: "x w1^T", m: 1, n: 1, k: 1, gflops: 1, maxRelativeError: 0)
+        return Benchmark.Report(threads: 2, hiddenSizes: hidden, batchSizes: batches, warmup: nil, repeats: 3, dropP: 0.5,
+                                data: "data", products: sizes.map { Benchmark.ProductRow(size: $0, one: product, all: product) },
+                                training: training)
+    }
+
+    /// Several sizes: the scaling table has a row per size and mode, in the order
+    /// measured, with images/s, ms per step, images timed and the largest phases; the
+    /// JSON a training row for each.
+    @Test func scalingTableHasARowPerSizeAndMode() throws {
+        let report = Self.report(hidden: [256, 1024], batches: [128, 512], modes: [.none, .dropout])
+        #expect(report.scales)
+        let lines = report.table.split(separator: "\n").map(String.init)
+        let header = try #require(lines.firstIndex { $0.hasPrefix("hidden  batch  mode") }, "\(report.table)")
+        let rows = lines[(header + 1)...].map { $0.split(separator: " ").map(String.init) }
+        #expect(rows.map { $0[0...2].joined(separator: " ") } == [
+            "256 128 none", "256 128 dropout", "256 512 none", "256 512 dropout",
+            "1024 128 none", "1024 128 dropout", "1024 512 none", "1024 512 dropout",
+        ], "\(report.table)")
+        // batch 128 at 128k images/s: 1 ms a step
+        #expect(rows[0][3...].joined(separator: " ") == "128000 1.00 1000 z1 60%, dw2 30%", "\(rows[0])")
+        #expect(!report.table.contains("where a step's time goes"))
+        #expect(report.table.contains("after 4 batches of warm-up"))
+
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(report.json.utf8)) as? [String: Any])
+        let training = try #require(json["training"] as? [[String: Any]])
+        #expect(training.count == 8)
+        let phases = try #require(training.first?["phases"] as? [[String: Any]])
+        #expect(phases.compactMap { $0["phase"] as? String } == ["encoder", "decoder-gradient", "other"])
+        #expect(phases.compactMap { $0["us_per_step"] as? Double } == [600, 300, 100])
+        #expect(phases.compactMap { $0["percent"] as? Double } == [60, 30, 10])
+    }
+
+    /// One size: the training section of old, then the breakdown with a row per phase
+    /// that ran, "other" and the step, and the same in the JSON; no scaling table.
+    @Test func oneSizeHasTheBreakdown() throws {
+        let report = Self.report(hidden: [256], batches: [128], modes: [.none, .dropconnectBatch])
+        #expect(!report.scales)
+        let lines = report.table.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        #expect(lines.contains("threads  2, batch 128, drop-p 0.5, data data"), "\(report.table)")
+        #expect(lines.contains("training (images/s, median of 3, after 512 images of warm-up)"), "\(report.table)")
+        let header = try #require(lines.firstIndex { $0.hasPrefix("phase ") }, "\(report.table)")
+        #expect(Array(lines[(header + 1)...]) == [
+            "1a encoder z1 = xd w1^T              600.0  60.0%       600.0  60.0%",
+            "2  dw2 = dz2^T hd, db2               300.0  30.0%       300.0  30.0%",
+            "   other                             100.0  10.0%       100.0  10.0%",
+            "   step                             1000.0 100.0%      1000.0 100.0%",
+        ], "\(report.table)")
+        #expect(!report.table.contains("largest phases"))
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(report.json.utf8)) as? [String: Any])
+        #expect(json["hidden"] as? Int == 256 && json["batch_size"] as? Int == 128 && json["warmup_images"] as? Int == 512)
+    }
+}
