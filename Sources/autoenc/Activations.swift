@@ -13,7 +13,10 @@ struct Activations: ParsableCommand {
             a DropConnect model also test_mse_sample\(Diagnostics.dropConnectSamples), under Wan et al.'s \
             sampling inference.
 
-            -q prints only errors.
+            While it measures, a status line on standard error, when that is a terminal, \
+            names the task under way (test codes, training codes, probe training, test MSE, \
+            sampling inference) and how far it got, once the work has run for a second. -q \
+            prints only errors.
             """)
 
     @OptionGroup var modelInput: ModelInput
@@ -49,7 +52,9 @@ struct Activations: ParsableCommand {
             quiet.say("model: \(modelInput.model) (784-\(config.hidden)-784 \(config.activation.rawValue), \(name)\(config.dropP > 0 ? " drop-p \(config.dropP)" : ""))")
             quiet.say("data: \(location.directory) (\(test.count) test images\(train.map { ", probe trained on \($0.count) labeled training images" } ?? ", no label files: no probe"))")
             if let note = loaded.dataNote(location) { quiet.say(note) }
-            let (diagnostics, codes) = Diagnostics.evaluate(model, name: name, test: test, train: train, seed: seed, threads: threadCount)
+            let (diagnostics, codes) = StatusLine.showing(quiet: quiet.quiet) { progress in
+                Diagnostics.evaluate(model, name: name, test: test, train: train, seed: seed, threads: threadCount, progress: progress)
+            }
             let settings: [(String, String)] = [("model", Diagnostics.quoted(modelInput.model)), ("data", Diagnostics.quoted(location.directory)),
                                                 ("test_images", "\(test.count)"), ("seed", "\(seed)")]
             func path(_ name: String) -> String { (out as NSString).appendingPathComponent(name) }

@@ -39,7 +39,7 @@ import Testing
         let help = Autoenc.helpMessage(for: Activations.self)
         for text in ["--model <file>", "--data <dir>", "--out <dir>", "(default: activations)", "--threads <n>",
                      "Default: all cores", "--limit <n>", "Train the probe", "--seed <n>", "-q, --quiet",
-                     "-q prints only errors"] {
+                     "prints only errors"] {
             #expect(help.contains(text), "\(text) missing from: \(help)")
         }
     }
