@@ -12,6 +12,11 @@ struct Activations: ParsableCommand {
             data set has label files (see `autoenc compare --help` for the definitions). For \
             a DropConnect model also test_mse_sample\(Diagnostics.dropConnectSamples), under Wan et al.'s \
             sampling inference.
+
+            While it measures, a status line on standard error, when that is a terminal, \
+            names the task under way (test codes, training codes, probe training, test MSE, \
+            sampling inference) and how far it got, once the work has run for a second. -q \
+            prints only errors.
             """)
 
     @OptionGroup var modelInput: ModelInput
@@ -20,8 +25,7 @@ struct Activations: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Directory for histograms.png and metrics.json (created if missing).", valueName: "dir"))
     var out: String = "activations"
 
-    @Option(parsing: .unconditional, help: ArgumentHelp("Threads for evaluation. Default: all cores.", valueName: "n"))
-    var threads: Int?
+    @OptionGroup var threads: ThreadsOption
 
     @Option(parsing: .unconditional, help: ArgumentHelp("Train the probe on the first N training images only.", valueName: "n"))
     var limit: Int?
@@ -29,8 +33,9 @@ struct Activations: ParsableCommand {
     @Option(parsing: .unconditional, help: ArgumentHelp("Random seed for the probe and the sampling inference.", valueName: "n"))
     var seed: UInt64 = 0
 
+    @OptionGroup var quiet: QuietOption
+
     func validate() throws {
-        try check(threads, Limits.threads, "--threads")
         try check(limit, Limits.limit, "--limit")
         guard !out.isEmpty else { throw ValidationError("--out must name a directory, got an empty string") }
     }
@@ -41,22 +46,24 @@ struct Activations: ParsableCommand {
             let model = loaded.model, config = loaded.config
             let location = try dataOptions.location()
             let (train, test, _) = try location.loadForAnalysis(limit: limit, always: false)
-            let threadCount = threadCount(threads)
+            let threadCount = threads.count
             BLAS.setThreads(1)
             let name = config.dropP > 0 ? config.dropMode.rawValue : "none"
-            print("model: \(modelInput.model) (784-\(config.hidden)-784 \(config.activation.rawValue), \(name)\(config.dropP > 0 ? " drop-p \(config.dropP)" : ""))")
-            print("data: \(location.directory) (\(test.count) test images\(train.map { ", probe trained on \($0.count) labeled training images" } ?? ", no label files: no probe"))")
-            if let note = loaded.dataNote(location) { print(note) }
-            let (diagnostics, codes) = Diagnostics.evaluate(model, name: name, test: test, train: train, seed: seed, threads: threadCount)
+            quiet.say("model: \(modelInput.model) (784-\(config.hidden)-784 \(config.activation.rawValue), \(name)\(config.dropP > 0 ? " drop-p \(config.dropP)" : ""))")
+            quiet.say("data: \(location.directory) (\(test.count) test images\(train.map { ", probe trained on \($0.count) labeled training images" } ?? ", no label files: no probe"))")
+            if let note = loaded.dataNote(location) { quiet.say(note) }
+            let (diagnostics, codes) = StatusLine.showing(quiet: quiet.quiet) { progress in
+                Diagnostics.evaluate(model, name: name, test: test, train: train, seed: seed, threads: threadCount, progress: progress)
+            }
             let settings: [(String, String)] = [("model", Diagnostics.quoted(modelInput.model)), ("data", Diagnostics.quoted(location.directory)),
                                                 ("test_images", "\(test.count)"), ("seed", "\(seed)")]
             func path(_ name: String) -> String { (out as NSString).appendingPathComponent(name) }
             try Comparison.writeHistograms([(name, codes, diagnostics.statistics)], activation: config.activation, to: path("histograms.png"))
             try AtomicFile.write(Array(Diagnostics.json([diagnostics], settings: settings).utf8), to: path("metrics.json"))
-            print("")
-            print(Diagnostics.table([diagnostics]))
-            print("")
-            print("wrote \(out)/: histograms.png, metrics.json")
+            quiet.say("")
+            quiet.say(Diagnostics.table([diagnostics]))
+            quiet.say("")
+            quiet.say("wrote \(out)/: histograms.png, metrics.json")
         } }
     }
 

@@ -4,7 +4,13 @@ import Foundation
 
 struct Reconstruct: ParsableCommand, WritesOutputFile {
     static let configuration = CommandConfiguration(
-        abstract: "Reconstruct test images: write originals beside reconstructions, print the test-set MSE.")
+        abstract: "Reconstruct test images: write originals beside reconstructions, print the test-set MSE.",
+        discussion: """
+            Every test image is reconstructed for the MSE; the first --count are written. \
+            When that takes more than a second (sample:K with a large K), a status line on \
+            standard error, when that is a terminal, shows how many images are done and the \
+            time left. -q prints only errors.
+            """)
     static let defaultOutput = "reconstructions.pgm"
     static let outputContents = ".pgm or .png (originals beside reconstructions), .npy (the reconstructions, float32, shape (n, 28, 28))"
 
@@ -40,9 +46,11 @@ struct Reconstruct: ParsableCommand, WritesOutputFile {
             let location = try dataOptions.location()
             let test = try location.load(train: false)
             if let note = loaded.dataNote(location) { quiet.say(note) }
-            let result = try OutputFiles.Reconstructions(model, test: test, count: count, inference: inference)
+            let result = try StatusLine.showing(quiet: quiet.quiet) { progress in
+                try OutputFiles.Reconstructions(model, test: test, count: count, inference: inference, progress: progress)
+            }
             try AtomicFile.write(result.encoded(as: output.format, scale: scale), to: output.out)
-            let rule = inference == .mean ? "" : " (inference \(inference)\(model.config.dropMode == .dropconnect && model.config.dropP > 0 ? "" : ", the same as mean for this model"))"
+            let rule = inference == .mean ? "" : " (inference \(inference)\(MomentMatchedEncoder.draws(model, inference) ? "" : ", the same as mean for this model"))"
             quiet.say(String(format: "test_mse %.6f over %d images", result.mse, test.count) + rule)
             if output.format == .npy {
                 quiet.say("wrote \(output.out) (\(result.count) reconstructions, float32 (\(result.count), 28, 28))")

@@ -3,12 +3,15 @@ import Foundation
 
 /// Where `train` says what it does: the human lines (standard output, or standard error
 /// when `--log -` puts the JSON lines on standard output, nowhere with `--quiet`), the
-/// progress bar (standard error when it is a terminal), and the run's `RunRecords`.
+/// progress bar and the test MSE's status line (standard error when it is a terminal),
+/// and the run's `RunRecords`.
 final class TrainReporter: TrainingObserver {
     let quiet: Bool
     let logToStandardOutput: Bool
     /// The --log and --plot records, set by `begin`.
     private var records: RunRecords?
+    /// The test images each epoch ends on, set by `begin`.
+    private var testImages = 0
 
     init(quiet: Bool, log: String?) {
         self.quiet = quiet
@@ -18,6 +21,7 @@ final class TrainReporter: TrainingObserver {
     /// Starts reporting on `run`, recording it into `log` and `plot`.
     func begin(_ run: TrainingRun, threads: Int, log: String?, plot: String?) {
         records = RunRecords(run, threads: threads, log: log, plot: plot)
+        testImages = run.test.count
     }
 
     /// A line for the person watching.
@@ -30,13 +34,24 @@ final class TrainReporter: TrainingObserver {
     var shouldStop: Bool { StopSignals.pending != nil }
 
     /// Runs one epoch's training, showing a progress bar meanwhile when standard error is
-    /// a terminal (and not `--quiet`); the bar is erased however the epoch ends.
+    /// a terminal (and not `--quiet`), then, once the last step is taken (or a stop is
+    /// asked for), a status line for the test MSE that follows, which appears when that
+    /// takes more than a second; both are erased however the epoch ends.
     func epoch(_ epoch: Int, of epochs: Int, images: Int, alreadyDone: Int,
                train: (_ progress: (Int, Int, Double) -> Void) throws -> EpochReport) throws -> EpochReport {
         guard !quiet, ProgressBar.standardErrorIsTerminal else { return try train { _, _, _ in } }
         let bar = ProgressBar(label: "epoch \(epoch)/\(epochs)", total: images, alreadyDone: alreadyDone)
-        defer { bar.clear() }
-        return try train { seen, _, loss in bar.update(seen: seen, loss: loss) }
+        var evaluation: StatusLine?
+        defer {
+            evaluation?.finish()
+            bar.clear()
+        }
+        return try train { seen, total, loss in
+            bar.update(seen: seen, loss: loss)
+            if evaluation == nil, alreadyDone + seen >= total || shouldStop {
+                evaluation = StatusLine(label: "epoch \(epoch)/\(epochs): test MSE over \(counted(testImages, "image"))")
+            }
+        }
     }
 
     /// Reports a completed epoch: the human line, then the records.

@@ -4,11 +4,13 @@ extension Autoencoder {
     /// The hidden codes of every image of `set`, in inference mode (the `encode` used by
     /// `reconstruct`): (set.count, hidden) floats, row-major. The images are split over
     /// `threads` threads, each encoding chunks of `chunk` images with one-thread BLAS.
-    public func codes(_ set: ImageSet, threads: Int = 1, chunk: Int = 500) -> FloatBuffer {
+    /// `progress` hears of the images done, after each chunk of each thread.
+    public func codes(_ set: ImageSet, threads: Int = 1, chunk: Int = 500, progress: ProgressTask? = nil) -> FloatBuffer {
         let h = config.hidden, n = ModelConfig.inputs
         let out = FloatBuffer(count: set.count * h)
         let parts = max(1, min(threads, set.count / 256))
         let shared = DisjointlyShared(out.pointer)
+        let counter = progress?.start(total: set.count, unit: .images)
         let work: @Sendable (Int) -> Void = { [self] part in
             let range = set.count * part / parts..<set.count * (part + 1) / parts
             let x = FloatBuffer(count: max(1, min(chunk, range.count)) * n)
@@ -19,6 +21,7 @@ extension Autoencoder {
                 set.gather(indices[...], into: x.pointer)
                 // x: (m, 784) -> codes rows start..<start+m: (m, h)
                 encode(x.pointer, count: m, into: shared.value + start * h)
+                counter?.add(m)
                 start += m
             }
         }

@@ -20,23 +20,26 @@ public struct Diagnostics: Sendable {
     /// Measures `model`: codes of `test` for the activation statistics; when `train`
     /// and `test` both carry labels, a linear probe trained on `train`'s codes and
     /// scored on `test`'s. `codes` receives the test codes (test.count, hidden) for
-    /// histograms.
+    /// histograms. `progress` hears of each task in turn: "test codes", "training codes"
+    /// and "probe training" (with labels), "test MSE".
     public static func measure(_ model: Autoencoder, name: String, test: ImageSet, train: ImageSet?,
                                probe: LinearProbe.Options = .init(), threads: Int = 1,
-                               codes: ((FloatBuffer) -> Void)? = nil) -> Diagnostics {
+                               codes: ((FloatBuffer) -> Void)? = nil, progress: ProgressHandler? = nil) -> Diagnostics {
+        func task(_ name: String) -> ProgressTask? { progress.map { ProgressTask(name, $0) } }
         let h = model.config.hidden
-        let testCodes = model.codes(test, threads: threads)
+        let testCodes = model.codes(test, threads: threads, progress: task("test codes"))
         let statistics = ActivationStatistics(codes: UnsafeBufferPointer(start: testCodes.pointer, count: test.count * h),
                                               examples: test.count, units: h, activation: model.config.activation)
         var accuracy: Double?
         if let train, let trainLabels = train.labels, let testLabels = test.labels, train.count > 0 {
-            let trainCodes = model.codes(train, threads: threads)
-            let probe = LinearProbe(codes: trainCodes.pointer, count: train.count, features: h, labels: trainLabels, options: probe)
+            let trainCodes = model.codes(train, threads: threads, progress: task("training codes"))
+            let probe = LinearProbe(codes: trainCodes.pointer, count: train.count, features: h, labels: trainLabels, options: probe,
+                                    progress: task("probe training"))
             accuracy = probe.accuracy(testCodes.pointer, count: test.count, labels: testLabels)
         }
         codes?(testCodes)
         return Diagnostics(name: name, activation: model.config.activation,
-                           testMSE: model.meanSquaredError(test, threads: threads),
+                           testMSE: model.meanSquaredError(test, threads: threads, progress: task("test MSE")),
                            statistics: statistics,
                            localization: Localization.mean(model.parameters, include: { statistics.live[$0] }),
                            probeAccuracy: accuracy)
@@ -48,15 +51,20 @@ public struct Diagnostics: Sendable {
 
     /// `measure`, plus for a DropConnect model its test MSE under sampling inference, with
     /// the draws keyed by `seed`. Returns the diagnostics and the test codes
-    /// (test.count, hidden), for histograms.
+    /// (test.count, hidden), for histograms. `progress` hears of `measure`'s tasks, then
+    /// of "test MSE, sampling inference (64 draws)" for a DropConnect model.
     public static func evaluate(_ model: Autoencoder, name: String, test: ImageSet, train: ImageSet?,
-                                seed: UInt64, threads: Int) -> (diagnostics: Diagnostics, codes: FloatBuffer) {
+                                seed: UInt64, threads: Int,
+                                progress: ProgressHandler? = nil) -> (diagnostics: Diagnostics, codes: FloatBuffer) {
         var codes: FloatBuffer?
         var diagnostics = measure(model, name: name, test: test, train: train, probe: .init(seed: seed),
-                                  threads: threads, codes: { codes = $0 })
-        if model.config.dropMode == .dropconnect && model.config.dropP > 0 {
+                                  threads: threads, codes: { codes = $0 }, progress: progress)
+        let sampling = InferenceRule.sample(dropConnectSamples)
+        if MomentMatchedEncoder.draws(model, sampling) {
+            let task = progress.map { ProgressTask("test MSE, \(sampling.phrase)", $0) }
             diagnostics.extraMSE.append(("test_mse_sample\(dropConnectSamples)",
-                                         model.meanSquaredError(test, threads: threads, inference: .sample(dropConnectSamples), seed: seed)))
+                                         model.meanSquaredError(test, threads: threads, inference: sampling, seed: seed,
+                                                                progress: task)))
         }
         return (diagnostics, codes!)
     }

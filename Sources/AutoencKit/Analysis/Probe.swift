@@ -26,8 +26,9 @@ public struct LinearProbe: Sendable {
     public private(set) var inverseStd: [Float]
 
     /// Trains on `codes` (count, features) with `labels` (count values in 0..<classes).
+    /// `progress` hears of the epochs done, after each.
     public init(codes: UnsafePointer<Float>, count: Int, features: Int, labels: [UInt8], classes: Int = 10,
-                options: Options = Options()) {
+                options: Options = Options(), progress: ProgressTask? = nil) {
         precondition(labels.count >= count, "LinearProbe: \(labels.count) labels for \(count) codes")
         precondition(labels.prefix(count).allSatisfy { Int($0) < classes }, "LinearProbe: labels must be below \(classes)")
         self.features = features
@@ -43,7 +44,9 @@ public struct LinearProbe: Sendable {
         var gw = [Float](repeating: 0, count: classes * features)
         var gb = [Float](repeating: 0, count: classes)
         var adam = Adam(count: weights.count + classes, learningRate: options.learningRate)
-        for epoch in 1...max(1, options.epochs) {
+        let epochs = max(1, options.epochs)
+        let counter = progress?.start(total: epochs, unit: .epochs)
+        for epoch in 1...epochs {
             let order = Trainer.order(count: count, seed: RandomStream.key(seed: options.seed, .probe, 0, 0), epoch: epoch)
             var offset = 0
             while offset < count {
@@ -70,6 +73,7 @@ public struct LinearProbe: Sendable {
                 adam.advance()
                 offset += b
             }
+            counter?.add(1)
         }
     }
 

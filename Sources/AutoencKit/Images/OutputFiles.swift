@@ -10,13 +10,18 @@ public enum OutputFiles {
 
         /// Reconstructs every image of `test` under `inference` for the MSE, keeping the
         /// first `count` (fewer when the set is smaller). Throws `.dataError` naming the
-        /// file when `test` holds no image.
-        public init(_ model: Autoencoder, test: ImageSet, count: Int, inference: InferenceRule) throws {
+        /// file when `test` holds no image. `progress` hears of the images done, as
+        /// "reconstructing" or, when the rule draws, "sampling inference (K draws)".
+        public init(_ model: Autoencoder, test: ImageSet, count: Int, inference: InferenceRule,
+                    progress: ProgressHandler? = nil) throws {
             guard test.count > 0 else { throw AutoencError.badData(test.source, "expected at least one test image, found none") }
             let shown = min(count, test.count)
             var originals = [Float](), outputs = [Float](), total = 0.0
+            let name = MomentMatchedEncoder.draws(model, inference) ? inference.phrase : "reconstructing"
+            let counter = progress.map { ProgressTask(name, $0).start(total: test.count, unit: .images) }
             model.reconstruct(test, inference: inference) { start, m, x, y in
                 total += Layers.sumSquaredError(x, y, count: m * ModelConfig.inputs)
+                counter?.add(m)
                 let kept = max(0, min(m, shown - start)) * ModelConfig.inputs
                 originals += UnsafeBufferPointer(start: x, count: kept)
                 outputs += UnsafeBufferPointer(start: y, count: kept)

@@ -40,16 +40,23 @@ public final class Autoencoder: @unchecked Sendable {
         Layers.biasActivate(y, rows: count, columns: n, bias: parameters.b2, activation: .sigmoid)
     }
 
+    /// Images per chunk under a sampling rule that draws: sampling costs far more per
+    /// image than the products, so smaller chunks cost nothing measurable and let progress
+    /// reports come every fraction of a second even at K = 1000.
+    static let samplingChunk = 50
+
     /// Reconstructs images `range` of `set` (default: all), calling `body` on each chunk
     /// (start index, count, originals and reconstructions as count x 784 floats).
     /// `inference` picks how the hidden layer is evaluated (see `InferenceRule`); with
-    /// `.sample(k)` the draws are keyed by `seed` and each image's index in `set`.
+    /// `.sample(k)` the draws are keyed by `seed` and each image's index in `set`, so the
+    /// result does not depend on `chunk` (at most `samplingChunk` when sampling).
     public func reconstruct(_ set: ImageSet, range: Range<Int>? = nil, chunk: Int = 500,
                             inference: InferenceRule = .mean, seed: UInt64 = 0,
                             _ body: (Int, Int, UnsafePointer<Float>, UnsafePointer<Float>) -> Void) {
         let n = ModelConfig.inputs
         let range = range ?? 0..<set.count
-        let chunk = max(1, min(chunk, range.count))
+        let draws = MomentMatchedEncoder.draws(self, inference)
+        let chunk = max(1, min(draws ? min(chunk, Self.samplingChunk) : chunk, range.count))
         let x = FloatBuffer(count: chunk * n)
         let codes = FloatBuffer(count: chunk * config.hidden)
         let y = FloatBuffer(count: chunk * n)
@@ -74,16 +81,19 @@ public final class Autoencoder: @unchecked Sendable {
     /// `torch.nn.functional.mse_loss` returns), in inference mode, with the images split
     /// over `threads` threads (BLAS should then run one thread per call). `inference` and
     /// `seed` as for `reconstruct`; the result does not depend on `threads` beyond rounding.
+    /// `progress` hears of the images done, after each chunk of each thread.
     public func meanSquaredError(_ set: ImageSet, threads: Int = 1, inference: InferenceRule = .mean,
-                                 seed: UInt64 = 0) -> Double {
+                                 seed: UInt64 = 0, progress: ProgressTask? = nil) -> Double {
         let parts = max(1, min(threads, set.count / 256))
         let sums = DisjointlyShared(UnsafeMutablePointer<Double>.allocate(capacity: parts))
         defer { sums.value.deallocate() }
+        let counter = progress?.start(total: set.count, unit: .images)
         let work: @Sendable (Int) -> Void = { [self] part in
             var total = 0.0
             reconstruct(set, range: set.count * part / parts..<set.count * (part + 1) / parts,
                         inference: inference, seed: seed) { _, m, x, y in
                 total += Layers.sumSquaredError(x, y, count: m * ModelConfig.inputs)
+                counter?.add(m)
             }
             sums.value[part] = total
         }

@@ -34,6 +34,14 @@ public enum InferenceRule: Sendable, Equatable, Hashable, CustomStringConvertibl
         case .sample(let k): "sample:\(k)"
         }
     }
+
+    /// What the rule does, for a person: "mean inference", "sampling inference (1000 draws)".
+    public var phrase: String {
+        switch self {
+        case .mean: "mean inference"
+        case .sample(let k): "sampling inference (\(counted(k, "draw")))"
+        }
+    }
 }
 
 // MARK: - Wan et al.'s Gaussian moment matching
@@ -69,10 +77,16 @@ public final class MomentMatchedEncoder: @unchecked Sendable {
     // sum_i w_ji x_i: (capacity, hidden)
     let preActivation: FloatBuffer
 
-    /// A sampler for `model`, or nil when `rule` gives the same codes as plain `encode`
-    /// (`.mean`, a dropout model, or p = 0).
+    /// Whether `rule` draws for `model`: false when it gives the same codes as plain
+    /// `encode` (`.mean`, a dropout model, or p = 0).
+    public static func draws(_ model: Autoencoder, _ rule: InferenceRule) -> Bool {
+        guard case .sample = rule else { return false }
+        return model.config.dropMode == .dropconnect && model.config.dropP > 0
+    }
+
+    /// A sampler for `model`, or nil when `rule` does not draw for it (`draws`).
     public init?(model: Autoencoder, rule: InferenceRule, capacity: Int, seed: UInt64 = 0) {
-        guard case .sample(let k) = rule, model.config.dropMode == .dropconnect, model.config.dropP > 0 else { return nil }
+        guard Self.draws(model, rule), case .sample(let k) = rule else { return nil }
         precondition(k >= 1 && capacity >= 1)
         self.model = model
         samples = k
