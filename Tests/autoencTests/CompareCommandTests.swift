@@ -308,4 +308,21 @@ import Testing
         try #require(rest.status == 0, "\(rest)")
         #expect(rest.stdout.contains("none-seed0: finished earlier"), "\(rest.stdout)")
     }
+
+    @Test("a second compare into the same --out while one runs is refused with 73, naming the holder")
+    func sameOutLocked() throws {
+        let scratch = try Scratch()
+        try Self.labeledData(scratch)
+        let arguments = ["compare", "--data", "data", "--epochs", "300", "--limit", "64", "--hidden", "16", "--batch-size", "16",
+                         "--threads", "1"]
+        let run = try CLI.start(arguments, in: scratch.url, name: "long")
+        let deadline = Date().addingTimeInterval(120)
+        while !FileManager.default.fileExists(atPath: scratch.path("compare/runs")), Date() < deadline { usleep(20_000) }
+        let second = try scratch.run(["sweep", "--data", "data", "--drop-p", "0.1,0.2", "--out", "compare"])
+        kill(run.0.processIdentifier, SIGTERM)
+        CLI.wait(run.0, arguments, limit: 120)
+        _ = CLI.finish(run.0, run.1, run.2)
+        #expect(second.status == 73, "\(second)")
+        #expect(second.stderr.contains("process \(run.0.processIdentifier)"), "\(second.stderr)")
+    }
 }
