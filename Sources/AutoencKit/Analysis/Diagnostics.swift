@@ -135,7 +135,13 @@ public struct Diagnostics: Sendable {
                     String(format: "%.3f", v.localization)]
             rows.append(row)
         }
-        let widths = header.indices.map { c in rows.map { $0[c].count }.max()! }
+        return aligned(rows)
+    }
+
+    /// Rows of cells as text columns two spaces apart: the first left-aligned, the
+    /// others right-aligned. Every table autoenc prints.
+    public static func aligned(_ rows: [[String]]) -> String {
+        let widths = rows[0].indices.map { c in rows.map { $0[c].count }.max()! }
         return rows.map { row in
             row.enumerated().map { c, cell in
                 c == 0 ? cell.padding(toLength: widths[c], withPad: " ", startingAt: 0)
@@ -147,16 +153,5 @@ public struct Diagnostics: Sendable {
     static func number(_ x: Double) -> String { x.isFinite ? String(format: "%.6g", x) : "null" }
 
     /// `s` as a JSON string literal, quotes included.
-    public static func quoted(_ s: String) -> String {
-        var out = "\""
-        for c in s.unicodeScalars {
-            switch c {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case _ where c.value < 0x20: out += String(format: "\\u%04x", c.value)
-            default: out.unicodeScalars.append(c)
-            }
-        }
-        return out + "\""
-    }
+    public static func quoted(_ s: String) -> String { SafetensorsHeader.jsonString(s) }
 }

@@ -83,14 +83,7 @@ public struct VariantSummary: Sendable {
 
     /// The table with each model's own baseline (a sweep's none at the same value).
     public static func table(_ variants: [VariantSummary], baseline: (VariantSummary) -> VariantSummary?) -> String {
-        let rows = cells(variants, baseline: baseline)
-        let widths = rows[0].indices.map { c in rows.map { $0[c].count }.max()! }
-        return rows.map { row in
-            row.enumerated().map { c, cell in
-                c == 0 ? cell.padding(toLength: widths[c], withPad: " ", startingAt: 0)
-                       : String(repeating: " ", count: widths[c] - cell.count) + cell
-            }.joined(separator: "  ")
-        }.joined(separator: "\n")
+        Diagnostics.aligned(cells(variants, baseline: baseline))
     }
 
     /// The table's cells, the header first: what `table` aligns and the report shows.

@@ -272,21 +272,10 @@ public struct LineChart: Sendable {
 
     private func quote(_ s: String) -> String { "\"" + s + "\"" }
 
-    /// Text safe inside an XML element or a double-quoted attribute. Goes by Unicode
-    /// scalar, not Character: "<" followed by a combining mark is one Character.
-    static func escape(_ text: String) -> String {
-        var out = ""
-        for c in text.unicodeScalars {
-            switch c {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            default: out.unicodeScalars.append(c)
-            }
-        }
-        return out
-    }
+    /// Text safe inside an XML element or a double-quoted attribute: the report's
+    /// escaping, which goes by Unicode scalar ("<" followed by a combining mark is one
+    /// Character) and keeps control characters out of the XML.
+    static func escape(_ text: String) -> String { HTMLReport.escape(text) }
 }
 
 extension GrayImage {
