@@ -22,14 +22,7 @@ struct Compare: ParsableCommand {
             after Ctrl-C (exit 130) the same command reuses the finished runs and trains \
             only the rest; a run whose settings changed is trained again.
 
-            Metrics, on the test set in inference mode: test_mse; mean_activation (mean over \
-            images and units); sparsity (fraction of activations that are 0 for ReLU, below \
-            0.05 for sigmoid); dead_units (units never active); probe_accuracy (a softmax \
-            regression trained on the training images' codes, when the data set has label \
-            files); localization (1 - spatial spread of a unit's weight energy over that of a \
-            uniform spread, averaged over live units: 1 for a single pixel, about 0 for noise). \
-            For DropConnect also test_mse_sample\(Diagnostics.dropConnectSamples), under Wan et al.'s \
-            sampling inference.
+            Metrics, on the test set in inference mode: \(Diagnostics.definitions.map { "\($0.term): \($0.meaning)" }.joined(separator: " "))
             """)
 
     @OptionGroup var dataOptions: DataOptions

@@ -58,7 +58,8 @@ func trainRuns(_ runs: [ExperimentRun], train: ImageSet, test: ImageSet, locatio
     let records = try Experiment.execute(runs, train: train, test: test, dataset: location.absoluteDirectory, directory: out,
                                          schedule: schedule,
                                          observer: { ExperimentLines(prefix: $0.stem, quiet: quiet, log: log) },
-                                         announce: { say($0, quiet: quiet, log: log) })
+                                         announce: { say($0, quiet: quiet, log: log) },
+                                         evaluating: { run, measure in StatusLine.showing(quiet: quiet, label: run.stem) { measure($0) } })
     let finished = records.compactMap { $0 }
     if finished.count < records.count {
         let signal = StopSignals.pending ?? SIGINT

@@ -116,6 +116,10 @@ public enum Experiment {
         (runsDirectory(directory) as NSString).appendingPathComponent(run.stem + ".json")
     }
 
+    /// Runs a finished run's measurement, `measure`, handing it where its progress goes
+    /// (nil: nowhere); the command line shows it as a status line.
+    public typealias Evaluating = @Sendable (ExperimentRun, (ProgressHandler?) -> Void) -> Void
+
     /// How the runs share the cores: `jobs` runs at a time, each on `threadsPerRun`
     /// threads.
     public struct Schedule: Sendable, Equatable {
@@ -149,7 +153,8 @@ public enum Experiment {
     public static func execute(_ runs: [ExperimentRun], train: ImageSet, test: ImageSet, dataset: String, directory: String,
                                schedule: Schedule,
                                observer: @escaping @Sendable (ExperimentRun) -> TrainingObserver,
-                               announce: @escaping @Sendable (String) -> Void) throws -> [ExperimentRecord?] {
+                               announce: @escaping @Sendable (String) -> Void,
+                               evaluating: @escaping Evaluating = { _, measure in measure(nil) }) throws -> [ExperimentRecord?] {
         try OutputDirectory.prepare(runsDirectory(directory), what: "--out")
         var distinct: [ExperimentRun] = []
         for run in runs where !distinct.contains(where: { $0.stem == run.stem }) { distinct.append(run) }
@@ -161,7 +166,7 @@ public enum Experiment {
                 do {
                     shared.finish(index, try measure(unique[index], train: train, test: test, dataset: dataset, digests: digests, directory: directory,
                                                      threads: schedule.threadsPerRun, observer: StoppingObserver(observer(unique[index]), shared),
-                                                     announce: announce))
+                                                     announce: announce, evaluating: evaluating))
                 } catch {
                     shared.fail(error)
                 }
@@ -175,7 +180,8 @@ public enum Experiment {
 
     /// One run: reused from its record, or trained, saved and measured; nil when stopped.
     static func measure(_ run: ExperimentRun, train full: ImageSet, test: ImageSet, dataset: String, digests: Digests, directory: String,
-                        threads: Int, observer: TrainingObserver, announce: (String) -> Void) throws -> ExperimentRecord? {
+                        threads: Int, observer: TrainingObserver, announce: (String) -> Void,
+                        evaluating: Evaluating = { _, measure in measure(nil) }) throws -> ExperimentRecord? {
         let train = full.prefix(run.limit)
         let digest = digests.digest(of: train.count)
         let settings = run.settings(dataDigest: digest)
@@ -192,8 +198,12 @@ public enum Experiment {
         guard try training.run(through: run.epochs, observer: observer) == .finished else { return nil }
         let model = training.trainer.inferenceModel()
         try Checkpoint.save(model.parameters, metadata: training.checkpointMetadata(), to: modelPath)
-        let (diagnostics, _) = Diagnostics.evaluate(model, name: run.name, test: test, train: train.labels != nil ? train : nil,
-                                                    seed: run.seed, threads: threads)
+        var measured: Diagnostics?
+        evaluating(run) { progress in
+            measured = Diagnostics.evaluate(model, name: run.name, test: test, train: train.labels != nil ? train : nil,
+                                            seed: run.seed, threads: threads, progress: progress).diagnostics
+        }
+        let diagnostics = measured!
         let record = ExperimentRecord(run: run, metrics: diagnostics.metrics, curve: training.history, reused: false)
         // the record last: it marks the run finished
         try AtomicFile.write(Array((record.json(settings: settings).rendered() + "\n").utf8), to: recordPath)
