@@ -149,6 +149,10 @@ struct SweepCommand: ParsableCommand {
             let location = try dataOptions.location()
             let (loaded, test, labeled) = try location.loadForAnalysis(limit: nil, always: true)
             let train = loaded!
+            if plan.knob == .limit, let beyond = plan.values.first(where: { Int($0.value) > train.count }) {
+                // every size beyond the data would train on the same images
+                throw AutoencError(.usage, "--limit \(beyond.label): \(location.directory) has only \(train.count) training images; sweep sizes up to \(train.count)")
+            }
             var request = RunRequest()
             model.fill(&request)
             optimization.fill(&request)

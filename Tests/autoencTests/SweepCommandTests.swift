@@ -53,6 +53,12 @@ import Testing
         #expect(scratch.listing("sizes").contains("test_mse.svg"))
         let record = try JSONSerialization.jsonObject(with: Data(try scratch.bytes("sizes/runs/none-limit32-seed0.json"))) as? [String: Any]
         #expect((record?["settings"] as? [String: Any])?["limit"] as? String == "32", "\(String(describing: record))")
+        // sizes beyond the training set would all train on the same images: refused, naming the flag
+        let beyond = try scratch.run(["sweep", "--data", "data", "--epochs", "1", "--hidden", "8", "--limit", "32,\(Fixtures.trainCount + 1)",
+                                      "--models", "none", "--out", "beyond"])
+        #expect(beyond.status == 64, "\(beyond)")
+        #expect(beyond.stderr.contains("--limit \(Fixtures.trainCount + 1)"), "\(beyond.stderr)")
+        #expect(!scratch.listing().contains("beyond"), "the refused sweep left \(scratch.listing())")
     }
 
     static let badFlags: [(arguments: [String], flag: String)] = [
