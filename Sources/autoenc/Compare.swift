@@ -111,9 +111,9 @@ struct Compare: ParsableCommand {
             let options = variants[0].1.options, base = variants[1].1.config
             let runs = Comparison.runs(variants.map { ($0.0, $0.1.config) }, options: options, seeds: seedFlags.seeds,
                                        epochs: epochs, limit: limit)
-            let shown = train.prefix(limit).count
+            let trained = train.prefix(limit) // what each run trains on
             let lines = { (line: String) in say(line, quiet: quiet.quiet, log: log) }
-            lines("data: \(location.directory) (\(shown) training, \(test.count) test images\(labeled ? ", labels" : ", no labels: no probe"))")
+            lines("data: \(location.directory) (\(trained.count) training, \(test.count) test images\(labeled ? ", labels" : ", no labels: no probe"))")
             lines("models: 784-\(base.hidden)-784 \(base.activation.rawValue); none / " + variants.dropFirst().map { $0.1.config.summary }.joined(separator: " / ")
                   + "; \(options.optimizer.rawValue) lr \(options.learningRate), batch \(options.batchSize), \(counted(seedFlags.seeds, "seed")) from \(options.seed)")
             if let note = requests[0].request.note { lines(note) }
@@ -121,12 +121,12 @@ struct Compare: ParsableCommand {
             let records = try trainRuns(runs, train: train, test: test, location: location, out: out, seeds: seedFlags,
                                         threads: threads, quiet: quiet.quiet, log: log, again: Self.commandLine)
             let settings: [(String, JSON)] = [
-                ("data", .string(location.directory)), ("train_images", .number(Double(shown))),
+                ("data", .string(location.directory)), ("train_images", .number(Double(trained.count))),
                 ("test_images", .number(Double(test.count))), ("epochs", .number(Double(epochs))),
                 ("drop_p", .float(base.dropP)), ("seeds", .array(Set(runs.map(\.seed)).sorted().map { .number(Double($0)) })),
                 ("hidden", .number(Double(base.hidden))), ("activation", .string(base.activation.rawValue)),
                 ("optimizer", .string(options.optimizer.rawValue)), ("lr", .float(options.learningRate)),
-                ("batch_size", .number(Double(options.batchSize))), ("data_digest", .string(train.prefix(limit).digest)),
+                ("batch_size", .number(Double(options.batchSize))), ("data_digest", .string(trained.digest)),
             ]
             let summaries = try Comparison.writeOutputs(records, test: test, shown: min(count, test.count), settings: settings,
                                                         selection: weightMaps.selection, directory: out, threads: threads.count)
@@ -142,15 +142,4 @@ struct Compare: ParsableCommand {
             lines("wrote \(out)/: report.html, metrics.json, curves.png, weightmaps.png, reconstructions.png, histograms.png, runs/")
         } }
     }
-}
-
-/// Checks `--log` and `--plot` names: not empty, and a chart's extension.
-func checkRecords(log: String?, plot: String?) throws {
-    for (flag, path) in [("--log", log), ("--plot", plot)] where path?.isEmpty == true {
-        throw ValidationError("\(flag) must name a file, got an empty string")
-    }
-    if let plot, LineChart.Format(path: plot) == nil {
-        throw ValidationError("--plot \(plot): expected a .png or .svg file name")
-    }
-    if let log, let plot, log == plot { throw ValidationError("--log and --plot both name \(log); name two files") }
 }

@@ -31,9 +31,7 @@ final class ExperimentLines: TrainingObserver {
 
     func completed(_ report: EpochReport, of epochs: Int) throws {
         try records?.completed(report)
-        say(prefix + "  " + String(format: "epoch %ld/%ld  train_loss %.5f  test_mse %.5f  %.2f s  %.0f images/s",
-                                   report.epoch, epochs, report.trainLoss, report.testMSE, report.seconds, report.imagesPerSecond),
-            quiet: quiet, log: log)
+        say(prefix + "  " + epochLine(report, of: epochs), quiet: quiet, log: log)
     }
 }
 
@@ -50,9 +48,10 @@ func say(_ line: String, quiet: Bool, log: String?) {
 func trainRuns(_ runs: [ExperimentRun], train: ImageSet, test: ImageSet, location: DataLocation, out: String,
                seeds: SeedFlags, threads: ThreadsOption, quiet: Bool, log: String?, again: String) throws -> [ExperimentRecord] {
     let cores = ProcessInfo.processInfo.activeProcessorCount
-    let schedule = Experiment.Schedule.choose(runs: Set(runs.map(\.stem)).count, cores: cores, jobs: seeds.jobs,
+    let trainings = Set(runs.map(\.stem)).count
+    let schedule = Experiment.Schedule.choose(runs: trainings, cores: cores, jobs: seeds.jobs,
                                               threads: threads.threads.map { Limits.threadCount($0, cores: cores).count })
-    say("runs: \(counted(Set(runs.map(\.stem)).count, "training")), \(schedule.jobs) at a time on \(counted(schedule.threadsPerRun, "thread")) each; finished runs are kept in \(Experiment.runsDirectory(out))/",
+    say("runs: \(counted(trainings, "training")), \(schedule.jobs) at a time on \(counted(schedule.threadsPerRun, "thread")) each; finished runs are kept in \(Experiment.runsDirectory(out))/",
         quiet: quiet, log: log)
     StopSignals.install()
     let records = try Experiment.execute(runs, train: train, test: test, dataset: location.absoluteDirectory, directory: out,
@@ -63,8 +62,8 @@ func trainRuns(_ runs: [ExperimentRun], train: ImageSet, test: ImageSet, locatio
     let finished = records.compactMap { $0 }
     if finished.count < records.count {
         let signal = StopSignals.pending ?? SIGINT
-        let done = Set(finished.map(\.run.stem)).count, all = Set(runs.map(\.stem)).count
-        printError("autoenc: stopped by \(StopSignals.name(signal)); \(done) of \(all) runs finished and kept in \(Experiment.runsDirectory(out))/, the unfinished ones discarded; the same command trains the rest: \(again)")
+        let done = Set(finished.map(\.run.stem)).count
+        printError("autoenc: stopped by \(StopSignals.name(signal)); \(done) of \(trainings) runs finished and kept in \(Experiment.runsDirectory(out))/, the unfinished ones discarded; the same command trains the rest: \(again)")
         throw ExitCode(128 + signal)
     }
     return finished

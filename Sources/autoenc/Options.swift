@@ -91,3 +91,14 @@ struct QuietOption: ParsableArguments {
         if !quiet { print(line) }
     }
 }
+
+/// Checks `--log` and `--plot` names: not empty, and a chart's extension.
+func checkRecords(log: String?, plot: String?) throws {
+    for (flag, path) in [("--log", log), ("--plot", plot)] where path?.isEmpty == true {
+        throw ValidationError("\(flag) must name a file, got an empty string")
+    }
+    if let plot, LineChart.Format(path: plot) == nil {
+        throw ValidationError("--plot \(plot): expected a .png or .svg file name")
+    }
+    if let log, let plot, log == plot { throw ValidationError("--log and --plot both name \(log); name two files") }
+}

@@ -153,6 +153,7 @@ struct SweepCommand: ParsableCommand {
                 // every size beyond the data would train on the same images
                 throw AutoencError(.usage, "--limit \(beyond.label): \(location.directory) has only \(train.count) training images; sweep sizes up to \(train.count)")
             }
+            let trainImages = train.prefix(plan.limit).count
             var request = RunRequest()
             model.fill(&request)
             optimization.fill(&request)
@@ -162,7 +163,7 @@ struct SweepCommand: ParsableCommand {
             let runs = Sweep.runs(models: plan.models, knob: plan.knob, values: plan.values, base: base, dropP: plan.dropP,
                                   options: options, seeds: seedFlags.seeds, epochs: epochs, limit: plan.limit)
             let lines = { (line: String) in say(line, quiet: quiet.quiet, log: log) }
-            lines("data: \(location.directory) (\(train.prefix(plan.limit).count) training, \(test.count) test images\(labeled ? ", labels" : ", no labels: no probe"))")
+            lines("data: \(location.directory) (\(trainImages) training, \(test.count) test images\(labeled ? ", labels" : ", no labels: no probe"))")
             lines("sweep: \(plan.knob.rawValue) over \(plan.values.map(\.label).joined(separator: ", ")); models \(plan.models.joined(separator: ", ")); 784-\(base.hidden)-784 \(base.activation.rawValue); \(options.optimizer.rawValue) lr \(options.learningRate), batch \(options.batchSize), \(counted(seedFlags.seeds, "seed")) from \(options.seed)")
             if let note = request.note { lines(note) }
 
@@ -171,7 +172,7 @@ struct SweepCommand: ParsableCommand {
             let series = Sweep.series(models: plan.models, knob: plan.knob, values: plan.values, base: base, dropP: plan.dropP,
                                       options: options, seeds: seedFlags.seeds, epochs: epochs, limit: plan.limit, records: records)
             var settings: [(String, JSON)] = [
-                ("data", .string(location.directory)), ("train_images", .number(Double(train.prefix(plan.limit).count))),
+                ("data", .string(location.directory)), ("train_images", .number(Double(trainImages))),
                 ("test_images", .number(Double(test.count))), ("epochs", .number(Double(epochs))),
                 ("models", .array(plan.models.map { .string($0) })),
                 ("seeds", .array((0..<UInt64(seedFlags.seeds)).map { .number(Double(options.seed &+ $0)) })),

@@ -80,12 +80,10 @@ struct Train: ParsableCommand {
 
     func validate() throws {
         try check(epochs, Limits.epochs, "--epochs")
-        for (flag, path) in [("--resume", resume), ("--out", out), ("--log", log), ("--plot", plot)] where path?.isEmpty == true {
+        for (flag, path) in [("--resume", resume), ("--out", out)] where path?.isEmpty == true {
             throw ValidationError("\(flag) must name a file, got an empty string")
         }
-        if let plot, LineChart.Format(path: plot) == nil {
-            throw ValidationError("--plot \(plot): expected a .png or .svg file name")
-        }
+        try checkRecords(log: log, plot: plot)
         let output = TrainingRun.Output(model: out ?? resume ?? Self.defaultOut)
         if let problem = request.problem(newRun: resume == nil) ?? output.problem(named: out != nil, log: log, plot: plot) {
             throw ValidationError(problem)

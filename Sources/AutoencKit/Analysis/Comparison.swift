@@ -28,9 +28,7 @@ public enum Comparison {
                             epochs: Int, limit: Int?, knob: KnobValue? = nil) -> [ExperimentRun] {
         (0..<UInt64(seeds)).flatMap { k in
             variants.map { name, config in
-                var o = options
-                o.seed = options.seed &+ k
-                return ExperimentRun(name: name, knob: knob, config: config, options: o, epochs: epochs, limit: limit)
+                ExperimentRun(name: name, knob: knob, config: config, options: ExperimentRun.seeded(options, k), epochs: epochs, limit: limit)
             }
         }
     }

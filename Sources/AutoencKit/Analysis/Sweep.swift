@@ -47,10 +47,9 @@ public enum Sweep {
     public static func runs(models: [String], knob: Knob, values: [KnobValue], base: ModelConfig, dropP: Float,
                             options: TrainingOptions, seeds: Int, epochs: Int, limit: Int?) -> [ExperimentRun] {
         (0..<UInt64(seeds)).flatMap { k in
-            var o = options
-            o.seed = options.seed &+ k
-            return models.flatMap { name in
-                values.map { run(model: name, knob: knob, value: $0, base: base, dropP: dropP, options: o, epochs: epochs, limit: limit) }
+            models.flatMap { name in
+                values.map { run(model: name, knob: knob, value: $0, base: base, dropP: dropP, options: ExperimentRun.seeded(options, k),
+                                 epochs: epochs, limit: limit) }
             }
         }
     }
@@ -69,10 +68,9 @@ public enum Sweep {
                               records: [ExperimentRecord]) -> [Series] {
         models.map { name in
             let perSeed = values.map { value in
-                (0..<UInt64(seeds)).map { k -> ExperimentRun in
-                    var o = options
-                    o.seed = options.seed &+ k
-                    return run(model: name, knob: knob, value: value, base: base, dropP: dropP, options: o, epochs: epochs, limit: limit)
+                (0..<UInt64(seeds)).map { k in
+                    run(model: name, knob: knob, value: value, base: base, dropP: dropP, options: ExperimentRun.seeded(options, k),
+                        epochs: epochs, limit: limit)
                 }
             }
             return Series(name: name, points: zip(values, perSeed).map { value, runs in
