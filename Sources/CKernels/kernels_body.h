@@ -335,40 +335,35 @@ static void selected_dots(const float *v, const float *rows, const float *select
 
 /* MARK: - DropConnect */
 
-/* Row `row`'s random words of mask `key` (row_stride of them): SplitMix64's finalizer
-   of key + counter golden, counter = row row_stride + i + 1 (RandomStream.word). */
+/* Row `row`'s random words of mask `key` (row_stride of them), as RandomStream.word
+   gives them: counter = row row_stride + i. */
 AE_INLINE void fill_row(const AEDropConnect *m, uint64_t key, long row, uint64_t *words) {
-    const v8u64 lanes = {1, 2, 3, 4, 5, 6, 7, 8};
-    for (long i = 0; i < m->row_stride; i += 8) {
-        v8u64 z = ((v8u64){0} + (uint64_t)(row * m->row_stride + i) + lanes) * 0x9E3779B97F4A7C15ull + key;
-        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-        z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-        z = z ^ (z >> 31);
-        memcpy(words + i, &z, sizeof z);
-    }
+    for (long i = 0; i < m->row_stride; i++) words[i] = ae_random_word(key, (uint64_t)(row * m->row_stride + i));
 }
 
-/* Which of chunk c's 16 columns are kept: all ones in a kept lane. Bit resolution:
+/* Which of a chunk's 16 columns are kept: all ones in a kept lane. Bit resolution:
    lane l keeps when bit l of the chunk's 16 bits is set. */
-AE_INLINE v16i bit_keeps(const uint64_t *words, long c) {
-    const int32_t bits = (int32_t)(words[c >> 2] >> ((c & 3) * 16));
+AE_INLINE v16i keeps_of_bits(uint32_t bits) {
     const v16i lane_bits = {1 << 0, 1 << 1, 1 << 2, 1 << 3, 1 << 4, 1 << 5, 1 << 6, 1 << 7,
                             1 << 8, 1 << 9, 1 << 10, 1 << 11, 1 << 12, 1 << 13, 1 << 14, 1 << 15};
-    return (((v16i){0} + bits) & lane_bits) == lane_bits;
+    return (((v16i){0} + (int32_t)(bits & 0xffff)) & lane_bits) == lane_bits;
 }
 
-/* Byte resolution: lane l = 4q + r takes byte 4r + q of the chunk's 16 bytes (the order
-   the first Swift kernels unpacked them in, kept so that a seed gives the same masks),
-   kept when that byte is below the threshold. */
-AE_INLINE v16i byte_keeps(const uint64_t *words, long c, int32_t threshold) {
+/* Byte resolution: lane l = 4q + r takes byte 4r + q of the chunk's 16 bytes (words w0,
+   w1; the order in which a vector unpacks them without conversions), kept when that byte
+   is below the threshold. */
+AE_INLINE v16i keeps_of_bytes(uint64_t w0, uint64_t w1, int32_t threshold) {
+    const uint64_t pair[2] = {w0, w1};
     v16b bytes;
-    memcpy(&bytes, words + 2 * c, sizeof bytes);
+    memcpy(&bytes, pair, sizeof bytes);
     const v16b ordered = __builtin_shufflevector(bytes, bytes, 0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
     return __builtin_convertvector(ordered, v16i) < threshold;
 }
 
+/* Chunk c of a row whose words are `words`. */
 AE_INLINE v16i chunk_keeps(int bit, const uint64_t *words, long c, int32_t threshold) {
-    return bit ? bit_keeps(words, c) : byte_keeps(words, c, threshold);
+    return bit ? keeps_of_bits((uint32_t)(words[c >> 2] >> ((c & 3) * 16)))
+               : keeps_of_bytes(words[2 * c], words[2 * c + 1], threshold);
 }
 
 /* Each kernel's loops are written once, always inlined with `bit` a constant, and
@@ -376,64 +371,180 @@ AE_INLINE v16i chunk_keeps(int bit, const uint64_t *words, long c, int32_t thres
 #define FOR_RESOLUTION(mask, CALL) \
     do { if ((mask)->bit_resolution) { CALL(1); } else { CALL(0); } } while (0)
 
+/* The per-example masks are laid out with a row per input pixel (AEDropConnect's rows
+   are pixels i, its columns hidden units j), so that the kernels walk only the pixels
+   an image lights: a block of 4 chunks (64 units) of row i takes one random word at
+   the bit resolution, eight at the byte one. These give the block's chunks' keeps. */
+AE_INLINE void block_keeps(int bit, const AEDropConnect *m, uint64_t key, long row, long c0, v16i keeps[4]) {
+    const uint64_t first = (uint64_t)(row * m->row_stride);
+    if (bit) {
+        const uint64_t w = ae_random_word(key, first + (uint64_t)(c0 >> 2));
+        for (int q = 0; q < 4; q++) keeps[q] = keeps_of_bits((uint32_t)(w >> (16 * q)));
+    } else {
+        for (int q = 0; q < 4; q++)
+            keeps[q] = keeps_of_bytes(ae_random_word(key, first + (uint64_t)(2 * (c0 + q))),
+                                      ae_random_word(key, first + (uint64_t)(2 * (c0 + q) + 1)), m->threshold);
+    }
+}
+
+/* One chunk's keeps, for the chunks outside whole blocks. */
+AE_INLINE v16i single_keeps(int bit, const AEDropConnect *m, uint64_t key, long row, long c) {
+    const uint64_t first = (uint64_t)(row * m->row_stride);
+    if (bit) return keeps_of_bits((uint32_t)(ae_random_word(key, first + (uint64_t)(c >> 2)) >> ((c & 3) * 16)));
+    return keeps_of_bytes(ae_random_word(key, first + (uint64_t)(2 * c)), ae_random_word(key, first + (uint64_t)(2 * c + 1)),
+                          m->threshold);
+}
+
+/* Lanes lo..<hi of v into out[lo..<hi]: a chunk only partly in range. */
+AE_INLINE void store_lanes(v16f v, float *out, long lo, long hi) {
+    for (long l = lo; l < hi; l++) out[l] = v[l];
+}
+
+static void nonzero_pixels(const float *x, long rows, int32_t *indices, float *values, int32_t *counts) {
+    for (long b = 0; b < rows; b++) {
+        const float *row = x + b * N_INPUTS;
+        int32_t *index = indices + b * N_INPUTS;
+        float *value = values + b * N_INPUTS;
+        int32_t n = 0;
+        for (int32_t i = 0; i < N_INPUTS; i++) { /* no branch: every pixel is written, a zero not kept */
+            index[n] = i;
+            value[n] = row[i];
+            n += row[i] != 0;
+        }
+        counts[b] = n;
+    }
+}
+
 AE_INLINE void dropconnect_forward_loops(const int bit, const AEDropConnect *mask, const uint64_t *keys,
-                                         const float *x, const float *w1, float *z1, long batch, long hidden,
-                                         long first, long last) {
-    uint64_t words[128];
-    const int32_t t = mask->threshold;
-    for (long j = first; j < last; j++) {
-        const float *w = w1 + j * N_INPUTS;
+                                         const int32_t *indices, const float *values, const int32_t *counts,
+                                         const float *w1t, float *z1, long batch, long hidden) {
+    const long whole = hidden / 16, chunks = (hidden + 15) / 16;
+    /* 64 units at a time over every example, so that the weights' block stays in cache;
+       four accumulators, one per chunk */
+    long c0 = 0;
+    for (; c0 + 4 <= whole; c0 += 4) {
         for (long b = 0; b < batch; b++) {
-            fill_row(mask, keys[b], j, words);
-            const float *xb = x + b * N_INPUTS;
-            /* four chunks a round (one random word at the bit resolution), four
-               accumulators, so that no addition waits for the one before */
+            const int32_t *index = indices + b * N_INPUTS;
+            const float *value = values + b * N_INPUTS;
             v16f acc0 = {0}, acc1 = {0}, acc2 = {0}, acc3 = {0};
-            long c = 0;
-            for (; c + 4 <= CHUNKS; c += 4) {
-                acc0 += masked(vload(w + 16 * c) * vload(xb + 16 * c), chunk_keeps(bit, words, c, t));
-                acc1 += masked(vload(w + 16 * c + 16) * vload(xb + 16 * c + 16), chunk_keeps(bit, words, c + 1, t));
-                acc2 += masked(vload(w + 16 * c + 32) * vload(xb + 16 * c + 32), chunk_keeps(bit, words, c + 2, t));
-                acc3 += masked(vload(w + 16 * c + 48) * vload(xb + 16 * c + 48), chunk_keeps(bit, words, c + 3, t));
+            for (int32_t e = 0; e < counts[b]; e++) {
+                const long i = index[e];
+                const float *w = w1t + i * hidden + 16 * c0;
+                const v16f xi = splat(value[e]);
+                v16i keeps[4];
+                block_keeps(bit, mask, keys[b], i, c0, keeps);
+                acc0 += masked(vload(w), keeps[0]) * xi;
+                acc1 += masked(vload(w + 16), keeps[1]) * xi;
+                acc2 += masked(vload(w + 32), keeps[2]) * xi;
+                acc3 += masked(vload(w + 48), keeps[3]) * xi;
             }
-            for (; c < CHUNKS; c++) acc0 += masked(vload(w + 16 * c) * vload(xb + 16 * c), chunk_keeps(bit, words, c, t));
-            z1[b * hidden + j] = lane_sum((acc0 + acc1) + (acc2 + acc3)) * mask->scale;
+            float *z = z1 + b * hidden + 16 * c0;
+            vstore(acc0 * mask->scale, z);
+            vstore(acc1 * mask->scale, z + 16);
+            vstore(acc2 * mask->scale, z + 32);
+            vstore(acc3 * mask->scale, z + 48);
+        }
+    }
+    /* the chunks after the last whole block; the last may be partial (its loads read
+       past the row, into the next row or the buffer's slack, and those lanes are not
+       stored) */
+    for (long c = c0; c < chunks; c++) {
+        const long lanes = hidden - 16 * c < 16 ? hidden - 16 * c : 16;
+        for (long b = 0; b < batch; b++) {
+            const int32_t *index = indices + b * N_INPUTS;
+            const float *value = values + b * N_INPUTS;
+            v16f acc = {0};
+            for (int32_t e = 0; e < counts[b]; e++) {
+                const long i = index[e];
+                acc += masked(vload(w1t + i * hidden + 16 * c), single_keeps(bit, mask, keys[b], i, c)) * splat(value[e]);
+            }
+            store_lanes(acc * mask->scale, z1 + b * hidden + 16 * c, 0, lanes);
         }
     }
 }
 
-static void dropconnect_forward(const AEDropConnect *mask, const uint64_t *keys, const float *x, const float *w1,
-                                float *z1, long batch, long hidden, long first, long last) {
-#define CALL(bit) dropconnect_forward_loops(bit, mask, keys, x, w1, z1, batch, hidden, first, last)
+static void dropconnect_forward(const AEDropConnect *mask, const uint64_t *keys, const int32_t *indices,
+                                const float *values, const int32_t *counts, const float *w1t, float *z1, long batch,
+                                long hidden) {
+#define CALL(bit) dropconnect_forward_loops(bit, mask, keys, indices, values, counts, w1t, z1, batch, hidden)
     FOR_RESOLUTION(mask, CALL);
 #undef CALL
 }
 
-AE_INLINE void dropconnect_backward_loops(const int bit, const AEDropConnect *mask, const uint64_t *keys,
-                                          const float *x, const float *dz1, float *gw1, long batch, long hidden,
-                                          long first, long last) {
-    uint64_t words[128];
-    const int32_t t = mask->threshold;
-    for (long j = first; j < last; j++) {
-        float *g = gw1 + j * N_INPUTS;
-        memset(g, 0, N_INPUTS * sizeof(float));
-        for (long b = 0; b < batch; b++) {
-            const float d = dz1[b * hidden + j];
-            if (d == 0) continue; /* inactive ReLU: no gradient, no mask needed */
-            fill_row(mask, keys[b], j, words);
-            const v16f coefficient = splat(d * mask->scale);
-            const float *xb = x + b * N_INPUTS;
-            for (long c = 0; c < CHUNKS; c++) {
-                const v16f update = masked(coefficient * vload(xb + 16 * c), chunk_keeps(bit, words, c, t));
-                vstore(vload(g + 16 * c) + update, g + 16 * c);
-            }
+static void pixel_columns(const int32_t *indices, const float *values, const int32_t *counts, long batch,
+                          int32_t *examples, float *column_values, int32_t *starts) {
+    for (long i = 0; i <= N_INPUTS; i++) starts[i] = 0;
+    for (long b = 0; b < batch; b++)
+        for (int32_t e = 0; e < counts[b]; e++) starts[indices[b * N_INPUTS + e] + 1]++;
+    for (long i = 0; i < N_INPUTS; i++) starts[i + 1] += starts[i];
+    /* counting sort: starts[i] walks up to pixel i + 1's start, then is moved back */
+    for (long b = 0; b < batch; b++) {
+        for (int32_t e = 0; e < counts[b]; e++) {
+            const int32_t at = starts[indices[b * N_INPUTS + e]]++;
+            examples[at] = (int32_t)b;
+            column_values[at] = values[b * N_INPUTS + e];
         }
+    }
+    for (long i = N_INPUTS; i > 0; i--) starts[i] = starts[i - 1];
+    starts[0] = 0;
+}
+
+/* Chunk c of gw1t's columns, storing only its lanes inside first..<last (another thread
+   may own the others). */
+AE_INLINE void backward_chunk(const int bit, const AEDropConnect *mask, const uint64_t *keys, const int32_t *examples,
+                              const float *column_values, const int32_t *starts, const float *dz1, float *gw1t,
+                              long hidden, long first, long last, long c) {
+    const long lo = first > 16 * c ? first - 16 * c : 0;
+    const long hi = last < 16 * c + 16 ? last - 16 * c : 16;
+    for (long i = 0; i < N_INPUTS; i++) {
+        v16f acc = {0};
+        for (int32_t e = starts[i]; e < starts[i + 1]; e++) {
+            const long b = examples[e];
+            acc += masked(vload(dz1 + b * hidden + 16 * c), single_keeps(bit, mask, keys[b], i, c)) * splat(column_values[e]);
+        }
+        store_lanes(acc * mask->scale, gw1t + i * hidden + 16 * c, lo, hi);
     }
 }
 
-static void dropconnect_backward(const AEDropConnect *mask, const uint64_t *keys, const float *x, const float *dz1,
-                                 float *gw1, long batch, long hidden, long first, long last) {
-#define CALL(bit) dropconnect_backward_loops(bit, mask, keys, x, dz1, gw1, batch, hidden, first, last)
+AE_INLINE void dropconnect_backward_loops(const int bit, const AEDropConnect *mask, const uint64_t *keys,
+                                          const int32_t *examples, const float *column_values, const int32_t *starts,
+                                          const float *dz1, float *gw1t, long hidden, long first, long last) {
+    if (first >= last) return;
+    long c = first / 16;
+    const long c_last = (last + 15) / 16;
+#define CHUNK(c) backward_chunk(bit, mask, keys, examples, column_values, starts, dz1, gw1t, hidden, first, last, c)
+    if (first > 16 * c) { CHUNK(c); c++; }
+    /* whole blocks of 4 chunks inside first..<last: four accumulators over the examples
+       that light pixel i */
+    for (; 16 * (c + 4) <= last; c += 4) {
+        for (long i = 0; i < N_INPUTS; i++) {
+            v16f acc0 = {0}, acc1 = {0}, acc2 = {0}, acc3 = {0};
+            for (int32_t e = starts[i]; e < starts[i + 1]; e++) {
+                const long b = examples[e];
+                const float *d = dz1 + b * hidden + 16 * c;
+                const v16f xi = splat(column_values[e]);
+                v16i keeps[4];
+                block_keeps(bit, mask, keys[b], i, c, keeps);
+                acc0 += masked(vload(d), keeps[0]) * xi;
+                acc1 += masked(vload(d + 16), keeps[1]) * xi;
+                acc2 += masked(vload(d + 32), keeps[2]) * xi;
+                acc3 += masked(vload(d + 48), keeps[3]) * xi;
+            }
+            float *g = gw1t + i * hidden + 16 * c;
+            vstore(acc0 * mask->scale, g);
+            vstore(acc1 * mask->scale, g + 16);
+            vstore(acc2 * mask->scale, g + 32);
+            vstore(acc3 * mask->scale, g + 48);
+        }
+    }
+    for (; c < c_last; c++) CHUNK(c);
+#undef CHUNK
+}
+
+static void dropconnect_backward(const AEDropConnect *mask, const uint64_t *keys, const int32_t *examples,
+                                 const float *column_values, const int32_t *starts, const float *dz1, float *gw1t,
+                                 long hidden, long first, long last) {
+#define CALL(bit) dropconnect_backward_loops(bit, mask, keys, examples, column_values, starts, dz1, gw1t, hidden, first, last)
     FOR_RESOLUTION(mask, CALL);
 #undef CALL
 }
@@ -581,6 +692,8 @@ const AEKernels AE_TABLE = {
     .transpose = transpose,
     .combine_rows = combine_rows,
     .selected_dots = selected_dots,
+    .nonzero_pixels = nonzero_pixels,
+    .pixel_columns = pixel_columns,
     .dropconnect_forward = dropconnect_forward,
     .dropconnect_backward = dropconnect_backward,
     .dropconnect_mask_weights = dropconnect_mask_weights,

@@ -10,8 +10,12 @@ import Testing
 
     /// The keep pattern of rows `rows` of the mask `key`, from the plain definition.
     static func pattern(_ mask: DropConnectMask, key: UInt64, rows: Range<Int> = 0..<4) -> [Bool] {
-        rows.flatMap { j in (0..<n).map { mask.keeps(key: key, row: j, column: $0) } }
+        rows.flatMap { r in (0..<mask.columns).map { mask.keeps(key: key, row: r, column: $0) } }
     }
+
+    /// Both layouts: per batch (rows are units, 784 columns) and per example (rows are
+    /// pixels, a column per unit; 200 units end in a partial chunk).
+    static let layouts: [DropConnectMask.Layout] = [.unitRows, .inputRows(hidden: 200)]
 
     // MARK: - Masks
 
@@ -30,9 +34,10 @@ import Testing
     /// The fraction of kept connections equals keepProbability within 5 sigma, and
     /// neighbouring connections (next column, next chunk, next 64-bit word, next row)
     /// are kept independently: both with probability keep².
-    @Test(arguments: [Float(0.5), 0.3, 0.8, 0.1])
-    func keepStatistics(dropP: Float) {
-        let mask = DropConnectMask(dropP: dropP, seed: 5)
+    @Test(arguments: [Float(0.5), 0.3, 0.8, 0.1], layouts)
+    func keepStatistics(dropP: Float, layout: DropConnectMask.Layout) {
+        let mask = DropConnectMask(dropP: dropP, seed: 5, layout: layout)
+        let columns = mask.columns
         let keep = Double(mask.keepProbability)
         var kept = 0, total = 0
         var pairs = [Int](repeating: 0, count: 4), pairTotals = [Int](repeating: 0, count: 4)
@@ -42,13 +47,13 @@ import Testing
             let rows = 8
             let bits = Self.pattern(mask, key: key, rows: 0..<rows)
             for r in 0..<rows {
-                for c in 0..<Self.n {
-                    let k = bits[r * Self.n + c]
+                for c in 0..<columns {
+                    let k = bits[r * columns + c]
                     if k { kept += 1 }
                     total += 1
-                    for (o, (dr, dc)) in offsets.enumerated() where r + dr < rows && c + dc < Self.n {
+                    for (o, (dr, dc)) in offsets.enumerated() where r + dr < rows && c + dc < columns {
                         pairTotals[o] += 1
-                        if k && bits[(r + dr) * Self.n + c + dc] { pairs[o] += 1 }
+                        if k && bits[(r + dr) * columns + c + dc] { pairs[o] += 1 }
                     }
                 }
             }
@@ -66,7 +71,7 @@ import Testing
     /// example) reproduces it; another seed or step gives another.
     @Test(arguments: [Float(0.5), 0.3])
     func perExampleMasks(dropP: Float) {
-        let mask = DropConnectMask(dropP: dropP, seed: 9)
+        let mask = DropConnectMask(dropP: dropP, seed: 9, layout: .inputRows(hidden: Self.n))
         let keep = Double(mask.keepProbability)
         // Two independent masks disagree with probability 2 keep (1 - keep).
         let disagree = 2 * keep * (1 - keep), count = 4 * Self.n
@@ -81,9 +86,9 @@ import Testing
         expectIndependent(e1, e2, "examples 1 and 2")
         expectIndependent(e0, Self.pattern(mask, key: mask.key(step: 3, example: nil)), "example 0 and the batch mask")
         expectIndependent(e0, Self.pattern(mask, key: mask.key(step: 4, example: 0)), "steps 3 and 4")
-        let reseeded = DropConnectMask(dropP: dropP, seed: 10)
+        let reseeded = DropConnectMask(dropP: dropP, seed: 10, layout: mask.layout)
         expectIndependent(e0, Self.pattern(reseeded, key: reseeded.key(step: 3, example: 0)), "seeds 9 and 10")
-        let again = DropConnectMask(dropP: dropP, seed: 9)
+        let again = DropConnectMask(dropP: dropP, seed: 9, layout: mask.layout)
         #expect(again.key(step: 3, example: 0) == mask.key(step: 3, example: 0))
         #expect(Self.pattern(again, key: again.key(step: 3, example: 0)) == e0)
     }
@@ -110,32 +115,68 @@ import Testing
         #expect(mismatches.isEmpty, "\(level): \(mismatches.count) mismatches, first \(mismatches.prefix(5))")
     }
 
+    /// The per-example masks the kernels generate (each level's random words and
+    /// unpacking, whole blocks of 64 units and single chunks, the partial last chunk) are
+    /// exactly the plain `keeps`: each example lights one pixel with 1, w1^T is all ones,
+    /// so z1[b, j] is scale where the connection is kept and 0 where it is not.
+    @Test(arguments: KernelLevel.supported, [Float(0.5), 0.3, 0.01, 0.99])
+    func perExampleKernelMasksMatchDefinition(level: KernelLevel, dropP: Float) {
+        let hidden = 200
+        let mask = DropConnectMask(dropP: dropP, seed: 2, layout: .inputRows(hidden: hidden))
+        let lit = [0, 1, 100, 700, 783]
+        var x = [Float](repeating: 0, count: lit.count * Self.n)
+        for (b, i) in lit.enumerated() { x[b * Self.n + i] = 1 }
+        let w1t = [Float](repeating: 1, count: Self.n * hidden + 16)
+        let keys = lit.indices.map { mask.key(step: UInt64($0), example: $0) }
+        let pixels = NonzeroPixels(capacity: lit.count)
+        pixels.collect(x, examples: 0..<lit.count, kernels: Kernels(level))
+        var z = [Float](repeating: .nan, count: lit.count * hidden)
+        DropConnectKernels.forward(mask: mask, keys: keys, pixels: pixels, examples: 0..<lit.count, w1t: w1t, z1: &z,
+                                   hidden: hidden, kernels: Kernels(level))
+        var mismatches: [String] = []
+        for (b, i) in lit.enumerated() {
+            for j in 0..<hidden {
+                let expected: Float = mask.keeps(key: keys[b], unit: j, input: i) ? mask.scale : 0
+                if z[b * hidden + j].bitPattern != expected.bitPattern { mismatches.append("pixel \(i) unit \(j): \(z[b * hidden + j])") }
+            }
+        }
+        #expect(mismatches.isEmpty, "\(level): \(mismatches.count) mismatches, first \(mismatches.prefix(5))")
+    }
+
     // MARK: - Kernels
 
     struct KernelCase: CustomTestStringConvertible, Sendable {
         var dropP: Float
         var batch: Int
-        var rows: Range<Int>
-        var testDescription: String { "p=\(dropP) batch=\(batch) rows=\(rows)" }
+        var hidden: Int
+        /// The forward kernel's examples, the backward kernel's units.
+        var examples: Range<Int>
+        var units: Range<Int>
+        var testDescription: String { "p=\(dropP) batch=\(batch) hidden=\(hidden) examples=\(examples) units=\(units)" }
     }
 
-    static let hidden = 13
-
+    /// 13 units: one partial chunk. 70: a whole block of 64, then a partial chunk; unit
+    /// ranges that start and end inside chunks, as two threads' halves of the units do.
     static let kernelCases: [KernelCase] = [Float(0.5), 0.3].flatMap { p in
-        [(3, 0..<hidden), (4, 3..<11), (5, (hidden - 1)..<hidden), (3, 5..<5), (5, 0..<1)].map {
-            KernelCase(dropP: p, batch: $0.0, rows: $0.1)
+        [(3, 13, 0..<3, 0..<13), (4, 13, 1..<4, 3..<11), (5, 13, 4..<5, 12..<13), (3, 13, 0..<3, 5..<5), (5, 13, 0..<5, 0..<1),
+         (3, 70, 0..<3, 0..<70), (4, 70, 1..<3, 0..<64), (5, 70, 0..<5, 20..<69), (2, 70, 1..<2, 64..<70)].map {
+            KernelCase(dropP: p, batch: $0.0, hidden: $0.1, examples: $0.2, units: $0.3)
         }
     }
 
     struct Inputs {
-        var x: [Float], w1: [Float], dz1: [Float], keys: [UInt64]
+        var x: [Float], w1: [Float], w1t: [Float], dz1: [Float], keys: [UInt64]
         init(_ c: KernelCase, mask: DropConnectMask) {
-            var rng = TestRandom(UInt64(c.batch * 100 + c.rows.lowerBound))
+            var rng = TestRandom(UInt64(c.batch * 100 + c.hidden + c.units.lowerBound))
             x = rng.floats(c.batch * n, 0, 1)
-            w1 = rng.floats(hidden * n, -0.1, 0.1)
-            dz1 = rng.floats(c.batch * hidden, -1, 1)
-            // Exact zeros (inactive ReLU units) take the kernel's shortcut.
+            // dark pixels, which the kernels skip, in runs and alone
+            for k in x.indices where k % 784 < 100 || k % 3 == 0 { x[k] = 0 }
+            w1 = rng.floats(c.hidden * n, -0.1, 0.1)
+            // w1^T and dz1 with the kernels' 16 floats of slack
+            w1t = SparseProducts.transposeNaive(w1, rows: c.hidden, columns: n) + [Float](repeating: 0, count: 16)
+            dz1 = rng.floats(c.batch * c.hidden, -1, 1)
             for k in stride(from: 0, to: dz1.count, by: 4) { dz1[k] = 0 }
+            dz1 += [Float](repeating: 0, count: 16)
             keys = (0..<c.batch).map { mask.key(step: 6, example: $0) }
         }
     }
@@ -156,60 +197,105 @@ import Testing
         return (worst, untouched)
     }
 
-    /// The per-example forward kernel against forwardNaive: the rows in range agree to
-    /// 1e-5 of sum |w x| (the scale of float rounding), the others are left untouched.
+    /// The per-example forward kernel against forwardNaive: the examples in range agree
+    /// to 1e-5 of sum |w x| (the scale of float rounding), the others are left untouched.
     @Test(arguments: KernelLevel.supported, kernelCases)
     func forwardMatchesNaive(level: KernelLevel, _ c: KernelCase) {
-        let mask = DropConnectMask(dropP: c.dropP, seed: 4)
+        let mask = DropConnectMask(dropP: c.dropP, seed: 4, layout: .inputRows(hidden: c.hidden))
         let input = Inputs(c, mask: mask)
         let sentinel: Float = -12345
-        var z = [Float](repeating: sentinel, count: c.batch * Self.hidden)
-        DropConnectKernels.forward(mask: mask, keys: input.keys, x: input.x, w1: input.w1, z1: &z,
-                                   batch: c.batch, hidden: Self.hidden, rows: c.rows, kernels: Kernels(level))
+        let pixels = NonzeroPixels(capacity: c.batch)
+        pixels.collect(input.x, examples: c.examples, kernels: Kernels(level))
+        var z = [Float](repeating: sentinel, count: c.batch * c.hidden)
+        DropConnectKernels.forward(mask: mask, keys: input.keys, pixels: pixels, examples: c.examples, w1t: input.w1t, z1: &z,
+                                   hidden: c.hidden, kernels: Kernels(level))
         let naive = DropConnectKernels.forwardNaive(mask: mask, keys: input.keys, x: input.x, w1: input.w1,
-                                                    batch: c.batch, hidden: Self.hidden)
+                                                    batch: c.batch, hidden: c.hidden)
         let magnitude = DropConnectKernels.forwardNaive(mask: mask, keys: input.keys, x: input.x, w1: input.w1.map { abs($0) },
-                                                        batch: c.batch, hidden: Self.hidden)
-        let (worst, untouched) = Self.compare(z, naive, magnitude, rows: c.rows, sentinel: sentinel) { $0 % Self.hidden }
+                                                        batch: c.batch, hidden: c.hidden)
+        let (worst, untouched) = Self.compare(z, naive, magnitude, rows: c.examples, sentinel: sentinel) { $0 / c.hidden }
         #expect(worst <= 1e-5, "largest relative difference \(worst); \(comparison(z, naive))")
-        #expect(untouched, "rows outside \(c.rows) were written")
+        #expect(untouched, "examples outside \(c.examples) were written")
     }
 
     @Test(arguments: KernelLevel.supported, kernelCases)
     func backwardMatchesNaive(level: KernelLevel, _ c: KernelCase) {
-        let mask = DropConnectMask(dropP: c.dropP, seed: 4)
+        let mask = DropConnectMask(dropP: c.dropP, seed: 4, layout: .inputRows(hidden: c.hidden))
         let input = Inputs(c, mask: mask)
         let sentinel: Float = -12345
+        let pixels = NonzeroPixels(capacity: c.batch), columns = PixelColumns(capacity: c.batch)
+        pixels.collect(input.x, examples: 0..<c.batch, kernels: Kernels(level))
+        columns.fill(from: pixels, batch: c.batch, kernels: Kernels(level))
         // Rows in range start as garbage: the kernel must overwrite, not accumulate.
-        var g = [Float](repeating: sentinel, count: Self.hidden * Self.n)
-        DropConnectKernels.backward(mask: mask, keys: input.keys, x: input.x, dz1: input.dz1, gw1: &g,
-                                    batch: c.batch, hidden: Self.hidden, rows: c.rows, kernels: Kernels(level))
+        var g = [Float](repeating: sentinel, count: c.hidden * Self.n)
+        var scratch = [Float](repeating: .nan, count: Self.n * c.hidden + 16)
+        DropConnectKernels.backward(mask: mask, keys: input.keys, columns: columns, dz1: input.dz1, gw1t: &scratch, gw1: &g,
+                                    hidden: c.hidden, units: c.units, kernels: Kernels(level))
         let naive = DropConnectKernels.backwardNaive(mask: mask, keys: input.keys, x: input.x, dz1: input.dz1,
-                                                     batch: c.batch, hidden: Self.hidden)
+                                                     batch: c.batch, hidden: c.hidden)
         let magnitude = DropConnectKernels.backwardNaive(mask: mask, keys: input.keys, x: input.x, dz1: input.dz1.map { abs($0) },
-                                                         batch: c.batch, hidden: Self.hidden)
-        let (worst, untouched) = Self.compare(g, naive, magnitude, rows: c.rows, sentinel: sentinel) { $0 / Self.n }
-        let inRows = c.rows.flatMap { j in (0..<Self.n).map { j * Self.n + $0 } }
+                                                         batch: c.batch, hidden: c.hidden)
+        let (worst, untouched) = Self.compare(g, naive, magnitude, rows: c.units, sentinel: sentinel) { $0 / Self.n }
+        let inRows = c.units.flatMap { j in (0..<Self.n).map { j * Self.n + $0 } }
         let actual = inRows.map { g[$0] }, expected = inRows.map { naive[$0] }
         #expect(worst <= 1e-5, "largest relative difference \(worst); \(actual.isEmpty ? "" : comparison(actual, expected))")
-        #expect(untouched, "rows outside \(c.rows) were written")
+        #expect(untouched, "rows outside \(c.units) were written")
+    }
+
+    /// The pixel lists against the images: by example, every nonzero pixel in increasing
+    /// order with its value; by pixel, every example lighting it, in increasing order.
+    @Test(arguments: KernelLevel.supported)
+    func pixelListsMatchTheImages(level: KernelLevel) {
+        let c = KernelCase(dropP: 0.5, batch: 5, hidden: 13, examples: 0..<5, units: 0..<13)
+        let x = Inputs(c, mask: DropConnectMask(dropP: 0.5, seed: 1, layout: .inputRows(hidden: 13))).x
+        let pixels = NonzeroPixels(capacity: 6), columns = PixelColumns(capacity: 6)
+        pixels.collect(x, examples: 0..<2, kernels: Kernels(level))
+        pixels.collect(x, examples: 2..<5, kernels: Kernels(level))
+        columns.fill(from: pixels, batch: 5, kernels: Kernels(level))
+        var wrong: [String] = []
+        for b in 0..<5 {
+            let expected = (0..<Self.n).filter { x[b * Self.n + $0] != 0 }.map { ($0, x[b * Self.n + $0]) }
+            let found = pixels.pixels(of: b)
+            if found.count != expected.count || zip(found, expected).contains(where: { $0.index != $1.0 || $0.value != $1.1 }) {
+                wrong.append("example \(b): \(found.count) pixels, expected \(expected.count)")
+            }
+        }
+        for i in 0..<Self.n {
+            let expected = (0..<5).filter { x[$0 * Self.n + i] != 0 }
+            let range = Int(columns.starts[i])..<Int(columns.starts[i + 1])
+            let found = range.map { Int(columns.examples[$0]) }
+            let values = range.map { columns.values.pointer[$0] }
+            if found != expected || zip(found, values).contains(where: { x[$0 * Self.n + i] != $1 }) {
+                wrong.append("pixel \(i): examples \(found), expected \(expected)")
+            }
+        }
+        #expect(wrong.isEmpty, "\(level): \(wrong.count) wrong, first \(wrong.prefix(3))")
+        #expect(x.contains(0) && x.contains { $0 != 0 }, "the images have dark and lit pixels")
     }
 
     /// The naive references agree with a direct sum written here for one entry, so the
     /// kernels are not only compared with something sharing their mistakes.
     @Test func naiveForwardByHand() {
-        let mask = DropConnectMask(dropP: 0.3, seed: 4)
-        let c = KernelCase(dropP: 0.3, batch: 3, rows: 0..<Self.hidden)
+        let c = KernelCase(dropP: 0.3, batch: 3, hidden: 13, examples: 0..<3, units: 0..<13)
+        let mask = DropConnectMask(dropP: 0.3, seed: 4, layout: .inputRows(hidden: 13))
         let input = Inputs(c, mask: mask)
-        let naive = DropConnectKernels.forwardNaive(mask: mask, keys: input.keys, x: input.x, w1: input.w1, batch: 3, hidden: Self.hidden)
+        let naive = DropConnectKernels.forwardNaive(mask: mask, keys: input.keys, x: input.x, w1: input.w1, batch: 3, hidden: 13)
         let (b, j) = (2, 7)
         var sum = 0.0
-        for i in 0..<Self.n where mask.keeps(key: mask.key(step: 6, example: b), row: j, column: i) {
+        for i in 0..<Self.n {
+            // pixel i's row of the mask: column j is byte 4 (l % 4) + l / 4 of chunk 0's
+            // two words (13 units: one chunk, two words a row, rows 8 counters apart)
+            let lane = j % 16, byte = 4 * (lane % 4) + lane / 4
+            let word = RandomStream.word(key: mask.key(step: 6, example: b), counter: UInt64(i * 8 + byte / 8))
+            guard (word >> UInt64(8 * (byte % 8))) & 0xff < 179 else { continue }
             sum += Double(input.w1[j * Self.n + i]) * Double(input.x[b * Self.n + i])
         }
         let expected = Float(sum / (179.0 / 256))
-        #expect(abs(naive[b * Self.hidden + j] - expected) <= 1e-6 * abs(expected))
+        #expect(sum != 0)
+        #expect(abs(naive[b * 13 + j] - expected) <= 1e-6 * abs(expected))
     }
+
+    static let hidden = 13
 
     /// The per-batch path: scale * mask ⊙ w, exactly, for every connection of the rows
     /// asked for; other rows untouched.
@@ -263,13 +349,16 @@ import Testing
     /// as the unmasked layer up to summation order.
     @Test(arguments: KernelLevel.supported)
     func keepAllKernelIsThePlainProduct(level: KernelLevel) {
-        let mask = DropConnectMask(dropP: 0, seed: 1)
         var rng = TestRandom(13)
         let batch = 3, hidden = 5
+        let mask = DropConnectMask(dropP: 0, seed: 1, layout: .inputRows(hidden: hidden))
         let x = rng.floats(batch * Self.n, 0, 1), w = rng.floats(hidden * Self.n, -0.1, 0.1)
         let keys = (0..<batch).map { mask.key(step: 0, example: $0) }
+        let pixels = NonzeroPixels(capacity: batch)
+        pixels.collect(x, examples: 0..<batch, kernels: Kernels(level))
+        let w1t = SparseProducts.transposeNaive(w, rows: hidden, columns: Self.n) + [Float](repeating: 0, count: 16)
         var z = [Float](repeating: 0, count: batch * hidden)
-        DropConnectKernels.forward(mask: mask, keys: keys, x: x, w1: w, z1: &z, batch: batch, hidden: hidden, rows: 0..<hidden,
+        DropConnectKernels.forward(mask: mask, keys: keys, pixels: pixels, examples: 0..<batch, w1t: w1t, z1: &z, hidden: hidden,
                                    kernels: Kernels(level))
         var plain = [Float](repeating: 0, count: batch * hidden)
         BLAS.sgemmNaive(transA: false, transB: true, m: batch, n: hidden, k: Self.n, alpha: 1, a: x, lda: Self.n,

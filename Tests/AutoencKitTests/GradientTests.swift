@@ -100,13 +100,14 @@ import Testing
     /// rebuilt from their public definition.
     static func preActivations(_ model: Autoencoder) -> [Double] {
         let config = model.config, h = config.hidden, p = model.parameters
-        let dc = config.dropMode == .dropconnect && config.dropP > 0 ? DropConnectMask(dropP: config.dropP, seed: seed) : nil
+        let layout: DropConnectMask.Layout = config.masks == .example ? .inputRows(hidden: h) : .unitRows
+        let dc = config.dropMode == .dropconnect && config.dropP > 0 ? DropConnectMask(dropP: config.dropP, seed: seed, layout: layout) : nil
         var z = [Double](repeating: 0, count: batch * h)
         for b in 0..<batch {
             let key = dc?.key(step: step, example: config.masks == .example ? b : nil) ?? 0
             for j in 0..<h {
                 var sum = 0.0
-                for i in 0..<n where dc?.keeps(key: key, row: j, column: i) ?? true {
+                for i in 0..<n where dc?.keeps(key: key, unit: j, input: i) ?? true {
                     sum += Double(p.w1[j * n + i]) * encoderInput(config, b, i)
                 }
                 z[b * h + j] = sum * Double(dc?.scale ?? 1) + Double(p.b1[j])

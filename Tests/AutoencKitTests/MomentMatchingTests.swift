@@ -56,14 +56,15 @@ import Testing
     /// fourth central moment), at the bit resolution (p = 0.5) and the byte one (p = 0.3).
     @Test(arguments: [Float(0.5), 0.3])
     func momentsMatchRealMasks(_ dropP: Float) {
-        let w = FloatBuffer(count: Self.n), x = FloatBuffer(count: Self.n)
+        // w: one unit's weights, which are also w1^T for hidden = 1 (16 floats of slack)
+        let w = FloatBuffer(count: Self.n + 16), x = FloatBuffer(count: Self.n)
         for (i, (wi, xi)) in [(Float(0.4), Float(1)), (-0.8, 0.5), (2, 0.25)].enumerated() {
             // spread over chunks and lanes of the mask layout
             let column = [5, 300, 777][i]
             w.pointer[column] = wi
             x.pointer[column] = xi
         }
-        let mask = DropConnectMask(dropP: dropP, seed: 12)
+        let mask = DropConnectMask(dropP: dropP, seed: 12, layout: .inputRows(hidden: 1))
         let q = Double(mask.keepProbability)
         let (mean, variance) = MomentMatchedEncoder.moments(w: w.pointer, x: x.pointer, bias: 0.1, keep: mask.keepProbability)
         #expect(abs(mean - 0.6) <= 1e-7)
@@ -73,11 +74,13 @@ import Testing
         let draws = 20000
         let keys = (0..<draws).map { mask.key(step: UInt64($0), example: 0) }
         let z = FloatBuffer(count: draws)
+        let pixels = NonzeroPixels(capacity: 1)
+        pixels.collect(x.pointer, examples: 0..<1)
         keys.withUnsafeBufferPointer { k in
             for d in 0..<draws {
-                // x: (1, 784), w1: (1, 784) -> z1: (1, 1)
-                DropConnectKernels.forward(mask: mask, keys: k.baseAddress! + d, x: x.pointer, w1: w.pointer,
-                                           z1: z.pointer + d, batch: 1, hidden: 1, rows: 0..<1)
+                // x: (1, 784), w1^T: (784, 1) -> z1: (1, 1)
+                DropConnectKernels.forward(mask: mask, keys: k.baseAddress! + d, pixels: pixels, examples: 0..<1,
+                                           w1t: w.pointer, z1: z.pointer + d, hidden: 1)
             }
         }
         let u = z.array.map { Double($0) + 0.1 }

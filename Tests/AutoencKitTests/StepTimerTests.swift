@@ -59,7 +59,8 @@ import Testing
         let config = trainer.model.config
         var expected: [StepTimer.Phase] = [.gather, .encoder, .activation, .decoder, .outputLoss, .backward,
                                            .encoderGradient, .decoderGradient, .optimizer]
-        if config.dropMode == .dropconnect && config.masks == .batch || trainer.pass.sparseHidden { expected.append(.weights) }
+        // phase 0: per-batch DropConnect's masked w1, per-example DropConnect's w1^T, the sparse products' w2^T
+        if config.dropMode == .dropconnect && config.dropP > 0 || trainer.pass.sparseHidden { expected.append(.weights) }
         if config.inputDropP > 0 { expected.append(.inputDropout) }
         if config.maxNorm != nil { expected.append(.maxNorm) }
         if trainer.pass.packsActiveUnits { expected.append(.packing) }

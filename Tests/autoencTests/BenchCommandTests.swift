@@ -81,7 +81,7 @@ import Testing
         let header = try #require(lines.firstIndex { $0.hasPrefix("phase ") }, "\(result.stdout)")
         #expect(header > training && lines[header].split(separator: " ") == ["phase", "none", "dropconnect-batch"], "\(lines[header])")
         let rows = lines[(header + 1)...].filter { !$0.isEmpty }
-        #expect(rows.contains { $0.hasPrefix("0  masked w1, w2^T") && $0.contains(" - ") }, "only per-batch DropConnect masks w1: \(rows)")
+        #expect(rows.contains { $0.hasPrefix("0  masked w1, w1^T, w2^T") && $0.contains(" - ") }, "only per-batch DropConnect masks w1: \(rows)")
         #expect(rows.contains { $0.hasPrefix("1b decoder z2 = hd w2^T") }, "\(rows)")
         #expect(!rows.contains { $0.hasPrefix("1a input dropout") || $0.hasPrefix("2  max-norm") }, "phases no mode ran: \(rows)")
         #expect(rows.suffix(2).first?.hasPrefix("   other") == true, "\(rows)")

@@ -1,3 +1,5 @@
+import CKernels
+
 /// autoenc's one random generator: counter-based, so any position of any stream can be
 /// produced directly from (seed, purpose, indices) with no stored state.
 ///
@@ -27,13 +29,9 @@ public struct RandomStream: RandomNumberGenerator, Sendable {
         self.init(key: Self.key(seed: seed, purpose, a, b))
     }
 
+    /// SplitMix64's finalizer; written once, in C, for the kernels and for Swift.
     @inline(__always)
-    public static func mix(_ value: UInt64) -> UInt64 {
-        var z = value
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+    public static func mix(_ value: UInt64) -> UInt64 { ae_mix(value) }
 
     @inline(__always)
     public static func key(seed: UInt64, _ purpose: Purpose, _ a: UInt64, _ b: UInt64) -> UInt64 {
@@ -46,9 +44,7 @@ public struct RandomStream: RandomNumberGenerator, Sendable {
 
     /// The word at `counter` of the stream keyed `key`.
     @inline(__always)
-    public static func word(key: UInt64, counter: UInt64) -> UInt64 {
-        mix(key &+ (counter &+ 1) &* golden)
-    }
+    public static func word(key: UInt64, counter: UInt64) -> UInt64 { ae_random_word(key, counter) }
 
     @inline(__always)
     public mutating func next() -> UInt64 {

@@ -5,23 +5,33 @@ import CKernels
 /// training, and at test time every connection is kept.
 ///
 /// Masks are never stored. The mask of example `e` at step `s` is a pure function of
-/// (seed, s, e), regenerated in the backward pass. Row j of a mask uses the random words
-/// at counters j * rowStride ..< j * rowStride + wordsPerRow of its stream:
-/// - at p = 0.5, one random bit per connection: column i is bit i % 64 of word i / 64
-///   (13 words a row, stride 16);
+/// (seed, s, e), regenerated in the backward pass. A mask is a grid of rows and columns
+/// (`Layout`): row r uses the random words at counters r * rowStride ..< r * rowStride +
+/// wordsPerRow of its stream, and
+/// - at p = 0.5, one random bit per connection: column c is bit c % 64 of word c / 64;
 /// - otherwise one random byte per connection, kept when it is below round((1 - p) * 256):
-///   the 16 columns of chunk c = i / 16 use the 16 bytes of words 2c and 2c + 1, column
-///   lane l = i % 16 taking byte 4 (l % 4) + l / 4, the order in which a vector unpacks
-///   them without conversions (98 words a row, stride 104). The keep probability is then
-///   that threshold / 256 (p rounded to a multiple of 1/256), and the scaling uses it, so
-///   that the expected masked weight is exactly w.
+///   the 16 columns of chunk k = c / 16 use the 16 bytes of words 2k and 2k + 1, column
+///   lane l = c % 16 taking byte 4 (l % 4) + l / 4, the order in which a vector unpacks
+///   them without conversions. The keep probability is then that threshold / 256 (p
+///   rounded to a multiple of 1/256), and the scaling uses it, so that the expected
+///   masked weight is exactly w.
 public struct DropConnectMask: Sendable {
-    public static let columns = ModelConfig.inputs
-    public static let chunks = columns / 16 // 49
-
     public enum Resolution: Sendable { case bit, byte }
 
+    /// Which connection a mask's (row, column) is.
+    public enum Layout: Sendable, Equatable {
+        /// Rows are hidden units, columns the 784 pixels: w1's own layout. The per-batch
+        /// mask, applied to w1 once a step.
+        case unitRows
+        /// Rows are the 784 pixels, columns the `hidden` units. The per-example masks:
+        /// the kernels walk each image's nonzero pixels only and take a pixel's mask for
+        /// 64 units from one random word (at p = 0.5), so their work follows the pixels
+        /// an image lights (about half of Fashion-MNIST's, a fifth of MNIST's).
+        case inputRows(hidden: Int)
+    }
+
     public let seed: UInt64
+    public let layout: Layout
     public let resolution: Resolution
     /// With `.byte`: keep when the byte is below this (1...256).
     public let byteThreshold: UInt16
@@ -29,25 +39,32 @@ public struct DropConnectMask: Sendable {
     public let keepProbability: Float
     /// What a kept weight is multiplied by while training: 1 / keepProbability.
     public let scale: Float
+    /// Columns of a row: 784 for `.unitRows`, the hidden units for `.inputRows`.
+    public let columns: Int
     /// Random words that one row of one mask uses.
     public let wordsPerRow: Int
-    /// Counters between the first words of consecutive rows (a multiple of 8, so a row
-    /// is generated in whole 8-word vectors).
+    /// Counters between the first words of consecutive rows (a multiple of 8).
     public let rowStride: Int
 
-    public init(dropP: Float, seed: UInt64) {
+    public init(dropP: Float, seed: UInt64, layout: Layout = .unitRows) {
         self.seed = seed
+        self.layout = layout
+        switch layout {
+        case .unitRows: columns = ModelConfig.inputs
+        case .inputRows(let hidden): columns = hidden
+        }
+        let chunks = (columns + 15) / 16
         if dropP == 0.5 {
             resolution = .bit
             byteThreshold = 128
             keepProbability = 0.5
-            wordsPerRow = (Self.columns + 63) / 64
+            wordsPerRow = (chunks + 3) / 4
         } else {
             resolution = .byte
             let t = min(256, max(1, ((1 - Double(dropP)) * 256).rounded()))
             byteThreshold = UInt16(t)
             keepProbability = Float(t / 256)
-            wordsPerRow = Self.columns / 8
+            wordsPerRow = 2 * chunks
         }
         rowStride = (wordsPerRow + 7) / 8 * 8
         scale = 1 / keepProbability
@@ -60,7 +77,16 @@ public struct DropConnectMask: Sendable {
         RandomStream.key(seed: seed, .dropConnect, step, example.map { UInt64($0) } ?? UInt64.max)
     }
 
-    /// Whether connection (row, column) is kept under mask `key`: the plain reference.
+    /// Whether the connection from pixel `input` to hidden unit `unit` is kept under mask
+    /// `key`, wherever the layout puts it.
+    public func keeps(key: UInt64, unit: Int, input: Int) -> Bool {
+        switch layout {
+        case .unitRows: keeps(key: key, row: unit, column: input)
+        case .inputRows: keeps(key: key, row: input, column: unit)
+        }
+    }
+
+    /// Whether (row, column) of mask `key` is kept: the plain reference.
     public func keeps(key: UInt64, row: Int, column: Int) -> Bool {
         let first = row * rowStride
         switch resolution {
@@ -75,40 +101,118 @@ public struct DropConnectMask: Sendable {
         }
     }
 
-    /// The layout the C kernels read: they generate row j's words for a key as
-    /// `RandomStream.word(key:counter:)` at counters j * rowStride ..< j * rowStride +
+    /// What the C kernels read: they generate row r's words for a key as
+    /// `RandomStream.word(key:counter:)` at counters r * rowStride ..< r * rowStride +
     /// wordsPerRow, and unpack them as `keeps` does.
-    var layout: AEDropConnect {
+    var kernelLayout: AEDropConnect {
         AEDropConnect(row_stride: rowStride, bit_resolution: resolution == .bit ? 1 : 0,
                       threshold: Int32(byteThreshold), scale: scale)
     }
 }
 
-/// The DropConnect encoder products with a mask per example.
+/// The nonzero pixels of a batch of images, by example: what the per-example DropConnect
+/// kernels read instead of the images. Example b's are entries b * 784 ..< b * 784 +
+/// counts[b] of `indices` (increasing) and `values`.
+public final class NonzeroPixels: @unchecked Sendable {
+    public let capacity: Int
+    let indices: UnsafeMutablePointer<Int32>
+    let values: FloatBuffer
+    let counts: UnsafeMutablePointer<Int32>
+
+    public init(capacity: Int) {
+        self.capacity = capacity
+        indices = .allocate(capacity: max(capacity, 1) * ModelConfig.inputs)
+        indices.initialize(repeating: 0, count: max(capacity, 1) * ModelConfig.inputs)
+        values = FloatBuffer(count: max(capacity, 1) * ModelConfig.inputs)
+        counts = .allocate(capacity: max(capacity, 1))
+        counts.initialize(repeating: 0, count: max(capacity, 1))
+    }
+
+    deinit {
+        indices.deallocate()
+        counts.deallocate()
+    }
+
+    /// Finds the nonzero pixels of `examples` of x, the batch's images: x (batch, 784).
+    public func collect(_ x: UnsafePointer<Float>, examples: Range<Int>, kernels: Kernels = .current) {
+        precondition(examples.upperBound <= capacity)
+        let n = ModelConfig.inputs, first = examples.lowerBound
+        kernels.table.nonzero_pixels(x + first * n, examples.count, indices + first * n, values.pointer + first * n, counts + first)
+    }
+
+    /// Example b's pixels, (index, value) in increasing index.
+    public func pixels(of b: Int) -> [(index: Int, value: Float)] {
+        (0..<Int(counts[b])).map { (Int(indices[b * ModelConfig.inputs + $0]), values.pointer[b * ModelConfig.inputs + $0]) }
+    }
+}
+
+/// The same pixels by pixel, for the backward kernel, which sums each pixel's examples:
+/// pixel i's examples are entries starts[i] ..< starts[i + 1] of `examples` (increasing)
+/// and `values`. Each thread of a step fills its own.
+public final class PixelColumns: @unchecked Sendable {
+    let examples: UnsafeMutablePointer<Int32>
+    let values: FloatBuffer
+    let starts: UnsafeMutablePointer<Int32>
+    let capacity: Int
+
+    public init(capacity: Int) {
+        self.capacity = capacity
+        let n = ModelConfig.inputs
+        examples = .allocate(capacity: max(capacity, 1) * n)
+        examples.initialize(repeating: 0, count: max(capacity, 1) * n)
+        values = FloatBuffer(count: max(capacity, 1) * n)
+        starts = .allocate(capacity: n + 1)
+        starts.initialize(repeating: 0, count: n + 1)
+    }
+
+    deinit {
+        examples.deallocate()
+        starts.deallocate()
+    }
+
+    /// Sorts the first `batch` examples' pixels of `pixels` by pixel.
+    public func fill(from pixels: NonzeroPixels, batch: Int, kernels: Kernels = .current) {
+        precondition(batch <= capacity && batch <= pixels.capacity)
+        kernels.table.pixel_columns(pixels.indices, pixels.values.pointer, pixels.counts, batch, examples, values.pointer, starts)
+    }
+}
+
+/// The DropConnect encoder products with a mask per example, over each image's nonzero
+/// pixels, with masks in the `.inputRows` layout (a row per pixel).
 public enum DropConnectKernels {
-    /// z1[b, j] = scale * sum_i mask_b[j, i] * w1[j, i] * x[b, i], for rows j in `rows`.
-    /// x: (batch, 784), w1: (hidden, 784) -> z1: (batch, hidden); bias not added.
-    public static func forward(mask: DropConnectMask, keys: UnsafePointer<UInt64>,
-                               x: UnsafePointer<Float>, w1: UnsafePointer<Float>,
-                               z1: UnsafeMutablePointer<Float>, batch: Int, hidden: Int, rows: Range<Int>,
-                               kernels: Kernels = .current) {
-        var layout = mask.layout
-        kernels.table.dropconnect_forward(&layout, keys, x, w1, z1, batch, hidden, rows.lowerBound, rows.upperBound)
+    /// z1[b, j] = scale * sum_i mask_b[i, j] * w1[j, i] * x[b, i] for examples b in
+    /// `examples` and every unit j, from their `pixels` (collected from x) and w1t = w1^T.
+    /// keys: (batch), w1t: (784, hidden), at least 16 floats more -> z1: (batch, hidden);
+    /// bias not added.
+    public static func forward(mask: DropConnectMask, keys: UnsafePointer<UInt64>, pixels: NonzeroPixels,
+                               examples: Range<Int>, w1t: UnsafePointer<Float>, z1: UnsafeMutablePointer<Float>,
+                               hidden: Int, kernels: Kernels = .current) {
+        precondition(mask.layout == .inputRows(hidden: hidden))
+        var layout = mask.kernelLayout
+        let n = ModelConfig.inputs, first = examples.lowerBound
+        kernels.table.dropconnect_forward(&layout, keys + first, pixels.indices + first * n, pixels.values.pointer + first * n,
+                                          pixels.counts + first, w1t, z1 + first * hidden, examples.count, hidden)
     }
 
-    /// gw1[j, i] = scale * sum_b dz1[b, j] * mask_b[j, i] * x[b, i], for rows j in `rows`;
-    /// overwrites those rows of gw1. Reuses the forward pass's masks by regenerating them,
-    /// and skips the examples whose dz1[b, j] is zero (an inactive ReLU).
-    /// dz1: (batch, hidden), x: (batch, 784) -> gw1: (hidden, 784).
-    public static func backward(mask: DropConnectMask, keys: UnsafePointer<UInt64>,
-                                x: UnsafePointer<Float>, dz1: UnsafePointer<Float>,
-                                gw1: UnsafeMutablePointer<Float>, batch: Int, hidden: Int, rows: Range<Int>,
-                                kernels: Kernels = .current) {
-        var layout = mask.layout
-        kernels.table.dropconnect_backward(&layout, keys, x, dz1, gw1, batch, hidden, rows.lowerBound, rows.upperBound)
+    /// gw1[j, i] = scale * sum_b dz1[b, j] * mask_b[i, j] * x[b, i] for units j in
+    /// `units`, over the examples of `columns` (filled from the forward pass's pixels),
+    /// regenerating the forward pass's masks; overwrites those rows of gw1. The sums go
+    /// to those columns of gw1t first, then are transposed into gw1.
+    /// dz1: (batch, hidden), at least 16 floats more; gw1t: (784, hidden) scratch ->
+    /// gw1: (hidden, 784).
+    public static func backward(mask: DropConnectMask, keys: UnsafePointer<UInt64>, columns: PixelColumns,
+                                dz1: UnsafePointer<Float>, gw1t: UnsafeMutablePointer<Float>, gw1: UnsafeMutablePointer<Float>,
+                                hidden: Int, units: Range<Int>, kernels: Kernels = .current) {
+        precondition(mask.layout == .inputRows(hidden: hidden))
+        guard !units.isEmpty else { return }
+        var layout = mask.kernelLayout
+        kernels.table.dropconnect_backward(&layout, keys, columns.examples, columns.values.pointer, columns.starts, dz1, gw1t,
+                                           hidden, units.lowerBound, units.upperBound)
+        SparseProducts.transpose(gw1t, rows: ModelConfig.inputs, columns: hidden, into: gw1, rowsOfResult: units, kernels: kernels)
     }
 
-    /// The plain reference for `forward`: scalar loops over `mask.keeps`, in Double.
+    /// The plain reference for `forward`: scalar loops over every pixel and
+    /// `mask.keeps`, in Double. x: (batch, 784), w1: (hidden, 784) -> z1: (batch, hidden).
     public static func forwardNaive(mask: DropConnectMask, keys: [UInt64], x: [Float], w1: [Float],
                                     batch: Int, hidden: Int) -> [Float] {
         let n = ModelConfig.inputs
@@ -116,7 +220,7 @@ public enum DropConnectKernels {
         for b in 0..<batch {
             for j in 0..<hidden {
                 var sum = 0.0
-                for i in 0..<n where mask.keeps(key: keys[b], row: j, column: i) {
+                for i in 0..<n where mask.keeps(key: keys[b], unit: j, input: i) {
                     sum += Double(w1[j * n + i]) * Double(x[b * n + i])
                 }
                 z[b * hidden + j] = Float(sum * Double(mask.scale))
@@ -125,14 +229,14 @@ public enum DropConnectKernels {
         return z
     }
 
-    /// The plain reference for `backward`.
+    /// The plain reference for `backward`: gw1 (hidden, 784).
     public static func backwardNaive(mask: DropConnectMask, keys: [UInt64], x: [Float], dz1: [Float],
                                      batch: Int, hidden: Int) -> [Float] {
         let n = ModelConfig.inputs
         var g = [Double](repeating: 0, count: hidden * n)
         for b in 0..<batch {
             for j in 0..<hidden {
-                for i in 0..<n where mask.keeps(key: keys[b], row: j, column: i) {
+                for i in 0..<n where mask.keeps(key: keys[b], unit: j, input: i) {
                     g[j * n + i] += Double(dz1[b * hidden + j]) * Double(x[b * n + i]) * Double(mask.scale)
                 }
             }
@@ -140,11 +244,12 @@ public enum DropConnectKernels {
         return g.map { Float($0) }
     }
 
-    /// Writes scale * mask ⊙ w1 for the one mask `key` shared by a whole batch, for
-    /// `rows`. w1: (hidden, 784) -> out: (hidden, 784); `out` may be `w1`.
+    /// Writes scale * mask ⊙ w1 for the one mask `key` shared by a whole batch (layout
+    /// `.unitRows`), for `rows`. w1: (hidden, 784) -> out: (hidden, 784); `out` may be `w1`.
     public static func maskWeights(mask: DropConnectMask, key: UInt64, w1: UnsafePointer<Float>,
                                    out: UnsafeMutablePointer<Float>, rows: Range<Int>, kernels: Kernels = .current) {
-        var layout = mask.layout
+        precondition(mask.layout == .unitRows)
+        var layout = mask.kernelLayout
         kernels.table.dropconnect_mask_weights(&layout, key, w1, out, rows.lowerBound, rows.upperBound)
     }
 }

@@ -17,7 +17,8 @@ public final class StepTimer: @unchecked Sendable {
     /// The parts of a step that are timed, in the order the step runs them; the numbers
     /// are the phases of ARCHITECTURE.md's table ("One training step").
     public enum Phase: String, CaseIterable, Sendable {
-        /// Phase 0: per-batch DropConnect's masked w1; the sparse products' w2^T.
+        /// Phase 0: per-batch DropConnect's masked w1; per-example DropConnect's w1^T; the
+        /// sparse products' w2^T.
         case weights
         /// Phase 1a: the minibatch's images copied into x.
         case gather
@@ -48,7 +49,7 @@ public final class StepTimer: @unchecked Sendable {
         /// The phase as a table names it: the phase's number, then what it computes.
         public var label: String {
             switch self {
-            case .weights: return "0  masked w1, w2^T"
+            case .weights: return "0  masked w1, w1^T, w2^T"
             case .gather: return "1a gather x"
             case .inputDropout: return "1a input dropout"
             case .encoder: return "1a encoder z1 = xd w1^T"
@@ -86,7 +87,7 @@ public final class StepTimer: @unchecked Sendable {
         /// A few characters, for a list of the largest phases.
         public var short: String {
             switch self {
-            case .weights: return "masked w1"
+            case .weights: return "weights"
             case .gather: return "gather"
             case .inputDropout: return "input dropout"
             case .encoder: return "z1"

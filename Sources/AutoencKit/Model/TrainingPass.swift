@@ -4,9 +4,11 @@
 ///
 /// One step's data path, for a minibatch of B images (h hidden units):
 /// - phase 0, rows of the weights split across threads: per-batch DropConnect's masked
-///   w1 (h, 784); the strategy's derived weights (w2^T (h, 784) for the sparse products);
+///   w1 (h, 784); per-example DropConnect's w1^T (784, h); the strategy's derived weights
+///   (w2^T (h, 784) for the sparse products);
 /// - phase 1a, examples split across threads (`encode`): input dropout x -> xd (B, 784);
-///   the encoder z1 = xd w1^T (B, h), by BLAS or per-example DropConnect's kernel;
+///   the encoder z1 = xd w1^T (B, h), by BLAS or per-example DropConnect's kernel over
+///   each image's nonzero pixels;
 ///   a = act(z1 + b1), gate = act'(z1 + b1), both times the dropout factor -> hd (B, h);
 /// - between, on one thread: the strategy's look at the whole minibatch's hd (the packed
 ///   products find the active units), then rows of w2 split across threads;
@@ -51,6 +53,12 @@ public final class TrainingPass: @unchecked Sendable {
     let keys: UnsafeMutablePointer<UInt64>
     // scale * mask ⊙ w1 for per-batch DropConnect: (hidden, 784)
     let maskedW1: FloatBuffer?
+    // per-example DropConnect: w1^T (784, hidden); the batch's nonzero pixels; each
+    // thread's pixel columns; dw1^T (784, hidden) before its transpose into the gradient
+    let transposedW1: FloatBuffer?
+    let pixels: NonzeroPixels?
+    let pixelColumns: [PixelColumns]
+    let transposedGradient: FloatBuffer?
 
     var hiddenUnits: Int { model.config.hidden }
 
@@ -58,8 +66,9 @@ public final class TrainingPass: @unchecked Sendable {
     /// (tests run each strategy at every kernel level; `.dense` is their reference).
     public enum ProductChoice: Sendable { case automatic, dense, sparseHidden, packed }
 
+    /// `threads`: the most parts phase 2 is split into (`gradientPhases`).
     public init(model: Autoencoder, maxBatch: Int, seed: UInt64, products choice: ProductChoice = .automatic,
-                kernels: Kernels = .current) {
+                kernels: Kernels = .current, threads: Int = 1) {
         self.model = model
         self.maxBatch = maxBatch
         self.seed = seed
@@ -70,7 +79,9 @@ public final class TrainingPass: @unchecked Sendable {
         let regularized = config.dropP > 0
         dropout = regularized && config.dropMode == .dropout
             ? DropoutMask(dropP: config.dropP, seed: seed, scaling: config.scaling) : nil
-        dropConnect = regularized && config.dropMode == .dropconnect ? DropConnectMask(dropP: config.dropP, seed: seed) : nil
+        let perExample = regularized && config.dropMode == .dropconnect && config.masks == .example
+        dropConnect = regularized && config.dropMode == .dropconnect
+            ? DropConnectMask(dropP: config.dropP, seed: seed, layout: perExample ? .inputRows(hidden: h) : .unitRows) : nil
         inputDropout = config.inputDropP > 0
             ? DropoutMask(dropP: config.inputDropP, seed: seed, purpose: .inputDropout) : nil
         x = FloatBuffer(count: maxBatch * n)
@@ -78,10 +89,15 @@ public final class TrainingPass: @unchecked Sendable {
         hidden = FloatBuffer(count: maxBatch * h)
         gate = FloatBuffer(count: maxBatch * h)
         output = FloatBuffer(count: maxBatch * n)
-        dHidden = FloatBuffer(count: maxBatch * h)
+        // 16 floats of slack: the per-example DropConnect kernels read whole chunks of 16
+        dHidden = FloatBuffer(count: maxBatch * h + 16)
         keys = .allocate(capacity: maxBatch)
         keys.initialize(repeating: 0, count: maxBatch)
         maskedW1 = dropConnect != nil && config.masks == .batch ? FloatBuffer(count: h * n) : nil
+        transposedW1 = perExample ? FloatBuffer(count: n * h + 16) : nil
+        pixels = perExample ? NonzeroPixels(capacity: maxBatch) : nil
+        pixelColumns = perExample ? (0..<max(threads, 1)).map { _ in PixelColumns(capacity: maxBatch) } : []
+        transposedGradient = perExample ? FloatBuffer(count: n * h + 16) : nil
         switch choice {
         case .automatic: products = Self.strategy(for: config, maxBatch: maxBatch, kernels: kernels)
         case .dense: products = DenseProducts()
@@ -153,11 +169,12 @@ public final class TrainingPass: @unchecked Sendable {
                               load: @escaping (_ shard: Int) -> Range<Int>) -> Float {
         let h = hiddenUnits, n = ModelConfig.inputs
         let timer = timer
-        if maskedW1 != nil || products.preparesWeights {
+        if maskedW1 != nil || transposedW1 != nil || products.preparesWeights {
             parallel(threads) { t in
                 var lap = timer?.lap(part: t)
                 let units = Self.split(h, t, threads)
                 prepareMasks(step: step, units: units)
+                transposeEncoder(inputs: Self.split(n, t, threads))
                 products.prepare(self, units: units)
                 lap?.record(.weights)
             }
@@ -257,10 +274,20 @@ public final class TrainingPass: @unchecked Sendable {
                                        out: maskedW1!.pointer, rows: units, kernels: kernels)
     }
 
-    /// Phase 1 on one call for examples that are the whole minibatch: `encode`, the
-    /// strategy's look at hd, then `decode`. Returns their sum of squared errors divided
-    /// by total x 784.
+    /// Phase 0, per-example DropConnect only: rows `inputs` of w1^T, which its kernels read.
+    func transposeEncoder(inputs: Range<Int>) {
+        guard let transposedW1 else { return }
+        SparseProducts.transpose(model.parameters.w1, rows: hiddenUnits, columns: ModelConfig.inputs, into: transposedW1.pointer,
+                                 rowsOfResult: inputs, kernels: kernels)
+    }
+
+    /// Phases 0 and 1 on one call for examples that are the whole minibatch: the derived
+    /// weights, `encode`, the strategy's look at hd, then `decode`. Returns their sum of
+    /// squared errors divided by total x 784.
     public func forward(examples: Range<Int>, step: UInt64, exampleOffset: Int = 0, total: Int) -> Float {
+        prepareMasks(step: step, units: 0..<hiddenUnits)
+        transposeEncoder(inputs: 0..<ModelConfig.inputs)
+        products.prepare(self, units: 0..<hiddenUnits)
         encode(examples: examples, step: step, exampleOffset: exampleOffset)
         if products.afterEncoder(self, examples: examples) { products.prepareDecoder(self, rows: 0..<ModelConfig.inputs) }
         return decode(examples: examples, total: total)
@@ -284,10 +311,12 @@ public final class TrainingPass: @unchecked Sendable {
             lap?.record(.inputDropout)
         }
         // encoder: x (rows, 784), w1 (h, 784) -> z1 (rows, h)
-        if let dc = dropConnect, config.masks == .example {
+        if let dc = dropConnect, let pixels, let transposedW1 {
+            // x (rows, 784) -> its nonzero pixels; w1^T (784, h) -> z1 (rows, h)
             for b in examples { keys[b] = dc.key(step: step, example: exampleOffset + b) }
-            DropConnectKernels.forward(mask: dc, keys: keys + first, x: x, w1: p.w1, z1: hid,
-                                       batch: rows, hidden: h, rows: 0..<h, kernels: kernels)
+            pixels.collect(encoderInput, examples: examples, kernels: kernels)
+            DropConnectKernels.forward(mask: dc, keys: keys, pixels: pixels, examples: examples, w1t: transposedW1.pointer,
+                                       z1: hidden.pointer, hidden: h, kernels: kernels)
         } else {
             let w1 = maskedW1?.pointer ?? p.w1
             BLAS.sgemm(transA: false, transB: true, m: rows, n: h, k: n, alpha: 1, a: x, lda: n,
@@ -336,9 +365,12 @@ public final class TrainingPass: @unchecked Sendable {
         guard !units.isEmpty else { return }
         var lap = timer?.lap(part: part)
         let config = model.config, h = config.hidden
-        if let dc = dropConnect, config.masks == .example {
-            DropConnectKernels.backward(mask: dc, keys: keys, x: encoderInput, dz1: dHidden.pointer, gw1: gradients.w1,
-                                        batch: batch, hidden: h, rows: units, kernels: kernels)
+        if let dc = dropConnect, let pixels, let transposedGradient {
+            // this thread's columns of the batch's pixels; dz1 (batch, h) -> dw1 (h, 784), rows `units`
+            let columns = pixelColumns[part]
+            columns.fill(from: pixels, batch: batch, kernels: kernels)
+            DropConnectKernels.backward(mask: dc, keys: keys, columns: columns, dz1: dHidden.pointer, gw1t: transposedGradient.pointer,
+                                        gw1: gradients.w1, hidden: h, units: units, kernels: kernels)
         } else {
             products.encoderGradient(self, batch: batch, units: units)
             if let dc = dropConnect { // per batch: the gradient flows through the kept connections only

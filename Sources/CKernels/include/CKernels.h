@@ -12,6 +12,18 @@
 
 #pragma clang assume_nonnull begin
 
+/* autoenc's random words (RandomStream in Swift, which calls these): SplitMix64's
+   finalizer, and the word at `counter` of the stream keyed `key`. */
+static inline uint64_t ae_mix(uint64_t z) {
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+}
+
+static inline uint64_t ae_random_word(uint64_t key, uint64_t counter) {
+    return ae_mix(key + (counter + 1) * 0x9E3779B97F4A7C15ull);
+}
+
 /* Instruction-set levels, best last. */
 enum {
     AE_LEVEL_GENERIC = 0, /* what the compiler targets by default: SSE2 on x86-64, NEON on arm64 */
@@ -65,14 +77,27 @@ typedef struct {
        v (784), rows (count, 784) -> out (count). indices: scratch for count entries. */
     void (*selected_dots)(const float *v, const float *rows, const float *select, long count, float *out,
                           int32_t *indices);
-    /* z1[b, j] = scale sum_i mask_b[j, i] w1[j, i] x[b, i] for j in first..<last:
-       x (batch, 784), w1 (hidden, 784), keys (batch) -> z1 (batch, hidden), no bias. */
-    void (*dropconnect_forward)(const AEDropConnect *mask, const uint64_t *keys, const float *x,
-                                const float *w1, float *z1, long batch, long hidden, long first, long last);
-    /* gw1[j, i] = scale sum_b dz1[b, j] mask_b[j, i] x[b, i] for j in first..<last:
-       x (batch, 784), dz1 (batch, hidden) -> gw1 (hidden, 784), those rows overwritten. */
-    void (*dropconnect_backward)(const AEDropConnect *mask, const uint64_t *keys, const float *x,
-                                 const float *dz1, float *gw1, long batch, long hidden, long first, long last);
+    /* The nonzero pixels of each row of x (rows, 784): row b's are entries
+       b 784 ..< b 784 + counts[b] of indices (increasing) and values. */
+    void (*nonzero_pixels)(const float *x, long rows, int32_t *indices, float *values, int32_t *counts);
+    /* The same pixels by column, for the first `batch` rows: pixel i's are entries
+       starts[i] ..< starts[i + 1] of examples (increasing) and values; starts has 785. */
+    void (*pixel_columns)(const int32_t *indices, const float *values, const int32_t *counts, long batch,
+                          int32_t *examples, float *column_values, int32_t *starts);
+    /* Per-example DropConnect, masks with a row per pixel (mask_b[i, j]), reading only the
+       nonzero pixels (nonzero_pixels of x):
+       z1[b, j] = scale sum_i mask_b[i, j] w1t[i, j] x[b, i] for every unit j:
+       w1t (784, hidden), keys (batch) -> z1 (batch, hidden), no bias. w1t is read up to
+       15 floats past its end when hidden is not a multiple of 16. */
+    void (*dropconnect_forward)(const AEDropConnect *mask, const uint64_t *keys, const int32_t *indices,
+                                const float *values, const int32_t *counts, const float *w1t, float *z1,
+                                long batch, long hidden);
+    /* gw1t[i, j] = scale sum_b dz1[b, j] mask_b[i, j] x[b, i] for j in first..<last, every
+       pixel i, from x's pixel_columns: dz1 (batch, hidden) -> gw1t (784, hidden), those
+       columns overwritten. dz1 is read up to 15 floats past its end, as w1t above. */
+    void (*dropconnect_backward)(const AEDropConnect *mask, const uint64_t *keys, const int32_t *examples,
+                                 const float *column_values, const int32_t *starts, const float *dz1, float *gw1t,
+                                 long hidden, long first, long last);
     /* out[j] = scale mask[j] ⊙ w1[j] for j in first..<last, one mask `key`;
        w1, out (hidden, 784); out may be w1. */
     void (*dropconnect_mask_weights)(const AEDropConnect *mask, uint64_t key, const float *w1, float *out,
