@@ -18,6 +18,22 @@ import Testing
         #expect(Benchmark.timedImages(100, mode: .none, hidden: 16384, batchSize: 512) == 100)
     }
 
+    /// Each mode trains what `train` resolves for the same flags: valid settings, the
+    /// mode's regularizer and mask sharing, the size asked for, Adam's defaults.
+    @Test(arguments: Benchmark.Mode.allCases)
+    func modesAreTrainRequests(mode: Benchmark.Mode) {
+        let request = mode.request(dropP: 0.3, hidden: 64, batchSize: 32)
+        #expect(request.problem(newRun: true) == nil)
+        let (config, options) = request.newRun()
+        #expect(config.hidden == 64 && options.batchSize == 32 && options.optimizer == .adam)
+        switch mode {
+        case .none: #expect(config.dropP == 0)
+        case .dropout: #expect(config.dropP == 0.3 && config.dropMode == .dropout)
+        case .dropconnectExample: #expect(config.dropP == 0.3 && config.dropMode == .dropconnect && config.masks == .example)
+        case .dropconnectBatch: #expect(config.dropP == 0.3 && config.dropMode == .dropconnect && config.masks == .batch)
+        }
+    }
+
     /// A report of made-up figures at every (hidden, batch) pair of `hidden` x `batches`
     /// for `modes`: one 1 ms step of 600 µs z1 and 300 µs dw2.
     static func report(hidden: [Int], batches: [Int], modes: [Benchmark.Mode]) -> Benchmark.Report {

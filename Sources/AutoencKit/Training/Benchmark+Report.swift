@@ -7,15 +7,19 @@ extension Benchmark {
         case dropconnectExample = "dropconnect-example"
         case dropconnectBatch = "dropconnect-batch"
 
-        /// The model this mode trains, with `hidden` units, at drop probability `dropP`
-        /// when it regularizes.
-        public func config(dropP: Float, hidden: Int = 256) -> ModelConfig {
+        /// The run this mode trains, as `train` would be asked for it: `hidden` units,
+        /// `batchSize` images a step, drop probability `dropP` when it regularizes.
+        public func request(dropP: Float, hidden: Int = 256, batchSize: Int = 128) -> RunRequest {
+            var request = RunRequest()
+            request.hidden = hidden
+            request.batchSize = batchSize
             switch self {
-            case .none: return ModelConfig(hidden: hidden)
-            case .dropout: return ModelConfig(hidden: hidden, dropP: dropP, dropMode: .dropout)
-            case .dropconnectExample: return ModelConfig(hidden: hidden, dropP: dropP, dropMode: .dropconnect, masks: .example)
-            case .dropconnectBatch: return ModelConfig(hidden: hidden, dropP: dropP, dropMode: .dropconnect, masks: .batch)
+            case .none: break
+            case .dropout: (request.dropP, request.dropMode) = (dropP, .dropout)
+            case .dropconnectExample: (request.dropP, request.dropMode, request.masks) = (dropP, .dropconnect, .example)
+            case .dropconnectBatch: (request.dropP, request.dropMode, request.masks) = (dropP, .dropconnect, .batch)
             }
+            return request
         }
     }
 
@@ -46,13 +50,13 @@ extension Benchmark {
         let sizes = hidden.flatMap { h in batchSizes.map { Size(hidden: h, batchSize: $0) } }
         var rows: [TrainingRow] = []
         for size in sizes {
-            var options = TrainingOptions()
-            options.batchSize = size.batchSize
-            options.threads = threads
             let warmupImages = warmup ?? 4 * size.batchSize
             for mode in modes {
+                // the settings train would resolve for the same flags
+                var (config, options) = mode.request(dropP: dropP, hidden: size.hidden, batchSize: size.batchSize).newRun()
+                options.threads = threads
                 let n = timedImages(images, mode: mode, hidden: size.hidden, batchSize: size.batchSize)
-                let timing = try training(data, config: mode.config(dropP: dropP, hidden: size.hidden), options: options,
+                let timing = try training(data, config: config, options: options,
                                           images: n, warmup: warmupImages, repeats: repeats)
                 rows.append(TrainingRow(mode: mode, size: size, images: n, warmupImages: warmupImages,
                                         imagesPerSecond: timing.imagesPerSecond, breakdown: timing.breakdown))
