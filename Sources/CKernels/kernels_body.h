@@ -415,50 +415,65 @@ static void nonzero_pixels(const float *x, long rows, int32_t *indices, float *v
     }
 }
 
+/* The sums both per-example kernels are made of: over `count` entries, entry e adds
+   the 64 floats (a block of 4 chunks from chunk c0) at vectors + index[e] stride, masked
+   by its connections' keeps and times values[e]; out <- scale times the sums. The
+   forward pass walks an image's pixels (index: pixels, one key, the mask row is the
+   pixel); the backward pass a pixel's images (index: examples, each its key, one mask
+   row): `by_example` says which, a constant once inlined. */
+AE_INLINE void masked_block_sum(const int bit, const int by_example, const AEDropConnect *mask, const int32_t *index,
+                                const float *values, long count, const float *vectors, long stride,
+                                const uint64_t *keys, long row, long c0, float *out) {
+    v16f acc0 = {0}, acc1 = {0}, acc2 = {0}, acc3 = {0};
+    for (long e = 0; e < count; e++) {
+        const long k = index[e];
+        const float *v = vectors + k * stride + 16 * c0;
+        const v16f s = splat(values[e]);
+        v16i keeps[4];
+        block_keeps(bit, mask, by_example ? keys[k] : keys[0], by_example ? row : k, c0, keeps);
+        acc0 += masked(vload(v), keeps[0]) * s;
+        acc1 += masked(vload(v + 16), keeps[1]) * s;
+        acc2 += masked(vload(v + 32), keeps[2]) * s;
+        acc3 += masked(vload(v + 48), keeps[3]) * s;
+    }
+    vstore(acc0 * mask->scale, out);
+    vstore(acc1 * mask->scale, out + 16);
+    vstore(acc2 * mask->scale, out + 32);
+    vstore(acc3 * mask->scale, out + 48);
+}
+
+/* The same for chunk c alone, scale times the sums. */
+AE_INLINE v16f masked_chunk_sum(const int bit, const int by_example, const AEDropConnect *mask, const int32_t *index,
+                                const float *values, long count, const float *vectors, long stride,
+                                const uint64_t *keys, long row, long c) {
+    v16f acc = {0};
+    for (long e = 0; e < count; e++) {
+        const long k = index[e];
+        const v16i keeps = single_keeps(bit, mask, by_example ? keys[k] : keys[0], by_example ? row : k, c);
+        acc += masked(vload(vectors + k * stride + 16 * c), keeps) * splat(values[e]);
+    }
+    return acc * mask->scale;
+}
+
 AE_INLINE void dropconnect_forward_loops(const int bit, const AEDropConnect *mask, const uint64_t *keys,
                                          const int32_t *indices, const float *values, const int32_t *counts,
                                          const float *w1t, float *z1, long batch, long hidden) {
     const long whole = hidden / 16, chunks = (hidden + 15) / 16;
-    /* 64 units at a time over every example, so that the weights' block stays in cache;
-       four accumulators, one per chunk */
+    /* 64 units at a time over every example, so that the weights' block stays in cache */
     long c0 = 0;
-    for (; c0 + 4 <= whole; c0 += 4) {
-        for (long b = 0; b < batch; b++) {
-            const int32_t *index = indices + b * N_INPUTS;
-            const float *value = values + b * N_INPUTS;
-            v16f acc0 = {0}, acc1 = {0}, acc2 = {0}, acc3 = {0};
-            for (int32_t e = 0; e < counts[b]; e++) {
-                const long i = index[e];
-                const float *w = w1t + i * hidden + 16 * c0;
-                const v16f xi = splat(value[e]);
-                v16i keeps[4];
-                block_keeps(bit, mask, keys[b], i, c0, keeps);
-                acc0 += masked(vload(w), keeps[0]) * xi;
-                acc1 += masked(vload(w + 16), keeps[1]) * xi;
-                acc2 += masked(vload(w + 32), keeps[2]) * xi;
-                acc3 += masked(vload(w + 48), keeps[3]) * xi;
-            }
-            float *z = z1 + b * hidden + 16 * c0;
-            vstore(acc0 * mask->scale, z);
-            vstore(acc1 * mask->scale, z + 16);
-            vstore(acc2 * mask->scale, z + 32);
-            vstore(acc3 * mask->scale, z + 48);
-        }
-    }
+    for (; c0 + 4 <= whole; c0 += 4)
+        for (long b = 0; b < batch; b++)
+            masked_block_sum(bit, 0, mask, indices + b * N_INPUTS, values + b * N_INPUTS, counts[b], w1t, hidden,
+                             keys + b, 0, c0, z1 + b * hidden + 16 * c0);
     /* the chunks after the last whole block; the last may be partial (its loads read
        past the row, into the next row or the buffer's slack, and those lanes are not
        stored) */
     for (long c = c0; c < chunks; c++) {
         const long lanes = hidden - 16 * c < 16 ? hidden - 16 * c : 16;
         for (long b = 0; b < batch; b++) {
-            const int32_t *index = indices + b * N_INPUTS;
-            const float *value = values + b * N_INPUTS;
-            v16f acc = {0};
-            for (int32_t e = 0; e < counts[b]; e++) {
-                const long i = index[e];
-                acc += masked(vload(w1t + i * hidden + 16 * c), single_keeps(bit, mask, keys[b], i, c)) * splat(value[e]);
-            }
-            store_lanes(acc * mask->scale, z1 + b * hidden + 16 * c, 0, lanes);
+            const v16f sums = masked_chunk_sum(bit, 0, mask, indices + b * N_INPUTS, values + b * N_INPUTS, counts[b], w1t,
+                                               hidden, keys + b, 0, c);
+            store_lanes(sums, z1 + b * hidden + 16 * c, 0, lanes);
         }
     }
 }
@@ -489,20 +504,16 @@ static void pixel_columns(const int32_t *indices, const float *values, const int
     starts[0] = 0;
 }
 
-/* Chunk c of gw1t's columns, storing only its lanes inside first..<last (another thread
-   may own the others). */
+/* Chunk c of gw1t's columns alone, storing only its lanes inside first..<last (another
+   thread may own the others). */
 AE_INLINE void backward_chunk(const int bit, const AEDropConnect *mask, const uint64_t *keys, const int32_t *examples,
                               const float *column_values, const int32_t *starts, const float *dz1, float *gw1t,
                               long hidden, long first, long last, long c) {
-    const long lo = first > 16 * c ? first - 16 * c : 0;
-    const long hi = last < 16 * c + 16 ? last - 16 * c : 16;
+    const long lo = first > 16 * c ? first - 16 * c : 0, hi = last < 16 * c + 16 ? last - 16 * c : 16;
     for (long i = 0; i < N_INPUTS; i++) {
-        v16f acc = {0};
-        for (int32_t e = starts[i]; e < starts[i + 1]; e++) {
-            const long b = examples[e];
-            acc += masked(vload(dz1 + b * hidden + 16 * c), single_keeps(bit, mask, keys[b], i, c)) * splat(column_values[e]);
-        }
-        store_lanes(acc * mask->scale, gw1t + i * hidden + 16 * c, lo, hi);
+        const v16f sums = masked_chunk_sum(bit, 1, mask, examples + starts[i], column_values + starts[i],
+                                           starts[i + 1] - starts[i], dz1, hidden, keys, i, c);
+        store_lanes(sums, gw1t + i * hidden + 16 * c, lo, hi);
     }
 }
 
@@ -512,33 +523,14 @@ AE_INLINE void dropconnect_backward_loops(const int bit, const AEDropConnect *ma
     if (first >= last) return;
     long c = first / 16;
     const long c_last = (last + 15) / 16;
-#define CHUNK(c) backward_chunk(bit, mask, keys, examples, column_values, starts, dz1, gw1t, hidden, first, last, c)
-    if (first > 16 * c) { CHUNK(c); c++; }
-    /* whole blocks of 4 chunks inside first..<last: four accumulators over the examples
-       that light pixel i */
-    for (; 16 * (c + 4) <= last; c += 4) {
-        for (long i = 0; i < N_INPUTS; i++) {
-            v16f acc0 = {0}, acc1 = {0}, acc2 = {0}, acc3 = {0};
-            for (int32_t e = starts[i]; e < starts[i + 1]; e++) {
-                const long b = examples[e];
-                const float *d = dz1 + b * hidden + 16 * c;
-                const v16f xi = splat(column_values[e]);
-                v16i keeps[4];
-                block_keeps(bit, mask, keys[b], i, c, keeps);
-                acc0 += masked(vload(d), keeps[0]) * xi;
-                acc1 += masked(vload(d + 16), keeps[1]) * xi;
-                acc2 += masked(vload(d + 32), keeps[2]) * xi;
-                acc3 += masked(vload(d + 48), keeps[3]) * xi;
-            }
-            float *g = gw1t + i * hidden + 16 * c;
-            vstore(acc0 * mask->scale, g);
-            vstore(acc1 * mask->scale, g + 16);
-            vstore(acc2 * mask->scale, g + 32);
-            vstore(acc3 * mask->scale, g + 48);
-        }
-    }
-    for (; c < c_last; c++) CHUNK(c);
-#undef CHUNK
+    if (first > 16 * c) backward_chunk(bit, mask, keys, examples, column_values, starts, dz1, gw1t, hidden, first, last, c++);
+    /* whole blocks of 4 chunks inside first..<last, over the images that light pixel i */
+    for (; 16 * (c + 4) <= last; c += 4)
+        for (long i = 0; i < N_INPUTS; i++)
+            masked_block_sum(bit, 1, mask, examples + starts[i], column_values + starts[i], starts[i + 1] - starts[i], dz1,
+                             hidden, keys, i, c, gw1t + i * hidden + 16 * c);
+    for (; c < c_last; c++)
+        backward_chunk(bit, mask, keys, examples, column_values, starts, dz1, gw1t, hidden, first, last, c);
 }
 
 static void dropconnect_backward(const AEDropConnect *mask, const uint64_t *keys, const int32_t *examples,
