@@ -42,6 +42,18 @@ func say(_ line: String, quiet: Bool, log: String?) {
     if log == RunRecords.standardOutput { printError(line) } else { print(line) }
 }
 
+/// compare's and sweep's line on their data: "data: DIR (N training, M test images, labels)".
+func dataLine(_ location: DataLocation, trainImages: Int, testImages: Int, labeled: Bool) -> String {
+    "data: \(location.directory) (\(trainImages) training, \(testImages) test images\(labeled ? ", labels" : ", no labels: no probe"))"
+}
+
+/// compare's and sweep's last lines: the table and what was written into `out`.
+func sayOutputs(_ outputs: ExperimentOutputs, out: String, quiet: Bool, log: String?) {
+    for line in ["", outputs.table, "", "wrote \(out)/: " + outputs.files.joined(separator: ", ")] {
+        say(line, quiet: quiet, log: log)
+    }
+}
+
 /// Trains `runs` into `out` (compare's and sweep's shared part): the schedule line, the
 /// runs, and on Ctrl-C or SIGTERM the line that says what was kept, then exit 130 or
 /// 143. Returns every run's record.

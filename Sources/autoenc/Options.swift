@@ -74,6 +74,16 @@ func check<Value>(_ value: Value?, _ limit: Limit<Value>, _ flag: String) throws
     if let problem = limit.problem(value, name: flag) { throw ValidationError(problem) }
 }
 
+/// Runs a library check from `validate()`: a usage error it throws (`AutoencError` with
+/// status `.usage`) becomes a `ValidationError`, printed with the usage hint, exit 64.
+func usageErrors<Result>(_ check: () throws -> Result) throws -> Result {
+    do {
+        return try check()
+    } catch let error as AutoencError where error.status == .usage {
+        throw ValidationError(error.message)
+    }
+}
+
 /// The threads to use (`Limits.threadCount`), saying on standard error when capped.
 func threadCount(_ requested: Int?, cores: Int = ProcessInfo.processInfo.activeProcessorCount) -> Int {
     let (count, note) = Limits.threadCount(requested, cores: cores)
