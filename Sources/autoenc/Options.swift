@@ -62,6 +62,18 @@ struct OutputFile<Command: WritesOutputFile>: ParsableArguments {
     }
 }
 
+/// `--scale` of reconstruct and weightmap: every pixel of a .pgm or .png drawn K x K.
+struct ScaleOption: ParsableArguments {
+    @Option(parsing: .unconditional, help: ArgumentHelp("Magnify every pixel K x K (.pgm and .png only).", valueName: "k"))
+    var scale: Int = 1
+
+    /// Refuses a scale outside `Limits.scale` (a usage error). Called from the command's
+    /// `validate()`, in its place among the command's own checks.
+    func check() throws {
+        if let problem = Limits.scale.problem(scale, name: "--scale") { throw ValidationError(problem) }
+    }
+}
+
 /// The checkpoint a command reads.
 struct ModelInput: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("Checkpoint to read.", valueName: "file"))
