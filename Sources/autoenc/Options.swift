@@ -114,13 +114,8 @@ struct QuietOption: ParsableArguments {
     }
 }
 
-/// Checks `--log` and `--plot` names: not empty, and a chart's extension.
+/// Checks `--log` and `--plot` names (`RunRecords.problem`): a usage error when they
+/// cannot be a run's records.
 func checkRecords(log: String?, plot: String?) throws {
-    for (flag, path) in [("--log", log), ("--plot", plot)] where path?.isEmpty == true {
-        throw ValidationError("\(flag) must name a file, got an empty string")
-    }
-    if let plot, LineChart.Format(path: plot) == nil {
-        throw ValidationError("--plot \(plot): expected a .png or .svg file name")
-    }
-    if let log, let plot, log == plot { throw ValidationError("--log and --plot both name \(log); name two files") }
+    if let problem = RunRecords.problem(log: log, plot: plot) { throw ValidationError(problem) }
 }

@@ -2,8 +2,9 @@ import Foundation
 import Testing
 @testable import AutoencKit
 
-/// What `train` starts from, without the command line: the pair claimed, the data found
-/// and cut, and the settings of a new or resumed run (`TrainingRun.Setup`).
+/// What `train` starts from, without the command line: the pair claimed, the names of
+/// its records checked, the data found and cut, and the settings of a new or resumed run
+/// (`TrainingRun.Setup`).
 @Suite struct TrainingSetupTests {
     /// Trains every epoch, silently.
     final class Silent: TrainingObserver {
@@ -82,5 +83,16 @@ import Testing
         expectAutoencError(.cannotCreate, containing: ["--plot"]) {
             _ = try output.claim(log: nil, plot: dir.file("missing/curve.png"))
         }
+    }
+
+    @Test("--log and --plot names: not empty, a chart's extension, two files", arguments: [
+        (nil, nil, nil), ("log.jsonl", "curve.svg", nil), ("-", "curve.png", nil),
+        ("", nil, "--log must name a file, got an empty string"),
+        (nil, "", "--plot must name a file, got an empty string"),
+        (nil, "curve.gif", "--plot curve.gif: expected a .png or .svg file name"),
+        ("x.png", "x.png", "--log and --plot both name x.png; name two files"),
+    ] as [(String?, String?, String?)])
+    func records(log: String?, plot: String?, problem: String?) {
+        #expect(RunRecords.problem(log: log, plot: plot) == problem)
     }
 }

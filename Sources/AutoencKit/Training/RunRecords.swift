@@ -21,6 +21,18 @@ public final class RunRecords {
         startRecord = run.startRecord(threads: threads)
     }
 
+    /// Why `log` and `plot` (--log and --plot as given) cannot be a run's records, as a
+    /// usage message naming the flag, or nil: an empty name, a chart that is not .png or
+    /// .svg, or both naming one file.
+    public static func problem(log: String?, plot: String?) -> String? {
+        for (flag, path) in [("--log", log), ("--plot", plot)] where path?.isEmpty == true {
+            return "\(flag) must name a file, got an empty string"
+        }
+        if let plot, LineChart.Format(path: plot) == nil { return "--plot \(plot): expected a .png or .svg file name" }
+        if let log, let plot, log == plot { return "--log and --plot both name \(log); name two files" }
+        return nil
+    }
+
     /// Checks before any work that the log and the chart can be written (73 when not).
     public static func checkOutputs(log: String?, plot: String?) throws {
         if let log, log != standardOutput { try AppendFile.checkAppendable(log, what: "--log") }
