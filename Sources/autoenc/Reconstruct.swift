@@ -51,11 +51,7 @@ struct Reconstruct: ParsableCommand, WritesOutputFile {
             try AtomicFile.write(result.encoded(as: output.format, scale: imageScale.scale), to: output.out)
             let rule = inference == .mean ? "" : " (inference \(inference)\(MomentMatchedEncoder.draws(model, inference) ? "" : ", the same as mean for this model"))"
             quiet.say(String(format: "test_mse %.6f over %d images", result.mse, test.count) + rule)
-            if output.format == .npy {
-                quiet.say("wrote \(output.out) (\(result.count) reconstructions, float32 (\(result.count), 28, 28))")
-            } else {
-                quiet.say("wrote \(output.out) (\(result.count) originals, each left of its reconstruction)")
-            }
+            quiet.say("wrote \(output.out) (\(result.description(as: output.format)))")
         }
     }
 }
