@@ -31,7 +31,7 @@ final class ExperimentLines: TrainingObserver {
 
     func completed(_ report: EpochReport, of epochs: Int) throws {
         try records?.completed(report)
-        say(prefix + "  " + epochLine(report, of: epochs), quiet: quiet, log: log)
+        say(prefix + "  " + report.line(of: epochs), quiet: quiet, log: log)
     }
 }
 

@@ -43,13 +43,7 @@ final class TrainReporter: TrainingObserver {
 
     /// Reports a completed epoch: the human line, then the records.
     func completed(_ report: EpochReport, of epochs: Int) throws {
-        say(epochLine(report, of: epochs))
+        say(report.line(of: epochs))
         try records?.completed(report)
     }
-}
-
-/// An epoch's human line, as train, compare and sweep print it.
-func epochLine(_ report: EpochReport, of epochs: Int) -> String {
-    String(format: "epoch %ld/%ld  train_loss %.5f  test_mse %.5f  %.2f s  %.0f images/s",
-           report.epoch, epochs, report.trainLoss, report.testMSE, report.seconds, report.imagesPerSecond)
 }

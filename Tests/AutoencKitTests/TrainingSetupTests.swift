@@ -95,4 +95,10 @@ import Testing
     func records(log: String?, plot: String?, problem: String?) {
         #expect(RunRecords.problem(log: log, plot: plot) == problem)
     }
+
+    @Test("an epoch's human line")
+    func epochLine() {
+        let report = EpochReport(epoch: 3, trainLoss: 0.012341, testMSE: 0.011111, seconds: 6.5, imagesPerSecond: 9231.4)
+        #expect(report.line(of: 10) == "epoch 3/10  train_loss 0.01234  test_mse 0.01111  6.50 s  9231 images/s")
+    }
 }

@@ -57,3 +57,12 @@ public final class RunRecords {
         try AtomicFile.write(chart.encoded(as: plot.format), to: plot.path)
     }
 }
+
+extension EpochReport {
+    /// The epoch's human line, as train, compare and sweep print it, its fields two
+    /// spaces apart: "epoch 3/10  train_loss 0.01234  test_mse 0.01111  6.50 s  9231 images/s".
+    public func line(of epochs: Int) -> String {
+        String(format: "epoch %ld/%ld  train_loss %.5f  test_mse %.5f  %.2f s  %.0f images/s",
+               epoch, epochs, trainLoss, testMSE, seconds, imagesPerSecond)
+    }
+}
