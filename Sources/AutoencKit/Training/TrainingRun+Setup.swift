@@ -41,21 +41,23 @@ extension TrainingRun {
         /// Throws the checkpoint's errors (64 the state file named, 65, 66), the data
         /// set's (65, 66), and `.usage` (64) when the resumed run cannot go on as asked.
         public init(_ request: RunRequest, resume: String?, data: String?, epochs: Int) throws {
-            saved = try resume.map(SavedRun.load)
+            let saved = try resume.map(SavedRun.load)
             // a resumed run trains on the data it was trained on, unless --data says otherwise
             let recorded = data == nil ? saved?.state.dataset : nil
-            location = try recorded.map(DataLocation.recorded) ?? DataLocation.resolve(data)
-            limit = request.limit ?? saved?.state.limit
+            let location = try recorded.map(DataLocation.recorded) ?? DataLocation.resolve(data)
+            let limit = request.limit ?? saved?.state.limit
             // the test set inflates on a second core while the training set inflates here
             let (fullTrain, test) = try location.loadBoth()
             let train = fullTrain.prefix(limit)
-            let location = location
             (config, options) = try saved.map {
                 try request.resumed($0.state, train: train, data: location.directory, dataGiven: data != nil,
                                     checkpoint: resume!, epochs: epochs)
             } ?? request.newRun()
+            self.location = location
             self.train = train
             self.test = test
+            self.limit = limit
+            self.saved = saved
         }
 
         /// The run, saving to `output`.
