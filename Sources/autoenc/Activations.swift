@@ -48,23 +48,19 @@ struct Activations: ParsableCommand {
             let (train, test, _) = try location.loadForAnalysis(limit: limit, always: false)
             let threadCount = threads.count
             BLAS.setThreads(1)
-            let name = config.dropP > 0 ? config.dropMode.rawValue : "none"
+            let name = config.regularizerName
             quiet.say("model: \(modelInput.model) (784-\(config.hidden)-784 \(config.activation.rawValue), \(name)\(config.dropP > 0 ? " drop-p \(config.dropP)" : ""))")
             quiet.say("data: \(location.directory) (\(test.count) test images\(train.map { ", probe trained on \($0.count) labeled training images" } ?? ", no label files: no probe"))")
             if let note = loaded.dataNote(location) { quiet.say(note) }
             let (diagnostics, codes) = StatusLine.showing(quiet: quiet.quiet) { progress in
                 Diagnostics.evaluate(model, name: name, test: test, train: train, seed: seed, threads: threadCount, progress: progress)
             }
-            let settings: [(String, String)] = [("model", Diagnostics.quoted(modelInput.model)), ("data", Diagnostics.quoted(location.directory)),
-                                                ("test_images", "\(test.count)"), ("seed", "\(seed)")]
-            func path(_ name: String) -> String { (out as NSString).appendingPathComponent(name) }
-            try Comparison.writeHistograms([(name, codes, diagnostics.statistics)], activation: config.activation, to: path("histograms.png"))
-            try AtomicFile.write(Array(Diagnostics.json([diagnostics], settings: settings).utf8), to: path("metrics.json"))
+            let files = try diagnostics.writeOutputs(codes: codes, model: modelInput.model, data: location.directory,
+                                                     testImages: test.count, seed: seed, directory: out)
             quiet.say("")
             quiet.say(Diagnostics.table([diagnostics]))
             quiet.say("")
-            quiet.say("wrote \(out)/: histograms.png, metrics.json")
+            quiet.say("wrote \(out)/: " + files.joined(separator: ", "))
         } }
     }
-
 }

@@ -65,8 +65,6 @@ struct Compare: ParsableCommand {
 
     @OptionGroup var quiet: QuietOption
 
-    static let defaultDropP: Float = 0.5
-
     func validate() throws {
         try check(epochs, Limits.epochs, "--epochs")
         try check(dropP, Limits.regularizingDropP, "--drop-p")
@@ -75,71 +73,36 @@ struct Compare: ParsableCommand {
         guard (1...100).contains(count) else { throw ValidationError("--count must be in 1...100, got \(count)") }
         guard !out.isEmpty else { throw ValidationError("--out must name a directory, got an empty string") }
         try checkRecords(log: log, plot: plot)
-        for (_, request) in requests {
-            if let problem = request.problem(newRun: true) { throw ValidationError(problem) }
-        }
+        _ = try usageErrors(plan)
     }
 
-    /// The three models' settings as `train` would take them.
-    var requests: [(name: String, request: RunRequest)] {
+    /// The three models' settings as `train` would take them, checked (`Comparison.Plan`).
+    func plan() throws -> Comparison.Plan {
         var base = RunRequest()
         model.fill(&base)
         constraints.fill(&base)
         optimization.fill(&base)
         base.limit = limit
-        if dropP != nil && keepP != nil { base.keepP = keepP } // RunRequest names the conflict
-        let p = dropP ?? keepP.map { 1 - $0 } ?? Self.defaultDropP
-        return Comparison.variants(base: base.newRun().config, dropP: p).map { name, config in
-            var r = base
-            r.dropP = config.dropP
-            r.dropMode = config.dropP > 0 ? config.dropMode : nil
-            r.masks = config.dropMode == .dropconnect ? base.masks : nil
-            r.scaling = config.dropMode == .dropout && config.dropP > 0 ? base.scaling : nil
-            return (name, r)
-        }
+        return try Comparison.Plan(base, dropP: dropP, keepP: keepP, seeds: seedFlags.seeds, epochs: epochs)
     }
 
     func run() throws {
-        try reportingErrors { try OutputDirectory.using(out, what: "--out") {
-            let lock = try OutputLock(for: (out as NSString).appendingPathComponent("metrics.json"), what: "--out")
-            defer { lock.release() }
-            try RunRecords.checkOutputs(log: log, plot: plot)
+        try reportingErrors { try Experiment.using(out, log: log, plot: plot) {
+            let plan = try plan()
             let location = try dataOptions.location()
             let (loaded, test, labeled) = try location.loadForAnalysis(limit: nil, always: true)
             let train = loaded!
-            let variants = requests.map { ($0.name, $0.request.newRun()) }
-            let options = variants[0].1.options, base = variants[1].1.config
-            let runs = Comparison.runs(variants.map { ($0.0, $0.1.config) }, options: options, seeds: seedFlags.seeds,
-                                       epochs: epochs, limit: limit)
             let trained = train.prefix(limit) // what each run trains on
             let lines = { (line: String) in say(line, quiet: quiet.quiet, log: log) }
-            lines("data: \(location.directory) (\(trained.count) training, \(test.count) test images\(labeled ? ", labels" : ", no labels: no probe"))")
-            lines("models: 784-\(base.hidden)-784 \(base.activation.rawValue); none / " + variants.dropFirst().map { $0.1.config.summary }.joined(separator: " / ")
-                  + "; \(options.optimizer.rawValue) lr \(options.learningRate), batch \(options.batchSize), \(counted(seedFlags.seeds, "seed")) from \(options.seed)")
-            if let note = requests[0].request.note { lines(note) }
+            lines(dataLine(location, trainImages: trained.count, testImages: test.count, labeled: labeled))
+            lines("models: " + plan.summary)
+            if let note = plan.note { lines(note) }
 
-            let records = try trainRuns(runs, train: train, test: test, location: location, out: out, seeds: seedFlags,
+            let records = try trainRuns(plan.runs, train: train, test: test, location: location, out: out, seeds: seedFlags,
                                         threads: threads, quiet: quiet.quiet, log: log, again: Self.commandLine)
-            let settings: [(String, JSON)] = [
-                ("data", .string(location.directory)), ("train_images", .number(Double(trained.count))),
-                ("test_images", .number(Double(test.count))), ("epochs", .number(Double(epochs))),
-                ("drop_p", .float(base.dropP)), ("seeds", .array(Set(runs.map(\.seed)).sorted().map { .number(Double($0)) })),
-                ("hidden", .number(Double(base.hidden))), ("activation", .string(base.activation.rawValue)),
-                ("optimizer", .string(options.optimizer.rawValue)), ("lr", .float(options.learningRate)),
-                ("batch_size", .number(Double(options.batchSize))), ("data_digest", .string(trained.digest)),
-            ]
-            let summaries = try Comparison.writeOutputs(records, test: test, shown: min(count, test.count), settings: settings,
-                                                        selection: weightMaps.selection, directory: out, threads: threads.count)
-            let report = try ExperimentReport.compare(summaries, settings: settings, seeds: seedFlags.seeds, directory: out)
-            try AtomicFile.write(Array(report.utf8), to: (out as NSString).appendingPathComponent("report.html"))
-            if let plot, let format = LineChart.Format(path: plot) {
-                try AtomicFile.write(Comparison.curves(summaries, title: "autoenc compare").encoded(as: format), to: plot)
-            }
-            lines("")
-            lines(VariantSummary.table(summaries, baseline: summaries.first { $0.name == Comparison.baseline }))
-            lines(VariantSummary.legend(seeds: seedFlags.seeds, baseline: Comparison.baseline))
-            lines("")
-            lines("wrote \(out)/: report.html, metrics.json, curves.png, weightmaps.png, reconstructions.png, histograms.png, runs/")
+            let outputs = try plan.writeOutputs(records, test: test, data: location.directory, train: trained, count: count,
+                                                selection: weightMaps.selection, plot: plot, threads: threads.count, directory: out)
+            sayOutputs(outputs, out: out, quiet: quiet.quiet, log: log)
         } }
     }
 }

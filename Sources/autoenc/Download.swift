@@ -34,12 +34,7 @@ struct Download: ParsableCommand {
 
     func validate() throws {
         if let to, to.isEmpty { throw ValidationError("--to must name a directory, got an empty string") }
-        if let mirror {
-            guard let url = URL(string: mirror), let scheme = url.scheme?.lowercased(), ["http", "https"].contains(scheme),
-                  url.host?.isEmpty == false else {
-                throw ValidationError("--mirror \(mirror): expected an http:// or https:// URL")
-            }
-        }
+        if let mirror, let problem = Downloader.problem(mirror: mirror) { throw ValidationError(problem) }
     }
 
     func run() throws {

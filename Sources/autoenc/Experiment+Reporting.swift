@@ -31,7 +31,7 @@ final class ExperimentLines: TrainingObserver {
 
     func completed(_ report: EpochReport, of epochs: Int) throws {
         try records?.completed(report)
-        say(prefix + "  " + epochLine(report, of: epochs), quiet: quiet, log: log)
+        say(prefix + "  " + report.line(of: epochs), quiet: quiet, log: log)
     }
 }
 
@@ -40,6 +40,18 @@ final class ExperimentLines: TrainingObserver {
 func say(_ line: String, quiet: Bool, log: String?) {
     if quiet { return }
     if log == RunRecords.standardOutput { printError(line) } else { print(line) }
+}
+
+/// compare's and sweep's line on their data: "data: DIR (N training, M test images, labels)".
+func dataLine(_ location: DataLocation, trainImages: Int, testImages: Int, labeled: Bool) -> String {
+    "data: \(location.directory) (\(trainImages) training, \(testImages) test images\(labeled ? ", labels" : ", no labels: no probe"))"
+}
+
+/// compare's and sweep's last lines: the table and what was written into `out`.
+func sayOutputs(_ outputs: ExperimentOutputs, out: String, quiet: Bool, log: String?) {
+    for line in ["", outputs.table, "", "wrote \(out)/: " + outputs.files.joined(separator: ", ")] {
+        say(line, quiet: quiet, log: log)
+    }
 }
 
 /// Trains `runs` into `out` (compare's and sweep's shared part): the schedule line, the

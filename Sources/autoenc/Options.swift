@@ -62,6 +62,18 @@ struct OutputFile<Command: WritesOutputFile>: ParsableArguments {
     }
 }
 
+/// `--scale` of reconstruct and weightmap: every pixel of a .pgm or .png drawn K x K.
+struct ScaleOption: ParsableArguments {
+    @Option(parsing: .unconditional, help: ArgumentHelp("Magnify every pixel K x K (.pgm and .png only).", valueName: "k"))
+    var scale: Int = 1
+
+    /// Refuses a scale outside `Limits.scale` (a usage error). Called from the command's
+    /// `validate()`, in its place among the command's own checks.
+    func check() throws {
+        if let problem = Limits.scale.problem(scale, name: "--scale") { throw ValidationError(problem) }
+    }
+}
+
 /// The checkpoint a command reads.
 struct ModelInput: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("Checkpoint to read.", valueName: "file"))
@@ -72,6 +84,16 @@ struct ModelInput: ParsableArguments {
 /// VALUE" as a usage error (exit 64).
 func check<Value>(_ value: Value?, _ limit: Limit<Value>, _ flag: String) throws {
     if let problem = limit.problem(value, name: flag) { throw ValidationError(problem) }
+}
+
+/// Runs a library check from `validate()`: a usage error it throws (`AutoencError` with
+/// status `.usage`) becomes a `ValidationError`, printed with the usage hint, exit 64.
+func usageErrors<Result>(_ check: () throws -> Result) throws -> Result {
+    do {
+        return try check()
+    } catch let error as AutoencError where error.status == .usage {
+        throw ValidationError(error.message)
+    }
 }
 
 /// The threads to use (`Limits.threadCount`), saying on standard error when capped.
@@ -92,13 +114,8 @@ struct QuietOption: ParsableArguments {
     }
 }
 
-/// Checks `--log` and `--plot` names: not empty, and a chart's extension.
+/// Checks `--log` and `--plot` names (`RunRecords.problem`): a usage error when they
+/// cannot be a run's records.
 func checkRecords(log: String?, plot: String?) throws {
-    for (flag, path) in [("--log", log), ("--plot", plot)] where path?.isEmpty == true {
-        throw ValidationError("\(flag) must name a file, got an empty string")
-    }
-    if let plot, LineChart.Format(path: plot) == nil {
-        throw ValidationError("--plot \(plot): expected a .png or .svg file name")
-    }
-    if let log, let plot, log == plot { throw ValidationError("--log and --plot both name \(log); name two files") }
+    if let problem = RunRecords.problem(log: log, plot: plot) { throw ValidationError(problem) }
 }

@@ -27,15 +27,14 @@ struct Reconstruct: ParsableCommand, WritesOutputFile {
         valueName: "rule"))
     var inference: InferenceRule = .mean
 
-    @Option(parsing: .unconditional, help: ArgumentHelp("Magnify every pixel K x K (.pgm and .png only).", valueName: "k"))
-    var scale: Int = 1
+    @OptionGroup var imageScale: ScaleOption
 
     @OptionGroup var quiet: QuietOption
 
     func validate() throws {
         guard count >= 1, count <= 10000 else { throw ValidationError("--count must be in 1...10000, got \(count)") }
         if case .sample(let k) = inference { try check(k, Limits.samples, "--inference sample:K") }
-        try check(scale, Limits.scale, "--scale")
+        try imageScale.check()
         try output.checkFormat()
     }
 
@@ -49,14 +48,10 @@ struct Reconstruct: ParsableCommand, WritesOutputFile {
             let result = try StatusLine.showing(quiet: quiet.quiet) { progress in
                 try OutputFiles.Reconstructions(model, test: test, count: count, inference: inference, progress: progress)
             }
-            try AtomicFile.write(result.encoded(as: output.format, scale: scale), to: output.out)
+            try AtomicFile.write(result.encoded(as: output.format, scale: imageScale.scale), to: output.out)
             let rule = inference == .mean ? "" : " (inference \(inference)\(MomentMatchedEncoder.draws(model, inference) ? "" : ", the same as mean for this model"))"
             quiet.say(String(format: "test_mse %.6f over %d images", result.mse, test.count) + rule)
-            if output.format == .npy {
-                quiet.say("wrote \(output.out) (\(result.count) reconstructions, float32 (\(result.count), 28, 28))")
-            } else {
-                quiet.say("wrote \(output.out) (\(result.count) originals, each left of its reconstruction)")
-            }
+            quiet.say("wrote \(output.out) (\(result.description(as: output.format)))")
         }
     }
 }

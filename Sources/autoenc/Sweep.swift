@@ -69,136 +69,39 @@ struct SweepCommand: ParsableCommand {
         try check(epochs, Limits.epochs, "--epochs")
         guard !out.isEmpty else { throw ValidationError("--out must name a directory, got an empty string") }
         try checkRecords(log: log, plot: nil)
-        let plan = try plan()
+        _ = try usageErrors(plan)
+    }
+
+    /// What the flags ask for, checked (`Sweep.Plan`: the knob and its values, the fixed
+    /// settings, the models).
+    func plan() throws -> Sweep.Plan {
         var request = RunRequest()
         model.fill(&request)
         optimization.fill(&request)
-        if let problem = request.problem(newRun: false) { throw ValidationError(problem) }
-        if plan.knob == .dropP && plan.models == [Comparison.baseline] {
-            throw ValidationError("--models none with a --drop-p sweep: none has no drop probability; add dropout or dropconnect")
-        }
-    }
-
-    /// What the flags ask for: the knob and its values, the fixed settings, the models.
-    struct Plan {
-        var knob: Sweep.Knob
-        var values: [KnobValue]
-        var dropP: Float
-        var limit: Int?
-        var inputDropP: Float
-        var maxNorm: Float?
-        var models: [String]
-    }
-
-    func plan() throws -> Plan {
-        let lists: [(Sweep.Knob, String?)] = [(.dropP, dropP), (.limit, limit), (.inputDropP, inputDropP), (.maxNorm, maxNorm)]
-        var parsed: [Sweep.Knob: [KnobValue]] = [:]
-        for (knob, text) in lists {
-            guard let text else { continue }
-            let labels = text.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
-            var values: [KnobValue] = []
-            for label in labels {
-                guard let value = Double(label) else {
-                    throw ValidationError("\(knob.flag) must be a number or a comma-separated list of numbers, got \(text)")
-                }
-                if let problem = problem(knob, value: value, label: label) { throw ValidationError(problem) }
-                guard !values.contains(where: { $0.value == value }) else { throw ValidationError("\(knob.flag) lists \(label) twice") }
-                values.append(KnobValue(name: knob.rawValue, value: value, label: label))
-            }
-            parsed[knob] = values
-        }
-        let swept = lists.map(\.0).filter { (parsed[$0]?.count ?? 0) > 1 }
-        guard swept.count == 1, let knob = swept.first else {
-            throw ValidationError(swept.isEmpty
-                ? "give one of --drop-p, --limit, --input-drop-p or --max-norm a comma-separated list of at least two values to sweep"
-                : "only one setting is swept at a time; \(swept.map(\.flag).joined(separator: " and ")) both list several values")
-        }
-        let single = { (k: Sweep.Knob) in parsed[k]?.first?.value }
-        let names = (models ?? (knob == .dropP ? "dropout" : "none,dropout")).split(separator: ",").map(String.init)
-        for name in names where !Sweep.models.contains(name) {
-            throw ValidationError("--models: unknown model \(name); expected a comma-separated list of \(Sweep.models.joined(separator: ", "))")
-        }
-        guard !names.isEmpty, Set(names).count == names.count else {
-            throw ValidationError("--models must name each of \(Sweep.models.joined(separator: ", ")) at most once, got \(models ?? "")")
-        }
-        let fixedDropP = knob == .dropP ? Compare.defaultDropP : single(.dropP).map(Float.init) ?? Compare.defaultDropP
-        if knob != .dropP, fixedDropP == 0, names.contains(where: { $0 != Comparison.baseline }) {
-            throw ValidationError("--drop-p 0 leaves dropout and DropConnect without a regularizer; give a drop probability above 0")
-        }
-        return Plan(knob: knob, values: parsed[knob]!, dropP: fixedDropP, limit: single(.limit).map { Int($0) },
-                    inputDropP: single(.inputDropP).map(Float.init) ?? 0, maxNorm: single(.maxNorm).map(Float.init), models: names)
-    }
-
-    /// Why `value` is not valid for `knob`, or nil.
-    func problem(_ knob: Sweep.Knob, value: Double, label: String) -> String? {
-        switch knob {
-        case .dropP, .inputDropP: return Limits.dropP.problem(Float(value), name: knob.flag)
-        case .maxNorm: return Limits.maxNorm.problem(Float(value), name: knob.flag)
-        case .limit:
-            guard value == value.rounded(), value >= 1, value <= 1e9 else { return "\(knob.flag) must be whole numbers of at least 1, got \(label)" }
-            return nil
-        }
+        let lists: [Sweep.Knob: String?] = [.dropP: dropP, .limit: limit, .inputDropP: inputDropP, .maxNorm: maxNorm]
+        return try Sweep.Plan(lists: lists.compactMapValues { $0 }, models: models, request: request)
     }
 
     func run() throws {
-        try reportingErrors { try OutputDirectory.using(out, what: "--out") {
-            let lock = try OutputLock(for: (out as NSString).appendingPathComponent("metrics.json"), what: "--out")
-            defer { lock.release() }
-            try RunRecords.checkOutputs(log: log, plot: nil)
+        try reportingErrors { try Experiment.using(out, log: log, plot: nil) {
             let plan = try plan()
+            let grid = plan.grid(seeds: seedFlags.seeds, epochs: epochs)
             let location = try dataOptions.location()
             let (loaded, test, labeled) = try location.loadForAnalysis(limit: nil, always: true)
             let train = loaded!
-            if plan.knob == .limit, let beyond = plan.values.first(where: { Int($0.value) > train.count }) {
-                // every size beyond the data would train on the same images
-                throw AutoencError(.usage, "--limit \(beyond.label): \(location.directory) has only \(train.count) training images; sweep sizes up to \(train.count)")
-            }
-            let trainImages = train.prefix(plan.limit).count
-            var request = RunRequest()
-            model.fill(&request)
-            optimization.fill(&request)
-            var (base, options) = request.newRun()
-            base.inputDropP = plan.inputDropP
-            base.maxNorm = plan.maxNorm
-            let runs = Sweep.runs(models: plan.models, knob: plan.knob, values: plan.values, base: base, dropP: plan.dropP,
-                                  options: options, seeds: seedFlags.seeds, epochs: epochs, limit: plan.limit)
+            try grid.checkSizes(trainImages: train.count, data: location.directory)
+            let trainImages = train.prefix(grid.limit).count
             let lines = { (line: String) in say(line, quiet: quiet.quiet, log: log) }
-            lines("data: \(location.directory) (\(trainImages) training, \(test.count) test images\(labeled ? ", labels" : ", no labels: no probe"))")
-            lines("sweep: \(plan.knob.rawValue) over \(plan.values.map(\.label).joined(separator: ", ")); models \(plan.models.joined(separator: ", ")); 784-\(base.hidden)-784 \(base.activation.rawValue); \(options.optimizer.rawValue) lr \(options.learningRate), batch \(options.batchSize), \(counted(seedFlags.seeds, "seed")) from \(options.seed)")
-            if let note = request.note { lines(note) }
+            lines(dataLine(location, trainImages: trainImages, testImages: test.count, labeled: labeled))
+            lines("sweep: " + grid.summary)
+            if let note = plan.request.note { lines(note) }
 
-            let records = try trainRuns(runs, train: train, test: test, location: location, out: out, seeds: seedFlags,
+            let records = try trainRuns(grid.runs, train: train, test: test, location: location, out: out, seeds: seedFlags,
                                         threads: threads, quiet: quiet.quiet, log: log, again: Self.commandLine)
-            let series = Sweep.series(models: plan.models, knob: plan.knob, values: plan.values, base: base, dropP: plan.dropP,
-                                      options: options, seeds: seedFlags.seeds, epochs: epochs, limit: plan.limit, records: records)
-            var settings: [(String, JSON)] = [
-                ("data", .string(location.directory)), ("train_images", .number(Double(trainImages))),
-                ("test_images", .number(Double(test.count))), ("epochs", .number(Double(epochs))),
-                ("models", .array(plan.models.map { .string($0) })),
-                ("seeds", .array((0..<UInt64(seedFlags.seeds)).map { .number(Double(options.seed &+ $0)) })),
-                ("hidden", .number(Double(base.hidden))), ("activation", .string(base.activation.rawValue)),
-                ("optimizer", .string(options.optimizer.rawValue)), ("lr", .float(options.learningRate)),
-                ("batch_size", .number(Double(options.batchSize))),
-            ]
-            if plan.knob != .dropP { settings.append(("drop_p", .float(plan.dropP))) }
-            let charts = try Sweep.writeOutputs(series, records: records, knob: plan.knob, values: plan.values, seeds: seedFlags.seeds,
-                                                settings: settings, chartFormat: charts, directory: out)
-            var selection = weightMaps.selection
-            selection.units = selection.units ?? 64
-            try Sweep.writeWeightMaps(series, test: test, selection: selection, threads: threads.count, directory: out)
-            let report = try ExperimentReport.sweep(series, knob: plan.knob, values: plan.values, settings: settings,
-                                                    seeds: seedFlags.seeds, charts: charts, directory: out)
-            try AtomicFile.write(Array(report.utf8), to: (out as NSString).appendingPathComponent("report.html"))
-            let none = series.first { $0.name == Comparison.baseline }
-            let points = series.flatMap(\.points)
-            lines("")
-            lines(VariantSummary.table(points) { point in
-                guard let none, point.name != Comparison.baseline else { return nil }
-                return none.points.first { $0.knob == point.knob }
-            })
-            lines(VariantSummary.legend(seeds: seedFlags.seeds, baseline: none != nil ? "none at the same value" : "none (not trained)"))
-            lines("")
-            lines("wrote \(out)/: report.html, metrics.json, \(charts.joined(separator: ", ")), weightmaps.png, runs/")
+            let outputs = try grid.writeOutputs(records, test: test, data: location.directory, trainImages: trainImages,
+                                                chartFormat: charts, selection: weightMaps.selection, threads: threads.count,
+                                                directory: out)
+            sayOutputs(outputs, out: out, quiet: quiet.quiet, log: log)
         } }
     }
 }

@@ -33,36 +33,17 @@ final class TrainReporter: TrainingObserver {
     /// Ctrl-C or SIGTERM asks the run to stop.
     var shouldStop: Bool { StopSignals.pending != nil }
 
-    /// Runs one epoch's training, showing a progress bar meanwhile when standard error is
-    /// a terminal (and not `--quiet`), then, once the last step is taken (or a stop is
-    /// asked for), a status line for the test MSE that follows, which appears when that
-    /// takes more than a second; both are erased however the epoch ends.
+    /// Runs one epoch's training behind a progress bar and the test MSE's status line
+    /// (`ProgressBar.showing`: on a terminal, not `--quiet`).
     func epoch(_ epoch: Int, of epochs: Int, images: Int, alreadyDone: Int,
                train: (_ progress: (Int, Int, Double) -> Void) throws -> EpochReport) throws -> EpochReport {
-        guard !quiet, ProgressBar.standardErrorIsTerminal else { return try train { _, _, _ in } }
-        let bar = ProgressBar(label: "epoch \(epoch)/\(epochs)", total: images, alreadyDone: alreadyDone)
-        var evaluation: StatusLine?
-        defer {
-            evaluation?.finish()
-            bar.clear()
-        }
-        return try train { seen, total, loss in
-            bar.update(seen: seen, loss: loss)
-            if evaluation == nil, alreadyDone + seen >= total || shouldStop {
-                evaluation = StatusLine(label: "epoch \(epoch)/\(epochs): test MSE over \(counted(testImages, "image"))")
-            }
-        }
+        try ProgressBar.showing(epoch: epoch, of: epochs, images: images, alreadyDone: alreadyDone, testImages: testImages,
+                                quiet: quiet, stopping: { self.shouldStop }, train: train)
     }
 
     /// Reports a completed epoch: the human line, then the records.
     func completed(_ report: EpochReport, of epochs: Int) throws {
-        say(epochLine(report, of: epochs))
+        say(report.line(of: epochs))
         try records?.completed(report)
     }
-}
-
-/// An epoch's human line, as train, compare and sweep print it.
-func epochLine(_ report: EpochReport, of epochs: Int) -> String {
-    String(format: "epoch %ld/%ld  train_loss %.5f  test_mse %.5f  %.2f s  %.0f images/s",
-           report.epoch, epochs, report.trainLoss, report.testMSE, report.seconds, report.imagesPerSecond)
 }

@@ -107,34 +107,18 @@ struct Train: ParsableCommand {
         try reportingErrors {
             // Outputs first: nothing is read, trained or created when one cannot be written.
             let output = TrainingRun.Output(model: out ?? resume ?? Self.defaultOut)
-            try AtomicFile.checkWritable(output.model, what: "--out")
-            try AtomicFile.checkWritable(output.state, what: "--out (training state)")
-            try RunRecords.checkOutputs(log: log, plot: plot)
-            let lock = try OutputLock(for: output.model, what: "--out")
+            let lock = try output.claim(log: log, plot: plot)
             defer { lock.release() }
-            AtomicFile.removeStaleTemporaries(for: output.model)
-            AtomicFile.removeStaleTemporaries(for: output.state)
 
-            let saved = try resume.map(SavedRun.load)
-            // a resumed run trains on the data it was trained on, unless --data says otherwise
-            let recorded = dataOptions.data == nil ? saved?.state.dataset : nil
-            let location = try recorded.map(DataLocation.recorded) ?? dataOptions.location()
-            let limit = self.limit ?? saved?.state.limit
-            // the test set inflates on a second core while the training set inflates here
-            let (fullTrain, test) = try location.loadBoth()
-            let train = fullTrain.prefix(limit)
-            var (config, options) = try saved.map {
-                try request.resumed($0.state, train: train, data: location.directory, dataGiven: dataOptions.data != nil,
-                                    checkpoint: resume!, epochs: epochs)
-            } ?? request.newRun()
-            options.threads = threads.count
-            let run = TrainingRun(config: config, options: options, train: train, test: test, dataset: location.absoluteDirectory,
-                                  limit: limit, output: output, resuming: saved)
+            var setup = try TrainingRun.Setup(request, resume: resume, data: dataOptions.data, epochs: epochs)
+            setup.options.threads = threads.count
+            let run = setup.run(output: output)
             let reporter = TrainReporter(quiet: quiet, log: log)
-            reporter.say("data: \(location.directory) (\(train.count) training, \(test.count) test images)")
+            let config = run.config, options = run.options
+            reporter.say("data: \(setup.location.directory) (\(run.train.count) training, \(run.test.count) test images)")
             reporter.say("model: 784-\(config.hidden)-784, \(config.activation.rawValue), \(config.summary); \(options.optimizer.rawValue) lr \(options.learningRate), batch \(options.batchSize), seed \(options.seed), \(counted(options.threads, "thread")), BLAS \(BLASRuntime.coreName), vectors \(options.kernels.rawValue)")
-            if saved == nil, let note = request.note { reporter.say(note) }
-            if let resume, let saved {
+            if setup.saved == nil, let note = request.note { reporter.say(note) }
+            if let resume, let saved = setup.saved {
                 reporter.say("resuming \(resume) at epoch \(run.epochsCompleted + 1), step \(saved.state.step) (\(run.stepsIntoEpoch) of \(run.stepsPerEpoch) steps of this epoch done)")
             }
 

@@ -23,13 +23,12 @@ struct Weightmap: ParsableCommand, WritesOutputFile {
 
     @OptionGroup var output: OutputFile<Weightmap>
 
-    @Option(parsing: .unconditional, help: ArgumentHelp("Magnify every pixel K x K (.pgm and .png only).", valueName: "k"))
-    var scale: Int = 1
+    @OptionGroup var imageScale: ScaleOption
 
     @OptionGroup var quiet: QuietOption
 
     func validate() throws {
-        try check(scale, Limits.scale, "--scale")
+        try imageScale.check()
         try output.checkFormat()
     }
 
@@ -38,46 +37,16 @@ struct Weightmap: ParsableCommand, WritesOutputFile {
             try output.prepare()
             let loaded = try Checkpoint.load(modelInput.model)
             let selection = weightMapOptions.selection
-            let (statistics, notes) = try Self.testStatistics(
+            let (statistics, notes) = try WeightMapSelection.testStatistics(
                 of: loaded, needed: weightMapOptions.flagNeedingData, wanted: output.format != .npy, data: dataOptions.data)
             notes.forEach(quiet.say)
             let (bytes, description, units) = try OutputFiles.weightMap(
-                loaded.parameters, as: output.format, scale: scale, selection: selection, statistics: statistics)
+                loaded.parameters, as: output.format, scale: imageScale.scale, selection: selection, statistics: statistics)
             try AtomicFile.write(bytes, to: output.out)
             quiet.say("wrote \(output.out) (\(description))")
             if units != Array(0..<units.count) { // not simply the first N
                 quiet.say("units drawn, in order: " + units.map(String.init).joined(separator: ", "))
             }
-        }
-    }
-
-    /// The test set's activation statistics of the loaded model, with notes to print.
-    /// - `needed` (the flag that needs them, e.g. "--live-only"): from `data` (resolved as
-    ///   everywhere); any failure is an error prefixed with the flag.
-    /// - else when `wanted` (to cross out dead units): from `data` when given (its failure
-    ///   is an error); without `data`, from the default data set when one is found and
-    ///   reads, otherwise nil with a note that the dead units are not marked.
-    /// - else nil: nothing is read.
-    /// `resolve` finds the data set (`DataLocation.resolve`), replaceable for tests.
-    static func testStatistics(of loaded: Checkpoint.Loaded, needed: String?, wanted: Bool, data: String?,
-                               resolve: (String?) throws -> DataLocation = { try DataLocation.resolve($0) })
-        throws -> (statistics: ActivationStatistics?, notes: [String]) {
-        func measure() throws -> (statistics: ActivationStatistics?, notes: [String]) {
-            let location = try resolve(data)
-            let test = try location.load(train: false)
-            BLAS.setThreads(1)
-            let statistics = try ActivationStatistics(loaded.model, on: test, threads: threadCount(nil))
-            return (statistics, loaded.dataNote(location).map { [$0] } ?? [])
-        }
-        if let needed {
-            do { return try measure() } catch let error as AutoencError {
-                throw AutoencError(error.status, "\(needed) needs the test set: \(error.message)")
-            }
-        }
-        guard wanted else { return (nil, []) }
-        if data != nil { return try measure() }
-        do { return try measure() } catch {
-            return (nil, ["note: dead units are not marked: \((error as? AutoencError)?.message ?? error.localizedDescription)"])
         }
     }
 }

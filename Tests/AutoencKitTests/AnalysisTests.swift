@@ -295,6 +295,26 @@ import Testing
         #expect(table[0].contains("test_mse_sample64"))
     }
 
+    @Test("activations' outputs: histograms.png and metrics.json with the settings; a model's regularizer name")
+    func activationsOutputs() throws {
+        let dir = try TemporaryDirectory()
+        let model = Autoencoder(config: ModelConfig(hidden: 4, dropP: 0.5, dropMode: .dropconnect), seed: 1)
+        let test = ImageSet(count: 3, bytes: Fixtures.pixels(count: 3), source: "test")
+        let (diagnostics, codes) = Diagnostics.evaluate(model, name: model.config.regularizerName, test: test, train: nil,
+                                                        seed: 2, threads: 1)
+        let files = try diagnostics.writeOutputs(codes: codes, model: "m.safetensors", data: "data", testImages: test.count,
+                                                 seed: 2, directory: dir.path)
+        #expect(files == ["histograms.png", "metrics.json"])
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted() == files)
+        let json = try #require(FileManager.default.contents(atPath: dir.file("metrics.json")))
+        let object = try #require(try JSONSerialization.jsonObject(with: json) as? [String: Any])
+        #expect((object["variants"] as? [[String: Any]])?.first?["name"] as? String == "dropconnect")
+        let settings = try #require(object["settings"] as? [String: Any])
+        #expect(settings["model"] as? String == "m.safetensors" && settings["data"] as? String == "data")
+        #expect(settings["test_images"] as? Int == 3 && settings["seed"] as? Int == 2)
+        #expect(ModelConfig().regularizerName == "none" && ModelConfig(dropP: 0.2).regularizerName == "dropout")
+    }
+
     @Test("the metric definitions name exactly the metrics metrics.json writes, in its order")
     func definitionsCoverMetrics() throws {
         let statistics = ActivationStatistics(codes: [0, 1, 0, 2], examples: 2, units: 2, activation: .relu)

@@ -19,9 +19,9 @@ import Testing
     @Test("a sweep's runs: p = 0 is none, none is shared across p, other knobs set their setting")
     func sweepRuns() {
         let base = ModelConfig(hidden: 16), options = TrainingOptions()
-        let runs = Sweep.runs(models: ["none", "dropout", "dropconnect"], knob: .dropP,
+        let runs = Sweep.Grid(models: ["none", "dropout", "dropconnect"], knob: .dropP,
                               values: [Self.value(.dropP, 0), Self.value(.dropP, 0.5)], base: base, dropP: 0.5,
-                              options: options, seeds: 2, epochs: 1, limit: nil)
+                              options: options, seeds: 2, epochs: 1, limit: nil).runs
         #expect(runs.count == 12)
         // none at each p, dropout and dropconnect at p = 0: one run per seed
         #expect(Set(runs.map(\.stem)) == ["none-seed0", "none-seed1", "dropout-drop_p0.5-seed0", "dropout-drop_p0.5-seed1",
@@ -29,11 +29,11 @@ import Testing
         let dropconnect = runs.first { $0.stem == "dropconnect-drop_p0.5-seed1" }!
         #expect(dropconnect.config.dropMode == .dropconnect && dropconnect.config.dropP == 0.5 && dropconnect.seed == 1)
 
-        let sizes = Sweep.runs(models: ["none"], knob: .limit, values: [Self.value(.limit, 32), Self.value(.limit, 64)],
-                               base: base, dropP: 0.5, options: options, seeds: 1, epochs: 1, limit: nil)
+        let sizes = Sweep.Grid(models: ["none"], knob: .limit, values: [Self.value(.limit, 32), Self.value(.limit, 64)],
+                               base: base, dropP: 0.5, options: options, seeds: 1, epochs: 1, limit: nil).runs
         #expect(sizes.map(\.limit) == [32, 64] && sizes.map(\.config.dropP) == [0, 0])
-        let norms = Sweep.runs(models: ["dropout"], knob: .maxNorm, values: [Self.value(.maxNorm, 2)],
-                               base: base, dropP: 0.3, options: options, seeds: 1, epochs: 1, limit: 100)
+        let norms = Sweep.Grid(models: ["dropout"], knob: .maxNorm, values: [Self.value(.maxNorm, 2)],
+                               base: base, dropP: 0.3, options: options, seeds: 1, epochs: 1, limit: 100).runs
         #expect(norms[0].config.maxNorm == 2 && norms[0].config.dropP == 0.3 && norms[0].limit == 100)
     }
 

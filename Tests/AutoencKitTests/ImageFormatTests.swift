@@ -172,4 +172,14 @@ struct DecodedPNG {
     @Test func acceptedList() {
         #expect(OutputFormat.accepted == ".pgm, .png or .npy")
     }
+
+    @Test("reconstructions say what a file of each format holds")
+    func reconstructionsDescription() throws {
+        let model = Autoencoder(config: ModelConfig(hidden: 4), seed: 1)
+        let test = ImageSet(count: 3, bytes: Fixtures.pixels(count: 3), source: "test")
+        let result = try OutputFiles.Reconstructions(model, test: test, count: 2, inference: .mean)
+        #expect(result.description(as: .npy) == "2 reconstructions, float32 (2, 28, 28)")
+        #expect(result.description(as: .png) == "2 originals, each left of its reconstruction")
+        #expect(result.description(as: .pgm) == result.description(as: .png))
+    }
 }

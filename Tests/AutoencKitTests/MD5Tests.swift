@@ -52,6 +52,14 @@ import Testing
         }
     }
 
+    @Test("a mirror is an http or https URL with a host", arguments: [
+        ("https://example.org/data/", true), ("HTTP://127.0.0.1:8000/", true),
+        ("ftp://example.org/", false), ("example.org/data", false), ("https:///data", false), ("", false),
+    ])
+    func mirrors(mirror: String, valid: Bool) {
+        #expect(Downloader.problem(mirror: mirror) == (valid ? nil : "--mirror \(mirror): expected an http:// or https:// URL"))
+    }
+
     @Test("every known data set has a sum for each of the four files")
     func catalog() {
         for set in KnownDataSet.allCases {

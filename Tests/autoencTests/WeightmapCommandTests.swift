@@ -216,12 +216,12 @@ import Testing
         let scratch = try Self.handBuilt()
         let loaded = try Self.loaded(scratch)
         let resolver = Resolver(.failure(Self.noDefault))
-        let (statistics, notes) = try Weightmap.testStatistics(of: loaded, needed: nil, wanted: true, data: nil, resolve: resolver.resolve)
+        let (statistics, notes) = try WeightMapSelection.testStatistics(of: loaded, needed: nil, wanted: true, data: nil, resolve: resolver.resolve)
         #expect(statistics == nil)
         #expect(notes == ["note: dead units are not marked: " + Self.noDefault.message])
         #expect(resolver.calls == [nil])
         do {
-            _ = try Weightmap.testStatistics(of: loaded, needed: "--live-only", wanted: true, data: nil, resolve: resolver.resolve)
+            _ = try WeightMapSelection.testStatistics(of: loaded, needed: "--live-only", wanted: true, data: nil, resolve: resolver.resolve)
             Issue.record("--live-only without data did not fail")
         } catch let error as AutoencError {
             #expect(error.status == .noInput)
@@ -229,7 +229,7 @@ import Testing
         }
         // nothing wanted: nothing resolved
         let idle = Resolver(.failure(Self.noDefault))
-        let none = try Weightmap.testStatistics(of: loaded, needed: nil, wanted: false, data: "data", resolve: idle.resolve)
+        let none = try WeightMapSelection.testStatistics(of: loaded, needed: nil, wanted: false, data: "data", resolve: idle.resolve)
         #expect(none.statistics == nil && none.notes.isEmpty && idle.calls.isEmpty)
     }
 
@@ -238,13 +238,13 @@ import Testing
         let scratch = try Self.handBuilt()
         let loaded = try Self.loaded(scratch)
         let found = Resolver(.success(DataLocation(directory: scratch.path("data"))))
-        let (statistics, notes) = try Weightmap.testStatistics(of: loaded, needed: nil, wanted: true, data: nil, resolve: found.resolve)
+        let (statistics, notes) = try WeightMapSelection.testStatistics(of: loaded, needed: nil, wanted: true, data: nil, resolve: found.resolve)
         #expect(statistics?.live == [true, false, true, true])
         #expect(notes.isEmpty, "the model was trained on this data set: no note")
         // a data set without its test images
         try scratch.makeDirectory("partial")
         let partial = Resolver(.success(DataLocation(directory: scratch.path("partial"))))
-        let unmarked = try Weightmap.testStatistics(of: loaded, needed: nil, wanted: true, data: nil, resolve: partial.resolve)
+        let unmarked = try WeightMapSelection.testStatistics(of: loaded, needed: nil, wanted: true, data: nil, resolve: partial.resolve)
         #expect(unmarked.statistics == nil)
         #expect(unmarked.notes.count == 1 && unmarked.notes[0].hasPrefix("note: dead units are not marked: ")
                 && unmarked.notes[0].contains(DataLocation.testImages), "\(unmarked.notes)")

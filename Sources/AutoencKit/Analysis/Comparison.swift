@@ -8,6 +8,9 @@ public enum Comparison {
     /// The model every other is compared with.
     public static let baseline = "none"
 
+    /// Dropout's and DropConnect's drop probability when no flag gives one.
+    public static let defaultDropP: Float = 0.5
+
     /// The three models, from `base` (its hidden size, activation, input dropout,
     /// max-norm, DropConnect masks and dropout scaling) with the hidden regularizer set:
     /// none; dropout at `dropP` (with `base`'s scaling); DropConnect at `dropP` (with
@@ -33,79 +36,58 @@ public enum Comparison {
         }
     }
 
-    /// Writes compare's outputs into `directory` from its finished `records`:
-    /// metrics.json (`settings`, each model over its seeds against none, then every run),
-    /// curves.png (the test MSE per epoch, mean ± sd over the seeds) and, from each
-    /// model's first seed, weightmaps.png (the units `selection` picks), reconstructions.png
-    /// (the first `shown` test images) and histograms.png, each model's trained file read back from `runs/`.
-    /// Returns the summaries.
-    public static func writeOutputs(_ records: [ExperimentRecord], test: ImageSet, shown: Int, settings: [(String, JSON)],
-                                    selection: WeightMapSelection = .init(), directory: String, threads: Int) throws -> [VariantSummary] {
-        func path(_ name: String) -> String { (directory as NSString).appendingPathComponent(name) }
-        let summaries = VariantSummary.group(records)
-        let base = summaries.first { $0.name == baseline }
-        try writeMetrics(records, summaries: summaries, baseline: base, settings: settings, to: path("metrics.json"))
-        try AtomicFile.write(PNG.encode(curves(summaries, title: "autoenc compare").render()), to: path("curves.png"))
+    /// What `compare`'s flags ask for, checked: the three models' settings, each as
+    /// `train` would take them, from `seeds` seeds, `epochs` epochs each.
+    public struct Plan: Sendable {
+        /// none, dropout and DropConnect, in that order.
+        public var requests: [(name: String, request: RunRequest)]
+        public var seeds: Int
+        public var epochs: Int
 
-        // the figures: each model's first seed
-        let firsts = summaries.map { s in records.first { $0.run.name == s.name && $0.run.knob == s.knob }! }
-        let models = try firsts.map { try Checkpoint.load(Experiment.modelPath($0.run, in: directory)).model }
-        var originals = [Float](repeating: 0, count: shown * ModelConfig.inputs)
-        test.gather((0..<Int32(shown)).map { $0 }[...], into: &originals)
-        let rows = zip(firsts, models).map { record, model in
-            var images: [Float] = []
-            model.reconstruct(test, range: 0..<shown) { _, m, _, y in images += UnsafeBufferPointer(start: y, count: m * ModelConfig.inputs) }
-            return (name: record.run.name, images: images)
+        /// The three models from what they share (`base`: the model's shape, the
+        /// regularizers' details, input dropout, max-norm, the optimizer and seed, the
+        /// limit) and the drop probability, `dropP` or 1 - `keepP`, else `defaultDropP`.
+        /// Throws `.usage` (64) with the first model's problem (`RunRequest.problem`), such
+        /// as both `dropP` and `keepP` given.
+        public init(_ base: RunRequest, dropP: Float?, keepP: Float?, seeds: Int, epochs: Int) throws {
+            var base = base
+            if dropP != nil && keepP != nil { base.keepP = keepP } // RunRequest names the conflict
+            let p = dropP ?? keepP.map { 1 - $0 } ?? Comparison.defaultDropP
+            requests = Comparison.variants(base: base.newRun().config, dropP: p).map { name, config in
+                var r = base
+                r.dropP = config.dropP
+                r.dropMode = config.dropP > 0 ? config.dropMode : nil
+                r.masks = config.dropMode == .dropconnect ? base.masks : nil
+                r.scaling = config.dropMode == .dropout && config.dropP > 0 ? base.scaling : nil
+                return (name, r)
+            }
+            self.seeds = seeds
+            self.epochs = epochs
+            for (_, request) in requests {
+                if let problem = request.problem(newRun: true) { throw AutoencError(.usage, problem) }
+            }
         }
-        try AtomicFile.write(ComparisonSheets.reconstructions(originals: originals, rows: rows, count: shown).png,
-                             to: path("reconstructions.png"))
-        let measured = zip(firsts, models).map { record, model in
-            let codes = model.codes(test, threads: threads)
-            let statistics = ActivationStatistics(codes: UnsafeBufferPointer(start: codes.pointer, count: test.count * model.config.hidden),
-                                                  examples: test.count, units: model.config.hidden, activation: model.config.activation)
-            return (record.run.name, codes, statistics)
+
+        /// Each model's settings for a new run.
+        public var variants: [(name: String, config: ModelConfig)] { requests.map { ($0.name, $0.request.newRun().config) } }
+        /// The optimizer, the batch size and the first seed, the same for every model.
+        public var options: TrainingOptions { requests[0].request.newRun().options }
+        public var limit: Int? { requests[0].request.limit }
+        /// A line on settings that will barely learn (`RunRequest.note`), or nil.
+        public var note: String? { requests[0].request.note }
+
+        /// Every training: each model from each seed, seed by seed.
+        public var runs: [ExperimentRun] {
+            Comparison.runs(variants, options: options, seeds: seeds, epochs: epochs, limit: limit)
         }
-        try writeHistograms(measured, activation: models[0].config.activation, to: path("histograms.png"))
-        // dead units (on the test set) drawn crossed out, or left out with --live-only
-        let maps = ComparisonSheets.weightMaps(zip(measured, models).map { ($0.0, $1.parameters, $0.2) }, selection: selection)
-        try AtomicFile.write(maps.png, to: path("weightmaps.png"))
-        return summaries
-    }
 
-    /// metrics.json: the settings, the test used, each model's summary (against
-    /// `baseline`), then every run's own record.
-    static func writeMetrics(_ records: [ExperimentRecord], summaries: [VariantSummary], baseline: VariantSummary?,
-                             settings: [(String, JSON)], to path: String) throws {
-        let json = JSON.object([
-            ("settings", .object(settings)),
-            ("test", .string("Welch's t test of each metric's difference from \(baseline?.name ?? "the baseline")'s over the seeds, two-sided; within_noise when p >= \(WelchTest.level)")),
-            ("variants", .array(summaries.map { $0.json(baseline: baseline) })),
-            ("runs", .array(records.map { $0.json(settings: $0.run.settings(dataDigest: "")) .removingDigest })),
-        ])
-        try AtomicFile.write(Array((json.rendered() + "\n").utf8), to: path)
-    }
-
-    /// The test MSE per epoch of each model, mean ± sd over its seeds.
-    public static func curves(_ summaries: [VariantSummary], title: String) -> LineChart {
-        LineChart(title: title, xLabel: "epoch", yLabel: "test mse: mean, bars sd over seeds", // the bitmap font has no ±
-                  series: summaries.map { s in .init(name: s.label, values: s.testMSE.map(\.mean), spread: s.testMSE.map(\.sd)) })
-    }
-
-    /// histograms.png (Srivastava et al. 2014, Fig. 8: each unit's mean activation, and
-    /// all activations, every model on the same axes). Shared with `activations`.
-    public static func writeHistograms(_ models: [(name: String, codes: FloatBuffer, statistics: ActivationStatistics)],
-                                       activation: Activation, to path: String) throws {
-        let histograms = ComparisonSheets.histograms(ActivationHistograms.sharedAxes(models, activation: activation))
-        try AtomicFile.write(histograms.png, to: path)
-    }
-}
-
-extension JSON {
-    /// A run record without its settings' data_digest (metrics.json states the data once).
-    var removingDigest: JSON {
-        guard case .object(var fields) = self, let i = fields.firstIndex(where: { $0.0 == "settings" }),
-              case .object(let settings) = fields[i].1 else { return self }
-        fields[i].1 = .object(settings.filter { $0.0 != "data_digest" })
-        return .object(fields)
+        /// The models as the command announces them: "784-256-784 relu; none / dropout
+        /// p_drop 0.5 / DropConnect p_drop 0.5, masks per example; adam lr 0.001, batch
+        /// 128, 1 seed from 0".
+        public var summary: String {
+            let variants = variants
+            return "784-\(variants[1].config.hidden)-784 \(variants[1].config.activation.rawValue); none / "
+                + variants.dropFirst().map(\.config.summary).joined(separator: " / ") + "; " + options.summary(seeds: seeds)
+        }
     }
 }

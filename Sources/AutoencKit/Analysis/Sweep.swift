@@ -19,37 +19,86 @@ public enum Sweep {
     /// The models a sweep may train, as compare names them.
     public static let models = ["none", "dropout", "dropconnect"]
 
-    /// The run of model `name` (none, dropout, dropconnect) at `value` of `knob`, from
-    /// `base` (hidden size, activation, masks, scaling, input dropout, max-norm) with
-    /// the regularized models dropping with probability `dropP` unless the knob is the
-    /// drop probability. A model that comes out unregularized (drop_p 0) is none, and
-    /// none does not depend on the drop probability: such runs are shared.
-    public static func run(model name: String, knob: Knob, value: KnobValue, base: ModelConfig, dropP: Float,
-                           options: TrainingOptions, epochs: Int, limit: Int?) -> ExperimentRun {
-        var config = base
-        var limit = limit
-        var p = name == Comparison.baseline ? 0 : dropP
-        switch knob {
-        case .dropP: if name != Comparison.baseline { p = Float(value.value) }
-        case .limit: limit = Int(value.value)
-        case .inputDropP: config.inputDropP = Float(value.value)
-        case .maxNorm: config.maxNorm = Float(value.value)
-        }
-        let variant = Comparison.variants(base: config, dropP: p > 0 ? p : 0.5)
-            .first { $0.name == (p > 0 ? name : Comparison.baseline) }!
-        let dependsOnKnob = !(knob == .dropP && p == 0)
-        return ExperimentRun(name: variant.name, knob: dependsOnKnob ? value : nil, config: variant.config,
-                             options: options, epochs: epochs, limit: limit)
-    }
+    /// A sweep's runs: each of `models` at each of `values` of `knob`, from `seeds` seeds
+    /// (`options.seed`, + 1, ...), `epochs` epochs each. The other settings come from
+    /// `base` (hidden size, activation, masks, scaling, input dropout, max-norm), with the
+    /// regularized models dropping with probability `dropP` unless the knob is the drop
+    /// probability, on the first `limit` training images unless the knob is the size.
+    public struct Grid: Sendable {
+        public var models: [String]
+        public var knob: Knob
+        public var values: [KnobValue]
+        public var base: ModelConfig
+        public var dropP: Float
+        /// The optimizer, the batch size and the first seed.
+        public var options: TrainingOptions
+        public var seeds: Int
+        public var epochs: Int
+        public var limit: Int?
 
-    /// Every run: each model at each value, from seeds options.seed, + 1, ..., seed by
-    /// seed (a run shared by several points appears once per point).
-    public static func runs(models: [String], knob: Knob, values: [KnobValue], base: ModelConfig, dropP: Float,
-                            options: TrainingOptions, seeds: Int, epochs: Int, limit: Int?) -> [ExperimentRun] {
-        (0..<UInt64(seeds)).flatMap { k in
-            models.flatMap { name in
-                values.map { run(model: name, knob: knob, value: $0, base: base, dropP: dropP, options: ExperimentRun.seeded(options, k),
-                                 epochs: epochs, limit: limit) }
+        public init(models: [String], knob: Knob, values: [KnobValue], base: ModelConfig, dropP: Float,
+                    options: TrainingOptions, seeds: Int, epochs: Int, limit: Int?) {
+            self.models = models
+            self.knob = knob
+            self.values = values
+            self.base = base
+            self.dropP = dropP
+            self.options = options
+            self.seeds = seeds
+            self.epochs = epochs
+            self.limit = limit
+        }
+
+        /// The sweep as the command announces it: "drop_p over 0, 0.5; models none,
+        /// dropout; 784-256-784 relu; adam lr 0.001, batch 128, 2 seeds from 0".
+        public var summary: String {
+            "\(knob.rawValue) over \(values.map(\.label).joined(separator: ", ")); models \(models.joined(separator: ", ")); 784-\(base.hidden)-784 \(base.activation.rawValue); \(options.summary(seeds: seeds))"
+        }
+
+        /// Refuses a size sweep with a size beyond the `trainImages` training images in
+        /// `data`: every such size would train on the same images. Throws `.usage` (64)
+        /// naming the first size too large.
+        public func checkSizes(trainImages: Int, data: String) throws {
+            if knob == .limit, let beyond = values.first(where: { Int($0.value) > trainImages }) {
+                throw AutoencError(.usage, "--limit \(beyond.label): \(data) has only \(trainImages) training images; sweep sizes up to \(trainImages)")
+            }
+        }
+
+        /// The run of model `name` (none, dropout, dropconnect) at `value` of the knob,
+        /// from the `k`-th seed. A model that comes out unregularized (drop_p 0) is none,
+        /// and none does not depend on the drop probability: such runs are shared.
+        public func run(model name: String, value: KnobValue, seed k: UInt64) -> ExperimentRun {
+            var config = base
+            var limit = limit
+            var p = name == Comparison.baseline ? 0 : dropP
+            switch knob {
+            case .dropP: if name != Comparison.baseline { p = Float(value.value) }
+            case .limit: limit = Int(value.value)
+            case .inputDropP: config.inputDropP = Float(value.value)
+            case .maxNorm: config.maxNorm = Float(value.value)
+            }
+            let variant = Comparison.variants(base: config, dropP: p > 0 ? p : 0.5)
+                .first { $0.name == (p > 0 ? name : Comparison.baseline) }!
+            let dependsOnKnob = !(knob == .dropP && p == 0)
+            return ExperimentRun(name: variant.name, knob: dependsOnKnob ? value : nil, config: variant.config,
+                                 options: ExperimentRun.seeded(options, k), epochs: epochs, limit: limit)
+        }
+
+        /// Every run: each model at each value, seed by seed (a run shared by several
+        /// points appears once per point).
+        public var runs: [ExperimentRun] {
+            (0..<UInt64(seeds)).flatMap { k in
+                models.flatMap { name in values.map { run(model: name, value: $0, seed: k) } }
+            }
+        }
+
+        /// The models' series from the finished `records` of `runs` (in `runs`' order).
+        public func series(records: [ExperimentRecord]) -> [Series] {
+            models.map { name in
+                let perSeed = values.map { value in (0..<UInt64(seeds)).map { run(model: name, value: value, seed: $0) } }
+                return Series(name: name, points: zip(values, perSeed).map { value, runs in
+                    VariantSummary(name: name, knob: value, records: runs.compactMap { r in records.first { $0.run.stem == r.stem } })
+                }, firstRuns: perSeed.map { $0[0] })
             }
         }
     }
@@ -62,85 +111,13 @@ public enum Sweep {
         public var firstRuns: [ExperimentRun]
     }
 
-    /// The models' series from the finished `records` of `runs` (in `runs`' order).
-    public static func series(models: [String], knob: Knob, values: [KnobValue], base: ModelConfig, dropP: Float,
-                              options: TrainingOptions, seeds: Int, epochs: Int, limit: Int?,
-                              records: [ExperimentRecord]) -> [Series] {
-        models.map { name in
-            let perSeed = values.map { value in
-                (0..<UInt64(seeds)).map { k in
-                    run(model: name, knob: knob, value: value, base: base, dropP: dropP, options: ExperimentRun.seeded(options, k),
-                        epochs: epochs, limit: limit)
-                }
-            }
-            return Series(name: name, points: zip(values, perSeed).map { value, runs in
-                VariantSummary(name: name, knob: value, records: runs.compactMap { r in records.first { $0.run.stem == r.stem } })
-            }, firstRuns: perSeed.map { $0[0] })
-        }
-    }
-
-    /// The chart of `metric` against the knob: a line per model, mean ± sd over the seeds.
-    public static func chart(_ series: [Series], metric: String, knob: Knob, values: [KnobValue], seeds: Int) -> LineChart {
-        LineChart(title: "\(metric) against \(knob.rawValue)", xLabel: knob.rawValue,
-                  yLabel: seeds > 1 ? "\(metric): mean, bars sd over \(seeds) seeds" : metric, // the bitmap font has no ±
-                  series: series.map { s in
-                      .init(name: s.name, values: s.points.map { $0.metric(metric)?.mean ?? .nan },
-                            spread: s.points.map { $0.metric(metric)?.sd ?? .nan })
-                  },
-                  xLabels: values.map(\.label), width: 560, height: 340)
-    }
-
-    /// The metrics every series has a value of, in `Diagnostics.metricOrder`.
-    public static func metrics(_ series: [Series]) -> [String] {
-        let keys = series.flatMap { $0.points.flatMap { $0.metrics.map(\.key) } }
-        return Diagnostics.metricOrder.filter(keys.contains)
-    }
-
-    /// Writes metrics.json (the settings, each model's points against none at the same
-    /// value when none was trained, every run) and a chart per metric, METRIC.png or
-    /// .svg, into `directory`. Returns the charts' file names.
-    public static func writeOutputs(_ series: [Series], records: [ExperimentRecord], knob: Knob, values: [KnobValue],
-                                    seeds: Int, settings: [(String, JSON)], chartFormat: LineChart.Format,
-                                    directory: String) throws -> [String] {
-        func path(_ name: String) -> String { (directory as NSString).appendingPathComponent(name) }
+    /// What each point of `series` is compared with: none at the same value, when none
+    /// was trained; nil for none's own points.
+    public static func baseline(in series: [Series]) -> (VariantSummary) -> VariantSummary? {
         let none = series.first { $0.name == Comparison.baseline }
-        let json = JSON.object([
-            ("settings", .object(settings + [("knob", .string(knob.rawValue)), ("values", .array(values.map { .number($0.value) }))])),
-            ("test", .string("Welch's t test of each metric's difference from none's at the same value over the seeds, two-sided; within_noise when p >= \(WelchTest.level)")),
-            ("series", .array(series.map { s in
-                .object([("name", .string(s.name)),
-                         ("points", .array(s.points.enumerated().map { i, point in
-                             point.json(baseline: s.name == Comparison.baseline ? nil : none?.points[i])
-                         }))])
-            })),
-            ("runs", .array(unique(records).map { $0.json(settings: $0.run.settings(dataDigest: "")).removingDigest })),
-        ])
-        try AtomicFile.write(Array((json.rendered() + "\n").utf8), to: path("metrics.json"))
-        return try metrics(series).map { metric in
-            let name = "\(metric).\(chartFormat.rawValue)"
-            try AtomicFile.write(chart(series, metric: metric, knob: knob, values: values, seeds: seeds).encoded(as: chartFormat), to: path(name))
-            return name
+        return { point in
+            guard let none, point.name != Comparison.baseline else { return nil }
+            return none.points.first { $0.knob == point.knob }
         }
-    }
-
-    /// weightmaps.png: a row per model, a map per value (the first seed's model), each
-    /// with the units `selection` picks, dead units (on `test`) crossed out or left out.
-    public static func writeWeightMaps(_ series: [Series], test: ImageSet, selection: WeightMapSelection, threads: Int,
-                                       directory: String) throws {
-        let rows = try series.map { s in
-            let maps = try zip(s.points, s.firstRuns).map { point, run in
-                let model = try Checkpoint.load(Experiment.modelPath(run, in: directory)).model
-                let statistics = try ActivationStatistics(model, on: test, threads: threads)
-                return (name: point.knob?.label ?? s.name, parameters: model.parameters, statistics: Optional(statistics))
-            }
-            return ComparisonSheets.weightMaps(maps, selection: selection).captioned(s.name)
-        }
-        try AtomicFile.write(Layout.column(rows, gap: 12).png, to: (directory as NSString).appendingPathComponent("weightmaps.png"))
-    }
-
-    /// Each run once, in order.
-    static func unique(_ records: [ExperimentRecord]) -> [ExperimentRecord] {
-        var seen = Set<String>()
-        return records.filter { seen.insert($0.run.stem).inserted }
     }
 }

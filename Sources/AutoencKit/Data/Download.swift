@@ -22,6 +22,16 @@ public struct Downloader {
         self.directory = directory
     }
 
+    /// Why `mirror` (--mirror as given) cannot be a mirror's base URL, as a usage message
+    /// naming the flag, or nil: an http:// or https:// URL with a host is expected.
+    public static func problem(mirror: String) -> String? {
+        guard let url = URL(string: mirror), let scheme = url.scheme?.lowercased(), ["http", "https"].contains(scheme),
+              url.host?.isEmpty == false else {
+            return "--mirror \(mirror): expected an http:// or https:// URL"
+        }
+        return nil
+    }
+
     /// What happened to one file.
     public enum Outcome: Sendable {
         case present

@@ -36,6 +36,12 @@ public enum OutputFiles {
             self.outputs = outputs
         }
 
+        /// What a file in `format` holds, for the user: "8 reconstructions, float32 (8, 28,
+        /// 28)" for .npy, else "8 originals, each left of its reconstruction".
+        public func description(as format: OutputFormat) -> String {
+            format == .npy ? "\(count) reconstructions, float32 (\(count), 28, 28)" : "\(count) originals, each left of its reconstruction"
+        }
+
         /// The file's bytes: originals beside reconstructions as PGM or PNG, each pixel
         /// `scale` x `scale`, or the reconstructions as .npy, float32 (count, 28, 28).
         public func encoded(as format: OutputFormat, scale: Int = 1) -> [UInt8] {

@@ -34,12 +34,9 @@ public enum ExperimentReport {
         var page = HTMLReport(title: "autoenc sweep: \(knob.rawValue)")
         page.paragraph("\(series.map(\.name).joined(separator: ", ")) trained at each \(knob.rawValue) in \(values.map(\.label).joined(separator: ", ")), \(seeds > 1 ? "from each of \(seeds) seeds" : "from one seed"); measured on the test set in inference mode.")
         settingsTable(&page, settings)
-        let none = series.first { $0.name == Comparison.baseline }
-        let cells = VariantSummary.cells(series.flatMap(\.points)) { point in
-            guard let none, point.name != Comparison.baseline else { return nil }
-            return none.points.first { $0.knob == point.knob }
-        }
-        metricsTable(&page, cells, seeds: seeds, baseline: none != nil ? "none at the same \(knob.rawValue)" : "none (not trained)")
+        let noneTrained = series.contains { $0.name == Comparison.baseline }
+        let cells = VariantSummary.cells(series.flatMap(\.points), baseline: Sweep.baseline(in: series))
+        metricsTable(&page, cells, seeds: seeds, baseline: noneTrained ? "none at the same \(knob.rawValue)" : "none (not trained)")
         page.heading("Each metric against \(knob.rawValue)")
         for chart in charts {
             let metric = (chart as NSString).deletingPathExtension

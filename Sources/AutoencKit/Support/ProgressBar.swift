@@ -28,6 +28,31 @@ public final class ProgressBar {
         self.alreadyDone = alreadyDone
     }
 
+    /// Runs epoch `epoch` of `epochs`, `train`, showing a bar meanwhile when standard
+    /// error is a terminal and `quiet` is false: `images` in the epoch, `alreadyDone` of
+    /// them before (a resumed epoch). Once the last step is taken (or `stopping()` says a
+    /// stop was asked for), a status line for the test MSE over `testImages` that follows,
+    /// which appears when that takes more than a second. Both are erased however the
+    /// epoch ends. `train` reports its progress (images seen, images in the epoch,
+    /// running loss) through the closure it is given.
+    public static func showing(epoch: Int, of epochs: Int, images: Int, alreadyDone: Int, testImages: Int, quiet: Bool,
+                               stopping: @escaping () -> Bool,
+                               train: (_ progress: (Int, Int, Double) -> Void) throws -> EpochReport) rethrows -> EpochReport {
+        guard !quiet, standardErrorIsTerminal else { return try train { _, _, _ in } }
+        let bar = ProgressBar(label: "epoch \(epoch)/\(epochs)", total: images, alreadyDone: alreadyDone)
+        var evaluation: StatusLine?
+        defer {
+            evaluation?.finish()
+            bar.clear()
+        }
+        return try train { seen, total, loss in
+            bar.update(seen: seen, loss: loss)
+            if evaluation == nil, alreadyDone + seen >= total || stopping() {
+                evaluation = StatusLine(label: "epoch \(epoch)/\(epochs): test MSE over \(counted(testImages, "image"))")
+            }
+        }
+    }
+
     /// Called after every step: `seen` images of this call so far, their mean loss.
     public func update(seen: Int, loss: Double) {
         let now = DispatchTime.now().uptimeNanoseconds

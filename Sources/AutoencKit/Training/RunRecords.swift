@@ -21,6 +21,18 @@ public final class RunRecords {
         startRecord = run.startRecord(threads: threads)
     }
 
+    /// Why `log` and `plot` (--log and --plot as given) cannot be a run's records, as a
+    /// usage message naming the flag, or nil: an empty name, a chart that is not .png or
+    /// .svg, or both naming one file.
+    public static func problem(log: String?, plot: String?) -> String? {
+        for (flag, path) in [("--log", log), ("--plot", plot)] where path?.isEmpty == true {
+            return "\(flag) must name a file, got an empty string"
+        }
+        if let plot, LineChart.Format(path: plot) == nil { return "--plot \(plot): expected a .png or .svg file name" }
+        if let log, let plot, log == plot { return "--log and --plot both name \(log); name two files" }
+        return nil
+    }
+
     /// Checks before any work that the log and the chart can be written (73 when not).
     public static func checkOutputs(log: String?, plot: String?) throws {
         if let log, log != standardOutput { try AppendFile.checkAppendable(log, what: "--log") }
@@ -43,5 +55,14 @@ public final class RunRecords {
         let chart = LineChart.trainingCurves(trainLoss: history.map(\.trainLoss), testMSE: history.map(\.testMSE),
                                              firstEpoch: report.epoch - history.count + 1)
         try AtomicFile.write(chart.encoded(as: plot.format), to: plot.path)
+    }
+}
+
+extension EpochReport {
+    /// The epoch's human line, as train, compare and sweep print it, its fields two
+    /// spaces apart: "epoch 3/10  train_loss 0.01234  test_mse 0.01111  6.50 s  9231 images/s".
+    public func line(of epochs: Int) -> String {
+        String(format: "epoch %ld/%ld  train_loss %.5f  test_mse %.5f  %.2f s  %.0f images/s",
+               epoch, epochs, trainLoss, testMSE, seconds, imagesPerSecond)
     }
 }

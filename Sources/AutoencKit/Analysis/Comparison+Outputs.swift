@@ -1,0 +1,124 @@
+import Foundation
+
+/// What `compare` writes once its runs are finished: metrics.json, the figures from each
+/// model's first seed and report.html, made from the runs' records and their models read
+/// back from `runs/`.
+extension Comparison.Plan {
+    /// Writes every output into `directory` from the finished `records` of `runs`:
+    /// metrics.json and the figures (`Comparison.writeFigures`, reconstructions.png of the
+    /// first `count` test images, or all when fewer; weightmaps.png of the units
+    /// `selection` picks; dead units measured on `threads` threads), report.html and,
+    /// when `plot` names a .png or .svg file, the learning curves there too. `data` and
+    /// `train` (the training images, cut to the limit) describe the data in the settings.
+    /// Returns the table the command prints and the files written. Throws the files'
+    /// write errors (73, 74) and a run's model that does not load.
+    public func writeOutputs(_ records: [ExperimentRecord], test: ImageSet, data: String, train: ImageSet, count: Int,
+                             selection: WeightMapSelection, plot: String?, threads: Int, directory: String) throws -> ExperimentOutputs {
+        let settings = settings(data: data, train: train, testImages: test.count)
+        let summaries = try Comparison.writeFigures(records, test: test, shown: min(count, test.count), settings: settings,
+                                                    selection: selection, directory: directory, threads: threads)
+        let report = try ExperimentReport.compare(summaries, settings: settings, seeds: seeds, directory: directory)
+        try AtomicFile.write(Array(report.utf8), to: (directory as NSString).appendingPathComponent("report.html"))
+        if let plot, let format = LineChart.Format(path: plot) {
+            try AtomicFile.write(Comparison.curves(summaries, title: "autoenc compare").encoded(as: format), to: plot)
+        }
+        let table = VariantSummary.table(summaries, baseline: summaries.first { $0.name == Comparison.baseline })
+        return ExperimentOutputs(table: table + "\n" + VariantSummary.legend(seeds: seeds, baseline: Comparison.baseline),
+                                 files: ["report.html", "metrics.json", "curves.png", "weightmaps.png", "reconstructions.png",
+                                         "histograms.png", "runs/"])
+    }
+
+    /// The settings metrics.json and report.html state: the data (its directory `data`,
+    /// the training images `train` as cut to the limit, `testImages`), the epochs, the drop
+    /// probability, the seeds, the model's shape and the optimizer, and the training
+    /// images' digest.
+    public func settings(data: String, train: ImageSet, testImages: Int) -> [(String, JSON)] {
+        let base = variants[1].config, options = options
+        return [
+            ("data", .string(data)), ("train_images", .number(Double(train.count))),
+            ("test_images", .number(Double(testImages))), ("epochs", .number(Double(epochs))),
+            ("drop_p", .float(base.dropP)), ("seeds", .array(Set(runs.map(\.seed)).sorted().map { .number(Double($0)) })),
+            ("hidden", .number(Double(base.hidden))), ("activation", .string(base.activation.rawValue)),
+            ("optimizer", .string(options.optimizer.rawValue)), ("lr", .float(options.learningRate)),
+            ("batch_size", .number(Double(options.batchSize))), ("data_digest", .string(train.digest)),
+        ]
+    }
+}
+
+extension Comparison {
+    /// Writes compare's metrics and figures into `directory` from its finished `records`:
+    /// metrics.json (`settings`, each model over its seeds against none, then every run),
+    /// curves.png (the test MSE per epoch, mean ± sd over the seeds) and, from each
+    /// model's first seed, weightmaps.png (the units `selection` picks), reconstructions.png
+    /// (the first `shown` test images) and histograms.png, each model's trained file read back from `runs/`.
+    /// Returns the summaries.
+    static func writeFigures(_ records: [ExperimentRecord], test: ImageSet, shown: Int, settings: [(String, JSON)],
+                             selection: WeightMapSelection = .init(), directory: String, threads: Int) throws -> [VariantSummary] {
+        func path(_ name: String) -> String { (directory as NSString).appendingPathComponent(name) }
+        let summaries = VariantSummary.group(records)
+        let base = summaries.first { $0.name == baseline }
+        try writeMetrics(records, summaries: summaries, baseline: base, settings: settings, to: path("metrics.json"))
+        try AtomicFile.write(PNG.encode(curves(summaries, title: "autoenc compare").render()), to: path("curves.png"))
+
+        // the figures: each model's first seed
+        let firsts = summaries.map { s in records.first { $0.run.name == s.name && $0.run.knob == s.knob }! }
+        let models = try firsts.map { try Checkpoint.load(Experiment.modelPath($0.run, in: directory)).model }
+        var originals = [Float](repeating: 0, count: shown * ModelConfig.inputs)
+        test.gather((0..<Int32(shown)).map { $0 }[...], into: &originals)
+        let rows = zip(firsts, models).map { record, model in
+            var images: [Float] = []
+            model.reconstruct(test, range: 0..<shown) { _, m, _, y in images += UnsafeBufferPointer(start: y, count: m * ModelConfig.inputs) }
+            return (name: record.run.name, images: images)
+        }
+        try AtomicFile.write(ComparisonSheets.reconstructions(originals: originals, rows: rows, count: shown).png,
+                             to: path("reconstructions.png"))
+        let measured = zip(firsts, models).map { record, model in
+            let codes = model.codes(test, threads: threads)
+            let statistics = ActivationStatistics(codes: UnsafeBufferPointer(start: codes.pointer, count: test.count * model.config.hidden),
+                                                  examples: test.count, units: model.config.hidden, activation: model.config.activation)
+            return (record.run.name, codes, statistics)
+        }
+        try writeHistograms(measured, activation: models[0].config.activation, to: path("histograms.png"))
+        // dead units (on the test set) drawn crossed out, or left out with --live-only
+        let maps = ComparisonSheets.weightMaps(zip(measured, models).map { ($0.0, $1.parameters, $0.2) }, selection: selection)
+        try AtomicFile.write(maps.png, to: path("weightmaps.png"))
+        return summaries
+    }
+
+    /// metrics.json: the settings, the test used, each model's summary (against
+    /// `baseline`), then every run's own record.
+    static func writeMetrics(_ records: [ExperimentRecord], summaries: [VariantSummary], baseline: VariantSummary?,
+                             settings: [(String, JSON)], to path: String) throws {
+        let json = JSON.object([
+            ("settings", .object(settings)),
+            ("test", .string("Welch's t test of each metric's difference from \(baseline?.name ?? "the baseline")'s over the seeds, two-sided; within_noise when p >= \(WelchTest.level)")),
+            ("variants", .array(summaries.map { $0.json(baseline: baseline) })),
+            ("runs", .array(records.map { $0.json(settings: $0.run.settings(dataDigest: "")) .removingDigest })),
+        ])
+        try AtomicFile.write(Array((json.rendered() + "\n").utf8), to: path)
+    }
+
+    /// The test MSE per epoch of each model, mean ± sd over its seeds.
+    public static func curves(_ summaries: [VariantSummary], title: String) -> LineChart {
+        LineChart(title: title, xLabel: "epoch", yLabel: "test mse: mean, bars sd over seeds", // the bitmap font has no ±
+                  series: summaries.map { s in .init(name: s.label, values: s.testMSE.map(\.mean), spread: s.testMSE.map(\.sd)) })
+    }
+
+    /// histograms.png (Srivastava et al. 2014, Fig. 8: each unit's mean activation, and
+    /// all activations, every model on the same axes). Shared with `activations`.
+    public static func writeHistograms(_ models: [(name: String, codes: FloatBuffer, statistics: ActivationStatistics)],
+                                       activation: Activation, to path: String) throws {
+        let histograms = ComparisonSheets.histograms(ActivationHistograms.sharedAxes(models, activation: activation))
+        try AtomicFile.write(histograms.png, to: path)
+    }
+}
+
+extension JSON {
+    /// A run record without its settings' data_digest (metrics.json states the data once).
+    var removingDigest: JSON {
+        guard case .object(var fields) = self, let i = fields.firstIndex(where: { $0.0 == "settings" }),
+              case .object(let settings) = fields[i].1 else { return self }
+        fields[i].1 = .object(settings.filter { $0.0 != "data_digest" })
+        return .object(fields)
+    }
+}

@@ -1,0 +1,118 @@
+import Foundation
+
+/// What `sweep` writes once its runs are finished: metrics.json, a chart per metric,
+/// weightmaps.png and report.html, all made from the runs' records and, for the weight
+/// maps, their models read back from `runs/`.
+extension Sweep.Grid {
+    // MARK: - Every output
+
+    /// Writes every output into `directory` from the finished `records` of `runs`:
+    /// metrics.json and a chart per metric (`writeMetrics`), weightmaps.png (the units
+    /// `selection` picks, 64 unless it says; dead units measured on `test` on `threads`
+    /// threads), then report.html. `data` and `trainImages` describe the training data
+    /// in the settings. Returns the table the command prints and the files written.
+    /// Throws the files' write errors (73, 74) and a run's model that does not load.
+    public func writeOutputs(_ records: [ExperimentRecord], test: ImageSet, data: String, trainImages: Int,
+                             chartFormat: LineChart.Format, selection: WeightMapSelection, threads: Int,
+                             directory: String) throws -> ExperimentOutputs {
+        let series = series(records: records)
+        let settings = settings(data: data, trainImages: trainImages, testImages: test.count)
+        let charts = try writeMetrics(series, records: records, settings: settings, chartFormat: chartFormat, directory: directory)
+        var selection = selection
+        selection.units = selection.units ?? 64
+        try writeWeightMaps(series, test: test, selection: selection, threads: threads, directory: directory)
+        let report = try ExperimentReport.sweep(series, knob: knob, values: values, settings: settings,
+                                                seeds: seeds, charts: charts, directory: directory)
+        try AtomicFile.write(Array(report.utf8), to: (directory as NSString).appendingPathComponent("report.html"))
+        let noneTrained = series.contains { $0.name == Comparison.baseline }
+        let table = VariantSummary.table(series.flatMap(\.points), baseline: Sweep.baseline(in: series))
+        let legend = VariantSummary.legend(seeds: seeds, baseline: noneTrained ? "none at the same value" : "none (not trained)")
+        return ExperimentOutputs(table: table + "\n" + legend,
+                                 files: ["report.html", "metrics.json"] + charts + ["weightmaps.png", "runs/"])
+    }
+
+    /// The settings metrics.json and report.html state: the data (its directory `data`,
+    /// `trainImages` and `testImages`), the epochs, the models and their seeds, the model's
+    /// shape and the optimizer, and the drop probability when it is not the knob.
+    public func settings(data: String, trainImages: Int, testImages: Int) -> [(String, JSON)] {
+        var settings: [(String, JSON)] = [
+            ("data", .string(data)), ("train_images", .number(Double(trainImages))),
+            ("test_images", .number(Double(testImages))), ("epochs", .number(Double(epochs))),
+            ("models", .array(models.map { .string($0) })),
+            ("seeds", .array((0..<UInt64(seeds)).map { .number(Double(options.seed &+ $0)) })),
+            ("hidden", .number(Double(base.hidden))), ("activation", .string(base.activation.rawValue)),
+            ("optimizer", .string(options.optimizer.rawValue)), ("lr", .float(options.learningRate)),
+            ("batch_size", .number(Double(options.batchSize))),
+        ]
+        if knob != .dropP { settings.append(("drop_p", .float(dropP))) }
+        return settings
+    }
+
+    // MARK: - Metrics and charts
+
+    /// Writes metrics.json (the settings, each model's points against none at the same
+    /// value when none was trained, every run) and a chart per metric, METRIC.png or
+    /// .svg, into `directory`. Returns the charts' file names.
+    func writeMetrics(_ series: [Sweep.Series], records: [ExperimentRecord], settings: [(String, JSON)],
+                      chartFormat: LineChart.Format, directory: String) throws -> [String] {
+        func path(_ name: String) -> String { (directory as NSString).appendingPathComponent(name) }
+        let none = series.first { $0.name == Comparison.baseline }
+        let json = JSON.object([
+            ("settings", .object(settings + [("knob", .string(knob.rawValue)), ("values", .array(values.map { .number($0.value) }))])),
+            ("test", .string("Welch's t test of each metric's difference from none's at the same value over the seeds, two-sided; within_noise when p >= \(WelchTest.level)")),
+            ("series", .array(series.map { s in
+                .object([("name", .string(s.name)),
+                         ("points", .array(s.points.enumerated().map { i, point in
+                             point.json(baseline: s.name == Comparison.baseline ? nil : none?.points[i])
+                         }))])
+            })),
+            ("runs", .array(Self.unique(records).map { $0.json(settings: $0.run.settings(dataDigest: "")).removingDigest })),
+        ])
+        try AtomicFile.write(Array((json.rendered() + "\n").utf8), to: path("metrics.json"))
+        return try Self.metrics(series).map { metric in
+            let name = "\(metric).\(chartFormat.rawValue)"
+            try AtomicFile.write(chart(series, metric: metric).encoded(as: chartFormat), to: path(name))
+            return name
+        }
+    }
+
+    /// The chart of `metric` against the knob: a line per model, mean ± sd over the seeds.
+    public func chart(_ series: [Sweep.Series], metric: String) -> LineChart {
+        LineChart(title: "\(metric) against \(knob.rawValue)", xLabel: knob.rawValue,
+                  yLabel: seeds > 1 ? "\(metric): mean, bars sd over \(seeds) seeds" : metric, // the bitmap font has no ±
+                  series: series.map { s in
+                      .init(name: s.name, values: s.points.map { $0.metric(metric)?.mean ?? .nan },
+                            spread: s.points.map { $0.metric(metric)?.sd ?? .nan })
+                  },
+                  xLabels: values.map(\.label), width: 560, height: 340)
+    }
+
+    /// The metrics every series has a value of, in `Diagnostics.metricOrder`.
+    public static func metrics(_ series: [Sweep.Series]) -> [String] {
+        let keys = series.flatMap { $0.points.flatMap { $0.metrics.map(\.key) } }
+        return Diagnostics.metricOrder.filter(keys.contains)
+    }
+
+    /// Each run once, in order.
+    static func unique(_ records: [ExperimentRecord]) -> [ExperimentRecord] {
+        var seen = Set<String>()
+        return records.filter { seen.insert($0.run.stem).inserted }
+    }
+
+    // MARK: - Weight maps
+
+    /// weightmaps.png: a row per model, a map per value (the first seed's model), each
+    /// with the units `selection` picks, dead units (on `test`) crossed out or left out.
+    func writeWeightMaps(_ series: [Sweep.Series], test: ImageSet, selection: WeightMapSelection, threads: Int,
+                         directory: String) throws {
+        let rows = try series.map { s in
+            let maps = try zip(s.points, s.firstRuns).map { point, run in
+                let model = try Checkpoint.load(Experiment.modelPath(run, in: directory)).model
+                let statistics = try ActivationStatistics(model, on: test, threads: threads)
+                return (name: point.knob?.label ?? s.name, parameters: model.parameters, statistics: Optional(statistics))
+            }
+            return ComparisonSheets.weightMaps(maps, selection: selection).captioned(s.name)
+        }
+        try AtomicFile.write(Layout.column(rows, gap: 12).png, to: (directory as NSString).appendingPathComponent("weightmaps.png"))
+    }
+}

@@ -1,0 +1,37 @@
+import Foundation
+
+extension WeightMapSelection {
+    /// The test set's activation statistics of the `loaded` model for a weight map, with
+    /// notes to print:
+    /// - `needed` (the flag that needs them, e.g. "--live-only"): from `data` (resolved as
+    ///   everywhere); any failure is an error prefixed with the flag.
+    /// - else when `wanted` (to cross out dead units): from `data` when given (its failure
+    ///   is an error); without `data`, from the default data set when one is found and
+    ///   reads, otherwise nil with a note that the dead units are not marked.
+    /// - else nil: nothing is read.
+    ///
+    /// Measured on `threads` threads. `resolve` finds the data set (`DataLocation.resolve`),
+    /// replaceable for tests. Throws the data set's errors (66 missing, 65 invalid).
+    public static func testStatistics(of loaded: Checkpoint.Loaded, needed: String?, wanted: Bool, data: String?,
+                                      threads: Int = ProcessInfo.processInfo.activeProcessorCount,
+                                      resolve: (String?) throws -> DataLocation = { try DataLocation.resolve($0) })
+        throws -> (statistics: ActivationStatistics?, notes: [String]) {
+        func measure() throws -> (statistics: ActivationStatistics?, notes: [String]) {
+            let location = try resolve(data)
+            let test = try location.load(train: false)
+            BLAS.setThreads(1)
+            let statistics = try ActivationStatistics(loaded.model, on: test, threads: threads)
+            return (statistics, loaded.dataNote(location).map { [$0] } ?? [])
+        }
+        if let needed {
+            do { return try measure() } catch let error as AutoencError {
+                throw AutoencError(error.status, "\(needed) needs the test set: \(error.message)")
+            }
+        }
+        guard wanted else { return (nil, []) }
+        if data != nil { return try measure() }
+        do { return try measure() } catch {
+            return (nil, ["note: dead units are not marked: \((error as? AutoencError)?.message ?? error.localizedDescription)"])
+        }
+    }
+}

@@ -1,0 +1,69 @@
+import Foundation
+
+extension TrainingRun.Output {
+    /// Claims the pair for a run before anything is read or trained: checks that the
+    /// model, its training state, `log` and `plot` can be written, takes the pair's
+    /// `OutputLock` and removes the temporaries a killed run left beside the pair. Throws
+    /// `.cannotCreate` (73) naming the flag (--out, --log, --plot), or the process that
+    /// holds the lock.
+    public func claim(log: String?, plot: String?) throws -> OutputLock {
+        try AtomicFile.checkWritable(model, what: "--out")
+        try AtomicFile.checkWritable(state, what: "--out (training state)")
+        try RunRecords.checkOutputs(log: log, plot: plot)
+        let lock = try OutputLock(for: model, what: "--out")
+        AtomicFile.removeStaleTemporaries(for: model)
+        AtomicFile.removeStaleTemporaries(for: state)
+        return lock
+    }
+}
+
+extension TrainingRun {
+    /// What `train` starts from: the data, and the settings of a new run or of the saved
+    /// pair it continues. The caller sets `options.threads`, then makes the `run`.
+    public struct Setup {
+        public var location: DataLocation
+        /// The training images, cut to `limit`, and the test images.
+        public var train: ImageSet
+        public var test: ImageSet
+        public var limit: Int?
+        public var config: ModelConfig
+        public var options: TrainingOptions
+        /// The pair `resume` named, checked to belong together.
+        public var saved: SavedRun?
+
+        /// A new run of `request`, or with `resume` (a model file) that saved pair
+        /// continued with its own settings (`RunRequest.resumed`, which allows a new
+        /// learning rate and refuses flags that disagree). The data: `data` (--data as
+        /// given, `DataLocation.resolve`) when given, else the data set a resumed run
+        /// recorded, else the default; the training images cut to `request.limit`, else
+        /// to the resumed run's limit. `epochs` is the total to train to.
+        ///
+        /// Throws the checkpoint's errors (64 the state file named, 65, 66), the data
+        /// set's (65, 66), and `.usage` (64) when the resumed run cannot go on as asked.
+        public init(_ request: RunRequest, resume: String?, data: String?, epochs: Int) throws {
+            let saved = try resume.map(SavedRun.load)
+            // a resumed run trains on the data it was trained on, unless --data says otherwise
+            let recorded = data == nil ? saved?.state.dataset : nil
+            let location = try recorded.map(DataLocation.recorded) ?? DataLocation.resolve(data)
+            let limit = request.limit ?? saved?.state.limit
+            // the test set inflates on a second core while the training set inflates here
+            let (fullTrain, test) = try location.loadBoth()
+            let train = fullTrain.prefix(limit)
+            (config, options) = try saved.map {
+                try request.resumed($0.state, train: train, data: location.directory, dataGiven: data != nil,
+                                    checkpoint: resume!, epochs: epochs)
+            } ?? request.newRun()
+            self.location = location
+            self.train = train
+            self.test = test
+            self.limit = limit
+            self.saved = saved
+        }
+
+        /// The run, saving to `output`.
+        public func run(output: Output) -> TrainingRun {
+            TrainingRun(config: config, options: options, train: train, test: test, dataset: location.absoluteDirectory,
+                        limit: limit, output: output, resuming: saved)
+        }
+    }
+}

@@ -1,0 +1,104 @@
+import Foundation
+import Testing
+@testable import AutoencKit
+
+/// What `train` starts from, without the command line: the pair claimed, the names of
+/// its records checked, the data found and cut, and the settings of a new or resumed run
+/// (`TrainingRun.Setup`).
+@Suite struct TrainingSetupTests {
+    /// Trains every epoch, silently.
+    final class Silent: TrainingObserver {
+        var shouldStop: Bool { false }
+        func epoch(_ epoch: Int, of epochs: Int, images: Int, alreadyDone: Int,
+                   train: (_ progress: (Int, Int, Double) -> Void) throws -> EpochReport) throws -> EpochReport {
+            try train { _, _, _ in }
+        }
+        func completed(_ report: EpochReport, of epochs: Int) throws {}
+    }
+
+    /// A data set of 8 training and 4 test images in `dir`/data.
+    static func data(_ dir: TemporaryDirectory) throws -> String {
+        let data = dir.file("data")
+        try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true)
+        try dir.write("data/" + DataLocation.trainImages, Fixtures.images(count: 8))
+        try dir.write("data/" + DataLocation.testImages, Fixtures.images(count: 4, salt: 1))
+        return data
+    }
+
+    static func request(hidden: Int = 4, limit: Int? = nil) -> RunRequest {
+        var r = RunRequest()
+        r.hidden = hidden
+        r.batchSize = 2
+        r.limit = limit
+        return r
+    }
+
+    @Test("a new run: the data --data names, cut to --limit, the settings asked for")
+    func newRun() throws {
+        let dir = try TemporaryDirectory()
+        let data = try Self.data(dir)
+        let setup = try TrainingRun.Setup(Self.request(limit: 5), resume: nil, data: data, epochs: 1)
+        #expect(setup.location.directory == data && setup.saved == nil)
+        #expect(setup.train.count == 5 && setup.test.count == 4 && setup.limit == 5)
+        #expect(setup.config.hidden == 4 && setup.options.batchSize == 2)
+    }
+
+    @Test("a resumed run: the recorded data and limit, the checkpoint's settings; flags that disagree are refused")
+    func resumed() throws {
+        let dir = try TemporaryDirectory()
+        let data = try Self.data(dir)
+        let output = TrainingRun.Output(model: dir.file("m.safetensors"))
+        var first = try TrainingRun.Setup(Self.request(limit: 6), resume: nil, data: data, epochs: 1)
+        first.options.threads = 1
+        #expect(try first.run(output: output).run(through: 1, observer: Silent()) == .finished)
+
+        // no --data and no --limit: the run's own
+        let setup = try TrainingRun.Setup(RunRequest(), resume: output.model, data: nil, epochs: 2)
+        #expect(setup.saved?.state.epochsCompleted == 1)
+        #expect(setup.location.directory == DataLocation(directory: data).absoluteDirectory)
+        #expect(setup.limit == 6 && setup.train.count == 6 && setup.config.hidden == 4 && setup.options.batchSize == 2)
+        #expect(setup.run(output: output).epochsCompleted == 1)
+
+        expectAutoencError(.usage, containing: ["--hidden 8 (checkpoint: 4)"]) {
+            _ = try TrainingRun.Setup(Self.request(hidden: 8), resume: output.model, data: nil, epochs: 2)
+        }
+        expectAutoencError(.usage, containing: ["--epochs 1", "already completed 1 epochs"]) {
+            _ = try TrainingRun.Setup(RunRequest(), resume: output.model, data: nil, epochs: 1)
+        }
+        expectAutoencError(.usage, containing: ["expected the model file, found its training state"]) {
+            _ = try TrainingRun.Setup(RunRequest(), resume: output.state, data: nil, epochs: 2)
+        }
+    }
+
+    @Test("claiming a pair locks it: a second claim is refused until the first is released")
+    func claim() throws {
+        let dir = try TemporaryDirectory()
+        let output = TrainingRun.Output(model: dir.file("m.safetensors"))
+        let lock = try output.claim(log: nil, plot: nil)
+        expectAutoencError(.cannotCreate, containing: ["--out", "another run is writing it"]) {
+            _ = try output.claim(log: nil, plot: nil)
+        }
+        lock.release()
+        try output.claim(log: nil, plot: nil).release()
+        expectAutoencError(.cannotCreate, containing: ["--plot"]) {
+            _ = try output.claim(log: nil, plot: dir.file("missing/curve.png"))
+        }
+    }
+
+    @Test("--log and --plot names: not empty, a chart's extension, two files", arguments: [
+        (nil, nil, nil), ("log.jsonl", "curve.svg", nil), ("-", "curve.png", nil),
+        ("", nil, "--log must name a file, got an empty string"),
+        (nil, "", "--plot must name a file, got an empty string"),
+        (nil, "curve.gif", "--plot curve.gif: expected a .png or .svg file name"),
+        ("x.png", "x.png", "--log and --plot both name x.png; name two files"),
+    ] as [(String?, String?, String?)])
+    func records(log: String?, plot: String?, problem: String?) {
+        #expect(RunRecords.problem(log: log, plot: plot) == problem)
+    }
+
+    @Test("an epoch's human line")
+    func epochLine() {
+        let report = EpochReport(epoch: 3, trainLoss: 0.012341, testMSE: 0.011111, seconds: 6.5, imagesPerSecond: 9231.4)
+        #expect(report.line(of: 10) == "epoch 3/10  train_loss 0.01234  test_mse 0.01111  6.50 s  9231 images/s")
+    }
+}
