@@ -367,6 +367,7 @@ public final class TrainingPass: @unchecked Sendable {
         let config = model.config, h = config.hidden
         if let dc = dropConnect, let pixels, let transposedGradient {
             // this thread's columns of the batch's pixels; dz1 (batch, h) -> dw1 (h, 784), rows `units`
+            precondition(part < pixelColumns.count, "part \(part) of phase 2, but the pass was made for \(pixelColumns.count) threads")
             let columns = pixelColumns[part]
             columns.fill(from: pixels, batch: batch, kernels: kernels)
             DropConnectKernels.backward(mask: dc, keys: keys, columns: columns, dz1: dHidden.pointer, gw1t: transposedGradient.pointer,
