@@ -40,7 +40,14 @@ public struct DropConnectMask: Sendable {
     /// What a kept weight is multiplied by while training: 1 / keepProbability.
     public let scale: Float
     /// Columns of a row: 784 for `.unitRows`, the hidden units for `.inputRows`.
-    public let columns: Int
+    public var columns: Int { Self.columns(of: layout) }
+
+    static func columns(of layout: Layout) -> Int {
+        switch layout {
+        case .unitRows: ModelConfig.inputs
+        case .inputRows(let hidden): hidden
+        }
+    }
     /// Random words that one row of one mask uses.
     public let wordsPerRow: Int
     /// Counters between the first words of consecutive rows (a multiple of 8).
@@ -49,11 +56,7 @@ public struct DropConnectMask: Sendable {
     public init(dropP: Float, seed: UInt64, layout: Layout = .unitRows) {
         self.seed = seed
         self.layout = layout
-        switch layout {
-        case .unitRows: columns = ModelConfig.inputs
-        case .inputRows(let hidden): columns = hidden
-        }
-        let chunks = (columns + 15) / 16
+        let chunks = (Self.columns(of: layout) + 15) / 16
         if dropP == 0.5 {
             resolution = .bit
             byteThreshold = 128

@@ -53,12 +53,26 @@ public final class TrainingPass: @unchecked Sendable {
     let keys: UnsafeMutablePointer<UInt64>
     // scale * mask ⊙ w1 for per-batch DropConnect: (hidden, 784)
     let maskedW1: FloatBuffer?
-    // per-example DropConnect: w1^T (784, hidden); the batch's nonzero pixels; each
-    // thread's pixel columns; dw1^T (784, hidden) before its transpose into the gradient
-    let transposedW1: FloatBuffer?
-    let pixels: NonzeroPixels?
-    let pixelColumns: [PixelColumns]
-    let transposedGradient: FloatBuffer?
+    // what per-example DropConnect's kernels read and write besides the batch buffers
+    let pixelWalk: PixelWalk?
+
+    /// Per-example DropConnect's buffers: w1^T (784, hidden); the batch's nonzero pixels;
+    /// each thread's pixel columns; dw1^T (784, hidden) before its transpose into the
+    /// gradient. The transposes have 16 floats of slack: the kernels read whole chunks.
+    struct PixelWalk {
+        let transposedW1: FloatBuffer
+        let pixels: NonzeroPixels
+        let columns: [PixelColumns]
+        let transposedGradient: FloatBuffer
+
+        init(hidden h: Int, maxBatch: Int, threads: Int) {
+            let n = ModelConfig.inputs
+            transposedW1 = FloatBuffer(count: n * h + 16)
+            pixels = NonzeroPixels(capacity: maxBatch)
+            columns = (0..<max(threads, 1)).map { _ in PixelColumns(capacity: maxBatch) }
+            transposedGradient = FloatBuffer(count: n * h + 16)
+        }
+    }
 
     var hiddenUnits: Int { model.config.hidden }
 
@@ -94,10 +108,7 @@ public final class TrainingPass: @unchecked Sendable {
         keys = .allocate(capacity: maxBatch)
         keys.initialize(repeating: 0, count: maxBatch)
         maskedW1 = dropConnect != nil && config.masks == .batch ? FloatBuffer(count: h * n) : nil
-        transposedW1 = perExample ? FloatBuffer(count: n * h + 16) : nil
-        pixels = perExample ? NonzeroPixels(capacity: maxBatch) : nil
-        pixelColumns = perExample ? (0..<max(threads, 1)).map { _ in PixelColumns(capacity: maxBatch) } : []
-        transposedGradient = perExample ? FloatBuffer(count: n * h + 16) : nil
+        pixelWalk = perExample ? PixelWalk(hidden: h, maxBatch: maxBatch, threads: threads) : nil
         switch choice {
         case .automatic: products = Self.strategy(for: config, maxBatch: maxBatch, kernels: kernels)
         case .dense: products = DenseProducts()
@@ -169,7 +180,7 @@ public final class TrainingPass: @unchecked Sendable {
                               load: @escaping (_ shard: Int) -> Range<Int>) -> Float {
         let h = hiddenUnits, n = ModelConfig.inputs
         let timer = timer
-        if maskedW1 != nil || transposedW1 != nil || products.preparesWeights {
+        if maskedW1 != nil || pixelWalk != nil || products.preparesWeights {
             parallel(threads) { t in
                 var lap = timer?.lap(part: t)
                 let units = Self.split(h, t, threads)
@@ -276,8 +287,8 @@ public final class TrainingPass: @unchecked Sendable {
 
     /// Phase 0, per-example DropConnect only: rows `inputs` of w1^T, which its kernels read.
     func transposeEncoder(inputs: Range<Int>) {
-        guard let transposedW1 else { return }
-        SparseProducts.transpose(model.parameters.w1, rows: hiddenUnits, columns: ModelConfig.inputs, into: transposedW1.pointer,
+        guard let pixelWalk else { return }
+        SparseProducts.transpose(model.parameters.w1, rows: hiddenUnits, columns: ModelConfig.inputs, into: pixelWalk.transposedW1.pointer,
                                  rowsOfResult: inputs, kernels: kernels)
     }
 
@@ -311,11 +322,11 @@ public final class TrainingPass: @unchecked Sendable {
             lap?.record(.inputDropout)
         }
         // encoder: x (rows, 784), w1 (h, 784) -> z1 (rows, h)
-        if let dc = dropConnect, let pixels, let transposedW1 {
+        if let dc = dropConnect, let pixelWalk {
             // x (rows, 784) -> its nonzero pixels; w1^T (784, h) -> z1 (rows, h)
             for b in examples { keys[b] = dc.key(step: step, example: exampleOffset + b) }
-            pixels.collect(encoderInput, examples: examples, kernels: kernels)
-            DropConnectKernels.forward(mask: dc, keys: keys, pixels: pixels, examples: examples, w1t: transposedW1.pointer,
+            pixelWalk.pixels.collect(encoderInput, examples: examples, kernels: kernels)
+            DropConnectKernels.forward(mask: dc, keys: keys, pixels: pixelWalk.pixels, examples: examples, w1t: pixelWalk.transposedW1.pointer,
                                        z1: hidden.pointer, hidden: h, kernels: kernels)
         } else {
             let w1 = maskedW1?.pointer ?? p.w1
@@ -365,12 +376,12 @@ public final class TrainingPass: @unchecked Sendable {
         guard !units.isEmpty else { return }
         var lap = timer?.lap(part: part)
         let config = model.config, h = config.hidden
-        if let dc = dropConnect, let pixels, let transposedGradient {
+        if let dc = dropConnect, let pixelWalk {
             // this thread's columns of the batch's pixels; dz1 (batch, h) -> dw1 (h, 784), rows `units`
-            precondition(part < pixelColumns.count, "part \(part) of phase 2, but the pass was made for \(pixelColumns.count) threads")
-            let columns = pixelColumns[part]
-            columns.fill(from: pixels, batch: batch, kernels: kernels)
-            DropConnectKernels.backward(mask: dc, keys: keys, columns: columns, dz1: dHidden.pointer, gw1t: transposedGradient.pointer,
+            precondition(part < pixelWalk.columns.count, "part \(part) of phase 2, but the pass was made for \(pixelWalk.columns.count) threads")
+            let columns = pixelWalk.columns[part]
+            columns.fill(from: pixelWalk.pixels, batch: batch, kernels: kernels)
+            DropConnectKernels.backward(mask: dc, keys: keys, columns: columns, dz1: dHidden.pointer, gw1t: pixelWalk.transposedGradient.pointer,
                                         gw1: gradients.w1, hidden: h, units: units, kernels: kernels)
         } else {
             products.encoderGradient(self, batch: batch, units: units)
