@@ -49,18 +49,19 @@ struct Activations: ParsableCommand {
             let threadCount = threads.count
             BLAS.setThreads(1)
             let name = config.regularizerName
-            quiet.say("model: \(modelInput.model) (784-\(config.hidden)-784 \(config.activation.rawValue), \(name)\(config.dropP > 0 ? " drop-p \(config.dropP)" : ""))")
-            quiet.say("data: \(location.directory) (\(test.count) test images\(train.map { ", probe trained on \($0.count) labeled training images" } ?? ", no label files: no probe"))")
-            if let note = loaded.dataNote(location) { quiet.say(note) }
-            let (diagnostics, codes) = StatusLine.showing(quiet: quiet.quiet) { progress in
+            let console = quiet.console
+            console.say("model: \(modelInput.model) (784-\(config.hidden)-784 \(config.activation.rawValue), \(name)\(config.dropP > 0 ? " drop-p \(config.dropP)" : ""))")
+            console.say("data: \(location.directory) (\(test.count) test images\(train.map { ", probe trained on \($0.count) labeled training images" } ?? ", no label files: no probe"))")
+            if let note = loaded.dataNote(location) { console.say(note) }
+            let (diagnostics, codes) = StatusLine.showing(quiet: console.quiet) { progress in
                 Diagnostics.evaluate(model, name: name, test: test, train: train, seed: seed, threads: threadCount, progress: progress)
             }
             let files = try diagnostics.writeOutputs(codes: codes, model: modelInput.model, data: location.directory,
                                                      testImages: test.count, seed: seed, directory: out)
-            quiet.say("")
-            quiet.say(Diagnostics.table([diagnostics]))
-            quiet.say("")
-            quiet.say("wrote \(out)/: " + files.joined(separator: ", "))
+            console.say("")
+            console.say(Diagnostics.table([diagnostics]))
+            console.say("")
+            console.say("wrote \(out)/: " + files.joined(separator: ", "))
         } }
     }
 }

@@ -19,12 +19,12 @@ struct Autoenc: ParsableCommand {
 
     static func main() {
         BLASRuntime.ensureBestKernels()
-        lineBufferStandardOutput()
+        Console.lineBufferStandardOutput()
         do {
             // a bad AUTOENC_KERNELS is refused before anything runs
             _ = try KernelLevel.requested()
         } catch let error as AutoencError {
-            printError("autoenc: \(error.message)")
+            Console.error("autoenc: \(error.message)")
             Foundation.exit(error.status.rawValue)
         } catch {
             Foundation.exit(ExitStatus.usage.rawValue)
@@ -36,7 +36,7 @@ struct Autoenc: ParsableCommand {
             let code = exitCode(for: error)
             // help, and a run whose error is already printed (ExitCode), as ArgumentParser does
             guard code.rawValue == ExitStatus.usage.rawValue, !(error is ExitCode) else { exit(withError: error) }
-            printError(usageLine(for: error))
+            Console.error(usageLine(for: error))
             Foundation.exit(code.rawValue)
         }
     }
@@ -61,16 +61,12 @@ func reportingErrors(_ body: () throws -> Void) throws {
     do {
         try body()
     } catch let error as AutoencError {
-        printError("autoenc: \(error.message)")
+        Console.error("autoenc: \(error.message)")
         throw ExitCode(error.status.rawValue)
     } catch let error as ExitCode {
         throw error
     } catch {
-        printError("autoenc: \(error.localizedDescription)")
+        Console.error("autoenc: \(error.localizedDescription)")
         throw ExitCode(ExitStatus.ioError.rawValue)
     }
-}
-
-func printError(_ message: String) {
-    FileHandle.standardError.write(Data((message + "\n").utf8))
 }

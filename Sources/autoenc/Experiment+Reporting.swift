@@ -38,8 +38,7 @@ final class ExperimentLines: TrainingObserver {
 /// A human line of compare or sweep: standard output, or standard error when `--log -`
 /// holds standard output, nothing when quiet.
 func say(_ line: String, quiet: Bool, log: String?) {
-    if quiet { return }
-    if log == RunRecords.standardOutput { printError(line) } else { print(line) }
+    Console(quiet: quiet, log: log).say(line)
 }
 
 /// compare's and sweep's line on their data: "data: DIR (N training, M test images, labels)".
@@ -75,7 +74,7 @@ func trainRuns(_ runs: [ExperimentRun], train: ImageSet, test: ImageSet, locatio
     if finished.count < records.count {
         let signal = StopSignals.pending ?? SIGINT
         let done = Set(finished.map(\.run.stem)).count
-        printError("autoenc: stopped by \(StopSignals.name(signal)); \(done) of \(trainings) runs finished and kept in \(Experiment.runsDirectory(out))/, the unfinished ones discarded; the same command trains the rest: \(again)")
+        Console.error("autoenc: stopped by \(StopSignals.name(signal)); \(done) of \(trainings) runs finished and kept in \(Experiment.runsDirectory(out))/, the unfinished ones discarded; the same command trains the rest: \(again)")
         throw ExitCode(128 + signal)
     }
     return finished

@@ -99,7 +99,7 @@ func usageErrors<Result>(_ check: () throws -> Result) throws -> Result {
 /// The threads to use (`Limits.threadCount`), saying on standard error when capped.
 func threadCount(_ requested: Int?, cores: Int = ProcessInfo.processInfo.activeProcessorCount) -> Int {
     let (count, note) = Limits.threadCount(requested, cores: cores)
-    if let note { printError("autoenc: " + note) }
+    if let note { Console.error("autoenc: " + note) }
     return count
 }
 
@@ -108,10 +108,8 @@ struct QuietOption: ParsableArguments {
     @Flag(name: [.short, .long], help: "Print nothing but errors.")
     var quiet = false
 
-    /// Prints `line` unless quiet.
-    func say(_ line: String) {
-        if !quiet { print(line) }
-    }
+    /// Where the command's lines go: standard output, or nowhere when quiet.
+    var console: Console { Console(quiet: quiet) }
 }
 
 /// Checks `--log` and `--plot` names (`RunRecords.problem`): a usage error when they

@@ -44,14 +44,15 @@ struct Reconstruct: ParsableCommand, WritesOutputFile {
             let loaded = try Checkpoint.load(modelInput.model), model = loaded.model
             let location = try dataOptions.location()
             let test = try location.load(train: false)
-            if let note = loaded.dataNote(location) { quiet.say(note) }
-            let result = try StatusLine.showing(quiet: quiet.quiet) { progress in
+            let console = quiet.console
+            if let note = loaded.dataNote(location) { console.say(note) }
+            let result = try StatusLine.showing(quiet: console.quiet) { progress in
                 try OutputFiles.Reconstructions(model, test: test, count: count, inference: inference, progress: progress)
             }
             try AtomicFile.write(result.encoded(as: output.format, scale: imageScale.scale), to: output.out)
             let rule = inference == .mean ? "" : " (inference \(inference)\(MomentMatchedEncoder.draws(model, inference) ? "" : ", the same as mean for this model"))"
-            quiet.say(String(format: "test_mse %.6f over %d images", result.mse, test.count) + rule)
-            quiet.say("wrote \(output.out) (\(result.description(as: output.format)))")
+            console.say(String(format: "test_mse %.6f over %d images", result.mse, test.count) + rule)
+            console.say("wrote \(output.out) (\(result.description(as: output.format)))")
         }
     }
 }

@@ -6,16 +6,14 @@ import Foundation
 /// progress bar and the test MSE's status line (standard error when it is a terminal),
 /// and the run's `RunRecords`.
 final class TrainReporter: TrainingObserver {
-    let quiet: Bool
-    let logToStandardOutput: Bool
+    let console: Console
     /// The --log and --plot records, set by `begin`.
     private var records: RunRecords?
     /// The test images each epoch ends on, set by `begin`.
     private var testImages = 0
 
     init(quiet: Bool, log: String?) {
-        self.quiet = quiet
-        logToStandardOutput = log == RunRecords.standardOutput
+        console = Console(quiet: quiet, log: log)
     }
 
     /// Starts reporting on `run`, recording it into `log` and `plot`.
@@ -26,8 +24,7 @@ final class TrainReporter: TrainingObserver {
 
     /// A line for the person watching.
     func say(_ line: String) {
-        if quiet { return }
-        if logToStandardOutput { printError(line) } else { print(line) }
+        console.say(line)
     }
 
     /// Ctrl-C or SIGTERM asks the run to stop.
@@ -38,7 +35,7 @@ final class TrainReporter: TrainingObserver {
     func epoch(_ epoch: Int, of epochs: Int, images: Int, alreadyDone: Int,
                train: (_ progress: (Int, Int, Double) -> Void) throws -> EpochReport) throws -> EpochReport {
         try ProgressBar.showing(epoch: epoch, of: epochs, images: images, alreadyDone: alreadyDone, testImages: testImages,
-                                quiet: quiet, stopping: { self.shouldStop }, train: train)
+                                quiet: console.quiet, stopping: { self.shouldStop }, train: train)
     }
 
     /// Reports a completed epoch: the human line, then the records.

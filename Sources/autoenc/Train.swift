@@ -131,7 +131,7 @@ struct Train: ParsableCommand {
                let signal = StopSignals.pending {
                 var again = "autoenc train --resume \(output.model) --epochs \(epochs)"
                 if let data = dataOptions.data { again += " --data \(data)" }
-                printError("autoenc: stopped by \(StopSignals.name(signal)) in epoch \(epoch) after step \(run.trainer.step) (\(done) of \(run.stepsPerEpoch) steps of the epoch); saved \(output.model) and \(output.state); continue with: \(again)")
+                Console.error("autoenc: stopped by \(StopSignals.name(signal)) in epoch \(epoch) after step \(run.trainer.step) (\(done) of \(run.stepsPerEpoch) steps of the epoch); saved \(output.model) and \(output.state); continue with: \(again)")
                 throw ExitCode(128 + signal)
             }
             reporter.say("saved \(output.model)")

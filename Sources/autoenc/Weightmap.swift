@@ -39,13 +39,14 @@ struct Weightmap: ParsableCommand, WritesOutputFile {
             let selection = weightMapOptions.selection
             let (statistics, notes) = try WeightMapSelection.testStatistics(
                 of: loaded, needed: weightMapOptions.flagNeedingData, wanted: output.format != .npy, data: dataOptions.data)
-            notes.forEach(quiet.say)
+            let console = quiet.console
+            notes.forEach(console.say)
             let (bytes, description, units) = try OutputFiles.weightMap(
                 loaded.parameters, as: output.format, scale: imageScale.scale, selection: selection, statistics: statistics)
             try AtomicFile.write(bytes, to: output.out)
-            quiet.say("wrote \(output.out) (\(description))")
+            console.say("wrote \(output.out) (\(description))")
             if units != Array(0..<units.count) { // not simply the first N
-                quiet.say("units drawn, in order: " + units.map(String.init).joined(separator: ", "))
+                console.say("units drawn, in order: " + units.map(String.init).joined(separator: ", "))
             }
         }
     }
