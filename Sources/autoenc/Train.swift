@@ -112,29 +112,7 @@ struct Train: ParsableCommand {
 
             var setup = try TrainingRun.Setup(request, resume: resume, data: dataOptions.data, epochs: epochs)
             setup.options.threads = threads.count
-            let run = setup.run(output: output)
-            let reporter = TrainReporter(quiet: quiet, log: log)
-            let config = run.config, options = run.options
-            reporter.say("data: \(setup.location.directory) (\(run.train.count) training, \(run.test.count) test images)")
-            reporter.say("model: 784-\(config.hidden)-784, \(config.activation.rawValue), \(config.summary); \(options.optimizer.rawValue) lr \(options.learningRate), batch \(options.batchSize), seed \(options.seed), \(counted(options.threads, "thread")), BLAS \(BLASRuntime.coreName), vectors \(options.kernels.rawValue)")
-            if setup.saved == nil, let note = request.note { reporter.say(note) }
-            if let resume, let saved = setup.saved {
-                reporter.say("resuming \(resume) at epoch \(run.epochsCompleted + 1), step \(saved.state.step) (\(run.stepsIntoEpoch) of \(run.stepsPerEpoch) steps of this epoch done)")
-            }
-
-            reporter.begin(run, threads: options.threads, log: log, plot: plot)
-            StopSignals.install()
-            if let started = ProcessClock.secondsSinceStart() {
-                reporter.say(String(format: "first batch after %.2f s (start-up and reading the data)", started))
-            }
-            if case .stopped(let epoch, let done) = try run.run(through: epochs, observer: reporter),
-               let signal = StopSignals.pending {
-                var again = "autoenc train --resume \(output.model) --epochs \(epochs)"
-                if let data = dataOptions.data { again += " --data \(data)" }
-                Console.error("autoenc: stopped by \(StopSignals.name(signal)) in epoch \(epoch) after step \(run.trainer.step) (\(done) of \(run.stepsPerEpoch) steps of the epoch); saved \(output.model) and \(output.state); continue with: \(again)")
-                throw ExitCode(128 + signal)
-            }
-            reporter.say("saved \(output.model)")
+            try setup.train(through: epochs, output: output, console: Console(quiet: quiet, log: log), log: log, plot: plot)
         }
     }
 }

@@ -45,6 +45,13 @@ public enum StopSignals {
         return signal == 0 ? nil : Int32(signal)
     }
 
+    /// The exit status of a command that `signal` stopped: 128 + its number, 130 for
+    /// SIGINT and 143 for SIGTERM (the only two installed).
+    public static func status(_ signal: Int32) -> ExitStatus {
+        signal == SIGTERM ? .terminated : .interrupted
+    }
+
+    /// "SIGINT", "SIGTERM", or "signal N", as messages name it.
     public static func name(_ signal: Int32) -> String {
         switch signal {
         case SIGINT: return "SIGINT"

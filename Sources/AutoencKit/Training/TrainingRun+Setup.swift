@@ -30,6 +30,13 @@ extension TrainingRun {
         public var options: TrainingOptions
         /// The pair `resume` named, checked to belong together.
         public var saved: SavedRun?
+        /// The model file `--resume` named, nil for a new run.
+        public var resume: String?
+        /// `--data` as given; nil when the run reads the default or its recorded data set.
+        public var data: String?
+        /// A new run's note on settings that will barely learn (`RunRequest.note`); nil
+        /// for a resumed run, which keeps its checkpoint's settings.
+        public var note: String?
 
         /// A new run of `request`, or with `resume` (a model file) that saved pair
         /// continued with its own settings (`RunRequest.resumed`, which allows a new
@@ -58,6 +65,9 @@ extension TrainingRun {
             self.test = test
             self.limit = limit
             self.saved = saved
+            self.resume = resume
+            self.data = data
+            note = saved == nil ? request.note : nil
         }
 
         /// The run, saving to `output`.
