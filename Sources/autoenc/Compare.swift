@@ -93,16 +93,17 @@ struct Compare: ParsableCommand {
             let (loaded, test, labeled) = try location.loadForAnalysis(limit: nil, always: true)
             let train = loaded!
             let trained = train.prefix(limit) // what each run trains on
-            let lines = { (line: String) in say(line, quiet: quiet.quiet, log: log) }
-            lines(dataLine(location, trainImages: trained.count, testImages: test.count, labeled: labeled))
-            lines("models: " + plan.summary)
-            if let note = plan.note { lines(note) }
+            let console = Console(quiet: quiet.quiet, log: log)
+            console.say(Experiment.dataLine(location, trainImages: trained.count, testImages: test.count, labeled: labeled))
+            console.say("models: " + plan.summary)
+            if let note = plan.note { console.say(note) }
 
-            let records = try trainRuns(plan.runs, train: train, test: test, location: location, out: out, seeds: seedFlags,
-                                        threads: threads, quiet: quiet.quiet, log: log, again: Self.commandLine)
+            let records = try Experiment.train(plan.runs, train: train, test: test, location: location, directory: out,
+                                               jobs: seedFlags.jobs, threads: threads.threads, console: console, log: log,
+                                               again: Self.commandLine)
             let outputs = try plan.writeOutputs(records, test: test, data: location.directory, train: trained, count: count,
                                                 selection: weightMaps.selection, plot: plot, threads: threads.count, directory: out)
-            sayOutputs(outputs, out: out, quiet: quiet.quiet, log: log)
+            outputs.lines(directory: out).forEach(console.say)
         } }
     }
 }

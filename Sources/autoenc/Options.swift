@@ -117,3 +117,10 @@ struct QuietOption: ParsableArguments {
 func checkRecords(log: String?, plot: String?) throws {
     if let problem = RunRecords.problem(log: log, plot: plot) { throw ValidationError(problem) }
 }
+
+extension ParsableCommand {
+    /// The command line as typed, for "run it again" hints.
+    static var commandLine: String {
+        (["autoenc"] + CommandLine.arguments.dropFirst()).map { $0.contains(" ") ? "'\($0)'" : $0 }.joined(separator: " ")
+    }
+}

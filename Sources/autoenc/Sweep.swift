@@ -91,17 +91,18 @@ struct SweepCommand: ParsableCommand {
             let train = loaded!
             try grid.checkSizes(trainImages: train.count, data: location.directory)
             let trainImages = train.prefix(grid.limit).count
-            let lines = { (line: String) in say(line, quiet: quiet.quiet, log: log) }
-            lines(dataLine(location, trainImages: trainImages, testImages: test.count, labeled: labeled))
-            lines("sweep: " + grid.summary)
-            if let note = plan.request.note { lines(note) }
+            let console = Console(quiet: quiet.quiet, log: log)
+            console.say(Experiment.dataLine(location, trainImages: trainImages, testImages: test.count, labeled: labeled))
+            console.say("sweep: " + grid.summary)
+            if let note = plan.request.note { console.say(note) }
 
-            let records = try trainRuns(grid.runs, train: train, test: test, location: location, out: out, seeds: seedFlags,
-                                        threads: threads, quiet: quiet.quiet, log: log, again: Self.commandLine)
+            let records = try Experiment.train(grid.runs, train: train, test: test, location: location, directory: out,
+                                               jobs: seedFlags.jobs, threads: threads.threads, console: console, log: log,
+                                               again: Self.commandLine)
             let outputs = try grid.writeOutputs(records, test: test, data: location.directory, trainImages: trainImages,
                                                 chartFormat: charts, selection: weightMaps.selection, threads: threads.count,
                                                 directory: out)
-            sayOutputs(outputs, out: out, quiet: quiet.quiet, log: log)
+            outputs.lines(directory: out).forEach(console.say)
         } }
     }
 }
