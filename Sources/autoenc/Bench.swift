@@ -50,16 +50,11 @@ struct Bench: ParsableCommand {
         guard images >= 1 else { throw ValidationError("--images must be at least 1, got \(images)") }
         if let warmup, warmup < 0 { throw ValidationError("--warmup must be at least 0, got \(warmup)") }
         guard repeats >= 1 else { throw ValidationError("--repeats must be at least 1, got \(repeats)") }
-        _ = try Self.sizes(hidden, Limits.hidden, "--hidden")
-        _ = try Self.sizes(batchSize, Limits.batchSize, "--batch-size")
+        _ = try usageErrors { try Limits.hidden.list(hidden, flag: "--hidden") }
+        _ = try usageErrors { try Limits.batchSize.list(batchSize, flag: "--batch-size") }
         try check(threads, Limits.threads, "--threads")
         try check(dropP, Limits.regularizingDropP, "--drop-p")
-        guard !modes.split(separator: ",").isEmpty else {
-            throw ValidationError("--modes: expected at least one of none, dropout, dropconnect-example, dropconnect-batch, got '\(modes)'")
-        }
-        for mode in modes.split(separator: ",") where Benchmark.Mode(rawValue: String(mode)) == nil {
-            throw ValidationError("--modes: unknown mode '\(mode)', expected none, dropout, dropconnect-example or dropconnect-batch")
-        }
+        _ = try usageErrors { try Benchmark.Mode.list(modes) }
     }
 
     func run() throws {
@@ -67,28 +62,12 @@ struct Bench: ParsableCommand {
             let threadCount = threadCount(threads)
             let location = try dataOptions.location()
             let data = try location.load(train: true)
-            let report = try Benchmark.run(data, modes: modes.split(separator: ",").compactMap { Benchmark.Mode(rawValue: String($0)) },
-                                           hidden: try Self.sizes(hidden, Limits.hidden, "--hidden"),
-                                           batchSizes: try Self.sizes(batchSize, Limits.batchSize, "--batch-size"),
+            let report = try Benchmark.run(data, modes: try Benchmark.Mode.list(modes),
+                                           hidden: try Limits.hidden.list(hidden, flag: "--hidden"),
+                                           batchSizes: try Limits.batchSize.list(batchSize, flag: "--batch-size"),
                                            images: images, warmup: warmup, repeats: repeats, threads: threadCount,
                                            dropP: dropP, dataName: location.directory)
             print(json ? report.json : report.table)
         }
-    }
-
-    /// `text`'s comma-separated sizes, each within `limit`, none twice; a usage error
-    /// naming `flag` otherwise.
-    static func sizes(_ text: String, _ limit: Limit<Int>, _ flag: String) throws -> [Int] {
-        let items = text.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
-        var sizes: [Int] = []
-        for item in items {
-            guard let size = Int(item) else {
-                throw ValidationError("\(flag) must be a number or a comma-separated list of numbers, got '\(text)'")
-            }
-            try check(size, limit, flag)
-            guard !sizes.contains(size) else { throw ValidationError("\(flag) lists \(size) twice") }
-            sizes.append(size)
-        }
-        return sizes
     }
 }

@@ -76,6 +76,46 @@ import Testing
         #expect(phases.compactMap { $0["percent"] as? Double } == [60, 30, 10])
     }
 
+    /// --hidden and --batch-size: one size or a list, spaces around the commas allowed,
+    /// in the order given, each within its limit, none twice.
+    @Test func sizeLists() throws {
+        #expect(try Limits.hidden.list("256", flag: "--hidden") == [256])
+        #expect(try Limits.hidden.list("4096, 256,1024", flag: "--hidden") == [4096, 256, 1024])
+        #expect(try Limits.batchSize.list("65536", flag: "--batch-size") == [65536])
+    }
+
+    @Test("what the size lists' errors say", arguments: [
+        ("256,abc", "--hidden must be a number or a comma-separated list of numbers, got '256,abc'"),
+        ("256,,1024", "--hidden must be a number or a comma-separated list of numbers, got '256,,1024'"),
+        ("", "--hidden must be a number or a comma-separated list of numbers, got ''"),
+        ("0,256", "--hidden must be in 1...16384, got 0"),
+        ("20000", "--hidden must be in 1...16384, got 20000"),
+        ("64, 128,64", "--hidden lists 64 twice"),
+    ])
+    func sizeListErrors(text: String, message: String) {
+        #expect(Self.usageMessage { _ = try Limits.hidden.list(text, flag: "--hidden") } == message)
+    }
+
+    /// The message of the usage error `body` throws; nil when it throws none or another.
+    static func usageMessage(_ body: () throws -> Void) -> String? {
+        do { try body() } catch let error as AutoencError where error.status == .usage { return error.message } catch {}
+        return nil
+    }
+
+    /// --modes: the modes in the order given, empty items skipped; none at all, or an
+    /// unknown one, is a usage error that lists the modes.
+    @Test func modeLists() throws {
+        #expect(try Benchmark.Mode.list("dropconnect-batch,none") == [.dropconnectBatch, .none])
+        #expect(try Benchmark.Mode.list(",dropout,,") == [.dropout])
+        for (text, message) in [
+            ("", "--modes: expected at least one of none, dropout, dropconnect-example, dropconnect-batch, got ''"),
+            (",", "--modes: expected at least one of none, dropout, dropconnect-example, dropconnect-batch, got ','"),
+            ("none,fast", "--modes: unknown mode 'fast', expected none, dropout, dropconnect-example or dropconnect-batch"),
+        ] {
+            #expect(Self.usageMessage { _ = try Benchmark.Mode.list(text) } == message)
+        }
+    }
+
     /// One size: the training section of old, then the breakdown with a row per phase
     /// that ran, "other" and the step, and the same in the JSON; no scaling table.
     @Test func oneSizeHasTheBreakdown() throws {

@@ -21,6 +21,23 @@ extension Benchmark {
             }
             return request
         }
+
+        /// The modes `text` lists, comma-separated, in the order given (empty items
+        /// skipped), as `bench --modes` takes them. Throws `.usage` naming --modes when
+        /// none is given or one is unknown.
+        public static func list(_ text: String) throws -> [Mode] {
+            let names = text.split(separator: ",").map(String.init)
+            let all = allCases.map(\.rawValue)
+            guard !names.isEmpty else {
+                throw AutoencError(.usage, "--modes: expected at least one of \(all.joined(separator: ", ")), got '\(text)'")
+            }
+            return try names.map { name in
+                guard let mode = Mode(rawValue: name) else {
+                    throw AutoencError(.usage, "--modes: unknown mode '\(name)', expected \(all.dropLast().joined(separator: ", ")) or \(all.last!)")
+                }
+                return mode
+            }
+        }
     }
 
     /// The hidden size `images` counts at: above it a step's products grow with the

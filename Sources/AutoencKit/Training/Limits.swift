@@ -1,3 +1,5 @@
+import Foundation
+
 /// The valid values of every setting, in one place: the command line checks its flags
 /// against these, and checkpoints and training states their metadata.
 public enum Limits {
@@ -59,5 +61,24 @@ public struct Limit<Value: Sendable>: Sendable {
 extension Limit where Value == Int {
     public init(_ range: ClosedRange<Int>) {
         self.init(expected: "in \(range.lowerBound)...\(range.upperBound)") { range.contains($0) }
+    }
+
+    /// The sizes in `text`, comma-separated (spaces around them allowed), in the order
+    /// given, as `bench`'s --hidden and --batch-size take them. Throws `.usage` naming
+    /// `flag` when an item is not a number ("FLAG must be a number or a comma-separated
+    /// list of numbers, got 'TEXT'"), is outside this limit (`problem`), or comes twice
+    /// ("FLAG lists 16 twice").
+    public func list(_ text: String, flag: String) throws -> [Int] {
+        let items = text.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+        var sizes: [Int] = []
+        for item in items {
+            guard let size = Int(item) else {
+                throw AutoencError(.usage, "\(flag) must be a number or a comma-separated list of numbers, got '\(text)'")
+            }
+            if let problem = problem(size, name: flag) { throw AutoencError(.usage, problem) }
+            guard !sizes.contains(size) else { throw AutoencError(.usage, "\(flag) lists \(size) twice") }
+            sizes.append(size)
+        }
+        return sizes
     }
 }
