@@ -48,13 +48,13 @@ struct Activations: ParsableCommand {
             let (train, test, _) = try location.loadForAnalysis(limit: limit, always: false)
             let threadCount = threads.count
             BLAS.setThreads(1)
-            let name = config.regularizerName
             let console = quiet.console
-            console.say("model: \(modelInput.model) (784-\(config.hidden)-784 \(config.activation.rawValue), \(name)\(config.dropP > 0 ? " drop-p \(config.dropP)" : ""))")
-            console.say("data: \(location.directory) (\(test.count) test images\(train.map { ", probe trained on \($0.count) labeled training images" } ?? ", no label files: no probe"))")
+            Diagnostics.header(model: modelInput.model, config: config, location: location, testImages: test.count,
+                               probeImages: train?.count).forEach(console.say)
             if let note = loaded.dataNote(location) { console.say(note) }
             let (diagnostics, codes) = StatusLine.showing(quiet: console.quiet) { progress in
-                Diagnostics.evaluate(model, name: name, test: test, train: train, seed: seed, threads: threadCount, progress: progress)
+                Diagnostics.evaluate(model, name: config.regularizerName, test: test, train: train, seed: seed,
+                                     threads: threadCount, progress: progress)
             }
             let files = try diagnostics.writeOutputs(codes: codes, model: modelInput.model, data: location.directory,
                                                      testImages: test.count, seed: seed, directory: out)

@@ -38,21 +38,6 @@ struct Download: ParsableCommand {
     }
 
     func run() throws {
-        try reportingErrors {
-            let sums = try Downloader.checksums(for: dataSet)
-            let directory = to ?? (DataLocation.userData() as NSString).appendingPathComponent(dataSet.rawValue)
-            let base = mirror ?? dataSet.mirror
-            var downloader = Downloader(files: KnownDataSet.fileNames.map { ($0, sums[$0]!) },
-                                        mirror: URL(string: base)!, directory: directory)
-            downloader.idleTimeout = 60
-            print("\(dataSet.rawValue): from \(base) into \(directory)")
-            try downloader.run { name, outcome in
-                switch outcome {
-                case .present: print("  \(name): already present, MD5 matches; skipped")
-                case .fetched(let bytes): print("  \(name): \(bytes) bytes, MD5 matches")
-                }
-            }
-            print("done; train on it with: autoenc train --data \(to ?? dataSet.rawValue)")
-        }
+        try reportingErrors { try Downloader.download(dataSet, to: to, mirror: mirror, console: Console(quiet: false)) }
     }
 }

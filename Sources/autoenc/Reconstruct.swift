@@ -50,8 +50,7 @@ struct Reconstruct: ParsableCommand, WritesOutputFile {
                 try OutputFiles.Reconstructions(model, test: test, count: count, inference: inference, progress: progress)
             }
             try AtomicFile.write(result.encoded(as: output.format, scale: imageScale.scale), to: output.out)
-            let rule = inference == .mean ? "" : " (inference \(inference)\(MomentMatchedEncoder.draws(model, inference) ? "" : ", the same as mean for this model"))"
-            console.say(String(format: "test_mse %.6f over %d images", result.mse, test.count) + rule)
+            console.say(result.summary)
             console.say("wrote \(output.out) (\(result.description(as: output.format)))")
         }
     }

@@ -330,4 +330,20 @@ import Testing
         #expect(offsets.compactMap { $0 } == offsets.compactMap { $0 }.sorted() && !offsets.contains(nil), "\(terms)")
         #expect(Diagnostics.definitions.allSatisfy { !$0.meaning.isEmpty && $0.meaning.hasSuffix(".") })
     }
+
+    @Test("activations' header: the model's regularizer and its drop-p when it has one; the probe's images, or why no probe")
+    func activationsHeader() {
+        let location = DataLocation(directory: "data")
+        let dropConnect = ModelConfig(hidden: 16, activation: .sigmoid, dropP: 0.25, dropMode: .dropconnect)
+        #expect(Diagnostics.header(model: "m.safetensors", config: dropConnect, location: location, testImages: 100,
+                                   probeImages: 500) == [
+            "model: m.safetensors (784-16-784 sigmoid, dropconnect drop-p 0.25)",
+            "data: data (100 test images, probe trained on 500 labeled training images)",
+        ])
+        #expect(Diagnostics.header(model: "m.safetensors", config: ModelConfig(hidden: 16), location: location, testImages: 100,
+                                   probeImages: nil) == [
+            "model: m.safetensors (784-16-784 relu, none)",
+            "data: data (100 test images, no label files: no probe)",
+        ])
+    }
 }

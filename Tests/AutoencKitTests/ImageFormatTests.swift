@@ -182,4 +182,18 @@ struct DecodedPNG {
         #expect(result.description(as: .png) == "2 originals, each left of its reconstruction")
         #expect(result.description(as: .pgm) == result.description(as: .png))
     }
+
+    @Test("reconstruct's MSE line names a rule other than mean, and says when it did not draw")
+    func reconstructionsSummary() throws {
+        let test = ImageSet(count: 3, bytes: Fixtures.pixels(count: 3), source: "test")
+        let dropout = Autoencoder(config: ModelConfig(hidden: 4, dropP: 0.5), seed: 1)
+        let dropConnect = Autoencoder(config: ModelConfig(hidden: 4, dropP: 0.5, dropMode: .dropconnect), seed: 1)
+        let mean = try OutputFiles.Reconstructions(dropConnect, test: test, count: 2, inference: .mean)
+        #expect(mean.summary == String(format: "test_mse %.6f over 3 images", mean.mse))
+        let sampled = try OutputFiles.Reconstructions(dropConnect, test: test, count: 2, inference: .sample(2))
+        #expect(sampled.draws && sampled.summary == String(format: "test_mse %.6f over 3 images (inference sample:2)", sampled.mse))
+        let same = try OutputFiles.Reconstructions(dropout, test: test, count: 2, inference: .sample(2))
+        #expect(!same.draws)
+        #expect(same.summary == String(format: "test_mse %.6f over 3 images (inference sample:2, the same as mean for this model)", same.mse))
+    }
 }

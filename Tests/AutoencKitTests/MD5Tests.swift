@@ -91,4 +91,29 @@ import Testing
         #expect(DataLocation.userData(environment: ["XDG_DATA_HOME": "/x", "HOME": "/h"]) == "/x/autoenc")
         #expect(DataLocation.userData(environment: ["HOME": "/h"]) == "/h/.local/share/autoenc")
     }
+
+    @Test("download NAME: the set's four files and sums, its mirror and $AUTOENC_DATA/NAME unless --mirror and --to say")
+    func knownSetDownloader() throws {
+        let defaults = try Downloader(.kmnist, directory: nil, mirror: nil, environment: ["AUTOENC_DATA": "/d"])
+        #expect(defaults.files.map(\.name) == KnownDataSet.fileNames)
+        #expect(defaults.files.map(\.md5) == KnownDataSet.fileNames.map { KnownDataSet.kmnist.md5[$0]! })
+        #expect(defaults.mirror.absoluteString == KnownDataSet.kmnist.mirror && defaults.directory == "/d/kmnist")
+
+        let dir = try TemporaryDirectory()
+        let list = try dir.write("sums.txt", Array("\(String(repeating: "ab", count: 16))  \(KnownDataSet.fileNames[2])\n".utf8))
+        let given = try Downloader(.mnist, directory: "here", mirror: "http://127.0.0.1:8000/m/",
+                                   environment: [Downloader.checksumsVariable: list, "AUTOENC_DATA": "/d"])
+        #expect(given.directory == "here" && given.mirror.absoluteString == "http://127.0.0.1:8000/m/")
+        #expect(given.files[2].md5 == String(repeating: "ab", count: 16), "the list's sum replaces the published one")
+        #expect(given.files[0].md5 == KnownDataSet.mnist.md5[KnownDataSet.fileNames[0]])
+        expectAutoencError(.noInput, naming: dir.file("missing.txt")) {
+            _ = try Downloader(.mnist, directory: nil, mirror: nil, environment: [Downloader.checksumsVariable: dir.file("missing.txt")])
+        }
+    }
+
+    @Test("what download says of each file")
+    func outcomes() {
+        #expect(Downloader.Outcome.present.description == "already present, MD5 matches; skipped")
+        #expect(Downloader.Outcome.fetched(bytes: 9912422).description == "9912422 bytes, MD5 matches")
+    }
 }

@@ -1,6 +1,18 @@
 import Foundation
 
 extension Diagnostics {
+    /// What `activations` says before it measures: the checkpoint `model` with its shape,
+    /// activation and regularizer (`config`), then the data in `location` with its
+    /// `testImages` and the labeled training images the probe learns from
+    /// (`probeImages`; nil when the data set has no label files, so no probe).
+    public static func header(model: String, config: ModelConfig, location: DataLocation, testImages: Int,
+                              probeImages: Int?) -> [String] {
+        let dropP = config.dropP > 0 ? " drop-p \(config.dropP)" : ""
+        let probe = probeImages.map { ", probe trained on \($0) labeled training images" } ?? ", no label files: no probe"
+        return ["model: \(model) (784-\(config.hidden)-784 \(config.activation.rawValue), \(config.regularizerName)\(dropP))",
+                "data: \(location.directory) (\(testImages) test images\(probe))"]
+    }
+
     /// What `activations` writes into `directory` for this one model: histograms.png (each
     /// unit's mean activation, and all activations, from `codes`, the test codes
     /// (test images, hidden)) and metrics.json (the diagnostics, then the settings: the

@@ -33,9 +33,18 @@ public struct Downloader {
     }
 
     /// What happened to one file.
-    public enum Outcome: Sendable {
+    public enum Outcome: Sendable, CustomStringConvertible {
         case present
         case fetched(bytes: Int)
+
+        /// As `download` says it after the file's name: "already present, MD5 matches;
+        /// skipped" or "9912422 bytes, MD5 matches".
+        public var description: String {
+            switch self {
+            case .present: return "already present, MD5 matches; skipped"
+            case .fetched(let bytes): return "\(bytes) bytes, MD5 matches"
+            }
+        }
     }
 
     /// Fetches what is missing, calling `report` once per file with its name and outcome.
@@ -84,6 +93,33 @@ public struct Downloader {
             let kept = written.isEmpty ? "" : " (verified and kept: \(written.joined(separator: ", ")))"
             throw AutoencError(error.status, error.message + kept)
         }
+    }
+
+    // MARK: - A known data set
+
+    /// The downloader of `dataSet`'s four files (`KnownDataSet.fileNames`) with their
+    /// published sums, or those `checksumsVariable` in `environment` puts in their place
+    /// (`checksums(for:)`), from `mirror` (--mirror as given, checked by
+    /// `problem(mirror:)`; default the set's own mirror) into `directory` (--to as given;
+    /// default `DataLocation.userData()`/NAME). Throws `checksums(for:)`'s errors.
+    public init(_ dataSet: KnownDataSet, directory: String?, mirror: String?,
+                environment: [String: String] = ProcessInfo.processInfo.environment) throws {
+        let sums = try Self.checksums(for: dataSet, environment: environment)
+        let directory = directory
+            ?? (DataLocation.userData(environment: environment) as NSString).appendingPathComponent(dataSet.rawValue)
+        self.init(files: KnownDataSet.fileNames.map { ($0, sums[$0]!) }, mirror: URL(string: mirror ?? dataSet.mirror)!,
+                  directory: directory)
+    }
+
+    /// Downloads `dataSet` as `autoenc download` does (`init(_:directory:mirror:)`, then
+    /// `run`), saying on `console` where from and where to, each file's `Outcome`, and the
+    /// `--data` that finds the set: `directory` as given, else the set's name. Throws what
+    /// they throw.
+    public static func download(_ dataSet: KnownDataSet, to directory: String?, mirror: String?, console: Console) throws {
+        let downloader = try Downloader(dataSet, directory: directory, mirror: mirror)
+        console.say("\(dataSet.rawValue): from \(mirror ?? dataSet.mirror) into \(downloader.directory)")
+        try downloader.run { name, outcome in console.say("  \(name): \(outcome)") }
+        console.say("done; train on it with: autoenc train --data \(directory ?? dataSet.rawValue)")
     }
 
     // MARK: - Fetching

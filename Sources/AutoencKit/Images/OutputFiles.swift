@@ -7,6 +7,12 @@ public enum OutputFiles {
         public var count: Int
         public var originals: [Float]
         public var outputs: [Float]
+        /// The test images the MSE is over, and the rule it was measured under.
+        public var images: Int
+        public var inference: InferenceRule
+        /// Whether `inference` drew for the model (`MomentMatchedEncoder.draws`): false
+        /// when it is the same as mean.
+        public var draws: Bool
 
         /// Reconstructs every image of `test` under `inference` for the MSE, keeping the
         /// first `count` (fewer when the set is smaller). Throws `.dataError` naming the
@@ -17,7 +23,8 @@ public enum OutputFiles {
             guard test.count > 0 else { throw AutoencError.badData(test.source, "expected at least one test image, found none") }
             let shown = min(count, test.count)
             var originals = [Float](), outputs = [Float](), total = 0.0
-            let name = MomentMatchedEncoder.draws(model, inference) ? inference.phrase : "reconstructing"
+            let draws = MomentMatchedEncoder.draws(model, inference)
+            let name = draws ? inference.phrase : "reconstructing"
             let counter = progress.map { ProgressTask(name, $0).start(total: test.count, unit: .images) }
             model.reconstruct(test, inference: inference) { start, m, x, y in
                 total += Layers.sumSquaredError(x, y, count: m * ModelConfig.inputs)
@@ -26,14 +33,26 @@ public enum OutputFiles {
                 originals += UnsafeBufferPointer(start: x, count: kept)
                 outputs += UnsafeBufferPointer(start: y, count: kept)
             }
-            self.init(mse: total / Double(test.count * ModelConfig.inputs), count: shown, originals: originals, outputs: outputs)
+            self.init(mse: total / Double(test.count * ModelConfig.inputs), count: shown, originals: originals, outputs: outputs,
+                      images: test.count, inference: inference, draws: draws)
         }
 
-        init(mse: Double, count: Int, originals: [Float], outputs: [Float]) {
+        init(mse: Double, count: Int, originals: [Float], outputs: [Float], images: Int, inference: InferenceRule, draws: Bool) {
             self.mse = mse
             self.count = count
             self.originals = originals
             self.outputs = outputs
+            self.images = images
+            self.inference = inference
+            self.draws = draws
+        }
+
+        /// The MSE as `reconstruct` prints it: "test_mse 0.012345 over 10000 images", then
+        /// for a rule other than mean " (inference sample:K)", with ", the same as mean for
+        /// this model" when the rule did not draw.
+        public var summary: String {
+            let rule = inference == .mean ? "" : " (inference \(inference)\(draws ? "" : ", the same as mean for this model"))"
+            return String(format: "test_mse %.6f over %d images", mse, images) + rule
         }
 
         /// What a file in `format` holds, for the user: "8 reconstructions, float32 (8, 28,
