@@ -76,15 +76,13 @@ struct Train: ParsableCommand {
     @Flag(name: [.short, .long], help: "Print nothing but errors: no header, epoch lines or progress bar.")
     var quiet = false
 
-    static let defaultOut = "model.safetensors"
-
     func validate() throws {
         try check(epochs, Limits.epochs, "--epochs")
         for (flag, path) in [("--resume", resume), ("--out", out)] where path?.isEmpty == true {
             throw ValidationError("\(flag) must name a file, got an empty string")
         }
         try checkRecords(log: log, plot: plot)
-        let output = TrainingRun.Output(model: out ?? resume ?? Self.defaultOut)
+        let output = TrainingRun.Output(out: out, resume: resume)
         if let problem = request.problem(newRun: resume == nil) ?? output.problem(named: out != nil, log: log, plot: plot) {
             throw ValidationError(problem)
         }
@@ -106,7 +104,7 @@ struct Train: ParsableCommand {
     func run() throws {
         try reportingErrors {
             // Outputs first: nothing is read, trained or created when one cannot be written.
-            let output = TrainingRun.Output(model: out ?? resume ?? Self.defaultOut)
+            let output = TrainingRun.Output(out: out, resume: resume)
             let lock = try output.claim(log: log, plot: plot)
             defer { lock.release() }
 

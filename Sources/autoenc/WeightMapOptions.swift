@@ -33,11 +33,4 @@ struct WeightMapOptions: ParsableArguments {
     var selection: WeightMapSelection {
         WeightMapSelection(units: units, sort: sort, liveOnly: liveOnly, layer: layer)
     }
-
-    /// The flag that needs the test set's activations, as the user wrote it: "--sort
-    /// activation" or "--live-only"; nil when none does.
-    var flagNeedingData: String? {
-        if sort == .activation { return "--sort activation" }
-        return liveOnly ? "--live-only" : nil
-    }
 }

@@ -38,16 +38,14 @@ struct Weightmap: ParsableCommand, WritesOutputFile {
             let loaded = try Checkpoint.load(modelInput.model)
             let selection = weightMapOptions.selection
             let (statistics, notes) = try WeightMapSelection.testStatistics(
-                of: loaded, needed: weightMapOptions.flagNeedingData, wanted: output.format != .npy, data: dataOptions.data)
+                of: loaded, needed: selection.flagNeedingData, wanted: output.format != .npy, data: dataOptions.data)
             let console = quiet.console
             notes.forEach(console.say)
             let (bytes, description, units) = try OutputFiles.weightMap(
                 loaded.parameters, as: output.format, scale: imageScale.scale, selection: selection, statistics: statistics)
             try AtomicFile.write(bytes, to: output.out)
             console.say("wrote \(output.out) (\(description))")
-            if units != Array(0..<units.count) { // not simply the first N
-                console.say("units drawn, in order: " + units.map(String.init).joined(separator: ", "))
-            }
+            if let line = WeightMapSelection.orderLine(units) { console.say(line) }
         }
     }
 }

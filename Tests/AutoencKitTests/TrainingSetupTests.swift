@@ -70,6 +70,14 @@ import Testing
         }
     }
 
+    @Test("where train saves: --out, else the pair --resume continues, else model.safetensors")
+    func outputNames() {
+        #expect(TrainingRun.Output(out: "a.safetensors", resume: "b.safetensors").model == "a.safetensors")
+        #expect(TrainingRun.Output(out: nil, resume: "b.safetensors").model == "b.safetensors")
+        let fresh = TrainingRun.Output(out: nil, resume: nil)
+        #expect(fresh.model == "model.safetensors" && fresh.state == "model.state.safetensors")
+    }
+
     @Test("claiming a pair locks it: a second claim is refused until the first is released")
     func claim() throws {
         let dir = try TemporaryDirectory()

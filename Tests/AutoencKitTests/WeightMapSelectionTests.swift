@@ -113,6 +113,26 @@ import Testing
         #expect(Self.units(WeightMapSelection(units: 1000, sort: .norm)) == [1, 3, 0, 4, 2])
     }
 
+    @Test("the flag that needs the test set, as messages name it; activation order wins over --live-only")
+    func flagNeedingData() {
+        #expect(WeightMapSelection().flagNeedingData == nil)
+        #expect(WeightMapSelection(units: 3, sort: .norm, layer: .decoder).flagNeedingData == nil)
+        #expect(WeightMapSelection(liveOnly: true).flagNeedingData == "--live-only")
+        #expect(WeightMapSelection(sort: .activation).flagNeedingData == "--sort activation")
+        #expect(WeightMapSelection(sort: .activation, liveOnly: true).flagNeedingData == "--sort activation")
+        for selection in [WeightMapSelection(), WeightMapSelection(liveOnly: true), WeightMapSelection(sort: .activation)] {
+            #expect((selection.flagNeedingData != nil) == selection.needsStatistics)
+        }
+    }
+
+    @Test("the order line lists the units unless they are the first N in unit order")
+    func orderLine() {
+        #expect(WeightMapSelection.orderLine([0, 1, 2]) == nil)
+        #expect(WeightMapSelection.orderLine([]) == nil)
+        #expect(WeightMapSelection.orderLine([1, 3, 0]) == "units drawn, in order: 1, 3, 0")
+        #expect(WeightMapSelection.orderLine([0, 1, 3]) == "units drawn, in order: 0, 1, 3", "live only left unit 2 out")
+    }
+
     @Test("tiles carry whether the unit is live only when measured")
     func liveness() {
         let measured = WeightMapSelection().tiles(Self.fiveUnits(), statistics: Self.fiveStatistics())

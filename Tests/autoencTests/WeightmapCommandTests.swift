@@ -65,11 +65,11 @@ import Testing
         let command = try #require(try Autoenc.parseAsRoot(["weightmap", "--units", "7", "--sort", "localization",
                                                            "--live-only", "--layer", "decoder"]) as? Weightmap)
         #expect(command.weightMapOptions.selection == WeightMapSelection(units: 7, sort: .localization, liveOnly: true, layer: .decoder))
-        #expect(command.weightMapOptions.flagNeedingData == "--live-only")
+        #expect(command.weightMapOptions.selection.flagNeedingData == "--live-only")
         let plain = try #require(try Autoenc.parseAsRoot(["weightmap"]) as? Weightmap)
-        #expect(plain.weightMapOptions.selection.isDefault && plain.weightMapOptions.flagNeedingData == nil)
+        #expect(plain.weightMapOptions.selection.isDefault && plain.weightMapOptions.selection.flagNeedingData == nil)
         let active = try #require(try Autoenc.parseAsRoot(["weightmap", "--sort", "activation"]) as? Weightmap)
-        #expect(active.weightMapOptions.flagNeedingData == "--sort activation")
+        #expect(active.weightMapOptions.selection.flagNeedingData == "--sort activation")
     }
 
     @Test("help lists the flags, their values, and when the test set is read")

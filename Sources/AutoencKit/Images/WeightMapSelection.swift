@@ -49,6 +49,22 @@ public struct WeightMapSelection: Sendable, Equatable {
     /// mark its dead tiles.
     public var needsStatistics: Bool { sort == .activation || liveOnly }
 
+    /// The flag that needs the statistics, as a user writes it and as messages name it
+    /// (`testStatistics(of:needed:...)`): "--sort activation" or "--live-only"; nil when
+    /// none does.
+    public var flagNeedingData: String? {
+        if sort == .activation { return "--sort activation" }
+        return liveOnly ? "--live-only" : nil
+    }
+
+    /// The line that lists `units` (the units drawn, in order, as `OutputFiles.weightMap`
+    /// returns them): "units drawn, in order: 12, 3, 40"; nil when they are simply the
+    /// first units in unit order, which the description already says.
+    public static func orderLine(_ units: [Int]) -> String? {
+        guard units != Array(0..<units.count) else { return nil }
+        return "units drawn, in order: " + units.map(String.init).joined(separator: ", ")
+    }
+
     /// Every unit, encoder weights, unit order: the weight map as it always was.
     public var isDefault: Bool { self == WeightMapSelection() }
 

@@ -15,6 +15,15 @@ public final class TrainingRun {
             state = TrainingState.path(besideModel: model)
         }
 
+        /// `train`'s model file when neither --out nor --resume names one.
+        public static let defaultModel = "model.safetensors"
+
+        /// Where `train` saves: `out` (--out) when given, else over the pair `resume`
+        /// (--resume) continues, else `defaultModel`.
+        public init(out: String?, resume: String?) {
+            self.init(model: out ?? resume ?? Self.defaultModel)
+        }
+
         /// Why these outputs would clobber a file, as a usage message, or nil: a model
         /// named (`named`: by --out) with another extension than .safetensors or a
         /// training state's name, or a `log` or `plot` that is the pair or each other.
