@@ -23,6 +23,20 @@ import Testing
         #expect(failed.status == 66 && failed.stdout.isEmpty && failed.stderr.contains("nowhere.safetensors"), "\(failed)")
     }
 
+    @Test("a one-character --out is a directory like any other (Foundation traps on its parent)")
+    func oneCharacterOut() throws {
+        let scratch = try Scratch()
+        try CompareCommandTests.labeledData(scratch)
+        let train = try scratch.run(tinyTraining(epochs: 1))
+        try #require(train.status == 0, "\(train)")
+        let measured = try scratch.run(["activations", "--data", "data", "--threads", "1", "-q", "--out", "a"])
+        #expect(measured.status == 0 && measured.stderr.isEmpty, "\(measured)")
+        #expect(scratch.listing("a") == ["histograms.png", "metrics.json"])
+        let failed = try scratch.run(["activations", "-q", "--model", "nowhere.safetensors", "--data", "data", "--out", "b"])
+        #expect(failed.status == 66 && failed.stderr.contains("nowhere.safetensors"), "\(failed)")
+        #expect(!FileManager.default.fileExists(atPath: scratch.path("b")), "the failed run left its --out behind")
+    }
+
     @Test("--threads is the shared option: its help, its range, capped at the cores")
     func threads() throws {
         let parsed = try #require(try Autoenc.parseAsRoot(["activations", "--threads", "2"]) as? Activations)

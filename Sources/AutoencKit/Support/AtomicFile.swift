@@ -61,7 +61,7 @@ public enum AtomicFile {
     }
 
     static func directory(of path: String) -> String {
-        let dir = (path as NSString).deletingLastPathComponent
+        let dir = FilePath.parent(of: path)
         return dir.isEmpty ? "." : dir
     }
 

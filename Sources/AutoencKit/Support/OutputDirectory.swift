@@ -28,7 +28,7 @@ public enum OutputDirectory {
         var level = (path as NSString).standardizingPath
         while !level.isEmpty, level != "/", level != ".", !FileManager.default.fileExists(atPath: level) {
             created.append(level)
-            level = (level as NSString).deletingLastPathComponent
+            level = FilePath.parent(of: level)
         }
         do {
             try prepare(path, what: what)

@@ -16,7 +16,7 @@ public final class OutputLock {
 
     /// The lock file of `output`.
     public static func path(for output: String) -> String {
-        let directory = (output as NSString).deletingLastPathComponent
+        let directory = FilePath.parent(of: output)
         let name = "." + (output as NSString).lastPathComponent + ".lock"
         return directory.isEmpty ? name : (directory as NSString).appendingPathComponent(name)
     }
