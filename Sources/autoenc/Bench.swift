@@ -47,9 +47,9 @@ struct Bench: ParsableCommand {
     var json = false
 
     func validate() throws {
-        guard images >= 1 else { throw ValidationError("--images must be at least 1, got \(images)") }
-        if let warmup, warmup < 0 { throw ValidationError("--warmup must be at least 0, got \(warmup)") }
-        guard repeats >= 1 else { throw ValidationError("--repeats must be at least 1, got \(repeats)") }
+        try check(images, Limits.benchImages, "--images")
+        try check(warmup, Limits.benchWarmup, "--warmup")
+        try check(repeats, Limits.benchRepeats, "--repeats")
         _ = try usageErrors { try Limits.hidden.list(hidden, flag: "--hidden") }
         _ = try usageErrors { try Limits.batchSize.list(batchSize, flag: "--batch-size") }
         try check(threads, Limits.threads, "--threads")

@@ -70,7 +70,7 @@ struct Compare: ParsableCommand {
         try check(dropP, Limits.regularizingDropP, "--drop-p")
         try check(keepP, Limits.regularizingKeepP, "--keep-p")
         try check(limit, Limits.limit, "--limit")
-        guard (1...100).contains(count) else { throw ValidationError("--count must be in 1...100, got \(count)") }
+        try check(count, Limits.comparedReconstructions, "--count")
         guard !out.isEmpty else { throw ValidationError("--out must name a directory, got an empty string") }
         try checkRecords(log: log, plot: plot)
         _ = try usageErrors(plan)

@@ -32,7 +32,7 @@ struct Reconstruct: ParsableCommand, WritesOutputFile {
     @OptionGroup var quiet: QuietOption
 
     func validate() throws {
-        guard count >= 1, count <= 10000 else { throw ValidationError("--count must be in 1...10000, got \(count)") }
+        try check(count, Limits.drawnReconstructions, "--count")
         if case .sample(let k) = inference { try check(k, Limits.samples, "--inference sample:K") }
         try imageScale.check()
         try output.checkFormat()

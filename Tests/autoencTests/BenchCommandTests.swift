@@ -132,7 +132,7 @@ import Testing
         }
     }
 
-    @Test(arguments: [["--warmup", "-1"], ["--modes", "none,fast"], ["--drop-p", "1"], ["--images", "0"], ["--modes", ","], ["--modes", ""],
+    @Test(arguments: [["--warmup", "-1"], ["--modes", "none,fast"], ["--drop-p", "1"], ["--images", "0"], ["--repeats", "0"], ["--modes", ","], ["--modes", ""],
                       ["--hidden", "0"], ["--hidden", "256,abc"], ["--hidden", "256,,1024"], ["--hidden", "20000"], ["--hidden", "64,64"],
                       ["--batch-size", "128,0"], ["--batch-size", ""], ["--batch-size", "70000"], ["--batch-size", "16,16"]])
     func badFlagsAreRefused(_ flags: [String]) throws {

@@ -27,6 +27,14 @@ public enum Limits {
     public static let scale = Limit<Int>(1...16)
     /// How many units a weight map draws; more than a model has draws all of them.
     public static let units = Limit<Int>(expected: "at least 1") { $0 >= 1 }
+    /// Test images `reconstruct` draws beside their reconstructions (its MSE covers all).
+    public static let drawnReconstructions = Limit<Int>(1...10000)
+    /// Test images in `compare`'s reconstructions.png, a column per image.
+    public static let comparedReconstructions = Limit<Int>(1...100)
+    /// `bench`: training images timed per mode, untimed warm-up images, timed repeats.
+    public static let benchImages = Limit<Int>(expected: "at least 1") { $0 >= 1 }
+    public static let benchWarmup = Limit<Int>(expected: "at least 0") { $0 >= 0 }
+    public static let benchRepeats = Limit<Int>(expected: "at least 1") { $0 >= 1 }
 
     /// The threads to use: `requested` when given, at most one per core (more only ran
     /// slower: `--threads 1000` on 2 cores trained 10x slower), else one per core; with
