@@ -88,22 +88,10 @@ struct Compare: ParsableCommand {
 
     func run() throws {
         try reportingErrors { try Experiment.using(out, log: log, plot: plot) {
-            let plan = try plan()
-            let location = try dataOptions.location()
-            let (loaded, test, labeled) = try location.loadForAnalysis(limit: nil, always: true)
-            let train = loaded!
-            let trained = train.prefix(limit) // what each run trains on
-            let console = Console(quiet: quiet.quiet, log: log)
-            console.say(Experiment.dataLine(location, trainImages: trained.count, testImages: test.count, labeled: labeled))
-            console.say("models: " + plan.summary)
-            if let note = plan.note { console.say(note) }
-
-            let records = try Experiment.train(plan.runs, train: train, test: test, location: location, directory: out,
-                                               jobs: seedFlags.jobs, threads: threads.threads, console: console, log: log,
-                                               again: Self.commandLine)
-            let outputs = try plan.writeOutputs(records, test: test, data: location.directory, train: trained, count: count,
-                                                selection: weightMaps.selection, plot: plot, threads: threads.count, directory: out)
-            outputs.lines(directory: out).forEach(console.say)
+            let design = Comparison.Design(try plan(), count: count, selection: weightMaps.selection, plot: plot)
+            try Experiment.perform(design, location: try dataOptions.location(), directory: out, jobs: seedFlags.jobs,
+                                   threads: threads.threads, outputThreads: threads.count,
+                                   console: Console(quiet: quiet.quiet, log: log), log: log, again: Self.commandLine)
         } }
     }
 }

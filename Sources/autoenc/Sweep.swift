@@ -84,25 +84,11 @@ struct SweepCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors { try Experiment.using(out, log: log, plot: nil) {
-            let plan = try plan()
-            let grid = plan.grid(seeds: seedFlags.seeds, epochs: epochs)
-            let location = try dataOptions.location()
-            let (loaded, test, labeled) = try location.loadForAnalysis(limit: nil, always: true)
-            let train = loaded!
-            try grid.checkSizes(trainImages: train.count, data: location.directory)
-            let trainImages = train.prefix(grid.limit).count
-            let console = Console(quiet: quiet.quiet, log: log)
-            console.say(Experiment.dataLine(location, trainImages: trainImages, testImages: test.count, labeled: labeled))
-            console.say("sweep: " + grid.summary)
-            if let note = plan.request.note { console.say(note) }
-
-            let records = try Experiment.train(grid.runs, train: train, test: test, location: location, directory: out,
-                                               jobs: seedFlags.jobs, threads: threads.threads, console: console, log: log,
-                                               again: Self.commandLine)
-            let outputs = try grid.writeOutputs(records, test: test, data: location.directory, trainImages: trainImages,
-                                                chartFormat: charts, selection: weightMaps.selection, threads: threads.count,
-                                                directory: out)
-            outputs.lines(directory: out).forEach(console.say)
+            let design = Sweep.Design(try plan(), seeds: seedFlags.seeds, epochs: epochs, chartFormat: charts,
+                                      selection: weightMaps.selection)
+            try Experiment.perform(design, location: try dataOptions.location(), directory: out, jobs: seedFlags.jobs,
+                                   threads: threads.threads, outputThreads: threads.count,
+                                   console: Console(quiet: quiet.quiet, log: log), log: log, again: Self.commandLine)
         } }
     }
 }

@@ -55,4 +55,56 @@ import Testing
         #expect(lines.filter { $0.contains("\"run\":\"\(first.id)\"") }.count == 3, "\(lines)")
         #expect(lines.filter { $0.contains("\"run\":\"\(second.id)\"") }.count == 3, "\(lines)")
     }
+
+    /// A design that trains nothing and records what `perform` hands it.
+    final class StubDesign: ExperimentDesign, @unchecked Sendable {
+        var cut: Int
+        var refuse: Bool
+        var written: (records: Int, trained: Int, test: Int, threads: Int, directory: String)?
+
+        init(cut: Int, refuse: Bool = false) {
+            self.cut = cut
+            self.refuse = refuse
+        }
+
+        var headline: String { "stub: nothing to train" }
+        var note: String? { nil }
+        var runs: [ExperimentRun] { [] }
+
+        func trainImages(of train: ImageSet, data: String) throws -> ImageSet {
+            if refuse { throw AutoencError(.usage, "\(data): holds \(train.count) training images, fewer than asked") }
+            return train.prefix(cut)
+        }
+
+        func writeOutputs(_ records: [ExperimentRecord], test: ImageSet, data: String, trained: ImageSet, threads: Int,
+                          directory: String) throws -> ExperimentOutputs {
+            written = (records.count, trained.count, test.count, threads, directory)
+            return ExperimentOutputs(table: "", files: [])
+        }
+    }
+
+    @Test("perform loads the data set, cuts it as the design says, trains and hands every record to the outputs")
+    func perform() throws {
+        let dir = try TemporaryDirectory()
+        try dir.write("train-images-idx3-ubyte", Fixtures.images(count: 12))
+        try dir.write("t10k-images-idx3-ubyte", Fixtures.images(count: 5, salt: 1))
+        let location = DataLocation(directory: dir.path)
+        let out = dir.file("out")
+        let design = StubDesign(cut: 7)
+        try Experiment.perform(design, location: location, directory: out, jobs: nil, threads: 1, outputThreads: 2,
+                               console: Console(quiet: true), log: nil, again: "autoenc compare")
+        let written = try #require(design.written, "the outputs were not written")
+        #expect(written.records == 0 && written.trained == 7 && written.test == 5 && written.threads == 2 && written.directory == out,
+                "\(written)")
+        #expect(FileManager.default.fileExists(atPath: Experiment.runsDirectory(out)))
+
+        let refusing = StubDesign(cut: 7, refuse: true)
+        let other = dir.file("other")
+        #expect(throws: AutoencError.self) {
+            try Experiment.perform(refusing, location: location, directory: other, jobs: nil, threads: 1, outputThreads: 1,
+                                   console: Console(quiet: true), log: nil, again: "autoenc sweep")
+        }
+        #expect(refusing.written == nil, "a refused design wrote outputs")
+        #expect(!FileManager.default.fileExists(atPath: Experiment.runsDirectory(other)), "a refused design trained")
+    }
 }

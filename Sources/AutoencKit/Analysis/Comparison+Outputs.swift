@@ -122,3 +122,34 @@ extension JSON {
         return .object(fields)
     }
 }
+
+extension Comparison {
+    /// A comparison as `Experiment.perform` runs it: the `plan`, and what its figures
+    /// show (`count` reconstructions, the weight maps' `selection`, the `plot` file).
+    public struct Design: ExperimentDesign {
+        public var plan: Plan
+        public var count: Int
+        public var selection: WeightMapSelection
+        public var plot: String?
+
+        public init(_ plan: Plan, count: Int, selection: WeightMapSelection, plot: String?) {
+            self.plan = plan
+            self.count = count
+            self.selection = selection
+            self.plot = plot
+        }
+
+        public var headline: String { "models: " + plan.summary }
+        public var note: String? { plan.note }
+        public var runs: [ExperimentRun] { plan.runs }
+
+        /// The first --limit images; every run trains on those.
+        public func trainImages(of train: ImageSet, data: String) throws -> ImageSet { train.prefix(plan.limit) }
+
+        public func writeOutputs(_ records: [ExperimentRecord], test: ImageSet, data: String, trained: ImageSet, threads: Int,
+                                 directory: String) throws -> ExperimentOutputs {
+            try plan.writeOutputs(records, test: test, data: data, train: trained, count: count, selection: selection,
+                                  plot: plot, threads: threads, directory: directory)
+        }
+    }
+}

@@ -116,3 +116,40 @@ extension Sweep.Grid {
         try AtomicFile.write(Layout.column(rows, gap: 12).png, to: (directory as NSString).appendingPathComponent("weightmaps.png"))
     }
 }
+
+extension Sweep {
+    /// A sweep as `Experiment.perform` runs it: the `grid` of the `plan` (with its seeds
+    /// and epochs), drawn as `chartFormat` charts and weight maps of the units `selection`
+    /// picks.
+    public struct Design: ExperimentDesign {
+        public var plan: Plan
+        public var grid: Grid
+        public var chartFormat: LineChart.Format
+        public var selection: WeightMapSelection
+
+        public init(_ plan: Plan, seeds: Int, epochs: Int, chartFormat: LineChart.Format, selection: WeightMapSelection) {
+            self.plan = plan
+            grid = plan.grid(seeds: seeds, epochs: epochs)
+            self.chartFormat = chartFormat
+            self.selection = selection
+        }
+
+        public var headline: String { "sweep: " + grid.summary }
+        public var note: String? { plan.request.note }
+        public var runs: [ExperimentRun] { grid.runs }
+
+        /// The first --limit images when the limit is fixed, all of them when it is swept
+        /// (each run takes its own), after checking that the data set holds every size
+        /// swept (`Grid.checkSizes`).
+        public func trainImages(of train: ImageSet, data: String) throws -> ImageSet {
+            try grid.checkSizes(trainImages: train.count, data: data)
+            return train.prefix(grid.limit)
+        }
+
+        public func writeOutputs(_ records: [ExperimentRecord], test: ImageSet, data: String, trained: ImageSet, threads: Int,
+                                 directory: String) throws -> ExperimentOutputs {
+            try grid.writeOutputs(records, test: test, data: data, trainImages: trained.count, chartFormat: chartFormat,
+                                  selection: selection, threads: threads, directory: directory)
+        }
+    }
+}
