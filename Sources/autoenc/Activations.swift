@@ -42,26 +42,8 @@ struct Activations: ParsableCommand {
 
     func run() throws {
         try reportingErrors { try OutputDirectory.using(out, what: "--out") {
-            let loaded = try Checkpoint.load(modelInput.model)
-            let model = loaded.model, config = loaded.config
-            let location = try dataOptions.location()
-            let (train, test, _) = try location.loadForAnalysis(limit: limit, always: false)
-            let threadCount = threads.count
-            BLAS.setThreads(1)
-            let console = quiet.console
-            Diagnostics.header(model: modelInput.model, config: config, location: location, testImages: test.count,
-                               probeImages: train?.count).forEach(console.say)
-            if let note = loaded.dataNote(location) { console.say(note) }
-            let (diagnostics, codes) = StatusLine.showing(quiet: console.quiet) { progress in
-                Diagnostics.evaluate(model, name: config.regularizerName, test: test, train: train, seed: seed,
-                                     threads: threadCount, progress: progress)
-            }
-            let files = try diagnostics.writeOutputs(codes: codes, model: modelInput.model, data: location.directory,
-                                                     testImages: test.count, seed: seed, directory: out)
-            console.say("")
-            console.say(Diagnostics.table([diagnostics]))
-            console.say("")
-            console.say("wrote \(out)/: " + files.joined(separator: ", "))
+            try Diagnostics.measureCheckpoint(modelInput.model, data: dataOptions.data, limit: limit, seed: seed,
+                                              threads: threads.count, directory: out, console: quiet.console)
         } }
     }
 }

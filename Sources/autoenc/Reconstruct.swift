@@ -41,17 +41,8 @@ struct Reconstruct: ParsableCommand, WritesOutputFile {
     func run() throws {
         try reportingErrors {
             try output.prepare()
-            let loaded = try Checkpoint.load(modelInput.model), model = loaded.model
-            let location = try dataOptions.location()
-            let test = try location.load(train: false)
-            let console = quiet.console
-            if let note = loaded.dataNote(location) { console.say(note) }
-            let result = try StatusLine.showing(quiet: console.quiet) { progress in
-                try OutputFiles.Reconstructions(model, test: test, count: count, inference: inference, progress: progress)
-            }
-            try AtomicFile.write(result.encoded(as: output.format, scale: imageScale.scale), to: output.out)
-            console.say(result.summary)
-            console.say("wrote \(output.out) (\(result.description(as: output.format)))")
+            try OutputFiles.reconstruct(modelInput.model, data: dataOptions.data, count: count, inference: inference,
+                                        format: output.format, scale: imageScale.scale, to: output.out, console: quiet.console)
         }
     }
 }

@@ -35,17 +35,8 @@ struct Weightmap: ParsableCommand, WritesOutputFile {
     func run() throws {
         try reportingErrors {
             try output.prepare()
-            let loaded = try Checkpoint.load(modelInput.model)
-            let selection = weightMapOptions.selection
-            let (statistics, notes) = try WeightMapSelection.testStatistics(
-                of: loaded, needed: selection.flagNeedingData, wanted: output.format != .npy, data: dataOptions.data)
-            let console = quiet.console
-            notes.forEach(console.say)
-            let (bytes, description, units) = try OutputFiles.weightMap(
-                loaded.parameters, as: output.format, scale: imageScale.scale, selection: selection, statistics: statistics)
-            try AtomicFile.write(bytes, to: output.out)
-            console.say("wrote \(output.out) (\(description))")
-            if let line = WeightMapSelection.orderLine(units) { console.say(line) }
+            try OutputFiles.drawWeightMap(modelInput.model, data: dataOptions.data, selection: weightMapOptions.selection,
+                                          format: output.format, scale: imageScale.scale, to: output.out, console: quiet.console)
         }
     }
 }

@@ -1,6 +1,33 @@
 import Foundation
 
 extension Diagnostics {
+    /// `activations`: measures the checkpoint `model` on the data set `data` names (--data
+    /// as given, `DataLocation.resolve`; the
+    /// probe on the first `limit` labeled training images, seeded with `seed`, like the
+    /// sampling inference) on `threads` threads, writes histograms.png and metrics.json
+    /// into `directory` (`writeOutputs`), and says the `header`, a note when the model
+    /// was trained on other data, a status line while it measures (on a terminal, unless
+    /// quiet), then the table and the files written, on `console`. Throws the
+    /// checkpoint's and the data set's errors, and the files' (73, 74).
+    public static func measureCheckpoint(_ model: String, data: String?, limit: Int?, seed: UInt64, threads: Int,
+                                         directory: String, console: Console) throws {
+        let loaded = try Checkpoint.load(model)
+        let config = loaded.config
+        let location = try DataLocation.resolve(data)
+        let (train, test, _) = try location.loadForAnalysis(limit: limit, always: false)
+        BLAS.setThreads(1) // the measurements split the work themselves
+        header(model: model, config: config, location: location, testImages: test.count,
+               probeImages: train?.count).forEach(console.say)
+        if let note = loaded.dataNote(location) { console.say(note) }
+        let (diagnostics, codes) = StatusLine.showing(quiet: console.quiet) { progress in
+            evaluate(loaded.model, name: config.regularizerName, test: test, train: train, seed: seed, threads: threads,
+                     progress: progress)
+        }
+        let files = try diagnostics.writeOutputs(codes: codes, model: model, data: location.directory, testImages: test.count,
+                                                 seed: seed, directory: directory)
+        ["", table([diagnostics]), "", "wrote \(directory)/: " + files.joined(separator: ", ")].forEach(console.say)
+    }
+
     /// What `activations` says before it measures: the checkpoint `model` with its shape,
     /// activation and regularizer (`config`), then the data in `location` with its
     /// `testImages` and the labeled training images the probe learns from

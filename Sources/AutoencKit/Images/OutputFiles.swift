@@ -115,3 +115,46 @@ public enum OutputFiles {
         return (format == .png ? image.png : image.pgm, parts.joined(separator: ", "), units)
     }
 }
+
+extension OutputFiles {
+    /// `reconstruct`: reconstructs the test set of the data set `data` names (--data as
+    /// given, `DataLocation.resolve`) with the checkpoint `model` under `inference`,
+    /// writes the first `count` as `format` (each pixel `scale` x `scale`) to `out`
+    /// atomically, and says a note when the model was trained on other data, a status
+    /// line while it works (on a terminal, unless quiet), the test MSE and what was
+    /// written, on `console`. The caller has checked that `out` can be written. Throws
+    /// the checkpoint's and the data set's errors, and the file's (73, 74).
+    public static func reconstruct(_ model: String, data: String?, count: Int, inference: InferenceRule,
+                                   format: OutputFormat, scale: Int, to out: String, console: Console) throws {
+        let loaded = try Checkpoint.load(model)
+        let location = try DataLocation.resolve(data)
+        let test = try location.load(train: false)
+        if let note = loaded.dataNote(location) { console.say(note) }
+        let result = try StatusLine.showing(quiet: console.quiet) { progress in
+            try Reconstructions(loaded.model, test: test, count: count, inference: inference, progress: progress)
+        }
+        try AtomicFile.write(result.encoded(as: format, scale: scale), to: out)
+        console.say(result.summary)
+        console.say("wrote \(out) (\(result.description(as: format)))")
+    }
+
+    /// `weightmap`: draws the units `selection` picks of the checkpoint `model` as
+    /// `format` (each pixel `scale` x `scale`) to `out` atomically, reading the test set
+    /// of `data` (--data as given) when the selection needs it or, for an image, to cross
+    /// out dead units (`WeightMapSelection.testStatistics`), and says its notes, what was
+    /// written and, unless they are simply the first ones, the units drawn, on
+    /// `console`. The caller has checked that `out` can be written. Throws the
+    /// checkpoint's and the data set's errors, `weightMap`'s, and the file's (73, 74).
+    public static func drawWeightMap(_ model: String, data: String?, selection: WeightMapSelection, format: OutputFormat,
+                                     scale: Int, to out: String, console: Console) throws {
+        let loaded = try Checkpoint.load(model)
+        let (statistics, notes) = try WeightMapSelection.testStatistics(
+            of: loaded, needed: selection.flagNeedingData, wanted: format != .npy, data: data)
+        notes.forEach(console.say)
+        let (bytes, description, units) = try weightMap(loaded.parameters, as: format, scale: scale, selection: selection,
+                                                        statistics: statistics)
+        try AtomicFile.write(bytes, to: out)
+        console.say("wrote \(out) (\(description))")
+        if let line = WeightMapSelection.orderLine(units) { console.say(line) }
+    }
+}
