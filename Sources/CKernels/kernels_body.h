@@ -486,57 +486,55 @@ static void dropconnect_forward(const AEDropConnect *mask, const uint64_t *keys,
 #undef CALL
 }
 
-static void pixel_columns(const int32_t *indices, const float *values, const int32_t *counts, long batch,
-                          int32_t *examples, float *column_values, int32_t *starts) {
-    for (long i = 0; i <= N_INPUTS; i++) starts[i] = 0;
-    for (long b = 0; b < batch; b++)
-        for (int32_t e = 0; e < counts[b]; e++) starts[indices[b * N_INPUTS + e] + 1]++;
-    for (long i = 0; i < N_INPUTS; i++) starts[i + 1] += starts[i];
-    /* counting sort: starts[i] walks up to pixel i + 1's start, then is moved back */
-    for (long b = 0; b < batch; b++) {
-        for (int32_t e = 0; e < counts[b]; e++) {
-            const int32_t at = starts[indices[b * N_INPUTS + e]]++;
-            examples[at] = (int32_t)b;
-            column_values[at] = values[b * N_INPUTS + e];
+static void pixel_columns(const float *x, long batch, long first, long last, int32_t *examples, float *column_values,
+                          int32_t *counts) {
+    for (long i = first; i < last; i++) {
+        int32_t *example = examples + i * batch;
+        float *value = column_values + i * batch;
+        int32_t n = 0;
+        for (long b = 0; b < batch; b++) { /* no branch, as in nonzero_pixels */
+            const float v = x[b * N_INPUTS + i];
+            example[n] = (int32_t)b;
+            value[n] = v;
+            n += v != 0;
         }
+        counts[i] = n;
     }
-    for (long i = N_INPUTS; i > 0; i--) starts[i] = starts[i - 1];
-    starts[0] = 0;
 }
 
 /* Chunk c of gw1t's columns alone, storing only its lanes inside first..<last (another
    thread may own the others). */
 AE_INLINE void backward_chunk(const int bit, const AEDropConnect *mask, const uint64_t *keys, const int32_t *examples,
-                              const float *column_values, const int32_t *starts, const float *dz1, float *gw1t,
+                              const float *column_values, const int32_t *counts, long slot, const float *dz1, float *gw1t,
                               long hidden, long first, long last, long c) {
     const long lo = first > 16 * c ? first - 16 * c : 0, hi = last < 16 * c + 16 ? last - 16 * c : 16;
     for (long i = 0; i < N_INPUTS; i++) {
-        const v16f sums = masked_chunk_sum(bit, 1, mask, examples + starts[i], column_values + starts[i],
-                                           starts[i + 1] - starts[i], dz1, hidden, keys, i, c);
+        const v16f sums = masked_chunk_sum(bit, 1, mask, examples + i * slot, column_values + i * slot, counts[i], dz1,
+                                           hidden, keys, i, c);
         store_lanes(sums, gw1t + i * hidden + 16 * c, lo, hi);
     }
 }
 
 AE_INLINE void dropconnect_backward_loops(const int bit, const AEDropConnect *mask, const uint64_t *keys,
-                                          const int32_t *examples, const float *column_values, const int32_t *starts,
-                                          const float *dz1, float *gw1t, long hidden, long first, long last) {
+                                          const int32_t *examples, const float *column_values, const int32_t *counts,
+                                          long slot, const float *dz1, float *gw1t, long hidden, long first, long last) {
     if (first >= last) return;
     long c = first / 16;
     const long c_last = (last + 15) / 16;
-    if (first > 16 * c) backward_chunk(bit, mask, keys, examples, column_values, starts, dz1, gw1t, hidden, first, last, c++);
+    if (first > 16 * c) backward_chunk(bit, mask, keys, examples, column_values, counts, slot, dz1, gw1t, hidden, first, last, c++);
     /* whole blocks of 4 chunks inside first..<last, over the images that light pixel i */
     for (; 16 * (c + 4) <= last; c += 4)
         for (long i = 0; i < N_INPUTS; i++)
-            masked_block_sum(bit, 1, mask, examples + starts[i], column_values + starts[i], starts[i + 1] - starts[i], dz1,
-                             hidden, keys, i, c, gw1t + i * hidden + 16 * c);
+            masked_block_sum(bit, 1, mask, examples + i * slot, column_values + i * slot, counts[i], dz1, hidden, keys, i, c,
+                             gw1t + i * hidden + 16 * c);
     for (; c < c_last; c++)
-        backward_chunk(bit, mask, keys, examples, column_values, starts, dz1, gw1t, hidden, first, last, c);
+        backward_chunk(bit, mask, keys, examples, column_values, counts, slot, dz1, gw1t, hidden, first, last, c);
 }
 
 static void dropconnect_backward(const AEDropConnect *mask, const uint64_t *keys, const int32_t *examples,
-                                 const float *column_values, const int32_t *starts, const float *dz1, float *gw1t,
-                                 long hidden, long first, long last) {
-#define CALL(bit) dropconnect_backward_loops(bit, mask, keys, examples, column_values, starts, dz1, gw1t, hidden, first, last)
+                                 const float *column_values, const int32_t *counts, long slot, const float *dz1,
+                                 float *gw1t, long hidden, long first, long last) {
+#define CALL(bit) dropconnect_backward_loops(bit, mask, keys, examples, column_values, counts, slot, dz1, gw1t, hidden, first, last)
     FOR_RESOLUTION(mask, CALL);
 #undef CALL
 }

@@ -223,14 +223,15 @@ import Testing
         let mask = DropConnectMask(dropP: c.dropP, seed: 4, layout: .inputRows(hidden: c.hidden))
         let input = Inputs(c, mask: mask)
         let sentinel: Float = -12345
-        let pixels = NonzeroPixels(capacity: c.batch), columns = PixelColumns(capacity: c.batch)
-        pixels.collect(input.x, examples: 0..<c.batch, kernels: Kernels(level))
-        columns.fill(from: pixels, batch: c.batch, kernels: Kernels(level))
+        let columns = PixelColumns(capacity: c.batch)
+        // in two pixel ranges, as two threads fill them
+        columns.fill(from: input.x, batch: c.batch, pixels: 0..<300, kernels: Kernels(level))
+        columns.fill(from: input.x, batch: c.batch, pixels: 300..<Self.n, kernels: Kernels(level))
         // Rows in range start as garbage: the kernel must overwrite, not accumulate.
         var g = [Float](repeating: sentinel, count: c.hidden * Self.n)
         var scratch = [Float](repeating: .nan, count: Self.n * c.hidden + 16)
-        DropConnectKernels.backward(mask: mask, keys: input.keys, columns: columns, dz1: input.dz1, gw1t: &scratch, gw1: &g,
-                                    hidden: c.hidden, units: c.units, kernels: Kernels(level))
+        DropConnectKernels.backward(mask: mask, keys: input.keys, columns: columns, batch: c.batch, dz1: input.dz1,
+                                    gw1t: &scratch, gw1: &g, hidden: c.hidden, units: c.units, kernels: Kernels(level))
         let naive = DropConnectKernels.backwardNaive(mask: mask, keys: input.keys, x: input.x, dz1: input.dz1,
                                                      batch: c.batch, hidden: c.hidden)
         let magnitude = DropConnectKernels.backwardNaive(mask: mask, keys: input.keys, x: input.x, dz1: input.dz1.map { abs($0) },
@@ -251,7 +252,8 @@ import Testing
         let pixels = NonzeroPixels(capacity: 6), columns = PixelColumns(capacity: 6)
         pixels.collect(x, examples: 0..<2, kernels: Kernels(level))
         pixels.collect(x, examples: 2..<5, kernels: Kernels(level))
-        columns.fill(from: pixels, batch: 5, kernels: Kernels(level))
+        columns.fill(from: x, batch: 5, pixels: 0..<400, kernels: Kernels(level))
+        columns.fill(from: x, batch: 5, pixels: 400..<Self.n, kernels: Kernels(level))
         var wrong: [String] = []
         for b in 0..<5 {
             let expected = (0..<Self.n).filter { x[b * Self.n + $0] != 0 }.map { ($0, x[b * Self.n + $0]) }
@@ -262,10 +264,9 @@ import Testing
         }
         for i in 0..<Self.n {
             let expected = (0..<5).filter { x[$0 * Self.n + i] != 0 }
-            let range = Int(columns.starts[i])..<Int(columns.starts[i + 1])
-            let found = range.map { Int(columns.examples[$0]) }
-            let values = range.map { columns.values.pointer[$0] }
-            if found != expected || zip(found, values).contains(where: { x[$0 * Self.n + i] != $1 }) {
+            let column = columns.column(i, batch: 5)
+            let found = column.map(\.example)
+            if found != expected || column.contains(where: { x[$0.example * Self.n + i] != $0.value }) {
                 wrong.append("pixel \(i): examples \(found), expected \(expected)")
             }
         }

@@ -149,13 +149,15 @@ public final class NonzeroPixels: @unchecked Sendable {
     }
 }
 
-/// The same pixels by pixel, for the backward kernel, which sums each pixel's examples:
-/// pixel i's examples are entries starts[i] ..< starts[i + 1] of `examples` (increasing)
-/// and `values`. Each thread of a step fills its own.
+/// The nonzero pixels of a batch of images by pixel, for the backward kernel, which sums
+/// each pixel's examples: pixel i's examples (increasing) and values are entries
+/// i * batch ..< i * batch + counts[i] of `examples` and `values`, where batch is the one
+/// `fill` was given. Pixel ranges fill independently, so the threads of a step each fill
+/// their share of one.
 public final class PixelColumns: @unchecked Sendable {
     let examples: UnsafeMutablePointer<Int32>
     let values: FloatBuffer
-    let starts: UnsafeMutablePointer<Int32>
+    let counts: UnsafeMutablePointer<Int32>
     let capacity: Int
 
     public init(capacity: Int) {
@@ -164,19 +166,28 @@ public final class PixelColumns: @unchecked Sendable {
         examples = .allocate(capacity: max(capacity, 1) * n)
         examples.initialize(repeating: 0, count: max(capacity, 1) * n)
         values = FloatBuffer(count: max(capacity, 1) * n)
-        starts = .allocate(capacity: n + 1)
-        starts.initialize(repeating: 0, count: n + 1)
+        counts = .allocate(capacity: n)
+        counts.initialize(repeating: 0, count: n)
     }
 
     deinit {
         examples.deallocate()
-        starts.deallocate()
+        counts.deallocate()
     }
 
-    /// Sorts the first `batch` examples' pixels of `pixels` by pixel.
-    public func fill(from pixels: NonzeroPixels, batch: Int, kernels: Kernels = .current) {
-        precondition(batch <= capacity && batch <= pixels.capacity)
-        kernels.table.pixel_columns(pixels.indices, pixels.values.pointer, pixels.counts, batch, examples, values.pointer, starts)
+    /// Finds the examples that light each pixel of `pixels` among the first `batch`
+    /// images of x: x (batch, 784). A scan of x's columns, written without a branch:
+    /// unlike a counting sort of the examples' pixel lists, it splits across threads by
+    /// pixel with nothing shared between them.
+    public func fill(from x: UnsafePointer<Float>, batch: Int, pixels: Range<Int> = 0..<ModelConfig.inputs,
+                     kernels: Kernels = .current) {
+        precondition(batch <= capacity && pixels.lowerBound >= 0 && pixels.upperBound <= ModelConfig.inputs)
+        kernels.table.pixel_columns(x, batch, pixels.lowerBound, pixels.upperBound, examples, values.pointer, counts)
+    }
+
+    /// Pixel i's examples and values, in increasing example order, as filled for `batch`.
+    public func column(_ i: Int, batch: Int) -> [(example: Int, value: Float)] {
+        (0..<Int(counts[i])).map { (Int(examples[i * batch + $0]), values.pointer[i * batch + $0]) }
     }
 }
 
@@ -198,19 +209,19 @@ public enum DropConnectKernels {
     }
 
     /// gw1[j, i] = scale * sum_b dz1[b, j] * mask_b[i, j] * x[b, i] for units j in
-    /// `units`, over the examples of `columns` (filled from the forward pass's pixels),
-    /// regenerating the forward pass's masks; overwrites those rows of gw1. The sums go
-    /// to those columns of gw1t first, then are transposed into gw1.
+    /// `units`, over the examples of `columns` (filled from x for `batch` images, every
+    /// pixel), regenerating the forward pass's masks; overwrites those rows of gw1. The
+    /// sums go to those columns of gw1t first, then are transposed into gw1.
     /// dz1: (batch, hidden), at least 16 floats more; gw1t: (784, hidden) scratch ->
     /// gw1: (hidden, 784).
-    public static func backward(mask: DropConnectMask, keys: UnsafePointer<UInt64>, columns: PixelColumns,
+    public static func backward(mask: DropConnectMask, keys: UnsafePointer<UInt64>, columns: PixelColumns, batch: Int,
                                 dz1: UnsafePointer<Float>, gw1t: UnsafeMutablePointer<Float>, gw1: UnsafeMutablePointer<Float>,
                                 hidden: Int, units: Range<Int>, kernels: Kernels = .current) {
-        precondition(mask.layout == .inputRows(hidden: hidden))
+        precondition(mask.layout == .inputRows(hidden: hidden) && batch <= columns.capacity)
         guard !units.isEmpty else { return }
         var layout = mask.kernelLayout
-        kernels.table.dropconnect_backward(&layout, keys, columns.examples, columns.values.pointer, columns.starts, dz1, gw1t,
-                                           hidden, units.lowerBound, units.upperBound)
+        kernels.table.dropconnect_backward(&layout, keys, columns.examples, columns.values.pointer, columns.counts, batch, dz1,
+                                           gw1t, hidden, units.lowerBound, units.upperBound)
         SparseProducts.transpose(gw1t, rows: ModelConfig.inputs, columns: hidden, into: gw1, rowsOfResult: units, kernels: kernels)
     }
 

@@ -14,7 +14,8 @@
 ///   products find the active units), then rows of w2 split across threads;
 /// - phase 1b, examples split across threads (`decode`): z2 = hd w2^T (B, 784);
 ///   y = sigmoid(z2 + b2), the loss, dz2 (B, 784); dhd = dz2 w2 (B, h); dz1 = dhd ⊙ gate;
-/// - phase 2, rows split across threads (`hiddenGradients`, `outputGradients`):
+/// - phase 2, rows split across threads (`hiddenGradients`, `outputGradients`), after
+///   per-example DropConnect's pixel columns of xd, pixels split across threads:
 ///   dw1 = dz1^T xd (h, 784) and db1; dw2 = dz2^T hd (784, h) and db2; the trainer then
 ///   updates the same rows on the same thread.
 /// The four products that read hd or dz1 are the `products` strategy's (`HiddenProducts`).
@@ -56,20 +57,21 @@ public final class TrainingPass: @unchecked Sendable {
     // what per-example DropConnect's kernels read and write besides the batch buffers
     let pixelWalk: PixelWalk?
 
-    /// Per-example DropConnect's buffers: w1^T (784, hidden); the batch's nonzero pixels;
-    /// each thread's pixel columns; dw1^T (784, hidden) before its transpose into the
-    /// gradient. The transposes have 16 floats of slack: the kernels read whole chunks.
+    /// Per-example DropConnect's buffers: w1^T (784, hidden); the batch's nonzero pixels,
+    /// by example for the forward kernel and by pixel for the backward one; dw1^T (784,
+    /// hidden) before its transpose into the gradient. The transposes have 16 floats of
+    /// slack: the kernels read whole chunks.
     struct PixelWalk {
         let transposedW1: FloatBuffer
         let pixels: NonzeroPixels
-        let columns: [PixelColumns]
+        let columns: PixelColumns
         let transposedGradient: FloatBuffer
 
-        init(hidden h: Int, maxBatch: Int, threads: Int) {
+        init(hidden h: Int, maxBatch: Int) {
             let n = ModelConfig.inputs
             transposedW1 = FloatBuffer(count: n * h + 16)
             pixels = NonzeroPixels(capacity: maxBatch)
-            columns = (0..<max(threads, 1)).map { _ in PixelColumns(capacity: maxBatch) }
+            columns = PixelColumns(capacity: maxBatch)
             transposedGradient = FloatBuffer(count: n * h + 16)
         }
     }
@@ -80,9 +82,8 @@ public final class TrainingPass: @unchecked Sendable {
     /// (tests run each strategy at every kernel level; `.dense` is their reference).
     public enum ProductChoice: Sendable { case automatic, dense, sparseHidden, packed }
 
-    /// `threads`: the most parts phase 2 is split into (`gradientPhases`).
     public init(model: Autoencoder, maxBatch: Int, seed: UInt64, products choice: ProductChoice = .automatic,
-                kernels: Kernels = .current, threads: Int = 1) {
+                kernels: Kernels = .current) {
         self.model = model
         self.maxBatch = maxBatch
         self.seed = seed
@@ -108,7 +109,7 @@ public final class TrainingPass: @unchecked Sendable {
         keys = .allocate(capacity: maxBatch)
         keys.initialize(repeating: 0, count: maxBatch)
         maskedW1 = dropConnect != nil && config.masks == .batch ? FloatBuffer(count: h * n) : nil
-        pixelWalk = perExample ? PixelWalk(hidden: h, maxBatch: maxBatch, threads: threads) : nil
+        pixelWalk = perExample ? PixelWalk(hidden: h, maxBatch: maxBatch) : nil
         switch choice {
         case .automatic: products = Self.strategy(for: config, maxBatch: maxBatch, kernels: kernels)
         case .dense: products = DenseProducts()
@@ -230,6 +231,16 @@ public final class TrainingPass: @unchecked Sendable {
                                updateEncoder: @escaping (_ part: Int, _ units: Range<Int>) -> Void = { _, _ in },
                                updateDecoder: @escaping (_ part: Int, _ outputs: Range<Int>) -> Void = { _, _ in }) {
         let h = hiddenUnits, n = ModelConfig.inputs
+        if let pixelWalk {
+            // per-example DropConnect's backward reads every pixel's examples: each thread
+            // finds those of its share of the pixels
+            let timer = timer, x = encoderInput
+            parallel(threads) { t in
+                var lap = timer?.lap(part: t)
+                pixelWalk.columns.fill(from: x, batch: batch, pixels: Self.split(n, t, threads), kernels: kernels)
+                lap?.record(.encoderGradient)
+            }
+        }
         func encoder(_ t: Int) {
             let units = Self.split(h, t, threads)
             hiddenGradients(batch: batch, units: units, part: t)
@@ -361,28 +372,18 @@ public final class TrainingPass: @unchecked Sendable {
         return loss
     }
 
-    /// Phase 2: the gradients of w1 and b1 for hidden units `units`, and of w2 and b2 for
-    /// output pixels `outputs`, over the first `batch` examples. With the sparse products
-    /// every unit's `hiddenGradients` must come before any `outputGradients`
-    /// (`gradientPhases` sees to it).
-    public func weightGradients(batch: Int, units: Range<Int>, outputs: Range<Int>) {
-        hiddenGradients(batch: batch, units: units)
-        outputGradients(batch: batch, outputs: outputs)
-    }
-
     /// Phase 2, first half: dw1 and db1 for hidden units `units`, reusing hd, dz1 and, for
-    /// DropConnect, the forward pass's masks. `part` is the caller's part, for the timer.
+    /// DropConnect, the forward pass's masks (per example, with the pixel columns that
+    /// `gradientPhases` fills first). `part` is the caller's part, for the timer.
     public func hiddenGradients(batch: Int, units: Range<Int>, part: Int = 0) {
         guard !units.isEmpty else { return }
         var lap = timer?.lap(part: part)
         let config = model.config, h = config.hidden
         if let dc = dropConnect, let pixelWalk {
-            // this thread's columns of the batch's pixels; dz1 (batch, h) -> dw1 (h, 784), rows `units`
-            precondition(part < pixelWalk.columns.count, "part \(part) of phase 2, but the pass was made for \(pixelWalk.columns.count) threads")
-            let columns = pixelWalk.columns[part]
-            columns.fill(from: pixelWalk.pixels, batch: batch, kernels: kernels)
-            DropConnectKernels.backward(mask: dc, keys: keys, columns: columns, dz1: dHidden.pointer, gw1t: pixelWalk.transposedGradient.pointer,
-                                        gw1: gradients.w1, hidden: h, units: units, kernels: kernels)
+            // the batch's pixel columns (gradientPhases fills them); dz1 (batch, h) -> dw1 (h, 784), rows `units`
+            DropConnectKernels.backward(mask: dc, keys: keys, columns: pixelWalk.columns, batch: batch, dz1: dHidden.pointer,
+                                        gw1t: pixelWalk.transposedGradient.pointer, gw1: gradients.w1, hidden: h, units: units,
+                                        kernels: kernels)
         } else {
             products.encoderGradient(self, batch: batch, units: units)
             if let dc = dropConnect { // per batch: the gradient flows through the kept connections only

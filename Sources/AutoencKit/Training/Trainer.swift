@@ -86,7 +86,7 @@ public final class Trainer: @unchecked Sendable {
         let batch = max(1, min(options.batchSize, largestBatch ?? options.batchSize))
         threads = max(1, min(options.threads, batch))
         pool = WorkerPool(threads: threads)
-        pass = TrainingPass(model: model, maxBatch: batch, seed: options.seed, kernels: kernels, threads: threads)
+        pass = TrainingPass(model: model, maxBatch: batch, seed: options.seed, kernels: kernels)
         shardLosses = FloatBuffer(count: threads)
         shardFinite = .allocate(capacity: threads)
         shardFinite.initialize(repeating: true, count: threads)

@@ -80,10 +80,12 @@ typedef struct {
     /* The nonzero pixels of each row of x (rows, 784): row b's are entries
        b 784 ..< b 784 + counts[b] of indices (increasing) and values. */
     void (*nonzero_pixels)(const float *x, long rows, int32_t *indices, float *values, int32_t *counts);
-    /* The same pixels by column, for the first `batch` rows: pixel i's are entries
-       starts[i] ..< starts[i + 1] of examples (increasing) and values; starts has 785. */
-    void (*pixel_columns)(const int32_t *indices, const float *values, const int32_t *counts, long batch,
-                          int32_t *examples, float *column_values, int32_t *starts);
+    /* The nonzero pixels of x (batch, 784) by column, for pixels first..<last: pixel i's
+       examples (increasing) and values are entries i batch ..< i batch + counts[i] of
+       examples and column_values (784 batch each); counts has 784. Pixel ranges are
+       independent, so threads may fill disjoint ones at once. */
+    void (*pixel_columns)(const float *x, long batch, long first, long last, int32_t *examples, float *column_values,
+                          int32_t *counts);
     /* Per-example DropConnect, masks with a row per pixel (mask_b[i, j]), reading only the
        nonzero pixels (nonzero_pixels of x):
        z1[b, j] = scale sum_i mask_b[i, j] w1t[i, j] x[b, i] for every unit j:
@@ -93,11 +95,12 @@ typedef struct {
                                 const float *values, const int32_t *counts, const float *w1t, float *z1,
                                 long batch, long hidden);
     /* gw1t[i, j] = scale sum_b dz1[b, j] mask_b[i, j] x[b, i] for j in first..<last, every
-       pixel i, from x's pixel_columns: dz1 (batch, hidden) -> gw1t (784, hidden), those
-       columns overwritten. dz1 is read up to 15 floats past its end, as w1t above. */
+       pixel i, from x's pixel_columns filled with batch = slot: dz1 (batch, hidden) ->
+       gw1t (784, hidden), those columns overwritten. dz1 is read up to 15 floats past its
+       end, as w1t above. */
     void (*dropconnect_backward)(const AEDropConnect *mask, const uint64_t *keys, const int32_t *examples,
-                                 const float *column_values, const int32_t *starts, const float *dz1, float *gw1t,
-                                 long hidden, long first, long last);
+                                 const float *column_values, const int32_t *counts, long slot, const float *dz1,
+                                 float *gw1t, long hidden, long first, long last);
     /* out[j] = scale mask[j] ⊙ w1[j] for j in first..<last, one mask `key`;
        w1, out (hidden, 784); out may be w1. */
     void (*dropconnect_mask_weights)(const AEDropConnect *mask, uint64_t key, const float *w1, float *out,
