@@ -70,7 +70,7 @@ struct ScaleOption: ParsableArguments {
     /// Refuses a scale outside `Limits.scale` (a usage error). Called from the command's
     /// `validate()`, in its place among the command's own checks.
     func check() throws {
-        if let problem = Limits.scale.problem(scale, name: "--scale") { throw ValidationError(problem) }
+        try autoenc.check(scale, Limits.scale, "--scale")
     }
 }
 

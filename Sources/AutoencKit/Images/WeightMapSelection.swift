@@ -47,7 +47,7 @@ public struct WeightMapSelection: Sendable, Equatable {
     /// Whether `tiles` needs the units' activation statistics on the test set: to order
     /// by activation or to leave out the dead units. Statistics given to any selection
     /// mark its dead tiles.
-    public var needsStatistics: Bool { sort == .activation || liveOnly }
+    public var needsStatistics: Bool { flagNeedingData != nil }
 
     /// The flag that needs the statistics, as a user writes it and as messages name it
     /// (`testStatistics(of:needed:...)`): "--sort activation" or "--live-only"; nil when
