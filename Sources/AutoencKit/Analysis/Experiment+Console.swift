@@ -11,14 +11,24 @@ extension Experiment {
     /// Installs `StopSignals`: Ctrl-C or SIGTERM stops the runs under way, keeps the
     /// finished ones and throws `.interrupted` (130) or `.terminated` (143) saying that
     /// `again` (the command as typed) trains the rest (`stopped`). Throws what `execute`
-    /// throws.
+    /// throws, and before any training `.unavailable` (69) when the largest run, as many
+    /// times as run at once, needs more memory than is `available` (`Trainer.checkMemory`).
     public static func train(_ runs: [ExperimentRun], train: ImageSet, test: ImageSet, location: DataLocation,
                              directory: String, jobs: Int?, threads: Int?,
                              cores: Int = ProcessInfo.processInfo.activeProcessorCount,
-                             console: Console, log: String?, again: String) throws -> [ExperimentRecord] {
+                             console: Console, log: String?, again: String,
+                             available: Int? = Memory.available()) throws -> [ExperimentRecord] {
+        func needs(_ run: ExperimentRun) -> Int {
+            Trainer.memoryNeed(run.config, options: run.options, largestBatch: train.prefix(run.limit).count)
+        }
         let trainings = Set(runs.map(\.stem)).count
         let schedule = Schedule.choose(runs: trainings, cores: cores, jobs: jobs,
                                        threads: threads.map { Limits.threadCount($0, cores: cores).count })
+        // the largest run as many times as run at once
+        if let largest = runs.max(by: { needs($0) < needs($1) }) {
+            try Trainer.checkMemory(largest.config, options: largest.options, largestBatch: train.prefix(largest.limit).count,
+                                    runs: schedule.jobs, available: available)
+        }
         console.say("runs: \(counted(trainings, "training")), \(schedule.jobs) at a time on \(counted(schedule.threadsPerRun, "thread")) each; finished runs are kept in \(runsDirectory(directory))/")
         StopSignals.install()
         let records = try execute(runs, train: train, test: test, dataset: location.absoluteDirectory, directory: directory,

@@ -136,6 +136,12 @@ public final class NonzeroPixels: @unchecked Sendable {
         counts.deallocate()
     }
 
+    /// The bytes of the buffers for `capacity` examples: indices and values, 784 each,
+    /// and the counts.
+    static func bytes(capacity: Int) -> Int { 8 * max(capacity, 1) * ModelConfig.inputs + 4 * max(capacity, 1) }
+    /// The same, read off the buffers (the indices as many as the values).
+    var allocatedBytes: Int { 8 * values.count + 4 * max(capacity, 1) }
+
     /// Finds the nonzero pixels of `examples` of x, the batch's images: x (batch, 784).
     public func collect(_ x: UnsafePointer<Float>, examples: Range<Int>, kernels: Kernels = .current) {
         precondition(examples.upperBound <= capacity)
@@ -174,6 +180,12 @@ public final class PixelColumns: @unchecked Sendable {
         examples.deallocate()
         counts.deallocate()
     }
+
+    /// The bytes of the buffers for `capacity` examples: examples and values, `capacity`
+    /// for each pixel, and the counts.
+    static func bytes(capacity: Int) -> Int { (8 * max(capacity, 1) + 4) * ModelConfig.inputs }
+    /// The same, read off the buffers (the examples as many as the values).
+    var allocatedBytes: Int { 8 * values.count + 4 * ModelConfig.inputs }
 
     /// Finds the examples that light each pixel of `pixels` among the first `batch`
     /// images of x: x (batch, 784). A scan of x's columns, written without a branch:

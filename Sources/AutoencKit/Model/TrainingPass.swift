@@ -110,9 +110,8 @@ public final class TrainingPass: @unchecked Sendable {
         keys.initialize(repeating: 0, count: maxBatch)
         maskedW1 = dropConnect != nil && config.masks == .batch ? FloatBuffer(count: h * n) : nil
         pixelWalk = perExample ? PixelWalk(hidden: h, maxBatch: maxBatch) : nil
-        switch choice {
-        case .automatic: products = Self.strategy(for: config, maxBatch: maxBatch, kernels: kernels)
-        case .dense: products = DenseProducts()
+        switch choice == .automatic ? Self.strategy(for: config, kernels: kernels) : choice {
+        case .automatic, .dense: products = DenseProducts()
         case .sparseHidden: products = SparseHiddenProducts(hidden: h, maxBatch: maxBatch)
         case .packed: products = PackedProducts(hidden: h, maxBatch: maxBatch, kernels: kernels)
         }
@@ -133,14 +132,9 @@ public final class TrainingPass: @unchecked Sendable {
     /// - ReLU units: `PackedProducts`, which fall back to dense per minibatch when fewer
     ///   than an eighth of the units are zero for every example (`ActiveUnits.worthPacking`);
     /// - sigmoid units are never exactly zero: `DenseProducts`.
-    static func strategy(for config: ModelConfig, maxBatch: Int, kernels: Kernels) -> HiddenProducts {
-        if config.dropMode == .dropout && config.dropP >= 0.25 && kernels.level == .avx512 {
-            return SparseHiddenProducts(hidden: config.hidden, maxBatch: maxBatch)
-        }
-        if config.activation == .relu {
-            return PackedProducts(hidden: config.hidden, maxBatch: maxBatch, kernels: kernels)
-        }
-        return DenseProducts()
+    static func strategy(for config: ModelConfig, kernels: Kernels) -> ProductChoice {
+        if config.dropMode == .dropout && config.dropP >= 0.25 && kernels.level == .avx512 { return .sparseHidden }
+        return config.activation == .relu ? .packed : .dense
     }
 
     /// Whether the decoder products and the encoder gradient skip hidden zeros.

@@ -58,13 +58,22 @@ extension Benchmark {
     /// `autoenc bench`: for each hidden size, each batch size and each mode, times training
     /// (`timedImages`; `warmup` images first, default 4 batches) and breaks its steps
     /// down by phase; then the five products at each size on one thread and on `threads`.
-    /// Throws a usage error when a batch is larger than the data set.
+    /// Throws a usage error when a batch is larger than the data set, and `.unavailable`
+    /// (69) before timing anything when a size's trainer needs more memory than is
+    /// `available` (`Trainer.checkMemory`).
     public static func run(_ data: ImageSet, modes: [Mode], hidden: [Int] = [256], batchSizes: [Int], images: Int,
-                           warmup: Int?, repeats: Int, threads: Int, dropP: Float, dataName: String) throws -> Report {
+                           warmup: Int?, repeats: Int, threads: Int, dropP: Float, dataName: String,
+                           available: Int? = Memory.available()) throws -> Report {
         if let batch = batchSizes.first(where: { $0 > data.count }) {
             throw AutoencError(.usage, "--batch-size \(batch) is more than the \(data.count) training images of \(dataName)")
         }
         let sizes = hidden.flatMap { h in batchSizes.map { Size(hidden: h, batchSize: $0) } }
+        for size in sizes {
+            for mode in modes {
+                let (config, options) = mode.request(dropP: dropP, hidden: size.hidden, batchSize: size.batchSize).newRun()
+                try Trainer.checkMemory(config, options: options, available: available)
+            }
+        }
         var rows: [TrainingRow] = []
         for size in sizes {
             let warmupImages = warmup ?? 4 * size.batchSize

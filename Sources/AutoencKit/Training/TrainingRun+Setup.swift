@@ -46,8 +46,11 @@ extension TrainingRun {
         /// to the resumed run's limit. `epochs` is the total to train to.
         ///
         /// Throws the checkpoint's errors (64 the state file named, 65, 66), the data
-        /// set's (65, 66), and `.usage` (64) when the resumed run cannot go on as asked.
-        public init(_ request: RunRequest, resume: String?, data: String?, epochs: Int) throws {
+        /// set's (65, 66), `.usage` (64) when the resumed run cannot go on as asked, and
+        /// `.unavailable` (69) when its trainer needs more memory than is `available`
+        /// (`Trainer.checkMemory`).
+        public init(_ request: RunRequest, resume: String?, data: String?, epochs: Int,
+                    available: Int? = Memory.available()) throws {
             let saved = try resume.map(SavedRun.load)
             // a resumed run trains on the data it was trained on, unless --data says otherwise
             let recorded = data == nil ? saved?.state.dataset : nil
@@ -60,6 +63,7 @@ extension TrainingRun {
                 try request.resumed($0.state, train: train, data: location.directory, dataGiven: data != nil,
                                     checkpoint: resume!, epochs: epochs)
             } ?? request.newRun()
+            try Trainer.checkMemory(config, options: options, largestBatch: train.count, available: available)
             self.location = location
             self.train = train
             self.test = test

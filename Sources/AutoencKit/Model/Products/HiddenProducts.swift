@@ -34,6 +34,8 @@ protocol HiddenProducts: AnyObject {
     var preparesWeights: Bool { get }
     /// Whether `afterEncoder` does anything: the step then splits phase 1 in two around it.
     var examinesWholeBatch: Bool { get }
+    /// The bytes of the strategy's own buffers (`TrainingPass.bytes(for:)` counts them).
+    var allocatedBytes: Int { get }
 }
 
 extension HiddenProducts {
@@ -44,4 +46,5 @@ extension HiddenProducts {
     var decoderGradientNeedsAllUnits: Bool { false }
     var preparesWeights: Bool { false }
     var examinesWholeBatch: Bool { false }
+    var allocatedBytes: Int { 0 }
 }

@@ -25,6 +25,7 @@ final class PackedProducts: HiddenProducts {
     }
 
     var examinesWholeBatch: Bool { true }
+    var allocatedBytes: Int { 4 * (packedW2.count + packedHidden.count + packedGradient.count) }
 
     func afterEncoder(_ pass: TrainingPass, examples: Range<Int>) -> Bool {
         packed = false

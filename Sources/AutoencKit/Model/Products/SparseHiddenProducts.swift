@@ -25,6 +25,8 @@ final class SparseHiddenProducts: HiddenProducts {
     deinit { indices.deallocate() }
 
     var decoderGradientNeedsAllUnits: Bool { true }
+    // the indices (Int32) as many as the values
+    var allocatedBytes: Int { 4 * (w2t.count + w2tGradient.count + 2 * values.count) }
     var preparesWeights: Bool { true }
 
     func prepare(_ pass: TrainingPass, units: Range<Int>) {

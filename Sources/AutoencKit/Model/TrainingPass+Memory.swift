@@ -1,0 +1,68 @@
+extension TrainingPass {
+    /// The bytes `init` allocates for `config` at batches of up to `maxBatch` with the
+    /// products `choice` (`.automatic`: the strategy at `kernels`' level), by the same
+    /// rules, without allocating them: every buffer that grows with the batch or with
+    /// hidden x 784. Per-unit scratch (a few bytes a unit) is left out.
+    /// `allocatedBytes` reads the same off a pass's buffers; the tests hold the two equal.
+    static func bytes(for config: ModelConfig, maxBatch b: Int, products choice: ProductChoice = .automatic,
+                      kernels: Kernels) -> Int {
+        let h = config.hidden, n = ModelConfig.inputs
+        // the gradients; x, xd, z2 (B, 784); hd, gate, dhd (B, h); the mask keys
+        var bytes = 4 * Parameters.count(hidden: h)
+        bytes += 4 * (b * n * (config.inputDropP > 0 ? 3 : 2) + 3 * b * h + 16) + 8 * b
+        if config.dropP > 0 && config.dropMode == .dropconnect {
+            switch config.masks {
+            case .batch: bytes += 4 * h * n // scale * mask ⊙ w1
+            case .example: // w1^T and dw1^T, the pixel lists
+                bytes += 4 * 2 * (n * h + 16) + NonzeroPixels.bytes(capacity: b) + PixelColumns.bytes(capacity: b)
+            }
+        }
+        switch choice == .automatic ? strategy(for: config, kernels: kernels) : choice {
+        case .automatic, .dense: break
+        case .sparseHidden: bytes += 4 * 2 * h * n + 8 * b * (h + 16) // w2^T, its gradient; indices and values
+        case .packed: bytes += 4 * (n * h + 16 + 2 * (b * h + 16)) // w2, hd and dz1 packed
+        }
+        return bytes
+    }
+
+    /// What this pass allocated, read off its buffers as `bytes(for:)` counts them.
+    var allocatedBytes: Int {
+        let buffers = [gradients.storage, x, droppedX, hidden, gate, output, dHidden, maskedW1,
+                       pixelWalk?.transposedW1, pixelWalk?.transposedGradient]
+        let lists = pixelWalk.map { $0.pixels.allocatedBytes + $0.columns.allocatedBytes } ?? 0
+        return 4 * buffers.reduce(0) { $0 + ($1?.count ?? 0) } + 8 * maxBatch + lists + products.allocatedBytes
+    }
+}
+
+extension Trainer {
+    /// The bytes a trainer of `config` with `options` allocates, `largestBatch` as
+    /// `init` takes it: the model's parameters, the optimizer's moments, the inference
+    /// copy under classic dropout scaling, and the step's buffers (`TrainingPass.bytes`).
+    /// The images, and the evaluation's buffers of a few hundred images, are not counted.
+    public static func memoryNeed(_ config: ModelConfig, options: TrainingOptions, largestBatch: Int? = nil) -> Int {
+        let batch = max(1, min(options.batchSize, largestBatch ?? options.batchSize))
+        let moments = switch options.optimizer { case .adam: 2; case .momentum: 1; case .sgd: 0 }
+        let copies = 1 + moments + (config.scalesForInference ? 1 : 0)
+        return 4 * Parameters.count(hidden: config.hidden) * copies
+            + TrainingPass.bytes(for: config, maxBatch: batch, kernels: Kernels(options.kernels))
+    }
+
+    /// What this trainer and its model allocated, read off their buffers as
+    /// `memoryNeed` counts them.
+    var allocatedBytes: Int {
+        let copies = [model.parameters.storage, optimizer.first, optimizer.second, inferenceCopy?.parameters.storage]
+        return 4 * copies.reduce(0) { $0 + ($1?.count ?? 0) } + pass.allocatedBytes
+    }
+
+    /// Throws `.unavailable` (69) when a trainer of `config` with `options` needs more
+    /// memory than is `available` (default: MemAvailable of /proc/meminfo, `Memory`),
+    /// `runs` of them at once.
+    public static func checkMemory(_ config: ModelConfig, options: TrainingOptions, largestBatch: Int? = nil, runs: Int = 1,
+                                   available: Int? = Memory.available()) throws {
+        let need = memoryNeed(config, options: options, largestBatch: largestBatch) * runs
+        let batch = max(1, min(options.batchSize, largestBatch ?? options.batchSize))
+        let what = "training --hidden \(config.hidden) at a batch of \(batch)" + (runs > 1 ? ", \(runs) runs at once," : "")
+        try Memory.check(need, available: available, what: what,
+                         remedy: runs > 1 ? "use fewer --jobs, a smaller --batch-size or --hidden" : "use a smaller --batch-size or --hidden")
+    }
+}

@@ -1,0 +1,111 @@
+import Foundation
+import Testing
+@testable import AutoencKit
+
+/// The memory a training run needs, counted before it allocates (`TrainingPass.bytes`,
+/// `Trainer.memoryNeed`) and checked against MemAvailable (`Memory`), so that sizes too
+/// large for the machine are refused in one line instead of ending in swap or the
+/// out-of-memory killer.
+@Suite struct MemoryTests {
+    static let configs: [ModelConfig] = [
+        ModelConfig(hidden: 20, activation: .relu),
+        ModelConfig(hidden: 20, activation: .sigmoid, dropP: 0.5, dropMode: .dropout, scaling: .classic),
+        ModelConfig(hidden: 20, activation: .relu, dropP: 0.5, dropMode: .dropconnect, masks: .example),
+        ModelConfig(hidden: 20, activation: .relu, dropP: 0.3, dropMode: .dropconnect, masks: .batch, inputDropP: 0.2),
+    ]
+
+    @Test("the count before allocating is what a pass allocates, for every strategy and batch",
+          arguments: configs, [TrainingPass.ProductChoice.automatic, .dense, .sparseHidden, .packed])
+    func passCountIsItsBuffers(config: ModelConfig, choice: TrainingPass.ProductChoice) {
+        for batch in [1, 7] {
+            let pass = TrainingPass(model: Autoencoder(config: config, seed: 1), maxBatch: batch, seed: 1, products: choice)
+            #expect(TrainingPass.bytes(for: config, maxBatch: batch, products: choice, kernels: .current) == pass.allocatedBytes,
+                    "batch \(batch)")
+        }
+    }
+
+    @Test("the count before allocating is what a trainer and its model allocate, for every optimizer",
+          arguments: configs, [OptimizerKind.adam, .sgd, .momentum])
+    func trainerCountIsItsBuffers(config: ModelConfig, optimizer: OptimizerKind) {
+        var options = TrainingOptions()
+        options.batchSize = 8
+        options.optimizer = optimizer
+        options.threads = 1
+        for largest in [nil, 3] {
+            let trainer = Trainer(model: Autoencoder(config: config, seed: 1), options: options, largestBatch: largest)
+            #expect(Trainer.memoryNeed(config, options: options, largestBatch: largest) == trainer.allocatedBytes,
+                    "largest batch \(String(describing: largest))")
+        }
+    }
+
+    @Test("the largest run train allows, counted by hand: about 22.3 GB")
+    func largestRun() {
+        var options = TrainingOptions()
+        options.batchSize = 65536
+        let need = Trainer.memoryNeed(ModelConfig(hidden: 16384), options: options)
+        // hd, gate, dhd and the packed hd and dz1: 5 x 65536 x 16384 floats = 21.47 GB;
+        // x and z2: 2 x 65536 x 784 floats = 0.41 GB; the parameters, their gradients and
+        // Adam's two moments: 4 x 25.7M floats = 0.41 GB; packed w2: 0.05 GB. Left out of
+        // the hand count: about 30 bytes an image and 16 floats a buffer (under 0.01 GB).
+        #expect(need > 22_330_000_000 && need < 22_350_000_000, "\(need)")
+        #expect(Memory.describe(need) == "22.3 GB")
+    }
+
+    @Test("MemAvailable is read from a meminfo file, in bytes; nothing when there is none")
+    func available() throws {
+        let dir = try TemporaryDirectory()
+        try dir.write("meminfo", Array("MemTotal:       24576000 kB\nMemFree:         1000 kB\nMemAvailable:   12345678 kB\n".utf8))
+        #expect(Memory.available(meminfo: dir.file("meminfo")) == 12_345_678 * 1024)
+        try dir.write("old", Array("MemTotal:       24576000 kB\nMemFree:         1000 kB\n".utf8))
+        #expect(Memory.available(meminfo: dir.file("old")) == nil)
+        try dir.write("odd", Array("MemAvailable:   lots\n".utf8))
+        #expect(Memory.available(meminfo: dir.file("odd")) == nil)
+        #expect(Memory.available(meminfo: dir.file("missing")) == nil)
+        #if os(Linux)
+        let here = try #require(Memory.available(), "/proc/meminfo has no MemAvailable")
+        #expect(here > 0)
+        #endif
+    }
+
+    @Test("more than is available is refused in one line that says how much and what to change")
+    func check() throws {
+        try Memory.check(1_000_000_000, available: 1_000_000_000, what: "x", remedy: "y")
+        try Memory.check(5_000_000_000, available: nil, what: "x", remedy: "y")
+        expectAutoencError(.unavailable, containing: ["training --hidden 4096 needs about 2.1 GB of memory, but 512.0 MB is available",
+                                                      "MemAvailable in /proc/meminfo", "; use a smaller --batch-size"]) {
+            try Memory.check(2_147_483_648, available: 512_000_000, what: "training --hidden 4096", remedy: "use a smaller --batch-size")
+        }
+        #expect(ExitStatus.unavailable.rawValue == 69)
+    }
+
+    @Test("train, compare, sweep and bench refuse a run that does not fit before training it")
+    func refusedBeforeTraining() throws {
+        let dir = try TemporaryDirectory()
+        let data = try TrainingSetupTests.data(dir)
+        let request = TrainingSetupTests.request(limit: 5)
+        _ = try TrainingRun.Setup(request, resume: nil, data: data, epochs: 1, available: nil)
+        let (config, options) = try request.newRun()
+        let need = Trainer.memoryNeed(config, options: options, largestBatch: 5)
+        _ = try TrainingRun.Setup(request, resume: nil, data: data, epochs: 1, available: need)
+        expectAutoencError(.unavailable, containing: ["training --hidden 4 at a batch of 2 needs", "use a smaller --batch-size or --hidden"]) {
+            _ = try TrainingRun.Setup(request, resume: nil, data: data, epochs: 1, available: need - 1)
+        }
+
+        let train = ImageSet(count: 8, bytes: Fixtures.pixels(count: 8), source: "train")
+        let test = ImageSet(count: 4, bytes: Fixtures.pixels(count: 4, salt: 1), source: "test")
+        let runs = [ExperimentRun(name: "none", config: config, options: options, epochs: 1, limit: nil),
+                    ExperimentRun(name: "wide", config: ModelConfig(hidden: 40), options: options, epochs: 1, limit: nil)]
+        let wide = Trainer.memoryNeed(ModelConfig(hidden: 40), options: options, largestBatch: 8)
+        expectAutoencError(.unavailable, containing: ["training --hidden 40 at a batch of 2, 2 runs at once, needs", "use fewer --jobs"]) {
+            _ = try Experiment.train(runs, train: train, test: test, location: DataLocation(directory: data), directory: dir.file("out"),
+                                     jobs: 2, threads: 1, cores: 2, console: Console(quiet: true), log: nil, again: "autoenc compare",
+                                     available: 2 * wide - 1)
+        }
+        #expect(!FileManager.default.fileExists(atPath: Experiment.runsDirectory(dir.file("out"))), "a refused experiment trained")
+
+        expectAutoencError(.unavailable, containing: ["training --hidden 64 at a batch of 4 needs"]) {
+            _ = try Benchmark.run(train, modes: [.none], hidden: [16, 64], batchSizes: [4], images: 8, warmup: 0, repeats: 1,
+                                  threads: 1, dropP: 0.5, dataName: "data", available: 800_000)
+        }
+    }
+}
