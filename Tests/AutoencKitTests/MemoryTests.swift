@@ -109,3 +109,33 @@ import Testing
         }
     }
 }
+
+extension MemoryTests {
+    @Test("activations refuses, before measuring and writing, codes that do not fit")
+    func activationsRefused() throws {
+        let dir = try TemporaryDirectory()
+        let data = try TrainingSetupTests.data(dir)
+        var setup = try TrainingRun.Setup(TrainingSetupTests.request(), resume: nil, data: data, epochs: 1)
+        setup.options.threads = 1
+        let output = TrainingRun.Output(model: dir.file("m.safetensors"))
+        #expect(try setup.run(output: output).run(through: 1, observer: TrainingSetupTests.Silent()) == .finished)
+        // labels, so that the probe trains on the training images' codes too
+        try dir.write("data/" + DataLocation.trainLabels, Fixtures.labels([0, 1, 2, 0, 1, 2, 0, 1]))
+        try dir.write("data/" + DataLocation.testLabels, Fixtures.labels([0, 1, 2, 0]))
+
+        // the codes of 4 test and 8 training images, 4 floats each
+        let need = Diagnostics.memoryNeed(hidden: 4, testImages: 4, probeImages: 8)
+        #expect(need == 4 * 4 * 12)
+        let out = dir.file("activations")
+        expectAutoencError(.unavailable, containing: ["measuring \(output.model) (4 hidden units) on 4 test and 8 training images needs",
+                                                      "use --limit"]) {
+            try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+            try Diagnostics.measureCheckpoint(output.model, data: data, limit: nil, seed: 0, threads: 1, directory: out,
+                                              console: Console(quiet: true), available: need - 1)
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: out).isEmpty, "a refused measurement wrote files")
+        try Diagnostics.measureCheckpoint(output.model, data: data, limit: nil, seed: 0, threads: 1, directory: out,
+                                          console: Console(quiet: true), available: need)
+        #expect(FileManager.default.fileExists(atPath: out + "/metrics.json"))
+    }
+}

@@ -8,13 +8,20 @@ extension Diagnostics {
     /// into `directory` (`writeOutputs`), and says the `header`, a note when the model
     /// was trained on other data, a status line while it measures (on a terminal, unless
     /// quiet), then the table and the files written, on `console`. Throws the
-    /// checkpoint's and the data set's errors, and the files' (73, 74).
+    /// checkpoint's and the data set's errors, the files' (73, 74), and before measuring
+    /// `.unavailable` (69) when the codes need more memory than is `available`
+    /// (`memoryNeed`).
     public static func measureCheckpoint(_ model: String, data: String?, limit: Int?, seed: UInt64, threads: Int,
-                                         directory: String, console: Console) throws {
+                                         directory: String, console: Console,
+                                         available: Int? = Memory.available()) throws {
         let loaded = try Checkpoint.load(model)
         let config = loaded.config
         let location = try DataLocation.resolve(data)
         let (train, test, _) = try location.loadForAnalysis(limit: limit, always: false)
+        try Memory.check(memoryNeed(hidden: config.hidden, testImages: test.count, probeImages: train?.count ?? 0),
+                         available: available,
+                         what: "measuring \(model) (\(config.hidden) hidden units) on \(test.count) test" + (train.map { " and \($0.count) training" } ?? "") + " images",
+                         remedy: "use --limit to train the probe on fewer training images")
         BLAS.setThreads(1) // the measurements split the work themselves
         header(model: model, config: config, location: location, testImages: test.count,
                probeImages: train?.count).forEach(console.say)
@@ -26,6 +33,13 @@ extension Diagnostics {
         let files = try diagnostics.writeOutputs(codes: codes, model: model, data: location.directory, testImages: test.count,
                                                  seed: seed, directory: directory)
         ["", table([diagnostics]), "", "wrote \(directory)/: " + files.joined(separator: ", ")].forEach(console.say)
+    }
+
+    /// The bytes the measurements hold at once: the codes, `hidden` floats an image, of
+    /// the test images and of the probe's training images. The rest (the probe, the
+    /// statistics, chunks of a few hundred images) grows with `hidden` alone.
+    public static func memoryNeed(hidden: Int, testImages: Int, probeImages: Int) -> Int {
+        4 * hidden * (testImages + probeImages)
     }
 
     /// What `activations` says before it measures: the checkpoint `model` with its shape,
