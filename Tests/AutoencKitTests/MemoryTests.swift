@@ -54,17 +54,45 @@ import Testing
     @Test("MemAvailable is read from a meminfo file, in bytes; nothing when there is none")
     func available() throws {
         let dir = try TemporaryDirectory()
+        let none = dir.file("no-cgroup")
         try dir.write("meminfo", Array("MemTotal:       24576000 kB\nMemFree:         1000 kB\nMemAvailable:   12345678 kB\n".utf8))
-        #expect(Memory.available(meminfo: dir.file("meminfo")) == 12_345_678 * 1024)
+        #expect(Memory.available(meminfo: dir.file("meminfo"), cgroup: none) == 12_345_678 * 1024)
         try dir.write("old", Array("MemTotal:       24576000 kB\nMemFree:         1000 kB\n".utf8))
-        #expect(Memory.available(meminfo: dir.file("old")) == nil)
+        #expect(Memory.available(meminfo: dir.file("old"), cgroup: none) == nil)
         try dir.write("odd", Array("MemAvailable:   lots\n".utf8))
-        #expect(Memory.available(meminfo: dir.file("odd")) == nil)
-        #expect(Memory.available(meminfo: dir.file("missing")) == nil)
+        #expect(Memory.available(meminfo: dir.file("odd"), cgroup: none) == nil)
+        #expect(Memory.available(meminfo: dir.file("missing"), cgroup: none) == nil)
         #if os(Linux)
         let here = try #require(Memory.available(), "/proc/meminfo has no MemAvailable")
         #expect(here > 0)
         #endif
+    }
+
+    @Test("a cgroup's memory limit (a container's), less its use but not its inactive file cache, caps what is available")
+    func cgroupLimit() throws {
+        let dir = try TemporaryDirectory()
+        let gib = 1 << 30
+        try dir.write("meminfo", Array("MemAvailable:   12345678 kB\n".utf8))
+        let meminfo = dir.file("meminfo")
+        // cgroup v2: limit 4 GiB, using 1 GiB of which 0.5 GiB is inactive file cache
+        try FileManager.default.createDirectory(atPath: dir.file("v2"), withIntermediateDirectories: true)
+        try dir.write("v2/memory.max", Array("\(4 * gib)\n".utf8))
+        try dir.write("v2/memory.current", Array("\(gib)\n".utf8))
+        try dir.write("v2/memory.stat", Array("anon 1000\nfile 600000000\ninactive_file \(gib / 2)\nactive_file 0\n".utf8))
+        #expect(Memory.available(meminfo: meminfo, cgroup: dir.file("v2")) == 4 * gib - gib / 2)
+        // a limit above what the machine has free: MemAvailable
+        try dir.write("v2/memory.max", Array("\(64 * gib)\n".utf8))
+        #expect(Memory.available(meminfo: meminfo, cgroup: dir.file("v2")) == 12_345_678 * 1024)
+        try dir.write("v2/memory.max", Array("max\n".utf8))
+        #expect(Memory.available(meminfo: meminfo, cgroup: dir.file("v2")) == 12_345_678 * 1024)
+        // cgroup v1's memory controller: limit 2 GiB, using 1 GiB; unlimited is a page-rounded 2^63
+        try FileManager.default.createDirectory(atPath: dir.file("v1/memory"), withIntermediateDirectories: true)
+        try dir.write("v1/memory/memory.limit_in_bytes", Array("\(2 * gib)\n".utf8))
+        try dir.write("v1/memory/memory.usage_in_bytes", Array("\(gib)\n".utf8))
+        #expect(Memory.available(meminfo: meminfo, cgroup: dir.file("v1")) == gib)
+        #expect(Memory.available(meminfo: dir.file("missing"), cgroup: dir.file("v1")) == gib)
+        try dir.write("v1/memory/memory.limit_in_bytes", Array("9223372036854771712\n".utf8))
+        #expect(Memory.available(meminfo: meminfo, cgroup: dir.file("v1")) == 12_345_678 * 1024)
     }
 
     @Test("more than is available is refused in one line that says how much and what to change")

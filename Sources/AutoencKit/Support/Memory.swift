@@ -5,26 +5,60 @@ import Foundation
 /// refused in one line before anything is allocated, instead of ending in swap or in the
 /// kernel's out-of-memory killer.
 public enum Memory {
-    /// MemAvailable of `meminfo` (Linux's /proc/meminfo), in bytes: what new allocations
-    /// can take without swapping. nil where there is no such file (macOS) or line.
-    public static func available(meminfo: String = "/proc/meminfo") -> Int? {
-        // /proc files report a size of 0: read to the end rather than by their size
-        guard let handle = FileHandle(forReadingAtPath: meminfo),
-              let data = try? handle.readToEnd(), let text = String(data: data, encoding: .utf8) else { return nil }
-        for line in text.split(separator: "\n") where line.hasPrefix("MemAvailable:") {
-            let fields = line.split(separator: " ")
-            guard fields.count == 3, fields[2] == "kB", let kilobytes = Int(fields[1]) else { return nil }
-            return kilobytes * 1024
+    /// What new allocations can take without swapping, in bytes: MemAvailable of
+    /// `meminfo` (Linux's /proc/meminfo), or less when the process's cgroup limits its
+    /// memory (a container's `--memory`; `cgroupRoom`). nil where neither is known (macOS).
+    public static func available(meminfo: String = "/proc/meminfo", cgroup: String = "/sys/fs/cgroup") -> Int? {
+        let free = value(in: meminfo, key: "MemAvailable:", unit: "kB").map { $0 * 1024 }
+        guard let room = cgroupRoom(root: cgroup) else { return free }
+        return min(free ?? room, room)
+    }
+
+    /// The room a cgroup memory limit leaves, in bytes: the limit less the usage, not
+    /// counting inactive file cache, which the kernel reclaims first (as `docker stats`
+    /// counts it). cgroup v2's files at `root` (a container's own cgroup), else v1's
+    /// memory controller under it. nil when there is no limit or no such files.
+    static func cgroupRoom(root: String) -> Int? {
+        let versions = [(directory: root, limit: "memory.max", usage: "memory.current", inactive: "inactive_file"),
+                        (directory: root + "/memory", limit: "memory.limit_in_bytes", usage: "memory.usage_in_bytes",
+                         inactive: "total_inactive_file")]
+        for v in versions {
+            guard let limitText = contents(of: v.directory + "/" + v.limit) else { continue }
+            // "max" (v2) or a page-rounded 2^63 (v1): no limit
+            guard let limit = Int(limitText.trimmingCharacters(in: .whitespacesAndNewlines)), limit < 1 << 60,
+                  let usage = contents(of: v.directory + "/" + v.usage).flatMap({ Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) })
+            else { return nil }
+            let inactive = value(in: v.directory + "/memory.stat", key: v.inactive, unit: nil) ?? 0
+            return max(0, limit - max(0, usage - inactive))
         }
         return nil
     }
 
+    /// The number after `key` on its line of `file` ("KEY NUMBER [UNIT]"), when the unit
+    /// is `unit`.
+    private static func value(in file: String, key: String, unit: String?) -> Int? {
+        guard let text = contents(of: file) else { return nil }
+        for line in text.split(separator: "\n") {
+            let fields = line.split(separator: " ")
+            guard fields.first.map(String.init) == key else { continue }
+            guard fields.count == (unit == nil ? 2 : 3), unit.map({ fields[2] == $0 }) ?? true, let number = Int(fields[1]) else { return nil }
+            return number
+        }
+        return nil
+    }
+
+    /// A small file's text; /proc and /sys files report a size of 0, so read to the end.
+    private static func contents(of file: String) -> String? {
+        guard let handle = FileHandle(forReadingAtPath: file), let data = try? handle.readToEnd() else { return nil }
+        return String(data: data ?? Data(), encoding: .utf8)
+    }
+
     /// Throws `.unavailable` (69) when `bytes` exceed `available` (nothing is checked
     /// when that is nil): "WHAT needs about 21.6 GB of memory, but 12.3 GB is available
-    /// (MemAvailable in /proc/meminfo); REMEDY".
+    /// (MemAvailable in /proc/meminfo, ...); REMEDY".
     public static func check(_ bytes: Int, available: Int?, what: String, remedy: String) throws {
         guard let available, bytes > available else { return }
-        throw AutoencError(.unavailable, "\(what) needs about \(describe(bytes)) of memory, but \(describe(available)) is available (MemAvailable in /proc/meminfo); \(remedy)")
+        throw AutoencError(.unavailable, "\(what) needs about \(describe(bytes)) of memory, but \(describe(available)) is available (MemAvailable in /proc/meminfo, or the cgroup's memory limit less its use when lower); \(remedy)")
     }
 
     /// Bytes as people read them: "21.6 GB", "512.0 MB" (powers of 1000, one decimal).
