@@ -70,6 +70,16 @@ import Testing
         }
     }
 
+    @Test("--keep-p's floor is where 1 - keep stops rounding to a drop probability of 1 in Float")
+    func keepFloor() {
+        let edge = Float(1) / Float(1 << 25) // 2^-25: 1 - edge ties to 1
+        #expect(1 - edge == 1 && 1 - edge.nextUp < 1)
+        #expect(Limits.keepP.problem(edge, name: "--keep-p") != nil)
+        #expect(Limits.keepP.problem(edge.nextUp, name: "--keep-p") == nil)
+        #expect(Limits.keepP.problem(3e-8, name: "--keep-p") == nil, "the floor the message names")
+        #expect(Limits.regularizingKeepP.problem(edge, name: "--keep-p") != nil)
+    }
+
     @Test("where train saves: --out, else the pair --resume continues, else model.safetensors")
     func outputNames() {
         #expect(TrainingRun.Output(out: "a.safetensors", resume: "b.safetensors").model == "a.safetensors")

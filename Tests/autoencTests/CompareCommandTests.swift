@@ -199,6 +199,7 @@ import Testing
         (["compare", "--seeds", "101"], "--seeds"),
         (["compare", "--jobs", "0"], "--jobs"),
         (["compare", "--keep-p", "1"], "--keep-p"),
+        (["compare", "--keep-p", "1e-9"], "--keep-p"),
         (["compare", "--keep-p", "0.5", "--drop-p", "0.5"], "--keep-p"),
         (["compare", "--lr", "0"], "--lr"),
         (["compare", "--optimizer", "rmsprop"], "--optimizer"),

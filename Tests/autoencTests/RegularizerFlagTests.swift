@@ -13,6 +13,9 @@ import Testing
         (["train", "--keep-p", "1.5"], "--keep-p"),
         (["train", "--keep-p=-0.2"], "--keep-p"),
         (["train", "--keep-p", "nan"], "--keep-p"),
+        // 1 - keep rounds to a drop probability of 1 in Float: every unit dropped
+        (["train", "--keep-p", "1e-40"], "--keep-p must be in (0, 1] and above 3e-8"),
+        (["train", "--keep-p", "2.9e-8"], "--keep-p"),
         (["train", "--dropout-scaling", "sideways"], "--dropout-scaling"),
         (["train", "--dropout-scaling", "classic", "--drop-mode", "dropconnect"], "--dropout-scaling"),
         (["train", "--input-drop-p", "1"], "--input-drop-p"),

@@ -7,8 +7,13 @@ public enum Limits {
     /// `compare` and `bench` compare a regularizer with none: p = 0 is not one.
     public static let regularizingDropP = Limit<Float>(expected: "in (0, 1)") { $0.isFinite && $0 > 0 && $0 < 1 }
     /// `compare`'s and `sweep`'s --keep-p: 1 would be no regularizer.
-    public static let regularizingKeepP = Limit<Float>(expected: "in (0, 1)") { $0.isFinite && $0 > 0 && $0 < 1 }
-    public static let keepP = Limit<Float>(expected: "in (0, 1]") { $0.isFinite && $0 > 0 && $0 <= 1 }
+    public static let regularizingKeepP = Limit<Float>(expected: "in (0, 1)" + keepFloor) { keeps($0) && $0 < 1 }
+    /// A keep probability k is 1 - drop-p, and the drop probability 1 - k must stay
+    /// below 1: in 32-bit floats it rounds to 1 for k <= 2^-25 (--keep-p 1e-40 trained
+    /// with every unit dropped).
+    public static let keepP = Limit<Float>(expected: "in (0, 1]" + keepFloor) { keeps($0) && $0 <= 1 }
+    static let keepFloor = " and above 3e-8 (below, 1 - keep-p rounds to 1 in 32-bit floats)"
+    static func keeps(_ k: Float) -> Bool { k.isFinite && k > 0 && 1 - k < 1 }
     public static let inputDropP = dropP
     public static let learningRate = Limit<Float>(expected: "a positive number") { $0.isFinite && $0 > 0 }
     public static let maxNorm = Limit<Float>(expected: "a positive number") { $0.isFinite && $0 > 0 }
