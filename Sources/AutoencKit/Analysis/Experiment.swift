@@ -166,21 +166,21 @@ public enum Experiment {
         var distinct: [ExperimentRun] = []
         for run in runs where !distinct.contains(where: { $0.stem == run.stem }) { distinct.append(run) }
         let unique = distinct
-        let shared = Shared(count: unique.count)
+        let queue = RunQueue(count: unique.count)
         let work: @Sendable (Int) -> Void = { _ in
-            while let index = shared.next() {
+            while let index = queue.next() {
                 do {
-                    shared.finish(index, try measure(unique[index], train: train, test: test, dataset: dataset, directory: directory,
-                                                     threads: schedule.threadsPerRun, observer: StoppingObserver(observer(unique[index]), shared),
+                    queue.finish(index, try measure(unique[index], train: train, test: test, dataset: dataset, directory: directory,
+                                                     threads: schedule.threadsPerRun, observer: StoppingObserver(observer(unique[index]), queue),
                                                      announce: announce, evaluating: evaluating))
                 } catch {
-                    shared.fail(error)
+                    queue.fail(error)
                 }
             }
         }
         if schedule.jobs <= 1 { work(0) } else { DispatchQueue.concurrentPerform(iterations: schedule.jobs, execute: work) }
-        if let error = shared.error { throw error }
-        let records = shared.records
+        if let error = queue.error { throw error }
+        let records = queue.records
         return runs.map { run in records[unique.firstIndex { $0.stem == run.stem }!] }
     }
 
@@ -220,8 +220,9 @@ public enum Experiment {
         return written
     }
 
-    /// The queue of runs and their results, shared by the jobs.
-    final class Shared: @unchecked Sendable {
+    /// The runs still to train, handed out one at a time to the jobs, and their results:
+    /// each run's record, or the first error, after which no run is handed out.
+    final class RunQueue: @unchecked Sendable {
         private let lock = NSLock()
         private var nextIndex = 0
         private(set) var records: [ExperimentRecord?]
@@ -259,14 +260,14 @@ public enum Experiment {
     /// A run's observer that also stops when another run failed.
     final class StoppingObserver: TrainingObserver {
         let inner: TrainingObserver
-        let shared: Shared
+        let queue: RunQueue
 
-        init(_ inner: TrainingObserver, _ shared: Shared) {
+        init(_ inner: TrainingObserver, _ queue: RunQueue) {
             self.inner = inner
-            self.shared = shared
+            self.queue = queue
         }
 
-        var shouldStop: Bool { shared.failed || inner.shouldStop }
+        var shouldStop: Bool { queue.failed || inner.shouldStop }
 
         func epoch(_ epoch: Int, of epochs: Int, images: Int, alreadyDone: Int,
                    train: (_ progress: (Int, Int, Double) -> Void) throws -> EpochReport) throws -> EpochReport {
