@@ -51,6 +51,25 @@ import Testing
         #expect(Memory.describe(need) == "22.3 GB")
     }
 
+    @Test("the largest batch that fits: its need is within what is available, one more image's is not",
+          arguments: configs)
+    func largestFittingBatch(config: ModelConfig) {
+        var options = TrainingOptions()
+        options.batchSize = 65536
+        for available in [3_000_000, 50_000_000, 2_000_000_000] {
+            guard let batch = Trainer.largestFittingBatch(config, options: options, available: available) else {
+                Issue.record("nothing fits in \(available) bytes")
+                continue
+            }
+            #expect(Trainer.memoryNeed(config, options: options, largestBatch: batch) <= available, "\(batch) at \(available)")
+            if batch < options.batchSize {
+                #expect(Trainer.memoryNeed(config, options: options, largestBatch: batch + 1) > available, "\(batch) at \(available)")
+            }
+        }
+        #expect(Trainer.largestFittingBatch(config, options: options, available: 2_000_000_000) == 65536, "the whole batch fits")
+        #expect(Trainer.largestFittingBatch(config, options: options, available: 1000) == nil)
+    }
+
     @Test("MemAvailable is read from a meminfo file, in bytes; nothing when there is none")
     func available() throws {
         let dir = try TemporaryDirectory()
@@ -115,7 +134,7 @@ import Testing
         let (config, options) = try request.newRun()
         let need = Trainer.memoryNeed(config, options: options, largestBatch: 5)
         _ = try TrainingRun.Setup(request, resume: nil, data: data, epochs: 1, available: need)
-        expectAutoencError(.unavailable, containing: ["training --hidden 4 at a batch of 2 needs", "use a smaller --batch-size or --hidden"]) {
+        expectAutoencError(.unavailable, containing: ["training --hidden 4 at a batch of 2 needs", "use --batch-size 1 or less, or a smaller --hidden"]) {
             _ = try TrainingRun.Setup(request, resume: nil, data: data, epochs: 1, available: need - 1)
         }
 
@@ -124,7 +143,7 @@ import Testing
         let runs = [ExperimentRun(name: "none", config: config, options: options, epochs: 1, limit: nil),
                     ExperimentRun(name: "wide", config: ModelConfig(hidden: 40), options: options, epochs: 1, limit: nil)]
         let wide = Trainer.memoryNeed(ModelConfig(hidden: 40), options: options, largestBatch: 8)
-        expectAutoencError(.unavailable, containing: ["training --hidden 40 at a batch of 2, 2 runs at once, needs", "use fewer --jobs"]) {
+        expectAutoencError(.unavailable, containing: ["training --hidden 40 at a batch of 2, 2 runs at once, needs", "use fewer --jobs, --batch-size 1 or less, or a smaller --hidden"]) {
             _ = try Experiment.train(runs, train: train, test: test, location: DataLocation(directory: data), directory: dir.file("out"),
                                      jobs: 2, threads: 1, cores: 2, console: Console(quiet: true), log: nil, again: "autoenc compare",
                                      available: 2 * wide - 1)

@@ -56,13 +56,26 @@ extension Trainer {
 
     /// Throws `.unavailable` (69) when a trainer of `config` with `options` needs more
     /// memory than is `available` (default: MemAvailable of /proc/meminfo, `Memory`),
-    /// `runs` of them at once.
+    /// `runs` of them at once. The message names the largest batch that fits
+    /// (`largestFittingBatch`), when one does.
     public static func checkMemory(_ config: ModelConfig, options: TrainingOptions, largestBatch: Int? = nil, runs: Int = 1,
                                    available: Int? = Memory.available()) throws {
         let need = memoryNeed(config, options: options, largestBatch: largestBatch) * runs
         let batch = max(1, min(options.batchSize, largestBatch ?? options.batchSize))
         let what = "training --hidden \(config.hidden) at a batch of \(batch)" + (runs > 1 ? ", \(runs) runs at once," : "")
+        let fitting = available.flatMap { largestFittingBatch(config, options: options, available: $0 / runs) }
+        let batchSize = fitting.map { "--batch-size \($0) or less" } ?? "a smaller --batch-size"
         try Memory.check(need, available: available, what: what,
-                         remedy: runs > 1 ? "use fewer --jobs, a smaller --batch-size or --hidden" : "use a smaller --batch-size or --hidden")
+                         remedy: runs > 1 ? "use fewer --jobs, \(batchSize), or a smaller --hidden" : "use \(batchSize), or a smaller --hidden")
+    }
+
+    /// The largest batch, up to `options.batchSize`, whose trainer of `config` with
+    /// `options` needs at most `available` bytes; nil when not even a batch of 1 does. The need grows by the same
+    /// bytes with each image of a batch, so the line through batches 1 and 2 gives it.
+    static func largestFittingBatch(_ config: ModelConfig, options: TrainingOptions, available: Int) -> Int? {
+        let one = memoryNeed(config, options: options, largestBatch: 1)
+        let perImage = memoryNeed(config, options: options, largestBatch: 2) - one
+        guard one <= available, perImage > 0 else { return nil }
+        return min(options.batchSize, 1 + (available - one) / perImage)
     }
 }
