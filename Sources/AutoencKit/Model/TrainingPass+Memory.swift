@@ -70,8 +70,9 @@ extension Trainer {
     }
 
     /// The largest batch, up to `options.batchSize`, whose trainer of `config` with
-    /// `options` needs at most `available` bytes; nil when not even a batch of 1 does. The need grows by the same
-    /// bytes with each image of a batch, so the line through batches 1 and 2 gives it.
+    /// `options` needs at most `available` bytes; nil when not even a batch of 1 does.
+    /// The need grows by the same bytes with each image of a batch, so the line through
+    /// batches 1 and 2 gives it.
     static func largestFittingBatch(_ config: ModelConfig, options: TrainingOptions, available: Int) -> Int? {
         let one = memoryNeed(config, options: options, largestBatch: 1)
         let perImage = memoryNeed(config, options: options, largestBatch: 2) - one
