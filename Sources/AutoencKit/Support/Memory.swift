@@ -15,21 +15,22 @@ public enum Memory {
     }
 
     /// The room a cgroup memory limit leaves, in bytes: the limit less the usage, not
-    /// counting inactive file cache, which the kernel reclaims first (as `docker stats`
-    /// counts it). cgroup v2's files at `root` (a container's own cgroup), else v1's
-    /// memory controller under it. nil when there is no limit or no such files.
+    /// counting file cache, which the kernel reclaims when the memory is needed (so a
+    /// container whose builds filled its cache is not refused). cgroup v2's files at
+    /// `root` (a container's own cgroup), else v1's memory controller under it. nil when
+    /// there is no limit or no such files.
     static func cgroupRoom(root: String) -> Int? {
-        let versions = [(directory: root, limit: "memory.max", usage: "memory.current", inactive: "inactive_file"),
+        let versions = [(directory: root, limit: "memory.max", usage: "memory.current", cache: "file"),
                         (directory: root + "/memory", limit: "memory.limit_in_bytes", usage: "memory.usage_in_bytes",
-                         inactive: "total_inactive_file")]
+                         cache: "total_cache")]
         for v in versions {
             guard let limitText = contents(of: v.directory + "/" + v.limit) else { continue }
             // "max" (v2) or a page-rounded 2^63 (v1): no limit
             guard let limit = Int(limitText.trimmingCharacters(in: .whitespacesAndNewlines)), limit < 1 << 60,
                   let usage = contents(of: v.directory + "/" + v.usage).flatMap({ Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) })
             else { return nil }
-            let inactive = value(in: v.directory + "/memory.stat", key: v.inactive, unit: nil) ?? 0
-            return max(0, limit - max(0, usage - inactive))
+            let cache = value(in: v.directory + "/memory.stat", key: v.cache, unit: nil) ?? 0
+            return max(0, limit - max(0, usage - cache))
         }
         return nil
     }
