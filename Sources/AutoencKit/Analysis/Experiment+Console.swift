@@ -18,16 +18,15 @@ extension Experiment {
                              cores: Int = ProcessInfo.processInfo.activeProcessorCount,
                              console: Console, log: String?, again: String,
                              available: Int? = Memory.available()) throws -> [ExperimentRecord] {
-        func needs(_ run: ExperimentRun) -> Int {
-            Trainer.memoryNeed(run.config, options: run.options, largestBatch: train.prefix(run.limit).count)
-        }
         let trainings = Set(runs.map(\.stem)).count
         let schedule = Schedule.choose(runs: trainings, cores: cores, jobs: jobs,
                                        threads: threads.map { Limits.threadCount($0, cores: cores).count })
-        // the largest run as many times as run at once
-        if let largest = runs.max(by: { needs($0) < needs($1) }) {
-            try Trainer.checkMemory(largest.config, options: largest.options, largestBatch: train.prefix(largest.limit).count,
-                                    runs: schedule.jobs, available: available)
+        // the largest run as many times as run at once; a run trains on its first --limit images
+        let images = runs.map { min($0.limit ?? train.count, train.count) }
+        let needs = runs.indices.map { Trainer.memoryNeed(runs[$0].config, options: runs[$0].options, largestBatch: images[$0]) }
+        if let i = needs.indices.max(by: { needs[$0] < needs[$1] }) {
+            try Trainer.checkMemory(runs[i].config, options: runs[i].options, largestBatch: images[i], runs: schedule.jobs,
+                                    available: available)
         }
         console.say("runs: \(counted(trainings, "training")), \(schedule.jobs) at a time on \(counted(schedule.threadsPerRun, "thread")) each; finished runs are kept in \(runsDirectory(directory))/")
         StopSignals.install()

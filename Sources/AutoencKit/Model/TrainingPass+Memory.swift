@@ -40,7 +40,7 @@ extension Trainer {
     /// copy under classic dropout scaling, and the step's buffers (`TrainingPass.bytes`).
     /// The images, and the evaluation's buffers of a few hundred images, are not counted.
     public static func memoryNeed(_ config: ModelConfig, options: TrainingOptions, largestBatch: Int? = nil) -> Int {
-        let batch = max(1, min(options.batchSize, largestBatch ?? options.batchSize))
+        let batch = stepBatch(options, largestBatch: largestBatch)
         let moments = switch options.optimizer { case .adam: 2; case .momentum: 1; case .sgd: 0 }
         let copies = 1 + moments + (config.scalesForInference ? 1 : 0)
         return 4 * Parameters.count(hidden: config.hidden) * copies
@@ -61,7 +61,7 @@ extension Trainer {
     public static func checkMemory(_ config: ModelConfig, options: TrainingOptions, largestBatch: Int? = nil, runs: Int = 1,
                                    available: Int? = Memory.available()) throws {
         let need = memoryNeed(config, options: options, largestBatch: largestBatch) * runs
-        let batch = max(1, min(options.batchSize, largestBatch ?? options.batchSize))
+        let batch = stepBatch(options, largestBatch: largestBatch)
         let what = "training --hidden \(config.hidden) at a batch of \(batch)" + (runs > 1 ? ", \(runs) runs at once," : "")
         let fitting = available.flatMap { largestFittingBatch(config, options: options, available: $0 / runs) }
         let batchSize = fitting.map { "--batch-size \($0) or less" } ?? "a smaller --batch-size"

@@ -68,25 +68,24 @@ extension Benchmark {
             throw AutoencError(.usage, "--batch-size \(batch) is more than the \(data.count) training images of \(dataName)")
         }
         let sizes = hidden.flatMap { h in batchSizes.map { Size(hidden: h, batchSize: $0) } }
-        for size in sizes {
-            for mode in modes {
-                let (config, options) = mode.request(dropP: dropP, hidden: size.hidden, batchSize: size.batchSize).newRun()
+        // each size and mode with the settings train would resolve for the same flags,
+        // every one checked to fit before any is timed
+        let timings = try sizes.flatMap { size in
+            try modes.map { mode in
+                var (config, options) = mode.request(dropP: dropP, hidden: size.hidden, batchSize: size.batchSize).newRun()
+                options.threads = threads
                 try Trainer.checkMemory(config, options: options, available: available)
+                return (size: size, mode: mode, config: config, options: options)
             }
         }
         var rows: [TrainingRow] = []
-        for size in sizes {
+        for (size, mode, config, options) in timings {
             let warmupImages = warmup ?? 4 * size.batchSize
-            for mode in modes {
-                // the settings train would resolve for the same flags
-                var (config, options) = mode.request(dropP: dropP, hidden: size.hidden, batchSize: size.batchSize).newRun()
-                options.threads = threads
-                let n = timedImages(images, mode: mode, hidden: size.hidden, batchSize: size.batchSize)
-                let timing = try training(data, config: config, options: options,
-                                          images: n, warmup: warmupImages, repeats: repeats)
-                rows.append(TrainingRow(mode: mode, size: size, images: n, warmupImages: warmupImages,
-                                        imagesPerSecond: timing.imagesPerSecond, breakdown: timing.breakdown))
-            }
+            let n = timedImages(images, mode: mode, hidden: size.hidden, batchSize: size.batchSize)
+            let timing = try training(data, config: config, options: options,
+                                      images: n, warmup: warmupImages, repeats: repeats)
+            rows.append(TrainingRow(mode: mode, size: size, images: n, warmupImages: warmupImages,
+                                    imagesPerSecond: timing.imagesPerSecond, breakdown: timing.breakdown))
         }
         // products last: OpenBLAS's own threads, once woken by a multithreaded product,
         // keep spinning for a while and would slow the training timings down

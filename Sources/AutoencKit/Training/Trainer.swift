@@ -83,7 +83,7 @@ public final class Trainer: @unchecked Sendable {
         let kernels = Kernels(options.kernels)
         optimizer = Optimizer(kind: options.optimizer, learningRate: options.learningRate, count: model.parameters.count,
                               kernels: kernels)
-        let batch = max(1, min(options.batchSize, largestBatch ?? options.batchSize))
+        let batch = Self.stepBatch(options, largestBatch: largestBatch)
         threads = max(1, min(options.threads, batch))
         pool = WorkerPool(threads: threads)
         pass = TrainingPass(model: model, maxBatch: batch, seed: options.seed, kernels: kernels)
@@ -93,6 +93,13 @@ public final class Trainer: @unchecked Sendable {
         inferenceCopy = model.config.scalesForInference
             ? Autoencoder(config: model.config, parameters: Parameters(hidden: model.config.hidden)) : nil
         BLAS.setThreads(1)
+    }
+
+    /// The most images a step of `options` takes: the batch size, capped at
+    /// `largestBatch` (a training set smaller than a batch). The step's buffers are
+    /// allocated for it.
+    static func stepBatch(_ options: TrainingOptions, largestBatch: Int?) -> Int {
+        max(1, min(options.batchSize, largestBatch ?? options.batchSize))
     }
 
     /// The model as inference and checkpoints use it. That is `model` itself, except
