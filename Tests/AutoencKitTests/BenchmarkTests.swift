@@ -74,6 +74,21 @@ import Testing
         #expect(phases.compactMap { $0["phase"] as? String } == ["encoder", "decoder-gradient", "other"])
         #expect(phases.compactMap { $0["us_per_step"] as? Double } == [600, 300, 100])
         #expect(phases.compactMap { $0["percent"] as? Double } == [60, 30, 10])
+        #expect(!report.table.contains("peak") && json["peak_gflops"] == nil)
+    }
+
+    /// The multiply-add peak, when measured, is a line under the kernels and three JSON
+    /// fields; one thread's figure alone when the bench ran on one.
+    @Test func peakIsReported() throws {
+        var report = Self.report(hidden: [256], batches: [128], modes: [.none])
+        report.peak = Benchmark.Peak(level: .avx2, oneThread: 39.84, allThreads: 79.0, threads: 2)
+        let lines = report.table.split(separator: "\n").map(String.init)
+        let vectors = try #require(lines.firstIndex { $0.hasPrefix("vectors") })
+        #expect(lines[vectors + 1] == "peak     39.8 GFLOP/s on 1 thread, 79.0 on 2 (fp32 multiply-adds, avx2 instructions: no product can go faster)")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(report.json.utf8)) as? [String: Any])
+        #expect(json["peak_gflops_1_thread"] as? Double == 39.8 && json["peak_gflops"] as? Double == 79 && json["peak_level"] as? String == "avx2")
+        report.peak = Benchmark.Peak(level: .generic, oneThread: 9.5, allThreads: 9.5, threads: 1)
+        #expect(report.table.contains("peak     9.5 GFLOP/s on 1 thread (fp32 multiply-adds, generic instructions"))
     }
 
     /// --hidden and --batch-size: one size or a list, spaces around the commas allowed,

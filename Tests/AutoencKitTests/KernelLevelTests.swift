@@ -141,4 +141,30 @@ import Foundation
                     "\(level) against generic: \(comparison(gradients, reference)); largest gradient \(largest)")
         }
     }
+
+    /// The peak loop does every multiply-add it is asked for on every lane: each lane
+    /// ends at exactly the value of the same recurrence in Swift, with one rounding per
+    /// step where the level fuses (AVX2 and AVX-512 always; generic where the
+    /// architecture has FMA) and two where it does not. The recurrence never repeats a
+    /// value within these steps, so a loop cut short, or a lane not run, ends elsewhere.
+    @Test(arguments: KernelLevel.supported)
+    func multiplyAddPeakRunsEveryStep(level: KernelLevel) {
+        let steps = 1000, m: Float = 0.999, a: Float = 0.001
+        var fused: Float = 0, separate: Float = 0, fusedTrail: Set<Float> = [0]
+        for _ in 0..<steps {
+            fused = a.addingProduct(fused, m)
+            let product = separate * m
+            separate = product + a
+            fusedTrail.insert(fused)
+        }
+        #expect(fusedTrail.count == steps + 1, "the fused recurrence repeats a value")
+        let lanes = Kernels(level).multiplyAddChains(iterations: steps, multiplier: m, addend: a)
+        #expect(lanes.count >= 16 && lanes.count <= 128 && lanes.count % 16 == 0)
+        let allowed: Set<Float> = level == .generic ? [fused, separate] : [fused]
+        let wrong = lanes.indices.filter { !allowed.contains(lanes[$0]) }
+        let first = wrong.first ?? 0
+        #expect(wrong.count == 0, "\(level): \(wrong.count) of \(lanes.count) lanes wrong, lane \(first) = \(lanes[first]), expected \(allowed)")
+        let rate = Kernels(level).multiplyAddPeak(threads: 1, seconds: 0.01)
+        #expect(rate.isFinite && rate > 0, "\(level): \(rate) GFLOP/s")
+    }
 }

@@ -134,7 +134,7 @@ import Testing
         let data = try TrainingSetupTests.data(dir)
         let request = TrainingSetupTests.request(limit: 5)
         _ = try TrainingRun.Setup(request, resume: nil, data: data, epochs: 1, available: nil)
-        let (config, options) = try request.newRun()
+        let (config, options) = request.newRun()
         let need = Trainer.memoryNeed(config, options: options, largestBatch: 5)
         _ = try TrainingRun.Setup(request, resume: nil, data: data, epochs: 1, available: need)
         expectAutoencError(.unavailable, containing: ["training --hidden 4 at a batch of 2 needs", "use --batch-size 1 or less, or a smaller --hidden"]) {

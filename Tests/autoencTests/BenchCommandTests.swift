@@ -36,6 +36,12 @@ import Testing
         #expect(report["batch_size"] as? Int == 16)
         #expect(report["warmup_images"] as? Int == 32)
         #expect(report["vector_kernels"] as? String == Kernels.current.level.rawValue, "\(report)") // the best level, or AUTOENC_KERNELS's
+        // the peak is measured with the best instructions whatever AUTOENC_KERNELS says
+        #expect(report["peak_level"] as? String == KernelLevel.best.rawValue, "\(report)")
+        for key in ["peak_gflops_1_thread", "peak_gflops"] {
+            let peak = try #require(report[key] as? Double, "\(report)")
+            #expect(peak > 0 && peak.isFinite, "\(key): \(peak)")
+        }
     }
 
     /// A row's phases, each non-negative, and "other" add up to the step: to 0.05 µs per

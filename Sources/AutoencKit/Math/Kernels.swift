@@ -86,3 +86,36 @@ extension Kernels {
         table.output_loss(z, x, bias, rows, scale)
     }
 }
+
+// MARK: - The multiply-add peak
+
+extension Kernels {
+    /// Runs the level's peak loop: `iterations` times acc = acc * multiplier + addend
+    /// (fused where the level has FMA) on independent chains, every lane from 0; returns
+    /// each lane's final acc.
+    func multiplyAddChains(iterations: Int, multiplier: Float, addend: Float) -> [Float] {
+        var out = [Float](repeating: .nan, count: 128)
+        let lanes = out.withUnsafeMutableBufferPointer { table.multiply_add_peak(iterations, multiplier, addend, $0.baseAddress!) }
+        return Array(out.prefix(lanes))
+    }
+
+    /// The fp32 multiply-add rate of this level on `threads` threads at once, in GFLOP/s
+    /// (2 per multiply-add): the most any product of the model can reach. Each thread
+    /// runs chains of dependent multiply-adds, enough of them to fill the core's units;
+    /// the best of at least 3 samples of about `seconds` / 3 each.
+    public func multiplyAddPeak(threads: Int = 1, seconds: Double = 0.15) -> Double {
+        let pool = WorkerPool(threads: threads)
+        let lanes = Double(multiplyAddChains(iterations: 1, multiplier: 1, addend: 0).count)
+        // multiplier and addend keep every value near 1 (acc -> addend / (1 - multiplier))
+        func sample(_ iterations: Int) -> Double {
+            let start = DispatchTime.now().uptimeNanoseconds
+            pool.run(threads) { _ in _ = self.multiplyAddChains(iterations: iterations, multiplier: 0.999, addend: 0.001) }
+            return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        }
+        var iterations = 1 << 12
+        while sample(iterations) < seconds / 30, iterations < 1 << 30 { iterations *= 2 }
+        iterations = max(1, Int(Double(iterations) * (seconds / 3) / max(sample(iterations), 1e-9)))
+        let best = (0..<3).map { _ in sample(iterations) }.min()!
+        return 2 * lanes * Double(iterations) * Double(threads) / best / 1e9
+    }
+}

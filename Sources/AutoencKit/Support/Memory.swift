@@ -51,7 +51,7 @@ public enum Memory {
     /// A small file's text; /proc and /sys files report a size of 0, so read to the end.
     private static func contents(of file: String) -> String? {
         guard let handle = FileHandle(forReadingAtPath: file), let data = try? handle.readToEnd() else { return nil }
-        return String(data: data ?? Data(), encoding: .utf8)
+        return String(data: data, encoding: .utf8)
     }
 
     /// Throws `.unavailable` (69) when `bytes` exceed `available` (nothing is checked

@@ -97,7 +97,41 @@ extension Benchmark {
             zip(timings.0, timings.1).map { ProductRow(size: size, one: $0, all: $1) }
         }
         return Report(threads: threads, hiddenSizes: hidden, batchSizes: batchSizes, warmup: warmup, repeats: repeats,
-                      dropP: dropP, data: dataName, products: productRows, training: rows)
+                      dropP: dropP, data: dataName, products: productRows, training: rows, peak: Peak.measure(threads: threads))
+    }
+
+    /// The CPU's fp32 multiply-add peak, in GFLOP/s: the ceiling of every product, which
+    /// the products' and training's figures can be read against.
+    public struct Peak: Sendable {
+        /// The instructions measured: the best level this CPU runs, whatever
+        /// `AUTOENC_KERNELS` chose, so that the figure is the hardware's.
+        public var level: KernelLevel
+        public var oneThread: Double
+        public var allThreads: Double
+        public var threads: Int
+
+        public init(level: KernelLevel, oneThread: Double, allThreads: Double, threads: Int) {
+            self.level = level
+            self.oneThread = oneThread
+            self.allThreads = allThreads
+            self.threads = threads
+        }
+
+        /// Measures it on one thread and on `threads` at once (`Kernels.multiplyAddPeak`).
+        public static func measure(threads: Int) -> Peak {
+            let kernels = Kernels(.best)
+            let one = kernels.multiplyAddPeak(threads: 1)
+            return Peak(level: kernels.level, oneThread: one,
+                        allThreads: threads > 1 ? kernels.multiplyAddPeak(threads: threads) : one, threads: threads)
+        }
+
+        /// "peak     39.8 GFLOP/s on 1 thread, 79.0 on 2 (fp32 multiply-adds, avx2
+        /// instructions: no product can go faster)".
+        var line: String {
+            let all = threads > 1 ? String(format: ", %.1f on %d", allThreads, threads) : ""
+            return "peak     " + String(format: "%.1f GFLOP/s on 1 thread", oneThread) + all
+                + " (fp32 multiply-adds, \(level.rawValue) instructions: no product can go faster)"
+        }
     }
 
     /// One (hidden units, batch size) pair the benchmark measures.
@@ -163,9 +197,11 @@ extension Benchmark {
         public var products: [ProductRow]
         /// Each mode at each size: sizes in the order measured, modes in the order asked.
         public var training: [TrainingRow]
+        /// The CPU's multiply-add peak, when measured.
+        public var peak: Peak?
 
         public init(threads: Int, hiddenSizes: [Int], batchSizes: [Int], warmup: Int?, repeats: Int, dropP: Float, data: String,
-                    products: [ProductRow], training: [TrainingRow]) {
+                    products: [ProductRow], training: [TrainingRow], peak: Peak? = nil) {
             self.threads = threads
             self.hiddenSizes = hiddenSizes
             self.batchSizes = batchSizes
@@ -175,6 +211,7 @@ extension Benchmark {
             self.data = data
             self.products = products
             self.training = training
+            self.peak = peak
         }
 
         /// Whether several sizes were measured: the training section is then the scaling table.
@@ -211,7 +248,8 @@ extension Benchmark {
             if !scales, let h = hiddenSizes.first, let batch = batchSizes.first {
                 top = "\"hidden\":\(h),\"batch_size\":\(batch),\"warmup_images\":\(warmup ?? 4 * batch),"
             }
-            return "{\"blas\":\"\(BLASRuntime.library)\",\"kernel\":\"\(BLASRuntime.coreName)\",\"kernel_report\":\"\(BLASRuntime.report)\",\"vector_kernels\":\"\(Kernels.current.level.rawValue)\",\"threads\":\(threads),\(top)\"hidden_sizes\":\(hiddenSizes),\"batch_sizes\":\(batchSizes),\"repeats\":\(repeats),\"drop_p\":\(dropP),\"sgemm\":[\(p.joined(separator: ","))],\"training\":[\(t.joined(separator: ","))]}"
+            let peakFields = peak.map { "\"peak_gflops_1_thread\":\(String(format: "%.1f", $0.oneThread)),\"peak_gflops\":\(String(format: "%.1f", $0.allThreads)),\"peak_level\":\"\($0.level.rawValue)\"," } ?? ""
+            return "{\"blas\":\"\(BLASRuntime.library)\",\"kernel\":\"\(BLASRuntime.coreName)\",\"kernel_report\":\"\(BLASRuntime.report)\",\"vector_kernels\":\"\(Kernels.current.level.rawValue)\",\"threads\":\(threads),\(peakFields)\(top)\"hidden_sizes\":\(hiddenSizes),\"batch_sizes\":\(batchSizes),\"repeats\":\(repeats),\"drop_p\":\(dropP),\"sgemm\":[\(p.joined(separator: ","))],\"training\":[\(t.joined(separator: ","))]}"
         }
 
         // MARK: - Tables
@@ -221,8 +259,9 @@ extension Benchmark {
         /// scaling table.
         public var table: String {
             let model = hiddenSizes == [Benchmark.referenceHidden] ? "" : "hidden \(hiddenSizes.map(String.init).joined(separator: ",")), "
-            var lines = ["blas     \(BLASRuntime.library)", "kernel   \(BLASRuntime.report)", "vectors  \(Self.vectorKernels)",
-                         "threads  \(threads), \(model)batch \(batchSizes.map(String.init).joined(separator: ",")), drop-p \(dropP), data \(data)", "",
+            var lines = ["blas     \(BLASRuntime.library)", "kernel   \(BLASRuntime.report)", "vectors  \(Self.vectorKernels)"]
+                + (peak.map { [$0.line] } ?? [])
+            lines += ["threads  \(threads), \(model)batch \(batchSizes.map(String.init).joined(separator: ",")), drop-p \(dropP), data \(data)", "",
                          "sgemm at the model's shapes       m     n     k   GFLOP/s 1 thread   \(counted(threads, "thread").padding(toLength: 9, withPad: " ", startingAt: 0))   max rel err vs naive"]
             for (i, row) in products.enumerated() {
                 if i > 0 && row.size != products[i - 1].size { lines.append("") }

@@ -116,6 +116,10 @@ typedef struct {
     /* y = sigmoid(z + bias); z <- scale (y - x) y (1 - y); returns sum (y - x)^2.
        z, x (rows, 784), bias (784). */
     double (*output_loss)(float *z, const float *x, const float *bias, long rows, float scale);
+    /* The fp32 multiply-add peak: `iterations` times acc = acc * multiplier + addend on
+       independent chains of lanes, all starting at 0, fused where the level has FMA;
+       writes each lane's final acc to out and returns the lane count (at most 128). */
+    long (*multiply_add_peak)(long iterations, float multiplier, float addend, float *out);
 } AEKernels;
 
 /* The kernels of `level`, or NULL when this build has none for it (another architecture). */
