@@ -37,7 +37,7 @@ struct Activations: ParsableCommand {
 
     func validate() throws {
         try check(limit, Limits.limit, "--limit")
-        guard !out.isEmpty else { throw ValidationError("--out must name a directory, got an empty string") }
+        try checkNamed(out, "--out", "a directory")
     }
 
     func run() throws {

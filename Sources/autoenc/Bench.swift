@@ -54,7 +54,11 @@ struct Bench: ParsableCommand {
         _ = try usageErrors { try Limits.batchSize.list(batchSize, flag: "--batch-size") }
         try check(threads, Limits.threads, "--threads")
         try check(dropP, Limits.regularizingDropP, "--drop-p")
-        _ = try usageErrors { try Benchmark.Mode.list(modes) }
+        let chosen = try usageErrors { try Benchmark.Mode.list(modes) }
+        if chosen.contains(where: { $0 == .dropconnectExample || $0 == .dropconnectBatch }),
+           let problem = DropConnectMask.problem(dropP: dropP, given: "--drop-p \(dropP)") {
+            throw ValidationError(problem)
+        }
     }
 
     func run() throws {

@@ -71,7 +71,7 @@ struct Compare: ParsableCommand {
         try check(keepP, Limits.regularizingKeepP, "--keep-p")
         try check(limit, Limits.limit, "--limit")
         try check(count, Limits.comparedReconstructions, "--count")
-        guard !out.isEmpty else { throw ValidationError("--out must name a directory, got an empty string") }
+        try checkNamed(out, "--out", "a directory")
         try checkRecords(log: log, plot: plot)
         _ = try usageErrors(plan)
     }

@@ -33,7 +33,7 @@ struct Download: ParsableCommand {
     var mirror: String?
 
     func validate() throws {
-        if let to, to.isEmpty { throw ValidationError("--to must name a directory, got an empty string") }
+        try checkNamed(to, "--to", "a directory")
         if let mirror, let problem = Downloader.problem(mirror: mirror) { throw ValidationError(problem) }
     }
 

@@ -15,6 +15,8 @@ struct Info: ParsableCommand {
     @Argument(help: ArgumentHelp("The file to describe.", valueName: "file"))
     var file: String
 
+    func validate() throws { try checkNamed(file, "FILE", "a file") }
+
     func run() throws {
         try reportingErrors { print(try Inspection.describe(file)) }
     }

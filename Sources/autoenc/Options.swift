@@ -20,6 +20,8 @@ struct DataOptions: ParsableArguments {
         valueName: "dir"))
     var data: String?
 
+    func validate() throws { try checkNamed(data, "--data", "a directory") }
+
     func location() throws -> DataLocation {
         try DataLocation.resolve(data)
     }
@@ -49,6 +51,7 @@ struct OutputFile<Command: WritesOutputFile>: ParsableArguments {
     /// Refuses an extension other than .pgm, .png and .npy (a usage error). Called from
     /// the command's `validate()`, after its own checks.
     func checkFormat() throws {
+        try checkNamed(out, "--out", "a file")
         guard OutputFormat(path: out) != nil else {
             throw ValidationError("--out must end in \(OutputFormat.accepted), got \(out)")
         }
@@ -78,6 +81,13 @@ struct ScaleOption: ParsableArguments {
 struct ModelInput: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("Checkpoint to read.", valueName: "file"))
     var model: String = "model.safetensors"
+
+    func validate() throws { try checkNamed(model, "--model", "a file") }
+}
+
+/// Refuses an empty string where a flag names a file or directory (a usage error).
+func checkNamed(_ value: String?, _ flag: String, _ what: String) throws {
+    if value?.isEmpty == true { throw ValidationError("\(flag) must name \(what), got an empty string") }
 }
 
 /// Checks a flag's value, when given, against its `Limits`: "FLAG must be EXPECTED, got

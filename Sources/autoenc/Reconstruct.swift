@@ -28,6 +28,7 @@ struct Reconstruct: ParsableCommand, WritesOutputFile {
     var inference: InferenceRule = .mean
 
     @OptionGroup var imageScale: ScaleOption
+    @OptionGroup var threads: ThreadsOption
 
     @OptionGroup var quiet: QuietOption
 
@@ -42,7 +43,8 @@ struct Reconstruct: ParsableCommand, WritesOutputFile {
         try reportingErrors {
             try output.prepare()
             try OutputFiles.reconstruct(modelInput.model, data: dataOptions.data, count: count, inference: inference,
-                                        format: output.format, scale: imageScale.scale, to: output.out, console: quiet.console)
+                                        format: output.format, scale: imageScale.scale, threads: threads.count, to: output.out,
+                                        console: quiet.console)
         }
     }
 }

@@ -67,7 +67,7 @@ struct SweepCommand: ParsableCommand {
 
     func validate() throws {
         try check(epochs, Limits.epochs, "--epochs")
-        guard !out.isEmpty else { throw ValidationError("--out must name a directory, got an empty string") }
+        try checkNamed(out, "--out", "a directory")
         try checkRecords(log: log, plot: nil)
         _ = try usageErrors(plan)
     }

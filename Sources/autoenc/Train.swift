@@ -69,7 +69,7 @@ struct Train: ParsableCommand {
     var log: String?
 
     @Option(help: ArgumentHelp(
-        "Draw the training loss and test MSE per epoch (of this run) to this .png or .svg chart, replaced atomically after every epoch.",
+        "Draw the training loss and test MSE of every epoch (with --resume, the epochs before it too) to this .png or .svg chart, replaced atomically after every epoch.",
         valueName: "file"))
     var plot: String?
 
@@ -78,9 +78,8 @@ struct Train: ParsableCommand {
 
     func validate() throws {
         try check(epochs, Limits.epochs, "--epochs")
-        for (flag, path) in [("--resume", resume), ("--out", out)] where path?.isEmpty == true {
-            throw ValidationError("\(flag) must name a file, got an empty string")
-        }
+        try checkNamed(resume, "--resume", "a file")
+        try checkNamed(out, "--out", "a file")
         try checkRecords(log: log, plot: plot)
         let output = TrainingRun.Output(out: out, resume: resume)
         if let problem = request.problem(newRun: resume == nil) ?? output.problem(named: out != nil, log: log, plot: plot) {

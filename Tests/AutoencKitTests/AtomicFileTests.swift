@@ -41,4 +41,45 @@ import Testing
         AtomicFile.removeStaleTemporaries(for: path)
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path) == [".other.tmp-1"])
     }
+
+    /// A set whose later rename fails (a directory in its place) keeps the first file's
+    /// old version beside it, so that the old set can be put back together; a set
+    /// written whole keeps nothing.
+    @Test func previousVersionKeptUntilTheSetIsWhole() throws {
+        let dir = try TemporaryDirectory()
+        let first = dir.file("m.state.safetensors"), second = dir.file("m.safetensors")
+        let previous = AtomicFile.previousVersion(of: first)
+        #expect(previous == dir.file(".m.state.safetensors.previous"))
+        func write(_ a: [UInt8], _ b: [UInt8]) throws {
+            try a.withUnsafeBytes { pa in
+                try b.withUnsafeBytes { pb in try AtomicFile.write([(first, [pa]), (second, [pb])], keepingPrevious: true) }
+            }
+        }
+        try write([1], [1])
+        try write([2], [2])
+        #expect(!FileManager.default.fileExists(atPath: previous))
+        try FileManager.default.removeItem(atPath: second)
+        try FileManager.default.createDirectory(atPath: second + "/blocker", withIntermediateDirectories: true)
+        expectAutoencError(.ioError, naming: second, containing: ["already replaced"]) { try write([3], [3]) }
+        #expect(FileManager.default.contents(atPath: first) == Data([3]))
+        #expect(FileManager.default.contents(atPath: previous) == Data([2]))
+        try FileManager.default.removeItem(atPath: second)
+        try write([4], [4])
+        #expect(!FileManager.default.fileExists(atPath: previous))
+        #expect(Set(try FileManager.default.contentsOfDirectory(atPath: dir.path)) == ["m.state.safetensors", "m.safetensors"])
+    }
+
+    /// A symbolic link to a locked output finds the same lock (it used to take a lock
+    /// of its own name and write through the link into the other run's file).
+    @Test func aLinkToALockedOutputIsRefused() throws {
+        let dir = try TemporaryDirectory()
+        let target = dir.file("m.safetensors"), link = dir.file("link.safetensors")
+        try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: "m.safetensors")
+        #expect(OutputLock.path(for: link) == OutputLock.path(for: target))
+        let lock = try OutputLock(for: target, what: "--out")
+        expectAutoencError(.cannotCreate, containing: ["--out", "another run is writing it"]) {
+            _ = try OutputLock(for: link, what: "--out")
+        }
+        lock.release()
+    }
 }

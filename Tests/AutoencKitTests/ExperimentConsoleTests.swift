@@ -70,6 +70,7 @@ import Testing
         var headline: String { "stub: nothing to train" }
         var note: String? { nil }
         var runs: [ExperimentRun] { [] }
+        var outputFiles: [String] { [] }
 
         func trainImages(of train: ImageSet, data: String) throws -> ImageSet {
             if refuse { throw AutoencError(.usage, "\(data): holds \(train.count) training images, fewer than asked") }

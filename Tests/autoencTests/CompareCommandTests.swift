@@ -326,4 +326,39 @@ import Testing
         #expect(second.status == 73, "\(second)")
         #expect(second.stderr.contains("process \(run.0.processIdentifier)"), "\(second.stderr)")
     }
+
+    /// A directory where compare or activations would write a file is refused (73,
+    /// naming it) before anything is trained or measured; it used to fail after all
+    /// the work, with half the outputs written.
+    @Test func aDirectoryInAnOutputsPlaceIsRefusedFirst() throws {
+        let scratch = try Scratch()
+        try Self.labeledData(scratch)
+        try scratch.makeDirectory("cx/report.html")
+        let compare = try scratch.run(["compare", "--out", "cx"] + Self.tiny)
+        #expect(compare.status == 73, "\(compare)")
+        #expect(compare.stderr.contains("cx/report.html") && compare.stderr.contains("is a directory"), "\(compare.stderr)")
+        #expect(!compare.stdout.contains("epoch"), "trained first: \(compare.stdout)")
+        #expect(scratch.listing("cx") == ["report.html"], "\(scratch.listing("cx"))")
+        let model = try scratch.run(tinyTraining(epochs: 1, ["--out", "none.safetensors"]))
+        try #require(model.status == 0, "\(model)")
+        try scratch.makeDirectory("o1/metrics.json")
+        let activations = try scratch.run(["activations", "--model", "none.safetensors", "--data", "data", "--out", "o1"])
+        #expect(activations.status == 73, "\(activations)")
+        #expect(activations.stderr.contains("o1/metrics.json"), "\(activations.stderr)")
+        #expect(scratch.listing("o1") == ["metrics.json"], "\(scratch.listing("o1"))")
+    }
+
+    /// A DropConnect drop probability that rounds to dropping nothing (below 1/512) or
+    /// everything is refused in compare and sweep as in train, before any training.
+    @Test func dropConnectProbabilitiesThatRoundAway() throws {
+        let scratch = try Scratch()
+        try Self.labeledData(scratch)
+        for arguments in [["compare", "--drop-p", "0.001"], ["sweep", "--drop-p", "0.001,0.5", "--models", "dropconnect"],
+                          ["sweep", "--limit", "32,64", "--models", "dropconnect", "--drop-p", "0.999"]] {
+            let result = try scratch.run(arguments + ["--out", "x"] + Self.tiny.filter { $0 != "--limit" && $0 != "64" })
+            #expect(result.status == 64, "\(arguments): \(result)")
+            #expect(result.stderr.contains("under DropConnect"), "\(arguments): \(result.stderr)")
+        }
+        #expect(!scratch.listing().contains("x"))
+    }
 }

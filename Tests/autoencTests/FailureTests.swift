@@ -277,4 +277,47 @@ import Glibc
         #expect(result.status == 0, "\(result)")
         #expect(!scratch.listing().contains(".model.safetensors.lock"), "\(scratch.listing())")
     }
+
+    /// A save killed between its two renames (state replaced, model not) leaves the old
+    /// state kept aside: --resume continues from the pair that belongs together, and
+    /// ends bit for bit where the uninterrupted run did. Without the kept state the
+    /// split pair is refused (65) as before.
+    @Test func aSaveSplitBetweenItsRenamesResumes() throws {
+        let scratch = try Self.trained()
+        let firstModel = try scratch.bytes("model.safetensors"), firstState = try scratch.bytes("model.state.safetensors")
+        let second = try scratch.run(tinyTraining(epochs: 2, ["--resume", "model.safetensors"]))
+        try #require(second.status == 0, "\(second)")
+        let secondModel = try scratch.bytes("model.safetensors")
+        #expect(!scratch.listing().contains(".model.state.safetensors.previous"), "\(scratch.listing())")
+
+        // what a kill between the renames leaves: the new state, the old model, the old state kept
+        try scratch.write(firstModel, to: "model.safetensors")
+        try Self.expectFailure(scratch, tinyTraining(epochs: 2, ["--resume", "model.safetensors"]), status: 65,
+                               naming: ["model.state.safetensors", "cannot be resumed"])
+        try scratch.write(firstState, to: ".model.state.safetensors.previous")
+        let resumed = try scratch.run(tinyTraining(epochs: 2, ["--resume", "model.safetensors"]))
+        #expect(resumed.status == 0, "\(resumed)")
+        #expect(try scratch.bytes("model.safetensors") == secondModel, "the resumed run's epoch 2 differs from the uninterrupted one's")
+        #expect(!scratch.listing().contains(".model.state.safetensors.previous"), "\(scratch.listing())")
+    }
+
+    /// --log appends to a log only: an existing file that is not one (a checkpoint) is
+    /// refused before training, unchanged; a log of earlier runs is appended to.
+    @Test func logAppendsOnlyToALog() throws {
+        let scratch = try Self.trained()
+        try Self.expectFailure(scratch, tinyTraining(epochs: 1, ["--out", "b.safetensors", "--log", "model.safetensors"]),
+                               status: 73, naming: ["--log", "model.safetensors", "not a JSON-lines log"])
+        let first = try scratch.run(tinyTraining(epochs: 1, ["--out", "b.safetensors", "--log", "log.jsonl"]))
+        try #require(first.status == 0, "\(first)")
+        let again = try scratch.run(tinyTraining(epochs: 1, ["--out", "c.safetensors", "--log", "log.jsonl"]))
+        #expect(again.status == 0, "\(again)")
+        #expect(String(decoding: try scratch.bytes("log.jsonl"), as: UTF8.self).split(separator: "\n").count == 4)
+    }
+
+    /// --resume naming a directory is missing input (66) naming --resume, not --out.
+    @Test func resumeFromADirectory() throws {
+        let scratch = try Self.trained()
+        try scratch.makeDirectory("adir")
+        try Self.expectFailure(scratch, tinyTraining(epochs: 2, ["--resume", "adir"]), status: 66, naming: ["--resume adir", "is a directory"])
+    }
 }

@@ -34,7 +34,29 @@ import Testing
         (["train", "--drop-mode", "dropconnect"], "--drop-mode"),
         (["train", "--drop-mode", "dropconnect", "--keep-p", "1"], "--drop-mode"),
         (["reconstruct", "--inference", "sample:-4"], "--inference"),
+        // DropConnect's masks drop in steps of 1/256: these round to none or to all
+        (["train", "--drop-mode", "dropconnect", "--drop-p", "0.001"], "--drop-p 0.001 rounds to 0, dropping no connection"),
+        (["train", "--drop-mode", "dropconnect", "--drop-p", "0.999"], "--drop-p 0.999 rounds to 1, dropping every connection"),
+        (["train", "--drop-mode", "dropconnect", "--keep-p", "0.9995"], "--keep-p 0.9995 rounds to 0"),
+        (["bench", "--modes", "none,dropconnect-batch", "--drop-p", "0.001"], "under DropConnect"),
+        (["bench", "--modes", "none,dropout,none"], "--modes lists none twice"),
+        // empty names
+        (["train", "--data", ""], "--data must name a directory"),
+        (["reconstruct", "--model", ""], "--model must name a file"),
+        (["reconstruct", "--out", ""], "--out must name a file"),
+        (["info", ""], "must name a file"),
     ]
+
+    /// The edges of DropConnect's drop probabilities: 0.002 and 0.998 keep a step of
+    /// 1/256 from none and from all, and dropout takes any p.
+    @Test func dropConnectEdgesAreAccepted() throws {
+        for p in ["0.002", "0.998", "0.5"] {
+            _ = try Autoenc.parseAsRoot(["train", "--drop-mode", "dropconnect", "--drop-p", p])
+        }
+        _ = try Autoenc.parseAsRoot(["train", "--drop-p", "0.001"])
+        #expect(DropConnectMask.problem(dropP: 0.002, given: "") == nil && DropConnectMask.problem(dropP: 0.998, given: "") == nil)
+        #expect(DropConnectMask.problem(dropP: 0.0019, given: "") != nil && DropConnectMask.problem(dropP: 0.9981, given: "") != nil)
+    }
 
     @Test("bad values are usage errors naming the flag", arguments: badFlags)
     func badFlag(arguments: [String], flag: String) {

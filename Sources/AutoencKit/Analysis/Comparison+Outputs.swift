@@ -3,6 +3,12 @@ import Foundation
 /// What `compare` writes once its runs are finished: metrics.json, the figures from each
 /// model's first seed and report.html, made from the runs' records and their models read
 /// back from `runs/`.
+extension Comparison {
+    /// The files `compare` writes into its directory, beside runs/.
+    public static let outputFiles = ["report.html", "metrics.json", "curves.png", "weightmaps.png", "reconstructions.png",
+                                     "histograms.png"]
+}
+
 extension Comparison.Plan {
     /// Writes every output into `directory` from the finished `records` of `runs`:
     /// metrics.json and the figures (`Comparison.writeFigures`, reconstructions.png of the
@@ -24,8 +30,7 @@ extension Comparison.Plan {
         }
         let table = VariantSummary.table(summaries, baseline: summaries.first { $0.name == Comparison.baseline })
         return ExperimentOutputs(table: table + "\n" + VariantSummary.legend(seeds: seeds, baseline: Comparison.baseline),
-                                 files: ["report.html", "metrics.json", "curves.png", "weightmaps.png", "reconstructions.png",
-                                         "histograms.png", "runs/"])
+                                 files: Comparison.outputFiles + ["runs/"])
     }
 
     /// The settings metrics.json and report.html state: the data (its directory `data`,
@@ -142,6 +147,7 @@ extension Comparison {
         public var headline: String { "models: " + plan.summary }
         public var note: String? { plan.note }
         public var runs: [ExperimentRun] { plan.runs }
+        public var outputFiles: [String] { Comparison.outputFiles }
 
         /// The first --limit images; every run trains on those.
         public func trainImages(of train: ImageSet, data: String) throws -> ImageSet { train.prefix(plan.limit) }

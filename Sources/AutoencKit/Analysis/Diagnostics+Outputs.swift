@@ -1,6 +1,9 @@
 import Foundation
 
 extension Diagnostics {
+    /// The files `activations` writes into its directory.
+    public static let outputFiles = ["histograms.png", "metrics.json"]
+
     /// `activations`: measures the checkpoint `model` on the data set `data` names (--data
     /// as given, `DataLocation.resolve`; the
     /// probe on the first `limit` labeled training images, seeded with `seed`, like the
@@ -17,6 +20,9 @@ extension Diagnostics {
         let loaded = try Checkpoint.load(model)
         let config = loaded.config
         let location = try DataLocation.resolve(data)
+        for name in outputFiles {
+            try AtomicFile.checkWritable((directory as NSString).appendingPathComponent(name), what: "--out")
+        }
         let (train, test, _) = try location.loadForAnalysis(limit: limit, always: false)
         try Memory.check(memoryNeed(hidden: config.hidden, testImages: test.count, probeImages: train?.count ?? 0),
                          available: available,
@@ -66,7 +72,7 @@ extension Diagnostics {
                                             ("test_images", "\(testImages)"), ("seed", "\(seed)")]
         try Comparison.writeHistograms([(name, codes, statistics)], activation: activation, to: path("histograms.png"))
         try AtomicFile.write(Array(Self.json([self], settings: settings).utf8), to: path("metrics.json"))
-        return ["histograms.png", "metrics.json"]
+        return Self.outputFiles
     }
 }
 

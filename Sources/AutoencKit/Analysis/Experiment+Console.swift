@@ -120,6 +120,8 @@ public protocol ExperimentDesign {
     /// and the files written.
     func writeOutputs(_ records: [ExperimentRecord], test: ImageSet, data: String, trained: ImageSet, threads: Int,
                       directory: String) throws -> ExperimentOutputs
+    /// The files `writeOutputs` may write into the directory, checked before any training.
+    var outputFiles: [String] { get }
 }
 
 extension Experiment {
@@ -127,10 +129,15 @@ extension Experiment {
     /// labels when it has them), says the data line, the design's headline and note,
     /// trains its runs into `directory` (`train`, with `jobs`, `threads` as given and
     /// `again` for a stop), writes the outputs with `outputThreads` threads and says the
-    /// last lines, all on `console`. Throws the data set's, the runs' and the outputs'
-    /// errors, and `.interrupted` or `.terminated` for a stop.
+    /// last lines, all on `console`. Throws `.cannotCreate` (73) before anything else when
+    /// one of the design's `outputFiles` cannot be written (a directory in its place),
+    /// the data set's, the runs' and the outputs' errors, and `.interrupted` or
+    /// `.terminated` for a stop.
     public static func perform(_ design: some ExperimentDesign, location: DataLocation, directory: String, jobs: Int?,
                                threads: Int?, outputThreads: Int, console: Console, log: String?, again: String) throws {
+        for name in design.outputFiles {
+            try AtomicFile.checkWritable((directory as NSString).appendingPathComponent(name), what: "--out")
+        }
         let (loaded, test, labeled) = try location.loadForAnalysis(limit: nil, always: true)
         let train = loaded!
         let trained = try design.trainImages(of: train, data: location.directory)

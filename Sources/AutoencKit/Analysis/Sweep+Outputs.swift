@@ -137,6 +137,10 @@ extension Sweep {
         public var headline: String { "sweep: " + grid.summary }
         public var note: String? { plan.request.note }
         public var runs: [ExperimentRun] { grid.runs }
+        /// Every metric's chart, whether or not the data set lets it be measured.
+        public var outputFiles: [String] {
+            ["report.html", "metrics.json"] + Diagnostics.metricOrder.map { "\($0).\(chartFormat.rawValue)" } + ["weightmaps.png"]
+        }
 
         /// The first --limit images when the limit is fixed, all of them when it is swept
         /// (each run takes its own), after checking that the data set holds every size

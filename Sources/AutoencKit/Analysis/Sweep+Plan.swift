@@ -53,6 +53,12 @@ extension Sweep {
                 throw AutoencError(.usage, "--drop-p 0 leaves dropout and DropConnect without a regularizer; give a drop probability above 0")
             }
             if let problem = request.problem(newRun: false) { throw AutoencError(.usage, problem) }
+            if names.contains("dropconnect") {
+                let probabilities = knob == .dropP ? parsed[knob]!.map { Float($0.value) } : [fixedDropP]
+                if let problem = probabilities.lazy.compactMap({ DropConnectMask.problem(dropP: $0, given: "--drop-p \($0)") }).first {
+                    throw AutoencError(.usage, problem)
+                }
+            }
             if knob == .dropP && names == [Comparison.baseline] {
                 throw AutoencError(.usage, "--models none with a --drop-p sweep: none has no drop probability; add dropout or dropconnect")
             }

@@ -32,6 +32,23 @@ public struct GrayImage: Sendable, Equatable {
     }
 
     /// Each pixel repeated `k` x `k` times.
+    /// The most pixels an output image may have (1 GiB as bytes).
+    public static let maxPixels = 1 << 30
+
+    /// Checks, before drawing, that a `width` x `height` image magnified `scale` times
+    /// (`what`: "--scale 16: 10000 reconstructions") can be made and encoded: throws
+    /// `.usage` (64) past `maxPixels`, and `.unavailable` (69) when the image and its
+    /// encoding, about 3 bytes a pixel, need more memory than is `available`.
+    public static func checkDrawable(width: Int, height: Int, scale: Int, what: String,
+                                     available: Int? = Memory.available()) throws {
+        let (w, h) = (width * scale, height * scale)
+        guard w * h <= maxPixels else {
+            throw AutoencError(.usage, "\(what) would make a \(w)x\(h) image, more than \(maxPixels >> 20) million pixels; use a smaller --scale or fewer images")
+        }
+        try Memory.check(3 * w * h, available: available, what: "drawing \(what) as a \(w)x\(h) image",
+                         remedy: "use a smaller --scale or fewer images")
+    }
+
     public func scaled(_ k: Int) -> GrayImage {
         guard k > 1 else { return self }
         var out = GrayImage(width: width * k, height: height * k)

@@ -60,12 +60,19 @@ public enum Grids {
 
     /// Pairs of tiles, each original image left of its reconstruction, in rows of
     /// `pairsPerRow` pairs, with 1-pixel separators. x, y: (count, 784) in [0, 1].
+    /// The size of `reconstructions`' sheet of `count` pairs.
+    public static func reconstructionsSize(count: Int, pairsPerRow: Int = 8) -> (width: Int, height: Int) {
+        let perRow = max(1, min(pairsPerRow, count))
+        let rows = (count + perRow - 1) / perRow
+        return (perRow * (2 * side + 2) + 1, rows * (side + 1) + 1)
+    }
+
     public static func reconstructions(original x: UnsafePointer<Float>, reconstructed y: UnsafePointer<Float>,
                                        count: Int, pairsPerRow: Int = 8) -> GrayImage {
         let perRow = max(1, min(pairsPerRow, count))
-        let rows = (count + perRow - 1) / perRow
         let pairWidth = 2 * side + 1
-        var image = GrayImage(width: perRow * (pairWidth + 1) + 1, height: rows * (side + 1) + 1, fill: 0)
+        let size = reconstructionsSize(count: count, pairsPerRow: pairsPerRow)
+        var image = GrayImage(width: size.width, height: size.height, fill: 0)
         for k in 0..<count {
             let x0 = 1 + (k % perRow) * (pairWidth + 1), y0 = 1 + (k / perRow) * (side + 1)
             image.draw(x + k * ModelConfig.inputs, side: side, at: x0, y0)

@@ -58,7 +58,7 @@ public enum OutputFiles {
         /// What a file in `format` holds, for the user: "8 reconstructions, float32 (8, 28,
         /// 28)" for .npy, else "8 originals, each left of its reconstruction".
         public func description(as format: OutputFormat) -> String {
-            format == .npy ? "\(count) reconstructions, float32 (\(count), 28, 28)" : "\(count) originals, each left of its reconstruction"
+            format == .npy ? "\(counted(count, "reconstruction")), float32 (\(count), 28, 28)" : "\(counted(count, "original")), each left of its reconstruction"
         }
 
         /// The file's bytes: originals beside reconstructions as PGM or PNG, each pixel
@@ -101,9 +101,8 @@ public enum OutputFiles {
                     (what + ["float32 (\(tiles.count), 28, 28)"]).joined(separator: ", "), units)
         }
         let map = Grids.weightMap(tiles)
-        guard map.width * scale * map.height * scale <= 1 << 30 else {
-            throw AutoencError(.usage, "--scale \(scale): \(counted(tiles.count, "unit")) would make a \(map.width * scale)x\(map.height * scale) image; use a smaller --scale")
-        }
+        try GrayImage.checkDrawable(width: map.width, height: map.height, scale: scale,
+                                    what: "--scale \(scale): \(counted(tiles.count, "unit"))")
         let image = map.scaled(scale)
         var parts = [shown] + (selection.layer == .decoder ? ["decoder weights"] : []) + order
         if let statistics {
@@ -122,13 +121,21 @@ extension OutputFiles {
     /// writes the first `count` as `format` (each pixel `scale` x `scale`) to `out`
     /// atomically, and says a note when the model was trained on other data, a status
     /// line while it works (on a terminal, unless quiet), the test MSE and what was
-    /// written, on `console`. The caller has checked that `out` can be written. Throws
-    /// the checkpoint's and the data set's errors, and the file's (73, 74).
+    /// written, on `console`; the products run on `threads` threads. The caller has
+    /// checked that `out` can be written. Throws the checkpoint's and the data set's
+    /// errors, before any work `GrayImage.checkDrawable`'s (64, 69) for an image, and
+    /// the file's (73, 74).
     public static func reconstruct(_ model: String, data: String?, count: Int, inference: InferenceRule,
-                                   format: OutputFormat, scale: Int, to out: String, console: Console) throws {
+                                   format: OutputFormat, scale: Int, threads: Int = 1, to out: String, console: Console) throws {
+        BLAS.setThreads(threads)
         let loaded = try Checkpoint.load(model)
         let location = try DataLocation.resolve(data)
         let test = try location.load(train: false)
+        if format != .npy {
+            let size = Grids.reconstructionsSize(count: min(count, test.count))
+            try GrayImage.checkDrawable(width: size.width, height: size.height, scale: scale,
+                                        what: "--scale \(scale): \(counted(min(count, test.count), "reconstruction"))")
+        }
         if let note = loaded.dataNote(location) { console.say(note) }
         let result = try StatusLine.showing(quiet: console.quiet) { progress in
             try Reconstructions(loaded.model, test: test, count: count, inference: inference, progress: progress)

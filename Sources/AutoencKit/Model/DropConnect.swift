@@ -73,6 +73,19 @@ public struct DropConnectMask: Sendable {
         scale = 1 / keepProbability
     }
 
+    /// Why DropConnect cannot train at drop probability `dropP` (given as `given`, e.g.
+    /// "--drop-p 0.001"), or nil. Away from 0.5 a connection is kept with a probability
+    /// in steps of 1/256: a p below 1/512 rounds to keeping every connection, so the run
+    /// would silently train without a regularizer, and one above 1 - 1/512 to keeping
+    /// none.
+    public static func problem(dropP: Float, given: String) -> String? {
+        guard dropP > 0, dropP != 0.5 else { return nil }
+        let threshold = ((1 - Double(dropP)) * 256).rounded()
+        guard threshold < 1 || threshold > 255 else { return nil }
+        let rounded = threshold > 255 ? "0, dropping no connection" : "1, dropping every connection"
+        return "\(given) rounds to \(rounded), under DropConnect: its masks drop with a probability in steps of 1/256, so give a drop probability in [0.002, 0.998]"
+    }
+
     /// The key of the mask example `example` uses at `step`; the per-batch mask uses
     /// `example: nil`.
     @inline(__always)

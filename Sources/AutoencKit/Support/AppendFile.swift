@@ -22,7 +22,9 @@ public final class AppendFile {
 
     /// Checks, before any work, that lines could be appended to `path`: an existing
     /// file must be a writable regular file, FIFO or character device (`/dev/stdout`),
-    /// a new one needs a writable directory. Throws `.cannotCreate` (73).
+    /// a new one needs a writable directory. A regular file with content must be a log
+    /// already, its first byte `{`: appending to a checkpoint, an image or a script
+    /// would spoil it. Throws `.cannotCreate` (73).
     public static func checkAppendable(_ path: String, what: String) throws {
         var info = stat()
         guard stat(path, &info) == 0 else {
@@ -36,6 +38,13 @@ public final class AppendFile {
         }
         guard access(path, W_OK) == 0 else {
             throw AutoencError(.cannotCreate, "\(what) \(path): exists but is not writable")
+        }
+        guard type == S_IFREG, info.st_size > 0 else { return }
+        let handle = FileHandle(forReadingAtPath: path)
+        let first = (try? handle?.read(upToCount: 1))??.first
+        try? handle?.close()
+        guard first == UInt8(ascii: "{") else {
+            throw AutoencError(.cannotCreate, "\(what) \(path): exists and is not a JSON-lines log (its first byte is not '{'); lines are appended only to a log, so name a new file or an earlier log")
         }
     }
 

@@ -99,7 +99,13 @@ public enum AtomicFile {
     /// and SIGTERM held back, so an impatient second Ctrl-C cannot split the set.
     /// When anything fails before the renames, every target is untouched and every
     /// temporary file is removed. Throws `.cannotCreate` or `.ioError` naming the file.
-    public static func write(_ files: [(path: String, parts: [UnsafeRawBufferPointer])]) throws {
+    ///
+    /// Only SIGKILL, a crash or a power cut can still split the set between two renames.
+    /// With `keepingPrevious`, the first file's old version stays at its
+    /// `previousVersion` (a hard link, made before the renames) until every file is
+    /// renamed: the old set can then be put back together from it. Where hard links
+    /// cannot be made nothing is kept.
+    public static func write(_ files: [(path: String, parts: [UnsafeRawBufferPointer])], keepingPrevious: Bool = false) throws {
         var written: [(path: String, temporary: String)] = []
         do {
             for file in files {
@@ -117,6 +123,7 @@ public enum AtomicFile {
         sigaddset(&blocked, SIGTERM)
         pthread_sigmask(SIG_BLOCK, &blocked, &previous)
         defer { pthread_sigmask(SIG_SETMASK, &previous, nil) }
+        let kept = keepingPrevious ? written.first.flatMap { keepPreviousVersion(of: $0.path) } : nil
         for (index, file) in written.enumerated() where rename(file.temporary, file.path) != 0 {
             let reason = String(cString: strerror(errno))
             for rest in written[index...] { unlink(rest.temporary) }
@@ -131,6 +138,30 @@ public enum AtomicFile {
                 close(dirFD)
             }
         }
+        if let kept { unlink(kept) }
+    }
+
+    /// Where `write(_:keepingPrevious:)` keeps a file's old version during a save:
+    /// `.NAME.previous` beside the file `path` leads to.
+    public static func previousVersion(of path: String) -> String {
+        let target = resolved(path)
+        return (directory(of: target) as NSString).appendingPathComponent(".\((target as NSString).lastPathComponent).previous")
+    }
+
+    /// Links `path`'s current file (resolved) to its `previousVersion`, replacing an
+    /// older one atomically; returns that path, or nil when there is no file yet or no
+    /// link could be made.
+    static func keepPreviousVersion(of path: String) -> String? {
+        let previous = previousVersion(of: path)
+        let temporary = (directory(of: previous) as NSString)
+            .appendingPathComponent(temporaryPrefix(for: (previous as NSString).lastPathComponent) + "\(getpid())")
+        unlink(temporary)
+        guard link(path, temporary) == 0 else { return nil }
+        guard rename(temporary, previous) == 0 else {
+            unlink(temporary)
+            return nil
+        }
+        return previous
     }
 
     /// Writes `parts` to a new temporary file beside `path`, flushed to disk; returns its

@@ -14,8 +14,10 @@ public final class OutputLock {
     public let path: String
     private var descriptor: Int32
 
-    /// The lock file of `output`.
+    /// The lock file of `output`: beside the file its symbolic links lead to, so that a
+    /// link to a locked output finds the same lock.
     public static func path(for output: String) -> String {
+        let output = AtomicFile.resolved(output)
         let directory = FilePath.parent(of: output)
         let name = "." + (output as NSString).lastPathComponent + ".lock"
         return directory.isEmpty ? name : (directory as NSString).appendingPathComponent(name)

@@ -24,19 +24,22 @@ extension Benchmark {
 
         /// The modes `text` lists, comma-separated, in the order given (empty items
         /// skipped), as `bench --modes` takes them. Throws `.usage` naming --modes when
-        /// none is given or one is unknown.
+        /// none is given, one is unknown or one is listed twice.
         public static func list(_ text: String) throws -> [Mode] {
             let names = text.split(separator: ",").map(String.init)
             let all = allCases.map(\.rawValue)
             guard !names.isEmpty else {
                 throw AutoencError(.usage, "--modes: expected at least one of \(all.joined(separator: ", ")), got '\(text)'")
             }
-            return try names.map { name in
+            var modes: [Mode] = []
+            for name in names {
                 guard let mode = Mode(rawValue: name) else {
                     throw AutoencError(.usage, "--modes: unknown mode '\(name)', expected \(all.dropLast().joined(separator: ", ")) or \(all.last!)")
                 }
-                return mode
+                guard !modes.contains(mode) else { throw AutoencError(.usage, "--modes lists \(name) twice") }
+                modes.append(mode)
             }
+            return modes
         }
     }
 

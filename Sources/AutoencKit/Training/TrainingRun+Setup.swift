@@ -7,12 +7,17 @@ extension TrainingRun.Output {
     /// `.cannotCreate` (73) naming the flag (--out, --log, --plot), or the process that
     /// holds the lock.
     public func claim(log: String?, plot: String?) throws -> OutputLock {
-        try AtomicFile.checkWritable(model, what: "--out")
-        try AtomicFile.checkWritable(state, what: "--out (training state)")
+        var isDirectory: ObjCBool = false
+        if flag == "--resume", FileManager.default.fileExists(atPath: model, isDirectory: &isDirectory), isDirectory.boolValue {
+            throw AutoencError(.noInput, "--resume \(model): is a directory, expected a checkpoint file (.safetensors)")
+        }
+        try AtomicFile.checkWritable(model, what: flag)
+        try AtomicFile.checkWritable(state, what: "\(flag) (training state)")
         try RunRecords.checkOutputs(log: log, plot: plot)
-        let lock = try OutputLock(for: model, what: "--out")
+        let lock = try OutputLock(for: model, what: flag)
         AtomicFile.removeStaleTemporaries(for: model)
         AtomicFile.removeStaleTemporaries(for: state)
+        AtomicFile.removeStaleTemporaries(for: AtomicFile.previousVersion(of: state))
         return lock
     }
 }

@@ -9,9 +9,13 @@ public final class TrainingRun {
     public struct Output: Sendable {
         public let model: String
         public let state: String
+        /// The flag that named the model file, for messages: --out, or --resume when the
+        /// run saves over the pair it continues.
+        public let flag: String
 
-        public init(model: String) {
+        public init(model: String, flag: String = "--out") {
             self.model = model
+            self.flag = flag
             state = TrainingState.path(besideModel: model)
         }
 
@@ -21,7 +25,7 @@ public final class TrainingRun {
         /// Where `train` saves: `out` (--out) when given, else over the pair `resume`
         /// (--resume) continues, else `defaultModel`.
         public init(out: String?, resume: String?) {
-            self.init(model: out ?? resume ?? Self.defaultModel)
+            self.init(model: out ?? resume ?? Self.defaultModel, flag: out == nil && resume != nil ? "--resume" : "--out")
         }
 
         /// Why these outputs would clobber a file, as a usage message, or nil: a model
@@ -164,7 +168,9 @@ public final class TrainingRun {
 
     /// Saves the training state, then the model, as one atomic pair (nothing when the run
     /// has no output). The model file holds inference-ready weights (under classic
-    /// scaling, decoder weights times 1 - p). Never writes non-finite weights.
+    /// scaling, decoder weights times 1 - p). Never writes non-finite weights. The old
+    /// state is kept aside until the model is replaced too, so that a process killed
+    /// between the two renames leaves a pair `SavedRun.load` can resume.
     public func save() throws {
         guard let output else { return }
         guard model.parameters.isFinite else { // Trainer throws first; never write NaN weights
@@ -178,7 +184,7 @@ public final class TrainingRun {
             let (header, data) = Checkpoint.encode(inference, metadata: checkpointMetadata())
             try stateBytes.withUnsafeBytes { stateFile in
                 try header.withUnsafeBytes { modelHeader in
-                    try AtomicFile.write([(output.state, [stateFile]), (output.model, [modelHeader, data])])
+                    try AtomicFile.write([(output.state, [stateFile]), (output.model, [modelHeader, data])], keepingPrevious: true)
                 }
             }
         }
@@ -209,9 +215,12 @@ public struct SavedRun: Sendable {
     public var parameters: Parameters
     public var state: TrainingState
 
-    /// Loads `path` and the training state beside it. Throws `.usage` (64) when `path` is
-    /// the state file itself, `.noInput` (66) when either file is missing, `.dataError`
-    /// (65) when either is invalid or they do not belong together.
+    /// Loads `path` and the training state beside it. A save killed between its two
+    /// renames leaves the new state beside the old model: then the old state, which
+    /// `TrainingRun.save` kept aside (`AtomicFile.previousVersion`), is the model's.
+    /// Throws `.usage` (64) when `path` is the state file itself, `.noInput` (66) when
+    /// either file is missing, `.dataError` (65) when either is invalid or they do not
+    /// belong together.
     public static func load(_ path: String) throws -> SavedRun {
         if TrainingState.isStatePath(path) {
             throw AutoencError(.usage, "--resume \(path): expected the model file, found its training state; pass \(TrainingState.path(besideState: path))")
@@ -222,7 +231,13 @@ public struct SavedRun: Sendable {
         guard state.config == loaded.config else {
             throw AutoencError.badData(statePath, "describes a 784-\(state.config.hidden)-784 \(state.config.summary) model, but \(path) holds 784-\(loaded.config.hidden)-784 \(loaded.config.summary)")
         }
-        guard TrainingState.digest(loaded.parameters) == state.modelDigest else {
+        let digest = TrainingState.digest(loaded.parameters)
+        guard digest == state.modelDigest else {
+            let previous = AtomicFile.previousVersion(of: statePath)
+            if FileManager.default.fileExists(atPath: previous), let kept = try? TrainingState.load(previous),
+               kept.config == loaded.config, kept.modelDigest == digest {
+                return SavedRun(parameters: loaded.parameters, state: kept)
+            }
             throw AutoencError.badData(statePath, "was saved with other weights than those now in \(path) (its step \(state.step), the model's \(loaded.metadata["step"] ?? "unknown")); the pair cannot be resumed")
         }
         return SavedRun(parameters: loaded.parameters, state: state)
@@ -266,6 +281,10 @@ public struct RunRequest: Sendable {
         }
         if scaling == .classic && dropMode == .dropconnect {
             return "--dropout-scaling classic applies to --drop-mode dropout only; DropConnect trains with inverted scaling"
+        }
+        if dropMode == .dropconnect, let p = dropP ?? keepP.map({ 1 - $0 }),
+           let problem = DropConnectMask.problem(dropP: p, given: keepP.map { "--keep-p \($0)" } ?? "--drop-p \(p)") {
+            return problem
         }
         guard newRun else { return nil }
         let regularized = (dropP ?? keepP.map { 1 - $0 } ?? 0) > 0
