@@ -12,6 +12,10 @@ import Testing
         #expect(Experiment.Schedule.choose(runs: 6, cores: 2, jobs: 2, threads: nil) == .init(jobs: 2, threadsPerRun: 1))
         #expect(Experiment.Schedule.choose(runs: 6, cores: 8, jobs: 2, threads: nil) == .init(jobs: 2, threadsPerRun: 4))
         #expect(Experiment.Schedule.choose(runs: 1, cores: 2, jobs: 4, threads: nil) == .init(jobs: 1, threadsPerRun: 2))
+        #expect(Experiment.Schedule(jobs: 2, threadsPerRun: 1).line(trainings: 6, cores: 2, kept: "cmp/runs")
+                == "runs: 6 trainings, 2 at a time on 1 thread each; finished runs are kept in cmp/runs/")
+        #expect(Experiment.Schedule(jobs: 3, threadsPerRun: 1).line(trainings: 6, cores: 2, kept: "r")
+                == "runs: 6 trainings, 3 at a time on 1 thread each (3 threads on 2 cores: they take turns); finished runs are kept in r/")
     }
 
     static func value(_ knob: Sweep.Knob, _ v: Double) -> KnobValue { KnobValue(name: knob.rawValue, value: v, label: "\(v)") }

@@ -28,7 +28,7 @@ extension Experiment {
             try Trainer.checkMemory(runs[i].config, options: runs[i].options, largestBatch: images[i], runs: schedule.jobs,
                                     available: available)
         }
-        console.say("runs: \(counted(trainings, "training")), \(schedule.jobs) at a time on \(counted(schedule.threadsPerRun, "thread")) each; finished runs are kept in \(runsDirectory(directory))/")
+        console.say(schedule.line(trainings: trainings, cores: cores, kept: runsDirectory(directory)))
         StopSignals.install()
         let records = try execute(runs, train: train, test: test, dataset: location.absoluteDirectory, directory: directory,
                                   schedule: schedule,

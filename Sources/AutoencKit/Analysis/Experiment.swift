@@ -149,6 +149,15 @@ public enum Experiment {
             let j = max(1, min(jobs, runs))
             return Schedule(jobs: j, threadsPerRun: threads ?? max(1, cores / j))
         }
+
+        /// What compare and sweep say of it: "runs: 6 trainings, 2 at a time on 1 thread
+        /// each; finished runs are kept in cmp/runs/", saying when the runs' threads
+        /// outnumber the `cores` (--jobs is not capped, as --threads is).
+        public func line(trainings: Int, cores: Int, kept: String) -> String {
+            let busy = jobs * threadsPerRun
+            let shared = busy > cores ? " (\(busy) threads on \(counted(cores, "core")): they take turns)" : ""
+            return "runs: \(counted(trainings, "training")), \(jobs) at a time on \(counted(threadsPerRun, "thread")) each\(shared); finished runs are kept in \(kept)/"
+        }
     }
 
     /// Trains and measures every run of `runs` (each stem once) not already finished in

@@ -265,7 +265,7 @@ extension Benchmark {
             var lines = ["blas     \(BLASRuntime.library)", "kernel   \(BLASRuntime.report)", "vectors  \(Self.vectorKernels)"]
                 + (peak.map { [$0.line] } ?? [])
             lines += ["threads  \(threads), \(model)batch \(batchSizes.map(String.init).joined(separator: ",")), drop-p \(dropP), data \(data)", "",
-                         "sgemm at the model's shapes       m     n     k   GFLOP/s 1 thread   \(counted(threads, "thread").padding(toLength: 9, withPad: " ", startingAt: 0))   max rel err vs naive"]
+                         "sgemm at the model's shapes       m     n     k   GFLOP/s 1 thread   \((threads > 1 ? counted(threads, "thread") : "(same)").padding(toLength: 9, withPad: " ", startingAt: 0))   max rel err vs naive"]
             for (i, row) in products.enumerated() {
                 if i > 0 && row.size != products[i - 1].size { lines.append("") }
                 let one = row.one, all = row.all
