@@ -33,6 +33,10 @@ import Testing
     func otherKnob() throws {
         let sizes = try Sweep.Plan(lists: [.limit: "500,1000"], models: nil, request: RunRequest())
         #expect(sizes.knob == .limit && sizes.models == ["none", "dropout"] && sizes.dropP == 0.5)
+        // no fixed size when the size is swept: each run takes its own (it was the first
+        // listed, which metrics.json then gave as every point's train_images)
+        #expect(sizes.limit == nil)
+        #expect(sizes.grid(seeds: 1, epochs: 1).runs.compactMap(\.limit).sorted() == [500, 500, 1000, 1000])
         let norms = try Sweep.Plan(lists: [.maxNorm: "1,2", .dropP: "0.2"], models: "dropconnect,none", request: RunRequest())
         #expect(norms.knob == .maxNorm && norms.models == ["dropconnect", "none"] && norms.dropP == 0.2)
         // none alone needs no drop probability

@@ -227,10 +227,13 @@ import Glibc
         // --lr 1e12 does not do it: ReLU units die and the sigmoid output saturates, so the
         // loss stays finite. 3e38 overflows Adam's first step size lr / (1 - beta1).
         try Self.expectFailure(scratch, tinyTraining(epochs: 3, ["--resume", "model.safetensors", "--lr", "3e38"]),
-                               status: 1, naming: ["diverged", "epoch 2", "step 7"])
+                               status: 1, naming: ["diverged", "epoch 2", "step 7", "The last checkpoint is unchanged."])
         // A fresh run over an existing checkpoint: it stays as it was.
         try Self.expectFailure(scratch, tinyTraining(epochs: 2, ["--lr", "3e38", "--log", "log.jsonl"]),
-                               status: 1, naming: ["diverged", "epoch 1", "step 1"])
+                               status: 1, naming: ["diverged", "epoch 1", "step 1", "The last checkpoint is unchanged."])
+        // A fresh run with nowhere saved yet says so.
+        try Self.expectFailure(scratch, tinyTraining(epochs: 2, ["--lr", "3e38", "--out", "new.safetensors"]),
+                               status: 1, naming: ["diverged", "Nothing was saved."])
     }
 
     @Test("whatever the learning rate, no checkpoint holds a non-finite weight", arguments: ["1e12", "1e30", "3e38"])

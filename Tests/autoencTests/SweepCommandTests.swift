@@ -20,6 +20,8 @@ import Testing
         try CompareCommandTests.labeledData(scratch)
         let result = try scratch.run(["sweep"] + CompareCommandTests.tiny + ["--drop-p", "0,0.5", "--models", "none,dropout", "--seeds", "2"])
         try #require(result.status == 0, "\(result)")
+        // the legend names the knob, as report.html's caption does
+        #expect(result.stdout.contains("differs from none at the same drop_p"), "\(result.stdout)")
         let charts = ["dead_units.png", "localization.png", "mean_activation.png", "probe_accuracy.png", "sparsity.png", "test_mse.png"]
         #expect(scratch.listing("sweep") == (charts + ["metrics.json", "report.html", "runs", "weightmaps.png"]).sorted())
         try CompareCommandTests.expectPNG(scratch, "sweep/weightmaps.png")
@@ -53,6 +55,9 @@ import Testing
         #expect(scratch.listing("sizes").contains("test_mse.svg"))
         let record = try JSONSerialization.jsonObject(with: Data(try scratch.bytes("sizes/runs/none-limit32-seed0.json"))) as? [String: Any]
         #expect((record?["settings"] as? [String: Any])?["limit"] as? String == "32", "\(String(describing: record))")
+        // the settings give the training images the sizes are cut from, not the first size
+        let metrics = try JSONSerialization.jsonObject(with: Data(try scratch.bytes("sizes/metrics.json"))) as? [String: Any]
+        #expect((metrics?["settings"] as? [String: Any])?["train_images"] as? Int == Fixtures.trainCount, "\(String(describing: metrics?["settings"]))")
         // sizes beyond the training set would all train on the same images: refused, naming the flag
         let beyond = try scratch.run(["sweep", "--data", "data", "--epochs", "1", "--hidden", "8", "--limit", "32,\(Fixtures.trainCount + 1)",
                                       "--models", "none", "--out", "beyond"])

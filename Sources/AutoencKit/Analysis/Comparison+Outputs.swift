@@ -1,14 +1,14 @@
 import Foundation
 
-/// What `compare` writes once its runs are finished: metrics.json, the figures from each
-/// model's first seed and report.html, made from the runs' records and their models read
-/// back from `runs/`.
 extension Comparison {
     /// The files `compare` writes into its directory, beside runs/.
     public static let outputFiles = ["report.html", "metrics.json", "curves.png", "weightmaps.png", "reconstructions.png",
                                      "histograms.png"]
 }
 
+/// What `compare` writes once its runs are finished: metrics.json, the figures from each
+/// model's first seed and report.html, made from the runs' records and their models read
+/// back from `runs/`.
 extension Comparison.Plan {
     /// Writes every output into `directory` from the finished `records` of `runs`:
     /// metrics.json and the figures (`Comparison.writeFigures`, reconstructions.png of the

@@ -26,7 +26,7 @@ extension Sweep.Grid {
         try AtomicFile.write(Array(report.utf8), to: (directory as NSString).appendingPathComponent("report.html"))
         let noneTrained = series.contains { $0.name == Comparison.baseline }
         let table = VariantSummary.table(series.flatMap(\.points), baseline: Sweep.baseline(in: series))
-        let legend = VariantSummary.legend(seeds: seeds, baseline: noneTrained ? "none at the same value" : "none (not trained)")
+        let legend = VariantSummary.legend(seeds: seeds, baseline: noneTrained ? "none at the same \(knob.rawValue)" : "none (not trained)")
         return ExperimentOutputs(table: table + "\n" + legend,
                                  files: ["report.html", "metrics.json"] + charts + ["weightmaps.png", "runs/"])
     }

@@ -65,7 +65,8 @@ extension Sweep {
             self.knob = knob
             values = parsed[knob]!
             dropP = fixedDropP
-            limit = single(.limit).map { Int($0) }
+            // swept, each run takes its own size (`Grid.runs`)
+            limit = knob == .limit ? nil : single(.limit).map { Int($0) }
             inputDropP = single(.inputDropP).map(Float.init) ?? 0
             maxNorm = single(.maxNorm).map(Float.init)
             self.models = names

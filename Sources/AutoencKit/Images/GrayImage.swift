@@ -31,7 +31,6 @@ public struct GrayImage: Sendable, Equatable {
         }
     }
 
-    /// Each pixel repeated `k` x `k` times.
     /// The most pixels an output image may have (1 GiB as bytes).
     public static let maxPixels = 1 << 30
 
@@ -49,6 +48,7 @@ public struct GrayImage: Sendable, Equatable {
                          remedy: "use a smaller --scale or fewer images")
     }
 
+    /// Each pixel repeated `k` x `k` times.
     public func scaled(_ k: Int) -> GrayImage {
         guard k > 1 else { return self }
         var out = GrayImage(width: width * k, height: height * k)

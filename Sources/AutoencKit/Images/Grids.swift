@@ -58,8 +58,6 @@ public enum Grids {
         }
     }
 
-    /// Pairs of tiles, each original image left of its reconstruction, in rows of
-    /// `pairsPerRow` pairs, with 1-pixel separators. x, y: (count, 784) in [0, 1].
     /// The size of `reconstructions`' sheet of `count` pairs.
     public static func reconstructionsSize(count: Int, pairsPerRow: Int = 8) -> (width: Int, height: Int) {
         let perRow = max(1, min(pairsPerRow, count))
@@ -67,6 +65,8 @@ public enum Grids {
         return (perRow * (2 * side + 2) + 1, rows * (side + 1) + 1)
     }
 
+    /// Pairs of tiles, each original image left of its reconstruction, in rows of
+    /// `pairsPerRow` pairs, with 1-pixel separators. x, y: (count, 784) in [0, 1].
     public static func reconstructions(original x: UnsafePointer<Float>, reconstructed y: UnsafePointer<Float>,
                                        count: Int, pairsPerRow: Int = 8) -> GrayImage {
         let perRow = max(1, min(pairsPerRow, count))

@@ -132,8 +132,19 @@ public final class TrainingRun {
 
     /// Trains epochs `epochsCompleted + 1 ... epochs`, saving after each (and after a
     /// stopped one). The observer shows the epochs and decides when to stop.
-    /// Throws `.diverged` (the last save is kept) and the save's errors.
+    /// Throws `.diverged` (the last save is kept, and the message says whether there is
+    /// one) and the save's errors.
     public func run(through epochs: Int, observer: TrainingObserver) throws -> Outcome {
+        do {
+            return try runEpochs(through: epochs, observer: observer)
+        } catch let error as AutoencError where error.status == .diverged {
+            guard let output else { throw error }
+            let saved = FileManager.default.fileExists(atPath: output.model)
+            throw AutoencError(.diverged, error.message + (saved ? " The last checkpoint is unchanged." : " Nothing was saved."))
+        }
+    }
+
+    private func runEpochs(through epochs: Int, observer: TrainingObserver) throws -> Outcome {
         observer.started(self)
         var epoch = epochsCompleted + 1
         while epoch <= epochs {
