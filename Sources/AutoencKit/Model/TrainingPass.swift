@@ -197,14 +197,20 @@ public final class TrainingPass: @unchecked Sendable {
             let start = timer != nil ? StepTimer.now() : 0
             let packs = products.afterEncoder(self, examples: 0..<batch)
             timer?.recordAlone(.packing, since: start)
-            if packs {
-                parallel(threads) { t in
-                    var lap = timer?.lap(part: t)
-                    products.prepareDecoder(self, rows: Self.split(n, t, threads))
+            // each thread packs its rows of w2 and computes those columns of z2 for the
+            // whole minibatch (see `HiddenProducts.decode(_:examples:outputs:)`), then
+            // each part the rest of its examples' forward and backward passes
+            parallel(threads) { t in
+                var lap = timer?.lap(part: t)
+                let outputs = Self.split(n, t, threads)
+                if packs {
+                    products.prepareDecoder(self, rows: outputs)
                     lap?.record(.packing)
                 }
+                products.decode(self, examples: 0..<batch, outputs: outputs)
+                lap?.record(.decoder)
             }
-            parallel(parts) { s in losses[s] = decode(examples: Self.split(batch, s, parts), total: total, part: s) }
+            parallel(parts) { s in losses[s] = decode(examples: Self.split(batch, s, parts), total: total, part: s, decoded: true) }
         } else {
             parallel(parts) { s in
                 let rows = gather(s)
@@ -346,14 +352,17 @@ public final class TrainingPass: @unchecked Sendable {
 
     /// Phase 1b: the rest of the forward pass and the backward pass of examples
     /// `examples` down to dL/dz1 and dL/dz2. Returns their sum of squared errors divided by
-    /// total x 784. `part` is the caller's part of the phase, for the timer.
-    public func decode(examples: Range<Int>, total: Int, part: Int = 0) -> Float {
+    /// total x 784. `part` is the caller's part of the phase, for the timer. `decoded`:
+    /// z2 is already in the output buffer (the step computed it by output columns).
+    public func decode(examples: Range<Int>, total: Int, part: Int = 0, decoded: Bool = false) -> Float {
         guard !examples.isEmpty else { return 0 }
         precondition(examples.upperBound <= maxBatch)
         let h = hiddenUnits
         var lap = timer?.lap(part: part)
-        products.decode(self, examples: examples)
-        lap?.record(.decoder)
+        if !decoded {
+            products.decode(self, examples: examples)
+            lap?.record(.decoder)
+        }
         // y = sigmoid(z2 + b2); loss; out <- dL/dz2
         let loss = outputLossAndGradient(examples: examples, total: total)
         lap?.record(.outputLoss)

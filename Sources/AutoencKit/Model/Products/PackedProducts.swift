@@ -52,6 +52,15 @@ final class PackedProducts: HiddenProducts {
                    lda: k, b: packedW2.pointer, ldb: k, beta: 0, c: pass.output.pointer + first * n, ldc: n)
     }
 
+    func decode(_ pass: TrainingPass, examples: Range<Int>, outputs: Range<Int>) {
+        guard packed else { return dense.decode(pass, examples: examples, outputs: outputs) }
+        let n = ModelConfig.inputs, k = active.count, first = examples.lowerBound
+        // hd[:, A] (rows, |A|), w2[outputs, A] (|outputs|, |A|) -> z2[:, outputs], ld 784
+        BLAS.sgemm(transA: false, transB: true, m: examples.count, n: outputs.count, k: k, alpha: 1,
+                   a: packedHidden.pointer + first * k, lda: k, b: packedW2.pointer + outputs.lowerBound * k, ldb: k,
+                   beta: 0, c: pass.output.pointer + first * n + outputs.lowerBound, ldc: n)
+    }
+
     func backward(_ pass: TrainingPass, examples: Range<Int>) {
         guard packed else { return dense.backward(pass, examples: examples) }
         let h = pass.hiddenUnits, n = ModelConfig.inputs, first = examples.lowerBound
