@@ -97,7 +97,7 @@ public struct VariantSummary: Sendable {
             rows.append([v.label] + keys.map { key in
                 guard let s = v.metric(key), !s.values.isEmpty else { return "-" }
                 var cell = format(s.mean, key: key)
-                if s.count > 1 { cell += " ± " + format(s.sd, key: key) }
+                if s.count > 1 { cell += " ± " + format(spread: s.sd, key: key) }
                 if let found = tests.first(where: { $0.key == key }), let test = found.test { cell += test.differs ? " *" : " ~" }
                 return cell
             })
@@ -120,6 +120,18 @@ public struct VariantSummary: Sendable {
     static func format(_ x: Double, key: String) -> String {
         guard x.isFinite else { return "-" }
         if key == "dead_units" { return x == x.rounded() ? String(Int(x)) : String(format: "%.1f", x) }
-        return String(format: key.hasPrefix("test_mse") ? "%.5f" : "%.3f", x)
+        return String(format: "%.\(decimals(key))f", x)
+    }
+
+    /// Decimals of a metric's cells: 5 for the test MSE, 3 for the other fractions.
+    static func decimals(_ key: String) -> Int { key.hasPrefix("test_mse") ? 5 : 3 }
+
+    /// A standard deviation as the table shows it: as its mean, but one that would show
+    /// as zeros gets the decimals of its first significant digit ("0.0004", not "0.000"),
+    /// so that a spread is never shown as none.
+    static func format(spread sd: Double, key: String) -> String {
+        guard sd.isFinite, sd > 0, key != "dead_units" else { return format(sd, key: key) }
+        let needed = Int((-log10(sd)).rounded(.up))
+        return String(format: "%.\(min(9, max(decimals(key), needed)))f", sd)
     }
 }
