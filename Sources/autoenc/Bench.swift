@@ -54,10 +54,9 @@ struct Bench: ParsableCommand {
         _ = try usageErrors { try Limits.batchSize.list(batchSize, flag: "--batch-size") }
         try check(threads, Limits.threads, "--threads")
         try check(dropP, Limits.regularizingDropP, "--drop-p")
-        let chosen = try usageErrors { try Benchmark.Mode.list(modes) }
-        if chosen.contains(where: { $0 == .dropconnectExample || $0 == .dropconnectBatch }),
-           let problem = DropConnectMask.problem(dropP: dropP, given: "--drop-p \(dropP)") {
-            throw ValidationError(problem)
+        // each mode's run as train would check it (DropConnect's drop probabilities)
+        for mode in try usageErrors({ try Benchmark.Mode.list(modes) }) {
+            if let problem = mode.request(dropP: dropP).problem(newRun: true) { throw ValidationError(problem) }
         }
     }
 

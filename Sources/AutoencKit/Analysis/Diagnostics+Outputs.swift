@@ -20,9 +20,7 @@ extension Diagnostics {
         let loaded = try Checkpoint.load(model)
         let config = loaded.config
         let location = try DataLocation.resolve(data)
-        for name in outputFiles {
-            try AtomicFile.checkWritable((directory as NSString).appendingPathComponent(name), what: "--out")
-        }
+        try OutputDirectory.checkFiles(outputFiles, in: directory)
         let (train, test, _) = try location.loadForAnalysis(limit: limit, always: false)
         try Memory.check(memoryNeed(hidden: config.hidden, testImages: test.count, probeImages: train?.count ?? 0),
                          available: available,

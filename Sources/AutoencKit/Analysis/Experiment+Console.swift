@@ -135,9 +135,7 @@ extension Experiment {
     /// `.terminated` for a stop.
     public static func perform(_ design: some ExperimentDesign, location: DataLocation, directory: String, jobs: Int?,
                                threads: Int?, outputThreads: Int, console: Console, log: String?, again: String) throws {
-        for name in design.outputFiles {
-            try AtomicFile.checkWritable((directory as NSString).appendingPathComponent(name), what: "--out")
-        }
+        try OutputDirectory.checkFiles(design.outputFiles, in: directory)
         let (loaded, test, labeled) = try location.loadForAnalysis(limit: nil, always: true)
         let train = loaded!
         let trained = try design.trainImages(of: train, data: location.directory)

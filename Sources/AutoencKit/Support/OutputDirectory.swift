@@ -20,6 +20,14 @@ public enum OutputDirectory {
         }
     }
 
+    /// Checks, before any work, that each of `names` can be written in `directory`
+    /// (`AtomicFile.checkWritable`: 73 for a directory in a file's place), naming --out.
+    public static func checkFiles(_ names: [String], in directory: String) throws {
+        for name in names {
+            try AtomicFile.checkWritable((directory as NSString).appendingPathComponent(name), what: "--out")
+        }
+    }
+
     /// Runs `body` with `path` prepared; when `body` throws, removes the directories
     /// `prepare` created for it (the directory and any missing parents) if they are still
     /// empty, so a failed command leaves no empty folder behind.

@@ -2,10 +2,7 @@
 /// packed strategies are tested against, and the path of every step they do not take.
 final class DenseProducts: HiddenProducts {
     func decode(_ pass: TrainingPass, examples: Range<Int>) {
-        let h = pass.hiddenUnits, n = ModelConfig.inputs, first = examples.lowerBound
-        // hd (rows, h), w2 (784, h) -> z2 (rows, 784)
-        BLAS.sgemm(transA: false, transB: true, m: examples.count, n: n, k: h, alpha: 1, a: pass.hidden.pointer + first * h, lda: h,
-                   b: pass.model.parameters.w2, ldb: h, beta: 0, c: pass.output.pointer + first * n, ldc: n)
+        decode(pass, examples: examples, outputs: 0..<ModelConfig.inputs)
     }
 
     func backward(_ pass: TrainingPass, examples: Range<Int>) {

@@ -45,11 +45,7 @@ final class PackedProducts: HiddenProducts {
     }
 
     func decode(_ pass: TrainingPass, examples: Range<Int>) {
-        guard packed else { return dense.decode(pass, examples: examples) }
-        let n = ModelConfig.inputs, k = active.count, first = examples.lowerBound
-        // hd[:, A] (rows, |A|), w2[:, A] (784, |A|) -> z2 (rows, 784)
-        BLAS.sgemm(transA: false, transB: true, m: examples.count, n: n, k: k, alpha: 1, a: packedHidden.pointer + first * k,
-                   lda: k, b: packedW2.pointer, ldb: k, beta: 0, c: pass.output.pointer + first * n, ldc: n)
+        decode(pass, examples: examples, outputs: 0..<ModelConfig.inputs)
     }
 
     func decode(_ pass: TrainingPass, examples: Range<Int>, outputs: Range<Int>) {
