@@ -28,8 +28,7 @@ struct Bench: ParsableCommand {
     @Option(parsing: .unconditional, help: ArgumentHelp("Timed repeats per mode; the median is reported.", valueName: "n"))
     var repeats: Int = 3
 
-    @Option(parsing: .unconditional, help: ArgumentHelp("Threads (default: all cores).", valueName: "n"))
-    var threads: Int?
+    @OptionGroup var threads: ThreadsOption
 
     @Option(name: .customLong("hidden"), parsing: .unconditional, help: ArgumentHelp("Hidden units, or a comma-separated list of sizes to measure each in turn.", valueName: "n[,n...]"))
     var hidden: String = "256"
@@ -46,30 +45,19 @@ struct Bench: ParsableCommand {
     @Flag(help: "Print one JSON object instead of a table.")
     var json = false
 
-    func validate() throws {
-        try check(images, Limits.benchImages, "--images")
-        try check(warmup, Limits.benchWarmup, "--warmup")
-        try check(repeats, Limits.benchRepeats, "--repeats")
-        _ = try usageErrors { try Limits.hidden.list(hidden, flag: "--hidden") }
-        _ = try usageErrors { try Limits.batchSize.list(batchSize, flag: "--batch-size") }
-        try check(threads, Limits.threads, "--threads")
-        try check(dropP, Limits.regularizingDropP, "--drop-p")
-        // each mode's run as train would check it (DropConnect's drop probabilities)
-        for mode in try usageErrors({ try Benchmark.Mode.list(modes) }) {
-            if let problem = mode.request(dropP: dropP).problem(newRun: true) { throw ValidationError(problem) }
-        }
+    func validate() throws { _ = try usageErrors(plan) }
+
+    /// What the flags ask for, checked (`Benchmark.Plan`).
+    func plan() throws -> Benchmark.Plan {
+        try Benchmark.Plan(modes: modes, hidden: hidden, batchSizes: batchSize, images: images, warmup: warmup,
+                           repeats: repeats, dropP: dropP)
     }
 
     func run() throws {
         try reportingErrors {
-            let threadCount = threadCount(threads)
             let location = try dataOptions.location()
-            let data = try location.load(train: true)
-            let report = try Benchmark.run(data, modes: try Benchmark.Mode.list(modes),
-                                           hidden: try Limits.hidden.list(hidden, flag: "--hidden"),
-                                           batchSizes: try Limits.batchSize.list(batchSize, flag: "--batch-size"),
-                                           images: images, warmup: warmup, repeats: repeats, threads: threadCount,
-                                           dropP: dropP, dataName: location.directory)
+            let report = try Benchmark.run(try location.load(train: true), try plan(), threads: threads.count,
+                                           dataName: location.directory)
             print(json ? report.json : report.table)
         }
     }

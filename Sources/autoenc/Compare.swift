@@ -66,10 +66,6 @@ struct Compare: ParsableCommand {
     @OptionGroup var quiet: QuietOption
 
     func validate() throws {
-        try check(epochs, Limits.epochs, "--epochs")
-        try check(dropP, Limits.regularizingDropP, "--drop-p")
-        try check(keepP, Limits.regularizingKeepP, "--keep-p")
-        try check(limit, Limits.limit, "--limit")
         try check(count, Limits.comparedReconstructions, "--count")
         try checkNamed(out, "--out", "a directory")
         try checkRecords(log: log, plot: plot)

@@ -87,7 +87,7 @@ struct ModelInput: ParsableArguments {
 
 /// Refuses an empty string where a flag names a file or directory (a usage error).
 func checkNamed(_ value: String?, _ flag: String, _ what: String) throws {
-    if value?.isEmpty == true { throw ValidationError("\(flag) must name \(what), got an empty string") }
+    if let problem = Limits.nameProblem(value, flag: flag, what: what) { throw ValidationError(problem) }
 }
 
 /// Checks a flag's value, when given, against its `Limits`: "FLAG must be EXPECTED, got

@@ -77,18 +77,11 @@ struct Train: ParsableCommand {
     var quiet = false
 
     func validate() throws {
-        try check(epochs, Limits.epochs, "--epochs")
-        try checkNamed(resume, "--resume", "a file")
-        try checkNamed(out, "--out", "a file")
-        try checkRecords(log: log, plot: plot)
-        let output = TrainingRun.Output(out: out, resume: resume)
-        if let problem = request.problem(newRun: resume == nil) ?? output.problem(named: out != nil, log: log, plot: plot) {
-            throw ValidationError(problem)
-        }
+        if let problem = plan.problem { throw ValidationError(problem) }
     }
 
-    /// The settings the flags ask for.
-    var request: RunRequest {
+    /// What the flags ask for (`TrainingRun.Plan`).
+    var plan: TrainingRun.Plan {
         var r = RunRequest()
         model.fill(&r)
         constraints.fill(&r)
@@ -97,19 +90,12 @@ struct Train: ParsableCommand {
         r.keepP = keepP
         r.dropMode = dropMode
         r.limit = limit
-        return r
+        return TrainingRun.Plan(r, epochs: epochs, resume: resume, out: out, log: log, plot: plot)
     }
 
     func run() throws {
         try reportingErrors {
-            // Outputs first: nothing is read, trained or created when one cannot be written.
-            let output = TrainingRun.Output(out: out, resume: resume)
-            let lock = try output.claim(log: log, plot: plot)
-            defer { lock.release() }
-
-            var setup = try TrainingRun.Setup(request, resume: resume, data: dataOptions.data, epochs: epochs)
-            setup.options.threads = threads.count
-            try setup.train(through: epochs, output: output, console: Console(quiet: quiet, log: log), log: log, plot: plot)
+            try plan.run(data: dataOptions.data, threads: threads.count, console: Console(quiet: quiet, log: log))
         }
     }
 }

@@ -154,8 +154,8 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: Experiment.runsDirectory(dir.file("out"))), "a refused experiment trained")
 
         expectAutoencError(.unavailable, containing: ["training --hidden 64 at a batch of 4 needs"]) {
-            _ = try Benchmark.run(train, modes: [.none], hidden: [16, 64], batchSizes: [4], images: 8, warmup: 0, repeats: 1,
-                                  threads: 1, dropP: 0.5, dataName: "data", available: 800_000)
+            let plan = try Benchmark.Plan(modes: "none", hidden: "16,64", batchSizes: "4", images: 8, warmup: 0, repeats: 1, dropP: 0.5)
+            _ = try Benchmark.run(train, plan, threads: 1, dataName: "data", available: 800_000)
         }
     }
 }

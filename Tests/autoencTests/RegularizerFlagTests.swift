@@ -66,14 +66,14 @@ import Testing
     @Test func keepPSetsDropP() throws {
         let command = try #require(try Autoenc.parseAsRoot(["train", "--keep-p", "0.8", "--input-drop-p", "0.2",
                                                             "--max-norm", "3", "--dropout-scaling", "classic"]) as? Train)
-        let settings = command.request.newRun()
+        let settings = command.plan.request.newRun()
         #expect(settings.config.dropP == 1 - Float(0.8))
         #expect(settings.config.inputDropP == 0.2)
         #expect(settings.config.maxNorm == 3)
         #expect(settings.config.scaling == .classic)
-        let defaults = try #require(try Autoenc.parseAsRoot(["train"]) as? Train).request.newRun()
+        let defaults = try #require(try Autoenc.parseAsRoot(["train"]) as? Train).plan.request.newRun()
         #expect(defaults.config == ModelConfig())
-        let keepAll = try #require(try Autoenc.parseAsRoot(["train", "--keep-p", "1"]) as? Train).request.newRun()
+        let keepAll = try #require(try Autoenc.parseAsRoot(["train", "--keep-p", "1"]) as? Train).plan.request.newRun()
         #expect(keepAll.config.dropP == 0)
         let rule = try #require(try Autoenc.parseAsRoot(["reconstruct", "--inference", "sample:16"]) as? Reconstruct)
         #expect(rule.inference == .sample(16))

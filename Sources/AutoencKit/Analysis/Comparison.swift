@@ -47,9 +47,13 @@ public enum Comparison {
         /// The three models from what they share (`base`: the model's shape, the
         /// regularizers' details, input dropout, max-norm, the optimizer and seed, the
         /// limit) and the drop probability, `dropP` or 1 - `keepP`, else `defaultDropP`.
-        /// Throws `.usage` (64) with the first model's problem (`RunRequest.problem`), such
-        /// as both `dropP` and `keepP` given.
+        /// Throws `.usage` (64) naming --epochs, --drop-p or --keep-p outside its `Limits`
+        /// (0 drop or 1 keep would be no regularizer to compare), else with the first
+        /// model's problem (`RunRequest.problem`), such as both `dropP` and `keepP` given.
         public init(_ base: RunRequest, dropP: Float?, keepP: Float?, seeds: Int, epochs: Int) throws {
+            try AutoencError.refuse(Limits.epochs.problem(epochs, name: "--epochs"),
+                                    Limits.regularizingDropP.problem(dropP, name: "--drop-p"),
+                                    Limits.regularizingKeepP.problem(keepP, name: "--keep-p"))
             var base = base
             if dropP != nil && keepP != nil { base.keepP = keepP } // RunRequest names the conflict
             let p = dropP ?? keepP.map { 1 - $0 } ?? Comparison.defaultDropP
@@ -63,9 +67,7 @@ public enum Comparison {
             }
             self.seeds = seeds
             self.epochs = epochs
-            for (_, request) in requests {
-                if let problem = request.problem(newRun: true) { throw AutoencError(.usage, problem) }
-            }
+            for (_, request) in requests { try AutoencError.refuse(request.problem(newRun: true)) }
         }
 
         /// Each model's settings for a new run.

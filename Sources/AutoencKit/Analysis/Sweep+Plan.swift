@@ -52,7 +52,7 @@ extension Sweep {
             if knob != .dropP, fixedDropP == 0, names.contains(where: { $0 != Comparison.baseline }) {
                 throw AutoencError(.usage, "--drop-p 0 leaves dropout and DropConnect without a regularizer; give a drop probability above 0")
             }
-            if let problem = request.problem(newRun: false) { throw AutoencError(.usage, problem) }
+            try AutoencError.refuse(request.problem(newRun: false))
             if names.contains("dropconnect") {
                 let probabilities = knob == .dropP ? parsed[knob]!.map { Float($0.value) } : [fixedDropP]
                 if let problem = probabilities.lazy.compactMap({ DropConnectMask.problem(dropP: $0, given: "--drop-p \($0)") }).first {
@@ -82,7 +82,7 @@ extension Sweep {
                 guard let value = Double(label) else {
                     throw AutoencError(.usage, "\(knob.flag) must be a number or a comma-separated list of numbers, got \(text)")
                 }
-                if let problem = problem(knob, value: value, label: label) { throw AutoencError(.usage, problem) }
+                try AutoencError.refuse(problem(knob, value: value, label: label))
                 guard !values.contains(where: { $0.value == value }) else { throw AutoencError(.usage, "\(knob.flag) lists \(label) twice") }
                 values.append(KnobValue(name: knob.rawValue, value: value, label: label))
             }

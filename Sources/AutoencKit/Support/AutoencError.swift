@@ -31,4 +31,10 @@ public struct AutoencError: Error, CustomStringConvertible, Sendable {
     public static func missing(_ file: String, _ what: String = "no such file") -> AutoencError {
         AutoencError(.noInput, "\(file): \(what)")
     }
+
+    /// Throws the first of `problems` that is not nil (each a `Limit.problem`-style
+    /// message naming its flag) as a usage error, 64.
+    public static func refuse(_ problems: String?...) throws {
+        if let problem = problems.lazy.compactMap({ $0 }).first { throw AutoencError(.usage, problem) }
+    }
 }

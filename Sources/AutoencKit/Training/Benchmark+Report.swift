@@ -58,15 +58,15 @@ extension Benchmark {
         return mode == .dropconnectExample ? max(batchSize, scaled / 4) : scaled
     }
 
-    /// `autoenc bench`: for each hidden size, each batch size and each mode, times training
+    /// `autoenc bench`: for each of `plan`'s hidden sizes, batch sizes and modes, times training
     /// (`timedImages`; `warmup` images first, default 4 batches) and breaks its steps
     /// down by phase; then the five products at each size on one thread and on `threads`.
     /// Throws a usage error when a batch is larger than the data set, and `.unavailable`
     /// (69) before timing anything when a size's trainer needs more memory than is
     /// `available` (`Trainer.checkMemory`).
-    public static func run(_ data: ImageSet, modes: [Mode], hidden: [Int] = [256], batchSizes: [Int], images: Int,
-                           warmup: Int?, repeats: Int, threads: Int, dropP: Float, dataName: String,
+    public static func run(_ data: ImageSet, _ plan: Plan, threads: Int, dataName: String,
                            available: Int? = Memory.available()) throws -> Report {
+        let (modes, hidden, batchSizes, dropP) = (plan.modes, plan.hidden, plan.batchSizes, plan.dropP)
         if let batch = batchSizes.first(where: { $0 > data.count }) {
             throw AutoencError(.usage, "--batch-size \(batch) is more than the \(data.count) training images of \(dataName)")
         }
@@ -83,10 +83,10 @@ extension Benchmark {
         }
         var rows: [TrainingRow] = []
         for (size, mode, config, options) in timings {
-            let warmupImages = warmup ?? 4 * size.batchSize
-            let n = timedImages(images, mode: mode, hidden: size.hidden, batchSize: size.batchSize)
+            let warmupImages = plan.warmup ?? 4 * size.batchSize
+            let n = timedImages(plan.images, mode: mode, hidden: size.hidden, batchSize: size.batchSize)
             let timing = try training(data, config: config, options: options,
-                                      images: n, warmup: warmupImages, repeats: repeats)
+                                      images: n, warmup: warmupImages, repeats: plan.repeats)
             rows.append(TrainingRow(mode: mode, size: size, images: n, warmupImages: warmupImages,
                                     imagesPerSecond: timing.imagesPerSecond, breakdown: timing.breakdown))
         }
@@ -99,7 +99,7 @@ extension Benchmark {
         let productRows = zip(sizes, zip(single, all)).flatMap { size, timings in
             zip(timings.0, timings.1).map { ProductRow(size: size, one: $0, all: $1) }
         }
-        return Report(threads: threads, hiddenSizes: hidden, batchSizes: batchSizes, warmup: warmup, repeats: repeats,
+        return Report(threads: threads, hiddenSizes: hidden, batchSizes: batchSizes, warmup: plan.warmup, repeats: plan.repeats,
                       dropP: dropP, data: dataName, products: productRows, training: rows, peak: Peak.measure(threads: threads))
     }
 

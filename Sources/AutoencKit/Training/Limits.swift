@@ -41,6 +41,12 @@ public enum Limits {
     public static let benchWarmup = Limit<Int>(expected: "at least 0") { $0 >= 0 }
     public static let benchRepeats = Limit<Int>(expected: "at least 1") { $0 >= 1 }
 
+    /// "FLAG must name WHAT, got an empty string" when a flag that names a file or a
+    /// directory (`what`) is given empty; nil otherwise.
+    public static func nameProblem(_ value: String?, flag: String, what: String) -> String? {
+        value?.isEmpty == true ? "\(flag) must name \(what), got an empty string" : nil
+    }
+
     /// The threads to use: `requested` when given, at most one per core (more only ran
     /// slower: `--threads 1000` on 2 cores trained 10x slower), else one per core; with
     /// a note when the request was capped.

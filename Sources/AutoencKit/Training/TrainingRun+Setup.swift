@@ -23,6 +23,46 @@ extension TrainingRun.Output {
 }
 
 extension TrainingRun {
+    /// What `train`'s flags ask for: the settings, the epoch to train through, the pair
+    /// to continue and where to save and record.
+    public struct Plan: Sendable {
+        public var request: RunRequest
+        /// The total, counting a resumed run's epochs already done.
+        public var epochs: Int
+        /// The model file of the pair to continue (--resume), nil for a new run.
+        public var resume: String?
+        /// --out, --log, --plot as given.
+        public var out: String?, log: String?, plot: String?
+
+        public init(_ request: RunRequest, epochs: Int, resume: String?, out: String?, log: String?, plot: String?) {
+            (self.request, self.epochs, self.resume, self.out, self.log, self.plot) = (request, epochs, resume, out, log, plot)
+        }
+
+        public var output: Output { Output(out: out, resume: resume) }
+
+        /// The first value outside its `Limits` or meaningless combination of settings
+        /// (`RunRequest.problem`), or name that would clobber another output
+        /// (`Output.problem`), as a usage message naming the flag; nil when all is well.
+        public var problem: String? {
+            Limits.epochs.problem(epochs, name: "--epochs")
+                ?? Limits.nameProblem(resume, flag: "--resume", what: "a file") ?? Limits.nameProblem(out, flag: "--out", what: "a file")
+                ?? RunRecords.problem(log: log, plot: plot) ?? request.problem(newRun: resume == nil)
+                ?? output.problem(named: out != nil, log: log, plot: plot)
+        }
+
+        /// `train`: claims the outputs first (nothing is read, trained or created when one
+        /// cannot be written), then reads the data and the pair (`Setup`) and trains on
+        /// `threads` threads through `epochs`, saying so on `console` (`Setup.train`).
+        /// `data` is --data as given. Throws what those throw.
+        public func run(data: String?, threads: Int, console: Console) throws {
+            let lock = try output.claim(log: log, plot: plot)
+            defer { lock.release() }
+            var setup = try Setup(request, resume: resume, data: data, epochs: epochs)
+            setup.options.threads = threads
+            try setup.train(through: epochs, output: output, console: console, log: log, plot: plot)
+        }
+    }
+
     /// What `train` starts from: the data, and the settings of a new run or of the saved
     /// pair it continues. The caller sets `options.threads`, then makes the `run`.
     public struct Setup {
