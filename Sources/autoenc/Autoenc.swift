@@ -22,14 +22,7 @@ struct Autoenc: ParsableCommand {
         Console.lineBufferStandardOutput()
         do {
             // a bad AUTOENC_KERNELS is refused before anything runs
-            _ = try KernelLevel.requested()
-        } catch let error as AutoencError {
-            Console.error("autoenc: \(error.message)")
-            Foundation.exit(error.status.rawValue)
-        } catch {
-            Foundation.exit(ExitStatus.usage.rawValue)
-        }
-        do {
+            try reportingErrors { _ = try KernelLevel.requested() }
             var command = try parseAsRoot()
             try command.run()
         } catch {
@@ -54,19 +47,16 @@ extension Autoenc {
     }
 }
 
-/// Runs `body`, turning the library's errors into a one-line message on stderr and the
-/// error's exit status (sysexits). `ExitCode`s pass through; anything else (a system
-/// error the library did not wrap) is reported as an I/O error, 74.
+/// Runs `body`, turning its errors into a one-line message on stderr and the error's
+/// exit status (sysexits, `AutoencError(reporting:)`). `ExitCode`s pass through.
 func reportingErrors(_ body: () throws -> Void) throws {
     do {
         try body()
-    } catch let error as AutoencError {
-        Console.error("autoenc: \(error.message)")
-        throw ExitCode(error.status.rawValue)
     } catch let error as ExitCode {
         throw error
     } catch {
-        Console.error("autoenc: \(error.localizedDescription)")
-        throw ExitCode(ExitStatus.ioError.rawValue)
+        let failure = AutoencError(reporting: error)
+        Console.error("autoenc: \(failure.message)")
+        throw ExitCode(failure.status.rawValue)
     }
 }

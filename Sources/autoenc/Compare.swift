@@ -83,11 +83,10 @@ struct Compare: ParsableCommand {
     }
 
     func run() throws {
-        try reportingErrors { try Experiment.using(out, log: log, plot: plot) {
+        try reportingErrors {
             let design = Comparison.Design(try plan(), count: count, selection: weightMaps.selection, plot: plot)
-            try Experiment.perform(design, location: try dataOptions.location(), directory: out, jobs: seedFlags.jobs,
-                                   threads: threads.threads, outputThreads: threads.count,
-                                   console: Console(quiet: quiet.quiet, log: log), log: log, again: Self.commandLine)
-        } }
+            try Experiment.run(design, data: dataOptions.data, directory: out, jobs: seedFlags.jobs, threads: threads.threads,
+                               console: Console(quiet: quiet.quiet, log: log), log: log, plot: plot, again: Self.commandLine)
+        }
     }
 }

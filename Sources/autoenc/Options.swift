@@ -45,23 +45,10 @@ struct OutputFile<Command: WritesOutputFile>: ParsableArguments {
         valueName: "file"))
     var out: String = Command.defaultOutput
 
-    /// The format `--out`'s extension names; valid once `checkFormat()` has passed.
-    var format: OutputFormat { OutputFormat(path: out)! }
-
-    /// Refuses an extension other than .pgm, .png and .npy (a usage error). Called from
-    /// the command's `validate()`, after its own checks.
+    /// Refuses an empty name or an extension other than .pgm, .png and .npy (a usage
+    /// error). Called from the command's `validate()`, after its own checks.
     func checkFormat() throws {
-        try checkNamed(out, "--out", "a file")
-        guard OutputFormat(path: out) != nil else {
-            throw ValidationError("--out must end in \(OutputFormat.accepted), got \(out)")
-        }
-    }
-
-    /// Checks that `--out` can be written and removes temporaries a killed run left
-    /// beside it; the file itself is written with `AtomicFile.write`.
-    func prepare() throws {
-        try AtomicFile.checkWritable(out, what: "--out")
-        AtomicFile.removeStaleTemporaries(for: out)
+        if let problem = OutputFormat.problem(out, flag: "--out") { throw ValidationError(problem) }
     }
 }
 
@@ -104,13 +91,6 @@ func usageErrors<Result>(_ check: () throws -> Result) throws -> Result {
     } catch let error as AutoencError where error.status == .usage {
         throw ValidationError(error.message)
     }
-}
-
-/// The threads to use (`Limits.threadCount`), saying on standard error when capped.
-func threadCount(_ requested: Int?, cores: Int = ProcessInfo.processInfo.activeProcessorCount) -> Int {
-    let (count, note) = Limits.threadCount(requested, cores: cores)
-    if let note { Console.error("autoenc: " + note) }
-    return count
 }
 
 /// `-q`: print nothing but errors. Shared by the commands that report what they wrote.

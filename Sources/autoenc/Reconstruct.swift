@@ -41,10 +41,8 @@ struct Reconstruct: ParsableCommand, WritesOutputFile {
 
     func run() throws {
         try reportingErrors {
-            try output.prepare()
             try OutputFiles.reconstruct(modelInput.model, data: dataOptions.data, count: count, inference: inference,
-                                        format: output.format, scale: imageScale.scale, threads: threads.count, to: output.out,
-                                        console: quiet.console)
+                                        scale: imageScale.scale, threads: threads.count, to: output.out, console: quiet.console)
         }
     }
 }

@@ -83,13 +83,12 @@ struct SweepCommand: ParsableCommand {
     }
 
     func run() throws {
-        try reportingErrors { try Experiment.using(out, log: log, plot: nil) {
+        try reportingErrors {
             let design = Sweep.Design(try plan(), seeds: seedFlags.seeds, epochs: epochs, chartFormat: charts,
                                       selection: weightMaps.selection)
-            try Experiment.perform(design, location: try dataOptions.location(), directory: out, jobs: seedFlags.jobs,
-                                   threads: threads.threads, outputThreads: threads.count,
-                                   console: Console(quiet: quiet.quiet, log: log), log: log, again: Self.commandLine)
-        } }
+            try Experiment.run(design, data: dataOptions.data, directory: out, jobs: seedFlags.jobs, threads: threads.threads,
+                               console: Console(quiet: quiet.quiet, log: log), log: log, plot: nil, again: Self.commandLine)
+        }
     }
 }
 

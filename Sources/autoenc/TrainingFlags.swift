@@ -77,7 +77,7 @@ struct ThreadsOption: ParsableArguments {
     func validate() throws { try check(threads, Limits.threads, "--threads") }
 
     /// The threads to use, saying on standard error when capped.
-    var count: Int { threadCount(threads) }
+    var count: Int { Limits.threadsToUse(threads) }
 }
 
 /// Several seeds and how their runs share the cores: compare's and sweep's.

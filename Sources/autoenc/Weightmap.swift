@@ -34,9 +34,8 @@ struct Weightmap: ParsableCommand, WritesOutputFile {
 
     func run() throws {
         try reportingErrors {
-            try output.prepare()
             try OutputFiles.drawWeightMap(modelInput.model, data: dataOptions.data, selection: weightMapOptions.selection,
-                                          format: output.format, scale: imageScale.scale, to: output.out, console: quiet.console)
+                                          scale: imageScale.scale, to: output.out, console: quiet.console)
         }
     }
 }

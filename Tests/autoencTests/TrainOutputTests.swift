@@ -159,10 +159,10 @@ import Testing
     /// More threads than cores only ran slower (`--threads 1000` on 2 cores trained 10x
     /// slower): the request is capped at the cores, with a line on standard error.
     @Test func threadsAreCappedAtTheCores() throws {
-        #expect(threadCount(1000, cores: 2) == 2)
-        #expect(threadCount(2, cores: 2) == 2)
-        #expect(threadCount(1, cores: 2) == 1)
-        #expect(threadCount(nil, cores: 3) == 3)
+        #expect(Limits.threadsToUse(1000, cores: 2) == 2)
+        #expect(Limits.threadsToUse(2, cores: 2) == 2)
+        #expect(Limits.threadsToUse(1, cores: 2) == 1)
+        #expect(Limits.threadsToUse(nil, cores: 3) == 3)
         let scratch = try Scratch()
         try Fixtures.write(into: scratch)
         let cores = ProcessInfo.processInfo.activeProcessorCount

@@ -125,6 +125,19 @@ public protocol ExperimentDesign {
 }
 
 extension Experiment {
+    /// `compare` and `sweep`: `perform`s `design` in `directory`, claimed by `using`
+    /// (created when missing, locked, removed again when a failure leaves it empty; `log`
+    /// and `plot` checked writable), on the data set `data` names (--data as given,
+    /// `DataLocation.resolve`), its runs on `threads` as given and its outputs written on
+    /// as many (every core by default).
+    public static func run(_ design: some ExperimentDesign, data: String?, directory: String, jobs: Int?, threads: Int?,
+                           console: Console, log: String?, plot: String?, again: String) throws {
+        try using(directory, log: log, plot: plot) {
+            try perform(design, location: try DataLocation.resolve(data), directory: directory, jobs: jobs, threads: threads,
+                        outputThreads: Limits.threadsToUse(threads), console: console, log: log, again: again)
+        }
+    }
+
     /// Runs `design` as compare and sweep do: loads the data set at `location` (with its
     /// labels when it has them), says the data line, the design's headline and note,
     /// trains its runs into `directory` (`train`, with `jobs`, `threads` as given and

@@ -70,8 +70,7 @@ public struct Downloader {
         do {
             for file in files {
                 let path = (directory as NSString).appendingPathComponent(file.name)
-                try AtomicFile.checkWritable(path, what: "download")
-                AtomicFile.removeStaleTemporaries(for: path)
+                try AtomicFile.prepare(path, what: "download")
                 if let existing = FileManager.default.contents(atPath: path), MD5.hex([UInt8](existing)) == file.md5.lowercased() {
                     report(file.name, .present)
                     continue

@@ -118,15 +118,17 @@ public enum OutputFiles {
 extension OutputFiles {
     /// `reconstruct`: reconstructs the test set of the data set `data` names (--data as
     /// given, `DataLocation.resolve`) with the checkpoint `model` under `inference`,
-    /// writes the first `count` as `format` (each pixel `scale` x `scale`) to `out`
-    /// atomically, and says a note when the model was trained on other data, a status
-    /// line while it works (on a terminal, unless quiet), the test MSE and what was
-    /// written, on `console`; the products run on `threads` threads. The caller has
-    /// checked that `out` can be written. Throws the checkpoint's and the data set's
-    /// errors, before any work `GrayImage.checkDrawable`'s (64, 69) for an image, and
-    /// the file's (73, 74).
+    /// writes the first `count` in the format of `out`'s extension (each pixel `scale` x
+    /// `scale`) to `out` atomically, and says a note when the model was trained on other
+    /// data, a status line while it works (on a terminal, unless quiet), the test MSE and
+    /// what was written, on `console`; the products run on `threads` threads. Throws,
+    /// before anything is read, `.usage` for an `out` that is no file of ours
+    /// (`OutputFormat.problem`) and `.cannotCreate` (73) when it cannot be written
+    /// (`AtomicFile.prepare`); then the checkpoint's and the data set's errors, before any
+    /// work `GrayImage.checkDrawable`'s (64, 69) for an image, and the file's (73, 74).
     public static func reconstruct(_ model: String, data: String?, count: Int, inference: InferenceRule,
-                                   format: OutputFormat, scale: Int, threads: Int = 1, to out: String, console: Console) throws {
+                                   scale: Int, threads: Int = 1, to out: String, console: Console) throws {
+        let format = try prepare(out)
         BLAS.setThreads(threads)
         let loaded = try Checkpoint.load(model)
         let location = try DataLocation.resolve(data)
@@ -145,15 +147,16 @@ extension OutputFiles {
         console.say("wrote \(out) (\(result.description(as: format)))")
     }
 
-    /// `weightmap`: draws the units `selection` picks of the checkpoint `model` as
-    /// `format` (each pixel `scale` x `scale`) to `out` atomically, reading the test set
-    /// of `data` (--data as given) when the selection needs it or, for an image, to cross
-    /// out dead units (`WeightMapSelection.testStatistics`), and says its notes, what was
-    /// written and, unless they are simply the first ones, the units drawn, on
-    /// `console`. The caller has checked that `out` can be written. Throws the
-    /// checkpoint's and the data set's errors, `weightMap`'s, and the file's (73, 74).
-    public static func drawWeightMap(_ model: String, data: String?, selection: WeightMapSelection, format: OutputFormat,
+    /// `weightmap`: draws the units `selection` picks of the checkpoint `model` in the
+    /// format of `out`'s extension (each pixel `scale` x `scale`) to `out` atomically,
+    /// reading the test set of `data` (--data as given) when the selection needs it or,
+    /// for an image, to cross out dead units (`WeightMapSelection.testStatistics`), and
+    /// says its notes, what was written and, unless they are simply the first ones, the
+    /// units drawn, on `console`. Throws `prepare`'s errors before anything is read,
+    /// then the checkpoint's and the data set's, `weightMap`'s, and the file's (73, 74).
+    public static func drawWeightMap(_ model: String, data: String?, selection: WeightMapSelection,
                                      scale: Int, to out: String, console: Console) throws {
+        let format = try prepare(out)
         let loaded = try Checkpoint.load(model)
         let (statistics, notes) = try WeightMapSelection.testStatistics(
             of: loaded, needed: selection.flagNeedingData, wanted: format != .npy, data: data)
@@ -163,5 +166,14 @@ extension OutputFiles {
         try AtomicFile.write(bytes, to: out)
         console.say("wrote \(out) (\(description))")
         if let line = WeightMapSelection.orderLine(units) { console.say(line) }
+    }
+
+    /// The format `out` (--out) names, once it is known to be writable: `.usage` when it
+    /// is no file of ours (`OutputFormat.problem`), `.cannotCreate` (73) when it cannot
+    /// be written; temporaries a killed run left beside it are removed.
+    static func prepare(_ out: String) throws -> OutputFormat {
+        try AutoencError.refuse(OutputFormat.problem(out, flag: "--out"))
+        try AtomicFile.prepare(out, what: "--out")
+        return OutputFormat(path: out)!
     }
 }

@@ -12,6 +12,13 @@ public enum OutputFormat: String, Sendable, CaseIterable {
         self.init(rawValue: path[path.index(after: dot)...].lowercased())
     }
 
+    /// Why `path`, given to `flag`, names no file of ours, as a usage message: empty,
+    /// or without one of our extensions. Nil when it does.
+    public static func problem(_ path: String, flag: String) -> String? {
+        Limits.nameProblem(path, flag: flag, what: "a file")
+            ?? (OutputFormat(path: path) == nil ? "\(flag) must end in \(accepted), got \(path)" : nil)
+    }
+
     /// ".pgm, .png or .npy", for messages.
     public static var accepted: String {
         let names = allCases.map { "." + $0.rawValue }

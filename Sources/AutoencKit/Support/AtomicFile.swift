@@ -65,6 +65,13 @@ public enum AtomicFile {
         return dir.isEmpty ? "." : dir
     }
 
+    /// Prepares `path` to be written, before any work: `checkWritable`, then
+    /// `removeStaleTemporaries`.
+    public static func prepare(_ path: String, what: String) throws {
+        try checkWritable(path, what: what)
+        removeStaleTemporaries(for: path)
+    }
+
     /// Removes the temporary files that killed earlier runs left behind for `path`:
     /// `.NAME.tmp-PID` where no process PID exists any more (a concurrent run's files
     /// are left alone).

@@ -32,6 +32,12 @@ public struct AutoencError: Error, CustomStringConvertible, Sendable {
         AutoencError(.noInput, "\(file): \(what)")
     }
 
+    /// Any error as the user is told it: an `AutoencError` as it is, anything else (a
+    /// system error the library did not wrap) as an I/O error, 74, with its description.
+    public init(reporting error: Error) {
+        self = error as? AutoencError ?? AutoencError(.ioError, error.localizedDescription)
+    }
+
     /// Throws the first of `problems` that is not nil (each a `Limit.problem`-style
     /// message naming its flag) as a usage error, 64.
     public static func refuse(_ problems: String?...) throws {

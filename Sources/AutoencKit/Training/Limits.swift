@@ -55,6 +55,14 @@ public enum Limits {
         guard requested > cores else { return (requested, nil) }
         return (cores, "--threads \(requested): this machine has \(counted(cores, "core")); using \(cores)")
     }
+
+    /// `threadCount` for this machine's cores, with its note, when the request was
+    /// capped, on standard error.
+    public static func threadsToUse(_ requested: Int?, cores: Int = ProcessInfo.processInfo.activeProcessorCount) -> Int {
+        let (count, note) = threadCount(requested, cores: cores)
+        if let note { Console.error("autoenc: " + note) }
+        return count
+    }
 }
 
 /// One setting's valid values and how to say them.

@@ -36,10 +36,7 @@ public final class RunRecords {
     /// Checks before any work that the log and the chart can be written (73 when not).
     public static func checkOutputs(log: String?, plot: String?) throws {
         if let log, log != standardOutput { try AppendFile.checkAppendable(log, what: "--log") }
-        if let plot {
-            try AtomicFile.checkWritable(plot, what: "--plot")
-            AtomicFile.removeStaleTemporaries(for: plot)
-        }
+        if let plot { try AtomicFile.prepare(plot, what: "--plot") }
     }
 
     /// Records a completed epoch (already in the run's history): its JSON line, after
