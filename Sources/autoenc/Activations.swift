@@ -36,8 +36,7 @@ struct Activations: ParsableCommand {
     @OptionGroup var quiet: QuietOption
 
     func validate() throws {
-        try check(limit, Limits.limit, "--limit")
-        try checkNamed(out, "--out", "a directory")
+        try refuse(Limits.limit.problem(limit, name: "--limit"), Limits.nameProblem(out, flag: "--out", what: "a directory"))
     }
 
     func run() throws {

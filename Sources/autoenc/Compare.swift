@@ -2,7 +2,7 @@ import ArgumentParser
 import AutoencKit
 import Foundation
 
-struct Compare: ParsableCommand {
+struct Compare: ParsableCommand, ExperimentCommand {
     static let configuration = CommandConfiguration(
         abstract: "Train the same autoencoder without a regularizer, with dropout and with DropConnect, from one or more seeds; measure and draw them side by side.",
         discussion: """
@@ -24,8 +24,8 @@ struct Compare: ParsableCommand {
 
             Metrics, on the test set in inference mode: \(Diagnostics.definitions.map { "\($0.term): \($0.meaning)" }.joined(separator: " "))
             """)
-
-    @OptionGroup var dataOptions: DataOptions
+    static let defaultDirectory = "compare"
+    static let figures = "the figures"
 
     @Option(parsing: .unconditional, help: ArgumentHelp("Train (models and probe) on the first N training images only.", valueName: "n"))
     var limit: Int?
@@ -41,34 +41,18 @@ struct Compare: ParsableCommand {
     @OptionGroup var model: ModelFlags
     @OptionGroup var constraints: ConstraintFlags
     @OptionGroup var optimization: OptimizerFlags
-    @OptionGroup var seedFlags: SeedFlags
-    @OptionGroup var threads: ThreadsOption
-
-    @Option(parsing: .unconditional, help: ArgumentHelp("Passes over the training set for each model.", valueName: "n"))
-    var epochs: Int = 10
-
-    @Option(name: .long, help: ArgumentHelp("Directory for the figures, metrics and runs (created if missing).", valueName: "dir"))
-    var out: String = "compare"
+    @OptionGroup var experiment: ExperimentFlags<Compare>
 
     @Option(parsing: .unconditional, help: ArgumentHelp("Test images drawn in reconstructions.png.", valueName: "n"))
     var count: Int = 10
 
     @OptionGroup(title: "Weight maps (weightmaps.png)") var weightMaps: WeightMapOptions
 
-    @Option(help: ArgumentHelp(
-        "Append each run's JSON lines (its settings, then one per epoch, as train --log) to this file; - writes them to standard output.",
-        valueName: "file"))
-    var log: String?
-
     @Option(help: ArgumentHelp("Also draw curves.png's chart (test MSE per epoch, mean ± sd over the seeds) to this .png or .svg file.", valueName: "file"))
     var plot: String?
 
-    @OptionGroup var quiet: QuietOption
-
     func validate() throws {
-        try check(count, Limits.comparedReconstructions, "--count")
-        try checkNamed(out, "--out", "a directory")
-        try checkRecords(log: log, plot: plot)
+        try refuse(Limits.comparedReconstructions.problem(count, name: "--count"), RunRecords.problem(log: experiment.log, plot: plot))
         _ = try usageErrors(plan)
     }
 
@@ -79,14 +63,12 @@ struct Compare: ParsableCommand {
         constraints.fill(&base)
         optimization.fill(&base)
         base.limit = limit
-        return try Comparison.Plan(base, dropP: dropP, keepP: keepP, seeds: seedFlags.seeds, epochs: epochs)
+        return try Comparison.Plan(base, dropP: dropP, keepP: keepP, seeds: experiment.seeds, epochs: experiment.epochs)
     }
 
     func run() throws {
-        try reportingErrors {
-            let design = Comparison.Design(try plan(), count: count, selection: weightMaps.selection, plot: plot)
-            try Experiment.run(design, data: dataOptions.data, directory: out, jobs: seedFlags.jobs, threads: threads.threads,
-                               console: Console(quiet: quiet.quiet, log: log), log: log, plot: plot, again: Self.commandLine)
+        try experiment.run(plot: plot) {
+            Comparison.Design(try plan(), count: count, selection: weightMaps.selection, plot: plot)
         }
     }
 }

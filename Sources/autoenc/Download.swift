@@ -33,8 +33,7 @@ struct Download: ParsableCommand {
     var mirror: String?
 
     func validate() throws {
-        try checkNamed(to, "--to", "a directory")
-        if let mirror, let problem = Downloader.problem(mirror: mirror) { throw ValidationError(problem) }
+        try refuse(Limits.nameProblem(to, flag: "--to", what: "a directory"), mirror.flatMap { Downloader.problem(mirror: $0) })
     }
 
     func run() throws {

@@ -15,7 +15,7 @@ struct Info: ParsableCommand {
     @Argument(help: ArgumentHelp("The file to describe.", valueName: "file"))
     var file: String
 
-    func validate() throws { try checkNamed(file, "FILE", "a file") }
+    func validate() throws { try refuse(Limits.nameProblem(file, flag: "FILE", what: "a file")) }
 
     func run() throws {
         try reportingErrors { print(try Inspection.describe(file)) }

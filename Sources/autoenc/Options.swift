@@ -20,11 +20,7 @@ struct DataOptions: ParsableArguments {
         valueName: "dir"))
     var data: String?
 
-    func validate() throws { try checkNamed(data, "--data", "a directory") }
-
-    func location() throws -> DataLocation {
-        try DataLocation.resolve(data)
-    }
+    func validate() throws { try refuse(Limits.nameProblem(data, flag: "--data", what: "a directory")) }
 }
 
 /// What a command that writes one `--out` file in any `OutputFormat` says about it:
@@ -37,30 +33,28 @@ protocol WritesOutputFile {
     static var outputContents: String { get }
 }
 
-/// `--out` of reconstruct and weightmap: the file to write, its format chosen by the
-/// extension. `Command` supplies the default and the help's description of the formats.
-struct OutputFile<Command: WritesOutputFile>: ParsableArguments {
+/// The flags of a command that draws one image file, reconstruct's and weightmap's: the
+/// checkpoint, the data, `--out` (its format chosen by the extension; `Command` supplies
+/// the default and the help's description of the formats), `--scale` and -q.
+struct ImageFileFlags<Command: WritesOutputFile>: ParsableArguments {
+    @OptionGroup var modelInput: ModelInput
+    @OptionGroup var dataOptions: DataOptions
+
     @Option(name: .long, help: ArgumentHelp(
         "File to write; its extension picks the format: \(Command.outputContents).",
         valueName: "file"))
     var out: String = Command.defaultOutput
 
-    /// Refuses an empty name or an extension other than .pgm, .png and .npy (a usage
-    /// error). Called from the command's `validate()`, after its own checks.
-    func checkFormat() throws {
-        if let problem = OutputFormat.problem(out, flag: "--out") { throw ValidationError(problem) }
-    }
-}
-
-/// `--scale` of reconstruct and weightmap: every pixel of a .pgm or .png drawn K x K.
-struct ScaleOption: ParsableArguments {
     @Option(parsing: .unconditional, help: ArgumentHelp("Magnify every pixel K x K (.pgm and .png only).", valueName: "k"))
     var scale: Int = 1
 
-    /// Refuses a scale outside `Limits.scale` (a usage error). Called from the command's
-    /// `validate()`, in its place among the command's own checks.
+    @OptionGroup var quiet: QuietOption
+
+    /// Refuses a scale outside `Limits.scale`, an empty name or an extension other than
+    /// .pgm, .png and .npy (usage errors). Called from the command's `validate()`, after
+    /// its own checks.
     func check() throws {
-        try autoenc.check(scale, Limits.scale, "--scale")
+        try refuse(Limits.scale.problem(scale, name: "--scale"), OutputFormat.problem(out, flag: "--out"))
     }
 }
 
@@ -69,18 +63,15 @@ struct ModelInput: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("Checkpoint to read.", valueName: "file"))
     var model: String = "model.safetensors"
 
-    func validate() throws { try checkNamed(model, "--model", "a file") }
+    func validate() throws { try refuse(Limits.nameProblem(model, flag: "--model", what: "a file")) }
 }
 
-/// Refuses an empty string where a flag names a file or directory (a usage error).
-func checkNamed(_ value: String?, _ flag: String, _ what: String) throws {
-    if let problem = Limits.nameProblem(value, flag: flag, what: what) { throw ValidationError(problem) }
-}
-
-/// Checks a flag's value, when given, against its `Limits`: "FLAG must be EXPECTED, got
-/// VALUE" as a usage error (exit 64).
-func check<Value>(_ value: Value?, _ limit: Limit<Value>, _ flag: String) throws {
-    if let problem = limit.problem(value, name: flag) { throw ValidationError(problem) }
+/// Refuses the first of `problems` that is not nil, each a library check's message
+/// naming its flag (`Limit.problem`: "FLAG must be EXPECTED, got VALUE";
+/// `Limits.nameProblem`; `RunRecords.problem`), as a usage error: printed with the
+/// usage hint, exit 64.
+func refuse(_ problems: String?...) throws {
+    if let problem = problems.lazy.compactMap({ $0 }).first { throw ValidationError(problem) }
 }
 
 /// Runs a library check from `validate()`: a usage error it throws (`AutoencError` with
@@ -100,17 +91,4 @@ struct QuietOption: ParsableArguments {
 
     /// Where the command's lines go: standard output, or nowhere when quiet.
     var console: Console { Console(quiet: quiet) }
-}
-
-/// Checks `--log` and `--plot` names (`RunRecords.problem`): a usage error when they
-/// cannot be a run's records.
-func checkRecords(log: String?, plot: String?) throws {
-    if let problem = RunRecords.problem(log: log, plot: plot) { throw ValidationError(problem) }
-}
-
-extension ParsableCommand {
-    /// The command line as typed, for "run it again" hints.
-    static var commandLine: String {
-        (["autoenc"] + CommandLine.arguments.dropFirst()).map { $0.contains(" ") ? "'\($0)'" : $0 }.joined(separator: " ")
-    }
 }

@@ -14,35 +14,27 @@ struct Reconstruct: ParsableCommand, WritesOutputFile {
     static let defaultOutput = "reconstructions.pgm"
     static let outputContents = ".pgm or .png (originals beside reconstructions), .npy (the reconstructions, float32, shape (n, 28, 28))"
 
-    @OptionGroup var modelInput: ModelInput
-    @OptionGroup var dataOptions: DataOptions
+    @OptionGroup var files: ImageFileFlags<Reconstruct>
 
     @Option(parsing: .unconditional, help: ArgumentHelp("Test images to draw.", valueName: "n"))
     var count: Int = 32
-
-    @OptionGroup var output: OutputFile<Reconstruct>
 
     @Option(help: ArgumentHelp(
         "How a DropConnect model's hidden layer is evaluated: mean keeps every connection; sample:K is Wan et al.'s Gaussian moment matching, averaging the activation over K draws per unit (1 <= K <= 1000). Dropout models are the same under both.",
         valueName: "rule"))
     var inference: InferenceRule = .mean
 
-    @OptionGroup var imageScale: ScaleOption
     @OptionGroup var threads: ThreadsOption
 
-    @OptionGroup var quiet: QuietOption
-
     func validate() throws {
-        try check(count, Limits.drawnReconstructions, "--count")
-        if case .sample(let k) = inference { try check(k, Limits.samples, "--inference sample:K") }
-        try imageScale.check()
-        try output.checkFormat()
+        try refuse(Limits.drawnReconstructions.problem(count, name: "--count"), inference.problem)
+        try files.check()
     }
 
     func run() throws {
         try reportingErrors {
-            try OutputFiles.reconstruct(modelInput.model, data: dataOptions.data, count: count, inference: inference,
-                                        scale: imageScale.scale, threads: threads.count, to: output.out, console: quiet.console)
+            try OutputFiles.reconstruct(files.modelInput.model, data: files.dataOptions.data, count: count, inference: inference,
+                                        scale: files.scale, threads: threads.count, to: files.out, console: files.quiet.console)
         }
     }
 }

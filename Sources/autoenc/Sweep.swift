@@ -2,7 +2,7 @@ import ArgumentParser
 import AutoencKit
 import Foundation
 
-struct SweepCommand: ParsableCommand {
+struct SweepCommand: ParsableCommand, ExperimentCommand {
     static let configuration = CommandConfiguration(
         commandName: "sweep",
         abstract: "Train models at each value of one setting, from one or more seeds, and draw every metric against it.",
@@ -24,8 +24,8 @@ struct SweepCommand: ParsableCommand {
             first seed's map at each value). Runs go to runs/ as they finish; after Ctrl-C \
             (exit 130) the same command trains only what is missing.
             """)
-
-    @OptionGroup var dataOptions: DataOptions
+    static let defaultDirectory = "sweep"
+    static let figures = "a chart per metric"
 
     @Option(name: .customLong("drop-p"), help: ArgumentHelp(
         "Probability of dropping, or a list of them to sweep (e.g. 0,0.1,0.2). (default: 0.5)", valueName: "p[,p...]"))
@@ -45,14 +45,7 @@ struct SweepCommand: ParsableCommand {
 
     @OptionGroup var model: ModelFlags
     @OptionGroup var optimization: OptimizerFlags
-    @OptionGroup var seedFlags: SeedFlags
-    @OptionGroup var threads: ThreadsOption
-
-    @Option(parsing: .unconditional, help: ArgumentHelp("Passes over the training set for each run.", valueName: "n"))
-    var epochs: Int = 10
-
-    @Option(name: .long, help: ArgumentHelp("Directory for the charts, metrics and runs (created if missing).", valueName: "dir"))
-    var out: String = "sweep"
+    @OptionGroup var experiment: ExperimentFlags<SweepCommand>
 
     @OptionGroup(title: "Weight maps (weightmaps.png: a row per model, a map per value; 64 units each unless --units says)")
     var weightMaps: WeightMapOptions
@@ -60,17 +53,7 @@ struct SweepCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Format of the charts: png or svg.", valueName: "format"))
     var charts: LineChart.Format = .png
 
-    @Option(help: ArgumentHelp("Append each run's JSON lines (its settings, then one per epoch) to this file; - writes them to standard output.", valueName: "file"))
-    var log: String?
-
-    @OptionGroup var quiet: QuietOption
-
-    func validate() throws {
-        try check(epochs, Limits.epochs, "--epochs")
-        try checkNamed(out, "--out", "a directory")
-        try checkRecords(log: log, plot: nil)
-        _ = try usageErrors(plan)
-    }
+    func validate() throws { _ = try usageErrors(plan) }
 
     /// What the flags ask for, checked (`Sweep.Plan`: the knob and its values, the fixed
     /// settings, the models).
@@ -83,11 +66,9 @@ struct SweepCommand: ParsableCommand {
     }
 
     func run() throws {
-        try reportingErrors {
-            let design = Sweep.Design(try plan(), seeds: seedFlags.seeds, epochs: epochs, chartFormat: charts,
-                                      selection: weightMaps.selection)
-            try Experiment.run(design, data: dataOptions.data, directory: out, jobs: seedFlags.jobs, threads: threads.threads,
-                               console: Console(quiet: quiet.quiet, log: log), log: log, plot: nil, again: Self.commandLine)
+        try experiment.run {
+            Sweep.Design(try plan(), seeds: experiment.seeds, epochs: experiment.epochs, chartFormat: charts,
+                         selection: weightMaps.selection)
         }
     }
 }

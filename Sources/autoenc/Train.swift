@@ -77,7 +77,7 @@ struct Train: ParsableCommand {
     var quiet = false
 
     func validate() throws {
-        if let problem = plan.problem { throw ValidationError(problem) }
+        try refuse(plan.problem)
     }
 
     /// What the flags ask for (`TrainingRun.Plan`).

@@ -74,26 +74,8 @@ struct ThreadsOption: ParsableArguments {
     @Option(parsing: .unconditional, help: ArgumentHelp("Threads. Default: all cores (more than the cores are capped at the cores).", valueName: "n"))
     var threads: Int?
 
-    func validate() throws { try check(threads, Limits.threads, "--threads") }
+    func validate() throws { try refuse(Limits.threads.problem(threads, name: "--threads")) }
 
     /// The threads to use, saying on standard error when capped.
     var count: Int { Limits.threadsToUse(threads) }
-}
-
-/// Several seeds and how their runs share the cores: compare's and sweep's.
-struct SeedFlags: ParsableArguments {
-    @Option(parsing: .unconditional, help: ArgumentHelp(
-        "Train each model from N seeds (--seed, --seed + 1, ...) and report each metric's mean, sd and 95% interval, with a test of each difference against the seeds' noise.",
-        valueName: "n"))
-    var seeds: Int = 1
-
-    @Option(parsing: .unconditional, help: ArgumentHelp(
-        "Runs trained at once, each on --threads threads (default: the cores shared out). Default: 1, one run after another on every core, which measured faster on 2 cores than two single-thread runs side by side.",
-        valueName: "n"))
-    var jobs: Int?
-
-    func validate() throws {
-        try check(seeds, Limits.seeds, "--seeds")
-        try check(jobs, Limits.threads, "--jobs")
-    }
 }

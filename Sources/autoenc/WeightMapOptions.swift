@@ -26,7 +26,7 @@ struct WeightMapOptions: ParsableArguments {
     var layer: WeightMapSelection.Layer = .encoder
 
     func validate() throws {
-        try check(units, Limits.units, "--units")
+        try refuse(Limits.units.problem(units, name: "--units"))
     }
 
     /// The units these flags choose.

@@ -17,25 +17,15 @@ struct Weightmap: ParsableCommand, WritesOutputFile {
     static let defaultOutput = "weightmap.pgm"
     static let outputContents = ".pgm or .png (the tiles), .npy (the raw weights of the units drawn, in order, float32, shape (units, 28, 28); every unit's encoder weights by default, shape (hidden, 28, 28))"
 
-    @OptionGroup var modelInput: ModelInput
-    @OptionGroup var dataOptions: DataOptions
+    @OptionGroup var files: ImageFileFlags<Weightmap>
     @OptionGroup var weightMapOptions: WeightMapOptions
 
-    @OptionGroup var output: OutputFile<Weightmap>
-
-    @OptionGroup var imageScale: ScaleOption
-
-    @OptionGroup var quiet: QuietOption
-
-    func validate() throws {
-        try imageScale.check()
-        try output.checkFormat()
-    }
+    func validate() throws { try files.check() }
 
     func run() throws {
         try reportingErrors {
-            try OutputFiles.drawWeightMap(modelInput.model, data: dataOptions.data, selection: weightMapOptions.selection,
-                                          scale: imageScale.scale, to: output.out, console: quiet.console)
+            try OutputFiles.drawWeightMap(files.modelInput.model, data: files.dataOptions.data, selection: weightMapOptions.selection,
+                                          scale: files.scale, to: files.out, console: files.quiet.console)
         }
     }
 }

@@ -131,6 +131,32 @@ import Testing
         }
     }
 
+    /// bench's flags as a plan: the lists parsed in order, the counts kept; each flag
+    /// outside its limit, and a drop probability a mode's run refuses, is a usage error
+    /// naming it, checked in the order the flags are listed in the help.
+    @Test func planFromTheFlags() throws {
+        let plan = try Benchmark.Plan(modes: "dropout,none", hidden: "64, 256", batchSizes: "32", images: 100, warmup: nil,
+                                      repeats: 2, dropP: 0.25)
+        #expect(plan.modes == [.dropout, .none] && plan.hidden == [64, 256] && plan.batchSizes == [32])
+        #expect(plan.images == 100 && plan.warmup == nil && plan.repeats == 2 && plan.dropP == 0.25)
+        func refusal(modes: String = "none", hidden: String = "256", images: Int = 1, warmup: Int? = 0, repeats: Int = 1,
+                     dropP: Float = 0.5) -> String? {
+            Self.usageMessage {
+                _ = try Benchmark.Plan(modes: modes, hidden: hidden, batchSizes: "128", images: images, warmup: warmup,
+                                       repeats: repeats, dropP: dropP)
+            }
+        }
+        #expect(refusal(images: 0) == "--images must be at least 1, got 0")
+        #expect(refusal(warmup: -1) == "--warmup must be at least 0, got -1")
+        #expect(refusal(repeats: 0, dropP: 2) == "--repeats must be at least 1, got 0")
+        #expect(refusal(hidden: "0") == "--hidden must be in 1...16384, got 0")
+        #expect(refusal(dropP: 0) == "--drop-p must be in (0, 1), got 0.0")
+        #expect(refusal(modes: "none,none") == "--modes lists none twice")
+        // DropConnect's masks drop in steps of 1/256: a mode that uses them refuses 0.001
+        #expect(refusal(modes: "dropout", dropP: 0.001) == nil)
+        #expect(refusal(modes: "dropout,dropconnect-batch", dropP: 0.001)?.hasPrefix("--drop-p 0.001") == true)
+    }
+
     /// One size: the training section of old, then the breakdown with a row per phase
     /// that ran, "other" and the step, and the same in the JSON; no scaling table.
     @Test func oneSizeHasTheBreakdown() throws {

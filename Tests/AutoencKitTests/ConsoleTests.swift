@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import AutoencKit
 
@@ -13,5 +14,23 @@ import Testing
         #expect(console.destination == expected)
         #expect(Console.destination(quiet: quiet, log: log) == expected)
         #expect(console.quiet == quiet, "progress bars and status lines follow -q alone, not --log")
+    }
+
+    /// The "run it again" line: the program's path replaced by autoenc, an argument
+    /// holding a space quoted.
+    @Test func commandLineAsTyped() {
+        #expect(Console.commandLine(["/usr/local/bin/autoenc", "compare", "--out", "my runs", "--seeds", "3"])
+                == "autoenc compare --out 'my runs' --seeds 3")
+        #expect(Console.commandLine(["autoenc"]) == "autoenc")
+    }
+
+    /// An error as the user is told it: the library's own as it is; any other (a system
+    /// error the library did not wrap) an I/O error, 74, with the system's description.
+    @Test func errorsAsReported() {
+        let own = AutoencError(reporting: AutoencError(.noInput, "data: no such file"))
+        #expect(own.status == .noInput && own.message == "data: no such file")
+        let system = CocoaError(.fileWriteOutOfSpace)
+        let other = AutoencError(reporting: system)
+        #expect(other.status == .ioError && other.message == system.localizedDescription && !other.message.isEmpty)
     }
 }

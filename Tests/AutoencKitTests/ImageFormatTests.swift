@@ -173,6 +173,13 @@ struct DecodedPNG {
         #expect(OutputFormat.accepted == ".pgm, .png or .npy")
     }
 
+    @Test("--out refused: empty, or no extension of ours")
+    func problems() {
+        #expect(OutputFormat.problem("w.PNG", flag: "--out") == nil)
+        #expect(OutputFormat.problem("", flag: "--out") == "--out must name a file, got an empty string")
+        #expect(OutputFormat.problem("w.jpg", flag: "--out") == "--out must end in .pgm, .png or .npy, got w.jpg")
+    }
+
     @Test("reconstructions say what a file of each format holds")
     func reconstructionsDescription() throws {
         let model = Autoencoder(config: ModelConfig(hidden: 4), seed: 1)

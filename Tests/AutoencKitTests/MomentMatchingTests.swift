@@ -20,6 +20,9 @@ import Testing
             #expect(InferenceRule(bad) == nil, "\(bad.debugDescription) parsed")
         }
         #expect(InferenceRule.sample(8).description == "sample:8")
+        // parsed, but past the draws a pass over the test set can afford (Limits.samples)
+        #expect(InferenceRule.mean.problem == nil && InferenceRule.sample(1000).problem == nil)
+        #expect(InferenceRule.sample(1001).problem == "--inference sample:K must be in 1...1000, got 1001")
     }
 
     /// With p = 0 the variance is 0, and for a dropout model sampling does not apply:

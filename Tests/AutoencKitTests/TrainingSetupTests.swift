@@ -88,6 +88,24 @@ import Testing
         #expect(fresh.model == "model.safetensors" && fresh.state == "model.state.safetensors")
     }
 
+    @Test("train's plan: the first problem among its flags, in the order they are checked")
+    func planProblems() {
+        var request = RunRequest()
+        func problem(epochs: Int = 1, resume: String? = nil, out: String? = nil, log: String? = nil) -> String? {
+            TrainingRun.Plan(request, epochs: epochs, resume: resume, out: out, log: log, plot: nil).problem
+        }
+        #expect(problem() == nil)
+        #expect(problem(epochs: 0, resume: "") == "--epochs must be at least 1, got 0")
+        #expect(problem(resume: "") == "--resume must name a file, got an empty string")
+        #expect(problem(out: "m.bin") == "--out m.bin: expected a .safetensors file name (the model; its training state goes beside it)")
+        #expect(problem(log: "model.state.safetensors")?.hasPrefix("--log model.state.safetensors would overwrite") == true)
+        request.masks = .batch
+        // a new run refuses DropConnect's masks without DropConnect; a resumed one checks them against its checkpoint
+        #expect(problem()?.hasPrefix("--dropconnect-masks applies to DropConnect only") == true)
+        #expect(problem(resume: "m.safetensors") == nil)
+        #expect(TrainingRun.Plan(request, epochs: 1, resume: "m.safetensors", out: nil, log: nil, plot: nil).output.flag == "--resume")
+    }
+
     @Test("claiming a pair locks it: a second claim is refused until the first is released")
     func claim() throws {
         let dir = try TemporaryDirectory()

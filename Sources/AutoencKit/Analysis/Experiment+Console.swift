@@ -129,9 +129,10 @@ extension Experiment {
     /// (created when missing, locked, removed again when a failure leaves it empty; `log`
     /// and `plot` checked writable), on the data set `data` names (--data as given,
     /// `DataLocation.resolve`), its runs on `threads` as given and its outputs written on
-    /// as many (every core by default).
+    /// as many (every core by default); a stop says that the command as typed trains the
+    /// rest (`Console.commandLine`).
     public static func run(_ design: some ExperimentDesign, data: String?, directory: String, jobs: Int?, threads: Int?,
-                           console: Console, log: String?, plot: String?, again: String) throws {
+                           console: Console, log: String?, plot: String?, again: String = Console.commandLine()) throws {
         try using(directory, log: log, plot: plot) {
             try perform(design, location: try DataLocation.resolve(data), directory: directory, jobs: jobs, threads: threads,
                         outputThreads: Limits.threadsToUse(threads), console: console, log: log, again: again)

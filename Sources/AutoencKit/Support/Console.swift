@@ -37,6 +37,12 @@ public struct Console: Sendable {
         }
     }
 
+    /// The command line as typed, for "run it again" hints: "autoenc" and the
+    /// `arguments` after the program's path, each holding a space in single quotes.
+    public static func commandLine(_ arguments: [String] = CommandLine.arguments) -> String {
+        (["autoenc"] + arguments.dropFirst()).map { $0.contains(" ") ? "'\($0)'" : $0 }.joined(separator: " ")
+    }
+
     /// Writes `line` and a newline to standard error at once (unbuffered): errors, and the
     /// notes that must not mix with what a command prints.
     public static func error(_ line: String) {
