@@ -55,9 +55,7 @@ struct Bench: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            let location = try DataLocation.resolve(dataOptions.data)
-            let report = try Benchmark.run(try location.load(train: true), try plan(), threads: threads.count,
-                                           dataName: location.directory)
+            let report = try Benchmark.run(try plan(), data: dataOptions.data, threads: threads.count)
             print(json ? report.json : report.table)
         }
     }

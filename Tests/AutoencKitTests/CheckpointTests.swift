@@ -282,6 +282,28 @@ import Testing
     /// Files that are not models say what they are: IDX data, gzipped or not (they gave
     /// "header length 7713359181797427999 does not fit"), and a training state (it gave
     /// "unexpected tensor ...exp_avg_sq"), naming the model it belongs with.
+    /// The optimizer's settings survive the metadata strings, each checked on the way
+    /// back; threads and kernels are not stored and keep their defaults.
+    @Test func trainingOptionsMetadataRoundTrip() throws {
+        var options = TrainingOptions()
+        (options.optimizer, options.learningRate, options.batchSize, options.seed) = (.momentum, 0.0123, 77, UInt64.max)
+        options.threads = 3
+        #expect(options.metadataFields.map(\.key) == ["optimizer", "lr", "batch_size", "seed"])
+        let bad = { (what: String) in AutoencError.badData("f", what) }
+        let back = try TrainingOptions(metadata: MetadataReader(metadata: options.metadata, bad: bad))
+        #expect(back.optimizer == .momentum && back.learningRate == 0.0123 && back.batchSize == 77 && back.seed == UInt64.max)
+        #expect(back.threads == TrainingOptions().threads)
+        var damaged = options.metadata
+        damaged["batch_size"] = "0"
+        expectAutoencError(.dataError, containing: ["metadata batch_size is 0"]) {
+            _ = try TrainingOptions(metadata: MetadataReader(metadata: damaged, bad: bad))
+        }
+        damaged["batch_size"] = nil
+        expectAutoencError(.dataError, containing: ["metadata batch_size is missing"]) {
+            _ = try TrainingOptions(metadata: MetadataReader(metadata: damaged, bad: bad))
+        }
+    }
+
     @Test func otherFilesSayWhatTheyAre() {
         let idx: [UInt8] = [0, 0, 8, 3, 0, 0, 0, 1, 0, 0, 0, 28, 0, 0, 0, 28] + [UInt8](repeating: 7, count: 784)
         expectAutoencError(.dataError, naming: "x.gz", containing: ["a gzip file (a gzipped IDX data file?), not a model"]) {

@@ -50,7 +50,7 @@ import Testing
 
         var mean = [Double](repeating: 0, count: Self.n)
         for s in 0..<draws {
-            _ = pass.forward(examples: 0..<1, step: UInt64(s), total: 1)
+            _ = pass.run(batch: 1, step: UInt64(s)) // the step, without an update: hd is left as the forward pass made it
             let z = Self.decoderPreActivation(model.parameters, pass.hidden.pointer)
             for i in 0..<Self.n { mean[i] += z[i] / Double(draws) }
         }

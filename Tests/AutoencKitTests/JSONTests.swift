@@ -20,4 +20,14 @@ import Testing
         #expect(JSON.finite(.nan).rendered() == "null" && JSON.float(.infinity) == .null && JSON.number(.nan).rendered() == "null")
         #expect(JSON.parse(Array("{\"a\": ".utf8)) == nil)
     }
+
+    /// The one string escaper (safetensors headers, --log lines, metrics.json): every
+    /// character Foundation's parser reads back as itself, control characters included.
+    @Test func quotedStringsParseBack() throws {
+        let text = "q\" b\\ n\n t\t r\r \u{1} \u{1f} é 漢 🙂 </script>"
+        #expect(JSON.quoted("a\"b") == "\"a\\\"b\"")
+        #expect(JSON.quoted("\u{1}") == "\"\\u0001\"")
+        let parsed = try JSONSerialization.jsonObject(with: Data(JSON.quoted(text).utf8), options: [.fragmentsAllowed])
+        #expect(parsed as? String == text)
+    }
 }

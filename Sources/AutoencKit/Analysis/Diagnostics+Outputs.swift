@@ -66,7 +66,7 @@ extension Diagnostics {
     public func writeOutputs(codes: FloatBuffer, model: String, data: String, testImages: Int, seed: UInt64,
                              directory: String) throws -> [String] {
         func path(_ name: String) -> String { (directory as NSString).appendingPathComponent(name) }
-        let settings: [(String, String)] = [("model", Self.quoted(model)), ("data", Self.quoted(data)),
+        let settings: [(String, String)] = [("model", JSON.quoted(model)), ("data", JSON.quoted(data)),
                                             ("test_images", "\(testImages)"), ("seed", "\(seed)")]
         try Comparison.writeHistograms([(name, codes, statistics)], activation: activation, to: path("histograms.png"))
         try AtomicFile.write(Array(Self.json([self], settings: settings).utf8), to: path("metrics.json"))

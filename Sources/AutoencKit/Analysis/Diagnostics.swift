@@ -96,9 +96,9 @@ public struct Diagnostics: Sendable {
     /// One JSON object: name, test_mse (and the extra errors), mean_activation,
     /// sparsity, dead_units, units, probe_accuracy (null without labels), localization.
     public var json: String {
-        var fields = ["\"name\": \(Self.quoted(name))", "\"activation\": \"\(activation.rawValue)\"",
+        var fields = ["\"name\": \(JSON.quoted(name))", "\"activation\": \"\(activation.rawValue)\"",
                       "\"test_mse\": \(Self.number(testMSE))"]
-        fields += extraMSE.map { "\(Self.quoted($0.key)): \(Self.number($0.value))" }
+        fields += extraMSE.map { "\(JSON.quoted($0.key)): \(Self.number($0.value))" }
         fields += ["\"mean_activation\": \(Self.number(statistics.meanActivation))",
                    "\"sparsity\": \(Self.number(statistics.sparsity))",
                    "\"dead_units\": \(statistics.deadUnits)",
@@ -113,7 +113,7 @@ public struct Diagnostics: Sendable {
     public static func json(_ variants: [Diagnostics], settings: [(String, String)] = []) -> String {
         var out = "{\"variants\": [\n" + variants.map { "  " + $0.json }.joined(separator: ",\n") + "\n]"
         if !settings.isEmpty {
-            out += ",\n\"settings\": {" + settings.map { "\(quoted($0.0)): \($0.1)" }.joined(separator: ", ") + "}"
+            out += ",\n\"settings\": {" + settings.map { "\(JSON.quoted($0.0)): \($0.1)" }.joined(separator: ", ") + "}"
         }
         return out + "}\n"
     }
@@ -151,7 +151,4 @@ public struct Diagnostics: Sendable {
     }
 
     static func number(_ x: Double) -> String { x.isFinite ? String(format: "%.6g", x) : "null" }
-
-    /// `s` as a JSON string literal, quotes included.
-    public static func quoted(_ s: String) -> String { SafetensorsHeader.jsonString(s) }
 }

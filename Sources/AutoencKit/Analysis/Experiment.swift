@@ -56,10 +56,8 @@ public struct ExperimentRun: Sendable {
     /// What decides the run's result, as strings: a finished run is reused only when
     /// these are equal.
     public func settings(dataDigest: String) -> [(String, String)] {
-        config.metadata.sorted { $0.key < $1.key }.map { ($0.key, $0.value) } + [
-            ("optimizer", options.optimizer.rawValue), ("lr", String(options.learningRate)),
-            ("batch_size", String(options.batchSize)), ("seed", String(seed)), ("epochs", String(epochs)),
-            ("limit", limit.map(String.init) ?? "all"), ("data_digest", dataDigest),
+        config.metadata.sorted { $0.key < $1.key }.map { ($0.key, $0.value) } + options.metadataFields.map { ($0.key, $0.value) } + [
+            ("epochs", String(epochs)), ("limit", limit.map(String.init) ?? "all"), ("data_digest", dataDigest),
         ]
     }
 }

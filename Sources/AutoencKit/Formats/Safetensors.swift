@@ -57,12 +57,23 @@ public struct SafetensorsHeader: Sendable {
         try parse(lengthWord: Array(bytes.prefix(8)), fileSize: bytes.count, json: { Data(bytes[8..<8 + $0]) }, bad: bad)
     }
 
+    /// Whether `bytes` (a whole file) start with a header length that fits in them; a
+    /// file that does not is no safetensors file, and may be recognized as another kind.
+    public static func lengthFits(_ bytes: [UInt8]) -> Bool {
+        bytes.count >= 8 && headerLength(Array(bytes.prefix(8))) <= UInt64(bytes.count - 8)
+    }
+
+    /// The u64 little-endian header length in a file's first 8 bytes.
+    static func headerLength(_ lengthWord: [UInt8]) -> UInt64 {
+        lengthWord.withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(as: UInt64.self)) }
+    }
+
     /// The header of a file of `fileSize` bytes whose first 8 bytes are `lengthWord`;
     /// `json(n)` returns the next n bytes.
     static func parse(lengthWord: [UInt8], fileSize: Int, json: (Int) -> Data,
                       bad: (String) -> AutoencError) throws -> SafetensorsHeader {
         guard lengthWord.count == 8 else { throw bad("expected at least 8 bytes, found \(lengthWord.count)") }
-        let length = lengthWord.withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(as: UInt64.self)) }
+        let length = headerLength(lengthWord)
         guard length >= 2, length <= UInt64(min(maximumHeader, fileSize - 8)) else {
             throw bad("header length \(length) does not fit a \(fileSize)-byte file")
         }
@@ -162,12 +173,12 @@ public struct SafetensorsHeader: Sendable {
     public static func encode(metadata: [String: String], tensors: [(name: String, shape: [Int])]) -> [UInt8] {
         var fields: [String] = []
         let meta = metadata.sorted { $0.key < $1.key }
-            .map { "\(jsonString($0.key)):\(jsonString($0.value))" }.joined(separator: ",")
+            .map { "\(JSON.quoted($0.key)):\(JSON.quoted($0.value))" }.joined(separator: ",")
         fields.append("\"__metadata__\":{\(meta)}")
         var offset = 0
         for (name, shape) in tensors {
             let end = offset + shape.reduce(1, *) * 4
-            fields.append("\(jsonString(name)):{\"dtype\":\"F32\",\"shape\":[\(shape.map(String.init).joined(separator: ","))],\"data_offsets\":[\(offset),\(end)]}")
+            fields.append("\(JSON.quoted(name)):{\"dtype\":\"F32\",\"shape\":[\(shape.map(String.init).joined(separator: ","))],\"data_offsets\":[\(offset),\(end)]}")
             offset = end
         }
         var json = Array("{\(fields.joined(separator: ","))}".utf8)
@@ -204,21 +215,5 @@ public struct SafetensorsHeader: Sendable {
             out.append(Int(d))
         }
         return out
-    }
-
-    static func jsonString(_ s: String) -> String {
-        var out = "\""
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\t": out += "\\t"
-            case "\r": out += "\\r"
-            default:
-                if scalar.value < 0x20 { out += String(format: "\\u%04x", scalar.value) } else { out.unicodeScalars.append(scalar) }
-            }
-        }
-        return out + "\""
     }
 }

@@ -303,18 +303,6 @@ public final class TrainingPass: @unchecked Sendable {
                                  rowsOfResult: inputs, kernels: kernels)
     }
 
-    /// Phases 0 and 1 on one call for examples that are the whole minibatch: the derived
-    /// weights, `encode`, the strategy's look at hd, then `decode`. Returns their sum of
-    /// squared errors divided by total x 784.
-    public func forward(examples: Range<Int>, step: UInt64, exampleOffset: Int = 0, total: Int) -> Float {
-        prepareMasks(step: step, units: 0..<hiddenUnits)
-        transposeEncoder(inputs: 0..<ModelConfig.inputs)
-        products.prepare(self, units: 0..<hiddenUnits)
-        encode(examples: examples, step: step, exampleOffset: exampleOffset)
-        if products.afterEncoder(self, examples: examples) { products.prepareDecoder(self, rows: 0..<ModelConfig.inputs) }
-        return decode(examples: examples, total: total)
-    }
-
     /// Phase 1a: the forward pass of examples `examples` (rows of the batch buffers)
     /// through the hidden layer; example b uses the masks of example `exampleOffset + b`
     /// of step `step`. `part` is the caller's part of the phase, for the timer.

@@ -24,6 +24,23 @@ public indirect enum JSON: Sendable, Equatable {
         }
     }
 
+    /// `s` as a JSON string literal: quotes, backslashes and control characters escaped.
+    public static func quoted(_ s: String) -> String {
+        var out = "\""
+        for scalar in s.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\t": out += "\\t"
+            case "\r": out += "\\r"
+            default:
+                if scalar.value < 0x20 { out += String(format: "\\u%04x", scalar.value) } else { out.unicodeScalars.append(scalar) }
+            }
+        }
+        return out + "\""
+    }
+
     /// A number, or null when `value` is nil or not finite.
     public static func finite(_ value: Double?) -> JSON { value.map { $0.isFinite ? .number($0) : .null } ?? .null }
 
@@ -52,7 +69,7 @@ public indirect enum JSON: Sendable, Equatable {
             guard x.isFinite else { return "null" }
             if x == x.rounded(), abs(x) < 1e15 { return String(Int64(x)) }
             return String(format: "%.9g", x)
-        case .string(let s): return Diagnostics.quoted(s)
+        case .string(let s): return JSON.quoted(s)
         case .array(let items):
             if items.isEmpty { return "[]" }
             if items.allSatisfy(\.isScalar) { return "[" + items.map { $0.rendered() }.joined(separator: ", ") + "]" }
@@ -60,9 +77,9 @@ public indirect enum JSON: Sendable, Equatable {
         case .object(let fields):
             if fields.isEmpty { return "{}" }
             if fields.allSatisfy(\.1.isScalar), fields.count <= 4 {
-                return "{" + fields.map { "\(Diagnostics.quoted($0.0)): \($0.1.rendered())" }.joined(separator: ", ") + "}"
+                return "{" + fields.map { "\(JSON.quoted($0.0)): \($0.1.rendered())" }.joined(separator: ", ") + "}"
             }
-            return "{\n" + fields.map { "\(pad)\(Diagnostics.quoted($0.0)): \($0.1.rendered(indent: indent + 2))" }
+            return "{\n" + fields.map { "\(pad)\(JSON.quoted($0.0)): \($0.1.rendered(indent: indent + 2))" }
                 .joined(separator: ",\n") + "\n\(close)}"
         }
     }

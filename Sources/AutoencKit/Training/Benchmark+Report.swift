@@ -58,7 +58,14 @@ extension Benchmark {
         return mode == .dropconnectExample ? max(batchSize, scaled / 4) : scaled
     }
 
-    /// `autoenc bench`: for each of `plan`'s hidden sizes, batch sizes and modes, times training
+    /// `autoenc bench`: `run` on the training images of the data set `data` names (--data
+    /// as given, `DataLocation.resolve`). Throws the data set's errors, then `run`'s.
+    public static func run(_ plan: Plan, data: String?, threads: Int) throws -> Report {
+        let location = try DataLocation.resolve(data)
+        return try run(try location.load(train: true), plan, threads: threads, dataName: location.directory)
+    }
+
+    /// For each of `plan`'s hidden sizes, batch sizes and modes, times training
     /// (`timedImages`; `warmup` images first, default 4 batches) and breaks its steps
     /// down by phase; then the five products at each size on one thread and on `threads`.
     /// Throws a usage error when a batch is larger than the data set, and `.unavailable`

@@ -81,8 +81,7 @@ public enum Checkpoint {
     public static func decode(_ bytes: [UInt8], path: String) throws -> Loaded {
         func bad(_ what: String) -> AutoencError { .badData(path, "not a valid autoenc checkpoint: \(what)") }
         // a file whose first 8 bytes are no safetensors header length: say what it is
-        let length = bytes.count >= 8 ? bytes.withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(as: UInt64.self)) } : 0
-        if length > UInt64(max(0, bytes.count - 8)), let kind = IDX.recognize(bytes) { throw bad("this is \(kind), not a model") }
+        if !SafetensorsHeader.lengthFits(bytes), let kind = IDX.recognize(bytes) { throw bad("this is \(kind), not a model") }
         let header = try SafetensorsHeader.parse(bytes, bad: bad)
         if header.metadata["format"] == TrainingState.formatVersion {
             throw bad("this is a training state, not a model; its model is \(TrainingState.path(besideState: path))")

@@ -112,18 +112,14 @@ public final class TrainingRun {
     /// The first record of the run in a `--log`: its id, when it started, whether it
     /// resumed, and its settings.
     public func startRecord(threads: Int) -> String {
-        var settings = config.metadata
-        settings["optimizer"] = options.optimizer.rawValue
-        settings["lr"] = String(options.learningRate)
-        settings["batch_size"] = String(options.batchSize)
-        settings["seed"] = String(options.seed)
+        var settings = config.metadata.merging(options.metadata) { _, new in new }
         settings["threads"] = String(threads)
         settings["kernels"] = options.kernels.rawValue
         settings["dataset"] = dataset
         settings["data_digest"] = dataDigest
         settings["train_images"] = String(train.count)
         if let limit { settings["limit"] = String(limit) }
-        let fields = settings.sorted { $0.key < $1.key }.map { "\(SafetensorsHeader.jsonString($0.key)):\(SafetensorsHeader.jsonString($0.value))" }
+        let fields = settings.sorted { $0.key < $1.key }.map { "\(JSON.quoted($0.key)):\(JSON.quoted($0.value))" }
         let started = ISO8601DateFormatter().string(from: Date())
         let resumed = epochsCompleted > 0 || stepsIntoEpoch > 0
             ? "{\"epoch\":\(epochsCompleted + 1),\"step\":\(trainer.step)}" : "null"
@@ -171,8 +167,8 @@ public final class TrainingRun {
 
     /// What the model file's metadata records of this run after `epochsCompleted` epochs.
     public func checkpointMetadata() -> CheckpointMetadata {
-        var extra = ["optimizer": options.optimizer.rawValue, "lr": String(options.learningRate),
-                     "batch_size": String(options.batchSize), "step": String(trainer.step), "data_digest": dataDigest]
+        var extra = options.metadata
+        (extra["step"], extra["data_digest"]) = (String(trainer.step), dataDigest)
         if stepsIntoEpoch > 0 { extra["interrupted_in_epoch"] = String(epochsCompleted + 1) }
         return CheckpointMetadata(config: config, seed: options.seed, epoch: epochsCompleted, dataset: dataset, extra: extra)
     }

@@ -149,14 +149,17 @@ public struct TrainingState: Sendable {
 
     // MARK: - File format
 
+    /// The optimizer, rate, batch size and seed the run trains with.
+    var options: TrainingOptions {
+        var options = TrainingOptions()
+        (options.optimizer, options.learningRate, options.batchSize, options.seed) = (optimizer, learningRate, batchSize, seed)
+        return options
+    }
+
     var metadata: [String: String] {
-        var m = config.metadata
+        var m = config.metadata.merging(options.metadata) { _, new in new }
         m.merge([
             "format": Self.formatVersion,
-            "seed": String(seed),
-            "optimizer": optimizer.rawValue,
-            "lr": String(learningRate),
-            "batch_size": String(batchSize),
             "train_images": String(trainImages),
             "epochs_completed": String(epochsCompleted),
             "step": String(step),
@@ -169,6 +172,9 @@ public struct TrainingState: Sendable {
         if !history.isEmpty { m["history"] = history.map { "\($0.trainLoss):\($0.testMSE)" }.joined(separator: ",") }
         return m
     }
+
+    /// Epochs and optimizer steps done: none or more.
+    static let count = Limit<Int>(expected: "at least 0") { $0 >= 0 }
 
     /// The tensors a state of `config` trained with `optimizer` holds, in file order: per
     /// buffer (`bufferNames`) the parameters' four tensors, then under classic scaling the
@@ -207,27 +213,24 @@ public struct TrainingState: Sendable {
         guard m["format"] == formatVersion else {
             throw bad("format \(m["format"] ?? "missing"), this autoenc reads \(formatVersion)")
         }
-        func field<T>(_ key: String, _ parse: (String) -> T?) throws -> T {
-            guard let s = m[key] else { throw bad("metadata \(key) is missing") }
-            guard let value = parse(s) else { throw bad("metadata \(key) is \(s)") }
-            return value
-        }
+        let field = MetadataReader(metadata: m, bad: bad)
         let config = try ModelConfig(metadata: m, hidden: nil, complete: true, bad: bad)
-        let optimizer = try field("optimizer") { OptimizerKind(rawValue: $0) }
+        let options = try TrainingOptions(metadata: field)
+        let optimizer = options.optimizer
         var state = TrainingState(
             config: config,
-            seed: try field("seed") { UInt64($0) },
+            seed: options.seed,
             optimizer: optimizer,
-            learningRate: try field("lr") { Float($0).flatMap { Limits.learningRate.contains($0) ? $0 : nil } },
-            batchSize: try field("batch_size") { Int($0).flatMap { Limits.batchSize.contains($0) ? $0 : nil } },
-            limit: m["limit"] == nil ? nil : try field("limit") { Int($0).flatMap { Limits.limit.contains($0) ? $0 : nil } },
+            learningRate: options.learningRate,
+            batchSize: options.batchSize,
+            limit: try field.value("limit", required: false, within: Limits.limit),
             // an IDX file holds at most 2^32 - 1 images; wider values would overflow
             // Trainer.stepsPerEpoch below
-            trainImages: try field("train_images") { Int($0).flatMap { (1...Int(UInt32.max)).contains($0) ? $0 : nil } },
-            epochsCompleted: try field("epochs_completed") { Int($0).flatMap { $0 >= 0 ? $0 : nil } },
-            step: try field("step") { UInt64($0) },
-            optimizerSteps: try field("optimizer_steps") { Int($0).flatMap { $0 >= 0 ? $0 : nil } },
-            modelDigest: try field("model_digest") { UInt64($0, radix: 16) },
+            trainImages: try field.value("train_images", required: true, within: Limit(1...Int(UInt32.max)))!,
+            epochsCompleted: try field.value("epochs_completed", required: true, within: Self.count)!,
+            step: try field.value("step") { UInt64($0) },
+            optimizerSteps: try field.value("optimizer_steps", required: true, within: Self.count)!,
+            modelDigest: try field.value("model_digest") { UInt64($0, radix: 16) },
             buffers: [:])
         state.dataset = m["dataset"]
         state.dataDigest = m["data_digest"]
