@@ -35,7 +35,7 @@ struct Compare: ParsableCommand, ExperimentCommand {
     var dropP: Float?
 
     @Option(name: .customLong("keep-p"), parsing: .unconditional, help: ArgumentHelp(
-        "The papers' spelling: probability of keeping, in (0, 1); sets --drop-p to 1 - this. Not with --drop-p.", valueName: "p"))
+        "The papers' spelling: probability of keeping, \(Limits.regularizingKeepP.expected); sets --drop-p to 1 - this. Not with --drop-p.", valueName: "p"))
     var keepP: Float?
 
     @OptionGroup var model: ModelFlags

@@ -20,7 +20,7 @@ struct Reconstruct: ParsableCommand, WritesOutputFile {
     var count: Int = 32
 
     @Option(help: ArgumentHelp(
-        "How a DropConnect model's hidden layer is evaluated: mean keeps every connection; sample:K is Wan et al.'s Gaussian moment matching, averaging the activation over K draws per unit (1 <= K <= 1000). Dropout models are the same under both.",
+        "How a DropConnect model's hidden layer is evaluated: mean keeps every connection; sample:K is Wan et al.'s Gaussian moment matching, averaging the activation over K draws per unit (K \(Limits.samples.expected)). Dropout models are the same under both.",
         valueName: "rule"))
     var inference: InferenceRule = .mean
 

@@ -37,7 +37,7 @@ struct Train: ParsableCommand {
     var dropP: Float?
 
     @Option(name: .customLong("keep-p"), parsing: .unconditional, help: ArgumentHelp(
-        "The papers' spelling: probability of keeping a hidden unit or connection, in (0, 1]; sets --drop-p to 1 - this. Not with --drop-p.",
+        "The papers' spelling: probability of keeping a hidden unit or connection, \(Limits.keepP.expected); sets --drop-p to 1 - this. Not with --drop-p.",
         valueName: "p"))
     var keepP: Float?
 

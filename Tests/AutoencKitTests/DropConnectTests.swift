@@ -173,7 +173,7 @@ import Testing
             for k in x.indices where k % 784 < 100 || k % 3 == 0 { x[k] = 0 }
             w1 = rng.floats(c.hidden * n, -0.1, 0.1)
             // w1^T and dz1 with the kernels' 16 floats of slack
-            w1t = SparseProducts.transposeNaive(w1, rows: c.hidden, columns: n) + [Float](repeating: 0, count: 16)
+            w1t = Matrix.transposeNaive(w1, rows: c.hidden, columns: n) + [Float](repeating: 0, count: 16)
             dz1 = rng.floats(c.batch * c.hidden, -1, 1)
             for k in stride(from: 0, to: dz1.count, by: 4) { dz1[k] = 0 }
             dz1 += [Float](repeating: 0, count: 16)
@@ -357,7 +357,7 @@ import Testing
         let keys = (0..<batch).map { mask.key(step: 0, example: $0) }
         let pixels = NonzeroPixels(capacity: batch)
         pixels.collect(x, examples: 0..<batch, kernels: Kernels(level))
-        let w1t = SparseProducts.transposeNaive(w, rows: hidden, columns: Self.n) + [Float](repeating: 0, count: 16)
+        let w1t = Matrix.transposeNaive(w, rows: hidden, columns: Self.n) + [Float](repeating: 0, count: 16)
         var z = [Float](repeating: 0, count: batch * hidden)
         DropConnectKernels.forward(mask: mask, keys: keys, pixels: pixels, examples: 0..<batch, w1t: w1t, z1: &z, hidden: hidden,
                                    kernels: Kernels(level))

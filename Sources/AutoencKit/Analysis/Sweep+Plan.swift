@@ -95,7 +95,10 @@ extension Sweep {
             case .dropP, .inputDropP: return Limits.dropP.problem(Float(value), name: knob.flag)
             case .maxNorm: return Limits.maxNorm.problem(Float(value), name: knob.flag)
             case .limit:
-                guard value == value.rounded(), value >= 1, value <= 1e9 else { return "\(knob.flag) must be whole numbers of at least 1, got \(label)" }
+                // read as a number; below 1e9 (far above any data set) it is an Int
+                guard value <= 1e9, let n = Int(exactly: value), Limits.limit.contains(n) else {
+                    return "\(knob.flag) must be whole numbers of \(Limits.limit.expected), got \(label)"
+                }
                 return nil
             }
         }

@@ -32,17 +32,15 @@ public struct ImageSet: Sendable {
     /// one pass over the bytes, which did not measurably change `train`'s start-up. It
     /// tells one data set from another, not an adversary's edit.
     public var digest: String {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325 ^ UInt64(count)
+        var fnv = FNV1a(start: UInt64(count))
         bytes.withUnsafeBytes { raw in
             let words = raw.count / 8
-            for i in 0..<words {
-                hash = (hash ^ raw.loadUnaligned(fromByteOffset: 8 * i, as: UInt64.self)) &* 0x0000_0100_0000_01B3
-            }
+            for i in 0..<words { fnv.add(raw.loadUnaligned(fromByteOffset: 8 * i, as: UInt64.self)) }
             var tail: UInt64 = 0
             for (k, byte) in raw[(8 * words)...].enumerated() { tail |= UInt64(byte) << (8 * UInt64(k)) }
-            hash = (hash ^ tail) &* 0x0000_0100_0000_01B3
+            fnv.add(tail)
         }
-        let mixed = RandomStream.mix(hash)
+        let mixed = RandomStream.mix(fnv.hash)
         let hex = String(mixed, radix: 16)
         return String(repeating: "0", count: 16 - hex.count) + hex
     }

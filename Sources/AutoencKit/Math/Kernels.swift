@@ -48,8 +48,10 @@ public enum KernelLevel: String, CaseIterable, Sendable, Comparable {
 }
 
 /// One level's vector kernels. Every fast path of the model goes through one of these;
-/// the plain references they are tested against sit beside their callers
-/// (`ActiveUnits`, `SparseProducts`, `DropConnectKernels`, `Optimizer`, `Layers`).
+/// the plain references they are tested against sit beside their callers (`ActiveUnits`,
+/// `SparseProducts`, `DropConnectKernels`, `Matrix`) or, for the elementwise passes and
+/// the optimizers' updates, are the formulas written out in their tests
+/// (`KernelLevelTests`, `OptimizerTests`: PyTorch's update rules in Double).
 public struct Kernels: @unchecked Sendable {
     public let level: KernelLevel
     let table: AEKernels

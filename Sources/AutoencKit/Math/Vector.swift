@@ -100,10 +100,3 @@ public final class FloatBuffer: @unchecked Sendable {
 
     public var array: [Float] { Array(UnsafeBufferPointer(start: pointer, count: count)) }
 }
-
-/// A value shared with worker threads that only touch disjoint parts of what it points
-/// to; the caller guarantees the disjointness.
-public struct DisjointlyShared<T>: @unchecked Sendable {
-    public let value: T
-    public init(_ value: T) { self.value = value }
-}

@@ -45,12 +45,22 @@ public final class Autoencoder: @unchecked Sendable {
     /// reports come every fraction of a second even at K = 1000.
     static let samplingChunk = 50
 
+    /// Images per chunk of inference's products: 500 rows of 784 floats (1.6 MB in, as
+    /// much out), enough rows for BLAS to run at its full speed, few enough to stay in a
+    /// core's share of the cache.
+    public static let inferenceChunk = 500
+
+    /// Images each thread of an inference pass takes at the least: 256 images cost about
+    /// 200 MFLOP of products, milliseconds, against the tens of microseconds of waking a
+    /// thread; a smaller set runs on fewer threads.
+    static func threadCount(_ threads: Int, images: Int) -> Int { max(1, min(threads, images / 256)) }
+
     /// Reconstructs images `range` of `set` (default: all), calling `body` on each chunk
     /// (start index, count, originals and reconstructions as count x 784 floats).
     /// `inference` picks how the hidden layer is evaluated (see `InferenceRule`); with
     /// `.sample(k)` the draws are keyed by `seed` and each image's index in `set`, so the
     /// result does not depend on `chunk` (at most `samplingChunk` when sampling).
-    public func reconstruct(_ set: ImageSet, range: Range<Int>? = nil, chunk: Int = 500,
+    public func reconstruct(_ set: ImageSet, range: Range<Int>? = nil, chunk: Int = inferenceChunk,
                             inference: InferenceRule = .mean, seed: UInt64 = 0,
                             _ body: (Int, Int, UnsafePointer<Float>, UnsafePointer<Float>) -> Void) {
         let n = ModelConfig.inputs
@@ -84,7 +94,7 @@ public final class Autoencoder: @unchecked Sendable {
     /// `progress` hears of the images done, after each chunk of each thread.
     public func meanSquaredError(_ set: ImageSet, threads: Int = 1, inference: InferenceRule = .mean,
                                  seed: UInt64 = 0, progress: ProgressTask? = nil) -> Double {
-        let parts = max(1, min(threads, set.count / 256))
+        let parts = Self.threadCount(threads, images: set.count)
         let sums = DisjointlyShared(UnsafeMutablePointer<Double>.allocate(capacity: parts))
         defer { sums.value.deallocate() }
         let counter = progress?.start(total: set.count, unit: .images)
@@ -101,51 +111,5 @@ public final class Autoencoder: @unchecked Sendable {
         var total = 0.0
         for p in 0..<parts { total += sums.value[p] }
         return total / Double(set.count * ModelConfig.inputs)
-    }
-}
-
-/// Elementwise kernels shared by inference and training.
-public enum Layers {
-    /// v[r, c] = act(v[r, c] + bias[c]) in place. v: (rows, columns).
-    public static func biasActivate(_ v: UnsafeMutablePointer<Float>, rows: Int, columns: Int,
-                                    bias: UnsafePointer<Float>, activation: Activation) {
-        for r in 0..<rows {
-            let row = v + r * columns
-            var c = 0
-            while c + 16 <= columns {
-                let z = vload(row + c) + vload(bias + c)
-                vstore(activation == .relu ? z.replacing(with: 0, where: z .< 0) : vsigmoid(z), row + c)
-                c += 16
-            }
-            while c < columns {
-                let z = row[c] + bias[c]
-                row[c] = activation == .relu ? max(z, 0) : sigmoid(z)
-                c += 1
-            }
-        }
-    }
-
-    /// Sum of (x - y)^2 over `count` floats, accumulated in Double per 1024 floats.
-    public static func sumSquaredError(_ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, count: Int) -> Double {
-        var total = 0.0
-        var i = 0
-        withUnsafeTemporaryAllocation(of: Float.self, capacity: 16) { scratch in
-            while i + 16 <= count {
-                var acc = Vec()
-                let end = min(count, i + 1024)
-                while i + 16 <= end {
-                    let d = vload(x + i) - vload(y + i)
-                    acc += d * d
-                    i += 16
-                }
-                total += Double(laneSum(acc, scratch: scratch.baseAddress!))
-            }
-        }
-        while i < count {
-            let d = x[i] - y[i]
-            total += Double(d * d)
-            i += 1
-        }
-        return total
     }
 }

@@ -57,6 +57,8 @@ public struct DropConnectMask: Sendable {
         self.seed = seed
         self.layout = layout
         let chunks = (Self.columns(of: layout) + 15) / 16
+        // p = 0.5, the papers' and the usual choice, is exact with one random bit per
+        // connection: an eighth of the random words bytes would take, and no rounding of p
         if dropP == 0.5 {
             resolution = .bit
             byteThreshold = 128
@@ -247,7 +249,7 @@ public enum DropConnectKernels {
         var layout = mask.kernelLayout
         kernels.table.dropconnect_backward(&layout, keys, columns.examples, columns.values.pointer, columns.counts, batch, dz1,
                                            gw1t, hidden, units.lowerBound, units.upperBound)
-        SparseProducts.transpose(gw1t, rows: ModelConfig.inputs, columns: hidden, into: gw1, rowsOfResult: units, kernels: kernels)
+        Matrix.transpose(gw1t, rows: ModelConfig.inputs, columns: hidden, into: gw1, rowsOfResult: units, kernels: kernels)
     }
 
     /// The plain reference for `forward`: scalar loops over every pixel and

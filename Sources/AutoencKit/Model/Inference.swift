@@ -191,3 +191,51 @@ extension Autoencoder {
         }
     }
 }
+
+/// Inference's elementwise passes (the training step's are `Kernels`' activate and
+/// outputLoss, compiled per level): the codes' activation, and the squared error every
+/// test MSE sums.
+public enum Layers {
+    /// v[r, c] = act(v[r, c] + bias[c]) in place. v: (rows, columns).
+    public static func biasActivate(_ v: UnsafeMutablePointer<Float>, rows: Int, columns: Int,
+                                    bias: UnsafePointer<Float>, activation: Activation) {
+        for r in 0..<rows {
+            let row = v + r * columns
+            var c = 0
+            while c + 16 <= columns {
+                let z = vload(row + c) + vload(bias + c)
+                vstore(activation == .relu ? z.replacing(with: 0, where: z .< 0) : vsigmoid(z), row + c)
+                c += 16
+            }
+            while c < columns {
+                let z = row[c] + bias[c]
+                row[c] = activation == .relu ? max(z, 0) : sigmoid(z)
+                c += 1
+            }
+        }
+    }
+
+    /// Sum of (x - y)^2 over `count` floats, accumulated in Double per 1024 floats.
+    public static func sumSquaredError(_ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, count: Int) -> Double {
+        var total = 0.0
+        var i = 0
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: 16) { scratch in
+            while i + 16 <= count {
+                var acc = Vec()
+                let end = min(count, i + 1024)
+                while i + 16 <= end {
+                    let d = vload(x + i) - vload(y + i)
+                    acc += d * d
+                    i += 16
+                }
+                total += Double(laneSum(acc, scratch: scratch.baseAddress!))
+            }
+        }
+        while i < count {
+            let d = x[i] - y[i]
+            total += Double(d * d)
+            i += 1
+        }
+        return total
+    }
+}

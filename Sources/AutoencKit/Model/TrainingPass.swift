@@ -299,8 +299,8 @@ public final class TrainingPass: @unchecked Sendable {
     /// Phase 0, per-example DropConnect only: rows `inputs` of w1^T, which its kernels read.
     func transposeEncoder(inputs: Range<Int>) {
         guard let pixelWalk else { return }
-        SparseProducts.transpose(model.parameters.w1, rows: hiddenUnits, columns: ModelConfig.inputs, into: pixelWalk.transposedW1.pointer,
-                                 rowsOfResult: inputs, kernels: kernels)
+        Matrix.transpose(model.parameters.w1, rows: hiddenUnits, columns: ModelConfig.inputs, into: pixelWalk.transposedW1.pointer,
+                         rowsOfResult: inputs, kernels: kernels)
     }
 
     /// Phase 1a: the forward pass of examples `examples` (rows of the batch buffers)

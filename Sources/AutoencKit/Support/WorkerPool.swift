@@ -148,3 +148,10 @@ public final class WorkerPool: @unchecked Sendable {
     }
     #endif
 }
+
+/// A value shared with worker threads that only touch disjoint parts of what it points
+/// to; the caller guarantees the disjointness.
+public struct DisjointlyShared<T>: @unchecked Sendable {
+    public let value: T
+    public init(_ value: T) { self.value = value }
+}

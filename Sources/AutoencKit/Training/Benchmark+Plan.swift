@@ -1,4 +1,46 @@
 extension Benchmark {
+    /// The benchmark modes: a regularizer each, as `autoenc bench --modes` names them.
+    public enum Mode: String, CaseIterable, Sendable {
+        case none, dropout
+        case dropconnectExample = "dropconnect-example"
+        case dropconnectBatch = "dropconnect-batch"
+
+        /// The run this mode trains, as `train` would be asked for it: `hidden` units,
+        /// `batchSize` images a step, drop probability `dropP` when it regularizes.
+        public func request(dropP: Float, hidden: Int = 256, batchSize: Int = 128) -> RunRequest {
+            var request = RunRequest()
+            request.hidden = hidden
+            request.batchSize = batchSize
+            switch self {
+            case .none: break
+            case .dropout: (request.dropP, request.dropMode) = (dropP, .dropout)
+            case .dropconnectExample: (request.dropP, request.dropMode, request.masks) = (dropP, .dropconnect, .example)
+            case .dropconnectBatch: (request.dropP, request.dropMode, request.masks) = (dropP, .dropconnect, .batch)
+            }
+            return request
+        }
+
+        /// The modes `text` lists, comma-separated, in the order given (empty items
+        /// skipped), as `bench --modes` takes them. Throws `.usage` naming --modes when
+        /// none is given, one is unknown or one is listed twice.
+        public static func list(_ text: String) throws -> [Mode] {
+            let names = text.split(separator: ",").map(String.init)
+            let all = allCases.map(\.rawValue)
+            guard !names.isEmpty else {
+                throw AutoencError(.usage, "--modes: expected at least one of \(all.joined(separator: ", ")), got '\(text)'")
+            }
+            var modes: [Mode] = []
+            for name in names {
+                guard let mode = Mode(rawValue: name) else {
+                    throw AutoencError(.usage, "--modes: unknown mode '\(name)', expected \(all.dropLast().joined(separator: ", ")) or \(all.last!)")
+                }
+                guard !modes.contains(mode) else { throw AutoencError(.usage, "--modes lists \(name) twice") }
+                modes.append(mode)
+            }
+            return modes
+        }
+    }
+
     /// What `bench`'s flags ask for, checked: the modes, the sizes and how long to time
     /// each.
     public struct Plan: Sendable {

@@ -113,3 +113,72 @@ public enum Benchmark {
         return TrainingTiming(imagesPerSecond: rates[rates.count / 2], breakdown: timer.breakdown)
     }
 }
+
+extension Benchmark {
+    /// The hidden size `images` counts at: above it a step's products grow with the
+    /// hidden layer, and the images timed shrink in proportion.
+    public static let referenceHidden = 256
+
+    /// Training images timed per repeat for `mode` at `hidden` units when `images` are
+    /// asked for: `images` up to 256 units, `images` x 256 / hidden above (so a run at
+    /// 4096 units takes about as long as one at 256), but at least a batch unless fewer
+    /// were asked for; per-example DropConnect, whose kernel is slower, a quarter of that
+    /// and at least a batch.
+    public static func timedImages(_ images: Int, mode: Mode, hidden: Int, batchSize: Int) -> Int {
+        let scaled = hidden > referenceHidden
+            ? max(min(images, batchSize), Int(Double(images) * Double(referenceHidden) / Double(hidden))) : images
+        return mode == .dropconnectExample ? max(batchSize, scaled / 4) : scaled
+    }
+
+    /// `autoenc bench`: `run` on the training images of the data set `data` names (--data
+    /// as given, `DataLocation.resolve`). Throws the data set's errors, then `run`'s.
+    public static func run(_ plan: Plan, data: String?, threads: Int) throws -> Report {
+        let location = try DataLocation.resolve(data)
+        return try run(try location.load(train: true), plan, threads: threads, dataName: location.directory)
+    }
+
+    /// For each of `plan`'s hidden sizes, batch sizes and modes, times training
+    /// (`timedImages`; `warmup` images first, default 4 batches) and breaks its steps
+    /// down by phase; then the five products at each size on one thread and on `threads`.
+    /// Throws a usage error when a batch is larger than the data set, and `.unavailable`
+    /// (69) before timing anything when a size's trainer needs more memory than is
+    /// `available` (`Trainer.checkMemory`).
+    public static func run(_ data: ImageSet, _ plan: Plan, threads: Int, dataName: String,
+                           available: Int? = Memory.available()) throws -> Report {
+        let (modes, hidden, batchSizes, dropP) = (plan.modes, plan.hidden, plan.batchSizes, plan.dropP)
+        if let batch = batchSizes.first(where: { $0 > data.count }) {
+            throw AutoencError(.usage, "--batch-size \(batch) is more than the \(data.count) training images of \(dataName)")
+        }
+        let sizes = hidden.flatMap { h in batchSizes.map { Size(hidden: h, batchSize: $0) } }
+        // each size and mode with the settings train would resolve for the same flags,
+        // every one checked to fit before any is timed
+        let timings = try sizes.flatMap { size in
+            try modes.map { mode in
+                var (config, options) = mode.request(dropP: dropP, hidden: size.hidden, batchSize: size.batchSize).newRun()
+                options.threads = threads
+                try Trainer.checkMemory(config, options: options, available: available)
+                return (size: size, mode: mode, config: config, options: options)
+            }
+        }
+        var rows: [TrainingRow] = []
+        for (size, mode, config, options) in timings {
+            let warmupImages = plan.warmup ?? 4 * size.batchSize
+            let n = timedImages(plan.images, mode: mode, hidden: size.hidden, batchSize: size.batchSize)
+            let timing = try training(data, config: config, options: options,
+                                      images: n, warmup: warmupImages, repeats: plan.repeats)
+            rows.append(TrainingRow(mode: mode, size: size, images: n, warmupImages: warmupImages,
+                                    imagesPerSecond: timing.imagesPerSecond, breakdown: timing.breakdown))
+        }
+        // products last: OpenBLAS's own threads, once woken by a multithreaded product,
+        // keep spinning for a while and would slow the training timings down
+        BLAS.setThreads(1)
+        let single = sizes.map { products(batch: $0.batchSize, hidden: $0.hidden) }
+        BLAS.setThreads(threads)
+        let all = threads > 1 ? sizes.map { products(batch: $0.batchSize, hidden: $0.hidden) } : single
+        let productRows = zip(sizes, zip(single, all)).flatMap { size, timings in
+            zip(timings.0, timings.1).map { ProductRow(size: size, one: $0, all: $1) }
+        }
+        return Report(threads: threads, hiddenSizes: hidden, batchSizes: batchSizes, warmup: plan.warmup, repeats: plan.repeats,
+                      dropP: dropP, data: dataName, products: productRows, training: rows, peak: Peak.measure(threads: threads))
+    }
+}

@@ -52,7 +52,8 @@ public struct EpochReport: Sendable {
 
 /// Trains an autoencoder: shuffles each epoch, runs the steps, evaluates the test set.
 ///
-/// With `threads` > 1 each step runs in two parallel phases (see `TrainingPass`): the
+/// With `threads` > 1 each step runs in `TrainingPass`'s phases, one after the other
+/// (`forwardPhases`, `gradientPhases`): the weights' derived copies split by rows, the
 /// minibatch's examples split across threads for the forward and backward passes, then
 /// the weight rows split across threads for the weight gradients and the optimizer
 /// update. BLAS runs one thread per call, so nothing synchronizes inside a product, and

@@ -137,14 +137,12 @@ public struct TrainingState: Sendable {
         }
     }
 
-    /// FNV-1a over the parameters' bit patterns: equal weights, equal digest.
+    /// FNV-1a over the parameters' bit patterns, one word each: equal weights, equal digest.
     public static func digest(_ parameters: Parameters) -> UInt64 {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        var fnv = FNV1a()
         let base = parameters.base
-        for i in 0..<parameters.count {
-            hash = (hash ^ UInt64(base[i].bitPattern)) &* 0x0000_0100_0000_01B3
-        }
-        return hash
+        for i in 0..<parameters.count { fnv.add(UInt64(base[i].bitPattern)) }
+        return fnv.hash
     }
 
     // MARK: - File format

@@ -30,8 +30,8 @@ final class SparseHiddenProducts: HiddenProducts {
     var preparesWeights: Bool { true }
 
     func prepare(_ pass: TrainingPass, units: Range<Int>) {
-        SparseProducts.transpose(pass.model.parameters.w2, rows: ModelConfig.inputs, columns: pass.hiddenUnits,
-                                 into: w2t.pointer, rowsOfResult: units, kernels: pass.kernels)
+        Matrix.transpose(pass.model.parameters.w2, rows: ModelConfig.inputs, columns: pass.hiddenUnits,
+                         into: w2t.pointer, rowsOfResult: units, kernels: pass.kernels)
     }
 
     func decode(_ pass: TrainingPass, examples: Range<Int>) {
@@ -74,7 +74,7 @@ final class SparseHiddenProducts: HiddenProducts {
 
     func decoderGradient(_ pass: TrainingPass, batch: Int, outputs: Range<Int>) {
         // rows `outputs` of dw2 = (dw2^T)^T, from every unit's row of dw2^T
-        SparseProducts.transpose(w2tGradient.pointer, rows: pass.hiddenUnits, columns: ModelConfig.inputs,
-                                 into: pass.gradients.w2, rowsOfResult: outputs, kernels: pass.kernels)
+        Matrix.transpose(w2tGradient.pointer, rows: pass.hiddenUnits, columns: ModelConfig.inputs,
+                         into: pass.gradients.w2, rowsOfResult: outputs, kernels: pass.kernels)
     }
 }

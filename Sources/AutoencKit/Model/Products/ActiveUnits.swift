@@ -47,7 +47,12 @@ final class ActiveUnits {
     }
 
     /// Whether packing pays: the products' savings outweigh the moves once at least an
-    /// eighth of the units are all zero.
+    /// eighth of the units are all zero. Measured with `autoenc bench` (2 threads, batch
+    /// 128, 256 ReLU units, no regularizer, about 186 units active): the four packed
+    /// products took 2.64 ms a step, about 14 µs per active unit, and the packing 0.15 ms,
+    /// the cost of about 10 units. An eighth of 256 units (32, about 0.45 ms) pays for it
+    /// three times over: margin for noise, and for a BLAS that runs faster and saves less
+    /// per unit.
     var worthPacking: Bool { count <= units - max(1, units / 8) }
 
     /// Finds the columns of m with a non-zero entry among `rows` rows; returns their count.
