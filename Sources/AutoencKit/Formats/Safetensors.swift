@@ -169,7 +169,9 @@ public struct SafetensorsHeader: Sendable {
 
     /// The header of a file whose F32 tensors follow it contiguously, in the order given:
     /// u64 header length, then the JSON header, metadata keys sorted, padded with spaces
-    /// to a multiple of 8 bytes.
+    /// to a multiple of 8 bytes. The caller writes the data after it: each tensor's
+    /// floats as they lie in memory (little-endian hosts), which lets a checkpoint write
+    /// the model's own storage without a copy.
     public static func encode(metadata: [String: String], tensors: [(name: String, shape: [Int])]) -> [UInt8] {
         var fields: [String] = []
         let meta = metadata.sorted { $0.key < $1.key }

@@ -24,8 +24,7 @@ public enum Benchmark {
     /// would take more than 20 ms).
     public static func products(batch: Int, hidden: Int, seconds: Double = 0.3) -> [ProductTiming] {
         let n = ModelConfig.inputs
-        // (name, transA, transB, m, n, k, lda, ldb)
-        let shapes: [(String, Bool, Bool, Int, Int, Int, Int, Int)] = [
+        let shapes: [(name: String, transA: Bool, transB: Bool, m: Int, n: Int, k: Int, lda: Int, ldb: Int)] = [
             ("x w1^T", false, true, batch, hidden, n, n, n),
             ("hd w2^T", false, true, batch, n, hidden, hidden, hidden),
             ("dz2^T hd", true, false, n, hidden, batch, n, hidden),
