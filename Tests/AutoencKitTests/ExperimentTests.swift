@@ -53,6 +53,22 @@ import Testing
         #expect(v[2].config.dropMode == .dropconnect && v[2].config.masks == .batch && v[2].config.scaling == .inverted)
     }
 
+    /// A finished run is reused when these strings are equal, so they are pinned: a
+    /// change here would retrain every run of an existing experiment directory.
+    @Test("a run's settings, as its record stores them, key for key")
+    func runSettingsArePinned() {
+        var options = TrainingOptions()
+        (options.optimizer, options.learningRate, options.batchSize, options.seed) = (.momentum, 0.01, 64, 7)
+        let run = ExperimentRun(name: "dropout", config: ModelConfig(hidden: 32, dropP: 0.5, dropMode: .dropout),
+                                options: options, epochs: 3, limit: 500)
+        let settings = run.settings(dataDigest: "abc")
+        #expect(settings.map(\.0) == ["activation", "drop_mode", "drop_p", "dropconnect_masks", "dropout_scaling", "hidden",
+                                      "input_drop_p", "max_norm", "optimizer", "lr", "batch_size", "seed", "epochs", "limit",
+                                      "data_digest"])
+        #expect(settings.map(\.1) == ["relu", "dropout", "0.5", "example", "inverted", "32", "0.0", "none", "momentum", "0.01",
+                                      "64", "7", "3", "500", "abc"])
+    }
+
     @Test("finished runs group into one summary per model, over its seeds")
     func grouping() {
         func record(_ name: String, seed: UInt64, mse: Double) -> ExperimentRecord {
