@@ -55,9 +55,7 @@ extension Sweep {
             try AutoencError.refuse(request.problem(newRun: false))
             if names.contains("dropconnect") {
                 let probabilities = knob == .dropP ? parsed[knob]!.map { Float($0.value) } : [fixedDropP]
-                if let problem = probabilities.lazy.compactMap({ DropConnectMask.problem(dropP: $0, given: "--drop-p \($0)") }).first {
-                    throw AutoencError(.usage, problem)
-                }
+                for p in probabilities { try AutoencError.refuse(DropConnectMask.problem(dropP: p, given: "--drop-p \(p)")) }
             }
             if knob == .dropP && names == [Comparison.baseline] {
                 throw AutoencError(.usage, "--models none with a --drop-p sweep: none has no drop probability; add dropout or dropconnect")

@@ -58,7 +58,7 @@ public struct DropConnectMask: Sendable {
         self.layout = layout
         let chunks = (Self.columns(of: layout) + 15) / 16
         // p = 0.5, the papers' and the usual choice, is exact with one random bit per
-        // connection: an eighth of the random words bytes would take, and no rounding of p
+        // connection: an eighth of the random words that bytes take, and p not rounded
         if dropP == 0.5 {
             resolution = .bit
             byteThreshold = 128
@@ -66,7 +66,7 @@ public struct DropConnectMask: Sendable {
             wordsPerRow = (chunks + 3) / 4
         } else {
             resolution = .byte
-            let t = min(256, max(1, ((1 - Double(dropP)) * 256).rounded()))
+            let t = min(256, max(1, Self.keptOf256(dropP: dropP)))
             byteThreshold = UInt16(t)
             keepProbability = Float(t / 256)
             wordsPerRow = 2 * chunks
@@ -75,6 +75,10 @@ public struct DropConnectMask: Sendable {
         scale = 1 / keepProbability
     }
 
+    /// Away from 0.5, the byte values of 256 that keep a connection at drop probability
+    /// `dropP`: round((1 - p) * 256), before clamping to 1...256.
+    static func keptOf256(dropP: Float) -> Double { ((1 - Double(dropP)) * 256).rounded() }
+
     /// Why DropConnect cannot train at drop probability `dropP` (given as `given`, e.g.
     /// "--drop-p 0.001"), or nil. Away from 0.5 a connection is kept with a probability
     /// in steps of 1/256: a p below 1/512 rounds to keeping every connection, so the run
@@ -82,7 +86,7 @@ public struct DropConnectMask: Sendable {
     /// none.
     public static func problem(dropP: Float, given: String) -> String? {
         guard dropP > 0, dropP != 0.5 else { return nil }
-        let threshold = ((1 - Double(dropP)) * 256).rounded()
+        let threshold = keptOf256(dropP: dropP)
         guard threshold < 1 || threshold > 255 else { return nil }
         let rounded = threshold > 255 ? "0, dropping no connection" : "1, dropping every connection"
         return "\(given) rounds to \(rounded), under DropConnect: its masks drop with a probability in steps of 1/256, so give a drop probability in [0.002, 0.998]"

@@ -1,10 +1,6 @@
 /// The four products over every hidden unit, as BLAS calls: the reference the sparse and
 /// packed strategies are tested against, and the path of every step they do not take.
 final class DenseProducts: HiddenProducts {
-    func decode(_ pass: TrainingPass, examples: Range<Int>) {
-        decode(pass, examples: examples, outputs: 0..<ModelConfig.inputs)
-    }
-
     func backward(_ pass: TrainingPass, examples: Range<Int>) {
         let h = pass.hiddenUnits, n = ModelConfig.inputs, first = examples.lowerBound
         // dz2 (rows, 784), w2 (784, h) -> dhd (rows, h)

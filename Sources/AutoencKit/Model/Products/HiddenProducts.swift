@@ -55,6 +55,11 @@ extension HiddenProducts {
     var examinesWholeBatch: Bool { false }
     var allocatedBytes: Int { 0 }
 
+    /// Every output column, through the strategy's by-columns product.
+    func decode(_ pass: TrainingPass, examples: Range<Int>) {
+        decode(pass, examples: examples, outputs: 0..<ModelConfig.inputs)
+    }
+
     /// Over every unit, as `DenseProducts` computes it.
     func decode(_ pass: TrainingPass, examples: Range<Int>, outputs: Range<Int>) {
         let h = pass.hiddenUnits, n = ModelConfig.inputs, first = examples.lowerBound

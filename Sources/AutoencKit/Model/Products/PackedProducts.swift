@@ -44,10 +44,6 @@ final class PackedProducts: HiddenProducts {
                     into: packedW2.pointer + rows.lowerBound * k, ldo: k)
     }
 
-    func decode(_ pass: TrainingPass, examples: Range<Int>) {
-        decode(pass, examples: examples, outputs: 0..<ModelConfig.inputs)
-    }
-
     func decode(_ pass: TrainingPass, examples: Range<Int>, outputs: Range<Int>) {
         guard packed else { return dense.decode(pass, examples: examples, outputs: outputs) }
         let n = ModelConfig.inputs, k = active.count, first = examples.lowerBound
