@@ -14,6 +14,7 @@ struct Autoenc: ParsableCommand {
               autoenc weightmap              writes weightmap.pgm
             --drop-p is PyTorch's probability of dropping; the dropout paper's p is 1 - drop-p.
             """,
+        version: Provenance.version,
         subcommands: [Train.self, Reconstruct.self, Weightmap.self, Info.self, Bench.self, Compare.self, SweepCommand.self, Activations.self, Download.self]
     )
 

@@ -73,6 +73,9 @@ struct Train: ParsableCommand {
         valueName: "file"))
     var plot: String?
 
+    @Flag(help: "Replace the model and training state at --out when a new run finds them there (without it, train refuses with exit 73 and says what is there).")
+    var force = false
+
     @Flag(name: [.short, .long], help: "Print nothing but errors: no header, epoch lines or progress bar.")
     var quiet = false
 
@@ -90,7 +93,7 @@ struct Train: ParsableCommand {
         r.keepP = keepP
         r.dropMode = dropMode
         r.limit = limit
-        return TrainingRun.Plan(r, epochs: epochs, resume: resume, out: out, log: log, plot: plot)
+        return TrainingRun.Plan(r, epochs: epochs, resume: resume, out: out, log: log, plot: plot, force: force)
     }
 
     func run() throws {

@@ -319,4 +319,35 @@ import Testing
             _ = try Checkpoint.decode(state.encode(), path: "runs/m.state.safetensors")
         }
     }
+
+    /// A state whose optimizer moments or unscaled decoder weights are not finite, or
+    /// whose second moments are negative, is refused naming the tensor and element.
+    @Test func stateValuesAreChecked() throws {
+        let classic = ModelConfig(hidden: 3, dropP: 0.5, dropMode: .dropout, scaling: .classic)
+        let trainer = Trainer(model: Autoencoder(config: classic, seed: 1), options: TrainingOptions())
+        let good = TrainingState(trainer: trainer, limit: nil, trainImages: 10, epochsCompleted: 0)
+        _ = try TrainingState.decode(good.encode(), path: "s")
+        let decoderBias = Parameters.tensors(hidden: 3).first { $0.name == "decoder.bias" }!.offset
+        let cases: [(String, Int, Float, String)] = [
+            ("exp_avg", 2, .infinity, "encoder.weight.exp_avg holds inf at element 2; its values must be finite"),
+            ("exp_avg", decoderBias + 1, .nan, "decoder.bias.exp_avg holds nan at element 1"),
+            ("exp_avg_sq", decoderBias, -1, "decoder.bias.exp_avg_sq holds -1.0 at element 0; its values must not be negative"),
+        ]
+        for (buffer, index, value, message) in cases {
+            var bad = good
+            bad.buffers[buffer]![index] = value
+            expectAutoencError(.dataError, naming: "s", containing: [message]) {
+                _ = try TrainingState.decode(bad.encode(), path: "s")
+            }
+        }
+        var bad = good
+        bad.unscaledDecoderWeight![4] = -.infinity
+        expectAutoencError(.dataError, naming: "s", containing: ["decoder.weight.unscaled holds -inf at element 4"]) {
+            _ = try TrainingState.decode(bad.encode(), path: "s")
+        }
+        // a negative first moment is an ordinary value
+        var negative = good
+        negative.buffers["exp_avg"]![0] = -1
+        _ = try TrainingState.decode(negative.encode(), path: "s")
+    }
 }

@@ -71,4 +71,20 @@ import Testing
         #expect(lines.last?.contains("\"epoch\":2,") == true, "\(lines)")
         #expect(try String(contentsOfFile: plot, encoding: .utf8).contains("<svg "))
     }
+
+    /// The stalled-loss rule: three equal losses (two epochs without a change) stall, a
+    /// change of 2e-4 of the loss does not, a shorter history never does.
+    @Test func stalledLoss() {
+        func history(_ losses: [Double]) -> [EpochFigures] { losses.map { EpochFigures(trainLoss: $0, testMSE: 0.1) } }
+        #expect(EpochFigures.lossStalled(history([0.2, 0.11243, 0.11243, 0.11243])))
+        #expect(EpochFigures.lossStalled(history([0.11243, 0.11243 * (1 + 0.5e-4), 0.11243])))
+        #expect(!EpochFigures.lossStalled(history([0.11243, 0.11243, 0.11243 * (1 - 2e-4)])))
+        #expect(!EpochFigures.lossStalled(history([0.11243, 0.11243])))
+        #expect(!EpochFigures.lossStalled(history([0.03895, 0.02282, 0.02037])))
+        #expect(!EpochFigures.lossStalled(history([.nan, .nan, .nan])))
+        let line = TrainingConsole.stalledWarning(history([0.11243, 0.11243, 0.11243]), learningRate: 100)
+        #expect(line == "warning: the training loss has not moved for two epochs (0.11243); the outputs may be "
+                + "saturated and --lr 100.0 too high: try a smaller --lr")
+        #expect(TrainingConsole.stalledWarning(history([0.2, 0.1, 0.05]), learningRate: 100) == nil)
+    }
 }

@@ -113,7 +113,7 @@ import Glibc
         let results = [
             try scratch.runWithSmallFileLimit(["weightmap", "--scale", "4"]),
             try scratch.runWithSmallFileLimit(tinyTraining(epochs: 2, ["--resume", "model.safetensors"])),
-            try scratch.runWithSmallFileLimit(tinyTraining(epochs: 1)),
+            try scratch.runWithSmallFileLimit(tinyTraining(epochs: 1, ["--force"])),
         ]
         for (result, file) in zip(results, ["weightmap.pgm", "model.state.safetensors", "model.state.safetensors"]) {
             #expect(result.status == 74, "\(result)")
@@ -229,7 +229,7 @@ import Glibc
         try Self.expectFailure(scratch, tinyTraining(epochs: 3, ["--resume", "model.safetensors", "--lr", "3e38"]),
                                status: 1, naming: ["diverged", "epoch 2", "step 7", "The last checkpoint is unchanged."])
         // A fresh run over an existing checkpoint: it stays as it was.
-        try Self.expectFailure(scratch, tinyTraining(epochs: 2, ["--lr", "3e38", "--log", "log.jsonl"]),
+        try Self.expectFailure(scratch, tinyTraining(epochs: 2, ["--lr", "3e38", "--log", "log.jsonl", "--force"]),
                                status: 1, naming: ["diverged", "epoch 1", "step 1", "The last checkpoint is unchanged."])
         // A fresh run with nowhere saved yet says so.
         try Self.expectFailure(scratch, tinyTraining(epochs: 2, ["--lr", "3e38", "--out", "new.safetensors"]),

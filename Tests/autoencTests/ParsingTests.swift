@@ -1,4 +1,6 @@
 import ArgumentParser
+import AutoencKit
+import Foundation
 import Testing
 @testable import autoenc
 
@@ -73,13 +75,19 @@ import Testing
         text.split(whereSeparator: \.isWhitespace).joined(separator: " ")
     }
 
+    @Test("--version prints this build's version and exits 0")
+    func version() throws {
+        let result = try CLI.run(["--version"], in: URL(fileURLWithPath: NSTemporaryDirectory()))
+        #expect(result.status == 0 && result.stdout == Provenance.version + "\n", "\(result)")
+    }
+
     @Test("--help lists every flag with its default and the enum values")
     func help() {
         let train = Self.help(Autoenc.helpMessage(for: Train.self))
         for expected in ["--drop-p <p>", "--drop-mode <mode>", "(values: dropout, dropconnect)",
                          "(values: relu, sigmoid)", "(values: example, batch)", "(values: adam, sgd, momentum)",
                          "--epochs <n>", "(default: 10)", "(default: 128)", "(default: 0.001)", "(default: 256)",
-                         "--resume <file>", "--out <file>", "model.safetensors", "--log <file>", "--threads <n>",
+                         "--resume <file>", "--out <file>", "model.safetensors", "--log <file>", "--threads <n>", "--force",
                          "model.state.safetensors"] {
             #expect(train.contains(expected), "train --help lacks \(expected)")
         }

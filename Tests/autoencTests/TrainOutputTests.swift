@@ -83,7 +83,8 @@ import Testing
         }
         // the run's record first, then an epoch's per line
         let run = try #require(records.first?["run"] as? String)
-        #expect(Set(records[0].keys) == ["run", "started", "resumed_at", "settings"], "\(lines[0])")
+        #expect(Set(records[0].keys) == ["run", "started", "resumed_at", "autoenc_version", "command", "blas", "settings"],
+                "\(lines[0])")
         for (index, record) in records.dropFirst().enumerated() {
             #expect(Set(record.keys) == ["run", "epoch", "train_loss", "test_mse", "seconds", "images_per_second"], "\(record)")
             #expect(record["run"] as? String == run)

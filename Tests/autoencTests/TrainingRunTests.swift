@@ -72,7 +72,14 @@ import Glibc
         // each run's record, then its epochs: two runs told apart by their ids
         try #require(records.count == 5, "\(lines)")
         let runs = [records[0], records[3]]
-        #expect(runs.allSatisfy { Set($0.keys) == ["run", "started", "resumed_at", "settings"] }, "\(runs)")
+        #expect(runs.allSatisfy { Set($0.keys) == ["run", "started", "resumed_at", "autoenc_version", "command", "blas",
+                                                   "settings"] }, "\(runs)")
+        #expect(runs.allSatisfy { $0["autoenc_version"] as? String == Provenance.version }, "\(runs)")
+        #expect((runs[1]["command"] as? String)?.hasPrefix("autoenc train --data data") == true, "\(runs)")
+        // settings: numbers as numbers, words and digests as strings
+        let settings = try #require(runs[0]["settings"] as? [String: Any])
+        #expect(settings["hidden"] as? Int == 16 && settings["lr"] as? Double == 0.001, "\(settings)")
+        #expect(settings["activation"] as? String == "relu" && settings["data_digest"] is String, "\(settings)")
         #expect(runs[0]["resumed_at"] is NSNull && (runs[1]["resumed_at"] as? [String: Any])?["epoch"] as? Int == 3, "\(runs)")
         let ids = runs.compactMap { $0["run"] as? String }
         #expect(ids.count == 2 && ids[0] != ids[1], "\(ids)")
@@ -128,9 +135,9 @@ import Glibc
         try Fixtures.write(into: scratch)
         for flags in [[], ["--drop-p", "0.3", "--drop-mode", "dropconnect"], ["--drop-p", "0.5", "--optimizer", "momentum"],
                       ["--keep-p", "0.5", "--dropout-scaling", "classic", "--input-drop-p", "0.2", "--max-norm", "2"]] {
-            let whole = try scratch.run(tinyTraining(epochs: 4, flags + ["--out", "whole.safetensors"]))
+            let whole = try scratch.run(tinyTraining(epochs: 4, flags + ["--out", "whole.safetensors", "--force"]))
             try #require(whole.status == 0, "\(whole)")
-            let half = try scratch.run(tinyTraining(epochs: 2, flags + ["--out", "split.safetensors"]))
+            let half = try scratch.run(tinyTraining(epochs: 2, flags + ["--out", "split.safetensors", "--force"]))
             try #require(half.status == 0, "\(half)")
             let halfModel = try scratch.bytes("split.safetensors")
             let rest = try scratch.run(["train", "--data", "data", "--threads", "1", "--epochs", "4", "--resume", "split.safetensors"])
@@ -148,8 +155,8 @@ import Glibc
     // MARK: - Signals
 
     /// Starts a long training run and waits until its first checkpoint exists.
-    static func startLongRun(_ scratch: Scratch, name: String) throws -> (Process, URL, URL) {
-        let run = try CLI.start(tinyTraining(epochs: 100_000), in: scratch.url, name: name)
+    static func startLongRun(_ scratch: Scratch, name: String, _ more: [String] = []) throws -> (Process, URL, URL) {
+        let run = try CLI.start(tinyTraining(epochs: 100_000, more), in: scratch.url, name: name)
         let deadline = Date().addingTimeInterval(120)
         while !FileManager.default.fileExists(atPath: scratch.path("model.state.safetensors"))
             || !FileManager.default.fileExists(atPath: scratch.path("model.safetensors")) {

@@ -20,7 +20,7 @@ extension Comparison.Plan {
     /// write errors (73, 74) and a run's model that does not load.
     public func writeOutputs(_ records: [ExperimentRecord], test: ImageSet, data: String, train: ImageSet, count: Int,
                              selection: WeightMapSelection, plot: String?, threads: Int, directory: String) throws -> ExperimentOutputs {
-        let settings = settings(data: data, train: train, testImages: test.count)
+        let settings = settings(data: data, train: train, testImages: test.count) + Provenance.current().fields
         let summaries = try Comparison.writeFigures(records, test: test, shown: min(count, test.count), settings: settings,
                                                     selection: selection, directory: directory, threads: threads)
         let report = try ExperimentReport.compare(summaries, settings: settings, seeds: seeds, directory: directory)
@@ -98,7 +98,7 @@ extension Comparison {
             ("settings", .object(settings)),
             ("test", .string("Welch's t test of each metric's difference from \(baseline?.name ?? "the baseline")'s over the seeds, two-sided; within_noise when p >= \(WelchTest.level)")),
             ("variants", .array(summaries.map { $0.json(baseline: baseline) })),
-            ("runs", .array(records.map { $0.json(settings: $0.run.settings(dataDigest: "")) .removingDigest })),
+            ("runs", .array(records.map { $0.json(settings: $0.run.settings(dataDigest: "")).forMetrics })),
         ])
         try AtomicFile.write(Array((json.rendered() + "\n").utf8), to: path)
     }
@@ -119,11 +119,13 @@ extension Comparison {
 }
 
 extension JSON {
-    /// A run record without its settings' data_digest (metrics.json states the data once).
-    var removingDigest: JSON {
+    /// A run record as metrics.json holds it: without its settings' data_digest
+    /// (metrics.json states the data once), and each setting, which a run record keeps as
+    /// the string its reuse is decided on, as the JSON value it stands for (`setting`).
+    var forMetrics: JSON {
         guard case .object(var fields) = self, let i = fields.firstIndex(where: { $0.0 == "settings" }),
               case .object(let settings) = fields[i].1 else { return self }
-        fields[i].1 = .object(settings.filter { $0.0 != "data_digest" })
+        fields[i].1 = .object(settings.filter { $0.0 != "data_digest" }.map { ($0.0, $0.1.string.map(JSON.setting) ?? $0.1) })
         return .object(fields)
     }
 }

@@ -5,7 +5,7 @@ extension Diagnostics {
     public static let outputFiles = ["histograms.png", "metrics.json"]
 
     /// `activations`: measures the checkpoint `model` on the data set `data` names (--data
-    /// as given, `DataLocation.resolve`; the
+    /// as given; without it the one the checkpoint records, `Checkpoint.Loaded.evaluationData`; the
     /// probe on the first `limit` labeled training images, seeded with `seed`, like the
     /// sampling inference) on `threads` threads, writes histograms.png and metrics.json
     /// into `directory` (`writeOutputs`), and says the `header`, a note when the model
@@ -19,9 +19,11 @@ extension Diagnostics {
                                          available: Int? = Memory.available()) throws {
         let loaded = try Checkpoint.load(model)
         let config = loaded.config
-        let location = try DataLocation.resolve(data)
+        let source = try loaded.evaluationData(data)
+        let location = source.location
         try OutputDirectory.checkFiles(outputFiles, in: directory)
         let (train, test, _) = try location.loadForAnalysis(limit: limit, always: false)
+        try source.check(test)
         try Memory.check(memoryNeed(hidden: config.hidden, testImages: test.count, probeImages: train?.count ?? 0),
                          available: available,
                          what: "measuring \(model) (\(config.hidden) hidden units) on \(test.count) test" + (train.map { " and \($0.count) training" } ?? "") + " images",
@@ -61,13 +63,15 @@ extension Diagnostics {
     /// What `activations` writes into `directory` for this one model: histograms.png (each
     /// unit's mean activation, and all activations, from `codes`, the test codes
     /// (test images, hidden)) and metrics.json (the diagnostics, then the settings: the
-    /// checkpoint `model`, the data directory `data`, `testImages`, the probe's `seed`).
+    /// checkpoint `model`, the data directory `data`, `testImages`, the probe's `seed`,
+    /// and what made them, `Provenance`).
     /// Returns the files written. Throws their write errors (73, 74).
     public func writeOutputs(codes: FloatBuffer, model: String, data: String, testImages: Int, seed: UInt64,
                              directory: String) throws -> [String] {
         func path(_ name: String) -> String { (directory as NSString).appendingPathComponent(name) }
         let settings: [(String, String)] = [("model", JSON.quoted(model)), ("data", JSON.quoted(data)),
                                             ("test_images", "\(testImages)"), ("seed", "\(seed)")]
+            + Provenance.current().fields.map { ($0.0, $0.1.rendered()) }
         try Comparison.writeHistograms([(name, codes, statistics)], activation: activation, to: path("histograms.png"))
         try AtomicFile.write(Array(Self.json([self], settings: settings).utf8), to: path("metrics.json"))
         return Self.outputFiles

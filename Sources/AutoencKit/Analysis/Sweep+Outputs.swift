@@ -16,7 +16,7 @@ extension Sweep.Grid {
                              chartFormat: LineChart.Format, selection: WeightMapSelection, threads: Int,
                              directory: String) throws -> ExperimentOutputs {
         let series = series(records: records)
-        let settings = settings(data: data, trainImages: trainImages, testImages: test.count)
+        let settings = settings(data: data, trainImages: trainImages, testImages: test.count) + Provenance.current().fields
         let charts = try writeMetrics(series, records: records, settings: settings, chartFormat: chartFormat, directory: directory)
         var selection = selection
         selection.units = selection.units ?? 64
@@ -66,7 +66,7 @@ extension Sweep.Grid {
                              point.json(baseline: s.name == Comparison.baseline ? nil : none?.points[i])
                          }))])
             })),
-            ("runs", .array(Self.unique(records).map { $0.json(settings: $0.run.settings(dataDigest: "")).removingDigest })),
+            ("runs", .array(Self.unique(records).map { $0.json(settings: $0.run.settings(dataDigest: "")).forMetrics })),
         ])
         try AtomicFile.write(Array((json.rendered() + "\n").utf8), to: path("metrics.json"))
         return try Self.metrics(series).map { metric in

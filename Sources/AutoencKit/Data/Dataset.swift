@@ -110,11 +110,11 @@ public struct DataLocation: Sendable {
     }
 
     /// The data set a checkpoint recorded. Throws `.noInput` (66) naming it when its
-    /// directory is gone.
-    public static func recorded(_ directory: String) throws -> DataLocation {
+    /// directory is gone; `purpose` ("resumed on", "scored on") says what --data is for.
+    public static func recorded(_ directory: String, purpose: String = "resumed on") throws -> DataLocation {
         let location = DataLocation(directory: directory)
-        guard location.find(trainImages) != nil else {
-            throw AutoencError.missing(directory, "the data set the checkpoint was trained on is not there (no \(trainImages)[.gz]); pass --data DIR")
+        for name in [trainImages, testImages] where location.find(name) == nil {
+            throw AutoencError.missing(directory, "the data set the checkpoint was trained on is not there (no \(name)[.gz]); pass --data DIR to name the data it is \(purpose)")
         }
         return location
     }

@@ -117,7 +117,7 @@ public enum OutputFiles {
 
 extension OutputFiles {
     /// `reconstruct`: reconstructs the test set of the data set `data` names (--data as
-    /// given, `DataLocation.resolve`) with the checkpoint `model` under `inference`,
+    /// given; without it the one the checkpoint records, `Checkpoint.Loaded.evaluationData`) with the checkpoint `model` under `inference`,
     /// writes the first `count` in the format of `out`'s extension (each pixel `scale` x
     /// `scale`) to `out` atomically, and says a note when the model was trained on other
     /// data, a status line while it works (on a terminal, unless quiet), the test MSE and
@@ -131,8 +131,10 @@ extension OutputFiles {
         let format = try prepare(out)
         BLAS.setThreads(threads)
         let loaded = try Checkpoint.load(model)
-        let location = try DataLocation.resolve(data)
+        let source = try loaded.evaluationData(data)
+        let location = source.location
         let test = try location.load(train: false)
+        try source.check(test)
         if format != .npy {
             let size = Grids.reconstructionsSize(count: min(count, test.count))
             try GrayImage.checkDrawable(width: size.width, height: size.height, scale: scale,

@@ -5,9 +5,11 @@ extension WeightMapSelection {
     /// notes to print:
     /// - `needed` (the flag that needs them, e.g. "--live-only"): from `data` (resolved as
     ///   everywhere); any failure is an error prefixed with the flag.
-    /// - else when `wanted` (to cross out dead units): from `data` when given (its failure
-    ///   is an error); without `data`, from the default data set when one is found and
-    ///   reads, otherwise nil with a note that the dead units are not marked.
+    /// - else when `wanted` (to cross out dead units): from `data` when given, else from
+    ///   the data set the checkpoint records (`Checkpoint.Loaded.evaluationData`; a
+    ///   failure, gone or changed, is an error); for a checkpoint that records none, from
+    ///   the default data set when one is found and reads, otherwise nil with a note
+    ///   that the dead units are not marked.
     /// - else nil: nothing is read.
     ///
     /// Measured on `threads` threads. `resolve` finds the data set (`DataLocation.resolve`),
@@ -17,11 +19,12 @@ extension WeightMapSelection {
                                       resolve: (String?) throws -> DataLocation = { try DataLocation.resolve($0) })
         throws -> (statistics: ActivationStatistics?, notes: [String]) {
         func measure() throws -> (statistics: ActivationStatistics?, notes: [String]) {
-            let location = try resolve(data)
-            let test = try location.load(train: false)
+            let source = try loaded.evaluationData(data, resolve: resolve)
+            let test = try source.location.load(train: false)
+            try source.check(test)
             BLAS.setThreads(1)
             let statistics = try ActivationStatistics(loaded.model, on: test, threads: threads)
-            return (statistics, loaded.dataNote(location).map { [$0] } ?? [])
+            return (statistics, loaded.dataNote(source.location).map { [$0] } ?? [])
         }
         if let needed {
             do { return try measure() } catch let error as AutoencError {
@@ -29,7 +32,9 @@ extension WeightMapSelection {
             }
         }
         guard wanted else { return (nil, []) }
-        if data != nil { return try measure() }
+        // data named, or recorded by the checkpoint: its failures are errors (a model
+        // counted on other data than its own would show the wrong units dead)
+        if data != nil || loaded.recordedDataset != nil { return try measure() }
         do { return try measure() } catch {
             return (nil, ["note: dead units are not marked: \((error as? AutoencError)?.message ?? error.localizedDescription)"])
         }

@@ -57,14 +57,62 @@ public enum Checkpoint {
         public var config: ModelConfig
         public var parameters: Parameters
         public var metadata: [String: String]
+        /// The file it was read from, for messages.
+        public var path: String = ""
         public var model: Autoencoder { Autoencoder(config: config, parameters: parameters) }
 
         /// "note: trained on X; these images are from Y" when the checkpoint records (as an
         /// absolute path) another data set than `location`; nil otherwise.
         public func dataNote(_ location: DataLocation) -> String? {
-            guard let trained = metadata["dataset"], trained.hasPrefix("/"),
+            guard let trained = recordedDataset,
                   (trained as NSString).standardizingPath != location.absoluteDirectory else { return nil }
             return "note: the model was trained on \(trained); these images are from \(location.absoluteDirectory)"
+        }
+
+        /// The data set the model was trained on, as the checkpoint records it: an absolute
+        /// path, or nil when it records none (or only a name, as tests and old files do).
+        public var recordedDataset: String? {
+            guard let trained = metadata["dataset"], trained.hasPrefix("/") else { return nil }
+            return trained
+        }
+
+        /// The data set to score the model on: `given` (--data as given, resolved by
+        /// `resolve`, `DataLocation.resolve`) when given; else the data set the checkpoint
+        /// records, when it records one; else `resolve(nil)`, the default. Throws `.noInput`
+        /// (66) naming the recorded data set and --data when it is no longer there, and
+        /// the resolver's errors.
+        public func evaluationData(_ given: String?,
+                                   resolve: (String?) throws -> DataLocation = { try DataLocation.resolve($0) })
+            throws -> EvaluationData {
+            if given == nil, let recorded = recordedDataset {
+                let location = try DataLocation.recorded(recorded, purpose: "scored on")
+                return EvaluationData(location: location, recordedTestDigest: metadata[Self.testDigestKey],
+                                      model: path)
+            }
+            return EvaluationData(location: try resolve(given), recordedTestDigest: nil, model: path)
+        }
+
+        /// The metadata key of `ImageSet.digest` of the test images the model was
+        /// evaluated on while it trained (absent in checkpoints saved before it was kept).
+        public static let testDigestKey = "test_digest"
+    }
+
+    /// Where a model's test images come from, and whether they are still the ones it
+    /// was evaluated on while it trained.
+    public struct EvaluationData: Sendable {
+        public let location: DataLocation
+        /// The recorded test digest when `location` is the checkpoint's recorded data
+        /// set; nil when the data was named by --data, or the checkpoint recorded none.
+        public let recordedTestDigest: String?
+        /// The checkpoint's path, for messages.
+        public let model: String
+
+        /// Throws `.noInput` (66) when `test`, read from the recorded data set, are not
+        /// the test images the model was evaluated on while it trained: the data set
+        /// changed since, so a score would not be the model's on its own data.
+        public func check(_ test: ImageSet) throws {
+            guard let recorded = recordedTestDigest, recorded != test.digest else { return }
+            throw AutoencError(.noInput, "\(location.directory): the data set \(model) was trained on has changed since (test images' digest \(test.digest), recorded \(recorded)); pass --data DIR to score it on these or other images")
         }
     }
 
@@ -108,6 +156,6 @@ public enum Checkpoint {
                 throw bad("\(tensor.name) holds \(values[i]) at element \(i); a model's weights must be finite")
             }
         }
-        return Loaded(config: config, parameters: parameters, metadata: header.metadata)
+        return Loaded(config: config, parameters: parameters, metadata: header.metadata, path: path)
     }
 }

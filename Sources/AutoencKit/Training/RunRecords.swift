@@ -1,3 +1,5 @@
+import Foundation
+
 /// A run's records for later: `--log`'s JSON lines (the run's own record, written before
 /// its first epoch's, then one per epoch) and `--plot`'s chart of every completed epoch,
 /// redrawn after each. A run that completes no epoch writes nothing.
@@ -31,6 +33,15 @@ public final class RunRecords {
         if let plot, LineChart.Format(path: plot) == nil { return "--plot \(plot): expected a .png or .svg file name" }
         if let log, let plot, log == plot { return "--log and --plot both name \(log); name two files" }
         return nil
+    }
+
+    /// `path` (--log or --plot as given) as a training state records it, for a resumed
+    /// run started from any directory: absolute, or `standardOutput` as it is.
+    public static func recorded(_ path: String?) -> String? {
+        guard let path, path != standardOutput else { return path }
+        let full = path.hasPrefix("/") ? path
+            : (FileManager.default.currentDirectoryPath as NSString).appendingPathComponent(path)
+        return (full as NSString).standardizingPath
     }
 
     /// Checks before any work that the log and the chart can be written (73 when not).

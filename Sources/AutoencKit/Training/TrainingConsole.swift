@@ -11,6 +11,10 @@ public final class TrainingConsole: TrainingObserver {
     private var records: RunRecords?
     /// The test images each epoch ends on, known when the run starts.
     private var testImages = 0
+    /// The run, for its history and settings, known when it starts.
+    private var run: TrainingRun?
+    /// Whether the stalled-loss warning was said (once a run).
+    private var warnedStalled = false
 
     /// Says the epochs on `console` and records them into `log` and `plot` (--log and
     /// --plot as given, either nil).
@@ -24,6 +28,7 @@ public final class TrainingConsole: TrainingObserver {
     public func started(_ run: TrainingRun) {
         records = RunRecords(run, threads: run.options.threads, log: log, plot: plot)
         testImages = run.test.count
+        self.run = run
     }
 
     /// Ctrl-C or SIGTERM asks the run to stop.
@@ -40,6 +45,19 @@ public final class TrainingConsole: TrainingObserver {
     /// write errors.
     public func completed(_ report: EpochReport, of epochs: Int) throws {
         console.say(report.line(of: epochs))
+        if let run, !warnedStalled, let line = Self.stalledWarning(run.history, learningRate: run.options.learningRate) {
+            console.say(line)
+            warnedStalled = true
+        }
         try records?.completed(report)
+    }
+
+    /// A warning, never a failure, when the training loss of `history` has not moved for
+    /// two epochs (`EpochFigures.lossStalled`); nil otherwise.
+    public static func stalledWarning(_ history: [EpochFigures], learningRate: Float) -> String? {
+        guard EpochFigures.lossStalled(history, epochs: 2), let last = history.last else { return nil }
+        let loss = String(format: "%.5f", last.trainLoss)
+        return "warning: the training loss has not moved for two epochs (\(loss)); the outputs may be saturated "
+            + "and --lr \(learningRate) too high: try a smaller --lr"
     }
 }

@@ -14,6 +14,7 @@ extension TrainingRun.Setup {
     public func train(through epochs: Int, output: TrainingRun.Output, console: Console,
                       log: String?, plot: String?) throws {
         let run = run(output: output)
+        (run.log, run.plot) = (RunRecords.recorded(log), RunRecords.recorded(plot))
         header(for: run).forEach(console.say)
         StopSignals.install()
         if let started = ProcessClock.secondsSinceStart() {
@@ -21,7 +22,8 @@ extension TrainingRun.Setup {
         }
         let outcome = try run.run(through: epochs, observer: TrainingConsole(console, log: log, plot: plot))
         if case .stopped(let epoch, let done) = outcome, let signal = StopSignals.pending {
-            throw run.stopped(by: signal, epoch: epoch, stepsIntoEpoch: done, epochs: epochs, data: data)
+            throw run.stopped(by: signal, epoch: epoch, stepsIntoEpoch: done, epochs: epochs, data: data,
+                              log: log, plot: plot)
         }
         console.say("saved \(output.model)")
     }
@@ -48,12 +50,17 @@ extension TrainingRun {
     /// The error that ends `train` when `signal` stopped this run in epoch `epoch` after
     /// `stepsIntoEpoch` of its steps, the pair saved: status 128 + the signal
     /// (`StopSignals.status`), and a message naming the signal, the step, the files and
-    /// the command that continues to `epochs` (with `data`, --data as given, when given).
-    /// For a run with an `output` (`train`'s).
-    public func stopped(by signal: Int32, epoch: Int, stepsIntoEpoch: Int, epochs: Int, data: String?) -> AutoencError {
+    /// the command that continues to `epochs` (with `data`, --data as given, and the run's
+    /// `log` and `plot`, when given; a path holding a space in single quotes). For a run
+    /// with an `output` (`train`'s).
+    public func stopped(by signal: Int32, epoch: Int, stepsIntoEpoch: Int, epochs: Int, data: String?,
+                        log: String? = nil, plot: String? = nil) -> AutoencError {
         guard let output else { preconditionFailure("stopped(by:) is for a run that saves") }
-        var again = "autoenc train --resume \(output.model) --epochs \(epochs)"
-        if let data { again += " --data \(data)" }
+        var arguments = ["train", "--resume", output.model, "--epochs", String(epochs)]
+        for (flag, value) in [("--data", data), ("--log", log), ("--plot", plot)] {
+            if let value { arguments += [flag, value] }
+        }
+        let again = Console.commandLine(["autoenc"] + arguments)
         return AutoencError(StopSignals.status(signal), "stopped by \(StopSignals.name(signal)) in epoch \(epoch) after step \(trainer.step) (\(stepsIntoEpoch) of \(stepsPerEpoch) steps of the epoch); saved \(output.model) and \(output.state); continue with: \(again)")
     }
 }

@@ -6,7 +6,7 @@ extension TrainingRun.Output {
     /// `OutputLock` and removes the temporaries a killed run left beside the pair. Throws
     /// `.cannotCreate` (73) naming the flag (--out, --log, --plot), or the process that
     /// holds the lock.
-    public func claim(log: String?, plot: String?) throws -> OutputLock {
+    public func claim(log: String?, plot: String?, replacing: Bool = true, resume: String? = nil) throws -> OutputLock {
         var isDirectory: ObjCBool = false
         if flag == "--resume", FileManager.default.fileExists(atPath: model, isDirectory: &isDirectory), isDirectory.boolValue {
             throw AutoencError(.noInput, "--resume \(model): is a directory, expected a checkpoint file (.safetensors)")
@@ -15,10 +15,45 @@ extension TrainingRun.Output {
         try AtomicFile.checkWritable(state, what: "\(flag) (training state)")
         try RunRecords.checkOutputs(log: log, plot: plot)
         let lock = try OutputLock(for: model, what: flag)
+        if !replacing {
+            do { try checkNothingToLose(resume: resume) } catch { lock.release(); throw error }
+        }
         AtomicFile.removeStaleTemporaries(for: model)
         AtomicFile.removeStaleTemporaries(for: state)
         AtomicFile.removeStaleTemporaries(for: AtomicFile.previousVersion(of: state))
         return lock
+    }
+
+    /// Throws `.cannotCreate` (73) when a new run would replace a model or training state
+    /// already at these paths, saying what is there (epochs, regularizer, when saved) and
+    /// how to go on: --resume, --force or another --out. Continuing that very pair
+    /// (`resume` names the model file) replaces nothing that is not carried on.
+    public func checkNothingToLose(resume: String?) throws {
+        let standard = { (path: String) in (path as NSString).standardizingPath }
+        if let resume, standard(resume) == standard(model) { return }
+        let manager = FileManager.default
+        guard let existing = [model, state].first(where: { manager.fileExists(atPath: $0) }) else { return }
+        var what: String
+        if existing == model, let loaded = try? Checkpoint.load(model) {
+            let epochs = loaded.metadata["epoch"].flatMap(Int.init) ?? 0
+            what = "a model (\(counted(epochs, "epoch")), 784-\(loaded.config.hidden)-784 \(loaded.config.activation.rawValue), "
+                + "\(loaded.config.summary)"
+        } else if existing == state, let saved = try? TrainingState.load(state) {
+            what = "a training state (\(counted(saved.epochsCompleted, "epoch")), 784-\(saved.config.hidden)-784 "
+                + "\(saved.config.activation.rawValue), \(saved.config.summary)"
+        } else {
+            what = "a file that is no autoenc \(existing == model ? "model" : "training state") ("
+        }
+        if let date = (try? manager.attributesOfItem(atPath: existing))?[.modificationDate] as? Date {
+            let format = DateFormatter()
+            format.locale = Locale(identifier: "en_US_POSIX")
+            format.dateFormat = "yyyy-MM-dd HH:mm"
+            what += (what.hasSuffix("(") ? "" : ", ") + "saved \(format.string(from: date))"
+        }
+        let resumable = existing == model && manager.fileExists(atPath: state)
+        let hint = (resumable ? "continue it with --resume \(model), " : "") + "replace it with --force, or name another --out"
+        let holder = existing == model ? "holds" : "its training state \(state) holds"
+        throw AutoencError(.cannotCreate, "\(flag) \(model): \(holder) \(what)); \(hint)")
     }
 }
 
@@ -33,9 +68,13 @@ extension TrainingRun {
         public var resume: String?
         /// --out, --log, --plot as given.
         public var out: String?, log: String?, plot: String?
+        /// --force: a new run may replace the model and training state at `output`.
+        public var force: Bool
 
-        public init(_ request: RunRequest, epochs: Int, resume: String?, out: String?, log: String?, plot: String?) {
+        public init(_ request: RunRequest, epochs: Int, resume: String?, out: String?, log: String?, plot: String?,
+                    force: Bool = false) {
             (self.request, self.epochs, self.resume, self.out, self.log, self.plot) = (request, epochs, resume, out, log, plot)
+            self.force = force
         }
 
         public var output: Output { Output(out: out, resume: resume) }
@@ -51,15 +90,24 @@ extension TrainingRun {
         }
 
         /// `train`: claims the outputs first (nothing is read, trained or created when one
-        /// cannot be written), then reads the data and the pair (`Setup`) and trains on
+        /// cannot be written; a new run refuses to replace a model unless `force`), then
+        /// reads the data and the pair (`Setup`; a resumed run keeps the --log and --plot
+        /// its state recorded when they are not given) and trains on
         /// `threads` threads through `epochs`, saying so on `console` (`Setup.train`).
         /// `data` is --data as given. Throws what those throw.
         public func run(data: String?, threads: Int, console: Console) throws {
-            let lock = try output.claim(log: log, plot: plot)
+            let lock = try output.claim(log: log, plot: plot, replacing: force, resume: resume)
             defer { lock.release() }
             var setup = try Setup(request, resume: resume, data: data, epochs: epochs)
             setup.options.threads = threads
-            try setup.train(through: epochs, output: output, console: console, log: log, plot: plot)
+            // a resumed run goes on writing the log and chart it recorded, unless told otherwise
+            let log = self.log ?? setup.saved?.state.log, plot = self.plot ?? setup.saved?.state.plot
+            if log != self.log || plot != self.plot {
+                try AutoencError.refuse(output.problem(named: false, log: log, plot: plot))
+                try RunRecords.checkOutputs(log: log, plot: plot)
+            }
+            try setup.train(through: epochs, output: output, console: Console(quiet: console.quiet, log: log),
+                            log: log, plot: plot)
         }
     }
 
@@ -99,7 +147,7 @@ extension TrainingRun {
             let saved = try resume.map(SavedRun.load)
             // a resumed run trains on the data it was trained on, unless --data says otherwise
             let recorded = data == nil ? saved?.state.dataset : nil
-            let location = try recorded.map(DataLocation.recorded) ?? DataLocation.resolve(data)
+            let location = try recorded.map { try DataLocation.recorded($0) } ?? DataLocation.resolve(data)
             let limit = request.limit ?? saved?.state.limit
             // the test set inflates on a second core while the training set inflates here
             let (fullTrain, test) = try location.loadBoth()

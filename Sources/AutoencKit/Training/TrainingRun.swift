@@ -67,9 +67,16 @@ public final class TrainingRun {
     /// `DataLocation.absoluteDirectory`), and the training images' digest.
     public let dataset: String
     public let dataDigest: String
+    /// `ImageSet.digest` of the test images, recorded in the model file so that
+    /// `reconstruct` and the others can tell whether its data set has changed since.
+    public let testDigest: String
     /// The `--limit` the run was asked for, if any (recorded for resuming).
     public let limit: Int?
     public let output: Output?
+    /// The run's `--log` and `--plot` as they are recorded in its training state
+    /// (`RunRecords.recorded`), for a resumed run to go on with; nil when it has none.
+    public var log: String?
+    public var plot: String?
     /// Epochs whose every step was taken.
     public private(set) var epochsCompleted: Int
     /// Steps of epoch `epochsCompleted + 1` already taken (a resumed or stopped epoch).
@@ -102,6 +109,7 @@ public final class TrainingRun {
         self.test = test
         self.dataset = dataset
         dataDigest = train.digest
+        testDigest = test.digest
         self.limit = limit
         self.output = output
         epochsCompleted = saved?.state.epochsCompleted ?? 0
@@ -110,8 +118,9 @@ public final class TrainingRun {
     }
 
     /// The first record of the run in a `--log`: its id, when it started, whether it
-    /// resumed, and its settings.
-    public func startRecord(threads: Int) -> String {
+    /// resumed, what made it (version, command line, BLAS core; the kernels are among the
+    /// settings) and its settings, numbers as JSON numbers (`JSON.setting`).
+    public func startRecord(threads: Int, provenance: Provenance = .current()) -> String {
         var settings = config.metadata.merging(options.metadata) { _, new in new }
         settings["threads"] = String(threads)
         settings["kernels"] = options.kernels.rawValue
@@ -119,11 +128,16 @@ public final class TrainingRun {
         settings["data_digest"] = dataDigest
         settings["train_images"] = String(train.count)
         if let limit { settings["limit"] = String(limit) }
-        let fields = settings.sorted { $0.key < $1.key }.map { "\(JSON.quoted($0.key)):\(JSON.quoted($0.value))" }
-        let started = ISO8601DateFormatter().string(from: Date())
+        // the settings that are strings in the checkpoint stay strings here: a digest, "relu"
+        let strings: Set = ["data_digest", "dataset", "kernels"]
+        let fields = settings.sorted { $0.key < $1.key }.map { key, value in
+            "\(JSON.quoted(key)):" + (strings.contains(key) ? JSON.quoted(value) : JSON.setting(value).rendered())
+        }
         let resumed = epochsCompleted > 0 || stepsIntoEpoch > 0
             ? "{\"epoch\":\(epochsCompleted + 1),\"step\":\(trainer.step)}" : "null"
-        return "{\"run\":\"\(id)\",\"started\":\"\(started)\",\"resumed_at\":\(resumed),\"settings\":{\(fields.joined(separator: ","))}}"
+        return "{\"run\":\"\(id)\",\"started\":\"\(provenance.date)\",\"resumed_at\":\(resumed),"
+            + "\"autoenc_version\":\(JSON.quoted(provenance.version)),\"command\":\(JSON.quoted(provenance.command)),"
+            + "\"blas\":\(JSON.quoted(provenance.blas)),\"settings\":{\(fields.joined(separator: ","))}}"
     }
 
     /// Trains epochs `epochsCompleted + 1 ... epochs`, saving after each (and after a
@@ -169,6 +183,7 @@ public final class TrainingRun {
     public func checkpointMetadata() -> CheckpointMetadata {
         var extra = options.metadata
         (extra["step"], extra["data_digest"]) = (String(trainer.step), dataDigest)
+        extra[Checkpoint.Loaded.testDigestKey] = testDigest
         if stepsIntoEpoch > 0 { extra["interrupted_in_epoch"] = String(epochsCompleted + 1) }
         return CheckpointMetadata(config: config, seed: options.seed, epoch: epochsCompleted, dataset: dataset, extra: extra)
     }
@@ -183,8 +198,9 @@ public final class TrainingRun {
         guard model.parameters.isFinite else { // Trainer throws first; never write NaN weights
             throw AutoencError(.diverged, "training diverged by step \(trainer.step): the weights are not finite; nothing saved")
         }
-        let state = TrainingState(trainer: trainer, limit: limit, trainImages: train.count, epochsCompleted: epochsCompleted,
+        var state = TrainingState(trainer: trainer, limit: limit, trainImages: train.count, epochsCompleted: epochsCompleted,
                                   dataset: dataset, dataDigest: dataDigest, history: history)
+        (state.log, state.plot) = (log, plot)
         let stateBytes = state.encode()
         let inference = trainer.inferenceModel().parameters
         try withExtendedLifetime(inference) {

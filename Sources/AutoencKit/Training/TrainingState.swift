@@ -39,6 +39,10 @@ public struct TrainingState: Sendable {
     /// The training loss and test MSE of each completed epoch, first to last, for charts
     /// that go on after a resume; empty in states saved before it was recorded.
     public var history: [EpochFigures] = []
+    /// The run's `--log` and `--plot` (absolute paths, or `RunRecords.standardOutput`),
+    /// which a resumed run goes on writing unless told otherwise; nil when it had none.
+    public var log: String? = nil
+    public var plot: String? = nil
     /// Epochs whose every step was taken.
     public var epochsCompleted: Int
     /// Training steps taken in all (`Trainer.step`).
@@ -167,6 +171,8 @@ public struct TrainingState: Sendable {
         if let limit { m["limit"] = String(limit) }
         if let dataset { m["dataset"] = dataset }
         if let dataDigest { m["data_digest"] = dataDigest }
+        if let log { m["log"] = log }
+        if let plot { m["plot"] = plot }
         if !history.isEmpty { m["history"] = history.map { "\($0.trainLoss):\($0.testMSE)" }.joined(separator: ",") }
         return m
     }
@@ -232,6 +238,8 @@ public struct TrainingState: Sendable {
             buffers: [:])
         state.dataset = m["dataset"]
         state.dataDigest = m["data_digest"]
+        (state.log, state.plot) = (m["log"], m["plot"])
+        if let problem = RunRecords.problem(log: state.log, plot: state.plot) { throw bad("metadata: \(problem)") }
         if let text = m["history"] {
             state.history = try text.split(separator: ",").map { pair in
                 let parts = pair.split(separator: ":")
@@ -261,7 +269,27 @@ public struct TrainingState: Sendable {
         if config.scalesForInference {
             state.unscaledDecoderWeight = header.floats(unscaledDecoderName, from: bytes)
         }
+        try state.checkValues(bad: bad)
         return state
+    }
+
+    /// Refuses values that would poison the run it resumes: anything not finite in any
+    /// tensor (the optimizer's moments and the unscaled decoder weights), and a negative
+    /// second moment (Adam's `exp_avg_sq` is a running mean of squares; its square root
+    /// would be NaN). Throws `bad`'s error naming the tensor, the element and the value.
+    func checkValues(bad: (String) -> AutoencError) throws {
+        var tensors = Self.bufferNames(optimizer).compactMap { name in buffers[name].map { (name, $0) } }
+        if let unscaledDecoderWeight { tensors.append((Self.unscaledDecoderName, unscaledDecoderWeight)) }
+        for (buffer, values) in tensors {
+            let nonNegative = buffer == "exp_avg_sq"
+            guard let i = values.firstIndex(where: { !$0.isFinite || (nonNegative && $0 < 0) }) else { continue }
+            // the buffers are laid out like Parameters: name the tensor the element is in
+            let (tensor, offset) = buffer == Self.unscaledDecoderName ? (buffer, i)
+                : Parameters.tensors(hidden: config.hidden).last { $0.offset <= i }
+                    .map { ("\($0.name).\(buffer)", i - $0.offset) } ?? (buffer, i)
+            let expected = values[i].isFinite ? "must not be negative" : "must be finite"
+            throw bad("\(tensor) holds \(values[i]) at element \(offset); its values \(expected)")
+        }
     }
 
     public init(config: ModelConfig, seed: UInt64, optimizer: OptimizerKind, learningRate: Float, batchSize: Int,
@@ -290,5 +318,25 @@ public struct EpochFigures: Sendable, Equatable {
     public init(trainLoss: Double, testMSE: Double) {
         self.trainLoss = trainLoss
         self.testMSE = testMSE
+    }
+}
+
+extension EpochFigures {
+    /// The largest relative change of the training loss, over the last `epochs` epochs,
+    /// that still counts as "has not moved": 1e-4, below what the printed five digits of
+    /// a loss near 0.1 can show, far below what a run that learns moves in an epoch (the
+    /// README session's third epoch: 11%), far above float noise in a mean over images.
+    public static let stalledChange = 1e-4
+
+    /// Whether the training loss of `history`'s last `epochs` + 1 epochs (the last
+    /// `epochs` epochs' changes) stayed within `stalledChange` of its mean: learning that
+    /// has stopped, as when the outputs saturate under too high a learning rate. False
+    /// while the history is shorter.
+    public static func lossStalled(_ history: [EpochFigures], epochs: Int = 2) -> Bool {
+        guard epochs > 0, history.count > epochs else { return false }
+        let losses = history.suffix(epochs + 1).map(\.trainLoss)
+        let mean = losses.reduce(0, +) / Double(losses.count)
+        guard mean.isFinite, mean > 0 else { return false }
+        return (losses.max()! - losses.min()!) <= stalledChange * mean
     }
 }
