@@ -86,5 +86,8 @@ import Testing
         #expect(line == "warning: the training loss has not moved for two epochs (0.11243); the outputs may be "
                 + "saturated and --lr 100.0 too high: try a smaller --lr")
         #expect(TrainingConsole.stalledWarning(history([0.2, 0.1, 0.05]), learningRate: 100) == nil)
+        let slow = TrainingConsole.stalledWarning(history([0.16960, 0.16960, 0.16960]), learningRate: 0.0001)
+        #expect(slow == "warning: the training loss has not moved for two epochs (0.16960); --lr 0.0001 may be too "
+                + "small to move the weights: try a larger --lr")
     }
 }

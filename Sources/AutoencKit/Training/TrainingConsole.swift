@@ -53,11 +53,15 @@ public final class TrainingConsole: TrainingObserver {
     }
 
     /// A warning, never a failure, when the training loss of `history` has not moved for
-    /// two epochs (`EpochFigures.lossStalled`); nil otherwise.
+    /// two epochs (`EpochFigures.lossStalled`); nil otherwise. Its advice follows the
+    /// learning rate: above Adam's default (0.001) the likely cause is saturated outputs
+    /// (or dead units) from too large steps; at or below it, steps too small to move.
     public static func stalledWarning(_ history: [EpochFigures], learningRate: Float) -> String? {
         guard EpochFigures.lossStalled(history, epochs: 2), let last = history.last else { return nil }
         let loss = String(format: "%.5f", last.trainLoss)
-        return "warning: the training loss has not moved for two epochs (\(loss)); the outputs may be saturated "
-            + "and --lr \(learningRate) too high: try a smaller --lr"
+        let cause = learningRate > TrainingOptions().learningRate
+            ? "the outputs may be saturated and --lr \(learningRate) too high: try a smaller --lr"
+            : "--lr \(learningRate) may be too small to move the weights: try a larger --lr"
+        return "warning: the training loss has not moved for two epochs (\(loss)); \(cause)"
     }
 }
