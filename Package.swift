@@ -29,6 +29,7 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "autoenc", targets: ["autoenc"]),
+        .library(name: "AutoencCore", targets: ["AutoencCore"]),
         .library(name: "AutoencKit", targets: ["AutoencKit"]),
     ],
     dependencies: [
@@ -48,8 +49,10 @@ let package = Package(
         // The vector kernels, compiled for every instruction-set level in one binary and
         // chosen at run time: no flag depends on the machine that builds.
         .target(name: "CKernels"),
+        // What trains and runs a model: data, the model, masks, the reference and fast
+        // steps, optimizers, inference, checkpoints. No command line, printing or terminal.
         .target(
-            name: "AutoencKit",
+            name: "AutoencCore",
             dependencies: [
                 "CZlib",
                 "CKernels",
@@ -57,6 +60,8 @@ let package = Package(
             ],
             linkerSettings: [.linkedFramework("Accelerate", .when(platforms: [.macOS]))]
         ),
+        // The app above the core: runs, experiments, reports, charts, bench, console.
+        .target(name: "AutoencKit", dependencies: ["AutoencCore", "CZlib"]),
         .executableTarget(
             name: "autoenc",
             dependencies: [
@@ -64,8 +69,8 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .testTarget(name: "AutoencKitTests", dependencies: ["AutoencKit"]),
-        .testTarget(name: "autoencTests", dependencies: ["autoenc", "AutoencKit"]),
+        .testTarget(name: "AutoencKitTests", dependencies: ["AutoencCore", "AutoencKit"]),
+        .testTarget(name: "autoencTests", dependencies: ["autoenc", "AutoencCore", "AutoencKit"]),
     ] + fuzzTargets(),
     swiftLanguageModes: [.v6]
 )

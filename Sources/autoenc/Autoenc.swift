@@ -57,7 +57,7 @@ func reportingErrors(_ body: () throws -> Void) throws {
         throw error
     } catch {
         let failure = AutoencError(reporting: error)
-        Console.error("autoenc: \(failure.message)")
+        Console.error("autoenc: \(failure.userMessage)")
         throw ExitCode(failure.status.rawValue)
     }
 }

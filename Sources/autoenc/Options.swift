@@ -80,7 +80,7 @@ func usageErrors<Result>(_ check: () throws -> Result) throws -> Result {
     do {
         return try check()
     } catch let error as AutoencError where error.status == .usage {
-        throw ValidationError(error.message)
+        throw ValidationError(error.userMessage)
     }
 }
 

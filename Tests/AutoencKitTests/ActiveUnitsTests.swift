@@ -1,4 +1,5 @@
 import Testing
+@testable import AutoencCore
 @testable import AutoencKit
 
 /// Packing the active hidden units' columns and spreading them back, checked against

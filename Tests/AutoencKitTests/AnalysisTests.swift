@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+@testable import AutoencCore
 @testable import AutoencKit
 
 /// The Fig. 8 measurements, the localization score, the linear probe, histograms and

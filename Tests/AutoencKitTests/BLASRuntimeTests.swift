@@ -1,4 +1,5 @@
 import Testing
+@testable import AutoencCore
 @testable import AutoencKit
 
 /// `BLASRuntime.betterCoreType`, the kernel choice for OpenBLAS, follows the CPU's flags

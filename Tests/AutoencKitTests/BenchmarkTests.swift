@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+@testable import AutoencCore
 @testable import AutoencKit
 
 /// `autoenc bench`'s choices that are not measurements (those are tested end to end in

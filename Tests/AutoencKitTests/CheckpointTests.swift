@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+@testable import AutoencCore
 @testable import AutoencKit
 
 /// safetensors checkpoints: bit-exact round trips, and every kind of damaged file refused.

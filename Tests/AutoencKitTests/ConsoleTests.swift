@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+@testable import AutoencCore
 @testable import AutoencKit
 
 /// Where a command's human lines go (`Console`): the writing itself is checked end to end

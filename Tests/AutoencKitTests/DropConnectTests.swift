@@ -1,4 +1,5 @@
 import Testing
+@testable import AutoencCore
 @testable import AutoencKit
 
 /// DropConnect masks (statistics, reproducibility, the vector unpacking against the

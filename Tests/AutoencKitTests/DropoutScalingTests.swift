@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+@testable import AutoencCore
 @testable import AutoencKit
 
 /// Inverted and classic dropout scaling: the same expected decoder pre-activation, the

@@ -1,4 +1,5 @@
 import Testing
+@testable import AutoencCore
 @testable import AutoencKit
 
 /// Dropout masks by their statistics, and the scaling the training pass applies.

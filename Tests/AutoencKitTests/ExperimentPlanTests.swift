@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+@testable import AutoencCore
 @testable import AutoencKit
 
 /// What sweep's and compare's flags turn into, without the command line: a sweep's knob

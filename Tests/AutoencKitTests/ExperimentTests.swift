@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+@testable import AutoencCore
 @testable import AutoencKit
 
 /// How compare and sweep lay out their runs: the schedule, the runs a sweep trains and

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+@testable import AutoencCore
 @testable import AutoencKit
 
 /// A fresh temporary directory, removed (with everything in it) when released.
@@ -78,12 +79,12 @@ func expectAutoencError(_ status: AutoencKit.ExitStatus, naming file: String? = 
         try body()
         Issue.record("expected AutoencError \(status) (\(status.rawValue)), nothing was thrown", sourceLocation: sourceLocation)
     } catch let error as AutoencError {
-        #expect(error.status == status, "status \(error.status) for message: \(error.message)", sourceLocation: sourceLocation)
+        #expect(error.status == status, "status \(error.status) for message: \(error.userMessage)", sourceLocation: sourceLocation)
         if let file {
-            #expect(error.message.contains(file), "message does not name \(file): \(error.message)", sourceLocation: sourceLocation)
+            #expect(error.userMessage.contains(file), "message does not name \(file): \(error.userMessage)", sourceLocation: sourceLocation)
         }
         for part in parts {
-            #expect(error.message.contains(part), "message lacks \"\(part)\": \(error.message)", sourceLocation: sourceLocation)
+            #expect(error.userMessage.contains(part), "message lacks \"\(part)\": \(error.userMessage)", sourceLocation: sourceLocation)
         }
     } catch {
         Issue.record("expected AutoencError \(status), got \(type(of: error)): \(error)", sourceLocation: sourceLocation)

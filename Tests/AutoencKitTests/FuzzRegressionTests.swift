@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+@testable import AutoencCore
 @testable import AutoencKit
 
 /// Inputs that once trapped a reader (found by the fuzzers under Fuzz/, or while writing

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+@testable import AutoencCore
 @testable import AutoencKit
 
 /// Gzipped IDX files: concatenated members, and every way a gzip stream can be broken.

@@ -3,6 +3,7 @@ import Foundation
 import FoundationXML
 #endif
 import Testing
+@testable import AutoencCore
 @testable import AutoencKit
 
 /// The report page: text escaped wherever it goes, images embedded byte for byte,

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+@testable import AutoencCore
 @testable import AutoencKit
 
 /// IDX parsing and validation, plain files. Gzip-specific failures are in GzipTests.

@@ -1,6 +1,7 @@
 import CZlib
 import Foundation
 import Testing
+@testable import AutoencCore
 @testable import AutoencKit
 
 /// A minimal PNG reader written from the specification, independent of `PNG`: it

@@ -1,4 +1,5 @@
 import Testing
+@testable import AutoencCore
 @testable import AutoencKit
 
 /// Inference (encode, decode, test MSE) against the training pass, and the parameter

@@ -1,5 +1,6 @@
 import Testing
 import Foundation
+@testable import AutoencCore
 @testable import AutoencKit
 
 /// The kernel levels: which one runs, how AUTOENC_KERNELS chooses, and the step's

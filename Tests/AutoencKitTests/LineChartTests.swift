@@ -3,6 +3,7 @@ import Foundation
 import FoundationXML
 #endif
 import Testing
+@testable import AutoencCore
 @testable import AutoencKit
 
 /// The loss chart `train --plot` writes: a valid PNG of the asked size with ink on it,

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+@testable import AutoencCore
 @testable import AutoencKit
 
 /// MD5 against RFC 1321's test suite (appendix A.5) and the longer standard vector of a

@@ -1,4 +1,5 @@
 import Testing
+@testable import AutoencCore
 @testable import AutoencKit
 
 /// The max-norm constraint on the encoder's rows, alone and inside the parallel step.

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+@testable import AutoencCore
 @testable import AutoencKit
 
 /// The memory a training run needs, counted before it allocates (`TrainingPass.bytes`,

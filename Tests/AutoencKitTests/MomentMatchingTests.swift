@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+@testable import AutoencCore
 @testable import AutoencKit
 
 /// DropConnect inference by Gaussian moment matching (`InferenceRule.sample`).

@@ -1,4 +1,5 @@
 import Testing
+@testable import AutoencCore
 @testable import AutoencKit
 
 /// A training step split over threads (examples in phase 1, weight rows in phase 2)

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+@testable import AutoencCore
 @testable import AutoencKit
 
 /// Long evaluations report their progress through a `ProgressHandler`: each task from 0

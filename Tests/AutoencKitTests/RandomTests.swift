@@ -1,4 +1,5 @@
 import Testing
+@testable import AutoencCore
 @testable import AutoencKit
 
 /// The counter-based generator: reproducible from its key, independent across keys,

@@ -1,4 +1,5 @@
 import Testing
+@testable import AutoencCore
 @testable import AutoencKit
 
 /// The products that skip hidden zeros give the dense products' loss and gradients.

@@ -1,4 +1,5 @@
 import Testing
+@testable import AutoencCore
 @testable import AutoencKit
 
 /// The phase timer `autoenc bench` breaks a step down with: its phases add up to the

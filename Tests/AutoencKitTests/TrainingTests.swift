@@ -1,4 +1,5 @@
 import Testing
+@testable import AutoencCore
 @testable import AutoencKit
 
 /// End-to-end training on a small synthetic set: the loss falls, a seed reproduces a

@@ -1,4 +1,5 @@
 import Testing
+@testable import AutoencCore
 @testable import AutoencKit
 
 /// `Matrix.transpose` at every kernel level the CPU runs, against its plain reference.

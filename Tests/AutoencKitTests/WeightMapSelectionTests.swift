@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+@testable import AutoencCore
 @testable import AutoencKit
 
 /// Which units a weight map draws (`WeightMapSelection`), how dead ones look, and what

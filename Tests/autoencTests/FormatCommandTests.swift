@@ -1,3 +1,4 @@
+@testable import AutoencCore
 @testable import AutoencKit
 import Foundation
 import Testing

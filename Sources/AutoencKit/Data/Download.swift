@@ -90,7 +90,7 @@ public struct Downloader {
                 try? FileManager.default.removeItem(atPath: directory)
             }
             let kept = written.isEmpty ? "" : " (verified and kept: \(written.joined(separator: ", ")))"
-            throw AutoencError(error.status, error.message + kept)
+            throw AutoencError(error.status, error.userMessage + kept)
         }
     }
 

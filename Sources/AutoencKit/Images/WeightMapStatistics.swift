@@ -28,7 +28,7 @@ extension WeightMapSelection {
         }
         if let needed {
             do { return try measure() } catch let error as AutoencError {
-                throw AutoencError(error.status, "\(needed) needs the test set: \(error.message)")
+                throw AutoencError(error.status, "\(needed) needs the test set: \(error.userMessage)")
             }
         }
         guard wanted else { return (nil, []) }
@@ -36,7 +36,7 @@ extension WeightMapSelection {
         // counted on other data than its own would show the wrong units dead)
         if data != nil || loaded.recordedDataset != nil { return try measure() }
         do { return try measure() } catch {
-            return (nil, ["note: dead units are not marked: \((error as? AutoencError)?.message ?? error.localizedDescription)"])
+            return (nil, ["note: dead units are not marked: \((error as? AutoencError)?.userMessage ?? error.localizedDescription)"])
         }
     }
 }

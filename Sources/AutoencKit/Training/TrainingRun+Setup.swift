@@ -103,7 +103,8 @@ extension TrainingRun {
             // a resumed run goes on writing the log and chart it recorded, unless told otherwise
             let log = self.log ?? setup.saved?.state.log, plot = self.plot ?? setup.saved?.state.plot
             if log != self.log || plot != self.plot {
-                try AutoencError.refuse(output.problem(named: false, log: log, plot: plot))
+                try AutoencError.refuse(RunRecords.problem(log: log, plot: plot),
+                                        output.problem(named: false, log: log, plot: plot))
                 try RunRecords.checkOutputs(log: log, plot: plot)
             }
             try setup.train(through: epochs, output: output, console: Console(quiet: console.quiet, log: log),

@@ -150,7 +150,7 @@ public final class TrainingRun {
         } catch let error as AutoencError where error.status == .diverged {
             guard let output else { throw error }
             let saved = FileManager.default.fileExists(atPath: output.model)
-            throw AutoencError(.diverged, error.message + (saved ? " The last checkpoint is unchanged." : " Nothing was saved."))
+            throw AutoencError(.diverged, error.userMessage + (saved ? " The last checkpoint is unchanged." : " Nothing was saved."))
         }
     }
 

@@ -112,7 +112,7 @@ public enum Checkpoint {
         /// changed since, so a score would not be the model's on its own data.
         public func check(_ test: ImageSet) throws {
             guard let recorded = recordedTestDigest, recorded != test.digest else { return }
-            throw AutoencError(.noInput, "\(location.directory): the data set \(model) was trained on has changed since (test images' digest \(test.digest), recorded \(recorded)); pass --data DIR to score it on these or other images")
+            throw AutoencError(.noInput, naming: "\(location.directory): the data set \(model) was trained on has changed since (test images' digest \(test.digest), recorded \(recorded)); pass \(setting: .data) DIR to score it on these or other images")
         }
     }
 

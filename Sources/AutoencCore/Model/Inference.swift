@@ -28,13 +28,6 @@ public enum InferenceRule: Sendable, Equatable, Hashable, CustomStringConvertibl
         self = .sample(k)
     }
 
-    /// `sample:K` with more draws than `Limits.samples` allows, as a usage message naming
-    /// --inference; nil otherwise.
-    public var problem: String? {
-        guard case .sample(let k) = self else { return nil }
-        return Limits.samples.problem(k, name: "--inference sample:K")
-    }
-
     public var description: String {
         switch self {
         case .mean: "mean"

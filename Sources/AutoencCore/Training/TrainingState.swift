@@ -204,7 +204,8 @@ public struct TrainingState: Sendable {
     /// Loads and checks a state file. Throws `.noInput` when it is missing, `.dataError`
     /// naming the file when anything in it is wrong.
     public static func load(_ path: String) throws -> TrainingState {
-        let missing = AutoencError.missing(path, "no training state: --resume needs the .state.safetensors file that `autoenc train` writes beside the model")
+        let missing = AutoencError(.noInput, naming: "\(path): no training state: \(setting: .resume) needs the "
+                                   + ".state.safetensors file that `autoenc train` writes beside the model")
         try SafetensorsHeader.requireFile(path, missing: missing, directory: missing)
         return try decode(SafetensorsHeader.contents(path), path: path)
     }
@@ -239,7 +240,9 @@ public struct TrainingState: Sendable {
         state.dataset = m["dataset"]
         state.dataDigest = m["data_digest"]
         (state.log, state.plot) = (m["log"], m["plot"])
-        if let problem = RunRecords.problem(log: state.log, plot: state.plot) { throw bad("metadata: \(problem)") }
+        for (key, value) in [("log", state.log), ("plot", state.plot)] where value?.isEmpty == true {
+            throw bad("metadata \(key) is empty, expected a path")
+        }
         if let text = m["history"] {
             state.history = try text.split(separator: ",").map { pair in
                 let parts = pair.split(separator: ":")

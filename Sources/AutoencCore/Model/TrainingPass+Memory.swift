@@ -62,11 +62,14 @@ extension Trainer {
                                    available: Int? = Memory.available()) throws {
         let need = memoryNeed(config, options: options, largestBatch: largestBatch) * runs
         let batch = stepBatch(options, largestBatch: largestBatch)
-        let what = "training --hidden \(config.hidden) at a batch of \(batch)" + (runs > 1 ? ", \(runs) runs at once," : "")
+        let runsAtOnce = runs > 1 ? ", \(runs) runs at once," : ""
+        let what: AutoencError.Message = "training \(setting: .hidden) \(config.hidden) at a batch of \(batch)\(runsAtOnce)"
         let fitting = available.flatMap { largestFittingBatch(config, options: options, available: $0 / runs) }
-        let batchSize = fitting.map { "--batch-size \($0) or less" } ?? "a smaller --batch-size"
+        let batchSize: AutoencError.Message = fitting.map { "\(setting: .batchSize) \($0) or less" }
+            ?? "a smaller \(setting: .batchSize)"
         try Memory.check(need, available: available, what: what,
-                         remedy: runs > 1 ? "use fewer --jobs, \(batchSize), or a smaller --hidden" : "use \(batchSize), or a smaller --hidden")
+                         remedy: runs > 1 ? "use fewer \(setting: .jobs), \(batchSize), or a smaller \(setting: .hidden)"
+                                          : "use \(batchSize), or a smaller \(setting: .hidden)")
     }
 
     /// The largest batch, up to `options.batchSize`, whose trainer of `config` with

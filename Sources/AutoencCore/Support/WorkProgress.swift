@@ -42,14 +42,14 @@ public struct ProgressTask: Sendable {
     }
 
     /// Starts counting `total` units of this task: reports 0 done now.
-    func start(total: Int, unit: WorkProgress.Unit) -> ProgressCounter {
+    public func start(total: Int, unit: WorkProgress.Unit) -> ProgressCounter {
         ProgressCounter(self, total: total, unit: unit)
     }
 }
 
 /// Adds up the work several threads finish and reports each new total, in order, to a
 /// task's handler (under a lock, so reports never overtake each other).
-final class ProgressCounter: @unchecked Sendable {
+public final class ProgressCounter: @unchecked Sendable {
     private let task: ProgressTask
     private let total: Int
     private let unit: WorkProgress.Unit
@@ -64,7 +64,7 @@ final class ProgressCounter: @unchecked Sendable {
     }
 
     /// Records `count` more units done (never past `total`) and reports the new total.
-    func add(_ count: Int) {
+    public func add(_ count: Int) {
         lock.lock()
         defer { lock.unlock() }
         done = min(total, done + count)

@@ -53,7 +53,7 @@ public final class Autoencoder: @unchecked Sendable {
     /// Images each thread of an inference pass takes at the least: 256 images cost about
     /// 200 MFLOP of products, milliseconds, against the tens of microseconds of waking a
     /// thread; a smaller set runs on fewer threads.
-    static func threadCount(_ threads: Int, images: Int) -> Int { max(1, min(threads, images / 256)) }
+    public static func threadCount(_ threads: Int, images: Int) -> Int { max(1, min(threads, images / 256)) }
 
     /// Reconstructs images `range` of `set` (default: all), calling `body` on each chunk
     /// (start index, count, originals and reconstructions as count x 784 floats).

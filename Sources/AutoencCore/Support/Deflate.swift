@@ -6,9 +6,9 @@ import CZlib
 ///
 /// `level` is zlib's: 0 stores the data uncompressed (the output's size then follows
 /// from the input's), 1 is fastest, 9 smallest, 6 the default.
-enum Deflate {
+public enum Deflate {
     /// `bytes` as one zlib stream: 2-byte header, deflate data, Adler-32.
-    static func zlib(_ bytes: [UInt8], level: Int32 = 6) -> [UInt8] {
+    public static func zlib(_ bytes: [UInt8], level: Int32 = 6) -> [UInt8] {
         compress(bytes, level: level, windowBits: 15)
     }
 

@@ -46,23 +46,6 @@ public enum Limits {
     public static func nameProblem(_ value: String?, flag: String, what: String) -> String? {
         value?.isEmpty == true ? "\(flag) must name \(what), got an empty string" : nil
     }
-
-    /// The threads to use: `requested` when given, at most one per core (more only ran
-    /// slower: `--threads 1000` on 2 cores trained 10x slower), else one per core; with
-    /// a note when the request was capped.
-    public static func threadCount(_ requested: Int?, cores: Int) -> (count: Int, note: String?) {
-        guard let requested else { return (cores, nil) }
-        guard requested > cores else { return (requested, nil) }
-        return (cores, "--threads \(requested): this machine has \(counted(cores, "core")); using \(cores)")
-    }
-
-    /// `threadCount` for this machine's cores, with its note, when the request was
-    /// capped, on standard error.
-    public static func threadsToUse(_ requested: Int?, cores: Int = ProcessInfo.processInfo.activeProcessorCount) -> Int {
-        let (count, note) = threadCount(requested, cores: cores)
-        if let note { Console.error("autoenc: " + note) }
-        return count
-    }
 }
 
 /// One setting's valid values and how to say them.

@@ -114,7 +114,8 @@ public struct DataLocation: Sendable {
     public static func recorded(_ directory: String, purpose: String = "resumed on") throws -> DataLocation {
         let location = DataLocation(directory: directory)
         for name in [trainImages, testImages] where location.find(name) == nil {
-            throw AutoencError.missing(directory, "the data set the checkpoint was trained on is not there (no \(name)[.gz]); pass --data DIR to name the data it is \(purpose)")
+            throw AutoencError(.noInput, naming: "\(directory): the data set the checkpoint was trained on is not there "
+                                   + "(no \(name)[.gz]); pass \(setting: .data) DIR to name the data it is \(purpose)")
         }
         return location
     }
@@ -137,7 +138,8 @@ public struct DataLocation: Sendable {
             for candidate in [localData, debianFashionMNIST] where DataLocation(directory: candidate).find(trainImages) != nil {
                 return DataLocation(directory: candidate)
             }
-            throw AutoencError(.noInput, "no data set found in \(full(localData)) or \(debianFashionMNIST): install Fashion-MNIST with `sudo apt-get install dataset-fashion-mnist`, or pass --data DIR")
+            throw AutoencError(.noInput, naming: "no data set found in \(full(localData)) or \(debianFashionMNIST): install "
+                                   + "Fashion-MNIST with `sudo apt-get install dataset-fashion-mnist`, or pass \(setting: .data) DIR")
         }
         var tried = [given]
         if !given.isEmpty, !given.contains("/"), !FileManager.default.fileExists(atPath: given) {

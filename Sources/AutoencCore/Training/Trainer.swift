@@ -171,7 +171,7 @@ public final class Trainer: @unchecked Sendable {
             return rows
         }
         guard loss.isFinite else {
-            throw AutoencError(.diverged, "training diverged at epoch \(epoch), step \(step + 1): the loss became \(loss); lower --lr (now \(options.learningRate)).")
+            throw AutoencError(.diverged, naming: "training diverged at epoch \(epoch), step \(step + 1): the loss became \(loss); lower \(setting: .learningRate) (now \(options.learningRate)).")
         }
         // each thread updates the rows it computed, and checks they stay finite
         optimizer.beginStep()
@@ -203,7 +203,7 @@ public final class Trainer: @unchecked Sendable {
         timer?.endStep(since: started)
         step += 1
         for t in 0..<threads where !shardFinite[t] {
-            throw AutoencError(.diverged, "training diverged at epoch \(epoch), step \(step): the update made weights non-finite (the loss before it was \(loss)); lower --lr (now \(options.learningRate)).")
+            throw AutoencError(.diverged, naming: "training diverged at epoch \(epoch), step \(step): the update made weights non-finite (the loss before it was \(loss)); lower \(setting: .learningRate) (now \(options.learningRate)).")
         }
         return loss
     }
@@ -234,7 +234,7 @@ public final class Trainer: @unchecked Sendable {
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         let mse = inferenceModel().meanSquaredError(test, threads: threads)
         guard mse.isFinite else {
-            throw AutoencError(.diverged, "training diverged at epoch \(epoch), step \(step): the test MSE became \(mse); lower --lr (now \(options.learningRate)).")
+            throw AutoencError(.diverged, naming: "training diverged at epoch \(epoch), step \(step): the test MSE became \(mse); lower \(setting: .learningRate) (now \(options.learningRate)).")
         }
         return EpochReport(epoch: epoch, steps: steps, completed: offset >= order.count, startingStep: max(startingStep, 0),
                            trainLoss: lossSum / Double(max(seen, 1)), testMSE: mse,
