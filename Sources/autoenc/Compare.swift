@@ -2,7 +2,7 @@ import ArgumentParser
 import AutoencKit
 import Foundation
 
-struct Compare: ParsableCommand, ExperimentCommand {
+struct Compare: ParsableCommand, ExperimentCommand, DrawsWeightMaps {
     static let configuration = CommandConfiguration(
         abstract: "Train the same autoencoder without a regularizer, with dropout and with DropConnect, from one or more seeds; measure and draw them side by side.",
         discussion: """
@@ -46,9 +46,11 @@ struct Compare: ParsableCommand, ExperimentCommand {
     @Option(parsing: .unconditional, help: ArgumentHelp("Test images drawn in reconstructions.png.", valueName: "n"))
     var count: Int = 10
 
-    @OptionGroup(title: "Weight maps (weightmaps.png)") var weightMaps: WeightMapOptions
+    @OptionGroup(title: "Weight maps (weightmaps.png)") var weightMaps: WeightMapOptions<Compare>
 
-    @Option(help: ArgumentHelp("Also draw curves.png's chart (test MSE per epoch, mean ± sd over the seeds) to this .png or .svg file.", valueName: "file"))
+    @Option(help: ArgumentHelp(
+        "Also draw curves.png's chart (test MSE per epoch, mean ± sd over the seeds) to this .png or .svg file.",
+        valueName: "file"))
     var plot: String?
 
     func validate() throws {
@@ -62,6 +64,7 @@ struct Compare: ParsableCommand, ExperimentCommand {
         model.fill(&base)
         constraints.fill(&base)
         optimization.fill(&base)
+        base.seed = experiment.seed
         base.limit = limit
         return try Comparison.Plan(base, dropP: dropP, keepP: keepP, seeds: experiment.seeds, epochs: experiment.epochs)
     }

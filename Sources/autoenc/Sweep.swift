@@ -2,7 +2,7 @@ import ArgumentParser
 import AutoencKit
 import Foundation
 
-struct SweepCommand: ParsableCommand, ExperimentCommand {
+struct SweepCommand: ParsableCommand, ExperimentCommand, DrawsWeightMaps {
     static let configuration = CommandConfiguration(
         commandName: "sweep",
         abstract: "Train models at each value of one setting, from one or more seeds, and draw every metric against it.",
@@ -26,6 +26,7 @@ struct SweepCommand: ParsableCommand, ExperimentCommand {
             """)
     static let defaultDirectory = "sweep"
     static let figures = "a chart per metric"
+    static let defaultUnits: Int? = Sweep.weightMapUnits
 
     @Option(name: .customLong("drop-p"), help: ArgumentHelp(
         "Probability of dropping, or a list of them to sweep (e.g. 0,0.1,0.2). (default: 0.5)", valueName: "p[,p...]"))
@@ -47,8 +48,9 @@ struct SweepCommand: ParsableCommand, ExperimentCommand {
     @OptionGroup var optimization: OptimizerFlags
     @OptionGroup var experiment: ExperimentFlags<SweepCommand>
 
-    @OptionGroup(title: "Weight maps (weightmaps.png: a row per model, a map per value; 64 units each unless --units says)")
-    var weightMaps: WeightMapOptions
+    @OptionGroup(title: "Weight maps (weightmaps.png: a row per model, a map per value, \(Sweep.weightMapUnits) units each"
+                 + " unless --units says)")
+    var weightMaps: WeightMapOptions<SweepCommand>
 
     @Option(help: ArgumentHelp("Format of the charts: png or svg.", valueName: "format"))
     var charts: LineChart.Format = .png
@@ -61,6 +63,7 @@ struct SweepCommand: ParsableCommand, ExperimentCommand {
         var request = RunRequest()
         model.fill(&request)
         optimization.fill(&request)
+        request.seed = experiment.seed
         let lists: [Sweep.Knob: String?] = [.dropP: dropP, .limit: limit, .inputDropP: inputDropP, .maxNorm: maxNorm]
         return try Sweep.Plan(lists: lists.compactMapValues { $0 }, models: models, request: request)
     }

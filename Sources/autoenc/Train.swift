@@ -48,6 +48,11 @@ struct Train: ParsableCommand {
     @OptionGroup var model: ModelFlags
     @OptionGroup var constraints: ConstraintFlags
     @OptionGroup var optimization: OptimizerFlags
+
+    @Option(parsing: .unconditional, help: ArgumentHelp(
+        "Random seed for initialization, shuffling and masks. (default: 0)", valueName: "n"))
+    var seed: UInt64?
+
     @OptionGroup var threads: ThreadsOption
 
     @Option(parsing: .unconditional, help: ArgumentHelp("Passes over the training set, in all (with --resume, counting those already done).", valueName: "n"))
@@ -86,6 +91,7 @@ struct Train: ParsableCommand {
         model.fill(&r)
         constraints.fill(&r)
         optimization.fill(&r)
+        r.seed = seed
         r.dropP = dropP
         r.keepP = keepP
         r.dropMode = dropMode
