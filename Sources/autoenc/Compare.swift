@@ -50,7 +50,7 @@ struct Compare: ParsableCommand, ExperimentCommand, DrawsWeightMaps {
 
     @Option(help: ArgumentHelp(
         "Also draw curves.png's chart (test MSE per epoch, mean ± sd over the seeds) to this .png or .svg file.",
-        valueName: "file"))
+        valueName: "file"), completion: .chart)
     var plot: String?
 
     func validate() throws {

@@ -36,12 +36,13 @@ struct ExperimentFlags<Command: ExperimentCommand>: ParsableArguments {
     var epochs: Int = 10
 
     @Option(name: .long, help: ArgumentHelp(
-        "Directory for the report, the metrics, \(Command.figures) and the runs (created if missing).", valueName: "dir"))
+        "Directory for the report, the metrics, \(Command.figures) and the runs (created if missing).", valueName: "dir"),
+        completion: .directory)
     var out: String = Command.defaultDirectory
 
     @Option(help: ArgumentHelp(
         "Append each run's JSON lines (its settings, then one per epoch, as train --log) to this file; - writes them to standard output.",
-        valueName: "file"))
+        valueName: "file"), completion: .file())
     var log: String?
 
     @OptionGroup var quiet: QuietOption

@@ -60,22 +60,22 @@ struct Train: ParsableCommand {
 
     @Option(help: ArgumentHelp(
         "Continue training the checkpoint FILE, with the training state beside it (FILE.safetensors -> FILE.state.safetensors).",
-        valueName: "file"))
+        valueName: "file"), completion: .checkpoint)
     var resume: String?
 
     @Option(name: .long, help: ArgumentHelp(
         "Checkpoint to write, replaced atomically after every epoch, with its training state beside it. Default: the --resume file, else model.safetensors.",
-        valueName: "file"))
+        valueName: "file"), completion: .checkpoint)
     var out: String?
 
     @Option(help: ArgumentHelp(
         "Append one JSON object per epoch to this file; - writes them to standard output (the human lines then go to standard error).",
-        valueName: "file"))
+        valueName: "file"), completion: .file())
     var log: String?
 
     @Option(help: ArgumentHelp(
         "Draw the training loss and test MSE of every epoch (with --resume, the epochs before it too) to this .png or .svg chart, replaced atomically after every epoch.",
-        valueName: "file"))
+        valueName: "file"), completion: .chart)
     var plot: String?
 
     @Flag(name: [.short, .long], help: "Print nothing but errors: no header, epoch lines or progress bar.")
