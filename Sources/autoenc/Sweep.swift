@@ -19,7 +19,7 @@ struct SweepCommand: ParsableCommand, ExperimentCommand, DrawsWeightMaps {
             each with every metric's values, mean, sd and 95% interval and, when none was \
             trained, Welch's t test against none at the same value; every run), and one chart \
             per metric (test_mse, mean_activation, sparsity, dead_units, probe_accuracy, \
-            localization; see `autoenc compare --help`) against the knob, with mean ± sd \
+            localization; see `autoenc compare --help`) against the knob, with mean +- sd \
             error bars, as METRIC.png or .svg, and weightmaps.png (a row per model, the \
             first seed's map at each value). Runs go to runs/ as they finish; after Ctrl-C \
             (exit 130) the same command trains only what is missing.

@@ -91,6 +91,29 @@ import Testing
         }
     }
 
+    /// `man autoenc` said only "exits 0 on success, and >0 if an error occurs": the root
+    /// help lists every status, a line each that fits 80 columns, which Scripts/install
+    /// turns into the man page's EXIT STATUS (Scripts/check-install checks the page).
+    @Test("the root help lists every exit status")
+    func exitStatuses() throws {
+        let help = Autoenc.helpMessage()
+        let start = try #require(help.range(of: "Exit status:\n"))
+        let lines = help[start.upperBound...].components(separatedBy: "\n").prefix { !$0.isEmpty }
+        let codes = lines.compactMap { $0.split(separator: " ").first.flatMap { Int32($0) } }
+        #expect(codes == [0] + ExitStatus.allCases.map(\.rawValue), "\(lines)")
+        #expect(lines.allSatisfy { $0.hasPrefix("  ") && $0.count <= 80 }, "\(lines)")
+    }
+
+    /// The man pages' generator drops every character beyond ASCII ("mean ± sd" became
+    /// "mean sd"), so the help, which they are made of, keeps to ASCII.
+    @Test("help is ASCII, as the man pages keep it", arguments: ["autoenc"] + commands.map(\.0))
+    func ascii(command: String) throws {
+        let type = command == "autoenc" ? Autoenc.self : try #require(Self.commands.first { $0.0 == command }?.1)
+        let help = Autoenc.helpMessage(for: type)
+        let foreign = help.unicodeScalars.filter { !$0.isASCII }
+        #expect(foreign.isEmpty, "\(command) --help holds \(String(String.UnicodeScalarView(foreign)))")
+    }
+
     /// The entries are read as the checks above expect: every flag of train, once.
     @Test func entriesOfTrain() {
         let flags = Self.entries(Autoenc.helpMessage(for: Train.self)).map(\.flag)
