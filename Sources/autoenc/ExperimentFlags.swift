@@ -36,8 +36,8 @@ struct ExperimentFlags<Command: ExperimentCommand>: ParsableArguments {
     var epochs: Int = 10
 
     @Option(name: .long, help: ArgumentHelp(
-        "Directory for the report, the metrics, \(Command.figures) and the runs (created if missing).", valueName: "dir"),
-        completion: .directory)
+        "Directory for the report, the metrics, \(Command.figures) and the runs (created if missing).",
+        valueName: "dir"), completion: .directory)
     var out: String = Command.defaultDirectory
 
     @Option(help: ArgumentHelp(

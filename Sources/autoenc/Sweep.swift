@@ -48,8 +48,8 @@ struct SweepCommand: ParsableCommand, ExperimentCommand, DrawsWeightMaps {
     @OptionGroup var optimization: OptimizerFlags
     @OptionGroup var experiment: ExperimentFlags<SweepCommand>
 
-    @OptionGroup(title: "Weight maps (weightmaps.png: a row per model, a map per value, \(Sweep.weightMapUnits) units each"
-                 + " unless --units says)")
+    @OptionGroup(title: "Weight maps (weightmaps.png: a row per model, a map per value, "
+                 + "\(Sweep.weightMapUnits) units each unless --units says)")
     var weightMaps: WeightMapOptions<SweepCommand>
 
     @Option(help: ArgumentHelp("Format of the charts: png or svg.", valueName: "format"))

@@ -64,7 +64,8 @@ import Testing
     @Test func lines() {
         let progress = WorkProgress(task: "probe training", done: 3, total: 10, unit: .epochs)
         #expect(StatusLine.line(label: nil, progress: progress, elapsed: 5, eta: 12, columns: 120)
-                == "probe training [" + String(repeating: "#", count: 9) + String(repeating: ".", count: 21) + "]   3/10 epochs   30%  ETA 0:12   ")
+                == "probe training [" + String(repeating: "#", count: 9) + String(repeating: ".", count: 21)
+                + "]   3/10 epochs   30%  ETA 0:12   ")
         // a narrow terminal: no bar, cut short of the last column
         #expect(StatusLine.line(label: nil, progress: progress, elapsed: 5, eta: 12, columns: 30) == "probe training   3/10 epochs ")
         #expect(StatusLine.line(label: "epoch 3/10: test MSE over 10000 images", progress: nil, elapsed: 2.5, eta: nil, columns: 80)

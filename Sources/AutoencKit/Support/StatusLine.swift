@@ -112,7 +112,8 @@ public final class StatusLine: @unchecked Sendable {
         if let progress {
             let fraction = progress.total > 0 ? Double(progress.done) / Double(progress.total) : 1
             // done padded to the width of total, so that the bar keeps its width
-            let count = ProgressBar.padded(String(progress.done), to: String(progress.total).count) + "/\(progress.total)"
+            let total = String(progress.total)
+            let count = ProgressBar.padded(String(progress.done), to: total.count) + "/" + total
             // the time left padded to the width of 1:02:03, so that the line keeps its length
             let left = eta.map(ProgressBar.duration) ?? "?"
             let tail = "\(count) \(progress.unit.rawValue)  \(String(format: "%3d%%", Int(fraction * 100)))  ETA \(left)"
