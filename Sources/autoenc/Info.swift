@@ -12,7 +12,7 @@ struct Info: ParsableCommand {
             file is as long as its header promises.
             """)
 
-    @Argument(help: ArgumentHelp("The file to describe.", valueName: "file"))
+    @Argument(help: ArgumentHelp("The file to describe.", valueName: "file"), completion: .file())
     var file: String
 
     func validate() throws { try refuse(Limits.nameProblem(file, flag: "FILE", what: "a file")) }
