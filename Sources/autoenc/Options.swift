@@ -33,7 +33,11 @@ extension CompletionKind {
 /// Where the data set is: shared by every command that reads images.
 struct DataOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp(
-        "Directory holding train-images-idx3-ubyte[.gz] and t10k-images-idx3-ubyte[.gz], relative to the current directory. A bare NAME that is no directory here means ./Data/NAME, else $AUTOENC_DATA/NAME (default ~/.local/share/autoenc/NAME, where autoenc download puts it). Default: ./Data when it holds a data set, else /usr/share/datasets/fashion-mnist.",
+        "Directory holding train-images-idx3-ubyte[.gz] and t10k-images-idx3-ubyte[.gz], relative to the current "
+            + "directory. A bare NAME that is no directory here means ./Data/NAME, else $AUTOENC_DATA/NAME (default "
+            + "~/.local/share/autoenc/NAME, where autoenc download puts it). Default: for a command that reads a model, "
+            + "the data set the model records (exit 66 when it has moved or changed); otherwise ./Data when it holds "
+            + "a data set, else /usr/share/datasets/fashion-mnist.",
         valueName: "dir"), completion: .dataSet)
     var data: String?
 
