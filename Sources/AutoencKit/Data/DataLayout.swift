@@ -45,7 +45,9 @@ public enum DataLayout: String, Sendable, CaseIterable {
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else { return nil }
         guard isDir.boolValue else { return isArchive(path) ? .npz : nil }
         let location = DataLocation(directory: path)
-        if location.find(DataLocation.trainImages) != nil || location.find(DataLocation.testImages) != nil { return .idx }
+        if location.find(DataLocation.trainImages) != nil || location.find(DataLocation.testImages) != nil {
+            return .idx
+        }
         let names = [arrayName(train: true, labels: false), arrayName(train: false, labels: false)]
         if names.contains(where: { FileManager.default.fileExists(atPath: join(path, $0 + ".npy")) }) { return .npy }
         for split in [true, false] {
@@ -134,7 +136,8 @@ extension DataLocation {
             }
         case .npy:
             return [true, false].allSatisfy {
-                FileManager.default.fileExists(atPath: join(directory, DataLayout.arrayName(train: $0, labels: true) + ".npy"))
+                let name = DataLayout.arrayName(train: $0, labels: true) + ".npy"
+                return FileManager.default.fileExists(atPath: join(directory, name))
             }
         case .imageFolder:
             return (try? ImageFolder.classes(of: directory)) != nil

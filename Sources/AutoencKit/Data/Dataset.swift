@@ -154,7 +154,9 @@ public struct DataLocation: Sendable {
         let usable = { (path: String) in isDirectory(path) || DataLayout.of(path) == .npz }
         if let found = tried.first(where: usable) { return DataLocation(directory: found) }
         if FileManager.default.fileExists(atPath: given) {
-            if given.lowercased().hasSuffix(".npy") { throw AutoencError(.noInput, "\(given): \(DataLayout.singleArray)") }
+            if given.lowercased().hasSuffix(".npy") {
+                throw AutoencError(.noInput, "\(given): \(DataLayout.singleArray)")
+            }
             throw AutoencError(.noInput, "\(given): \(DataLayout.howToLayOut); found another file")
         }
         throw AutoencError.missing(given, "data directory does not exist (tried \(tried.map(full).joined(separator: ", ")))")

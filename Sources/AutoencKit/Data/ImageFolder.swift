@@ -20,7 +20,8 @@ public enum ImageFolder {
         do { names = try FileManager.default.contentsOfDirectory(atPath: folder) } catch {
             throw AutoencError(.ioError, "\(folder): cannot list: \(error.localizedDescription)")
         }
-        return names.filter { !$0.hasPrefix(".") }.sorted { $0.unicodeScalars.lexicographicallyPrecedes($1.unicodeScalars) }
+        return names.filter { !$0.hasPrefix(".") }
+            .sorted { $0.unicodeScalars.lexicographicallyPrecedes($1.unicodeScalars) }
     }
 
     static func isDirectory(_ path: String) -> Bool {
@@ -39,8 +40,8 @@ public enum ImageFolder {
         let classes = names.filter { isDirectory(join(split, $0)) }
         guard !classes.isEmpty else {
             let loose = names.first { $0.lowercased().hasSuffix(".png") }
-            throw AutoencError(.noInput, "\(split): expected class folders (\(split)/CLASS/*.png), found none"
-                               + (loose.map { " (\($0) lies directly in it: move the images into a folder per class)" } ?? ""))
+            let hint = loose.map { " (\($0) lies directly in it: move the images into a folder per class)" } ?? ""
+            throw AutoencError(.noInput, "\(split): expected class folders (\(split)/CLASS/*.png), found none\(hint)")
         }
         var files: [(label: Int, path: String)] = []
         for name in names where !classes.contains(name) {
@@ -49,7 +50,9 @@ public enum ImageFolder {
         for (label, name) in classes.enumerated() {
             let folder = join(split, name)
             let images = try entries(folder)
-            guard !images.isEmpty else { throw AutoencError.badData(folder, "expected PNG images, found an empty class") }
+            guard !images.isEmpty else {
+                throw AutoencError.badData(folder, "expected PNG images, found an empty class")
+            }
             for image in images {
                 let path = join(folder, image)
                 guard image.lowercased().hasSuffix(".png"), !isDirectory(path) else {

@@ -229,16 +229,10 @@ extension NPY {
             try scratch.withUnsafeBytes { raw in
                 for i in 0..<n {
                     let at = raw.baseAddress! + i * element.size
-                    let scaled: Double
-                    let v: Double
-                    if element.size == 4 {
-                        let f = Float(bitPattern: element.bigEndian ? UInt32(bigEndian: at.loadUnaligned(as: UInt32.self))
-                                                                    : UInt32(littleEndian: at.loadUnaligned(as: UInt32.self)))
-                        (v, scaled) = (Double(f), Double((f * 255).rounded(.toNearestOrEven)))
-                    } else {
-                        v = element.value(at: at)
-                        scaled = (v * 255).rounded(.toNearestOrEven)
-                    }
+                    let v = element.value(at: at)
+                    // float32 scaled in float32, as NumPy computes x * 255 for a float32 array
+                    let scaled = element.size == 4 ? Double((Float(v) * 255).rounded(.toNearestOrEven))
+                                                   : (v * 255).rounded(.toNearestOrEven)
                     guard v >= 0, v <= 1 else { throw outOfRange(stream.name, element: done + i, value: v) }
                     bytes[done + i] = UInt8(scaled)
                 }
@@ -249,7 +243,8 @@ extension NPY {
 
     private static func outOfRange(_ name: String, element: Int, value: Double) -> AutoencError {
         let (image, pixel) = element.quotientAndRemainder(dividingBy: ImageSet.pixels)
-        let hint = value.isFinite && value > 1 && value <= 255 ? " (pixels 0 to 255? divide by 255 or save as uint8)" : ""
+        let hint = value.isFinite && value > 1 && value <= 255
+            ? " (pixels 0 to 255? divide by 255 or save as uint8)" : ""
         return AutoencError.badData(name, "element \(element) (image \(image), pixel \(pixel)) is \(value): "
                                     + "expected float pixels in [0, 1]\(hint)")
     }
@@ -257,6 +252,37 @@ extension NPY {
     private static func endsEarly(_ stream: SizedByteStream, _ header: NPYHeader, at got: Int) -> AutoencError {
         AutoencError.badData(stream.name, "expects \(stream.length) bytes, found \(header.dataOffset + got) "
                              + "(the data ends early)")
+    }
+
+    /// The smallest and largest finite value of the data that follows `header` in `stream`,
+    /// and how many values are NaN or infinite; nil extremes for an array without finite
+    /// values. For `autoenc info`: it reads everything and checks that `stream` ends there.
+    static func scan(_ stream: SizedByteStream, _ header: NPYHeader)
+        throws -> (min: Double?, max: Double?, nonFinite: Int64) {
+        guard let element = header.element else { return (nil, nil, 0) }
+        var (low, high, nonFinite) = (Double.infinity, -Double.infinity, Int64(0))
+        var scratch = [UInt8](repeating: 0, count: (1 << 16) * element.size)
+        var left = header.elementCount
+        while left > 0 {
+            let n = Int(min(left, Int64(1 << 16)))
+            let got = try scratch.withUnsafeMutableBytes {
+                try stream.read(into: UnsafeMutableRawBufferPointer(rebasing: $0[0..<n * element.size]))
+            }
+            guard got == n * element.size else {
+                let read = (header.elementCount - left) * Int64(element.size) + Int64(got)
+                throw AutoencError.badData(stream.name, "expects \(stream.length) bytes, found "
+                                           + "\(Int64(header.dataOffset) + read) (the data ends early)")
+            }
+            scratch.withUnsafeBytes { raw in
+                for i in 0..<n {
+                    let v = element.value(at: raw.baseAddress! + i * element.size)
+                    if v.isFinite { (low, high) = (Swift.min(low, v), Swift.max(high, v)) } else { nonFinite += 1 }
+                }
+            }
+            left -= Int64(n)
+        }
+        try stream.finish()
+        return low <= high ? (low, high, nonFinite) : (nil, nil, nonFinite)
     }
 
     /// Reads a label vector for `count` images (see `labelProblem`), each 0 to 9.

@@ -99,7 +99,9 @@ final class ZipArchive {
     init(path: String) throws {
         var info = stat()
         guard stat(path, &info) == 0 else { throw AutoencError.missing(path) }
-        guard (info.st_mode & S_IFMT) == S_IFREG else { throw AutoencError(.noInput, "\(path): expected a regular file") }
+        guard (info.st_mode & S_IFMT) == S_IFREG else {
+            throw AutoencError(.noInput, "\(path): expected a regular file")
+        }
         guard let opened = fopen(path, "rb") else {
             throw AutoencError(.noInput, "\(path): cannot open: \(String(cString: strerror(errno)))")
         }
@@ -174,7 +176,8 @@ final class ZipArchive {
             let commentLength = Int(directory.le16(p + 32))
             let next = p + 46 + nameLength + extraLength + commentLength
             guard next <= directory.count else {
-                throw AutoencError.badData(path, "zip directory entry \(index + 1) of \(entries) ends past the directory")
+                throw AutoencError.badData(path, "zip directory entry \(index + 1) of \(entries) "
+                                           + "ends past the directory")
             }
             let name = String(decoding: directory[p + 46..<p + 46 + nameLength], as: UTF8.self)
             var member = Member(name: name, method: directory.le16(p + 10), crc32: directory.le32(p + 16),
@@ -192,7 +195,9 @@ final class ZipArchive {
     private func readZip64End(before endOffset: Int64) throws -> (Int64, Int64, Int64) {
         guard endOffset >= 20 else { throw AutoencError.badData(path, "zip64 directory locator missing") }
         let locator = try bytes(at: endOffset - 20, count: 20)
-        guard locator.le32(0) == 0x0706_4b50 else { throw AutoencError.badData(path, "zip64 directory locator missing") }
+        guard locator.le32(0) == 0x0706_4b50 else {
+            throw AutoencError.badData(path, "zip64 directory locator missing")
+        }
         let recordOffset = locator.le64(8)
         guard recordOffset >= 0, recordOffset <= endOffset - 20 - 56 else {
             throw AutoencError.badData(path, "zip64 directory record at byte \(recordOffset) lies outside the file")
@@ -340,7 +345,8 @@ final class ZipMemberStream: SizedByteStream {
             if stream.avail_in == 0 {
                 let n = try readInput(into: input, count: inputCapacity)
                 guard n > 0 else {
-                    throw AutoencError.badData(name, "deflate data is truncated (ends after \(produced + Int64(written)) "
+                    let done = produced + Int64(written)
+                    throw AutoencError.badData(name, "deflate data is truncated (ends after \(done) "
                                                + "of \(length) bytes)")
                 }
                 stream.next_in = input
