@@ -273,10 +273,16 @@ extension NPY {
                 throw AutoencError.badData(stream.name, "expects \(stream.length) bytes, found "
                                            + "\(Int64(header.dataOffset) + read) (the data ends early)")
             }
-            scratch.withUnsafeBytes { raw in
-                for i in 0..<n {
-                    let v = element.value(at: raw.baseAddress! + i * element.size)
-                    if v.isFinite { (low, high) = (Swift.min(low, v), Swift.max(high, v)) } else { nonFinite += 1 }
+            if element == NPYElement(descr: "|u1") {
+                // bytes: the common case, without converting each one
+                let chunk = scratch[0..<n]
+                (low, high) = (Swift.min(low, Double(chunk.min()!)), Swift.max(high, Double(chunk.max()!)))
+            } else {
+                scratch.withUnsafeBytes { raw in
+                    for i in 0..<n {
+                        let v = element.value(at: raw.baseAddress! + i * element.size)
+                        if v.isFinite { (low, high) = (Swift.min(low, v), Swift.max(high, v)) } else { nonFinite += 1 }
+                    }
                 }
             }
             left -= Int64(n)
@@ -313,6 +319,7 @@ enum PythonLiteral: Equatable {
     case string(String)
     case bool(Bool)
     case tuple([Int])
+    case integer(Int)
     /// A list (a structured dtype's fields) or anything else autoenc does not use.
     case other
 }
@@ -378,28 +385,26 @@ struct HeaderParser {
             guard at < text.count else { throw fail("unterminated string") }
             at += 1
             return .string(String(decoding: text[start..<at - 1], as: UTF8.self))
-        case UInt8(ascii: "("):
+        case UInt8(ascii: "("), UInt8(ascii: "["):
+            let close: Character = text[at] == UInt8(ascii: "(") ? ")" : "]"
             at += 1
-            var items: [Int] = []
-            while !take(")") {
-                items.append(try integer())
-                if !take(",") { try expect(")"); break }
+            var items: [PythonLiteral] = []
+            while !take(close) {
+                items.append(try value(depth: depth + 1))
+                if !take(",") { try expect(close); break }
             }
-            return .tuple(items)
-        case UInt8(ascii: "["):
-            at += 1
-            while !take("]") {
-                _ = try value(depth: depth + 1)
-                if !take(",") { try expect("]"); break }
-            }
-            return .other
+            // a shape: a tuple of integers; anything else (a structured dtype's fields) is other
+            let integers = items.compactMap { if case .integer(let n) = $0 { n } else { nil } }
+            return close == ")" && integers.count == items.count ? .tuple(integers) : .other
+        case UInt8(ascii: "0")...UInt8(ascii: "9"):
+            return .integer(try integer())
         default:
             for (word, result) in [("True", PythonLiteral.bool(true)), ("False", .bool(false))]
             where text[at...].starts(with: word.utf8) {
                 at += word.utf8.count
                 return result
             }
-            throw fail("expected a string, True, False, a tuple or a list")
+            throw fail("expected a string, True, False, a non-negative integer, a tuple or a list")
         }
     }
 
