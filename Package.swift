@@ -11,7 +11,7 @@ import Foundation
 func fuzzTargets() -> [Target] {
     #if os(Linux)
     guard ProcessInfo.processInfo.environment["AUTOENC_FUZZ"] == "1" else { return [] }
-    return ["FuzzIDX", "FuzzCheckpoint"].map { name in
+    return ["FuzzIDX", "FuzzCheckpoint", "FuzzNPY", "FuzzPNG"].map { name in
         .executableTarget(
             name: name,
             dependencies: ["AutoencKit"],

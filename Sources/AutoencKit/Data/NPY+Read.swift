@@ -304,7 +304,9 @@ extension NPY {
             try (0..<count).map { i in
                 let v = element.value(at: buffer.baseAddress! + i * element.size)
                 guard (0...9).contains(v) else {
-                    throw AutoencError.badData(stream.name, "expected labels 0 to 9, found \(Int64(v)) at index \(i)")
+                    // v is an integer of up to 64 bits: exact as a Double below 2^53, printed as one
+                    let found = abs(v) < 9.0e15 ? String(Int64(v)) : String(v)
+                    throw AutoencError.badData(stream.name, "expected labels 0 to 9, found \(found) at index \(i)")
                 }
                 return UInt8(v)
             }

@@ -137,7 +137,10 @@ final class ZipArchive {
         var end = -1
         var at = tailLength - 22
         while at >= 0 {
-            if tail.le32(at) == 0x0605_4b50 && at + 22 + Int(tail.le16(at + 20)) == tailLength { end = at; break }
+            if tail[at] == 0x50, tail.le32(at) == 0x0605_4b50, at + 22 + Int(tail.le16(at + 20)) == tailLength {
+                end = at
+                break
+            }
             at -= 1
         }
         guard end >= 0 else {
@@ -393,7 +396,9 @@ final class ZipMemberStream: SizedByteStream {
 
 extension Array where Element == UInt8 {
     func le16(_ at: Int) -> UInt16 { UInt16(self[at]) | UInt16(self[at + 1]) << 8 }
-    func le32(_ at: Int) -> UInt32 { (0..<4).reduce(UInt32(0)) { $0 | UInt32(self[at + $1]) << (8 * UInt32($1)) } }
+    func le32(_ at: Int) -> UInt32 {
+        UInt32(self[at]) | UInt32(self[at + 1]) << 8 | UInt32(self[at + 2]) << 16 | UInt32(self[at + 3]) << 24
+    }
     /// As a signed 64-bit value: offsets and sizes beyond 2^63 come out negative and are refused.
     func le64(_ at: Int) -> Int64 {
         Int64(bitPattern: (0..<8).reduce(UInt64(0)) { $0 | UInt64(self[at + $1]) << (8 * UInt64($1)) })
