@@ -97,8 +97,8 @@ import Testing
         let npz = try scratch.run(["info", "digits.npz"])
         try #require(npz.status == 0, "\(npz)")
         for line in ["digits.npz: NumPy .npz (zip), 4 members", "x_train.npy (stored",
-                     "  shape:      (32, 28, 28), C order", "  holds:      32 images of 28x28", "  holds:      16 labels",
-                     "layout:     arrays x_train and x_test",
+                     "  shape:      (32, 28, 28), C order", "  holds:      32 images of 28x28",
+                     "  holds:      16 labels", "layout:     arrays x_train and x_test",
                      "train:      32 images from digits.npz, member x_train.npy, labels 0 to 9 (10 classes)",
                      "test:       16 images"] {
             #expect(npz.stdout.contains(line), "stdout lacks \(line): \(npz.stdout)")
