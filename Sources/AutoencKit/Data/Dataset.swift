@@ -159,7 +159,8 @@ public struct DataLocation: Sendable {
             }
             throw AutoencError(.noInput, "\(given): \(DataLayout.howToLayOut); found another file")
         }
-        throw AutoencError.missing(given, "data directory does not exist (tried \(tried.map(full).joined(separator: ", ")))")
+        throw AutoencError.missing(given, "no such data directory or .npz file "
+                                   + "(tried \(tried.map(full).joined(separator: ", ")))")
     }
 
     /// The path of `name.gz` or `name` in the directory, whichever exists (gzipped first).
