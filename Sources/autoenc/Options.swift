@@ -16,7 +16,12 @@ extension InferenceRule: ExpressibleByArgument {
 /// Where the data set is: shared by every command that reads images.
 struct DataOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp(
-"The data set, relative to the current directory: a directory holding train-images-idx3-ubyte[.gz] and t10k-images-idx3-ubyte[.gz] (IDX), x_train.npy and x_test.npy (NumPy), or train/CLASS/*.png and test/CLASS/*.png (image folders); or a .npz with x_train and x_test (Keras's mnist.npz). A bare NAME that is no directory here means ./Data/NAME, else $AUTOENC_DATA/NAME (default ~/.local/share/autoenc/NAME, where autoenc download puts it). Default: ./Data when it holds a data set, else /usr/share/datasets/fashion-mnist.",
+        "The data set, relative to the current directory: a directory holding train-images-idx3-ubyte[.gz] and "
+            + "t10k-images-idx3-ubyte[.gz] (IDX), x_train.npy and x_test.npy (NumPy), or train/CLASS/*.png and "
+            + "test/CLASS/*.png (image folders); or a .npz with x_train and x_test (Keras's mnist.npz). A bare NAME "
+            + "that is no directory here means ./Data/NAME, else $AUTOENC_DATA/NAME (default "
+            + "~/.local/share/autoenc/NAME, where autoenc download puts it). Default: ./Data when it holds a data set, "
+            + "else /usr/share/datasets/fashion-mnist.",
         valueName: "path"))
     var data: String?
 
