@@ -120,6 +120,13 @@ enum PNGFixtures {
         expectAutoencError(.dataError, naming: notes.file("train/0/notes.txt"), containing: ["only .png images"]) {
             _ = try DataLocation(directory: notes.path).load(train: true)
         }
+        let beside = try TemporaryDirectory()
+        try Self.put(beside, "train/0/a.png", good)
+        try Self.put(beside, "train/b.png", good)
+        expectAutoencError(.dataError, naming: beside.file("train/b.png"),
+                           containing: ["expected only class folders"]) {
+            _ = try DataLocation(directory: beside.path).load(train: true)
+        }
         let empty = try TemporaryDirectory()
         try Self.put(empty, "train/0/a.png", good)
         try FileManager.default.createDirectory(atPath: empty.file("train/1"), withIntermediateDirectories: true)

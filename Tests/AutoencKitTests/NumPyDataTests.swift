@@ -99,6 +99,9 @@ import Testing
             ("header too long", NPY.magic + [1, 0, 0xFF, 0xFF] + Array("{}".utf8), "header of 65535 bytes runs past"),
             ("not a dict", NPY.magic + [1, 0, 4, 0] + Array("abc\n".utf8), "not a Python dictionary literal"),
             ("no shape", NumPyFixtures.header("{'descr': '|u1', 'fortran_order': False}"), "no 'shape' tuple"),
+            ("no order", NumPyFixtures.header("{'descr': '|u1', 'shape': (1, 784)}"),
+             "no 'fortran_order' True or False"),
+            ("short preamble", NPY.magic + [1, 0], "the .npy header ends after 8 bytes"),
             ("unclosed", NumPyFixtures.header("{'descr': '|u1', 'fortran_order': False, 'shape': (1, 784"),
              "not a Python dictionary literal"),
             ("structured", NumPyFixtures.header("{'descr': [('a', '<f4')], 'fortran_order': False, 'shape': (1,), }"),
@@ -128,6 +131,10 @@ import Testing
         }
         expectAutoencError(.dataError, naming: int64, containing: ["holds 3 labels, expected 4"]) {
             _ = try NPY.readLabels(try FileByteStream(path: int64), count: 4)
+        }
+        let matrix = try dir.write("y2.npy", NumPyFixtures.npy(descr: "|u1", shape: [3, 1], data: [1, 2, 3]))
+        expectAutoencError(.dataError, naming: matrix, containing: ["shape (3, 1): expected labels of shape (N,)"]) {
+            _ = try NPY.readLabels(try FileByteStream(path: matrix), count: 3)
         }
         let floats = try dir.write("yf.npy", NumPyFixtures.npy(descr: "<f4", shape: [1],
                                                               data: NumPyFixtures.float32([1])))
@@ -198,7 +205,26 @@ import Testing
         method[methodDirectory + 10] = 14  // LZMA
         var offset = good
         for k in 0..<4 { offset[directory + 42 + k] = 0x7F }
+        let end = good.count - 22  // the end-of-central-directory record
+        func edit(_ archive: [UInt8], _ at: Int, _ bytes: [UInt8]) -> [UInt8] {
+            var out = archive
+            out.replaceSubrange(at..<at + bytes.count, with: bytes)
+            return out
+        }
+        let stored = NumPyFixtures.mnistNPZ(train: train, test: test)
+        let storedDirectory = Int(NumPyFixtures.le32ToInt(stored, at: stored.count - 6))
         return [
+            ("spanning", edit(good, end + 4, [1, 0]), "spanning disks"),
+            ("directory outside", edit(good, end + 16, [0xF0, 0xFF, 0xFF, 0x7F]), "lies outside the file's"),
+            ("too many members", edit(good, end + 10, [0xFE, 0xFF]), "promises 65534 members"),
+            ("zip64 without locator", edit(good, end + 8, [0xFF, 0xFF, 0xFF, 0xFF]), "zip64 directory locator missing"),
+            ("damaged entry", edit(good, directory, [0]), "zip directory entry 1 of 2 is damaged"),
+            ("encrypted", edit(good, directory + 8, [1]), "member x_train.npy is encrypted"),
+            ("no local header", edit(good, directory + 42, [1, 0, 0, 0]), "no local header at byte 1"),
+            ("stored sizes differ", edit(stored, storedDirectory + 24, NumPyFixtures.le32(4049)),
+             "stored member of 4048 bytes claims 4049 bytes uncompressed"),
+            ("past the end", edit(stored, storedDirectory + 20, NumPyFixtures.le32(1 << 20)), "run past the end"),
+            ("deflate cut short", edit(good, directory + 20, NumPyFixtures.le32(10)), "deflate data is truncated"),
             ("crc", crc, "member x_train.npy: CRC-32 mismatch"),
             ("corrupt", corrupt, "member x_train.npy"),
             ("huge", huge, "member x_train.npy: claims 4294967295 bytes uncompressed"),
