@@ -111,6 +111,15 @@ import Testing
         }
         let array = try scratch.run(["info", "arrays/x_test.npy"])
         #expect(array.status == 0 && array.stdout.contains("as data:    one array is one split"), "\(array)")
+        let image = try scratch.run(["info", "folders/train/0/0.png"])
+        #expect(image.status == 0 && image.stdout.contains("folders/train/0/0.png: PNG, 28x28 8-bit grayscale"),
+                "\(image)")
+        try Fixtures.write(into: scratch)
+        let idx = try scratch.run(["info", "data"])
+        for line in ["data: a data set of IDX files", "test:       24 images",
+                     "train:      96 images from data/train-images-idx3-ubyte, no labels"] {
+            #expect(idx.stdout.contains(line), "stdout lacks \(line): \(idx)")
+        }
     }
 
     @Test("a lone .npy, a folder without a layout, and damaged files fail naming the file and what to do")
