@@ -11,7 +11,7 @@ import Foundation
 func fuzzTargets() -> [Target] {
     #if os(Linux)
     guard ProcessInfo.processInfo.environment["AUTOENC_FUZZ"] == "1" else { return [] }
-    return ["FuzzIDX", "FuzzCheckpoint"].map { name in
+    return ["FuzzIDX", "FuzzCheckpoint", "FuzzNPY", "FuzzPNG"].map { name in
         .executableTarget(
             name: name,
             dependencies: ["AutoencKit"],
@@ -41,6 +41,11 @@ let package = Package(
             providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]
         ),
         .systemLibrary(
+            name: "CPNG",
+            pkgConfig: "libpng",
+            providers: [.apt(["libpng-dev"]), .brew(["libpng"])]
+        ),
+        .systemLibrary(
             name: "CBLAS",
             pkgConfig: "openblas",
             providers: [.apt(["libopenblas-dev"])]
@@ -52,6 +57,7 @@ let package = Package(
             name: "AutoencKit",
             dependencies: [
                 "CZlib",
+                "CPNG",
                 "CKernels",
                 .target(name: "CBLAS", condition: .when(platforms: [.linux])),
             ],

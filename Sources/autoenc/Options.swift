@@ -33,15 +33,17 @@ extension CompletionKind {
 /// Where the data set is: shared by every command that reads images.
 struct DataOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp(
-        "Directory holding train-images-idx3-ubyte[.gz] and t10k-images-idx3-ubyte[.gz], relative to the current "
-            + "directory. A bare NAME that is no directory here means ./Data/NAME, else $AUTOENC_DATA/NAME (default "
-            + "~/.local/share/autoenc/NAME, where autoenc download puts it). Default: for a command that reads a model, "
-            + "the data set the model records (exit 66 when it has moved or changed); otherwise ./Data when it holds "
-            + "a data set, else /usr/share/datasets/fashion-mnist.",
-        valueName: "dir"), completion: .dataSet)
+        "The data set, relative to the current directory: a directory holding train-images-idx3-ubyte[.gz] and "
+            + "t10k-images-idx3-ubyte[.gz] (IDX), x_train.npy and x_test.npy (NumPy), or train/CLASS/*.png and "
+            + "test/CLASS/*.png (image folders); or a .npz with x_train and x_test (Keras's mnist.npz). A bare NAME "
+            + "that is no directory here means ./Data/NAME, else $AUTOENC_DATA/NAME (default "
+            + "~/.local/share/autoenc/NAME, where autoenc download puts it). Default: for a command that reads a "
+            + "model, the data set the model records (exit 66 when it has moved or changed); otherwise ./Data when "
+            + "it holds a data set, else /usr/share/datasets/fashion-mnist.",
+        valueName: "path"), completion: .dataSet)
     var data: String?
 
-    func validate() throws { try refuse(Limits.nameProblem(data, flag: "--data", what: "a directory")) }
+    func validate() throws { try refuse(Limits.nameProblem(data, flag: "--data", what: "a directory or .npz file")) }
 }
 
 /// What a command that writes one `--out` file in any `OutputFormat` says about it:
