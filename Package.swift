@@ -11,7 +11,7 @@ import Foundation
 func fuzzTargets() -> [Target] {
     #if os(Linux)
     guard ProcessInfo.processInfo.environment["AUTOENC_FUZZ"] == "1" else { return [] }
-    return ["FuzzIDX", "FuzzCheckpoint"].map { name in
+    return ["FuzzIDX", "FuzzCheckpoint", "FuzzNPY", "FuzzPNG"].map { name in
         .executableTarget(
             name: name,
             dependencies: ["AutoencKit"],
@@ -42,6 +42,11 @@ let package = Package(
             providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]
         ),
         .systemLibrary(
+            name: "CPNG",
+            pkgConfig: "libpng",
+            providers: [.apt(["libpng-dev"]), .brew(["libpng"])]
+        ),
+        .systemLibrary(
             name: "CBLAS",
             pkgConfig: "openblas",
             providers: [.apt(["libopenblas-dev"])]
@@ -55,6 +60,7 @@ let package = Package(
             name: "AutoencCore",
             dependencies: [
                 "CZlib",
+                "CPNG",
                 "CKernels",
                 .target(name: "CBLAS", condition: .when(platforms: [.linux])),
             ],
@@ -69,8 +75,10 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // The README's Swift program: the core library alone trains a model and scores it.
+        .executableTarget(name: "LibraryExample", dependencies: ["AutoencCore"]),
         .testTarget(name: "AutoencKitTests", dependencies: ["AutoencCore", "AutoencKit"]),
-        .testTarget(name: "autoencTests", dependencies: ["autoenc", "AutoencCore", "AutoencKit"]),
+        .testTarget(name: "autoencTests", dependencies: ["autoenc", "LibraryExample", "AutoencCore", "AutoencKit"]),
     ] + fuzzTargets(),
     swiftLanguageModes: [.v6]
 )

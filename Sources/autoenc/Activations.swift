@@ -22,7 +22,9 @@ struct Activations: ParsableCommand {
     @OptionGroup var modelInput: ModelInput
     @OptionGroup var dataOptions: DataOptions
 
-    @Option(name: .long, help: ArgumentHelp("Directory for histograms.png and metrics.json (created if missing).", valueName: "dir"))
+    @Option(name: .long, help: ArgumentHelp(
+        "Directory for histograms.png and metrics.json (created if missing).", valueName: "dir"),
+            completion: .directory)
     var out: String = "activations"
 
     @OptionGroup var threads: ThreadsOption

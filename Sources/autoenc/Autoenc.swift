@@ -9,10 +9,13 @@ struct Autoenc: ParsableCommand {
         abstract: "Train 784-256-784 autoencoders with dropout or DropConnect on MNIST-style data.",
         discussion: """
             Train a model, then look at what it learned:
-              autoenc train --drop-p 0.5     writes model.safetensors
-              autoenc reconstruct            writes reconstructions.pgm, prints the test MSE
-              autoenc weightmap              writes weightmap.pgm
+              autoenc train --drop-p 0.5   writes model.safetensors
+              autoenc reconstruct          writes reconstructions.pgm, prints the test MSE
+              autoenc weightmap            writes weightmap.pgm
+
             --drop-p is PyTorch's probability of dropping; the dropout paper's p is 1 - drop-p.
+
+            \(exitStatuses)
             """,
         version: Provenance.version,
         subcommands: [Train.self, Reconstruct.self, Weightmap.self, Info.self, Bench.self, Compare.self, SweepCommand.self, Activations.self, Download.self]
@@ -37,6 +40,15 @@ struct Autoenc: ParsableCommand {
 }
 
 extension Autoenc {
+    /// The exit statuses, a line each (`  66   a missing input: ...`) under "Exit status:",
+    /// for `--help` and the man page (whose EXIT STATUS section Scripts/install makes of it).
+    static var exitStatuses: String {
+        let lines = [(0, "done")] + ExitStatus.allCases.map { (Int($0.rawValue), $0.meaning) }
+        return "Exit status:\n" + lines.map { code, meaning in
+            "  " + "\(code)".padding(toLength: 5, withPad: " ", startingAt: 0) + meaning
+        }.joined(separator: "\n")
+    }
+
     /// A usage error as one line: "autoenc: MESSAGE (see 'autoenc train --help')".
     static func usageLine(for error: Error) -> String {
         let full = fullMessage(for: error)
@@ -59,5 +71,22 @@ func reportingErrors(_ body: () throws -> Void) throws {
         let failure = AutoencError(reporting: error)
         Console.error("autoenc: \(failure.userMessage)")
         throw ExitCode(failure.status.rawValue)
+    }
+}
+
+extension ExitStatus {
+    /// What the status tells a user, as `autoenc --help` lists it.
+    var meaning: String {
+        switch self {
+        case .diverged: "training diverged: a loss or weight stopped being finite"
+        case .usage: "bad flags, or an AUTOENC_KERNELS this CPU does not run"
+        case .dataError: "bad data: a data, gzip or checkpoint file that is not what it claims"
+        case .noInput: "a missing input: data directory, data file or checkpoint"
+        case .unavailable: "not enough memory for what was asked"
+        case .cannotCreate: "an output that cannot be created, or that another run is writing"
+        case .ioError: "an I/O error while reading or writing; the previous file is intact"
+        case .interrupted: "stopped by SIGINT (Ctrl-C), after saving what was finished"
+        case .terminated: "stopped by SIGTERM, likewise"
+        }
     }
 }

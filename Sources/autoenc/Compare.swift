@@ -2,21 +2,21 @@ import ArgumentParser
 import AutoencKit
 import Foundation
 
-struct Compare: ParsableCommand, ExperimentCommand {
+struct Compare: ParsableCommand, ExperimentCommand, DrawsWeightMaps {
     static let configuration = CommandConfiguration(
         abstract: "Train the same autoencoder without a regularizer, with dropout and with DropConnect, from one or more seeds; measure and draw them side by side.",
         discussion: """
             The three models (none, dropout, DropConnect) start from the same weights and see \
             the same batches with the same optimizer and seed; only the hidden regularizer \
             differs (--input-drop-p and --max-norm apply to all three). With --seeds N each \
-            is trained from N seeds, and the table gives each metric's mean ± sd, marking \
+            is trained from N seeds, and the table gives each metric's mean +- sd, marking \
             each difference from none as beyond the seeds' noise (*) or within it (~) by \
             Welch's t test (two-sided, p < 0.05).
 
             Into --out the command writes report.html (one self-contained page: the \
             settings, the table, every figure, what each metric means), metrics.json (the settings; per model each \
             metric's values, mean, sd and 95% interval, and the test against none; every \
-            run), curves.png (test MSE per epoch, mean ± sd), and from each model's first \
+            run), curves.png (test MSE per epoch, mean +- sd), and from each model's first \
             seed weightmaps.png, reconstructions.png and histograms.png (Srivastava et al. \
             2014, Fig. 8). Each run's model and record go to runs/ as soon as it finishes: \
             after Ctrl-C (exit 130) the same command reuses the finished runs and trains \
@@ -46,9 +46,11 @@ struct Compare: ParsableCommand, ExperimentCommand {
     @Option(parsing: .unconditional, help: ArgumentHelp("Test images drawn in reconstructions.png.", valueName: "n"))
     var count: Int = 10
 
-    @OptionGroup(title: "Weight maps (weightmaps.png)") var weightMaps: WeightMapOptions
+    @OptionGroup(title: "Weight maps (weightmaps.png)") var weightMaps: WeightMapOptions<Compare>
 
-    @Option(help: ArgumentHelp("Also draw curves.png's chart (test MSE per epoch, mean ± sd over the seeds) to this .png or .svg file.", valueName: "file"))
+    @Option(help: ArgumentHelp(
+        "Also draw curves.png's chart (test MSE per epoch, mean +- sd over the seeds) to this .png or .svg file.",
+        valueName: "file"), completion: .chart)
     var plot: String?
 
     func validate() throws {
@@ -62,6 +64,7 @@ struct Compare: ParsableCommand, ExperimentCommand {
         model.fill(&base)
         constraints.fill(&base)
         optimization.fill(&base)
+        base.seed = experiment.seed
         base.limit = limit
         return try Comparison.Plan(base, dropP: dropP, keepP: keepP, seeds: experiment.seeds, epochs: experiment.epochs)
     }

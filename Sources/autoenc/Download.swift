@@ -25,7 +25,7 @@ struct Download: ParsableCommand {
     var dataSet: KnownDataSet
 
     @Option(help: ArgumentHelp("Directory to write the files into, created when missing. Default: $AUTOENC_DATA/NAME, where $AUTOENC_DATA defaults to ${XDG_DATA_HOME:-~/.local/share}/autoenc.",
-                               valueName: "dir"))
+                               valueName: "dir"), completion: .directory)
     var to: String?
 
     @Option(help: ArgumentHelp("Base URL to fetch the files from (FILE is appended). Default: the data set's canonical HTTPS mirror.",

@@ -9,19 +9,25 @@ protocol ExperimentCommand {
     static var figures: String { get }
 }
 
-/// The flags of an experiment, `compare`'s and `sweep`'s: the data, the seeds and how
+/// The flags of an experiment, `compare`'s and `sweep`'s: the data, the seed(s) and how
 /// their runs share the cores, the epochs, where the results go, the log and -q.
 struct ExperimentFlags<Command: ExperimentCommand>: ParsableArguments {
     @OptionGroup var dataOptions: DataOptions
+
+    @Option(parsing: .unconditional, help: ArgumentHelp(
+        "Random seed for initialization, shuffling and masks; with --seeds N, the first of the N. (default: 0)",
+        valueName: "n"))
+    var seed: UInt64?
 
     @Option(parsing: .unconditional, help: ArgumentHelp(
         "Train each model from N seeds (--seed, --seed + 1, ...) and report each metric's mean, sd and 95% interval, with a test of each difference against the seeds' noise.",
         valueName: "n"))
     var seeds: Int = 1
 
-    @Option(parsing: .unconditional, help: ArgumentHelp(
-        "Runs trained at once, each on --threads threads (default: the cores shared out). Default: 1, one run after another on every core, which measured faster on 2 cores than two single-thread runs side by side.",
-        valueName: "n"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("""
+        Runs trained at once, each on --threads threads or, without it, on its share of the cores. Default: 1, \
+        one run after another on every core, which measured faster on 2 cores than two single-thread runs side by side.
+        """, valueName: "n"))
     var jobs: Int?
 
     @OptionGroup var threads: ThreadsOption
@@ -30,12 +36,13 @@ struct ExperimentFlags<Command: ExperimentCommand>: ParsableArguments {
     var epochs: Int = 10
 
     @Option(name: .long, help: ArgumentHelp(
-        "Directory for the report, the metrics, \(Command.figures) and the runs (created if missing).", valueName: "dir"))
+        "Directory for the report, the metrics, \(Command.figures) and the runs (created if missing).",
+        valueName: "dir"), completion: .directory)
     var out: String = Command.defaultDirectory
 
     @Option(help: ArgumentHelp(
         "Append each run's JSON lines (its settings, then one per epoch, as train --log) to this file; - writes them to standard output.",
-        valueName: "file"))
+        valueName: "file"), completion: .file())
     var log: String?
 
     @OptionGroup var quiet: QuietOption

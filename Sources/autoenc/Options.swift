@@ -13,14 +13,37 @@ extension InferenceRule: ExpressibleByArgument {
     public var defaultValueDescription: String { description }
 }
 
+/// What a shell's completion offers for the flags that name files (`--generate-completion-script`).
+/// Every kind with extensions offers directories too, to descend into.
+extension CompletionKind {
+    /// A checkpoint or training state: `.safetensors` files.
+    static var checkpoint: CompletionKind { .file(extensions: ["safetensors"]) }
+
+    /// `--data`: a data set's directory, or a `.npz` or `.npy` file. Not `.directory`, which
+    /// would hide the files, nor `.default`, which bash completes with nothing at all.
+    static var dataSet: CompletionKind { .file(extensions: ["npz", "npy"]) }
+
+    /// An image or array that `reconstruct` or `weightmap` writes: `OutputFormat`'s extensions.
+    static var imageOutput: CompletionKind { .file(extensions: OutputFormat.allCases.map(\.rawValue)) }
+
+    /// A chart, `--plot`: `LineChart.Format`'s extensions.
+    static var chart: CompletionKind { .file(extensions: LineChart.Format.allCases.map(\.rawValue)) }
+}
+
 /// Where the data set is: shared by every command that reads images.
 struct DataOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp(
-        "Directory holding train-images-idx3-ubyte[.gz] and t10k-images-idx3-ubyte[.gz], relative to the current directory. A bare NAME that is no directory here means ./Data/NAME, else $AUTOENC_DATA/NAME (default ~/.local/share/autoenc/NAME, where autoenc download puts it). Default: ./Data when it holds a data set, else /usr/share/datasets/fashion-mnist.",
-        valueName: "dir"))
+        "The data set, relative to the current directory: a directory holding train-images-idx3-ubyte[.gz] and "
+            + "t10k-images-idx3-ubyte[.gz] (IDX), x_train.npy and x_test.npy (NumPy), or train/CLASS/*.png and "
+            + "test/CLASS/*.png (image folders); or a .npz with x_train and x_test (Keras's mnist.npz). A bare NAME "
+            + "that is no directory here means ./Data/NAME, else $AUTOENC_DATA/NAME (default "
+            + "~/.local/share/autoenc/NAME, where autoenc download puts it). Default: for a command that reads a "
+            + "model, the data set the model records (exit 66 when it has moved or changed); otherwise ./Data when "
+            + "it holds a data set, else /usr/share/datasets/fashion-mnist.",
+        valueName: "path"), completion: .dataSet)
     var data: String?
 
-    func validate() throws { try refuse(Limits.nameProblem(data, flag: "--data", what: "a directory")) }
+    func validate() throws { try refuse(Limits.nameProblem(data, flag: "--data", what: "a directory or .npz file")) }
 }
 
 /// What a command that writes one `--out` file in any `OutputFormat` says about it:
@@ -42,7 +65,7 @@ struct ImageFileFlags<Command: WritesOutputFile>: ParsableArguments {
 
     @Option(name: .long, help: ArgumentHelp(
         "File to write; its extension picks the format: \(Command.outputContents).",
-        valueName: "file"))
+        valueName: "file"), completion: .imageOutput)
     var out: String = Command.defaultOutput
 
     @Option(parsing: .unconditional, help: ArgumentHelp("Magnify every pixel K x K (.pgm and .png only).", valueName: "k"))
@@ -60,7 +83,7 @@ struct ImageFileFlags<Command: WritesOutputFile>: ParsableArguments {
 
 /// The checkpoint a command reads.
 struct ModelInput: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp("Checkpoint to read.", valueName: "file"))
+    @Option(name: .long, help: ArgumentHelp("Checkpoint to read.", valueName: "file"), completion: .checkpoint)
     var model: String = "model.safetensors"
 
     func validate() throws { try refuse(Limits.nameProblem(model, flag: "--model", what: "a file")) }

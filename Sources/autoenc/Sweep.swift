@@ -2,7 +2,7 @@ import ArgumentParser
 import AutoencKit
 import Foundation
 
-struct SweepCommand: ParsableCommand, ExperimentCommand {
+struct SweepCommand: ParsableCommand, ExperimentCommand, DrawsWeightMaps {
     static let configuration = CommandConfiguration(
         commandName: "sweep",
         abstract: "Train models at each value of one setting, from one or more seeds, and draw every metric against it.",
@@ -19,13 +19,14 @@ struct SweepCommand: ParsableCommand, ExperimentCommand {
             each with every metric's values, mean, sd and 95% interval and, when none was \
             trained, Welch's t test against none at the same value; every run), and one chart \
             per metric (test_mse, mean_activation, sparsity, dead_units, probe_accuracy, \
-            localization; see `autoenc compare --help`) against the knob, with mean ± sd \
+            localization; see `autoenc compare --help`) against the knob, with mean +- sd \
             error bars, as METRIC.png or .svg, and weightmaps.png (a row per model, the \
             first seed's map at each value). Runs go to runs/ as they finish; after Ctrl-C \
             (exit 130) the same command trains only what is missing.
             """)
     static let defaultDirectory = "sweep"
     static let figures = "a chart per metric"
+    static let defaultUnits: Int? = Sweep.weightMapUnits
 
     @Option(name: .customLong("drop-p"), help: ArgumentHelp(
         "Probability of dropping, or a list of them to sweep (e.g. 0,0.1,0.2). (default: 0.5)", valueName: "p[,p...]"))
@@ -47,8 +48,9 @@ struct SweepCommand: ParsableCommand, ExperimentCommand {
     @OptionGroup var optimization: OptimizerFlags
     @OptionGroup var experiment: ExperimentFlags<SweepCommand>
 
-    @OptionGroup(title: "Weight maps (weightmaps.png: a row per model, a map per value; 64 units each unless --units says)")
-    var weightMaps: WeightMapOptions
+    @OptionGroup(title: "Weight maps (weightmaps.png: a row per model, a map per value, "
+                 + "\(Sweep.weightMapUnits) units each unless --units says)")
+    var weightMaps: WeightMapOptions<SweepCommand>
 
     @Option(help: ArgumentHelp("Format of the charts: png or svg.", valueName: "format"))
     var charts: LineChart.Format = .png
@@ -61,6 +63,7 @@ struct SweepCommand: ParsableCommand, ExperimentCommand {
         var request = RunRequest()
         model.fill(&request)
         optimization.fill(&request)
+        request.seed = experiment.seed
         let lists: [Sweep.Knob: String?] = [.dropP: dropP, .limit: limit, .inputDropP: inputDropP, .maxNorm: maxNorm]
         return try Sweep.Plan(lists: lists.compactMapValues { $0 }, models: models, request: request)
     }

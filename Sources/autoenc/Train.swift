@@ -48,6 +48,11 @@ struct Train: ParsableCommand {
     @OptionGroup var model: ModelFlags
     @OptionGroup var constraints: ConstraintFlags
     @OptionGroup var optimization: OptimizerFlags
+
+    @Option(parsing: .unconditional, help: ArgumentHelp(
+        "Random seed for initialization, shuffling and masks. (default: 0)", valueName: "n"))
+    var seed: UInt64?
+
     @OptionGroup var threads: ThreadsOption
 
     @Option(parsing: .unconditional, help: ArgumentHelp("Passes over the training set, in all (with --resume, counting those already done).", valueName: "n"))
@@ -55,22 +60,22 @@ struct Train: ParsableCommand {
 
     @Option(help: ArgumentHelp(
         "Continue training the checkpoint FILE, with the training state beside it (FILE.safetensors -> FILE.state.safetensors).",
-        valueName: "file"))
+        valueName: "file"), completion: .checkpoint)
     var resume: String?
 
     @Option(name: .long, help: ArgumentHelp(
         "Checkpoint to write, replaced atomically after every epoch, with its training state beside it. Default: the --resume file, else model.safetensors.",
-        valueName: "file"))
+        valueName: "file"), completion: .checkpoint)
     var out: String?
 
     @Option(help: ArgumentHelp(
         "Append one JSON object per epoch to this file; - writes them to standard output (the human lines then go to standard error).",
-        valueName: "file"))
+        valueName: "file"), completion: .file())
     var log: String?
 
     @Option(help: ArgumentHelp(
         "Draw the training loss and test MSE of every epoch (with --resume, the epochs before it too) to this .png or .svg chart, replaced atomically after every epoch.",
-        valueName: "file"))
+        valueName: "file"), completion: .chart)
     var plot: String?
 
     @Flag(help: "Replace the model and training state at --out when a new run finds them there (without it, train refuses with exit 73 and says what is there).")
@@ -89,6 +94,7 @@ struct Train: ParsableCommand {
         model.fill(&r)
         constraints.fill(&r)
         optimization.fill(&r)
+        r.seed = seed
         r.dropP = dropP
         r.keepP = keepP
         r.dropMode = dropMode

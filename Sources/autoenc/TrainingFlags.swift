@@ -47,7 +47,8 @@ struct ConstraintFlags: ParsableArguments {
     }
 }
 
-/// The optimizer, the batches and the seed: shared by train, compare and sweep.
+/// The optimizer and the batches: shared by train, compare and sweep (each says what its
+/// `--seed` seeds: train one run, compare and sweep the first of `--seeds`).
 struct OptimizerFlags: ParsableArguments {
     @Option(name: .customLong("batch-size"), parsing: .unconditional, help: ArgumentHelp("Images per optimizer step. (default: 128)", valueName: "n"))
     var batchSize: Int?
@@ -58,14 +59,10 @@ struct OptimizerFlags: ParsableArguments {
     @Option(help: ArgumentHelp("Update rule (momentum is SGD with momentum 0.9). (default: adam)", valueName: "name"))
     var optimizer: OptimizerKind?
 
-    @Option(parsing: .unconditional, help: ArgumentHelp("Random seed for initialization, shuffling and masks (with --seeds N, the first of N). (default: 0)", valueName: "n"))
-    var seed: UInt64?
-
     func fill(_ r: inout RunRequest) {
         r.batchSize = batchSize
         r.learningRate = lr
         r.optimizer = optimizer
-        r.seed = seed
     }
 }
 

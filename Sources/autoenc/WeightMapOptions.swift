@@ -4,11 +4,22 @@ import AutoencKit
 extension WeightMapSelection.Sort: ExpressibleByArgument {}
 extension WeightMapSelection.Layer: ExpressibleByArgument {}
 
+/// A command that draws weight maps: how many units a map draws when `--units` does not say.
+protocol DrawsWeightMaps {
+    /// The units drawn without `--units`; nil, the default, is every unit.
+    static var defaultUnits: Int? { get }
+}
+
+extension DrawsWeightMaps {
+    static var defaultUnits: Int? { nil }
+}
+
 /// Which units a weight map draws, in which order, from which layer: `--units`,
 /// `--sort`, `--live-only` and `--layer`, shared by the commands that draw weight maps.
-struct WeightMapOptions: ParsableArguments {
+struct WeightMapOptions<Command: DrawsWeightMaps>: ParsableArguments {
     @Option(parsing: .unconditional, help: ArgumentHelp(
-        "Draw only the first N units in --sort's order (all of them when the model has fewer). Default: every unit.",
+        "Draw only the first N units in --sort's order (all of them when the model has fewer). Default: "
+            + (Command.defaultUnits.map(String.init) ?? "every unit") + ".",
         valueName: "n"))
     var units: Int?
 

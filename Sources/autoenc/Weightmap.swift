@@ -2,7 +2,7 @@ import ArgumentParser
 import AutoencKit
 import Foundation
 
-struct Weightmap: ParsableCommand, WritesOutputFile {
+struct Weightmap: ParsableCommand, WritesOutputFile, DrawsWeightMaps {
     static let configuration = CommandConfiguration(
         abstract: "Draw each hidden unit's weights as a 28x28 tile.",
         discussion: """
@@ -18,7 +18,7 @@ struct Weightmap: ParsableCommand, WritesOutputFile {
     static let outputContents = ".pgm or .png (the tiles), .npy (the raw weights of the units drawn, in order, float32, shape (units, 28, 28); every unit's encoder weights by default, shape (hidden, 28, 28))"
 
     @OptionGroup var files: ImageFileFlags<Weightmap>
-    @OptionGroup var weightMapOptions: WeightMapOptions
+    @OptionGroup var weightMapOptions: WeightMapOptions<Weightmap>
 
     func validate() throws { try files.check() }
 

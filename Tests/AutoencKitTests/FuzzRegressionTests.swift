@@ -76,4 +76,20 @@ import Testing
         #expect(decoded.trainImages == Int(UInt32.max))
         #expect(decoded.stepsIntoEpoch == 0)
     }
+
+    // MARK: - NPY.readLabels
+
+    /// A uint64 label of 2^64 - 1 (or an int64 of -2^63) trapped converting the Double
+    /// back to Int64 for the message; found while writing the NumPy fuzz target.
+    @Test(arguments: [
+        ("<u8", [UInt8](repeating: 0xFF, count: 8), "found 1.8446744073709552e+19 at index 0"),
+        ("<i8", [0, 0, 0, 0, 0, 0, 0, 0x80], "found -9.223372036854776e+18 at index 0"),
+    ])
+    func labelsFarOutOfRange(descr: String, value: [UInt8], message: String) throws {
+        let dir = try TemporaryDirectory()
+        let path = try dir.write("y.npy", NumPyFixtures.npy(descr: descr, shape: [1], data: value))
+        expectAutoencError(.dataError, naming: path, containing: ["expected labels 0 to 9", message]) {
+            _ = try NPY.readLabels(try FileByteStream(path: path), count: 1)
+        }
+    }
 }

@@ -62,7 +62,7 @@ import Testing
     @Test("help lists every flag with its value name, and -q")
     func help() {
         let help = Autoenc.helpMessage(for: Activations.self)
-        for text in ["--model <file>", "--data <dir>", "--out <dir>", "(default: activations)", "--threads <n>",
+        for text in ["--model <file>", "--data <path>", "--out <dir>", "(default: activations)", "--threads <n>",
                      "Default: all cores", "--limit <n>", "Train the probe", "--seed <n>", "-q, --quiet",
                      "prints only errors"] {
             #expect(help.contains(text), "\(text) missing from: \(help)")

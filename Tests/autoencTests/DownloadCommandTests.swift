@@ -170,17 +170,3 @@ struct DownloadCommandTests {
         #expect(scratch.listing().isEmpty)
     }
 }
-
-/// Shell completion scripts come from swift-argument-parser.
-@Suite struct CompletionTests {
-    @Test("bash, zsh and fish scripts name every subcommand", arguments: ["bash", "zsh", "fish"])
-    func script(shell: String) throws {
-        let scratch = try Scratch()
-        let result = try scratch.run(["--generate-completion-script", shell])
-        #expect(result.status == 0, "\(result)")
-        for command in ["train", "reconstruct", "weightmap", "info", "compare", "download"] {
-            #expect(result.stdout.contains(command), "\(shell) script lacks \(command)")
-        }
-        if shell == "bash" { #expect(result.stdout.contains("complete -"), "a bash completion registration") }
-    }
-}

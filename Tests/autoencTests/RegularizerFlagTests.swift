@@ -41,7 +41,7 @@ import Testing
         (["bench", "--modes", "none,dropconnect-batch", "--drop-p", "0.001"], "under DropConnect"),
         (["bench", "--modes", "none,dropout,none"], "--modes lists none twice"),
         // empty names
-        (["train", "--data", ""], "--data must name a directory"),
+        (["train", "--data", ""], "--data must name a directory or .npz file"),
         (["reconstruct", "--model", ""], "--model must name a file"),
         (["reconstruct", "--out", ""], "--out must name a file"),
         (["info", ""], "must name a file"),

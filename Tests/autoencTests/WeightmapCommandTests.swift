@@ -79,7 +79,8 @@ import Testing
     func help() {
         let help = ParsingTests.help(Autoenc.helpMessage(for: Weightmap.self))
         for expected in ["--units <n>", "--sort <key>", "(values: index, activation, localization, norm; default: index)",
-                         "--live-only", "--layer <layer>", "(values: encoder, decoder; default: encoder)", "--data <dir>",
+                         "--live-only", "--layer <layer>", "(values: encoder, decoder; default: encoder)",
+                         "--data <path>",
                          "crossed out", "when no --data is given and no data set is found, the tiles are drawn unmarked",
                          "--sort activation and --live-only need the test set"] {
             #expect(help.contains(expected), "weightmap --help lacks \(expected): \(help)")

@@ -59,8 +59,9 @@ public struct ImageSet: Sendable {
     }
 }
 
-/// Where to find a data set, and loading its train and test splits.
+/// Where to find a data set, and loading its train and test splits, in any `DataLayout`.
 public struct DataLocation: Sendable {
+    /// The data set's directory, or its file for a `.npz` (`DataLayout`).
     public var directory: String
 
     public static let trainImages = "train-images-idx3-ubyte"
@@ -68,8 +69,13 @@ public struct DataLocation: Sendable {
     public static let trainLabels = "train-labels-idx1-ubyte"
     public static let testLabels = "t10k-labels-idx1-ubyte"
 
-    /// Whether the data set has both label files (for the linear probe).
-    public var hasLabels: Bool { find(Self.trainLabels) != nil && find(Self.testLabels) != nil }
+    /// How the data set lies on disk; nil when `directory` holds none of the layouts.
+    public var layout: DataLayout? { DataLayout.of(directory) }
+
+    /// Whether both splits have labels (for the linear probe): both IDX label files, both
+    /// `y_train` and `y_test`, or image folders of at most 10 classes, the test set's among
+    /// the training set's.
+    public var hasLabels: Bool { layout.map(layoutHasLabels) ?? false }
 
     /// What `compare` and `activations` measure on: the test images, with labels when
     /// both label files exist, and the first `limit` training images with theirs (for the
@@ -102,27 +108,30 @@ public struct DataLocation: Sendable {
         self.directory = directory
     }
 
-    /// `directory` as an absolute path, for records that outlive the current directory.
+    /// `directory` (or the `.npz` file) as an absolute path, for records that outlive the
+    /// current directory.
     public var absoluteDirectory: String {
         let path = directory.hasPrefix("/") ? directory
             : (FileManager.default.currentDirectoryPath as NSString).appendingPathComponent(directory)
         return (path as NSString).standardizingPath
     }
 
-    /// The data set a checkpoint recorded. Throws `.noInput` (66) naming it when its
-    /// directory is gone; `purpose` ("resumed on", "scored on") says what --data is for.
+    /// The data set a checkpoint recorded (a directory, or a `.npz` file). Throws
+    /// `.noInput` (66) naming it when it is gone or holds no data set; `purpose` ("resumed
+    /// on", "scored on") says what --data is for.
     public static func recorded(_ directory: String, purpose: String = "resumed on") throws -> DataLocation {
         let location = DataLocation(directory: directory)
-        for name in [trainImages, testImages] where location.find(name) == nil {
+        guard location.layout != nil else {
             throw AutoencError(.noInput, naming: "\(directory): the data set the checkpoint was trained on is not there "
-                                   + "(no \(name)[.gz]); pass \(setting: .data) DIR to name the data it is \(purpose)")
+                                   + "(no IDX files, NumPy arrays or image folders); pass \(setting: .data) DIR to name "
+                                   + "the data it is \(purpose)")
         }
         return location
     }
 
     /// Where the data set is, the way users know from other tools:
-    /// - `--data PATH` (with a "/", or naming a directory here): that directory, relative
-    ///   to the current directory;
+    /// - `--data PATH` (with a "/", or naming a directory or file here): that directory or
+    ///   `.npz` file, relative to the current directory;
     /// - `--data NAME`, no directory here: ./Data/NAME, then `userData`/NAME;
     /// - no `--data`: ./Data when it holds a data set, else Debian's Fashion-MNIST.
     /// Throws `.noInput` naming every full path tried (with install instructions when
@@ -135,7 +144,7 @@ public struct DataLocation: Sendable {
             return FileManager.default.fileExists(atPath: path, isDirectory: &isDir) && isDir.boolValue
         }
         guard let given else {
-            for candidate in [localData, debianFashionMNIST] where DataLocation(directory: candidate).find(trainImages) != nil {
+            for candidate in [localData, debianFashionMNIST] where DataLocation(directory: candidate).layout != nil {
                 return DataLocation(directory: candidate)
             }
             throw AutoencError(.noInput, naming: "no data set found in \(full(localData)) or \(debianFashionMNIST): install "
@@ -145,11 +154,16 @@ public struct DataLocation: Sendable {
         if !given.isEmpty, !given.contains("/"), !FileManager.default.fileExists(atPath: given) {
             tried += [(localData as NSString).appendingPathComponent(given), (userData(environment: environment) as NSString).appendingPathComponent(given)]
         }
-        if let found = tried.first(where: isDirectory) { return DataLocation(directory: found) }
+        let usable = { (path: String) in isDirectory(path) || DataLayout.of(path) == .npz }
+        if let found = tried.first(where: usable) { return DataLocation(directory: found) }
         if FileManager.default.fileExists(atPath: given) {
-            throw AutoencError(.noInput, "\(given): expected a data directory holding \(trainImages)[.gz], found a file")
+            if given.lowercased().hasSuffix(".npy") {
+                throw AutoencError(.noInput, naming: "\(given): \(DataLayout.singleArray)")
+            }
+            throw AutoencError(.noInput, "\(given): \(DataLayout.howToLayOut); found another file")
         }
-        throw AutoencError.missing(given, "data directory does not exist (tried \(tried.map(full).joined(separator: ", ")))")
+        throw AutoencError.missing(given, "no such data directory or .npz file "
+                                   + "(tried \(tried.map(full).joined(separator: ", ")))")
     }
 
     /// The path of `name.gz` or `name` in the directory, whichever exists (gzipped first).
@@ -186,8 +200,28 @@ public struct DataLocation: Sendable {
     }
 
     /// Loads a split's images, and its labels when `labels` is true (counts must agree,
-    /// labels must be 0...9).
+    /// labels must be 0...9), from whichever `DataLayout` the location holds. Throws
+    /// `.noInput` (66) when the split is missing, saying how the layouts look when there is
+    /// no data set at all, and `.dataError` (65) naming the file when its contents are bad.
     public func load(train: Bool, labels: Bool = false) throws -> ImageSet {
+        switch layout {
+        case .idx?: return try loadIDX(train: train, labels: labels)
+        case .npz?: return try loadNumPy(.npz, train: train, labels: labels)
+        case .npy?: return try loadNumPy(.npy, train: train, labels: labels)
+        case .imageFolder?: return try ImageFolder.load(directory, train: train, labels: labels)
+        case nil:
+            var isDir: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDir) else {
+                throw AutoencError.missing(directory, "data set does not exist")
+            }
+            if !isDir.boolValue && directory.lowercased().hasSuffix(".npy") {
+                throw AutoencError(.noInput, naming: "\(directory): \(DataLayout.singleArray)")
+            }
+            throw AutoencError(.noInput, "\(directory): no data set found: \(DataLayout.howToLayOut)")
+        }
+    }
+
+    private func loadIDX(train: Bool, labels: Bool) throws -> ImageSet {
         let imagePath = try require(train ? Self.trainImages : Self.testImages)
         let images = try IDX.read(imagePath, kind: .images)
         var set = ImageSet(count: images.header.count, bytes: images.bytes, source: imagePath)

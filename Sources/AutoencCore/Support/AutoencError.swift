@@ -1,5 +1,5 @@
 /// Exit statuses from sysexits.h, plus the two this tool adds (1 diverged, 128+signal).
-public enum ExitStatus: Int32, Sendable {
+public enum ExitStatus: Int32, Sendable, CaseIterable {
     case diverged = 1
     case usage = 64
     case dataError = 65

@@ -8,7 +8,7 @@ extension Sweep.Grid {
 
     /// Writes every output into `directory` from the finished `records` of `runs`:
     /// metrics.json and a chart per metric (`writeMetrics`), weightmaps.png (the units
-    /// `selection` picks, 64 unless it says; dead units measured on `test` on `threads`
+    /// `selection` picks, `Sweep.weightMapUnits` unless it says; dead units measured on `test` on `threads`
     /// threads), then report.html. `data` and `trainImages` describe the training data
     /// in the settings. Returns the table the command prints and the files written.
     /// Throws the files' write errors (73, 74) and a run's model that does not load.
@@ -19,7 +19,7 @@ extension Sweep.Grid {
         let settings = settings(data: data, trainImages: trainImages, testImages: test.count) + Provenance.current().fields
         let charts = try writeMetrics(series, records: records, settings: settings, chartFormat: chartFormat, directory: directory)
         var selection = selection
-        selection.units = selection.units ?? 64
+        selection.units = selection.units ?? Sweep.weightMapUnits
         try writeWeightMaps(series, test: test, selection: selection, threads: threads, directory: directory)
         let report = try ExperimentReport.sweep(series, knob: knob, values: values, settings: settings,
                                                 seeds: seeds, charts: charts, directory: directory)

@@ -5,6 +5,10 @@ import Foundation
 /// in Fig. 10, input dropout or max-norm), each from N seeds; every metric drawn against
 /// the knob with error bars.
 public enum Sweep {
+    /// The units each map of weightmaps.png draws when the selection does not say: a
+    /// model's every unit, once per value and model, would make tiles too small to read.
+    public static let weightMapUnits = 64
+
     /// The setting a sweep varies.
     public enum Knob: String, Sendable, CaseIterable {
         case dropP = "drop_p"

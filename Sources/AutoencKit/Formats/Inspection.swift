@@ -1,35 +1,54 @@
 import Foundation
 
-/// What `autoenc info` says of a file: a safetensors file's metadata and tensors (an
-/// autoenc model also checked as `reconstruct` would load it), or an IDX file's magic,
-/// kind and dimensions after checking it is as long as its header promises.
+/// What `autoenc info` says of a file or directory: a safetensors file's metadata and
+/// tensors (an autoenc model also checked as `reconstruct` would load it), an IDX file's
+/// magic, kind and dimensions after checking it is as long as its header promises; a
+/// `.npy` array, a `.npz` archive, a PNG image, or a data set in any `DataLayout`
+/// (`Inspection+Data.swift`).
 public enum Inspection {
     /// The description of `path`, a line per fact. Throws `.noInput` when missing,
     /// `.dataError` when it is neither kind or not valid.
     public static func describe(_ path: String) throws -> String {
         var lines: [String] = []
+        let print = { (line: String) in lines.append(line) }
         switch try kind(of: path) {
-        case .safetensors: try describeSafetensors(path) { lines.append($0) }
-        case .idx: try describeIDX(path) { lines.append($0) }
+        case .safetensors: try describeSafetensors(path, print: print)
+        case .idx: try describeIDX(path, print: print)
+        case .npy: try describeNPY(path, print: print)
+        case .npz: try describeNPZ(path, print: print)
+        case .png: try describePNG(path, print: print)
+        case .dataSet: try describeDataSet(path, print: print)
         }
         return lines.joined(separator: "\n")
     }
 
-    public enum Kind: Sendable { case safetensors, idx }
+    public enum Kind: Sendable { case safetensors, idx, npy, npz, png, dataSet }
 
-    /// Safetensors by extension or by its first bytes (a little-endian length, then `{`);
-    /// IDX when gzipped or when it starts with IDX's two zero bytes.
+    /// A directory is a data set; a file is safetensors by extension or by its first bytes
+    /// (a little-endian length, then `{`); `.npy`, `.npz` and PNG by their magic (or the
+    /// first two by extension); IDX when gzipped or when it starts with IDX's two zero bytes.
     public static func kind(of path: String) throws -> Kind {
         var isDir: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else { throw AutoencError.missing(path) }
-        if isDir.boolValue { throw AutoencError(.noInput, "\(path): expected a file, found a directory") }
-        if path.lowercased().hasSuffix(".safetensors") { return .safetensors }
-        guard let handle = FileHandle(forReadingAtPath: path) else { throw AutoencError(.ioError, "\(path): cannot read") }
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else {
+            throw AutoencError.missing(path)
+        }
+        if isDir.boolValue { return .dataSet }
+        let lowercased = path.lowercased()
+        if lowercased.hasSuffix(".safetensors") { return .safetensors }
+        if lowercased.hasSuffix(".npy") { return .npy }
+        if lowercased.hasSuffix(".npz") { return .npz }
+        guard let handle = FileHandle(forReadingAtPath: path) else {
+            throw AutoencError(.ioError, "\(path): cannot read")
+        }
         defer { try? handle.close() }
         let head = [UInt8](handle.readData(ofLength: 9))
+        if head.starts(with: NPY.magic) { return .npy }
+        if head.starts(with: [0x50, 0x4B, 0x03, 0x04]) { return .npz }
+        if head.starts(with: PNG.signature) { return .png }
         if head.count >= 2 && ((head[0] == 0x1f && head[1] == 0x8b) || (head[0] == 0 && head[1] == 0)) { return .idx }
         if head.count == 9 && head[8] == UInt8(ascii: "{") { return .safetensors }
-        throw AutoencError.badData(path, "expected a safetensors checkpoint or an IDX file (gzipped or not), found neither")
+        throw AutoencError.badData(path, "expected a safetensors checkpoint, an IDX file (gzipped or not), "
+                                   + "a .npy, a .npz or a PNG image, found none of them")
     }
 
     static func describeSafetensors(_ file: String, print: (String) -> Void) throws {

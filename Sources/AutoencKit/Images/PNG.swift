@@ -5,7 +5,7 @@ import CZlib
 /// shrinks weight maps and sheets several times over a PGM.
 public enum PNG {
     /// The eight bytes every PNG file starts with.
-    public static let signature: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]
+    public static var signature: [UInt8] { PNGDecoder.signature }
 
     /// The whole file for `image` (width and height at least 1, as PNG requires).
     public static func encode(_ image: GrayImage, level: Int32 = 6) -> [UInt8] {

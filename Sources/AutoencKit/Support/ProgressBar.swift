@@ -7,7 +7,8 @@ import Darwin
 
 /// A one-line progress bar on a terminal's standard error, redrawn in place (`\r`) at
 /// most ten times a second: images done, images per second, the running loss and the
-/// time left in the epoch. `clear()` erases it.
+/// time left in the epoch. Every field has a fixed width, so that the line keeps its
+/// length for the whole run (on a terminal of one width). `clear()` erases it.
 public final class ProgressBar {
     /// Whether standard error is a terminal, the only place a bar is drawn.
     public static var standardErrorIsTerminal: Bool { isatty(2) == 1 }
@@ -39,7 +40,7 @@ public final class ProgressBar {
                                stopping: @escaping () -> Bool,
                                train: (_ progress: (Int, Int, Double) -> Void) throws -> EpochReport) rethrows -> EpochReport {
         guard !quiet, standardErrorIsTerminal else { return try train { _, _, _ in } }
-        let bar = ProgressBar(label: "epoch \(epoch)/\(epochs)", total: images, alreadyDone: alreadyDone)
+        let bar = ProgressBar(label: label(epoch: epoch, of: epochs), total: images, alreadyDone: alreadyDone)
         var evaluation: StatusLine?
         defer {
             evaluation?.finish()
@@ -73,13 +74,26 @@ public final class ProgressBar {
         drawn = false
     }
 
-    /// `epoch 3/10 [#######.......]  45%  27008/60000  5210 img/s  loss 0.02311  ETA 0:06`,
-    /// cut to `columns - 1` characters so that it never wraps.
+    /// `epoch  3/10`: the epoch padded to the width of the last, so that the label keeps
+    /// its length from epoch 1 to 10.
+    static func label(epoch: Int, of epochs: Int) -> String {
+        "epoch " + padded(String(epoch), to: String(epochs).count) + "/\(epochs)"
+    }
+
+    /// `epoch  3/10 [#######.......]  45%  27008/60000    5210 img/s  loss 0.02311  ETA 0:06   `,
+    /// cut to `columns - 1` characters so that it never wraps. Each field has a fixed
+    /// width (the count that of `total`, the rate 7 digits, the loss 7 characters, the
+    /// time left that of `1:02:03`), so the line's length depends on the label, `total`
+    /// and `columns` alone: the bar does not jump as the numbers change.
     static func line(label: String, done: Int, total: Int, rate: Double, loss: Double, eta: Double?, columns: Int) -> String {
         let fraction = total > 0 ? Double(done) / Double(total) : 1
         let percent = String(format: "%3.0f%%", fraction * 100)
-        let lossText = loss.isFinite ? String(format: "%.5f", loss) : "\(loss)"
-        let tail = "\(percent)  \(done)/\(total)  \(String(format: "%.0f", rate)) img/s  loss \(lossText)  ETA \(eta.map(duration) ?? "?")"
+        let count = padded(String(done), to: String(total).count) + "/\(total)"
+        let speed = padded(String(format: "%.0f", rate), to: 7)
+        let lossText = padded(loss.isFinite && abs(loss) < 10 ? String(format: "%.5f", loss) : "\(loss)", to: 7)
+        let left = eta.map(duration) ?? "?"
+        let tail = "\(percent)  \(count)  \(speed) img/s  loss \(lossText)  ETA \(left)"
+            + String(repeating: " ", count: max(0, 7 - left.count))
         let barWidth = min(30, columns - 1 - label.count - tail.count - 5)
         var text = label + " "
         if barWidth >= 5 {
@@ -88,6 +102,11 @@ public final class ProgressBar {
         }
         text += " " + tail
         return String(text.prefix(max(1, columns - 1)))
+    }
+
+    /// `text` with spaces before it up to `width` characters (as it is when longer).
+    static func padded(_ text: String, to width: Int) -> String {
+        String(repeating: " ", count: max(0, width - text.count)) + text
     }
 
     /// `0:07`, `12:34`, `1:02:03`.

@@ -112,12 +112,13 @@ public final class StatusLine: @unchecked Sendable {
         if let progress {
             let fraction = progress.total > 0 ? Double(progress.done) / Double(progress.total) : 1
             // done padded to the width of total, so that the bar keeps its width
-            let total = String(progress.total), done = String(progress.done)
-            let count = String(repeating: " ", count: max(0, total.count - done.count)) + done + "/" + total
+            let total = String(progress.total)
+            let count = ProgressBar.padded(String(progress.done), to: total.count) + "/" + total
+            // the time left padded to the width of 1:02:03, so that the line keeps its length
             let left = eta.map(ProgressBar.duration) ?? "?"
             let tail = "\(count) \(progress.unit.rawValue)  \(String(format: "%3d%%", Int(fraction * 100)))  ETA \(left)"
-            // room for an ETA of up to 1:02:03, so that the bar does not move as it shortens
-            let barWidth = min(30, columns - 1 - head.count - (tail.count - left.count + max(7, left.count)) - 5)
+                + String(repeating: " ", count: max(0, 7 - left.count))
+            let barWidth = min(30, columns - 1 - head.count - tail.count - 5)
             text = head + " "
             if barWidth >= 5 {
                 let filled = Int((fraction * Double(barWidth)).rounded(.down))
