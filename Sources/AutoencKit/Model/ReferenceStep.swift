@@ -271,7 +271,9 @@ public struct ReferenceStep: Sendable {
         var dhd = [Float](repeating: 0, count: batch * h)
         for i in 0..<n {
             for j in 0..<h {
-                dw2[i * h + j] = Float((0..<batch).reduce(0.0) { $0 + Double(dz2[$1 * n + i]) * Double(hd[$1 * h + j]) })
+                var sum = 0.0
+                for b in 0..<batch { sum += Double(dz2[b * n + i]) * Double(hd[b * h + j]) }
+                dw2[i * h + j] = Float(sum)
             }
             db2[i] = Float((0..<batch).reduce(0.0) { $0 + Double(dz2[$1 * n + i]) })
         }
