@@ -130,19 +130,26 @@ import Testing
         case masksOfTheNextStep
         /// Dropout's other scaling (classic for inverted).
         case otherScaling
-        /// One decoder weight 10% larger.
+        /// One decoder weight 10% larger in its forward and backward passes.
         case decoderWeight
         /// The learning rate 1e-5 larger.
         case learningRate
     }
 
+    /// What is compared: the loss and gradient, or the update of the same gradient (the
+    /// parameters and the optimizer's state).
+    enum Part: String, CaseIterable, Sendable { case loss, gradient, parameters, optimizerState }
+
     struct Report {
         var worst = (ratio: 0.0, what: "nothing compared")
+        /// The largest difference relative to its tolerance, by part.
+        var ratios: [Part: Double] = [:]
         /// The largest gradient's tolerance over its size, the largest over the steps: the
         /// test asks for under 2%, where a wrong mask, scale, example or row is off by the
         /// size of the gradient (observed: at most 0.6%).
         var largestGradientShare = 0.0
-        mutating func note(_ ratio: Double, _ what: @autoclosure () -> String) {
+        mutating func note(_ part: Part, _ ratio: Double, _ what: @autoclosure () -> String) {
+            ratios[part] = ratios[part].map { max($0, ratio) } ?? ratio
             if !(ratio <= worst.ratio) { worst = (ratio, what()) }
         }
     }
@@ -163,7 +170,8 @@ import Testing
             let batch = indices.count
             var x = [Float](repeating: 0, count: batch * n)
             x.withUnsafeMutableBufferPointer { data.gather(indices, into: $0.baseAddress!) }
-            var config = mode.config, lr = mode.learningRate, parameters = model.parameters.values
+            let start = model.parameters.values
+            var config = mode.config, lr = mode.learningRate, parameters = start
             switch perturbation {
             case .otherScaling: config.scaling = config.scaling == .inverted ? .classic : .inverted
             case .decoderWeight: parameters[2 * config.hidden * n + config.hidden - 7] *= 1.1
@@ -185,29 +193,31 @@ import Testing
             let backward = reference.backward(forward)
             let bounds = gradientBounds(forward, backward, parameters: parameters, config: config)
             let at = "step \(s + 1)"
-            report.note(abs(Double(loss) - Double(forward.loss)) / (tolerance * bounds.loss),
+            report.note(.loss, abs(Double(loss) - Double(forward.loss)) / (tolerance * bounds.loss),
                         "\(at) loss: \(loss) vs \(forward.loss), tolerance \(tolerance * bounds.loss)")
             compare(gradient, backward.gradient, bounds: bounds.gradient, hidden: config.hidden,
-                    what: "\(at) gradient", into: &report)
+                    what: "\(at) gradient", part: .gradient, into: &report)
             let sizes = backward.gradient.map(abs)
             if let top = sizes.indices.max(by: { sizes[$0] < sizes[$1] }) {
                 let share = tolerance * bounds.gradient[top] / Double(abs(backward.gradient[top]))
                 report.largestGradientShare = max(report.largestGradientShare, share)
             }
 
-            // the reference's update of the fast step's gradient
+            // the reference's update of the fast step's gradient, from the same parameters
+            reference.parameters = start
             let before = reference
             reference.update(gradient)
             let update = updateBounds(before, gradient: gradient)
             compare(model.parameters.values, reference.parameters, bounds: update.parameters, hidden: config.hidden,
-                    what: "\(at) parameters", into: &report)
+                    what: "\(at) parameters", part: .parameters, into: &report)
             if mode.optimizer != .sgd {
                 compare(trainer.optimizer.first.array, reference.first, bounds: update.first, hidden: config.hidden,
-                        what: "\(at) \(mode.optimizer == .adam ? "m" : "momentum buffer")", into: &report)
+                        what: "\(at) \(mode.optimizer == .adam ? "m" : "momentum buffer")", part: .optimizerState,
+                        into: &report)
             }
             if mode.optimizer == .adam {
                 compare(trainer.optimizer.second.array, reference.second, bounds: update.second, hidden: config.hidden,
-                        what: "\(at) v", into: &report)
+                        what: "\(at) v", part: .optimizerState, into: &report)
             }
         }
         return report
@@ -215,14 +225,14 @@ import Testing
 
     /// Notes the element of `actual` farthest from `expected` relative to its tolerance.
     static func compare(_ actual: [Float], _ expected: [Float], bounds: [Double], hidden h: Int, what: String,
-                        into report: inout Report) {
+                        part: Part, into report: inout Report) {
         var worst = (ratio: 0.0, index: 0)
         for k in actual.indices {
             let ratio = abs(Double(actual[k]) - Double(expected[k])) / (tolerance * bounds[k])
             if !(ratio <= worst.ratio) { worst = (ratio, k) }
         }
         let k = worst.index
-        report.note(worst.ratio, """
+        report.note(part, worst.ratio, """
             \(what) \(name(k, hidden: h)): \(actual[k]) vs \(expected[k]), difference \
             \(abs(Double(actual[k]) - Double(expected[k]))), tolerance \(tolerance * bounds[k]) \
             (\(worst.ratio) of it); \
@@ -249,13 +259,14 @@ import Testing
     ///   most by u of the sum of the terms' magnitudes S: (k + c) u S, c counting the bias,
     ///   DropConnect's scaled weights and its scale; the error its inputs bring is the
     ///   same product over their bounds;
-    /// - ReLU passes its input's bound; sigmoid's slope is at most 1/4, and the kernels'
-    ///   exp adds 2e-7 of it, the division and addition 2u; ReLU's gate is exact, except
-    ///   where z1 is within its bound of 0: then it may be 0 or 1 (the factor);
+    /// - ReLU passes its input's bound (none where z1 is below 0 by more than it);
+    ///   sigmoid's slope is at most 1/4, and the kernels' exp adds 2e-7 of it, the
+    ///   division and addition 2u; ReLU's gate is exact, except where z1 is within its
+    ///   bound of 0: then it may be 0 or 1 (times the dropout factor);
     /// - dz2 = c (y - x) y (1 - y) moves by c (y (1 - y) + |y - x| |1 - 2y|) per unit of y.
-    /// Weights in [-0.04, 0.04] and pixels in [0, 1]
-    /// make the encoder's bound about 784 u S, 5e-5 of the sum of magnitudes; a wrong
-    /// mask, scale, example or row changes a value by the size of its terms.
+    /// The encoder's bound is about 784 u S, 5e-5 of the sum of its terms' magnitudes; a
+    /// wrong mask, scale, example or row changes a value by the size of its terms. These
+    /// are worst cases: the differences observed stay under 1% of the tolerance.
     static func gradientBounds(_ f: ReferenceStep.Forward, _ bw: ReferenceStep.Backward, parameters p: [Float],
                                config: ModelConfig) -> (loss: Double, gradient: [Double]) {
         let h = config.hidden, batch = f.batch, masks = f.masks, u = Self.u
@@ -406,14 +417,20 @@ import Testing
 
     // MARK: - The check can fail
 
-    /// Each perturbation of the reference makes the comparison fail: the wrong masks, the
-    /// wrong dropout scaling or one weight 10% off in the gradients, a learning rate 1e-5
-    /// off in the update.
+    /// Each perturbation of the reference makes the part of the comparison that it
+    /// concerns fail, and only that part: the wrong masks, the wrong dropout scaling or
+    /// one weight 10% off the gradient, a learning rate 1e-5 off the update. (Observed:
+    /// 3400, 2600 and 6 times the gradient's tolerance, 11 times the parameters'.)
     @Test(arguments: Perturbation.allCases)
     func aPerturbedReferenceFails(perturbation: Perturbation) throws {
         let mode = Mode(name: "relu dropout", config: Self.config(.dropout, .relu), optimizer: .adam)
         let report = try Self.compare(mode, level: .generic, threads: 2, perturbation: perturbation)
-        #expect(report.worst.ratio > 1, "\(perturbation): the comparison passed: \(report.worst.what)")
+        let ratios = report.ratios.mapValues { ($0 * 100).rounded() / 100 }
+        if perturbation == .learningRate {
+            #expect((ratios[.parameters] ?? 0) > 1 && (ratios[.gradient] ?? 2) <= 1, "\(perturbation): \(ratios)")
+        } else {
+            #expect((ratios[.gradient] ?? 0) > 1 && (ratios[.parameters] ?? 2) <= 1, "\(perturbation): \(ratios)")
+        }
     }
 
     // MARK: - The reference by hand
