@@ -187,6 +187,9 @@ import Testing
 
             let loss = try trainer.trainStep(data, indices, epoch: 1)
             let gradient = trainer.pass.gradients.values
+            if mode.deadUnits {
+                #expect(trainer.pass.batchPacked, "\(mode.testDescription), step \(s + 1) did not pack")
+            }
 
             let forward = reference.forward(x, batch: batch,
                                             step: reference.step + (perturbation == .masksOfTheNextStep ? 1 : 0))
