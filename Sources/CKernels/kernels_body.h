@@ -595,13 +595,15 @@ static int momentum(float *p, const float *g, float *buffer, long count, float l
     return !isnan(lane_sum(poison) + scalar_poison);
 }
 
+/* PyTorch's single-tensor Adam: m = m + (1 - b1) (g - m) (exp_avg.lerp_), v = b2 v +
+   (1 - b2) g g, p -= step_size m / (sqrt(v) / correction2_root + eps), in that order. */
 static int adam(float *p, const float *g, float *m, float *v, long count, const AEAdam *a) {
-    const float b1 = a->beta1, b2 = a->beta2, c1 = 1 - a->beta1, c2 = 1 - a->beta2;
+    const float c1 = a->one_minus_beta1, b2 = a->beta2, c2 = a->one_minus_beta2;
     v16f poison = {0};
     long i = 0;
     for (; i + 16 <= count; i += 16) {
         const v16f gi = vload(g + i);
-        const v16f mi = b1 * vload(m + i) + c1 * gi;
+        const v16f mi = vload(m + i) + c1 * (gi - vload(m + i));
         const v16f vi = b2 * vload(v + i) + c2 * gi * gi;
         vstore(mi, m + i);
         vstore(vi, v + i);
@@ -612,7 +614,7 @@ static int adam(float *p, const float *g, float *m, float *v, long count, const 
     }
     float scalar_poison = 0;
     for (; i < count; i++) {
-        m[i] = b1 * m[i] + c1 * g[i];
+        m[i] = m[i] + c1 * (g[i] - m[i]);
         v[i] = b2 * v[i] + c2 * g[i] * g[i];
         p[i] -= a->step_size * m[i] / (sqrtf(v[i]) / a->correction2_root + a->epsilon);
         scalar_poison += p[i] * 0;

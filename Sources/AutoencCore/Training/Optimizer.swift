@@ -14,13 +14,16 @@ public enum OptimizerKind: String, Sendable, CaseIterable, Codable {
 /// so the same learning rate means the same thing:
 /// - SGD: p -= lr g;
 /// - momentum: buf = momentum buf + g; p -= lr buf;
-/// - Adam: m, v moments; denom = sqrt(v) / sqrt(1 - beta2^t) + eps;
-///   p -= lr / (1 - beta1^t) * m / denom.
+/// - Adam: m += (1 - beta1) (g - m); v = beta2 v + (1 - beta2) g²;
+///   denom = sqrt(v) / sqrt(1 - beta2^t) + eps; p -= lr / (1 - beta1^t) * m / denom,
+///   with the float32 constants PyTorch's kernels receive (`adamConstants(step:)`).
 public final class Optimizer: @unchecked Sendable {
     public let kind: OptimizerKind
     public let learningRate: Float
-    public let beta1: Float = 0.9
-    public let beta2: Float = 0.999
+    /// Adam's betas as PyTorch holds them: doubles (Python floats), so that 1 - beta2 is
+    /// 0.001 and not 1 - Float(0.999) = 0.000999987.
+    public let beta1 = 0.9
+    public let beta2 = 0.999
     public let epsilon: Float = 1e-8
     public let momentum: Float = 0.9
     /// Updates applied so far (Adam's t).
@@ -67,11 +70,18 @@ public final class Optimizer: @unchecked Sendable {
         case .momentum:
             return kernels.table.momentum(p + at, g + at, first.pointer + at, count, learningRate, momentum) != 0
         case .adam:
-            let t = Double(steps)
-            var constants = AEAdam(beta1: beta1, beta2: beta2, epsilon: epsilon,
-                                   step_size: learningRate / Float(1 - pow(Double(beta1), t)),
-                                   correction2_root: Float((1 - pow(Double(beta2), t)).squareRoot()))
+            var constants = adamConstants(step: steps)
             return kernels.table.adam(p + at, g + at, first.pointer + at, second.pointer + at, count, &constants) != 0
         }
+    }
+
+    /// Adam's constants at step `t` (1-based), each worked out in Double and rounded once
+    /// to Float, as PyTorch's single-tensor Adam computes them in Python floats and hands
+    /// them to float32 kernels: 1 - beta1 (lerp_'s weight), beta2, 1 - beta2 (addcmul_'s
+    /// value), eps, lr / (1 - beta1^t) and sqrt(1 - beta2^t).
+    func adamConstants(step t: Int) -> AEAdam {
+        AEAdam(one_minus_beta1: Float(1 - beta1), beta2: Float(beta2), one_minus_beta2: Float(1 - beta2),
+               epsilon: epsilon, step_size: Float(Double(learningRate) / (1 - pow(beta1, Double(t)))),
+               correction2_root: Float((1 - pow(beta2, Double(t))).squareRoot()))
     }
 }

@@ -52,9 +52,13 @@ typedef struct {
     float scale;
 } AEDropConnect;
 
-/* Adam's constants for one step (PyTorch's formula). */
+/* Adam's constants for one step, as PyTorch's float32 kernels receive them: each worked
+   out in double from beta1 = 0.9, beta2 = 0.999 and rounded once (Optimizer.swift). */
 typedef struct {
-    float beta1, beta2, epsilon;
+    float one_minus_beta1;  /* the first moment's weight: m += (1 - beta1) (g - m) */
+    float beta2;
+    float one_minus_beta2;  /* rounded from double: 0.001f, not 1 - 0.999f = 0.000999987 */
+    float epsilon;
     float step_size;        /* lr / (1 - beta1^t) */
     float correction2_root; /* sqrt(1 - beta2^t) */
 } AEAdam;
