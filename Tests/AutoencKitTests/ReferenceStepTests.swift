@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+@testable import AutoencCore
 @testable import AutoencKit
 
 /// The fast training step (`Trainer` running `TrainingPass`'s phases) against its
