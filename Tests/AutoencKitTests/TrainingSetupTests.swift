@@ -71,6 +71,36 @@ import Testing
         }
     }
 
+    /// Stops after its first step.
+    final class StopsAtOnce: TrainingObserver {
+        var steps = 0
+        var shouldStop: Bool { steps > 0 }
+        func epoch(_ epoch: Int, of epochs: Int, images: Int, alreadyDone: Int,
+                   train: (_ progress: (Int, Int, Double) -> Void) throws -> EpochReport) throws -> EpochReport {
+            try train { _, _, _ in self.steps += 1 }
+        }
+        func completed(_ report: EpochReport, of epochs: Int) throws {}
+    }
+
+    /// A run stopped part-way through epoch 2 cannot be resumed to 1 epoch: it used to
+    /// save and exit 0 having trained nothing.
+    @Test func resumingPartWayNeedsTheEpochInProgress() throws {
+        let dir = try TemporaryDirectory()
+        let data = try Self.data(dir)
+        let output = TrainingRun.Output(model: dir.file("m.safetensors"))
+        var first = try TrainingRun.Setup(Self.request(limit: 6), resume: nil, data: data, epochs: 1)
+        first.options.threads = 1
+        #expect(try first.run(output: output).run(through: 1, observer: Silent()) == .finished)
+        var second = try TrainingRun.Setup(RunRequest(), resume: output.model, data: nil, epochs: 2)
+        second.options.threads = 1
+        #expect(try second.run(output: output).run(through: 2, observer: StopsAtOnce())
+                == .stopped(epoch: 2, stepsIntoEpoch: 1))
+        expectAutoencError(.usage, containing: ["--epochs 1", "already completed 1 epochs and is part-way through epoch 2"]) {
+            _ = try TrainingRun.Setup(RunRequest(), resume: output.model, data: nil, epochs: 1)
+        }
+        _ = try TrainingRun.Setup(RunRequest(), resume: output.model, data: nil, epochs: 2)
+    }
+
     @Test("--keep-p's floor is where 1 - keep stops rounding to a drop probability of 1 in Float")
     func keepFloor() {
         let edge = Float(1) / Float(1 << 25) // 2^-25: 1 - edge ties to 1

@@ -390,8 +390,11 @@ public struct RunRequest: Sendable {
         if let saved = state.dataDigest, saved != train.digest {
             throw AutoencError(.usage, "--resume \(checkpoint): the training images in \(data) are not those the checkpoint was trained on (digest \(train.digest); the checkpoint's: \(saved), from \(trained))\(hint)")
         }
-        if state.stepsIntoEpoch == 0 && state.epochsCompleted >= epochs {
-            throw AutoencError(.usage, "--epochs \(epochs): \(checkpoint) has already completed \(state.epochsCompleted) epochs; pass a larger --epochs to train more")
+        // a run stopped part-way through epoch E + 1 needs --epochs E + 1 or more to finish it
+        if state.epochsCompleted >= epochs {
+            let partWay = state.stepsIntoEpoch > 0 ? " and is part-way through epoch \(state.epochsCompleted + 1)" : ""
+            throw AutoencError(.usage, "--epochs \(epochs): \(checkpoint) has already completed "
+                               + "\(state.epochsCompleted) epochs\(partWay); pass a larger --epochs to train more")
         }
         var options = TrainingOptions()
         options.seed = state.seed
