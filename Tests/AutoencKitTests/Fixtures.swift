@@ -130,3 +130,8 @@ struct TestRandom {
         (0..<count).map { _ in float(low, high) }
     }
 }
+
+/// The scalar sigmoid tests check the kernels against: the C library's expf.
+func sigmoid(_ x: Float) -> Float {
+    1 / (1 + expf(-x))
+}

@@ -185,27 +185,15 @@ extension Autoencoder {
     }
 }
 
-/// Inference's elementwise passes (the training step's are `Kernels`' activate and
-/// outputLoss, compiled per level): the codes' activation, and the squared error every
+/// Inference's elementwise passes: the codes' activation, through the training step's own
+/// kernel (`Kernels.activate`, one exp and sigmoid for both), and the squared error every
 /// test MSE sums.
 public enum Layers {
     /// v[r, c] = act(v[r, c] + bias[c]) in place. v: (rows, columns).
     public static func biasActivate(_ v: UnsafeMutablePointer<Float>, rows: Int, columns: Int,
-                                    bias: UnsafePointer<Float>, activation: Activation) {
-        for r in 0..<rows {
-            let row = v + r * columns
-            var c = 0
-            while c + 16 <= columns {
-                let z = vload(row + c) + vload(bias + c)
-                vstore(activation == .relu ? z.replacing(with: 0, where: z .< 0) : vsigmoid(z), row + c)
-                c += 16
-            }
-            while c < columns {
-                let z = row[c] + bias[c]
-                row[c] = activation == .relu ? max(z, 0) : sigmoid(z)
-                c += 1
-            }
-        }
+                                    bias: UnsafePointer<Float>, activation: Activation,
+                                    kernels: Kernels = .current) {
+        kernels.activate(v, gate: nil, bias: bias, rows: rows, units: columns, ld: columns, activation: activation)
     }
 
     /// Sum of (x - y)^2 over `count` floats, accumulated in Double per 1024 floats.
