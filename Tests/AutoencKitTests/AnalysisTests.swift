@@ -278,7 +278,7 @@ import Testing
         var a = Diagnostics(name: "none", activation: .relu, testMSE: 0.02, statistics: statistics, localization: 0.4, probeAccuracy: 0.8)
         a.extraMSE = [("test_mse_sample64", 0.021)]
         let b = Diagnostics(name: "q\"uote", activation: .relu, testMSE: .nan, statistics: statistics, localization: .nan, probeAccuracy: nil)
-        let text = Diagnostics.json([a, b], settings: [("seed", "3")])
+        let text = Diagnostics.json([a, b], settings: [("seed", .number(3))])
         let object = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
         let variants = try #require(object["variants"] as? [[String: Any]])
         #expect(variants.count == 2)
@@ -322,12 +322,12 @@ import Testing
         var diagnostics = Diagnostics(name: "dropconnect", activation: .relu, testMSE: 0.01,
                                       statistics: statistics, localization: 0.5, probeAccuracy: 0.9)
         diagnostics.extraMSE = [("test_mse_sample\(Diagnostics.dropConnectSamples)", 0.011)]
-        let object = try #require(try JSONSerialization.jsonObject(with: Data(diagnostics.json.utf8)) as? [String: Any])
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(diagnostics.json.compact.utf8)) as? [String: Any])
         let metrics = Set(object.keys).subtracting(["name", "activation", "units"])
         let terms = Diagnostics.definitions.map(\.term)
         #expect(Set(terms) == metrics)
         #expect(terms.count == Set(terms).count, "no metric defined twice")
-        let offsets = terms.map { diagnostics.json.range(of: "\"\($0)\":")?.lowerBound }
+        let offsets = terms.map { diagnostics.json.compact.range(of: "\"\($0)\":")?.lowerBound }
         #expect(offsets.compactMap { $0 } == offsets.compactMap { $0 }.sorted() && !offsets.contains(nil), "\(terms)")
         #expect(Diagnostics.definitions.allSatisfy { !$0.meaning.isEmpty && $0.meaning.hasSuffix(".") })
     }

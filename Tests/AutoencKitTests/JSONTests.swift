@@ -36,6 +36,17 @@ import Testing
         for (text, expected) in cases { #expect(JSON.setting(text) == expected, "\(text)") }
     }
 
+    /// The one-line form the log and safetensors headers use, and the roundings that keep
+    /// the digits their readers rely on.
+    @Test func compactAndRounded() {
+        let value = JSON.object([("a", .number(1)), ("b", .array([.string("x\""), .null])), ("c", .object([]))])
+        #expect(value.compact == "{\"a\":1,\"b\":[\"x\\\"\",null],\"c\":{}}")
+        #expect(JSON.rounded(0.013922234, digits: 6).compact == "0.0139222")
+        #expect(JSON.rounded(35390.94, digits: 6).compact == "35390.9")
+        #expect(JSON.rounded(.nan, digits: 6) == .null && JSON.rounded(.infinity, decimals: 1) == .null)
+        #expect(JSON.rounded(12.34, decimals: 1).compact == "12.3" && JSON.rounded(3.0004, decimals: 3).compact == "3")
+    }
+
     @Test func quotedStringsParseBack() throws {
         let text = "q\" b\\ n\n t\t r\r \u{1} \u{1f} é 漢 🙂 </script>"
         #expect(JSON.quoted("a\"b") == "\"a\\\"b\"")

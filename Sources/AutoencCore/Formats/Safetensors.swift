@@ -173,17 +173,18 @@ public struct SafetensorsHeader: Sendable {
     /// floats as they lie in memory (little-endian hosts), which lets a checkpoint write
     /// the model's own storage without a copy.
     public static func encode(metadata: [String: String], tensors: [(name: String, shape: [Int])]) -> [UInt8] {
-        var fields: [String] = []
-        let meta = metadata.sorted { $0.key < $1.key }
-            .map { "\(JSON.quoted($0.key)):\(JSON.quoted($0.value))" }.joined(separator: ",")
-        fields.append("\"__metadata__\":{\(meta)}")
+        var fields: [(String, JSON)] = [
+            ("__metadata__", .object(metadata.sorted { $0.key < $1.key }.map { ($0.key, .string($0.value)) })),
+        ]
         var offset = 0
         for (name, shape) in tensors {
             let end = offset + shape.reduce(1, *) * 4
-            fields.append("\(JSON.quoted(name)):{\"dtype\":\"F32\",\"shape\":[\(shape.map(String.init).joined(separator: ","))],\"data_offsets\":[\(offset),\(end)]}")
+            fields.append((name, .object([("dtype", .string("F32")),
+                                          ("shape", .array(shape.map { .number(Double($0)) })),
+                                          ("data_offsets", .array([.number(Double(offset)), .number(Double(end))]))])))
             offset = end
         }
-        var json = Array("{\(fields.joined(separator: ","))}".utf8)
+        var json = Array(JSON.object(fields).compact.utf8)
         while json.count % 8 != 0 { json.append(0x20) }
         return withUnsafeBytes(of: UInt64(json.count).littleEndian) { Array($0) } + json
     }

@@ -44,6 +44,29 @@ public indirect enum JSON: Sendable, Equatable {
     /// A number, or null when `value` is nil or not finite.
     public static func finite(_ value: Double?) -> JSON { value.map { $0.isFinite ? .number($0) : .null } ?? .null }
 
+    /// `value` to `digits` significant digits (what "%.6g" prints for 6), for the files
+    /// whose readers rely on that many; null when it is not finite.
+    public static func rounded(_ value: Double, digits: Int) -> JSON {
+        guard value.isFinite, let short = Double(String(format: "%.\(digits)g", value)) else { return .null }
+        return .number(short)
+    }
+
+    /// `value` to `decimals` places (what "%.1f" prints for 1); null when it is not finite.
+    public static func rounded(_ value: Double, decimals: Int) -> JSON {
+        guard value.isFinite, let short = Double(String(format: "%.\(decimals)f", value)) else { return .null }
+        return .number(short)
+    }
+
+    /// The text on one line with no spaces, keys in their order: `--log`'s JSON lines and
+    /// safetensors headers.
+    public var compact: String {
+        switch self {
+        case .array(let items): return "[" + items.map(\.compact).joined(separator: ",") + "]"
+        case .object(let fields): return "{" + fields.map { JSON.quoted($0.0) + ":" + $0.1.compact }.joined(separator: ",") + "}"
+        default: return rendered()
+        }
+    }
+
     /// A float as its shortest decimal spelling (0.001, not 0.00100000005).
     public static func float(_ value: Float) -> JSON { value.isFinite ? .number(Double("\(value)")!) : .null }
 

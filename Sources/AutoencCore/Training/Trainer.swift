@@ -44,9 +44,13 @@ public struct EpochReport: Sendable {
     /// belongs to, and for an epoch resumed part-way `resumed_from_step` (its figures then
     /// cover the steps after it only).
     public func json(run: String) -> String {
-        func f(_ x: Double) -> String { x.isFinite ? String(format: "%.6g", x) : "null" }
-        let resumed = startingStep > 0 ? ",\"resumed_from_step\":\(startingStep)" : ""
-        return "{\"run\":\"\(run)\",\"epoch\":\(epoch),\"train_loss\":\(f(trainLoss)),\"test_mse\":\(f(testMSE)),\"seconds\":\(f(seconds)),\"images_per_second\":\(f(imagesPerSecond))\(resumed)}"
+        func f(_ x: Double) -> JSON { .rounded(x, digits: 6) }
+        var fields: [(String, JSON)] = [
+            ("run", .string(run)), ("epoch", .number(Double(epoch))), ("train_loss", f(trainLoss)),
+            ("test_mse", f(testMSE)), ("seconds", f(seconds)), ("images_per_second", f(imagesPerSecond)),
+        ]
+        if startingStep > 0 { fields.append(("resumed_from_step", .number(Double(startingStep)))) }
+        return JSON.object(fields).compact
     }
 }
 

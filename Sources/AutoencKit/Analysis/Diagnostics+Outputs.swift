@@ -69,9 +69,9 @@ extension Diagnostics {
     public func writeOutputs(codes: FloatBuffer, model: String, data: String, testImages: Int, seed: UInt64,
                              directory: String) throws -> [String] {
         func path(_ name: String) -> String { (directory as NSString).appendingPathComponent(name) }
-        let settings: [(String, String)] = [("model", JSON.quoted(model)), ("data", JSON.quoted(data)),
-                                            ("test_images", "\(testImages)"), ("seed", "\(seed)")]
-            + Provenance.current().fields.map { ($0.0, $0.1.rendered()) }
+        let settings: [(String, JSON)] = [("model", .string(model)), ("data", .string(data)),
+                                          ("test_images", .number(Double(testImages))),
+                                          ("seed", JSON.setting(String(seed)))] + Provenance.current().fields
         try Comparison.writeHistograms([(name, codes, statistics)], activation: activation, to: path("histograms.png"))
         try AtomicFile.write(Array(Self.json([self], settings: settings).utf8), to: path("metrics.json"))
         return Self.outputFiles

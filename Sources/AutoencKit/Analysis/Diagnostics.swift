@@ -95,27 +95,23 @@ public struct Diagnostics: Sendable {
 
     /// One JSON object: name, test_mse (and the extra errors), mean_activation,
     /// sparsity, dead_units, units, probe_accuracy (null without labels), localization.
-    public var json: String {
-        var fields = ["\"name\": \(JSON.quoted(name))", "\"activation\": \"\(activation.rawValue)\"",
-                      "\"test_mse\": \(Self.number(testMSE))"]
-        fields += extraMSE.map { "\(JSON.quoted($0.key)): \(Self.number($0.value))" }
-        fields += ["\"mean_activation\": \(Self.number(statistics.meanActivation))",
-                   "\"sparsity\": \(Self.number(statistics.sparsity))",
-                   "\"dead_units\": \(statistics.deadUnits)",
-                   "\"units\": \(statistics.units)",
-                   "\"probe_accuracy\": \(probeAccuracy.map(Self.number) ?? "null")",
-                   "\"localization\": \(Self.number(localization))"]
-        return "{" + fields.joined(separator: ", ") + "}"
+    public var json: JSON {
+        func number(_ x: Double) -> JSON { .rounded(x, digits: 6) }
+        var fields: [(String, JSON)] = [("name", .string(name)), ("activation", .string(activation.rawValue)),
+                                        ("test_mse", number(testMSE))]
+        fields += extraMSE.map { ($0.key, number($0.value)) }
+        fields += [("mean_activation", number(statistics.meanActivation)), ("sparsity", number(statistics.sparsity)),
+                   ("dead_units", .number(Double(statistics.deadUnits))), ("units", .number(Double(statistics.units))),
+                   ("probe_accuracy", probeAccuracy.map(number) ?? .null), ("localization", number(localization))]
+        return .object(fields)
     }
 
     /// `{"variants": [...]}` with one object per model, then any `settings` as a
-    /// second key (values already JSON), ending in a newline.
-    public static func json(_ variants: [Diagnostics], settings: [(String, String)] = []) -> String {
-        var out = "{\"variants\": [\n" + variants.map { "  " + $0.json }.joined(separator: ",\n") + "\n]"
-        if !settings.isEmpty {
-            out += ",\n\"settings\": {" + settings.map { "\(JSON.quoted($0.0)): \($0.1)" }.joined(separator: ", ") + "}"
-        }
-        return out + "}\n"
+    /// second key, ending in a newline.
+    public static func json(_ variants: [Diagnostics], settings: [(String, JSON)] = []) -> String {
+        var fields: [(String, JSON)] = [("variants", .array(variants.map(\.json)))]
+        if !settings.isEmpty { fields.append(("settings", .object(settings))) }
+        return JSON.object(fields).rendered() + "\n"
     }
 
     /// The variants as an aligned text table, one row per model.

@@ -99,24 +99,46 @@ extension Benchmark {
         /// One JSON object: with one size its `hidden` and `batch_size` (and
         /// `warmup_images`) at the top, as well as in every row.
         public var json: String {
-            func us(_ x: Double) -> String { String(format: "%.1f", x) }
-            func pct(_ x: Double) -> String { String(format: "%.2f", x) }
-            let p = products.map { row in
+            func fixed(_ x: Double, _ decimals: Int) -> JSON { .rounded(x, decimals: decimals) }
+            func int(_ x: Int) -> JSON { .number(Double(x)) }
+            let p: [JSON] = products.map { row in
                 let one = row.one, all = row.all
-                return "{\"product\":\"\(one.name)\",\"hidden\":\(row.size.hidden),\"batch_size\":\(row.size.batchSize),\"m\":\(one.m),\"n\":\(one.n),\"k\":\(one.k),\"gflops_1_thread\":\(String(format: "%.1f", one.gflops)),\"gflops\":\(String(format: "%.1f", all.gflops)),\"max_rel_error\":\(max(one.maxRelativeError, all.maxRelativeError))}"
+                return .object([("product", .string(one.name)), ("hidden", int(row.size.hidden)),
+                                ("batch_size", int(row.size.batchSize)), ("m", int(one.m)), ("n", int(one.n)),
+                                ("k", int(one.k)), ("gflops_1_thread", fixed(one.gflops, 1)),
+                                ("gflops", fixed(all.gflops, 1)),
+                                ("max_rel_error", .number(Double(max(one.maxRelativeError, all.maxRelativeError))))])
             }
-            let t = training.map { row in
+            let t: [JSON] = training.map { row in
                 let b = row.breakdown
-                let phases = b.phases.map { "{\"phase\":\"\($0.phase.rawValue)\",\"us_per_step\":\(us($0.microseconds)),\"percent\":\(pct(b.percent($0.microseconds)))}" }
-                    + ["{\"phase\":\"other\",\"us_per_step\":\(us(b.otherMicroseconds)),\"percent\":\(pct(b.percent(b.otherMicroseconds)))}"]
-                return "{\"mode\":\"\(row.mode.rawValue)\",\"hidden\":\(row.size.hidden),\"batch_size\":\(row.size.batchSize),\"images_per_second\":\(Int(row.imagesPerSecond)),\"ms_per_step\":\(String(format: "%.3f", row.millisecondsPerStep)),\"images\":\(row.images),\"warmup_images\":\(row.warmupImages),\"steps_timed\":\(b.steps),\"step_us\":\(us(b.stepMicroseconds)),\"phases\":[\(phases.joined(separator: ","))]}"
+                func phase(_ name: String, _ microseconds: Double) -> JSON {
+                    .object([("phase", .string(name)), ("us_per_step", fixed(microseconds, 1)),
+                             ("percent", fixed(b.percent(microseconds), 2))])
+                }
+                let phases = b.phases.map { phase($0.phase.rawValue, $0.microseconds) }
+                    + [phase("other", b.otherMicroseconds)]
+                return .object([("mode", .string(row.mode.rawValue)), ("hidden", int(row.size.hidden)),
+                                ("batch_size", int(row.size.batchSize)), ("images_per_second", int(Int(row.imagesPerSecond))),
+                                ("ms_per_step", fixed(row.millisecondsPerStep, 3)), ("images", int(row.images)),
+                                ("warmup_images", int(row.warmupImages)), ("steps_timed", int(b.steps)),
+                                ("step_us", fixed(b.stepMicroseconds, 1)), ("phases", .array(phases))])
             }
-            var top = ""
+            var fields: [(String, JSON)] = [
+                ("blas", .string(BLASRuntime.library)), ("kernel", .string(BLASRuntime.coreName)),
+                ("kernel_report", .string(BLASRuntime.report)), ("vector_kernels", .string(Kernels.current.level.rawValue)),
+                ("threads", int(threads)),
+            ]
+            if let peak {
+                fields += [("peak_gflops_1_thread", fixed(peak.oneThread, 1)), ("peak_gflops", fixed(peak.allThreads, 1)),
+                           ("peak_level", .string(peak.level.rawValue))]
+            }
             if !scales, let h = hiddenSizes.first, let batch = batchSizes.first {
-                top = "\"hidden\":\(h),\"batch_size\":\(batch),\"warmup_images\":\(warmup ?? 4 * batch),"
+                fields += [("hidden", int(h)), ("batch_size", int(batch)), ("warmup_images", int(warmup ?? 4 * batch))]
             }
-            let peakFields = peak.map { "\"peak_gflops_1_thread\":\(String(format: "%.1f", $0.oneThread)),\"peak_gflops\":\(String(format: "%.1f", $0.allThreads)),\"peak_level\":\"\($0.level.rawValue)\"," } ?? ""
-            return "{\"blas\":\"\(BLASRuntime.library)\",\"kernel\":\"\(BLASRuntime.coreName)\",\"kernel_report\":\"\(BLASRuntime.report)\",\"vector_kernels\":\"\(Kernels.current.level.rawValue)\",\"threads\":\(threads),\(peakFields)\(top)\"hidden_sizes\":\(hiddenSizes),\"batch_sizes\":\(batchSizes),\"repeats\":\(repeats),\"drop_p\":\(dropP),\"sgemm\":[\(p.joined(separator: ","))],\"training\":[\(t.joined(separator: ","))]}"
+            fields += [("hidden_sizes", .array(hiddenSizes.map(int))), ("batch_sizes", .array(batchSizes.map(int))),
+                       ("repeats", int(repeats)), ("drop_p", .float(dropP)), ("sgemm", .array(p)),
+                       ("training", .array(t))]
+            return JSON.object(fields).compact
         }
 
         // MARK: - Tables

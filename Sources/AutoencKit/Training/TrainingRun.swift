@@ -128,16 +128,18 @@ public final class TrainingRun {
         settings["data_digest"] = dataDigest
         settings["train_images"] = String(train.count)
         if let limit { settings["limit"] = String(limit) }
-        // the settings that are strings in the checkpoint stay strings here: a digest, "relu"
+        // the settings that are strings in the checkpoint stay strings here: a digest, a path
         let strings: Set = ["data_digest", "dataset", "kernels"]
-        let fields = settings.sorted { $0.key < $1.key }.map { key, value in
-            "\(JSON.quoted(key)):" + (strings.contains(key) ? JSON.quoted(value) : JSON.setting(value).rendered())
+        let values = settings.sorted { $0.key < $1.key }.map { key, value in
+            (key, strings.contains(key) ? JSON.string(value) : JSON.setting(value))
         }
-        let resumed = epochsCompleted > 0 || stepsIntoEpoch > 0
-            ? "{\"epoch\":\(epochsCompleted + 1),\"step\":\(trainer.step)}" : "null"
-        return "{\"run\":\"\(id)\",\"started\":\"\(provenance.date)\",\"resumed_at\":\(resumed),"
-            + "\"autoenc_version\":\(JSON.quoted(provenance.version)),\"command\":\(JSON.quoted(provenance.command)),"
-            + "\"blas\":\(JSON.quoted(provenance.blas)),\"settings\":{\(fields.joined(separator: ","))}}"
+        let resumed: JSON = epochsCompleted > 0 || stepsIntoEpoch > 0
+            ? .object([("epoch", .number(Double(epochsCompleted + 1))), ("step", .number(Double(trainer.step)))]) : .null
+        return JSON.object([
+            ("run", .string(id)), ("started", .string(provenance.date)), ("resumed_at", resumed),
+            ("autoenc_version", .string(provenance.version)), ("command", .string(provenance.command)),
+            ("blas", .string(provenance.blas)), ("settings", .object(values)),
+        ]).compact
     }
 
     /// Trains epochs `epochsCompleted + 1 ... epochs`, saving after each (and after a
