@@ -18,6 +18,16 @@ import Testing
         #expect(sparse.sparseHidden)
     }
 
+    /// Forced onto DropConnect, which the step never chooses them for, the sparse products
+    /// still give the dense products' gradients: with per-example masks dw1 is DropConnect's
+    /// own kernel's, and dw2 (computed transposed, by units) must still be computed.
+    @Test(arguments: [MaskSharing.example, .batch])
+    func sparseEqualsDenseUnderDropConnect(masks: MaskSharing) {
+        let config = ModelConfig(hidden: 24, activation: .relu, dropP: 0.5, dropMode: .dropconnect, masks: masks)
+        let sparse = Self.expectStepMatchesDense(config: config, products: .sparseHidden)
+        #expect(sparse.sparseHidden)
+    }
+
     /// Each level picks the sparse products for dropout at p >= 0.25 where they are
     /// faster, AVX-512, and the dense or packed ones elsewhere (`TrainingPass.strategy`).
     @Test(arguments: KernelLevel.supported)

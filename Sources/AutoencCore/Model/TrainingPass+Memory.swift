@@ -1,6 +1,6 @@
 extension TrainingPass {
     /// The bytes `init` allocates for `config` at batches of up to `maxBatch` with the
-    /// products `choice` (`.automatic`: the strategy at `kernels`' level), by the same
+    /// products `choice` (`.automatic`: the layout at `kernels`' level), by the same
     /// rules, without allocating them: every buffer that grows with the batch or with
     /// hidden x 784. Per-unit scratch (a few bytes a unit) is left out.
     /// `allocatedBytes` reads the same off a pass's buffers; the tests hold the two equal.
@@ -27,10 +27,10 @@ extension TrainingPass {
 
     /// What this pass allocated, read off its buffers as `bytes(for:)` counts them.
     var allocatedBytes: Int {
-        let buffers = [gradients.storage, x, droppedX, hidden, gate, output, dHidden, maskedW1,
+        let buffers = [gradients.storage, x, droppedX, hiddenLayer, gate, outputLayer, hiddenGradient, maskedW1,
                        pixelWalk?.transposedW1, pixelWalk?.transposedGradient]
         let lists = pixelWalk.map { $0.pixels.allocatedBytes + $0.columns.allocatedBytes } ?? 0
-        return 4 * buffers.reduce(0) { $0 + ($1?.count ?? 0) } + 8 * maxBatch + lists + products.allocatedBytes
+        return 4 * buffers.reduce(0) { $0 + ($1?.count ?? 0) } + 8 * maxBatch + lists + layout.allocatedBytes
     }
 }
 

@@ -2,25 +2,27 @@
 /// forward and backward passes that use them, and the step's schedule of phases. A step
 /// allocates nothing.
 ///
-/// One step's data path, for a minibatch of B images (h hidden units):
+/// One step's data path, for a minibatch of B images (h hidden units); `forwardPhases`
+/// and `gradientPhases` run it, and time it when a `timer` is set:
 /// - phase 0, rows of the weights split across threads: per-batch DropConnect's masked
-///   w1 (h, 784); per-example DropConnect's w1^T (784, h); the strategy's derived weights
-///   (w2^T (h, 784) for the sparse products);
-/// - phase 1a, examples split across threads (`encode`): input dropout x -> xd (B, 784);
-///   the encoder z1 = xd w1^T (B, h), by BLAS or per-example DropConnect's kernel over
-///   each image's nonzero pixels;
-///   a = act(z1 + b1), gate = act'(z1 + b1), both times the dropout factor -> hd (B, h);
-/// - between, on one thread: the strategy's look at the whole minibatch's hd (the packed
-///   products find the active units), then rows of w2 split across threads;
-/// - phase 1b, examples split across threads (`decode`): z2 = hd w2^T (B, 784);
-///   y = sigmoid(z2 + b2), the loss, dz2 (B, 784); dhd = dz2 w2 (B, h); dz1 = dhd ⊙ gate;
-/// - phase 2, rows split across threads (`hiddenGradients`, `outputGradients`), after
-///   per-example DropConnect's pixel columns of xd, pixels split across threads:
-///   dw1 = dz1^T xd (h, 784) and db1; dw2 = dz2^T hd (784, h) and db2; the trainer then
-///   updates the same rows on the same thread.
-/// The four products that read hd or dz1 are the `products` strategy's (`HiddenProducts`).
-/// `schedule` runs the phases; the trainer gives it its threads, `run` a plain loop.
-/// With a `timer` the phases add their wall-clock time to it (`StepTimer`).
+///   w1 (h, 784); per-example DropConnect's w1^T (784, h); the sparse layout's w2^T (h, 784);
+/// - phase 1a, examples split across threads: input dropout x -> xd (B, 784)
+///   (`dropInputs`); the encoder z1 = xd w1^T (B, h) (`encoderForward`), by BLAS or
+///   per-example DropConnect's kernel over each image's nonzero pixels; a = act(z1 + b1),
+///   gate = act'(z1 + b1), both times the dropout factor -> hd (B, h) (`activationForward`);
+/// - between, on one thread, the packed layout only: the active units of the whole
+///   minibatch's hd, packed; then rows of w2 split across threads, each computing its
+///   columns of z2 for the whole minibatch;
+/// - phase 1b, examples split across threads: z2 = hd w2^T (B, 784) (`decoderForward`);
+///   y = sigmoid(z2 + b2), the loss, dz2 (B, 784) (`outputLossAndGradient`); dhd = dz2 w2
+///   (B, h) (`decoderInputGradient`); dz1 = dhd ⊙ gate (`activationBackward`);
+/// - phase 2, rows split across threads, after per-example DropConnect's pixel columns of
+///   xd (pixels split across threads): dw1 = dz1^T xd (h, 784) and db1
+///   (`encoderWeightGradient`); dw2 = dz2^T hd (784, h) and db2 (`decoderWeightGradient`);
+///   the trainer then updates the same rows on the same thread.
+/// Which code computes the four products that read hd or dz1 is the `layout`'s
+/// (`HiddenLayout`), switched on at each product's site. `run` is the whole step on one
+/// thread through the same schedule.
 public final class TrainingPass: @unchecked Sendable {
     public let model: Autoencoder
     public let maxBatch: Int
@@ -28,8 +30,8 @@ public final class TrainingPass: @unchecked Sendable {
     public let gradients: Parameters
     /// The vector kernels the step runs.
     public let kernels: Kernels
-    /// The strategy for the products that read the hidden layer.
-    let products: HiddenProducts
+    /// Which code computes the products that read the hidden layer.
+    let layout: HiddenLayout
     /// Where the phases add their time, when they are timed (`Trainer.timePhases()`);
     /// parts index its slots. Set between steps only.
     public var timer: StepTimer?
@@ -38,24 +40,51 @@ public final class TrainingPass: @unchecked Sendable {
     let dropConnect: DropConnectMask?
     let inputDropout: DropoutMask?
 
+    // MARK: - Buffers
+    //
+    // Three allocations each hold one value after another, every one computed in place
+    // from the one before, which is not read again: keeping them apart would cost the
+    // step another (B, h) + (B, 784) + (B, h) floats to write and read back cold. Each
+    // value has its own name below, a view of the allocation it shares:
+    // - `hiddenLayer`: z1, then the activation a, then the dropped activation hd;
+    // - `outputLayer`: z2, then dz2 (`outputLossAndGradient` turns one into the other);
+    // - `hiddenGradient`: dhd, then dz1 (`activationBackward`).
+
     // x: (batch, 784) inputs in [0, 1]; the reconstruction target
     let x: FloatBuffer
     // the encoder's input under input dropout, x ⊙ mask / (1 - p_in): (batch, 784)
     let droppedX: FloatBuffer?
-    // z1 then a = act(z1 + b1) then the dropped activations hd: (batch, hidden)
-    let hidden: FloatBuffer
-    // act'(z1) times the dropout factor (0, or 1 / (1 - p) inverted, 1 classic): (batch, hidden)
+    // z1, a, hd: (batch, hidden)
+    let hiddenLayer: FloatBuffer
+    // act'(z1 + b1) times the dropout factor (0, or 1 / (1 - p) inverted, 1 classic): (batch, hidden)
     let gate: FloatBuffer
-    // z2, then dL/dz2: (batch, 784)
-    let output: FloatBuffer
-    // dL/dhd, then dL/dz1: (batch, hidden)
-    let dHidden: FloatBuffer
+    // z2, dz2: (batch, 784)
+    let outputLayer: FloatBuffer
+    // dhd, dz1: (batch, hidden), 16 floats of slack (per-example DropConnect's kernels read whole chunks)
+    let hiddenGradient: FloatBuffer
     // DropConnect mask keys of the examples in this step; [0] is the per-batch mask's
     let keys: UnsafeMutablePointer<UInt64>
     // scale * mask ⊙ w1 for per-batch DropConnect: (hidden, 784)
     let maskedW1: FloatBuffer?
     // what per-example DropConnect's kernels read and write besides the batch buffers
     let pixelWalk: PixelWalk?
+
+    /// z1 = xd w1^T: (batch, hidden), until `activationForward` turns it into a.
+    var z1: UnsafeMutablePointer<Float> { hiddenLayer.pointer }
+    /// a = act(z1 + b1): (batch, hidden), in z1's place, until the dropout factor makes it hd.
+    var activation: UnsafeMutablePointer<Float> { hiddenLayer.pointer }
+    /// hd = a ⊙ dropout factor, the decoder's input: (batch, hidden), in a's place.
+    var dropped: UnsafeMutablePointer<Float> { hiddenLayer.pointer }
+    /// z2 = hd w2^T: (batch, 784), until `outputLossAndGradient` turns it into dz2.
+    var z2: UnsafeMutablePointer<Float> { outputLayer.pointer }
+    /// dz2 = dL/dz2: (batch, 784), in z2's place.
+    var dz2: UnsafeMutablePointer<Float> { outputLayer.pointer }
+    /// dhd = dz2 w2 = dL/dhd: (batch, hidden), until `activationBackward` turns it into dz1.
+    var dhd: UnsafeMutablePointer<Float> { hiddenGradient.pointer }
+    /// dz1 = dhd ⊙ gate = dL/dz1: (batch, hidden), in dhd's place.
+    var dz1: UnsafeMutablePointer<Float> { hiddenGradient.pointer }
+    /// The hidden layer's allocation (after a step: hd), by its name before the views.
+    var hidden: FloatBuffer { hiddenLayer }
 
     /// Per-example DropConnect's buffers: w1^T (784, hidden); the batch's nonzero pixels,
     /// by example for the forward kernel and by pixel for the backward one; dw1^T (784,
@@ -79,7 +108,7 @@ public final class TrainingPass: @unchecked Sendable {
     var hiddenUnits: Int { model.config.hidden }
 
     /// Which products a pass runs: the best for the model and the kernels, or one forced
-    /// (tests run each strategy at every kernel level; `.dense` is their reference).
+    /// (tests run each layout at every kernel level; `.dense` is their reference).
     public enum ProductChoice: Sendable { case automatic, dense, sparseHidden, packed }
 
     public init(model: Autoencoder, maxBatch: Int, seed: UInt64, products choice: ProductChoice = .automatic,
@@ -96,55 +125,45 @@ public final class TrainingPass: @unchecked Sendable {
             ? DropoutMask(dropP: config.dropP, seed: seed, scaling: config.scaling) : nil
         let perExample = regularized && config.dropMode == .dropconnect && config.masks == .example
         dropConnect = regularized && config.dropMode == .dropconnect
-            ? DropConnectMask(dropP: config.dropP, seed: seed, layout: perExample ? .inputRows(hidden: h) : .unitRows) : nil
+            ? DropConnectMask(dropP: config.dropP, seed: seed, layout: perExample ? .inputRows(hidden: h) : .unitRows)
+            : nil
         inputDropout = config.inputDropP > 0
             ? DropoutMask(dropP: config.inputDropP, seed: seed, purpose: .inputDropout) : nil
         x = FloatBuffer(count: maxBatch * n)
         droppedX = inputDropout != nil ? FloatBuffer(count: maxBatch * n) : nil
-        hidden = FloatBuffer(count: maxBatch * h)
+        hiddenLayer = FloatBuffer(count: maxBatch * h)
         gate = FloatBuffer(count: maxBatch * h)
-        output = FloatBuffer(count: maxBatch * n)
-        // 16 floats of slack: the per-example DropConnect kernels read whole chunks of 16
-        dHidden = FloatBuffer(count: maxBatch * h + 16)
+        outputLayer = FloatBuffer(count: maxBatch * n)
+        hiddenGradient = FloatBuffer(count: maxBatch * h + 16)
         keys = .allocate(capacity: maxBatch)
         keys.initialize(repeating: 0, count: maxBatch)
         maskedW1 = dropConnect != nil && config.masks == .batch ? FloatBuffer(count: h * n) : nil
         pixelWalk = perExample ? PixelWalk(hidden: h, maxBatch: maxBatch) : nil
-        switch choice == .automatic ? Self.strategy(for: config, kernels: kernels) : choice {
-        case .automatic, .dense: products = DenseProducts()
-        case .sparseHidden: products = SparseHiddenProducts(hidden: h, maxBatch: maxBatch)
-        case .packed: products = PackedProducts(hidden: h, maxBatch: maxBatch, kernels: kernels)
-        }
+        layout = HiddenLayout(choice, config: config, maxBatch: maxBatch, kernels: kernels)
     }
 
     deinit { keys.deallocate() }
 
-    /// The products' strategy for `config` and the kernels' level, and why:
-    /// - dropout at p >= 0.25 with the AVX-512 kernels: `SparseHiddenProducts`. Of hd, a
-    ///   fraction p is dropped and of the rest about 70% are inactive ReLUs
-    ///   (Fashion-MNIST), so at p = 0.25 about 77% is zero; on the AVX-512 machine the
-    ///   row-by-row products measured faster than the dense ones from there on (dropout
-    ///   at p = 0.5 trained at 103k images/s where no regularizer, packed, trained at 84k).
-    ///   With the AVX2 kernels they are slower at every p: on an AMD EPYC with AVX2 alone,
-    ///   `autoenc bench --modes dropout` trained at 17.6k-21.9k images/s for p = 0.1-0.3
-    ///   and 25.3k at 0.5 against 25.6k-31.2k and 30.7k for the dense products, run in
-    ///   turn; so other levels use:
-    /// - ReLU units: `PackedProducts`, which fall back to dense per minibatch when fewer
-    ///   than an eighth of the units are zero for every example (`ActiveUnits.worthPacking`);
-    /// - sigmoid units are never exactly zero: `DenseProducts`.
-    static func strategy(for config: ModelConfig, kernels: Kernels) -> ProductChoice {
-        if config.dropMode == .dropout && config.dropP >= 0.25 && kernels.level == .avx512 { return .sparseHidden }
-        return config.activation == .relu ? .packed : .dense
-    }
-
     /// Whether the decoder products and the encoder gradient skip hidden zeros.
-    public var sparseHidden: Bool { products is SparseHiddenProducts }
+    public var sparseHidden: Bool {
+        if case .sparse = layout { return true }
+        return false
+    }
     /// Whether the dense products run over the units active in the batch.
-    public var packsActiveUnits: Bool { products is PackedProducts }
+    public var packsActiveUnits: Bool {
+        if case .packed = layout { return true }
+        return false
+    }
     /// Whether this step's minibatch was packed.
-    public var batchPacked: Bool { (products as? PackedProducts)?.packed ?? false }
+    public var batchPacked: Bool {
+        if case .packed(let packed) = layout { return packed.isPacked }
+        return false
+    }
     /// The units active in the minibatch, when the products pack them.
-    var activeUnits: ActiveUnits? { (products as? PackedProducts)?.active }
+    var activeUnits: ActiveUnits? {
+        if case .packed(let packed) = layout { return packed.active }
+        return nil
+    }
 
     /// Loads images `indices` of `data` into rows `row ..< row + indices.count` of the
     /// input buffer.
@@ -169,53 +188,89 @@ public final class TrainingPass: @unchecked Sendable {
     /// the look at the whole minibatch run only where the step needs them: each phase is
     /// a barrier for the threads. Returns the batch's sum of
     /// squared errors over total x 784 pixels (the loss, when batch is total), summed
-    /// from `losses` (`parts` floats).
+    /// from `losses` (`parts` floats). The one place the forward phases are timed.
     public func forwardPhases(batch: Int, total: Int, parts: Int, threads: Int, step: UInt64, exampleOffset: Int = 0,
                               losses: UnsafeMutablePointer<Float>, parallel: Parallel,
                               load: @escaping (_ shard: Int) -> Range<Int>) -> Float {
         let h = hiddenUnits, n = ModelConfig.inputs
         let timer = timer
-        if maskedW1 != nil || pixelWalk != nil || products.preparesWeights {
+        var transposesW2 = false
+        if case .sparse = layout { transposesW2 = true }
+        if maskedW1 != nil || pixelWalk != nil || transposesW2 {
             parallel(threads) { t in
-                var lap = timer?.lap(part: t)
+                var clock = timer?.lap(part: t)
                 let units = Self.split(h, t, threads)
                 prepareMasks(step: step, units: units)
                 transposeEncoder(inputs: Self.split(n, t, threads))
-                products.prepare(self, units: units)
-                lap?.record(.weights)
+                if case .sparse(let sparse) = layout {
+                    sparse.transposeDecoder(model.parameters.w2, units: units, kernels: kernels)
+                }
+                clock?.record(.weights)
             }
         }
-        func gather(_ shard: Int) -> Range<Int> {
-            var lap = timer?.lap(part: shard)
-            let rows = load(shard)
-            lap?.record(.gather)
+        // phase 1a for shard s: its images, xd, z1, hd
+        func encoderPart(_ s: Int, _ clock: inout StepTimer.Lap?) -> Range<Int> {
+            let rows = load(s)
+            clock?.record(.gather)
+            if inputDropout != nil {
+                dropInputs(examples: rows, step: step, exampleOffset: exampleOffset)
+                clock?.record(.inputDropout)
+            }
+            encoderForward(examples: rows, step: step, exampleOffset: exampleOffset)
+            clock?.record(.encoder)
+            activationForward(examples: rows, step: step, exampleOffset: exampleOffset)
+            clock?.record(.activation)
             return rows
         }
-        if products.examinesWholeBatch {
-            // encoder, then the whole minibatch's hd on one thread, then the decoder
-            parallel(parts) { s in encode(examples: gather(s), step: step, exampleOffset: exampleOffset, part: s) }
+        // phase 1b for examples `rows` once z2 is in place: the loss, dz2, dhd, dz1
+        func lossAndBackward(_ rows: Range<Int>, _ clock: inout StepTimer.Lap?) -> Float {
+            let loss = outputLossAndGradient(examples: rows, total: total)
+            clock?.record(.outputLoss)
+            decoderInputGradient(examples: rows)
+            activationBackward(examples: rows)
+            clock?.record(.backward)
+            return loss
+        }
+        switch layout {
+        case .packed(let packed):
+            // the encoder, then the whole minibatch's hd on one thread, then the decoder by
+            // output columns: each thread packs its rows of w2 and computes those columns of
+            // z2 for the whole minibatch (split by examples instead, OpenBLAS 0.3.21's Zen
+            // kernels ran one thread's 64 of 128 examples at 24-27 GFLOP/s for any k from
+            // 128 to 288, against 31-36 for all 128 examples and half the columns)
+            parallel(parts) { s in
+                var clock = timer?.lap(part: s)
+                _ = encoderPart(s, &clock)
+            }
             let start = timer != nil ? StepTimer.now() : 0
-            let packs = products.afterEncoder(self, examples: 0..<batch)
+            let packs = packed.packHidden(dropped, batch: batch)
             timer?.recordAlone(.packing, since: start)
-            // each thread packs its rows of w2 and computes those columns of z2 for the
-            // whole minibatch (see `HiddenProducts.decode(_:examples:outputs:)`), then
-            // each part the rest of its examples' forward and backward passes
             parallel(threads) { t in
-                var lap = timer?.lap(part: t)
+                var clock = timer?.lap(part: t)
                 let outputs = Self.split(n, t, threads)
                 if packs {
-                    products.prepareDecoder(self, rows: outputs)
-                    lap?.record(.packing)
+                    packed.packDecoderWeights(model.parameters.w2, rows: outputs)
+                    clock?.record(.packing)
                 }
-                products.decode(self, examples: 0..<batch, outputs: outputs)
-                lap?.record(.decoder)
+                decoderForward(examples: 0..<batch, outputs: outputs)
+                clock?.record(.decoder)
             }
-            parallel(parts) { s in losses[s] = decode(examples: Self.split(batch, s, parts), total: total, part: s, decoded: true) }
-        } else {
             parallel(parts) { s in
-                let rows = gather(s)
-                encode(examples: rows, step: step, exampleOffset: exampleOffset, part: s)
-                losses[s] = decode(examples: rows, total: total, part: s)
+                var clock = timer?.lap(part: s)
+                let rows = Self.split(batch, s, parts)
+                losses[s] = lossAndBackward(rows, &clock)
+                if packs {
+                    packed.packEncoderGradient(dz1, examples: rows)
+                    clock?.record(.packing)
+                }
+            }
+        case .dense, .sparse:
+            parallel(parts) { s in
+                var clock = timer?.lap(part: s)
+                let rows = encoderPart(s, &clock)
+                decoderForward(examples: rows)
+                clock?.record(.decoder)
+                losses[s] = lossAndBackward(rows, &clock)
             }
         }
         var loss: Float = 0
@@ -225,36 +280,51 @@ public final class TrainingPass: @unchecked Sendable {
 
     /// Phase 2 over the first `batch` examples: each of `threads` parts computes the
     /// gradients of its rows of w1 and b1, then `updateEncoder(part, units)` runs, then
-    /// its rows of w2 and b2 and `updateDecoder(part, outputs)` (all units' first when the
-    /// strategy needs them).
+    /// its rows of w2 and b2 and `updateDecoder(part, outputs)` (the sparse layout: all
+    /// units' first). The one place the gradient phases are timed (the updates time
+    /// themselves).
     public func gradientPhases(batch: Int, threads: Int, parallel: Parallel,
                                updateEncoder: @escaping (_ part: Int, _ units: Range<Int>) -> Void = { _, _ in },
                                updateDecoder: @escaping (_ part: Int, _ outputs: Range<Int>) -> Void = { _, _ in }) {
         let h = hiddenUnits, n = ModelConfig.inputs
+        let timer = timer
         if let pixelWalk {
             // per-example DropConnect's backward reads every pixel's examples: each thread
             // finds those of its share of the pixels
-            let timer = timer, x = encoderInput
+            let x = encoderInput
             parallel(threads) { t in
-                var lap = timer?.lap(part: t)
+                var clock = timer?.lap(part: t)
                 pixelWalk.columns.fill(from: x, batch: batch, pixels: Self.split(n, t, threads), kernels: kernels)
-                lap?.record(.encoderGradient)
+                clock?.record(.encoderGradient)
             }
         }
         func encoder(_ t: Int) {
+            var clock = timer?.lap(part: t)
             let units = Self.split(h, t, threads)
-            hiddenGradients(batch: batch, units: units, part: t)
+            encoderWeightGradient(batch: batch, units: units)
+            clock?.record(.encoderGradient)
             updateEncoder(t, units)
         }
         func decoder(_ t: Int) {
+            var clock = timer?.lap(part: t)
             let outputs = Self.split(n, t, threads)
-            outputGradients(batch: batch, outputs: outputs, part: t)
+            decoderWeightGradient(batch: batch, outputs: outputs)
+            clock?.record(.decoderGradient)
             updateDecoder(t, outputs)
         }
-        if products.decoderGradientNeedsAllUnits {
-            parallel(threads) { t in encoder(t) }
+        switch layout {
+        case .sparse(let sparse):
+            // dw2 is computed transposed, by unit rows, then transposed back by output
+            // rows: every unit's row of dw2^T before any thread's rows of dw2
+            parallel(threads) { t in
+                encoder(t)
+                var clock = timer?.lap(part: t)
+                sparse.transposedDecoderWeightGradient(batch: batch, units: Self.split(h, t, threads), hd: dropped,
+                                                       dz2: dz2, kernels: kernels)
+                clock?.record(.decoderGradient)
+            }
             parallel(threads) { t in decoder(t) }
-        } else {
+        case .dense, .packed:
             parallel(threads) { t in
                 encoder(t)
                 decoder(t)
@@ -286,7 +356,7 @@ public final class TrainingPass: @unchecked Sendable {
         return loss
     }
 
-    // MARK: - The passes
+    // MARK: - Phase 0: the weights' derived copies
 
     /// Phase 0, per-batch DropConnect only: the masked encoder weights of rows `units`.
     public func prepareMasks(step: UInt64, units: Range<Int>) {
@@ -299,103 +369,165 @@ public final class TrainingPass: @unchecked Sendable {
     /// Phase 0, per-example DropConnect only: rows `inputs` of w1^T, which its kernels read.
     func transposeEncoder(inputs: Range<Int>) {
         guard let pixelWalk else { return }
-        Matrix.transpose(model.parameters.w1, rows: hiddenUnits, columns: ModelConfig.inputs, into: pixelWalk.transposedW1.pointer,
-                         rowsOfResult: inputs, kernels: kernels)
+        Matrix.transpose(model.parameters.w1, rows: hiddenUnits, columns: ModelConfig.inputs,
+                         into: pixelWalk.transposedW1.pointer, rowsOfResult: inputs, kernels: kernels)
     }
 
-    /// Phase 1a: the forward pass of examples `examples` (rows of the batch buffers)
-    /// through the hidden layer; example b uses the masks of example `exampleOffset + b`
-    /// of step `step`. `part` is the caller's part of the phase, for the timer.
-    public func encode(examples: Range<Int>, step: UInt64, exampleOffset: Int = 0, part: Int = 0) {
+    // MARK: - The encoder, forward beside backward
+
+    /// Phase 1a: z1 = xd w1^T for examples `examples` (rows of the batch buffers); example
+    /// b uses the DropConnect masks of example `exampleOffset + b` of step `step`.
+    /// xd: (rows, 784), w1: (h, 784) -> z1: (rows, h).
+    public func encoderForward(examples: Range<Int>, step: UInt64, exampleOffset: Int = 0) {
         guard !examples.isEmpty else { return }
         precondition(examples.upperBound <= maxBatch)
-        let config = model.config
-        let p = model.parameters
-        let h = config.hidden, n = ModelConfig.inputs
-        let rows = examples.count, first = examples.lowerBound
-        let x = encoderInput + first * n, hid = hidden.pointer + first * h
-        var lap = timer?.lap(part: part)
-        // input dropout: xd = x ⊙ mask / (1 - p_in), the encoder's input; the loss keeps x
-        if inputDropout != nil {
-            dropInputs(examples: examples, step: step, exampleOffset: exampleOffset)
-            lap?.record(.inputDropout)
-        }
-        // encoder: x (rows, 784), w1 (h, 784) -> z1 (rows, h)
+        let h = hiddenUnits, n = ModelConfig.inputs
         if let dc = dropConnect, let pixelWalk {
-            // x (rows, 784) -> its nonzero pixels; w1^T (784, h) -> z1 (rows, h)
+            // per-example DropConnect: xd (rows, 784) -> its nonzero pixels; their rows of
+            // w1^T (784, h), each under the example's mask -> z1 (rows, h)
             for b in examples { keys[b] = dc.key(step: step, example: exampleOffset + b) }
             pixelWalk.pixels.collect(encoderInput, examples: examples, kernels: kernels)
-            DropConnectKernels.forward(mask: dc, keys: keys, pixels: pixelWalk.pixels, examples: examples, w1t: pixelWalk.transposedW1.pointer,
-                                       z1: hidden.pointer, hidden: h, kernels: kernels)
+            DropConnectKernels.forward(mask: dc, keys: keys, pixels: pixelWalk.pixels, examples: examples,
+                                       w1t: pixelWalk.transposedW1.pointer, z1: z1, hidden: h, kernels: kernels)
         } else {
-            let w1 = maskedW1?.pointer ?? p.w1
-            BLAS.sgemm(transA: false, transB: true, m: rows, n: h, k: n, alpha: 1, a: x, lda: n,
-                       b: w1, ldb: n, beta: 0, c: hid, ldc: h)
+            // BLAS, against the per-batch DropConnect's masked w1 when there is one
+            let first = examples.lowerBound
+            BLAS.sgemm(transA: false, transB: true, m: examples.count, n: h, k: n, alpha: 1,
+                       a: encoderInput + first * n, lda: n, b: maskedW1?.pointer ?? model.parameters.w1, ldb: n, beta: 0, c: z1 + first * h, ldc: h)
         }
-        lap?.record(.encoder)
-        // a = act(z1 + b1); gate = act'(z1) * dropout factor; hd = a * dropout factor
-        activateHidden(examples: examples, step: step, exampleOffset: exampleOffset)
-        lap?.record(.activation)
     }
 
-    /// Phase 1b: the rest of the forward pass and the backward pass of examples
-    /// `examples` down to dL/dz1 and dL/dz2. Returns their sum of squared errors divided by
-    /// total x 784. `part` is the caller's part of the phase, for the timer. `decoded`:
-    /// z2 is already in the output buffer (the step computed it by output columns).
-    public func decode(examples: Range<Int>, total: Int, part: Int = 0, decoded: Bool = false) -> Float {
-        guard !examples.isEmpty else { return 0 }
-        precondition(examples.upperBound <= maxBatch)
-        let h = hiddenUnits
-        var lap = timer?.lap(part: part)
-        if !decoded {
-            products.decode(self, examples: examples)
-            lap?.record(.decoder)
-        }
-        // y = sigmoid(z2 + b2); loss; out <- dL/dz2
-        let loss = outputLossAndGradient(examples: examples, total: total)
-        lap?.record(.outputLoss)
-        // dhd = dz2 w2, then dz1 = dhd * gate, reusing the gate saved by the forward pass
-        products.backward(self, examples: examples)
-        multiply(dHidden.pointer + examples.lowerBound * h, by: gate.pointer + examples.lowerBound * h, count: examples.count * h)
-        lap?.record(.backward)
-        products.afterGate(self, examples: examples)
-        if products.examinesWholeBatch { lap?.record(.packing) }
-        return loss
-    }
-
-    /// Phase 2, first half: dw1 and db1 for hidden units `units`, reusing hd, dz1 and, for
-    /// DropConnect, the forward pass's masks (per example, with the pixel columns that
-    /// `gradientPhases` fills first). `part` is the caller's part, for the timer.
-    public func hiddenGradients(batch: Int, units: Range<Int>, part: Int = 0) {
+    /// Phase 2, first half: dw1 = dz1^T xd and db1 for hidden units `units`, over the
+    /// first `batch` examples. Reuses the forward pass's xd and, for DropConnect, its masks
+    /// (per example, with the pixel columns that `gradientPhases` fills first).
+    /// dz1: (batch, h), xd: (batch, 784) -> dw1: (h, 784), rows `units`; db1[units].
+    public func encoderWeightGradient(batch: Int, units: Range<Int>) {
         guard !units.isEmpty else { return }
-        var lap = timer?.lap(part: part)
-        let config = model.config, h = config.hidden
+        let h = hiddenUnits, n = ModelConfig.inputs
         if let dc = dropConnect, let pixelWalk {
-            // the batch's pixel columns (gradientPhases fills them); dz1 (batch, h) -> dw1 (h, 784), rows `units`
-            DropConnectKernels.backward(mask: dc, keys: keys, columns: pixelWalk.columns, batch: batch, dz1: dHidden.pointer,
-                                        gw1t: pixelWalk.transposedGradient.pointer, gw1: gradients.w1, hidden: h, units: units,
-                                        kernels: kernels)
+            // per-example DropConnect: dw1^T's columns over each pixel's examples, each
+            // under the example's mask, transposed into dw1's rows `units`
+            DropConnectKernels.backward(mask: dc, keys: keys, columns: pixelWalk.columns, batch: batch, dz1: dz1,
+                                        gw1t: pixelWalk.transposedGradient.pointer, gw1: gradients.w1, hidden: h,
+                                        units: units, kernels: kernels)
         } else {
-            products.encoderGradient(self, batch: batch, units: units)
+            switch layout {
+            case .sparse(let sparse):
+                sparse.encoderWeightGradient(batch: batch, units: units, dz1: dz1, xd: encoderInput, dw1: gradients.w1,
+                                             kernels: kernels)
+            case .packed(let packed) where packed.isPacked:
+                packed.encoderWeightGradient(batch: batch, units: units, xd: encoderInput, dw1: gradients.w1)
+            case .dense, .packed:
+                // dz1[:, units]^T (|units|, batch) x xd (batch, 784)
+                BLAS.sgemm(transA: true, transB: false, m: units.count, n: n, k: batch, alpha: 1,
+                           a: dz1 + units.lowerBound, lda: h, b: encoderInput, ldb: n,
+                           beta: 0, c: gradients.w1 + units.lowerBound * n, ldc: n)
+            }
             if let dc = dropConnect { // per batch: the gradient flows through the kept connections only
-                DropConnectKernels.maskWeights(mask: dc, key: keys[0], w1: gradients.w1, out: gradients.w1, rows: units, kernels: kernels)
+                DropConnectKernels.maskWeights(mask: dc, key: keys[0], w1: gradients.w1, out: gradients.w1, rows: units,
+                                               kernels: kernels)
             }
         }
-        columnSums(dHidden.pointer, rows: batch, stride: h, columns: units, into: gradients.b1)
-        lap?.record(.encoderGradient)
+        columnSums(dz1, rows: batch, stride: h, columns: units, into: gradients.b1)
     }
 
-    /// Phase 2, second half: dw2 and db2 for output pixels `outputs`. `part` is the
-    /// caller's part, for the timer.
-    public func outputGradients(batch: Int, outputs: Range<Int>, part: Int = 0) {
+    // MARK: - The activation, forward beside backward
+
+    /// Phase 1a: a = act(z1 + b1) and gate = act'(z1 + b1) for examples `examples`, then
+    /// under dropout both times the example's factor (0, or the kept units' scale): hd.
+    /// z1 -> a -> hd: (rows, hidden), in place (see Buffers); gate: (rows, hidden).
+    func activationForward(examples: Range<Int>, step: UInt64, exampleOffset: Int) {
+        guard !examples.isEmpty else { return }
+        let config = model.config
+        let h = config.hidden
+        let first = examples.lowerBound
+        kernels.activate(z1 + first * h, gate: gate.pointer + first * h, bias: model.parameters.b1,
+                         rows: examples.count, units: h, ld: h, activation: config.activation)
+        guard let dropout else { return }
+        for b in examples {
+            // a -> hd in place: one row of the shared allocation (see Buffers), written
+            // through one pointer so that the loop stays as fast as it was
+            let row = dropped + b * h, gateRow = gate.pointer + b * h
+            let key = dropout.key(step: step, example: exampleOffset + b)
+            for j in 0..<h {
+                let factor: Float = dropout.keeps(key: key, unit: j) ? dropout.scale : 0
+                row[j] *= factor
+                gateRow[j] *= factor
+            }
+        }
+    }
+
+    /// Phase 1b: dz1 = dhd ⊙ gate for examples `examples`, reusing the gate the forward
+    /// pass saved. dhd -> dz1: (rows, hidden), in place (see Buffers).
+    func activationBackward(examples: Range<Int>) {
+        guard !examples.isEmpty else { return }
+        let h = hiddenUnits, first = examples.lowerBound
+        multiply(dhd + first * h, by: gate.pointer + first * h, into: dz1 + first * h, count: examples.count * h)
+    }
+
+    // MARK: - The decoder, forward beside backward
+
+    /// Phase 1b (between, for the packed layout): z2 = hd w2^T for examples `examples`,
+    /// output columns `outputs` (the sparse layout computes whole rows only).
+    /// hd: (rows, hidden), w2: (784, hidden) -> z2: (rows, 784), columns `outputs`.
+    func decoderForward(examples: Range<Int>, outputs: Range<Int> = 0..<ModelConfig.inputs) {
+        guard !examples.isEmpty else { return }
+        precondition(examples.upperBound <= maxBatch)
+        let h = hiddenUnits, n = ModelConfig.inputs, first = examples.lowerBound
+        switch layout {
+        case .sparse(let sparse):
+            precondition(outputs == 0..<n, "the sparse decoder computes whole rows")
+            sparse.decoderForward(examples: examples, hd: dropped, z2: z2, kernels: kernels)
+        case .packed(let packed) where packed.isPacked:
+            packed.decoderForward(examples: examples, outputs: outputs, z2: z2)
+        case .dense, .packed:
+            // hd (rows, h), w2[outputs] (|outputs|, h) -> z2[:, outputs] (rows, |outputs|), ld 784
+            BLAS.sgemm(transA: false, transB: true, m: examples.count, n: outputs.count, k: h, alpha: 1,
+                       a: dropped + first * h, lda: h, b: model.parameters.w2 + outputs.lowerBound * h, ldb: h,
+                       beta: 0, c: z2 + first * n + outputs.lowerBound, ldc: n)
+        }
+    }
+
+    /// Phase 1b: dhd = dz2 w2 for examples `examples`; right wherever the gate is open
+    /// (the sparse and packed layouts leave 0 where it is closed).
+    /// dz2: (rows, 784), w2: (784, hidden) -> dhd: (rows, hidden).
+    func decoderInputGradient(examples: Range<Int>) {
+        guard !examples.isEmpty else { return }
+        let h = hiddenUnits, n = ModelConfig.inputs, first = examples.lowerBound
+        switch layout {
+        case .sparse(let sparse):
+            sparse.decoderInputGradient(examples: examples, dz2: dz2, gate: gate.pointer, dhd: dhd, kernels: kernels)
+        case .packed(let packed) where packed.isPacked:
+            packed.decoderInputGradient(examples: examples, dz2: dz2, dhd: dhd)
+        case .dense, .packed:
+            // dz2 (rows, 784) x w2 (784, h)
+            BLAS.sgemm(transA: false, transB: false, m: examples.count, n: h, k: n, alpha: 1,
+                       a: dz2 + first * n, lda: n, b: model.parameters.w2, ldb: h, beta: 0, c: dhd + first * h, ldc: h)
+        }
+    }
+
+    /// Phase 2, second half: dw2 = dz2^T hd and db2 for output pixels `outputs`, over the
+    /// first `batch` examples (the sparse layout: from dw2^T, which `gradientPhases`
+    /// computes for every unit first). dz2: (batch, 784), hd: (batch, hidden) -> dw2:
+    /// (784, hidden), rows `outputs`; db2[outputs].
+    public func decoderWeightGradient(batch: Int, outputs: Range<Int>) {
         guard !outputs.isEmpty else { return }
-        var lap = timer?.lap(part: part)
-        products.decoderGradient(self, batch: batch, outputs: outputs)
-        columnSums(output.pointer, rows: batch, stride: ModelConfig.inputs, columns: outputs, into: gradients.b2)
-        lap?.record(.decoderGradient)
+        let h = hiddenUnits, n = ModelConfig.inputs
+        switch layout {
+        case .sparse(let sparse):
+            sparse.decoderWeightGradient(outputs: outputs, dw2: gradients.w2, kernels: kernels)
+        case .packed(let packed) where packed.isPacked:
+            packed.decoderWeightGradient(batch: batch, outputs: outputs, dz2: dz2, dw2: gradients.w2)
+        case .dense, .packed:
+            // dz2[:, outputs]^T (|outputs|, batch) x hd (batch, h)
+            BLAS.sgemm(transA: true, transB: false, m: outputs.count, n: h, k: batch, alpha: 1,
+                       a: dz2 + outputs.lowerBound, lda: n, b: dropped, ldb: h,
+                       beta: 0, c: gradients.w2 + outputs.lowerBound * h, ldc: h)
+        }
+        columnSums(dz2, rows: batch, stride: n, columns: outputs, into: gradients.b2)
     }
 
-    // MARK: - Elementwise parts
+    // MARK: - Input dropout, the output and loss, sums
 
     /// Input dropout (Srivastava et al.'s dropout autoencoder drops pixels with p = 0.2):
     /// writes x ⊙ mask / (1 - p_in) for examples `examples` into the encoder's input
@@ -413,34 +545,14 @@ public final class TrainingPass: @unchecked Sendable {
         }
     }
 
-    /// a = act(z1 + b1) and gate = act'(z1 + b1) for examples `examples`, then under
-    /// dropout both times the example's factor (0, or the kept units' scale).
-    /// z1 -> a: (rows, hidden) in place; gate: (rows, hidden).
-    func activateHidden(examples: Range<Int>, step: UInt64, exampleOffset: Int) {
-        let config = model.config
-        let h = config.hidden
-        let hid = hidden.pointer, gate = gate.pointer
-        kernels.activate(hid + examples.lowerBound * h, gate: gate + examples.lowerBound * h, bias: model.parameters.b1,
-                         rows: examples.count, units: h, ld: h, activation: config.activation)
-        guard let dropout else { return }
-        for b in examples {
-            let row = hid + b * h, gateRow = gate + b * h
-            let key = dropout.key(step: step, example: exampleOffset + b)
-            for j in 0..<h {
-                let factor: Float = dropout.keeps(key: key, unit: j) ? dropout.scale : 0
-                row[j] *= factor
-                gateRow[j] *= factor
-            }
-        }
-    }
-
-    /// y = sigmoid(z2 + b2); returns sum((y - x)^2) / (total * 784) and leaves dL/dz2 =
-    /// 2 (y - x) y (1 - y) / (total * 784) in the output buffer.
+    /// Phase 1b: y = sigmoid(z2 + b2) for examples `examples`; returns sum((y - x)^2) /
+    /// (total * 784) and leaves dz2 = dL/dz2 = 2 (y - x) y (1 - y) / (total * 784).
     func outputLossAndGradient(examples: Range<Int>, total: Int) -> Float {
+        guard !examples.isEmpty else { return 0 }
         let n = ModelConfig.inputs
         let first = examples.lowerBound
-        // z2: (rows, 784) -> dL/dz2 in place; x: (rows, 784)
-        let sum = kernels.outputLoss(output.pointer + first * n, x: x.pointer + first * n, bias: model.parameters.b2,
+        // z2: (rows, 784) -> dz2 in place (see Buffers); x: (rows, 784)
+        let sum = kernels.outputLoss(z2 + first * n, x: x.pointer + first * n, bias: model.parameters.b2,
                                      rows: examples.count, scale: 2 / Float(total * n))
         return Float(sum / Double(total * n))
     }
@@ -457,9 +569,11 @@ public final class TrainingPass: @unchecked Sendable {
         }
     }
 
-    func multiply(_ a: UnsafeMutablePointer<Float>, by b: UnsafePointer<Float>, count: Int) {
+    /// out = a ⊙ b, elementwise over `count` floats; out may be a.
+    func multiply(_ a: UnsafePointer<Float>, by b: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>,
+                  count: Int) {
         var i = 0
-        while i + 16 <= count { vstore(vload(a + i) * vload(b + i), a + i); i += 16 }
-        while i < count { a[i] *= b[i]; i += 1 }
+        while i + 16 <= count { vstore(vload(a + i) * vload(b + i), out + i); i += 16 }
+        while i < count { out[i] = a[i] * b[i]; i += 1 }
     }
 }

@@ -1,12 +1,14 @@
-/// The four products as BLAS calls over the units active somewhere in the minibatch
-/// (`ActiveUnits`): a ReLU unit that is zero for every example adds only zeros to them.
-/// After the encoder, on one thread, the step finds the active units A of the whole
-/// minibatch and packs hd[:, A]; threads then pack rows of w2[:, A]; the products run at
-/// k = |A| and their results are spread back to the units' columns and rows. A
-/// minibatch where packing would not pay (`ActiveUnits.worthPacking`) runs `dense`.
-final class PackedProducts: HiddenProducts {
+/// The packed layout's buffers and products (`HiddenLayout.packed`): BLAS over the units
+/// active somewhere in the minibatch (`ActiveUnits`); a ReLU unit that is zero for every
+/// example adds only zeros to the products that read hd or dz1. After the encoder, on one
+/// thread, the step finds the active units A of the whole minibatch and packs hd[:, A]
+/// (`packHidden`); threads then pack rows of w2[:, A] (`packDecoderWeights`); the products
+/// run at k = |A| and their results are spread back to the units' columns and rows. A
+/// minibatch where packing would not pay (`ActiveUnits.worthPacking`) is not packed, and
+/// the step runs the dense products for it (`isPacked` false).
+final class PackedProducts {
     let active: ActiveUnits
-    let dense = DenseProducts()
+    let hidden: Int
     // w2's active columns: (784, |A|)
     let packedW2: FloatBuffer
     // hd's active columns: (batch, |A|)
@@ -14,79 +16,98 @@ final class PackedProducts: HiddenProducts {
     // dz1's active columns for the encoder gradient, rows of stride hidden: (batch, |A|)
     let packedGradient: FloatBuffer
     /// Whether this step's minibatch was packed.
-    private(set) var packed = false
+    private(set) var isPacked = false
 
     init(hidden: Int, maxBatch: Int, kernels: Kernels) {
         let n = ModelConfig.inputs
+        self.hidden = hidden
         active = ActiveUnits(units: hidden, kernels: kernels)
         packedW2 = FloatBuffer(count: n * hidden + 16)
         packedHidden = FloatBuffer(count: maxBatch * hidden + 16)
         packedGradient = FloatBuffer(count: maxBatch * hidden + 16)
     }
 
-    var examinesWholeBatch: Bool { true }
     var allocatedBytes: Int { 4 * (packedW2.count + packedHidden.count + packedGradient.count) }
 
-    func afterEncoder(_ pass: TrainingPass, examples: Range<Int>) -> Bool {
-        packed = false
-        let h = pass.hiddenUnits
-        let hid = pass.hidden.pointer + examples.lowerBound * h
-        guard active.find(hid, rows: examples.count, stride: h) > 0, active.worthPacking else { return false }
-        active.pack(hid, rows: examples.count, ldm: h, into: packedHidden.pointer + examples.lowerBound * active.count, ldo: active.count)
-        packed = true
+    // MARK: - Packing
+
+    /// Between the encoder and the decoder, on one thread: finds the units active in the
+    /// whole minibatch's hd (batch, hidden) and packs hd[:, A]; returns `isPacked`, whether
+    /// rows of w2 then need `packDecoderWeights`.
+    func packHidden(_ hd: UnsafePointer<Float>, batch: Int) -> Bool {
+        isPacked = false
+        guard active.find(hd, rows: batch, stride: hidden) > 0, active.worthPacking else { return false }
+        active.pack(hd, rows: batch, ldm: hidden, into: packedHidden.pointer, ldo: active.count)
+        isPacked = true
         return true
     }
 
-    func prepareDecoder(_ pass: TrainingPass, rows: Range<Int>) {
-        guard packed, !rows.isEmpty else { return }
-        let h = pass.hiddenUnits, k = active.count
-        active.pack(pass.model.parameters.w2 + rows.lowerBound * h, rows: rows.count, ldm: h,
+    /// Rows `rows` of w2[:, A] (threads take disjoint ranges). w2: (784, hidden).
+    func packDecoderWeights(_ w2: UnsafePointer<Float>, rows: Range<Int>) {
+        guard isPacked, !rows.isEmpty else { return }
+        let h = hidden, k = active.count
+        active.pack(w2 + rows.lowerBound * h, rows: rows.count, ldm: h,
                     into: packedW2.pointer + rows.lowerBound * k, ldo: k)
     }
 
-    func decode(_ pass: TrainingPass, examples: Range<Int>, outputs: Range<Int>) {
-        guard packed else { return dense.decode(pass, examples: examples, outputs: outputs) }
+    /// dz1[examples, A] for `encoderWeightGradient`, after dz1 = dhd ⊙ gate. Rows keep
+    /// stride hidden, so no thread's packing reaches another's rows. dz1: (batch, hidden).
+    func packEncoderGradient(_ dz1: UnsafePointer<Float>, examples: Range<Int>) {
+        let h = hidden, first = examples.lowerBound
+        active.pack(dz1 + first * h, rows: examples.count, ldm: h, into: packedGradient.pointer + first * h, ldo: h)
+    }
+
+    // MARK: - The products, forward beside backward
+
+    /// z2[examples, outputs] = hd[examples, A] w2[outputs, A]^T, from the packed copies.
+    /// (rows, |A|) x (|A|, |outputs|) -> z2: (batch, 784), columns `outputs`.
+    func decoderForward(examples: Range<Int>, outputs: Range<Int>, z2: UnsafeMutablePointer<Float>) {
         let n = ModelConfig.inputs, k = active.count, first = examples.lowerBound
-        // hd[:, A] (rows, |A|), w2[outputs, A] (|outputs|, |A|) -> z2[:, outputs], ld 784
         BLAS.sgemm(transA: false, transB: true, m: examples.count, n: outputs.count, k: k, alpha: 1,
                    a: packedHidden.pointer + first * k, lda: k, b: packedW2.pointer + outputs.lowerBound * k, ldb: k,
-                   beta: 0, c: pass.output.pointer + first * n + outputs.lowerBound, ldc: n)
+                   beta: 0, c: z2 + first * n + outputs.lowerBound, ldc: n)
     }
 
-    func backward(_ pass: TrainingPass, examples: Range<Int>) {
-        guard packed else { return dense.backward(pass, examples: examples) }
-        let h = pass.hiddenUnits, n = ModelConfig.inputs, first = examples.lowerBound
-        // dz2 w2[:, A]: (rows, |A|), spread to the units' columns (the others' gate is 0)
-        let dh = pass.dHidden.pointer + first * h
+    /// dhd[examples] = dz2 w2[:, A], spread to the units' columns (the others' gate is 0).
+    /// dz2: (rows, 784), w2[:, A]: (784, |A|) -> dhd: (rows, hidden).
+    func decoderInputGradient(examples: Range<Int>, dz2: UnsafePointer<Float>, dhd: UnsafeMutablePointer<Float>) {
+        let h = hidden, n = ModelConfig.inputs, first = examples.lowerBound
+        let rows = dhd + first * h
         BLAS.sgemm(transA: false, transB: false, m: examples.count, n: active.count, k: n, alpha: 1,
-                   a: pass.output.pointer + first * n, lda: n, b: packedW2.pointer, ldb: active.count, beta: 0, c: dh, ldc: h)
-        active.spread(dh, rows: examples.count, ld: h)
+                   a: dz2 + first * n, lda: n, b: packedW2.pointer, ldb: active.count, beta: 0, c: rows, ldc: h)
+        active.spread(rows, rows: examples.count, ld: h)
     }
 
-    func afterGate(_ pass: TrainingPass, examples: Range<Int>) {
-        guard packed else { return }
-        // dz1[:, A] for the encoder gradient; rows keep stride h, so no thread's packing
-        // reaches another's rows
-        let h = pass.hiddenUnits, first = examples.lowerBound
-        active.pack(pass.dHidden.pointer + first * h, rows: examples.count, ldm: h, into: packedGradient.pointer + first * h, ldo: h)
+    /// dw2[outputs, A] = dz2[:, outputs]^T hd[:, A] over the first `batch` examples,
+    /// spread to the units' columns. -> dw2: (784, hidden), rows `outputs`.
+    func decoderWeightGradient(batch: Int, outputs: Range<Int>, dz2: UnsafePointer<Float>,
+                               dw2: UnsafeMutablePointer<Float>) {
+        let h = hidden, n = ModelConfig.inputs
+        let rowsOut = dw2 + outputs.lowerBound * h
+        BLAS.sgemm(transA: true, transB: false, m: outputs.count, n: active.count, k: batch, alpha: 1,
+                   a: dz2 + outputs.lowerBound, lda: n, b: packedHidden.pointer, ldb: active.count,
+                   beta: 0, c: rowsOut, ldc: h)
+        active.spread(rowsOut, rows: outputs.count, ld: h)
     }
 
-    func encoderGradient(_ pass: TrainingPass, batch: Int, units: Range<Int>) {
-        guard packed else { return dense.encoderGradient(pass, batch: batch, units: units) }
-        let n = ModelConfig.inputs, h = pass.hiddenUnits
-        // dw1[A ∩ units] = dz1[:, A ∩ units]^T x, into the first rows of the range; then,
+    /// dw1[units] = dz1[:, units]^T xd over the first `batch` examples, from dz1's packed
+    /// columns. xd: (batch, 784) -> dw1: (hidden, 784), rows `units`.
+    func encoderWeightGradient(batch: Int, units: Range<Int>, xd: UnsafePointer<Float>,
+                               dw1: UnsafeMutablePointer<Float>) {
+        let n = ModelConfig.inputs, h = hidden
+        // dw1[A ∩ units] = dz1[:, A ∩ units]^T xd, into the first rows of the range; then,
         // from the top down, each row moves to its unit's row, at or after its packed
         // place, so no row is overwritten before it has moved; the other rows are zero
         let at = active.positions(in: units)
-        let rowsOut = pass.gradients.w1 + units.lowerBound * n
+        let rowsOut = dw1 + units.lowerBound * n
         if !at.isEmpty {
             BLAS.sgemm(transA: true, transB: false, m: at.count, n: n, k: batch, alpha: 1,
-                       a: packedGradient.pointer + at.lowerBound, lda: h, b: pass.encoderInput, ldb: n,
+                       a: packedGradient.pointer + at.lowerBound, lda: h, b: xd, ldb: n,
                        beta: 0, c: rowsOut, ldc: n)
         }
         var k = at.upperBound - 1
         for j in units.reversed() {
-            let row = pass.gradients.w1 + j * n
+            let row = dw1 + j * n
             if k >= at.lowerBound && Int(active.list[k]) == j {
                 let source = rowsOut + (k - at.lowerBound) * n
                 if source != row { row.update(from: source, count: n) }
@@ -95,16 +116,5 @@ final class PackedProducts: HiddenProducts {
                 row.update(repeating: 0, count: n)
             }
         }
-    }
-
-    func decoderGradient(_ pass: TrainingPass, batch: Int, outputs: Range<Int>) {
-        guard packed else { return dense.decoderGradient(pass, batch: batch, outputs: outputs) }
-        let h = pass.hiddenUnits, n = ModelConfig.inputs
-        // dw2[outputs, A] = dz2[:, outputs]^T hd[:, A], spread to the units' columns
-        let rowsOut = pass.gradients.w2 + outputs.lowerBound * h
-        BLAS.sgemm(transA: true, transB: false, m: outputs.count, n: active.count, k: batch, alpha: 1,
-                   a: pass.output.pointer + outputs.lowerBound, lda: n, b: packedHidden.pointer, ldb: active.count,
-                   beta: 0, c: rowsOut, ldc: h)
-        active.spread(rowsOut, rows: outputs.count, ld: h)
     }
 }

@@ -1,0 +1,61 @@
+/// Which code computes the four products that read the hidden layer or its gradient:
+/// the decoder z2 = hd w2^T, dhd = dz2 w2, and the weight gradients dw2 = dz2^T hd and
+/// dw1 = dz1^T xd. The fifth product, the encoder's z1 = xd w1^T, reads only the input.
+///
+/// An enum, with a `switch` at each product site in `TrainingPass`, rather than a
+/// protocol of hooks: the three ways differ in one or two lines at each of four sites,
+/// and the switch puts those lines side by side where the product is computed, so a
+/// reader sees for a given layout which code runs without following a conformance to
+/// another file. The cases carry only the buffers and kernels that are theirs alone; the
+/// dense products, one BLAS call each, are written out at the sites and are the
+/// reference the other two are tested against (`SparseProductTests`, `ActiveUnitsTests`).
+enum HiddenLayout {
+    /// Every hidden unit, by BLAS.
+    case dense
+    /// The units active somewhere in the minibatch, packed, by BLAS (ReLU); a minibatch
+    /// where packing would not pay runs the dense products (`PackedProducts.isPacked`).
+    case packed(PackedProducts)
+    /// Row by row over the non-zero entries of hd and dz1 (dropout with the AVX-512
+    /// kernels), against a transposed copy of w2.
+    case sparse(SparseHiddenProducts)
+
+    /// The layout `choice` names (`.automatic`: the best for `config` at `kernels`' level,
+    /// `TrainingPass.strategy(for:kernels:)`), with its buffers for batches up to `maxBatch`.
+    init(_ choice: TrainingPass.ProductChoice, config: ModelConfig, maxBatch: Int, kernels: Kernels) {
+        let h = config.hidden
+        switch choice == .automatic ? TrainingPass.strategy(for: config, kernels: kernels) : choice {
+        case .automatic, .dense: self = .dense
+        case .sparseHidden: self = .sparse(SparseHiddenProducts(hidden: h, maxBatch: maxBatch))
+        case .packed: self = .packed(PackedProducts(hidden: h, maxBatch: maxBatch, kernels: kernels))
+        }
+    }
+
+    /// The bytes of the layout's own buffers (`TrainingPass.bytes(for:)` counts them).
+    var allocatedBytes: Int {
+        switch self {
+        case .dense: return 0
+        case .packed(let packed): return packed.allocatedBytes
+        case .sparse(let sparse): return sparse.allocatedBytes
+        }
+    }
+}
+
+extension TrainingPass {
+    /// The layout for `config` and the kernels' level, and why:
+    /// - dropout at p >= 0.25 with the AVX-512 kernels: `.sparse`. Of hd, a fraction p is
+    ///   dropped and of the rest about 70% are inactive ReLUs (Fashion-MNIST), so at
+    ///   p = 0.25 about 77% is zero; on the AVX-512 machine the row-by-row products
+    ///   measured faster than the dense ones from there on (dropout at p = 0.5 trained at
+    ///   103k images/s where no regularizer, packed, trained at 84k). With the AVX2
+    ///   kernels they are slower at every p: on an AMD EPYC with AVX2 alone,
+    ///   `autoenc bench --modes dropout` trained at 17.6k-21.9k images/s for p = 0.1-0.3
+    ///   and 25.3k at 0.5 against 25.6k-31.2k and 30.7k for the dense products, run in
+    ///   turn; so other levels use:
+    /// - ReLU units: `.packed`, which falls back to dense per minibatch when fewer than an
+    ///   eighth of the units are zero for every example (`ActiveUnits.worthPacking`);
+    /// - sigmoid units are never exactly zero: `.dense`.
+    static func strategy(for config: ModelConfig, kernels: Kernels) -> ProductChoice {
+        if config.dropMode == .dropout && config.dropP >= 0.25 && kernels.level == .avx512 { return .sparseHidden }
+        return config.activation == .relu ? .packed : .dense
+    }
+}
