@@ -35,6 +35,7 @@ public final class TrainingPass: @unchecked Sendable {
     public var timer: StepTimer?
 
     let dropout: DropoutMask?
+    let gaussianNoise: GaussianNoise?
     let dropConnect: DropConnectMask?
     let inputDropout: DropoutMask?
 
@@ -94,6 +95,7 @@ public final class TrainingPass: @unchecked Sendable {
         let regularized = config.dropP > 0
         dropout = regularized && config.dropMode == .dropout
             ? DropoutMask(dropP: config.dropP, seed: seed, scaling: config.scaling) : nil
+        gaussianNoise = regularized && config.dropMode == .gaussian ? GaussianNoise(dropP: config.dropP, seed: seed) : nil
         let perExample = regularized && config.dropMode == .dropconnect && config.masks == .example
         dropConnect = regularized && config.dropMode == .dropconnect
             ? DropConnectMask(dropP: config.dropP, seed: seed, layout: perExample ? .inputRows(hidden: h) : .unitRows) : nil
@@ -414,7 +416,8 @@ public final class TrainingPass: @unchecked Sendable {
     }
 
     /// a = act(z1 + b1) and gate = act'(z1 + b1) for examples `examples`, then under
-    /// dropout both times the example's factor (0, or the kept units' scale).
+    /// dropout both times the example's factor (0, or the kept units' scale; Gaussian
+    /// dropout's 1 + σ ε).
     /// z1 -> a: (rows, hidden) in place; gate: (rows, hidden).
     func activateHidden(examples: Range<Int>, step: UInt64, exampleOffset: Int) {
         let config = model.config
@@ -422,6 +425,17 @@ public final class TrainingPass: @unchecked Sendable {
         let hid = hidden.pointer, gate = gate.pointer
         kernels.activate(hid + examples.lowerBound * h, gate: gate + examples.lowerBound * h, bias: model.parameters.b1,
                          rows: examples.count, units: h, ld: h, activation: config.activation)
+        if let noise = gaussianNoise {
+            for b in examples {
+                let row = hid + b * h, gateRow = gate + b * h
+                let key = noise.key(step: step, example: exampleOffset + b)
+                for j in 0..<h {
+                    let factor = noise.factor(key: key, unit: j)
+                    row[j] *= factor
+                    gateRow[j] *= factor
+                }
+            }
+        }
         guard let dropout else { return }
         for b in examples {
             let row = hid + b * h, gateRow = gate + b * h
