@@ -51,9 +51,9 @@ import Testing
         ([.dropP: "0.1,0.1"], nil, "--drop-p lists 0.1 twice"),
         ([.limit: "10, 10.0"], nil, "--limit lists 10.0 twice"),
         ([.dropP: "0.1,0.5", .limit: "10,20"], nil, "only one setting is swept at a time; --drop-p and --limit both list several values"),
-        ([.dropP: "0.1,0.5"], "dropout,relu", "--models: unknown model relu; expected a comma-separated list of none, dropout, dropconnect"),
-        ([.dropP: "0.1,0.5"], "dropout,dropout", "--models must name each of none, dropout, dropconnect at most once, got dropout,dropout"),
-        ([.dropP: "0.1,0.5"], "", "--models must name each of none, dropout, dropconnect at most once, got "),
+        ([.dropP: "0.1,0.5"], "dropout,relu", "--models: unknown model relu; expected a comma-separated list of none, dropout, dropconnect, gaussian"),
+        ([.dropP: "0.1,0.5"], "dropout,dropout", "--models must name each of none, dropout, dropconnect, gaussian at most once, got dropout,dropout"),
+        ([.dropP: "0.1,0.5"], "", "--models must name each of none, dropout, dropconnect, gaussian at most once, got "),
         ([.dropP: "0.1,0.5"], "none", "--models none with a --drop-p sweep: none has no drop probability; add dropout or dropconnect"),
         ([.dropP: "0.1,x"], nil, "--drop-p must be a number or a comma-separated list of numbers, got 0.1,x"),
         ([.dropP: "0.1,"], nil, "--drop-p must be a number or a comma-separated list of numbers, got 0.1,"),
@@ -63,7 +63,7 @@ import Testing
         ([.limit: "10,2.5"], nil, "--limit must be whole numbers of at least 1, got 2.5"),
         ([.limit: "10,0"], nil, "--limit must be whole numbers of at least 1, got 0"),
         ([.limit: "1e10,2"], nil, "--limit must be whole numbers of at least 1, got 1e10"),
-        ([.limit: "10,20", .dropP: "0"], nil, "--drop-p 0 leaves dropout and DropConnect without a regularizer; give a drop probability above 0"),
+        ([.limit: "10,20", .dropP: "0"], nil, "--drop-p 0 leaves dropout, DropConnect and Gaussian dropout without a regularizer; give a drop probability above 0"),
     ]
 
     @Test("each refusal is a usage error with the command's message", arguments: refusals)
