@@ -4,7 +4,10 @@ import Foundation
 
 struct Compare: ParsableCommand, ExperimentCommand, DrawsWeightMaps {
     static let configuration = CommandConfiguration(
-        abstract: "Train the same autoencoder without a regularizer, with dropout and with DropConnect (or --models), from one or more seeds; measure and draw them side by side.",
+        abstract: """
+            Train the same autoencoder without a regularizer, with dropout and with DropConnect (or --models), \
+            from one or more seeds; measure and draw them side by side.
+            """,
         discussion: """
             The models (none, dropout, DropConnect by default; --models picks them among \
             \(Comparison.models.joined(separator: ", "))) start from the same weights and see \
@@ -40,7 +43,10 @@ struct Compare: ParsableCommand, ExperimentCommand, DrawsWeightMaps {
     var keepP: Float?
 
     @Option(parsing: .unconditional, help: ArgumentHelp(
-        "The models to train, a comma-separated list of \(Comparison.models.joined(separator: ", ")); none among them, each once. (default: \(Comparison.defaultModels.joined(separator: ",")))",
+        """
+        The models to train, a comma-separated list of \(Comparison.models.joined(separator: ", ")); none among \
+        them, each once. (default: \(Comparison.defaultModels.joined(separator: ",")))
+        """,
         valueName: "list"))
     var models: String?
 

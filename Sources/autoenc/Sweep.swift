@@ -41,7 +41,8 @@ struct SweepCommand: ParsableCommand, ExperimentCommand, DrawsWeightMaps {
     @Option(name: .customLong("max-norm"), help: ArgumentHelp("Max-norm constraint, or a list to sweep. Default: none.", valueName: "C[,C...]"))
     var maxNorm: String?
 
-    @Option(help: ArgumentHelp("Models trained at each value, comma-separated: \(Sweep.models.joined(separator: ", ")).", valueName: "names"))
+    @Option(help: ArgumentHelp(
+        "Models trained at each value, comma-separated: \(Sweep.models.joined(separator: ", ")).", valueName: "names"))
     var models: String?
 
     @OptionGroup var model: ModelFlags

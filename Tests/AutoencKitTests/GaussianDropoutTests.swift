@@ -31,7 +31,8 @@ import Testing
         let sigma = sigma2.squareRoot()
         #expect(abs(mean - 1) < 5 * sigma / n.squareRoot(), "mean \(mean), expected 1 ± \(sigma / n.squareRoot())")
         let varianceError = sigma2 * (2 / (n - 1)).squareRoot()
-        #expect(abs(variance - sigma2) < 5 * varianceError, "variance \(variance), expected \(sigma2) ± \(varianceError)")
+        #expect(abs(variance - sigma2) < 5 * varianceError,
+                "variance \(variance), expected \(sigma2) ± \(varianceError)")
         let eps = f.map { ($0 - 1) / sigma }
         let skewness = eps.reduce(0) { $0 + $1 * $1 * $1 } / n
         let kurtosis = eps.reduce(0) { $0 + $1 * $1 * $1 * $1 } / n
@@ -51,11 +52,16 @@ import Testing
             let n = Double(pairs.count)
             let ma = pairs.reduce(0) { $0 + $1.0 } / n, mb = pairs.reduce(0) { $0 + $1.1 } / n
             let cov = pairs.reduce(0) { $0 + ($1.0 - ma) * ($1.1 - mb) }
-            let va = pairs.reduce(0) { $0 + ($1.0 - ma) * ($1.0 - ma) }, vb = pairs.reduce(0) { $0 + ($1.1 - mb) * ($1.1 - mb) }
+            let va = pairs.reduce(0) { $0 + ($1.0 - ma) * ($1.0 - ma) }
+            let vb = pairs.reduce(0) { $0 + ($1.1 - mb) * ($1.1 - mb) }
             return cov / (va * vb).squareRoot()
         }
-        let units1 = (0..<examples).flatMap { e in (0..<(units - 1)).map { (f[e * units + $0], f[e * units + $0 + 1]) } }
-        let examples1 = (0..<(examples - 1)).flatMap { e in (0..<units).map { (f[e * units + $0], f[(e + 1) * units + $0]) } }
+        let units1 = (0..<examples).flatMap { e in
+            (0..<(units - 1)).map { (f[e * units + $0], f[e * units + $0 + 1]) }
+        }
+        let examples1 = (0..<(examples - 1)).flatMap { e in
+            (0..<units).map { (f[e * units + $0], f[(e + 1) * units + $0]) }
+        }
         for (what, pairs) in [("units j, j + 1", units1), ("examples e, e + 1", examples1)] {
             let r = correlation(pairs)
             #expect(abs(r) < 5 / Double(pairs.count).squareRoot(), "\(what): correlation \(r)")
@@ -92,8 +98,8 @@ import Testing
     /// Gaussian dropout as without a regularizer (no noise, no scaling).
     @Test func inferenceIsTheIdentity() {
         let plain = Autoencoder(config: ModelConfig(hidden: 8, activation: .sigmoid), seed: 4)
-        let gaussian = Autoencoder(config: ModelConfig(hidden: 8, activation: .sigmoid, dropP: 0.5, dropMode: .gaussian),
-                                   parameters: plain.parameters)
+        let config = ModelConfig(hidden: 8, activation: .sigmoid, dropP: 0.5, dropMode: .gaussian)
+        let gaussian = Autoencoder(config: config, parameters: plain.parameters)
         #expect(!gaussian.config.scalesForInference)
         let data = TrainingTests.shapes(count: 5)
         var a: [Float] = [], b: [Float] = []
@@ -106,7 +112,9 @@ import Testing
     @Test func metadata() throws {
         let config = ModelConfig(hidden: 8, dropP: 0.3, dropMode: .gaussian)
         #expect(config.metadata["drop_mode"] == "gaussian")
-        let back = try ModelConfig(metadata: config.metadata, hidden: nil, complete: true) { AutoencError(.dataError, $0) }
+        let back = try ModelConfig(metadata: config.metadata, hidden: nil, complete: true) {
+            AutoencError(.dataError, $0)
+        }
         #expect(back == config)
         var classic = config.metadata
         classic["dropout_scaling"] = "classic"

@@ -70,7 +70,8 @@ import Testing
     @Test func compareWithGaussianDropout() throws {
         let scratch = try Scratch()
         try Self.labeledData(scratch)
-        let result = try scratch.run(["compare"] + Self.tiny + ["--out", "g", "--count", "2", "--models", "none,dropout,gaussian"])
+        let result = try scratch.run(["compare"] + Self.tiny
+                                     + ["--out", "g", "--count", "2", "--models", "none,dropout,gaussian"])
         try #require(result.status == 0, "\(result)")
         #expect(scratch.listing("g/runs") == ["dropout-seed0.json", "dropout-seed0.safetensors",
                                               "gaussian-seed0.json", "gaussian-seed0.safetensors",

@@ -95,7 +95,8 @@ public final class TrainingPass: @unchecked Sendable {
         let regularized = config.dropP > 0
         dropout = regularized && config.dropMode == .dropout
             ? DropoutMask(dropP: config.dropP, seed: seed, scaling: config.scaling) : nil
-        gaussianNoise = regularized && config.dropMode == .gaussian ? GaussianNoise(dropP: config.dropP, seed: seed) : nil
+        gaussianNoise = regularized && config.dropMode == .gaussian
+            ? GaussianNoise(dropP: config.dropP, seed: seed) : nil
         let perExample = regularized && config.dropMode == .dropconnect && config.masks == .example
         dropConnect = regularized && config.dropMode == .dropconnect
             ? DropConnectMask(dropP: config.dropP, seed: seed, layout: perExample ? .inputRows(hidden: h) : .unitRows) : nil

@@ -23,10 +23,12 @@ public enum Comparison {
         guard let text else { return defaults }
         let names = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
         for name in names where !models.contains(name) {
-            throw AutoencError(.usage, "--models: unknown model \(name); expected a comma-separated list of \(models.joined(separator: ", "))")
+            throw AutoencError(.usage, "--models: unknown model \(name); expected a comma-separated list of "
+                               + models.joined(separator: ", "))
         }
         guard !names.isEmpty, Set(names).count == names.count else {
-            throw AutoencError(.usage, "--models must name each of \(models.joined(separator: ", ")) at most once, got \(text)")
+            throw AutoencError(.usage, "--models must name each of \(models.joined(separator: ", ")) at most once, "
+                               + "got \(text)")
         }
         return names
     }
@@ -85,8 +87,8 @@ public enum Comparison {
                                     Limits.regularizingKeepP.problem(keepP, name: "--keep-p"))
             var names = try Comparison.models(models, defaults: Comparison.defaultModels)
             guard names.contains(Comparison.baseline), names.count > 1 else {
-                throw AutoencError(.usage, "--models must name none and at least one regularizer: every model is compared "
-                                   + "with none, got \(models ?? "")")
+                throw AutoencError(.usage, "--models must name none and at least one regularizer: "
+                                   + "every model is compared with none, got \(models ?? "")")
             }
             names.removeAll { $0 == Comparison.baseline }
             names.insert(Comparison.baseline, at: 0)

@@ -44,8 +44,8 @@ extension Sweep {
             let names = try Comparison.models(models, defaults: knob == .dropP ? ["dropout"] : ["none", "dropout"])
             let fixedDropP = knob == .dropP ? Comparison.defaultDropP : single(.dropP).map(Float.init) ?? Comparison.defaultDropP
             if knob != .dropP, fixedDropP == 0, names.contains(where: { $0 != Comparison.baseline }) {
-                throw AutoencError(.usage, "--drop-p 0 leaves dropout, DropConnect and Gaussian dropout without a regularizer; "
-                                   + "give a drop probability above 0")
+                throw AutoencError(.usage, "--drop-p 0 leaves dropout, DropConnect and Gaussian dropout without a "
+                                   + "regularizer; give a drop probability above 0")
             }
             try AutoencError.refuse(request.problem(newRun: false))
             if names.contains("dropconnect") {

@@ -10,7 +10,9 @@ public enum ExperimentReport {
         let names = summaries.map(\.name)
         let listed = names.dropLast().joined(separator: ", ") + (names.count > 1 ? " and " : "") + (names.last ?? "")
         var page = HTMLReport(title: "autoenc compare: \(listed)")
-        page.paragraph("The same autoencoder trained with each hidden regularizer (\(listed)), from the same initial weights, on the same batches, \(seeds > 1 ? "from each of \(seeds) seeds" : "from one seed"); measured on the test set in inference mode.")
+        let from = seeds > 1 ? "from each of \(seeds) seeds" : "from one seed"
+        page.paragraph("The same autoencoder trained with each hidden regularizer (\(listed)), from the same initial "
+                       + "weights, on the same batches, \(from); measured on the test set in inference mode.")
         settingsTable(&page, settings)
         let baseline = summaries.first { $0.name == Comparison.baseline }
         metricsTable(&page, VariantSummary.cells(summaries) { _ in baseline }, seeds: seeds, baseline: Comparison.baseline)
