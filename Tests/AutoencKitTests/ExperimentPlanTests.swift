@@ -131,6 +131,26 @@ import Testing
         #expect(defaulted.summary == "784-256-784 relu; none / dropout p_drop 0.5 / DropConnect p_drop 0.5, masks per example; adam lr 0.001, batch 128, 1 seed from 0")
     }
 
+    @Test("compare --models: none first, Gaussian dropout at the same p with inverted scaling, its run record's settings")
+    func comparePlanWithModels() throws {
+        var base = RunRequest()
+        base.hidden = 16
+        base.scaling = .classic
+        let plan = try Comparison.Plan(base, dropP: 0.3, keepP: nil, seeds: 1, epochs: 1, models: "gaussian, dropout,none")
+        #expect(plan.requests.map(\.name) == ["none", "gaussian", "dropout"])
+        let configs = plan.variants.map(\.config)
+        #expect(configs[1].dropMode == .gaussian && configs[1].dropP == 0.3 && configs[1].scaling == .inverted)
+        #expect(configs[2].dropMode == .dropout && configs[2].scaling == .classic)
+        #expect(plan.summary.contains("none / Gaussian dropout p_drop 0.3 (sigma"), "\(plan.summary)")
+        // the same keys as every other run's record, drop_mode naming the model
+        let gaussian = plan.runs[1].settings(dataDigest: "d"), dropout = plan.runs[2].settings(dataDigest: "d")
+        #expect(gaussian.map(\.0) == dropout.map(\.0))
+        #expect(gaussian.first { $0.0 == "drop_mode" }?.1 == "gaussian")
+        #expect(Self.usageMessage { try Comparison.Plan(base, dropP: nil, keepP: nil, seeds: 1, epochs: 1,
+                                                       models: "none,gaussian,dropconnect,gaussian") }?
+                    .hasPrefix("--models must name each of none, dropout, dropconnect, gaussian at most once") == true)
+    }
+
     @Test("compare's plan refuses what train would refuse of any of its models")
     func compareRefusals() {
         #expect(Self.usageMessage { try Comparison.Plan(RunRequest(), dropP: 0.5, keepP: 0.5, seeds: 1, epochs: 1) }

@@ -1,7 +1,8 @@
 import Foundation
 
 /// `autoenc compare`'s experiment: the same autoencoder trained without a regularizer,
-/// with dropout and with DropConnect (by default; or Gaussian dropout), from the same weights, on the same batches with
+/// with dropout and with DropConnect (by default; or with the regularizers `--models`
+/// names, Gaussian dropout among them), from the same weights, on the same batches with
 /// the same optimizer, for each of N seeds; then measured, summarized over the seeds,
 /// and drawn side by side on the same axes.
 public enum Comparison {

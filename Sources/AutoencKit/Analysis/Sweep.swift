@@ -68,9 +68,9 @@ public enum Sweep {
             }
         }
 
-        /// The run of model `name` (none, dropout, dropconnect, gaussian) at `value` of the knob,
-        /// from the `k`-th seed. A model that comes out unregularized (drop_p 0) is none,
-        /// and none does not depend on the drop probability: such runs are shared.
+        /// The run of model `name` (none, dropout, dropconnect, gaussian) at `value` of the
+        /// knob, from the `k`-th seed. A model that comes out unregularized (drop_p 0) is
+        /// none, and none does not depend on the drop probability: such runs are shared.
         public func run(model name: String, value: KnobValue, seed k: UInt64) -> ExperimentRun {
             var config = base
             var limit = limit
