@@ -131,12 +131,13 @@ import Testing
         #expect(defaulted.summary == "784-256-784 relu; none / dropout p_drop 0.5 / DropConnect p_drop 0.5, masks per example; adam lr 0.001, batch 128, 1 seed from 0")
     }
 
-    @Test("compare --models: none first, Gaussian dropout at the same p with inverted scaling, its run record's settings")
+    @Test("compare --models: none first, Gaussian dropout at the same p, inverted, its record's settings")
     func comparePlanWithModels() throws {
         var base = RunRequest()
         base.hidden = 16
         base.scaling = .classic
-        let plan = try Comparison.Plan(base, dropP: 0.3, keepP: nil, seeds: 1, epochs: 1, models: "gaussian, dropout,none")
+        let plan = try Comparison.Plan(base, dropP: 0.3, keepP: nil, seeds: 1, epochs: 1,
+                                       models: "gaussian, dropout,none")
         #expect(plan.requests.map(\.name) == ["none", "gaussian", "dropout"])
         let configs = plan.variants.map(\.config)
         #expect(configs[1].dropMode == .gaussian && configs[1].dropP == 0.3 && configs[1].scaling == .inverted)
