@@ -4,11 +4,15 @@ import Foundation
 
 struct Compare: ParsableCommand, ExperimentCommand, DrawsWeightMaps {
     static let configuration = CommandConfiguration(
-        abstract: "Train the same autoencoder without a regularizer, with dropout and with DropConnect, from one or more seeds; measure and draw them side by side.",
+        abstract: """
+            Train the same autoencoder without a regularizer, with dropout and with DropConnect (or --models), \
+            from one or more seeds; measure and draw them side by side.
+            """,
         discussion: """
-            The three models (none, dropout, DropConnect) start from the same weights and see \
+            The models (none, dropout, DropConnect by default; --models picks them among \
+            \(Comparison.models.joined(separator: ", "))) start from the same weights and see \
             the same batches with the same optimizer and seed; only the hidden regularizer \
-            differs (--input-drop-p and --max-norm apply to all three). With --seeds N each \
+            differs (--input-drop-p and --max-norm apply to all). With --seeds N each \
             is trained from N seeds, and the table gives each metric's mean +- sd, marking \
             each difference from none as beyond the seeds' noise (*) or within it (~) by \
             Welch's t test (two-sided, p < 0.05).
@@ -38,6 +42,14 @@ struct Compare: ParsableCommand, ExperimentCommand, DrawsWeightMaps {
         "The papers' spelling: probability of keeping, \(Limits.regularizingKeepP.expected); sets --drop-p to 1 - this. Not with --drop-p.", valueName: "p"))
     var keepP: Float?
 
+    @Option(parsing: .unconditional, help: ArgumentHelp(
+        """
+        The models to train, a comma-separated list of \(Comparison.models.joined(separator: ", ")); none among \
+        them, each once. (default: \(Comparison.defaultModels.joined(separator: ",")))
+        """,
+        valueName: "list"))
+    var models: String?
+
     @OptionGroup var model: ModelFlags
     @OptionGroup var constraints: ConstraintFlags
     @OptionGroup var optimization: OptimizerFlags
@@ -58,7 +70,7 @@ struct Compare: ParsableCommand, ExperimentCommand, DrawsWeightMaps {
         _ = try usageErrors(plan)
     }
 
-    /// The three models' settings as `train` would take them, checked (`Comparison.Plan`).
+    /// The models' settings as `train` would take them, checked (`Comparison.Plan`).
     func plan() throws -> Comparison.Plan {
         var base = RunRequest()
         model.fill(&base)
@@ -66,7 +78,8 @@ struct Compare: ParsableCommand, ExperimentCommand, DrawsWeightMaps {
         optimization.fill(&base)
         base.seed = experiment.seed
         base.limit = limit
-        return try Comparison.Plan(base, dropP: dropP, keepP: keepP, seeds: experiment.seeds, epochs: experiment.epochs)
+        return try Comparison.Plan(base, dropP: dropP, keepP: keepP, seeds: experiment.seeds, epochs: experiment.epochs,
+                                   models: models)
     }
 
     func run() throws {

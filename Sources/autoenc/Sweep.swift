@@ -10,7 +10,7 @@ struct SweepCommand: ParsableCommand, ExperimentCommand, DrawsWeightMaps {
             The knob is the one flag given a comma-separated list: --drop-p (Srivastava et \
             al. 2014, Fig. 9: 0,0.1,...,0.9), --limit (Fig. 10: the training set's size), \
             --input-drop-p or --max-norm. --models picks the models trained at each value \
-            (none, dropout, dropconnect; default: dropout when the knob is --drop-p, else \
+            (\(Sweep.models.joined(separator: ", ")); default: dropout when the knob is --drop-p, else \
             none,dropout). none does not depend on --drop-p: it is trained once per seed \
             and drawn flat; a drop probability of 0 is none.
 
@@ -41,7 +41,8 @@ struct SweepCommand: ParsableCommand, ExperimentCommand, DrawsWeightMaps {
     @Option(name: .customLong("max-norm"), help: ArgumentHelp("Max-norm constraint, or a list to sweep. Default: none.", valueName: "C[,C...]"))
     var maxNorm: String?
 
-    @Option(help: ArgumentHelp("Models trained at each value, comma-separated: none, dropout, dropconnect.", valueName: "names"))
+    @Option(help: ArgumentHelp(
+        "Models trained at each value, comma-separated: \(Sweep.models.joined(separator: ", ")).", valueName: "names"))
     var models: String?
 
     @OptionGroup var model: ModelFlags

@@ -42,7 +42,11 @@ struct Train: ParsableCommand {
     var keepP: Float?
 
     @Option(name: .customLong("drop-mode"), help: ArgumentHelp(
-        "Regularizer applied when --drop-p > 0. (default: dropout)", valueName: "mode"))
+        """
+        Regularizer applied when --drop-p > 0: dropout drops hidden units, dropconnect encoder connections, \
+        gaussian multiplies each hidden unit by 1 + sigma eps, eps ~ N(0, 1), sigma^2 = p / (1 - p). (default: dropout)
+        """,
+        valueName: "mode"))
     var dropMode: DropMode?
 
     @OptionGroup var model: ModelFlags

@@ -51,9 +51,9 @@ import Testing
         ([.dropP: "0.1,0.1"], nil, "--drop-p lists 0.1 twice"),
         ([.limit: "10, 10.0"], nil, "--limit lists 10.0 twice"),
         ([.dropP: "0.1,0.5", .limit: "10,20"], nil, "only one setting is swept at a time; --drop-p and --limit both list several values"),
-        ([.dropP: "0.1,0.5"], "dropout,relu", "--models: unknown model relu; expected a comma-separated list of none, dropout, dropconnect"),
-        ([.dropP: "0.1,0.5"], "dropout,dropout", "--models must name each of none, dropout, dropconnect at most once, got dropout,dropout"),
-        ([.dropP: "0.1,0.5"], "", "--models must name each of none, dropout, dropconnect at most once, got "),
+        ([.dropP: "0.1,0.5"], "dropout,relu", "--models: unknown model relu; expected a comma-separated list of none, dropout, dropconnect, gaussian"),
+        ([.dropP: "0.1,0.5"], "dropout,dropout", "--models must name each of none, dropout, dropconnect, gaussian at most once, got dropout,dropout"),
+        ([.dropP: "0.1,0.5"], "", "--models must name each of none, dropout, dropconnect, gaussian at most once, got "),
         ([.dropP: "0.1,0.5"], "none", "--models none with a --drop-p sweep: none has no drop probability; add dropout or dropconnect"),
         ([.dropP: "0.1,x"], nil, "--drop-p must be a number or a comma-separated list of numbers, got 0.1,x"),
         ([.dropP: "0.1,"], nil, "--drop-p must be a number or a comma-separated list of numbers, got 0.1,"),
@@ -63,7 +63,7 @@ import Testing
         ([.limit: "10,2.5"], nil, "--limit must be whole numbers of at least 1, got 2.5"),
         ([.limit: "10,0"], nil, "--limit must be whole numbers of at least 1, got 0"),
         ([.limit: "1e10,2"], nil, "--limit must be whole numbers of at least 1, got 1e10"),
-        ([.limit: "10,20", .dropP: "0"], nil, "--drop-p 0 leaves dropout and DropConnect without a regularizer; give a drop probability above 0"),
+        ([.limit: "10,20", .dropP: "0"], nil, "--drop-p 0 leaves dropout, DropConnect and Gaussian dropout without a regularizer; give a drop probability above 0"),
     ]
 
     @Test("each refusal is a usage error with the command's message", arguments: refusals)
@@ -129,6 +129,27 @@ import Testing
         let defaulted = try Comparison.Plan(RunRequest(), dropP: nil, keepP: nil, seeds: 1, epochs: 1)
         #expect(defaulted.variants.map(\.config.dropP) == [0, 0.5, 0.5])
         #expect(defaulted.summary == "784-256-784 relu; none / dropout p_drop 0.5 / DropConnect p_drop 0.5, masks per example; adam lr 0.001, batch 128, 1 seed from 0")
+    }
+
+    @Test("compare --models: none first, Gaussian dropout at the same p, inverted, its record's settings")
+    func comparePlanWithModels() throws {
+        var base = RunRequest()
+        base.hidden = 16
+        base.scaling = .classic
+        let plan = try Comparison.Plan(base, dropP: 0.3, keepP: nil, seeds: 1, epochs: 1,
+                                       models: "gaussian, dropout,none")
+        #expect(plan.requests.map(\.name) == ["none", "gaussian", "dropout"])
+        let configs = plan.variants.map(\.config)
+        #expect(configs[1].dropMode == .gaussian && configs[1].dropP == 0.3 && configs[1].scaling == .inverted)
+        #expect(configs[2].dropMode == .dropout && configs[2].scaling == .classic)
+        #expect(plan.summary.contains("none / Gaussian dropout p_drop 0.3 (sigma"), "\(plan.summary)")
+        // the same keys as every other run's record, drop_mode naming the model
+        let gaussian = plan.runs[1].settings(dataDigest: "d"), dropout = plan.runs[2].settings(dataDigest: "d")
+        #expect(gaussian.map(\.0) == dropout.map(\.0))
+        #expect(gaussian.first { $0.0 == "drop_mode" }?.1 == "gaussian")
+        #expect(Self.usageMessage { try Comparison.Plan(base, dropP: nil, keepP: nil, seeds: 1, epochs: 1,
+                                                       models: "none,gaussian,dropconnect,gaussian") }?
+                    .hasPrefix("--models must name each of none, dropout, dropconnect, gaussian at most once") == true)
     }
 
     @Test("compare's plan refuses what train would refuse of any of its models")

@@ -20,6 +20,8 @@ import Testing
         /// each hidden-layer regularizer (hidden dropout at 0.2 here: at 0.5 too few of the
         /// six ReLU units stay on for gradientsAreSubstantial's b1 check).
         case inputDropout, inputDropoutAndDropout, inputDropoutAndDropConnect
+        /// Gaussian dropout's factor 1 + σ ε, alone and under input dropout.
+        case gaussian, inputDropoutAndGaussian
     }
 
     struct Case: CustomTestStringConvertible, Sendable {
@@ -47,6 +49,10 @@ import Testing
             case .inputDropoutAndDropConnect:
                 return ModelConfig(hidden: h, activation: activation, dropP: 0.5, dropMode: .dropconnect,
                                    masks: .example, inputDropP: 0.2)
+            case .gaussian:
+                return ModelConfig(hidden: h, activation: activation, dropP: 0.3, dropMode: .gaussian)
+            case .inputDropoutAndGaussian:
+                return ModelConfig(hidden: h, activation: activation, dropP: 0.2, dropMode: .gaussian, inputDropP: 0.2)
             }
         }
     }
@@ -134,6 +140,9 @@ import Testing
                     let kept = config.scaling == .inverted ? 1 / (1 - Double(config.dropP)) : 1
                     factor = dropout.keeps(key: dropout.key(step: step, example: b), unit: j) ? kept : 0
                 }
+                if config.dropMode == .gaussian && config.dropP > 0 {
+                    factor = gaussianFactor(config.dropP, example: b, unit: j)
+                }
                 hd[j] = a * factor
             }
             for i in 0..<n {
@@ -145,6 +154,17 @@ import Testing
             }
         }
         return total / Double(batch * n)
+    }
+
+    /// Gaussian dropout's 1 + σ ε for unit j of example b, rebuilt from its definition:
+    /// Box-Muller on the two halves of word j of the `.gaussianDropout` stream.
+    static func gaussianFactor(_ p: Float, example b: Int, unit j: Int) -> Double {
+        var stream = RandomStream(seed: seed, .gaussianDropout, step, UInt64(b))
+        stream.counter = UInt64(j)
+        let word = stream.next()
+        let u1 = (Double(word >> 32) + 1) / 4_294_967_296, u2 = Double(word & 0xFFFF_FFFF) / 4_294_967_296
+        let epsilon = (-2 * log(u1)).squareRoot() * cos(2 * .pi * u2)
+        return 1 + (Double(p) / (1 - Double(p))).squareRoot() * epsilon
     }
 
     @Test(arguments: cases)

@@ -31,7 +31,9 @@ import Testing
     /// check in `KernelLevelTests`).
     static let expError = 2e-7
 
-    enum Regularizer: String, CaseIterable, Sendable { case none, dropout, dropConnectPerExample, dropConnectPerBatch }
+    enum Regularizer: String, CaseIterable, Sendable {
+        case none, dropout, dropConnectPerExample, dropConnectPerBatch, gaussian
+    }
 
     struct Mode: CustomTestStringConvertible, Sendable {
         var name: String
@@ -57,6 +59,7 @@ import Testing
         case .dropConnectPerExample: ModelConfig(hidden: hidden, activation: a, dropP: 0.5, dropMode: .dropconnect)
         case .dropConnectPerBatch:
             ModelConfig(hidden: hidden, activation: a, dropP: 0.3, dropMode: .dropconnect, masks: .batch)
+        case .gaussian: ModelConfig(hidden: hidden, activation: a, dropP: 0.5, dropMode: .gaussian)
         }
     }
 
@@ -101,6 +104,10 @@ import Testing
             ModelConfig(hidden: 20, dropP: 0.3, dropMode: .dropconnect, masks: .batch, maxNorm: 0.57), .adam)
         add("relu packed", ModelConfig(hidden: 40), .adam, dead: true)
         add("relu packed, dropout 0.2", ModelConfig(hidden: 40, dropP: 0.2), .sgd, dead: true)
+        add("sigmoid input dropout, gaussian",
+            ModelConfig(hidden: 20, activation: .sigmoid, dropP: 0.3, dropMode: .gaussian, inputDropP: 0.2), .momentum)
+        add("relu max-norm, gaussian", ModelConfig(hidden: 20, dropP: 0.5, dropMode: .gaussian, maxNorm: 0.57), .sgd)
+        add("relu packed, gaussian 0.2", ModelConfig(hidden: 40, dropP: 0.2, dropMode: .gaussian), .adam, dead: true)
         return modes
     }()
 
@@ -290,7 +297,7 @@ import Testing
                     carried += c * exd[b * n + i]
                 }
                 let k = b * h + j, ez1 = Double(n + 3) * u * s + carried
-                let a = Double(f.a[k]), factor = Double(masks.unit(b, j))
+                let a = Double(f.a[k]), factor = abs(Double(masks.unit(b, j))) // Gaussian's may be < 0
                 // ReLU: 1-Lipschitz, and exactly 0 where z1 is below 0 by more than its bound
                 let ea = sigmoid ? ez1 / 4 + (expError + 3 * u) * a : (Double(f.z1[k]) < -ez1 ? 0 : ez1)
                 ehd[k] = factor * ea + u * abs(Double(f.hd[k]))

@@ -65,6 +65,33 @@ import Testing
         #expect(bytes.count > 100, "\(path): \(bytes.count) bytes", sourceLocation: sourceLocation)
     }
 
+    /// compare --models none,dropout,gaussian: Gaussian dropout's runs, row, metrics and
+    /// report, its run record saying drop_mode gaussian; no DropConnect.
+    @Test func compareWithGaussianDropout() throws {
+        let scratch = try Scratch()
+        try Self.labeledData(scratch)
+        let result = try scratch.run(["compare"] + Self.tiny
+                                     + ["--out", "g", "--count", "2", "--models", "none,dropout,gaussian"])
+        try #require(result.status == 0, "\(result)")
+        #expect(scratch.listing("g/runs") == ["dropout-seed0.json", "dropout-seed0.safetensors",
+                                              "gaussian-seed0.json", "gaussian-seed0.safetensors",
+                                              "none-seed0.json", "none-seed0.safetensors"])
+        let variants = try Self.metrics(scratch, "g/metrics.json")
+        #expect(variants.map { $0["name"] as? String } == ["none", "dropout", "gaussian"])
+        #expect((Self.mean(variants[2], "test_mse") ?? -1) > 0, "\(variants[2])")
+        #expect(Self.summary(variants[2], "test_mse_sample\(Diagnostics.dropConnectSamples)") == nil)
+        for name in ["none", "dropout", "gaussian"] {
+            #expect(result.stdout.split(separator: "\n").contains { $0.hasPrefix(name + " ") && !$0.contains("epoch") },
+                    "\(result.stdout)")
+        }
+        #expect(result.stdout.contains("Gaussian dropout p_drop 0.5"), "\(result.stdout)")
+        try Self.expectReport(scratch, "g/report.html", figures: 4, rows: 3)
+        let page = String(decoding: try scratch.bytes("g/report.html"), as: UTF8.self)
+        #expect(page.contains("none, dropout and gaussian"))
+        let record = String(decoding: try scratch.bytes("g/runs/gaussian-seed0.json"), as: UTF8.self)
+        #expect(record.contains("\"drop_mode\"") && record.contains("\"gaussian\""), "\(record)")
+    }
+
     @Test("compare trains three models and writes every figure, the runs and metrics.json")
     func compareEndToEnd() throws {
         let scratch = try Scratch()

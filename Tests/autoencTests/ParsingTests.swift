@@ -84,7 +84,7 @@ import Testing
     @Test("--help lists every flag with its default and the enum values")
     func help() {
         let train = Self.help(Autoenc.helpMessage(for: Train.self))
-        for expected in ["--drop-p <p>", "--drop-mode <mode>", "(values: dropout, dropconnect)",
+        for expected in ["--drop-p <p>", "--drop-mode <mode>", "(values: dropout, dropconnect, gaussian)",
                          "(values: relu, sigmoid)", "(values: example, batch)", "(values: adam, sgd, momentum)",
                          "--epochs <n>", "(default: 10)", "(default: 128)", "(default: 0.001)", "(default: 256)",
                          "--resume <file>", "--out <file>", "model.safetensors", "--log <file>", "--threads <n>", "--force",

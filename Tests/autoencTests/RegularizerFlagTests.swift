@@ -18,6 +18,14 @@ import Testing
         (["train", "--keep-p", "2.9e-8"], "--keep-p"),
         (["train", "--dropout-scaling", "sideways"], "--dropout-scaling"),
         (["train", "--dropout-scaling", "classic", "--drop-mode", "dropconnect"], "--dropout-scaling"),
+        (["train", "--dropout-scaling", "classic", "--drop-mode", "gaussian", "--drop-p", "0.5"],
+         "--dropout-scaling classic applies to --drop-mode dropout only; Gaussian dropout"),
+        (["train", "--drop-mode", "gaussian"], "--drop-mode gaussian needs --drop-p"),
+        (["compare", "--models", "none,zoneout"], "--models: unknown model zoneout"),
+        (["compare", "--models", "none,dropout,none"], "--models must name each of"),
+        (["compare", "--models", "dropout,gaussian"], "--models must name none"),
+        (["compare", "--models", "none"], "--models must name none and at least one regularizer"),
+        (["sweep", "--drop-p", "0.2,0.5", "--models", "gaussian,gaussian"], "--models must name each of"),
         (["train", "--input-drop-p", "1"], "--input-drop-p"),
         (["train", "--input-drop-p=-0.1"], "--input-drop-p"),
         (["train", "--max-norm", "0"], "--max-norm"),
@@ -135,6 +143,20 @@ import Testing
     }
 
     /// DropConnect: sample:K changes the reported MSE, only a little.
+    /// train --drop-mode gaussian end to end: it says so, records drop_mode gaussian in the
+    /// checkpoint, learns, and reconstruct reads the model (inference: no noise).
+    @Test func gaussianDropoutTrains() throws {
+        let scratch = try Scratch()
+        try Fixtures.write(into: scratch)
+        let train = try scratch.run(tinyTraining(epochs: 2, ["--drop-p", "0.5", "--drop-mode", "gaussian"]))
+        try #require(train.status == 0, "\(train)")
+        #expect(train.stdout.contains("Gaussian dropout p_drop 0.5 (sigma 1.0)"), "\(train)")
+        let info = try scratch.run(["info", "model.safetensors"])
+        #expect(info.status == 0 && info.stdout.contains("gaussian"), "\(info)")
+        let mean = try scratch.run(["reconstruct", "--data", "data", "--count", "4"])
+        #expect(mean.status == 0 && mean.stdout.contains("test_mse"), "\(mean)")
+    }
+
     @Test func dropConnectSampledInference() throws {
         let scratch = try Scratch()
         try Fixtures.write(into: scratch)

@@ -95,8 +95,8 @@ extension ModelConfig {
             }
             maxNorm = c
         }
-        if scaling == .classic && dropMode == .dropconnect && dropP > 0 {
-            throw bad("dropout_scaling classic with drop_mode dropconnect, which autoenc does not train")
+        if scaling == .classic && dropMode != .dropout && dropP > 0 {
+            throw bad("dropout_scaling classic with drop_mode \(dropMode.rawValue), which autoenc does not train")
         }
     }
 }

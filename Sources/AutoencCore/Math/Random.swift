@@ -13,7 +13,7 @@ public struct RandomStream: RandomNumberGenerator, Sendable {
 
     /// What a stream is for; part of its key so that purposes never share bits.
     public enum Purpose: UInt64, Sendable {
-        case initialization = 1, shuffle, dropout, dropConnect, inputDropout, evaluation, probe
+        case initialization = 1, shuffle, dropout, dropConnect, inputDropout, evaluation, probe, gaussianDropout
     }
 
     public let key: UInt64

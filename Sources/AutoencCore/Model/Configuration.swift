@@ -10,6 +10,9 @@ public enum DropMode: String, Sendable, CaseIterable, Codable {
     case dropout
     /// Drop individual encoder connections (Wan et al. 2013).
     case dropconnect
+    /// Multiply each hidden activation by 1 + σ ε, ε ~ N(0, 1), σ² = p / (1 - p)
+    /// (Srivastava et al. 2014, section 10); no scaling at test time.
+    case gaussian
 }
 
 /// Whether DropConnect draws a mask per example (Wan et al.) or one per minibatch.
@@ -25,7 +28,8 @@ public enum DropoutScaling: String, Sendable, CaseIterable, Codable {
     case inverted
     /// Srivastava et al.'s rule: kept units pass unchanged while training, and at test
     /// time the dropped layer's outgoing weights (the decoder's) are multiplied by 1 - p.
-    /// Checkpoints hold those scaled, inference-ready weights. Dropout mode only.
+    /// Checkpoints hold those scaled, inference-ready weights. Dropout mode only
+    /// (DropConnect and Gaussian dropout train with a factor of mean 1).
     case classic
 }
 
@@ -39,7 +43,7 @@ public struct ModelConfig: Sendable, Equatable, Codable {
     public var dropP: Float
     public var dropMode: DropMode
     public var masks: MaskSharing
-    /// How hidden-unit dropout is scaled; only `.inverted` with DropConnect.
+    /// How hidden-unit dropout is scaled; only `.inverted` with DropConnect or Gaussian dropout.
     public var scaling: DropoutScaling
     /// Probability of dropping each input pixel on the way into the encoder (inverted
     /// scaling; the reconstruction target stays the clean image), 0 <= inputDropP < 1.

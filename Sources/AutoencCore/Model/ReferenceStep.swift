@@ -3,21 +3,22 @@ import Foundation
 /// The definition of one training step, read top to bottom: single-threaded plain loops,
 /// in the order the step computes, each layer's backward right after its forward. It
 /// covers every mode autoenc trains: ReLU or sigmoid hidden units (sigmoid outputs); input
-/// dropout; dropout with inverted or classic scaling; DropConnect with a mask per example
-/// or per minibatch; max-norm; Adam, SGD or momentum as PyTorch has them.
+/// dropout; dropout with inverted or classic scaling; Gaussian dropout; DropConnect with a
+/// mask per example or per minibatch; max-norm; Adam, SGD or momentum as PyTorch has them.
 ///
 /// The fast step (`TrainingPass` in `Trainer`'s phases) is its optimized twin, tested
 /// against it in every mode, at every kernel level the CPU runs and on 1 to 3 threads
 /// (`ReferenceStepTests`). Both draw the same masks: the reference asks the mask types'
-/// own definitions (`DropoutMask.keeps`, `DropConnectMask.keeps`) with the keys of the
-/// same (seed, step, example). Values are stored as Float, as the fast step stores them;
+/// own definitions (`DropoutMask.keeps`, `GaussianNoise.factor`, `DropConnectMask.keeps`)
+/// with the keys of the same (seed, step, example). Values are stored as Float, as the fast step stores them;
 /// every sum runs in Double and is rounded once.
 ///
 /// For a minibatch of B images (784 pixels) and h hidden units:
 ///
 ///     xd = x ⊙ m_in / (1 - p_in)                   input dropout                   (B, 784)
 ///     z1 = [xd (c_b ⊙ w1)ᵀ] + b1                    encoder; c_b DropConnect's      (B, h)
-///     hd = act(z1) ⊙ f                              dropout factor f: 0 or scale    (B, h)
+///     hd = act(z1) ⊙ f                              dropout factor f: 0 or scale,   (B, h)
+///                                                   Gaussian dropout's 1 + σ ε
 ///     z2 = hd w2ᵀ + b2,  y = sigmoid(z2)            decoder                         (B, 784)
 ///     L  = Σ (y - x)² / (B 784)                     the loss, PyTorch's mse_loss
 ///
@@ -116,7 +117,8 @@ public struct ReferenceStep: Sendable {
 
     /// The masks of one step as factors, drawn from the fast step's own definitions with
     /// the same keys: input dropout's for pixel i of example b (0, or 1 / (1 - p_in)),
-    /// dropout's for unit j of example b (0, or the kept units' scale), DropConnect's for
+    /// dropout's for unit j of example b (0, or the kept units' scale; under Gaussian
+    /// dropout 1 + σ ε, ε ~ N(0, 1), σ² = p / (1 - p)), DropConnect's for
     /// the weight from pixel i to unit j (0, or 1 / keep probability), one mask for the
     /// whole minibatch when its masks are per batch. Drawn once; the backward pass reuses them.
     public struct Masks: Sendable {
@@ -142,6 +144,13 @@ public struct ReferenceStep: Sendable {
                 units = (0..<batch).flatMap { b in
                     let key = mask.key(step: step, example: b)
                     return (0..<h).map { mask.keeps(key: key, unit: $0) ? mask.scale : 0 }
+                }
+            }
+            if p > 0 && config.dropMode == .gaussian {
+                let noise = GaussianNoise(dropP: p, seed: seed)
+                units = (0..<batch).flatMap { b in
+                    let key = noise.key(step: step, example: b)
+                    return (0..<h).map { noise.factor(key: key, unit: $0) }
                 }
             }
             if p > 0 && config.dropMode == .dropconnect {
@@ -214,7 +223,8 @@ public struct ReferenceStep: Sendable {
 
     // MARK: - Hidden activation and dropout
 
-    /// a = act(z1), ReLU max(z1, 0) or sigmoid; hd = a · unit(b, j), the dropout factor.
+    /// a = act(z1), ReLU max(z1, 0) or sigmoid; hd = a · unit(b, j), the dropout factor
+    /// (Gaussian dropout: hd = a ⊙ (1 + σ ε)).
     /// z1: (B, h) -> a, hd: (B, h)
     static func hiddenForward(_ z1: [Float], activation: Activation, batch: Int,
                               masks: Masks) -> (a: [Float], hd: [Float]) {
@@ -230,7 +240,8 @@ public struct ReferenceStep: Sendable {
         return (a, hd)
     }
 
-    /// dz1 = dhd · unit(b, j) · act'(z1): ReLU's 1 where z1 > 0 (0 at 0), sigmoid's
+    /// dz1 = dhd · unit(b, j) · act'(z1) (Gaussian dropout: dhd ⊙ (1 + σ ε) ⊙ act'(z1)):
+    /// ReLU's 1 where z1 > 0 (0 at 0), sigmoid's
     /// a (1 - a). Reuses z1, a and the masks. dhd, z1, a: (B, h) -> dz1: (B, h)
     static func hiddenBackward(_ dhd: [Float], z1: [Float], a: [Float], activation: Activation, batch: Int,
                                masks: Masks) -> [Float] {

@@ -37,6 +37,7 @@ public final class TrainingPass: @unchecked Sendable {
     public var timer: StepTimer?
 
     let dropout: DropoutMask?
+    let gaussianNoise: GaussianNoise?
     let dropConnect: DropConnectMask?
     let inputDropout: DropoutMask?
 
@@ -123,6 +124,8 @@ public final class TrainingPass: @unchecked Sendable {
         let regularized = config.dropP > 0
         dropout = regularized && config.dropMode == .dropout
             ? DropoutMask(dropP: config.dropP, seed: seed, scaling: config.scaling) : nil
+        gaussianNoise = regularized && config.dropMode == .gaussian
+            ? GaussianNoise(dropP: config.dropP, seed: seed) : nil
         let perExample = regularized && config.dropMode == .dropconnect && config.masks == .example
         dropConnect = regularized && config.dropMode == .dropconnect
             ? DropConnectMask(dropP: config.dropP, seed: seed, layout: perExample ? .inputRows(hidden: h) : .unitRows)
@@ -434,7 +437,8 @@ public final class TrainingPass: @unchecked Sendable {
     // MARK: - The activation, forward beside backward
 
     /// Phase 1a: a = act(z1 + b1) and gate = act'(z1 + b1) for examples `examples`, then
-    /// under dropout both times the example's factor (0, or the kept units' scale): hd.
+    /// under dropout both times the example's factor (0, or the kept units' scale; Gaussian
+    /// dropout's 1 + σ ε): hd.
     /// z1 -> a -> hd: (rows, hidden), in place (see Buffers); gate: (rows, hidden).
     func activationForward(examples: Range<Int>, step: UInt64, exampleOffset: Int) {
         guard !examples.isEmpty else { return }
@@ -443,6 +447,18 @@ public final class TrainingPass: @unchecked Sendable {
         let first = examples.lowerBound
         kernels.activate(z1 + first * h, gate: gate.pointer + first * h, bias: model.parameters.b1,
                          rows: examples.count, units: h, ld: h, activation: config.activation)
+        if let noise = gaussianNoise {
+            // Gaussian dropout: a -> hd = a ⊙ (1 + σ ε) in place, and the gate by the same factor
+            for b in examples {
+                let row = dropped + b * h, gateRow = gate.pointer + b * h
+                let key = noise.key(step: step, example: exampleOffset + b)
+                for j in 0..<h {
+                    let factor = noise.factor(key: key, unit: j)
+                    row[j] *= factor
+                    gateRow[j] *= factor
+                }
+            }
+        }
         guard let dropout else { return }
         for b in examples {
             // a -> hd in place: one row of the shared allocation (see Buffers), written

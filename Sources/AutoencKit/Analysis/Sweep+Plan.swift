@@ -41,16 +41,11 @@ extension Sweep {
                     : "only one setting is swept at a time; \(swept.map(\.flag).joined(separator: " and ")) both list several values")
             }
             let single = { (k: Knob) in parsed[k]?.first?.value }
-            let names = (models ?? (knob == .dropP ? "dropout" : "none,dropout")).split(separator: ",").map(String.init)
-            for name in names where !Sweep.models.contains(name) {
-                throw AutoencError(.usage, "--models: unknown model \(name); expected a comma-separated list of \(Sweep.models.joined(separator: ", "))")
-            }
-            guard !names.isEmpty, Set(names).count == names.count else {
-                throw AutoencError(.usage, "--models must name each of \(Sweep.models.joined(separator: ", ")) at most once, got \(models ?? "")")
-            }
+            let names = try Comparison.models(models, defaults: knob == .dropP ? ["dropout"] : ["none", "dropout"])
             let fixedDropP = knob == .dropP ? Comparison.defaultDropP : single(.dropP).map(Float.init) ?? Comparison.defaultDropP
             if knob != .dropP, fixedDropP == 0, names.contains(where: { $0 != Comparison.baseline }) {
-                throw AutoencError(.usage, "--drop-p 0 leaves dropout and DropConnect without a regularizer; give a drop probability above 0")
+                throw AutoencError(.usage, "--drop-p 0 leaves dropout, DropConnect and Gaussian dropout without a "
+                                   + "regularizer; give a drop probability above 0")
             }
             try AutoencError.refuse(request.problem(newRun: false))
             if names.contains("dropconnect") {

@@ -21,7 +21,7 @@ public enum Sweep {
     }
 
     /// The models a sweep may train, as compare names them.
-    public static let models = ["none", "dropout", "dropconnect"]
+    public static let models = Comparison.models
 
     /// A sweep's runs: each of `models` at each of `values` of `knob`, from `seeds` seeds
     /// (`options.seed`, + 1, ...), `epochs` epochs each. The other settings come from
@@ -68,9 +68,9 @@ public enum Sweep {
             }
         }
 
-        /// The run of model `name` (none, dropout, dropconnect) at `value` of the knob,
-        /// from the `k`-th seed. A model that comes out unregularized (drop_p 0) is none,
-        /// and none does not depend on the drop probability: such runs are shared.
+        /// The run of model `name` (none, dropout, dropconnect, gaussian) at `value` of the
+        /// knob, from the `k`-th seed. A model that comes out unregularized (drop_p 0) is
+        /// none, and none does not depend on the drop probability: such runs are shared.
         public func run(model name: String, value: KnobValue, seed k: UInt64) -> ExperimentRun {
             var config = base
             var limit = limit
@@ -81,8 +81,8 @@ public enum Sweep {
             case .inputDropP: config.inputDropP = Float(value.value)
             case .maxNorm: config.maxNorm = Float(value.value)
             }
-            let variant = Comparison.variants(base: config, dropP: p > 0 ? p : 0.5)
-                .first { $0.name == (p > 0 ? name : Comparison.baseline) }!
+            let variant = Comparison.variants(base: config, dropP: p > 0 ? p : 0.5,
+                                              names: [p > 0 ? name : Comparison.baseline])[0]
             let dependsOnKnob = !(knob == .dropP && p == 0)
             return ExperimentRun(name: variant.name, knob: dependsOnKnob ? value : nil, config: variant.config,
                                  options: ExperimentRun.seeded(options, k), epochs: epochs, limit: limit)

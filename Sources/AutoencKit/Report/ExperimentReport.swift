@@ -7,11 +7,12 @@ public enum ExperimentReport {
     /// compare's page from its `summaries` and the figures in `directory`.
     public static func compare(_ summaries: [VariantSummary], settings: [(String, JSON)], seeds: Int,
                                directory: String) throws -> String {
-        var page = HTMLReport(title: "autoenc compare: none, dropout and DropConnect")
-        page.paragraph("The same autoencoder trained without a regularizer, with dropout and with DropConnect, from "
-            + "the same initial weights, on the same batches, "
-                + "\(seeds > 1 ? "from each of \(seeds) seeds" : "from one seed"); measured on the test set in "
-                    + "inference mode.")
+        let names = summaries.map(\.name)
+        let listed = names.dropLast().joined(separator: ", ") + (names.count > 1 ? " and " : "") + (names.last ?? "")
+        var page = HTMLReport(title: "autoenc compare: \(listed)")
+        let from = seeds > 1 ? "from each of \(seeds) seeds" : "from one seed"
+        page.paragraph("The same autoencoder trained with each hidden regularizer (\(listed)), from the same initial "
+                       + "weights, on the same batches, \(from); measured on the test set in inference mode.")
         settingsTable(&page, settings)
         let baseline = summaries.first { $0.name == Comparison.baseline }
         metricsTable(&page, VariantSummary.cells(summaries) { _ in baseline }, seeds: seeds,

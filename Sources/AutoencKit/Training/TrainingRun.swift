@@ -327,6 +327,10 @@ public struct RunRequest: Sendable {
             return "--dropout-scaling classic applies to --drop-mode dropout only; DropConnect trains with inverted "
                 + "scaling"
         }
+        if scaling == .classic && dropMode == .gaussian {
+            return "--dropout-scaling classic applies to --drop-mode dropout only; Gaussian dropout's factor "
+                + "1 + sigma eps has mean 1, so it needs no scaling at test time"
+        }
         if dropMode == .dropconnect, let p = dropP ?? keepP.map({ 1 - $0 }),
            let problem = DropConnectMask.problem(dropP: p, given: keepP.map { "--keep-p \($0)" } ?? "--drop-p \(p)") {
             return problem
@@ -340,8 +344,9 @@ public struct RunRequest: Sendable {
             return "--dropout-scaling classic applies to dropout only: give --drop-p (without it there is no dropout "
                 + "to scale)"
         }
-        if dropMode == .dropconnect && !regularized {
-            return "--drop-mode dropconnect needs --drop-p (or --keep-p below 1): without it there is no regularizer"
+        if let mode = dropMode, mode != .dropout, !regularized {
+            return "--drop-mode \(mode.rawValue) needs --drop-p (or --keep-p below 1): "
+                + "without it there is no regularizer"
         }
         return nil
     }
@@ -443,6 +448,9 @@ extension ModelConfig {
             case .dropout:
                 parts.append("dropout p_drop \(dropP)" + (scaling == .classic ? ", classic scaling" : ""))
             case .dropconnect: parts.append("DropConnect p_drop \(dropP), masks per \(masks.rawValue)")
+            case .gaussian:
+                let sigma = Float(GaussianNoise(dropP: dropP, seed: 0).sigma)
+                parts.append("Gaussian dropout p_drop \(dropP) (sigma \(sigma))")
             }
         }
         if let maxNorm { parts.append("max-norm \(maxNorm)") }
