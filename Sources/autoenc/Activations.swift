@@ -29,19 +29,16 @@ struct Activations: ParsableCommand {
 
     @OptionGroup var threads: ThreadsOption
 
-    @Option(parsing: .unconditional, help: ArgumentHelp("Train the probe on the first N training images only.",
-                                                        valueName: "n"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Train the probe on the first N training images only.", valueName: "n"))
     var limit: Int?
 
-    @Option(parsing: .unconditional, help: ArgumentHelp("Random seed for the probe and the sampling inference.",
-                                                        valueName: "n"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Random seed for the probe and the sampling inference.", valueName: "n"))
     var seed: UInt64 = 0
 
     @OptionGroup var quiet: QuietOption
 
     func validate() throws {
-        try refuse(Limits.limit.problem(limit, name: "--limit"), Limits.nameProblem(out, flag: "--out",
-            what: "a directory"))
+        try refuse(Limits.limit.problem(limit, name: "--limit"), Limits.nameProblem(out, flag: "--out", what: "a directory"))
     }
 
     func run() throws {

@@ -12,8 +12,7 @@ import Testing
         #expect(FileManager.default.contents(atPath: path) == Data([1, 2, 3]))
         try AtomicFile.write([9], to: path)
         #expect(FileManager.default.contents(atPath: path) == Data([9]))
-        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path) == ["out.bin"],
-                "temporary files left behind")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path) == ["out.bin"], "temporary files left behind")
     }
 
     @Test func missingDirectoryCannotBeCreated() throws {
@@ -54,8 +53,7 @@ import Testing
         #expect(previous == dir.file(".m.state.safetensors.previous"))
         func write(_ a: [UInt8], _ b: [UInt8]) throws {
             try a.withUnsafeBytes { pa in
-                try b.withUnsafeBytes { pb in try AtomicFile.write([(first, [pa]), (second, [pb])],
-                                                                   keepingPrevious: true) }
+                try b.withUnsafeBytes { pb in try AtomicFile.write([(first, [pa]), (second, [pb])], keepingPrevious: true) }
             }
         }
         try write([1], [1])
@@ -69,8 +67,7 @@ import Testing
         try FileManager.default.removeItem(atPath: second)
         try write([4], [4])
         #expect(!FileManager.default.fileExists(atPath: previous))
-        #expect(Set(try FileManager.default.contentsOfDirectory(atPath: dir.path)) == ["m.state.safetensors",
-            "m.safetensors"])
+        #expect(Set(try FileManager.default.contentsOfDirectory(atPath: dir.path)) == ["m.state.safetensors", "m.safetensors"])
     }
 
     /// A symbolic link to a locked output finds the same lock (it used to take a lock

@@ -19,8 +19,7 @@ import Testing
 
     @Test("the last lines: the table between blank lines, then what was written into --out")
     func outputLines() {
-        let outputs = ExperimentOutputs(table: "model  test_mse\nnone   0.01", files: ["report.html", "metrics.json",
-            "runs/"])
+        let outputs = ExperimentOutputs(table: "model  test_mse\nnone   0.01", files: ["report.html", "metrics.json", "runs/"])
         #expect(outputs.lines(directory: "compare") == ["", "model  test_mse\nnone   0.01", "",
                                                         "wrote compare/: report.html, metrics.json, runs/"])
     }
@@ -28,8 +27,7 @@ import Testing
     @Test("a signal ends an experiment with 128 + its number, what was kept and that the same command goes on",
           arguments: [SIGINT, SIGTERM])
     func stopped(signal: Int32) {
-        let error = Experiment.stopped(by: signal, finished: 2, of: 6, directory: "out",
-                                       again: "autoenc compare --seeds 2")
+        let error = Experiment.stopped(by: signal, finished: 2, of: 6, directory: "out", again: "autoenc compare --seeds 2")
         #expect(error.status == (signal == SIGINT ? .interrupted : .terminated))
         #expect(error.status.rawValue == 128 + signal)
         #expect(error.message == "stopped by \(signal == SIGINT ? "SIGINT" : "SIGTERM"); 2 of 6 runs finished and kept in out/runs/, the unfinished ones discarded; the same command trains the rest: autoenc compare --seeds 2")
@@ -105,8 +103,7 @@ import Testing
         let refusing = StubDesign(cut: 7, refuse: true)
         let other = dir.file("other")
         #expect(throws: AutoencError.self) {
-            try Experiment.perform(refusing, location: location, directory: other, jobs: nil, threads: 1,
-                                   outputThreads: 1,
+            try Experiment.perform(refusing, location: location, directory: other, jobs: nil, threads: 1, outputThreads: 1,
                                    console: Console(quiet: true), log: nil, again: "autoenc sweep")
         }
         #expect(refusing.written == nil, "a refused design wrote outputs")

@@ -46,8 +46,7 @@ import Testing
                 stack.last!.children.append(element)
                 stack.append(element)
             }
-            func parser(_ parser: XMLParser, didEndElement name: String, namespaceURI: String?,
-                        qualifiedName: String?) {
+            func parser(_ parser: XMLParser, didEndElement name: String, namespaceURI: String?, qualifiedName: String?) {
                 stack.removeLast()
             }
             func parser(_ parser: XMLParser, foundCharacters string: String) {
@@ -83,8 +82,7 @@ import Testing
     static func samplePage() -> (report: HTMLReport, pngs: [[UInt8]], svg: String) {
         let parameters = Parameters(hidden: 16)
         parameters.initialize(seed: 1)
-        let chart = LineChart.trainingCurves(trainLoss: [0.08, 0.05, 0.04, 0.035], testMSE: [0.07, 0.05, 0.045, 0.043],
-                                             firstEpoch: 1)
+        let chart = LineChart.trainingCurves(trainLoss: [0.08, 0.05, 0.04, 0.035], testMSE: [0.07, 0.05, 0.045, 0.043], firstEpoch: 1)
         let pngs = [Grids.weightMap(parameters).scaled(3).png, chart.encoded(as: .png)]
         let svg = chart.svg()
         var report = HTMLReport(title: "autoenc compare")
@@ -108,16 +106,14 @@ import Testing
           arguments: [("a < b", "a &lt; b"), ("x > 0 && y", "x &gt; 0 &amp;&amp; y"),
                       ("say \"hi\"", "say &quot;hi&quot;"), ("it's", "it&#39;s"),
                       ("plain é ✓ 1.5e-3", "plain é ✓ 1.5e-3"), ("&amp;", "&amp;amp;"),
-                      ("tab\tline\nend\r\n", "tab\tline\nend\r\n"), ("nul\u{0} bell\u{7} del\u{7F}",
-                                                                     "nul\u{FFFD} bell\u{FFFD} del\u{FFFD}"),
+                      ("tab\tline\nend\r\n", "tab\tline\nend\r\n"), ("nul\u{0} bell\u{7} del\u{7F}", "nul\u{FFFD} bell\u{FFFD} del\u{FFFD}"),
                       // "<" followed by a combining mark is one Character ("≮"); it must still be escaped
                       ("<\u{338}script>", "&lt;\u{338}script&gt;")])
     func escape(text: String, expected: String) {
         #expect(HTMLReport.escape(text) == expected)
     }
 
-    enum Place: String, CaseIterable { case title, heading, paragraph, term, meaning, header, cell, caption, alt,
-        figcaption }
+    enum Place: String, CaseIterable { case title, heading, paragraph, term, meaning, header, cell, caption, alt, figcaption }
 
     @Test("text with markup comes out escaped, wherever it goes", arguments: Place.allCases)
     func escaped(place: Place) throws {
@@ -151,8 +147,7 @@ import Testing
         let (report, pngs, svg) = Self.samplePage()
         let images = try Self.parse(report.html).all("img")
         try #require(images.count == 3)
-        let expected: [(type: String, bytes: [UInt8])] = [("image/png", pngs[0]), ("image/png", pngs[1]),
-                                                          ("image/svg+xml", Array(svg.utf8))]
+        let expected: [(type: String, bytes: [UInt8])] = [("image/png", pngs[0]), ("image/png", pngs[1]), ("image/svg+xml", Array(svg.utf8))]
         for (image, want) in zip(images, expected) {
             let src = try #require(image.attributes["src"])
             let prefix = "data:\(want.type);base64,"
@@ -162,13 +157,11 @@ import Testing
         }
         _ = try DecodedPNG(pngs[0])
         #expect(images.map { $0.attributes["class"] } == ["png", "png", "svg"], "PNGs get the pixelated style")
-        #expect(images.map { $0.attributes["alt"] } == ["first-layer weights of 16 units", "training curves",
-                                                        "training curves as SVG"])
+        #expect(images.map { $0.attributes["alt"] } == ["first-layer weights of 16 units", "training curves", "training curves as SVG"])
     }
 
     @Test("base64 against hand-worked RFC 4648 vectors", arguments: [
-        ("", ""), ("f", "Zg=="), ("fo", "Zm8="), ("foo", "Zm9v"), ("foob", "Zm9vYg=="), ("fooba", "Zm9vYmE="),
-            ("foobar", "Zm9vYmFy")])
+        ("", ""), ("f", "Zg=="), ("fo", "Zm8="), ("foo", "Zm9v"), ("foob", "Zm9vYg=="), ("fooba", "Zm9vYmE="), ("foobar", "Zm9vYmFy")])
     func base64(text: String, expected: String) {
         #expect(HTMLReport.base64(Array(text.utf8)) == expected)
     }
@@ -238,11 +231,9 @@ import Testing
         #expect(body.children.first?.fullText == "autoenc compare")
         let figures = body.all("figure")
         #expect(figures.map { $0.all("img").count } == [1, 1, 1])
-        #expect(figures.map { $0.all("figcaption").map(\.fullText) } == [["Weight maps (untrained, 3x)"], [],
-                                                                         ["Loss per epoch (SVG)"]])
+        #expect(figures.map { $0.all("figcaption").map(\.fullText) } == [["Weight maps (untrained, 3x)"], [], ["Loss per epoch (SVG)"]])
         let dl = try #require(body.all("dl").first)
-        #expect(dl.children.map(\.name) == Array(repeating: ["dt", "dd"],
-                                                 count: Diagnostics.definitions.count).flatMap { $0 })
+        #expect(dl.children.map(\.name) == Array(repeating: ["dt", "dd"], count: Diagnostics.definitions.count).flatMap { $0 })
         #expect(dl.all("dt").map(\.fullText) == Diagnostics.definitions.map(\.term))
         #expect(dl.all("dd").map(\.fullText) == Diagnostics.definitions.map(\.meaning))
     }

@@ -114,8 +114,7 @@ import Testing
         let image = Grids.weightMap(p)
         #expect(Set(tile(image, unit: 0, columns: 2)) == [128])
         let ramp = tile(image, unit: 1, columns: 2)
-        #expect(ramp[0] == 0 && ramp[5] == 0 && ramp[783] == 0,
-                "NaN weights in a ramp drawn as \(ramp[0]), \(ramp[5]), \(ramp[783])")
+        #expect(ramp[0] == 0 && ramp[5] == 0 && ramp[783] == 0, "NaN weights in a ramp drawn as \(ramp[0]), \(ramp[5]), \(ramp[783])")
         #expect(ramp[1] == 0 && ramp[782] == 255)
         let constant = tile(image, unit: 2, columns: 2)
         #expect(constant[0] == 0 && constant[5] == 0 && constant[783] == 0,

@@ -31,8 +31,7 @@ import Testing
         }
         #expect(try measured("quiet/metrics.json") == measured("loud/metrics.json"))
         let failed = try scratch.run(["activations", "--quiet", "--model", "nowhere.safetensors", "--data", "data"])
-        #expect(failed.status == 66 && failed.stdout.isEmpty && failed.stderr.contains("nowhere.safetensors"),
-                "\(failed)")
+        #expect(failed.status == 66 && failed.stdout.isEmpty && failed.stderr.contains("nowhere.safetensors"), "\(failed)")
     }
 
     @Test("a one-character --out is a directory like any other (Foundation traps on its parent)")
@@ -44,8 +43,7 @@ import Testing
         let measured = try scratch.run(["activations", "--data", "data", "--threads", "1", "-q", "--out", "a"])
         #expect(measured.status == 0 && measured.stderr.isEmpty, "\(measured)")
         #expect(scratch.listing("a") == ["histograms.png", "metrics.json"])
-        let failed = try scratch.run(["activations", "-q", "--model", "nowhere.safetensors", "--data", "data", "--out",
-                                      "b"])
+        let failed = try scratch.run(["activations", "-q", "--model", "nowhere.safetensors", "--data", "data", "--out", "b"])
         #expect(failed.status == 66 && failed.stderr.contains("nowhere.safetensors"), "\(failed)")
         #expect(!FileManager.default.fileExists(atPath: scratch.path("b")), "the failed run left its --out behind")
     }

@@ -12,11 +12,9 @@ import Testing
         let scratch = try Scratch()
         try Fixtures.write(into: scratch)
         let result = try scratch.run(["bench", "--data", "data", "--images", "48", "--warmup", "32", "--repeats", "1",
-                                      "--batch-size", "16", "--threads", "2", "--modes",
-                                          "none,dropout,dropconnect-batch", "--json"])
+                                      "--batch-size", "16", "--threads", "2", "--modes", "none,dropout,dropconnect-batch", "--json"])
         #expect(result.status == 0, "\(result)")
-        let report = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any],
-                                  "\(result)")
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any], "\(result)")
         let sgemm = try #require(report["sgemm"] as? [[String: Any]])
         #expect(sgemm.count == 5)
         for product in sgemm {
@@ -37,8 +35,7 @@ import Testing
         #expect(report["hidden"] as? Int == 256)
         #expect(report["batch_size"] as? Int == 16)
         #expect(report["warmup_images"] as? Int == 32)
-        #expect(report["vector_kernels"] as? String == Kernels.current.level.rawValue,
-                "\(report)") // the best level, or AUTOENC_KERNELS's
+        #expect(report["vector_kernels"] as? String == Kernels.current.level.rawValue, "\(report)") // the best level, or AUTOENC_KERNELS's
         // the peak is measured with the best instructions whatever AUTOENC_KERNELS says
         #expect(report["peak_level"] as? String == KernelLevel.best.rawValue, "\(report)")
         for key in ["peak_gflops_1_thread", "peak_gflops"] {
@@ -68,13 +65,10 @@ import Testing
                 #expect(known.contains(name) && us >= 0, "\(name): \(row)", sourceLocation: sourceLocation)
             }
         }
-        #expect(abs(sum - step) <= 0.05 * Double(phases.count + 1), "phases \(sum) µs, step \(step) µs: \(row)",
-                sourceLocation: sourceLocation)
-        #expect(abs(percent - 100) <= 0.005 * Double(phases.count), "\(percent)%: \(row)",
-                sourceLocation: sourceLocation)
+        #expect(abs(sum - step) <= 0.05 * Double(phases.count + 1), "phases \(sum) µs, step \(step) µs: \(row)", sourceLocation: sourceLocation)
+        #expect(abs(percent - 100) <= 0.005 * Double(phases.count), "\(percent)%: \(row)", sourceLocation: sourceLocation)
         for name in ["encoder", "decoder", "encoder-gradient", "decoder-gradient", "optimizer"] {
-            #expect(phases.contains { $0["phase"] as? String == name }, "no \(name): \(row)",
-                    sourceLocation: sourceLocation)
+            #expect(phases.contains { $0["phase"] as? String == name }, "no \(name): \(row)", sourceLocation: sourceLocation)
         }
     }
 
@@ -89,17 +83,13 @@ import Testing
         let lines = result.stdout.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         #expect(lines.contains("threads  2, batch 16, drop-p 0.5, data data"), "\(result.stdout)")
         let training = try #require(lines.firstIndex { $0.hasPrefix("training (images/s, median of 1, after 16 images of warm-up)") }, "\(result.stdout)")
-        #expect(lines[training + 1].hasPrefix("none ") && lines[training + 2].hasPrefix("dropconnect-batch "),
-                "\(result.stdout)")
+        #expect(lines[training + 1].hasPrefix("none ") && lines[training + 2].hasPrefix("dropconnect-batch "), "\(result.stdout)")
         let header = try #require(lines.firstIndex { $0.hasPrefix("phase ") }, "\(result.stdout)")
-        #expect(header > training && lines[header].split(separator: " ") == ["phase", "none", "dropconnect-batch"],
-                "\(lines[header])")
+        #expect(header > training && lines[header].split(separator: " ") == ["phase", "none", "dropconnect-batch"], "\(lines[header])")
         let rows = lines[(header + 1)...].filter { !$0.isEmpty }
-        #expect(rows.contains { $0.hasPrefix("0  masked w1, w1^T, w2^T") && $0.contains(" - ") },
-                "only per-batch DropConnect masks w1: \(rows)")
+        #expect(rows.contains { $0.hasPrefix("0  masked w1, w1^T, w2^T") && $0.contains(" - ") }, "only per-batch DropConnect masks w1: \(rows)")
         #expect(rows.contains { $0.hasPrefix("1b decoder z2 = hd w2^T") }, "\(rows)")
-        #expect(!rows.contains { $0.hasPrefix("1a input dropout") || $0.hasPrefix("2  max-norm") },
-                "phases no mode ran: \(rows)")
+        #expect(!rows.contains { $0.hasPrefix("1a input dropout") || $0.hasPrefix("2  max-norm") }, "phases no mode ran: \(rows)")
         #expect(rows.suffix(2).first?.hasPrefix("   other") == true, "\(rows)")
         let step = try #require(rows.last)
         #expect(step.hasPrefix("   step") && step.components(separatedBy: "100.0%").count == 3, "\(step)")
@@ -134,10 +124,8 @@ import Testing
 
         let json = try scratch.run(flags + ["--json"])
         #expect(json.status == 0, "\(json)")
-        let report = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any],
-                                  "\(json)")
-        #expect(report["hidden_sizes"] as? [Int] == [8, 300] && report["batch_sizes"] as? [Int] == [16, 32],
-                "\(report)")
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any], "\(json)")
+        #expect(report["hidden_sizes"] as? [Int] == [8, 300] && report["batch_sizes"] as? [Int] == [16, 32], "\(report)")
         #expect(report["batch_size"] == nil && report["hidden"] == nil, "one size's keys with several: \(report)")
         let training = try #require(report["training"] as? [[String: Any]])
         #expect(training.map { "\($0["hidden"] as? Int ?? 0) \($0["batch_size"] as? Int ?? 0) \($0["mode"] as? String ?? "")" } == expected)
@@ -146,17 +134,13 @@ import Testing
         #expect(sgemm.count == 5 * sizes.count)
         for (i, size) in sizes.enumerated() {
             #expect(sgemm[(5 * i)..<(5 * i + 5)].allSatisfy { $0["hidden"] as? Int == size.0 && $0["batch_size"] as? Int == size.1 }, "\(sgemm)")
-            #expect(sgemm[5 * i]["m"] as? Int == size.1 && sgemm[5 * i]["n"] as? Int == size.0,
-                    "x w1^T at \(size): \(sgemm[5 * i])")
+            #expect(sgemm[5 * i]["m"] as? Int == size.1 && sgemm[5 * i]["n"] as? Int == size.0, "x w1^T at \(size): \(sgemm[5 * i])")
         }
     }
 
-    @Test(arguments: [["--warmup", "-1"], ["--modes", "none,fast"], ["--drop-p", "1"], ["--images", "0"], ["--repeats",
-        "0"], ["--modes", ","], ["--modes", ""],
-                      ["--hidden", "0"], ["--hidden", "256,abc"], ["--hidden", "256,,1024"], ["--hidden", "20000"],
-                          ["--hidden", "64,64"],
-                      ["--batch-size", "128,0"], ["--batch-size", ""], ["--batch-size", "70000"], ["--batch-size",
-                          "16,16"]])
+    @Test(arguments: [["--warmup", "-1"], ["--modes", "none,fast"], ["--drop-p", "1"], ["--images", "0"], ["--repeats", "0"], ["--modes", ","], ["--modes", ""],
+                      ["--hidden", "0"], ["--hidden", "256,abc"], ["--hidden", "256,,1024"], ["--hidden", "20000"], ["--hidden", "64,64"],
+                      ["--batch-size", "128,0"], ["--batch-size", ""], ["--batch-size", "70000"], ["--batch-size", "16,16"]])
     func badFlagsAreRefused(_ flags: [String]) throws {
         let scratch = try Scratch()
         let result = try scratch.run(["bench", "--data", "data"] + flags)
@@ -167,8 +151,7 @@ import Testing
     /// The lists reach the command as given (`Limit.list` reads them, see
     /// `BenchmarkTests`); the help names both flags' lists and how the images timed scale.
     @Test func sizeListsParse() throws {
-        let bench = try #require(try Autoenc.parseAsRoot(["bench", "--hidden", "256,1024", "--batch-size",
-                                                          "512"]) as? Bench)
+        let bench = try #require(try Autoenc.parseAsRoot(["bench", "--hidden", "256,1024", "--batch-size", "512"]) as? Bench)
         #expect(bench.hidden == "256,1024" && bench.batchSize == "512")
         let help = ParsingTests.help(Autoenc.helpMessage(for: Bench.self))
         for expected in ["--hidden <n[,n...]>", "--batch-size <n[,n...]>", "(default: 256)", "(default: 128)",
@@ -195,8 +178,7 @@ import Testing
     @Test func batchLargerThanTheDataIsRefused() throws {
         let scratch = try Scratch()
         try Fixtures.write(into: scratch)
-        let result = try scratch.run(["bench", "--data", "data", "--batch-size", "16,\(Fixtures.trainCount + 1)",
-                                      "--images", "16"])
+        let result = try scratch.run(["bench", "--data", "data", "--batch-size", "16,\(Fixtures.trainCount + 1)", "--images", "16"])
         #expect(result.status == 64, "\(result)")
         #expect(result.stderr.contains("--batch-size \(Fixtures.trainCount + 1) is more than the \(Fixtures.trainCount) training images"), "\(result.stderr)")
     }

@@ -8,20 +8,15 @@ import Testing
     // MARK: - Reading what was written
 
     /// The shape and values of a float32 .npy file, after checking its header.
-    static func readNPY(_ bytes: [UInt8], sourceLocation: SourceLocation = #_sourceLocation) throws -> (shape: [Int],
-        values: [Float]) {
-        try #require(bytes.count >= 10 && Array(bytes[0..<8]) == [0x93] + Array("NUMPY".utf8) + [1, 0],
-                     sourceLocation: sourceLocation)
+    static func readNPY(_ bytes: [UInt8], sourceLocation: SourceLocation = #_sourceLocation) throws -> (shape: [Int], values: [Float]) {
+        try #require(bytes.count >= 10 && Array(bytes[0..<8]) == [0x93] + Array("NUMPY".utf8) + [1, 0], sourceLocation: sourceLocation)
         let end = 10 + (Int(bytes[8]) | Int(bytes[9]) << 8)
         #expect(end % 64 == 0, sourceLocation: sourceLocation)
         let header = try #require(String(bytes: bytes[10..<end], encoding: .ascii), sourceLocation: sourceLocation)
-        #expect(header.hasPrefix("{'descr': '<f4', 'fortran_order': False, 'shape': ("), "\(header)",
-                sourceLocation: sourceLocation)
-        let inside = try #require(header.split(separator: "(").last?.split(separator: ")").first,
-                                  sourceLocation: sourceLocation)
+        #expect(header.hasPrefix("{'descr': '<f4', 'fortran_order': False, 'shape': ("), "\(header)", sourceLocation: sourceLocation)
+        let inside = try #require(header.split(separator: "(").last?.split(separator: ")").first, sourceLocation: sourceLocation)
         let shape = inside.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
-        try #require((bytes.count - end) == 4 * shape.reduce(1, *), "\(bytes.count - end) data bytes for \(shape)",
-                     sourceLocation: sourceLocation)
+        try #require((bytes.count - end) == 4 * shape.reduce(1, *), "\(bytes.count - end) data bytes for \(shape)", sourceLocation: sourceLocation)
         let values = stride(from: end, to: bytes.count, by: 4).map { i in
             Float(bitPattern: (0..<4).reduce(UInt32(0)) { $0 | UInt32(bytes[i + $1]) << (8 * UInt32($1)) })
         }
@@ -49,8 +44,7 @@ import Testing
           arguments: [["reconstruct"], ["weightmap"]], ["out.jpg", "out", "out.pgm.gz", "out.npz"])
     func unknownExtension(command: [String], out: String) throws {
         let scratch = try Scratch()
-        try FailureTests.expectFailure(scratch, command + ["--out", out], status: 64, naming: ["--out",
-            ".pgm, .png or .npy", out])
+        try FailureTests.expectFailure(scratch, command + ["--out", out], status: 64, naming: ["--out", ".pgm, .png or .npy", out])
     }
 
     @Test("reconstruct --out .npy holds the first --count reconstructions as (n, 28, 28) float32")
@@ -66,8 +60,7 @@ import Testing
         let model = try Checkpoint.load(scratch.path("model.safetensors")).model
         let test = try DataLocation(directory: scratch.path("data")).load(train: false)
         var expected = [Float]()
-        model.reconstruct(test, range: 0..<5) { _, m, _, y in expected += UnsafeBufferPointer(start: y,
-            count: m * 784) }
+        model.reconstruct(test, range: 0..<5) { _, m, _, y in expected += UnsafeBufferPointer(start: y, count: m * 784) }
         #expect(values == expected)
         #expect(temporaries(in: scratch).isEmpty)
     }
@@ -166,13 +159,11 @@ import Testing
         try scratch.write([0x10, 0, 0, 0, 0, 0, 0, 0] + Array("{\"a\":".utf8), to: "bad.safetensors")
         try scratch.write([0, 0, 0, 0, 0, 0, 0, 0], to: "empty.safetensors")
         let cases: [(String, Int32)] = [("missing.safetensors", 66), ("missing-idx", 66), ("short-idx", 65),
-                                        ("long-idx.gz", 65), ("text", 65), ("bad.safetensors", 65),
-                                            ("empty.safetensors", 65)]
+                                        ("long-idx.gz", 65), ("text", 65), ("bad.safetensors", 65), ("empty.safetensors", 65)]
         for (name, status) in cases {
             try FailureTests.expectFailure(scratch, ["info", name], status: status, naming: [name])
             let result = try scratch.run(["info", name])
-            #expect(result.stderr.hasPrefix("autoenc: ") && result.stderr.split(separator: "\n").count == 1,
-                    "\(name): \(result)")
+            #expect(result.stderr.hasPrefix("autoenc: ") && result.stderr.split(separator: "\n").count == 1, "\(name): \(result)")
         }
     }
 }

@@ -24,8 +24,7 @@ import Glibc
         #expect(reconstruct.stdout.contains("test_mse"), "\(reconstruct)")
         let weightmap = try scratch.run(["weightmap", "--scale", "2"])
         #expect(weightmap.status == 0, "\(weightmap)")
-        #expect(scratch.listing() == ["data", "model.safetensors", "model.state.safetensors", "reconstructions.pgm",
-                                      "weightmap.pgm"])
+        #expect(scratch.listing() == ["data", "model.safetensors", "model.state.safetensors", "reconstructions.pgm", "weightmap.pgm"])
 
         for name in ["reconstructions.pgm", "weightmap.pgm"] {
             let bytes = try scratch.bytes(name)
@@ -81,16 +80,14 @@ import Glibc
         let settings = try #require(runs[0]["settings"] as? [String: Any])
         #expect(settings["hidden"] as? Int == 16 && settings["lr"] as? Double == 0.001, "\(settings)")
         #expect(settings["activation"] as? String == "relu" && settings["data_digest"] is String, "\(settings)")
-        #expect(runs[0]["resumed_at"] is NSNull && (runs[1]["resumed_at"] as? [String: Any])?["epoch"] as? Int == 3,
-                "\(runs)")
+        #expect(runs[0]["resumed_at"] is NSNull && (runs[1]["resumed_at"] as? [String: Any])?["epoch"] as? Int == 3, "\(runs)")
         let ids = runs.compactMap { $0["run"] as? String }
         #expect(ids.count == 2 && ids[0] != ids[1], "\(ids)")
         let epochs = [records[1], records[2], records[4]]
         #expect(epochs.map { $0["run"] as? String } == [ids[0], ids[0], ids[1]])
         for (index, record) in epochs.enumerated() {
             let line = "\(record)"
-            #expect(Set(record.keys) == ["run", "epoch", "train_loss", "test_mse", "seconds", "images_per_second"],
-                    "\(line)")
+            #expect(Set(record.keys) == ["run", "epoch", "train_loss", "test_mse", "seconds", "images_per_second"], "\(line)")
             #expect((record["epoch"] as? NSNumber)?.intValue == index + 1, "\(line)")
             for key in ["train_loss", "test_mse"] {
                 let value = try #require((record[key] as? NSNumber)?.doubleValue, "\(key) in \(line)")
@@ -117,17 +114,14 @@ import Glibc
         let scratch = try Scratch()
         try Fixtures.write(into: scratch)
         try scratch.makeDirectory("real")
-        try FileManager.default.createSymbolicLink(atPath: scratch.path("model.safetensors"),
-                                                   withDestinationPath: "real/model.safetensors")
-        try FileManager.default.createSymbolicLink(atPath: scratch.path("weightmap.pgm"),
-                                                   withDestinationPath: scratch.path("real/w.pgm"))
+        try FileManager.default.createSymbolicLink(atPath: scratch.path("model.safetensors"), withDestinationPath: "real/model.safetensors")
+        try FileManager.default.createSymbolicLink(atPath: scratch.path("weightmap.pgm"), withDestinationPath: scratch.path("real/w.pgm"))
         let train = try scratch.run(tinyTraining(epochs: 1, ["--log", "/dev/null"]))
         #expect(train.status == 0, "\(train)")
         let weightmap = try scratch.run(["weightmap"])
         #expect(weightmap.status == 0, "\(weightmap)")
         for link in ["model.safetensors", "weightmap.pgm"] {
-            #expect((try? FileManager.default.destinationOfSymbolicLink(atPath: scratch.path(link))) != nil,
-                    "\(link) is no longer a link")
+            #expect((try? FileManager.default.destinationOfSymbolicLink(atPath: scratch.path(link))) != nil, "\(link) is no longer a link")
         }
         #expect(scratch.listing("real") == ["model.safetensors", "w.pgm"])
         _ = try Checkpoint.load(scratch.path("model.safetensors"))
@@ -139,16 +133,14 @@ import Glibc
     func resumeIsExact() throws {
         let scratch = try Scratch()
         try Fixtures.write(into: scratch)
-        for flags in [[], ["--drop-p", "0.3", "--drop-mode", "dropconnect"], ["--drop-p", "0.5", "--optimizer",
-                                                                              "momentum"],
+        for flags in [[], ["--drop-p", "0.3", "--drop-mode", "dropconnect"], ["--drop-p", "0.5", "--optimizer", "momentum"],
                       ["--keep-p", "0.5", "--dropout-scaling", "classic", "--input-drop-p", "0.2", "--max-norm", "2"]] {
             let whole = try scratch.run(tinyTraining(epochs: 4, flags + ["--out", "whole.safetensors", "--force"]))
             try #require(whole.status == 0, "\(whole)")
             let half = try scratch.run(tinyTraining(epochs: 2, flags + ["--out", "split.safetensors", "--force"]))
             try #require(half.status == 0, "\(half)")
             let halfModel = try scratch.bytes("split.safetensors")
-            let rest = try scratch.run(["train", "--data", "data", "--threads", "1", "--epochs", "4", "--resume",
-                                        "split.safetensors"])
+            let rest = try scratch.run(["train", "--data", "data", "--threads", "1", "--epochs", "4", "--resume", "split.safetensors"])
             try #require(rest.status == 0, "\(rest)")
             #expect(rest.stdout.contains("epoch 3/4") && !rest.stdout.contains("epoch 2/4"), "\(rest)")
 
@@ -156,8 +148,7 @@ import Glibc
             let b = try safetensorsParts(try scratch.bytes("split.safetensors"))
             #expect(a.data == b.data, "\(flags): resumed weights differ from an uninterrupted run's")
             #expect(try safetensorsParts(halfModel).data != b.data, "\(flags): resuming trained nothing")
-            #expect(try scratch.bytes("whole.state.safetensors") == scratch.bytes("split.state.safetensors"),
-                    "\(flags)")
+            #expect(try scratch.bytes("whole.state.safetensors") == scratch.bytes("split.state.safetensors"), "\(flags)")
         }
     }
 
@@ -233,11 +224,9 @@ import Glibc
     /// A second data set with the same counts as `data/` but other images.
     static func otherData(_ scratch: Scratch, in directory: String) throws {
         try scratch.makeDirectory(directory)
-        try scratch.write(Fixtures.idxImages(Fixtures.images(count: Fixtures.trainCount, seed: 7),
-                                             count: Fixtures.trainCount),
+        try scratch.write(Fixtures.idxImages(Fixtures.images(count: Fixtures.trainCount, seed: 7), count: Fixtures.trainCount),
                           to: directory + "/" + DataLocation.trainImages)
-        try scratch.write(Fixtures.idxImages(Fixtures.images(count: Fixtures.testCount, seed: 8),
-                                             count: Fixtures.testCount),
+        try scratch.write(Fixtures.idxImages(Fixtures.images(count: Fixtures.testCount, seed: 8), count: Fixtures.testCount),
                           to: directory + "/" + DataLocation.testImages)
     }
 
@@ -248,8 +237,7 @@ import Glibc
         let scratch = try Scratch()
         try Fixtures.write(into: scratch)
         try Self.otherData(scratch, in: "digits")
-        let first = try scratch.run(["train", "--data", "digits", "--limit", "32", "--hidden", "8", "--batch-size",
-                                     "16",
+        let first = try scratch.run(["train", "--data", "digits", "--limit", "32", "--hidden", "8", "--batch-size", "16",
                                      "--threads", "1", "--epochs", "1"])
         #expect(first.status == 0, "\(first)")
         let state = try TrainingState.load(scratch.path("model.state.safetensors"))
@@ -258,8 +246,7 @@ import Glibc
         let other = try scratch.run(["train", "--resume", "model.safetensors", "--epochs", "2", "--data", "data"])
         #expect(other.status == 64, "\(other)")
         #expect(other.stderr.contains("the training images in data are not those the checkpoint was trained on")
-                && other.stderr.contains(scratch.path("digits")) && other.stderr.contains("leave --data out"),
-                    "\(other)")
+                && other.stderr.contains(scratch.path("digits")) && other.stderr.contains("leave --data out"), "\(other)")
         // without --data: the recorded set
         let resumed = try scratch.run(["train", "--resume", "model.safetensors", "--epochs", "2"])
         #expect(resumed.status == 0, "\(resumed)")
@@ -285,7 +272,6 @@ import Glibc
         #expect(other.status == 0, "\(other)")
         #expect(other.stdout.contains("note: the model was trained on \(scratch.path("data")); these images are from \(scratch.path("digits"))"), "\(other)")
         let activations = try scratch.run(["activations", "--data", "digits", "--threads", "1"])
-        #expect(activations.status == 0 && activations.stdout.contains("note: the model was trained on"),
-                "\(activations)")
+        #expect(activations.status == 0 && activations.stdout.contains("note: the model was trained on"), "\(activations)")
     }
 }

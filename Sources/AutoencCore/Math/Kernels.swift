@@ -38,13 +38,10 @@ public enum KernelLevel: String, CaseIterable, Sendable, Comparable {
     public static func requested(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> KernelLevel {
         guard let value = environment[environmentVariable], !value.isEmpty else { return best }
         guard let level = KernelLevel(rawValue: value.lowercased()) else {
-            throw AutoencError(.usage, "\(environmentVariable)=\(value): expected one of "
-                + "\(allCases.map(\.rawValue).joined(separator: ", ")), or unset for the best this CPU runs "
-                    + "(\(best.rawValue))")
+            throw AutoencError(.usage, "\(environmentVariable)=\(value): expected one of \(allCases.map(\.rawValue).joined(separator: ", ")), or unset for the best this CPU runs (\(best.rawValue))")
         }
         guard level.isSupported else {
-            throw AutoencError(.usage, "\(environmentVariable)=\(value): this CPU does not run the \(level.rawValue) "
-                + "kernels; it runs \(supported.map(\.rawValue).joined(separator: ", "))")
+            throw AutoencError(.usage, "\(environmentVariable)=\(value): this CPU does not run the \(level.rawValue) kernels; it runs \(supported.map(\.rawValue).joined(separator: ", "))")
         }
         return level
     }
@@ -100,8 +97,7 @@ extension Kernels {
     /// each lane's final acc.
     func multiplyAddChains(iterations: Int, multiplier: Float, addend: Float) -> [Float] {
         var out = [Float](repeating: .nan, count: 128)
-        let lanes = out.withUnsafeMutableBufferPointer { table.multiply_add_peak(iterations, multiplier, addend,
-            $0.baseAddress!) }
+        let lanes = out.withUnsafeMutableBufferPointer { table.multiply_add_peak(iterations, multiplier, addend, $0.baseAddress!) }
         return Array(out.prefix(lanes))
     }
 
@@ -115,8 +111,7 @@ extension Kernels {
         // multiplier and addend keep every value near 1 (acc -> addend / (1 - multiplier))
         func sample(_ iterations: Int) -> Double {
             let start = DispatchTime.now().uptimeNanoseconds
-            pool.run(threads) { _ in _ = self.multiplyAddChains(iterations: iterations, multiplier: 0.999,
-                                                                addend: 0.001) }
+            pool.run(threads) { _ in _ = self.multiplyAddChains(iterations: iterations, multiplier: 0.999, addend: 0.001) }
             return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         }
         var iterations = 1 << 12

@@ -104,8 +104,7 @@ public final class MomentMatchedEncoder: @unchecked Sendable {
     /// Codes of `count` images (count <= capacity), which are images `firstImage ..<
     /// firstImage + count` of their data set (for the draws).
     /// x: (count, 784) -> codes: (count, hidden), after the activation.
-    public func encode(_ x: UnsafePointer<Float>, count: Int, firstImage: Int,
-                       into codes: UnsafeMutablePointer<Float>) {
+    public func encode(_ x: UnsafePointer<Float>, count: Int, firstImage: Int, into codes: UnsafeMutablePointer<Float>) {
         precondition(count <= capacity)
         let config = model.config, p = model.parameters
         let h = config.hidden, n = ModelConfig.inputs
@@ -128,8 +127,7 @@ public final class MomentMatchedEncoder: @unchecked Sendable {
                 guard sd > 0 else { continue }
                 let mean = Double(z[b * h + j]) + Double(p.b1[j])
                 codes[b * h + j] = Self.averageActivation(mean: mean, sd: sd, samples: samples,
-                                                          key: RandomStream.key(seed: seed, .evaluation,
-                                                              UInt64(firstImage + b), UInt64(j)),
+                                                          key: RandomStream.key(seed: seed, .evaluation, UInt64(firstImage + b), UInt64(j)),
                                                           activation: config.activation)
             }
         }
@@ -137,8 +135,7 @@ public final class MomentMatchedEncoder: @unchecked Sendable {
 
     /// The average of act(mean + sd * z_k) over `samples` standard normal draws z_k from
     /// the stream `key` (Box-Muller, one 64-bit word per draw), in Double.
-    static func averageActivation(mean: Double, sd: Double, samples: Int, key: UInt64,
-                                  activation: Activation) -> Float {
+    static func averageActivation(mean: Double, sd: Double, samples: Int, key: UInt64, activation: Activation) -> Float {
         func act(_ u: Double) -> Double { activation == .relu ? max(u, 0) : 1 / (1 + exp(-u)) }
         var total = 0.0
         for k in 0..<samples {

@@ -19,8 +19,7 @@ public indirect enum JSON: Sendable, Equatable {
         case let (.number(x), .number(y)): return x == y
         case let (.string(x), .string(y)): return x == y
         case let (.array(x), .array(y)): return x == y
-        case let (.object(x), .object(y)): return x.count == y.count && zip(x,
-                                                                            y).allSatisfy { $0.0 == $1.0 && $0.1 == $1.1 }
+        case let (.object(x), .object(y)): return x.count == y.count && zip(x, y).allSatisfy { $0.0 == $1.0 && $0.1 == $1.1 }
         default: return false
         }
     }
@@ -36,8 +35,7 @@ public indirect enum JSON: Sendable, Equatable {
             case "\t": out += "\\t"
             case "\r": out += "\\r"
             default:
-                if scalar.value < 0x20 { out += String(format: "\\u%04x",
-                                                       scalar.value) } else { out.unicodeScalars.append(scalar) }
+                if scalar.value < 0x20 { out += String(format: "\\u%04x", scalar.value) } else { out.unicodeScalars.append(scalar) }
             }
         }
         return out + "\""
@@ -119,8 +117,7 @@ public indirect enum JSON: Sendable, Equatable {
     /// Parses `bytes`; nil when they are not JSON. Keys come back sorted (the parser
     /// does not keep their order).
     public static func parse(_ bytes: [UInt8]) -> JSON? {
-        guard let any = try? JSONSerialization.jsonObject(with: Data(bytes),
-                                                          options: [.fragmentsAllowed]) else { return nil }
+        guard let any = try? JSONSerialization.jsonObject(with: Data(bytes), options: [.fragmentsAllowed]) else { return nil }
         return JSON(any: any)
     }
 

@@ -28,14 +28,12 @@ public struct Diagnostics: Sendable {
         func task(_ name: String) -> ProgressTask? { progress.map { ProgressTask(name, $0) } }
         let h = model.config.hidden
         let testCodes = model.codes(test, threads: threads, progress: task("test codes"))
-        let statistics = ActivationStatistics(codes: UnsafeBufferPointer(start: testCodes.pointer,
-                                                                         count: test.count * h),
+        let statistics = ActivationStatistics(codes: UnsafeBufferPointer(start: testCodes.pointer, count: test.count * h),
                                               examples: test.count, units: h, activation: model.config.activation)
         var accuracy: Double?
         if let train, let trainLabels = train.labels, let testLabels = test.labels, train.count > 0 {
             let trainCodes = model.codes(train, threads: threads, progress: task("training codes"))
-            let probe = LinearProbe(codes: trainCodes.pointer, count: train.count, features: h, labels: trainLabels,
-                                    options: probe,
+            let probe = LinearProbe(codes: trainCodes.pointer, count: train.count, features: h, labels: trainLabels, options: probe,
                                     progress: task("probe training"))
             accuracy = probe.accuracy(testCodes.pointer, count: test.count, labels: testLabels)
         }

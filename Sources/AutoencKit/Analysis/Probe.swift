@@ -30,8 +30,7 @@ public struct LinearProbe: Sendable {
     public init(codes: UnsafePointer<Float>, count: Int, features: Int, labels: [UInt8], classes: Int = 10,
                 options: Options = Options(), progress: ProgressTask? = nil) {
         precondition(labels.count >= count, "LinearProbe: \(labels.count) labels for \(count) codes")
-        precondition(labels.prefix(count).allSatisfy { Int($0) < classes }, "LinearProbe: labels must be below "
-            + "\(classes)")
+        precondition(labels.prefix(count).allSatisfy { Int($0) < classes }, "LinearProbe: labels must be below \(classes)")
         self.features = features
         self.classes = classes
         weights = [Float](repeating: 0, count: classes * features)
@@ -48,8 +47,7 @@ public struct LinearProbe: Sendable {
         let epochs = max(1, options.epochs)
         let counter = progress?.start(total: epochs, unit: .epochs)
         for epoch in 1...epochs {
-            let order = Trainer.order(count: count, seed: RandomStream.key(seed: options.seed, .probe, 0, 0),
-                                      epoch: epoch)
+            let order = Trainer.order(count: count, seed: RandomStream.key(seed: options.seed, .probe, 0, 0), epoch: epoch)
             var offset = 0
             while offset < count {
                 let b = min(batch, count - offset)

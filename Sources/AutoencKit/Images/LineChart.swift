@@ -21,8 +21,7 @@ public struct LineChart: Sendable {
 
         /// The ends of point `i`'s error bar, nil when it has none.
         func bar(_ i: Int) -> (low: Double, high: Double)? {
-            guard let spread, i < spread.count, spread[i].isFinite, spread[i] > 0,
-                values[i].isFinite else { return nil }
+            guard let spread, i < spread.count, spread[i].isFinite, spread[i] > 0, values[i].isFinite else { return nil }
             return (values[i] - spread[i], values[i] + spread[i])
         }
     }
@@ -182,8 +181,7 @@ public struct LineChart: Sendable {
         for tick in yTicks {
             let y = Int(f.y(tick.value).rounded())
             image.fill(x: f.left - 4, y: y, width: 3, height: 1, value: Self.ink)
-            image.drawText(tick.label, at: f.left - 6 - BitmapFont.width(tick.label), y - BitmapFont.glyphHeight / 2,
-                           value: Self.ink)
+            image.drawText(tick.label, at: f.left - 6 - BitmapFont.width(tick.label), y - BitmapFont.glyphHeight / 2, value: Self.ink)
         }
         for index in xTicks {
             let x = Int(f.x(index).rounded())
@@ -191,16 +189,14 @@ public struct LineChart: Sendable {
             let label = xTickLabel(index), w = BitmapFont.width(label)
             image.drawText(label, at: min(max(0, x - w / 2), width - w), f.bottom + 6, value: Self.ink)
         }
-        image.drawText(xLabel, at: f.left + (f.right - f.left - BitmapFont.width(xLabel)) / 2, f.bottom + 6 + line,
-                       value: Self.ink)
+        image.drawText(xLabel, at: f.left + (f.right - f.left - BitmapFont.width(xLabel)) / 2, f.bottom + 6 + line, value: Self.ink)
         // the series, the first one last so that it stays on top
         for (index, points) in points(f).enumerated().reversed() {
             let shade = Self.shade(index)
             for (a, b) in zip(points, points.dropFirst()) {
                 image.drawLine(from: a, to: b, value: shade, dash: index == 0 ? nil : (6, 4))
             }
-            for p in points { image.fill(x: Int(p.x.rounded()) - 1, y: Int(p.y.rounded()) - 1, width: 3, height: 3,
-                                         value: shade) }
+            for p in points { image.fill(x: Int(p.x.rounded()) - 1, y: Int(p.y.rounded()) - 1, width: 3, height: 3, value: shade) }
             for bar in bars(f)[index] {
                 let x = Int(bar.x.rounded()), top = Int(bar.high.rounded()), bottom = Int(bar.low.rounded())
                 image.fill(x: x, y: top, width: 1, height: bottom - top + 1, value: shade)
@@ -208,8 +204,7 @@ public struct LineChart: Sendable {
                 image.fill(x: x - 3, y: bottom, width: 7, height: 1, value: shade)
             }
             if drawsLevels, let p = points.first {
-                image.drawLine(from: (Double(f.left), p.y), to: (Double(f.right), p.y), value: shade,
-                               dash: index == 0 ? nil : (6, 4))
+                image.drawLine(from: (Double(f.left), p.y), to: (Double(f.right), p.y), value: shade, dash: index == 0 ? nil : (6, 4))
             }
         }
         // legend, top right inside the plot area
@@ -241,46 +236,36 @@ public struct LineChart: Sendable {
             <text x="\(width / 2)" y="18" text-anchor="middle" font-size="14">\(Self.escape(title))</text>
 
             """
-        out += "<text x=\(quote(n(Double(f.left - 2)))) "
-            + "y=\(quote(n(Double(f.top) - 6)))>\(Self.escape(yLabel))</text>\n"
+        out += "<text x=\(quote(n(Double(f.left - 2)))) y=\(quote(n(Double(f.top) - 6)))>\(Self.escape(yLabel))</text>\n"
         out += "<path d=\"M\(f.left - 1) \(f.top) V\(f.bottom) H\(f.right + 1)\" fill=\"none\" stroke=\"black\"/>\n"
         for tick in yTicks {
             let y = n(f.y(tick.value))
             out += "<line x1=\"\(f.left - 4)\" y1=\"\(y)\" x2=\"\(f.left - 1)\" y2=\"\(y)\" stroke=\"black\"/>"
-            out += "<text x=\"\(f.left - 6)\" y=\"\(y)\" text-anchor=\"end\" "
-                + "dominant-baseline=\"middle\">\(tick.label)</text>\n"
+            out += "<text x=\"\(f.left - 6)\" y=\"\(y)\" text-anchor=\"end\" dominant-baseline=\"middle\">\(tick.label)</text>\n"
         }
         for index in xTicks {
             let x = n(f.x(index))
             out += "<line x1=\"\(x)\" y1=\"\(f.bottom)\" x2=\"\(x)\" y2=\"\(f.bottom + 4)\" stroke=\"black\"/>"
-            out += "<text x=\"\(x)\" y=\"\(f.bottom + 6)\" text-anchor=\"middle\" "
-                + "dominant-baseline=\"hanging\">\(Self.escape(xTickLabel(index)))</text>\n"
+            out += "<text x=\"\(x)\" y=\"\(f.bottom + 6)\" text-anchor=\"middle\" dominant-baseline=\"hanging\">\(Self.escape(xTickLabel(index)))</text>\n"
         }
-        out += "<text x=\(quote(n(Double(f.left + f.right) / 2))) y=\(quote(n(Double(f.bottom) + 6 + line))) "
-            + "text-anchor=\"middle\" dominant-baseline=\"hanging\">\(Self.escape(xLabel))</text>\n"
+        out += "<text x=\(quote(n(Double(f.left + f.right) / 2))) y=\(quote(n(Double(f.bottom) + 6 + line))) text-anchor=\"middle\" dominant-baseline=\"hanging\">\(Self.escape(xLabel))</text>\n"
         for (index, points) in points(f).enumerated().reversed() {
             let dash = index == 0 ? "" : " stroke-dasharray=\"6 4\""
             let list = points.map { "\(n($0.x)),\(n($0.y))" }.joined(separator: " ")
-            out += "<polyline class=\"series\" data-name=\(quote(Self.escape(series[index].name))) points=\"\(list)\" "
-                + "fill=\"none\" stroke=\"\(gray(Self.shade(index)))\" stroke-width=\"2\"\(dash)/>\n"
+            out += "<polyline class=\"series\" data-name=\(quote(Self.escape(series[index].name))) points=\"\(list)\" fill=\"none\" stroke=\"\(gray(Self.shade(index)))\" stroke-width=\"2\"\(dash)/>\n"
             for bar in bars(f)[index] {
-                out += "<path class=\"bar\" d=\"M\(n(bar.x)) \(n(bar.high)) V\(n(bar.low)) M\(n(bar.x - 3)) "
-                    + "\(n(bar.high)) h6 M\(n(bar.x - 3)) \(n(bar.low)) h6\" stroke=\"\(gray(Self.shade(index)))\" "
-                        + "fill=\"none\"/>\n"
+                out += "<path class=\"bar\" d=\"M\(n(bar.x)) \(n(bar.high)) V\(n(bar.low)) M\(n(bar.x - 3)) \(n(bar.high)) h6 M\(n(bar.x - 3)) \(n(bar.low)) h6\" stroke=\"\(gray(Self.shade(index)))\" fill=\"none\"/>\n"
             }
             if drawsLevels, let p = points.first {
-                out += "<line class=\"level\" x1=\"\(f.left)\" y1=\(quote(n(p.y))) x2=\"\(f.right)\" "
-                    + "y2=\(quote(n(p.y))) stroke=\"\(gray(Self.shade(index)))\" stroke-width=\"2\"\(dash)/>\n"
+                out += "<line class=\"level\" x1=\"\(f.left)\" y1=\(quote(n(p.y))) x2=\"\(f.right)\" y2=\(quote(n(p.y))) stroke=\"\(gray(Self.shade(index)))\" stroke-width=\"2\"\(dash)/>\n"
             }
         }
         let legendWidth = 20 + (series.map { BitmapFont.width($0.name) }.max() ?? 0)
         for (index, s) in series.enumerated() {
             let x = f.right - legendWidth - 4, y = Double(f.top + 4) + Double(index) * line
             let dash = index == 0 ? "" : " stroke-dasharray=\"4 3\""
-            out += "<line x1=\"\(x)\" y1=\(quote(n(y + 3))) x2=\"\(x + 14)\" y2=\(quote(n(y + 3))) "
-                + "stroke=\"\(gray(Self.shade(index)))\" stroke-width=\"2\"\(dash)/>"
-            out += "<text x=\"\(x + 20)\" y=\(quote(n(y + 3))) "
-                + "dominant-baseline=\"middle\">\(Self.escape(s.name))</text>\n"
+            out += "<line x1=\"\(x)\" y1=\(quote(n(y + 3))) x2=\"\(x + 14)\" y2=\(quote(n(y + 3))) stroke=\"\(gray(Self.shade(index)))\" stroke-width=\"2\"\(dash)/>"
+            out += "<text x=\"\(x + 20)\" y=\(quote(n(y + 3))) dominant-baseline=\"middle\">\(Self.escape(s.name))</text>\n"
         }
         return out + "</svg>\n"
     }
@@ -296,8 +281,7 @@ public struct LineChart: Sendable {
 extension GrayImage {
     /// Draws a 2-pixel-wide line from `a` to `b` in `value`, clipped to the image;
     /// with `dash` (on, off) in pixels along the line, dashed.
-    mutating func drawLine(from a: (x: Double, y: Double), to b: (x: Double, y: Double), value: UInt8, dash: (Int,
-        Int)? = nil) {
+    mutating func drawLine(from a: (x: Double, y: Double), to b: (x: Double, y: Double), value: UInt8, dash: (Int, Int)? = nil) {
         let length = max(abs(b.x - a.x), abs(b.y - a.y))
         let steps = max(1, Int(length.rounded(.up)))
         for i in 0...steps {

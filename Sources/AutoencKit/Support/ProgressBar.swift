@@ -38,8 +38,7 @@ public final class ProgressBar {
     /// running loss) through the closure it is given.
     public static func showing(epoch: Int, of epochs: Int, images: Int, alreadyDone: Int, testImages: Int, quiet: Bool,
                                stopping: @escaping () -> Bool,
-                               train: (_ progress: (Int, Int,
-                                                    Double) -> Void) throws -> EpochReport) rethrows -> EpochReport {
+                               train: (_ progress: (Int, Int, Double) -> Void) throws -> EpochReport) rethrows -> EpochReport {
         guard !quiet, standardErrorIsTerminal else { return try train { _, _, _ in } }
         let bar = ProgressBar(label: label(epoch: epoch, of: epochs), total: images, alreadyDone: alreadyDone)
         var evaluation: StatusLine?
@@ -50,8 +49,7 @@ public final class ProgressBar {
         return try train { seen, total, loss in
             bar.update(seen: seen, loss: loss)
             if evaluation == nil, alreadyDone + seen >= total || stopping() {
-                evaluation = StatusLine(label: "epoch \(epoch)/\(epochs): test MSE over "
-                    + "\(counted(testImages, "image"))")
+                evaluation = StatusLine(label: "epoch \(epoch)/\(epochs): test MSE over \(counted(testImages, "image"))")
             }
         }
     }
@@ -87,8 +85,7 @@ public final class ProgressBar {
     /// width (the count that of `total`, the rate 7 digits, the loss 7 characters, the
     /// time left that of `1:02:03`), so the line's length depends on the label, `total`
     /// and `columns` alone: the bar does not jump as the numbers change.
-    static func line(label: String, done: Int, total: Int, rate: Double, loss: Double, eta: Double?,
-                     columns: Int) -> String {
+    static func line(label: String, done: Int, total: Int, rate: Double, loss: Double, eta: Double?, columns: Int) -> String {
         let fraction = total > 0 ? Double(done) / Double(total) : 1
         let percent = String(format: "%3.0f%%", fraction * 100)
         let count = padded(String(done), to: String(total).count) + "/\(total)"
@@ -101,8 +98,7 @@ public final class ProgressBar {
         var text = label + " "
         if barWidth >= 5 {
             let filled = Int((fraction * Double(barWidth)).rounded(.down))
-            text += "[" + String(repeating: "#", count: filled) + String(repeating: ".",
-                                                                         count: barWidth - filled) + "] "
+            text += "[" + String(repeating: "#", count: filled) + String(repeating: ".", count: barWidth - filled) + "] "
         }
         text += " " + tail
         return String(text.prefix(max(1, columns - 1)))
@@ -116,8 +112,7 @@ public final class ProgressBar {
     /// `0:07`, `12:34`, `1:02:03`.
     static func duration(_ seconds: Double) -> String {
         let s = Int(seconds.rounded(.up))
-        return s >= 3600 ? String(format: "%d:%02d:%02d", s / 3600, s / 60 % 60, s % 60) : String(format: "%d:%02d",
-            s / 60, s % 60)
+        return s >= 3600 ? String(format: "%d:%02d:%02d", s / 3600, s / 60 % 60, s % 60) : String(format: "%d:%02d", s / 60, s % 60)
     }
 
     /// The terminal's width, 80 when it cannot be asked.
