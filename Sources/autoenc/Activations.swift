@@ -29,10 +29,12 @@ struct Activations: ParsableCommand {
 
     @OptionGroup var threads: ThreadsOption
 
-    @Option(parsing: .unconditional, help: ArgumentHelp("Train the probe on the first N training images only.", valueName: "n"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Train the probe on the first N training images only.",
+                                                        valueName: "n"))
     var limit: Int?
 
-    @Option(parsing: .unconditional, help: ArgumentHelp("Random seed for the probe and the sampling inference.", valueName: "n"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Random seed for the probe and the sampling inference.",
+                                                        valueName: "n"))
     var seed: UInt64 = 0
 
     @OptionGroup var quiet: QuietOption

@@ -18,7 +18,8 @@ struct Autoenc: ParsableCommand {
             \(exitStatuses)
             """,
         version: Provenance.version,
-        subcommands: [Train.self, Reconstruct.self, Weightmap.self, Info.self, Bench.self, Compare.self, SweepCommand.self, Activations.self, Download.self]
+        subcommands: [Train.self, Reconstruct.self, Weightmap.self, Info.self, Bench.self, Compare.self,
+                      SweepCommand.self, Activations.self, Download.self]
     )
 
     static func main() {

@@ -19,24 +19,32 @@ struct Bench: ParsableCommand {
 
     @OptionGroup var dataOptions: DataOptions
 
-    @Option(parsing: .unconditional, help: ArgumentHelp("Training images timed per mode and repeat at up to 256 hidden units; above, n x 256 / hidden (per-example DropConnect uses a quarter).", valueName: "n"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Training images timed per mode and repeat at up to 256 "
+        + "hidden units; above, n x 256 / hidden (per-example DropConnect uses a quarter).", valueName: "n"))
     var images: Int = 30000
 
-    @Option(parsing: .unconditional, help: ArgumentHelp("Training images run, untimed, before each mode's timing (default: 4 batches).", valueName: "n"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Training images run, untimed, "
+        + "before each mode's timing (default: 4 batches).", valueName: "n"))
     var warmup: Int?
 
-    @Option(parsing: .unconditional, help: ArgumentHelp("Timed repeats per mode; the median is reported.", valueName: "n"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Timed repeats per mode; the median is reported.",
+                                                        valueName: "n"))
     var repeats: Int = 3
 
     @OptionGroup var threads: ThreadsOption
 
-    @Option(name: .customLong("hidden"), parsing: .unconditional, help: ArgumentHelp("Hidden units, or a comma-separated list of sizes to measure each in turn.", valueName: "n[,n...]"))
+    @Option(name: .customLong("hidden"), parsing: .unconditional,
+            help: ArgumentHelp("Hidden units, or a comma-separated list of sizes to measure each in turn.",
+                               valueName: "n[,n...]"))
     var hidden: String = "256"
 
-    @Option(name: .customLong("batch-size"), parsing: .unconditional, help: ArgumentHelp("Images per step, or a comma-separated list to measure each with each --hidden.", valueName: "n[,n...]"))
+    @Option(name: .customLong("batch-size"), parsing: .unconditional,
+            help: ArgumentHelp("Images per step, or a comma-separated list to measure each with each --hidden.",
+                               valueName: "n[,n...]"))
     var batchSize: String = "128"
 
-    @Option(name: .customLong("drop-p"), parsing: .unconditional, help: ArgumentHelp("Drop probability for the regularized modes.", valueName: "p"))
+    @Option(name: .customLong("drop-p"), parsing: .unconditional,
+            help: ArgumentHelp("Drop probability for the regularized modes.", valueName: "p"))
     var dropP: Float = 0.5
 
     @Option(help: ArgumentHelp("Modes to time, comma-separated: none, dropout, dropconnect-example, dropconnect-batch.", valueName: "list"))

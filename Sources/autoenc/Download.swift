@@ -24,16 +24,19 @@ struct Download: ParsableCommand {
     @Argument(help: ArgumentHelp("The data set.", valueName: "name"))
     var dataSet: KnownDataSet
 
-    @Option(help: ArgumentHelp("Directory to write the files into, created when missing. Default: $AUTOENC_DATA/NAME, where $AUTOENC_DATA defaults to ${XDG_DATA_HOME:-~/.local/share}/autoenc.",
+    @Option(help: ArgumentHelp("Directory to write the files into, created when missing. Default: $AUTOENC_DATA/NAME, "
+        + "where $AUTOENC_DATA defaults to ${XDG_DATA_HOME:-~/.local/share}/autoenc.",
                                valueName: "dir"), completion: .directory)
     var to: String?
 
-    @Option(help: ArgumentHelp("Base URL to fetch the files from (FILE is appended). Default: the data set's canonical HTTPS mirror.",
+    @Option(help: ArgumentHelp("Base URL to fetch the files from (FILE is appended). Default: "
+        + "the data set's canonical HTTPS mirror.",
                                valueName: "url"))
     var mirror: String?
 
     func validate() throws {
-        try refuse(Limits.nameProblem(to, flag: "--to", what: "a directory"), mirror.flatMap { Downloader.problem(mirror: $0) })
+        try refuse(Limits.nameProblem(to, flag: "--to", what: "a directory"),
+                   mirror.flatMap { Downloader.problem(mirror: $0) })
     }
 
     func run() throws {

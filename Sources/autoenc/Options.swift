@@ -68,7 +68,8 @@ struct ImageFileFlags<Command: WritesOutputFile>: ParsableArguments {
         valueName: "file"), completion: .imageOutput)
     var out: String = Command.defaultOutput
 
-    @Option(parsing: .unconditional, help: ArgumentHelp("Magnify every pixel K x K (.pgm and .png only).", valueName: "k"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Magnify every pixel K x K (.pgm and .png only).",
+                                                        valueName: "k"))
     var scale: Int = 1
 
     @OptionGroup var quiet: QuietOption

@@ -12,7 +12,8 @@ struct Reconstruct: ParsableCommand, WritesOutputFile {
             time left. -q prints only errors.
             """)
     static let defaultOutput = "reconstructions.pgm"
-    static let outputContents = ".pgm or .png (originals beside reconstructions), .npy (the reconstructions, float32, shape (n, 28, 28))"
+    static let outputContents = ".pgm or .png (originals beside reconstructions), .npy (the reconstructions, "
+        + "float32, shape (n, 28, 28))"
 
     @OptionGroup var files: ImageFileFlags<Reconstruct>
 
@@ -20,7 +21,10 @@ struct Reconstruct: ParsableCommand, WritesOutputFile {
     var count: Int = 32
 
     @Option(help: ArgumentHelp(
-        "How a DropConnect model's hidden layer is evaluated: mean keeps every connection; sample:K is Wan et al.'s Gaussian moment matching, averaging the activation over K draws per unit (K \(Limits.samples.expected)). Dropout models are the same under both.",
+        "How a DropConnect model's hidden layer is evaluated: mean keeps every connection; "
+            + "sample:K is Wan et al.'s Gaussian moment matching, "
+            + "averaging the activation over K draws per unit (K \(Limits.samples.expected)). "
+            + "Dropout models are the same under both.",
         valueName: "rule"))
     var inference: InferenceRule = .mean
 
@@ -33,7 +37,8 @@ struct Reconstruct: ParsableCommand, WritesOutputFile {
 
     func run() throws {
         try reportingErrors {
-            try OutputFiles.reconstruct(files.modelInput.model, data: files.dataOptions.data, count: count, inference: inference,
+            try OutputFiles.reconstruct(files.modelInput.model, data: files.dataOptions.data, count: count,
+                                        inference: inference,
                                         scale: files.scale, threads: threads.count, to: files.out, console: files.quiet.console)
         }
     }

@@ -32,12 +32,14 @@ struct Train: ParsableCommand {
     var limit: Int?
 
     @Option(name: .customLong("drop-p"), parsing: .unconditional, help: ArgumentHelp(
-        "Probability of dropping a hidden unit (dropout) or a connection (DropConnect), as in PyTorch; the paper's keep probability is 1 - this. 0 means no regularizer. (default: 0)",
+        "Probability of dropping a hidden unit (dropout) or a connection (DropConnect), as in PyTorch; "
+            + "the paper's keep probability is 1 - this. 0 means no regularizer. (default: 0)",
         valueName: "p"))
     var dropP: Float?
 
     @Option(name: .customLong("keep-p"), parsing: .unconditional, help: ArgumentHelp(
-        "The papers' spelling: probability of keeping a hidden unit or connection, \(Limits.keepP.expected); sets --drop-p to 1 - this. Not with --drop-p.",
+        "The papers' spelling: probability of keeping a hidden unit or connection, \(Limits.keepP.expected); "
+            + "sets --drop-p to 1 - this. Not with --drop-p.",
         valueName: "p"))
     var keepP: Float?
 
@@ -59,30 +61,36 @@ struct Train: ParsableCommand {
 
     @OptionGroup var threads: ThreadsOption
 
-    @Option(parsing: .unconditional, help: ArgumentHelp("Passes over the training set, in all (with --resume, counting those already done).", valueName: "n"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Passes over the training set, in all (with --resume, "
+        + "counting those already done).", valueName: "n"))
     var epochs: Int = 10
 
     @Option(help: ArgumentHelp(
-        "Continue training the checkpoint FILE, with the training state beside it (FILE.safetensors -> FILE.state.safetensors).",
+        "Continue training the checkpoint FILE, "
+            + "with the training state beside it (FILE.safetensors -> FILE.state.safetensors).",
         valueName: "file"), completion: .checkpoint)
     var resume: String?
 
     @Option(name: .long, help: ArgumentHelp(
-        "Checkpoint to write, replaced atomically after every epoch, with its training state beside it. Default: the --resume file, else model.safetensors.",
+        "Checkpoint to write, replaced atomically after every epoch, with its training state beside it. Default: "
+            + "the --resume file, else model.safetensors.",
         valueName: "file"), completion: .checkpoint)
     var out: String?
 
     @Option(help: ArgumentHelp(
-        "Append one JSON object per epoch to this file; - writes them to standard output (the human lines then go to standard error).",
+        "Append one JSON object per epoch to this file; "
+            + "- writes them to standard output (the human lines then go to standard error).",
         valueName: "file"), completion: .file())
     var log: String?
 
     @Option(help: ArgumentHelp(
-        "Draw the training loss and test MSE of every epoch (with --resume, the epochs before it too) to this .png or .svg chart, replaced atomically after every epoch.",
+        "Draw the training loss and test MSE of every epoch (with --resume, the epochs before it too) "
+            + "to this .png or .svg chart, replaced atomically after every epoch.",
         valueName: "file"), completion: .chart)
     var plot: String?
 
-    @Flag(help: "Replace the model and training state at --out when a new run finds them there (without it, train refuses with exit 73 and says what is there).")
+    @Flag(help: ArgumentHelp("Replace the model and training state at --out when a new run finds them there "
+        + "(without it, train refuses with exit 73 and says what is there)."))
     var force = false
 
     @Flag(name: [.short, .long], help: "Print nothing but errors: no header, epoch lines or progress bar.")

@@ -24,7 +24,10 @@ struct WeightMapOptions<Command: DrawsWeightMaps>: ParsableArguments {
     var units: Int?
 
     @Option(help: ArgumentHelp(
-        "Order of the tiles: index (unit order), activation (largest mean activation on the test set first; reads it), localization (most localized drawn weights first, the localization score of `autoenc compare --help`), norm (largest L2 norm of the drawn weights first). Ties in unit order.",
+        "Order of the tiles: index (unit order), activation (largest mean activation on the test set first; "
+            + "reads it), localization (most localized drawn weights first, "
+            + "the localization score of `autoenc compare --help`), "
+            + "norm (largest L2 norm of the drawn weights first). Ties in unit order.",
         valueName: "key"))
     var sort: WeightMapSelection.Sort = .index
 
@@ -32,7 +35,8 @@ struct WeightMapOptions<Command: DrawsWeightMaps>: ParsableArguments {
     var liveOnly = false
 
     @Option(help: ArgumentHelp(
-        "Weights to draw: encoder (each unit's 784 input weights, its row of encoder.weight) or decoder (its 784 output weights, its column of decoder.weight).",
+        "Weights to draw: encoder (each unit's 784 input weights, its row of encoder.weight) "
+            + "or decoder (its 784 output weights, its column of decoder.weight).",
         valueName: "layer"))
     var layer: WeightMapSelection.Layer = .encoder
 

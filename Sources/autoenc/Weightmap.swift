@@ -15,7 +15,8 @@ struct Weightmap: ParsableCommand, WritesOutputFile, DrawsWeightMaps {
             otherwise a .npy output reads no data.
             """)
     static let defaultOutput = "weightmap.pgm"
-    static let outputContents = ".pgm or .png (the tiles), .npy (the raw weights of the units drawn, in order, float32, shape (units, 28, 28); every unit's encoder weights by default, shape (hidden, 28, 28))"
+    static let outputContents = ".pgm or .png (the tiles), .npy (the raw weights of the units drawn, in order, "
+        + "float32, shape (units, 28, 28); every unit's encoder weights by default, shape (hidden, 28, 28))"
 
     @OptionGroup var files: ImageFileFlags<Weightmap>
     @OptionGroup var weightMapOptions: WeightMapOptions<Weightmap>
@@ -24,7 +25,8 @@ struct Weightmap: ParsableCommand, WritesOutputFile, DrawsWeightMaps {
 
     func run() throws {
         try reportingErrors {
-            try OutputFiles.drawWeightMap(files.modelInput.model, data: files.dataOptions.data, selection: weightMapOptions.selection,
+            try OutputFiles.drawWeightMap(files.modelInput.model, data: files.dataOptions.data,
+                                          selection: weightMapOptions.selection,
                                           scale: files.scale, to: files.out, console: files.quiet.console)
         }
     }

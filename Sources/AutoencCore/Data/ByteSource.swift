@@ -116,7 +116,8 @@ public final class ByteSource {
         var written = 0
         while written < count && !streamEnded {
             if stream.avail_in == 0, try !refill() {
-                throw AutoencError.badData(path, "gzip stream is truncated (ends inside a member after \(stream.total_out) bytes of output)")
+                throw AutoencError.badData(path, "gzip stream is truncated (ends inside a member after "
+                    + "\(stream.total_out) bytes of output)")
             }
             let want = min(count - written, Int(UInt32.max))
             stream.next_out = out + written

@@ -84,7 +84,9 @@ public struct DataLocation: Sendable {
     public func loadForAnalysis(limit: Int?, always: Bool) throws -> (train: ImageSet?, test: ImageSet, labeled: Bool) {
         let labeled = hasLabels
         let test = try load(train: false, labels: labeled)
-        guard test.count > 0 else { throw AutoencError.badData(test.source, "expected at least one test image, found none") }
+        guard test.count > 0 else {
+            throw AutoencError.badData(test.source, "expected at least one test image, found none")
+        }
         let train = labeled || always ? try load(train: true, labels: labeled).prefix(limit) : nil
         return (train, test, labeled)
     }
@@ -122,9 +124,9 @@ public struct DataLocation: Sendable {
     public static func recorded(_ directory: String, purpose: String = "resumed on") throws -> DataLocation {
         let location = DataLocation(directory: directory)
         guard location.layout != nil else {
-            throw AutoencError(.noInput, naming: "\(directory): the data set the checkpoint was trained on is not there "
-                                   + "(no IDX files, NumPy arrays or image folders); pass \(setting: .data) DIR to name "
-                                   + "the data it is \(purpose)")
+            throw AutoencError(.noInput, naming: "\(directory): the data set the checkpoint was trained on "
+                + "is not there (no IDX files, NumPy arrays or image folders); pass \(setting: .data) DIR "
+                + "to name the data it is \(purpose)")
         }
         return location
     }
@@ -147,12 +149,14 @@ public struct DataLocation: Sendable {
             for candidate in [localData, debianFashionMNIST] where DataLocation(directory: candidate).layout != nil {
                 return DataLocation(directory: candidate)
             }
-            throw AutoencError(.noInput, naming: "no data set found in \(full(localData)) or \(debianFashionMNIST): install "
-                                   + "Fashion-MNIST with `sudo apt-get install dataset-fashion-mnist`, or pass \(setting: .data) DIR")
+            throw AutoencError(.noInput, naming: "no data set found in \(full(localData)) or "
+                + "\(debianFashionMNIST): install Fashion-MNIST with `sudo apt-get install dataset-fashion-mnist`, "
+                + "or pass \(setting: .data) DIR")
         }
         var tried = [given]
         if !given.isEmpty, !given.contains("/"), !FileManager.default.fileExists(atPath: given) {
-            tried += [(localData as NSString).appendingPathComponent(given), (userData(environment: environment) as NSString).appendingPathComponent(given)]
+            tried += [(localData as NSString).appendingPathComponent(given),
+                      (userData(environment: environment) as NSString).appendingPathComponent(given)]
         }
         let usable = { (path: String) in isDirectory(path) || DataLayout.of(path) == .npz }
         if let found = tried.first(where: usable) { return DataLocation(directory: found) }
@@ -177,7 +181,8 @@ public struct DataLocation: Sendable {
 
     func require(_ name: String) throws -> String {
         guard let path = find(name) else {
-            throw AutoencError.missing((directory as NSString).appendingPathComponent(name) + "[.gz]", "missing from the data directory")
+            throw AutoencError.missing((directory as NSString).appendingPathComponent(name) + "[.gz]",
+                                       "missing from the data directory")
         }
         return path
     }
@@ -229,10 +234,12 @@ public struct DataLocation: Sendable {
             let labelPath = try require(train ? Self.trainLabels : Self.testLabels)
             let file = try IDX.read(labelPath, kind: .labels)
             guard file.header.count == set.count else {
-                throw AutoencError.badData(labelPath, "expected \(set.count) labels to match \(imagePath), found \(file.header.count)")
+                throw AutoencError.badData(labelPath, "expected \(set.count) labels to match \(imagePath), "
+                    + "found \(file.header.count)")
             }
             if let bad = file.bytes.firstIndex(where: { $0 > 9 }) {
-                throw AutoencError.badData(labelPath, "expected labels 0 to 9, found \(file.bytes[bad]) at index \(bad)")
+                throw AutoencError.badData(labelPath, "expected labels 0 to 9, found "
+                    + "\(file.bytes[bad]) at index \(bad)")
             }
             set.labels = file.bytes
         }

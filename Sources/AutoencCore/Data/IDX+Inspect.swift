@@ -42,7 +42,8 @@ extension IDX {
         }
         let hex = "0x" + String(magic, radix: 16, uppercase: true).leftPadded(to: 8)
         guard magic >> 16 == 0, let (typeName, size) = elementTypes[UInt8((magic >> 8) & 0xff)], magic & 0xff > 0 else {
-            throw AutoencError.badData(path, "expected an IDX magic (0x0000TTDD: type TT, DD dimensions), found \(hex) (not an IDX file)")
+            throw AutoencError.badData(path, "expected an IDX magic (0x0000TTDD: type TT, DD dimensions), "
+                + "found \(hex) (not an IDX file)")
         }
         var dimensions: [Int] = []
         for d in 0..<Int(magic & 0xff) {
@@ -56,7 +57,9 @@ extension IDX {
         for d in dimensions {
             let (product, overflow) = promised.multipliedReportingOverflow(by: Int64(d))
             guard !overflow, product <= Int64.max - 1024 else {
-                throw AutoencError.badData(path, "header promises \(dimensions.map(String.init).joined(separator: " x ")) \(typeName)s, more than 2^63 bytes")
+                throw AutoencError.badData(path,
+                                           "header promises \(dimensions.map(String.init).joined(separator: " x ")) "
+                                               + "\(typeName)s, more than 2^63 bytes")
             }
             promised = product
         }
@@ -65,12 +68,15 @@ extension IDX {
         let total = Int64(summary.headerBytes) + summary.payloadBytes
         if !source.isGzip {
             guard source.fileSize == total else {
-                throw AutoencError.badData(path, "header promises \(dimensions.map(String.init).joined(separator: " x ")) \(typeName)s and expects \(total) bytes, found \(source.fileSize)")
+                throw AutoencError.badData(path,
+                                           "header promises \(dimensions.map(String.init).joined(separator: " x ")) "
+                                               + "\(typeName)s and expects \(total) bytes, found \(source.fileSize)")
             }
             return summary
         }
         guard total <= source.maximumPlausibleOutput else {
-            throw AutoencError.badData(path, "header promises \(total) bytes, more than a \(source.fileSize)-byte gzip file can hold")
+            throw AutoencError.badData(path, "header promises \(total) bytes, "
+                + "more than a \(source.fileSize)-byte gzip file can hold")
         }
         // Stream the payload through a scratch buffer, one byte past what is promised.
         let limit = total - Int64(summary.headerBytes) + 1

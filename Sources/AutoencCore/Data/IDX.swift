@@ -54,10 +54,13 @@ public enum IDX {
         let expected = header.payloadBytes
         let total = Int64(header.headerBytes) + expected
         if !source.isGzip && source.fileSize != total {
-            throw AutoencError.badData(path, "header promises \(header.count) \(kind == .images ? "images" : "labels") and expects \(total) bytes, found \(source.fileSize)")
+            throw AutoencError.badData(path, "header promises \(header.count) "
+                + "\(kind == .images ? "images" : "labels") and expects \(total) bytes, found \(source.fileSize)")
         }
         if source.isGzip && total > source.maximumPlausibleOutput {
-            throw AutoencError.badData(path, "header promises \(header.count) \(kind == .images ? "images" : "labels") (\(total) bytes), more than a \(source.fileSize)-byte gzip file can hold")
+            throw AutoencError.badData(path, "header promises \(header.count) "
+                + "\(kind == .images ? "images" : "labels") (\(total) bytes), "
+                + "more than a \(source.fileSize)-byte gzip file can hold")
         }
         let count = Int(expected)
         var got = 0
@@ -69,12 +72,14 @@ public enum IDX {
             initialized = got
         }
         if got < count {
-            throw AutoencError.badData(path, "expects \(total) bytes, found \(Int64(header.headerBytes) + Int64(got)) (the data ends early)")
+            throw AutoencError.badData(path, "expects \(total) bytes, found \(Int64(header.headerBytes) + Int64(got)) "
+                + "(the data ends early)")
         }
         let extra = try countTrailingBytes(source, limit: 1 << 26)
         if extra > 0 {
             let found = extra >= 1 << 26 ? "more than \(total + Int64(extra))" : "\(total + Int64(extra))"
-            throw AutoencError.badData(path, "expects \(total) bytes, found \(found) (data after the last \(kind == .images ? "image" : "label"))")
+            throw AutoencError.badData(path, "expects \(total) bytes, found \(found) "
+                + "(data after the last \(kind == .images ? "image" : "label"))")
         }
         return IDXFile(header: header, bytes: bytes)
     }
@@ -82,7 +87,8 @@ public enum IDX {
     static func readHeader(_ source: ByteSource, kind: IDXKind) throws -> IDXHeader {
         let path = source.path
         guard let magic = try source.readBigEndianUInt32() else {
-            throw AutoencError.badData(path, "expected an IDX \(kind.name) header, found a file of \(source.isGzip ? "fewer than 4 decompressed" : "\(source.fileSize)") bytes")
+            throw AutoencError.badData(path, "expected an IDX \(kind.name) header, "
+                + "found a file of \(source.isGzip ? "fewer than 4 decompressed" : "\(source.fileSize)") bytes")
         }
         guard magic == kind.magic else {
             let hex = "0x" + String(magic, radix: 16, uppercase: true).leftPadded(to: 8)
@@ -103,7 +109,8 @@ public enum IDX {
         }
         let header = IDXHeader(magic: magic, dimensions: dims)
         if header.count == 0 {
-            throw AutoencError.badData(path, "expected at least one \(kind == .images ? "image" : "label"), found a count of 0")
+            throw AutoencError.badData(path,
+                                       "expected at least one \(kind == .images ? "image" : "label"), found a count of 0")
         }
         if kind == .images && (dims[1] != imageSide || dims[2] != imageSide) {
             throw AutoencError.badData(path, "expected 28x28 images, found \(dims[1])x\(dims[2])")

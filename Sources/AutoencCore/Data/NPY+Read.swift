@@ -183,7 +183,9 @@ extension NPY {
 
     /// What a file that is no .npy starts like, for messages.
     static func describeStart(_ bytes: [UInt8]) -> String {
-        if bytes.starts(with: [0x50, 0x4B, 0x03, 0x04]) { return "a zip archive (a .npz? pass the .npz itself as the data set)" }
+        if bytes.starts(with: [0x50, 0x4B, 0x03, 0x04]) {
+            return "a zip archive (a .npz? pass the .npz itself as the data set)"
+        }
         if let known = IDX.recognize(bytes) { return known }
         if bytes.count >= 4 && bytes.starts(with: PNGDecoder.signature.prefix(4)) { return "a PNG image" }
         return bytes.isEmpty ? "an empty file" : "other data"

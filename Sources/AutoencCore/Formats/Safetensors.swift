@@ -45,7 +45,9 @@ public struct SafetensorsHeader: Sendable {
     public static func read(_ path: String) throws -> SafetensorsHeader {
         try requireFile(path, missing: .missing(path),
                         directory: AutoencError(.noInput, "\(path): expected a safetensors file, found a directory"))
-        guard let handle = FileHandle(forReadingAtPath: path) else { throw AutoencError(.ioError, "\(path): cannot read") }
+        guard let handle = FileHandle(forReadingAtPath: path) else {
+            throw AutoencError(.ioError, "\(path): cannot read")
+        }
         defer { try? handle.close() }
         let fileSize = Int((try? FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)??.intValue ?? 0)
         return try parse(lengthWord: [UInt8](handle.readData(ofLength: 8)), fileSize: fileSize,
@@ -54,7 +56,8 @@ public struct SafetensorsHeader: Sendable {
 
     /// Checks the header of a whole file held in `bytes`; errors come from `bad`.
     public static func parse(_ bytes: [UInt8], bad: (String) -> AutoencError) throws -> SafetensorsHeader {
-        try parse(lengthWord: Array(bytes.prefix(8)), fileSize: bytes.count, json: { Data(bytes[8..<8 + $0]) }, bad: bad)
+        try parse(lengthWord: Array(bytes.prefix(8)), fileSize: bytes.count,
+                  json: { Data(bytes[8..<8 + $0]) }, bad: bad)
     }
 
     /// Whether `bytes` (a whole file) start with a header length that fits in them; a
@@ -112,7 +115,8 @@ public struct SafetensorsHeader: Sendable {
                 overflow = overflow || o
             }
             guard !overflow, offsets[1] - offsets[0] == bytes else {
-                throw bad("\(name) shape \(shape) needs \(overflow ? "more than 2^63" : "\(bytes)") bytes, its offsets span \(offsets[1] - offsets[0])")
+                throw bad("\(name) shape \(shape) needs \(overflow ? "more than 2^63" : "\(bytes)") bytes, "
+                    + "its offsets span \(offsets[1] - offsets[0])")
             }
             result.tensors.append(Tensor(name: name, dtype: dtype, shape: shape, begin: offsets[0], end: offsets[1]))
         }
@@ -128,7 +132,9 @@ public struct SafetensorsHeader: Sendable {
         for tensor in tensors {
             guard let shape = shapes[tensor.name] else { throw bad("unexpected tensor \(tensor.name)") }
             guard tensor.dtype == "F32" else { throw bad("\(tensor.name) has dtype \(tensor.dtype), expected F32") }
-            guard tensor.shape == shape else { throw bad("\(tensor.name) has shape \(tensor.shape), expected \(shape)") }
+            guard tensor.shape == shape else {
+                throw bad("\(tensor.name) has shape \(tensor.shape), expected \(shape)")
+            }
         }
         for (name, _) in expected where !tensors.contains(where: { $0.name == name }) {
             throw bad("missing tensor \(name)")
@@ -136,11 +142,14 @@ public struct SafetensorsHeader: Sendable {
         var position = 0
         for tensor in tensors { // sorted by offset
             guard tensor.begin == position else {
-                throw bad("tensor data is not contiguous at \(tensor.name) (offset \(tensor.begin), expected \(position))")
+                throw bad("tensor data is not contiguous at \(tensor.name) (offset \(tensor.begin), "
+                    + "expected \(position))")
             }
             position = tensor.end
         }
-        guard position == dataBytes else { throw bad("tensors cover \(position) bytes, the data section holds \(dataBytes)") }
+        guard position == dataBytes else {
+            throw bad("tensors cover \(position) bytes, the data section holds \(dataBytes)")
+        }
     }
 
     /// The F32 values of tensor `name` (checked by `requireF32`) from the file's `bytes`,

@@ -40,7 +40,8 @@ public enum BLASRuntime {
         let env = ProcessInfo.processInfo.environment
         let detected = env[chosenMarker]
         if let detected {
-            return "\(coreName) (OpenBLAS detected \(detected); autoenc set \(coreTypeVariable)=\(env[coreTypeVariable] ?? "?"))"
+            return "\(coreName) (OpenBLAS detected \(detected); "
+                + "autoenc set \(coreTypeVariable)=\(env[coreTypeVariable] ?? "?"))"
         }
         if let user = env[coreTypeVariable] {
             return "\(coreName) (\(coreTypeVariable)=\(user) set by the user)"

@@ -38,10 +38,13 @@ public enum KernelLevel: String, CaseIterable, Sendable, Comparable {
     public static func requested(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> KernelLevel {
         guard let value = environment[environmentVariable], !value.isEmpty else { return best }
         guard let level = KernelLevel(rawValue: value.lowercased()) else {
-            throw AutoencError(.usage, "\(environmentVariable)=\(value): expected one of \(allCases.map(\.rawValue).joined(separator: ", ")), or unset for the best this CPU runs (\(best.rawValue))")
+            throw AutoencError(.usage, "\(environmentVariable)=\(value): "
+                + "expected one of \(allCases.map(\.rawValue).joined(separator: ", ")), "
+                + "or unset for the best this CPU runs (\(best.rawValue))")
         }
         guard level.isSupported else {
-            throw AutoencError(.usage, "\(environmentVariable)=\(value): this CPU does not run the \(level.rawValue) kernels; it runs \(supported.map(\.rawValue).joined(separator: ", "))")
+            throw AutoencError(.usage, "\(environmentVariable)=\(value): this CPU does not run the \(level.rawValue) "
+                + "kernels; it runs \(supported.map(\.rawValue).joined(separator: ", "))")
         }
         return level
     }
@@ -111,7 +114,8 @@ extension Kernels {
         // multiplier and addend keep every value near 1 (acc -> addend / (1 - multiplier))
         func sample(_ iterations: Int) -> Double {
             let start = DispatchTime.now().uptimeNanoseconds
-            pool.run(threads) { _ in _ = self.multiplyAddChains(iterations: iterations, multiplier: 0.999, addend: 0.001) }
+            pool.run(threads) { _ in _ = self.multiplyAddChains(iterations: iterations, multiplier: 0.999,
+                                                                addend: 0.001) }
             return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         }
         var iterations = 1 << 12

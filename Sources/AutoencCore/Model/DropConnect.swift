@@ -89,7 +89,8 @@ public struct DropConnectMask: Sendable {
         let threshold = keptOf256(dropP: dropP)
         guard threshold < 1 || threshold > 255 else { return nil }
         let rounded = threshold > 255 ? "0, dropping no connection" : "1, dropping every connection"
-        return "\(given) rounds to \(rounded), under DropConnect: its masks drop with a probability in steps of 1/256, so give a drop probability in [0.002, 0.998]"
+        return "\(given) rounds to \(rounded), under DropConnect: "
+            + "its masks drop with a probability in steps of 1/256, so give a drop probability in [0.002, 0.998]"
     }
 
     /// The key of the mask example `example` uses at `step`; the per-batch mask uses
@@ -165,12 +166,14 @@ public final class NonzeroPixels: @unchecked Sendable {
     public func collect(_ x: UnsafePointer<Float>, examples: Range<Int>, kernels: Kernels = .current) {
         precondition(examples.upperBound <= capacity)
         let n = ModelConfig.inputs, first = examples.lowerBound
-        kernels.table.nonzero_pixels(x + first * n, examples.count, indices + first * n, values.pointer + first * n, counts + first)
+        kernels.table.nonzero_pixels(x + first * n, examples.count, indices + first * n, values.pointer + first * n,
+                                     counts + first)
     }
 
     /// Example b's pixels, (index, value) in increasing index.
     public func pixels(of b: Int) -> [(index: Int, value: Float)] {
-        (0..<Int(counts[b])).map { (Int(indices[b * ModelConfig.inputs + $0]), values.pointer[b * ModelConfig.inputs + $0]) }
+        (0..<Int(counts[b])).map { (Int(indices[b * ModelConfig.inputs + $0]),
+                                    values.pointer[b * ModelConfig.inputs + $0]) }
     }
 }
 
@@ -235,7 +238,8 @@ public enum DropConnectKernels {
         precondition(mask.layout == .inputRows(hidden: hidden))
         var layout = mask.kernelLayout
         let n = ModelConfig.inputs, first = examples.lowerBound
-        kernels.table.dropconnect_forward(&layout, keys + first, pixels.indices + first * n, pixels.values.pointer + first * n,
+        kernels.table.dropconnect_forward(&layout, keys + first, pixels.indices + first * n,
+                                          pixels.values.pointer + first * n,
                                           pixels.counts + first, w1t, z1 + first * hidden, examples.count, hidden)
     }
 
@@ -251,9 +255,11 @@ public enum DropConnectKernels {
         precondition(mask.layout == .inputRows(hidden: hidden) && batch <= columns.capacity)
         guard !units.isEmpty else { return }
         var layout = mask.kernelLayout
-        kernels.table.dropconnect_backward(&layout, keys, columns.examples, columns.values.pointer, columns.counts, batch, dz1,
+        kernels.table.dropconnect_backward(&layout, keys, columns.examples, columns.values.pointer,
+                                           columns.counts, batch, dz1,
                                            gw1t, hidden, units.lowerBound, units.upperBound)
-        Matrix.transpose(gw1t, rows: ModelConfig.inputs, columns: hidden, into: gw1, rowsOfResult: units, kernels: kernels)
+        Matrix.transpose(gw1t, rows: ModelConfig.inputs, columns: hidden, into: gw1, rowsOfResult: units,
+                         kernels: kernels)
     }
 
     /// The plain reference for `forward`: scalar loops over every pixel and

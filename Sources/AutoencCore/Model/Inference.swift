@@ -104,7 +104,8 @@ public final class MomentMatchedEncoder: @unchecked Sendable {
     /// Codes of `count` images (count <= capacity), which are images `firstImage ..<
     /// firstImage + count` of their data set (for the draws).
     /// x: (count, 784) -> codes: (count, hidden), after the activation.
-    public func encode(_ x: UnsafePointer<Float>, count: Int, firstImage: Int, into codes: UnsafeMutablePointer<Float>) {
+    public func encode(_ x: UnsafePointer<Float>, count: Int, firstImage: Int,
+                       into codes: UnsafeMutablePointer<Float>) {
         precondition(count <= capacity)
         let config = model.config, p = model.parameters
         let h = config.hidden, n = ModelConfig.inputs
@@ -135,7 +136,8 @@ public final class MomentMatchedEncoder: @unchecked Sendable {
 
     /// The average of act(mean + sd * z_k) over `samples` standard normal draws z_k from
     /// the stream `key` (Box-Muller, one 64-bit word per draw), in Double.
-    static func averageActivation(mean: Double, sd: Double, samples: Int, key: UInt64, activation: Activation) -> Float {
+    static func averageActivation(mean: Double, sd: Double, samples: Int, key: UInt64,
+                                  activation: Activation) -> Float {
         func act(_ u: Double) -> Double { activation == .relu ? max(u, 0) : 1 / (1 + exp(-u)) }
         var total = 0.0
         for k in 0..<samples {

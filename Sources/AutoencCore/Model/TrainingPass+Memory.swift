@@ -58,17 +58,20 @@ extension Trainer {
     /// memory than is `available` (default: MemAvailable of /proc/meminfo, `Memory`),
     /// `runs` of them at once. The message names the largest batch that fits
     /// (`largestFittingBatch`), when one does.
-    public static func checkMemory(_ config: ModelConfig, options: TrainingOptions, largestBatch: Int? = nil, runs: Int = 1,
+    public static func checkMemory(_ config: ModelConfig, options: TrainingOptions, largestBatch: Int? = nil,
+                                   runs: Int = 1,
                                    available: Int? = Memory.available()) throws {
         let need = memoryNeed(config, options: options, largestBatch: largestBatch) * runs
         let batch = stepBatch(options, largestBatch: largestBatch)
         let runsAtOnce = runs > 1 ? ", \(runs) runs at once," : ""
-        let what: AutoencError.Message = "training \(setting: .hidden) \(config.hidden) at a batch of \(batch)\(runsAtOnce)"
+        let what: AutoencError.Message = "training \(setting: .hidden) \(config.hidden) "
+            + "at a batch of \(batch)\(runsAtOnce)"
         let fitting = available.flatMap { largestFittingBatch(config, options: options, available: $0 / runs) }
         let batchSize: AutoencError.Message = fitting.map { "\(setting: .batchSize) \($0) or less" }
             ?? "a smaller \(setting: .batchSize)"
         try Memory.check(need, available: available, what: what,
-                         remedy: runs > 1 ? "use fewer \(setting: .jobs), \(batchSize), or a smaller \(setting: .hidden)"
+                         remedy: runs > 1 ? "use fewer \(setting: .jobs), \(batchSize), "
+                             + "or a smaller \(setting: .hidden)"
                                           : "use \(batchSize), or a smaller \(setting: .hidden)")
     }
 

@@ -33,7 +33,8 @@ public enum AtomicFile {
             case S_IFREG: break
             case S_IFDIR: throw AutoencError(.cannotCreate, "\(what) \(shown): is a directory, expected a file path")
             default:
-                throw AutoencError(.cannotCreate, "\(what) \(shown): is a device, FIFO or socket, expected a regular file (outputs are replaced atomically by renaming)")
+                throw AutoencError(.cannotCreate, "\(what) \(shown): is a device, FIFO or socket, "
+                    + "expected a regular file (outputs are replaced atomically by renaming)")
             }
         }
         let dir = directory(of: target)
@@ -112,7 +113,8 @@ public enum AtomicFile {
     /// `previousVersion` (a hard link, made before the renames) until every file is
     /// renamed: the old set can then be put back together from it. Where hard links
     /// cannot be made nothing is kept.
-    public static func write(_ files: [(path: String, parts: [UnsafeRawBufferPointer])], keepingPrevious: Bool = false) throws {
+    public static func write(_ files: [(path: String, parts: [UnsafeRawBufferPointer])],
+                             keepingPrevious: Bool = false) throws {
         var written: [(path: String, temporary: String)] = []
         do {
             for file in files {
@@ -179,7 +181,8 @@ public enum AtomicFile {
         let temporary = (dir as NSString).appendingPathComponent(temporaryPrefix(for: name) + "\(getpid())")
         let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard fd >= 0 else {
-            throw AutoencError(.cannotCreate, "\(path): cannot create \(temporary): \(String(cString: strerror(errno)))")
+            throw AutoencError(.cannotCreate, "\(path): cannot create \(temporary): "
+                + "\(String(cString: strerror(errno)))")
         }
         var failure: String?
         outer: for part in parts {

@@ -35,7 +35,8 @@ public indirect enum JSON: Sendable, Equatable {
             case "\t": out += "\\t"
             case "\r": out += "\\r"
             default:
-                if scalar.value < 0x20 { out += String(format: "\\u%04x", scalar.value) } else { out.unicodeScalars.append(scalar) }
+                if scalar.value < 0x20 { out += String(format: "\\u%04x",
+                                                       scalar.value) } else { out.unicodeScalars.append(scalar) }
             }
         }
         return out + "\""
@@ -117,7 +118,9 @@ public indirect enum JSON: Sendable, Equatable {
     /// Parses `bytes`; nil when they are not JSON. Keys come back sorted (the parser
     /// does not keep their order).
     public static func parse(_ bytes: [UInt8]) -> JSON? {
-        guard let any = try? JSONSerialization.jsonObject(with: Data(bytes), options: [.fragmentsAllowed]) else { return nil }
+        guard let any = try? JSONSerialization.jsonObject(with: Data(bytes), options: [.fragmentsAllowed]) else {
+            return nil
+        }
         return JSON(any: any)
     }
 

@@ -60,7 +60,9 @@ public enum Memory {
     public static func check(_ bytes: Int, available: Int?, what: AutoencError.Message,
                              remedy: AutoencError.Message) throws {
         guard let available, bytes > available else { return }
-        throw AutoencError(.unavailable, naming: "\(what) needs about \(describe(bytes)) of memory, but \(describe(available)) is available (MemAvailable in /proc/meminfo, or the cgroup's memory limit less its use when lower); \(remedy)")
+        throw AutoencError(.unavailable, naming: "\(what) needs about \(describe(bytes)) of memory, "
+            + "but \(describe(available)) is available (MemAvailable in /proc/meminfo, "
+            + "or the cgroup's memory limit less its use when lower); \(remedy)")
     }
 
     /// Bytes as people read them: "21.6 GB", "512.0 MB" (powers of 1000, one decimal).

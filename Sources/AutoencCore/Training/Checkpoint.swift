@@ -112,7 +112,9 @@ public enum Checkpoint {
         /// changed since, so a score would not be the model's on its own data.
         public func check(_ test: ImageSet) throws {
             guard let recorded = recordedTestDigest, recorded != test.digest else { return }
-            throw AutoencError(.noInput, naming: "\(location.directory): the data set \(model) was trained on has changed since (test images' digest \(test.digest), recorded \(recorded)); pass \(setting: .data) DIR to score it on these or other images")
+            throw AutoencError(.noInput, naming: "\(location.directory): the data set \(model) "
+                + "was trained on has changed since (test images' digest \(test.digest), recorded \(recorded)); "
+                + "pass \(setting: .data) DIR to score it on these or other images")
         }
     }
 
@@ -121,15 +123,19 @@ public enum Checkpoint {
     /// metadata consistent with the shapes. Throws `.noInput` when missing, `.dataError`
     /// naming the file for anything else.
     public static func load(_ path: String) throws -> Loaded {
-        try SafetensorsHeader.requireFile(path, missing: .missing(path, "no such checkpoint (train one with `autoenc train`)"),
-                                          directory: AutoencError(.noInput, "\(path): expected a checkpoint file, found a directory"))
+        try SafetensorsHeader.requireFile(path, missing: .missing(path, "no such checkpoint (train one "
+            + "with `autoenc train`)"),
+                                          directory: AutoencError(.noInput, "\(path): expected a checkpoint "
+                                              + "file, found a directory"))
         return try decode(SafetensorsHeader.contents(path), path: path)
     }
 
     public static func decode(_ bytes: [UInt8], path: String) throws -> Loaded {
         func bad(_ what: String) -> AutoencError { .badData(path, "not a valid autoenc checkpoint: \(what)") }
         // a file whose first 8 bytes are no safetensors header length: say what it is
-        if !SafetensorsHeader.lengthFits(bytes), let kind = IDX.recognize(bytes) { throw bad("this is \(kind), not a model") }
+        if !SafetensorsHeader.lengthFits(bytes), let kind = IDX.recognize(bytes) {
+            throw bad("this is \(kind), not a model")
+        }
         let header = try SafetensorsHeader.parse(bytes, bad: bad)
         if header.metadata["format"] == TrainingState.formatVersion {
             throw bad("this is a training state, not a model; its model is \(TrainingState.path(besideState: path))")
@@ -140,7 +146,8 @@ public enum Checkpoint {
         }
         let n = ModelConfig.inputs
         guard encoder.shape.count == 2, encoder.shape[1] == n, Limits.hidden.contains(encoder.shape[0]) else {
-            throw bad("encoder.weight has shape \(encoder.shape), expected (hidden, 784) with hidden \(Limits.hidden.expected)")
+            throw bad("encoder.weight has shape \(encoder.shape), expected (hidden, 784) "
+                + "with hidden \(Limits.hidden.expected)")
         }
         let hidden = encoder.shape[0]
         try header.requireF32(Parameters.tensors(hidden: hidden).map { ($0.name, $0.shape) }, bad: bad)

@@ -79,11 +79,13 @@ extension Limit where Value == Int {
     /// list of numbers, got 'TEXT'"), is outside this limit (`problem`), or comes twice
     /// ("FLAG lists 16 twice").
     public func list(_ text: String, flag: String) throws -> [Int] {
-        let items = text.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+        let items = text.split(separator: ",",
+                               omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
         var sizes: [Int] = []
         for item in items {
             guard let size = Int(item) else {
-                throw AutoencError(.usage, "\(flag) must be a number or a comma-separated list of numbers, got '\(text)'")
+                throw AutoencError(.usage, "\(flag) must be a number or a comma-separated list of "
+                    + "numbers, got '\(text)'")
             }
             if let problem = problem(size, name: flag) { throw AutoencError(.usage, problem) }
             guard !sizes.contains(size) else { throw AutoencError(.usage, "\(flag) lists \(size) twice") }

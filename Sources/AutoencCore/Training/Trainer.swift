@@ -28,7 +28,8 @@ public struct EpochReport: Sendable {
     public var seconds: Double
     public var imagesPerSecond: Double
 
-    public init(epoch: Int, steps: Int = 0, completed: Bool = true, startingStep: Int = 0, trainLoss: Double, testMSE: Double,
+    public init(epoch: Int, steps: Int = 0, completed: Bool = true, startingStep: Int = 0, trainLoss: Double,
+                testMSE: Double,
                 seconds: Double, imagesPerSecond: Double) {
         self.epoch = epoch
         self.steps = steps
@@ -86,7 +87,8 @@ public final class Trainer: @unchecked Sendable {
         self.model = model
         self.options = options
         let kernels = Kernels(options.kernels)
-        optimizer = Optimizer(kind: options.optimizer, learningRate: options.learningRate, count: model.parameters.count,
+        optimizer = Optimizer(kind: options.optimizer, learningRate: options.learningRate,
+                              count: model.parameters.count,
                               kernels: kernels)
         let batch = Self.stepBatch(options, largestBatch: largestBatch)
         threads = max(1, min(options.threads, batch))
@@ -171,11 +173,13 @@ public final class Trainer: @unchecked Sendable {
         let loss = pass.forwardPhases(batch: total, total: total, parts: parts, threads: threads, step: step,
                                       losses: shardLosses.pointer, parallel: parallel) { [pass] shard in
             let rows = TrainingPass.split(total, shard, parts)
-            pass.load(data, indices[(indices.startIndex + rows.lowerBound)..<(indices.startIndex + rows.upperBound)], at: rows.lowerBound)
+            pass.load(data, indices[(indices.startIndex + rows.lowerBound)..<(indices.startIndex + rows.upperBound)],
+                      at: rows.lowerBound)
             return rows
         }
         guard loss.isFinite else {
-            throw AutoencError(.diverged, naming: "training diverged at epoch \(epoch), step \(step + 1): the loss became \(loss); lower \(setting: .learningRate) (now \(options.learningRate)).")
+            throw AutoencError(.diverged, naming: "training diverged at epoch \(epoch), step \(step + 1): "
+                + "the loss became \(loss); lower \(setting: .learningRate) (now \(options.learningRate)).")
         }
         // each thread updates the rows it computed, and checks they stay finite
         optimizer.beginStep()
@@ -207,7 +211,9 @@ public final class Trainer: @unchecked Sendable {
         timer?.endStep(since: started)
         step += 1
         for t in 0..<threads where !shardFinite[t] {
-            throw AutoencError(.diverged, naming: "training diverged at epoch \(epoch), step \(step): the update made weights non-finite (the loss before it was \(loss)); lower \(setting: .learningRate) (now \(options.learningRate)).")
+            throw AutoencError(.diverged, naming: "training diverged at epoch \(epoch), step \(step): "
+                + "the update made weights non-finite (the loss before it was \(loss)); "
+                + "lower \(setting: .learningRate) (now \(options.learningRate)).")
         }
         return loss
     }
@@ -238,9 +244,11 @@ public final class Trainer: @unchecked Sendable {
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         let mse = inferenceModel().meanSquaredError(test, threads: threads)
         guard mse.isFinite else {
-            throw AutoencError(.diverged, naming: "training diverged at epoch \(epoch), step \(step): the test MSE became \(mse); lower \(setting: .learningRate) (now \(options.learningRate)).")
+            throw AutoencError(.diverged, naming: "training diverged at epoch \(epoch), step \(step): "
+                + "the test MSE became \(mse); lower \(setting: .learningRate) (now \(options.learningRate)).")
         }
-        return EpochReport(epoch: epoch, steps: steps, completed: offset >= order.count, startingStep: max(startingStep, 0),
+        return EpochReport(epoch: epoch, steps: steps, completed: offset >= order.count,
+                           startingStep: max(startingStep, 0),
                            trainLoss: lossSum / Double(max(seen, 1)), testMSE: mse,
                            seconds: seconds, imagesPerSecond: Double(seen) / seconds)
     }

@@ -255,7 +255,8 @@ public struct TrainingState: Sendable {
         let perEpoch = UInt64(Trainer.stepsPerEpoch(images: state.trainImages, batchSize: state.batchSize))
         let (before, overflow) = UInt64(state.epochsCompleted).multipliedReportingOverflow(by: perEpoch)
         guard !overflow, state.step >= before, state.step - before < perEpoch else {
-            throw bad("step \(state.step) is not within epoch \(state.epochsCompleted + 1) (\(perEpoch) steps per epoch)")
+            throw bad("step \(state.step) is not within epoch \(state.epochsCompleted + 1) "
+                + "(\(perEpoch) steps per epoch)")
         }
         // exactly the optimizer's buffers (and the unscaled decoder weights), contiguous
         try header.requireF32(tensors(config, optimizer), bad: bad)

@@ -60,7 +60,8 @@ public struct Downloader {
             do {
                 try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
             } catch {
-                throw AutoencError(.cannotCreate, "\(directory): cannot create the directory: \(error.localizedDescription)")
+                throw AutoencError(.cannotCreate, "\(directory): cannot create the directory: "
+                    + "\(error.localizedDescription)")
             }
             created = true
         } else if !isDir.boolValue {
@@ -79,7 +80,8 @@ public struct Downloader {
                 let bytes = try fetch(url)
                 let found = MD5.hex(bytes)
                 guard found == file.md5.lowercased() else {
-                    throw AutoencError(.dataError, "\(file.name) from \(url.absoluteString): MD5 expected \(file.md5.lowercased()), found \(found) (\(bytes.count) bytes); not written")
+                    throw AutoencError(.dataError, "\(file.name) from \(url.absoluteString): "
+                        + "MD5 expected \(file.md5.lowercased()), found \(found) (\(bytes.count) bytes); not written")
                 }
                 try AtomicFile.write(bytes, to: path)
                 written.append(file.name)
@@ -114,7 +116,8 @@ public struct Downloader {
     /// `run`), saying on `console` where from and where to, each file's `Outcome`, and the
     /// `--data` that finds the set: `directory` as given, else the set's name. Throws what
     /// they throw.
-    public static func download(_ dataSet: KnownDataSet, to directory: String?, mirror: String?, console: Console) throws {
+    public static func download(_ dataSet: KnownDataSet, to directory: String?, mirror: String?,
+                                console: Console) throws {
         let downloader = try Downloader(dataSet, directory: directory, mirror: mirror)
         console.say("\(dataSet.rawValue): from \(mirror ?? dataSet.mirror) into \(downloader.directory)")
         try downloader.run { name, outcome in console.say("  \(name): \(outcome)") }
@@ -135,9 +138,11 @@ public struct Downloader {
         let done = DispatchSemaphore(value: 0)
         let task = session.dataTask(with: url) { data, response, error in
             if let error {
-                result.value = .failure(AutoencError(.ioError, "\(url.absoluteString): cannot download: \(error.localizedDescription)"))
+                result.value = .failure(AutoencError(.ioError, "\(url.absoluteString): cannot download: "
+                    + "\(error.localizedDescription)"))
             } else if let http = response as? HTTPURLResponse, http.statusCode != 200 {
-                result.value = .failure(AutoencError(.ioError, "\(url.absoluteString): the server answered HTTP \(http.statusCode) (\(HTTPURLResponse.localizedString(forStatusCode: http.statusCode))), expected 200"))
+                result.value = .failure(AutoencError(.ioError, "\(url.absoluteString): the server answered HTTP "
+                    + "\(http.statusCode) (\(HTTPURLResponse.localizedString(forStatusCode: http.statusCode))), expected 200"))
             } else {
                 result.value = .success([UInt8](data ?? Data()))
             }
@@ -184,7 +189,8 @@ public struct Downloader {
             if fields.isEmpty || fields[0].hasPrefix("#") { continue }
             let isMD5 = { (s: String) in s.count == 32 && s.allSatisfy(\.isHexDigit) }
             guard fields.count == 2, let sum = fields.first(where: isMD5), let name = fields.first(where: { !isMD5($0) }) else {
-                throw AutoencError.badData(source, "line \(number + 1): expected a file name and its MD5 (32 hex digits), found \(line.debugDescription)")
+                throw AutoencError.badData(source, "line \(number + 1): expected a file name and its MD5 (32 hex "
+                    + "digits), found \(line.debugDescription)")
             }
             sums[name.hasPrefix("*") ? String(name.dropFirst()) : name] = sum.lowercased()
         }

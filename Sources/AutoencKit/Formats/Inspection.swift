@@ -68,7 +68,8 @@ public enum Inspection {
         let nameWidth = header.tensors.map(\.name.count).max() ?? 0
         for tensor in header.tensors {
             let shape = "(" + tensor.shape.map(String.init).joined(separator: ", ") + (tensor.shape.count == 1 ? ",)" : ")")
-            print("  \(tensor.name.padding(toLength: nameWidth, withPad: " ", startingAt: 0))  \(tensor.dtype)  \(shape)")
+            print("  \(tensor.name.padding(toLength: nameWidth, withPad: " ", startingAt: 0)) "
+                + " \(tensor.dtype)  \(shape)")
         }
         print("parameters: \(header.tensors.reduce(0) { $0 + $1.elements })")
     }
@@ -77,8 +78,10 @@ public enum Inspection {
         let idx = try IDX.inspect(file)
         let digits = String(idx.magic, radix: 16, uppercase: true)
         let magic = String(repeating: "0", count: max(0, 8 - digits.count)) + digits
-        print("\(file): IDX\(idx.isGzip ? " (gzip)" : ""), \(idx.headerBytes + Int(idx.payloadBytes)) bytes of header and data")
-        print("magic:      0x\(magic) (\(idx.elementType), \(idx.dimensions.count) dimension\(idx.dimensions.count == 1 ? "" : "s"))")
+        print("\(file): IDX\(idx.isGzip ? " (gzip)" : ""), \(idx.headerBytes + Int(idx.payloadBytes)) "
+            + "bytes of header and data")
+        print("magic:      0x\(magic) (\(idx.elementType), \(idx.dimensions.count) "
+            + "dimension\(idx.dimensions.count == 1 ? "" : "s"))")
         print("kind:       \(idx.kind)")
         print("dimensions: \(idx.dimensions.map(String.init).joined(separator: " x "))")
         let count = idx.dimensions.first ?? 0

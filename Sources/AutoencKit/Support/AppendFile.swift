@@ -44,7 +44,8 @@ public final class AppendFile {
         let first = (try? handle?.read(upToCount: 1))??.first
         try? handle?.close()
         guard first == UInt8(ascii: "{") else {
-            throw AutoencError(.cannotCreate, "\(what) \(path): exists and is not a JSON-lines log (its first byte is not '{'); lines are appended only to a log, so name a new file or an earlier log")
+            throw AutoencError(.cannotCreate, "\(what) \(path): exists and is not a JSON-lines log (its first byte is "
+                + "not '{'); lines are appended only to a log, so name a new file or an earlier log")
         }
     }
 
@@ -54,7 +55,8 @@ public final class AppendFile {
         if fd < 0 {
             fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)
             guard fd >= 0 else {
-                throw AutoencError(.cannotCreate, "\(what) \(path): cannot open for appending: \(String(cString: strerror(errno)))")
+                throw AutoencError(.cannotCreate, "\(what) \(path): cannot open for appending: "
+                    + "\(String(cString: strerror(errno)))")
             }
         }
         let bytes = Array((line + "\n").utf8)

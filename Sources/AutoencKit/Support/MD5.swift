@@ -9,7 +9,9 @@ public enum MD5 {
         var state: (UInt32, UInt32, UInt32, UInt32) = (0x6745_2301, 0xefcd_ab89, 0x98ba_dcfe, 0x1032_5476)
         let fullBlocks = bytes.count / 64
         bytes.withUnsafeBufferPointer { input in
-            for block in 0..<fullBlocks { compress(&state, UnsafeBufferPointer(rebasing: input[block * 64..<block * 64 + 64])) }
+            for block in 0..<fullBlocks {
+                compress(&state, UnsafeBufferPointer(rebasing: input[block * 64..<block * 64 + 64]))
+            }
         }
         // the tail: 0x80, zeros to 56 mod 64, the length in bits as a little-endian UInt64
         var tail = Array(bytes[(fullBlocks * 64)...])
@@ -18,7 +20,9 @@ public enum MD5 {
         let bits = UInt64(bytes.count) &* 8
         for i in 0..<8 { tail.append(UInt8(truncatingIfNeeded: bits >> (8 * UInt64(i)))) }
         tail.withUnsafeBufferPointer { input in
-            for block in 0..<tail.count / 64 { compress(&state, UnsafeBufferPointer(rebasing: input[block * 64..<block * 64 + 64])) }
+            for block in 0..<tail.count / 64 {
+                compress(&state, UnsafeBufferPointer(rebasing: input[block * 64..<block * 64 + 64]))
+            }
         }
         var out: [UInt8] = []
         for word in [state.0, state.1, state.2, state.3] {

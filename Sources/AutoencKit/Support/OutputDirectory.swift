@@ -7,12 +7,15 @@ public enum OutputDirectory {
     static func prepare(_ path: String, what: String) throws {
         var isDir: ObjCBool = false
         if FileManager.default.fileExists(atPath: path, isDirectory: &isDir) {
-            guard isDir.boolValue else { throw AutoencError(.cannotCreate, "\(what) \(path): is a file, expected a directory") }
+            guard isDir.boolValue else {
+                throw AutoencError(.cannotCreate, "\(what) \(path): is a file, expected a directory")
+            }
         } else {
             do {
                 try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
             } catch {
-                throw AutoencError(.cannotCreate, "\(what) \(path): cannot create the directory (\(error.localizedDescription))")
+                throw AutoencError(.cannotCreate, "\(what) \(path): cannot create the directory "
+                    + "(\(error.localizedDescription))")
             }
         }
         guard FileManager.default.isWritableFile(atPath: path) else {
@@ -43,7 +46,9 @@ public enum OutputDirectory {
             try body()
         } catch {
             for directory in created { // innermost first
-                guard let entries = try? FileManager.default.contentsOfDirectory(atPath: directory), entries.isEmpty else { break }
+                guard let entries = try? FileManager.default.contentsOfDirectory(atPath: directory), entries.isEmpty else {
+                    break
+                }
                 try? FileManager.default.removeItem(atPath: directory)
             }
             throw error

@@ -38,7 +38,8 @@ public final class ProgressBar {
     /// running loss) through the closure it is given.
     public static func showing(epoch: Int, of epochs: Int, images: Int, alreadyDone: Int, testImages: Int, quiet: Bool,
                                stopping: @escaping () -> Bool,
-                               train: (_ progress: (Int, Int, Double) -> Void) throws -> EpochReport) rethrows -> EpochReport {
+                               train: (_ progress: (Int, Int,
+                                                    Double) -> Void) throws -> EpochReport) rethrows -> EpochReport {
         guard !quiet, standardErrorIsTerminal else { return try train { _, _, _ in } }
         let bar = ProgressBar(label: label(epoch: epoch, of: epochs), total: images, alreadyDone: alreadyDone)
         var evaluation: StatusLine?
@@ -49,7 +50,8 @@ public final class ProgressBar {
         return try train { seen, total, loss in
             bar.update(seen: seen, loss: loss)
             if evaluation == nil, alreadyDone + seen >= total || stopping() {
-                evaluation = StatusLine(label: "epoch \(epoch)/\(epochs): test MSE over \(counted(testImages, "image"))")
+                evaluation = StatusLine(label: "epoch \(epoch)/\(epochs): "
+                    + "test MSE over \(counted(testImages, "image"))")
             }
         }
     }
@@ -85,7 +87,8 @@ public final class ProgressBar {
     /// width (the count that of `total`, the rate 7 digits, the loss 7 characters, the
     /// time left that of `1:02:03`), so the line's length depends on the label, `total`
     /// and `columns` alone: the bar does not jump as the numbers change.
-    static func line(label: String, done: Int, total: Int, rate: Double, loss: Double, eta: Double?, columns: Int) -> String {
+    static func line(label: String, done: Int, total: Int, rate: Double, loss: Double, eta: Double?,
+                     columns: Int) -> String {
         let fraction = total > 0 ? Double(done) / Double(total) : 1
         let percent = String(format: "%3.0f%%", fraction * 100)
         let count = padded(String(done), to: String(total).count) + "/\(total)"

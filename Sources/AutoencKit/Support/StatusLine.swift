@@ -97,7 +97,8 @@ public final class StatusLine: @unchecked Sendable {
             let rate = Double(progress.done) / (Double(lastReport - taskStart) / 1e9)
             eta = max(0, Double(progress.total - progress.done) / rate - Double(now - lastReport) / 1e9)
         }
-        let text = Self.line(label: label, progress: progress, elapsed: Double(now - start) / 1e9, eta: eta, columns: columns())
+        let text = Self.line(label: label, progress: progress, elapsed: Double(now - start) / 1e9, eta: eta,
+                             columns: columns())
         guard text != shown else { return }
         write("\r" + text + "\u{1B}[K")
         shown = text
@@ -116,7 +117,8 @@ public final class StatusLine: @unchecked Sendable {
             let count = ProgressBar.padded(String(progress.done), to: total.count) + "/" + total
             // the time left padded to the width of 1:02:03, so that the line keeps its length
             let left = eta.map(ProgressBar.duration) ?? "?"
-            let tail = "\(count) \(progress.unit.rawValue)  \(String(format: "%3d%%", Int(fraction * 100)))  ETA \(left)"
+            let tail = "\(count) \(progress.unit.rawValue) "
+                + " \(String(format: "%3d%%", Int(fraction * 100)))  ETA \(left)"
                 + String(repeating: " ", count: max(0, 7 - left.count))
             let barWidth = min(30, columns - 1 - head.count - tail.count - 5)
             text = head + " "

@@ -27,12 +27,14 @@ extension Benchmark {
             let names = text.split(separator: ",").map(String.init)
             let all = allCases.map(\.rawValue)
             guard !names.isEmpty else {
-                throw AutoencError(.usage, "--modes: expected at least one of \(all.joined(separator: ", ")), got '\(text)'")
+                throw AutoencError(.usage, "--modes: expected at least one of "
+                    + "\(all.joined(separator: ", ")), got '\(text)'")
             }
             var modes: [Mode] = []
             for name in names {
                 guard let mode = Mode(rawValue: name) else {
-                    throw AutoencError(.usage, "--modes: unknown mode '\(name)', expected \(all.dropLast().joined(separator: ", ")) or \(all.last!)")
+                    throw AutoencError(.usage, "--modes: unknown mode '\(name)', "
+                        + "expected \(all.dropLast().joined(separator: ", ")) or \(all.last!)")
                 }
                 guard !modes.contains(mode) else { throw AutoencError(.usage, "--modes lists \(name) twice") }
                 modes.append(mode)

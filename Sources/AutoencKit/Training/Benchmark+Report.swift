@@ -31,7 +31,8 @@ extension Benchmark {
         /// The timed steps of every repeat, by phase.
         public var breakdown: StepBreakdown
 
-        public init(mode: Mode, size: Size, images: Int, warmupImages: Int, imagesPerSecond: Double, breakdown: StepBreakdown) {
+        public init(mode: Mode, size: Size, images: Int, warmupImages: Int, imagesPerSecond: Double,
+                    breakdown: StepBreakdown) {
             self.mode = mode
             self.size = size
             self.images = images
@@ -67,7 +68,8 @@ extension Benchmark {
         /// The CPU's multiply-add peak, when measured.
         public var peak: Peak?
 
-        public init(threads: Int, hiddenSizes: [Int], batchSizes: [Int], warmup: Int?, repeats: Int, dropP: Float, data: String,
+        public init(threads: Int, hiddenSizes: [Int], batchSizes: [Int], warmup: Int?, repeats: Int,
+                    dropP: Float, data: String,
                     products: [ProductRow], training: [TrainingRow], peak: Peak? = nil) {
             self.threads = threads
             self.hiddenSizes = hiddenSizes
@@ -125,7 +127,8 @@ extension Benchmark {
             }
             var fields: [(String, JSON)] = [
                 ("blas", .string(BLASRuntime.library)), ("kernel", .string(BLASRuntime.coreName)),
-                ("kernel_report", .string(BLASRuntime.report)), ("vector_kernels", .string(Kernels.current.level.rawValue)),
+                ("kernel_report", .string(BLASRuntime.report)), ("vector_kernels",
+                                                                 .string(Kernels.current.level.rawValue)),
                 ("threads", int(threads)),
             ]
             if let peak {
@@ -148,15 +151,19 @@ extension Benchmark {
         /// scaling table.
         public var table: String {
             let model = hiddenSizes == [Benchmark.referenceHidden] ? "" : "hidden \(hiddenSizes.map(String.init).joined(separator: ",")), "
-            var lines = ["blas     \(BLASRuntime.library)", "kernel   \(BLASRuntime.report)", "vectors  \(Self.vectorKernels)"]
+            var lines = ["blas     \(BLASRuntime.library)", "kernel   \(BLASRuntime.report)",
+                         "vectors  \(Self.vectorKernels)"]
                 + (peak.map { [$0.line] } ?? [])
-            lines += ["threads  \(threads), \(model)batch \(batchSizes.map(String.init).joined(separator: ",")), drop-p \(dropP), data \(data)", "",
-                         "sgemm at the model's shapes       m     n     k   GFLOP/s 1 thread   \((threads > 1 ? counted(threads, "thread") : "(same)").padding(toLength: 9, withPad: " ", startingAt: 0))   max rel err vs naive"]
+            lines += ["threads  \(threads), \(model)batch \(batchSizes.map(String.init).joined(separator: ",")), "
+                + "drop-p \(dropP), data \(data)", "",
+                         "sgemm at the model's shapes       m     n     k   GFLOP/s 1 thread   "
+                             + "\((threads > 1 ? counted(threads, "thread") : "(same)").padding(toLength: 9, withPad: " ", startingAt: 0))   max rel err vs naive"]
             for (i, row) in products.enumerated() {
                 if i > 0 && row.size != products[i - 1].size { lines.append("") }
                 let one = row.one, all = row.all
                 lines.append("  " + one.name.padding(toLength: 12, withPad: " ", startingAt: 0)
-                             + String(format: "        %5d %5d %5d   %9.1f   %9.1f   %.1e", one.m, one.n, one.k, one.gflops, all.gflops,
+                             + String(format: "        %5d %5d %5d   %9.1f   %9.1f   %.1e", one.m, one.n, one.k,
+                                      one.gflops, all.gflops,
                                       max(one.maxRelativeError, all.maxRelativeError)))
             }
             lines.append("")
@@ -173,7 +180,8 @@ extension Benchmark {
         /// One size: images/s per mode.
         var trainingTable: [String] {
             ["training (images/s, median of \(repeats), \(warmupDescription))"]
-                + training.map { $0.mode.rawValue.padding(toLength: 22, withPad: " ", startingAt: 0) + String(format: " %9.0f", $0.imagesPerSecond) }
+                + training.map { $0.mode.rawValue.padding(toLength: 22, withPad: " ",
+                                                          startingAt: 0) + String(format: " %9.0f", $0.imagesPerSecond) }
         }
 
         /// One size: each phase's µs per step and share, a column per mode; a phase no
@@ -184,29 +192,37 @@ extension Benchmark {
             func pad(_ s: String, _ width: Int) -> String { String(repeating: " ", count: max(0, width - s.count)) + s }
             func cells(_ value: (StepBreakdown) -> Double?) -> String {
                 zip(training, widths).map { row, width in
-                    pad(value(row.breakdown).map { String(format: "%8.1f %5.1f%%", $0, row.breakdown.percent($0)) } ?? "-", width)
+                    pad(value(row.breakdown).map { String(format: "%8.1f %5.1f%%", $0,
+                                                          row.breakdown.percent($0)) } ?? "-", width)
                 }.joined()
             }
-            var lines = ["where a step's time goes (µs per step and share of the step; a phase's time is its threads' mean,",
-                         "over every timed step; other: threads waiting for each other, work on one thread, bookkeeping)",
+            var lines = ["where a step's time goes (µs per step and share of the step; "
+                + "a phase's time is its threads' mean,",
+                         "over every timed step; other: threads waiting for each other, "
+                             + "work on one thread, bookkeeping)",
                          "phase".padding(toLength: labelWidth, withPad: " ", startingAt: 0) + zip(training, widths).map { pad($0.mode.rawValue, $1) }.joined()]
             for phase in StepTimer.Phase.allCases where training.contains(where: { $0.breakdown.microseconds(phase) != nil }) {
-                lines.append(phase.label.padding(toLength: labelWidth, withPad: " ", startingAt: 0) + cells { $0.microseconds(phase) })
+                lines.append(phase.label.padding(toLength: labelWidth, withPad: " ",
+                                                 startingAt: 0) + cells { $0.microseconds(phase) })
             }
-            lines.append("   other".padding(toLength: labelWidth, withPad: " ", startingAt: 0) + cells { $0.otherMicroseconds })
-            lines.append("   step".padding(toLength: labelWidth, withPad: " ", startingAt: 0) + cells { $0.stepMicroseconds })
+            lines.append("   other".padding(toLength: labelWidth, withPad: " ",
+                                            startingAt: 0) + cells { $0.otherMicroseconds })
+            lines.append("   step".padding(toLength: labelWidth, withPad: " ",
+                                           startingAt: 0) + cells { $0.stepMicroseconds })
             return lines
         }
 
         /// Several sizes: a row per size and mode.
         var scalingTable: [String] {
-            var lines = ["training at each size (median of \(repeats), \(warmupDescription); images timed shrink as 256/hidden above 256 units)",
+            var lines = ["training at each size (median of \(repeats), \(warmupDescription); "
+                + "images timed shrink as 256/hidden above 256 units)",
                          "hidden  batch  mode                    images/s   ms/step   images  largest phases"]
             for (i, row) in training.enumerated() {
                 if i > 0 && row.size != training[i - 1].size { lines.append("") }
                 lines.append(String(format: "%6d %6d  ", row.size.hidden, row.size.batchSize)
                              + row.mode.rawValue.padding(toLength: 22, withPad: " ", startingAt: 0)
-                             + String(format: " %9.0f %9.2f %8d  ", row.imagesPerSecond, row.millisecondsPerStep, row.images)
+                             + String(format: " %9.0f %9.2f %8d  ", row.imagesPerSecond,
+                                      row.millisecondsPerStep, row.images)
                              + row.largestPhases())
             }
             return lines

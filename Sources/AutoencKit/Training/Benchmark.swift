@@ -49,7 +49,8 @@ public enum Benchmark {
             let rowStep = max(1, m * nn * k / checkBudget)
             var worst = 0.0
             for i in stride(from: 0, to: m, by: rowStep) {
-                BLAS.sgemmNaive(transA: ta, transB: tb, m: 1, n: nn, k: k, alpha: 1, a: ta ? a.pointer + i : a.pointer + i * lda,
+                BLAS.sgemmNaive(transA: ta, transB: tb, m: 1, n: nn, k: k, alpha: 1,
+                                a: ta ? a.pointer + i : a.pointer + i * lda,
                                 lda: lda, b: b.pointer, ldb: ldb, beta: 0, c: reference.pointer + i * nn, ldc: nn)
                 for j in (i * nn)..<((i + 1) * nn) {
                     let r = Double(reference.pointer[j])
@@ -146,14 +147,16 @@ extension Benchmark {
                            available: Int? = Memory.available()) throws -> Report {
         let (modes, hidden, batchSizes, dropP) = (plan.modes, plan.hidden, plan.batchSizes, plan.dropP)
         if let batch = batchSizes.first(where: { $0 > data.count }) {
-            throw AutoencError(.usage, "--batch-size \(batch) is more than the \(data.count) training images of \(dataName)")
+            throw AutoencError(.usage, "--batch-size \(batch) is more than the \(data.count) "
+                + "training images of \(dataName)")
         }
         let sizes = hidden.flatMap { h in batchSizes.map { Size(hidden: h, batchSize: $0) } }
         // each size and mode with the settings train would resolve for the same flags,
         // every one checked to fit before any is timed
         let timings = try sizes.flatMap { size in
             try modes.map { mode in
-                var (config, options) = mode.request(dropP: dropP, hidden: size.hidden, batchSize: size.batchSize).newRun()
+                var (config, options) = mode.request(dropP: dropP, hidden: size.hidden,
+                                                     batchSize: size.batchSize).newRun()
                 options.threads = threads
                 try Trainer.checkMemory(config, options: options, available: available)
                 return (size: size, mode: mode, config: config, options: options)
@@ -177,7 +180,8 @@ extension Benchmark {
         let productRows = zip(sizes, zip(single, all)).flatMap { size, timings in
             zip(timings.0, timings.1).map { ProductRow(size: size, one: $0, all: $1) }
         }
-        return Report(threads: threads, hiddenSizes: hidden, batchSizes: batchSizes, warmup: plan.warmup, repeats: plan.repeats,
+        return Report(threads: threads, hiddenSizes: hidden, batchSizes: batchSizes, warmup: plan.warmup,
+                      repeats: plan.repeats,
                       dropP: dropP, data: dataName, products: productRows, training: rows, peak: Peak.measure(threads: threads))
     }
 }

@@ -37,7 +37,8 @@ public final class TrainingConsole: TrainingObserver {
     /// Runs one epoch's training behind the progress bar and the test MSE's status line.
     public func epoch(_ epoch: Int, of epochs: Int, images: Int, alreadyDone: Int,
                       train: (_ progress: (Int, Int, Double) -> Void) throws -> EpochReport) throws -> EpochReport {
-        try ProgressBar.showing(epoch: epoch, of: epochs, images: images, alreadyDone: alreadyDone, testImages: testImages,
+        try ProgressBar.showing(epoch: epoch, of: epochs, images: images, alreadyDone: alreadyDone,
+                                testImages: testImages,
                                 quiet: console.quiet, stopping: { self.shouldStop }, train: train)
     }
 
@@ -45,7 +46,8 @@ public final class TrainingConsole: TrainingObserver {
     /// write errors.
     public func completed(_ report: EpochReport, of epochs: Int) throws {
         console.say(report.line(of: epochs))
-        if let run, !warnedStalled, let line = Self.stalledWarning(run.history, learningRate: run.options.learningRate) {
+        if let run, !warnedStalled, let line = Self.stalledWarning(run.history,
+                                                                   learningRate: run.options.learningRate) {
             console.say(line)
             warnedStalled = true
         }

@@ -36,11 +36,15 @@ extension TrainingRun.Setup {
         let config = run.config, options = run.options
         var lines = [
             "data: \(location.directory) (\(run.train.count) training, \(run.test.count) test images)",
-            "model: 784-\(config.hidden)-784, \(config.activation.rawValue), \(config.summary); \(options.optimizer.rawValue) lr \(options.learningRate), batch \(options.batchSize), seed \(options.seed), \(counted(options.threads, "thread")), BLAS \(BLASRuntime.coreName), vectors \(options.kernels.rawValue)",
+            "model: 784-\(config.hidden)-784, \(config.activation.rawValue), \(config.summary); "
+                + "\(options.optimizer.rawValue) lr \(options.learningRate), batch \(options.batchSize), "
+                + "seed \(options.seed), \(counted(options.threads, "thread")), BLAS \(BLASRuntime.coreName), "
+                + "vectors \(options.kernels.rawValue)",
         ]
         if let note { lines.append(note) }
         if let resume, let saved {
-            lines.append("resuming \(resume) at epoch \(run.epochsCompleted + 1), step \(saved.state.step) (\(run.stepsIntoEpoch) of \(run.stepsPerEpoch) steps of this epoch done)")
+            lines.append("resuming \(resume) at epoch \(run.epochsCompleted + 1), step \(saved.state.step) "
+                + "(\(run.stepsIntoEpoch) of \(run.stepsPerEpoch) steps of this epoch done)")
         }
         return lines
     }
@@ -61,6 +65,8 @@ extension TrainingRun {
             if let value { arguments += [flag, value] }
         }
         let again = Console.commandLine(["autoenc"] + arguments)
-        return AutoencError(StopSignals.status(signal), "stopped by \(StopSignals.name(signal)) in epoch \(epoch) after step \(trainer.step) (\(stepsIntoEpoch) of \(stepsPerEpoch) steps of the epoch); saved \(output.model) and \(output.state); continue with: \(again)")
+        return AutoencError(StopSignals.status(signal), "stopped by \(StopSignals.name(signal)) in epoch \(epoch) "
+            + "after step \(trainer.step) (\(stepsIntoEpoch) of \(stepsPerEpoch) steps of the epoch); "
+            + "saved \(output.model) and \(output.state); continue with: \(again)")
     }
 }

@@ -8,7 +8,8 @@ extension TrainingRun.Output {
     /// holds the lock.
     public func claim(log: String?, plot: String?, replacing: Bool = true, resume: String? = nil) throws -> OutputLock {
         var isDirectory: ObjCBool = false
-        if flag == "--resume", FileManager.default.fileExists(atPath: model, isDirectory: &isDirectory), isDirectory.boolValue {
+        if flag == "--resume", FileManager.default.fileExists(atPath: model,
+                                                              isDirectory: &isDirectory), isDirectory.boolValue {
             throw AutoencError(.noInput, "--resume \(model): is a directory, expected a checkpoint file (.safetensors)")
         }
         try AtomicFile.checkWritable(model, what: flag)
@@ -36,7 +37,8 @@ extension TrainingRun.Output {
         var what: String
         if existing == model, let loaded = try? Checkpoint.load(model) {
             let epochs = loaded.metadata["epoch"].flatMap(Int.init) ?? 0
-            what = "a model (\(counted(epochs, "epoch")), 784-\(loaded.config.hidden)-784 \(loaded.config.activation.rawValue), "
+            what = "a model (\(counted(epochs, "epoch")), "
+                + "784-\(loaded.config.hidden)-784 \(loaded.config.activation.rawValue), "
                 + "\(loaded.config.summary)"
         } else if existing == state, let saved = try? TrainingState.load(state) {
             what = "a training state (\(counted(saved.epochsCompleted, "epoch")), 784-\(saved.config.hidden)-784 "
@@ -51,7 +53,8 @@ extension TrainingRun.Output {
             what += (what.hasSuffix("(") ? "" : ", ") + "saved \(format.string(from: date))"
         }
         let resumable = existing == model && manager.fileExists(atPath: state)
-        let hint = (resumable ? "continue it with --resume \(model), " : "") + "replace it with --force, or name another --out"
+        let hint = (resumable ? "continue it with --resume \(model), " : "") + "replace it with --force, "
+            + "or name another --out"
         let holder = existing == model ? "holds" : "its training state \(state) holds"
         throw AutoencError(.cannotCreate, "\(flag) \(model): \(holder) \(what)); \(hint)")
     }

@@ -25,7 +25,8 @@ public final class TrainingRun {
         /// Where `train` saves: `out` (--out) when given, else over the pair `resume`
         /// (--resume) continues, else `defaultModel`.
         public init(out: String?, resume: String?) {
-            self.init(model: out ?? resume ?? Self.defaultModel, flag: out == nil && resume != nil ? "--resume" : "--out")
+            self.init(model: out ?? resume ?? Self.defaultModel,
+                      flag: out == nil && resume != nil ? "--resume" : "--out")
         }
 
         /// Why these outputs would clobber a file, as a usage message, or nil: a model
@@ -33,10 +34,12 @@ public final class TrainingRun {
         /// training state's name, or a `log` or `plot` that is the pair or each other.
         public func problem(named: Bool, log: String?, plot: String?) -> String? {
             if named && !model.hasSuffix(".safetensors") {
-                return "--out \(model): expected a .safetensors file name (the model; its training state goes beside it)"
+                return "--out \(model): expected a .safetensors file name (the model; "
+                    + "its training state goes beside it)"
             }
             if named && TrainingState.isStatePath(model) {
-                return "--out \(model): a name ending in .state.safetensors is a training state's; name the model file, its state goes beside it"
+                return "--out \(model): a name ending in .state.safetensors is a training state's; "
+                    + "name the model file, its state goes beside it"
             }
             let standard = { (path: String) in (path as NSString).standardizingPath }
             let pair = [model, state].map(standard)
@@ -45,7 +48,9 @@ public final class TrainingRun {
                     return "\(flag) \(path) would overwrite the checkpoint or its training state; name another file"
                 }
             }
-            if let log, let plot, standard(log) == standard(plot) { return "--log and --plot both name \(log); name two files" }
+            if let log, let plot, standard(log) == standard(plot) {
+                return "--log and --plot both name \(log); name two files"
+            }
             return nil
         }
     }
@@ -152,7 +157,8 @@ public final class TrainingRun {
         } catch let error as AutoencError where error.status == .diverged {
             guard let output else { throw error }
             let saved = FileManager.default.fileExists(atPath: output.model)
-            throw AutoencError(.diverged, error.userMessage + (saved ? " The last checkpoint is unchanged." : " Nothing was saved."))
+            throw AutoencError(.diverged,
+                               error.userMessage + (saved ? " The last checkpoint is unchanged." : " Nothing was saved."))
         }
     }
 
@@ -162,7 +168,8 @@ public final class TrainingRun {
         while epoch <= epochs {
             if observer.shouldStop { return .stopped(epoch: epoch, stepsIntoEpoch: stepsIntoEpoch) }
             let alreadyDone = min(train.count, stepsIntoEpoch * options.batchSize)
-            let report = try observer.epoch(epoch, of: epochs, images: train.count, alreadyDone: alreadyDone) { progress in
+            let report = try observer.epoch(epoch, of: epochs, images: train.count,
+                                            alreadyDone: alreadyDone) { progress in
                 try trainer.trainEpoch(train, test: test, epoch: epoch, startingStep: stepsIntoEpoch,
                                        shouldStop: { observer.shouldStop }, progress: progress)
             }
@@ -187,7 +194,8 @@ public final class TrainingRun {
         (extra["step"], extra["data_digest"]) = (String(trainer.step), dataDigest)
         extra[Checkpoint.Loaded.testDigestKey] = testDigest
         if stepsIntoEpoch > 0 { extra["interrupted_in_epoch"] = String(epochsCompleted + 1) }
-        return CheckpointMetadata(config: config, seed: options.seed, epoch: epochsCompleted, dataset: dataset, extra: extra)
+        return CheckpointMetadata(config: config, seed: options.seed, epoch: epochsCompleted,
+                                  dataset: dataset, extra: extra)
     }
 
     /// Saves the training state, then the model, as one atomic pair (nothing when the run
@@ -198,9 +206,11 @@ public final class TrainingRun {
     public func save() throws {
         guard let output else { return }
         guard model.parameters.isFinite else { // Trainer throws first; never write NaN weights
-            throw AutoencError(.diverged, "training diverged by step \(trainer.step): the weights are not finite; nothing saved")
+            throw AutoencError(.diverged, "training diverged by step \(trainer.step): "
+                + "the weights are not finite; nothing saved")
         }
-        var state = TrainingState(trainer: trainer, limit: limit, trainImages: train.count, epochsCompleted: epochsCompleted,
+        var state = TrainingState(trainer: trainer, limit: limit, trainImages: train.count,
+                                  epochsCompleted: epochsCompleted,
                                   dataset: dataset, dataDigest: dataDigest, history: history)
         (state.log, state.plot) = (log, plot)
         let stateBytes = state.encode()
@@ -209,7 +219,8 @@ public final class TrainingRun {
             let (header, data) = Checkpoint.encode(inference, metadata: checkpointMetadata())
             try stateBytes.withUnsafeBytes { stateFile in
                 try header.withUnsafeBytes { modelHeader in
-                    try AtomicFile.write([(output.state, [stateFile]), (output.model, [modelHeader, data])], keepingPrevious: true)
+                    try AtomicFile.write([(output.state, [stateFile]), (output.model, [modelHeader, data])],
+                                         keepingPrevious: true)
                 }
             }
         }
@@ -248,13 +259,15 @@ public struct SavedRun: Sendable {
     /// belong together.
     public static func load(_ path: String) throws -> SavedRun {
         if TrainingState.isStatePath(path) {
-            throw AutoencError(.usage, "--resume \(path): expected the model file, found its training state; pass \(TrainingState.path(besideState: path))")
+            throw AutoencError(.usage, "--resume \(path): expected the model file, found its training state; "
+                + "pass \(TrainingState.path(besideState: path))")
         }
         let loaded = try Checkpoint.load(path)
         let statePath = TrainingState.path(besideModel: path)
         let state = try TrainingState.load(statePath)
         guard state.config == loaded.config else {
-            throw AutoencError.badData(statePath, "describes a 784-\(state.config.hidden)-784 \(state.config.summary) model, but \(path) holds 784-\(loaded.config.hidden)-784 \(loaded.config.summary)")
+            throw AutoencError.badData(statePath, "describes a 784-\(state.config.hidden)-784 \(state.config.summary) "
+                + "model, but \(path) holds 784-\(loaded.config.hidden)-784 \(loaded.config.summary)")
         }
         let digest = TrainingState.digest(loaded.parameters)
         guard digest == state.modelDigest else {
@@ -263,7 +276,9 @@ public struct SavedRun: Sendable {
                kept.config == loaded.config, kept.modelDigest == digest {
                 return SavedRun(parameters: loaded.parameters, state: kept)
             }
-            throw AutoencError.badData(statePath, "was saved with other weights than those now in \(path) (its step \(state.step), the model's \(loaded.metadata["step"] ?? "unknown")); the pair cannot be resumed")
+            throw AutoencError.badData(statePath, "was saved with other weights than those now in \(path) "
+                + "(its step \(state.step), the model's \(loaded.metadata["step"] ?? "unknown")); "
+                + "the pair cannot be resumed")
         }
         return SavedRun(parameters: loaded.parameters, state: state)
     }
@@ -297,15 +312,19 @@ public struct RunRequest: Sendable {
     /// regularizer from the checkpoint, and checks the flags against it).
     public func problem(newRun: Bool) -> String? {
         if let problem = Limits.dropP.problem(dropP, name: "--drop-p") { return problem }
-        if keepP != nil && dropP != nil { return "--keep-p and --drop-p say the same thing (keep = 1 - drop); give one of them" }
+        if keepP != nil && dropP != nil {
+            return "--keep-p and --drop-p say the same thing (keep = 1 - drop); give one of them"
+        }
         if let problem = Limits.keepP.problem(keepP, name: "--keep-p") ?? Limits.inputDropP.problem(inputDropP, name: "--input-drop-p")
             ?? Limits.maxNorm.problem(maxNorm, name: "--max-norm") ?? Limits.batchSize.problem(batchSize, name: "--batch-size")
-            ?? Limits.hidden.problem(hidden, name: "--hidden") ?? Limits.learningRate.problem(learningRate, name: "--lr")
+            ?? Limits.hidden.problem(hidden,
+                                     name: "--hidden") ?? Limits.learningRate.problem(learningRate, name: "--lr")
             ?? Limits.limit.problem(limit, name: "--limit") {
             return problem
         }
         if scaling == .classic && dropMode == .dropconnect {
-            return "--dropout-scaling classic applies to --drop-mode dropout only; DropConnect trains with inverted scaling"
+            return "--dropout-scaling classic applies to --drop-mode dropout only; "
+                + "DropConnect trains with inverted scaling"
         }
         if scaling == .classic && dropMode == .gaussian {
             return "--dropout-scaling classic applies to --drop-mode dropout only; Gaussian dropout's factor "
@@ -321,7 +340,8 @@ public struct RunRequest: Sendable {
             return "--dropconnect-masks applies to DropConnect only: give --drop-mode dropconnect and --drop-p"
         }
         if scaling == .classic && !regularized {
-            return "--dropout-scaling classic applies to dropout only: give --drop-p (without it there is no dropout to scale)"
+            return "--dropout-scaling classic applies to dropout only: "
+                + "give --drop-p (without it there is no dropout to scale)"
         }
         if let mode = dropMode, mode != .dropout, !regularized {
             return "--drop-mode \(mode.rawValue) needs --drop-p (or --keep-p below 1): "
@@ -334,7 +354,8 @@ public struct RunRequest: Sendable {
     /// default rate. Nil otherwise.
     public var note: String? {
         guard learningRate == nil, let optimizer, optimizer != .adam else { return nil }
-        return "note: --lr \(TrainingOptions().learningRate) is Adam's default; with --optimizer \(optimizer.rawValue) it learns slowly, so pass a larger --lr"
+        return "note: --lr \(TrainingOptions().learningRate) is Adam's default; "
+            + "with --optimizer \(optimizer.rawValue) it learns slowly, so pass a larger --lr"
     }
 
     /// A new run's settings: the values asked for, defaults for the rest.
@@ -386,16 +407,20 @@ public struct RunRequest: Sendable {
             differences.append("--limit \(limit) (checkpoint: \(state.limit.map(String.init) ?? "none"))")
         }
         guard differences.isEmpty else {
-            throw AutoencError(.usage, "--resume \(checkpoint): flags disagree with the checkpoint's settings: \(differences.joined(separator: "; ")); leave them out to use the checkpoint's")
+            throw AutoencError(.usage, "--resume \(checkpoint): flags disagree with the checkpoint's settings: "
+                + "\(differences.joined(separator: "; ")); leave them out to use the checkpoint's")
         }
         // the data: the checkpoint's unless --data said otherwise (`dataGiven`)
         let trained = state.dataset ?? "an unrecorded data set"
         let hint = dataGiven ? "; leave --data out to use the checkpoint's" : ""
         if trainImages != state.trainImages {
-            throw AutoencError(.usage, "--resume \(checkpoint): the data in \(data) give \(trainImages) training images, the checkpoint was trained on \(state.trainImages) from \(trained)\(hint)")
+            throw AutoencError(.usage, "--resume \(checkpoint): the data in \(data) give \(trainImages) "
+                + "training images, the checkpoint was trained on \(state.trainImages) from \(trained)\(hint)")
         }
         if let saved = state.dataDigest, saved != train.digest {
-            throw AutoencError(.usage, "--resume \(checkpoint): the training images in \(data) are not those the checkpoint was trained on (digest \(train.digest); the checkpoint's: \(saved), from \(trained))\(hint)")
+            throw AutoencError(.usage, "--resume \(checkpoint): the training images in \(data) "
+                + "are not those the checkpoint was trained on (digest \(train.digest); the checkpoint's: \(saved), "
+                + "from \(trained))\(hint)")
         }
         // a run stopped part-way through epoch E + 1 needs --epochs E + 1 or more to finish it
         if state.epochsCompleted >= epochs {

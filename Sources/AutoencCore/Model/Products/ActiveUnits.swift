@@ -113,7 +113,8 @@ final class ActiveUnits {
         withUnsafePointer(to: &set, body)
     }
 
-    func packReference(_ m: UnsafePointer<Float>, rows: Int, ldm: Int, into out: UnsafeMutablePointer<Float>, ldo: Int) {
+    func packReference(_ m: UnsafePointer<Float>, rows: Int, ldm: Int,
+                       into out: UnsafeMutablePointer<Float>, ldo: Int) {
         for r in 0..<rows { packRow(m + r * ldm, into: out + r * ldo, from: 0) }
     }
 
