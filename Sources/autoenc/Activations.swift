@@ -40,7 +40,8 @@ struct Activations: ParsableCommand {
     @OptionGroup var quiet: QuietOption
 
     func validate() throws {
-        try refuse(Limits.limit.problem(limit, name: "--limit"), Limits.nameProblem(out, flag: "--out", what: "a directory"))
+        try refuse(Limits.limit.problem(limit, name: "--limit"),
+                   Limits.nameProblem(out, flag: "--out", what: "a directory"))
     }
 
     func run() throws {

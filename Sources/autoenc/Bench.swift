@@ -47,7 +47,8 @@ struct Bench: ParsableCommand {
             help: ArgumentHelp("Drop probability for the regularized modes.", valueName: "p"))
     var dropP: Float = 0.5
 
-    @Option(help: ArgumentHelp("Modes to time, comma-separated: none, dropout, dropconnect-example, dropconnect-batch.", valueName: "list"))
+    @Option(help: ArgumentHelp("Modes to time, comma-separated: none, dropout, dropconnect-example, dropconnect-batch.",
+                               valueName: "list"))
     var modes: String = "none,dropout,dropconnect-example,dropconnect-batch"
 
     @Flag(help: "Print one JSON object instead of a table.")

@@ -38,8 +38,8 @@ struct Reconstruct: ParsableCommand, WritesOutputFile {
     func run() throws {
         try reportingErrors {
             try OutputFiles.reconstruct(files.modelInput.model, data: files.dataOptions.data, count: count,
-                                        inference: inference,
-                                        scale: files.scale, threads: threads.count, to: files.out, console: files.quiet.console)
+                                        inference: inference, scale: files.scale, threads: threads.count,
+                                        to: files.out, console: files.quiet.console)
         }
     }
 }

@@ -15,7 +15,8 @@ public enum KnownDataSet: String, CaseIterable, Sendable {
         // torchvision's copy of LeCun's files (yann.lecun.com refuses most automated downloads)
         case .mnist: return "https://ossci-datasets.s3.amazonaws.com/mnist/"
         // the files in Zalando Research's repository
-        case .fashionMNIST: return "https://raw.githubusercontent.com/zalandoresearch/fashion-mnist/master/data/fashion/"
+        case .fashionMNIST:
+            return "https://raw.githubusercontent.com/zalandoresearch/fashion-mnist/master/data/fashion/"
         // ROIS-DS Center for Open Data in the Humanities
         case .kmnist: return "https://codh.rois.ac.jp/kmnist/dataset/kmnist/"
         }

@@ -139,7 +139,8 @@ public struct DataLocation: Sendable {
     /// Throws `.noInput` naming every full path tried (with install instructions when
     /// nothing was given).
     public static func resolve(_ given: String?,
-                               environment: [String: String] = ProcessInfo.processInfo.environment) throws -> DataLocation {
+                               environment: [String: String] = ProcessInfo.processInfo.environment)
+        throws -> DataLocation {
         func full(_ path: String) -> String { DataLocation(directory: path).absoluteDirectory }
         func isDirectory(_ path: String) -> Bool {
             var isDir: ObjCBool = false

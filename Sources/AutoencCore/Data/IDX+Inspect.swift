@@ -84,7 +84,9 @@ extension IDX {
         var got: Int64 = 0
         while got < limit {
             let want = Int(min(Int64(scratch.count), limit - got))
-            let n = try scratch.withUnsafeMutableBytes { try source.read(into: UnsafeMutableRawBufferPointer(rebasing: $0[0..<want])) }
+            let n = try scratch.withUnsafeMutableBytes {
+                try source.read(into: UnsafeMutableRawBufferPointer(rebasing: $0[0..<want]))
+            }
             if n == 0 { break }
             got += Int64(n)
         }

@@ -109,8 +109,8 @@ public enum IDX {
         }
         let header = IDXHeader(magic: magic, dimensions: dims)
         if header.count == 0 {
-            throw AutoencError.badData(path,
-                                       "expected at least one \(kind == .images ? "image" : "label"), found a count of 0")
+            let what = kind == .images ? "image" : "label"
+            throw AutoencError.badData(path, "expected at least one \(what), found a count of 0")
         }
         if kind == .images && (dims[1] != imageSide || dims[2] != imageSide) {
             throw AutoencError.badData(path, "expected 28x28 images, found \(dims[1])x\(dims[2])")

@@ -49,9 +49,12 @@ public struct SafetensorsHeader: Sendable {
             throw AutoencError(.ioError, "\(path): cannot read")
         }
         defer { try? handle.close() }
-        let fileSize = Int((try? FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)??.intValue ?? 0)
+        let attributes = try? FileManager.default.attributesOfItem(atPath: path)
+        let fileSize = (attributes?[.size] as? NSNumber)?.intValue ?? 0
         return try parse(lengthWord: [UInt8](handle.readData(ofLength: 8)), fileSize: fileSize,
-                         json: { handle.readData(ofLength: $0) }) { .badData(path, "not a valid safetensors file: \($0)") }
+                         json: { handle.readData(ofLength: $0) }) {
+            .badData(path, "not a valid safetensors file: \($0)")
+        }
     }
 
     /// Checks the header of a whole file held in `bytes`; errors come from `bad`.

@@ -35,7 +35,8 @@ public enum KernelLevel: String, CaseIterable, Sendable, Comparable {
 
     /// The level `AUTOENC_KERNELS` asks for, or the best one when it is unset or empty.
     /// Throws a usage error (exit 64) for an unknown value or a level this CPU lacks.
-    public static func requested(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> KernelLevel {
+    public static func requested(environment: [String: String] = ProcessInfo.processInfo.environment)
+        throws -> KernelLevel {
         guard let value = environment[environmentVariable], !value.isEmpty else { return best }
         guard let level = KernelLevel(rawValue: value.lowercased()) else {
             throw AutoencError(.usage, "\(environmentVariable)=\(value): "
@@ -100,7 +101,9 @@ extension Kernels {
     /// each lane's final acc.
     func multiplyAddChains(iterations: Int, multiplier: Float, addend: Float) -> [Float] {
         var out = [Float](repeating: .nan, count: 128)
-        let lanes = out.withUnsafeMutableBufferPointer { table.multiply_add_peak(iterations, multiplier, addend, $0.baseAddress!) }
+        let lanes = out.withUnsafeMutableBufferPointer {
+            table.multiply_add_peak(iterations, multiplier, addend, $0.baseAddress!)
+        }
         return Array(out.prefix(lanes))
     }
 

@@ -250,7 +250,8 @@ public enum DropConnectKernels {
     /// dz1: (batch, hidden), at least 16 floats more; gw1t: (784, hidden) scratch ->
     /// gw1: (hidden, 784).
     public static func backward(mask: DropConnectMask, keys: UnsafePointer<UInt64>, columns: PixelColumns, batch: Int,
-                                dz1: UnsafePointer<Float>, gw1t: UnsafeMutablePointer<Float>, gw1: UnsafeMutablePointer<Float>,
+                                dz1: UnsafePointer<Float>, gw1t: UnsafeMutablePointer<Float>,
+                                gw1: UnsafeMutablePointer<Float>,
                                 hidden: Int, units: Range<Int>, kernels: Kernels = .current) {
         precondition(mask.layout == .inputRows(hidden: hidden) && batch <= columns.capacity)
         guard !units.isEmpty else { return }

@@ -127,8 +127,8 @@ public final class MomentMatchedEncoder: @unchecked Sendable {
                 let sd = (spread * Double(max(variance.pointer[b * h + j], 0))).squareRoot()
                 guard sd > 0 else { continue }
                 let mean = Double(z[b * h + j]) + Double(p.b1[j])
-                codes[b * h + j] = Self.averageActivation(mean: mean, sd: sd, samples: samples,
-                                                          key: RandomStream.key(seed: seed, .evaluation, UInt64(firstImage + b), UInt64(j)),
+                let key = RandomStream.key(seed: seed, .evaluation, UInt64(firstImage + b), UInt64(j))
+                codes[b * h + j] = Self.averageActivation(mean: mean, sd: sd, samples: samples, key: key,
                                                           activation: config.activation)
             }
         }

@@ -396,7 +396,8 @@ public final class TrainingPass: @unchecked Sendable {
             // BLAS, against the per-batch DropConnect's masked w1 when there is one
             let first = examples.lowerBound
             BLAS.sgemm(transA: false, transB: true, m: examples.count, n: h, k: n, alpha: 1,
-                       a: encoderInput + first * n, lda: n, b: maskedW1?.pointer ?? model.parameters.w1, ldb: n, beta: 0, c: z1 + first * h, ldc: h)
+                       a: encoderInput + first * n, lda: n, b: maskedW1?.pointer ?? model.parameters.w1, ldb: n,
+                       beta: 0, c: z1 + first * h, ldc: h)
         }
     }
 

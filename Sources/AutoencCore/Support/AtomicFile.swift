@@ -154,7 +154,8 @@ public enum AtomicFile {
     /// `.NAME.previous` beside the file `path` leads to.
     public static func previousVersion(of path: String) -> String {
         let target = resolved(path)
-        return (directory(of: target) as NSString).appendingPathComponent(".\((target as NSString).lastPathComponent).previous")
+        let name = (target as NSString).lastPathComponent
+        return (directory(of: target) as NSString).appendingPathComponent(".\(name).previous")
     }
 
     /// Links `path`'s current file (resolved) to its `previousVersion`, replacing an

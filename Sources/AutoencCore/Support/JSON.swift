@@ -19,7 +19,8 @@ public indirect enum JSON: Sendable, Equatable {
         case let (.number(x), .number(y)): return x == y
         case let (.string(x), .string(y)): return x == y
         case let (.array(x), .array(y)): return x == y
-        case let (.object(x), .object(y)): return x.count == y.count && zip(x, y).allSatisfy { $0.0 == $1.0 && $0.1 == $1.1 }
+        case let (.object(x), .object(y)):
+            return x.count == y.count && zip(x, y).allSatisfy { $0.0 == $1.0 && $0.1 == $1.1 }
         default: return false
         }
     }
@@ -63,7 +64,8 @@ public indirect enum JSON: Sendable, Equatable {
     public var compact: String {
         switch self {
         case .array(let items): return "[" + items.map(\.compact).joined(separator: ",") + "]"
-        case .object(let fields): return "{" + fields.map { JSON.quoted($0.0) + ":" + $0.1.compact }.joined(separator: ",") + "}"
+        case .object(let fields):
+            return "{" + fields.map { JSON.quoted($0.0) + ":" + $0.1.compact }.joined(separator: ",") + "}"
         default: return rendered()
         }
     }

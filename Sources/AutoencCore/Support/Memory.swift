@@ -27,7 +27,8 @@ public enum Memory {
             guard let limitText = contents(of: v.directory + "/" + v.limit) else { continue }
             // "max" (v2) or a page-rounded 2^63 (v1): no limit
             guard let limit = Int(limitText.trimmingCharacters(in: .whitespacesAndNewlines)), limit < 1 << 60,
-                  let usage = contents(of: v.directory + "/" + v.usage).flatMap({ Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) })
+                  let usage = contents(of: v.directory + "/" + v.usage)
+                      .flatMap({ Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) })
             else { return nil }
             let cache = value(in: v.directory + "/memory.stat", key: v.cache, unit: nil) ?? 0
             return max(0, limit - max(0, usage - cache))
@@ -42,7 +43,8 @@ public enum Memory {
         for line in text.split(separator: "\n") {
             let fields = line.split(separator: " ")
             guard fields.first.map(String.init) == key else { continue }
-            guard fields.count == (unit == nil ? 2 : 3), unit.map({ fields[2] == $0 }) ?? true, let number = Int(fields[1]) else { return nil }
+            guard fields.count == (unit == nil ? 2 : 3), unit.map({ fields[2] == $0 }) ?? true,
+                  let number = Int(fields[1]) else { return nil }
             return number
         }
         return nil

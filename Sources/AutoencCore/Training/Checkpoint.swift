@@ -35,7 +35,8 @@ public struct CheckpointMetadata: Sendable, Equatable {
 /// `decoder.bias`), float32 little-endian, holding inference-ready weights.
 public enum Checkpoint {
     /// The file's bytes: the safetensors header, then the tensors' data in order.
-    public static func encode(_ parameters: Parameters, metadata: CheckpointMetadata) -> (header: [UInt8], data: UnsafeRawBufferPointer) {
+    public static func encode(_ parameters: Parameters, metadata: CheckpointMetadata)
+        -> (header: [UInt8], data: UnsafeRawBufferPointer) {
         let header = SafetensorsHeader.encode(metadata: metadata.dictionary,
                                               tensors: parameters.tensors.map { ($0.name, $0.shape) })
         return (header, UnsafeRawBufferPointer(start: parameters.base, count: parameters.count * 4))

@@ -154,7 +154,8 @@ public struct TrainingState: Sendable {
     /// The optimizer, rate, batch size and seed the run trains with.
     var options: TrainingOptions {
         var options = TrainingOptions()
-        (options.optimizer, options.learningRate, options.batchSize, options.seed) = (optimizer, learningRate, batchSize, seed)
+        (options.optimizer, options.learningRate) = (optimizer, learningRate)
+        (options.batchSize, options.seed) = (batchSize, seed)
         return options
     }
 

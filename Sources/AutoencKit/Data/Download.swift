@@ -72,7 +72,8 @@ public struct Downloader {
             for file in files {
                 let path = (directory as NSString).appendingPathComponent(file.name)
                 try AtomicFile.prepare(path, what: "download")
-                if let existing = FileManager.default.contents(atPath: path), MD5.hex([UInt8](existing)) == file.md5.lowercased() {
+                if let existing = FileManager.default.contents(atPath: path),
+                   MD5.hex([UInt8](existing)) == file.md5.lowercased() {
                     report(file.name, .present)
                     continue
                 }
@@ -141,8 +142,9 @@ public struct Downloader {
                 result.value = .failure(AutoencError(.ioError, "\(url.absoluteString): cannot download: "
                     + "\(error.localizedDescription)"))
             } else if let http = response as? HTTPURLResponse, http.statusCode != 200 {
+                let reason = HTTPURLResponse.localizedString(forStatusCode: http.statusCode)
                 result.value = .failure(AutoencError(.ioError, "\(url.absoluteString): the server answered HTTP "
-                    + "\(http.statusCode) (\(HTTPURLResponse.localizedString(forStatusCode: http.statusCode))), expected 200"))
+                    + "\(http.statusCode) (\(reason)), expected 200"))
             } else {
                 result.value = .success([UInt8](data ?? Data()))
             }
@@ -168,7 +170,8 @@ public struct Downloader {
     /// `dataSet`'s published MD5 sums, with those of the file `checksumsVariable` names
     /// in `environment` in their place. Throws `.noInput` when that file cannot be read.
     public static func checksums(for dataSet: KnownDataSet,
-                                 environment: [String: String] = ProcessInfo.processInfo.environment) throws -> [String: String] {
+                                 environment: [String: String] = ProcessInfo.processInfo.environment)
+        throws -> [String: String] {
         var sums = dataSet.md5
         if let listPath = environment[checksumsVariable], !listPath.isEmpty {
             guard let text = try? String(contentsOfFile: listPath, encoding: .utf8) else {
@@ -188,7 +191,8 @@ public struct Downloader {
             let fields = line.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
             if fields.isEmpty || fields[0].hasPrefix("#") { continue }
             let isMD5 = { (s: String) in s.count == 32 && s.allSatisfy(\.isHexDigit) }
-            guard fields.count == 2, let sum = fields.first(where: isMD5), let name = fields.first(where: { !isMD5($0) }) else {
+            guard fields.count == 2, let sum = fields.first(where: isMD5),
+                  let name = fields.first(where: { !isMD5($0) }) else {
                 throw AutoencError.badData(source, "line \(number + 1): expected a file name and its MD5 (32 hex "
                     + "digits), found \(line.debugDescription)")
             }

@@ -58,7 +58,8 @@ public enum Inspection {
             model = try Checkpoint.load(file) // the checks `reconstruct` and `weightmap` apply
         }
         print("\(file): safetensors, \(header.tensors.count) tensors, \(header.dataBytes) bytes of data"
-              + (model.map { ", an autoenc model (784-\($0.config.hidden)-784, \($0.config.activation.rawValue))" } ?? ""))
+              + (model.map { ", an autoenc model (784-\($0.config.hidden)-784, \($0.config.activation.rawValue))" }
+                    ?? ""))
         print("metadata:" + (header.metadata.isEmpty ? " none" : ""))
         let keyWidth = header.metadata.keys.map(\.count).max() ?? 0
         for (key, value) in header.metadata.sorted(by: { $0.key < $1.key }) {
@@ -67,7 +68,8 @@ public enum Inspection {
         print("tensors:")
         let nameWidth = header.tensors.map(\.name.count).max() ?? 0
         for tensor in header.tensors {
-            let shape = "(" + tensor.shape.map(String.init).joined(separator: ", ") + (tensor.shape.count == 1 ? ",)" : ")")
+            let dimensions = tensor.shape.map(String.init).joined(separator: ", ")
+            let shape = "(" + dimensions + (tensor.shape.count == 1 ? ",)" : ")")
             print("  \(tensor.name.padding(toLength: nameWidth, withPad: " ", startingAt: 0)) "
                 + " \(tensor.dtype)  \(shape)")
         }

@@ -46,7 +46,8 @@ public enum OutputDirectory {
             try body()
         } catch {
             for directory in created { // innermost first
-                guard let entries = try? FileManager.default.contentsOfDirectory(atPath: directory), entries.isEmpty else {
+                guard let entries = try? FileManager.default.contentsOfDirectory(atPath: directory),
+                      entries.isEmpty else {
                     break
                 }
                 try? FileManager.default.removeItem(atPath: directory)

@@ -101,7 +101,8 @@ public final class ProgressBar {
         var text = label + " "
         if barWidth >= 5 {
             let filled = Int((fraction * Double(barWidth)).rounded(.down))
-            text += "[" + String(repeating: "#", count: filled) + String(repeating: ".", count: barWidth - filled) + "] "
+            text += "[" + String(repeating: "#", count: filled)
+                + String(repeating: ".", count: barWidth - filled) + "] "
         }
         text += " " + tail
         return String(text.prefix(max(1, columns - 1)))
@@ -115,7 +116,8 @@ public final class ProgressBar {
     /// `0:07`, `12:34`, `1:02:03`.
     static func duration(_ seconds: Double) -> String {
         let s = Int(seconds.rounded(.up))
-        return s >= 3600 ? String(format: "%d:%02d:%02d", s / 3600, s / 60 % 60, s % 60) : String(format: "%d:%02d", s / 60, s % 60)
+        return s >= 3600 ? String(format: "%d:%02d:%02d", s / 3600, s / 60 % 60, s % 60)
+            : String(format: "%d:%02d", s / 60, s % 60)
     }
 
     /// The terminal's width, 80 when it cannot be asked.

@@ -124,7 +124,8 @@ public final class StatusLine: @unchecked Sendable {
             text = head + " "
             if barWidth >= 5 {
                 let filled = Int((fraction * Double(barWidth)).rounded(.down))
-                text += "[" + String(repeating: "#", count: filled) + String(repeating: ".", count: barWidth - filled) + "] "
+                text += "[" + String(repeating: "#", count: filled)
+                + String(repeating: ".", count: barWidth - filled) + "] "
             }
             text += " " + tail
         } else {

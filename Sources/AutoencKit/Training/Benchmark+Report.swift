@@ -120,7 +120,8 @@ extension Benchmark {
                 let phases = b.phases.map { phase($0.phase.rawValue, $0.microseconds) }
                     + [phase("other", b.otherMicroseconds)]
                 return .object([("mode", .string(row.mode.rawValue)), ("hidden", int(row.size.hidden)),
-                                ("batch_size", int(row.size.batchSize)), ("images_per_second", int(Int(row.imagesPerSecond))),
+                                ("batch_size", int(row.size.batchSize)),
+                                ("images_per_second", int(Int(row.imagesPerSecond))),
                                 ("ms_per_step", fixed(row.millisecondsPerStep, 3)), ("images", int(row.images)),
                                 ("warmup_images", int(row.warmupImages)), ("steps_timed", int(b.steps)),
                                 ("step_us", fixed(b.stepMicroseconds, 1)), ("phases", .array(phases))])
@@ -132,7 +133,8 @@ extension Benchmark {
                 ("threads", int(threads)),
             ]
             if let peak {
-                fields += [("peak_gflops_1_thread", fixed(peak.oneThread, 1)), ("peak_gflops", fixed(peak.allThreads, 1)),
+                fields += [("peak_gflops_1_thread", fixed(peak.oneThread, 1)),
+                           ("peak_gflops", fixed(peak.allThreads, 1)),
                            ("peak_level", .string(peak.level.rawValue))]
             }
             if !scales, let h = hiddenSizes.first, let batch = batchSizes.first {
@@ -150,14 +152,16 @@ extension Benchmark {
         /// one size each mode's images/s and the breakdown of its step, with several the
         /// scaling table.
         public var table: String {
-            let model = hiddenSizes == [Benchmark.referenceHidden] ? "" : "hidden \(hiddenSizes.map(String.init).joined(separator: ",")), "
+            let sizes = hiddenSizes.map(String.init).joined(separator: ",")
+            let allThreads = threads > 1 ? counted(threads, "thread") : "(same)"
+            let model = hiddenSizes == [Benchmark.referenceHidden] ? "" : "hidden \(sizes), "
             var lines = ["blas     \(BLASRuntime.library)", "kernel   \(BLASRuntime.report)",
                          "vectors  \(Self.vectorKernels)"]
                 + (peak.map { [$0.line] } ?? [])
             lines += ["threads  \(threads), \(model)batch \(batchSizes.map(String.init).joined(separator: ",")), "
                 + "drop-p \(dropP), data \(data)", "",
                          "sgemm at the model's shapes       m     n     k   GFLOP/s 1 thread   "
-                             + "\((threads > 1 ? counted(threads, "thread") : "(same)").padding(toLength: 9, withPad: " ", startingAt: 0))   max rel err vs naive"]
+                             + allThreads.padding(toLength: 9, withPad: " ", startingAt: 0) + "   max rel err vs naive"]
             for (i, row) in products.enumerated() {
                 if i > 0 && row.size != products[i - 1].size { lines.append("") }
                 let one = row.one, all = row.all
@@ -180,8 +184,10 @@ extension Benchmark {
         /// One size: images/s per mode.
         var trainingTable: [String] {
             ["training (images/s, median of \(repeats), \(warmupDescription))"]
-                + training.map { $0.mode.rawValue.padding(toLength: 22, withPad: " ",
-                                                          startingAt: 0) + String(format: " %9.0f", $0.imagesPerSecond) }
+                + training.map {
+                    $0.mode.rawValue.padding(toLength: 22, withPad: " ", startingAt: 0)
+                        + String(format: " %9.0f", $0.imagesPerSecond)
+                }
         }
 
         /// One size: each phase's µs per step and share, a column per mode; a phase no
@@ -200,8 +206,12 @@ extension Benchmark {
                 + "a phase's time is its threads' mean,",
                          "over every timed step; other: threads waiting for each other, "
                              + "work on one thread, bookkeeping)",
-                         "phase".padding(toLength: labelWidth, withPad: " ", startingAt: 0) + zip(training, widths).map { pad($0.mode.rawValue, $1) }.joined()]
-            for phase in StepTimer.Phase.allCases where training.contains(where: { $0.breakdown.microseconds(phase) != nil }) {
+                         "phase".padding(toLength: labelWidth, withPad: " ", startingAt: 0)
+                             + zip(training, widths).map { pad($0.mode.rawValue, $1) }.joined()]
+            let timed = StepTimer.Phase.allCases.filter { phase in
+                training.contains { $0.breakdown.microseconds(phase) != nil }
+            }
+            for phase in timed {
                 lines.append(phase.label.padding(toLength: labelWidth, withPad: " ",
                                                  startingAt: 0) + cells { $0.microseconds(phase) })
             }

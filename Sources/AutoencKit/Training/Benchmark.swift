@@ -181,7 +181,7 @@ extension Benchmark {
             zip(timings.0, timings.1).map { ProductRow(size: size, one: $0, all: $1) }
         }
         return Report(threads: threads, hiddenSizes: hidden, batchSizes: batchSizes, warmup: plan.warmup,
-                      repeats: plan.repeats,
-                      dropP: dropP, data: dataName, products: productRows, training: rows, peak: Peak.measure(threads: threads))
+                      repeats: plan.repeats, dropP: dropP, data: dataName, products: productRows, training: rows,
+                      peak: Peak.measure(threads: threads))
     }
 }

@@ -76,7 +76,8 @@ extension TrainingRun {
 
         public init(_ request: RunRequest, epochs: Int, resume: String?, out: String?, log: String?, plot: String?,
                     force: Bool = false) {
-            (self.request, self.epochs, self.resume, self.out, self.log, self.plot) = (request, epochs, resume, out, log, plot)
+            (self.request, self.epochs, self.resume) = (request, epochs, resume)
+            (self.out, self.log, self.plot) = (out, log, plot)
             self.force = force
         }
 
@@ -87,7 +88,8 @@ extension TrainingRun {
         /// (`Output.problem`), as a usage message naming the flag; nil when all is well.
         public var problem: String? {
             Limits.epochs.problem(epochs, name: "--epochs")
-                ?? Limits.nameProblem(resume, flag: "--resume", what: "a file") ?? Limits.nameProblem(out, flag: "--out", what: "a file")
+                ?? Limits.nameProblem(resume, flag: "--resume", what: "a file")
+                ?? Limits.nameProblem(out, flag: "--out", what: "a file")
                 ?? RunRecords.problem(log: log, plot: plot) ?? request.problem(newRun: resume == nil)
                 ?? output.problem(named: out != nil, log: log, plot: plot)
         }

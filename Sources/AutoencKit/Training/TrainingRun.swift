@@ -139,7 +139,8 @@ public final class TrainingRun {
             (key, strings.contains(key) ? JSON.string(value) : JSON.setting(value))
         }
         let resumed: JSON = epochsCompleted > 0 || stepsIntoEpoch > 0
-            ? .object([("epoch", .number(Double(epochsCompleted + 1))), ("step", .number(Double(trainer.step)))]) : .null
+            ? .object([("epoch", .number(Double(epochsCompleted + 1))), ("step", .number(Double(trainer.step)))])
+            : .null
         return JSON.object([
             ("run", .string(id)), ("started", .string(provenance.date)), ("resumed_at", resumed),
             ("autoenc_version", .string(provenance.version)), ("command", .string(provenance.command)),
@@ -157,8 +158,8 @@ public final class TrainingRun {
         } catch let error as AutoencError where error.status == .diverged {
             guard let output else { throw error }
             let saved = FileManager.default.fileExists(atPath: output.model)
-            throw AutoencError(.diverged,
-                               error.userMessage + (saved ? " The last checkpoint is unchanged." : " Nothing was saved."))
+            let kept = saved ? " The last checkpoint is unchanged." : " Nothing was saved."
+            throw AutoencError(.diverged, error.userMessage + kept)
         }
     }
 
@@ -315,8 +316,10 @@ public struct RunRequest: Sendable {
         if keepP != nil && dropP != nil {
             return "--keep-p and --drop-p say the same thing (keep = 1 - drop); give one of them"
         }
-        if let problem = Limits.keepP.problem(keepP, name: "--keep-p") ?? Limits.inputDropP.problem(inputDropP, name: "--input-drop-p")
-            ?? Limits.maxNorm.problem(maxNorm, name: "--max-norm") ?? Limits.batchSize.problem(batchSize, name: "--batch-size")
+        if let problem = Limits.keepP.problem(keepP, name: "--keep-p")
+            ?? Limits.inputDropP.problem(inputDropP, name: "--input-drop-p")
+            ?? Limits.maxNorm.problem(maxNorm, name: "--max-norm")
+            ?? Limits.batchSize.problem(batchSize, name: "--batch-size")
             ?? Limits.hidden.problem(hidden,
                                      name: "--hidden") ?? Limits.learningRate.problem(learningRate, name: "--lr")
             ?? Limits.limit.problem(limit, name: "--limit") {
