@@ -82,7 +82,8 @@ import Testing
         for r in 0..<rows {
             for c in 0..<units {
                 let i = r * ld + c
-                #expect(fast[i].bitPattern == plain[i].bitPattern, "\(level), row \(r), column \(c): \(fast[i]) vs \(plain[i])")
+                #expect(fast[i].bitPattern == plain[i].bitPattern,
+                        "\(level), row \(r), column \(c): \(fast[i]) vs \(plain[i])")
                 #expect(fast[i] == (zero.contains(c) ? 0 : m[i]), "row \(r), column \(c): \(fast[i]) vs \(m[i])")
             }
         }
@@ -99,11 +100,13 @@ import Testing
     /// products skip them and give the dense products' loss and gradients.
     @Test(arguments: KernelLevel.supported, configs)
     func packedStepEqualsDenseStep(level: KernelLevel, config: ModelConfig) {
-        let packed = SparseProductTests.expectStepMatchesDense(config: config, products: .packed, kernels: Kernels(level)) { model in
+        let packed = SparseProductTests.expectStepMatchesDense(config: config, products: .packed,
+                                                               kernels: Kernels(level)) { model in
             for j in stride(from: 0, to: config.hidden, by: 3) { model.parameters.b1[j] = -100 }
         }
         #expect(packed.packsActiveUnits)
-        #expect(packed.batchPacked, "the step did not pack (\(packed.activeUnits?.count ?? 0) of \(config.hidden) units active)")
+        #expect(packed.batchPacked,
+                "the step did not pack (\(packed.activeUnits?.count ?? 0) of \(config.hidden) units active)")
         // the dead units' rows of dw1 and columns of dw2 are exactly zero
         let g = packed.gradients, n = ModelConfig.inputs, h = config.hidden
         var stray: Float = 0

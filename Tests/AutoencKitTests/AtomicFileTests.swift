@@ -12,7 +12,8 @@ import Testing
         #expect(FileManager.default.contents(atPath: path) == Data([1, 2, 3]))
         try AtomicFile.write([9], to: path)
         #expect(FileManager.default.contents(atPath: path) == Data([9]))
-        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path) == ["out.bin"], "temporary files left behind")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path) == ["out.bin"],
+                "temporary files left behind")
     }
 
     @Test func missingDirectoryCannotBeCreated() throws {
@@ -53,7 +54,8 @@ import Testing
         #expect(previous == dir.file(".m.state.safetensors.previous"))
         func write(_ a: [UInt8], _ b: [UInt8]) throws {
             try a.withUnsafeBytes { pa in
-                try b.withUnsafeBytes { pb in try AtomicFile.write([(first, [pa]), (second, [pb])], keepingPrevious: true) }
+                try b.withUnsafeBytes { pb in try AtomicFile.write([(first, [pa]), (second, [pb])],
+                                                                   keepingPrevious: true) }
             }
         }
         try write([1], [1])

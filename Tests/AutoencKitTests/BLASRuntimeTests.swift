@@ -5,7 +5,8 @@ import Testing
 /// `BLASRuntime.betterCoreType`, the kernel choice for OpenBLAS, follows the CPU's flags
 /// (as /proc/cpuinfo lists them) without overriding the user.
 @Suite struct BLASRuntimeTests {
-    static let avx512: Set<Substring> = ["fma", "avx", "avx2", "avx512f", "avx512bw", "avx512vl", "avx512dq", "avx512cd"]
+    static let avx512: Set<Substring> = ["fma", "avx", "avx2", "avx512f", "avx512bw", "avx512vl",
+                                         "avx512dq", "avx512cd"]
     static let avx2: Set<Substring> = ["fma", "avx", "avx2"]
 
     @Test func fallbackKernelsAreReplacedByWhatTheCPUSupports() {
@@ -24,8 +25,10 @@ import Testing
     }
 
     @Test func aValueTheUserSetIsNeverOverridden() {
-        #expect(BLASRuntime.betterCoreType(environment: ["OPENBLAS_CORETYPE": "Prescott"], current: "Prescott", flags: Self.avx512) == nil)
+        #expect(BLASRuntime.betterCoreType(environment: ["OPENBLAS_CORETYPE": "Prescott"], current: "Prescott",
+                                           flags: Self.avx512) == nil)
         // after autoenc re-executed itself it does not try again
-        #expect(BLASRuntime.betterCoreType(environment: [BLASRuntime.chosenMarker: "Prescott"], current: "Prescott", flags: Self.avx512) == nil)
+        #expect(BLASRuntime.betterCoreType(environment: [BLASRuntime.chosenMarker: "Prescott"], current: "Prescott",
+                                           flags: Self.avx512) == nil)
     }
 }

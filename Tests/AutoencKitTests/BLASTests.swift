@@ -92,9 +92,11 @@ import Testing
         let a = [Float](repeating: 1, count: m * k), b = [Float](repeating: 2, count: k * n)
         var c = [Float](repeating: .nan, count: m * n)
         if naive {
-            BLAS.sgemmNaive(transA: false, transB: false, m: m, n: n, k: k, alpha: 1, a: a, lda: k, b: b, ldb: n, beta: 0, c: &c, ldc: n)
+            BLAS.sgemmNaive(transA: false, transB: false, m: m, n: n, k: k, alpha: 1, a: a, lda: k, b: b, ldb: n,
+                            beta: 0, c: &c, ldc: n)
         } else {
-            BLAS.sgemm(transA: false, transB: false, m: m, n: n, k: k, alpha: 1, a: a, lda: k, b: b, ldb: n, beta: 0, c: &c, ldc: n)
+            BLAS.sgemm(transA: false, transB: false, m: m, n: n, k: k, alpha: 1, a: a, lda: k, b: b, ldb: n, beta: 0,
+                       c: &c, ldc: n)
         }
         #expect(c == [Float](repeating: 8, count: m * n), "\(c)")
     }
@@ -104,10 +106,12 @@ import Testing
         let a: [Float] = [1, 2, 3, 4] // (2, 2)
         let b: [Float] = [5, 6, 7, 8]
         var c: [Float] = [1, 1, 1, 1]
-        BLAS.sgemmNaive(transA: false, transB: false, m: 2, n: 2, k: 2, alpha: 2, a: a, lda: 2, b: b, ldb: 2, beta: 3, c: &c, ldc: 2)
+        BLAS.sgemmNaive(transA: false, transB: false, m: 2, n: 2, k: 2, alpha: 2, a: a, lda: 2, b: b, ldb: 2, beta: 3,
+                        c: &c, ldc: 2)
         #expect(c == [41, 47, 89, 103])
         var t: [Float] = [0, 0, 0, 0]
-        BLAS.sgemmNaive(transA: true, transB: true, m: 2, n: 2, k: 2, alpha: 1, a: a, lda: 2, b: b, ldb: 2, beta: 0, c: &t, ldc: 2)
+        BLAS.sgemmNaive(transA: true, transB: true, m: 2, n: 2, k: 2, alpha: 1, a: a, lda: 2, b: b, ldb: 2, beta: 0,
+                        c: &t, ldc: 2)
         // Aᵀ Bᵀ = (B A)ᵀ: [[1*5+3*6, 1*7+3*8], [2*5+4*6, 2*7+4*8]]
         #expect(t == [23, 31, 34, 46])
     }

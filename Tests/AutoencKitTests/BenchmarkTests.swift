@@ -45,7 +45,8 @@ import Testing
                                               imagesPerSecond: Double(size.batchSize) * 1000, breakdown: breakdown) }
         }
         let product = Benchmark.ProductTiming(name: "x w1^T", m: 1, n: 1, k: 1, gflops: 1, maxRelativeError: 0)
-        return Benchmark.Report(threads: 2, hiddenSizes: hidden, batchSizes: batches, warmup: nil, repeats: 3, dropP: 0.5,
+        return Benchmark.Report(threads: 2, hiddenSizes: hidden, batchSizes: batches, warmup: nil,
+                                repeats: 3, dropP: 0.5,
                                 data: "data", products: sizes.map { Benchmark.ProductRow(size: $0, one: product, all: product) },
                                 training: training)
     }
@@ -126,7 +127,8 @@ import Testing
         for (text, message) in [
             ("", "--modes: expected at least one of none, dropout, dropconnect-example, dropconnect-batch, got ''"),
             (",", "--modes: expected at least one of none, dropout, dropconnect-example, dropconnect-batch, got ','"),
-            ("none,fast", "--modes: unknown mode 'fast', expected none, dropout, dropconnect-example or dropconnect-batch"),
+            ("none,fast",
+             "--modes: unknown mode 'fast', expected none, dropout, dropconnect-example or dropconnect-batch"),
         ] {
             #expect(Self.usageMessage { _ = try Benchmark.Mode.list(text) } == message)
         }
@@ -136,11 +138,13 @@ import Testing
     /// outside its limit, and a drop probability a mode's run refuses, is a usage error
     /// naming it, checked in the order the flags are listed in the help.
     @Test func planFromTheFlags() throws {
-        let plan = try Benchmark.Plan(modes: "dropout,none", hidden: "64, 256", batchSizes: "32", images: 100, warmup: nil,
+        let plan = try Benchmark.Plan(modes: "dropout,none", hidden: "64, 256", batchSizes: "32",
+                                      images: 100, warmup: nil,
                                       repeats: 2, dropP: 0.25)
         #expect(plan.modes == [.dropout, .none] && plan.hidden == [64, 256] && plan.batchSizes == [32])
         #expect(plan.images == 100 && plan.warmup == nil && plan.repeats == 2 && plan.dropP == 0.25)
-        func refusal(modes: String = "none", hidden: String = "256", images: Int = 1, warmup: Int? = 0, repeats: Int = 1,
+        func refusal(modes: String = "none", hidden: String = "256", images: Int = 1, warmup: Int? = 0,
+                     repeats: Int = 1,
                      dropP: Float = 0.5) -> String? {
             Self.usageMessage {
                 _ = try Benchmark.Plan(modes: modes, hidden: hidden, batchSizes: "128", images: images, warmup: warmup,

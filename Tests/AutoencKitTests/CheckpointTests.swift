@@ -133,7 +133,8 @@ import Testing
     @Test(arguments: Activation.allCases, DropMode.allCases)
     func configurationsRoundTrip(activation: Activation, mode: DropMode) throws {
         var metadata = Self.metadata
-        metadata.config = ModelConfig(hidden: Self.hidden, activation: activation, dropP: 0.5, dropMode: mode, masks: .example)
+        metadata.config = ModelConfig(hidden: Self.hidden, activation: activation, dropP: 0.5, dropMode: mode,
+                                      masks: .example)
         let (header, data) = Self.encoded(Self.parameters(), metadata)
         let loaded = try Checkpoint.decode(header + data, path: "memory")
         #expect(loaded.config == metadata.config)
@@ -164,7 +165,8 @@ import Testing
             let parts = Parts()
             let valid = parts.bytes()
             let h = CheckpointTests.hidden, n = ModelConfig.inputs
-            let (w1End, b1End, w2End, b2End) = (CheckpointTests.w1End, CheckpointTests.b1End, CheckpointTests.w2End, CheckpointTests.b2End)
+            let (w1End, b1End, w2End, b2End) = (CheckpointTests.w1End, CheckpointTests.b1End, CheckpointTests.w2End,
+                                                CheckpointTests.b2End)
             let b1 = CheckpointTests.b1, w2 = CheckpointTests.w2, b2 = CheckpointTests.b2, w1 = CheckpointTests.w1
             var rng = TestRandom(UInt64(rawValue.count))
             switch self {
@@ -176,7 +178,8 @@ import Testing
             case .extraData: return valid + [0, 0, 0, 0]
             case .randomBytes: return (0..<4096).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
             case .randomAfterPlausibleLength:
-                return withUnsafeBytes(of: UInt64(64).littleEndian, Array.init) + (0..<4096).map { _ in UInt8(truncatingIfNeeded: rng.next() | 0x80) }
+                return withUnsafeBytes(of: UInt64(64).littleEndian,
+                                       Array.init) + (0..<4096).map { _ in UInt8(truncatingIfNeeded: rng.next() | 0x80) }
             case .absurdHeaderLength: return parts.bytes(length: UInt64.max)
             case .headerLengthPastEnd: return parts.bytes(length: UInt64(valid.count - 8 + 1))
             case .headerLengthTiny: return parts.bytes(length: 1)
@@ -197,7 +200,8 @@ import Testing
             case .offsetsPastEnd:
                 return parts.replacing(b2, with: CheckpointTests.entry("decoder.bias", shape: [n], begin: w2End + 4, end: b2End + 4)).bytes()
             case .negativeOffset:
-                return parts.replacing(w1, with: "\"encoder.weight\":{\"dtype\":\"F32\",\"shape\":[\(h),\(n)],\"data_offsets\":[-4,\(w1End - 4)]}").bytes()
+                return parts.replacing(w1,
+                                       with: "\"encoder.weight\":{\"dtype\":\"F32\",\"shape\":[\(h),\(n)],\"data_offsets\":[-4,\(w1End - 4)]}").bytes()
             case .fractionalOffset:
                 return parts.replacing("\"data_offsets\":[0,\(w1End)]", with: "\"data_offsets\":[0.5,\(w1End)]").bytes()
             case .reversedOffsets:
@@ -229,11 +233,14 @@ import Testing
                 var p = parts.replacing(b2, with: b2 + "," + CheckpointTests.entry("extra.bias", shape: [1], begin: b2End, end: b2End + 4))
                 p.data += [0, 0, 0, 0]
                 return p.bytes()
-            case .wrongFormat: return parts.replacing("\"format\":\"autoenc-1\"", with: "\"format\":\"autoenc-0\"").bytes()
+            case .wrongFormat: return parts.replacing("\"format\":\"autoenc-1\"",
+                                                      with: "\"format\":\"autoenc-0\"").bytes()
             case .hiddenMismatch: return parts.replacing("\"hidden\":\"\(h)\"", with: "\"hidden\":\"\(h + 1)\"").bytes()
-            case .unknownActivation: return parts.replacing("\"activation\":\"sigmoid\"", with: "\"activation\":\"tanh\"").bytes()
+            case .unknownActivation: return parts.replacing("\"activation\":\"sigmoid\"",
+                                                            with: "\"activation\":\"tanh\"").bytes()
             case .dropPOutOfRange: return parts.replacing("\"drop_p\":\"0.3\"", with: "\"drop_p\":\"1.5\"").bytes()
-            case .unknownDropMode: return parts.replacing("\"drop_mode\":\"dropconnect\"", with: "\"drop_mode\":\"zoneout\"").bytes()
+            case .unknownDropMode: return parts.replacing("\"drop_mode\":\"dropconnect\"",
+                                                          with: "\"drop_mode\":\"zoneout\"").bytes()
             }
         }
     }
@@ -275,7 +282,8 @@ import Testing
         parameters.base[offset + element] = value
         let (header, data) = Checkpoint.encode(parameters, metadata: CheckpointMetadata(config: ModelConfig(hidden: 4), seed: 1, epoch: 1, dataset: "d"))
         let bytes = header + Array(data)
-        expectAutoencError(.dataError, naming: "m.safetensors", containing: ["\(tensor) holds \(value) at element \(element)"]) {
+        expectAutoencError(.dataError, naming: "m.safetensors",
+                           containing: ["\(tensor) holds \(value) at element \(element)"]) {
             _ = try Checkpoint.decode(bytes, path: "m.safetensors")
         }
     }
@@ -307,7 +315,8 @@ import Testing
 
     @Test func otherFilesSayWhatTheyAre() {
         let idx: [UInt8] = [0, 0, 8, 3, 0, 0, 0, 1, 0, 0, 0, 28, 0, 0, 0, 28] + [UInt8](repeating: 7, count: 784)
-        expectAutoencError(.dataError, naming: "x.gz", containing: ["a gzip file (a gzipped IDX data file?), not a model"]) {
+        expectAutoencError(.dataError, naming: "x.gz",
+                           containing: ["a gzip file (a gzipped IDX data file?), not a model"]) {
             _ = try Checkpoint.decode(Deflate.gzip(idx), path: "x.gz")
         }
         expectAutoencError(.dataError, naming: "x", containing: ["an IDX data file, not a model"]) {
@@ -316,7 +325,8 @@ import Testing
         let state = TrainingState(config: ModelConfig(hidden: 1), seed: 1, optimizer: .sgd, learningRate: 0.1,
                                   batchSize: 4, limit: nil, trainImages: 8, epochsCompleted: 1, step: 2, optimizerSteps: 2,
                                   modelDigest: 1, buffers: [:])
-        expectAutoencError(.dataError, naming: "runs/m.state.safetensors", containing: ["a training state, not a model; its model is runs/m.safetensors"]) {
+        expectAutoencError(.dataError, naming: "runs/m.state.safetensors",
+                           containing: ["a training state, not a model; its model is runs/m.safetensors"]) {
             _ = try Checkpoint.decode(state.encode(), path: "runs/m.state.safetensors")
         }
     }
@@ -332,7 +342,8 @@ import Testing
         let cases: [(String, Int, Float, String)] = [
             ("exp_avg", 2, .infinity, "encoder.weight.exp_avg holds inf at element 2; its values must be finite"),
             ("exp_avg", decoderBias + 1, .nan, "decoder.bias.exp_avg holds nan at element 1"),
-            ("exp_avg_sq", decoderBias, -1, "decoder.bias.exp_avg_sq holds -1.0 at element 0; its values must not be negative"),
+            ("exp_avg_sq", decoderBias, -1,
+             "decoder.bias.exp_avg_sq holds -1.0 at element 0; its values must not be negative"),
         ]
         for (buffer, index, value, message) in cases {
             var bad = good

@@ -60,7 +60,8 @@ import Testing
             }
         }
         let fraction = Double(kept) / Double(total)
-        #expect(abs(fraction - keep) < 5 * Self.sd(keep, total), "kept \(fraction), expected \(keep) ± \(Self.sd(keep, total))")
+        #expect(abs(fraction - keep) < 5 * Self.sd(keep, total),
+                "kept \(fraction), expected \(keep) ± \(Self.sd(keep, total))")
         for o in offsets.indices {
             let both = Double(pairs[o]) / Double(pairTotals[o])
             #expect(abs(both - keep * keep) < 5 * Self.sd(keep * keep, pairTotals[o]),
@@ -78,7 +79,8 @@ import Testing
         let disagree = 2 * keep * (1 - keep), count = 4 * Self.n
         func expectIndependent(_ a: [Bool], _ b: [Bool], _ what: String) {
             let differing = Double(zip(a, b).filter { $0 != $1 }.count) / Double(count)
-            #expect(abs(differing - disagree) < 5 * Self.sd(disagree, count), "\(what): \(differing) differ, expected \(disagree)")
+            #expect(abs(differing - disagree) < 5 * Self.sd(disagree, count),
+                    "\(what): \(differing) differ, expected \(disagree)")
         }
         let e0 = Self.pattern(mask, key: mask.key(step: 3, example: 0))
         let e1 = Self.pattern(mask, key: mask.key(step: 3, example: 1))
@@ -138,7 +140,9 @@ import Testing
         for (b, i) in lit.enumerated() {
             for j in 0..<hidden {
                 let expected: Float = mask.keeps(key: keys[b], unit: j, input: i) ? mask.scale : 0
-                if z[b * hidden + j].bitPattern != expected.bitPattern { mismatches.append("pixel \(i) unit \(j): \(z[b * hidden + j])") }
+                if z[b * hidden + j].bitPattern != expected.bitPattern {
+                    mismatches.append("pixel \(i) unit \(j): \(z[b * hidden + j])")
+                }
             }
         }
         #expect(mismatches.isEmpty, "\(level): \(mismatches.count) mismatches, first \(mismatches.prefix(5))")
@@ -208,13 +212,16 @@ import Testing
         let pixels = NonzeroPixels(capacity: c.batch)
         pixels.collect(input.x, examples: c.examples, kernels: Kernels(level))
         var z = [Float](repeating: sentinel, count: c.batch * c.hidden)
-        DropConnectKernels.forward(mask: mask, keys: input.keys, pixels: pixels, examples: c.examples, w1t: input.w1t, z1: &z,
+        DropConnectKernels.forward(mask: mask, keys: input.keys, pixels: pixels, examples: c.examples,
+                                   w1t: input.w1t, z1: &z,
                                    hidden: c.hidden, kernels: Kernels(level))
         let naive = DropConnectKernels.forwardNaive(mask: mask, keys: input.keys, x: input.x, w1: input.w1,
                                                     batch: c.batch, hidden: c.hidden)
-        let magnitude = DropConnectKernels.forwardNaive(mask: mask, keys: input.keys, x: input.x, w1: input.w1.map { abs($0) },
+        let magnitude = DropConnectKernels.forwardNaive(mask: mask, keys: input.keys, x: input.x,
+                                                        w1: input.w1.map { abs($0) },
                                                         batch: c.batch, hidden: c.hidden)
-        let (worst, untouched) = Self.compare(z, naive, magnitude, rows: c.examples, sentinel: sentinel) { $0 / c.hidden }
+        let (worst, untouched) = Self.compare(z, naive, magnitude, rows: c.examples,
+                                              sentinel: sentinel) { $0 / c.hidden }
         #expect(worst <= 1e-5, "largest relative difference \(worst); \(comparison(z, naive))")
         #expect(untouched, "examples outside \(c.examples) were written")
     }
@@ -235,12 +242,14 @@ import Testing
                                     gw1t: &scratch, gw1: &g, hidden: c.hidden, units: c.units, kernels: Kernels(level))
         let naive = DropConnectKernels.backwardNaive(mask: mask, keys: input.keys, x: input.x, dz1: input.dz1,
                                                      batch: c.batch, hidden: c.hidden)
-        let magnitude = DropConnectKernels.backwardNaive(mask: mask, keys: input.keys, x: input.x, dz1: input.dz1.map { abs($0) },
+        let magnitude = DropConnectKernels.backwardNaive(mask: mask, keys: input.keys, x: input.x,
+                                                         dz1: input.dz1.map { abs($0) },
                                                          batch: c.batch, hidden: c.hidden)
         let (worst, untouched) = Self.compare(g, naive, magnitude, rows: c.units, sentinel: sentinel) { $0 / Self.n }
         let inRows = c.units.flatMap { j in (0..<Self.n).map { j * Self.n + $0 } }
         let actual = inRows.map { g[$0] }, expected = inRows.map { naive[$0] }
-        #expect(worst <= 1e-5, "largest relative difference \(worst); \(actual.isEmpty ? "" : comparison(actual, expected))")
+        #expect(worst <= 1e-5,
+                "largest relative difference \(worst); \(actual.isEmpty ? "" : comparison(actual, expected))")
         #expect(untouched, "rows outside \(c.units) were written")
     }
 
@@ -259,7 +268,8 @@ import Testing
         for b in 0..<5 {
             let expected = (0..<Self.n).filter { x[b * Self.n + $0] != 0 }.map { ($0, x[b * Self.n + $0]) }
             let found = pixels.pixels(of: b)
-            if found.count != expected.count || zip(found, expected).contains(where: { $0.index != $1.0 || $0.value != $1.1 }) {
+            if found.count != expected.count || zip(found,
+                                                    expected).contains(where: { $0.index != $1.0 || $0.value != $1.1 }) {
                 wrong.append("example \(b): \(found.count) pixels, expected \(expected.count)")
             }
         }
@@ -281,7 +291,8 @@ import Testing
         let c = KernelCase(dropP: 0.3, batch: 3, hidden: 13, examples: 0..<3, units: 0..<13)
         let mask = DropConnectMask(dropP: 0.3, seed: 4, layout: .inputRows(hidden: 13))
         let input = Inputs(c, mask: mask)
-        let naive = DropConnectKernels.forwardNaive(mask: mask, keys: input.keys, x: input.x, w1: input.w1, batch: 3, hidden: 13)
+        let naive = DropConnectKernels.forwardNaive(mask: mask, keys: input.keys, x: input.x, w1: input.w1,
+                                                    batch: 3, hidden: 13)
         let (b, j) = (2, 7)
         var sum = 0.0
         for i in 0..<Self.n {
@@ -360,7 +371,8 @@ import Testing
         pixels.collect(x, examples: 0..<batch, kernels: Kernels(level))
         let w1t = Matrix.transposeNaive(w, rows: hidden, columns: Self.n) + [Float](repeating: 0, count: 16)
         var z = [Float](repeating: 0, count: batch * hidden)
-        DropConnectKernels.forward(mask: mask, keys: keys, pixels: pixels, examples: 0..<batch, w1t: w1t, z1: &z, hidden: hidden,
+        DropConnectKernels.forward(mask: mask, keys: keys, pixels: pixels, examples: 0..<batch, w1t: w1t, z1: &z,
+                                   hidden: hidden,
                                    kernels: Kernels(level))
         var plain = [Float](repeating: 0, count: batch * hidden)
         BLAS.sgemmNaive(transA: false, transB: true, m: batch, n: hidden, k: Self.n, alpha: 1, a: x, lda: Self.n,
@@ -375,7 +387,8 @@ import Testing
         let parameters = Autoencoder(config: ModelConfig(hidden: 16), seed: 3).parameters
         var rng = TestRandom(14)
         let image = rng.floats(Self.n, 0, 1)
-        let run = Self.runPass(ModelConfig(hidden: 16, activation: .sigmoid, dropP: 0.5, dropMode: .dropconnect, masks: masks),
+        let run = Self.runPass(ModelConfig(hidden: 16, activation: .sigmoid, dropP: 0.5, dropMode: .dropconnect,
+                                           masks: masks),
                                parameters: parameters, inputs: image + image + image, batch: 3)
         let rows = (0..<3).map { Array(run.hidden[$0 * 16..<($0 + 1) * 16]) }
         if masks == .batch {

@@ -11,7 +11,8 @@ import Testing
     static let images: ImageSet = {
         var rng = TestRandom(21)
         let count = 40
-        return ImageSet(count: count, bytes: (0..<count * n).map { _ in UInt8(truncatingIfNeeded: rng.next() >> 56) }, source: "random")
+        return ImageSet(count: count, bytes: (0..<count * n).map { _ in UInt8(truncatingIfNeeded: rng.next() >> 56) },
+                        source: "random")
     }()
 
     /// z2 = w2 h + b2 for one hidden vector h. w2: (784, hidden), h: (hidden) -> (784).
@@ -51,7 +52,8 @@ import Testing
 
         var mean = [Double](repeating: 0, count: Self.n)
         for s in 0..<draws {
-            _ = pass.run(batch: 1, step: UInt64(s)) // the step, without an update: hd is left as the forward pass made it
+            _ = pass.run(batch: 1,
+                         step: UInt64(s)) // the step, without an update: hd is left as the forward pass made it
             let z = Self.decoderPreActivation(model.parameters, pass.hidden.pointer)
             for i in 0..<Self.n { mean[i] += z[i] / Double(draws) }
         }
@@ -66,7 +68,10 @@ import Testing
             }
             let tolerance = 5 * (variance / Double(draws)).squareRoot() + 1e-5
             let ratio = abs(mean[i] - expected[i]) / tolerance
-            if ratio > worst.ratio { worst = (ratio, "pixel \(i): mean of \(draws) draws \(mean[i]), inference \(expected[i]), tolerance \(tolerance)") }
+            if ratio > worst.ratio {
+                worst = (ratio,
+                         "pixel \(i): mean of \(draws) draws \(mean[i]), inference \(expected[i]), tolerance \(tolerance)")
+            }
             if abs(mean[i] - unscaled[i]) > tolerance { missedScale += 1 }
         }
         #expect(worst.ratio <= 1, "\(scaling): \(worst.what)")
@@ -125,7 +130,8 @@ import Testing
         let (header, body) = Checkpoint.encode(first.inferenceModel().parameters, metadata: metadata)
         let loaded = try Checkpoint.decode(header + Array(body), path: "model.safetensors")
         #expect(loaded.config == config)
-        let state = try TrainingState.decode(TrainingState(trainer: first, limit: nil, trainImages: 40, epochsCompleted: 0).encode(),
+        let state = try TrainingState.decode(TrainingState(trainer: first, limit: nil, trainImages: 40,
+                                                           epochsCompleted: 0).encode(),
                                              path: "model.state.safetensors")
         #expect(state.config == config)
         #expect(TrainingState.digest(loaded.parameters) == state.modelDigest)
@@ -155,7 +161,8 @@ import Testing
     /// The new settings are in the checkpoint's metadata and come back from it; files
     /// without them load with the defaults.
     @Test func metadataRoundTrip() throws {
-        let config = ModelConfig(hidden: 4, dropP: 0.5, dropMode: .dropout, scaling: .classic, inputDropP: 0.2, maxNorm: 3.5)
+        let config = ModelConfig(hidden: 4, dropP: 0.5, dropMode: .dropout, scaling: .classic,
+                                 inputDropP: 0.2, maxNorm: 3.5)
         let p = Parameters(hidden: 4)
         p.initialize(seed: 1)
         let (header, body) = Checkpoint.encode(p, metadata: CheckpointMetadata(config: config, seed: 1, epoch: 1, dataset: "d"))

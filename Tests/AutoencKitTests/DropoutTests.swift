@@ -29,7 +29,8 @@ import Testing
         #expect(abs(fraction - keep) < 5 * Self.sd(keep, n), "kept \(fraction), expected \(keep) ± \(Self.sd(keep, n))")
         // The two halves are independent: both kept with probability keep².
         let pairs = n / 2, both = Double(bothKept) / Double(pairs)
-        #expect(abs(both - keep * keep) < 5 * Self.sd(keep * keep, pairs), "pairs kept \(both), expected \(keep * keep)")
+        #expect(abs(both - keep * keep) < 5 * Self.sd(keep * keep, pairs),
+                "pairs kept \(both), expected \(keep * keep)")
     }
 
     /// Same (seed, step, example): same mask; any of them changed: a different one.
@@ -87,7 +88,8 @@ import Testing
     func passScalesKeptUnits(activation: Activation, dropP: Float) {
         let plainModel = Self.model(ModelConfig(hidden: Self.hidden, activation: activation))
         let plain = Self.activations(plainModel, step: 0)
-        let dropped = Self.model(ModelConfig(hidden: Self.hidden, activation: activation, dropP: dropP, dropMode: .dropout),
+        let dropped = Self.model(ModelConfig(hidden: Self.hidden, activation: activation, dropP: dropP,
+                                             dropMode: .dropout),
                                  parameters: plainModel.parameters)
         let steps = 60
         let keep = Double(1 - dropP), scale = 1 / Float(1 - dropP)
@@ -116,7 +118,8 @@ import Testing
             if z > worst.z { worst = (z, i) }
         }
         // 256 activations: 5.5 sigma keeps the chance of a false alarm below 1e-5.
-        #expect(worst.z < 5.5, "activation \(worst.i): mean \(sums[worst.i] / Double(steps)) vs \(plain[worst.i]), \(worst.z) sigma")
+        #expect(worst.z < 5.5,
+                "activation \(worst.i): mean \(sums[worst.i] / Double(steps)) vs \(plain[worst.i]), \(worst.z) sigma")
         // And over all of them together, the total is preserved.
         let total = plain.reduce(0.0) { $0 + Double($1) }, totalMean = sums.reduce(0, +) / Double(steps)
         let totalSD = (plain.reduce(0.0) { $0 + Double($1) * Double($1) } * Double(dropP) / keep / Double(steps)).squareRoot()
@@ -126,7 +129,8 @@ import Testing
     /// With p = 0 the dropout configuration is the plain layer, bit for bit.
     @Test func zeroPIsThePlainLayer() {
         let plain = Self.model(ModelConfig(hidden: Self.hidden))
-        let zero = Self.model(ModelConfig(hidden: Self.hidden, dropP: 0, dropMode: .dropout), parameters: plain.parameters)
+        let zero = Self.model(ModelConfig(hidden: Self.hidden, dropP: 0, dropMode: .dropout),
+                              parameters: plain.parameters)
         #expect(Self.activations(plain, step: 3).map(\.bitPattern) == Self.activations(zero, step: 3).map(\.bitPattern))
     }
 }

@@ -77,17 +77,22 @@ func expectAutoencError(_ status: AutoencKit.ExitStatus, naming file: String? = 
                         _ body: () throws -> Void) {
     do {
         try body()
-        Issue.record("expected AutoencError \(status) (\(status.rawValue)), nothing was thrown", sourceLocation: sourceLocation)
+        Issue.record("expected AutoencError \(status) (\(status.rawValue)), nothing was thrown",
+                     sourceLocation: sourceLocation)
     } catch let error as AutoencError {
-        #expect(error.status == status, "status \(error.status) for message: \(error.userMessage)", sourceLocation: sourceLocation)
+        #expect(error.status == status, "status \(error.status) for message: \(error.userMessage)",
+                sourceLocation: sourceLocation)
         if let file {
-            #expect(error.userMessage.contains(file), "message does not name \(file): \(error.userMessage)", sourceLocation: sourceLocation)
+            #expect(error.userMessage.contains(file), "message does not name \(file): \(error.userMessage)",
+                    sourceLocation: sourceLocation)
         }
         for part in parts {
-            #expect(error.userMessage.contains(part), "message lacks \"\(part)\": \(error.userMessage)", sourceLocation: sourceLocation)
+            #expect(error.userMessage.contains(part), "message lacks \"\(part)\": \(error.userMessage)",
+                    sourceLocation: sourceLocation)
         }
     } catch {
-        Issue.record("expected AutoencError \(status), got \(type(of: error)): \(error)", sourceLocation: sourceLocation)
+        Issue.record("expected AutoencError \(status), got \(type(of: error)): \(error)",
+                     sourceLocation: sourceLocation)
     }
 }
 

@@ -41,7 +41,8 @@ import Testing
         let bytes: [UInt8] = [0x00, 0x00, 0x08, 0x02, 0xFF, 0xFF, 0xFF, 0xFF, 0x7F, 0xFF, 0xFF, 0xFF]
         let error = #expect(throws: AutoencError.self) { try IDX.inspect(dir.write("big", bytes)) }
         #expect(error?.status == .dataError)
-        #expect(error?.message.contains("expects 9223372030412324877 bytes, found 12") == true, "\(error?.message ?? "")")
+        #expect(error?.message.contains("expects 9223372030412324877 bytes, found 12") == true,
+                "\(error?.message ?? "")")
     }
 
     // MARK: - TrainingState.decode

@@ -35,11 +35,13 @@ import Testing
             case .none: return ModelConfig(hidden: h, activation: activation)
             case .dropout: return ModelConfig(hidden: h, activation: activation, dropP: 0.3, dropMode: .dropout)
             case .dropConnectPerExample:
-                return ModelConfig(hidden: h, activation: activation, dropP: 0.5, dropMode: .dropconnect, masks: .example)
+                return ModelConfig(hidden: h, activation: activation, dropP: 0.5, dropMode: .dropconnect,
+                                   masks: .example)
             case .dropConnectPerBatch:
                 return ModelConfig(hidden: h, activation: activation, dropP: 0.3, dropMode: .dropconnect, masks: .batch)
             case .dropConnectPerExampleBytes:
-                return ModelConfig(hidden: h, activation: activation, dropP: 0.25, dropMode: .dropconnect, masks: .example)
+                return ModelConfig(hidden: h, activation: activation, dropP: 0.25, dropMode: .dropconnect,
+                                   masks: .example)
             case .dropoutClassic:
                 return ModelConfig(hidden: h, activation: activation, dropP: 0.3, dropMode: .dropout, scaling: .classic)
             case .inputDropout:
@@ -172,7 +174,8 @@ import Testing
         let model = Self.model(c.config)
         let loss = Self.pass(model).run(batch: Self.batch, step: Self.step)
         let reference = Self.referenceLoss(model)
-        #expect(abs(Double(loss) - reference) <= 1e-5 * reference, "loss \(loss), reference \(reference), difference \(abs(Double(loss) - reference))")
+        #expect(abs(Double(loss) - reference) <= 1e-5 * reference,
+                "loss \(loss), reference \(reference), difference \(abs(Double(loss) - reference))")
     }
 
     // MARK: - Finite differences
@@ -262,7 +265,8 @@ import Testing
                 let tolerance = 1e-3 * abs(exact) + Self.absoluteTolerance(loss: loss0, step: step)
                 let ratio = abs(numeric - exact) / tolerance
                 if ratio > worst.ratio {
-                    worst = (ratio, "\(tensor)[\(index)]: backward \(exact), finite differences \(numeric), tolerance \(tolerance)")
+                    worst = (ratio,
+                             "\(tensor)[\(index)]: backward \(exact), finite differences \(numeric), tolerance \(tolerance)")
                 }
                 checked += 1
             }

@@ -41,7 +41,8 @@ import Testing
         let dir = try TemporaryDirectory()
         let full = Fixtures.images(count: 3)
         let path = try dir.write("short", Array(full.dropLast(100)))
-        expectAutoencError(.dataError, naming: path, containing: ["expects \(full.count) bytes, found \(full.count - 100)"]) {
+        expectAutoencError(.dataError, naming: path,
+                           containing: ["expects \(full.count) bytes, found \(full.count - 100)"]) {
             _ = try IDX.read(path, kind: .images)
         }
     }
@@ -50,7 +51,8 @@ import Testing
         let dir = try TemporaryDirectory()
         let full = Fixtures.images(count: 3)
         let path = try dir.write("long", full + [1, 2, 3, 4, 5])
-        expectAutoencError(.dataError, naming: path, containing: ["expects \(full.count) bytes, found \(full.count + 5)"]) {
+        expectAutoencError(.dataError, naming: path,
+                           containing: ["expects \(full.count) bytes, found \(full.count + 5)"]) {
             _ = try IDX.read(path, kind: .images)
         }
     }

@@ -8,7 +8,8 @@ import Testing
     static let images: ImageSet = {
         var rng = TestRandom(77)
         let count = 300
-        return ImageSet(count: count, bytes: (0..<count * 784).map { _ in UInt8(truncatingIfNeeded: rng.next()) }, source: "random")
+        return ImageSet(count: count, bytes: (0..<count * 784).map { _ in UInt8(truncatingIfNeeded: rng.next()) },
+                        source: "random")
     }()
 
     /// The test MSE of the plain model equals the training pass's loss on the same
@@ -26,7 +27,8 @@ import Testing
         let mse = model.meanSquaredError(subset)
         var plainConfig = config
         plainConfig.dropP = 0
-        let pass = TrainingPass(model: Autoencoder(config: plainConfig, parameters: model.parameters), maxBatch: 20, seed: 1)
+        let pass = TrainingPass(model: Autoencoder(config: plainConfig, parameters: model.parameters),
+                                maxBatch: 20, seed: 1)
         pass.load(subset, (0..<Int32(20)).map { $0 }[...])
         let loss = Double(pass.run(batch: 20, step: 0))
         #expect(abs(mse - loss) <= 1e-5 * loss, "inference MSE \(mse), training loss \(loss)")

@@ -55,13 +55,17 @@ import Foundation
             for j in 0..<ld {
                 let i = r * ld + j
                 guard j < units else {
-                    if z[i].bitPattern != before[i].bitPattern || gate[i] != -9 { wrong.append("column \(j) past the units written") }
+                    if z[i].bitPattern != before[i].bitPattern || gate[i] != -9 {
+                        wrong.append("column \(j) past the units written")
+                    }
                     continue
                 }
                 let u = before[i] + bias[j]
                 switch activation {
                 case .relu:
-                    if z[i] != (u > 0 ? u : 0) || gate[i] != (u > 0 ? 1 : 0) { wrong.append("(\(r), \(j)): \(z[i]), gate \(gate[i]) for \(u)") }
+                    if z[i] != (u > 0 ? u : 0) || gate[i] != (u > 0 ? 1 : 0) {
+                        wrong.append("(\(r), \(j)): \(z[i]), gate \(gate[i]) for \(u)")
+                    }
                 case .sigmoid:
                     if u.isNaN {
                         if !z[i].isNaN { wrong.append("(\(r), \(j)): NaN gave \(z[i])") }
@@ -94,7 +98,8 @@ import Foundation
             expectedGradient[i] = Float(Double(scale) * d * y * (1 - y))
         }
         #expect(abs(sum - expectedSum) <= 1e-5 * expectedSum, "\(level): loss sum \(sum), expected \(expectedSum)")
-        #expect(largestDifference(z, expectedGradient).difference <= 1e-6 * scale, "\(level): \(comparison(z, expectedGradient))")
+        #expect(largestDifference(z, expectedGradient).difference <= 1e-6 * scale,
+                "\(level): \(comparison(z, expectedGradient))")
     }
 
     /// Every rule reports a non-finite result, in the vector part and in the tail.
@@ -103,7 +108,8 @@ import Foundation
         for bad in [3, 18] {
             let optimizer = Optimizer(kind: kind, learningRate: 0.1, count: 20, kernels: Kernels(level))
             var p = [Float](repeating: 0.5, count: 20), g = [Float](repeating: 0.1, count: 20)
-            #expect(optimizer.update(&p, gradient: g, count: 20), "\(level) \(kind): finite weights reported non-finite")
+            #expect(optimizer.update(&p, gradient: g, count: 20),
+                    "\(level) \(kind): finite weights reported non-finite")
             g[bad] = .nan
             #expect(!optimizer.update(&p, gradient: g, count: 20), "\(level) \(kind): NaN at \(bad) not reported")
         }
@@ -137,7 +143,8 @@ import Foundation
         #expect(largest > 0)
         for level in KernelLevel.supported where level != .generic {
             let (loss, gradients) = step(level)
-            #expect(abs(loss - referenceLoss) <= 1e-5 * referenceLoss, "\(level): loss \(loss), generic \(referenceLoss)")
+            #expect(abs(loss - referenceLoss) <= 1e-5 * referenceLoss,
+                    "\(level): loss \(loss), generic \(referenceLoss)")
             #expect(largestDifference(gradients, reference).difference <= 1e-5 * largest,
                     "\(level) against generic: \(comparison(gradients, reference)); largest gradient \(largest)")
         }
@@ -164,7 +171,8 @@ import Foundation
         let allowed: Set<Float> = level == .generic ? [fused, separate] : [fused]
         let wrong = lanes.indices.filter { !allowed.contains(lanes[$0]) }
         let first = wrong.first ?? 0
-        #expect(wrong.count == 0, "\(level): \(wrong.count) of \(lanes.count) lanes wrong, lane \(first) = \(lanes[first]), expected \(allowed)")
+        #expect(wrong.count == 0,
+                "\(level): \(wrong.count) of \(lanes.count) lanes wrong, lane \(first) = \(lanes[first]), expected \(allowed)")
         let rate = Kernels(level).multiplyAddPeak(threads: 1, seconds: 0.01)
         #expect(rate.isFinite && rate > 0, "\(level): \(rate) GFLOP/s")
     }

@@ -13,7 +13,8 @@ import Testing
         ("message digest", "f96b697d7cb7938d525a2f31aaf161d0"),
         ("abcdefghijklmnopqrstuvwxyz", "c3fcd3d76192e4007dfb496cca67e13b"),
         ("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789", "d174ab98d277d9f5a5611c2c9f419d9f"),
-        ("12345678901234567890123456789012345678901234567890123456789012345678901234567890", "57edf4a22be3c955ac49da2e2107b67a"),
+        ("12345678901234567890123456789012345678901234567890123456789012345678901234567890",
+         "57edf4a22be3c955ac49da2e2107b67a"),
     ]
 
     @Test("RFC 1321 test suite", arguments: rfcVectors)
@@ -75,9 +76,11 @@ import Testing
     func bareDataName() throws {
         let store = FileManager.default.temporaryDirectory.appendingPathComponent("autoenc-data-\(UUID().uuidString.prefix(8))").path
         let name = "downloaded-\(UUID().uuidString.prefix(8))"
-        try FileManager.default.createDirectory(atPath: (store as NSString).appendingPathComponent(name), withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: (store as NSString).appendingPathComponent(name),
+                                                withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: store) }
-        #expect(try DataLocation.resolve(name, environment: ["AUTOENC_DATA": store]).directory == (store as NSString).appendingPathComponent(name))
+        #expect(try DataLocation.resolve(name,
+                                         environment: ["AUTOENC_DATA": store]).directory == (store as NSString).appendingPathComponent(name))
         let cwd = FileManager.default.currentDirectoryPath
         expectAutoencError(.noInput, naming: "other", containing: [(cwd as NSString).appendingPathComponent("other"),
                                                                     (cwd as NSString).appendingPathComponent("Data/other"),
@@ -101,14 +104,16 @@ import Testing
         #expect(defaults.mirror.absoluteString == KnownDataSet.kmnist.mirror && defaults.directory == "/d/kmnist")
 
         let dir = try TemporaryDirectory()
-        let list = try dir.write("sums.txt", Array("\(String(repeating: "ab", count: 16))  \(KnownDataSet.fileNames[2])\n".utf8))
+        let list = try dir.write("sums.txt",
+                                 Array("\(String(repeating: "ab", count: 16))  \(KnownDataSet.fileNames[2])\n".utf8))
         let given = try Downloader(.mnist, directory: "here", mirror: "http://127.0.0.1:8000/m/",
                                    environment: [Downloader.checksumsVariable: list, "AUTOENC_DATA": "/d"])
         #expect(given.directory == "here" && given.mirror.absoluteString == "http://127.0.0.1:8000/m/")
         #expect(given.files[2].md5 == String(repeating: "ab", count: 16), "the list's sum replaces the published one")
         #expect(given.files[0].md5 == KnownDataSet.mnist.md5[KnownDataSet.fileNames[0]])
         expectAutoencError(.noInput, naming: dir.file("missing.txt")) {
-            _ = try Downloader(.mnist, directory: nil, mirror: nil, environment: [Downloader.checksumsVariable: dir.file("missing.txt")])
+            _ = try Downloader(.mnist, directory: nil, mirror: nil,
+                               environment: [Downloader.checksumsVariable: dir.file("missing.txt")])
         }
     }
 

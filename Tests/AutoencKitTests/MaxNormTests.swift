@@ -9,7 +9,8 @@ import Testing
     static let images: ImageSet = {
         var rng = TestRandom(31)
         let count = 16
-        return ImageSet(count: count, bytes: (0..<count * n).map { _ in UInt8(truncatingIfNeeded: rng.next() >> 56) }, source: "random")
+        return ImageSet(count: count, bytes: (0..<count * n).map { _ in UInt8(truncatingIfNeeded: rng.next() >> 56) },
+                        source: "random")
     }()
 
     /// Rows above the limit end at it (to 1e-5 relative), rows within it keep every bit.
@@ -53,14 +54,16 @@ import Testing
         options.threads = threads
         let free = Autoencoder(config: ModelConfig(hidden: hidden), seed: 3)
         // a limit between the row norms the first unconstrained step produces
-        let probe = Trainer(model: Autoencoder(config: ModelConfig(hidden: hidden), parameters: Self.copy(free.parameters)), options: options)
+        let probe = Trainer(model: Autoencoder(config: ModelConfig(hidden: hidden),
+                                               parameters: Self.copy(free.parameters)), options: options)
         _ = try probe.trainStep(Self.images, (0..<Int32(8)).map { $0 }[...], epoch: 1)
         let stepped = (0..<hidden).map { MaxNorm.norm(probe.model.parameters.w1, row: $0) }.sorted()
         let limit = Float((stepped[hidden / 2 - 1] + stepped[hidden / 2]) / 2)
 
         let constrained = Trainer(model: Autoencoder(config: ModelConfig(hidden: hidden, maxNorm: limit),
                                                      parameters: Self.copy(free.parameters)), options: options)
-        let twin = Trainer(model: Autoencoder(config: ModelConfig(hidden: hidden), parameters: Self.copy(free.parameters)), options: options)
+        let twin = Trainer(model: Autoencoder(config: ModelConfig(hidden: hidden),
+                                              parameters: Self.copy(free.parameters)), options: options)
         var scaledRows = 0, keptRows = 0
         for step in 0..<4 {
             let batch = (Int32(8 * (step % 2))..<Int32(8 * (step % 2) + 8)).map { $0 }[...]
@@ -79,7 +82,8 @@ import Testing
                     keptRows += 1
                 } else {
                     let factor = Float(Double(limit) / unconstrained)
-                    #expect(row == freeRow.map { $0 * factor }, "step \(step), row \(j) not the free row scaled to \(limit)")
+                    #expect(row == freeRow.map { $0 * factor },
+                            "step \(step), row \(j) not the free row scaled to \(limit)")
                     #expect(abs(norm - Double(limit)) <= 1e-5)
                     scaledRows += 1
                 }

@@ -19,8 +19,10 @@ import Testing
           arguments: configs, [TrainingPass.ProductChoice.automatic, .dense, .sparseHidden, .packed])
     func passCountIsItsBuffers(config: ModelConfig, choice: TrainingPass.ProductChoice) {
         for batch in [1, 7] {
-            let pass = TrainingPass(model: Autoencoder(config: config, seed: 1), maxBatch: batch, seed: 1, products: choice)
-            #expect(TrainingPass.bytes(for: config, maxBatch: batch, products: choice, kernels: .current) == pass.allocatedBytes,
+            let pass = TrainingPass(model: Autoencoder(config: config, seed: 1), maxBatch: batch, seed: 1,
+                                    products: choice)
+            #expect(TrainingPass.bytes(for: config, maxBatch: batch, products: choice,
+                                       kernels: .current) == pass.allocatedBytes,
                     "batch \(batch)")
         }
     }
@@ -62,12 +64,15 @@ import Testing
                 Issue.record("nothing fits in \(available) bytes")
                 continue
             }
-            #expect(Trainer.memoryNeed(config, options: options, largestBatch: batch) <= available, "\(batch) at \(available)")
+            #expect(Trainer.memoryNeed(config, options: options, largestBatch: batch) <= available,
+                    "\(batch) at \(available)")
             if batch < options.batchSize {
-                #expect(Trainer.memoryNeed(config, options: options, largestBatch: batch + 1) > available, "\(batch) at \(available)")
+                #expect(Trainer.memoryNeed(config, options: options, largestBatch: batch + 1) > available,
+                        "\(batch) at \(available)")
             }
         }
-        #expect(Trainer.largestFittingBatch(config, options: options, available: 2_000_000_000) == 65536, "the whole batch fits")
+        #expect(Trainer.largestFittingBatch(config, options: options, available: 2_000_000_000) == 65536,
+                "the whole batch fits")
         #expect(Trainer.largestFittingBatch(config, options: options, available: 1000) == nil)
     }
 
@@ -75,7 +80,8 @@ import Testing
     func available() throws {
         let dir = try TemporaryDirectory()
         let none = dir.file("no-cgroup")
-        try dir.write("meminfo", Array("MemTotal:       24576000 kB\nMemFree:         1000 kB\nMemAvailable:   12345678 kB\n".utf8))
+        try dir.write("meminfo",
+                      Array("MemTotal:       24576000 kB\nMemFree:         1000 kB\nMemAvailable:   12345678 kB\n".utf8))
         #expect(Memory.available(meminfo: dir.file("meminfo"), cgroup: none) == 12_345_678 * 1024)
         try dir.write("old", Array("MemTotal:       24576000 kB\nMemFree:         1000 kB\n".utf8))
         #expect(Memory.available(meminfo: dir.file("old"), cgroup: none) == nil)
@@ -98,7 +104,8 @@ import Testing
         try FileManager.default.createDirectory(atPath: dir.file("v2"), withIntermediateDirectories: true)
         try dir.write("v2/memory.max", Array("\(4 * gib)\n".utf8))
         try dir.write("v2/memory.current", Array("\(gib)\n".utf8))
-        try dir.write("v2/memory.stat", Array("anon 1000\nfile \(gib / 2)\ninactive_file 1000\nactive_file \(gib / 2 - 1000)\n".utf8))
+        try dir.write("v2/memory.stat",
+                      Array("anon 1000\nfile \(gib / 2)\ninactive_file 1000\nactive_file \(gib / 2 - 1000)\n".utf8))
         #expect(Memory.available(meminfo: meminfo, cgroup: dir.file("v2")) == 4 * gib - gib / 2)
         // a limit above what the machine has free: MemAvailable
         try dir.write("v2/memory.max", Array("\(64 * gib)\n".utf8))
@@ -122,9 +129,11 @@ import Testing
     func check() throws {
         try Memory.check(1_000_000_000, available: 1_000_000_000, what: "x", remedy: "y")
         try Memory.check(5_000_000_000, available: nil, what: "x", remedy: "y")
-        expectAutoencError(.unavailable, containing: ["training --hidden 4096 needs about 2.1 GB of memory, but 512.0 MB is available",
+        expectAutoencError(.unavailable,
+                           containing: ["training --hidden 4096 needs about 2.1 GB of memory, but 512.0 MB is available",
                                                       "MemAvailable in /proc/meminfo", "; use a smaller --batch-size"]) {
-            try Memory.check(2_147_483_648, available: 512_000_000, what: "training --hidden 4096", remedy: "use a smaller --batch-size")
+            try Memory.check(2_147_483_648, available: 512_000_000, what: "training --hidden 4096",
+                             remedy: "use a smaller --batch-size")
         }
         #expect(ExitStatus.unavailable.rawValue == 69)
     }
@@ -138,24 +147,30 @@ import Testing
         let (config, options) = request.newRun()
         let need = Trainer.memoryNeed(config, options: options, largestBatch: 5)
         _ = try TrainingRun.Setup(request, resume: nil, data: data, epochs: 1, available: need)
-        expectAutoencError(.unavailable, containing: ["training --hidden 4 at a batch of 2 needs", "use --batch-size 1 or less, or a smaller --hidden"]) {
+        expectAutoencError(.unavailable, containing: ["training --hidden 4 at a batch of 2 needs",
+                                                      "use --batch-size 1 or less, or a smaller --hidden"]) {
             _ = try TrainingRun.Setup(request, resume: nil, data: data, epochs: 1, available: need - 1)
         }
 
         let train = ImageSet(count: 8, bytes: Fixtures.pixels(count: 8), source: "train")
         let test = ImageSet(count: 4, bytes: Fixtures.pixels(count: 4, salt: 1), source: "test")
         let runs = [ExperimentRun(name: "none", config: config, options: options, epochs: 1, limit: nil),
-                    ExperimentRun(name: "wide", config: ModelConfig(hidden: 40), options: options, epochs: 1, limit: nil)]
+                    ExperimentRun(name: "wide", config: ModelConfig(hidden: 40), options: options,
+                                  epochs: 1, limit: nil)]
         let wide = Trainer.memoryNeed(ModelConfig(hidden: 40), options: options, largestBatch: 8)
-        expectAutoencError(.unavailable, containing: ["training --hidden 40 at a batch of 2, 2 runs at once, needs", "use fewer --jobs, --batch-size 1 or less, or a smaller --hidden"]) {
-            _ = try Experiment.train(runs, train: train, test: test, location: DataLocation(directory: data), directory: dir.file("out"),
+        expectAutoencError(.unavailable, containing: ["training --hidden 40 at a batch of 2, 2 runs at once, needs",
+                                                      "use fewer --jobs, --batch-size 1 or less, or a smaller --hidden"]) {
+            _ = try Experiment.train(runs, train: train, test: test, location: DataLocation(directory: data),
+                                     directory: dir.file("out"),
                                      jobs: 2, threads: 1, cores: 2, console: Console(quiet: true), log: nil, again: "autoenc compare",
                                      available: 2 * wide - 1)
         }
-        #expect(!FileManager.default.fileExists(atPath: Experiment.runsDirectory(dir.file("out"))), "a refused experiment trained")
+        #expect(!FileManager.default.fileExists(atPath: Experiment.runsDirectory(dir.file("out"))),
+                "a refused experiment trained")
 
         expectAutoencError(.unavailable, containing: ["training --hidden 64 at a batch of 4 needs"]) {
-            let plan = try Benchmark.Plan(modes: "none", hidden: "16,64", batchSizes: "4", images: 8, warmup: 0, repeats: 1, dropP: 0.5)
+            let plan = try Benchmark.Plan(modes: "none", hidden: "16,64", batchSizes: "4", images: 8, warmup: 0,
+                                          repeats: 1, dropP: 0.5)
             _ = try Benchmark.run(train, plan, threads: 1, dataName: "data", available: 800_000)
         }
     }
@@ -178,7 +193,8 @@ extension MemoryTests {
         let need = Diagnostics.memoryNeed(hidden: 4, testImages: 4, probeImages: 8)
         #expect(need == 4 * 4 * 12)
         let out = dir.file("activations")
-        expectAutoencError(.unavailable, containing: ["measuring \(output.model) (4 hidden units) on 4 test and 8 training images needs",
+        expectAutoencError(.unavailable,
+                           containing: ["measuring \(output.model) (4 hidden units) on 4 test and 8 training images needs",
                                                       "use --limit"]) {
             try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
             try Diagnostics.measureCheckpoint(output.model, data: data, limit: nil, seed: 0, threads: 1, directory: out,

@@ -10,14 +10,16 @@ import Testing
     static let images: ImageSet = {
         var rng = TestRandom(41)
         let count = 30
-        return ImageSet(count: count, bytes: (0..<count * n).map { _ in UInt8(truncatingIfNeeded: rng.next() >> 56) }, source: "random")
+        return ImageSet(count: count, bytes: (0..<count * n).map { _ in UInt8(truncatingIfNeeded: rng.next() >> 56) },
+                        source: "random")
     }()
 
     @Test func parsing() {
         #expect(InferenceRule("mean") == .mean)
         #expect(InferenceRule("sample:1") == .sample(1))
         #expect(InferenceRule("sample:64") == .sample(64))
-        for bad in ["", "Mean", "sample", "sample:", "sample:0", "sample:-3", "sample:2.5", "samples:4", "sample:4x", " mean"] {
+        for bad in ["", "Mean", "sample", "sample:", "sample:0", "sample:-3", "sample:2.5", "samples:4",
+                    "sample:4x", " mean"] {
             #expect(InferenceRule(bad) == nil, "\(bad.debugDescription) parsed")
         }
         #expect(InferenceRule.sample(8).description == "sample:8")
@@ -36,7 +38,8 @@ import Testing
         let model = Autoencoder(config: config, seed: 5)
         var mean: [Float] = [], sampled: [Float] = []
         model.reconstruct(Self.images, chunk: 7) { _, m, _, y in mean += UnsafeBufferPointer(start: y, count: m * Self.n) }
-        model.reconstruct(Self.images, chunk: 7, inference: .sample(5)) { _, m, _, y in sampled += UnsafeBufferPointer(start: y, count: m * Self.n) }
+        model.reconstruct(Self.images, chunk: 7,
+                          inference: .sample(5)) { _, m, _, y in sampled += UnsafeBufferPointer(start: y, count: m * Self.n) }
         #expect(mean == sampled)
         #expect(model.meanSquaredError(Self.images, inference: .sample(3)) == model.meanSquaredError(Self.images))
     }
@@ -44,7 +47,8 @@ import Testing
     /// An all-zero input has zero variance in every unit: codes exactly as `.mean`'s,
     /// even on a DropConnect model.
     @Test func zeroVarianceUnitsKeepTheMeanCode() {
-        let model = Autoencoder(config: ModelConfig(hidden: 8, activation: .sigmoid, dropP: 0.5, dropMode: .dropconnect), seed: 5)
+        let model = Autoencoder(config: ModelConfig(hidden: 8, activation: .sigmoid, dropP: 0.5,
+                                                    dropMode: .dropconnect), seed: 5)
         let x = FloatBuffer(count: Self.n)
         let a = FloatBuffer(count: 8), b = FloatBuffer(count: 8)
         model.encode(x.pointer, count: 1, into: a.pointer)
@@ -70,7 +74,8 @@ import Testing
         }
         let mask = DropConnectMask(dropP: dropP, seed: 12, layout: .inputRows(hidden: 1))
         let q = Double(mask.keepProbability)
-        let (mean, variance) = MomentMatchedEncoder.moments(w: w.pointer, x: x.pointer, bias: 0.1, keep: mask.keepProbability)
+        let (mean, variance) = MomentMatchedEncoder.moments(w: w.pointer, x: x.pointer, bias: 0.1,
+                                                            keep: mask.keepProbability)
         #expect(abs(mean - 0.6) <= 1e-7)
         #expect(abs(variance - (1 - q) / q * 0.57) <= 1e-7)
         if dropP == 0.5 { #expect(abs(variance - 0.57) <= 1e-7) }
@@ -93,8 +98,10 @@ import Testing
         let m4 = u.map { pow($0 - sampleMean, 4) }.reduce(0, +) / Double(draws)
         let meanTolerance = 5 * (variance / Double(draws)).squareRoot()
         let varianceTolerance = 5 * ((m4 - m2 * m2) / Double(draws)).squareRoot()
-        #expect(abs(sampleMean - mean) <= meanTolerance, "p \(dropP): mean over masks \(sampleMean), formula \(mean), tolerance \(meanTolerance)")
-        #expect(abs(m2 - variance) <= varianceTolerance, "p \(dropP): variance over masks \(m2), formula \(variance), tolerance \(varianceTolerance)")
+        #expect(abs(sampleMean - mean) <= meanTolerance,
+                "p \(dropP): mean over masks \(sampleMean), formula \(mean), tolerance \(meanTolerance)")
+        #expect(abs(m2 - variance) <= varianceTolerance,
+                "p \(dropP): variance over masks \(m2), formula \(variance), tolerance \(varianceTolerance)")
     }
 
     /// The fast path's moments (two products) against the plain reference on a whole
@@ -103,7 +110,8 @@ import Testing
     /// draws' mean, the spread of relu(u) being at most sqrt(μ² + σ²)).
     @Test func sampledCodesMatchTheGaussian() throws {
         let hidden = 4, count = 3, draws = 20000
-        let model = Autoencoder(config: ModelConfig(hidden: hidden, activation: .relu, dropP: 0.5, dropMode: .dropconnect), seed: 9)
+        let model = Autoencoder(config: ModelConfig(hidden: hidden, activation: .relu, dropP: 0.5,
+                                                    dropMode: .dropconnect), seed: 9)
         for j in 0..<hidden { model.parameters.b1[j] = -0.1 + 0.1 * Float(j) }
         let encoder = try #require(MomentMatchedEncoder(model: model, rule: .sample(draws), capacity: count, seed: 3))
         let x = FloatBuffer(count: count * Self.n)
@@ -113,7 +121,8 @@ import Testing
         var worst = (ratio: 0.0, what: "")
         for b in 0..<count {
             for j in 0..<hidden {
-                let (mu, variance) = MomentMatchedEncoder.moments(w: model.parameters.w1 + j * Self.n, x: x.pointer + b * Self.n,
+                let (mu, variance) = MomentMatchedEncoder.moments(w: model.parameters.w1 + j * Self.n,
+                                                                  x: x.pointer + b * Self.n,
                                                                    bias: model.parameters.b1[j], keep: encoder.keep)
                 // fast path's products against the reference
                 let fastMean = Double(encoder.preActivation.pointer[b * hidden + j]) + Double(model.parameters.b1[j])
@@ -124,7 +133,10 @@ import Testing
                 let expected = mu * 0.5 * erfc(-t / 2.0.squareRoot()) + sigma * exp(-t * t / 2) / (2 * Double.pi).squareRoot()
                 let tolerance = 5 * ((mu * mu + variance) / Double(draws)).squareRoot()
                 let ratio = abs(Double(codes.pointer[b * hidden + j]) - expected) / tolerance
-                if ratio > worst.ratio { worst = (ratio, "image \(b) unit \(j): sampled \(codes.pointer[b * hidden + j]), E[relu] \(expected), tolerance \(tolerance)") }
+                if ratio > worst.ratio {
+                    worst = (ratio,
+                             "image \(b) unit \(j): sampled \(codes.pointer[b * hidden + j]), E[relu] \(expected), tolerance \(tolerance)")
+                }
             }
         }
         #expect(worst.ratio <= 1, "\(worst.what)")
@@ -140,15 +152,20 @@ import Testing
     /// here), so the outputs may differ by 1e-5. Draws keyed by the wrong image differ by
     /// the sampling noise itself, about 1e-2 (`whole != reseeded` below).
     @Test func sampledMSEIndependentOfChunksAndThreads() {
-        let model = Autoencoder(config: ModelConfig(hidden: 8, activation: .sigmoid, dropP: 0.3, dropMode: .dropconnect), seed: 6)
+        let model = Autoencoder(config: ModelConfig(hidden: 8, activation: .sigmoid, dropP: 0.3,
+                                                    dropMode: .dropconnect), seed: 6)
         var whole: [Float] = [], chunked: [Float] = []
         model.reconstruct(Self.images, inference: .sample(4)) { _, m, _, y in whole += UnsafeBufferPointer(start: y, count: m * Self.n) }
-        model.reconstruct(Self.images, chunk: 4, inference: .sample(4)) { _, m, _, y in chunked += UnsafeBufferPointer(start: y, count: m * Self.n) }
+        model.reconstruct(Self.images, chunk: 4,
+                          inference: .sample(4)) { _, m, _, y in chunked += UnsafeBufferPointer(start: y, count: m * Self.n) }
         #expect(whole.count == chunked.count)
-        #expect(largestDifference(chunked, whole).difference <= 1e-5, "chunks of 4 against one chunk: \(comparison(chunked, whole))")
+        #expect(largestDifference(chunked, whole).difference <= 1e-5,
+                "chunks of 4 against one chunk: \(comparison(chunked, whole))")
         var reseeded: [Float] = []
-        model.reconstruct(Self.images, inference: .sample(4), seed: 1) { _, m, _, y in reseeded += UnsafeBufferPointer(start: y, count: m * Self.n) }
-        #expect(largestDifference(reseeded, whole).difference > 1e-3, "another seed's draws: \(comparison(reseeded, whole))")
+        model.reconstruct(Self.images, inference: .sample(4),
+                          seed: 1) { _, m, _, y in reseeded += UnsafeBufferPointer(start: y, count: m * Self.n) }
+        #expect(largestDifference(reseeded, whole).difference > 1e-3,
+                "another seed's draws: \(comparison(reseeded, whole))")
         let one = model.meanSquaredError(Self.images, threads: 1, inference: .sample(4))
         let mean = model.meanSquaredError(Self.images)
         #expect(one != mean)

@@ -31,7 +31,8 @@ import Testing
         for report in reports {
             if report.task != previous?.task {
                 if let previous {
-                    #expect(previous.done == previous.total, "\(previous.task) ended at \(previous)", sourceLocation: sourceLocation)
+                    #expect(previous.done == previous.total, "\(previous.task) ended at \(previous)",
+                            sourceLocation: sourceLocation)
                 }
                 #expect(report.done == 0, "\(report.task) began at \(report)", sourceLocation: sourceLocation)
                 names.append(report.task)
@@ -44,15 +45,18 @@ import Testing
             previous = report
         }
         if let previous {
-            #expect(previous.done == previous.total, "\(previous.task) ended at \(previous)", sourceLocation: sourceLocation)
+            #expect(previous.done == previous.total, "\(previous.task) ended at \(previous)",
+                    sourceLocation: sourceLocation)
         }
         return names
     }
 
     @Test func description() {
-        #expect(WorkProgress(task: "sampling inference (1000 draws)", done: 3200, total: 10000, unit: .images).description
+        #expect(WorkProgress(task: "sampling inference (1000 draws)", done: 3200, total: 10000,
+                             unit: .images).description
                 == "sampling inference (1000 draws) 3200/10000 images")
-        #expect(WorkProgress(task: "probe training", done: 12, total: 50, unit: .epochs).description == "probe training 12/50 epochs")
+        #expect(WorkProgress(task: "probe training", done: 12, total: 50,
+                             unit: .epochs).description == "probe training 12/50 epochs")
         #expect(InferenceRule.sample(1).phrase == "sampling inference (1 draw)")
         #expect(InferenceRule.mean.phrase == "mean inference")
     }
@@ -85,7 +89,8 @@ import Testing
         let mse = model.meanSquaredError(Self.images, inference: .sample(3), progress: recorder.task("sampling"))
         let reports = recorder.reports
         #expect(Self.tasks(reports) == ["sampling"])
-        #expect(reports.map(\.done) == Array(stride(from: 0, to: Self.images.count, by: Autoencoder.samplingChunk)) + [Self.images.count])
+        #expect(reports.map(\.done) == Array(stride(from: 0, to: Self.images.count,
+                                                    by: Autoencoder.samplingChunk)) + [Self.images.count])
         var whole = 0.0
         model.reconstruct(Self.images, chunk: Self.images.count, inference: .sample(3)) { _, m, x, y in
             whole += Layers.sumSquaredError(x, y, count: m * 784)
@@ -96,17 +101,20 @@ import Testing
 
     /// `reconstruct`'s file names what it does: sampling only when the rule draws.
     @Test(arguments: [
-        (ModelConfig(hidden: 8, dropP: 0.5, dropMode: .dropconnect), InferenceRule.sample(5), "sampling inference (5 draws)"),
+        (ModelConfig(hidden: 8, dropP: 0.5, dropMode: .dropconnect), InferenceRule.sample(5),
+         "sampling inference (5 draws)"),
         (ModelConfig(hidden: 8, dropP: 0.5, dropMode: .dropconnect), InferenceRule.mean, "reconstructing"),
         (ModelConfig(hidden: 8, dropP: 0.5, dropMode: .dropout), InferenceRule.sample(5), "reconstructing"),
     ])
     func reconstructions(config: ModelConfig, rule: InferenceRule, task: String) throws {
         let model = Autoencoder(config: config, seed: 3)
         let recorder = Recorder()
-        let result = try OutputFiles.Reconstructions(model, test: Self.images, count: 4, inference: rule, progress: recorder.handler)
+        let result = try OutputFiles.Reconstructions(model, test: Self.images, count: 4, inference: rule,
+                                                     progress: recorder.handler)
         #expect(Self.tasks(recorder.reports) == [task])
         #expect(recorder.reports.last?.total == Self.images.count)
-        #expect(result.mse == (try OutputFiles.Reconstructions(model, test: Self.images, count: 4, inference: rule)).mse)
+        #expect(result.mse == (try OutputFiles.Reconstructions(model, test: Self.images, count: 4,
+                                                               inference: rule)).mse)
     }
 
     /// The probe counts its epochs, 0 to `epochs`, and trains the same with a handler.
@@ -118,9 +126,11 @@ import Testing
         var options = LinearProbe.Options(seed: 4)
         options.epochs = 7
         let recorder = Recorder()
-        let probe = LinearProbe(codes: codes, count: count, features: features, labels: labels, classes: 3, options: options,
+        let probe = LinearProbe(codes: codes, count: count, features: features, labels: labels, classes: 3,
+                                options: options,
                                 progress: recorder.task("probe training"))
-        let plain = LinearProbe(codes: codes, count: count, features: features, labels: labels, classes: 3, options: options)
+        let plain = LinearProbe(codes: codes, count: count, features: features, labels: labels, classes: 3,
+                                options: options)
         #expect(probe.weights == plain.weights)
         #expect(Self.tasks(recorder.reports) == ["probe training"])
         #expect(recorder.reports.map(\.done) == Array(0...7))
@@ -139,7 +149,9 @@ import Testing
                                                     progress: recorder.handler)
         let (plain, _) = Diagnostics.evaluate(model, name: "m", test: test, train: train, seed: 1, threads: 2)
         var expected = ["test codes", "training codes", "probe training", "test MSE"]
-        if mode == .dropconnect { expected.append("test MSE, sampling inference (\(Diagnostics.dropConnectSamples) draws)") }
+        if mode == .dropconnect {
+            expected.append("test MSE, sampling inference (\(Diagnostics.dropConnectSamples) draws)")
+        }
         let reports = recorder.reports
         #expect(Self.tasks(reports) == expected)
         #expect(reports.first { $0.task == "training codes" }?.total == train.count)

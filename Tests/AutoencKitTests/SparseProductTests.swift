@@ -36,7 +36,8 @@ import Testing
         let pass = TrainingPass(model: model, maxBatch: 4, seed: 1, kernels: Kernels(level))
         #expect(pass.sparseHidden == (level == .avx512))
         #expect(pass.packsActiveUnits == (level != .avx512))
-        let low = TrainingPass(model: Autoencoder(config: ModelConfig(hidden: 8, dropP: 0.2, dropMode: .dropout), seed: 1),
+        let low = TrainingPass(model: Autoencoder(config: ModelConfig(hidden: 8, dropP: 0.2,
+                                                                      dropMode: .dropout), seed: 1),
                                maxBatch: 4, seed: 1, kernels: Kernels(level))
         #expect(!low.sparseHidden && low.packsActiveUnits)
     }
@@ -64,7 +65,8 @@ import Testing
         for v in b { scale = max(scale, abs(v)) }
         var worst: Float = 0, at = 0
         for i in 0..<a.count where abs(a[i] - b[i]) > worst { worst = abs(a[i] - b[i]); at = i }
-        #expect(worst <= 1e-5 * scale, "\(kernels.level): largest gradient difference \(worst) at \(at) (fast \(a[at]), dense \(b[at])); largest gradient \(scale)",
+        #expect(worst <= 1e-5 * scale,
+                "\(kernels.level): largest gradient difference \(worst) at \(at) (fast \(a[at]), dense \(b[at])); largest gradient \(scale)",
                 sourceLocation: sourceLocation)
         return fast
     }
@@ -106,6 +108,8 @@ import Testing
                                     kernels: Kernels(level))
         let naive = SparseProducts.selectedDotsNaive(v, rows: rows, select: select, count: count)
         #expect(largestDifference(out, naive).difference <= 5e-3, "\(level): \(comparison(out, naive))")
-        for j in 0..<count where select[j] == 0 { #expect(out[j].bitPattern == 0, "\(level): unselected \(j) is \(out[j])") }
+        for j in 0..<count where select[j] == 0 {
+            #expect(out[j].bitPattern == 0, "\(level): unselected \(j) is \(out[j])")
+        }
     }
 }

@@ -68,12 +68,15 @@ import Testing
                 == "probe training [" + String(repeating: "#", count: 9) + String(repeating: ".", count: 21)
                 + "]   3/10 epochs   30%  ETA 0:12   ")
         // a narrow terminal: no bar, cut short of the last column
-        #expect(StatusLine.line(label: nil, progress: progress, elapsed: 5, eta: 12, columns: 30) == "probe training   3/10 epochs ")
-        #expect(StatusLine.line(label: "epoch 3/10: test MSE over 10000 images", progress: nil, elapsed: 2.5, eta: nil, columns: 80)
+        #expect(StatusLine.line(label: nil, progress: progress, elapsed: 5, eta: 12,
+                                columns: 30) == "probe training   3/10 epochs ")
+        #expect(StatusLine.line(label: "epoch 3/10: test MSE over 10000 images", progress: nil, elapsed: 2.5,
+                                eta: nil, columns: 80)
                 == "epoch 3/10: test MSE over 10000 images  0:02")
         // the bar and the line keep their widths as the counts and the ETA change
         let lines = [(0, nil), (5, 3725.0), (9999, 1.0), (10000, 0)].map { done, eta in
-            StatusLine.line(label: nil, progress: WorkProgress(task: "test codes", done: done, total: 10000, unit: .images),
+            StatusLine.line(label: nil, progress: WorkProgress(task: "test codes", done: done, total: 10000,
+                                                               unit: .images),
                             elapsed: 1, eta: eta, columns: 100)
         }
         #expect(Set(lines.map { $0.split(separator: "]")[0].count }).count == 1, "\(lines)")

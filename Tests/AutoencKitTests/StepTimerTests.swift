@@ -13,7 +13,8 @@ import Testing
         ("none, packed", ModelConfig(hidden: 48), true),
         ("dropout", ModelConfig(hidden: 24, dropP: 0.5, dropMode: .dropout), false),
         ("dropout, sigmoid", ModelConfig(hidden: 24, activation: .sigmoid, dropP: 0.5, dropMode: .dropout), false),
-        ("dropconnect per example", ModelConfig(hidden: 24, dropP: 0.5, dropMode: .dropconnect, masks: .example), false),
+        ("dropconnect per example", ModelConfig(hidden: 24, dropP: 0.5, dropMode: .dropconnect,
+                                                masks: .example), false),
         ("dropconnect per batch", ModelConfig(hidden: 24, dropP: 0.3, dropMode: .dropconnect, masks: .batch), false),
         ("input dropout, max-norm", ModelConfig(hidden: 24, dropP: 0.5, inputDropP: 0.2, maxNorm: 0.5), false),
     ]
@@ -49,7 +50,8 @@ import Testing
         #expect(b.steps == 6, "\(name): \(b.steps) steps timed")
         #expect(b.stepMicroseconds > 0, "\(name)")
         for (phase, microseconds) in b.phases {
-            #expect(microseconds >= 0 && microseconds.isFinite, "\(name), \(threads) threads: \(phase) took \(microseconds) µs")
+            #expect(microseconds >= 0 && microseconds.isFinite,
+                    "\(name), \(threads) threads: \(phase) took \(microseconds) µs")
         }
         let phases = b.phases.reduce(0) { $0 + $1.microseconds }
         #expect(b.otherMicroseconds >= -1e-3 * b.stepMicroseconds,
@@ -61,12 +63,15 @@ import Testing
         var expected: [StepTimer.Phase] = [.gather, .encoder, .activation, .decoder, .outputLoss, .backward,
                                            .encoderGradient, .decoderGradient, .optimizer]
         // phase 0: per-batch DropConnect's masked w1, per-example DropConnect's w1^T, the sparse products' w2^T
-        if config.dropMode == .dropconnect && config.dropP > 0 || trainer.pass.sparseHidden { expected.append(.weights) }
+        if config.dropMode == .dropconnect && config.dropP > 0 || trainer.pass.sparseHidden {
+            expected.append(.weights)
+        }
         if config.inputDropP > 0 { expected.append(.inputDropout) }
         if config.maxNorm != nil { expected.append(.maxNorm) }
         if trainer.pass.packsActiveUnits { expected.append(.packing) }
         #expect(Set(b.phases.map(\.phase)) == Set(expected), "\(name)")
-        #expect(b.phases.map(\.phase) == StepTimer.Phase.allCases.filter(Set(expected).contains), "\(name): in the step's order")
+        #expect(b.phases.map(\.phase) == StepTimer.Phase.allCases.filter(Set(expected).contains),
+                "\(name): in the step's order")
     }
 
     /// Timing changes no arithmetic: three steps with the timer and three without end
@@ -80,13 +85,15 @@ import Testing
             if timed { _ = trainer.timePhases() }
             var losses: [UInt32] = []
             for batch in Self.batches { losses.append(try trainer.trainStep(data, batch, epoch: 1).bitPattern) }
-            results.append((trainer.model.parameters.values.map(\.bitPattern), trainer.pass.gradients.values.map(\.bitPattern), losses))
+            results.append((trainer.model.parameters.values.map(\.bitPattern),
+                            trainer.pass.gradients.values.map(\.bitPattern), losses))
         }
         let name = Self.cases[index].name
         #expect(results[0].losses == results[1].losses, "\(name): losses differ")
         #expect(results[0].gradients == results[1].gradients, "\(name): gradients differ")
         let differing = zip(results[0].weights, results[1].weights).filter { $0 != $1 }.count
-        #expect(differing == 0, "\(name), \(threads) threads: \(differing) of \(results[0].weights.count) weights differ")
+        #expect(differing == 0,
+                "\(name), \(threads) threads: \(differing) of \(results[0].weights.count) weights differ")
     }
 
     /// `stopTimingPhases` stops the counting, `reset` forgets what was counted.

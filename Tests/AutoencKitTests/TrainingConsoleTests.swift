@@ -12,7 +12,8 @@ import Testing
     static func setup(_ dir: TemporaryDirectory, resume: String? = nil) throws -> TrainingRun.Setup {
         var request = resume == nil ? TrainingSetupTests.request() : RunRequest()
         request.optimizer = .sgd
-        var setup = try TrainingRun.Setup(request, resume: resume, data: resume == nil ? TrainingSetupTests.data(dir) : nil,
+        var setup = try TrainingRun.Setup(request, resume: resume,
+                                          data: resume == nil ? TrainingSetupTests.data(dir) : nil,
                                           epochs: 2)
         setup.options.threads = 1
         return setup
@@ -34,7 +35,8 @@ import Testing
     func resumedHeader() throws {
         let dir = try TemporaryDirectory()
         let output = TrainingRun.Output(model: dir.file("m.safetensors"))
-        #expect(try Self.setup(dir).run(output: output).run(through: 1, observer: TrainingSetupTests.Silent()) == .finished)
+        #expect(try Self.setup(dir).run(output: output).run(through: 1,
+                                                            observer: TrainingSetupTests.Silent()) == .finished)
 
         let setup = try Self.setup(dir, resume: output.model)
         #expect(setup.note == nil && setup.resume == output.model && setup.data == nil)
@@ -45,13 +47,15 @@ import Testing
         #expect(lines.last == "resuming \(output.model) at epoch 2, step 4 (0 of 4 steps of this epoch done)")
     }
 
-    @Test("a signal ends train with 128 + its number, what was saved and the command that continues", arguments: [SIGINT, SIGTERM])
+    @Test("a signal ends train with 128 + its number, what was saved and the command that continues",
+          arguments: [SIGINT, SIGTERM])
     func stopped(signal: Int32) throws {
         let dir = try TemporaryDirectory()
         let output = TrainingRun.Output(model: dir.file("m.safetensors"))
         let run = try Self.setup(dir).run(output: output)
         let name = signal == SIGINT ? "SIGINT" : "SIGTERM"
-        let error = run.stopped(by: signal, epoch: 1, stepsIntoEpoch: 3, epochs: 5, data: signal == SIGINT ? nil : "fixtures")
+        let error = run.stopped(by: signal, epoch: 1, stepsIntoEpoch: 3, epochs: 5,
+                                data: signal == SIGINT ? nil : "fixtures")
         #expect(error.status == (signal == SIGINT ? .interrupted : .terminated))
         #expect(error.status.rawValue == 128 + signal)
         let data = signal == SIGINT ? "" : " --data fixtures"

@@ -95,7 +95,8 @@ import Testing
         second.options.threads = 1
         #expect(try second.run(output: output).run(through: 2, observer: StopsAtOnce())
                 == .stopped(epoch: 2, stepsIntoEpoch: 1))
-        expectAutoencError(.usage, containing: ["--epochs 1", "already completed 1 epochs and is part-way through epoch 2"]) {
+        expectAutoencError(.usage, containing: ["--epochs 1",
+                                                "already completed 1 epochs and is part-way through epoch 2"]) {
             _ = try TrainingRun.Setup(RunRequest(), resume: output.model, data: nil, epochs: 1)
         }
         _ = try TrainingRun.Setup(RunRequest(), resume: output.model, data: nil, epochs: 2)
@@ -134,7 +135,8 @@ import Testing
         // a new run refuses DropConnect's masks without DropConnect; a resumed one checks them against its checkpoint
         #expect(problem()?.hasPrefix("--dropconnect-masks applies to DropConnect only") == true)
         #expect(problem(resume: "m.safetensors") == nil)
-        #expect(TrainingRun.Plan(request, epochs: 1, resume: "m.safetensors", out: nil, log: nil, plot: nil).output.flag == "--resume")
+        #expect(TrainingRun.Plan(request, epochs: 1, resume: "m.safetensors", out: nil, log: nil,
+                                 plot: nil).output.flag == "--resume")
     }
 
     @Test("claiming a pair locks it: a second claim is refused until the first is released")
@@ -165,7 +167,8 @@ import Testing
 
     @Test("an epoch's human line")
     func epochLine() {
-        let report = EpochReport(epoch: 3, trainLoss: 0.012341, testMSE: 0.011111, seconds: 6.5, imagesPerSecond: 9231.4)
+        let report = EpochReport(epoch: 3, trainLoss: 0.012341, testMSE: 0.011111, seconds: 6.5,
+                                 imagesPerSecond: 9231.4)
         #expect(report.line(of: 10) == "epoch 3/10  train_loss 0.01234  test_mse 0.01111  6.50 s  9231 images/s")
     }
 }

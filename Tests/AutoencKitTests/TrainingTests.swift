@@ -73,7 +73,8 @@ import Testing
     func trainedParameters(config: ModelConfig, seed: UInt64, threads: Int = 1,
                            optimizer: OptimizerKind = .adam, lr: Float = 0.01) throws -> [Float] {
         let model = Autoencoder(config: config, seed: seed)
-        let trainer = Trainer(model: model, options: Self.options(seed: seed, batch: 25, lr: lr, optimizer: optimizer, threads: threads))
+        let trainer = Trainer(model: model, options: Self.options(seed: seed, batch: 25, lr: lr, optimizer: optimizer,
+                                                                  threads: threads))
         let data = Self.train.prefix(100)
         for epoch in 1...2 { _ = try trainer.trainEpoch(data, test: Self.test, epoch: epoch) }
         return model.parameters.values
@@ -88,7 +89,8 @@ import Testing
         let differing = zip(first, second).filter { $0.bitPattern != $1.bitPattern }.count
         #expect(differing == 0, "\(differing) parameters differ between identical runs; \(comparison(first, second))")
         let other = try trainedParameters(config: config, seed: 43)
-        #expect(zip(first, other).filter { $0 != $1 }.count > first.count / 2, "another seed gave mostly the same parameters")
+        #expect(zip(first, other).filter { $0 != $1 }.count > first.count / 2,
+                "another seed gave mostly the same parameters")
     }
 
     /// Two threads compute the same step as one, up to rounding (SGD, so that Adam's
@@ -141,7 +143,8 @@ import Testing
     /// steps that follow it.
     @Test func benchmarkReportsDivergence() {
         expectAutoencError(.diverged, containing: ["diverged"]) {
-            _ = try Benchmark.training(Self.train, config: ModelConfig(hidden: 8), options: Self.options(batch: 10, lr: 1e38),
+            _ = try Benchmark.training(Self.train, config: ModelConfig(hidden: 8),
+                                       options: Self.options(batch: 10, lr: 1e38),
                                        images: 200, repeats: 1)
         }
     }

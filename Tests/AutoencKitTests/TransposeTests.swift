@@ -28,7 +28,8 @@ import Testing
                 }
             }
         }
-        #expect(wrong == 0 && stray == 0, "\(level): \(wrong) entries differ from a^T, \(stray) written outside the rows asked for")
+        #expect(wrong == 0 && stray == 0,
+                "\(level): \(wrong) entries differ from a^T, \(stray) written outside the rows asked for")
     }
 
     /// The naive transpose itself, on a 2 x 3 case written out by hand.

@@ -65,10 +65,13 @@ import Testing
                 #expect(known.contains(name) && us >= 0, "\(name): \(row)", sourceLocation: sourceLocation)
             }
         }
-        #expect(abs(sum - step) <= 0.05 * Double(phases.count + 1), "phases \(sum) µs, step \(step) µs: \(row)", sourceLocation: sourceLocation)
-        #expect(abs(percent - 100) <= 0.005 * Double(phases.count), "\(percent)%: \(row)", sourceLocation: sourceLocation)
+        #expect(abs(sum - step) <= 0.05 * Double(phases.count + 1), "phases \(sum) µs, step \(step) µs: \(row)",
+                sourceLocation: sourceLocation)
+        #expect(abs(percent - 100) <= 0.005 * Double(phases.count), "\(percent)%: \(row)",
+                sourceLocation: sourceLocation)
         for name in ["encoder", "decoder", "encoder-gradient", "decoder-gradient", "optimizer"] {
-            #expect(phases.contains { $0["phase"] as? String == name }, "no \(name): \(row)", sourceLocation: sourceLocation)
+            #expect(phases.contains { $0["phase"] as? String == name }, "no \(name): \(row)",
+                    sourceLocation: sourceLocation)
         }
     }
 
@@ -83,13 +86,17 @@ import Testing
         let lines = result.stdout.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         #expect(lines.contains("threads  2, batch 16, drop-p 0.5, data data"), "\(result.stdout)")
         let training = try #require(lines.firstIndex { $0.hasPrefix("training (images/s, median of 1, after 16 images of warm-up)") }, "\(result.stdout)")
-        #expect(lines[training + 1].hasPrefix("none ") && lines[training + 2].hasPrefix("dropconnect-batch "), "\(result.stdout)")
+        #expect(lines[training + 1].hasPrefix("none ") && lines[training + 2].hasPrefix("dropconnect-batch "),
+                "\(result.stdout)")
         let header = try #require(lines.firstIndex { $0.hasPrefix("phase ") }, "\(result.stdout)")
-        #expect(header > training && lines[header].split(separator: " ") == ["phase", "none", "dropconnect-batch"], "\(lines[header])")
+        #expect(header > training && lines[header].split(separator: " ") == ["phase", "none", "dropconnect-batch"],
+                "\(lines[header])")
         let rows = lines[(header + 1)...].filter { !$0.isEmpty }
-        #expect(rows.contains { $0.hasPrefix("0  masked w1, w1^T, w2^T") && $0.contains(" - ") }, "only per-batch DropConnect masks w1: \(rows)")
+        #expect(rows.contains { $0.hasPrefix("0  masked w1, w1^T, w2^T") && $0.contains(" - ") },
+                "only per-batch DropConnect masks w1: \(rows)")
         #expect(rows.contains { $0.hasPrefix("1b decoder z2 = hd w2^T") }, "\(rows)")
-        #expect(!rows.contains { $0.hasPrefix("1a input dropout") || $0.hasPrefix("2  max-norm") }, "phases no mode ran: \(rows)")
+        #expect(!rows.contains { $0.hasPrefix("1a input dropout") || $0.hasPrefix("2  max-norm") },
+                "phases no mode ran: \(rows)")
         #expect(rows.suffix(2).first?.hasPrefix("   other") == true, "\(rows)")
         let step = try #require(rows.last)
         #expect(step.hasPrefix("   step") && step.components(separatedBy: "100.0%").count == 3, "\(step)")
@@ -134,7 +141,8 @@ import Testing
         #expect(sgemm.count == 5 * sizes.count)
         for (i, size) in sizes.enumerated() {
             #expect(sgemm[(5 * i)..<(5 * i + 5)].allSatisfy { $0["hidden"] as? Int == size.0 && $0["batch_size"] as? Int == size.1 }, "\(sgemm)")
-            #expect(sgemm[5 * i]["m"] as? Int == size.1 && sgemm[5 * i]["n"] as? Int == size.0, "x w1^T at \(size): \(sgemm[5 * i])")
+            #expect(sgemm[5 * i]["m"] as? Int == size.1 && sgemm[5 * i]["n"] as? Int == size.0,
+                    "x w1^T at \(size): \(sgemm[5 * i])")
         }
     }
 
@@ -151,7 +159,8 @@ import Testing
     /// The lists reach the command as given (`Limit.list` reads them, see
     /// `BenchmarkTests`); the help names both flags' lists and how the images timed scale.
     @Test func sizeListsParse() throws {
-        let bench = try #require(try Autoenc.parseAsRoot(["bench", "--hidden", "256,1024", "--batch-size", "512"]) as? Bench)
+        let bench = try #require(try Autoenc.parseAsRoot(["bench", "--hidden", "256,1024", "--batch-size",
+                                                          "512"]) as? Bench)
         #expect(bench.hidden == "256,1024" && bench.batchSize == "512")
         let help = ParsingTests.help(Autoenc.helpMessage(for: Bench.self))
         for expected in ["--hidden <n[,n...]>", "--batch-size <n[,n...]>", "(default: 256)", "(default: 128)",
@@ -178,7 +187,8 @@ import Testing
     @Test func batchLargerThanTheDataIsRefused() throws {
         let scratch = try Scratch()
         try Fixtures.write(into: scratch)
-        let result = try scratch.run(["bench", "--data", "data", "--batch-size", "16,\(Fixtures.trainCount + 1)", "--images", "16"])
+        let result = try scratch.run(["bench", "--data", "data", "--batch-size", "16,\(Fixtures.trainCount + 1)",
+                                      "--images", "16"])
         #expect(result.status == 64, "\(result)")
         #expect(result.stderr.contains("--batch-size \(Fixtures.trainCount + 1) is more than the \(Fixtures.trainCount) training images"), "\(result.stderr)")
     }

@@ -96,7 +96,9 @@ import Testing
         var checked = 0
         func walk(_ command: [String: Any], _ path: String) {
             for argument in command["arguments"] as? [[String: Any]] ?? [] {
-                guard let value = argument["valueName"] as? String, ["file", "dir", "path"].contains(value) else { continue }
+                guard let value = argument["valueName"] as? String, ["file", "dir", "path"].contains(value) else {
+                    continue
+                }
                 let names = (argument["names"] as? [[String: Any]])?.compactMap { $0["name"] as? String } ?? [value]
                 #expect(argument["completionKind"] != nil, "\(path) \(names) <\(value)> declares no completion kind")
                 checked += 1

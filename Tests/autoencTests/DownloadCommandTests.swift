@@ -80,7 +80,8 @@ struct DownloadCommandTests {
 
     /// Runs `autoenc download` with the test checksum list.
     static func download(_ arguments: [String], in scratch: Scratch) throws -> RunResult {
-        try CLI.run(["-c", "AUTOENC_DOWNLOAD_CHECKSUMS=sums.txt exec \"$0\" \"$@\"", CLI.binary.path, "download"] + arguments,
+        try CLI.run(["-c", "AUTOENC_DOWNLOAD_CHECKSUMS=sums.txt exec \"$0\" \"$@\"", CLI.binary.path,
+                     "download"] + arguments,
                     in: scratch.url, executable: URL(fileURLWithPath: "/bin/sh"))
     }
 
@@ -101,7 +102,8 @@ struct DownloadCommandTests {
         #expect(again.status == 0, "\(again)")
         #expect(again.stdout.components(separatedBy: "skipped").count - 1 == 4, "\(again)")
         // and the set trains
-        let train = try scratch.run(["train", "--data", "mnist", "--hidden", "8", "--epochs", "1", "--threads", "1", "-q", "--out", "m.safetensors"])
+        let train = try scratch.run(["train", "--data", "mnist", "--hidden", "8", "--epochs", "1", "--threads", "1",
+                                     "-q", "--out", "m.safetensors"])
         #expect(train.status == 0, "\(train)")
     }
 
@@ -112,13 +114,15 @@ struct DownloadCommandTests {
         let scratch = try Scratch()
         let server = try Self.mirror(in: scratch)
         let environment = ["AUTOENC_DATA": scratch.path("store")]
-        let result = try CLI.run(["-c", "AUTOENC_DOWNLOAD_CHECKSUMS=sums.txt exec \"$0\" \"$@\"", CLI.binary.path, "download", "mnist",
+        let result = try CLI.run(["-c", "AUTOENC_DOWNLOAD_CHECKSUMS=sums.txt exec \"$0\" \"$@\"", CLI.binary.path,
+                                  "download", "mnist",
                                   "--mirror", server.url], in: scratch.url, executable: URL(fileURLWithPath: "/bin/sh"),
                                  environment: environment)
         #expect(result.status == 0, "\(result)")
         #expect(scratch.listing("store/mnist") == KnownDataSet.fileNames.sorted(), "\(scratch.listing())")
         try scratch.makeDirectory("elsewhere")
-        let train = try CLI.run(["train", "--data", "mnist", "--hidden", "8", "--epochs", "1", "--threads", "1", "-q", "--out", "m.safetensors"],
+        let train = try CLI.run(["train", "--data", "mnist", "--hidden", "8", "--epochs", "1", "--threads", "1", "-q",
+                                 "--out", "m.safetensors"],
                                 in: scratch.url.appendingPathComponent("elsewhere"), environment: environment)
         #expect(train.status == 0, "\(train)")
     }
@@ -132,7 +136,9 @@ struct DownloadCommandTests {
         let result = try Self.download(["kmnist", "--to", "out/kmnist", "--mirror", server.url], in: scratch)
         #expect(result.status == 65, "\(result)")
         let actual = MD5.hex(try scratch.bytes("served/\(file)"))
-        for part in [file, "expected \(wrong)", "found \(actual)"] { #expect(result.stderr.contains(part), "\(part) in \(result)") }
+        for part in [file, "expected \(wrong)", "found \(actual)"] {
+            #expect(result.stderr.contains(part), "\(part) in \(result)")
+        }
         let written = scratch.listing("out/kmnist")
         #expect(!written.contains(file))
         #expect(!written.contains { $0.contains(".tmp-") }, "\(written)")
@@ -162,7 +168,8 @@ struct DownloadCommandTests {
         #expect(!scratch.listing().contains("m"))
     }
 
-    @Test("bad arguments are usage errors", arguments: [["cifar"], ["mnist", "--mirror", "ftp://example.org/"], ["mnist", "--to", ""]])
+    @Test("bad arguments are usage errors", arguments: [["cifar"], ["mnist", "--mirror", "ftp://example.org/"],
+                                                        ["mnist", "--to", ""]])
     func usage(arguments: [String]) throws {
         let scratch = try Scratch()
         let result = try scratch.run(["download"] + arguments)

@@ -36,7 +36,8 @@ import Testing
         let reconstruct = try scratch.run(Self.sampling)
         #expect(reconstruct.status == 0, "\(reconstruct)")
         #expect(reconstruct.stderr.isEmpty, "\(reconstruct)")
-        #expect(reconstruct.stdout.hasPrefix("test_mse ") && reconstruct.stdout.contains("(inference sample:1000)"), "\(reconstruct)")
+        #expect(reconstruct.stdout.hasPrefix("test_mse ") && reconstruct.stdout.contains("(inference sample:1000)"),
+                "\(reconstruct)")
         let activations = try scratch.run(Self.measuring)
         #expect(activations.status == 0, "\(activations)")
         #expect(activations.stderr.isEmpty, "\(activations)")
@@ -49,7 +50,8 @@ import Testing
     static func onTerminal(_ arguments: [String], in scratch: Scratch) throws -> (output: String, seconds: Double) {
         let command = ([CLI.binary.path] + arguments).map { "'" + $0 + "'" }.joined(separator: " ")
         let start = Date()
-        let result = try CLI.run(["-qec", command, "/dev/null"], in: scratch.url, executable: URL(fileURLWithPath: "/usr/bin/script"))
+        let result = try CLI.run(["-qec", command, "/dev/null"], in: scratch.url,
+                                 executable: URL(fileURLWithPath: "/usr/bin/script"))
         #expect(result.status == 0, "\(result)")
         return (result.stdout, Date().timeIntervalSince(start))
     }

@@ -42,14 +42,18 @@ import Glibc
         let result = try scratch.run(arguments)
         #expect(result.status == status, "\(arguments): \(result)", sourceLocation: sourceLocation)
         for name in names {
-            #expect(result.stderr.contains(name), "\(arguments): stderr lacks \(name): \(result.stderr)", sourceLocation: sourceLocation)
+            #expect(result.stderr.contains(name), "\(arguments): stderr lacks \(name): \(result.stderr)",
+                    sourceLocation: sourceLocation)
         }
         for crash in ["Fatal error", "fatalError", "Stack dump", "backtrace", "Illegal instruction"] {
-            #expect(!result.stderr.contains(crash), "\(arguments) crashed: \(result.stderr)", sourceLocation: sourceLocation)
+            #expect(!result.stderr.contains(crash), "\(arguments) crashed: \(result.stderr)",
+                    sourceLocation: sourceLocation)
         }
-        #expect(!result.stdout.contains("epoch 1/"), "\(arguments) trained before failing", sourceLocation: sourceLocation)
+        #expect(!result.stdout.contains("epoch 1/"), "\(arguments) trained before failing",
+                sourceLocation: sourceLocation)
         let after = try snapshot(scratch)
-        #expect(after.keys.sorted() == before.keys.sorted(), "\(arguments) created or removed files", sourceLocation: sourceLocation)
+        #expect(after.keys.sorted() == before.keys.sorted(), "\(arguments) created or removed files",
+                sourceLocation: sourceLocation)
         for (name, bytes) in before where after[name] != bytes {
             Issue.record("\(arguments) changed \(name)", sourceLocation: sourceLocation)
         }
@@ -65,7 +69,8 @@ import Glibc
     func badFlag(flags: [String], flag: String) throws {
         let scratch = try Scratch()
         try Fixtures.write(into: scratch)
-        try Self.expectFailure(scratch, ["train", "--data", "data", "--epochs", "1"] + flags, status: 64, naming: [flag])
+        try Self.expectFailure(scratch, ["train", "--data", "data", "--epochs", "1"] + flags, status: 64,
+                               naming: [flag])
     }
 
     // MARK: - Outputs that cannot be created (73)
@@ -78,13 +83,18 @@ import Glibc
         try scratch.makeDirectory("adir.pgm")
         try scratch.makeDirectory("adir.safetensors")
         let train = tinyTraining(epochs: 1)
-        try Self.expectFailure(scratch, train + ["--out", "missing/model.safetensors"], status: 73, naming: ["--out", "missing"])
+        try Self.expectFailure(scratch, train + ["--out", "missing/model.safetensors"], status: 73,
+                               naming: ["--out", "missing"])
         try Self.expectFailure(scratch, train + ["--out", "adir.safetensors"], status: 73, naming: ["--out", "adir.safetensors", "directory"])
-        try Self.expectFailure(scratch, train + ["--log", "missing/log.jsonl"], status: 73, naming: ["--log", "missing"])
+        try Self.expectFailure(scratch, train + ["--log", "missing/log.jsonl"], status: 73,
+                               naming: ["--log", "missing"])
         try Self.expectFailure(scratch, train + ["--log", "adir"], status: 73, naming: ["--log", "adir"])
-        try Self.expectFailure(scratch, ["reconstruct", "--data", "data", "--out", "missing/r.pgm"], status: 73, naming: ["--out", "missing"])
-        try Self.expectFailure(scratch, ["reconstruct", "--data", "data", "--out", "adir.pgm"], status: 73, naming: ["--out", "adir.pgm"])
-        try Self.expectFailure(scratch, ["weightmap", "--out", "missing/w.pgm"], status: 73, naming: ["--out", "missing"])
+        try Self.expectFailure(scratch, ["reconstruct", "--data", "data", "--out", "missing/r.pgm"], status: 73,
+                               naming: ["--out", "missing"])
+        try Self.expectFailure(scratch, ["reconstruct", "--data", "data", "--out", "adir.pgm"], status: 73,
+                               naming: ["--out", "adir.pgm"])
+        try Self.expectFailure(scratch, ["weightmap", "--out", "missing/w.pgm"], status: 73,
+                               naming: ["--out", "missing"])
         try Self.expectFailure(scratch, ["weightmap", "--out", "adir.pgm"], status: 73, naming: ["--out", "adir.pgm"])
     }
 
@@ -94,10 +104,13 @@ import Glibc
         try #require(mkfifo(scratch.path("fifo.pgm"), 0o644) == 0)
         try #require(mkfifo(scratch.path("fifo.safetensors"), 0o644) == 0)
         try Self.expectFailure(scratch, ["weightmap", "--out", "fifo.pgm"], status: 73, naming: ["--out", "fifo.pgm"])
-        try Self.expectFailure(scratch, ["reconstruct", "--data", "data", "--out", "fifo.pgm"], status: 73, naming: ["fifo.pgm"])
-        try Self.expectFailure(scratch, tinyTraining(epochs: 1, ["--out", "fifo.safetensors"]), status: 73, naming: ["fifo.safetensors"])
+        try Self.expectFailure(scratch, ["reconstruct", "--data", "data", "--out", "fifo.pgm"], status: 73,
+                               naming: ["fifo.pgm"])
+        try Self.expectFailure(scratch, tinyTraining(epochs: 1, ["--out", "fifo.safetensors"]), status: 73,
+                               naming: ["fifo.safetensors"])
         try FileManager.default.createSymbolicLink(atPath: scratch.path("null.pgm"), withDestinationPath: "/dev/null")
-        try Self.expectFailure(scratch, ["weightmap", "--out", "null.pgm"], status: 73, naming: ["null.pgm", "/dev/null"])
+        try Self.expectFailure(scratch, ["weightmap", "--out", "null.pgm"], status: 73,
+                               naming: ["null.pgm", "/dev/null"])
         var info = stat()
         #expect(stat("/dev/null", &info) == 0 && (info.st_mode & S_IFMT) == S_IFCHR, "/dev/null was replaced")
     }
@@ -129,7 +142,8 @@ import Glibc
     func missingData() throws {
         let scratch = try Scratch()
         try Fixtures.write(into: scratch)
-        try Self.expectFailure(scratch, ["train", "--data", "nowhere", "--epochs", "1"], status: 66, naming: ["nowhere"])
+        try Self.expectFailure(scratch, ["train", "--data", "nowhere", "--epochs", "1"], status: 66,
+                               naming: ["nowhere"])
         try FileManager.default.removeItem(atPath: scratch.path("data/" + DataLocation.testImages))
         try Self.expectFailure(scratch, tinyTraining(epochs: 1), status: 66, naming: [DataLocation.testImages])
         try Self.expectFailure(scratch, ["reconstruct", "--data", "data"], status: 66, naming: ["model.safetensors"])
@@ -150,7 +164,8 @@ import Glibc
             try FileManager.default.removeItem(atPath: scratch.path(name))
             bytes = [0x1f, 0x8b, 0x08, 0x00, 0, 0, 0, 0, 0, 0x03] + [UInt8](repeating: 0xAB, count: 64)
             try scratch.write(bytes, to: name + ".gz")
-            try Self.expectFailure(scratch, tinyTraining(epochs: 1), status: 65, naming: [DataLocation.trainImages + ".gz"])
+            try Self.expectFailure(scratch, tinyTraining(epochs: 1), status: 65,
+                                   naming: [DataLocation.trainImages + ".gz"])
             return
         }
         try scratch.write(bytes, to: name)
@@ -161,7 +176,8 @@ import Glibc
     func badCheckpoint() throws {
         let scratch = try Self.trained()
         for command in [["reconstruct", "--data", "data"], ["weightmap"]] {
-            try Self.expectFailure(scratch, command + ["--model", "absent.safetensors"], status: 66, naming: ["absent.safetensors"])
+            try Self.expectFailure(scratch, command + ["--model", "absent.safetensors"], status: 66,
+                                   naming: ["absent.safetensors"])
             try Self.expectFailure(scratch, command + ["--model", "data"], status: 66, naming: ["data"])
         }
         var model = try scratch.bytes("model.safetensors")
@@ -174,7 +190,8 @@ import Glibc
         for (name, bytes) in corruptions {
             try scratch.write(bytes, to: "\(name).safetensors")
             for command in [["reconstruct", "--data", "data"], ["weightmap"]] {
-                try Self.expectFailure(scratch, command + ["--model", "\(name).safetensors"], status: 65, naming: ["\(name).safetensors"])
+                try Self.expectFailure(scratch, command + ["--model", "\(name).safetensors"], status: 65,
+                                       naming: ["\(name).safetensors"])
             }
         }
     }
@@ -183,7 +200,8 @@ import Glibc
     func badResume() throws {
         let scratch = try Self.trained()
         let resume = tinyTraining(epochs: 3, ["--resume", "model.safetensors"])
-        try Self.expectFailure(scratch, tinyTraining(epochs: 3, ["--resume", "absent.safetensors"]), status: 66, naming: ["absent.safetensors"])
+        try Self.expectFailure(scratch, tinyTraining(epochs: 3, ["--resume", "absent.safetensors"]), status: 66,
+                               naming: ["absent.safetensors"])
         try Self.expectFailure(scratch, tinyTraining(epochs: 3, ["--resume", "model.state.safetensors"]), status: 64,
                                naming: ["--resume", "model.safetensors"])
 
@@ -205,10 +223,12 @@ import Glibc
     @Test("--resume with different settings exits 64 listing every difference")
     func resumeDifferentSettings() throws {
         let scratch = try Self.trained()
-        let result = try scratch.run(tinyTraining(epochs: 3, ["--resume", "model.safetensors", "--hidden", "8", "--seed", "3",
+        let result = try scratch.run(tinyTraining(epochs: 3, ["--resume", "model.safetensors", "--hidden", "8",
+                                                              "--seed", "3",
                                                               "--drop-p", "0.5", "--activation", "sigmoid", "--max-norm", "3"]))
         #expect(result.status == 64, "\(result)")
-        for part in ["--hidden 8 (checkpoint: 16)", "--seed 3 (checkpoint: 0)", "--drop-p 0.5", "--activation sigmoid", "--max-norm 3"] {
+        for part in ["--hidden 8 (checkpoint: 16)", "--seed 3 (checkpoint: 0)", "--drop-p 0.5", "--activation sigmoid",
+                     "--max-norm 3"] {
             #expect(result.stderr.contains(part), "stderr lacks \(part): \(result.stderr)")
         }
         let sameLength = try scratch.run(tinyTraining(epochs: 1, ["--resume", "model.safetensors"]))
@@ -227,10 +247,12 @@ import Glibc
         // --lr 1e12 does not do it: ReLU units die and the sigmoid output saturates, so the
         // loss stays finite. 3e38 overflows Adam's first step size lr / (1 - beta1).
         try Self.expectFailure(scratch, tinyTraining(epochs: 3, ["--resume", "model.safetensors", "--lr", "3e38"]),
-                               status: 1, naming: ["diverged", "epoch 2", "step 7", "The last checkpoint is unchanged."])
+                               status: 1, naming: ["diverged", "epoch 2", "step 7",
+                                                   "The last checkpoint is unchanged."])
         // A fresh run over an existing checkpoint: it stays as it was.
         try Self.expectFailure(scratch, tinyTraining(epochs: 2, ["--lr", "3e38", "--log", "log.jsonl", "--force"]),
-                               status: 1, naming: ["diverged", "epoch 1", "step 1", "The last checkpoint is unchanged."])
+                               status: 1, naming: ["diverged", "epoch 1", "step 1",
+                                                   "The last checkpoint is unchanged."])
         // A fresh run with nowhere saved yet says so.
         try Self.expectFailure(scratch, tinyTraining(epochs: 2, ["--lr", "3e38", "--out", "new.safetensors"]),
                                status: 1, naming: ["diverged", "Nothing was saved."])
@@ -300,7 +322,8 @@ import Glibc
         try scratch.write(firstState, to: ".model.state.safetensors.previous")
         let resumed = try scratch.run(tinyTraining(epochs: 2, ["--resume", "model.safetensors"]))
         #expect(resumed.status == 0, "\(resumed)")
-        #expect(try scratch.bytes("model.safetensors") == secondModel, "the resumed run's epoch 2 differs from the uninterrupted one's")
+        #expect(try scratch.bytes("model.safetensors") == secondModel,
+                "the resumed run's epoch 2 differs from the uninterrupted one's")
         #expect(!scratch.listing().contains(".model.state.safetensors.previous"), "\(scratch.listing())")
     }
 
@@ -308,7 +331,8 @@ import Glibc
     /// refused before training, unchanged; a log of earlier runs is appended to.
     @Test func logAppendsOnlyToALog() throws {
         let scratch = try Self.trained()
-        try Self.expectFailure(scratch, tinyTraining(epochs: 1, ["--out", "b.safetensors", "--log", "model.safetensors"]),
+        try Self.expectFailure(scratch, tinyTraining(epochs: 1, ["--out", "b.safetensors", "--log",
+                                                                 "model.safetensors"]),
                                status: 73, naming: ["--log", "model.safetensors", "not a JSON-lines log"])
         let first = try scratch.run(tinyTraining(epochs: 1, ["--out", "b.safetensors", "--log", "log.jsonl"]))
         try #require(first.status == 0, "\(first)")
@@ -321,6 +345,7 @@ import Glibc
     @Test func resumeFromADirectory() throws {
         let scratch = try Self.trained()
         try scratch.makeDirectory("adir")
-        try Self.expectFailure(scratch, tinyTraining(epochs: 2, ["--resume", "adir"]), status: 66, naming: ["--resume adir", "is a directory"])
+        try Self.expectFailure(scratch, tinyTraining(epochs: 2, ["--resume", "adir"]), status: 66,
+                               naming: ["--resume adir", "is a directory"])
     }
 }

@@ -9,14 +9,18 @@ import Testing
 
     /// The shape and values of a float32 .npy file, after checking its header.
     static func readNPY(_ bytes: [UInt8], sourceLocation: SourceLocation = #_sourceLocation) throws -> (shape: [Int], values: [Float]) {
-        try #require(bytes.count >= 10 && Array(bytes[0..<8]) == [0x93] + Array("NUMPY".utf8) + [1, 0], sourceLocation: sourceLocation)
+        try #require(bytes.count >= 10 && Array(bytes[0..<8]) == [0x93] + Array("NUMPY".utf8) + [1, 0],
+                     sourceLocation: sourceLocation)
         let end = 10 + (Int(bytes[8]) | Int(bytes[9]) << 8)
         #expect(end % 64 == 0, sourceLocation: sourceLocation)
         let header = try #require(String(bytes: bytes[10..<end], encoding: .ascii), sourceLocation: sourceLocation)
-        #expect(header.hasPrefix("{'descr': '<f4', 'fortran_order': False, 'shape': ("), "\(header)", sourceLocation: sourceLocation)
-        let inside = try #require(header.split(separator: "(").last?.split(separator: ")").first, sourceLocation: sourceLocation)
+        #expect(header.hasPrefix("{'descr': '<f4', 'fortran_order': False, 'shape': ("), "\(header)",
+                sourceLocation: sourceLocation)
+        let inside = try #require(header.split(separator: "(").last?.split(separator: ")").first,
+                                  sourceLocation: sourceLocation)
         let shape = inside.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
-        try #require((bytes.count - end) == 4 * shape.reduce(1, *), "\(bytes.count - end) data bytes for \(shape)", sourceLocation: sourceLocation)
+        try #require((bytes.count - end) == 4 * shape.reduce(1, *), "\(bytes.count - end) data bytes for \(shape)",
+                     sourceLocation: sourceLocation)
         let values = stride(from: end, to: bytes.count, by: 4).map { i in
             Float(bitPattern: (0..<4).reduce(UInt32(0)) { $0 | UInt32(bytes[i + $1]) << (8 * UInt32($1)) })
         }
@@ -163,7 +167,8 @@ import Testing
         for (name, status) in cases {
             try FailureTests.expectFailure(scratch, ["info", name], status: status, naming: [name])
             let result = try scratch.run(["info", name])
-            #expect(result.stderr.hasPrefix("autoenc: ") && result.stderr.split(separator: "\n").count == 1, "\(name): \(result)")
+            #expect(result.stderr.hasPrefix("autoenc: ") && result.stderr.split(separator: "\n").count == 1,
+                    "\(name): \(result)")
         }
     }
 }

@@ -163,16 +163,20 @@ enum Fixtures {
     }
 
     /// Writes train and test image files (plain IDX) into `directory` of `scratch`.
-    static func write(into scratch: Scratch, directory: String = "data", train: Int = trainCount, test: Int = testCount) throws {
+    static func write(into scratch: Scratch, directory: String = "data", train: Int = trainCount,
+                      test: Int = testCount) throws {
         try scratch.makeDirectory(directory)
-        try scratch.write(idxImages(images(count: train, seed: 1), count: train), to: directory + "/" + DataLocation.trainImages)
-        try scratch.write(idxImages(images(count: test, seed: 2), count: test), to: directory + "/" + DataLocation.testImages)
+        try scratch.write(idxImages(images(count: train, seed: 1), count: train),
+                          to: directory + "/" + DataLocation.trainImages)
+        try scratch.write(idxImages(images(count: test, seed: 2), count: test),
+                          to: directory + "/" + DataLocation.testImages)
     }
 }
 
 /// The flags of a tiny, fast, reproducible training run on `Fixtures` in `data/`.
 func tinyTraining(epochs: Int, _ more: [String] = []) -> [String] {
-    ["train", "--data", "data", "--hidden", "16", "--batch-size", "16", "--threads", "1", "--epochs", String(epochs)] + more
+    ["train", "--data", "data", "--hidden", "16", "--batch-size", "16", "--threads", "1", "--epochs",
+     String(epochs)] + more
 }
 
 /// The tensor bytes of a safetensors file (everything after the header), and its header keys.

@@ -29,7 +29,8 @@ import Testing
     func trainNamesTheLevel(level: KernelLevel) throws {
         let scratch = try Scratch()
         try Fixtures.write(into: scratch)
-        let result = try CLI.run(tinyTraining(epochs: 1), in: scratch.url, environment: ["AUTOENC_KERNELS": level.rawValue])
+        let result = try CLI.run(tinyTraining(epochs: 1), in: scratch.url,
+                                 environment: ["AUTOENC_KERNELS": level.rawValue])
         #expect(result.status == 0, "\(result)")
         let model = result.stdout.split(separator: "\n").first { $0.hasPrefix("model: ") } ?? ""
         #expect(model.hasSuffix(", vectors \(level.rawValue)"), "\(result)")

@@ -42,7 +42,8 @@ import Glibc
         }
 
         // the recorded test images changed: refused, naming the data set and --data
-        try scratch.write(Fixtures.idxImages(Fixtures.images(count: Fixtures.testCount, seed: 9), count: Fixtures.testCount),
+        try scratch.write(Fixtures.idxImages(Fixtures.images(count: Fixtures.testCount, seed: 9),
+                                             count: Fixtures.testCount),
                           to: "digits/" + DataLocation.testImages)
         for command in [["reconstruct", "--out", "changed.pgm"], ["weightmap", "--out", "changed-w.pgm"],
                         ["activations", "--out", "changed-act"]] {
@@ -126,7 +127,8 @@ import Glibc
 
         // resumed from another directory, without --log or --plot: both go on
         try scratch.makeDirectory("elsewhere")
-        let resumed = try CLI.run(["train", "--resume", scratch.path("model.safetensors"), "--data", scratch.path("data"),
+        let resumed = try CLI.run(["train", "--resume", scratch.path("model.safetensors"), "--data",
+                                   scratch.path("data"),
                                    "--threads", "1", "--epochs", String(state.epochsCompleted + 1)],
                                   in: scratch.url.appendingPathComponent("elsewhere"))
         #expect(resumed.status == 0, "\(resumed)")

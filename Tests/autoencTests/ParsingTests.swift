@@ -92,7 +92,8 @@ import Testing
             #expect(train.contains(expected), "train --help lacks \(expected)")
         }
         let reconstruct = Self.help(Autoenc.helpMessage(for: Reconstruct.self))
-        for expected in ["--model <file>", "(default: model.safetensors)", "(default: reconstructions.pgm)", "(default: 32)"] {
+        for expected in ["--model <file>", "(default: model.safetensors)", "(default: reconstructions.pgm)",
+                         "(default: 32)"] {
             #expect(reconstruct.contains(expected), "reconstruct --help lacks \(expected)")
         }
         let weightmap = Self.help(Autoenc.helpMessage(for: Weightmap.self))
@@ -130,8 +131,10 @@ import Testing
 
     /// A usage error is one line on stderr, as the README says (it was four: Error,
     /// Usage, See, and a blank), naming the flag and where the help is.
-    @Test(arguments: [(["train", "--drop-p", "2"], "autoenc: --drop-p must be in [0, 1), got 2.0 (see 'autoenc train --help')"),
-                      (["train", "--bogus"], "autoenc: Unknown option '--bogus'. Did you mean '--out'? (see 'autoenc train --help')"),
+    @Test(arguments: [(["train", "--drop-p", "2"],
+                       "autoenc: --drop-p must be in [0, 1), got 2.0 (see 'autoenc train --help')"),
+                      (["train", "--bogus"],
+                       "autoenc: Unknown option '--bogus'. Did you mean '--out'? (see 'autoenc train --help')"),
                       (["frob"], "autoenc: Unexpected argument 'frob' (see 'autoenc --help')")])
     func usageErrorsAreOneLine(arguments: [String], line: String) throws {
         let scratch = try Scratch()

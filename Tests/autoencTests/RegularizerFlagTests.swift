@@ -43,8 +43,10 @@ import Testing
         (["train", "--drop-mode", "dropconnect", "--keep-p", "1"], "--drop-mode"),
         (["reconstruct", "--inference", "sample:-4"], "--inference"),
         // DropConnect's masks drop in steps of 1/256: these round to none or to all
-        (["train", "--drop-mode", "dropconnect", "--drop-p", "0.001"], "--drop-p 0.001 rounds to 0, dropping no connection"),
-        (["train", "--drop-mode", "dropconnect", "--drop-p", "0.999"], "--drop-p 0.999 rounds to 1, dropping every connection"),
+        (["train", "--drop-mode", "dropconnect", "--drop-p", "0.001"],
+         "--drop-p 0.001 rounds to 0, dropping no connection"),
+        (["train", "--drop-mode", "dropconnect", "--drop-p", "0.999"],
+         "--drop-p 0.999 rounds to 1, dropping every connection"),
         (["train", "--drop-mode", "dropconnect", "--keep-p", "0.9995"], "--keep-p 0.9995 rounds to 0"),
         (["bench", "--modes", "none,dropconnect-batch", "--drop-p", "0.001"], "under DropConnect"),
         (["bench", "--modes", "none,dropout,none"], "--modes lists none twice"),
@@ -118,14 +120,17 @@ import Testing
         let state = try TrainingState.load(scratch.path("split.state.safetensors"))
         let unscaled = try #require(state.unscaledDecoderWeight)
         let p = model.parameters
-        #expect((0..<unscaled.count).allSatisfy { p.w2[$0] == unscaled[$0] * 0.5 }, "saved decoder.weight is not w2 * (1 - p)")
+        #expect((0..<unscaled.count).allSatisfy { p.w2[$0] == unscaled[$0] * 0.5 },
+                "saved decoder.weight is not w2 * (1 - p)")
 
-        let refused = try scratch.run(["train", "--data", "data", "--threads", "1", "--epochs", "4", "--resume", "split.safetensors",
+        let refused = try scratch.run(["train", "--data", "data", "--threads", "1", "--epochs", "4", "--resume",
+                                       "split.safetensors",
                                        "--dropout-scaling", "inverted", "--max-norm", "3"])
         #expect(refused.status == 64, "\(refused)")
         #expect(refused.stderr.contains("--dropout-scaling inverted") && refused.stderr.contains("--max-norm 3"), "\(refused)")
 
-        let rest = try scratch.run(["train", "--data", "data", "--threads", "1", "--epochs", "4", "--resume", "split.safetensors",
+        let rest = try scratch.run(["train", "--data", "data", "--threads", "1", "--epochs", "4", "--resume",
+                                    "split.safetensors",
                                     "--keep-p", "0.5", "--max-norm", "2"])
         try #require(rest.status == 0, "\(rest)")
         let a = try safetensorsParts(try scratch.bytes("whole.safetensors"))
@@ -135,7 +140,8 @@ import Testing
 
         // reconstruct under each rule; a dropout model is the same under both
         let mean = try scratch.run(["reconstruct", "--data", "data", "--model", "whole.safetensors", "--count", "4"])
-        let sampled = try scratch.run(["reconstruct", "--data", "data", "--model", "whole.safetensors", "--count", "4", "--inference", "sample:8"])
+        let sampled = try scratch.run(["reconstruct", "--data", "data", "--model", "whole.safetensors", "--count", "4",
+                                       "--inference", "sample:8"])
         #expect(mean.status == 0 && sampled.status == 0, "\(mean)\n\(sampled)")
         #expect(sampled.stdout.contains("(inference sample:8, the same as mean for this model)"), "\(sampled)")
         func mse(_ r: RunResult) -> String { String(r.stdout.split(separator: "\n").first { $0.hasPrefix("test_mse") }?.split(separator: " ")[1] ?? "") }

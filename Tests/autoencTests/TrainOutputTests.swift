@@ -45,12 +45,14 @@ import Testing
         let scratch = try Scratch()
         try Fixtures.write(into: scratch)
         let command = ([CLI.binary.path] + tinyTraining(epochs: 2, ["--batch-size", "4"])).joined(separator: " ")
-        let result = try CLI.run(["-qfc", command, "/dev/null"], in: scratch.url, executable: URL(fileURLWithPath: "/usr/bin/script"))
+        let result = try CLI.run(["-qfc", command, "/dev/null"], in: scratch.url,
+                                 executable: URL(fileURLWithPath: "/usr/bin/script"))
         #expect(result.status == 0, "\(result)")
         let screen = result.stdout // script puts the terminal's whole output here
         #expect(screen.contains("\repoch 1/2 ["), "\(screen.debugDescription)")
         for part in ["img/s", "loss 0.", "ETA ", "\u{1B}[K"] { #expect(screen.contains(part), "\(part.debugDescription) in \(screen.debugDescription)") }
-        #expect(screen.contains("\r\u{1B}[Kepoch 1/2  train_loss"), "the bar is erased before the epoch's line: \(screen.debugDescription)")
+        #expect(screen.contains("\r\u{1B}[Kepoch 1/2  train_loss"),
+                "the bar is erased before the epoch's line: \(screen.debugDescription)")
         #expect(screen.contains("saved model.safetensors"))
     }
 
@@ -79,14 +81,17 @@ import Testing
         let lines = result.stdout.split(separator: "\n", omittingEmptySubsequences: false).dropLast()
         #expect(lines.count == 4, "\(result)")
         let records = try lines.map { line in
-            try #require(try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any], "not JSON: \(line)")
+            try #require(try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
+                         "not JSON: \(line)")
         }
         // the run's record first, then an epoch's per line
         let run = try #require(records.first?["run"] as? String)
-        #expect(Set(records[0].keys) == ["run", "started", "resumed_at", "autoenc_version", "command", "blas", "settings"],
+        #expect(Set(records[0].keys) == ["run", "started", "resumed_at", "autoenc_version", "command",
+                                         "blas", "settings"],
                 "\(lines[0])")
         for (index, record) in records.dropFirst().enumerated() {
-            #expect(Set(record.keys) == ["run", "epoch", "train_loss", "test_mse", "seconds", "images_per_second"], "\(record)")
+            #expect(Set(record.keys) == ["run", "epoch", "train_loss", "test_mse", "seconds",
+                                         "images_per_second"], "\(record)")
             #expect(record["run"] as? String == run)
             #expect((record["epoch"] as? NSNumber)?.intValue == index + 1)
         }
@@ -193,9 +198,11 @@ import Testing
         try Fixtures.write(into: scratch)
         #expect(try scratch.run(tinyTraining(epochs: 1, ["-q"])).status == 0)
         #expect(try scratch.run(["reconstruct", "--data", "data", "--count", "4", "--out", "one.pgm"]).status == 0)
-        #expect(try scratch.run(["reconstruct", "--data", "data", "--count", "4", "--out", "two.pgm", "--scale", "2"]).status == 0)
+        #expect(try scratch.run(["reconstruct", "--data", "data", "--count", "4", "--out", "two.pgm", "--scale",
+                                 "2"]).status == 0)
         func size(_ name: String) throws -> (Int, Int) {
-            let text = String(decoding: try scratch.bytes(name).prefix(20), as: UTF8.self).split(whereSeparator: \.isWhitespace)
+            let text = String(decoding: try scratch.bytes(name).prefix(20),
+                              as: UTF8.self).split(whereSeparator: \.isWhitespace)
             return (Int(text[1]) ?? 0, Int(text[2]) ?? 0)
         }
         let (w1, h1) = try size("one.pgm"), (w2, h2) = try size("two.pgm")
@@ -208,13 +215,15 @@ import Testing
         try Fixtures.write(into: scratch)
         let plain = try scratch.run(tinyTraining(epochs: 1, ["--optimizer", "sgd"]))
         #expect(plain.status == 0 && plain.stdout.contains("note: --lr 0.001 is Adam's default; with --optimizer sgd"), "\(plain)")
-        let given = try scratch.run(tinyTraining(epochs: 1, ["--optimizer", "sgd", "--lr", "0.5", "--out", "b.safetensors"]))
+        let given = try scratch.run(tinyTraining(epochs: 1, ["--optimizer", "sgd", "--lr", "0.5", "--out",
+                                                             "b.safetensors"]))
         #expect(given.status == 0 && !given.stdout.contains("note:"), "\(given)")
     }
 
     /// An epoch resumed part-way says so in its record; a whole one does not.
     @Test func partialEpochsAreMarked() {
-        var report = EpochReport(epoch: 3, steps: 2, completed: true, startingStep: 4, trainLoss: 0.5, testMSE: 0.25, seconds: 1, imagesPerSecond: 10)
+        var report = EpochReport(epoch: 3, steps: 2, completed: true, startingStep: 4, trainLoss: 0.5, testMSE: 0.25,
+                                 seconds: 1, imagesPerSecond: 10)
         #expect(report.json(run: "abc").contains("\"resumed_from_step\":4"), "\(report.json(run: "abc"))")
         report.startingStep = 0
         #expect(!report.json(run: "abc").contains("resumed_from_step"))
@@ -226,7 +235,8 @@ import Testing
         let scratch = try Scratch()
         try Fixtures.write(into: scratch)
         #expect(try scratch.run(tinyTraining(epochs: 2, ["-q"])).status == 0)
-        let resumed = try scratch.run(tinyTraining(epochs: 3, ["--resume", "model.safetensors", "--plot", "loss.svg", "-q"]))
+        let resumed = try scratch.run(tinyTraining(epochs: 3, ["--resume", "model.safetensors", "--plot",
+                                                               "loss.svg", "-q"]))
         #expect(resumed.status == 0, "\(resumed)")
         let svg = String(decoding: try scratch.bytes("loss.svg"), as: UTF8.self)
         let line = try #require(svg.split(separator: "\n").first { $0.contains("class=\"series\"") })

@@ -24,7 +24,8 @@ import Glibc
         #expect(reconstruct.stdout.contains("test_mse"), "\(reconstruct)")
         let weightmap = try scratch.run(["weightmap", "--scale", "2"])
         #expect(weightmap.status == 0, "\(weightmap)")
-        #expect(scratch.listing() == ["data", "model.safetensors", "model.state.safetensors", "reconstructions.pgm", "weightmap.pgm"])
+        #expect(scratch.listing() == ["data", "model.safetensors", "model.state.safetensors", "reconstructions.pgm",
+                                      "weightmap.pgm"])
 
         for name in ["reconstructions.pgm", "weightmap.pgm"] {
             let bytes = try scratch.bytes(name)
@@ -87,7 +88,8 @@ import Glibc
         #expect(epochs.map { $0["run"] as? String } == [ids[0], ids[0], ids[1]])
         for (index, record) in epochs.enumerated() {
             let line = "\(record)"
-            #expect(Set(record.keys) == ["run", "epoch", "train_loss", "test_mse", "seconds", "images_per_second"], "\(line)")
+            #expect(Set(record.keys) == ["run", "epoch", "train_loss", "test_mse", "seconds",
+                                         "images_per_second"], "\(line)")
             #expect((record["epoch"] as? NSNumber)?.intValue == index + 1, "\(line)")
             for key in ["train_loss", "test_mse"] {
                 let value = try #require((record[key] as? NSNumber)?.doubleValue, "\(key) in \(line)")
@@ -114,14 +116,17 @@ import Glibc
         let scratch = try Scratch()
         try Fixtures.write(into: scratch)
         try scratch.makeDirectory("real")
-        try FileManager.default.createSymbolicLink(atPath: scratch.path("model.safetensors"), withDestinationPath: "real/model.safetensors")
-        try FileManager.default.createSymbolicLink(atPath: scratch.path("weightmap.pgm"), withDestinationPath: scratch.path("real/w.pgm"))
+        try FileManager.default.createSymbolicLink(atPath: scratch.path("model.safetensors"),
+                                                   withDestinationPath: "real/model.safetensors")
+        try FileManager.default.createSymbolicLink(atPath: scratch.path("weightmap.pgm"),
+                                                   withDestinationPath: scratch.path("real/w.pgm"))
         let train = try scratch.run(tinyTraining(epochs: 1, ["--log", "/dev/null"]))
         #expect(train.status == 0, "\(train)")
         let weightmap = try scratch.run(["weightmap"])
         #expect(weightmap.status == 0, "\(weightmap)")
         for link in ["model.safetensors", "weightmap.pgm"] {
-            #expect((try? FileManager.default.destinationOfSymbolicLink(atPath: scratch.path(link))) != nil, "\(link) is no longer a link")
+            #expect((try? FileManager.default.destinationOfSymbolicLink(atPath: scratch.path(link))) != nil,
+                    "\(link) is no longer a link")
         }
         #expect(scratch.listing("real") == ["model.safetensors", "w.pgm"])
         _ = try Checkpoint.load(scratch.path("model.safetensors"))
@@ -140,7 +145,8 @@ import Glibc
             let half = try scratch.run(tinyTraining(epochs: 2, flags + ["--out", "split.safetensors", "--force"]))
             try #require(half.status == 0, "\(half)")
             let halfModel = try scratch.bytes("split.safetensors")
-            let rest = try scratch.run(["train", "--data", "data", "--threads", "1", "--epochs", "4", "--resume", "split.safetensors"])
+            let rest = try scratch.run(["train", "--data", "data", "--threads", "1", "--epochs", "4", "--resume",
+                                        "split.safetensors"])
             try #require(rest.status == 0, "\(rest)")
             #expect(rest.stdout.contains("epoch 3/4") && !rest.stdout.contains("epoch 2/4"), "\(rest)")
 
@@ -224,9 +230,11 @@ import Glibc
     /// A second data set with the same counts as `data/` but other images.
     static func otherData(_ scratch: Scratch, in directory: String) throws {
         try scratch.makeDirectory(directory)
-        try scratch.write(Fixtures.idxImages(Fixtures.images(count: Fixtures.trainCount, seed: 7), count: Fixtures.trainCount),
+        try scratch.write(Fixtures.idxImages(Fixtures.images(count: Fixtures.trainCount, seed: 7),
+                                             count: Fixtures.trainCount),
                           to: directory + "/" + DataLocation.trainImages)
-        try scratch.write(Fixtures.idxImages(Fixtures.images(count: Fixtures.testCount, seed: 8), count: Fixtures.testCount),
+        try scratch.write(Fixtures.idxImages(Fixtures.images(count: Fixtures.testCount, seed: 8),
+                                             count: Fixtures.testCount),
                           to: directory + "/" + DataLocation.testImages)
     }
 
@@ -237,7 +245,8 @@ import Glibc
         let scratch = try Scratch()
         try Fixtures.write(into: scratch)
         try Self.otherData(scratch, in: "digits")
-        let first = try scratch.run(["train", "--data", "digits", "--limit", "32", "--hidden", "8", "--batch-size", "16",
+        let first = try scratch.run(["train", "--data", "digits", "--limit", "32", "--hidden", "8",
+                                     "--batch-size", "16",
                                      "--threads", "1", "--epochs", "1"])
         #expect(first.status == 0, "\(first)")
         let state = try TrainingState.load(scratch.path("model.state.safetensors"))
@@ -272,6 +281,7 @@ import Glibc
         #expect(other.status == 0, "\(other)")
         #expect(other.stdout.contains("note: the model was trained on \(scratch.path("data")); these images are from \(scratch.path("digits"))"), "\(other)")
         let activations = try scratch.run(["activations", "--data", "digits", "--threads", "1"])
-        #expect(activations.status == 0 && activations.stdout.contains("note: the model was trained on"), "\(activations)")
+        #expect(activations.status == 0 && activations.stdout.contains("note: the model was trained on"),
+                "\(activations)")
     }
 }
