@@ -57,7 +57,8 @@ struct ExperimentFlags<Command: ExperimentCommand>: ParsableArguments {
     var shard: String?
 
     @Flag(name: .customLong("collect-only"), help: ArgumentHelp(
-        "Train nothing: write the report, metrics and figures from the finished runs in --out; exit 1 naming any missing."))
+        "Train nothing: write the report, metrics and figures from the finished runs in --out; exit 1 naming any "
+            + "missing."))
     var collectOnly = false
 
     func validate() throws {
@@ -88,8 +89,8 @@ struct ExperimentFlags<Command: ExperimentCommand>: ParsableArguments {
     func run<Design: ExperimentDesign>(plot: String? = nil, _ design: () throws -> Design) throws {
         try reportingErrors {
             do {
-                try Experiment.run(try design(), data: dataOptions.data, directory: out, jobs: jobs, threads: chosenThreads(),
-                                   shard: try chosenShard(), collectOnly: collectOnly,
+                try Experiment.run(try design(), data: dataOptions.data, directory: out, jobs: jobs,
+                                   threads: chosenThreads(), shard: try chosenShard(), collectOnly: collectOnly,
                                    console: Console(quiet: quiet.quiet, log: log), log: log, plot: plot)
             } catch let incomplete as IncompleteExperiment {
                 Console.error("autoenc: \(incomplete.message)")

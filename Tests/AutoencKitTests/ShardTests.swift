@@ -31,6 +31,15 @@ import Testing
                 == Shard(index: 1, count: 3).runs(of: runs).map(\.stem))
     }
 
+    @Test("a knob given one value, alone, is a sweep of one point")
+    func oneValueSweep() throws {
+        let plan = try Sweep.Plan(lists: [.dropP: "0.25"], models: nil, request: RunRequest())
+        #expect(plan.knob == .dropP && plan.values.map(\.label) == ["0.25"])
+        #expect(plan.grid(seeds: 2, epochs: 1).runs.map(\.stem) == ["dropout-drop_p0.25-seed0", "dropout-drop_p0.25-seed1"])
+        let limit = try Sweep.Plan(lists: [.limit: "500"], models: nil, request: RunRequest())
+        #expect(limit.knob == .limit && limit.grid(seeds: 1, epochs: 1).runs.count == 2)
+    }
+
     @Test("--shard I/N: 0 <= I < N, refused otherwise naming the flag",
           arguments: [("0/1", true), ("2/3", true), ("3/3", false), ("-1/3", false), ("0/0", false), ("1", false),
                       ("a/b", false), ("1/2/3", false)])

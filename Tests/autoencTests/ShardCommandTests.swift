@@ -34,7 +34,8 @@ import Testing
         // every run trained once, by one shard; no outputs yet, no lock left behind
         #expect(trained.count == 6 && Set(trained).count == 6, "\(trained)")
         #expect(scratch.listing("split") == ["runs", "runs.json"], "\(scratch.listing("split"))")
-        #expect(scratch.listing("split/runs").count == 12 && !scratch.listing("split/runs").contains { $0.hasSuffix(".lock") })
+        #expect(scratch.listing("split/runs").count == 12)
+        #expect(!scratch.listing("split/runs").contains { $0.hasSuffix(".lock") }, "\(scratch.listing("split/runs"))")
         let collected = try scratch.run(Self.sweep + ["--out", "split", "--collect-only"])
         try #require(collected.status == 0, "\(collected)")
         #expect(!collected.stdout.contains("epoch 1/1"), "\(collected.stdout)")
@@ -87,7 +88,8 @@ import Testing
         let tiny = CompareCommandTests.tiny.filter { $0 != "--limit" && $0 != "64" }
         let result = try scratch.run(["sweep"] + tiny + ["--drop-p", "0.25"])
         #expect(result.status == 0, "\(result)")
-        #expect(scratch.listing("sweep/runs") == ["dropout-drop_p0.25-seed0.json", "dropout-drop_p0.25-seed0.safetensors"])
+        #expect(scratch.listing("sweep/runs") == ["dropout-drop_p0.25-seed0.json",
+                                                  "dropout-drop_p0.25-seed0.safetensors"])
         #expect(scratch.listing("sweep").contains("metrics.json"))
     }
 
@@ -107,7 +109,8 @@ import Testing
         let array = ["SLURM_ARRAY_TASK_ID": "3", "SLURM_ARRAY_TASK_MIN": "1", "SLURM_ARRAY_TASK_MAX": "4",
                      "SLURM_ARRAY_TASK_COUNT": "4", "SLURM_CPUS_PER_TASK": "2"]
         func flags(_ more: [String]) throws -> ExperimentFlags<SweepCommand> {
-            let command = try #require(try Autoenc.parseAsRoot(["sweep", "--drop-p", "0.1,0.5"] + more) as? SweepCommand)
+            let parsed = try Autoenc.parseAsRoot(["sweep", "--drop-p", "0.1,0.5"] + more)
+            let command = try #require(parsed as? SweepCommand)
             return command.experiment
         }
         #expect(try flags([]).chosenShard(array) == Shard(index: 2, count: 4))

@@ -83,10 +83,10 @@ extension Experiment {
                 let done = try Self.train(mine, train: train, test: test, location: location, directory: directory,
                                           jobs: jobs, threads: threads, console: console, log: log, again: again,
                                           keepGoing: true)
-                let trainedNow = done.filter { !$0.reused }.map(\.run.stem), reused = done.filter(\.reused).map(\.run.stem)
-                console.say("shard \(shard): trained \(trainedNow.count)\(trainedNow.isEmpty ? "" : " (" + trainedNow.joined(separator: ", ") + ")")"
-                            + ", reused \(reused.count); when every shard is done, the same command with --collect-only "
-                            + "writes the outputs")
+                let fresh = done.filter { !$0.reused }.map(\.run.stem)
+                let named = fresh.isEmpty ? "" : " (" + fresh.joined(separator: ", ") + ")"
+                console.say("shard \(shard): trained \(fresh.count)\(named), reused \(done.count - fresh.count); when every "
+                            + "shard is done, the same command with --collect-only writes the outputs")
                 return
             }
             records = try Self.train(design.runs, train: train, test: test, location: location, directory: directory,
@@ -113,8 +113,8 @@ extension Experiment {
         }
         let missing = runList(runs).map(\.stem).filter { found[$0] == nil }
         guard missing.isEmpty else {
-            throw IncompleteExperiment(message: "--collect-only: \(missing.count) of \(runList(runs).count) runs "
-                                       + "not finished in \(runsDirectory(directory))/: \(missing.joined(separator: ", "))"
+            throw IncompleteExperiment(message: "--collect-only: \(missing.count) of \(runList(runs).count) runs not "
+                                       + "finished in \(runsDirectory(directory))/: " + missing.joined(separator: ", ")
                                        + "; train them first (the same command without --collect-only)")
         }
         return runs.map { found[$0.stem]! }

@@ -112,6 +112,7 @@ extension Experiment {
             ("runs", .array(runList(runs).map { .string($0.stem) })),
         ])
         let bytes = Array((json.rendered() + "\n").utf8)
+        if write { try OutputDirectory.prepare(directory, what: "--out") }
         if write, try createExclusively(bytes, at: path) { return "fixed the runs and settings in \(path)" }
         guard let saved = FileManager.default.contents(atPath: path) else { return nil } // only checking
         guard let old = JSON.parse(Array(saved)), let fields = old["settings"]?.fields, let list = old["runs"]?.array
