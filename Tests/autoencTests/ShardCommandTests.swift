@@ -65,6 +65,24 @@ import Testing
         #expect(done.status == 0 && scratch.listing("compare").contains("metrics.json"), "\(done)")
     }
 
+    @Test("a shard whose run another process holds trains its others, then exits 1 naming it")
+    func shardFailureNamed() throws {
+        let scratch = try Scratch()
+        try CompareCommandTests.labeledData(scratch)
+        try scratch.makeDirectory("compare/runs")
+        // another process's lock on none-seed0, the last of compare's sorted runs
+        let held = try OutputLock(for: scratch.path("compare/runs/none-seed0.safetensors"), what: "--out")
+        defer { held.release() }
+        let shard = try scratch.run(["compare"] + CompareCommandTests.tiny + ["--shard", "0/1"])
+        #expect(shard.status == 73, "a whole experiment stops at the first failure: \(shard)")
+        let part = try scratch.run(["compare"] + CompareCommandTests.tiny + ["--shard", "0/2"])
+        #expect(part.status == 1, "\(part)")
+        #expect(part.stderr.contains("1 run of 2 failed: none-seed0 (") && part.stderr.contains("another run is writing it")
+                && part.stderr.contains("finished: dropconnect-seed0"), "\(part.stderr)")
+        #expect(scratch.listing("compare/runs").contains("dropconnect-seed0.json"))
+        #expect(!scratch.listing("compare/runs").contains("none-seed0.json"))
+    }
+
     @Test("a rerun with another --lr is refused (64, naming lr); today's retraining is gone")
     func otherSettingsRefused() throws {
         let scratch = try Scratch()

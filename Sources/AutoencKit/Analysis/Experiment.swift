@@ -192,8 +192,10 @@ public enum Experiment {
             let failed = queue.failures.sorted { $0.index < $1.index }.map { index, error in
                 "\(unique[index].stem) (\(AutoencError(reporting: error).userMessage))"
             }
+            let finished = unique.indices.filter { queue.records[$0] != nil }.map { unique[$0].stem }
             throw IncompleteExperiment(message: "\(counted(failed.count, "run")) of \(unique.count) failed: "
-                                       + failed.joined(separator: "; "))
+                                       + failed.joined(separator: "; ")
+                                       + (finished.isEmpty ? "" : "; finished: " + finished.joined(separator: ", ")))
         }
         let records = queue.records
         return runs.map { run in records[unique.firstIndex { $0.stem == run.stem }!] }
@@ -206,7 +208,7 @@ public enum Experiment {
     static func measure(_ run: ExperimentRun, train full: ImageSet, test: ImageSet, dataset: String, directory: String,
                         threads: Int, observer: TrainingObserver, announce: (String) -> Void,
                         evaluating: Evaluating) throws -> ExperimentRecord? {
-        let lock = try OutputLock(for: modelPath(run, in: directory), what: "run \(run.stem) of --out")
+        let lock = try OutputLock(for: modelPath(run, in: directory), what: "--out")
         defer { lock.release() }
         let train = full.prefix(run.limit)
         let settings = run.settings(dataDigest: train.digest) // one pass over the bytes: ~10 ms for 60,000 images
