@@ -35,7 +35,8 @@ import Testing
     func oneValueSweep() throws {
         let plan = try Sweep.Plan(lists: [.dropP: "0.25"], models: nil, request: RunRequest())
         #expect(plan.knob == .dropP && plan.values.map(\.label) == ["0.25"])
-        #expect(plan.grid(seeds: 2, epochs: 1).runs.map(\.stem) == ["dropout-drop_p0.25-seed0", "dropout-drop_p0.25-seed1"])
+        #expect(plan.grid(seeds: 2, epochs: 1).runs.map(\.stem)
+                == ["dropout-drop_p0.25-seed0", "dropout-drop_p0.25-seed1"])
         let limit = try Sweep.Plan(lists: [.limit: "500"], models: nil, request: RunRequest())
         #expect(limit.knob == .limit && limit.grid(seeds: 1, epochs: 1).runs.count == 2)
     }
