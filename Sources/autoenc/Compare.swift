@@ -24,7 +24,10 @@ struct Compare: ParsableCommand, ExperimentCommand, DrawsWeightMaps {
             seed weightmaps.png, reconstructions.png and histograms.png (Srivastava et al. \
             2014, Fig. 8). Each run's model and record go to runs/ as soon as it finishes: \
             after Ctrl-C (exit 130) the same command reuses the finished runs and trains \
-            only the rest; a run whose settings changed is trained again.
+            only the rest. The first invocation fixes the runs and settings in runs.json; \
+            other settings on the same --out are refused. --shard I/N trains every Nth run only \
+            (shards may run at once, on several machines sharing --out); --collect-only then \
+            writes the outputs.
 
             Metrics, on the test set in inference mode: \(Diagnostics.definitions.map { "\($0.term): \($0.meaning)" }.joined(separator: " "))
             """)

@@ -1,3 +1,4 @@
+import Foundation
 import ArgumentParser
 import AutoencKit
 
@@ -47,17 +48,54 @@ struct ExperimentFlags<Command: ExperimentCommand>: ParsableArguments {
 
     @OptionGroup var quiet: QuietOption
 
+    @Option(help: ArgumentHelp("""
+        Train only shard I of N (0-based): of the runs sorted by name, every Nth from the Ith. A shard of several \
+        writes no report, metrics or figures; --collect-only does once every shard is done. Default: in a Slurm \
+        array of contiguous indices, the task's place in it (SLURM_ARRAY_TASK_ID - SLURM_ARRAY_TASK_MIN of \
+        SLURM_ARRAY_TASK_COUNT).
+        """, valueName: "i/n"))
+    var shard: String?
+
+    @Flag(name: .customLong("collect-only"), help: ArgumentHelp(
+        "Train nothing: write the report, metrics and figures from the finished runs in --out; exit 1 naming any "
+            + "missing."))
+    var collectOnly = false
+
     func validate() throws {
         try refuse(Limits.seeds.problem(seeds, name: "--seeds"), Limits.threads.problem(jobs, name: "--jobs"),
                    Limits.epochs.problem(epochs, name: "--epochs"), Limits.nameProblem(out, flag: "--out", what: "a directory"),
-                   RunRecords.problem(log: log, plot: nil))
+                   RunRecords.problem(log: log, plot: nil),
+                   shard != nil && collectOnly ? "--shard and --collect-only: a shard trains, --collect-only does not; "
+                       + "give one of them" : nil)
+        if let shard { _ = try usageErrors { try Shard.parse(shard) } }
+    }
+
+    /// The shard to train: --shard, else a Slurm array task's (`Shard.slurm`), else the
+    /// whole experiment; always the whole with --collect-only.
+    func chosenShard(_ environment: [String: String] = ProcessInfo.processInfo.environment) throws -> Shard {
+        if collectOnly { return .whole }
+        if let shard { return try Shard.parse(shard) }
+        return Shard.slurm(environment) ?? .whole
+    }
+
+    /// --threads, else a Slurm task's SLURM_CPUS_PER_TASK, else nil (every core).
+    func chosenThreads(_ environment: [String: String] = ProcessInfo.processInfo.environment) -> Int? {
+        threads.threads ?? Shard.slurmThreads(environment)
     }
 
     /// Trains and measures the `design` (`Experiment.run`), drawing the curves to `plot` too.
+    /// An experiment left incomplete (a shard's failed runs, --collect-only's missing ones)
+    /// exits 1 with its one line.
     func run<Design: ExperimentDesign>(plot: String? = nil, _ design: () throws -> Design) throws {
         try reportingErrors {
-            try Experiment.run(try design(), data: dataOptions.data, directory: out, jobs: jobs, threads: threads.threads,
-                               console: Console(quiet: quiet.quiet, log: log), log: log, plot: plot)
+            do {
+                try Experiment.run(try design(), data: dataOptions.data, directory: out, jobs: jobs,
+                                   threads: chosenThreads(), shard: try chosenShard(), collectOnly: collectOnly,
+                                   console: Console(quiet: quiet.quiet, log: log), log: log, plot: plot)
+            } catch let incomplete as IncompleteExperiment {
+                Console.error("autoenc: \(incomplete.message)")
+                throw ExitCode(1)
+            }
         }
     }
 }

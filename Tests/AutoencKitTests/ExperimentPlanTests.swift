@@ -46,8 +46,11 @@ import Testing
     }
 
     static let refusals: [(lists: [Sweep.Knob: String], models: String?, message: String)] = [
-        ([:], nil, "give one of --drop-p, --limit, --input-drop-p or --max-norm a comma-separated list of at least two values to sweep"),
-        ([.dropP: "0.5"], nil, "give one of --drop-p, --limit, --input-drop-p or --max-norm a comma-separated list of at least two values to sweep"),
+        ([:], nil, "give one of --drop-p, --limit, --input-drop-p or --max-norm a comma-separated list of values to sweep "
+            + "(one value: only that setting given)"),
+        // one value of one knob is a sweep of one point; of two knobs, neither is the one swept
+        ([.dropP: "0.5", .limit: "10"], nil, "give one of --drop-p, --limit, --input-drop-p or --max-norm a comma-separated list of values to sweep "
+            + "(one value: only that setting given)"),
         ([.dropP: "0.1,0.1"], nil, "--drop-p lists 0.1 twice"),
         ([.limit: "10, 10.0"], nil, "--limit lists 10.0 twice"),
         ([.dropP: "0.1,0.5", .limit: "10,20"], nil, "only one setting is swept at a time; --drop-p and --limit both list several values"),

@@ -23,7 +23,8 @@ import Testing
         // the legend names the knob, as report.html's caption does
         #expect(result.stdout.contains("differs from none at the same drop_p"), "\(result.stdout)")
         let charts = ["dead_units.png", "localization.png", "mean_activation.png", "probe_accuracy.png", "sparsity.png", "test_mse.png"]
-        #expect(scratch.listing("sweep") == (charts + ["metrics.json", "report.html", "runs", "weightmaps.png"]).sorted())
+        #expect(scratch.listing("sweep")
+                == (charts + ["metrics.json", "report.html", "runs", "runs.json", "weightmaps.png"]).sorted())
         try CompareCommandTests.expectPNG(scratch, "sweep/weightmaps.png")
         // none once per seed (it is also dropout at p = 0), dropout at 0.5 per seed
         #expect(scratch.listing("sweep/runs") == ["dropout-drop_p0.5-seed0.json", "dropout-drop_p0.5-seed0.safetensors",
@@ -68,7 +69,7 @@ import Testing
 
     static let badFlags: [(arguments: [String], flag: String)] = [
         (["sweep"], "--drop-p"),
-        (["sweep", "--drop-p", "0.5"], "--drop-p"),
+        (["sweep", "--drop-p", "0.5", "--limit", "500"], "--drop-p"),
         (["sweep", "--drop-p", "0.1,0.5", "--limit", "10,20"], "--limit"),
         (["sweep", "--drop-p", "0.1,1"], "--drop-p"),
         (["sweep", "--drop-p", "0.1,x"], "--drop-p"),

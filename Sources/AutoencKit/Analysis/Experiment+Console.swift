@@ -6,7 +6,8 @@ extension Experiment {
     /// also appends them to `log`), the runs reused, and a status line while a run is
     /// measured (on a terminal, unless quiet). The schedule is `Schedule.choose`'s for
     /// `jobs` (--jobs) and `threads` (--threads as given, capped at `cores`). Returns
-    /// every run's record, in the order of `runs`.
+    /// every run's record, in the order of `runs`. With `keepGoing` (a shard), a failed
+    /// run does not stop the others (`execute`).
     ///
     /// Installs `StopSignals`: Ctrl-C or SIGTERM stops the runs under way, keeps the
     /// finished ones and throws `.interrupted` (130) or `.terminated` (143) saying that
@@ -16,7 +17,7 @@ extension Experiment {
     public static func train(_ runs: [ExperimentRun], train: ImageSet, test: ImageSet, location: DataLocation,
                              directory: String, jobs: Int?, threads: Int?,
                              cores: Int = ProcessInfo.processInfo.activeProcessorCount,
-                             console: Console, log: String?, again: String,
+                             console: Console, log: String?, again: String, keepGoing: Bool = false,
                              available: Int? = Memory.available()) throws -> [ExperimentRecord] {
         let trainings = Set(runs.map(\.stem)).count
         let schedule = Schedule.choose(runs: trainings, cores: cores, jobs: jobs,
@@ -31,7 +32,7 @@ extension Experiment {
         console.say(schedule.line(trainings: trainings, cores: cores, kept: runsDirectory(directory)))
         StopSignals.install()
         let records = try execute(runs, train: train, test: test, dataset: location.absoluteDirectory, directory: directory,
-                                  schedule: schedule,
+                                  schedule: schedule, keepGoing: keepGoing,
                                   observer: { ExperimentConsole(prefix: $0.stem, console: console, log: log) },
                                   announce: { console.say($0) },
                                   evaluating: { run, measure in StatusLine.showing(quiet: console.quiet, label: run.stem) { measure($0) } })

@@ -28,36 +28,95 @@ extension Experiment {
     /// and `plot` checked writable), on the data set `data` names (--data as given,
     /// `DataLocation.resolve`), its runs on `threads` as given and its outputs written on
     /// as many (every core by default); a stop says that the command as typed trains the
-    /// rest (`Console.commandLine`).
+    /// rest (`Console.commandLine`). A `shard` of several does not lock the directory: it
+    /// writes no outputs, and each of its runs takes its own lock (`measure`).
     public static func run(_ design: some ExperimentDesign, data: String?, directory: String, jobs: Int?, threads: Int?,
+                           shard: Shard = .whole, collectOnly: Bool = false,
                            console: Console, log: String?, plot: String?, again: String = Console.commandLine()) throws {
-        try using(directory, log: log, plot: plot) {
+        let course = {
             try perform(design, location: try DataLocation.resolve(data), directory: directory, jobs: jobs, threads: threads,
-                        outputThreads: Limits.threadsToUse(threads), console: console, log: log, again: again)
+                        shard: shard, collectOnly: collectOnly, outputThreads: Limits.threadsToUse(threads),
+                        console: console, log: log, again: again)
+        }
+        if shard.count > 1 {
+            try OutputDirectory.using(directory, what: "--out") {
+                try RunRecords.checkOutputs(log: log, plot: nil)
+                try course()
+            }
+        } else {
+            try using(directory, log: log, plot: plot, course)
         }
     }
 
     /// Runs `design` as compare and sweep do: loads the data set at `location` (with its
     /// labels when it has them), says the data line, the design's headline and note,
-    /// trains its runs into `directory` (`train`, with `jobs`, `threads` as given and
-    /// `again` for a stop), writes the outputs with `outputThreads` threads and says the
-    /// last lines, all on `console`. Throws `.cannotCreate` (73) before anything else when
-    /// one of the design's `outputFiles` cannot be written (a directory in its place),
-    /// the data set's, the runs' and the outputs' errors, and `.interrupted` or
-    /// `.terminated` for a stop.
+    /// fixes or checks the run list (`fixRunList`), trains its runs into `directory`
+    /// (`train`, with `jobs`, `threads` as given and `again` for a stop), writes the
+    /// outputs with `outputThreads` threads and says the last lines, all on `console`.
+    /// Throws `.cannotCreate` (73) before anything else when one of the design's
+    /// `outputFiles` cannot be written (a directory in its place), the data set's, the
+    /// runs' and the outputs' errors, and `.interrupted` or `.terminated` for a stop.
+    ///
+    /// A `shard` of several trains only its runs (`Shard.runs`), every one even when one
+    /// fails, says what it trained and writes no outputs; it throws `IncompleteExperiment`
+    /// naming its failed runs. `collectOnly` trains nothing: it writes the outputs from
+    /// the runs' records, and throws `IncompleteExperiment` naming the runs not finished.
     public static func perform(_ design: some ExperimentDesign, location: DataLocation, directory: String, jobs: Int?,
-                               threads: Int?, outputThreads: Int, console: Console, log: String?, again: String) throws {
-        try OutputDirectory.checkFiles(design.outputFiles, in: directory)
+                               threads: Int?, shard: Shard = .whole, collectOnly: Bool = false, outputThreads: Int,
+                               console: Console, log: String?, again: String) throws {
+        if shard.count == 1 { try OutputDirectory.checkFiles(design.outputFiles, in: directory) }
         let (loaded, test, labeled) = try location.loadForAnalysis(limit: nil, always: true)
         let train = loaded!
         let trained = try design.trainImages(of: train, data: location.directory)
         console.say(dataLine(location, trainImages: trained.count, testImages: test.count, labeled: labeled))
         console.say(design.headline)
         if let note = design.note { console.say(note) }
-        let records = try Self.train(design.runs, train: train, test: test, location: location, directory: directory,
+        let records: [ExperimentRecord]
+        if collectOnly {
+            try fixRunList(design.runs, train: train, directory: directory, write: false)
+            records = try collect(design.runs, train: train, directory: directory)
+        } else {
+            if let line = try fixRunList(design.runs, train: train, directory: directory) { console.say(line) }
+            if shard.count > 1 {
+                let mine = shard.runs(of: design.runs)
+                console.say("shard \(shard): \(mine.count) of \(runList(design.runs).count) runs")
+                let done = try Self.train(mine, train: train, test: test, location: location, directory: directory,
+                                          jobs: jobs, threads: threads, console: console, log: log, again: again,
+                                          keepGoing: true)
+                let fresh = done.filter { !$0.reused }.map(\.run.stem)
+                let named = fresh.isEmpty ? "" : " (" + fresh.joined(separator: ", ") + ")"
+                console.say("shard \(shard): trained \(fresh.count)\(named), reused \(done.count - fresh.count); when every "
+                            + "shard is done, the same command with --collect-only writes the outputs")
+                return
+            }
+            records = try Self.train(design.runs, train: train, test: test, location: location, directory: directory,
                                      jobs: jobs, threads: threads, console: console, log: log, again: again)
+        }
         let outputs = try design.writeOutputs(records, test: test, data: location.directory, trained: trained,
                                               threads: outputThreads, directory: directory)
         outputs.lines(directory: directory).forEach(console.say)
+    }
+
+    /// Every run's record from `directory`'s runs/, in the order of `runs`, made with the
+    /// run's settings on `train` (`ExperimentRecord.load`, beside its model). Throws
+    /// `IncompleteExperiment` naming the runs whose record is missing or of other settings.
+    static func collect(_ runs: [ExperimentRun], train: ImageSet, directory: String) throws -> [ExperimentRecord] {
+        var digests: [Int?: String] = [:]
+        var found: [String: ExperimentRecord] = [:]
+        for run in runList(runs) {
+            if digests[run.limit] == nil { digests[run.limit] = train.prefix(run.limit).digest }
+            guard FileManager.default.fileExists(atPath: modelPath(run, in: directory)),
+                  let record = ExperimentRecord.load(recordPath(run, in: directory), run: run,
+                                                     settings: run.settings(dataDigest: digests[run.limit]!))
+            else { continue }
+            found[run.stem] = record
+        }
+        let missing = runList(runs).map(\.stem).filter { found[$0] == nil }
+        guard missing.isEmpty else {
+            throw IncompleteExperiment(message: "--collect-only: \(missing.count) of \(runList(runs).count) runs not "
+                                       + "finished in \(runsDirectory(directory))/: " + missing.joined(separator: ", ")
+                                       + "; train them first (the same command without --collect-only)")
+        }
+        return runs.map { found[$0.stem]! }
     }
 }

@@ -163,9 +163,10 @@ public enum Experiment {
     /// run's record in order; nil for the runs the observers stopped (nothing of them is
     /// kept). `observer(run)` shows a run's epochs and says when to stop; `announce` gets
     /// a line when a finished run is reused. The first error stops the other runs and is
-    /// thrown.
+    /// thrown; with `keepGoing` (a shard) every run is tried, and the failed ones are
+    /// thrown together as an `IncompleteExperiment` naming each.
     public static func execute(_ runs: [ExperimentRun], train: ImageSet, test: ImageSet, dataset: String, directory: String,
-                               schedule: Schedule,
+                               schedule: Schedule, keepGoing: Bool = false,
                                observer: @escaping @Sendable (ExperimentRun) -> TrainingObserver,
                                announce: @escaping @Sendable (String) -> Void,
                                evaluating: @escaping Evaluating = { _, measure in measure(nil) }) throws -> [ExperimentRecord?] {
@@ -173,7 +174,7 @@ public enum Experiment {
         var distinct: [ExperimentRun] = []
         for run in runs where !distinct.contains(where: { $0.stem == run.stem }) { distinct.append(run) }
         let unique = distinct
-        let queue = RunQueue(count: unique.count)
+        let queue = RunQueue(count: unique.count, keepGoing: keepGoing)
         let work: @Sendable (Int) -> Void = { _ in
             while let index = queue.next() {
                 do {
@@ -181,20 +182,34 @@ public enum Experiment {
                                                      threads: schedule.threadsPerRun, observer: StoppingObserver(observer(unique[index]), queue),
                                                      announce: announce, evaluating: evaluating))
                 } catch {
-                    queue.fail(error)
+                    queue.fail(index, error)
                 }
             }
         }
         if schedule.jobs <= 1 { work(0) } else { DispatchQueue.concurrentPerform(iterations: schedule.jobs, execute: work) }
         if let error = queue.error { throw error }
+        if !queue.failures.isEmpty {
+            let failed = queue.failures.sorted { $0.index < $1.index }.map { index, error in
+                "\(unique[index].stem) (\(AutoencError(reporting: error).userMessage))"
+            }
+            let finished = unique.indices.filter { queue.records[$0] != nil }.map { unique[$0].stem }
+            throw IncompleteExperiment(message: "\(counted(failed.count, "run")) of \(unique.count) failed: "
+                                       + failed.joined(separator: "; ")
+                                       + (finished.isEmpty ? "" : "; finished: " + finished.joined(separator: ", ")))
+        }
         let records = queue.records
         return runs.map { run in records[unique.firstIndex { $0.stem == run.stem }!] }
     }
 
     /// One run: reused from its record, or trained, saved and measured; nil when stopped.
+    /// Holds the run's lock (an `OutputLock` on its model, `runs/.STEM.safetensors.lock`)
+    /// throughout, so that two processes on one --out (shards) never train the same run:
+    /// the second is refused, `.cannotCreate` (73).
     static func measure(_ run: ExperimentRun, train full: ImageSet, test: ImageSet, dataset: String, directory: String,
                         threads: Int, observer: TrainingObserver, announce: (String) -> Void,
                         evaluating: Evaluating) throws -> ExperimentRecord? {
+        let lock = try OutputLock(for: modelPath(run, in: directory), what: "--out")
+        defer { lock.release() }
         let train = full.prefix(run.limit)
         let settings = run.settings(dataDigest: train.digest) // one pass over the bytes: ~10 ms for 60,000 images
         let recordPath = recordPath(run, in: directory), modelPath = modelPath(run, in: directory)
@@ -234,8 +249,14 @@ public enum Experiment {
         private var nextIndex = 0
         private(set) var records: [ExperimentRecord?]
         private(set) var error: Error?
+        /// With `keepGoing`, each failed run's index and error; the other runs go on.
+        private(set) var failures: [(index: Int, error: Error)] = []
+        let keepGoing: Bool
 
-        init(count: Int) { records = Array(repeating: nil, count: count) }
+        init(count: Int, keepGoing: Bool = false) {
+            records = Array(repeating: nil, count: count)
+            self.keepGoing = keepGoing
+        }
 
         func next() -> Int? {
             lock.lock()
@@ -251,9 +272,13 @@ public enum Experiment {
             lock.unlock()
         }
 
-        func fail(_ error: Error) {
+        func fail(_ index: Int, _ error: Error) {
             lock.lock()
-            if self.error == nil { self.error = error }
+            if keepGoing {
+                failures.append((index, error))
+            } else if self.error == nil {
+                self.error = error
+            }
             lock.unlock()
         }
 

@@ -21,7 +21,7 @@ extension Sweep {
         /// of numbers, spaces allowed; a knob not given is missing), and `models` (a
         /// comma-separated list of `Sweep.models`; nil: dropout when the knob is the drop
         /// probability, else none,dropout), and checks them with `request`. Exactly one
-        /// knob must list two values or more.
+        /// knob must list two values or more, or be the only knob given (a one-value sweep).
         ///
         /// Throws `.usage` (64) naming the flag, for the first of: a value that is not a
         /// number, outside `Limits` or listed twice; no knob swept, or more than one; an
@@ -34,10 +34,13 @@ extension Sweep {
                 guard let text = lists[knob] else { continue }
                 parsed[knob] = try Self.values(of: knob, text)
             }
-            let swept = Knob.allCases.filter { (parsed[$0]?.count ?? 0) > 1 }
+            var swept = Knob.allCases.filter { (parsed[$0]?.count ?? 0) > 1 }
+            // one knob given one value: a sweep of one point (a shard of a larger one, say)
+            if swept.isEmpty && parsed.count == 1 { swept = Array(parsed.keys) }
             guard swept.count == 1, let knob = swept.first else {
                 throw AutoencError(.usage, swept.isEmpty
-                    ? "give one of --drop-p, --limit, --input-drop-p or --max-norm a comma-separated list of at least two values to sweep"
+                    ? "give one of --drop-p, --limit, --input-drop-p or --max-norm a comma-separated list of values "
+                        + "to sweep (one value: only that setting given)"
                     : "only one setting is swept at a time; \(swept.map(\.flag).joined(separator: " and ")) both list several values")
             }
             let single = { (k: Knob) in parsed[k]?.first?.value }
