@@ -25,7 +25,7 @@ extension Sweep.Grid {
                                                 seeds: seeds, charts: charts, directory: directory)
         try AtomicFile.write(Array(report.utf8), to: (directory as NSString).appendingPathComponent("report.html"))
         let noneTrained = series.contains { $0.name == Comparison.baseline }
-        let table = VariantSummary.table(series.flatMap(\.points), baseline: Sweep.baseline(in: series))
+        let table = VariantSummary.table(Sweep.tableRows(series), baseline: Sweep.baseline(in: series))
         let legend = VariantSummary.legend(seeds: seeds, baseline: noneTrained ? "none at the same \(knob.rawValue)" : "none (not trained)")
         return ExperimentOutputs(table: table + "\n" + legend,
                                  files: ["report.html", "metrics.json"] + charts + ["weightmaps.png", "runs/"])
@@ -118,6 +118,18 @@ extension Sweep.Grid {
 }
 
 extension Sweep {
+    /// The rows of the sweep's table: each model's point at each value, but a model whose
+    /// runs do not depend on the knob (none in a drop-probability sweep) once, without a
+    /// value, rather than the same row at every value. metrics.json keeps every point.
+    public static func tableRows(_ series: [Series]) -> [VariantSummary] {
+        series.flatMap { s -> [VariantSummary] in
+            guard let first = s.points.first, s.firstRuns.allSatisfy({ $0.knob == nil }) else { return s.points }
+            var once = first
+            once.knob = nil
+            return [once]
+        }
+    }
+
     /// A sweep as `Experiment.perform` runs it: the `grid` of the `plan` (with its seeds
     /// and epochs), drawn as `chartFormat` charts and weight maps of the units `selection`
     /// picks.

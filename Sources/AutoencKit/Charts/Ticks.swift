@@ -79,7 +79,9 @@ public struct Ticks: Sendable {
     /// The decimals a tick `step` apart needs: 2 for 0.05, 1 for 2.5, 0 for 20.
     static func decimals(step: Double) -> Int {
         var decimals = 0
-        while decimals < 12, abs(step * pow(10, Double(decimals)) - (step * pow(10, Double(decimals))).rounded()) > 1e-6 {
+        while decimals < 12 {
+            let shifted = step * pow(10, Double(decimals))
+            if abs(shifted - shifted.rounded()) <= 1e-6 { break }
             decimals += 1
         }
         return decimals

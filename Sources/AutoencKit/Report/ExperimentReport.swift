@@ -39,7 +39,7 @@ public enum ExperimentReport {
         page.paragraph("\(series.map(\.name).joined(separator: ", ")) trained at each \(knob.rawValue) in \(values.map(\.label).joined(separator: ", ")), \(seeds > 1 ? "from each of \(seeds) seeds" : "from one seed"); measured on the test set in inference mode.")
         settingsTable(&page, settings)
         let noneTrained = series.contains { $0.name == Comparison.baseline }
-        let cells = VariantSummary.cells(series.flatMap(\.points), baseline: Sweep.baseline(in: series))
+        let cells = VariantSummary.cells(Sweep.tableRows(series), baseline: Sweep.baseline(in: series))
         metricsTable(&page, cells, seeds: seeds, baseline: noneTrained ? "none at the same \(knob.rawValue)" : "none (not trained)")
         page.heading("Each metric against \(knob.rawValue)")
         for chart in charts {
