@@ -37,9 +37,32 @@ public struct Ticks: Sendable {
                 let step = mantissa * power
                 let first = Self.snapped(a / step, .down), last = Self.snapped(b / step, .up)
                 if last - first <= Double(intervals) {
-                    let values = stride(from: first, through: last, by: 1).map { $0 * step }
+                    // i x mantissa / 10^-k rather than i x step: 3 x 0.05 is 0.15000000000000002
+                    let values = stride(from: first, through: last, by: 1).map { i in
+                        power >= 1 ? i * mantissa * power : i * mantissa / (1 / power).rounded()
+                    }
                     let decimals = Self.decimals(step: step)
                     return Ticks(values: values, labels: values.map { Self.label($0, decimals: decimals) })
+                }
+            }
+            power *= 10
+        }
+    }
+
+    /// Whole-number ticks inside `low...high` (an x axis of epochs): multiples of a step
+    /// of 1, 2 or 5 x 10^k, at most `intervals` steps apart; the axis stays the data's.
+    /// A single whole number is its own tick.
+    public static func integers(from low: Int, through high: Int, intervals: Int = 5) -> Ticks {
+        let (a, b) = (min(low, high), max(low, high))
+        guard b > a else { return Ticks(values: [Double(a)], labels: [String(a)]) }
+        var power = 1
+        while true {
+            for mantissa in [1, 2, 5] {
+                let step = mantissa * power
+                let first = Int((Double(a) / Double(step)).rounded(.up)) * step
+                if (b - first) / step <= intervals {
+                    let values = Array(stride(from: first, through: b, by: step))
+                    return Ticks(values: values.map(Double.init), labels: values.map(String.init))
                 }
             }
             power *= 10

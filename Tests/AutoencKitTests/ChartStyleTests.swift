@@ -1,0 +1,87 @@
+import Foundation
+import Testing
+@testable import AutoencKit
+
+/// The legend's corner and the series' styles: renderer-independent rules, then the PNG
+/// they produce.
+struct ChartStyleTests {
+    typealias Rect = LegendPlacement.Rect
+    static let plot = Rect(x: 0, y: 0, width: 200, height: 100)
+
+    /// Points filling a box: a grid 5 pixels apart over it.
+    static func cloud(_ box: Rect) -> [(x: Double, y: Double)] {
+        stride(from: box.x, through: box.maxX, by: 5).flatMap { x in
+            stride(from: box.y, through: box.maxY, by: 5).map { y in (x, y) }
+        }
+    }
+
+    @Test("the legend takes the corner whose box misses the data's bounding boxes", arguments: [
+        // data in the top right: the next corner free of it, top left
+        ([Rect(x: 120, y: 0, width: 80, height: 40)], LegendPlacement.Corner.topLeft),
+        // data along the top: a bottom corner
+        ([Rect(x: 0, y: 0, width: 200, height: 40)], .bottomRight),
+        // everywhere but the bottom left
+        ([Rect(x: 0, y: 0, width: 200, height: 40), Rect(x: 100, y: 40, width: 100, height: 60)], .bottomLeft),
+        // nothing in the way: the top right
+        ([Rect(x: 80, y: 40, width: 30, height: 20)], .topRight),
+    ])
+    func corner(data: [Rect], expected: LegendPlacement.Corner) {
+        let placement = LegendPlacement(plot: Self.plot, width: 60, height: 30)
+        let points = data.flatMap(Self.cloud)
+        let corner = placement.corner(points: points, segments: [])
+        #expect(corner == expected)
+        #expect(!data.contains { placement.box(corner).intersects($0) }, "\(placement.box(corner)) over the data")
+    }
+
+    /// A falling line crosses the top left and bottom right; its points are only at the
+    /// ends, so the segments must count.
+    @Test func segmentsCount() {
+        let placement = LegendPlacement(plot: Self.plot, width: 60, height: 30)
+        let line = [((x: 0.0, y: 0.0), (x: 200.0, y: 100.0))]
+        #expect(placement.overlap(.topLeft, points: [], segments: line) == 1)
+        #expect(placement.overlap(.topRight, points: [], segments: line) == 0)
+        #expect(placement.corner(points: [(0, 0), (200, 100)], segments: line) == .topRight)
+        let rising = [((x: 0.0, y: 100.0), (x: 200.0, y: 0.0))]
+        #expect(placement.corner(points: [(0, 100), (200, 0)], segments: rising) == .topLeft)
+        #expect(!Rect(x: 10, y: 10, width: 5, height: 5).intersects((0, 0), (30, 0)))
+        #expect(Rect(x: 10, y: 10, width: 5, height: 5).intersects((0, 0), (30, 30)))
+    }
+
+    /// Four series, none to gaussian: every pair differs in dash and marker, and the
+    /// grays are at least 30 apart, so they stay apart printed in gray.
+    @Test func firstFourStylesDiffer() {
+        let styles = (0..<4).map(SeriesStyle.of)
+        for i in 0..<4 {
+            for j in (i + 1)..<4 {
+                #expect(styles[i].dash != styles[j].dash && styles[i].marker != styles[j].marker)
+                #expect(abs(Int(styles[i].gray) - Int(styles[j].gray)) >= 30)
+            }
+        }
+        #expect(styles.map(\.hex) == ["#000000", "#0072b2", "#d55e00", "#009e73"])
+        #expect(SeriesStyle.of(1).draws(at: 0) && !SeriesStyle.of(1).draws(at: 8) && SeriesStyle.of(1).draws(at: 11))
+    }
+
+    /// A curve rising to the top right corner: its legend goes top left, clear of the
+    /// points and lines; each marker lands within 1 pixel of where its value maps, and
+    /// the y ticks are round.
+    @Test func renderedChart() throws {
+        let values = [0.0434, 0.05, 0.06, 0.07, 0.09]
+        let chart = LineChart(title: "t", xLabel: "epoch", yLabel: "test MSE",
+                              series: [.init(name: "none", values: values),
+                                       .init(name: "dropout", values: values.map { $0 - 0.002 })])
+        let f = chart.frame
+        #expect(chart.yTicks.labels == ["0.04", "0.05", "0.06", "0.07", "0.08", "0.09"])
+        #expect(f.low == 0.04 && f.high == 0.09)
+        let box = chart.legendBox(f)
+        #expect(box.x < Double(f.left + f.right) / 2 && box.y < Double(f.top + f.bottom) / 2, "top left: \(box)")
+        let image = chart.render()
+        for (i, v) in values.enumerated() {
+            let x = Int(f.x(i).rounded()), y = Int(f.y(v).rounded())
+            let dark = (-1...1).contains { dy in
+                (-1...1).contains { dx in image.pixels[(y + dy) * image.width + x + dx] == 0 }
+            }
+            #expect(dark, "no ink within 1 pixel of point \(i) at (\(x), \(y))")
+            #expect(!box.contains((Double(x), Double(y))))
+        }
+    }
+}
