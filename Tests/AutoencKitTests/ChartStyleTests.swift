@@ -85,3 +85,41 @@ struct ChartStyleTests {
         }
     }
 }
+
+/// The histograms' bar chart: round ticks, and a log count axis at powers of ten (it was
+/// labelled with the peak and 0 alone).
+struct BarChartTicksTests {
+    static func histogram(zeros: Int) -> Histogram {
+        var h = Histogram(bins: 10, lower: 0, upper: 1)
+        for _ in 0..<zeros { h.add(0.01) }
+        for k in 1..<10 { for _ in 0..<k { h.add((Double(k) + 0.5) / 10) } }
+        return h
+    }
+
+    @Test func logAxisAtPowersOfTen() {
+        let chart = BarChart(title: "t", xLabel: "activation", yLabel: "count", logScale: true)
+        let ticks = chart.countTicks(peak: 1234)
+        #expect(ticks.labels == ["0", "1", "10", "100", "1000", "10^4"])
+        #expect(chart.height(0, top: ticks.high) == 0 && abs(chart.height(10_000, top: ticks.high) - 1) < 1e-12)
+        #expect(BarChart(title: "t", xLabel: "x", yLabel: "units").countTicks(peak: 3).labels == ["0", "1", "2", "3"])
+        #expect(BarChart(title: "t", xLabel: "x", yLabel: "units").countTicks(peak: 37).labels
+                == ["0", "10", "20", "30", "40"])
+        #expect(BarChart.valueTicks(Self.histogram(zeros: 1)).labels == ["0.0", "0.2", "0.4", "0.6", "0.8", "1.0"])
+    }
+
+    /// The tallest bar (1234 in the first bin) reaches log(1235) / log(10001) of the plot,
+    /// within a pixel, on the log axis.
+    @Test func tallestBarOnTheLogAxis() {
+        let chart = BarChart(title: "t", xLabel: "activation", yLabel: "count", logScale: true)
+        let image = chart.render(Self.histogram(zeros: 1234))
+        // the first bin's column: scan up from the x axis to where the bar ends
+        let line = BitmapFont.height() + 4
+        let left = 8 + BitmapFont.width("10^4") + 4, bottom = chart.height - 2 * line - 6
+        let top = 4 + BitmapFont.height(scale: 2) + 6 + line // a title this short is drawn at scale 2
+        let x = left + 2
+        var y = bottom - 1
+        while y > 0, image.pixels[y * image.width + x] == BarChart.bar { y -= 1 }
+        let expected = Double(bottom - top) * log1p(1234) / log1p(10_000)
+        #expect(abs(Double(bottom - 1 - y) - expected) <= 1.5, "bar \(bottom - 1 - y) px, expected \(expected)")
+    }
+}
