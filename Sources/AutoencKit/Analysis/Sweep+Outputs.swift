@@ -76,10 +76,12 @@ extension Sweep.Grid {
         }
     }
 
-    /// The chart of `metric` against the knob: a line per model, mean ± sd over the seeds.
+    /// The chart of `metric` against the knob: a line per model, mean ± sd over the seeds
+    /// drawn as error bars.
     public func chart(_ series: [Sweep.Series], metric: String) -> LineChart {
         LineChart(title: "\(metric) against \(knob.rawValue)", xLabel: knob.rawValue,
-                  yLabel: seeds > 1 ? "\(metric): mean, bars sd over \(seeds) seeds" : metric, // the bitmap font has no ±
+                  // the bitmap font has no ±
+                  yLabel: seeds > 1 ? "\(metric) (mean; bars: sd over \(seeds) seeds)" : metric,
                   series: series.map { s in
                       .init(name: s.name, values: s.points.map { $0.metric(metric)?.mean ?? .nan },
                             spread: s.points.map { $0.metric(metric)?.sd ?? .nan })
