@@ -123,3 +123,19 @@ struct BarChartTicksTests {
         #expect(abs(Double(bottom - 1 - y) - expected) <= 1.5, "bar \(bottom - 1 - y) px, expected \(expected)")
     }
 }
+
+/// reconstruct's sheet says which tile of a pair is the original.
+struct ReconstructionLabelTests {
+    @Test func labelStripAboveThePairs() {
+        let ones = [Float](repeating: 1, count: 784 * 2), zeros = [Float](repeating: 0, count: 784 * 2)
+        let sheet = Grids.reconstructions(original: ones, reconstructed: zeros, count: 2)
+        let size = Grids.reconstructionsSize(count: 2)
+        // two pairs are 115 pixels wide; the label needs 221 + 4
+        #expect(sheet.width == size.width && sheet.height == size.height && size.width == 225 && size.height == 41)
+        let strip = sheet.pixels[0..<(Grids.labelHeight * sheet.width)]
+        #expect(strip.contains(255), "the label is drawn")
+        // the first original's top-left pixel is white, its reconstruction's black, just under the strip
+        let y = Grids.labelHeight + 1
+        #expect(sheet.pixels[y * sheet.width + 1] == 255 && sheet.pixels[y * sheet.width + 1 + 28 + 1] == 0)
+    }
+}
