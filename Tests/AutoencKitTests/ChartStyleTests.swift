@@ -99,7 +99,7 @@ struct BarChartTicksTests {
     @Test func logAxisAtPowersOfTen() {
         let chart = BarChart(title: "t", xLabel: "activation", yLabel: "count", logScale: true)
         let ticks = chart.countTicks(peak: 1234)
-        #expect(ticks.labels == ["0", "1", "10", "100", "1000", "10^4"])
+        #expect(ticks.labels == ["0", "1", "10", "100", "1000", "1e4"])
         #expect(chart.height(0, top: ticks.high) == 0 && abs(chart.height(10_000, top: ticks.high) - 1) < 1e-12)
         #expect(BarChart(title: "t", xLabel: "x", yLabel: "units").countTicks(peak: 3).labels == ["0", "1", "2", "3"])
         #expect(BarChart(title: "t", xLabel: "x", yLabel: "units").countTicks(peak: 37).labels
@@ -112,9 +112,9 @@ struct BarChartTicksTests {
     @Test func tallestBarOnTheLogAxis() {
         let chart = BarChart(title: "t", xLabel: "activation", yLabel: "count", logScale: true)
         let image = chart.render(Self.histogram(zeros: 1234))
-        // the first bin's column: scan up from the x axis to where the bar ends
+        // the first bin's column (the widest tick label, "1000", sets the margin): scan up from the x axis
         let line = BitmapFont.height() + 4
-        let left = 8 + BitmapFont.width("10^4") + 4, bottom = chart.height - 2 * line - 6
+        let left = 8 + BitmapFont.width("1000") + 4, bottom = chart.height - 2 * line - 6
         let top = 4 + BitmapFont.height(scale: 2) + 6 + line // a title this short is drawn at scale 2
         let x = left + 2
         var y = bottom - 1

@@ -108,7 +108,7 @@ extension Comparison {
     public static func curves(_ summaries: [VariantSummary], title: String) -> LineChart {
         let seeds = summaries.map(\.seeds.count).max() ?? 1
         return LineChart(title: title, xLabel: "epoch",
-                         yLabel: seeds > 1 ? "test MSE (mean; bars: sd over \(seeds) seeds)" : "test MSE",
+                         yLabel: seeds > 1 ? "test MSE (mean, bars: sd over \(seeds) seeds)" : "test MSE",
                          series: summaries.map { s in
                              .init(name: s.label, values: s.testMSE.map(\.mean), spread: s.testMSE.map(\.sd))
                          })

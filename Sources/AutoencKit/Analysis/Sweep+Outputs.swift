@@ -81,7 +81,7 @@ extension Sweep.Grid {
     public func chart(_ series: [Sweep.Series], metric: String) -> LineChart {
         LineChart(title: "\(metric) against \(knob.rawValue)", xLabel: knob.rawValue,
                   // the bitmap font has no ±
-                  yLabel: seeds > 1 ? "\(metric) (mean; bars: sd over \(seeds) seeds)" : metric,
+                  yLabel: seeds > 1 ? "\(metric) (mean, bars: sd over \(seeds) seeds)" : metric,
                   series: series.map { s in
                       .init(name: s.name, values: s.points.map { $0.metric(metric)?.mean ?? .nan },
                             spread: s.points.map { $0.metric(metric)?.sd ?? .nan })

@@ -81,10 +81,14 @@ public struct BarChart: Sendable {
         // axes and ticks
         image.fill(x: left - 1, y: top, width: 1, height: plotHeight + 1, value: Self.ink)
         image.fill(x: left - 1, y: bottom, width: plotWidth + 1, height: 1, value: Self.ink)
+        var lastLabel = Int.max
         for (value, label) in zip(yTicks.values, yTicks.labels) {
             let y = bottom - Int((height(value, top: yTicks.high) * Double(plotHeight)).rounded())
             image.fill(x: left - 4, y: y, width: 3, height: 1, value: Self.ink)
+            // a label that would touch the one below (1 just above 0 on a log axis) is left out
+            guard lastLabel - y > BitmapFont.glyphHeight + 1 else { continue }
             image.drawText(label, at: left - 6 - BitmapFont.width(label), y - BitmapFont.glyphHeight / 2, value: Self.ink)
+            lastLabel = y
         }
         let xTicks = Self.valueTicks(histogram), span = histogram.upper - histogram.lower
         for (value, label) in zip(xTicks.values, xTicks.labels) {

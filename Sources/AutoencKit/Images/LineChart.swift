@@ -164,7 +164,7 @@ public struct LineChart: Sendable {
     /// The legend's box: a row per series, a sample of its line with its marker, then its name.
     var legendSize: (width: Int, height: Int) {
         let names = series.map { BitmapFont.width($0.name) }.max() ?? 0
-        return (28 + names, series.count * (BitmapFont.height() + 4) + 4)
+        return (38 + names, series.count * (BitmapFont.height() + 4) + 4)
     }
 
     /// The legend's box in `frame`: the corner covering the fewest points, line segments,
@@ -234,10 +234,11 @@ public struct LineChart: Sendable {
         image.strokeRect(x: x, y: top, width: Int(box.width), height: Int(box.height), value: 200)
         for (index, s) in series.enumerated() {
             let style = SeriesStyle.of(index), y = top + 4 + index * line
-            image.drawLine(from: (Double(x + 3), Double(y + 3)), to: (Double(x + 21), Double(y + 3)),
+            // a sample 28 pixels long, so that the dashes show on both sides of the marker
+            image.drawLine(from: (Double(x + 3), Double(y + 3)), to: (Double(x + 31), Double(y + 3)),
                            value: style.gray, style: style)
-            image.drawMarker(style.marker, at: (Double(x + 12), Double(y + 3)), value: style.gray)
-            image.drawText(s.name, at: x + 25, y, value: Self.ink)
+            image.drawMarker(style.marker, at: (Double(x + 17), Double(y + 3)), value: style.gray)
+            image.drawText(s.name, at: x + 35, y, value: Self.ink)
         }
         return image
     }
@@ -298,10 +299,10 @@ public struct LineChart: Sendable {
             + "height=\(quote(n(box.height))) fill=\"white\" stroke=\"rgb(200,200,200)\"/>\n"
         for (index, s) in series.enumerated() {
             let style = SeriesStyle.of(index), y = box.y + 4 + Double(index) * line + 3
-            out += "<line x1=\(quote(n(box.x + 3))) y1=\(quote(n(y))) x2=\(quote(n(box.x + 21))) y2=\(quote(n(y))) "
+            out += "<line x1=\(quote(n(box.x + 3))) y1=\(quote(n(y))) x2=\(quote(n(box.x + 31))) y2=\(quote(n(y))) "
                 + "stroke=\"\(style.hex)\" stroke-width=\"2\"\(dash(style))/>"
-            out += Self.svgMarker(style, at: (box.x + 12, y))
-            out += "<text x=\(quote(n(box.x + 25))) y=\(quote(n(y))) dominant-baseline=\"middle\">"
+            out += Self.svgMarker(style, at: (box.x + 17, y))
+            out += "<text x=\(quote(n(box.x + 35))) y=\(quote(n(y))) dominant-baseline=\"middle\">"
                 + "\(Self.escape(s.name))</text>\n"
         }
         return out + "</svg>\n"
