@@ -131,14 +131,16 @@ import Testing
         let x = (0..<count * 784).map { Float($0 % 784) / 783 }
         let y = [Float](repeating: 1, count: count * 784)
         let image = Grids.reconstructions(original: x, reconstructed: y, count: count, pairsPerRow: 4)
-        // 4 pairs per row, each 2 * 28 + 1 wide, separated by 1 pixel; 3 rows.
-        #expect(image.width == 4 * 58 + 1 && image.height == 3 * 29 + 1)
+        // 4 pairs per row, each 2 * 28 + 1 wide, separated by 1 pixel; 3 rows under the
+        // label strip (the font's 7 rows and 2 pixels above and below).
+        let strip = Grids.labelHeight
+        #expect(strip == 11 && image.width == 4 * 58 + 1 && image.height == strip + 3 * 29 + 1)
         // Pair k = 5 sits in row 1, column 1: original then reconstruction.
-        let x0 = 1 + 1 * 58, y0 = 1 + 29
+        let x0 = 1 + 1 * 58, y0 = strip + 1 + 29
         #expect(image[x0, y0] == 0 && image[x0 + 27, y0 + 27] == 255)
         #expect(image[x0 + 28, y0] == 0, "separator between original and reconstruction")
         #expect(image[x0 + 29, y0] == 255 && image[x0 + 56, y0 + 27] == 255)
         // The unused slots of the last row stay black.
-        #expect(image[1 + 3 * 58 + 10, 1 + 2 * 29 + 10] == 0)
+        #expect(image[1 + 3 * 58 + 10, strip + 1 + 2 * 29 + 10] == 0)
     }
 }

@@ -84,15 +84,10 @@ import Testing
         #expect((0.03...0.065).contains(rate), "false positive rate \(rate)")
     }
 
-    /// The table's spread: at the column's decimals, but never shown as zeros when it is
-    /// not zero (it printed "0.006 ± 0.000" for an sd of 0.00036).
+    /// The table's spread: never shown as zeros when it is not zero (it printed
+    /// "0.006 ± 0.000" for an sd of 0.00036), now by the one rule of `MeanSD`.
     @Test func spreadsShowTheirFirstDigit() {
-        #expect(VariantSummary.format(spread: 0.0123, key: "sparsity") == "0.012")
-        #expect(VariantSummary.format(spread: 0.00036, key: "sparsity") == "0.0004")
-        #expect(VariantSummary.format(spread: 0.0000021, key: "mean_activation") == "0.000002")
-        #expect(VariantSummary.format(spread: 0.00018, key: "test_mse") == "0.00018")
-        #expect(VariantSummary.format(spread: 0.0000018, key: "test_mse") == "0.000002")
-        #expect(VariantSummary.format(spread: 0, key: "sparsity") == "0.000")
-        #expect(VariantSummary.format(spread: 4.4, key: "dead_units") == "4.4")
+        #expect(MeanSD.format(mean: 0.006, sd: 0.00036, count: 3) == "0.00600 ± 0.00036")
+        #expect(MeanSD.format(mean: 0.5, sd: 0.0000021, count: 3) == "0.5000000 ± 0.0000021")
     }
 }

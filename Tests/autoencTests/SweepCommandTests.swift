@@ -31,7 +31,9 @@ import Testing
                                                   "dropout-drop_p0.5-seed1.json", "dropout-drop_p0.5-seed1.safetensors",
                                                   "none-seed0.json", "none-seed0.safetensors", "none-seed1.json", "none-seed1.safetensors"])
         for chart in charts { try CompareCommandTests.expectPNG(scratch, "sweep/" + chart) }
-        try CompareCommandTests.expectReport(scratch, "sweep/report.html", figures: charts.count + 1, rows: 4)
+        // the table: none once (it does not depend on p), dropout at each p
+        try CompareCommandTests.expectReport(scratch, "sweep/report.html", figures: charts.count + 1, rows: 3)
+        #expect(result.stdout.split(separator: "\n").filter { $0.hasPrefix("none ") }.count == 1, "\(result.stdout)")
         let series = try Self.series(scratch, "sweep/metrics.json")
         #expect(series.map { $0["name"] as? String } == ["none", "dropout"])
         let none = try #require(series[0]["points"] as? [[String: Any]]), dropout = try #require(series[1]["points"] as? [[String: Any]])

@@ -103,10 +103,15 @@ extension Comparison {
         try AtomicFile.write(Array((json.rendered() + "\n").utf8), to: path)
     }
 
-    /// The test MSE per epoch of each model, mean ± sd over its seeds.
+    /// The test MSE per epoch of each model, mean ± sd over its seeds drawn as error bars
+    /// (the y label says so; the bitmap font has no ±).
     public static func curves(_ summaries: [VariantSummary], title: String) -> LineChart {
-        LineChart(title: title, xLabel: "epoch", yLabel: "test mse: mean, bars sd over seeds", // the bitmap font has no ±
-                  series: summaries.map { s in .init(name: s.label, values: s.testMSE.map(\.mean), spread: s.testMSE.map(\.sd)) })
+        let seeds = summaries.map(\.seeds.count).max() ?? 1
+        return LineChart(title: title, xLabel: "epoch",
+                         yLabel: seeds > 1 ? "test MSE (mean, bars: sd over \(seeds) seeds)" : "test MSE",
+                         series: summaries.map { s in
+                             .init(name: s.label, values: s.testMSE.map(\.mean), spread: s.testMSE.map(\.sd))
+                         })
     }
 
     /// histograms.png (Srivastava et al. 2014, Fig. 8: each unit's mean activation, and

@@ -74,7 +74,7 @@ public struct VariantSummary: Sendable {
     }
 
     /// The models as an aligned text table, a row per model and a column per metric:
-    /// "mean ± sd" (the value alone from one seed), each cell of a model other than
+    /// "mean ± sd" by `MeanSD`'s rule (the value alone from one seed), each cell of a model other than
     /// `baseline` followed by * when it differs from the baseline's beyond the seeds'
     /// noise (Welch's t, p < 0.05) and ~ when within it.
     public static func table(_ variants: [VariantSummary], baseline: VariantSummary?) -> String {
@@ -96,8 +96,7 @@ public struct VariantSummary: Sendable {
             let tests = baseline(v).map { $0.label == v.label ? [] : v.versus($0) } ?? []
             rows.append([v.label] + keys.map { key in
                 guard let s = v.metric(key), !s.values.isEmpty else { return "-" }
-                var cell = format(s.mean, key: key)
-                if s.count > 1 { cell += " ± " + format(spread: s.sd, key: key) }
+                var cell = MeanSD.format(mean: s.mean, sd: s.sd, count: s.count)
                 if let found = tests.first(where: { $0.key == key }), let test = found.test { cell += test.differs ? " *" : " ~" }
                 return cell
             })
@@ -115,23 +114,5 @@ public struct VariantSummary: Sendable {
     /// A metric's column title, as the one-seed table had them.
     static func column(_ key: String) -> String {
         ["mean_activation": "mean_act", "dead_units": "dead", "probe_accuracy": "probe_acc"][key] ?? key
-    }
-
-    static func format(_ x: Double, key: String) -> String {
-        guard x.isFinite else { return "-" }
-        if key == "dead_units" { return x == x.rounded() ? String(Int(x)) : String(format: "%.1f", x) }
-        return String(format: "%.\(decimals(key))f", x)
-    }
-
-    /// Decimals of a metric's cells: 5 for the test MSE, 3 for the other fractions.
-    static func decimals(_ key: String) -> Int { key.hasPrefix("test_mse") ? 5 : 3 }
-
-    /// A standard deviation as the table shows it: as its mean, but one that would show
-    /// as zeros gets the decimals of its first significant digit ("0.0004", not "0.000"),
-    /// so that a spread is never shown as none.
-    static func format(spread sd: Double, key: String) -> String {
-        guard sd.isFinite, sd > 0, key != "dead_units" else { return format(sd, key: key) }
-        let needed = Int((-log10(sd)).rounded(.up))
-        return String(format: "%.\(min(9, max(decimals(key), needed)))f", sd)
     }
 }

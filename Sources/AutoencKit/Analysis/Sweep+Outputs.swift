@@ -25,7 +25,7 @@ extension Sweep.Grid {
                                                 seeds: seeds, charts: charts, directory: directory)
         try AtomicFile.write(Array(report.utf8), to: (directory as NSString).appendingPathComponent("report.html"))
         let noneTrained = series.contains { $0.name == Comparison.baseline }
-        let table = VariantSummary.table(series.flatMap(\.points), baseline: Sweep.baseline(in: series))
+        let table = VariantSummary.table(Sweep.tableRows(series), baseline: Sweep.baseline(in: series))
         let legend = VariantSummary.legend(seeds: seeds, baseline: noneTrained ? "none at the same \(knob.rawValue)" : "none (not trained)")
         return ExperimentOutputs(table: table + "\n" + legend,
                                  files: ["report.html", "metrics.json"] + charts + ["weightmaps.png", "runs/"])
@@ -76,10 +76,12 @@ extension Sweep.Grid {
         }
     }
 
-    /// The chart of `metric` against the knob: a line per model, mean ± sd over the seeds.
+    /// The chart of `metric` against the knob: a line per model, mean ± sd over the seeds
+    /// drawn as error bars.
     public func chart(_ series: [Sweep.Series], metric: String) -> LineChart {
         LineChart(title: "\(metric) against \(knob.rawValue)", xLabel: knob.rawValue,
-                  yLabel: seeds > 1 ? "\(metric): mean, bars sd over \(seeds) seeds" : metric, // the bitmap font has no ±
+                  // the bitmap font has no ±
+                  yLabel: seeds > 1 ? "\(metric) (mean, bars: sd over \(seeds) seeds)" : metric,
                   series: series.map { s in
                       .init(name: s.name, values: s.points.map { $0.metric(metric)?.mean ?? .nan },
                             spread: s.points.map { $0.metric(metric)?.sd ?? .nan })
@@ -118,6 +120,18 @@ extension Sweep.Grid {
 }
 
 extension Sweep {
+    /// The rows of the sweep's table: each model's point at each value, but a model whose
+    /// runs do not depend on the knob (none in a drop-probability sweep) once, without a
+    /// value, rather than the same row at every value. metrics.json keeps every point.
+    public static func tableRows(_ series: [Series]) -> [VariantSummary] {
+        series.flatMap { s -> [VariantSummary] in
+            guard let first = s.points.first, s.firstRuns.allSatisfy({ $0.knob == nil }) else { return s.points }
+            var once = first
+            once.knob = nil
+            return [once]
+        }
+    }
+
     /// A sweep as `Experiment.perform` runs it: the `grid` of the `plan` (with its seeds
     /// and epochs), drawn as `chartFormat` charts and weight maps of the units `selection`
     /// picks.

@@ -58,23 +58,33 @@ public enum Grids {
         }
     }
 
-    /// The size of `reconstructions`' sheet of `count` pairs.
+    /// The label strip above a reconstruction sheet: which tile of a pair is which.
+    public static let reconstructionsLabel = "left: original, right: reconstruction"
+
+    /// The label strip's height: the bitmap font's line with 2 pixels above and below.
+    static var labelHeight: Int { BitmapFont.height() + 4 }
+
+    /// The size of `reconstructions`' sheet of `count` pairs, its label strip included
+    /// (at least as wide as the label).
     public static func reconstructionsSize(count: Int, pairsPerRow: Int = 8) -> (width: Int, height: Int) {
         let perRow = max(1, min(pairsPerRow, count))
         let rows = (count + perRow - 1) / perRow
-        return (perRow * (2 * side + 2) + 1, rows * (side + 1) + 1)
+        let grid = perRow * (2 * side + 2) + 1
+        return (max(grid, BitmapFont.width(reconstructionsLabel) + 4), labelHeight + rows * (side + 1) + 1)
     }
 
     /// Pairs of tiles, each original image left of its reconstruction, in rows of
-    /// `pairsPerRow` pairs, with 1-pixel separators. x, y: (count, 784) in [0, 1].
+    /// `pairsPerRow` pairs, with 1-pixel separators, under a strip that says so
+    /// (`reconstructionsLabel`, white on black). x, y: (count, 784) in [0, 1].
     public static func reconstructions(original x: UnsafePointer<Float>, reconstructed y: UnsafePointer<Float>,
                                        count: Int, pairsPerRow: Int = 8) -> GrayImage {
         let perRow = max(1, min(pairsPerRow, count))
         let pairWidth = 2 * side + 1
         let size = reconstructionsSize(count: count, pairsPerRow: pairsPerRow)
         var image = GrayImage(width: size.width, height: size.height, fill: 0)
+        image.drawText(reconstructionsLabel, at: 2, 2, value: 255)
         for k in 0..<count {
-            let x0 = 1 + (k % perRow) * (pairWidth + 1), y0 = 1 + (k / perRow) * (side + 1)
+            let x0 = 1 + (k % perRow) * (pairWidth + 1), y0 = labelHeight + 1 + (k / perRow) * (side + 1)
             image.draw(x + k * ModelConfig.inputs, side: side, at: x0, y0)
             image.draw(y + k * ModelConfig.inputs, side: side, at: x0 + side + 1, y0)
         }

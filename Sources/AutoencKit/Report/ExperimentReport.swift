@@ -18,7 +18,8 @@ public enum ExperimentReport {
         metricsTable(&page, VariantSummary.cells(summaries) { _ in baseline }, seeds: seeds, baseline: Comparison.baseline)
         page.heading("Learning curves")
         try figure(&page, directory, "curves.png", "test MSE per epoch of each model",
-                   seeds > 1 ? "Test MSE after each epoch, mean ± sd over the seeds." : "Test MSE after each epoch.")
+                   seeds > 1 ? "Test MSE after each epoch: the mean over the seeds, error bars ± one sd."
+                             : "Test MSE after each epoch.")
         page.heading("Weight maps")
         try figure(&page, directory, "weightmaps.png", "each hidden unit's weights as a 28x28 tile, per model",
                    "Each hidden unit's weights as a 28x28 tile, scaled on its own (first seed); units never active on the test set crossed out.")
@@ -39,13 +40,13 @@ public enum ExperimentReport {
         page.paragraph("\(series.map(\.name).joined(separator: ", ")) trained at each \(knob.rawValue) in \(values.map(\.label).joined(separator: ", ")), \(seeds > 1 ? "from each of \(seeds) seeds" : "from one seed"); measured on the test set in inference mode.")
         settingsTable(&page, settings)
         let noneTrained = series.contains { $0.name == Comparison.baseline }
-        let cells = VariantSummary.cells(series.flatMap(\.points), baseline: Sweep.baseline(in: series))
+        let cells = VariantSummary.cells(Sweep.tableRows(series), baseline: Sweep.baseline(in: series))
         metricsTable(&page, cells, seeds: seeds, baseline: noneTrained ? "none at the same \(knob.rawValue)" : "none (not trained)")
         page.heading("Each metric against \(knob.rawValue)")
         for chart in charts {
             let metric = (chart as NSString).deletingPathExtension
             try figure(&page, directory, chart, "\(metric) against \(knob.rawValue)",
-                       "\(metric) against \(knob.rawValue)" + (seeds > 1 ? ": mean ± sd over the seeds." : "."))
+                       "\(metric) against \(knob.rawValue)" + (seeds > 1 ? ": the mean over the seeds, error bars ± one sd." : "."))
         }
         page.heading("Weight maps")
         try figure(&page, directory, "weightmaps.png", "weight maps of each model at each value",
