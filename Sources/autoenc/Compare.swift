@@ -34,7 +34,8 @@ struct Compare: ParsableCommand, ExperimentCommand, DrawsWeightMaps {
     static let defaultDirectory = "compare"
     static let figures = "the figures"
 
-    @Option(parsing: .unconditional, help: ArgumentHelp("Train (models and probe) on the first N training images only.", valueName: "n"))
+    @Option(parsing: .unconditional,
+            help: ArgumentHelp("Train (models and probe) on the first N training images only.", valueName: "n"))
     var limit: Int?
 
     @Option(name: .customLong("drop-p"), parsing: .unconditional, help: ArgumentHelp(
@@ -42,7 +43,8 @@ struct Compare: ParsableCommand, ExperimentCommand, DrawsWeightMaps {
     var dropP: Float?
 
     @Option(name: .customLong("keep-p"), parsing: .unconditional, help: ArgumentHelp(
-        "The papers' spelling: probability of keeping, \(Limits.regularizingKeepP.expected); sets --drop-p to 1 - this. Not with --drop-p.", valueName: "p"))
+        "The papers' spelling: probability of keeping, \(Limits.regularizingKeepP.expected); "
+            + "sets --drop-p to 1 - this. Not with --drop-p.", valueName: "p"))
     var keepP: Float?
 
     @Option(parsing: .unconditional, help: ArgumentHelp(
@@ -69,7 +71,8 @@ struct Compare: ParsableCommand, ExperimentCommand, DrawsWeightMaps {
     var plot: String?
 
     func validate() throws {
-        try refuse(Limits.comparedReconstructions.problem(count, name: "--count"), RunRecords.problem(log: experiment.log, plot: plot))
+        try refuse(Limits.comparedReconstructions.problem(count, name: "--count"),
+                   RunRecords.problem(log: experiment.log, plot: plot))
         _ = try usageErrors(plan)
     }
 

@@ -21,7 +21,8 @@ struct ExperimentFlags<Command: ExperimentCommand>: ParsableArguments {
     var seed: UInt64?
 
     @Option(parsing: .unconditional, help: ArgumentHelp(
-        "Train each model from N seeds (--seed, --seed + 1, ...) and report each metric's mean, sd and 95% interval, with a test of each difference against the seeds' noise.",
+        "Train each model from N seeds (--seed, --seed + 1, ...) and report each metric's mean, sd and 95% interval, "
+            + "with a test of each difference against the seeds' noise.",
         valueName: "n"))
     var seeds: Int = 1
 
@@ -42,7 +43,8 @@ struct ExperimentFlags<Command: ExperimentCommand>: ParsableArguments {
     var out: String = Command.defaultDirectory
 
     @Option(help: ArgumentHelp(
-        "Append each run's JSON lines (its settings, then one per epoch, as train --log) to this file; - writes them to standard output.",
+        "Append each run's JSON lines (its settings, then one per epoch, as train --log) to this file; "
+            + "- writes them to standard output.",
         valueName: "file"), completion: .file())
     var log: String?
 

@@ -5,7 +5,8 @@ import Foundation
 struct SweepCommand: ParsableCommand, ExperimentCommand, DrawsWeightMaps {
     static let configuration = CommandConfiguration(
         commandName: "sweep",
-        abstract: "Train models at each value of one setting, from one or more seeds, and draw every metric against it.",
+        abstract: "Train models at each value of one setting, from one or more seeds, "
+            + "and draw every metric against it.",
         discussion: """
             The knob is the one flag given a comma-separated list: --drop-p (Srivastava et \
             al. 2014, Fig. 9: 0,0.1,...,0.9), --limit (Fig. 10: the training set's size), \
@@ -32,13 +33,16 @@ struct SweepCommand: ParsableCommand, ExperimentCommand, DrawsWeightMaps {
         "Probability of dropping, or a list of them to sweep (e.g. 0,0.1,0.2). (default: 0.5)", valueName: "p[,p...]"))
     var dropP: String?
 
-    @Option(help: ArgumentHelp("Train on the first N training images, or a list of sizes to sweep (e.g. 500,1000,2000). Default: all.", valueName: "n[,n...]"))
+    @Option(help: ArgumentHelp("Train on the first N training images, or a list of sizes to sweep (e.g. "
+        + "500,1000,2000). Default: all.", valueName: "n[,n...]"))
     var limit: String?
 
-    @Option(name: .customLong("input-drop-p"), help: ArgumentHelp("Input pixel dropout, or a list to sweep. (default: 0)", valueName: "p[,p...]"))
+    @Option(name: .customLong("input-drop-p"), help: ArgumentHelp("Input pixel dropout, or a list "
+        + "to sweep. (default: 0)", valueName: "p[,p...]"))
     var inputDropP: String?
 
-    @Option(name: .customLong("max-norm"), help: ArgumentHelp("Max-norm constraint, or a list to sweep. Default: none.", valueName: "C[,C...]"))
+    @Option(name: .customLong("max-norm"),
+            help: ArgumentHelp("Max-norm constraint, or a list to sweep. Default: none.", valueName: "C[,C...]"))
     var maxNorm: String?
 
     @Option(help: ArgumentHelp(

@@ -35,7 +35,8 @@ extension ActivationHistograms {
     public static func sharedAxes(_ models: [(name: String, codes: FloatBuffer, statistics: ActivationStatistics)],
                                   activation: Activation, bins: Int = 50)
         -> [(name: String, histograms: ActivationHistograms, statistics: ActivationStatistics)] {
-        func values(_ m: (name: String, codes: FloatBuffer, statistics: ActivationStatistics)) -> UnsafeBufferPointer<Float> {
+        func values(_ m: (name: String, codes: FloatBuffer,
+                          statistics: ActivationStatistics)) -> UnsafeBufferPointer<Float> {
             UnsafeBufferPointer(start: m.codes.pointer, count: m.statistics.examples * m.statistics.units)
         }
         var unit = 0.0, all = 0.0

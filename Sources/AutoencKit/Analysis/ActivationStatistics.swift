@@ -32,7 +32,8 @@ public struct ActivationStatistics: Sendable {
     /// Measures `codes`, an activation matrix (examples, units), row-major.
     /// O(examples * units); sums in Double.
     public init(codes: UnsafeBufferPointer<Float>, examples: Int, units: Int, activation: Activation) {
-        precondition(codes.count >= examples * units, "ActivationStatistics: \(codes.count) values for \(examples) x \(units)")
+        precondition(codes.count >= examples * units, "ActivationStatistics: \(codes.count) "
+            + "values for \(examples) x \(units)")
         self.examples = examples
         self.units = units
         var sums = [Double](repeating: 0, count: units)
@@ -58,14 +59,17 @@ public struct ActivationStatistics: Sendable {
     }
 
     public init(codes: [Float], examples: Int, units: Int, activation: Activation) {
-        self = codes.withUnsafeBufferPointer { .init(codes: $0, examples: examples, units: units, activation: activation) }
+        self = codes.withUnsafeBufferPointer { .init(codes: $0, examples: examples, units: units,
+                                                     activation: activation) }
     }
 
     /// Measures `model`'s codes of every image of `test` (`Autoencoder.codes`, on
     /// `threads` threads), as `Diagnostics.measure` does. Throws `.dataError` naming the
     /// file when `test` holds no image: every unit would count as dead.
     public init(_ model: Autoencoder, on test: ImageSet, threads: Int = 1) throws {
-        guard test.count > 0 else { throw AutoencError.badData(test.source, "expected at least one test image, found none") }
+        guard test.count > 0 else {
+            throw AutoencError.badData(test.source, "expected at least one test image, found none")
+        }
         let h = model.config.hidden
         let codes = model.codes(test, threads: threads)
         self = withExtendedLifetime(codes) {

@@ -5,7 +5,8 @@ extension Autoencoder {
     /// `reconstruct`): (set.count, hidden) floats, row-major. The images are split over
     /// `threads` threads, each encoding chunks of `chunk` images with one-thread BLAS.
     /// `progress` hears of the images done, after each chunk of each thread.
-    public func codes(_ set: ImageSet, threads: Int = 1, chunk: Int = inferenceChunk, progress: ProgressTask? = nil) -> FloatBuffer {
+    public func codes(_ set: ImageSet, threads: Int = 1, chunk: Int = inferenceChunk,
+                      progress: ProgressTask? = nil) -> FloatBuffer {
         let h = config.hidden, n = ModelConfig.inputs
         let out = FloatBuffer(count: set.count * h)
         let parts = Self.threadCount(threads, images: set.count)

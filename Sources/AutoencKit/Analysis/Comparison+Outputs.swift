@@ -2,7 +2,8 @@ import Foundation
 
 extension Comparison {
     /// The files `compare` writes into its directory, beside runs/.
-    public static let outputFiles = ["report.html", "metrics.json", "curves.png", "weightmaps.png", "reconstructions.png",
+    public static let outputFiles = ["report.html", "metrics.json", "curves.png", "weightmaps.png",
+                                     "reconstructions.png",
                                      "histograms.png"]
 }
 
@@ -21,7 +22,8 @@ extension Comparison.Plan {
     public func writeOutputs(_ records: [ExperimentRecord], test: ImageSet, data: String, train: ImageSet, count: Int,
                              selection: WeightMapSelection, plot: String?, threads: Int, directory: String) throws -> ExperimentOutputs {
         let settings = settings(data: data, train: train, testImages: test.count) + Provenance.current().fields
-        let summaries = try Comparison.writeFigures(records, test: test, shown: min(count, test.count), settings: settings,
+        let summaries = try Comparison.writeFigures(records, test: test, shown: min(count, test.count),
+                                                    settings: settings,
                                                     selection: selection, directory: directory, threads: threads)
         let report = try ExperimentReport.compare(summaries, settings: settings, seeds: seeds, directory: directory)
         try AtomicFile.write(Array(report.utf8), to: (directory as NSString).appendingPathComponent("report.html"))
@@ -42,7 +44,8 @@ extension Comparison.Plan {
         return [
             ("data", .string(data)), ("train_images", .number(Double(train.count))),
             ("test_images", .number(Double(testImages))), ("epochs", .number(Double(epochs))),
-            ("drop_p", .float(base.dropP)), ("seeds", .array(Set(runs.map(\.seed)).sorted().map { .number(Double($0)) })),
+            ("drop_p", .float(base.dropP)), ("seeds",
+                                             .array(Set(runs.map(\.seed)).sorted().map { .number(Double($0)) })),
             ("hidden", .number(Double(base.hidden))), ("activation", .string(base.activation.rawValue)),
             ("optimizer", .string(options.optimizer.rawValue)), ("lr", .float(options.learningRate)),
             ("batch_size", .number(Double(options.batchSize))), ("data_digest", .string(train.digest)),
@@ -85,7 +88,8 @@ extension Comparison {
         }
         try writeHistograms(measured, activation: models[0].config.activation, to: path("histograms.png"))
         // dead units (on the test set) drawn crossed out, or left out with --live-only
-        let maps = ComparisonSheets.weightMaps(zip(measured, models).map { ($0.0, $1.parameters, $0.2) }, selection: selection)
+        let maps = ComparisonSheets.weightMaps(zip(measured, models).map { ($0.0, $1.parameters, $0.2) },
+                                               selection: selection)
         try AtomicFile.write(maps.png, to: path("weightmaps.png"))
         return summaries
     }
@@ -96,7 +100,8 @@ extension Comparison {
                              settings: [(String, JSON)], to path: String) throws {
         let json = JSON.object([
             ("settings", .object(settings)),
-            ("test", .string("Welch's t test of each metric's difference from \(baseline?.name ?? "the baseline")'s over the seeds, two-sided; within_noise when p >= \(WelchTest.level)")),
+            ("test", .string("Welch's t test of each metric's difference from \(baseline?.name ?? "the baseline")'s "
+                + "over the seeds, two-sided; within_noise when p >= \(WelchTest.level)")),
             ("variants", .array(summaries.map { $0.json(baseline: baseline) })),
             ("runs", .array(records.map { $0.json(settings: $0.run.settings(dataDigest: "")).forMetrics })),
         ])
@@ -159,7 +164,8 @@ extension Comparison {
         /// The first --limit images; every run trains on those.
         public func trainImages(of train: ImageSet, data: String) throws -> ImageSet { train.prefix(plan.limit) }
 
-        public func writeOutputs(_ records: [ExperimentRecord], test: ImageSet, data: String, trained: ImageSet, threads: Int,
+        public func writeOutputs(_ records: [ExperimentRecord], test: ImageSet, data: String,
+                                 trained: ImageSet, threads: Int,
                                  directory: String) throws -> ExperimentOutputs {
             try plan.writeOutputs(records, test: test, data: data, train: trained, count: count, selection: selection,
                                   plot: plot, threads: threads, directory: directory)

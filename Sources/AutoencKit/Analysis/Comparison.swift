@@ -40,7 +40,8 @@ public enum Comparison {
     /// scaling); DropConnect at `dropP` (with `base`'s masks); Gaussian dropout at `dropP`.
     public static func variants(base: ModelConfig, dropP: Float,
                                 names: [String] = defaultModels) -> [(name: String, config: ModelConfig)] {
-        func with(_ p: Float, _ mode: DropMode, masks: MaskSharing = .example, scaling: DropoutScaling = .inverted) -> ModelConfig {
+        func with(_ p: Float, _ mode: DropMode, masks: MaskSharing = .example,
+                  scaling: DropoutScaling = .inverted) -> ModelConfig {
             ModelConfig(hidden: base.hidden, activation: base.activation, dropP: p, dropMode: mode, masks: masks,
                         scaling: scaling, inputDropP: base.inputDropP, maxNorm: base.maxNorm)
         }
@@ -60,7 +61,8 @@ public enum Comparison {
                             epochs: Int, limit: Int?, knob: KnobValue? = nil) -> [ExperimentRun] {
         (0..<UInt64(seeds)).flatMap { k in
             variants.map { name, config in
-                ExperimentRun(name: name, knob: knob, config: config, options: ExperimentRun.seeded(options, k), epochs: epochs, limit: limit)
+                ExperimentRun(name: name, knob: knob, config: config, options: ExperimentRun.seeded(options, k),
+                              epochs: epochs, limit: limit)
             }
         }
     }

@@ -12,7 +12,8 @@ extension Diagnostics {
         ("mean_activation",
          "Mean hidden activation over the test images and units."),
         ("sparsity",
-         "Fraction of activations that are silent: 0 for ReLU, below \(ActivationStatistics.sigmoidThreshold) for sigmoid."),
+         "Fraction of activations that are silent: 0 for ReLU, "
+             + "below \(ActivationStatistics.sigmoidThreshold) for sigmoid."),
         ("dead_units",
          "Hidden units never active on any test image."),
         ("probe_accuracy",

@@ -36,7 +36,8 @@ extension Diagnostics {
             evaluate(loaded.model, name: config.regularizerName, test: test, train: train, seed: seed, threads: threads,
                      progress: progress)
         }
-        let files = try diagnostics.writeOutputs(codes: codes, model: model, data: location.directory, testImages: test.count,
+        let files = try diagnostics.writeOutputs(codes: codes, model: model, data: location.directory,
+                                                 testImages: test.count,
                                                  seed: seed, directory: directory)
         ["", table([diagnostics]), "", "wrote \(directory)/: " + files.joined(separator: ", ")].forEach(console.say)
     }
@@ -56,7 +57,8 @@ extension Diagnostics {
                               probeImages: Int?) -> [String] {
         let dropP = config.dropP > 0 ? " drop-p \(config.dropP)" : ""
         let probe = probeImages.map { ", probe trained on \($0) labeled training images" } ?? ", no label files: no probe"
-        return ["model: \(model) (784-\(config.hidden)-784 \(config.activation.rawValue), \(config.regularizerName)\(dropP))",
+        return ["model: \(model) (784-\(config.hidden)-784 \(config.activation.rawValue), "
+            + "\(config.regularizerName)\(dropP))",
                 "data: \(location.directory) (\(testImages) test images\(probe))"]
     }
 

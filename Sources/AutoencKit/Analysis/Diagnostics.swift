@@ -33,7 +33,8 @@ public struct Diagnostics: Sendable {
         var accuracy: Double?
         if let train, let trainLabels = train.labels, let testLabels = test.labels, train.count > 0 {
             let trainCodes = model.codes(train, threads: threads, progress: task("training codes"))
-            let probe = LinearProbe(codes: trainCodes.pointer, count: train.count, features: h, labels: trainLabels, options: probe,
+            let probe = LinearProbe(codes: trainCodes.pointer, count: train.count, features: h, labels: trainLabels,
+                                    options: probe,
                                     progress: task("probe training"))
             accuracy = probe.accuracy(testCodes.pointer, count: test.count, labels: testLabels)
         }

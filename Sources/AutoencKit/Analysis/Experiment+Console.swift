@@ -24,14 +24,17 @@ extension Experiment {
                                        threads: threads.map { Limits.threadCount($0, cores: cores).count })
         // the largest run as many times as run at once; a run trains on its first --limit images
         let images = runs.map { min($0.limit ?? train.count, train.count) }
-        let needs = runs.indices.map { Trainer.memoryNeed(runs[$0].config, options: runs[$0].options, largestBatch: images[$0]) }
+        let needs = runs.indices.map { Trainer.memoryNeed(runs[$0].config, options: runs[$0].options,
+                                                          largestBatch: images[$0]) }
         if let i = needs.indices.max(by: { needs[$0] < needs[$1] }) {
-            try Trainer.checkMemory(runs[i].config, options: runs[i].options, largestBatch: images[i], runs: schedule.jobs,
+            try Trainer.checkMemory(runs[i].config, options: runs[i].options, largestBatch: images[i],
+                                    runs: schedule.jobs,
                                     available: available)
         }
         console.say(schedule.line(trainings: trainings, cores: cores, kept: runsDirectory(directory)))
         StopSignals.install()
-        let records = try execute(runs, train: train, test: test, dataset: location.absoluteDirectory, directory: directory,
+        let records = try execute(runs, train: train, test: test, dataset: location.absoluteDirectory,
+                                  directory: directory,
                                   schedule: schedule, keepGoing: keepGoing,
                                   observer: { ExperimentConsole(prefix: $0.stem, console: console, log: log) },
                                   announce: { console.say($0) },
@@ -39,7 +42,8 @@ extension Experiment {
         let finished = records.compactMap { $0 }
         if finished.count < records.count {
             let done = Set(finished.map(\.run.stem)).count
-            throw stopped(by: StopSignals.pending ?? SIGINT, finished: done, of: trainings, directory: directory, again: again)
+            throw stopped(by: StopSignals.pending ?? SIGINT, finished: done, of: trainings,
+                          directory: directory, again: again)
         }
         return finished
     }
@@ -48,14 +52,18 @@ extension Experiment {
     /// their `trainings` runs done: status 128 + the signal (`StopSignals.status`), and a
     /// message saying what was kept in `directory`'s runs/ and that `again` trains the
     /// rest.
-    public static func stopped(by signal: Int32, finished: Int, of trainings: Int, directory: String, again: String) -> AutoencError {
-        AutoencError(StopSignals.status(signal), "stopped by \(StopSignals.name(signal)); \(finished) of \(trainings) runs finished and kept in \(runsDirectory(directory))/, the unfinished ones discarded; the same command trains the rest: \(again)")
+    public static func stopped(by signal: Int32, finished: Int, of trainings: Int, directory: String,
+                               again: String) -> AutoencError {
+        AutoencError(StopSignals.status(signal), "stopped by \(StopSignals.name(signal)); \(finished) of \(trainings) "
+            + "runs finished and kept in \(runsDirectory(directory))/, the unfinished ones discarded; "
+            + "the same command trains the rest: \(again)")
     }
 
     /// compare's and sweep's line on their data: "data: DIR (N training, M test images,
     /// labels)", or "no labels: no probe" when the data set has no label files.
     public static func dataLine(_ location: DataLocation, trainImages: Int, testImages: Int, labeled: Bool) -> String {
-        "data: \(location.directory) (\(trainImages) training, \(testImages) test images\(labeled ? ", labels" : ", no labels: no probe"))"
+        "data: \(location.directory) (\(trainImages) training, \(testImages) "
+            + "test images\(labeled ? ", labels" : ", no labels: no probe"))"
     }
 }
 

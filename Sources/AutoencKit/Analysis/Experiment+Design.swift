@@ -34,7 +34,8 @@ extension Experiment {
                            shard: Shard = .whole, collectOnly: Bool = false,
                            console: Console, log: String?, plot: String?, again: String = Console.commandLine()) throws {
         let course = {
-            try perform(design, location: try DataLocation.resolve(data), directory: directory, jobs: jobs, threads: threads,
+            try perform(design, location: try DataLocation.resolve(data), directory: directory, jobs: jobs,
+                        threads: threads,
                         shard: shard, collectOnly: collectOnly, outputThreads: Limits.threadsToUse(threads),
                         console: console, log: log, again: again)
         }
@@ -85,7 +86,8 @@ extension Experiment {
                                           keepGoing: true)
                 let fresh = done.filter { !$0.reused }.map(\.run.stem)
                 let named = fresh.isEmpty ? "" : " (" + fresh.joined(separator: ", ") + ")"
-                console.say("shard \(shard): trained \(fresh.count)\(named), reused \(done.count - fresh.count); when every "
+                console.say("shard \(shard): trained \(fresh.count)\(named), "
+                    + "reused \(done.count - fresh.count); when every "
                             + "shard is done, the same command with --collect-only writes the outputs")
                 return
             }

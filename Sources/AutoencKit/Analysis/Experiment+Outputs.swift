@@ -23,7 +23,8 @@ extension Experiment {
     /// whatever `body` throws.
     public static func using(_ directory: String, log: String?, plot: String?, _ body: () throws -> Void) throws {
         try OutputDirectory.using(directory, what: "--out") {
-            let lock = try OutputLock(for: (directory as NSString).appendingPathComponent("metrics.json"), what: "--out")
+            let lock = try OutputLock(for: (directory as NSString).appendingPathComponent("metrics.json"),
+                                      what: "--out")
             defer { lock.release() }
             try RunRecords.checkOutputs(log: log, plot: plot)
             try body()

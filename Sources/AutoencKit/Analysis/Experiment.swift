@@ -29,7 +29,8 @@ public struct ExperimentRun: Sendable {
     /// Train (model and probe) on the first `limit` training images.
     public var limit: Int?
 
-    public init(name: String, knob: KnobValue? = nil, config: ModelConfig, options: TrainingOptions, epochs: Int, limit: Int?) {
+    public init(name: String, knob: KnobValue? = nil, config: ModelConfig, options: TrainingOptions, epochs: Int,
+                limit: Int?) {
         self.name = name
         self.knob = knob
         self.config = config
@@ -76,7 +77,9 @@ public struct ExperimentRecord: Sendable {
     /// The record as metrics.json and the run's STEM.json hold it.
     public func json(settings: [(String, String)]) -> JSON {
         var fields: [(String, JSON)] = [("name", .string(run.name))]
-        if let knob = run.knob { fields.append(("knob", .object([("name", .string(knob.name)), ("value", .number(knob.value))]))) }
+        if let knob = run.knob {
+            fields.append(("knob", .object([("name", .string(knob.name)), ("value", .number(knob.value))])))
+        }
         fields += [
             ("seed", .number(Double(run.seed))),
             ("settings", .object(settings.map { ($0.0, .string($0.1)) })),
@@ -154,7 +157,8 @@ public enum Experiment {
         public func line(trainings: Int, cores: Int, kept: String) -> String {
             let busy = jobs * threadsPerRun
             let shared = busy > cores ? " (\(busy) threads on \(counted(cores, "core")): they take turns)" : ""
-            return "runs: \(counted(trainings, "training")), \(jobs) at a time on \(counted(threadsPerRun, "thread")) each\(shared); finished runs are kept in \(kept)/"
+            return "runs: \(counted(trainings, "training")), \(jobs) at a time on \(counted(threadsPerRun, "thread")) "
+                + "each\(shared); finished runs are kept in \(kept)/"
         }
     }
 
@@ -165,7 +169,8 @@ public enum Experiment {
     /// a line when a finished run is reused. The first error stops the other runs and is
     /// thrown; with `keepGoing` (a shard) every run is tried, and the failed ones are
     /// thrown together as an `IncompleteExperiment` naming each.
-    public static func execute(_ runs: [ExperimentRun], train: ImageSet, test: ImageSet, dataset: String, directory: String,
+    public static func execute(_ runs: [ExperimentRun], train: ImageSet, test: ImageSet, dataset: String,
+                               directory: String,
                                schedule: Schedule, keepGoing: Bool = false,
                                observer: @escaping @Sendable (ExperimentRun) -> TrainingObserver,
                                announce: @escaping @Sendable (String) -> Void,
@@ -178,7 +183,8 @@ public enum Experiment {
         let work: @Sendable (Int) -> Void = { _ in
             while let index = queue.next() {
                 do {
-                    queue.finish(index, try measure(unique[index], train: train, test: test, dataset: dataset, directory: directory,
+                    queue.finish(index, try measure(unique[index], train: train, test: test, dataset: dataset,
+                                                    directory: directory,
                                                      threads: schedule.threadsPerRun, observer: StoppingObserver(observer(unique[index]), queue),
                                                      announce: announce, evaluating: evaluating))
                 } catch {

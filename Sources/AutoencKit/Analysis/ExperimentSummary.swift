@@ -87,9 +87,11 @@ public struct VariantSummary: Sendable {
     }
 
     /// The table's cells, the header first: what `table` aligns and the report shows.
-    public static func cells(_ variants: [VariantSummary], baseline: (VariantSummary) -> VariantSummary?) -> [[String]] {
+    public static func cells(_ variants: [VariantSummary],
+                             baseline: (VariantSummary) -> VariantSummary?) -> [[String]] {
         let keys = Diagnostics.ordered(variants.flatMap { $0.metrics.map { ($0.key, 0.0) } }
-            .reduce(into: [(key: String, value: Double)]()) { found, m in if !found.contains(where: { $0.key == m.0 }) { found.append(m) } }).map(\.key)
+            .reduce(into: [(key: String,
+                            value: Double)]()) { found, m in if !found.contains(where: { $0.key == m.0 }) { found.append(m) } }).map(\.key)
         let header = ["model"] + keys.map(Self.column)
         var rows = [header]
         for v in variants {
@@ -107,7 +109,8 @@ public struct VariantSummary: Sendable {
     /// The table's legend: the seeds, and what * and ~ mean.
     public static func legend(seeds: Int, baseline: String) -> String {
         seeds > 1
-            ? "mean ± sd over \(seeds) seeds; * differs from \(baseline) beyond the seeds' noise, ~ within it (Welch's t test, two-sided, p < \(WelchTest.level))"
+            ? "mean ± sd over \(seeds) seeds; * differs from \(baseline) beyond the seeds' noise, "
+                + "~ within it (Welch's t test, two-sided, p < \(WelchTest.level))"
             : "one seed: no spread, so no difference can be told from noise (--seeds N trains each model from N seeds)"
     }
 

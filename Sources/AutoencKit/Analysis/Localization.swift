@@ -12,7 +12,8 @@ import Foundation
 ///
 /// the spread of the uniform distribution over the grid. A single pixel scores 1 (the
 /// maximum), weights whose energy w^2 is a Gaussian blob of standard deviation sigma
-/// pixels (well inside the grid) about 1 - sigma sqrt(2) / 11.42, and weights of equal energy everywhere (white noise, in expectation) about 0. Energy
+/// pixels (well inside the grid) about 1 - sigma sqrt(2) / 11.42, and weights of equal energy everywhere (white noise,
+/// in expectation) about 0. Energy
 /// split between far-apart places spreads more than uniform and scores below 0 (down to
 /// about -0.67 for two opposite corners). Multiplying the weights by any nonzero
 /// constant leaves the score unchanged.

@@ -30,7 +30,8 @@ public struct LinearProbe: Sendable {
     public init(codes: UnsafePointer<Float>, count: Int, features: Int, labels: [UInt8], classes: Int = 10,
                 options: Options = Options(), progress: ProgressTask? = nil) {
         precondition(labels.count >= count, "LinearProbe: \(labels.count) labels for \(count) codes")
-        precondition(labels.prefix(count).allSatisfy { Int($0) < classes }, "LinearProbe: labels must be below \(classes)")
+        precondition(labels.prefix(count).allSatisfy { Int($0) < classes },
+                     "LinearProbe: labels must be below \(classes)")
         self.features = features
         self.classes = classes
         weights = [Float](repeating: 0, count: classes * features)

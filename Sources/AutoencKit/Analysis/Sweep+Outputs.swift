@@ -16,8 +16,10 @@ extension Sweep.Grid {
                              chartFormat: LineChart.Format, selection: WeightMapSelection, threads: Int,
                              directory: String) throws -> ExperimentOutputs {
         let series = series(records: records)
-        let settings = settings(data: data, trainImages: trainImages, testImages: test.count) + Provenance.current().fields
-        let charts = try writeMetrics(series, records: records, settings: settings, chartFormat: chartFormat, directory: directory)
+        let settings = settings(data: data, trainImages: trainImages,
+                                testImages: test.count) + Provenance.current().fields
+        let charts = try writeMetrics(series, records: records, settings: settings, chartFormat: chartFormat,
+                                      directory: directory)
         var selection = selection
         selection.units = selection.units ?? Sweep.weightMapUnits
         try writeWeightMaps(series, test: test, selection: selection, threads: threads, directory: directory)
@@ -26,7 +28,8 @@ extension Sweep.Grid {
         try AtomicFile.write(Array(report.utf8), to: (directory as NSString).appendingPathComponent("report.html"))
         let noneTrained = series.contains { $0.name == Comparison.baseline }
         let table = VariantSummary.table(Sweep.tableRows(series), baseline: Sweep.baseline(in: series))
-        let legend = VariantSummary.legend(seeds: seeds, baseline: noneTrained ? "none at the same \(knob.rawValue)" : "none (not trained)")
+        let legend = VariantSummary.legend(seeds: seeds,
+                                           baseline: noneTrained ? "none at the same \(knob.rawValue)" : "none (not trained)")
         return ExperimentOutputs(table: table + "\n" + legend,
                                  files: ["report.html", "metrics.json"] + charts + ["weightmaps.png", "runs/"])
     }
@@ -59,14 +62,16 @@ extension Sweep.Grid {
         let none = series.first { $0.name == Comparison.baseline }
         let json = JSON.object([
             ("settings", .object(settings + [("knob", .string(knob.rawValue)), ("values", .array(values.map { .number($0.value) }))])),
-            ("test", .string("Welch's t test of each metric's difference from none's at the same value over the seeds, two-sided; within_noise when p >= \(WelchTest.level)")),
+            ("test", .string("Welch's t test of each metric's difference from none's at the same value over the "
+                + "seeds, two-sided; within_noise when p >= \(WelchTest.level)")),
             ("series", .array(series.map { s in
                 .object([("name", .string(s.name)),
                          ("points", .array(s.points.enumerated().map { i, point in
                              point.json(baseline: s.name == Comparison.baseline ? nil : none?.points[i])
                          }))])
             })),
-            ("runs", .array(Self.unique(records).map { $0.json(settings: $0.run.settings(dataDigest: "")).forMetrics })),
+            ("runs",
+             .array(Self.unique(records).map { $0.json(settings: $0.run.settings(dataDigest: "")).forMetrics })),
         ])
         try AtomicFile.write(Array((json.rendered() + "\n").utf8), to: path("metrics.json"))
         return try Self.metrics(series).map { metric in
@@ -111,11 +116,13 @@ extension Sweep.Grid {
             let maps = try zip(s.points, s.firstRuns).map { point, run in
                 let model = try Checkpoint.load(Experiment.modelPath(run, in: directory)).model
                 let statistics = try ActivationStatistics(model, on: test, threads: threads)
-                return (name: point.knob?.label ?? s.name, parameters: model.parameters, statistics: Optional(statistics))
+                return (name: point.knob?.label ?? s.name, parameters: model.parameters,
+                        statistics: Optional(statistics))
             }
             return ComparisonSheets.weightMaps(maps, selection: selection).captioned(s.name)
         }
-        try AtomicFile.write(Layout.column(rows, gap: 12).png, to: (directory as NSString).appendingPathComponent("weightmaps.png"))
+        try AtomicFile.write(Layout.column(rows, gap: 12).png,
+                             to: (directory as NSString).appendingPathComponent("weightmaps.png"))
     }
 }
 
@@ -141,7 +148,8 @@ extension Sweep {
         public var chartFormat: LineChart.Format
         public var selection: WeightMapSelection
 
-        public init(_ plan: Plan, seeds: Int, epochs: Int, chartFormat: LineChart.Format, selection: WeightMapSelection) {
+        public init(_ plan: Plan, seeds: Int, epochs: Int, chartFormat: LineChart.Format,
+                    selection: WeightMapSelection) {
             self.plan = plan
             grid = plan.grid(seeds: seeds, epochs: epochs)
             self.chartFormat = chartFormat
@@ -153,7 +161,8 @@ extension Sweep {
         public var runs: [ExperimentRun] { grid.runs }
         /// Every metric's chart, whether or not the data set lets it be measured.
         public var outputFiles: [String] {
-            ["report.html", "metrics.json"] + Diagnostics.metricOrder.map { "\($0).\(chartFormat.rawValue)" } + ["weightmaps.png"]
+            ["report.html",
+             "metrics.json"] + Diagnostics.metricOrder.map { "\($0).\(chartFormat.rawValue)" } + ["weightmaps.png"]
         }
 
         /// The first --limit images when the limit is fixed, all of them when it is swept
@@ -164,7 +173,8 @@ extension Sweep {
             return train.prefix(grid.limit)
         }
 
-        public func writeOutputs(_ records: [ExperimentRecord], test: ImageSet, data: String, trained: ImageSet, threads: Int,
+        public func writeOutputs(_ records: [ExperimentRecord], test: ImageSet, data: String,
+                                 trained: ImageSet, threads: Int,
                                  directory: String) throws -> ExperimentOutputs {
             try grid.writeOutputs(records, test: test, data: data, trainImages: trained.count, chartFormat: chartFormat,
                                   selection: selection, threads: threads, directory: directory)

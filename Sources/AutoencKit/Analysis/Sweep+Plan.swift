@@ -41,7 +41,8 @@ extension Sweep {
                 throw AutoencError(.usage, swept.isEmpty
                     ? "give one of --drop-p, --limit, --input-drop-p or --max-norm a comma-separated list of values "
                         + "to sweep (one value: only that setting given)"
-                    : "only one setting is swept at a time; \(swept.map(\.flag).joined(separator: " and ")) both list several values")
+                    : "only one setting is swept at a time; \(swept.map(\.flag).joined(separator: " and ")) "
+                        + "both list several values")
             }
             let single = { (k: Knob) in parsed[k]?.first?.value }
             let names = try Comparison.models(models, defaults: knob == .dropP ? ["dropout"] : ["none", "dropout"])
@@ -53,10 +54,13 @@ extension Sweep {
             try AutoencError.refuse(request.problem(newRun: false))
             if names.contains("dropconnect") {
                 let probabilities = knob == .dropP ? parsed[knob]!.map { Float($0.value) } : [fixedDropP]
-                for p in probabilities { try AutoencError.refuse(DropConnectMask.problem(dropP: p, given: "--drop-p \(p)")) }
+                for p in probabilities {
+                    try AutoencError.refuse(DropConnectMask.problem(dropP: p, given: "--drop-p \(p)"))
+                }
             }
             if knob == .dropP && names == [Comparison.baseline] {
-                throw AutoencError(.usage, "--models none with a --drop-p sweep: none has no drop probability; add dropout or dropconnect")
+                throw AutoencError(.usage, "--models none with a --drop-p sweep: none has no drop probability; "
+                    + "add dropout or dropconnect")
             }
             self.knob = knob
             values = parsed[knob]!
@@ -72,11 +76,13 @@ extension Sweep {
         /// The values of `text`, `knob`'s flag as given: numbers separated by commas, each
         /// valid for the knob and given once. Throws `.usage` (64) naming the flag.
         static func values(of knob: Knob, _ text: String) throws -> [KnobValue] {
-            let labels = text.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+            let labels = text.split(separator: ",",
+                                    omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
             var values: [KnobValue] = []
             for label in labels {
                 guard let value = Double(label) else {
-                    throw AutoencError(.usage, "\(knob.flag) must be a number or a comma-separated list of numbers, got \(text)")
+                    throw AutoencError(.usage, "\(knob.flag) must be a number or a comma-separated list "
+                        + "of numbers, got \(text)")
                 }
                 try AutoencError.refuse(problem(knob, value: value, label: label))
                 guard !values.contains(where: { $0.value == value }) else { throw AutoencError(.usage, "\(knob.flag) lists \(label) twice") }

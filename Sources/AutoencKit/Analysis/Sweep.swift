@@ -56,7 +56,9 @@ public enum Sweep {
         /// The sweep as the command announces it: "drop_p over 0, 0.5; models none,
         /// dropout; 784-256-784 relu; adam lr 0.001, batch 128, 2 seeds from 0".
         public var summary: String {
-            "\(knob.rawValue) over \(values.map(\.label).joined(separator: ", ")); models \(models.joined(separator: ", ")); 784-\(base.hidden)-784 \(base.activation.rawValue); \(options.summary(seeds: seeds))"
+            "\(knob.rawValue) over \(values.map(\.label).joined(separator: ", ")); "
+                + "models \(models.joined(separator: ", ")); 784-\(base.hidden)-784 \(base.activation.rawValue); "
+                + "\(options.summary(seeds: seeds))"
         }
 
         /// Refuses a size sweep with a size beyond the `trainImages` training images in
@@ -64,7 +66,8 @@ public enum Sweep {
         /// naming the first size too large.
         public func checkSizes(trainImages: Int, data: String) throws {
             if knob == .limit, let beyond = values.first(where: { Int($0.value) > trainImages }) {
-                throw AutoencError(.usage, "--limit \(beyond.label): \(data) has only \(trainImages) training images; sweep sizes up to \(trainImages)")
+                throw AutoencError(.usage, "--limit \(beyond.label): \(data) has only \(trainImages) training images; "
+                    + "sweep sizes up to \(trainImages)")
             }
         }
 
@@ -101,7 +104,8 @@ public enum Sweep {
             models.map { name in
                 let perSeed = values.map { value in (0..<UInt64(seeds)).map { run(model: name, value: value, seed: $0) } }
                 return Series(name: name, points: zip(values, perSeed).map { value, runs in
-                    VariantSummary(name: name, knob: value, records: runs.compactMap { r in records.first { $0.run.stem == r.stem } })
+                    VariantSummary(name: name, knob: value,
+                                   records: runs.compactMap { r in records.first { $0.run.stem == r.stem } })
                 }, firstRuns: perSeed.map { $0[0] })
             }
         }

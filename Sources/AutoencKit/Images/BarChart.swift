@@ -13,7 +13,8 @@ public struct BarChart: Sendable {
     public var width: Int
     public var height: Int
 
-    public init(title: String, xLabel: String, yLabel: String, logScale: Bool = false, width: Int = 420, height: Int = 260) {
+    public init(title: String, xLabel: String, yLabel: String, logScale: Bool = false, width: Int = 420,
+                height: Int = 260) {
         self.title = title
         self.xLabel = xLabel
         self.yLabel = yLabel
@@ -76,7 +77,8 @@ public struct BarChart: Sendable {
             let x0 = left + i * plotWidth / histogram.bins, x1 = left + (i + 1) * plotWidth / histogram.bins
             let fraction = height(Double(count), top: yTicks.high)
             let h = max(1, Int((fraction * Double(plotHeight)).rounded()))
-            image.fill(x: x0, y: bottom - h, width: max(1, x1 - x0 - (x1 - x0 >= 3 ? 1 : 0)), height: h, value: Self.bar)
+            image.fill(x: x0, y: bottom - h, width: max(1, x1 - x0 - (x1 - x0 >= 3 ? 1 : 0)), height: h,
+                       value: Self.bar)
         }
         // axes and ticks
         image.fill(x: left - 1, y: top, width: 1, height: plotHeight + 1, value: Self.ink)
@@ -87,7 +89,8 @@ public struct BarChart: Sendable {
             image.fill(x: left - 4, y: y, width: 3, height: 1, value: Self.ink)
             // a label that would touch the one below (1 just above 0 on a log axis) is left out
             guard lastLabel - y > BitmapFont.glyphHeight + 1 else { continue }
-            image.drawText(label, at: left - 6 - BitmapFont.width(label), y - BitmapFont.glyphHeight / 2, value: Self.ink)
+            image.drawText(label, at: left - 6 - BitmapFont.width(label), y - BitmapFont.glyphHeight / 2,
+                           value: Self.ink)
             lastLabel = y
         }
         let xTicks = Self.valueTicks(histogram), span = histogram.upper - histogram.lower
@@ -97,7 +100,8 @@ public struct BarChart: Sendable {
             let w = BitmapFont.width(label)
             image.drawText(label, at: min(max(0, x - w / 2), width - w), bottom + 6, value: Self.ink)
         }
-        image.drawText(xLabel, at: left + (plotWidth - BitmapFont.width(xLabel)) / 2, bottom + 6 + line, value: Self.ink)
+        image.drawText(xLabel, at: left + (plotWidth - BitmapFont.width(xLabel)) / 2, bottom + 6 + line,
+                       value: Self.ink)
         return image
     }
 }

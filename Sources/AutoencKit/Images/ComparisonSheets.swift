@@ -33,7 +33,8 @@ public enum ComparisonSheets {
         let labelWidth = (labeled.map { BitmapFont.width($0.name, scale: textScale) }.max() ?? 0) + 12
         var out = GrayImage(width: labelWidth + count * (side + 2) + 4, height: labeled.count * (side + 4) + 4, fill: 0)
         for (r, row) in labeled.enumerated() {
-            precondition(row.images.count >= count * ModelConfig.inputs, "ComparisonSheets: \(row.name) has too few images")
+            precondition(row.images.count >= count * ModelConfig.inputs,
+                         "ComparisonSheets: \(row.name) has too few images")
             let y = 4 + r * (side + 4)
             out.drawText(row.name, at: 4, y + (side - BitmapFont.height(scale: textScale)) / 2, scale: textScale)
             row.images.withUnsafeBufferPointer { images in
@@ -49,11 +50,13 @@ public enum ComparisonSheets {
     /// One row per model under its name: the histogram of its units' mean activations
     /// beside that of all its activations (log scale), on white. The activations' x label
     /// says how many values beyond the axis the last bin holds.
-    public static func histograms(_ models: [(name: String, histograms: ActivationHistograms, statistics: ActivationStatistics)]) -> GrayImage {
+    public static func histograms(_ models: [(name: String, histograms: ActivationHistograms,
+                                              statistics: ActivationStatistics)]) -> GrayImage {
         let rows = models.map { model -> GrayImage in
             let percent = String(format: "%.0f%%", 100 * model.statistics.sparsity)
             let means = BarChart(title: "mean activation per unit",
-                                 xLabel: String(format: "mean activation (overall %.3f)", model.statistics.meanActivation),
+                                 xLabel: String(format: "mean activation (overall %.3f)",
+                                                model.statistics.meanActivation),
                                  yLabel: "units")
             let above = model.histograms.activations.clampedAbove
             let all = BarChart(title: "all activations, \(percent) silent",

@@ -42,7 +42,8 @@ public struct GrayImage: Sendable, Equatable {
                                      available: Int? = Memory.available()) throws {
         let (w, h) = (width * scale, height * scale)
         guard w * h <= maxPixels else {
-            throw AutoencError(.usage, "\(what) would make a \(w)x\(h) image, more than \(maxPixels >> 20) million pixels; use a smaller --scale or fewer images")
+            throw AutoencError(.usage, "\(what) would make a \(w)x\(h) image, more than \(maxPixels >> 20) "
+                + "million pixels; use a smaller --scale or fewer images")
         }
         try Memory.check(3 * w * h, available: available, what: "drawing \(what) as a \(w)x\(h) image",
                          remedy: "use a smaller --scale or fewer images")

@@ -29,7 +29,8 @@ public enum Grids {
                 tile.weights.withUnsafeBufferPointer { normalize($0, into: &pixels) }
             }
             pixels.withUnsafeBufferPointer {
-                image.draw($0.baseAddress!, side: side, at: 1 + (k % columns) * (side + 1), 1 + (k / columns) * (side + 1))
+                image.draw($0.baseAddress!, side: side, at: 1 + (k % columns) * (side + 1),
+                           1 + (k / columns) * (side + 1))
             }
         }
         return image

@@ -22,7 +22,9 @@ public struct LineChart: Sendable {
 
         /// The ends of point `i`'s error bar, nil when it has none.
         func bar(_ i: Int) -> (low: Double, high: Double)? {
-            guard let spread, i < spread.count, spread[i].isFinite, spread[i] > 0, values[i].isFinite else { return nil }
+            guard let spread, i < spread.count, spread[i].isFinite, spread[i] > 0, values[i].isFinite else {
+                return nil
+            }
             return (values[i] - spread[i], values[i] + spread[i])
         }
     }
@@ -262,7 +264,8 @@ public struct LineChart: Sendable {
             <text x="\(width / 2)" y="18" text-anchor="middle" font-size="14">\(Self.escape(title))</text>
 
             """
-        out += "<text x=\(quote(n(Double(f.left - 2)))) y=\(quote(n(Double(f.top) - 6)))>\(Self.escape(yLabel))</text>\n"
+        out += "<text x=\(quote(n(Double(f.left - 2)))) "
+            + "y=\(quote(n(Double(f.top) - 6)))>\(Self.escape(yLabel))</text>\n"
         out += "<path d=\"M\(f.left - 1) \(f.top) V\(f.bottom) H\(f.right + 1)\" fill=\"none\" stroke=\"black\"/>\n"
         let ticks = yTicks
         for (value, label) in zip(ticks.values, ticks.labels) {

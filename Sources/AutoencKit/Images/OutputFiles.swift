@@ -20,7 +20,9 @@ public enum OutputFiles {
         /// "reconstructing" or, when the rule draws, "sampling inference (K draws)".
         public init(_ model: Autoencoder, test: ImageSet, count: Int, inference: InferenceRule,
                     progress: ProgressHandler? = nil) throws {
-            guard test.count > 0 else { throw AutoencError.badData(test.source, "expected at least one test image, found none") }
+            guard test.count > 0 else {
+                throw AutoencError.badData(test.source, "expected at least one test image, found none")
+            }
             let shown = min(count, test.count)
             var originals = [Float](), outputs = [Float](), total = 0.0
             let draws = MomentMatchedEncoder.draws(model, inference)
@@ -33,11 +35,13 @@ public enum OutputFiles {
                 originals += UnsafeBufferPointer(start: x, count: kept)
                 outputs += UnsafeBufferPointer(start: y, count: kept)
             }
-            self.init(mse: total / Double(test.count * ModelConfig.inputs), count: shown, originals: originals, outputs: outputs,
+            self.init(mse: total / Double(test.count * ModelConfig.inputs), count: shown, originals: originals,
+                      outputs: outputs,
                       images: test.count, inference: inference, draws: draws)
         }
 
-        init(mse: Double, count: Int, originals: [Float], outputs: [Float], images: Int, inference: InferenceRule, draws: Bool) {
+        init(mse: Double, count: Int, originals: [Float], outputs: [Float], images: Int, inference: InferenceRule,
+             draws: Bool) {
             self.mse = mse
             self.count = count
             self.originals = originals
@@ -88,7 +92,8 @@ public enum OutputFiles {
         let tiles = selection.tiles(parameters, statistics: statistics)
         let units = tiles.map(\.unit)
         guard !tiles.isEmpty else {
-            throw AutoencError(.dataError, "--live-only: all \(counted(hidden, "unit")) are dead on the test set; nothing to draw")
+            throw AutoencError(.dataError, "--live-only: all \(counted(hidden, "unit")) "
+                + "are dead on the test set; nothing to draw")
         }
         let shown = tiles.count < hidden ? "\(tiles.count) of \(counted(hidden, "unit"))" : counted(hidden, "unit")
         let order = selection.sort.phrase.map { [$0] } ?? []
@@ -117,7 +122,8 @@ public enum OutputFiles {
 
 extension OutputFiles {
     /// `reconstruct`: reconstructs the test set of the data set `data` names (--data as
-    /// given; without it the one the checkpoint records, `Checkpoint.Loaded.evaluationData`) with the checkpoint `model` under `inference`,
+    /// given; without it the one the checkpoint records, `Checkpoint.Loaded.evaluationData`) with the checkpoint
+    /// `model` under `inference`,
     /// writes the first `count` in the format of `out`'s extension (each pixel `scale` x
     /// `scale`) to `out` atomically, and says a note when the model was trained on other
     /// data, a status line while it works (on a terminal, unless quiet), the test MSE and
@@ -163,7 +169,8 @@ extension OutputFiles {
         let (statistics, notes) = try WeightMapSelection.testStatistics(
             of: loaded, needed: selection.flagNeedingData, wanted: format != .npy, data: data)
         notes.forEach(console.say)
-        let (bytes, description, units) = try weightMap(loaded.parameters, as: format, scale: scale, selection: selection,
+        let (bytes, description, units) = try weightMap(loaded.parameters, as: format, scale: scale,
+                                                        selection: selection,
                                                         statistics: statistics)
         try AtomicFile.write(bytes, to: out)
         console.say("wrote \(out) (\(description))")

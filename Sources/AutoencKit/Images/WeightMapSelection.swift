@@ -76,8 +76,10 @@ public struct WeightMapSelection: Sendable, Equatable {
     /// given when `needsStatistics`. O(hidden * 784) plus the sort.
     public func tiles(_ parameters: Parameters, statistics: ActivationStatistics? = nil) -> [WeightMapTile] {
         let hidden = parameters.hidden
-        precondition(statistics != nil || !needsStatistics, "WeightMapSelection: sort \(sort), liveOnly \(liveOnly) need activation statistics")
-        precondition(statistics.map { $0.units == hidden } ?? true, "WeightMapSelection: statistics of \(statistics?.units ?? 0) units for \(hidden)")
+        precondition(statistics != nil || !needsStatistics, "WeightMapSelection: sort \(sort), liveOnly \(liveOnly) "
+            + "need activation statistics")
+        precondition(statistics.map { $0.units == hidden } ?? true, "WeightMapSelection: statistics of "
+            + "\(statistics?.units ?? 0) units for \(hidden)")
         let weights = (0..<hidden).map { layer.weights(of: $0, in: parameters) }
         var order = Self.order(keys: sort.keys(weights, statistics: statistics))
         if liveOnly, let statistics { order.removeAll { !statistics.live[$0] } }
@@ -144,7 +146,8 @@ public struct WeightMapTile: Sendable {
     public var live: Bool?
 
     public init(unit: Int, weights: [Float], live: Bool? = nil) {
-        precondition(weights.count == ModelConfig.inputs, "WeightMapTile: \(weights.count) weights, expected \(ModelConfig.inputs)")
+        precondition(weights.count == ModelConfig.inputs, "WeightMapTile: \(weights.count) weights, "
+            + "expected \(ModelConfig.inputs)")
         self.unit = unit
         self.weights = weights
         self.live = live

@@ -36,7 +36,8 @@ extension WeightMapSelection {
         // counted on other data than its own would show the wrong units dead)
         if data != nil || loaded.recordedDataset != nil { return try measure() }
         do { return try measure() } catch {
-            return (nil, ["note: dead units are not marked: \((error as? AutoencError)?.userMessage ?? error.localizedDescription)"])
+            return (nil, ["note: dead units are not marked: "
+                + "\((error as? AutoencError)?.userMessage ?? error.localizedDescription)"])
         }
     }
 }

@@ -15,33 +15,41 @@ public enum ExperimentReport {
                        + "weights, on the same batches, \(from); measured on the test set in inference mode.")
         settingsTable(&page, settings)
         let baseline = summaries.first { $0.name == Comparison.baseline }
-        metricsTable(&page, VariantSummary.cells(summaries) { _ in baseline }, seeds: seeds, baseline: Comparison.baseline)
+        metricsTable(&page, VariantSummary.cells(summaries) { _ in baseline }, seeds: seeds,
+                     baseline: Comparison.baseline)
         page.heading("Learning curves")
         try figure(&page, directory, "curves.png", "test MSE per epoch of each model",
                    seeds > 1 ? "Test MSE after each epoch: the mean over the seeds, error bars ± one sd."
                              : "Test MSE after each epoch.")
         page.heading("Weight maps")
         try figure(&page, directory, "weightmaps.png", "each hidden unit's weights as a 28x28 tile, per model",
-                   "Each hidden unit's weights as a 28x28 tile, scaled on its own (first seed); units never active on the test set crossed out.")
+                   "Each hidden unit's weights as a 28x28 tile, scaled on its own (first seed); "
+                       + "units never active on the test set crossed out.")
         page.heading("Reconstructions")
         try figure(&page, directory, "reconstructions.png", "test images and each model's reconstructions",
                    "The first test images (top row) and each model's reconstructions of them (first seed).")
         page.heading("Activations (Srivastava et al. 2014, Fig. 8)")
         try figure(&page, directory, "histograms.png", "histograms of mean and all activations per model",
-                   "Left: each unit's mean activation over the test set; right: all activations (log scale). First seed.")
+                   "Left: each unit's mean activation over the test set; right: "
+                       + "all activations (log scale). First seed.")
         definitions(&page)
         return page.html
     }
 
     /// sweep's page from its `series` and the charts (`charts`, file names) in `directory`.
-    public static func sweep(_ series: [Sweep.Series], knob: Sweep.Knob, values: [KnobValue], settings: [(String, JSON)],
+    public static func sweep(_ series: [Sweep.Series], knob: Sweep.Knob, values: [KnobValue],
+                             settings: [(String, JSON)],
                              seeds: Int, charts: [String], directory: String) throws -> String {
         var page = HTMLReport(title: "autoenc sweep: \(knob.rawValue)")
-        page.paragraph("\(series.map(\.name).joined(separator: ", ")) trained at each \(knob.rawValue) in \(values.map(\.label).joined(separator: ", ")), \(seeds > 1 ? "from each of \(seeds) seeds" : "from one seed"); measured on the test set in inference mode.")
+        page.paragraph("\(series.map(\.name).joined(separator: ", ")) trained at each \(knob.rawValue) "
+            + "in \(values.map(\.label).joined(separator: ", ")), "
+            + "\(seeds > 1 ? "from each of \(seeds) seeds" : "from one seed"); "
+            + "measured on the test set in inference mode.")
         settingsTable(&page, settings)
         let noneTrained = series.contains { $0.name == Comparison.baseline }
         let cells = VariantSummary.cells(Sweep.tableRows(series), baseline: Sweep.baseline(in: series))
-        metricsTable(&page, cells, seeds: seeds, baseline: noneTrained ? "none at the same \(knob.rawValue)" : "none (not trained)")
+        metricsTable(&page, cells, seeds: seeds,
+                     baseline: noneTrained ? "none at the same \(knob.rawValue)" : "none (not trained)")
         page.heading("Each metric against \(knob.rawValue)")
         for chart in charts {
             let metric = (chart as NSString).deletingPathExtension
@@ -50,7 +58,8 @@ public enum ExperimentReport {
         }
         page.heading("Weight maps")
         try figure(&page, directory, "weightmaps.png", "weight maps of each model at each value",
-                   "A row per model, a map per \(knob.rawValue) (first seed): each unit's weights as a 28x28 tile; units never active on the test set crossed out.")
+                   "A row per model, a map per \(knob.rawValue) (first seed): each unit's weights as a 28x28 tile; "
+                       + "units never active on the test set crossed out.")
         definitions(&page)
         return page.html
     }
@@ -66,11 +75,15 @@ public enum ExperimentReport {
         page.heading("Metrics")
         page.table(header: cells[0], rows: Array(cells.dropFirst()), caption: VariantSummary.legend(seeds: seeds, baseline: baseline))
         if seeds > 1 {
-            page.paragraph("What the marks show: whether each difference from \(baseline) is larger than the spread between seeds explains, by one test per cell at the 5% level; with many cells a few marks are expected by chance alone. What they do not show: how large a difference matters, or whether it holds on other data, sizes or training lengths.")
+            page.paragraph("What the marks show: whether each difference from \(baseline) "
+                + "is larger than the spread between seeds explains, by one test per cell at the 5% level; "
+                + "with many cells a few marks are expected by chance alone. What they do not show: "
+                + "how large a difference matters, or whether it holds on other data, sizes or training lengths.")
         }
     }
 
-    static func figure(_ page: inout HTMLReport, _ directory: String, _ name: String, _ alt: String, _ caption: String) throws {
+    static func figure(_ page: inout HTMLReport, _ directory: String, _ name: String, _ alt: String,
+                       _ caption: String) throws {
         let path = (directory as NSString).appendingPathComponent(name)
         guard let data = FileManager.default.contents(atPath: path) else {
             throw AutoencError(.ioError, "\(path): cannot read the figure back for report.html")

@@ -87,7 +87,8 @@ public struct HTMLReport: Sendable {
     /// `data:image/svg+xml;base64,` URI in an `<img>`: the browser draws it but runs no
     /// script in it and loads nothing it refers to, so it needs no sanitizing.
     public mutating func image(svg: String, alt: String, caption: String? = nil) {
-        figure(source: "data:image/svg+xml;base64," + Self.base64(Array(svg.utf8)), kind: "svg", alt: alt, caption: caption)
+        figure(source: "data:image/svg+xml;base64," + Self.base64(Array(svg.utf8)), kind: "svg", alt: alt,
+               caption: caption)
     }
 
     private mutating func figure(source: String, kind: String, alt: String, caption: String?) {
