@@ -29,9 +29,11 @@ struct Compare: ParsableCommand, ExperimentCommand, DrawsWeightMaps {
             (shards may run at once, on several machines sharing --out); --collect-only then \
             writes the outputs.
 
-            Metrics, on the test set in inference mode: \(Diagnostics.definitions.map { "\($0.term): \($0.meaning)" }.joined(separator: " "))
+            Metrics, on the test set in inference mode: \(Compare.metricDefinitions)
             """)
     static let defaultDirectory = "compare"
+    /// What each metric means, one sentence each, for the help.
+    static let metricDefinitions = Diagnostics.definitions.map { "\($0.term): \($0.meaning)" }.joined(separator: " ")
     static let figures = "the figures"
 
     @Option(parsing: .unconditional,
@@ -39,7 +41,8 @@ struct Compare: ParsableCommand, ExperimentCommand, DrawsWeightMaps {
     var limit: Int?
 
     @Option(name: .customLong("drop-p"), parsing: .unconditional, help: ArgumentHelp(
-        "Probability of dropping a unit (dropout) or a connection (DropConnect), as in PyTorch. (default: 0.5)", valueName: "p"))
+        "Probability of dropping a unit (dropout) or a connection (DropConnect), as in PyTorch. (default: 0.5)",
+        valueName: "p"))
     var dropP: Float?
 
     @Option(name: .customLong("keep-p"), parsing: .unconditional, help: ArgumentHelp(

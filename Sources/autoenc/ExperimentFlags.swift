@@ -65,7 +65,8 @@ struct ExperimentFlags<Command: ExperimentCommand>: ParsableArguments {
 
     func validate() throws {
         try refuse(Limits.seeds.problem(seeds, name: "--seeds"), Limits.threads.problem(jobs, name: "--jobs"),
-                   Limits.epochs.problem(epochs, name: "--epochs"), Limits.nameProblem(out, flag: "--out", what: "a directory"),
+                   Limits.epochs.problem(epochs, name: "--epochs"),
+                   Limits.nameProblem(out, flag: "--out", what: "a directory"),
                    RunRecords.problem(log: log, plot: nil),
                    shard != nil && collectOnly ? "--shard and --collect-only: a shard trains, --collect-only does not; "
                        + "give one of them" : nil)

@@ -16,7 +16,8 @@ struct SweepCommand: ParsableCommand, ExperimentCommand, DrawsWeightMaps {
             and drawn flat; a drop probability of 0 is none.
 
             Into --out the command writes report.html (one self-contained page: the \
-            settings, the table, every chart, what each metric means), metrics.json (the settings; each model's points, \
+            settings, the table, every chart, what each metric means), metrics.json (the settings; \
+            each model's points, \
             each with every metric's values, mean, sd and 95% interval and, when none was \
             trained, Welch's t test against none at the same value; every run), and one chart \
             per metric (test_mse, mean_activation, sparsity, dead_units, probe_accuracy, \

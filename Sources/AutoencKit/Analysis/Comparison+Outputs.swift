@@ -20,7 +20,8 @@ extension Comparison.Plan {
     /// Returns the table the command prints and the files written. Throws the files'
     /// write errors (73, 74) and a run's model that does not load.
     public func writeOutputs(_ records: [ExperimentRecord], test: ImageSet, data: String, train: ImageSet, count: Int,
-                             selection: WeightMapSelection, plot: String?, threads: Int, directory: String) throws -> ExperimentOutputs {
+                             selection: WeightMapSelection, plot: String?, threads: Int, directory: String)
+        throws -> ExperimentOutputs {
         let settings = settings(data: data, train: train, testImages: test.count) + Provenance.current().fields
         let summaries = try Comparison.writeFigures(records, test: test, shown: min(count, test.count),
                                                     settings: settings,
@@ -31,7 +32,8 @@ extension Comparison.Plan {
             try AtomicFile.write(Comparison.curves(summaries, title: "autoenc compare").encoded(as: format), to: plot)
         }
         let table = VariantSummary.table(summaries, baseline: summaries.first { $0.name == Comparison.baseline })
-        return ExperimentOutputs(table: table + "\n" + VariantSummary.legend(seeds: seeds, baseline: Comparison.baseline),
+        let legend = VariantSummary.legend(seeds: seeds, baseline: Comparison.baseline)
+        return ExperimentOutputs(table: table + "\n" + legend,
                                  files: Comparison.outputFiles + ["runs/"])
     }
 
@@ -61,7 +63,8 @@ extension Comparison {
     /// (the first `shown` test images) and histograms.png, each model's trained file read back from `runs/`.
     /// Returns the summaries.
     static func writeFigures(_ records: [ExperimentRecord], test: ImageSet, shown: Int, settings: [(String, JSON)],
-                             selection: WeightMapSelection = .init(), directory: String, threads: Int) throws -> [VariantSummary] {
+                             selection: WeightMapSelection = .init(), directory: String, threads: Int)
+        throws -> [VariantSummary] {
         func path(_ name: String) -> String { (directory as NSString).appendingPathComponent(name) }
         let summaries = VariantSummary.group(records)
         let base = summaries.first { $0.name == baseline }
@@ -75,15 +78,19 @@ extension Comparison {
         test.gather((0..<Int32(shown)).map { $0 }[...], into: &originals)
         let rows = zip(firsts, models).map { record, model in
             var images: [Float] = []
-            model.reconstruct(test, range: 0..<shown) { _, m, _, y in images += UnsafeBufferPointer(start: y, count: m * ModelConfig.inputs) }
+            model.reconstruct(test, range: 0..<shown) { _, m, _, y in
+                images += UnsafeBufferPointer(start: y, count: m * ModelConfig.inputs)
+            }
             return (name: record.run.name, images: images)
         }
         try AtomicFile.write(ComparisonSheets.reconstructions(originals: originals, rows: rows, count: shown).png,
                              to: path("reconstructions.png"))
         let measured = zip(firsts, models).map { record, model in
             let codes = model.codes(test, threads: threads)
-            let statistics = ActivationStatistics(codes: UnsafeBufferPointer(start: codes.pointer, count: test.count * model.config.hidden),
-                                                  examples: test.count, units: model.config.hidden, activation: model.config.activation)
+            let hidden = model.config.hidden
+            let values = UnsafeBufferPointer(start: codes.pointer, count: test.count * hidden)
+            let statistics = ActivationStatistics(codes: values, examples: test.count, units: hidden,
+                                                  activation: model.config.activation)
             return (record.run.name, codes, statistics)
         }
         try writeHistograms(measured, activation: models[0].config.activation, to: path("histograms.png"))
@@ -135,7 +142,9 @@ extension JSON {
     var forMetrics: JSON {
         guard case .object(var fields) = self, let i = fields.firstIndex(where: { $0.0 == "settings" }),
               case .object(let settings) = fields[i].1 else { return self }
-        fields[i].1 = .object(settings.filter { $0.0 != "data_digest" }.map { ($0.0, $0.1.string.map(JSON.setting) ?? $0.1) })
+        fields[i].1 = .object(settings.filter { $0.0 != "data_digest" }.map {
+            ($0.0, $0.1.string.map(JSON.setting) ?? $0.1)
+        })
         return .object(fields)
     }
 }

@@ -112,7 +112,9 @@ public enum Comparison {
         }
 
         /// Each model's settings for a new run.
-        public var variants: [(name: String, config: ModelConfig)] { requests.map { ($0.name, $0.request.newRun().config) } }
+        public var variants: [(name: String, config: ModelConfig)] {
+            requests.map { ($0.name, $0.request.newRun().config) }
+        }
         /// The optimizer, the batch size and the first seed, the same for every model.
         public var options: TrainingOptions { requests[0].request.newRun().options }
         public var limit: Int? { requests[0].request.limit }
@@ -130,7 +132,8 @@ public enum Comparison {
         public var summary: String {
             let variants = variants
             return "784-\(variants[1].config.hidden)-784 \(variants[1].config.activation.rawValue); none / "
-                + variants.dropFirst().map(\.config.summary).joined(separator: " / ") + "; " + options.summary(seeds: seeds)
+                + variants.dropFirst().map(\.config.summary).joined(separator: " / ") + "; "
+                + options.summary(seeds: seeds)
         }
     }
 }

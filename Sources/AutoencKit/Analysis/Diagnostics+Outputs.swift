@@ -26,7 +26,8 @@ extension Diagnostics {
         try source.check(test)
         try Memory.check(memoryNeed(hidden: config.hidden, testImages: test.count, probeImages: train?.count ?? 0),
                          available: available,
-                         what: "measuring \(model) (\(config.hidden) hidden units) on \(test.count) test" + (train.map { " and \($0.count) training" } ?? "") + " images",
+                         what: "measuring \(model) (\(config.hidden) hidden units) on \(test.count) test"
+                             + (train.map { " and \($0.count) training" } ?? "") + " images",
                          remedy: "use --limit to train the probe on fewer training images")
         BLAS.setThreads(1) // the measurements split the work themselves
         header(model: model, config: config, location: location, testImages: test.count,
@@ -56,7 +57,8 @@ extension Diagnostics {
     public static func header(model: String, config: ModelConfig, location: DataLocation, testImages: Int,
                               probeImages: Int?) -> [String] {
         let dropP = config.dropP > 0 ? " drop-p \(config.dropP)" : ""
-        let probe = probeImages.map { ", probe trained on \($0) labeled training images" } ?? ", no label files: no probe"
+        let probe = probeImages.map { ", probe trained on \($0) labeled training images" }
+            ?? ", no label files: no probe"
         return ["model: \(model) (784-\(config.hidden)-784 \(config.activation.rawValue), "
             + "\(config.regularizerName)\(dropP))",
                 "data: \(location.directory) (\(testImages) test images\(probe))"]

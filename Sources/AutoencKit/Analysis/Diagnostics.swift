@@ -28,8 +28,9 @@ public struct Diagnostics: Sendable {
         func task(_ name: String) -> ProgressTask? { progress.map { ProgressTask(name, $0) } }
         let h = model.config.hidden
         let testCodes = model.codes(test, threads: threads, progress: task("test codes"))
-        let statistics = ActivationStatistics(codes: UnsafeBufferPointer(start: testCodes.pointer, count: test.count * h),
-                                              examples: test.count, units: h, activation: model.config.activation)
+        let testValues = UnsafeBufferPointer(start: testCodes.pointer, count: test.count * h)
+        let statistics = ActivationStatistics(codes: testValues, examples: test.count, units: h,
+                                              activation: model.config.activation)
         var accuracy: Double?
         if let train, let trainLabels = train.labels, let testLabels = test.labels, train.count > 0 {
             let trainCodes = model.codes(train, threads: threads, progress: task("training codes"))
@@ -117,7 +118,8 @@ public struct Diagnostics: Sendable {
 
     /// The variants as an aligned text table, one row per model.
     public static func table(_ variants: [Diagnostics]) -> String {
-        let extraKeys = variants.flatMap { $0.extraMSE.map(\.key) }.reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
+        let extraKeys = variants.flatMap { $0.extraMSE.map(\.key) }
+            .reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
         let header = ["model", "test_mse"] + extraKeys + ["mean_act", "sparsity", "dead", "probe_acc", "localization"]
         var rows = [header]
         for v in variants {

@@ -38,7 +38,9 @@ extension Experiment {
                                   schedule: schedule, keepGoing: keepGoing,
                                   observer: { ExperimentConsole(prefix: $0.stem, console: console, log: log) },
                                   announce: { console.say($0) },
-                                  evaluating: { run, measure in StatusLine.showing(quiet: console.quiet, label: run.stem) { measure($0) } })
+                                  evaluating: { run, measure in
+                                      StatusLine.showing(quiet: console.quiet, label: run.stem) { measure($0) }
+                                  })
         let finished = records.compactMap { $0 }
         if finished.count < records.count {
             let done = Set(finished.map(\.run.stem)).count

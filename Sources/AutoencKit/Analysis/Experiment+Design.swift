@@ -32,7 +32,8 @@ extension Experiment {
     /// writes no outputs, and each of its runs takes its own lock (`measure`).
     public static func run(_ design: some ExperimentDesign, data: String?, directory: String, jobs: Int?, threads: Int?,
                            shard: Shard = .whole, collectOnly: Bool = false,
-                           console: Console, log: String?, plot: String?, again: String = Console.commandLine()) throws {
+                           console: Console, log: String?, plot: String?,
+                           again: String = Console.commandLine()) throws {
         let course = {
             try perform(design, location: try DataLocation.resolve(data), directory: directory, jobs: jobs,
                         threads: threads,

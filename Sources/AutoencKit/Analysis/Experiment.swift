@@ -57,7 +57,8 @@ public struct ExperimentRun: Sendable {
     /// What decides the run's result, as strings: a finished run is reused only when
     /// these are equal.
     public func settings(dataDigest: String) -> [(String, String)] {
-        config.metadata.sorted { $0.key < $1.key }.map { ($0.key, $0.value) } + options.metadataFields.map { ($0.key, $0.value) } + [
+        config.metadata.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+            + options.metadataFields.map { ($0.key, $0.value) } + [
             ("epochs", String(epochs)), ("limit", limit.map(String.init) ?? "all"), ("data_digest", dataDigest),
         ]
     }
@@ -103,7 +104,9 @@ public struct ExperimentRecord: Sendable {
         else { return nil }
         let values = metrics.map { (key: $0.0, value: $0.1.double ?? .nan) }
         return ExperimentRecord(run: run, metrics: Diagnostics.ordered(values),
-                                curve: zip(losses, errors).map { EpochFigures(trainLoss: $0.double ?? .nan, testMSE: $1.double ?? .nan) },
+                                curve: zip(losses, errors).map {
+                                    EpochFigures(trainLoss: $0.double ?? .nan, testMSE: $1.double ?? .nan)
+                                },
                                 reused: true)
     }
 }
@@ -174,7 +177,8 @@ public enum Experiment {
                                schedule: Schedule, keepGoing: Bool = false,
                                observer: @escaping @Sendable (ExperimentRun) -> TrainingObserver,
                                announce: @escaping @Sendable (String) -> Void,
-                               evaluating: @escaping Evaluating = { _, measure in measure(nil) }) throws -> [ExperimentRecord?] {
+                               evaluating: @escaping Evaluating = { _, measure in measure(nil) })
+        throws -> [ExperimentRecord?] {
         try OutputDirectory.prepare(runsDirectory(directory), what: "--out")
         var distinct: [ExperimentRun] = []
         for run in runs where !distinct.contains(where: { $0.stem == run.stem }) { distinct.append(run) }
@@ -183,16 +187,20 @@ public enum Experiment {
         let work: @Sendable (Int) -> Void = { _ in
             while let index = queue.next() {
                 do {
+                    let observing = StoppingObserver(observer(unique[index]), queue)
                     queue.finish(index, try measure(unique[index], train: train, test: test, dataset: dataset,
-                                                    directory: directory,
-                                                     threads: schedule.threadsPerRun, observer: StoppingObserver(observer(unique[index]), queue),
-                                                     announce: announce, evaluating: evaluating))
+                                                    directory: directory, threads: schedule.threadsPerRun,
+                                                    observer: observing, announce: announce, evaluating: evaluating))
                 } catch {
                     queue.fail(index, error)
                 }
             }
         }
-        if schedule.jobs <= 1 { work(0) } else { DispatchQueue.concurrentPerform(iterations: schedule.jobs, execute: work) }
+        if schedule.jobs <= 1 {
+            work(0)
+        } else {
+            DispatchQueue.concurrentPerform(iterations: schedule.jobs, execute: work)
+        }
         if let error = queue.error { throw error }
         if !queue.failures.isEmpty {
             let failed = queue.failures.sorted { $0.index < $1.index }.map { index, error in

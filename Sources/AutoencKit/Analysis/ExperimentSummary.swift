@@ -89,9 +89,12 @@ public struct VariantSummary: Sendable {
     /// The table's cells, the header first: what `table` aligns and the report shows.
     public static func cells(_ variants: [VariantSummary],
                              baseline: (VariantSummary) -> VariantSummary?) -> [[String]] {
-        let keys = Diagnostics.ordered(variants.flatMap { $0.metrics.map { ($0.key, 0.0) } }
-            .reduce(into: [(key: String,
-                            value: Double)]()) { found, m in if !found.contains(where: { $0.key == m.0 }) { found.append(m) } }).map(\.key)
+        var seen: [(key: String, value: Double)] = []
+        let all = variants.flatMap { $0.metrics.map { ($0.key, 0.0) } }
+        for metric in all where !seen.contains(where: { $0.key == metric.0 }) {
+            seen.append(metric)
+        }
+        let keys = Diagnostics.ordered(seen).map(\.key)
         let header = ["model"] + keys.map(Self.column)
         var rows = [header]
         for v in variants {
@@ -99,7 +102,9 @@ public struct VariantSummary: Sendable {
             rows.append([v.label] + keys.map { key in
                 guard let s = v.metric(key), !s.values.isEmpty else { return "-" }
                 var cell = MeanSD.format(mean: s.mean, sd: s.sd, count: s.count)
-                if let found = tests.first(where: { $0.key == key }), let test = found.test { cell += test.differs ? " *" : " ~" }
+                if let found = tests.first(where: { $0.key == key }), let test = found.test {
+                    cell += test.differs ? " *" : " ~"
+                }
                 return cell
             })
         }

@@ -48,7 +48,8 @@ public struct LinearProbe: Sendable {
         let epochs = max(1, options.epochs)
         let counter = progress?.start(total: epochs, unit: .epochs)
         for epoch in 1...epochs {
-            let order = Trainer.order(count: count, seed: RandomStream.key(seed: options.seed, .probe, 0, 0), epoch: epoch)
+            let seed = RandomStream.key(seed: options.seed, .probe, 0, 0)
+            let order = Trainer.order(count: count, seed: seed, epoch: epoch)
             var offset = 0
             while offset < count {
                 let b = min(batch, count - offset)

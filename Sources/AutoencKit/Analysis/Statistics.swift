@@ -21,8 +21,8 @@ public struct Summary: Sendable, Equatable {
     /// mean ± t(0.975, n - 1) sd / sqrt(n); NaN below two values.
     public var interval95: (low: Double, high: Double) {
         guard values.count > 1 else { return (.nan, .nan) }
-        let half = StudentT.quantile(0.975,
-                                     degreesOfFreedom: Double(values.count - 1)) * sd / Double(values.count).squareRoot()
+        let t = StudentT.quantile(0.975, degreesOfFreedom: Double(values.count - 1))
+        let half = t * sd / Double(values.count).squareRoot()
         return (mean - half, mean + half)
     }
 }

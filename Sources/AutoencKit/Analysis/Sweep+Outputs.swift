@@ -28,8 +28,8 @@ extension Sweep.Grid {
         try AtomicFile.write(Array(report.utf8), to: (directory as NSString).appendingPathComponent("report.html"))
         let noneTrained = series.contains { $0.name == Comparison.baseline }
         let table = VariantSummary.table(Sweep.tableRows(series), baseline: Sweep.baseline(in: series))
-        let legend = VariantSummary.legend(seeds: seeds,
-                                           baseline: noneTrained ? "none at the same \(knob.rawValue)" : "none (not trained)")
+        let baseline = noneTrained ? "none at the same \(knob.rawValue)" : "none (not trained)"
+        let legend = VariantSummary.legend(seeds: seeds, baseline: baseline)
         return ExperimentOutputs(table: table + "\n" + legend,
                                  files: ["report.html", "metrics.json"] + charts + ["weightmaps.png", "runs/"])
     }
@@ -61,7 +61,8 @@ extension Sweep.Grid {
         func path(_ name: String) -> String { (directory as NSString).appendingPathComponent(name) }
         let none = series.first { $0.name == Comparison.baseline }
         let json = JSON.object([
-            ("settings", .object(settings + [("knob", .string(knob.rawValue)), ("values", .array(values.map { .number($0.value) }))])),
+            ("settings", .object(settings + [("knob", .string(knob.rawValue)),
+                                             ("values", .array(values.map { .number($0.value) }))])),
             ("test", .string("Welch's t test of each metric's difference from none's at the same value over the "
                 + "seeds, two-sided; within_noise when p >= \(WelchTest.level)")),
             ("series", .array(series.map { s in

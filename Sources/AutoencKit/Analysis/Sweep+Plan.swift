@@ -46,7 +46,8 @@ extension Sweep {
             }
             let single = { (k: Knob) in parsed[k]?.first?.value }
             let names = try Comparison.models(models, defaults: knob == .dropP ? ["dropout"] : ["none", "dropout"])
-            let fixedDropP = knob == .dropP ? Comparison.defaultDropP : single(.dropP).map(Float.init) ?? Comparison.defaultDropP
+            let fixedDropP = knob == .dropP ? Comparison.defaultDropP
+                : single(.dropP).map(Float.init) ?? Comparison.defaultDropP
             if knob != .dropP, fixedDropP == 0, names.contains(where: { $0 != Comparison.baseline }) {
                 throw AutoencError(.usage, "--drop-p 0 leaves dropout, DropConnect and Gaussian dropout without a "
                                    + "regularizer; give a drop probability above 0")
@@ -85,7 +86,9 @@ extension Sweep {
                         + "of numbers, got \(text)")
                 }
                 try AutoencError.refuse(problem(knob, value: value, label: label))
-                guard !values.contains(where: { $0.value == value }) else { throw AutoencError(.usage, "\(knob.flag) lists \(label) twice") }
+                guard !values.contains(where: { $0.value == value }) else {
+                    throw AutoencError(.usage, "\(knob.flag) lists \(label) twice")
+                }
                 values.append(KnobValue(name: knob.rawValue, value: value, label: label))
             }
             return values

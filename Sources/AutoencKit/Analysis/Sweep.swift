@@ -102,7 +102,9 @@ public enum Sweep {
         /// The models' series from the finished `records` of `runs` (in `runs`' order).
         public func series(records: [ExperimentRecord]) -> [Series] {
             models.map { name in
-                let perSeed = values.map { value in (0..<UInt64(seeds)).map { run(model: name, value: value, seed: $0) } }
+                let perSeed = values.map { value in
+                    (0..<UInt64(seeds)).map { run(model: name, value: value, seed: $0) }
+                }
                 return Series(name: name, points: zip(values, perSeed).map { value, runs in
                     VariantSummary(name: name, knob: value,
                                    records: runs.compactMap { r in records.first { $0.run.stem == r.stem } })

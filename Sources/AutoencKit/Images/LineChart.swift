@@ -87,7 +87,8 @@ public struct LineChart: Sendable {
         var count: Int
 
         func x(_ index: Int) -> Double {
-            count <= 1 ? Double(left + right) / 2 : Double(left) + Double(index) * Double(right - left) / Double(count - 1)
+            count <= 1 ? Double(left + right) / 2
+                : Double(left) + Double(index) * Double(right - left) / Double(count - 1)
         }
 
         func y(_ value: Double) -> Double {
@@ -259,7 +260,8 @@ public struct LineChart: Sendable {
         }
         var out = """
             <?xml version="1.0" encoding="UTF-8"?>
-            <svg xmlns="http://www.w3.org/2000/svg" width="\(width)" height="\(height)" viewBox="0 0 \(width) \(height)" font-family="sans-serif" font-size="11">
+            <svg xmlns="http://www.w3.org/2000/svg" width="\(width)" height="\(height)" \
+            viewBox="0 0 \(width) \(height)" font-family="sans-serif" font-size="11">
             <rect width="100%" height="100%" fill="white"/>
             <text x="\(width / 2)" y="18" text-anchor="middle" font-size="14">\(Self.escape(title))</text>
 

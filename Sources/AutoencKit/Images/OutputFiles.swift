@@ -55,14 +55,16 @@ public enum OutputFiles {
         /// for a rule other than mean " (inference sample:K)", with ", the same as mean for
         /// this model" when the rule did not draw.
         public var summary: String {
-            let rule = inference == .mean ? "" : " (inference \(inference)\(draws ? "" : ", the same as mean for this model"))"
+            let same = draws ? "" : ", the same as mean for this model"
+            let rule = inference == .mean ? "" : " (inference \(inference)\(same))"
             return String(format: "test_mse %.6f over %d images", mse, images) + rule
         }
 
         /// What a file in `format` holds, for the user: "8 reconstructions, float32 (8, 28,
         /// 28)" for .npy, else "8 originals, each left of its reconstruction".
         public func description(as format: OutputFormat) -> String {
-            format == .npy ? "\(counted(count, "reconstruction")), float32 (\(count), 28, 28)" : "\(counted(count, "original")), each left of its reconstruction"
+            format == .npy ? "\(counted(count, "reconstruction")), float32 (\(count), 28, 28)"
+                : "\(counted(count, "original")), each left of its reconstruction"
         }
 
         /// The file's bytes: originals beside reconstructions as PGM or PNG, each pixel
@@ -87,7 +89,8 @@ public enum OutputFiles {
     /// `--live-only` leaves no unit.
     public static func weightMap(_ parameters: Parameters, as format: OutputFormat, scale: Int,
                                  selection: WeightMapSelection = WeightMapSelection(),
-                                 statistics: ActivationStatistics? = nil) throws -> (bytes: [UInt8], description: String, units: [Int]) {
+                                 statistics: ActivationStatistics? = nil)
+        throws -> (bytes: [UInt8], description: String, units: [Int]) {
         let hidden = parameters.hidden
         let tiles = selection.tiles(parameters, statistics: statistics)
         let units = tiles.map(\.unit)

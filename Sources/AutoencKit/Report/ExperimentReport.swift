@@ -54,7 +54,8 @@ public enum ExperimentReport {
         for chart in charts {
             let metric = (chart as NSString).deletingPathExtension
             try figure(&page, directory, chart, "\(metric) against \(knob.rawValue)",
-                       "\(metric) against \(knob.rawValue)" + (seeds > 1 ? ": the mean over the seeds, error bars ± one sd." : "."))
+                       "\(metric) against \(knob.rawValue)"
+                           + (seeds > 1 ? ": the mean over the seeds, error bars ± one sd." : "."))
         }
         page.heading("Weight maps")
         try figure(&page, directory, "weightmaps.png", "weight maps of each model at each value",
@@ -73,7 +74,8 @@ public enum ExperimentReport {
 
     static func metricsTable(_ page: inout HTMLReport, _ cells: [[String]], seeds: Int, baseline: String) {
         page.heading("Metrics")
-        page.table(header: cells[0], rows: Array(cells.dropFirst()), caption: VariantSummary.legend(seeds: seeds, baseline: baseline))
+        page.table(header: cells[0], rows: Array(cells.dropFirst()),
+                   caption: VariantSummary.legend(seeds: seeds, baseline: baseline))
         if seeds > 1 {
             page.paragraph("What the marks show: whether each difference from \(baseline) "
                 + "is larger than the spread between seeds explains, by one test per cell at the 5% level; "

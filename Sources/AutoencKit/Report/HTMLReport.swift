@@ -127,7 +127,8 @@ public struct HTMLReport: Sendable {
     /// Readable defaults: a bounded text width, ruled tables with right-aligned numbers,
     /// images that shrink to the window, PNGs enlarged with hard pixel edges.
     static let style = """
-        body { font-family: system-ui, sans-serif; line-height: 1.45; margin: 1.5em auto; max-width: 72em; padding: 0 1em; color: #111; background: #fff; }
+        body { font-family: system-ui, sans-serif; line-height: 1.45; margin: 1.5em auto; max-width: 72em;
+               padding: 0 1em; color: #111; background: #fff; }
         h1, h2, h3 { line-height: 1.2; }
         p, dl { max-width: 48em; }
         dt { font-weight: 600; margin-top: 0.4em; }
