@@ -28,18 +28,9 @@ public final class ByteSource {
     /// Opens `path`; throws `.noInput` when it does not exist, `.ioError` when it cannot be read.
     public init(path: String) throws {
         self.path = path
-        var info = stat()
-        guard stat(path, &info) == 0 else {
-            throw AutoencError.missing(path)
-        }
-        guard (info.st_mode & S_IFMT) == S_IFREG else {
-            throw AutoencError(.noInput, "\(path): expected a regular file")
-        }
-        guard let f = fopen(path, "rb") else {
-            throw AutoencError(.noInput, "\(path): cannot open: \(String(cString: strerror(errno)))")
-        }
+        let (f, size) = try openRegularFile(path)
         file = f
-        fileSize = Int64(info.st_size)
+        fileSize = size
         input = .allocate(capacity: inputCapacity)
         let first = fread(input, 1, 2, f)
         isGzip = first == 2 && input[0] == 0x1f && input[1] == 0x8b
@@ -159,4 +150,19 @@ public final class ByteSource {
             throw AutoencError(.ioError, "\(path): zlib could not reset for the next gzip member")
         }
     }
+}
+
+/// Opens `path` for reading, with its size: the one check every reader of a data file
+/// makes first. Throws `.noInput` when it is missing, not a regular file, or cannot be
+/// opened. The caller closes the file.
+func openRegularFile(_ path: String) throws -> (file: UnsafeMutablePointer<FILE>, size: Int64) {
+    var info = stat()
+    guard stat(path, &info) == 0 else { throw AutoencError.missing(path) }
+    guard (info.st_mode & S_IFMT) == S_IFREG else {
+        throw AutoencError(.noInput, "\(path): expected a regular file")
+    }
+    guard let file = fopen(path, "rb") else {
+        throw AutoencError(.noInput, "\(path): cannot open: \(String(cString: strerror(errno)))")
+    }
+    return (file, Int64(info.st_size))
 }

@@ -27,17 +27,8 @@ public final class FileByteStream: SizedByteStream {
 
     /// Opens `path`: `.noInput` when missing or not a regular file.
     public init(path: String) throws {
-        var info = stat()
-        guard stat(path, &info) == 0 else { throw AutoencError.missing(path) }
-        guard (info.st_mode & S_IFMT) == S_IFREG else {
-            throw AutoencError(.noInput, "\(path): expected a regular file")
-        }
-        guard let opened = fopen(path, "rb") else {
-            throw AutoencError(.noInput, "\(path): cannot open: \(String(cString: strerror(errno)))")
-        }
+        (file, length) = try openRegularFile(path)
         name = path
-        length = Int64(info.st_size)
-        file = opened
     }
 
     deinit { fclose(file) }
@@ -97,17 +88,8 @@ public final class ZipArchive {
     /// Reads the archive's directory. Throws `.noInput` when `path` is missing,
     /// `.dataError` naming it when it is no zip archive or its directory is inconsistent.
     public init(path: String) throws {
-        var info = stat()
-        guard stat(path, &info) == 0 else { throw AutoencError.missing(path) }
-        guard (info.st_mode & S_IFMT) == S_IFREG else {
-            throw AutoencError(.noInput, "\(path): expected a regular file")
-        }
-        guard let opened = fopen(path, "rb") else {
-            throw AutoencError(.noInput, "\(path): cannot open: \(String(cString: strerror(errno)))")
-        }
+        (file, fileSize) = try openRegularFile(path)
         self.path = path
-        fileSize = Int64(info.st_size)
-        file = opened
         members = try readDirectory()
     }
 
