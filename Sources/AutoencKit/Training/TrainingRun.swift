@@ -133,10 +133,9 @@ public final class TrainingRun {
         settings["data_digest"] = dataDigest
         settings["train_images"] = String(train.count)
         if let limit { settings["limit"] = String(limit) }
-        // the settings that are strings in the checkpoint stay strings here: a digest, a path
-        let strings: Set = ["data_digest", "dataset", "kernels"]
+        // numbers as numbers (`JSON.setting`); the digest stays a string, as its hex may spell one
         let values = settings.sorted { $0.key < $1.key }.map { key, value in
-            (key, strings.contains(key) ? JSON.string(value) : JSON.setting(value))
+            (key, key == "data_digest" ? JSON.string(value) : JSON.setting(value))
         }
         let resumed: JSON = epochsCompleted > 0 || stepsIntoEpoch > 0
             ? .object([("epoch", .number(Double(epochsCompleted + 1))), ("step", .number(Double(trainer.step)))])
