@@ -46,6 +46,12 @@ let package = Package(
             pkgConfig: "libpng",
             providers: [.apt(["libpng-dev"]), .brew(["libpng"])]
         ),
+        // Charts: lines, text and fills drawn once, written as PNG, SVG or PDF.
+        .systemLibrary(
+            name: "CCairo",
+            pkgConfig: "cairo",
+            providers: [.apt(["libcairo2-dev"]), .brew(["cairo"])]
+        ),
         .systemLibrary(
             name: "CBLAS",
             pkgConfig: "openblas",
@@ -67,7 +73,7 @@ let package = Package(
             linkerSettings: [.linkedFramework("Accelerate", .when(platforms: [.macOS]))]
         ),
         // The app above the core: runs, experiments, reports, charts, bench, console.
-        .target(name: "AutoencKit", dependencies: ["AutoencCore", "CZlib"]),
+        .target(name: "AutoencKit", dependencies: ["AutoencCore", "CZlib", "CCairo"]),
         .executableTarget(
             name: "autoenc",
             dependencies: [
