@@ -7,7 +7,7 @@ struct Activations: ParsableCommand {
         abstract: "Measure what a model's hidden units do on the test set (Srivastava et al. 2014, Fig. 8).",
         discussion: """
             Writes histograms.png (each unit's mean activation, and all activations, over \
-            the test set) and metrics.json into --out, and prints the metrics: test_mse, \
+            the test set; .svg or .pdf with --charts) and metrics.json into --out, and prints the metrics: test_mse, \
             mean_activation, sparsity, dead_units, localization, and probe_accuracy when the \
             data set has label files (see `autoenc compare --help` for the definitions). For \
             a DropConnect model also test_mse_sample\(Diagnostics.dropConnectSamples), under Wan et al.'s \
@@ -37,6 +37,8 @@ struct Activations: ParsableCommand {
                                                         valueName: "n"))
     var seed: UInt64 = 0
 
+    @OptionGroup var charts: ChartsOption
+
     @OptionGroup var quiet: QuietOption
 
     func validate() throws {
@@ -47,7 +49,7 @@ struct Activations: ParsableCommand {
     func run() throws {
         try reportingErrors { try OutputDirectory.using(out, what: "--out") {
             try Diagnostics.measureCheckpoint(modelInput.model, data: dataOptions.data, limit: limit, seed: seed,
-                                              threads: threads.count, directory: out, console: quiet.console)
+                                              threads: threads.count, charts: charts.format, directory: out, console: quiet.console)
         } }
     }
 }

@@ -68,8 +68,11 @@ struct Compare: ParsableCommand, ExperimentCommand, DrawsWeightMaps {
 
     @OptionGroup(title: "Weight maps (weightmaps.png)") var weightMaps: WeightMapOptions<Compare>
 
+    @OptionGroup var charts: ChartsOption
+
     @Option(help: ArgumentHelp(
-        "Also draw curves.png's chart (test MSE per epoch, mean +- sd over the seeds) to this .png or .svg file.",
+        "Also draw curves.png's chart (test MSE per epoch, mean ± sd over the seeds) to this .png, .svg or .pdf "
+            + "file.",
         valueName: "file"), completion: .chart)
     var plot: String?
 
@@ -93,7 +96,8 @@ struct Compare: ParsableCommand, ExperimentCommand, DrawsWeightMaps {
 
     func run() throws {
         try experiment.run(plot: plot) {
-            Comparison.Design(try plan(), count: count, selection: weightMaps.selection, plot: plot)
+            Comparison.Design(try plan(), count: count, selection: weightMaps.selection, charts: charts.format,
+                              plot: plot)
         }
     }
 }

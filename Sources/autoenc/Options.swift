@@ -26,8 +26,19 @@ extension CompletionKind {
     /// An image or array that `reconstruct` or `weightmap` writes: `OutputFormat`'s extensions.
     static var imageOutput: CompletionKind { .file(extensions: OutputFormat.allCases.map(\.rawValue)) }
 
-    /// A chart, `--plot`: `LineChart.Format`'s extensions.
-    static var chart: CompletionKind { .file(extensions: LineChart.Format.allCases.map(\.rawValue)) }
+    /// A chart, `--plot`: `ChartFormat`'s extensions.
+    static var chart: CompletionKind { .file(extensions: ChartFormat.allCases.map(\.rawValue)) }
+}
+
+extension ChartFormat: ExpressibleByArgument {}
+
+/// `--charts`: the format compare, sweep and activations draw their charts in.
+struct ChartsOption: ParsableArguments {
+    @Option(name: .customLong("charts"), help: ArgumentHelp(
+        "Format of the charts: png (at twice a screen's pixel density), svg or pdf (vector, with text as text, "
+            + "for LaTeX). report.html draws them as vector graphics whatever this says.",
+        valueName: "format"))
+    var format: ChartFormat = .png
 }
 
 /// Where the data set is: shared by every command that reads images.

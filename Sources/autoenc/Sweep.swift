@@ -22,7 +22,7 @@ struct SweepCommand: ParsableCommand, ExperimentCommand, DrawsWeightMaps {
             trained, Welch's t test against none at the same value; every run), and one chart \
             per metric (test_mse, mean_activation, sparsity, dead_units, probe_accuracy, \
             localization; see `autoenc compare --help`) against the knob, with mean +- sd \
-            error bars, as METRIC.png or .svg, and weightmaps.png (a row per model, the \
+            error bars, as METRIC.png, .svg or .pdf (--charts), and weightmaps.png (a row per model, the \
             first seed's map at each value). Runs go to runs/ as they finish; after Ctrl-C \
             (exit 130) the same command trains only what is missing.
             """)
@@ -58,8 +58,7 @@ struct SweepCommand: ParsableCommand, ExperimentCommand, DrawsWeightMaps {
                  + "\(Sweep.weightMapUnits) units each unless --units says)")
     var weightMaps: WeightMapOptions<SweepCommand>
 
-    @Option(help: ArgumentHelp("Format of the charts: png or svg.", valueName: "format"))
-    var charts: LineChart.Format = .png
+    @OptionGroup var charts: ChartsOption
 
     func validate() throws { _ = try usageErrors(plan) }
 
@@ -76,10 +75,9 @@ struct SweepCommand: ParsableCommand, ExperimentCommand, DrawsWeightMaps {
 
     func run() throws {
         try experiment.run {
-            Sweep.Design(try plan(), seeds: experiment.seeds, epochs: experiment.epochs, chartFormat: charts,
+            Sweep.Design(try plan(), seeds: experiment.seeds, epochs: experiment.epochs, chartFormat: charts.format,
                          selection: weightMaps.selection)
         }
     }
 }
 
-extension LineChart.Format: ExpressibleByArgument {}

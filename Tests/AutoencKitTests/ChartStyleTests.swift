@@ -62,8 +62,8 @@ struct ChartStyleTests {
     }
 
     /// A curve rising to the top right corner: its legend goes top left, clear of the
-    /// points and lines; each marker lands within 1 pixel of where its value maps, and
-    /// the y ticks are round.
+    /// points and lines; each marker lands within 1.5 pixels of where its value maps (at
+    /// 2 pixels a point), and the y ticks are round.
     @Test func renderedChart() throws {
         let values = [0.0434, 0.05, 0.06, 0.07, 0.09]
         let chart = LineChart(title: "t", xLabel: "epoch", yLabel: "test MSE",
@@ -73,15 +73,13 @@ struct ChartStyleTests {
         #expect(chart.yTicks.labels == ["0.04", "0.05", "0.06", "0.07", "0.08", "0.09"])
         #expect(f.low == 0.04 && f.high == 0.09)
         let box = chart.legendBox(f)
-        #expect(box.x < Double(f.left + f.right) / 2 && box.y < Double(f.top + f.bottom) / 2, "top left: \(box)")
-        let image = chart.render()
+        #expect(box.x < (f.left + f.right) / 2 && box.y < (f.top + f.bottom) / 2, "top left: \(box)")
+        let image = try chart.raster(scale: 2)
         for (i, v) in values.enumerated() {
-            let x = Int(f.x(i).rounded()), y = Int(f.y(v).rounded())
-            let dark = (-1...1).contains { dy in
-                (-1...1).contains { dx in image.pixels[(y + dy) * image.width + x + dx] == 0 }
-            }
-            #expect(dark, "no ink within 1 pixel of point \(i) at (\(x), \(y))")
-            #expect(!box.contains((Double(x), Double(y))))
+            let x = Int(2 * f.x(i)), y = Int(2 * f.y(v))
+            let dark = (-3...3).contains { dy in (-3...3).contains { dx in image[x + dx, y + dy].red < 60 } }
+            #expect(dark, "no ink within 1.5 pixels of point \(i) at (\(x), \(y))")
+            #expect(!box.contains((f.x(i), f.y(v))))
         }
     }
 }
@@ -99,7 +97,7 @@ struct BarChartTicksTests {
     @Test func logAxisAtPowersOfTen() {
         let chart = BarChart(title: "t", xLabel: "activation", yLabel: "count", logScale: true)
         let ticks = chart.countTicks(peak: 1234)
-        #expect(ticks.labels == ["0", "1", "10", "100", "1000", "1e4"])
+        #expect(ticks.labels == ["0", "1", "10", "100", "1000", "10⁴"])
         #expect(chart.height(0, top: ticks.high) == 0 && abs(chart.height(10_000, top: ticks.high) - 1) < 1e-12)
         #expect(BarChart(title: "t", xLabel: "x", yLabel: "units").countTicks(peak: 3).labels == ["0", "1", "2", "3"])
         #expect(BarChart(title: "t", xLabel: "x", yLabel: "units").countTicks(peak: 37).labels
@@ -109,18 +107,28 @@ struct BarChartTicksTests {
 
     /// The tallest bar (1234 in the first bin) reaches log(1235) / log(10001) of the plot,
     /// within a pixel, on the log axis.
-    @Test func tallestBarOnTheLogAxis() {
+    @Test func tallestBarOnTheLogAxis() throws {
         let chart = BarChart(title: "t", xLabel: "activation", yLabel: "count", logScale: true)
-        let image = chart.render(Self.histogram(zeros: 1234))
-        // the first bin's column (the widest tick label, "1000", sets the margin): scan up from the x axis
-        let line = BitmapFont.height() + 4
-        let left = 8 + BitmapFont.width("1000") + 4, bottom = chart.height - 2 * line - 6
-        let top = 4 + BitmapFont.height(scale: 2) + 6 + line // a title this short is drawn at scale 2
-        let x = left + 2
-        var y = bottom - 1
-        while y > 0, image.pixels[y * image.width + x] == BarChart.bar { y -= 1 }
-        let expected = Double(bottom - top) * log1p(1234) / log1p(10_000)
-        #expect(abs(Double(bottom - 1 - y) - expected) <= 1.5, "bar \(bottom - 1 - y) px, expected \(expected)")
+        let h = Self.histogram(zeros: 1234)
+        let sheet = HistogramSheet(title: "t", subtitle: nil, rows: [.init(name: "m", charts: [(chart, h)])])
+        let image = try sheet.raster(scale: 1)
+        // the chart's origin in the sheet: the sheet's title, the row's name, the gap
+        let origin = (x: HistogramSheet.gap, y: sheet.top + 1.4 * HistogramSheet.heading)
+        let area = chart.plotArea(chart.countTicks(peak: 1234))
+        let x = Int(origin.x + area.left + 2)
+        let bottom = Int(origin.y + area.bottom)
+        var y = bottom - 2
+        let blue = BarChart.bar
+        func isBar(_ y: Int) -> Bool {
+            let p = image[x, y]
+            return abs(Int(p.red) - Int(blue.red)) + abs(Int(p.green) - Int(blue.green))
+                + abs(Int(p.blue) - Int(blue.blue)) < 60
+        }
+        try #require(isBar(y), "no bar at (\(x), \(y))")
+        while y > 0, isBar(y) { y -= 1 }
+        let expected = (area.bottom - area.top) * log1p(1234) / log1p(10_000)
+        #expect(abs(origin.y + area.bottom - Double(y + 1) - expected) <= 1.5,
+                "bar \(origin.y + area.bottom - Double(y + 1)) px, expected \(expected)")
     }
 }
 
@@ -130,8 +138,11 @@ struct ReconstructionLabelTests {
         let ones = [Float](repeating: 1, count: 784 * 2), zeros = [Float](repeating: 0, count: 784 * 2)
         let sheet = Grids.reconstructions(original: ones, reconstructed: zeros, count: 2)
         let size = Grids.reconstructionsSize(count: 2)
-        // two pairs are 115 pixels wide; the label needs 221 + 4
-        #expect(sheet.width == size.width && sheet.height == size.height && size.width == 225 && size.height == 41)
+        // two pairs are 115 pixels wide; the label (11-pixel DejaVu Sans) needs more, and 4 pixels
+        let label = GrayImage.textWidth(Grids.reconstructionsLabel, size: Grids.labelSize)
+        #expect(label > 150 && label < 300, "\(label)")
+        #expect(sheet.width == size.width && sheet.height == size.height && size.width == label + 4
+                && size.height == 17 + 29 + 1)
         let strip = sheet.pixels[0..<(Grids.labelHeight * sheet.width)]
         #expect(strip.contains(255), "the label is drawn")
         // the first original's top-left pixel is white, its reconstruction's black, just under the strip

@@ -68,9 +68,10 @@ import Testing
     static let forbidden = ["<script", "src=\"http", "href=\"http", "src='http", "href='http",
                             "<link", "@import", "url(", "<iframe", "<object", "<embed"]
 
-    /// The forbidden substrings found in `html`.
+    /// The forbidden substrings found in `html`. A reference into the page itself
+    /// (`url(#id)`, as an inline chart's clip) fetches nothing.
     static func fetches(_ html: String) -> [String] {
-        let lower = html.lowercased()
+        let lower = html.lowercased().replacingOccurrences(of: "url(#", with: "")
         return forbidden.filter { lower.contains($0) }
     }
 
@@ -78,13 +79,15 @@ import Testing
     static let hostileEscaped = "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &quot;quoted&quot;"
 
     /// A page with one block of every kind, as compare's will be: a weight map and a
-    /// line chart as PNG, the chart again as SVG, a table and the metric definitions.
-    static func samplePage() -> (report: HTMLReport, pngs: [[UInt8]], svg: String) {
+    /// line chart as PNG, the chart again as an SVG document, a table, the metric
+    /// definitions, the chart inline and two weight maps at 2x.
+    static func samplePage() throws -> (report: HTMLReport, pngs: [[UInt8]], svg: String) {
         let parameters = Parameters(hidden: 16)
         parameters.initialize(seed: 1)
-        let chart = LineChart.trainingCurves(trainLoss: [0.08, 0.05, 0.04, 0.035], testMSE: [0.07, 0.05, 0.045, 0.043], firstEpoch: 1)
-        let pngs = [Grids.weightMap(parameters).scaled(3).png, chart.encoded(as: .png)]
-        let svg = chart.svg()
+        let chart = LineChart.trainingCurves(trainLoss: [0.08, 0.05, 0.04, 0.035], testMSE: [0.07, 0.05, 0.045, 0.043],
+                                             firstEpoch: 1)
+        let pngs = [Grids.weightMap(parameters).scaled(3).png, try chart.encoded(as: .png)]
+        let svg = try chart.svg()
         var report = HTMLReport(title: "autoenc compare")
         report.paragraph("Three models from the same initial weights, trained on the same batches; only the regularizer differs.")
         report.heading("Metrics")
@@ -97,6 +100,9 @@ import Testing
         report.image(png: pngs[0], alt: "first-layer weights of 16 units", caption: "Weight maps (untrained, 3x)")
         report.image(png: pngs[1], alt: "training curves")
         report.image(svg: svg, alt: "training curves as SVG", caption: "Loss per epoch (SVG)")
+        try report.chart(chart, alt: "training curves inline", caption: "Loss per epoch (inline)")
+        report.weightMaps([("none", Grids.weightMap(parameters)), ("dropout", Grids.weightMap(parameters))],
+                          caption: "Weight maps at 2x")
         return (report, pngs, svg)
     }
 
@@ -144,8 +150,8 @@ import Testing
 
     @Test("every image is a data URI whose base64 decodes to the bytes given, in order")
     func imagesRoundTrip() throws {
-        let (report, pngs, svg) = Self.samplePage()
-        let images = try Self.parse(report.html).all("img")
+        let (report, pngs, svg) = try Self.samplePage()
+        let images = Array(try Self.parse(report.html).all("img").prefix(3))
         try #require(images.count == 3)
         let expected: [(type: String, bytes: [UInt8])] = [("image/png", pngs[0]), ("image/png", pngs[1]), ("image/svg+xml", Array(svg.utf8))]
         for (image, want) in zip(images, expected) {
@@ -174,11 +180,64 @@ import Testing
         #expect(!report.html.contains("example.com"))
     }
 
+    /// Two charts inline: each an `<svg>` of the page whose ids carry a prefix of its own,
+    /// so that no glyph of one is drawn in the other, and every reference inside one
+    /// names an id of that chart.
+    @Test func chartsInlineWithIdsOfTheirOwn() throws {
+        let a = LineChart.trainingCurves(trainLoss: [0.08, 0.05], testMSE: [0.07, 0.05], firstEpoch: 1)
+        let b = LineChart(title: "Other words entirely", xLabel: "drop_p", yLabel: "sparsity",
+                          series: [.init(name: "dropout", values: [0.5, 0.7])], xLabels: ["0.2", "0.5"])
+        var report = HTMLReport(title: "t")
+        try report.chart(a, alt: "a")
+        try report.chart(b, alt: "b")
+        let html = report.html
+        #expect(!html.contains("<?xml"), "no XML declaration inside the page")
+        #expect(Self.fetches(html) == [])
+        let charts = try Self.parse(html).all("svg")
+        try #require(charts.count == 2)
+        for (index, chart) in charts.enumerated() {
+            #expect(chart.attributes["class"] == "chart" && chart.attributes["role"] == "img")
+            let ids = Set(([chart] + Self.descendants(chart)).compactMap { $0.attributes["id"] })
+            #expect(!ids.isEmpty && ids.allSatisfy { $0.hasPrefix("c\(index + 1)-") }, "\(ids.sorted().prefix(5))")
+            let references = Self.descendants(chart).compactMap { $0.attributes["xlink:href"] ?? $0.attributes["href"] }
+            #expect(!references.isEmpty, "glyphs are placed by reference")
+            for reference in references {
+                #expect(reference.hasPrefix("#") && ids.contains(String(reference.dropFirst())), "\(reference)")
+            }
+        }
+    }
+
+    /// Every element below `element`.
+    static func descendants(_ element: Element) -> [Element] {
+        element.children.flatMap { [$0] + descendants($0) }
+    }
+
+    /// Weight maps at twice their size (a 28-pixel tile takes 56), each also at its own
+    /// size behind a disclosure, both from the same embedded PNG.
+    @Test func weightMapsAtTwiceTheirSize() throws {
+        let parameters = Parameters(hidden: 4)
+        parameters.initialize(seed: 1)
+        let map = Grids.weightMap(parameters)
+        var report = HTMLReport(title: "t")
+        report.weightMaps([("none", map)], caption: "c")
+        let figure = try #require(try Self.parse(report.html).all("figure").first)
+        let images = figure.all("img")
+        try #require(images.count == 2)
+        #expect(images[0].attributes["width"] == String(2 * map.width) && map.width == 2 * 29 + 1)
+        #expect(images[0].attributes["height"] == String(2 * map.height))
+        #expect(images[1].attributes["width"] == String(map.width))
+        #expect(images[0].attributes["src"] == images[1].attributes["src"])
+        #expect(figure.all("details").count == 1 && figure.all("summary").count == 1)
+        let src = try #require(images[0].attributes["src"])
+        let decoded = try #require(Data(base64Encoded: String(src.dropFirst("data:image/png;base64,".count))))
+        #expect(Array(decoded) == map.png)
+    }
+
     // MARK: - Nothing fetched
 
     @Test("the page fetches nothing: no script, link, import or remote URL")
-    func selfContained() {
-        let html = Self.samplePage().report.html
+    func selfContained() throws {
+        let html = try Self.samplePage().report.html
         #expect(Self.fetches(html) == [])
         #expect(html.contains("<meta charset=\"utf-8\"/>"))
         #expect(html.contains("<meta name=\"viewport\""))
@@ -186,8 +245,8 @@ import Testing
     }
 
     @Test("the check for fetches finds each forbidden pattern planted in a page", arguments: forbidden)
-    func fetchCheckFails(pattern: String) {
-        let html = Self.samplePage().report.html
+    func fetchCheckFails(pattern: String) throws {
+        let html = try Self.samplePage().report.html
         let planted = html.replacingOccurrences(of: "</body>", with: pattern.uppercased() + "\"x\"</body>")
         #expect(Self.fetches(planted) == [pattern])
     }
@@ -218,7 +277,7 @@ import Testing
 
     @Test("the page parses; head and body hold every block in the order added")
     func structure() throws {
-        let (report, _, _) = Self.samplePage()
+        let (report, _, _) = try Self.samplePage()
         let page = try Self.parse(report.html)
         #expect(page.name == "html")
         #expect(page.children.map(\.name) == ["head", "body"])
@@ -227,11 +286,16 @@ import Testing
         #expect(head.all("meta").contains { $0.attributes["name"] == "viewport" })
         #expect(head.all("title").map(\.fullText) == ["autoenc compare"])
         #expect(head.all("style").count == 1)
-        #expect(body.children.map(\.name) == ["h1", "p", "h2", "table", "dl", "h2", "figure", "figure", "figure"])
+        #expect(body.children.map(\.name)
+                == ["h1", "p", "h2", "table", "dl", "h2"] + Array(repeating: "figure", count: 5))
         #expect(body.children.first?.fullText == "autoenc compare")
         let figures = body.all("figure")
-        #expect(figures.map { $0.all("img").count } == [1, 1, 1])
-        #expect(figures.map { $0.all("figcaption").map(\.fullText) } == [["Weight maps (untrained, 3x)"], [], ["Loss per epoch (SVG)"]])
+        #expect(figures.map { $0.all("img").count } == [1, 1, 1, 0, 4])
+        #expect(figures.map { $0.all("svg").count } == [0, 0, 0, 1, 0])
+        #expect(figures.map { $0.all("figcaption").map(\.fullText) } == [["Weight maps (untrained, 3x)"], [],
+                                                                          ["Loss per epoch (SVG)"],
+                                                                          ["Loss per epoch (inline)"],
+                                                                          ["Weight maps at 2x"]])
         let dl = try #require(body.all("dl").first)
         #expect(dl.children.map(\.name) == Array(repeating: ["dt", "dd"], count: Diagnostics.definitions.count).flatMap { $0 })
         #expect(dl.all("dt").map(\.fullText) == Diagnostics.definitions.map(\.term))
@@ -247,8 +311,8 @@ import Testing
     }
 
     @Test("the parser used above rejects an unclosed element, so the structure test can fail")
-    func parserRejectsBrokenPage() {
-        let broken = Self.samplePage().report.html.replacingOccurrences(of: "</table>", with: "")
+    func parserRejectsBrokenPage() throws {
+        let broken = try Self.samplePage().report.html.replacingOccurrences(of: "</table>", with: "")
         #expect(throws: (any Error).self) { try Self.parse(broken) }
     }
 
@@ -258,7 +322,7 @@ import Testing
           .enabled(if: ProcessInfo.processInfo.environment["AUTOENC_REPORT_SAMPLE"] != nil))
     func writeSample() throws {
         let path = try #require(ProcessInfo.processInfo.environment["AUTOENC_REPORT_SAMPLE"])
-        let html = Self.samplePage().report.html
+        let html = try Self.samplePage().report.html
         try html.write(toFile: path, atomically: true, encoding: .utf8)
         #expect(try String(contentsOfFile: path, encoding: .utf8) == html)
     }

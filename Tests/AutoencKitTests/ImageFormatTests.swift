@@ -206,18 +206,18 @@ struct DecodedPNG {
     }
 
     /// What reconstruct and weightmap check before drawing: 10000 reconstructions at
-    /// --scale 16 make a 7440x580192 image (the label strip included), past 2^30 pixels (64); an image that fits the
+    /// --scale 16 make a 7440x580288 image (the label strip included), past 2^30 pixels (64); an image that fits the
     /// cap but not the memory available, at 3 bytes a pixel, is 69; one that fits is fine.
     @Test func imagesTooLargeToDrawAreRefused() throws {
         let size = Grids.reconstructionsSize(count: 10000)
-        #expect(size.width == 465 && size.height == 36262)
-        expectAutoencError(.usage, containing: ["--scale 16: 10000 reconstructions would make a 7440x580192 image", "1024 million pixels"]) {
+        #expect(size.width == 465 && size.height == 36268)
+        expectAutoencError(.usage, containing: ["--scale 16: 10000 reconstructions would make a 7440x580288 image", "1024 million pixels"]) {
             try GrayImage.checkDrawable(width: size.width, height: size.height, scale: 16, what: "--scale 16: 10000 reconstructions")
         }
-        expectAutoencError(.unavailable, containing: ["drawing x as a 1860x145048 image needs about", "smaller --scale"]) {
-            try GrayImage.checkDrawable(width: size.width, height: size.height, scale: 4, what: "x", available: 3 * 1860 * 145048 - 1)
+        expectAutoencError(.unavailable, containing: ["drawing x as a 1860x145072 image needs about", "smaller --scale"]) {
+            try GrayImage.checkDrawable(width: size.width, height: size.height, scale: 4, what: "x", available: 3 * 1860 * 145072 - 1)
         }
-        try GrayImage.checkDrawable(width: size.width, height: size.height, scale: 4, what: "x", available: 3 * 1860 * 145048)
+        try GrayImage.checkDrawable(width: size.width, height: size.height, scale: 4, what: "x", available: 3 * 1860 * 145072)
         #expect(Grids.reconstructions(original: [Float](repeating: 0, count: 784 * 9), reconstructed: [Float](repeating: 0, count: 784 * 9),
                                       count: 9).width == Grids.reconstructionsSize(count: 9).width)
     }

@@ -132,9 +132,9 @@ import Testing
         let y = [Float](repeating: 1, count: count * 784)
         let image = Grids.reconstructions(original: x, reconstructed: y, count: count, pairsPerRow: 4)
         // 4 pairs per row, each 2 * 28 + 1 wide, separated by 1 pixel; 3 rows under the
-        // label strip (the font's 7 rows and 2 pixels above and below).
+        // label strip (a line of 11-pixel text, 13 rows, and 2 pixels above and below).
         let strip = Grids.labelHeight
-        #expect(strip == 11 && image.width == 4 * 58 + 1 && image.height == strip + 3 * 29 + 1)
+        #expect(strip == 17 && image.width == 4 * 58 + 1 && image.height == strip + 3 * 29 + 1)
         // Pair k = 5 sits in row 1, column 1: original then reconstruction.
         let x0 = 1 + 1 * 58, y0 = strip + 1 + 29
         #expect(image[x0, y0] == 0 && image[x0 + 27, y0 + 27] == 255)

@@ -79,8 +79,8 @@ import Testing
         #expect(try Self.readNPY(try scratch.bytes("r.npy")).shape == [550, 28, 28])
         let png = try scratch.run(["reconstruct", "--data", "data", "--count", "550", "--out", "r.png"])
         try #require(png.status == 0, "\(png)")
-        // the label strip (11 pixels), then 8 pairs per row: 69 rows of 29 pixels, plus the border.
-        #expect(try Self.pngSize(try scratch.bytes("r.png")).height == 11 + 69 * 29 + 1)
+        // the label strip (17 pixels), then 8 pairs per row: 69 rows of 29 pixels, plus the border.
+        #expect(try Self.pngSize(try scratch.bytes("r.png")).height == 17 + 69 * 29 + 1)
     }
 
     @Test("reconstruct and weightmap --out .png are the PGM's image", arguments: [

@@ -1,10 +1,11 @@
 import Foundation
 
 extension Comparison {
-    /// The files `compare` writes into its directory, beside runs/.
-    public static let outputFiles = ["report.html", "metrics.json", "curves.png", "weightmaps.png",
-                                     "reconstructions.png",
-                                     "histograms.png"]
+    /// The files `compare` writes into its directory, beside runs/, its charts in `charts`.
+    public static func outputFiles(charts: ChartFormat) -> [String] {
+        ["report.html", "metrics.json", "curves.\(charts.rawValue)", "weightmaps.png", "reconstructions.png",
+         "histograms.\(charts.rawValue)"]
+    }
 }
 
 /// What `compare` writes once its runs are finished: metrics.json, the figures from each
@@ -12,29 +13,31 @@ extension Comparison {
 /// back from `runs/`.
 extension Comparison.Plan {
     /// Writes every output into `directory` from the finished `records` of `runs`:
-    /// metrics.json and the figures (`Comparison.writeFigures`, reconstructions.png of the
-    /// first `count` test images, or all when fewer; weightmaps.png of the units
-    /// `selection` picks; dead units measured on `threads` threads), report.html and,
-    /// when `plot` names a .png or .svg file, the learning curves there too. `data` and
-    /// `train` (the training images, cut to the limit) describe the data in the settings.
+    /// metrics.json and the figures (`Comparison.writeFigures`: the charts in `charts`,
+    /// reconstructions.png of the first `count` test images, or all when fewer; weightmaps.png
+    /// of the units `selection` picks; dead units measured on `threads` threads), report.html
+    /// and, when `plot` names a .png, .svg or .pdf file, the learning curves there too. `data`
+    /// and `train` (the training images, cut to the limit) describe the data in the settings.
     /// Returns the table the command prints and the files written. Throws the files'
     /// write errors (73, 74) and a run's model that does not load.
     public func writeOutputs(_ records: [ExperimentRecord], test: ImageSet, data: String, train: ImageSet, count: Int,
-                             selection: WeightMapSelection, plot: String?, threads: Int, directory: String)
-        throws -> ExperimentOutputs {
+                             selection: WeightMapSelection, charts: ChartFormat, plot: String?, threads: Int,
+                             directory: String) throws -> ExperimentOutputs {
         let settings = settings(data: data, train: train, testImages: test.count) + Provenance.current().fields
-        let summaries = try Comparison.writeFigures(records, test: test, shown: min(count, test.count),
-                                                    settings: settings,
-                                                    selection: selection, directory: directory, threads: threads)
-        let report = try ExperimentReport.compare(summaries, settings: settings, seeds: seeds, directory: directory)
+        let figures = try Comparison.writeFigures(records, test: test, shown: min(count, test.count),
+                                                  settings: settings, selection: selection, charts: charts,
+                                                  directory: directory, threads: threads)
+        let report = try ExperimentReport.compare(figures, settings: settings, seeds: seeds, selection: selection,
+                                                  directory: directory)
         try AtomicFile.write(Array(report.utf8), to: (directory as NSString).appendingPathComponent("report.html"))
-        if let plot, let format = LineChart.Format(path: plot) {
-            try AtomicFile.write(Comparison.curves(summaries, title: "autoenc compare").encoded(as: format), to: plot)
+        if let plot, let format = ChartFormat(path: plot) {
+            try AtomicFile.write(figures.curves.encoded(as: format), to: plot)
         }
+        let summaries = figures.summaries
         let table = VariantSummary.table(summaries, baseline: summaries.first { $0.name == Comparison.baseline })
         let legend = VariantSummary.legend(seeds: seeds, baseline: Comparison.baseline)
         return ExperimentOutputs(table: table + "\n" + legend,
-                                 files: Comparison.outputFiles + ["runs/"])
+                                 files: Comparison.outputFiles(charts: charts) + ["runs/"])
     }
 
     /// The settings metrics.json and report.html state: the data (its directory `data`,
@@ -56,20 +59,31 @@ extension Comparison.Plan {
 }
 
 extension Comparison {
+    /// What compare's figures show, for report.html: the summaries, the charts, and each
+    /// model's weight map (first seed) on its own.
+    public struct Figures {
+        public var summaries: [VariantSummary]
+        public var curves: LineChart
+        public var histograms: HistogramSheet
+        public var weightMaps: [(name: String, image: GrayImage)]
+    }
+
     /// Writes compare's metrics and figures into `directory` from its finished `records`:
     /// metrics.json (`settings`, each model over its seeds against none, then every run),
-    /// curves.png (the test MSE per epoch, mean ± sd over the seeds) and, from each
-    /// model's first seed, weightmaps.png (the units `selection` picks), reconstructions.png
-    /// (the first `shown` test images) and histograms.png, each model's trained file read back from `runs/`.
-    /// Returns the summaries.
+    /// curves.FORMAT (the test MSE per epoch, mean ± sd over the seeds; FORMAT is `charts`)
+    /// and, from each model's first seed, weightmaps.png (the units `selection` picks),
+    /// reconstructions.png (the first `shown` test images) and histograms.FORMAT, each
+    /// model's trained file read back from `runs/`. Returns what they show.
     static func writeFigures(_ records: [ExperimentRecord], test: ImageSet, shown: Int, settings: [(String, JSON)],
-                             selection: WeightMapSelection = .init(), directory: String, threads: Int)
-        throws -> [VariantSummary] {
+                             selection: WeightMapSelection = .init(), charts: ChartFormat = .png, directory: String,
+                             threads: Int) throws -> Figures {
         func path(_ name: String) -> String { (directory as NSString).appendingPathComponent(name) }
         let summaries = VariantSummary.group(records)
         let base = summaries.first { $0.name == baseline }
+        let subtitle = ExperimentReport.runDescription(settings)
         try writeMetrics(records, summaries: summaries, baseline: base, settings: settings, to: path("metrics.json"))
-        try AtomicFile.write(PNG.encode(curves(summaries, title: "autoenc compare").render()), to: path("curves.png"))
+        let curves = curves(summaries, title: "Test MSE per epoch", subtitle: subtitle)
+        try AtomicFile.write(curves.encoded(as: charts), to: path("curves.\(charts.rawValue)"))
 
         // the figures: each model's first seed
         let firsts = summaries.map { s in records.first { $0.run.name == s.name && $0.run.knob == s.knob }! }
@@ -93,12 +107,15 @@ extension Comparison {
                                                   activation: model.config.activation)
             return (record.run.name, codes, statistics)
         }
-        try writeHistograms(measured, activation: models[0].config.activation, to: path("histograms.png"))
+        let histograms = histogramSheet(measured, activation: models[0].config.activation, subtitle: subtitle)
+        try AtomicFile.write(histograms.encoded(as: charts), to: path("histograms.\(charts.rawValue)"))
         // dead units (on the test set) drawn crossed out, or left out with --live-only
-        let maps = ComparisonSheets.weightMaps(zip(measured, models).map { ($0.0, $1.parameters, $0.2) },
-                                               selection: selection)
-        try AtomicFile.write(maps.png, to: path("weightmaps.png"))
-        return summaries
+        let maps = zip(measured, models).map { m, model in
+            (name: m.0, image: Grids.weightMap(selection.tiles(model.parameters, statistics: m.2)))
+        }
+        let sheet = Layout.row(maps.map { $0.image.captioned($0.name) }, gap: 12)
+        try AtomicFile.write(sheet.png, to: path("weightmaps.png"))
+        return Figures(summaries: summaries, curves: curves, histograms: histograms, weightMaps: maps)
     }
 
     /// metrics.json: the settings, the test used, each model's summary (against
@@ -116,22 +133,23 @@ extension Comparison {
     }
 
     /// The test MSE per epoch of each model, mean ± sd over its seeds drawn as error bars
-    /// (the y label says so; the bitmap font has no ±).
-    public static func curves(_ summaries: [VariantSummary], title: String) -> LineChart {
+    /// (the y label says so).
+    public static func curves(_ summaries: [VariantSummary], title: String, subtitle: String? = nil) -> LineChart {
         let seeds = summaries.map(\.seeds.count).max() ?? 1
-        return LineChart(title: title, xLabel: "epoch",
-                         yLabel: seeds > 1 ? "test MSE (mean, bars: sd over \(seeds) seeds)" : "test MSE",
+        return LineChart(title: title, subtitle: subtitle, xLabel: "epoch",
+                         yLabel: seeds > 1 ? "test MSE (mean ± sd over \(seeds) seeds)" : "test MSE",
                          series: summaries.map { s in
                              .init(name: s.label, values: s.testMSE.map(\.mean), spread: s.testMSE.map(\.sd))
                          })
     }
 
-    /// histograms.png (Srivastava et al. 2014, Fig. 8: each unit's mean activation, and
-    /// all activations, every model on the same axes). Shared with `activations`.
-    public static func writeHistograms(_ models: [(name: String, codes: FloatBuffer, statistics: ActivationStatistics)],
-                                       activation: Activation, to path: String) throws {
-        let histograms = ComparisonSheets.histograms(ActivationHistograms.sharedAxes(models, activation: activation))
-        try AtomicFile.write(histograms.png, to: path)
+    /// The activation histograms of `models` (Srivastava et al. 2014, Fig. 8: each unit's
+    /// mean activation, and all activations, every model on the same axes). Shared with
+    /// `activations`.
+    public static func histogramSheet(_ models: [(name: String, codes: FloatBuffer,
+                                                  statistics: ActivationStatistics)],
+                                      activation: Activation, subtitle: String?) -> HistogramSheet {
+        HistogramSheet(ActivationHistograms.sharedAxes(models, activation: activation), subtitle: subtitle)
     }
 }
 
@@ -151,24 +169,28 @@ extension JSON {
 
 extension Comparison {
     /// A comparison as `Experiment.perform` runs it: the `plan`, and what its figures
-    /// show (`count` reconstructions, the weight maps' `selection`, the `plot` file).
+    /// show (`count` reconstructions, the weight maps' `selection`, the charts' format,
+    /// the `plot` file).
     public struct Design: ExperimentDesign {
         public var plan: Plan
         public var count: Int
         public var selection: WeightMapSelection
+        public var charts: ChartFormat
         public var plot: String?
 
-        public init(_ plan: Plan, count: Int, selection: WeightMapSelection, plot: String?) {
+        public init(_ plan: Plan, count: Int, selection: WeightMapSelection, charts: ChartFormat = .png,
+                    plot: String?) {
             self.plan = plan
             self.count = count
             self.selection = selection
+            self.charts = charts
             self.plot = plot
         }
 
         public var headline: String { "models: " + plan.summary }
         public var note: String? { plan.note }
         public var runs: [ExperimentRun] { plan.runs }
-        public var outputFiles: [String] { Comparison.outputFiles }
+        public var outputFiles: [String] { Comparison.outputFiles(charts: charts) }
 
         /// The first --limit images; every run trains on those.
         public func trainImages(of train: ImageSet, data: String) throws -> ImageSet { train.prefix(plan.limit) }
@@ -177,7 +199,7 @@ extension Comparison {
                                  trained: ImageSet, threads: Int,
                                  directory: String) throws -> ExperimentOutputs {
             try plan.writeOutputs(records, test: test, data: data, train: trained, count: count, selection: selection,
-                                  plot: plot, threads: threads, directory: directory)
+                                  charts: charts, plot: plot, threads: threads, directory: directory)
         }
     }
 }

@@ -1,13 +1,15 @@
 import Foundation
 
 extension Diagnostics {
-    /// The files `activations` writes into its directory.
-    public static let outputFiles = ["histograms.png", "metrics.json"]
+    /// The files `activations` writes into its directory, its chart in `charts`.
+    public static func outputFiles(charts: ChartFormat) -> [String] {
+        ["histograms.\(charts.rawValue)", "metrics.json"]
+    }
 
     /// `activations`: measures the checkpoint `model` on the data set `data` names (--data
     /// as given; without it the one the checkpoint records, `Checkpoint.Loaded.evaluationData`; the
     /// probe on the first `limit` labeled training images, seeded with `seed`, like the
-    /// sampling inference) on `threads` threads, writes histograms.png and metrics.json
+    /// sampling inference) on `threads` threads, writes histograms.FORMAT (`charts`) and metrics.json
     /// into `directory` (`writeOutputs`), and says the `header`, a note when the model
     /// was trained on other data, a status line while it measures (on a terminal, unless
     /// quiet), then the table and the files written, on `console`. Throws the
@@ -15,13 +17,13 @@ extension Diagnostics {
     /// `.unavailable` (69) when the codes need more memory than is `available`
     /// (`memoryNeed`).
     public static func measureCheckpoint(_ model: String, data: String?, limit: Int?, seed: UInt64, threads: Int,
-                                         directory: String, console: Console,
+                                         charts: ChartFormat = .png, directory: String, console: Console,
                                          available: Int? = Memory.available()) throws {
         let loaded = try Checkpoint.load(model)
         let config = loaded.config
         let source = try loaded.evaluationData(data)
         let location = source.location
-        try OutputDirectory.checkFiles(outputFiles, in: directory)
+        try OutputDirectory.checkFiles(outputFiles(charts: charts), in: directory)
         let (train, test, _) = try location.loadForAnalysis(limit: limit, always: false)
         try source.check(test)
         try Memory.check(memoryNeed(hidden: config.hidden, testImages: test.count, probeImages: train?.count ?? 0),
@@ -39,7 +41,7 @@ extension Diagnostics {
         }
         let files = try diagnostics.writeOutputs(codes: codes, model: model, data: location.directory,
                                                  testImages: test.count,
-                                                 seed: seed, directory: directory)
+                                                 seed: seed, charts: charts, directory: directory)
         ["", table([diagnostics]), "", "wrote \(directory)/: " + files.joined(separator: ", ")].forEach(console.say)
     }
 
@@ -64,21 +66,24 @@ extension Diagnostics {
                 "data: \(location.directory) (\(testImages) test images\(probe))"]
     }
 
-    /// What `activations` writes into `directory` for this one model: histograms.png (each
+    /// What `activations` writes into `directory` for this one model: histograms.FORMAT (each
     /// unit's mean activation, and all activations, from `codes`, the test codes
     /// (test images, hidden)) and metrics.json (the diagnostics, then the settings: the
     /// checkpoint `model`, the data directory `data`, `testImages`, the probe's `seed`,
-    /// and what made them, `Provenance`).
+    /// and what made them, `Provenance`); FORMAT is `charts`.
     /// Returns the files written. Throws their write errors (73, 74).
     public func writeOutputs(codes: FloatBuffer, model: String, data: String, testImages: Int, seed: UInt64,
-                             directory: String) throws -> [String] {
+                             charts: ChartFormat = .png, directory: String) throws -> [String] {
         func path(_ name: String) -> String { (directory as NSString).appendingPathComponent(name) }
         let settings: [(String, JSON)] = [("model", .string(model)), ("data", .string(data)),
                                           ("test_images", .number(Double(testImages))),
                                           ("seed", JSON.setting(String(seed)))] + Provenance.current().fields
-        try Comparison.writeHistograms([(name, codes, statistics)], activation: activation, to: path("histograms.png"))
+        let subtitle = "\((model as NSString).lastPathComponent) on \((data as NSString).lastPathComponent), "
+            + "\(testImages) test images"
+        let sheet = Comparison.histogramSheet([(name, codes, statistics)], activation: activation, subtitle: subtitle)
+        try AtomicFile.write(sheet.encoded(as: charts), to: path("histograms.\(charts.rawValue)"))
         try AtomicFile.write(Array(Self.json([self], settings: settings).utf8), to: path("metrics.json"))
-        return Self.outputFiles
+        return Self.outputFiles(charts: charts)
     }
 }
 

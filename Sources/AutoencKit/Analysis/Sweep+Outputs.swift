@@ -13,7 +13,7 @@ extension Sweep.Grid {
     /// in the settings. Returns the table the command prints and the files written.
     /// Throws the files' write errors (73, 74) and a run's model that does not load.
     public func writeOutputs(_ records: [ExperimentRecord], test: ImageSet, data: String, trainImages: Int,
-                             chartFormat: LineChart.Format, selection: WeightMapSelection, threads: Int,
+                             chartFormat: ChartFormat, selection: WeightMapSelection, threads: Int,
                              directory: String) throws -> ExperimentOutputs {
         let series = series(records: records)
         let settings = settings(data: data, trainImages: trainImages,
@@ -22,16 +22,18 @@ extension Sweep.Grid {
                                       directory: directory)
         var selection = selection
         selection.units = selection.units ?? Sweep.weightMapUnits
-        try writeWeightMaps(series, test: test, selection: selection, threads: threads, directory: directory)
-        let report = try ExperimentReport.sweep(series, knob: knob, values: values, settings: settings,
-                                                seeds: seeds, charts: charts, directory: directory)
+        let maps = try writeWeightMaps(series, test: test, selection: selection, threads: threads,
+                                       directory: directory)
+        let report = ExperimentReport.sweep(series, knob: knob, values: values, settings: settings, seeds: seeds,
+                                            charts: charts, weightMaps: maps, selection: selection)
         try AtomicFile.write(Array(report.utf8), to: (directory as NSString).appendingPathComponent("report.html"))
         let noneTrained = series.contains { $0.name == Comparison.baseline }
         let table = VariantSummary.table(Sweep.tableRows(series), baseline: Sweep.baseline(in: series))
         let baseline = noneTrained ? "none at the same \(knob.rawValue)" : "none (not trained)"
         let legend = VariantSummary.legend(seeds: seeds, baseline: baseline)
         return ExperimentOutputs(table: table + "\n" + legend,
-                                 files: ["report.html", "metrics.json"] + charts + ["weightmaps.png", "runs/"])
+                                 files: ["report.html", "metrics.json"] + charts.map(\.file)
+                                     + ["weightmaps.png", "runs/"])
     }
 
     /// The settings metrics.json and report.html state: the data (its directory `data`,
@@ -54,10 +56,10 @@ extension Sweep.Grid {
     // MARK: - Metrics and charts
 
     /// Writes metrics.json (the settings, each model's points against none at the same
-    /// value when none was trained, every run) and a chart per metric, METRIC.png or
-    /// .svg, into `directory`. Returns the charts' file names.
+    /// value when none was trained, every run) and a chart per metric, METRIC.png, .svg
+    /// or .pdf, into `directory`. Returns the charts and their file names.
     func writeMetrics(_ series: [Sweep.Series], records: [ExperimentRecord], settings: [(String, JSON)],
-                      chartFormat: LineChart.Format, directory: String) throws -> [String] {
+                      chartFormat: ChartFormat, directory: String) throws -> [(file: String, chart: LineChart)] {
         func path(_ name: String) -> String { (directory as NSString).appendingPathComponent(name) }
         let none = series.first { $0.name == Comparison.baseline }
         let json = JSON.object([
@@ -75,24 +77,25 @@ extension Sweep.Grid {
              .array(Self.unique(records).map { $0.json(settings: $0.run.settings(dataDigest: "")).forMetrics })),
         ])
         try AtomicFile.write(Array((json.rendered() + "\n").utf8), to: path("metrics.json"))
+        let subtitle = ExperimentReport.runDescription(settings)
         return try Self.metrics(series).map { metric in
             let name = "\(metric).\(chartFormat.rawValue)"
-            try AtomicFile.write(chart(series, metric: metric).encoded(as: chartFormat), to: path(name))
-            return name
+            let chart = chart(series, metric: metric, subtitle: subtitle)
+            try AtomicFile.write(chart.encoded(as: chartFormat), to: path(name))
+            return (name, chart)
         }
     }
 
     /// The chart of `metric` against the knob: a line per model, mean ± sd over the seeds
-    /// drawn as error bars.
-    public func chart(_ series: [Sweep.Series], metric: String) -> LineChart {
-        LineChart(title: "\(metric) against \(knob.rawValue)", xLabel: knob.rawValue,
-                  // the bitmap font has no ±
-                  yLabel: seeds > 1 ? "\(metric) (mean, bars: sd over \(seeds) seeds)" : metric,
+    /// drawn as error bars; `subtitle` says what was run.
+    public func chart(_ series: [Sweep.Series], metric: String, subtitle: String? = nil) -> LineChart {
+        LineChart(title: "\(metric) against \(knob.rawValue)", subtitle: subtitle, xLabel: knob.rawValue,
+                  yLabel: seeds > 1 ? "\(metric) (mean ± sd over \(seeds) seeds)" : metric,
                   series: series.map { s in
                       .init(name: s.name, values: s.points.map { $0.metric(metric)?.mean ?? .nan },
                             spread: s.points.map { $0.metric(metric)?.sd ?? .nan })
                   },
-                  xLabels: values.map(\.label), width: 560, height: 340)
+                  xLabels: values.map(\.label), width: 560, height: 350)
     }
 
     /// The metrics every series has a value of, in `Diagnostics.metricOrder`.
@@ -111,19 +114,25 @@ extension Sweep.Grid {
 
     /// weightmaps.png: a row per model, a map per value (the first seed's model), each
     /// with the units `selection` picks, dead units (on `test`) crossed out or left out.
+    /// Returns each map on its own, named by model and value, for report.html.
     func writeWeightMaps(_ series: [Sweep.Series], test: ImageSet, selection: WeightMapSelection, threads: Int,
-                         directory: String) throws {
+                         directory: String) throws -> [(name: String, image: GrayImage)] {
+        var all: [(name: String, image: GrayImage)] = []
         let rows = try series.map { s in
             let maps = try zip(s.points, s.firstRuns).map { point, run in
                 let model = try Checkpoint.load(Experiment.modelPath(run, in: directory)).model
                 let statistics = try ActivationStatistics(model, on: test, threads: threads)
-                return (name: point.knob?.label ?? s.name, parameters: model.parameters,
-                        statistics: Optional(statistics))
+                let name = point.knob?.label ?? s.name
+                let image = Grids.weightMap(selection.tiles(model.parameters, statistics: statistics))
+                all.append((name: s.name + (point.knob.map { ", \(knob.rawValue) \($0.label)" } ?? ""),
+                            image: image))
+                return image.captioned(name)
             }
-            return ComparisonSheets.weightMaps(maps, selection: selection).captioned(s.name)
+            return Layout.row(maps, gap: 12).captioned(s.name)
         }
         try AtomicFile.write(Layout.column(rows, gap: 12).png,
                              to: (directory as NSString).appendingPathComponent("weightmaps.png"))
+        return all
     }
 }
 
@@ -146,10 +155,10 @@ extension Sweep {
     public struct Design: ExperimentDesign {
         public var plan: Plan
         public var grid: Grid
-        public var chartFormat: LineChart.Format
+        public var chartFormat: ChartFormat
         public var selection: WeightMapSelection
 
-        public init(_ plan: Plan, seeds: Int, epochs: Int, chartFormat: LineChart.Format,
+        public init(_ plan: Plan, seeds: Int, epochs: Int, chartFormat: ChartFormat,
                     selection: WeightMapSelection) {
             self.plan = plan
             grid = plan.grid(seeds: seeds, epochs: epochs)

@@ -8,7 +8,7 @@ import Foundation
 public struct Ticks: Sendable {
     /// The tick positions in data units, ascending.
     public var values: [Double]
-    /// Each value's label, as short as its step allows ("0.05", "2.5", "1e4").
+    /// Each value's label, as short as its step allows ("0.05", "2.5", "10⁴").
     public var labels: [String]
 
     /// The axis' ends: the first and the last tick.
@@ -78,7 +78,7 @@ public struct Ticks: Sendable {
     /// Powers of ten from the one at or below `low` to the one at or above `high` (both
     /// above zero; a non-positive `low` counts as `high`'s decade), every decade while
     /// at most `intervals` steps apart, every second or further one beyond: "1", "10",
-    /// "100", "1000", then "1e4".
+    /// "100", "1000", then "10⁴".
     public static func logarithmic(low: Double, high: Double, intervals: Int = 5) -> Ticks {
         let top = high > 0 && high.isFinite ? high : 1
         let bottom = low > 0 && low.isFinite ? min(low, top) : top
@@ -92,11 +92,13 @@ public struct Ticks: Sendable {
     }
 
     /// A power of ten's label: plainly from 0.01 to 1000 ("0.01", "1", "1000"), beyond
-    /// that "1e4", "1e-3" (the bitmap font has neither superscripts nor "^").
+    /// that with a superscript exponent ("10⁴", "10⁻³"), as matplotlib writes them.
     static func power(_ exponent: Int) -> String {
         if exponent >= 0 && exponent <= 3 { return String(Int(pow(10, Double(exponent)))) }
         if exponent < 0 && exponent >= -2 { return String(format: "%.\(-exponent)f", pow(10, Double(exponent))) }
-        return "1e\(exponent)"
+        let superscripts: [Character] = ["⁰", "¹", "²", "³", "⁴", "⁵", "⁶", "⁷", "⁸", "⁹"]
+        let digits = String(abs(exponent)).map { superscripts[Int(String($0))!] }
+        return "10" + (exponent < 0 ? "⁻" : "") + String(digits)
     }
 
     /// The decimals a tick `step` apart needs: 2 for 0.05, 1 for 2.5, 0 for 20.

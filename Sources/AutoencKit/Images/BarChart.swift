@@ -1,8 +1,8 @@
 import Foundation
 
-/// Draws a `Histogram` as a bar chart: dark bars on white, axes with round ticks
-/// (`Ticks`; powers of ten on a log count axis), a title, and axis labels, all in the
-/// bitmap font.
+/// Draws a `Histogram` as a bar chart on a `Canvas`: bars on white, axes with round ticks
+/// (`Ticks`; 0 then powers of ten on a log count axis), a title and axis labels. Sizes are
+/// in points; `HistogramSheet` puts several side by side in one chart.
 public struct BarChart: Sendable {
     public var title: String
     public var xLabel: String
@@ -10,11 +10,11 @@ public struct BarChart: Sendable {
     /// Bar heights proportional to log(1 + count) instead of count, so that small bins
     /// stay visible beside a huge one (the zero bin of ReLU activations).
     public var logScale: Bool
-    public var width: Int
-    public var height: Int
+    public var width: Double
+    public var height: Double
 
-    public init(title: String, xLabel: String, yLabel: String, logScale: Bool = false, width: Int = 420,
-                height: Int = 260) {
+    public init(title: String, xLabel: String, yLabel: String, logScale: Bool = false, width: Double = 380,
+                height: Double = 250) {
         self.title = title
         self.xLabel = xLabel
         self.yLabel = yLabel
@@ -23,9 +23,9 @@ public struct BarChart: Sendable {
         self.height = height
     }
 
-    static let background: UInt8 = 255
-    static let ink: UInt8 = 0
-    static let bar: UInt8 = 70
+    /// The bars' colour: Okabe and Ito's blue.
+    static let bar = SeriesStyle.of(1)
+    static let titleSize = 11.5, labelSize = 10.0, tickSize = 9.0
 
     /// The count axis' ticks for a tallest bar of `peak`: round counts from 0 (whole
     /// numbers below 5), or with `logScale` 0 then powers of ten up to the first at or
@@ -55,53 +55,127 @@ public struct BarChart: Sendable {
         return Ticks(values: inside.map { all.values[$0] }, labels: inside.map { all.labels[$0] })
     }
 
-    /// The chart of `histogram`, `width` x `height` pixels.
-    public func render(_ histogram: Histogram) -> GrayImage {
-        var image = GrayImage(width: width, height: height, fill: Self.background)
-        let line = BitmapFont.height() + 4
+    /// The plot area for count ticks `yTicks`: left, top, right, bottom in points.
+    func plotArea(_ yTicks: Ticks) -> (left: Double, top: Double, right: Double, bottom: Double) {
+        let tickWidth = yTicks.labels.map { Canvas.textWidth($0, size: Self.tickSize) }.max() ?? 0
+        return (8 + 1.3 * Self.labelSize + 5 + tickWidth + 7, 8 + 1.3 * Self.titleSize + 8, width - 12,
+                height - (7 + 1.3 * Self.tickSize + 4 + 1.3 * Self.labelSize + 6))
+    }
+
+    /// Draws the chart of `histogram` with its top left at the canvas' origin.
+    public func draw(_ histogram: Histogram, on canvas: Canvas) {
         let peak = histogram.counts.max() ?? 0
         let yTicks = countTicks(peak: peak)
-        let titleScale = BitmapFont.width(title, scale: 2) <= width - 8 ? 2 : 1
-        image.drawText(title, at: max(4, (width - BitmapFont.width(title, scale: titleScale)) / 2), 4,
-                       scale: titleScale, value: Self.ink)
-        // plot area
-        let left = 8 + (yTicks.labels.map { BitmapFont.width($0) }.max() ?? 0) + 4
-        let top = 4 + BitmapFont.height(scale: titleScale) + 6 + line
-        let right = width - 12
-        let bottom = height - 2 * line - 6
-        guard right - left >= histogram.bins, bottom - top >= 4 else { return image }
-        image.drawText(yLabel + (logScale ? " (log scale)" : ""), at: left - 2, top - line, value: Self.ink)
-        // bars
+        let (left, top, right, bottom) = plotArea(yTicks)
+        canvas.gray(0)
+        canvas.text(title, at: (width / 2, 8), size: Self.titleSize, anchor: .middle, baseline: .top, bold: true)
+        guard right - left >= 8, bottom - top >= 8 else { return }
         let plotWidth = right - left, plotHeight = bottom - top
+        func y(_ count: Double) -> Double { bottom - height(count, top: yTicks.high) * plotHeight }
+        canvas.gray(228)
+        canvas.stroke(width: 0.6)
+        for value in yTicks.values { canvas.line((left, y(value)), (right, y(value))) }
+        // bars
+        canvas.color(Self.bar)
+        let binWidth = plotWidth / Double(max(1, histogram.bins))
         for (i, count) in histogram.counts.enumerated() where count > 0 {
-            let x0 = left + i * plotWidth / histogram.bins, x1 = left + (i + 1) * plotWidth / histogram.bins
-            let fraction = height(Double(count), top: yTicks.high)
-            let h = max(1, Int((fraction * Double(plotHeight)).rounded()))
-            image.fill(x: x0, y: bottom - h, width: max(1, x1 - x0 - (x1 - x0 >= 3 ? 1 : 0)), height: h,
-                       value: Self.bar)
+            let top = min(y(Double(count)), bottom - 0.5)
+            canvas.fillRect(x: left + Double(i) * binWidth, y: top, width: binWidth * (binWidth >= 3 ? 0.85 : 1),
+                            height: bottom - top)
         }
         // axes and ticks
-        image.fill(x: left - 1, y: top, width: 1, height: plotHeight + 1, value: Self.ink)
-        image.fill(x: left - 1, y: bottom, width: plotWidth + 1, height: 1, value: Self.ink)
-        var lastLabel = Int.max
+        canvas.gray(0)
+        canvas.stroke(width: 1)
+        canvas.polyline([(left, top), (left, bottom), (right, bottom)])
+        var lastLabel = Double.infinity
         for (value, label) in zip(yTicks.values, yTicks.labels) {
-            let y = bottom - Int((height(value, top: yTicks.high) * Double(plotHeight)).rounded())
-            image.fill(x: left - 4, y: y, width: 3, height: 1, value: Self.ink)
+            let ty = y(value)
+            canvas.line((left - 4, ty), (left, ty))
             // a label that would touch the one below (1 just above 0 on a log axis) is left out
-            guard lastLabel - y > BitmapFont.glyphHeight + 1 else { continue }
-            image.drawText(label, at: left - 6 - BitmapFont.width(label), y - BitmapFont.glyphHeight / 2,
-                           value: Self.ink)
-            lastLabel = y
+            guard lastLabel - ty > Self.tickSize + 1 else { continue }
+            canvas.text(label, at: (left - 7, ty), size: Self.tickSize, anchor: .end, baseline: .middle)
+            lastLabel = ty
         }
         let xTicks = Self.valueTicks(histogram), span = histogram.upper - histogram.lower
         for (value, label) in zip(xTicks.values, xTicks.labels) {
-            let x = left + Int(((value - histogram.lower) / (span > 0 ? span : 1) * Double(plotWidth)).rounded())
-            image.fill(x: x, y: bottom + 1, width: 1, height: 3, value: Self.ink)
-            let w = BitmapFont.width(label)
-            image.drawText(label, at: min(max(0, x - w / 2), width - w), bottom + 6, value: Self.ink)
+            let x = left + (value - histogram.lower) / (span > 0 ? span : 1) * plotWidth
+            canvas.line((x, bottom), (x, bottom + 4))
+            canvas.text(label, at: (x, bottom + 7), size: Self.tickSize, anchor: .middle, baseline: .top)
         }
-        image.drawText(xLabel, at: left + (plotWidth - BitmapFont.width(xLabel)) / 2, bottom + 6 + line,
-                       value: Self.ink)
-        return image
+        canvas.text(xLabel, at: ((left + right) / 2, height - 6), size: Self.labelSize, anchor: .middle)
+        canvas.text(yLabel + (logScale ? " (log scale)" : ""), at: (8, (top + bottom) / 2), size: Self.labelSize,
+                    anchor: .middle, baseline: .top, angle: -Double.pi / 2)
+    }
+}
+
+/// Activation histograms of several models as one chart (Srivastava et al. 2014, Fig. 8):
+/// a row per model under its name, each unit's mean activation beside all activations on
+/// a log count axis.
+public struct HistogramSheet: Chart {
+    public struct Row: Sendable {
+        public var name: String
+        public var charts: [(chart: BarChart, histogram: Histogram)]
+    }
+
+    public var title: String
+    /// What was run, in smaller type under the title.
+    public var subtitle: String?
+    public var rows: [Row]
+
+    static let heading = 13.0, gap = 8.0
+
+    public init(title: String, subtitle: String?, rows: [Row]) {
+        self.title = title
+        self.subtitle = subtitle
+        self.rows = rows
+    }
+
+    /// The sheet of `models`' histograms (on shared axes, `ActivationHistograms.sharedAxes`).
+    public init(_ models: [(name: String, histograms: ActivationHistograms, statistics: ActivationStatistics)],
+                title: String = "Hidden activations on the test set", subtitle: String? = nil) {
+        self.init(title: title, subtitle: subtitle, rows: models.map { model in
+            let percent = String(format: "%.0f%%", 100 * model.statistics.sparsity)
+            let means = BarChart(title: "mean activation per unit",
+                                 xLabel: String(format: "mean activation (overall %.3f)",
+                                                model.statistics.meanActivation),
+                                 yLabel: "units")
+            let above = model.histograms.activations.clampedAbove
+            let all = BarChart(title: "all activations, \(percent) silent",
+                               xLabel: above > 0 ? "activation (last bin: also the \(above) larger)" : "activation",
+                               yLabel: "count", logScale: true)
+            return Row(name: model.name, charts: [(means, model.histograms.unitMeans),
+                                                  (all, model.histograms.activations)])
+        })
+    }
+
+    var top: Double { 8 + 1.3 * LineChart.titleSize + (subtitle == nil ? 0 : 1.3 * LineChart.subtitleSize) + 6 }
+
+    func rowHeight(_ row: Row) -> Double { 1.4 * Self.heading + (row.charts.map(\.chart.height).max() ?? 0) }
+
+    public var size: (width: Double, height: Double) {
+        let widths = rows.map { $0.charts.reduce(Self.gap) { $0 + $1.chart.width + Self.gap } }
+        return (max(widths.max() ?? 0, 300), top + rows.map(rowHeight).reduce(0, +) + Self.gap)
+    }
+
+    public func draw(on canvas: Canvas) {
+        let width = size.width
+        canvas.gray(0)
+        canvas.text(title, at: (width / 2, 8), size: LineChart.titleSize, anchor: .middle, baseline: .top, bold: true)
+        if let subtitle {
+            canvas.gray(70)
+            canvas.text(subtitle, at: (width / 2, 8 + 1.25 * LineChart.titleSize + 2), size: LineChart.subtitleSize,
+                        anchor: .middle, baseline: .top)
+        }
+        var y = top
+        for row in rows {
+            canvas.gray(0)
+            canvas.text(row.name, at: (Self.gap, y + 2), size: Self.heading, baseline: .top, bold: true)
+            var x = Self.gap
+            for (chart, histogram) in row.charts {
+                canvas.translated(x, y + 1.4 * Self.heading) { chart.draw(histogram, on: $0) }
+                x += chart.width + Self.gap
+            }
+            y += rowHeight(row)
+        }
     }
 }

@@ -62,8 +62,11 @@ public enum Grids {
     /// The label strip above a reconstruction sheet: which tile of a pair is which.
     public static let reconstructionsLabel = "left: original, right: reconstruction"
 
-    /// The label strip's height: the bitmap font's line with 2 pixels above and below.
-    static var labelHeight: Int { BitmapFont.height() + 4 }
+    /// The label's text size in pixels.
+    static let labelSize = 11.0
+
+    /// The label strip's height: a line of text with 2 pixels above and below.
+    static var labelHeight: Int { GrayImage.lineHeight(size: labelSize) + 4 }
 
     /// The size of `reconstructions`' sheet of `count` pairs, its label strip included
     /// (at least as wide as the label).
@@ -71,7 +74,7 @@ public enum Grids {
         let perRow = max(1, min(pairsPerRow, count))
         let rows = (count + perRow - 1) / perRow
         let grid = perRow * (2 * side + 2) + 1
-        return (max(grid, BitmapFont.width(reconstructionsLabel) + 4), labelHeight + rows * (side + 1) + 1)
+        return (max(grid, GrayImage.textWidth(reconstructionsLabel, size: labelSize) + 4), labelHeight + rows * (side + 1) + 1)
     }
 
     /// Pairs of tiles, each original image left of its reconstruction, in rows of
@@ -83,7 +86,7 @@ public enum Grids {
         let pairWidth = 2 * side + 1
         let size = reconstructionsSize(count: count, pairsPerRow: pairsPerRow)
         var image = GrayImage(width: size.width, height: size.height, fill: 0)
-        image.drawText(reconstructionsLabel, at: 2, 2, value: 255)
+        image.drawText(reconstructionsLabel, at: 2, 2, size: labelSize, value: 255)
         for k in 0..<count {
             let x0 = 1 + (k % perRow) * (pairWidth + 1), y0 = labelHeight + 1 + (k / perRow) * (side + 1)
             image.draw(x + k * ModelConfig.inputs, side: side, at: x0, y0)

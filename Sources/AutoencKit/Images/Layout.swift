@@ -9,14 +9,14 @@ extension GrayImage {
         }
     }
 
-    /// This image below a caption line in the bitmap font, centred, with `margin`
-    /// pixels around the text, on `background` with the text in `ink`.
-    public func captioned(_ text: String, scale: Int = 2, margin: Int = 4,
+    /// This image below a caption line (`size` pixels, DejaVu Sans), centred, with
+    /// `margin` pixels around the text, on `background` with the text in `ink`.
+    public func captioned(_ text: String, size: Double = 15, margin: Int = 4,
                           background: UInt8 = 0, ink: UInt8 = 255) -> GrayImage {
-        let captionHeight = BitmapFont.height(scale: scale) + 2 * margin
-        let textWidth = BitmapFont.width(text, scale: scale)
+        let captionHeight = GrayImage.lineHeight(size: size) + 2 * margin
+        let textWidth = GrayImage.textWidth(text, size: size)
         var out = GrayImage(width: max(width, textWidth + 2 * margin), height: height + captionHeight, fill: background)
-        out.drawText(text, at: (out.width - textWidth) / 2, margin, scale: scale, value: ink)
+        out.drawText(text, at: (out.width - textWidth) / 2, margin, size: size, value: ink)
         out.paste(self, at: (out.width - width) / 2, captionHeight)
         return out
     }

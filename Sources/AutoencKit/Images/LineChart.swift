@@ -1,12 +1,12 @@
 import Foundation
 
-/// A small line chart of one or more series over consecutive integers (epochs), or over
-/// labeled points (a sweep's values): axes with tick labels, a title, axis labels and a
-/// legend, as a grayscale PNG (drawn in the bitmap font) or as SVG. Each series takes
-/// its `SeriesStyle` (an Okabe-Ito colour in SVG, a gray in the PNG, a dash pattern and
-/// a marker); the y ticks are round (`Ticks`), the legend sits in the corner covering the
-/// least data (`LegendPlacement`); a series may carry error bars.
-public struct LineChart: Sendable {
+/// A line chart of one or more series over consecutive integers (epochs), or over labeled
+/// points (a sweep's values): axes with round ticks (`Ticks`), a title and a line under it
+/// saying what was run, axis labels and a legend, drawn through cairo (`Canvas`) as PNG,
+/// SVG or PDF. Each series takes its `SeriesStyle` (an Okabe-Ito colour, a dash pattern
+/// and a marker); the legend sits in the corner covering the least data
+/// (`LegendPlacement`); a series may carry error bars. Sizes are in points.
+public struct LineChart: Chart {
     public struct Series: Sendable {
         public var name: String
         /// One value per x; non-finite values are left out of the line.
@@ -29,19 +29,9 @@ public struct LineChart: Sendable {
         }
     }
 
-    /// The file formats a chart is written in, chosen by the file's extension.
-    public enum Format: String, Sendable, CaseIterable {
-        case png
-        case svg
-
-        /// The format for `path`'s extension (any letter case), nil when it is neither.
-        public init?(path: String) {
-            guard let dot = path.lastIndex(of: "."), !path[dot...].contains("/") else { return nil }
-            self.init(rawValue: path[path.index(after: dot)...].lowercased())
-        }
-    }
-
     public var title: String
+    /// What was run (the data set, epochs, seeds), in smaller type under the title.
+    public var subtitle: String?
     public var xLabel: String
     public var yLabel: String
     public var series: [Series]
@@ -50,12 +40,13 @@ public struct LineChart: Sendable {
     /// When set, point i's tick label (a sweep's value), every point getting a tick;
     /// otherwise the ticks count from `firstX`.
     public var xLabels: [String]?
-    public var width: Int
-    public var height: Int
+    public var width: Double
+    public var height: Double
 
-    public init(title: String, xLabel: String, yLabel: String, series: [Series], firstX: Int = 1,
-                xLabels: [String]? = nil, width: Int = 480, height: Int = 300) {
+    public init(title: String, subtitle: String? = nil, xLabel: String, yLabel: String, series: [Series],
+                firstX: Int = 1, xLabels: [String]? = nil, width: Double = 480, height: Double = 320) {
         self.title = title
+        self.subtitle = subtitle
         self.xLabel = xLabel
         self.yLabel = yLabel
         self.series = series
@@ -65,39 +56,26 @@ public struct LineChart: Sendable {
         self.height = height
     }
 
-    /// The chart's bytes in `format`.
-    public func encoded(as format: Format) -> [UInt8] {
-        switch format {
-        case .png: return PNG.encode(render())
-        case .svg: return Array(svg().utf8)
-        }
-    }
+    public var size: (width: Double, height: Double) { (width, height) }
 
-    // MARK: - Layout, shared by both formats
+    // MARK: - Layout
 
-    static let background: UInt8 = 255
-    static let ink: UInt8 = 0
-    /// Series `index`'s gray in the PNG (`SeriesStyle.gray`).
-    static func shade(_ series: Int) -> UInt8 { SeriesStyle.of(series).gray }
+    /// Text sizes in points: the title, the line under it, axis labels, tick labels and the legend.
+    static let titleSize = 13.0, subtitleSize = 10.0, labelSize = 11.0, tickSize = 10.0, legendSize = 10.0
 
-    /// Where the plot area is and how values map into it, in pixels from the top left.
+    /// Where the plot area is and how values map into it, in points from the top left.
     struct Frame {
-        var left: Int, top: Int, right: Int, bottom: Int
+        var left: Double, top: Double, right: Double, bottom: Double
         var low: Double, high: Double
         var count: Int
 
         func x(_ index: Int) -> Double {
-            count <= 1 ? Double(left + right) / 2
-                : Double(left) + Double(index) * Double(right - left) / Double(count - 1)
+            count <= 1 ? (left + right) / 2 : left + Double(index) * (right - left) / Double(count - 1)
         }
 
-        func y(_ value: Double) -> Double {
-            Double(bottom) - (value - low) / (high - low) * Double(bottom - top)
-        }
+        func y(_ value: Double) -> Double { bottom - (value - low) / (high - low) * (bottom - top) }
 
-        var rect: LegendPlacement.Rect {
-            .init(x: Double(left), y: Double(top), width: Double(right - left), height: Double(bottom - top))
-        }
+        var rect: LegendPlacement.Rect { .init(x: left, y: top, width: right - left, height: bottom - top) }
     }
 
     var pointCount: Int { series.map(\.values.count).max() ?? 0 }
@@ -133,18 +111,32 @@ public struct LineChart: Sendable {
         return Ticks.integers(from: firstX, through: firstX + n - 1).values.map { Int($0) - firstX }
     }
 
-    var titleScale: Int { BitmapFont.width(title, scale: 2) <= width - 8 ? 2 : 1 }
-
-    var frame: Frame {
-        let line = BitmapFont.height() + 4
-        let left = 8 + (yTicks.labels.map { BitmapFont.width($0) }.max() ?? 0) + 6
-        let top = 4 + BitmapFont.height(scale: titleScale) + 6 + line
-        let (low, high) = valueRange
-        return Frame(left: left, top: top, right: width - 14, bottom: height - 2 * line - 6,
-                     low: low, high: high, count: pointCount)
+    /// The title's size: `titleSize`, smaller when the title would not fit.
+    var fittedTitleSize: Double {
+        let natural = Canvas.textWidth(title, size: Self.titleSize, bold: true)
+        return natural <= width - 16 ? Self.titleSize : max(8, Self.titleSize * (width - 16) / natural)
     }
 
-    /// Each series' finite points in pixels.
+    var fittedSubtitleSize: Double {
+        guard let subtitle else { return Self.subtitleSize }
+        let natural = Canvas.textWidth(subtitle, size: Self.subtitleSize)
+        return natural <= width - 16 ? Self.subtitleSize : max(7, Self.subtitleSize * (width - 16) / natural)
+    }
+
+    /// The plot area: below the title (and subtitle), right of the y label and the tick
+    /// labels, above the tick labels and the x label.
+    var frame: Frame {
+        let tickWidth = yTicks.labels.map { Canvas.textWidth($0, size: Self.tickSize) }.max() ?? 0
+        let left = 8 + 1.3 * Self.labelSize + 6 + tickWidth + 7
+        let top = 8 + 1.25 * fittedTitleSize + (subtitle == nil ? 0 : 1.3 * fittedSubtitleSize) + 10
+        let lastLabel = xTicks.last.map { Canvas.textWidth(xTickLabel($0), size: Self.tickSize) } ?? 0
+        let right = width - max(14, lastLabel / 2 + 6)
+        let bottom = height - (7 + 1.3 * Self.tickSize + 4 + 1.3 * Self.labelSize + 6)
+        let (low, high) = valueRange
+        return Frame(left: left, top: top, right: right, bottom: bottom, low: low, high: high, count: pointCount)
+    }
+
+    /// Each series' finite points in points.
     func points(_ frame: Frame) -> [[(x: Double, y: Double)]] {
         series.map { s in
             s.values.enumerated().filter { $0.element.isFinite }.map { (frame.x($0.offset), frame.y($0.element)) }
@@ -157,235 +149,125 @@ public struct LineChart: Sendable {
         return String(firstX + index)
     }
 
-    /// Each series' error bars in pixels: x, and the y of both ends.
+    /// Each series' error bars: x, and the y of both ends.
     func bars(_ frame: Frame) -> [[(x: Double, low: Double, high: Double)]] {
         series.map { s in
             s.values.indices.compactMap { i in s.bar(i).map { (frame.x(i), frame.y($0.low), frame.y($0.high)) } }
         }
     }
 
+    /// A legend row's height, and the length of its line sample (long enough for the
+    /// dashes to show on both sides of the marker).
+    static let legendRow = 15.0, legendSample = 30.0
+
     /// The legend's box: a row per series, a sample of its line with its marker, then its name.
-    var legendSize: (width: Int, height: Int) {
-        let names = series.map { BitmapFont.width($0.name) }.max() ?? 0
-        return (38 + names, series.count * (BitmapFont.height() + 4) + 4)
+    var legendSize: (width: Double, height: Double) {
+        let names = series.map { Canvas.textWidth($0.name, size: Self.legendSize) }.max() ?? 0
+        return (6 + Self.legendSample + 6 + names + 8, Double(series.count) * Self.legendRow + 6)
     }
 
     /// The legend's box in `frame`: the corner covering the fewest points, line segments,
     /// error bars and levels (`LegendPlacement`).
     func legendBox(_ frame: Frame) -> LegendPlacement.Rect {
-        let placement = LegendPlacement(plot: frame.rect, width: Double(legendSize.width),
-                                        height: Double(legendSize.height))
+        let placement = LegendPlacement(plot: frame.rect, width: legendSize.width, height: legendSize.height)
         let points = points(frame)
         var segments = points.flatMap { line in zip(line, line.dropFirst()).map { ($0, $1) } }
         segments += bars(frame).flatMap { $0.map { bar in ((bar.x, bar.low), (bar.x, bar.high)) } }
         if drawsLevels {
-            segments += points.compactMap(\.first).map { p in ((Double(frame.left), p.y), (Double(frame.right), p.y)) }
+            segments += points.compactMap(\.first).map { p in ((frame.left, p.y), (frame.right, p.y)) }
         }
         return placement.box(placement.corner(points: points.flatMap { $0 }, segments: segments))
     }
 
-    // MARK: - PNG
+    // MARK: - Drawing
 
-    /// The chart as a `width` x `height` grayscale image.
-    public func render() -> GrayImage {
-        var image = GrayImage(width: width, height: height, fill: Self.background)
+    /// A series' line width in points, and its dash pattern in points.
+    static let lineWidth = 1.8
+    static func dash(_ style: SeriesStyle) -> [Double] { style.dash.map { Double($0) * 0.9 } }
+
+    public func draw(on canvas: Canvas) {
         let f = frame
-        let line = BitmapFont.height() + 4
-        image.drawText(title, at: max(4, (width - BitmapFont.width(title, scale: titleScale)) / 2), 4,
-                       scale: titleScale, value: Self.ink)
-        guard f.right - f.left >= 8, f.bottom - f.top >= 8 else { return image }
-        image.drawText(yLabel, at: f.left - 2, f.top - line, value: Self.ink)
-        // axes and ticks
-        image.fill(x: f.left - 1, y: f.top, width: 1, height: f.bottom - f.top + 1, value: Self.ink)
-        image.fill(x: f.left - 1, y: f.bottom, width: f.right - f.left + 2, height: 1, value: Self.ink)
-        let ticks = yTicks
-        for (value, label) in zip(ticks.values, ticks.labels) {
-            let y = Int(f.y(value).rounded())
-            image.fill(x: f.left - 4, y: y, width: 3, height: 1, value: Self.ink)
-            image.drawText(label, at: f.left - 6 - BitmapFont.width(label), y - BitmapFont.glyphHeight / 2,
-                           value: Self.ink)
+        canvas.gray(0)
+        canvas.text(title, at: (width / 2, 8), size: fittedTitleSize, anchor: .middle, baseline: .top, bold: true)
+        if let subtitle {
+            canvas.gray(70)
+            canvas.text(subtitle, at: (width / 2, 8 + 1.25 * fittedTitleSize + 2), size: fittedSubtitleSize,
+                        anchor: .middle, baseline: .top)
         }
-        for index in xTicks {
-            let x = Int(f.x(index).rounded())
-            image.fill(x: x, y: f.bottom + 1, width: 1, height: 3, value: Self.ink)
-            let label = xTickLabel(index), w = BitmapFont.width(label)
-            image.drawText(label, at: min(max(0, x - w / 2), width - w), f.bottom + 6, value: Self.ink)
-        }
-        image.drawText(xLabel, at: f.left + (f.right - f.left - BitmapFont.width(xLabel)) / 2, f.bottom + 6 + line,
-                       value: Self.ink)
+        guard f.right - f.left >= 8, f.bottom - f.top >= 8 else { return }
+        drawAxes(canvas, f)
         // the series, the first one last so that it stays on top
+        let bars = bars(f)
         for (index, points) in points(f).enumerated().reversed() {
             let style = SeriesStyle.of(index)
-            for (a, b) in zip(points, points.dropFirst()) {
-                image.drawLine(from: a, to: b, value: style.gray, style: style)
+            canvas.color(style)
+            canvas.stroke(width: 1.1)
+            for bar in bars[index] {
+                canvas.line((bar.x, bar.high), (bar.x, bar.low))
+                canvas.line((bar.x - 3, bar.high), (bar.x + 3, bar.high))
+                canvas.line((bar.x - 3, bar.low), (bar.x + 3, bar.low))
             }
-            for bar in bars(f)[index] {
-                let x = Int(bar.x.rounded()), top = Int(bar.high.rounded()), bottom = Int(bar.low.rounded())
-                image.fill(x: x, y: top, width: 1, height: bottom - top + 1, value: style.gray)
-                image.fill(x: x - 3, y: top, width: 7, height: 1, value: style.gray)
-                image.fill(x: x - 3, y: bottom, width: 7, height: 1, value: style.gray)
-            }
-            for p in points { image.drawMarker(style.marker, at: p, value: style.gray) }
-            if drawsLevels, let p = points.first {
-                image.drawLine(from: (Double(f.left), p.y), to: (Double(f.right), p.y), value: style.gray, style: style)
-            }
+            canvas.stroke(width: Self.lineWidth, dash: Self.dash(style))
+            canvas.polyline(points)
+            if drawsLevels, let p = points.first { canvas.line((f.left, p.y), (f.right, p.y)) }
+            for p in points { canvas.marker(style.marker, at: p) }
         }
-        // the legend, on white, in the corner covering the least data
-        let box = legendBox(f)
-        let x = Int(box.x), top = Int(box.y)
-        image.fill(x: x, y: top, width: Int(box.width), height: Int(box.height), value: Self.background)
-        image.strokeRect(x: x, y: top, width: Int(box.width), height: Int(box.height), value: 200)
-        for (index, s) in series.enumerated() {
-            let style = SeriesStyle.of(index), y = top + 4 + index * line
-            // a sample 28 pixels long, so that the dashes show on both sides of the marker
-            image.drawLine(from: (Double(x + 3), Double(y + 3)), to: (Double(x + 31), Double(y + 3)),
-                           value: style.gray, style: style)
-            image.drawMarker(style.marker, at: (Double(x + 17), Double(y + 3)), value: style.gray)
-            image.drawText(s.name, at: x + 35, y, value: Self.ink)
-        }
-        return image
+        drawLegend(canvas, legendBox(f))
     }
 
-    // MARK: - SVG
-
-    /// The chart as a standalone SVG document: one `<polyline>` per series (points in
-    /// pixels, one per finite value) in its `SeriesStyle` colour and dashes, a marker per
-    /// point, axes, ticks and text.
-    public func svg() -> String {
-        let f = frame
-        let line = Double(BitmapFont.height() + 4)
-        func n(_ v: Double) -> String { String(format: "%.1f", v) }
-        func dash(_ style: SeriesStyle) -> String {
-            style.dash.isEmpty ? "" : " stroke-dasharray=\"\(style.dash.map(String.init).joined(separator: " "))\""
-        }
-        var out = """
-            <?xml version="1.0" encoding="UTF-8"?>
-            <svg xmlns="http://www.w3.org/2000/svg" width="\(width)" height="\(height)" \
-            viewBox="0 0 \(width) \(height)" font-family="sans-serif" font-size="11">
-            <rect width="100%" height="100%" fill="white"/>
-            <text x="\(width / 2)" y="18" text-anchor="middle" font-size="14">\(Self.escape(title))</text>
-
-            """
-        out += "<text x=\(quote(n(Double(f.left - 2)))) "
-            + "y=\(quote(n(Double(f.top) - 6)))>\(Self.escape(yLabel))</text>\n"
-        out += "<path d=\"M\(f.left - 1) \(f.top) V\(f.bottom) H\(f.right + 1)\" fill=\"none\" stroke=\"black\"/>\n"
+    /// The axes, light grid lines at the y ticks, the ticks and their labels, the axis labels.
+    func drawAxes(_ canvas: Canvas, _ f: Frame) {
         let ticks = yTicks
+        canvas.gray(228)
+        canvas.stroke(width: 0.6)
+        for value in ticks.values { canvas.line((f.left, f.y(value)), (f.right, f.y(value))) }
+        canvas.gray(0)
+        canvas.stroke(width: 1)
+        canvas.polyline([(f.left, f.top), (f.left, f.bottom), (f.right, f.bottom)])
         for (value, label) in zip(ticks.values, ticks.labels) {
-            let y = n(f.y(value))
-            out += "<line x1=\"\(f.left - 4)\" y1=\"\(y)\" x2=\"\(f.left - 1)\" y2=\"\(y)\" stroke=\"black\"/>"
-            out += "<text x=\"\(f.left - 6)\" y=\"\(y)\" text-anchor=\"end\" dominant-baseline=\"middle\">"
-                + "\(label)</text>\n"
+            let y = f.y(value)
+            canvas.line((f.left - 4, y), (f.left, y))
+            canvas.text(label, at: (f.left - 7, y), size: Self.tickSize, anchor: .end, baseline: .middle)
         }
         for index in xTicks {
-            let x = n(f.x(index))
-            out += "<line x1=\"\(x)\" y1=\"\(f.bottom)\" x2=\"\(x)\" y2=\"\(f.bottom + 4)\" stroke=\"black\"/>"
-            out += "<text x=\"\(x)\" y=\"\(f.bottom + 6)\" text-anchor=\"middle\" dominant-baseline=\"hanging\">"
-                + "\(Self.escape(xTickLabel(index)))</text>\n"
+            let x = f.x(index)
+            canvas.line((x, f.bottom), (x, f.bottom + 4))
+            canvas.text(xTickLabel(index), at: (x, f.bottom + 7), size: Self.tickSize, anchor: .middle,
+                        baseline: .top)
         }
-        out += "<text x=\(quote(n(Double(f.left + f.right) / 2))) y=\(quote(n(Double(f.bottom) + 6 + line))) "
-            + "text-anchor=\"middle\" dominant-baseline=\"hanging\">\(Self.escape(xLabel))</text>\n"
-        for (index, points) in points(f).enumerated().reversed() {
-            let style = SeriesStyle.of(index)
-            let list = points.map { "\(n($0.x)),\(n($0.y))" }.joined(separator: " ")
-            out += "<polyline class=\"series\" data-name=\(quote(Self.escape(series[index].name))) "
-                + "points=\"\(list)\" fill=\"none\" stroke=\"\(style.hex)\" stroke-width=\"2\"\(dash(style))/>\n"
-            for bar in bars(f)[index] {
-                out += "<path class=\"bar\" d=\"M\(n(bar.x)) \(n(bar.high)) V\(n(bar.low)) M\(n(bar.x - 3)) "
-                    + "\(n(bar.high)) h6 M\(n(bar.x - 3)) \(n(bar.low)) h6\" stroke=\"\(style.hex)\" fill=\"none\"/>\n"
-            }
-            for p in points { out += Self.svgMarker(style, at: p) }
-            if drawsLevels, let p = points.first {
-                out += "<line class=\"level\" x1=\"\(f.left)\" y1=\(quote(n(p.y))) x2=\"\(f.right)\" "
-                    + "y2=\(quote(n(p.y))) stroke=\"\(style.hex)\" stroke-width=\"2\"\(dash(style))/>\n"
-            }
-        }
-        let box = legendBox(f)
-        out += "<rect class=\"legend\" x=\(quote(n(box.x))) y=\(quote(n(box.y))) width=\(quote(n(box.width))) "
-            + "height=\(quote(n(box.height))) fill=\"white\" stroke=\"rgb(200,200,200)\"/>\n"
+        canvas.text(xLabel, at: ((f.left + f.right) / 2, height - 6), size: Self.labelSize, anchor: .middle)
+        // the y label reads upwards along the axis, centred on the plot
+        canvas.text(yLabel, at: (8, (f.top + f.bottom) / 2), size: Self.labelSize, anchor: .middle,
+                    baseline: .top, angle: -Double.pi / 2)
+    }
+
+    /// The legend on white in `box`: a row per series, its line sample with its marker, then its name.
+    func drawLegend(_ canvas: Canvas, _ box: LegendPlacement.Rect) {
+        canvas.gray(255)
+        canvas.fillRect(x: box.x, y: box.y, width: box.width, height: box.height)
+        canvas.gray(190)
+        canvas.stroke(width: 0.8)
+        canvas.strokeRect(x: box.x, y: box.y, width: box.width, height: box.height)
         for (index, s) in series.enumerated() {
-            let style = SeriesStyle.of(index), y = box.y + 4 + Double(index) * line + 3
-            out += "<line x1=\(quote(n(box.x + 3))) y1=\(quote(n(y))) x2=\(quote(n(box.x + 31))) y2=\(quote(n(y))) "
-                + "stroke=\"\(style.hex)\" stroke-width=\"2\"\(dash(style))/>"
-            out += Self.svgMarker(style, at: (box.x + 17, y))
-            out += "<text x=\(quote(n(box.x + 35))) y=\(quote(n(y))) dominant-baseline=\"middle\">"
-                + "\(Self.escape(s.name))</text>\n"
+            let style = SeriesStyle.of(index), y = box.y + 3 + (Double(index) + 0.5) * Self.legendRow
+            canvas.color(style)
+            canvas.stroke(width: Self.lineWidth, dash: Self.dash(style))
+            canvas.line((box.x + 6, y), (box.x + 6 + Self.legendSample, y))
+            canvas.marker(style.marker, at: (box.x + 6 + Self.legendSample / 2, y))
+            canvas.gray(0)
+            canvas.text(s.name, at: (box.x + 12 + Self.legendSample, y), size: Self.legendSize, baseline: .middle)
         }
-        return out + "</svg>\n"
-    }
-
-    /// A point's marker in SVG, in the series' colour, about 6 pixels across.
-    static func svgMarker(_ style: SeriesStyle, at p: (x: Double, y: Double)) -> String {
-        func n(_ v: Double) -> String { String(format: "%.1f", v) }
-        let (x, y) = (p.x, p.y)
-        let d: String
-        switch style.marker {
-        case .square: d = "M\(n(x - 3)) \(n(y - 3)) h6 v6 h-6 Z"
-        case .circle: d = "M\(n(x - 3)) \(n(y)) a3 3 0 1 0 6 0 a3 3 0 1 0 -6 0 Z"
-        case .triangle: d = "M\(n(x)) \(n(y - 4)) L\(n(x + 4)) \(n(y + 3)) L\(n(x - 4)) \(n(y + 3)) Z"
-        case .diamond: d = "M\(n(x)) \(n(y - 4)) L\(n(x + 4)) \(n(y)) L\(n(x)) \(n(y + 4)) L\(n(x - 4)) \(n(y)) Z"
-        case .cross:
-            d = "M\(n(x - 3)) \(n(y - 3)) L\(n(x + 3)) \(n(y + 3)) M\(n(x - 3)) \(n(y + 3)) L\(n(x + 3)) \(n(y - 3))"
-        }
-        let fill = style.marker == .cross ? "none" : style.hex
-        return "<path class=\"marker\" d=\"\(d)\" fill=\"\(fill)\" stroke=\"\(style.hex)\"/>"
-    }
-
-    private func quote(_ s: String) -> String { "\"" + s + "\"" }
-
-    /// Text safe inside an XML element or a double-quoted attribute: the report's
-    /// escaping, which goes by Unicode scalar ("<" followed by a combining mark is one
-    /// Character) and keeps control characters out of the XML.
-    static func escape(_ text: String) -> String { HTMLReport.escape(text) }
-}
-
-extension GrayImage {
-    /// Draws a 2-pixel-wide line from `a` to `b` in `value`, clipped to the image, with
-    /// `style`'s dash pattern (solid without a style).
-    mutating func drawLine(from a: (x: Double, y: Double), to b: (x: Double, y: Double), value: UInt8,
-                           style: SeriesStyle?) {
-        let length = max(abs(b.x - a.x), abs(b.y - a.y))
-        let steps = max(1, Int(length.rounded(.up)))
-        for i in 0...steps {
-            if let style, !style.draws(at: i) { continue }
-            let t = Double(i) / Double(steps)
-            let x = Int((a.x + (b.x - a.x) * t).rounded()), y = Int((a.y + (b.y - a.y) * t).rounded())
-            fill(x: x, y: y, width: 2, height: 2, value: value)
-        }
-    }
-
-    /// Draws `marker` centred on `p`, 7 pixels across, in `value`, clipped to the image.
-    mutating func drawMarker(_ marker: SeriesStyle.Marker, at p: (x: Double, y: Double), value: UInt8) {
-        let cx = Int(p.x.rounded()), cy = Int(p.y.rounded())
-        for dy in -3...3 {
-            for dx in -3...3 {
-                let on: Bool
-                switch marker {
-                case .square: on = abs(dx) <= 2 && abs(dy) <= 2
-                case .circle: on = dx * dx + dy * dy <= 9
-                case .triangle: on = dy >= -3 && dy <= 2 && abs(dx) * 2 <= dy + 4
-                case .diamond: on = abs(dx) + abs(dy) <= 3
-                case .cross: on = abs(dx) == abs(dy)
-                }
-                if on { fill(x: cx + dx, y: cy + dy, width: 1, height: 1, value: value) }
-            }
-        }
-    }
-
-    /// A 1-pixel outline of the rectangle.
-    mutating func strokeRect(x: Int, y: Int, width: Int, height: Int, value: UInt8) {
-        fill(x: x, y: y, width: width, height: 1, value: value)
-        fill(x: x, y: y + height - 1, width: width, height: 1, value: value)
-        fill(x: x, y: y, width: 1, height: height, value: value)
-        fill(x: x + width - 1, y: y, width: 1, height: height, value: value)
     }
 }
 
 extension LineChart {
     /// `train --plot`'s chart: the training loss and the test MSE per epoch, from epoch
-    /// `firstEpoch` on.
-    public static func trainingCurves(trainLoss: [Double], testMSE: [Double], firstEpoch: Int) -> LineChart {
-        LineChart(title: "autoenc train", xLabel: "epoch", yLabel: "mean squared error per pixel",
-                  series: [.init(name: "train loss", values: trainLoss), .init(name: "test mse", values: testMSE)],
+    /// `firstEpoch` on; `subtitle` says what was trained.
+    public static func trainingCurves(trainLoss: [Double], testMSE: [Double], firstEpoch: Int,
+                                      subtitle: String? = nil) -> LineChart {
+        LineChart(title: "Training loss and test MSE per epoch", subtitle: subtitle, xLabel: "epoch",
+                  yLabel: "mean squared error per pixel",
+                  series: [.init(name: "train loss", values: trainLoss), .init(name: "test MSE", values: testMSE)],
                   firstX: firstEpoch)
     }
 }

@@ -4,9 +4,11 @@ import Foundation
 /// spread and noise marks, the figures already written into the output directory (read
 /// back and embedded), and what each metric means.
 public enum ExperimentReport {
-    /// compare's page from its `summaries` and the figures in `directory`.
-    public static func compare(_ summaries: [VariantSummary], settings: [(String, JSON)], seeds: Int,
-                               directory: String) throws -> String {
+    /// compare's page from its `figures` (the charts drawn again, as inline SVG; the
+    /// weight maps of `selection`) and the reconstructions in `directory`.
+    public static func compare(_ figures: Comparison.Figures, settings: [(String, JSON)], seeds: Int,
+                               selection: WeightMapSelection, directory: String) throws -> String {
+        let summaries = figures.summaries
         let names = summaries.map(\.name)
         let listed = names.dropLast().joined(separator: ", ") + (names.count > 1 ? " and " : "") + (names.last ?? "")
         var page = HTMLReport(title: "autoenc compare: \(listed)")
@@ -18,28 +20,29 @@ public enum ExperimentReport {
         metricsTable(&page, VariantSummary.cells(summaries) { _ in baseline }, seeds: seeds,
                      baseline: Comparison.baseline)
         page.heading("Learning curves")
-        try figure(&page, directory, "curves.png", "test MSE per epoch of each model",
-                   seeds > 1 ? "Test MSE after each epoch: the mean over the seeds, error bars ± one sd."
-                             : "Test MSE after each epoch.")
+        try page.chart(figures.curves, alt: "test MSE per epoch of each model",
+                       caption: seeds > 1 ? "Test MSE after each epoch: the mean over the seeds, error bars ± one sd."
+                                          : "Test MSE after each epoch.")
         page.heading("Weight maps")
-        try figure(&page, directory, "weightmaps.png", "each hidden unit's weights as a 28x28 tile, per model",
-                   "Each hidden unit's weights as a 28x28 tile, scaled on its own (first seed); "
-                       + "units never active on the test set crossed out.")
+        page.weightMaps(figures.weightMaps, caption: weightMapCaption(selection, defaultUnits: nil,
+                                                                       what: "Each model's (first seed)"))
         page.heading("Reconstructions")
         try figure(&page, directory, "reconstructions.png", "test images and each model's reconstructions",
                    "The first test images (top row) and each model's reconstructions of them (first seed).")
         page.heading("Activations (Srivastava et al. 2014, Fig. 8)")
-        try figure(&page, directory, "histograms.png", "histograms of mean and all activations per model",
-                   "Left: each unit's mean activation over the test set; right: "
-                       + "all activations (log scale). First seed.")
+        try page.chart(figures.histograms, alt: "histograms of mean and all activations per model",
+                       caption: "Left: each unit's mean activation over the test set; right: "
+                           + "all activations (log scale). First seed.")
         definitions(&page)
         return page.html
     }
 
-    /// sweep's page from its `series` and the charts (`charts`, file names) in `directory`.
+    /// sweep's page from its `series` and `charts` (drawn again, as inline SVG), with the
+    /// weight maps of `selection` (`weightMaps`: one per model and value).
     public static func sweep(_ series: [Sweep.Series], knob: Sweep.Knob, values: [KnobValue],
-                             settings: [(String, JSON)],
-                             seeds: Int, charts: [String], directory: String) throws -> String {
+                             settings: [(String, JSON)], seeds: Int, charts: [(file: String, chart: LineChart)],
+                             weightMaps: [(name: String, image: GrayImage)],
+                             selection: WeightMapSelection) -> String {
         var page = HTMLReport(title: "autoenc sweep: \(knob.rawValue)")
         page.paragraph("\(series.map(\.name).joined(separator: ", ")) trained at each \(knob.rawValue) "
             + "in \(values.map(\.label).joined(separator: ", ")), "
@@ -51,18 +54,58 @@ public enum ExperimentReport {
         metricsTable(&page, cells, seeds: seeds,
                      baseline: noneTrained ? "none at the same \(knob.rawValue)" : "none (not trained)")
         page.heading("Each metric against \(knob.rawValue)")
-        for chart in charts {
-            let metric = (chart as NSString).deletingPathExtension
-            try figure(&page, directory, chart, "\(metric) against \(knob.rawValue)",
-                       "\(metric) against \(knob.rawValue)"
-                           + (seeds > 1 ? ": the mean over the seeds, error bars ± one sd." : "."))
+        for (file, chart) in charts {
+            let metric = (file as NSString).deletingPathExtension
+            // a chart that cairo cannot draw (out of memory) is left out of the page, not the run
+            try? page.chart(chart, alt: "\(metric) against \(knob.rawValue)",
+                            caption: "\(metric) against \(knob.rawValue)"
+                                + (seeds > 1 ? ": the mean over the seeds, error bars ± one sd." : "."))
         }
         page.heading("Weight maps")
-        try figure(&page, directory, "weightmaps.png", "weight maps of each model at each value",
-                   "A row per model, a map per \(knob.rawValue) (first seed): each unit's weights as a 28x28 tile; "
-                       + "units never active on the test set crossed out.")
+        page.weightMaps(weightMaps, caption: weightMapCaption(selection, defaultUnits: Sweep.weightMapUnits,
+                                                               what: "Each model's at each \(knob.rawValue) "
+                                                                   + "(first seed)"))
         definitions(&page)
         return page.html
+    }
+
+    /// What the weight maps show and which choice of `--units` and `--sort` made them
+    /// (`defaultUnits`: the command's default, nil for every unit).
+    static func weightMapCaption(_ selection: WeightMapSelection, defaultUnits: Int?, what: String) -> String {
+        let units = selection.units.map { "the first \($0) units" } ?? "every unit"
+        let order: String
+        switch selection.sort {
+        case .index: order = "in unit order"
+        case .activation: order = "the most active on the test set first"
+        case .localization: order = "the most localized first"
+        case .norm: order = "the largest weight norm first"
+        }
+        let layer = selection.layer == .encoder ? "input (encoder)" : "output (decoder)"
+        let dead = selection.liveOnly ? "left out" : "crossed out"
+        let given = selection.units == defaultUnits && selection.sort == .index ? "the defaults" : "as asked"
+        return "\(what) \(layer) weights of \(units), \(order) (--units \(selection.units.map(String.init) ?? "all"), "
+            + "--sort \(selection.sort.rawValue): \(given); default --units "
+            + "\(defaultUnits.map(String.init) ?? "all"), --sort index): each unit a 28x28 tile scaled on its own, "
+            + "drawn at 2x; units never active on the test set \(dead)."
+    }
+
+    /// What was run, for a chart's subtitle, from the `settings` metrics.json states: the
+    /// data set (its directory's name), the training images, the epochs and the seeds.
+    public static func runDescription(_ settings: [(String, JSON)]) -> String {
+        func value(_ key: String) -> JSON? { settings.first { $0.0 == key }?.1 }
+        func number(_ key: String) -> Int? { if case .number(let n)? = value(key) { return Int(n) }; return nil }
+        var parts: [String] = []
+        if let data = value("data")?.string { parts.append((data as NSString).lastPathComponent) }
+        if let train = number("train_images") { parts.append("\(train) training images") }
+        if let epochs = number("epochs") { parts.append(counted(epochs, "epoch")) }
+        if case .array(let seeds)? = value("seeds") {
+            let list = seeds.compactMap { seed -> String? in
+                if case .number(let n) = seed { return String(Int(n)) }
+                return nil
+            }
+            parts.append(list.count == 1 ? "seed \(list[0])" : "\(list.count) seeds (\(list.joined(separator: ", ")))")
+        }
+        return parts.joined(separator: " · ")
     }
 
     static func settingsTable(_ page: inout HTMLReport, _ settings: [(String, JSON)]) {

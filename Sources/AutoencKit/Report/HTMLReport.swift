@@ -4,14 +4,16 @@ import Foundation
 /// lists, tables and figures, in the order they are added, under an `<h1>` of the title.
 ///
 /// Nothing on the page is fetched: there is no script, no external style, font or image.
-/// Images are embedded as `data:` URIs (PNG as `image/png`, SVG as `image/svg+xml`, both
-/// base64), the style is one inline `<style>` block, and a Content-Security-Policy meta
+/// Charts are inline SVG elements (cairo's paths and glyphs: no script, no reference
+/// outside themselves); images are `data:` URIs (PNG as `image/png`, SVG documents given
+/// as text as `image/svg+xml`, both base64), the style is one inline `<style>` block, and a Content-Security-Policy meta
 /// tag (`default-src 'none'`) makes the browser refuse any load that slipped in. The page
 /// opens offline in any browser.
 ///
 /// All text given (title, headings, paragraphs, terms, cells, captions, alt text) is
-/// escaped (`escape`), so it is shown as written and never read as markup. SVG goes into
-/// an `<img>`, where a browser runs no script and loads nothing it references.
+/// escaped (`escape`), so it is shown as written and never read as markup. An SVG
+/// document given as text (`image(svg:)`) goes into an `<img>`, where a browser runs no
+/// script and loads nothing it references; only charts drawn here are inlined.
 ///
 /// The page is also well-formed XML (void elements are closed with `/>`, the only
 /// entities are the five `escape` writes), so a test can read it with `XMLParser`.
@@ -28,6 +30,8 @@ public struct HTMLReport: Sendable {
     public var title: String
     /// The blocks added so far, each already markup.
     private var blocks: [String] = []
+    /// Inline SVG charts added so far: each one's ids get a prefix of its own.
+    private var charts = 0
 
     public init(title: String) {
         self.title = title
@@ -76,14 +80,61 @@ public struct HTMLReport: Sendable {
         blocks.append(out + "</tbody>\n</table>")
     }
 
-    /// A figure of a PNG file's bytes (`GrayImage.png`, `LineChart.encoded(as: .png)`),
+    /// A figure of a chart drawn as SVG (`Chart.svg()`, cairo's glyphs and paths) inline in
+    /// the page, so that it stays sharp at any zoom; it shrinks to fit the window. Its ids
+    /// (glyphs, clips) are prefixed so that two charts' never meet. Throws cairo's error.
+    public mutating func chart(_ chart: Chart, alt: String, caption: String? = nil) throws {
+        charts += 1
+        var svg = Self.inline(try chart.svg(), prefix: "c\(charts)-")
+        if let open = svg.range(of: "<svg") {
+            svg.replaceSubrange(open, with: "<svg class=\"chart\" role=\"img\" aria-label=\"\(Self.escape(alt))\"")
+        }
+        var out = "<figure>\n" + svg
+        if let caption { out += "<figcaption>\(Self.escape(caption))</figcaption>\n" }
+        blocks.append(out + "</figure>")
+    }
+
+    /// An SVG document as an element of the page: without its XML declaration, every id
+    /// and every reference to one (`href="#`, `url(#`) given `prefix`.
+    static func inline(_ svg: String, prefix: String) -> String {
+        var body = Substring(svg)
+        if body.hasPrefix("<?xml"), let end = body.range(of: "?>") { body = body[end.upperBound...] }
+        return String(body.drop { $0.isNewline })
+            .replacingOccurrences(of: " id=\"", with: " id=\"\(prefix)")
+            .replacingOccurrences(of: "href=\"#", with: "href=\"#\(prefix)")
+            .replacingOccurrences(of: "url(#", with: "url(#\(prefix)")
+    }
+
+    /// Weight maps side by side, wrapping, each under its name and drawn at twice its size
+    /// with hard pixel edges (a 28x28 tile takes 56 pixels); a wider one scrolls rather
+    /// than shrinks. Under them each map at its own size (one pixel a weight) behind a
+    /// "full size" disclosure, and `caption`.
+    public mutating func weightMaps(_ maps: [(name: String, image: GrayImage)], caption: String) {
+        let sources = maps.map { "data:image/png;base64," + Self.base64($0.image.png) }
+        var out = "<figure>\n<div class=\"maps\">\n"
+        for (map, source) in zip(maps, sources) {
+            out += "<div class=\"map\"><img class=\"png\" src=\"\(source)\" width=\"\(2 * map.image.width)\" "
+                + "height=\"\(2 * map.image.height)\" alt=\"\(Self.escape("weight map of " + map.name))\"/>"
+                + "<div>\(Self.escape(map.name))</div></div>\n"
+        }
+        out += "</div>\n<figcaption>\(Self.escape(caption))</figcaption>\n"
+        out += "<details><summary>Full size (one pixel a weight)</summary>\n"
+        for (map, source) in zip(maps, sources) {
+            out += "<p>\(Self.escape(map.name)), \(map.image.width)x\(map.image.height) pixels</p>"
+                + "<img class=\"png full\" src=\"\(source)\" width=\"\(map.image.width)\" "
+                + "height=\"\(map.image.height)\" alt=\"\(Self.escape("weight map of " + map.name))\"/>\n"
+        }
+        blocks.append(out + "</details>\n</figure>")
+    }
+
+    /// A figure of a PNG file's bytes (`GrayImage.png`, `Chart.encoded(as: .png)`),
     /// embedded as a `data:image/png;base64,` URI and drawn with hard pixel edges when
     /// enlarged (weight maps are small). Wider than the window, it shrinks to fit.
     public mutating func image(png: [UInt8], alt: String, caption: String? = nil) {
         figure(source: "data:image/png;base64," + Self.base64(png), kind: "png", alt: alt, caption: caption)
     }
 
-    /// A figure of an SVG document (`LineChart.svg()`), embedded as a
+    /// A figure of an SVG document (`Chart.svg()`), embedded as a
     /// `data:image/svg+xml;base64,` URI in an `<img>`: the browser draws it but runs no
     /// script in it and loads nothing it refers to, so it needs no sanitizing.
     public mutating func image(svg: String, alt: String, caption: String? = nil) {
@@ -142,6 +193,11 @@ public struct HTMLReport: Sendable {
         figure { margin: 1em 0; }
         img { display: block; max-width: 100%; height: auto; }
         img.png { image-rendering: pixelated; }
+        svg.chart { display: block; max-width: 100%; height: auto; }
+        .maps { display: flex; flex-wrap: wrap; gap: 1em; overflow-x: auto; }
+        .map { text-align: center; font-size: 0.9em; }
+        .map img, img.full { max-width: none; }
+
         figcaption { font-size: 0.9em; color: #444; margin-top: 0.3em; }
 
         """

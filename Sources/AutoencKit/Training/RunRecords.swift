@@ -10,7 +10,7 @@ public final class RunRecords {
     let logFile: AppendFile?
     /// Whether the JSON lines go to standard output (`--log -`).
     public let logToStandardOutput: Bool
-    let plot: (path: String, format: LineChart.Format)?
+    let plot: (path: String, format: ChartFormat)?
     let run: TrainingRun
     private var startRecord: String?
 
@@ -19,18 +19,20 @@ public final class RunRecords {
         self.run = run
         logToStandardOutput = log == Self.standardOutput
         logFile = log.flatMap { $0 == Self.standardOutput ? nil : AppendFile($0, what: "--log") }
-        self.plot = plot.flatMap { path in LineChart.Format(path: path).map { (path, $0) } }
+        self.plot = plot.flatMap { path in ChartFormat(path: path).map { (path, $0) } }
         startRecord = run.startRecord(threads: threads)
     }
 
     /// Why `log` and `plot` (--log and --plot as given) cannot be a run's records, as a
-    /// usage message naming the flag, or nil: an empty name, a chart that is not .png or
-    /// .svg, or both naming one file.
+    /// usage message naming the flag, or nil: an empty name, a chart that is not .png,
+    /// .svg or .pdf, or both naming one file.
     public static func problem(log: String?, plot: String?) -> String? {
         for (flag, path) in [("--log", log), ("--plot", plot)] where path?.isEmpty == true {
             return "\(flag) must name a file, got an empty string"
         }
-        if let plot, LineChart.Format(path: plot) == nil { return "--plot \(plot): expected a .png or .svg file name" }
+        if let plot, ChartFormat(path: plot) == nil {
+            return "--plot \(plot): expected a file name ending in \(ChartFormat.accepted)"
+        }
         if let log, let plot, log == plot { return "--log and --plot both name \(log); name two files" }
         return nil
     }
@@ -61,8 +63,18 @@ public final class RunRecords {
         let history = run.history
         guard let plot, !history.isEmpty else { return }
         let chart = LineChart.trainingCurves(trainLoss: history.map(\.trainLoss), testMSE: history.map(\.testMSE),
-                                             firstEpoch: report.epoch - history.count + 1)
+                                             firstEpoch: report.epoch - history.count + 1, subtitle: subtitle)
         try AtomicFile.write(chart.encoded(as: plot.format), to: plot.path)
+    }
+
+    /// What was trained, under the chart's title: the model, the data set and its
+    /// training images, the seed.
+    var subtitle: String {
+        let config = run.config
+        let regularizer = config.dropP > 0 ? "\(config.regularizerName) p=\(config.dropP)" : config.regularizerName
+        return "784-\(config.hidden)-784 \(config.activation.rawValue), \(regularizer) · "
+            + "\((run.dataset as NSString).lastPathComponent), \(run.train.count) training images · "
+            + "seed \(run.options.seed)"
     }
 }
 
