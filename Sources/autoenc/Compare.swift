@@ -71,7 +71,7 @@ struct Compare: ParsableCommand, ExperimentCommand, DrawsWeightMaps {
     @OptionGroup var charts: ChartsOption
 
     @Option(help: ArgumentHelp(
-        "Also draw curves.png's chart (test MSE per epoch, mean ± sd over the seeds) to this .png, .svg or .pdf "
+        "Also draw curves.png's chart (test MSE per epoch, mean +- sd over the seeds) to this .png, .svg or .pdf "
             + "file.",
         valueName: "file"), completion: .chart)
     var plot: String?

@@ -39,7 +39,10 @@ import Testing
 
     /// report.html: one page, nothing fetched, the metrics table with `rows` rows, and
     /// `figures` images, each embedded as a data URI.
-    static func expectReport(_ scratch: Scratch, _ path: String, figures: Int, rows: Int,
+    /// report.html at `path`: nothing fetched, `images` embedded images (each weight map
+    /// counts twice: at 2x and at full size), `charts` inline SVG charts, the settings
+    /// table and the metrics table of `rows` rows.
+    static func expectReport(_ scratch: Scratch, _ path: String, images figures: Int, charts: Int, rows: Int,
                              sourceLocation: SourceLocation = #_sourceLocation) throws {
         let page = String(decoding: try scratch.bytes(path), as: UTF8.self)
         for forbidden in ["<script", "src=\"http", "href=\"http", "<link", "@import", "url(http"] {
@@ -47,6 +50,9 @@ import Testing
         }
         let images = page.components(separatedBy: "<img ").dropFirst()
         #expect(images.count == figures, "\(path): \(images.count) images", sourceLocation: sourceLocation)
+        let inline = page.components(separatedBy: "<svg class=\"chart\"").count - 1
+        #expect(inline == charts, "\(path): \(inline) inline charts", sourceLocation: sourceLocation)
+        #expect(!page.contains("<?xml"), "\(path): an XML declaration inside", sourceLocation: sourceLocation)
         #expect(images.allSatisfy { $0.hasPrefix("src=\"data:image/") || $0.contains(" src=\"data:image/") },
                 "\(path): an image is not embedded", sourceLocation: sourceLocation)
         // the settings table, then the metrics table: a header row and a row per model
@@ -85,7 +91,7 @@ import Testing
                     "\(result.stdout)")
         }
         #expect(result.stdout.contains("Gaussian dropout p_drop 0.5"), "\(result.stdout)")
-        try Self.expectReport(scratch, "g/report.html", figures: 4, rows: 3)
+        try Self.expectReport(scratch, "g/report.html", images: 7, charts: 2, rows: 3)
         let page = String(decoding: try scratch.bytes("g/report.html"), as: UTF8.self)
         #expect(page.contains("none, dropout and gaussian"))
         let record = String(decoding: try scratch.bytes("g/runs/gaussian-seed0.json"), as: UTF8.self)
@@ -100,7 +106,8 @@ import Testing
         try #require(result.status == 0, "\(result)")
         #expect(scratch.listing("runs/cmp") == ["curves.png", "histograms.png", "metrics.json", "reconstructions.png",
                                                 "report.html", "runs", "runs.json", "weightmaps.png"])
-        try Self.expectReport(scratch, "runs/cmp/report.html", figures: 4, rows: 3)
+        // three weight maps at 2x and full size, the reconstructions; curves and histograms inline
+        try Self.expectReport(scratch, "runs/cmp/report.html", images: 7, charts: 2, rows: 3)
         // Scripts/test opens this page in a browser: AUTOENC_REPORT_OUT=DIR keeps a copy
         if let keep = ProcessInfo.processInfo.environment["AUTOENC_REPORT_OUT"] {
             try? FileManager.default.removeItem(atPath: keep)

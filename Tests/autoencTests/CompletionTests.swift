@@ -7,7 +7,7 @@ import Testing
 /// kind): bash's script run as bash runs it on TAB, in a directory holding one file of
 /// each kind and a subdirectory.
 @Suite struct CompletionTests {
-    static let files = ["a.safetensors", "b.txt", "c.npy", "d.png", "e.svg", "f.pgm"]
+    static let files = ["a.safetensors", "b.txt", "c.npy", "d.png", "e.svg", "f.pgm", "g.pdf"]
     static let everything = files + ["sub"]
 
     /// What TAB after `autoenc WORDS ` offers, and the directory's entries it should be.
@@ -20,8 +20,8 @@ import Testing
         (["weightmap", "--data"], ["c.npy", "sub"]),
         (["train", "--log"], everything),
         (["sweep", "--log"], everything),
-        (["train", "--plot"], ["d.png", "e.svg", "sub"]),
-        (["compare", "--plot"], ["d.png", "e.svg", "sub"]),
+        (["train", "--plot"], ["d.png", "e.svg", "g.pdf", "sub"]),
+        (["compare", "--plot"], ["d.png", "e.svg", "g.pdf", "sub"]),
         (["reconstruct", "--out"], ["c.npy", "d.png", "f.pgm", "sub"]),
         (["weightmap", "--out"], ["c.npy", "d.png", "f.pgm", "sub"]),
         (["compare", "--out"], ["sub"]),

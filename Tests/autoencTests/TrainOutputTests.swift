@@ -102,7 +102,7 @@ import Testing
 
     // MARK: - --plot
 
-    @Test("--plot FILE.png after 2 epochs: a PNG of 480x300 and no temporary file left")
+    @Test("--plot FILE.png after 2 epochs: a PNG of 960x640 (480x320 points at 2x) and no temporary file left")
     func plotPNG() throws {
         let scratch = try Scratch()
         try Fixtures.write(into: scratch)
@@ -113,39 +113,68 @@ import Testing
         #expect(Array(bytes[0..<8]) == [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A], "signature")
         #expect(String(decoding: bytes[12..<16], as: UTF8.self) == "IHDR")
         let word = { (at: Int) in bytes[at..<at + 4].reduce(0) { $0 << 8 | Int($1) } }
-        #expect(word(16) == 480 && word(20) == 300, "IHDR \(word(16))x\(word(20))")
-        #expect(bytes[24] == 8 && bytes[25] == 0, "8-bit grayscale")
+        #expect(word(16) == 960 && word(20) == 640, "IHDR \(word(16))x\(word(20))")
+        #expect(bytes[24] == 8 && bytes[25] == 2, "8-bit RGB")
         #expect(temporaries(in: scratch).isEmpty, "\(scratch.listing())")
     }
 
-    @Test("--plot FILE.svg after 2 epochs: XML with two polylines of 2 points each")
+    /// The series' lines in a chart's SVG as cairo writes them: the paths stroked at the
+    /// series' width (`LineChart.lineWidth`) reaching across more than half the plot (the
+    /// legend's samples are shorter), each as its points.
+    static func seriesLines(_ svg: [UInt8]) throws -> [[(x: Double, y: Double)]] {
+        final class Collector: NSObject, XMLParserDelegate {
+            var paths: [String] = []
+            func parser(_ parser: XMLParser, didStartElement name: String, namespaceURI: String?,
+                        qualifiedName: String?, attributes: [String: String] = [:]) {
+                if name == "path", attributes["style"]?.contains("stroke-width:1.8;") == true {
+                    paths.append(attributes["d"] ?? "")
+                }
+            }
+        }
+        let parser = XMLParser(data: Data(svg))
+        let collector = Collector()
+        parser.delegate = collector
+        try #require(parser.parse(), "\(String(describing: parser.parserError))")
+        let lines = collector.paths.map { d in
+            // "M x y L x y L x y": the numbers in pairs
+            let numbers = d.split(separator: " ").compactMap { Double($0) }
+            return stride(from: 0, to: numbers.count - 1, by: 2).map { (x: numbers[$0], y: numbers[$0 + 1]) }
+        }
+        return lines.filter { line in
+            guard let low = line.map(\.x).min(), let high = line.map(\.x).max() else { return false }
+            return high - low > 200
+        }
+    }
+
+    @Test("--plot FILE.svg after 2 epochs: XML with the two series' lines of 2 points each, text as glyphs")
     func plotSVG() throws {
         let scratch = try Scratch()
         try Fixtures.write(into: scratch)
         let result = try scratch.run(tinyTraining(epochs: 2, ["--plot", "loss.svg"]))
         #expect(result.status == 0, "\(result)")
-        final class Collector: NSObject, XMLParserDelegate {
-            var polylines: [String] = []
-            func parser(_ parser: XMLParser, didStartElement name: String, namespaceURI: String?,
-                        qualifiedName: String?, attributes: [String: String] = [:]) {
-                if name == "polyline" { polylines.append(attributes["points"] ?? "") }
-            }
-        }
-        let parser = XMLParser(data: Data(try scratch.bytes("loss.svg")))
-        let collector = Collector()
-        parser.delegate = collector
-        #expect(parser.parse(), "\(String(describing: parser.parserError))")
-        #expect(collector.polylines.count == 2)
-        #expect(collector.polylines.allSatisfy { $0.split(separator: " ").count == 2 }, "\(collector.polylines)")
+        let svg = try scratch.bytes("loss.svg")
+        let lines = try Self.seriesLines(svg)
+        #expect(lines.count == 2 && lines.allSatisfy { $0.count == 2 }, "\(lines)")
+        #expect(String(decoding: svg, as: UTF8.self).contains("<use xlink:href=\"#glyph"))
+    }
+
+    @Test("--plot FILE.pdf after 1 epoch: a PDF")
+    func plotPDF() throws {
+        let scratch = try Scratch()
+        try Fixtures.write(into: scratch)
+        let result = try scratch.run(tinyTraining(epochs: 1, ["--plot", "loss.pdf"]))
+        #expect(result.status == 0, "\(result)")
+        #expect(try scratch.bytes("loss.pdf").starts(with: Array("%PDF-".utf8)))
     }
 
     @Test("--plot with another extension is a usage error before training; nothing is written")
     func plotBadExtension() throws {
         let scratch = try Scratch()
         try Fixtures.write(into: scratch)
-        let result = try scratch.run(tinyTraining(epochs: 1, ["--plot", "loss.pdf"]))
+        let result = try scratch.run(tinyTraining(epochs: 1, ["--plot", "loss.eps"]))
         #expect(result.status == 64, "\(result)")
-        #expect(result.stderr.contains("--plot loss.pdf"), "\(result)")
+        #expect(result.stderr.contains("--plot loss.eps: expected a file name ending in .png, .svg or .pdf"),
+                "\(result)")
         #expect(scratch.listing() == ["data"])
     }
 
@@ -238,9 +267,7 @@ import Testing
         let resumed = try scratch.run(tinyTraining(epochs: 3, ["--resume", "model.safetensors", "--plot",
                                                                "loss.svg", "-q"]))
         #expect(resumed.status == 0, "\(resumed)")
-        let svg = String(decoding: try scratch.bytes("loss.svg"), as: UTF8.self)
-        let line = try #require(svg.split(separator: "\n").first { $0.contains("class=\"series\"") })
-        let points = line.split(separator: "points=\"")[1].split(separator: "\"")[0].split(separator: " ")
-        #expect(points.count == 3, "\(line)")
+        let lines = try Self.seriesLines(try scratch.bytes("loss.svg"))
+        #expect(lines.count == 2 && lines.allSatisfy { $0.count == 3 }, "\(lines)")
     }
 }
