@@ -229,7 +229,7 @@ import Testing
           .enabled(if: pdftotext != nil, "pdftotext not installed (poppler-utils; Scripts/setup installs it)"))
     func sweepChartText() throws {
         let chart = LineChart(title: "test_mse against drop_p", subtitle: "fashion-mnist · 3 epochs · 2 seeds (0, 1)",
-                              xLabel: "drop_p", yLabel: "test_mse (mean ± sd over 2 seeds)",
+                              xLabel: "drop_p", yLabel: "test_mse (mean; error bars ± sd, 2 seeds)",
                               series: [.init(name: "none", values: [0.05, 0.05]),
                                        .init(name: "dropout", values: [0.043, 0.048], spread: [0.001, 0.002])],
                               xLabels: ["0.2", "0.5"])
@@ -237,7 +237,7 @@ import Testing
         #expect(pdf.starts(with: Array("%PDF-".utf8)))
         let text = try Self.text(pdf)
         for expected in ["test_mse against drop_p", "drop_p", "fashion-mnist", "2 seeds", "dropout", "none", "0.5",
-                         "± sd"] {
+                         "error bars ± sd"] {
             #expect(text.contains(expected), "\(expected) not in pdftotext's \(text)")
         }
     }

@@ -133,11 +133,11 @@ extension Comparison {
     }
 
     /// The test MSE per epoch of each model, mean ± sd over its seeds drawn as error bars
-    /// (the y label says so).
+    /// (the y label says so, as the report's caption does).
     public static func curves(_ summaries: [VariantSummary], title: String, subtitle: String? = nil) -> LineChart {
         let seeds = summaries.map(\.seeds.count).max() ?? 1
         return LineChart(title: title, subtitle: subtitle, xLabel: "epoch",
-                         yLabel: seeds > 1 ? "test MSE (mean ± sd over \(seeds) seeds)" : "test MSE",
+                         yLabel: seeds > 1 ? "test MSE (mean; error bars ± sd, \(seeds) seeds)" : "test MSE",
                          series: summaries.map { s in
                              .init(name: s.label, values: s.testMSE.map(\.mean), spread: s.testMSE.map(\.sd))
                          })

@@ -90,7 +90,7 @@ extension Sweep.Grid {
     /// drawn as error bars; `subtitle` says what was run.
     public func chart(_ series: [Sweep.Series], metric: String, subtitle: String? = nil) -> LineChart {
         LineChart(title: "\(metric) against \(knob.rawValue)", subtitle: subtitle, xLabel: knob.rawValue,
-                  yLabel: seeds > 1 ? "\(metric) (mean ± sd over \(seeds) seeds)" : metric,
+                  yLabel: seeds > 1 ? "\(metric) (mean; error bars ± sd, \(seeds) seeds)" : metric,
                   series: series.map { s in
                       .init(name: s.name, values: s.points.map { $0.metric(metric)?.mean ?? .nan },
                             spread: s.points.map { $0.metric(metric)?.sd ?? .nan })

@@ -236,9 +236,11 @@ public struct LineChart: Chart {
                         baseline: .top)
         }
         canvas.text(xLabel, at: ((f.left + f.right) / 2, height - 6), size: Self.labelSize, anchor: .middle)
-        // the y label reads upwards along the axis, centred on the plot
-        canvas.text(yLabel, at: (8, (f.top + f.bottom) / 2), size: Self.labelSize, anchor: .middle,
-                    baseline: .top, angle: -Double.pi / 2)
+        // the y label reads upwards along the axis, centred on the plot, smaller when longer than it
+        let natural = Canvas.textWidth(yLabel, size: Self.labelSize), room = f.bottom - f.top + 20
+        canvas.text(yLabel, at: (8, (f.top + f.bottom) / 2),
+                    size: natural <= room ? Self.labelSize : max(7, Self.labelSize * room / natural),
+                    anchor: .middle, baseline: .top, angle: -Double.pi / 2)
     }
 
     /// The legend on white in `box`: a row per series, its line sample with its marker, then its name.
