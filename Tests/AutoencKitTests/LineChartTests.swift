@@ -145,6 +145,18 @@ import Testing
         #expect(try chart.encoded(as: .pdf).starts(with: Array("%PDF-".utf8)))
     }
 
+    /// A sweep's test_mse_sample64 has values for DropConnect alone: the legend lists it
+    /// alone, in its own style (the third series' vermillion).
+    @Test func legendListsTheSeriesDrawn() {
+        let chart = LineChart(title: "t", xLabel: "drop_p", yLabel: "y",
+                              series: [.init(name: "none", values: [.nan, .nan]),
+                                       .init(name: "dropout", values: [.nan, .nan]),
+                                       .init(name: "dropconnect", values: [0.1, 0.2])],
+                              xLabels: ["0.2", "0.5"])
+        #expect(chart.legendEntries.map(\.index) == [2] && chart.legendEntries.map(\.name) == ["dropconnect"])
+        #expect(chart.legendSize.height == LineChart.legendRow + 6)
+    }
+
     @Test func formatByExtension() {
         #expect(ChartFormat(path: "run/loss.PNG") == .png)
         #expect(ChartFormat(path: "loss.svg") == .svg)

@@ -160,10 +160,17 @@ public struct LineChart: Chart {
     /// dashes to show on both sides of the marker).
     static let legendRow = 15.0, legendSample = 30.0
 
-    /// The legend's box: a row per series, a sample of its line with its marker, then its name.
+    /// The series the legend lists, each with its index (its style): those with a value
+    /// to draw (a sweep's DropConnect-only metric leaves the others out).
+    var legendEntries: [(index: Int, name: String)] {
+        series.enumerated().filter { $0.element.values.contains(where: \.isFinite) }
+            .map { ($0.offset, $0.element.name) }
+    }
+
+    /// The legend's box: a row per listed series, a sample of its line with its marker, then its name.
     var legendSize: (width: Double, height: Double) {
-        let names = series.map { Canvas.textWidth($0.name, size: Self.legendSize) }.max() ?? 0
-        return (6 + Self.legendSample + 6 + names + 8, Double(series.count) * Self.legendRow + 6)
+        let names = legendEntries.map { Canvas.textWidth($0.name, size: Self.legendSize) }.max() ?? 0
+        return (6 + Self.legendSample + 6 + names + 8, Double(legendEntries.count) * Self.legendRow + 6)
     }
 
     /// The legend's box in `frame`: the corner covering the fewest points, line segments,
@@ -212,7 +219,7 @@ public struct LineChart: Chart {
             if drawsLevels, let p = points.first { canvas.line((f.left, p.y), (f.right, p.y)) }
             for p in points { canvas.marker(style.marker, at: p) }
         }
-        drawLegend(canvas, legendBox(f))
+        if !legendEntries.isEmpty { drawLegend(canvas, legendBox(f)) }
     }
 
     /// The axes, light grid lines at the y ticks, the ticks and their labels, the axis labels.
@@ -250,14 +257,15 @@ public struct LineChart: Chart {
         canvas.gray(190)
         canvas.stroke(width: 0.8)
         canvas.strokeRect(x: box.x, y: box.y, width: box.width, height: box.height)
-        for (index, s) in series.enumerated() {
-            let style = SeriesStyle.of(index), y = box.y + 3 + (Double(index) + 0.5) * Self.legendRow
+        for (row, entry) in legendEntries.enumerated() {
+            let style = SeriesStyle.of(entry.index), y = box.y + 3 + (Double(row) + 0.5) * Self.legendRow
             canvas.color(style)
             canvas.stroke(width: Self.lineWidth, dash: Self.dash(style))
             canvas.line((box.x + 6, y), (box.x + 6 + Self.legendSample, y))
             canvas.marker(style.marker, at: (box.x + 6 + Self.legendSample / 2, y))
             canvas.gray(0)
-            canvas.text(s.name, at: (box.x + 12 + Self.legendSample, y), size: Self.legendSize, baseline: .middle)
+            canvas.text(entry.name, at: (box.x + 12 + Self.legendSample, y), size: Self.legendSize,
+                        baseline: .middle)
         }
     }
 }
