@@ -49,7 +49,8 @@ struct Activations: ParsableCommand {
     func run() throws {
         try reportingErrors { try OutputDirectory.using(out, what: "--out") {
             try Diagnostics.measureCheckpoint(modelInput.model, data: dataOptions.data, limit: limit, seed: seed,
-                                              threads: threads.count, charts: charts.format, directory: out, console: quiet.console)
+                                              threads: threads.count, charts: charts.format, directory: out,
+                                              console: quiet.console)
         } }
     }
 }

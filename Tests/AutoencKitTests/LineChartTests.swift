@@ -145,6 +145,18 @@ import Testing
         #expect(try chart.encoded(as: .pdf).starts(with: Array("%PDF-".utf8)))
     }
 
+    /// Dead units of 1 ± 1.5: a count's axis stays at zero, the bar cut there (the axis ran
+    /// to -50 for a bar reaching below zero).
+    @Test func countsStayAboveZeroUnderTheirBars() throws {
+        let chart = LineChart(title: "t", xLabel: "drop_p", yLabel: "dead_units",
+                              series: [.init(name: "dropconnect", values: [56, 30, 1], spread: [5, 3, 1.5])],
+                              xLabels: ["0", "0.5", "0.9"])
+        let frame = chart.frame
+        #expect(frame.low == 0 && chart.yTicks.labels.first == "0", "\(chart.yTicks.labels)")
+        let last = try #require(chart.bars(frame)[0].last)
+        #expect(abs(last.low - frame.bottom) < 1e-9, "the bar ends at the axis: \(last), bottom \(frame.bottom)")
+    }
+
     /// A sweep's test_mse_sample64 has values for DropConnect alone: the legend lists it
     /// alone, in its own style (the third series' vermillion).
     @Test func legendListsTheSeriesDrawn() {

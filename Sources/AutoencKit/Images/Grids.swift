@@ -74,7 +74,8 @@ public enum Grids {
         let perRow = max(1, min(pairsPerRow, count))
         let rows = (count + perRow - 1) / perRow
         let grid = perRow * (2 * side + 2) + 1
-        return (max(grid, GrayImage.textWidth(reconstructionsLabel, size: labelSize) + 4), labelHeight + rows * (side + 1) + 1)
+        let label = GrayImage.textWidth(reconstructionsLabel, size: labelSize) + 4
+        return (max(grid, label), labelHeight + rows * (side + 1) + 1)
     }
 
     /// Pairs of tiles, each original image left of its reconstruction, in rows of

@@ -81,12 +81,14 @@ public struct LineChart: Chart {
     var pointCount: Int { series.map(\.values.count).max() ?? 0 }
 
     /// The y axis' round ticks (`Ticks.linear`), covering the finite values and the error
-    /// bars' ends; they start at zero or above when no value is below zero (an error or a
-    /// loss).
+    /// bars' ends; they start at zero or above when no value is below zero (an error, a
+    /// loss, a count: a bar reaching below zero is cut at the axis).
     var yTicks: Ticks {
         let bars = series.flatMap { s in s.values.indices.compactMap(s.bar).flatMap { [$0.low, $0.high] } }
-        let finite = (series.flatMap(\.values) + bars).filter(\.isFinite)
-        guard let low = finite.min(), let high = finite.max() else { return Ticks.linear(low: 0, high: 1) }
+        let values = series.flatMap(\.values).filter(\.isFinite)
+        let finite = (values + bars).filter(\.isFinite)
+        guard var low = finite.min(), let high = finite.max() else { return Ticks.linear(low: 0, high: 1) }
+        if let lowest = values.min(), lowest >= 0 { low = max(low, 0) }
         var ticks = Ticks.linear(low: low, high: high)
         if low >= 0, ticks.low < 0 {
             // a single value near zero widened below it: keep the axis at zero
@@ -149,10 +151,11 @@ public struct LineChart: Chart {
         return String(firstX + index)
     }
 
-    /// Each series' error bars: x, and the y of both ends.
+    /// Each series' error bars: x, and the y of both ends, cut at the axis' ends.
     func bars(_ frame: Frame) -> [[(x: Double, low: Double, high: Double)]] {
-        series.map { s in
-            s.values.indices.compactMap { i in s.bar(i).map { (frame.x(i), frame.y($0.low), frame.y($0.high)) } }
+        func y(_ value: Double) -> Double { frame.y(min(max(value, frame.low), frame.high)) }
+        return series.map { s in
+            s.values.indices.compactMap { i in s.bar(i).map { (frame.x(i), y($0.low), y($0.high)) } }
         }
     }
 

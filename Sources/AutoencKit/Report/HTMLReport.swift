@@ -6,9 +6,9 @@ import Foundation
 /// Nothing on the page is fetched: there is no script, no external style, font or image.
 /// Charts are inline SVG elements (cairo's paths and glyphs: no script, no reference
 /// outside themselves); images are `data:` URIs (PNG as `image/png`, SVG documents given
-/// as text as `image/svg+xml`, both base64), the style is one inline `<style>` block, and a Content-Security-Policy meta
-/// tag (`default-src 'none'`) makes the browser refuse any load that slipped in. The page
-/// opens offline in any browser.
+/// as text as `image/svg+xml`, both base64), the style is one inline `<style>` block, and
+/// a Content-Security-Policy meta tag (`default-src 'none'`) makes the browser refuse any
+/// load that slipped in. The page opens offline in any browser.
 ///
 /// All text given (title, headings, paragraphs, terms, cells, captions, alt text) is
 /// escaped (`escape`), so it is shown as written and never read as markup. An SVG
