@@ -105,6 +105,16 @@ struct BarChartTicksTests {
         #expect(BarChart.valueTicks(Self.histogram(zeros: 1)).labels == ["0.0", "0.2", "0.4", "0.6", "0.8", "1.0"])
     }
 
+    /// Models side by side share the count axis: a histogram peaking at 1234 beside one
+    /// peaking at 2 million goes up to 10⁸ as the other does.
+    @Test func sharedCountAxis() {
+        let chart = BarChart(title: "t", xLabel: "activation", yLabel: "count", logScale: true,
+                             sharedPeak: 2_000_000)
+        #expect(chart.countTicks(for: Self.histogram(zeros: 1234)).labels == ["0", "1", "100", "10⁴", "10⁶", "10⁸"])
+        let alone = BarChart(title: "t", xLabel: "activation", yLabel: "count", logScale: true)
+        #expect(alone.countTicks(for: Self.histogram(zeros: 1234)).labels.last == "10⁴")
+    }
+
     /// The tallest bar (1234 in the first bin) reaches log(1235) / log(10001) of the plot,
     /// within a pixel, on the log axis.
     @Test func tallestBarOnTheLogAxis() throws {

@@ -107,7 +107,8 @@ extension Comparison {
                                                   activation: model.config.activation)
             return (record.run.name, codes, statistics)
         }
-        let histograms = histogramSheet(measured, activation: models[0].config.activation, subtitle: subtitle)
+        let histograms = histogramSheet(measured, activation: models[0].config.activation,
+                                        subtitle: ExperimentReport.runDescription(settings, firstSeed: true))
         try AtomicFile.write(histograms.encoded(as: charts), to: path("histograms.\(charts.rawValue)"))
         // dead units (on the test set) drawn crossed out, or left out with --live-only
         let maps = zip(measured, models).map { m, model in

@@ -10,15 +10,19 @@ public struct BarChart: Sendable {
     /// Bar heights proportional to log(1 + count) instead of count, so that small bins
     /// stay visible beside a huge one (the zero bin of ReLU activations).
     public var logScale: Bool
+    /// When set, the count axis covers this peak at least, so that charts of several
+    /// models side by side share their count axis.
+    public var sharedPeak: Int?
     public var width: Double
     public var height: Double
 
-    public init(title: String, xLabel: String, yLabel: String, logScale: Bool = false, width: Double = 380,
-                height: Double = 250) {
+    public init(title: String, xLabel: String, yLabel: String, logScale: Bool = false, sharedPeak: Int? = nil,
+                width: Double = 380, height: Double = 250) {
         self.title = title
         self.xLabel = xLabel
         self.yLabel = yLabel
         self.logScale = logScale
+        self.sharedPeak = sharedPeak
         self.width = width
         self.height = height
     }
@@ -37,6 +41,11 @@ public struct BarChart: Sendable {
         }
         if peak < 5 { return Ticks.integers(from: 0, through: max(1, peak)) }
         return Ticks.linear(low: 0, high: Double(peak))
+    }
+
+    /// The count axis' ticks for `histogram`: up to its tallest bar, or `sharedPeak` when higher.
+    func countTicks(for histogram: Histogram) -> Ticks {
+        countTicks(peak: max(histogram.counts.max() ?? 0, sharedPeak ?? 0))
     }
 
     /// Where a count sits on the axis, 0 at the bottom and 1 at `top`: log(1 + count)
@@ -64,8 +73,7 @@ public struct BarChart: Sendable {
 
     /// Draws the chart of `histogram` with its top left at the canvas' origin.
     public func draw(_ histogram: Histogram, on canvas: Canvas) {
-        let peak = histogram.counts.max() ?? 0
-        let yTicks = countTicks(peak: peak)
+        let yTicks = countTicks(for: histogram)
         let (left, top, right, bottom) = plotArea(yTicks)
         canvas.gray(0)
         canvas.text(title, at: (width / 2, 8), size: Self.titleSize, anchor: .middle, baseline: .top, bold: true)
@@ -130,19 +138,22 @@ public struct HistogramSheet: Chart {
         self.rows = rows
     }
 
-    /// The sheet of `models`' histograms (on shared axes, `ActivationHistograms.sharedAxes`).
+    /// The sheet of `models`' histograms (on shared axes, `ActivationHistograms.sharedAxes`;
+    /// each column's count axis shared too).
     public init(_ models: [(name: String, histograms: ActivationHistograms, statistics: ActivationStatistics)],
                 title: String = "Hidden activations on the test set", subtitle: String? = nil) {
+        let meansPeak = models.map { $0.histograms.unitMeans.counts.max() ?? 0 }.max()
+        let allPeak = models.map { $0.histograms.activations.counts.max() ?? 0 }.max()
         self.init(title: title, subtitle: subtitle, rows: models.map { model in
             let percent = String(format: "%.0f%%", 100 * model.statistics.sparsity)
             let means = BarChart(title: "mean activation per unit",
                                  xLabel: String(format: "mean activation (overall %.3f)",
                                                 model.statistics.meanActivation),
-                                 yLabel: "units")
+                                 yLabel: "units", sharedPeak: meansPeak)
             let above = model.histograms.activations.clampedAbove
             let all = BarChart(title: "all activations, \(percent) silent",
                                xLabel: above > 0 ? "activation (last bin: also the \(above) larger)" : "activation",
-                               yLabel: "count", logScale: true)
+                               yLabel: "count", logScale: true, sharedPeak: allPeak)
             return Row(name: model.name, charts: [(means, model.histograms.unitMeans),
                                                   (all, model.histograms.activations)])
         })

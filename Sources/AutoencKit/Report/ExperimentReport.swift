@@ -90,8 +90,9 @@ public enum ExperimentReport {
     }
 
     /// What was run, for a chart's subtitle, from the `settings` metrics.json states: the
-    /// data set (its directory's name), the training images, the epochs and the seeds.
-    public static func runDescription(_ settings: [(String, JSON)]) -> String {
+    /// data set (its directory's name), the training images, the epochs and the seeds, or
+    /// with `firstSeed` the first seed alone, of how many ("seed 0, the first of 5").
+    public static func runDescription(_ settings: [(String, JSON)], firstSeed: Bool = false) -> String {
         func value(_ key: String) -> JSON? { settings.first { $0.0 == key }?.1 }
         func number(_ key: String) -> Int? { if case .number(let n)? = value(key) { return Int(n) }; return nil }
         var parts: [String] = []
@@ -103,7 +104,12 @@ public enum ExperimentReport {
                 if case .number(let n) = seed { return String(Int(n)) }
                 return nil
             }
-            parts.append(list.count == 1 ? "seed \(list[0])" : "\(list.count) seeds (\(list.joined(separator: ", ")))")
+            if list.count == 1 {
+                parts.append("seed \(list[0])")
+            } else if let first = list.first {
+                parts.append(firstSeed ? "seed \(first), the first of \(list.count)"
+                                       : "\(list.count) seeds (\(list.joined(separator: ", ")))")
+            }
         }
         return parts.joined(separator: " · ")
     }
