@@ -155,10 +155,10 @@ import Testing
     }
 
     @Test("--log and --plot names: not empty, a chart's extension, two files", arguments: [
-        (nil, nil, nil), ("log.jsonl", "curve.svg", nil), ("-", "curve.png", nil),
+        (nil, nil, nil), ("log.jsonl", "curve.svg", nil), ("-", "curve.png", nil), (nil, "curve.PDF", nil),
         ("", nil, "--log must name a file, got an empty string"),
         (nil, "", "--plot must name a file, got an empty string"),
-        (nil, "curve.gif", "--plot curve.gif: expected a .png or .svg file name"),
+        (nil, "curve.gif", "--plot curve.gif: expected a file name ending in .png, .svg or .pdf"),
         ("x.png", "x.png", "--log and --plot both name x.png; name two files"),
     ] as [(String?, String?, String?)])
     func records(log: String?, plot: String?, problem: String?) {
