@@ -28,6 +28,19 @@ import Testing
         let height = header[4..<8].reduce(0) { $0 << 8 | Int($1) }
         #expect(width == 2 * Int(chart.width) && height == 2 * Int(chart.height))
         #expect(header[8] == 8 && header[9] == 2, "bit depth \(header[8]), colour type \(header[9])")
+        // pHYs right after IHDR: 5669 pixels a metre both ways (144 dpi, 2 pixels a point)
+        #expect(String(decoding: png[37..<41], as: UTF8.self) == "pHYs")
+        #expect(Array(png[41..<50]) == [0, 0, 0x16, 0x25, 0, 0, 0x16, 0x25, 1])
+        // every chunk's CRC-32 checks, IHDR first and IEND last
+        var offset = 8, types: [String] = []
+        func word(_ at: Int) -> Int { png[at..<at + 4].reduce(0) { $0 << 8 | Int($1) } }
+        while offset + 12 <= png.count {
+            let length = word(offset), body = Array(png[offset + 4..<offset + 8 + length])
+            types.append(String(decoding: body[0..<4], as: UTF8.self))
+            #expect(UInt32(word(offset + 8 + length)) == PNG.crc32(body), "\(types.last!) CRC")
+            offset += 12 + length
+        }
+        #expect(offset == png.count && types.first == "IHDR" && types.last == "IEND" && types[1] == "pHYs")
         let image = try chart.raster()
         #expect(image.width == width && image.height == height)
         // the second series' blue is drawn, antialiased: some pixels exactly, some blended

@@ -107,7 +107,7 @@ public final class Canvas {
             surface = try imageSurface(size: size, scale: pngScale, draw: draw)
             defer { cairo_surface_destroy(surface) }
             try check(cairo_surface_write_to_png_stream(surface, write, closure), "a PNG chart")
-            return sink.bytes
+            return withPixelDensity(sink.bytes, pixelsPerPoint: pngScale)
         case .svg:
             surface = cairo_svg_surface_create_for_stream(write, closure, size.width, size.height)
             cairo_svg_surface_restrict_to_version(surface, CAIRO_SVG_VERSION_1_1)
@@ -120,6 +120,18 @@ public final class Canvas {
         cairo_surface_finish(surface)
         try check(cairo_surface_status(surface), "a \(format.rawValue.uppercased()) chart")
         return sink.bytes
+    }
+
+    /// `png` (as cairo writes it: the signature, then IHDR) with a pHYs chunk after its
+    /// IHDR saying `pixelsPerPoint` x 72 pixels an inch, so that a viewer or a document
+    /// that honours it shows the chart at its size in points (144 dpi: 5669 pixels a metre).
+    static func withPixelDensity(_ png: [UInt8], pixelsPerPoint: Double) -> [UInt8] {
+        let ihdrEnd = 8 + 4 + 4 + 13 + 4
+        guard png.count > ihdrEnd, png[12..<16].elementsEqual("IHDR".utf8) else { return png }
+        let perMetre = UInt32((pixelsPerPoint * 72 / 0.0254).rounded())
+        let bytes = (0..<4).map { UInt8(truncatingIfNeeded: perMetre >> (24 - 8 * $0)) }
+        // x and y pixels per unit, unit 1: the metre
+        return Array(png[..<ihdrEnd]) + PNG.chunk("pHYs", bytes + bytes + [1]) + Array(png[ihdrEnd...])
     }
 
     /// A white image surface `scale` pixels a point with `draw`'s drawing on it; the
