@@ -233,6 +233,21 @@ import Testing
         #expect(Array(decoded) == map.png)
     }
 
+    /// The weight maps' caption says which --units and --sort drew them, and whether
+    /// those were the command's defaults.
+    @Test func weightMapCaptionStatesTheChoice() {
+        let compare = ExperimentReport.weightMapCaption(WeightMapSelection(), defaultUnits: nil,
+                                                        whose: "each model (first seed)")
+        #expect(compare.contains("of every unit of each model (first seed), in unit order"), "\(compare)")
+        #expect(compare.contains("Chosen by the defaults, --units all --sort index"), "\(compare)")
+        let sweep = ExperimentReport.weightMapCaption(WeightMapSelection(units: 16, sort: .activation, liveOnly: true),
+                                                      defaultUnits: 64, whose: "each model at each drop_p")
+        #expect(sweep.contains("the first 16 units") && sweep.contains("the most active on the test set first"))
+        #expect(sweep.contains("Chosen by --units 16 --sort activation (the defaults: --units 64 --sort index)"),
+                "\(sweep)")
+        #expect(sweep.contains("left out"))
+    }
+
     // MARK: - Nothing fetched
 
     @Test("the page fetches nothing: no script, link, import or remote URL")

@@ -25,7 +25,7 @@ public enum ExperimentReport {
                                           : "Test MSE after each epoch.")
         page.heading("Weight maps")
         page.weightMaps(figures.weightMaps, caption: weightMapCaption(selection, defaultUnits: nil,
-                                                                       what: "Each model's (first seed)"))
+                                                                       whose: "each model (first seed)"))
         page.heading("Reconstructions")
         try figure(&page, directory, "reconstructions.png", "test images and each model's reconstructions",
                    "The first test images (top row) and each model's reconstructions of them (first seed).")
@@ -63,15 +63,16 @@ public enum ExperimentReport {
         }
         page.heading("Weight maps")
         page.weightMaps(weightMaps, caption: weightMapCaption(selection, defaultUnits: Sweep.weightMapUnits,
-                                                               what: "Each model's at each \(knob.rawValue) "
+                                                               whose: "each model at each \(knob.rawValue) "
                                                                    + "(first seed)"))
         definitions(&page)
         return page.html
     }
 
-    /// What the weight maps show and which choice of `--units` and `--sort` made them
-    /// (`defaultUnits`: the command's default, nil for every unit).
-    static func weightMapCaption(_ selection: WeightMapSelection, defaultUnits: Int?, what: String) -> String {
+    /// What the weight maps of `whose` ("each model (first seed)") show, and which choice
+    /// of `--units` and `--sort` made them: the defaults (`defaultUnits`, the command's
+    /// default, nil for every unit; unit order) or the flags given.
+    static func weightMapCaption(_ selection: WeightMapSelection, defaultUnits: Int?, whose: String) -> String {
         let units = selection.units.map { "the first \($0) units" } ?? "every unit"
         let order: String
         switch selection.sort {
@@ -82,11 +83,13 @@ public enum ExperimentReport {
         }
         let layer = selection.layer == .encoder ? "input (encoder)" : "output (decoder)"
         let dead = selection.liveOnly ? "left out" : "crossed out"
-        let given = selection.units == defaultUnits && selection.sort == .index ? "the defaults" : "as asked"
-        return "\(what) \(layer) weights of \(units), \(order) (--units \(selection.units.map(String.init) ?? "all"), "
-            + "--sort \(selection.sort.rawValue): \(given); default --units "
-            + "\(defaultUnits.map(String.init) ?? "all"), --sort index): each unit a 28x28 tile scaled on its own, "
-            + "drawn at 2x; units never active on the test set \(dead)."
+        let defaults = "--units \(defaultUnits.map(String.init) ?? "all") --sort index"
+        let chosen = selection.units == defaultUnits && selection.sort == .index
+            ? "Chosen by the defaults, \(defaults); --units, --sort, --live-only and --layer choose others."
+            : "Chosen by --units \(selection.units.map(String.init) ?? "all") --sort \(selection.sort.rawValue) "
+                + "(the defaults: \(defaults))."
+        return "The \(layer) weights of \(units) of \(whose), \(order): each unit a 28x28 tile scaled on its own, "
+            + "drawn at twice its size; units never active on the test set \(dead). " + chosen
     }
 
     /// What was run, for a chart's subtitle, from the `settings` metrics.json states: the
