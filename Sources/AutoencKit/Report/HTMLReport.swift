@@ -107,15 +107,16 @@ public struct HTMLReport: Sendable {
 
     /// Weight maps side by side, wrapping, each under its name and drawn at twice its size
     /// with hard pixel edges (a 28x28 tile takes 56 pixels); a wider one scrolls rather
-    /// than shrinks. Under them each map at its own size (one pixel a weight) behind a
-    /// "full size" disclosure, and `caption`.
+    /// than shrinks. Under them `caption`, then each map at its own size (one pixel a
+    /// weight) behind a "full size" disclosure, the same embedded PNG (Chromium opens no
+    /// `data:` link, so it opens in the page).
     public mutating func weightMaps(_ maps: [(name: String, image: GrayImage)], caption: String) {
         let sources = maps.map { "data:image/png;base64," + Self.base64($0.image.png) }
         var out = "<figure>\n<div class=\"maps\">\n"
         for (map, source) in zip(maps, sources) {
-            out += "<div class=\"map\"><img class=\"png\" src=\"\(source)\" width=\"\(2 * map.image.width)\" "
-                + "height=\"\(2 * map.image.height)\" alt=\"\(Self.escape("weight map of " + map.name))\"/>"
-                + "<div>\(Self.escape(map.name))</div></div>\n"
+            out += "<div class=\"map\"><div class=\"name\">\(Self.escape(map.name))</div>"
+                + "<img class=\"png\" src=\"\(source)\" width=\"\(2 * map.image.width)\" "
+                + "height=\"\(2 * map.image.height)\" alt=\"\(Self.escape("weight map of " + map.name))\"/></div>\n"
         }
         out += "</div>\n<figcaption>\(Self.escape(caption))</figcaption>\n"
         out += "<details><summary>Full size (one pixel a weight)</summary>\n"
@@ -195,7 +196,7 @@ public struct HTMLReport: Sendable {
         img.png { image-rendering: pixelated; }
         svg.chart { display: block; max-width: 100%; height: auto; }
         .maps { display: flex; flex-wrap: wrap; gap: 1em; overflow-x: auto; }
-        .map { text-align: center; font-size: 0.9em; }
+        .map .name { font-weight: 600; margin-bottom: 0.2em; }
         .map img, img.full { max-width: none; }
 
         figcaption { font-size: 0.9em; color: #444; margin-top: 0.3em; }
