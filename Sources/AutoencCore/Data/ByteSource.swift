@@ -13,7 +13,9 @@ import Darwin
 /// a truncated stream where it happens, and lets the caller decide how much output it
 /// will accept, so a decompression bomb stops at the size the caller expects.
 public final class ByteSource {
+    /// The file's path, as given; messages name it.
     public let path: String
+    /// Whether the file starts with the gzip magic bytes and is inflated as it is read.
     public let isGzip: Bool
     /// Size of the file on disk in bytes.
     public let fileSize: Int64

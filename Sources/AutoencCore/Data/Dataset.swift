@@ -3,14 +3,24 @@ import Foundation
 /// A set of 28x28 images kept as bytes (60k images are 47 MB as bytes, 188 MB as
 /// floats); batches are converted to floats on demand.
 public struct ImageSet: Sendable {
+    /// Pixels per image: 28 x 28.
     public static let pixels = 784
+    /// The number of images.
     public var count: Int
     /// count x 784 bytes, row-major.
     public var bytes: [UInt8]
+    /// One class label (0-9) per image, or nil when the set has no label file.
     public var labels: [UInt8]?
     /// Where the images came from, for messages and checkpoint metadata.
     public var source: String
 
+    /// Creates a set from `count` images of 784 bytes each.
+    ///
+    /// - Parameters:
+    ///   - count: The number of images.
+    ///   - bytes: `count` x 784 pixel bytes, row-major; anything else is a programming error.
+    ///   - labels: One label per image, if the set has them.
+    ///   - source: Where the images came from, for messages and checkpoint metadata.
     public init(count: Int, bytes: [UInt8], labels: [UInt8]? = nil, source: String) {
         precondition(bytes.count == count * Self.pixels, "ImageSet: bytes must be count x 784")
         self.count = count
@@ -64,9 +74,13 @@ public struct DataLocation: Sendable {
     /// The data set's directory, or its file for a `.npz` (`DataLayout`).
     public var directory: String
 
+    /// The training images' file name, without the `.gz` it may carry.
     public static let trainImages = "train-images-idx3-ubyte"
+    /// The test images' file name, without the `.gz` it may carry.
     public static let testImages = "t10k-images-idx3-ubyte"
+    /// The training labels' file name, without the `.gz` it may carry.
     public static let trainLabels = "train-labels-idx1-ubyte"
+    /// The test labels' file name, without the `.gz` it may carry.
     public static let testLabels = "t10k-labels-idx1-ubyte"
 
     /// How the data set lies on disk; nil when `directory` holds none of the layouts.
@@ -106,6 +120,7 @@ public struct DataLocation: Sendable {
         return (base as NSString).appendingPathComponent("autoenc")
     }
 
+    /// Creates a location for the data set in `directory` (or the `.npz` file it names); nothing is read yet.
     public init(directory: String) {
         self.directory = directory
     }

@@ -11,20 +11,29 @@ public enum IDXKind: Sendable {
 
 /// The parsed header of an IDX file.
 public struct IDXHeader: Sendable, Equatable {
+    /// The magic number: two zero bytes, the element type's code (0x08 for unsigned bytes), the number of dimensions.
     public var magic: UInt32
+    /// The size of each dimension, outermost (the item count) first.
     public var dimensions: [Int]
+    /// The number of items: the first dimension, or 0 without one.
     public var count: Int { dimensions.first ?? 0 }
     /// Bytes of payload the header promises (product of dimensions), in 64-bit arithmetic.
     public var payloadBytes: Int64 { dimensions.reduce(Int64(1)) { $0 * Int64($1) } }
+    /// Bytes in the header: the magic number and one 4-byte size per dimension.
     public var headerBytes: Int { 4 + 4 * dimensions.count }
 }
 
 /// An IDX file read into memory as bytes: the header and its payload, validated.
 public struct IDXFile: Sendable {
+    /// The validated header.
     public var header: IDXHeader
+    /// The payload: exactly the bytes the header promises.
     public var bytes: [UInt8]
 }
 
+/// Reading and checking the IDX files MNIST-style data sets come in.
+///
+/// Every reader checks the header against the file's size before it allocates what the header claims.
 public enum IDX {
     /// The only image size autoenc's model accepts.
     public static let imageSide = 28

@@ -1,9 +1,13 @@
 /// An element type a `.npy` header can name, from its `descr` (`'|u1'`, `'<f4'`, ...):
 /// the integers of 1 to 8 bytes and float32 and float64, in either byte order.
 public struct NPYElement: Sendable, Equatable {
+    /// How the element's bytes are read: an unsigned or signed integer, or an IEEE float.
     public enum Kind: Sendable { case unsigned, signed, float }
+    /// Whether the element is an unsigned or signed integer or a float.
     public var kind: Kind
+    /// The element's size in bytes: 1 to 8 for integers, 4 or 8 for floats.
     public var size: Int
+    /// Whether the bytes are big-endian (`'>'` in `descr`).
     public var bigEndian: Bool
 
     /// nil for anything else: strings, objects, structured and complex types, float16.
@@ -53,9 +57,13 @@ public struct NPYElement: Sendable, Equatable {
 
 /// A `.npy` header as read, checked against the length of what holds it.
 public struct NPYHeader: Sendable, Equatable {
+    /// The format version, "1.0", "2.0" or "3.0".
     public var version: String
+    /// The element type as the header spells it (`'<f4'`, `'|u1'`, ...).
     public var descr: String
+    /// Whether the values are stored column-major.
     public var fortranOrder: Bool
+    /// The array's shape, outermost dimension first.
     public var shape: [Int]
     /// Bytes before the data: magic, version, header length and header.
     public var dataOffset: Int

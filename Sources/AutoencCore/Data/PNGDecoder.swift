@@ -20,6 +20,7 @@ public struct PNGDecoder {
     /// Reused between files: the file's bytes.
     private var buffer: [UInt8] = []
 
+    /// Creates a decoder whose buffers grow to the largest file it has read and are reused.
     public init() {}
 
     /// Decodes the file at `path` into `out`, 784 bytes, row by row. Throws `.noInput`

@@ -12,6 +12,7 @@ public enum KernelLevel: String, CaseIterable, Sendable, Comparable {
     /// AVX-512 F, BW, VL and DQ (Intel Skylake-X, AMD Zen 4 and later).
     case avx512
 
+    /// The environment variable that chooses a kernel level; unset, the best this CPU runs.
     public static let environmentVariable = "AUTOENC_KERNELS"
 
     var code: Int32 {
@@ -22,6 +23,7 @@ public enum KernelLevel: String, CaseIterable, Sendable, Comparable {
         }
     }
 
+    /// Orders the levels by the instructions they need, `generic` first.
     public static func < (a: KernelLevel, b: KernelLevel) -> Bool { a.code < b.code }
 
     /// Whether this build has the level's kernels and this CPU and OS run them.
@@ -57,6 +59,7 @@ public enum KernelLevel: String, CaseIterable, Sendable, Comparable {
 /// the optimizers' updates, are the formulas written out in their tests
 /// (`KernelLevelTests`, `OptimizerTests`: PyTorch's update rules in Double).
 public struct Kernels: @unchecked Sendable {
+    /// The instruction-set level these kernels were compiled for.
     public let level: KernelLevel
     let table: AEKernels
 

@@ -7,15 +7,25 @@ import Dispatch
 /// and connection kept, unless an `InferenceRule.sample` asks for Wan et al.'s moment
 /// matching on a DropConnect model.
 public final class Autoencoder: @unchecked Sendable {
+    /// The model's shape and regularizer.
     public let config: ModelConfig
+    /// The weights and biases, which training updates in place.
     public let parameters: Parameters
 
+    /// Creates a model with freshly initialized parameters.
+    ///
+    /// - Parameters:
+    ///   - config: The model's shape and regularizer.
+    ///   - seed: The seed of the initialization; the same seed gives the same weights.
     public init(config: ModelConfig, seed: UInt64) {
         self.config = config
         parameters = Parameters(hidden: config.hidden)
         parameters.initialize(seed: seed)
     }
 
+    /// Creates a model over existing parameters, such as a checkpoint's.
+    ///
+    /// `parameters` must have `config.hidden` hidden units.
     public init(config: ModelConfig, parameters: Parameters) {
         precondition(parameters.hidden == config.hidden)
         self.config = config

@@ -16,6 +16,7 @@ import CKernels
 ///   rounded to a multiple of 1/256), and the scaling uses it, so that the expected
 ///   masked weight is exactly w.
 public struct DropConnectMask: Sendable {
+    /// How many random bits decide one connection: one (at p = 0.5) or a byte.
     public enum Resolution: Sendable { case bit, byte }
 
     /// Which connection a mask's (row, column) is.
@@ -30,8 +31,11 @@ public struct DropConnectMask: Sendable {
         case inputRows(hidden: Int)
     }
 
+    /// The run's seed, which with the step and example keys each mask's stream.
     public let seed: UInt64
+    /// Which connection a mask's (row, column) is.
     public let layout: Layout
+    /// One random bit per connection at p = 0.5, a byte otherwise.
     public let resolution: Resolution
     /// With `.byte`: keep when the byte is below this (1...256).
     public let byteThreshold: UInt16
@@ -53,6 +57,15 @@ public struct DropConnectMask: Sendable {
     /// Counters between the first words of consecutive rows (a multiple of 8).
     public let rowStride: Int
 
+    /// Creates the masks for drop probability `dropP` under `seed`.
+    ///
+    /// At p = 0.5 each connection takes one random bit; otherwise a byte, and p is rounded to a
+    /// multiple of 1/256 (`keepProbability` says what it became).
+    ///
+    /// - Parameters:
+    ///   - dropP: The probability of dropping a connection, 0 < p < 1.
+    ///   - seed: The run's seed.
+    ///   - layout: Whether rows are hidden units (per-batch masks) or pixels (per-example ones).
     public init(dropP: Float, seed: UInt64, layout: Layout = .unitRows) {
         self.seed = seed
         self.layout = layout
@@ -137,11 +150,13 @@ public struct DropConnectMask: Sendable {
 /// kernels read instead of the images. Example b's are entries b * 784 ..< b * 784 +
 /// counts[b] of `indices` (increasing) and `values`.
 public final class NonzeroPixels: @unchecked Sendable {
+    /// The most images a fill may hold.
     public let capacity: Int
     let indices: UnsafeMutablePointer<Int32>
     let values: FloatBuffer
     let counts: UnsafeMutablePointer<Int32>
 
+    /// Allocates room for `capacity` images' nonzero pixels.
     public init(capacity: Int) {
         self.capacity = capacity
         indices = .allocate(capacity: max(capacity, 1) * ModelConfig.inputs)
@@ -188,6 +203,7 @@ public final class PixelColumns: @unchecked Sendable {
     let counts: UnsafeMutablePointer<Int32>
     let capacity: Int
 
+    /// Allocates room for the pixels of up to `capacity` images.
     public init(capacity: Int) {
         self.capacity = capacity
         let n = ModelConfig.inputs

@@ -12,11 +12,14 @@ import Foundation
 /// u1 = (high + 1) / 2^32 in (0, 1], u2 = low / 2^32 in [0, 1),
 /// ε = sqrt(-2 ln u1) · cos(2π u2), computed in Double; the factor is rounded to Float once.
 public struct GaussianNoise: Sendable {
+    /// The drop probability p the noise stands in for.
     public let dropP: Float
     /// σ = sqrt(p / (1 - p)), the factor's standard deviation.
     public let sigma: Double
+    /// The run's seed, which with the step and example keys each stream.
     public let seed: UInt64
 
+    /// Creates the noise for drop probability `dropP` (0 < p < 1) under `seed`.
     public init(dropP: Float, seed: UInt64) {
         self.dropP = dropP
         self.seed = seed

@@ -28,6 +28,7 @@ public enum InferenceRule: Sendable, Equatable, Hashable, CustomStringConvertibl
         self = .sample(k)
     }
 
+    /// The rule as `--inference` spells it: "mean" or "sample:K".
     public var description: String {
         switch self {
         case .mean: "mean"
@@ -62,11 +63,15 @@ public enum InferenceRule: Sendable, Equatable, Hashable, CustomStringConvertibl
 /// chunking or threads. Where Var[u] = 0 (p = 0, or an all-zero input) the code is
 /// act(E[u]) exactly, as `.mean` gives it.
 public final class MomentMatchedEncoder: @unchecked Sendable {
+    /// The DropConnect model whose codes are estimated.
     public let model: Autoencoder
+    /// Draws averaged per unit and image.
     public let samples: Int
+    /// The seed of the draws.
     public let seed: UInt64
     /// The keep probability q that training used (`DropConnectMask.keepProbability`).
     public let keep: Float
+    /// The most images one call to `encode` takes.
     public let capacity: Int
     // w1 ⊙ w1: (hidden, 784)
     let squaredW1: FloatBuffer

@@ -24,9 +24,13 @@ import Foundation
 ///
 /// then the same layers backward, and the update of w1 | b1 | w2 | b2 (then max-norm).
 public struct ReferenceStep: Sendable {
+    /// The model's shape and regularizer.
     public let config: ModelConfig
+    /// The update rule: Adam, SGD or momentum.
     public let optimizer: OptimizerKind
+    /// The learning rate of every update.
     public let learningRate: Float
+    /// The run's seed, from which the masks are drawn exactly as the fast step draws them.
     public let seed: UInt64
     /// w1 (h, 784) | b1 (h) | w2 (784, h) | b2 (784): `Parameters`' layout.
     public var parameters: [Float]
@@ -56,6 +60,7 @@ public struct ReferenceStep: Sendable {
 
     /// What the forward pass keeps for the backward pass.
     public struct Forward: Sendable {
+        /// B, the number of images.
         public let batch: Int
         /// The masks it drew, those of step `masks.step`.
         public let masks: Masks
@@ -65,13 +70,16 @@ public struct ReferenceStep: Sendable {
         public var z1: [Float], a: [Float], hd: [Float]
         /// z2 (bias added) and y = sigmoid(z2): (B, 784).
         public var z2: [Float], y: [Float]
+        /// The mean squared error over the batch's pixels.
         public var loss: Float
     }
 
     /// What the backward pass finds: the loss's gradient for z2 (B, 784), hd and z1
     /// (B, h), and for the parameters, in `parameters`' layout.
     public struct Backward: Sendable {
+        /// The loss's gradient for z2 (B, 784), hd and z1 (B, h).
         public var dz2: [Float], dhd: [Float], dz1: [Float]
+        /// The parameters' gradient, in `parameters`' layout.
         public var gradient: [Float]
     }
 
@@ -122,6 +130,7 @@ public struct ReferenceStep: Sendable {
     /// the weight from pixel i to unit j (0, or 1 / keep probability), one mask for the
     /// whole minibatch when its masks are per batch. Drawn once; the backward pass reuses them.
     public struct Masks: Sendable {
+        /// The step whose streams drew the masks.
         public let step: UInt64
         /// (B, 784), (B, h), (B, h, 784) or per batch (h, 784); empty when the mode is off.
         var pixels: [Float] = [], units: [Float] = [], connections: [Float] = []

@@ -109,10 +109,12 @@ public final class StepTimer: @unchecked Sendable {
     /// Per part: nanoseconds then times recorded, for each phase; parts a cache line apart.
     private let slots: UnsafeMutablePointer<UInt64>
     private static let stride = (2 * Phase.allCases.count + 7) / 8 * 8
-    /// Steps timed, and their wall-clock nanoseconds in all.
+    /// Steps timed.
     public private(set) var steps = 0
+    /// The steps' wall-clock nanoseconds in all.
     public private(set) var stepNanoseconds: UInt64 = 0
 
+    /// Creates a timer whose steps run on `threads` threads, each timing its own part.
     public init(threads: Int) {
         self.threads = max(1, threads)
         let count = self.threads * Self.stride
@@ -195,6 +197,7 @@ public struct StepBreakdown: Sendable {
     /// Each phase that ran, in the order the step runs them: µs per step, the threads' mean.
     public var phases: [(phase: StepTimer.Phase, microseconds: Double)]
 
+    /// Creates a breakdown from its figures, as `StepTimer.breakdown` or a test builds it.
     public init(steps: Int, stepMicroseconds: Double, phases: [(phase: StepTimer.Phase, microseconds: Double)]) {
         self.steps = steps
         self.stepMicroseconds = stepMicroseconds

@@ -24,9 +24,13 @@
 /// (`HiddenLayout`), switched on at each product's site. `run` is the whole step on one
 /// thread through the same schedule.
 public final class TrainingPass: @unchecked Sendable {
+    /// The model trained; the pass reads its parameters and the optimizer updates them.
     public let model: Autoencoder
+    /// The largest batch the buffers hold.
     public let maxBatch: Int
+    /// The run's seed, from which the masks are drawn.
     public let seed: UInt64
+    /// The last step's gradients, in `Parameters`' layout.
     public let gradients: Parameters
     /// The vector kernels the step runs.
     public let kernels: Kernels
@@ -112,6 +116,15 @@ public final class TrainingPass: @unchecked Sendable {
     /// (tests run each layout at every kernel level; `.dense` is their reference).
     public enum ProductChoice: Sendable { case automatic, dense, sparseHidden, packed }
 
+    /// Creates a pass with buffers for batches of up to `maxBatch` images.
+    ///
+    /// - Parameters:
+    ///   - model: The model to train.
+    ///   - maxBatch: The largest batch `run` or the phases will be given.
+    ///   - seed: The run's seed, from which the masks are drawn.
+    ///   - choice: Which code computes the products that read the hidden layer; `.automatic` picks the
+    ///     fastest for the model and the kernels.
+    ///   - kernels: The vector kernels to run.
     public init(model: Autoencoder, maxBatch: Int, seed: UInt64, products choice: ProductChoice = .automatic,
                 kernels: Kernels = .current) {
         self.model = model
