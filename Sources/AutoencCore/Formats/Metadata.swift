@@ -38,6 +38,7 @@ extension TrainingOptions {
          ("seed", String(seed))]
     }
 
+    /// The same fields as a dictionary, as safetensors metadata holds them.
     public var metadata: [String: String] {
         Dictionary(uniqueKeysWithValues: metadataFields.map { ($0.key, $0.value) })
     }

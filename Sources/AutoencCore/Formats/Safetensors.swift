@@ -10,15 +10,23 @@ import Foundation
 /// byte size fits, and data offsets whose span matches each shape and lies inside the
 /// file. `requireF32` then checks a file against the tensors a schema expects.
 public struct SafetensorsHeader: Sendable {
+    /// One tensor's entry in the header.
     public struct Tensor: Sendable, Equatable {
+        /// The tensor's name (`encoder.weight`).
         public var name: String
+        /// The element type as the header spells it (`F32`).
         public var dtype: String
+        /// The tensor's shape, outermost dimension first.
         public var shape: [Int]
+        /// The offset of the tensor's first byte in the data section.
         public var begin: Int
+        /// The offset just past the tensor's last byte in the data section.
         public var end: Int
+        /// The number of elements: the product of the shape.
         public var elements: Int { shape.reduce(1, *) }
     }
 
+    /// The `__metadata__` strings, empty when the file has none.
     public var metadata: [String: String]
     /// Whether the file has a `__metadata__` object at all.
     public var hasMetadata: Bool

@@ -98,6 +98,13 @@ public enum AtomicFile {
         try write([(path, parts)])
     }
 
+    /// Writes `bytes` to `path` atomically and durably.
+    ///
+    /// - Parameters:
+    ///   - bytes: The file's whole contents.
+    ///   - path: The file to create or replace.
+    /// - Throws: `AutoencError` with `.cannotCreate` when the temporary file cannot be made, `.ioError`
+    ///   when writing or renaming fails; either way `path` is untouched and nothing is left behind.
     public static func write(_ bytes: [UInt8], to path: String) throws {
         try bytes.withUnsafeBytes { try write([$0], to: path) }
     }
@@ -208,6 +215,9 @@ public enum AtomicFile {
     }
 }
 
+/// The C library's `write(2)`, under a name that does not clash with Swift's.
+///
+/// - Returns: The bytes written, or -1 with `errno` set.
 @inline(__always)
 public func systemWrite(_ fd: Int32, _ p: UnsafeRawPointer, _ n: Int) -> Int {
     #if canImport(Glibc)

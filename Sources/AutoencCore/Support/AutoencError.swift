@@ -23,19 +23,30 @@ public enum Setting: String, Sendable, CaseIterable {
 public struct AutoencError: Error, CustomStringConvertible, Sendable {
     /// A message: text, and the settings it names, each said by the layer that shows it.
     public struct Message: Sendable, ExpressibleByStringInterpolation {
+        /// A run of text, or a setting the layer that shows the message names its own way.
         public enum Part: Sendable { case text(String), setting(Setting) }
+        /// The message's pieces, in order.
         public var parts: [Part]
 
+        /// Creates a message from its pieces.
         public init(parts: [Part]) { self.parts = parts }
+        /// Creates a message of plain text.
         public init(stringLiteral value: String) { parts = [.text(value)] }
+        /// Creates a message from a literal with `\(setting:)` interpolations.
         public init(stringInterpolation: Interpolation) { parts = stringInterpolation.parts }
 
+        /// Collects a message literal's text and settings.
         public struct Interpolation: StringInterpolationProtocol {
             var parts: [Part] = []
+            /// Creates an empty interpolation.
             public init(literalCapacity: Int, interpolationCount: Int) {}
+            /// Appends the literal's text.
             public mutating func appendLiteral(_ literal: String) { parts.append(.text(literal)) }
+            /// Appends a setting, which the layer showing the message names (`--lr`, `learningRate`).
             public mutating func appendInterpolation(setting: Setting) { parts.append(.setting(setting)) }
+            /// Appends another message's pieces, settings and all.
             public mutating func appendInterpolation(_ message: Message) { parts += message.parts }
+            /// Appends any other value as its description.
             public mutating func appendInterpolation<Value>(_ value: Value) { parts.append(.text("\(value)")) }
         }
 
@@ -53,9 +64,12 @@ public struct AutoencError: Error, CustomStringConvertible, Sendable {
         }
     }
 
+    /// The exit status the error maps to.
     public let status: ExitStatus
+    /// The message, its settings not yet named.
     public let text: Message
 
+    /// Creates an error with a plain message, one that names no setting.
     public init(_ status: ExitStatus, _ message: String) {
         self.status = status
         text = Message(parts: [.text(message)])
@@ -73,12 +87,23 @@ public struct AutoencError: Error, CustomStringConvertible, Sendable {
     /// The message, each setting said by `name` (the command line: by its flag).
     public func message(naming name: (Setting) -> String) -> String { text.rendered(naming: name) }
 
+    /// The message, each setting named as the API names it.
     public var description: String { message }
 
+    /// A data error, 65: `file` is not what it should be.
+    ///
+    /// - Parameters:
+    ///   - file: The file, named first in the message.
+    ///   - what: What was expected and what was found.
     public static func badData(_ file: String, _ what: String) -> AutoencError {
         AutoencError(.dataError, "\(file): \(what)")
     }
 
+    /// A missing input, 66, naming `file`.
+    ///
+    /// - Parameters:
+    ///   - file: The file, named first in the message.
+    ///   - what: Why it cannot be read; "no such file" by default.
     public static func missing(_ file: String, _ what: String = "no such file") -> AutoencError {
         AutoencError(.noInput, "\(file): \(what)")
     }

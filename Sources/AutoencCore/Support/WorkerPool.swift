@@ -24,6 +24,7 @@ public final class WorkerPool: @unchecked Sendable {
     private let state: State
     #endif
 
+    /// Creates a pool whose `run` uses `threads` threads, the caller's and `threads - 1` workers.
     public init(threads: Int) {
         self.threads = max(1, threads)
         #if os(Linux)
@@ -152,6 +153,8 @@ public final class WorkerPool: @unchecked Sendable {
 /// A value shared with worker threads that only touch disjoint parts of what it points
 /// to; the caller guarantees the disjointness.
 public struct DisjointlyShared<T>: @unchecked Sendable {
+    /// The shared value.
     public let value: T
+    /// Wraps `value`, whose parts the caller promises to hand out disjointly.
     public init(_ value: T) { self.value = value }
 }

@@ -3,14 +3,21 @@ import Foundation
 /// What a checkpoint records besides the weights; stored as safetensors `__metadata__`
 /// (all values strings, as the format requires).
 public struct CheckpointMetadata: Sendable, Equatable {
+    /// The `format` the metadata records; a checkpoint of another format is refused.
     public static let formatVersion = "autoenc-1"
 
+    /// The model's shape and regularizer.
     public var config: ModelConfig
+    /// The seed the run started from.
     public var seed: UInt64
+    /// Epochs trained.
     public var epoch: Int
+    /// The data set the model was trained on, as an absolute path where there is one.
     public var dataset: String
+    /// Other strings to record, such as the training options and the data's digests.
     public var extra: [String: String] = [:]
 
+    /// Creates the metadata of a checkpoint of a model with `config` after `epoch` epochs.
     public init(config: ModelConfig, seed: UInt64, epoch: Int, dataset: String, extra: [String: String] = [:]) {
         self.config = config
         self.seed = seed
@@ -55,11 +62,15 @@ public enum Checkpoint {
 
     /// A loaded checkpoint.
     public struct Loaded: Sendable {
+        /// The model's shape and regularizer, from the metadata.
         public var config: ModelConfig
+        /// The weights and biases, ready for inference.
         public var parameters: Parameters
+        /// Every metadata string, as the file holds it.
         public var metadata: [String: String]
         /// The file it was read from, for messages.
         public var path: String = ""
+        /// The model the checkpoint holds.
         public var model: Autoencoder { Autoencoder(config: config, parameters: parameters) }
 
         /// "note: trained on X; these images are from Y" when the checkpoint records (as an
@@ -101,6 +112,7 @@ public enum Checkpoint {
     /// Where a model's test images come from, and whether they are still the ones it
     /// was evaluated on while it trained.
     public struct EvaluationData: Sendable {
+        /// The data set the test images come from.
         public let location: DataLocation
         /// The recorded test digest when `location` is the checkpoint's recorded data
         /// set; nil when the data was named by --data, or the checkpoint recorded none.
@@ -131,6 +143,13 @@ public enum Checkpoint {
         return try decode(SafetensorsHeader.contents(path), path: path)
     }
 
+    /// Checks and reads a checkpoint's bytes, as `load(_:)` does with a file's.
+    ///
+    /// - Parameters:
+    ///   - bytes: The whole file.
+    ///   - path: The file's name, for messages.
+    /// - Returns: The configuration, parameters and metadata.
+    /// - Throws: `AutoencError.badData` naming `path` when the bytes are no valid autoenc checkpoint.
     public static func decode(_ bytes: [UInt8], path: String) throws -> Loaded {
         func bad(_ what: String) -> AutoencError { .badData(path, "not a valid autoenc checkpoint: \(what)") }
         // a file whose first 8 bytes are no safetensors header length: say what it is

@@ -18,13 +18,18 @@ public enum OptimizerKind: String, Sendable, CaseIterable, Codable {
 ///   denom = sqrt(v) / sqrt(1 - beta2^t) + eps; p -= lr / (1 - beta1^t) * m / denom,
 ///   with the float32 constants PyTorch's kernels receive (`adamConstants(step:)`).
 public final class Optimizer: @unchecked Sendable {
+    /// The update rule.
     public let kind: OptimizerKind
+    /// The learning rate of every update.
     public let learningRate: Float
     /// Adam's betas as PyTorch holds them: doubles (Python floats), so that 1 - beta2 is
     /// 0.001 and not 1 - Float(0.999) = 0.000999987.
     public let beta1 = 0.9
+    /// Adam's second-moment decay, a double for the reason `beta1` gives.
     public let beta2 = 0.999
+    /// Adam's epsilon, added to the denominator.
     public let epsilon: Float = 1e-8
+    /// Momentum's decay of its buffer.
     public let momentum: Float = 0.9
     /// Updates applied so far (Adam's t).
     public var steps: Int = 0
@@ -36,6 +41,13 @@ public final class Optimizer: @unchecked Sendable {
     /// The vector kernels that apply the rule.
     public let kernels: Kernels
 
+    /// Creates an optimizer with zeroed state for `count` parameters.
+    ///
+    /// - Parameters:
+    ///   - kind: The update rule.
+    ///   - learningRate: The learning rate of every update.
+    ///   - count: The number of parameters it updates (`Parameters.count`).
+    ///   - kernels: The vector kernels that apply the rule.
     public init(kind: OptimizerKind, learningRate: Float, count: Int, kernels: Kernels = .current) {
         self.kind = kind
         self.kernels = kernels

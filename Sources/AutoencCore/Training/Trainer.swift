@@ -2,19 +2,26 @@ import Foundation
 
 /// The settings of a training run that are not part of the model.
 public struct TrainingOptions: Sendable {
+    /// Images per step.
     public var batchSize: Int = 128
+    /// The optimizer's learning rate.
     public var learningRate: Float = 1e-3
+    /// The update rule.
     public var optimizer: OptimizerKind = .adam
+    /// The seed of the shuffles and masks (the weights' own comes with the model).
     public var seed: UInt64 = 0
+    /// Threads a step runs on.
     public var threads: Int = 1
     /// The vector kernels' instruction-set level.
     public var kernels: KernelLevel = Kernels.current.level
 
+    /// Creates the defaults: Adam at 0.001, batches of 128, seed 0, one thread, the best kernels.
     public init() {}
 }
 
 /// What one epoch did.
 public struct EpochReport: Sendable {
+    /// The epoch, counted from 1.
     public var epoch: Int
     /// Steps taken by this call (fewer than the epoch's when it was stopped or resumed mid-way).
     public var steps: Int = 0
@@ -22,12 +29,16 @@ public struct EpochReport: Sendable {
     public var completed: Bool = true
     /// Steps of the epoch taken before this call (a run resumed mid-epoch).
     public var startingStep: Int = 0
+    /// The mean training loss over the epoch's steps.
     public var trainLoss: Double
+    /// The test set's mean squared error after the epoch.
     public var testMSE: Double
     /// Training time of the epoch, evaluation excluded.
     public var seconds: Double
+    /// Training throughput: images per second of `seconds`.
     public var imagesPerSecond: Double
 
+    /// Creates a report from its figures.
     public init(epoch: Int, steps: Int = 0, completed: Bool = true, startingStep: Int = 0, trainLoss: Double,
                 testMSE: Double,
                 seconds: Double, imagesPerSecond: Double) {
@@ -64,8 +75,11 @@ public struct EpochReport: Sendable {
 /// update. BLAS runs one thread per call, so nothing synchronizes inside a product, and
 /// the result does not depend on the number of threads beyond rounding.
 public final class Trainer: @unchecked Sendable {
+    /// The model trained in place.
     public let model: Autoencoder
+    /// The run's settings besides the model.
     public let options: TrainingOptions
+    /// The optimizer and its state.
     public let optimizer: Optimizer
     /// The step's buffers and passes, shared by the threads.
     public let pass: TrainingPass

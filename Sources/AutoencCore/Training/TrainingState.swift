@@ -21,12 +21,18 @@ import Foundation
 /// puts it back. `model_digest` is then the digest of the inference-ready weights, as
 /// saved in the model file.
 public struct TrainingState: Sendable {
+    /// The `format` the metadata records; a state of another format is refused.
     public static let formatVersion = "autoenc-state-1"
 
+    /// The model's shape and regularizer.
     public var config: ModelConfig
+    /// The seed the run started from.
     public var seed: UInt64
+    /// The update rule.
     public var optimizer: OptimizerKind
+    /// The learning rate.
     public var learningRate: Float
+    /// Images per step.
     public var batchSize: Int
     /// `--limit` as given, if any.
     public var limit: Int?
@@ -35,6 +41,7 @@ public struct TrainingState: Sendable {
     /// The data set's directory, absolute, and `ImageSet.digest` of the training images
     /// (after `--limit`); nil in states saved before they were recorded.
     public var dataset: String? = nil
+    /// The training images' `ImageSet.digest`, after `--limit` (see `dataset`).
     public var dataDigest: String? = nil
     /// The training loss and test MSE of each completed epoch, first to last, for charts
     /// that go on after a resume; empty in states saved before it was recorded.
@@ -42,6 +49,7 @@ public struct TrainingState: Sendable {
     /// The run's `--log` and `--plot` (absolute paths, or `RunRecords.standardOutput`),
     /// which a resumed run goes on writing unless told otherwise; nil when it had none.
     public var log: String? = nil
+    /// The run's `--plot`, as `log` records its `--log`.
     public var plot: String? = nil
     /// Epochs whose every step was taken.
     public var epochsCompleted: Int
@@ -211,6 +219,13 @@ public struct TrainingState: Sendable {
         return try decode(SafetensorsHeader.contents(path), path: path)
     }
 
+    /// Checks and reads a training state's bytes, as `load(_:)` does with a file's.
+    ///
+    /// - Parameters:
+    ///   - bytes: The whole file.
+    ///   - path: The file's name, for messages.
+    /// - Returns: The state, its settings checked against their limits and its buffers finite.
+    /// - Throws: `AutoencError.badData` naming `path` when the bytes are no valid training state.
     public static func decode(_ bytes: [UInt8], path: String) throws -> TrainingState {
         func bad(_ what: String) -> AutoencError { .badData(path, "not a valid autoenc training state: \(what)") }
         let header = try SafetensorsHeader.parse(bytes, bad: bad)
@@ -297,6 +312,7 @@ public struct TrainingState: Sendable {
         }
     }
 
+    /// Creates a state from the run's settings, position and optimizer buffers.
     public init(config: ModelConfig, seed: UInt64, optimizer: OptimizerKind, learningRate: Float, batchSize: Int,
                 limit: Int?, trainImages: Int, epochsCompleted: Int, step: UInt64, optimizerSteps: Int,
                 modelDigest: UInt64, buffers: [String: [Float]]) {
@@ -317,9 +333,12 @@ public struct TrainingState: Sendable {
 
 /// An epoch's figures, as a chart draws them.
 public struct EpochFigures: Sendable, Equatable {
+    /// The epoch's mean training loss.
     public var trainLoss: Double
+    /// The test set's mean squared error after the epoch.
     public var testMSE: Double
 
+    /// Creates an epoch's figures.
     public init(trainLoss: Double, testMSE: Double) {
         self.trainLoss = trainLoss
         self.testMSE = testMSE
