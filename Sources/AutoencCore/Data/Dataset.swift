@@ -91,10 +91,17 @@ public struct DataLocation: Sendable {
     /// the training set's.
     public var hasLabels: Bool { layout.map(layoutHasLabels) ?? false }
 
-    /// What `compare` and `activations` measure on: the test images, with labels when
-    /// both label files exist, and the first `limit` training images with theirs (for the
-    /// probe; loaded when labeled or `always`). Throws `.dataError` when the test set is
-    /// empty.
+    /// Loads what `compare` and `activations` measure on.
+    ///
+    /// That is the test images, with labels when both label files exist, and the first `limit`
+    /// training images with theirs, for the linear probe; the training images are loaded when
+    /// labeled or when `always` is true.
+    ///
+    /// - Parameters:
+    ///   - limit: The training images to load at most; nil for all of them.
+    ///   - always: Whether to load the training images even without labels.
+    /// - Returns: The training images (nil when not loaded), the test images, and whether they are labeled.
+    /// - Throws: `AutoencError` as `load(train:labels:)` does, and `.dataError` when the test set is empty.
     public func loadForAnalysis(limit: Int?, always: Bool) throws -> (train: ImageSet?, test: ImageSet, labeled: Bool) {
         let labeled = hasLabels
         let test = try load(train: false, labels: labeled)
@@ -133,9 +140,13 @@ public struct DataLocation: Sendable {
         return (path as NSString).standardizingPath
     }
 
-    /// The data set a checkpoint recorded (a directory, or a `.npz` file). Throws
-    /// `.noInput` (66) naming it when it is gone or holds no data set; `purpose` ("resumed
-    /// on", "scored on") says what --data is for.
+    /// The data set a checkpoint recorded: a directory, or a `.npz` file.
+    ///
+    /// - Parameters:
+    ///   - directory: The path the checkpoint recorded.
+    ///   - purpose: What the data set was for, as the message says it: "resumed on", "scored on".
+    /// - Returns: The recorded location.
+    /// - Throws: `AutoencError` with `.noInput` (66) naming it when it is gone or holds no data set.
     public static func recorded(_ directory: String, purpose: String = "resumed on") throws -> DataLocation {
         let location = DataLocation(directory: directory)
         guard location.layout != nil else {
@@ -146,13 +157,19 @@ public struct DataLocation: Sendable {
         return location
     }
 
-    /// Where the data set is, the way users know from other tools:
-    /// - `--data PATH` (with a "/", or naming a directory or file here): that directory or
-    ///   `.npz` file, relative to the current directory;
-    /// - `--data NAME`, no directory here: ./Data/NAME, then `userData`/NAME;
-    /// - no `--data`: ./Data when it holds a data set, else Debian's Fashion-MNIST.
-    /// Throws `.noInput` naming every full path tried (with install instructions when
-    /// nothing was given).
+    /// Where the data set is, the way users know from other tools.
+    ///
+    /// - A path (with a "/", or naming a directory or file here): that directory or `.npz` file,
+    ///   relative to the current directory;
+    /// - a name that is no directory here: ./Data/NAME, then `userData`/NAME;
+    /// - nothing: ./Data when it holds a data set, else Debian's Fashion-MNIST.
+    ///
+    /// - Parameters:
+    ///   - given: The path or name the user gave, or nil.
+    ///   - environment: The environment, for `$AUTOENC_DATA` and the user's data directory.
+    /// - Returns: The data set's location.
+    /// - Throws: `AutoencError` with `.noInput` naming every full path tried, with install instructions
+    ///   when nothing was given.
     public static func resolve(_ given: String?,
                                environment: [String: String] = ProcessInfo.processInfo.environment)
         throws -> DataLocation {
@@ -204,7 +221,10 @@ public struct DataLocation: Sendable {
     }
 
     /// Loads the training and test images at once, the test set on a second thread.
-    /// Throws the training set's error first when both fail.
+    ///
+    /// - Parameter labels: Whether to load the labels too.
+    /// - Returns: Both splits.
+    /// - Throws: As `load(train:labels:)` does; the training set's error first when both fail.
     public func loadBoth(labels: Bool = false) throws -> (train: ImageSet, test: ImageSet) {
         let box = DisjointlyShared(UnsafeMutablePointer<Result<ImageSet, Error>?>.allocate(capacity: 1))
         box.value.initialize(to: nil)
@@ -220,10 +240,17 @@ public struct DataLocation: Sendable {
         return (try train.get(), try box.value.pointee!.get())
     }
 
-    /// Loads a split's images, and its labels when `labels` is true (counts must agree,
-    /// labels must be 0...9), from whichever `DataLayout` the location holds. Throws
-    /// `.noInput` (66) when the split is missing, saying how the layouts look when there is
-    /// no data set at all, and `.dataError` (65) naming the file when its contents are bad.
+    /// Loads a split's images, and its labels when asked for, from whichever `DataLayout` the location holds.
+    ///
+    /// Label counts must agree with the images', and labels must be 0...9.
+    ///
+    /// - Parameters:
+    ///   - train: Whether to load the training split; the test split otherwise.
+    ///   - labels: Whether to load the labels too.
+    /// - Returns: The split's images, with their labels when asked for.
+    /// - Throws: `AutoencError` with `.noInput` (66) when the split is missing, saying how the layouts
+    ///   look when there is no data set at all, and `.dataError` (65) naming the file when its
+    ///   contents are bad.
     public func load(train: Bool, labels: Bool = false) throws -> ImageSet {
         switch layout {
         case .idx?: return try loadIDX(train: train, labels: labels)

@@ -37,10 +37,15 @@ extension IDX {
         0x0C: ("int", 4), 0x0D: ("float", 4), 0x0E: ("double", 8),
     ]
 
-    /// Reads `path`'s header (gzipped or plain) and checks that the data that follows is
-    /// exactly as long as the header promises, reading a gzip stream through to its end
-    /// (so zlib checks its CRC). Throws `.noInput` when the file is missing, `.dataError`
-    /// naming the file when it is not IDX or its length disagrees with its header.
+    /// Reads `path`'s header, gzipped or plain, and checks the data that follows against it.
+    ///
+    /// The data must be exactly as long as the header promises; a gzip stream is read through to
+    /// its end, so that zlib checks its CRC.
+    ///
+    /// - Parameter path: The file to inspect.
+    /// - Returns: The header's fields and the file's compression.
+    /// - Throws: `AutoencError` with `.noInput` when the file is missing, `.dataError` naming the file
+    ///   when it is not IDX or its length disagrees with its header.
     public static func inspect(_ path: String) throws -> IDXSummary {
         let source = try ByteSource(path: path)
         guard let magic = try source.readBigEndianUInt32() else {

@@ -56,7 +56,14 @@ public enum IDX {
     /// Checks, before trusting a byte: the magic (including the data-type byte 0x08 and
     /// the number of dimensions), 28x28 images, a non-zero count, a payload size that a
     /// file of this size could hold (before allocating it), and a length exactly header
-    /// plus payload. Throws `.dataError` naming the file; `.noInput` when it is missing.
+    /// plus payload.
+    ///
+    /// - Parameters:
+    ///   - path: The file to read.
+    ///   - kind: Whether the file should hold images or labels.
+    /// - Returns: The header and the payload.
+    /// - Throws: `AutoencError` with `.noInput` when the file is missing, `.dataError` naming the file
+    ///   for anything else.
     public static func read(_ path: String, kind: IDXKind) throws -> IDXFile {
         let source = try ByteSource(path: path)
         let header = try readHeader(source, kind: kind)

@@ -123,9 +123,14 @@ extension NPY {
 
     // MARK: - Reading
 
-    /// Reads a header from the start of `stream` and checks that the data it promises is
-    /// exactly what is left of the stream (no more, no less), before anything is allocated.
-    /// Throws `.dataError` naming the stream.
+    /// Reads a header from the start of `stream` and checks it against the rest of the stream.
+    ///
+    /// The data it promises must be exactly what is left of the stream, no more and no less;
+    /// this is checked before anything is allocated.
+    ///
+    /// - Parameter stream: The file or archive member, at its start.
+    /// - Returns: The header; the stream is left at the first byte of the data.
+    /// - Throws: `AutoencError.badData` naming the stream.
     public static func readHeader(_ stream: SizedByteStream) throws -> NPYHeader {
         let name = stream.name
         var preamble = [UInt8](repeating: 0, count: 10)
@@ -264,9 +269,16 @@ extension NPY {
                              + "(the data ends early)")
     }
 
-    /// The smallest and largest finite value of the data that follows `header` in `stream`,
-    /// and how many values are NaN or infinite; nil extremes for an array without finite
-    /// values. For `autoenc info`: it reads everything and checks that `stream` ends there.
+    /// Scans the data that follows `header` in `stream`, for `autoenc info`.
+    ///
+    /// It reads everything and checks that `stream` ends there.
+    ///
+    /// - Parameters:
+    ///   - stream: The stream, at the first byte of the data.
+    ///   - header: The header `readHeader(_:)` read.
+    /// - Returns: The smallest and largest finite value (nil for an array without finite values, or
+    ///   of a type autoenc does not read), and how many values are NaN or infinite.
+    /// - Throws: `AutoencError.badData` naming the stream when it ends early or goes on.
     public static func scan(_ stream: SizedByteStream, _ header: NPYHeader)
         throws -> (min: Double?, max: Double?, nonFinite: Int64) {
         guard let element = header.element else { return (nil, nil, 0) }

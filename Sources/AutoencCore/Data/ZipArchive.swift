@@ -36,7 +36,9 @@ public final class FileByteStream: SizedByteStream {
     public let length: Int64
     private let file: UnsafeMutablePointer<FILE>
 
-    /// Opens `path`: `.noInput` when missing or not a regular file.
+    /// Opens the plain file at `path`.
+    ///
+    /// - Throws: `AutoencError` with `.noInput` when it is missing or not a regular file.
     public init(path: String) throws {
         (file, length) = try openRegularFile(path)
         name = path
@@ -105,8 +107,10 @@ public final class ZipArchive {
     /// The central directory's largest plausible size: 64 MiB is a million members.
     static let directoryLimit: Int64 = 1 << 26
 
-    /// Reads the archive's directory. Throws `.noInput` when `path` is missing,
-    /// `.dataError` naming it when it is no zip archive or its directory is inconsistent.
+    /// Opens the archive at `path` and reads its central directory.
+    ///
+    /// - Throws: `AutoencError` with `.noInput` when `path` is missing, `.dataError` naming it when it is
+    ///   no zip archive or its directory is inconsistent.
     public init(path: String) throws {
         (file, fileSize) = try openRegularFile(path)
         self.path = path
@@ -245,8 +249,15 @@ public final class ZipArchive {
 
     // MARK: - Members
 
-    /// A stream of `member`'s contents, after checking that its data lies inside the file
-    /// and, for a deflated member, that its size is one its compressed size can produce.
+    /// Opens a stream of `member`'s contents.
+    ///
+    /// Checks first that its data lies inside the file and, for a deflated member, that its size is
+    /// one its compressed size can produce.
+    ///
+    /// - Parameter member: One of `members`.
+    /// - Returns: A stream of the member's uncompressed bytes.
+    /// - Throws: `AutoencError.badData` naming the archive when the member's data cannot be what the
+    ///   directory says, or it is compressed by another method than deflate.
     public func open(_ member: Member) throws -> ZipMemberStream {
         let name = "\(path), member \(member.name)"
         guard member.headerOffset <= fileSize - 30 else {
