@@ -69,12 +69,19 @@ extension ModelConfig {
          "max_norm": maxNorm.map { String($0) } ?? "none"]
     }
 
-    /// Reads `metadata`'s keys back, each checked against `Limits`. `hidden` is the
-    /// tensors' own count when the file has tensors that say it (a metadata value must
-    /// then agree), else the metadata's. With `complete`, the first five keys must be
-    /// there (files only autoenc writes); otherwise a missing key keeps its default
-    /// (checkpoints from elsewhere). The last three may always be missing (files written
-    /// before they existed). Errors come from `bad`.
+    /// Reads `metadata`'s keys back, each checked against `Limits`.
+    ///
+    /// With `complete`, the first five keys must be there (files only autoenc writes); otherwise a
+    /// missing key keeps its default (checkpoints from elsewhere). The last three may always be
+    /// missing (files written before they existed).
+    ///
+    /// - Parameters:
+    ///   - m: The file's metadata strings.
+    ///   - tensorHidden: The tensors' own count of hidden units when the file has tensors that say
+    ///     it (a metadata value must then agree); nil to take the metadata's.
+    ///   - complete: Whether every key a file autoenc wrote has must be there.
+    ///   - bad: Makes the error for a missing or invalid value, naming the file.
+    /// - Throws: The error `bad` makes.
     public init(metadata m: [String: String], hidden tensorHidden: Int?, complete: Bool,
                 bad: @escaping (String) -> AutoencError) throws {
         let reader = MetadataReader(metadata: m, bad: bad)

@@ -48,8 +48,12 @@ public struct SafetensorsHeader: Sendable {
 
     // MARK: - Reading
 
-    /// Reads and checks the header of the file at `path` (the tensors' data is not read).
-    /// Throws `.noInput` when missing, `.dataError` naming the file.
+    /// Reads and checks the header of the file at `path`; the tensors' data is not read.
+    ///
+    /// - Parameter path: The safetensors file.
+    /// - Returns: The checked header.
+    /// - Throws: `AutoencError` with `.noInput` when the file is missing, `.dataError` naming it when the
+    ///   header is not valid.
     public static func read(_ path: String) throws -> SafetensorsHeader {
         try requireFile(path, missing: .missing(path),
                         directory: AutoencError(.noInput, "\(path): expected a safetensors file, found a directory"))
@@ -65,7 +69,13 @@ public struct SafetensorsHeader: Sendable {
         }
     }
 
-    /// Checks the header of a whole file held in `bytes`; errors come from `bad`.
+    /// Checks the header of a whole file held in `bytes`.
+    ///
+    /// - Parameters:
+    ///   - bytes: The whole file.
+    ///   - bad: Makes the error for what is wrong, naming the file.
+    /// - Returns: The checked header.
+    /// - Throws: The error `bad` makes.
     public static func parse(_ bytes: [UInt8], bad: (String) -> AutoencError) throws -> SafetensorsHeader {
         try parse(lengthWord: Array(bytes.prefix(8)), fileSize: bytes.count,
                   json: { Data(bytes[8..<8 + $0]) }, bad: bad)
@@ -135,9 +145,14 @@ public struct SafetensorsHeader: Sendable {
         return result
     }
 
-    /// Checks that the file holds exactly the tensors `expected` (name and shape), every
-    /// one F32, their data covering the data section without gaps or overlaps (in any
-    /// order). Errors come from `bad`.
+    /// Checks that the file holds exactly the tensors `expected`, every one F32.
+    ///
+    /// Their data must cover the data section without gaps or overlaps, in any order.
+    ///
+    /// - Parameters:
+    ///   - expected: Each tensor's name and shape.
+    ///   - bad: Makes the error for what is wrong, naming the file.
+    /// - Throws: The error `bad` makes.
     public func requireF32(_ expected: [(name: String, shape: [Int])], bad: (String) -> AutoencError) throws {
         let shapes = Dictionary(uniqueKeysWithValues: expected.map { ($0.name, $0.shape) })
         for tensor in tensors {

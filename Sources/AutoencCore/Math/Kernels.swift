@@ -36,7 +36,10 @@ public enum KernelLevel: String, CaseIterable, Sendable, Comparable {
     public static var best: KernelLevel { supported.last ?? .generic }
 
     /// The level `AUTOENC_KERNELS` asks for, or the best one when it is unset or empty.
-    /// Throws a usage error (exit 64) for an unknown value or a level this CPU lacks.
+    ///
+    /// - Parameter environment: The environment to read the variable from.
+    /// - Returns: The level to run.
+    /// - Throws: `AutoencError` with `.usage` (64) for an unknown value or a level this CPU lacks.
     public static func requested(environment: [String: String] = ProcessInfo.processInfo.environment)
         throws -> KernelLevel {
         guard let value = environment[environmentVariable], !value.isEmpty else { return best }

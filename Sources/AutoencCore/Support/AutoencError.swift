@@ -114,8 +114,11 @@ public struct AutoencError: Error, CustomStringConvertible, Sendable {
         self = error as? AutoencError ?? AutoencError(.ioError, error.localizedDescription)
     }
 
-    /// Throws the first of `problems` that is not nil (each a `Limit.problem`-style
-    /// message naming its flag) as a usage error, 64.
+    /// Refuses the first problem found, if any.
+    ///
+    /// - Parameter problems: Messages such as `Limit.problem` gives, each naming its flag; nil where
+    ///   a setting is valid.
+    /// - Throws: The first message that is not nil, as a usage error, 64.
     public static func refuse(_ problems: String?...) throws {
         if let problem = problems.lazy.compactMap({ $0 }).first { throw AutoencError(.usage, problem) }
     }

@@ -49,8 +49,15 @@ public enum Checkpoint {
         return (header, UnsafeRawBufferPointer(start: parameters.base, count: parameters.count * 4))
     }
 
-    /// Saves atomically (temporary file, fsync, rename, fsync of the directory).
-    /// Refuses to write non-finite weights. Throws `.ioError` / `.cannotCreate`.
+    /// Saves a checkpoint atomically: a temporary file, fsync, rename, fsync of the directory.
+    ///
+    /// Non-finite weights are never written: `parameters` must be finite, a precondition.
+    ///
+    /// - Parameters:
+    ///   - parameters: The inference-ready weights.
+    ///   - metadata: What the checkpoint records besides them.
+    ///   - path: The file to create or replace.
+    /// - Throws: `AutoencError` with `.ioError` or `.cannotCreate` when the file cannot be written.
     public static func save(_ parameters: Parameters, metadata: CheckpointMetadata, to path: String) throws {
         precondition(parameters.isFinite, "Checkpoint.save: callers must not pass non-finite weights")
         // `data` points into `parameters`' storage: keep it alive until written
@@ -88,11 +95,17 @@ public enum Checkpoint {
             return trained
         }
 
-        /// The data set to score the model on: `given` (--data as given, resolved by
-        /// `resolve`, `DataLocation.resolve`) when given; else the data set the checkpoint
-        /// records, when it records one; else `resolve(nil)`, the default. Throws `.noInput`
-        /// (66) naming the recorded data set and --data when it is no longer there, and
-        /// the resolver's errors.
+        /// The data set to score the model on.
+        ///
+        /// That is `given` when given; else the data set the checkpoint records, when it records one;
+        /// else the default, `resolve(nil)`.
+        ///
+        /// - Parameters:
+        ///   - given: `--data` as given, or nil.
+        ///   - resolve: Resolves a given path or name, `DataLocation.resolve` by default.
+        /// - Returns: Where the test images come from, and the recorded test digest to check them against.
+        /// - Throws: `AutoencError` with `.noInput` (66) naming the recorded data set and `--data` when it is
+        ///   no longer there, and the resolver's errors.
         public func evaluationData(_ given: String?,
                                    resolve: (String?) throws -> DataLocation = { try DataLocation.resolve($0) })
             throws -> EvaluationData {
@@ -120,9 +133,12 @@ public enum Checkpoint {
         /// The checkpoint's path, for messages.
         public let model: String
 
-        /// Throws `.noInput` (66) when `test`, read from the recorded data set, are not
-        /// the test images the model was evaluated on while it trained: the data set
-        /// changed since, so a score would not be the model's on its own data.
+        /// Checks that `test` are the test images the model was evaluated on while it trained.
+        ///
+        /// - Parameter test: The test images read from `location`.
+        /// - Throws: `AutoencError` with `.noInput` (66) when they were read from the recorded data set and
+        ///   are not those images: the data set changed since, so a score would not be the model's on its
+        ///   own data.
         public func check(_ test: ImageSet) throws {
             guard let recorded = recordedTestDigest, recorded != test.digest else { return }
             throw AutoencError(.noInput, naming: "\(location.directory): the data set \(model) "
@@ -131,10 +147,16 @@ public enum Checkpoint {
         }
     }
 
-    /// Loads and checks a checkpoint: header length sane, JSON well formed, every tensor
-    /// F32 with the expected name and shape, offsets contiguous and inside the file,
-    /// metadata consistent with the shapes. Throws `.noInput` when missing, `.dataError`
-    /// naming the file for anything else.
+    /// Loads and checks a checkpoint.
+    ///
+    /// Checks that the header length is sane, the JSON well formed, every tensor F32 with the
+    /// expected name and shape, the offsets contiguous and inside the file, and the metadata
+    /// consistent with the shapes.
+    ///
+    /// - Parameter path: The checkpoint file.
+    /// - Returns: The configuration, parameters and metadata.
+    /// - Throws: `AutoencError` with `.noInput` when the file is missing, `.dataError` naming the file
+    ///   for anything else.
     public static func load(_ path: String) throws -> Loaded {
         try SafetensorsHeader.requireFile(path, missing: .missing(path, "no such checkpoint (train one "
             + "with `autoenc train`)"),

@@ -90,11 +90,17 @@ extension Limit where Value == Int {
         self.init(expected: "in \(range.lowerBound)...\(range.upperBound)") { range.contains($0) }
     }
 
-    /// The sizes in `text`, comma-separated (spaces around them allowed), in the order
-    /// given, as `bench`'s --hidden and --batch-size take them. Throws `.usage` naming
-    /// `flag` when an item is not a number ("FLAG must be a number or a comma-separated
-    /// list of numbers, got 'TEXT'"), is outside this limit (`problem`), or comes twice
-    /// ("FLAG lists 16 twice").
+    /// The sizes in `text`, in the order given, as `bench`'s `--hidden` and `--batch-size` take them.
+    ///
+    /// Items are comma-separated; spaces around them are allowed.
+    ///
+    /// - Parameters:
+    ///   - text: The flag's value.
+    ///   - flag: The flag, for messages.
+    /// - Returns: The sizes.
+    /// - Throws: `AutoencError` with `.usage` naming `flag` when an item is not a number ("FLAG must be
+    ///   a number or a comma-separated list of numbers, got 'TEXT'"), is outside this limit
+    ///   (`problem`), or comes twice ("FLAG lists 16 twice").
     public func list(_ text: String, flag: String) throws -> [Int] {
         let items = text.split(separator: ",",
                                omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }

@@ -173,10 +173,16 @@ public final class Trainer: @unchecked Sendable {
         return indices
     }
 
-    /// Runs one optimizer step on images `indices` of `data`; returns the batch loss.
-    /// Throws `.diverged` when the loss is not finite (before changing any weight) or
-    /// when the update made a weight non-finite (the weights are then unusable, and the
-    /// caller must not save them).
+    /// Runs one optimizer step on images `indices` of `data`.
+    ///
+    /// - Parameters:
+    ///   - data: The training images.
+    ///   - indices: The batch's images, by index into `data`.
+    ///   - epoch: The epoch, which the message names if training diverges.
+    /// - Returns: The batch's loss, before the update.
+    /// - Throws: `AutoencError` with `.diverged` when the loss is not finite (before changing any
+    ///   weight) or when the update made a weight non-finite (the weights are then unusable, and the
+    ///   caller must not save them).
     public func trainStep(_ data: ImageSet, _ indices: ArraySlice<Int32>, epoch: Int) throws -> Float {
         let timer = pass.timer
         let started = timer != nil ? StepTimer.now() : 0

@@ -210,8 +210,12 @@ public struct TrainingState: Sendable {
         return bytes
     }
 
-    /// Loads and checks a state file. Throws `.noInput` when it is missing, `.dataError`
-    /// naming the file when anything in it is wrong.
+    /// Loads and checks a training state file.
+    ///
+    /// - Parameter path: The `.state.safetensors` file.
+    /// - Returns: The state.
+    /// - Throws: `AutoencError` with `.noInput` when the file is missing, `.dataError` naming it when
+    ///   anything in it is wrong.
     public static func load(_ path: String) throws -> TrainingState {
         let missing = AutoencError(.noInput, naming: "\(path): no training state: \(setting: .resume) needs the "
                                    + ".state.safetensors file that `autoenc train` writes beside the model")
