@@ -93,7 +93,13 @@ public struct ReferenceStep: Sendable {
         return forward.loss
     }
 
-    /// The forward pass of step `step` (by default the next).
+    /// The forward pass on the `batch` images x.
+    ///
+    /// - Parameters:
+    ///   - x: The images, (B, 784), values in [0, 1].
+    ///   - batch: B, the number of images.
+    ///   - step: The step whose masks to draw; by default the next.
+    /// - Returns: What the backward pass needs: the masks, every layer's values and the loss.
     public func forward(_ x: [Float], batch: Int, step: UInt64? = nil) -> Forward {
         precondition(batch > 0 && x.count == batch * Self.n)
         let masks = Masks(config, seed: seed, step: step ?? self.step, batch: batch)
@@ -106,6 +112,9 @@ public struct ReferenceStep: Sendable {
     }
 
     /// The backward pass of `f`, reusing its values and masks.
+    ///
+    /// - Parameter f: The forward pass to differentiate.
+    /// - Returns: The loss's gradients for z2, hd and z1, and for the parameters.
     public func backward(_ f: Forward) -> Backward {
         let masks = f.masks, b = f.batch
         let dz2 = Self.outputBackward(y: f.y, x: f.x, batch: b)
@@ -331,9 +340,15 @@ public struct ReferenceStep: Sendable {
 
     // MARK: - Update
 
-    /// Adam's constants at step t as PyTorch's float32 kernels receive them: Python floats
-    /// (doubles) rounded once. lerp_'s weight 1 - beta1, beta2, addcmul_'s 1 - beta2, eps,
-    /// the step size lr / (1 - beta1^t) and sqrt(1 - beta2^t).
+    /// Adam's constants at step t as PyTorch's float32 kernels receive them.
+    ///
+    /// PyTorch holds them as Python floats (doubles) and rounds each to float32 once.
+    ///
+    /// - Parameters:
+    ///   - learningRate: The learning rate.
+    ///   - t: The step, counted from 1.
+    /// - Returns: lerp_'s weight 1 - beta1, beta2, addcmul_'s 1 - beta2, eps, the step size
+    ///   lr / (1 - beta1^t) and sqrt(1 - beta2^t).
     public static func adamConstants(learningRate: Float, t: Int)
         -> (w: Float, beta2: Float, c2: Float, eps: Float, stepSize: Float, root: Float) {
         let beta1 = 0.9, beta2 = 0.999, eps = 1e-8

@@ -35,10 +35,17 @@ extension TrainingPass {
 }
 
 extension Trainer {
-    /// The bytes a trainer of `config` with `options` allocates, `largestBatch` as
-    /// `init` takes it: the model's parameters, the optimizer's moments, the inference
-    /// copy under classic dropout scaling, and the step's buffers (`TrainingPass.bytes`).
-    /// The images, and the evaluation's buffers of a few hundred images, are not counted.
+    /// The bytes a trainer of `config` with `options` allocates.
+    ///
+    /// That is the model's parameters, the optimizer's moments, the inference copy under classic
+    /// dropout scaling, and the step's buffers (`TrainingPass.bytes`). The images, and the
+    /// evaluation's buffers of a few hundred images, are not counted.
+    ///
+    /// - Parameters:
+    ///   - config: The model's shape and regularizer.
+    ///   - options: The run's settings.
+    ///   - largestBatch: The largest batch, as `init` takes it.
+    /// - Returns: The bytes.
     public static func memoryNeed(_ config: ModelConfig, options: TrainingOptions, largestBatch: Int? = nil) -> Int {
         let batch = stepBatch(options, largestBatch: largestBatch)
         let moments = switch options.optimizer { case .adam: 2; case .momentum: 1; case .sgd: 0 }

@@ -353,13 +353,19 @@ public final class TrainingPass: @unchecked Sendable {
         (count * part / parts)..<(count * (part + 1) / parts)
     }
 
-    /// The whole step on one thread, through the same schedule: runs the forward and
-    /// backward passes on the `batch` images in the input buffer, which are examples
-    /// `exampleOffset ..< exampleOffset + batch` of a minibatch of `total` images (default:
-    /// this batch alone), with the masks of training step `step`. Leaves this batch's
-    /// part of dLoss/dParameters in `gradients`, where the loss is the mean squared error
-    /// over total x 784 pixels, and returns this batch's sum of squared errors divided
-    /// by total x 784.
+    /// The whole step on one thread, through the same schedule as the threaded one.
+    ///
+    /// Runs the forward and backward passes on the `batch` images in the input buffer, and leaves
+    /// this batch's part of dLoss/dParameters in `gradients`, where the loss is the mean squared
+    /// error over total x 784 pixels.
+    ///
+    /// - Parameters:
+    ///   - batch: The images in the input buffer.
+    ///   - step: The training step whose masks to draw.
+    ///   - exampleOffset: The first image's index in the minibatch; the images are examples
+    ///     `exampleOffset ..< exampleOffset + batch` of it.
+    ///   - total: The minibatch's images; by default this batch alone.
+    /// - Returns: This batch's sum of squared errors divided by total x 784.
     @discardableResult
     public func run(batch: Int, step: UInt64, exampleOffset: Int = 0, total: Int? = nil) -> Float {
         precondition(batch > 0 && batch <= maxBatch)

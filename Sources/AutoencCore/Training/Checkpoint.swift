@@ -41,7 +41,13 @@ public struct CheckpointMetadata: Sendable, Equatable {
 /// (`encoder.weight` (hidden, 784), `encoder.bias`, `decoder.weight` (784, hidden),
 /// `decoder.bias`), float32 little-endian, holding inference-ready weights.
 public enum Checkpoint {
-    /// The file's bytes: the safetensors header, then the tensors' data in order.
+    /// Encodes a checkpoint without writing it.
+    ///
+    /// - Parameters:
+    ///   - parameters: The inference-ready weights.
+    ///   - metadata: What the checkpoint records besides them.
+    /// - Returns: The file's bytes in two parts: the safetensors header, then the tensors' data in
+    ///   order, which points into `parameters`.
     public static func encode(_ parameters: Parameters, metadata: CheckpointMetadata)
         -> (header: [UInt8], data: UnsafeRawBufferPointer) {
         let header = SafetensorsHeader.encode(metadata: metadata.dictionary,

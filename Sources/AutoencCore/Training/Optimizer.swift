@@ -70,9 +70,14 @@ public final class Optimizer: @unchecked Sendable {
         steps += 1
     }
 
-    /// Applies the rule at step `steps` to parameters `range`; returns whether every
-    /// updated parameter is finite (checked on the fly: p * 0 is NaN exactly when p is
-    /// not finite, and NaN survives the sum).
+    /// Applies the rule at step `steps` to parameters `range`.
+    ///
+    /// - Parameters:
+    ///   - p: The parameters.
+    ///   - g: Their gradients, in the same layout.
+    ///   - range: The parameters to update.
+    /// - Returns: Whether every updated parameter is finite, checked on the fly: p * 0 is NaN exactly
+    ///   when p is not finite, and NaN survives the sum.
     public func apply(_ p: UnsafeMutablePointer<Float>, _ g: UnsafePointer<Float>, _ range: Range<Int>) -> Bool {
         let at = range.lowerBound, count = range.count
         guard count > 0 else { return true }

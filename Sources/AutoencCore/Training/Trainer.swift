@@ -123,10 +123,13 @@ public final class Trainer: @unchecked Sendable {
         max(1, min(options.batchSize, largestBatch ?? options.batchSize))
     }
 
-    /// The model as inference and checkpoints use it. That is `model` itself, except
-    /// under classic dropout scaling: then training keeps unscaled decoder weights, and
-    /// this returns a copy (allocated once, refreshed at each call) whose decoder weights
-    /// are multiplied by the keep probability, w2 * (1 - p).
+    /// The model as inference and checkpoints use it.
+    ///
+    /// That is `model` itself, except under classic dropout scaling: then training keeps unscaled
+    /// decoder weights, and this returns a copy (allocated once, refreshed at each call) whose
+    /// decoder weights are multiplied by the keep probability, w2 * (1 - p).
+    ///
+    /// - Returns: The inference-ready model.
     public func inferenceModel() -> Autoencoder {
         guard let inferenceCopy else { return model }
         Self.inferenceWeights(of: model, into: inferenceCopy.parameters)
@@ -145,8 +148,11 @@ public final class Trainer: @unchecked Sendable {
 
     deinit { shardFinite.deallocate() }
 
-    /// Times the phases of the steps from now on, into the returned timer (which replaces
-    /// any before it); `stopTimingPhases()` ends it. The steps compute the same either way.
+    /// Times the phases of the steps from now on; `stopTimingPhases()` ends it.
+    ///
+    /// The steps compute the same either way.
+    ///
+    /// - Returns: The timer the steps record into, which replaces any before it.
     public func timePhases() -> StepTimer {
         let timer = StepTimer(threads: threads)
         pass.timer = timer
@@ -161,8 +167,13 @@ public final class Trainer: @unchecked Sendable {
         (images + batchSize - 1) / batchSize
     }
 
-    /// The order in which epoch `epoch` (1-based) visits the training images: a
-    /// Fisher-Yates shuffle keyed by (seed, epoch).
+    /// The order in which an epoch visits the training images: a Fisher-Yates shuffle keyed by (seed, epoch).
+    ///
+    /// - Parameters:
+    ///   - count: The number of training images.
+    ///   - seed: The run's seed.
+    ///   - epoch: The epoch, counted from 1.
+    /// - Returns: Every index below `count` once.
     public static func order(count: Int, seed: UInt64, epoch: Int) -> [Int32] {
         var indices = (0..<Int32(count)).map { $0 }
         var rng = RandomStream(seed: seed, .shuffle, UInt64(epoch))
@@ -238,12 +249,20 @@ public final class Trainer: @unchecked Sendable {
         return loss
     }
 
-    /// Trains one epoch over `train`, then measures the test-set MSE.
-    /// `startingStep` skips the epoch's first steps (a run resumed mid-epoch: the order
-    /// is a pure function of (seed, epoch), so the remaining batches are the same).
-    /// `shouldStop` is asked after each step; when it says yes the epoch ends early and
-    /// the report covers the steps taken (`completed` false unless that was the last).
-    /// Throws `.diverged` when the loss, the weights or the test MSE stop being finite.
+    /// Trains one epoch over `train`, then measures the test set's mean squared error.
+    ///
+    /// - Parameters:
+    ///   - train: The training images.
+    ///   - test: The test images.
+    ///   - epoch: The epoch, counted from 1; with the seed it fixes the order of the images.
+    ///   - startingStep: Steps of the epoch to skip, for a run resumed mid-epoch: the order is a pure
+    ///     function of (seed, epoch), so the remaining batches are the same.
+    ///   - shouldStop: Asked after each step; when it says yes the epoch ends early.
+    ///   - progress: Told after each step the images seen, the epoch's images and the mean loss so far.
+    /// - Returns: The epoch's figures; after an early stop they cover the steps taken, and `completed`
+    ///   is false unless that was the last.
+    /// - Throws: `AutoencError` with `.diverged` when the loss, the weights or the test MSE stop being
+    ///   finite.
     public func trainEpoch(_ train: ImageSet, test: ImageSet, epoch: Int, startingStep: Int = 0,
                            shouldStop: () -> Bool = { false },
                            progress: (Int, Int, Double) -> Void = { _, _, _ in }) throws -> EpochReport {
