@@ -37,10 +37,11 @@ public struct ImageSet: Sendable {
     }
 
     /// A digest of the images' pixels, 16 hex digits: the same images in the same order,
-    /// the same digest, whatever file or folder they came from. A 64-bit FNV-1a over
-    /// 8-byte words (the tail zero-padded) and the count, then SplitMix64's finalizer:
-    /// one pass over the bytes, which did not measurably change `train`'s start-up. It
-    /// tells one data set from another, not an adversary's edit.
+    /// the same digest, whatever file or folder they came from.
+    ///
+    /// A 64-bit FNV-1a over 8-byte words (the tail zero-padded) and the count, then
+    /// SplitMix64's finalizer: one pass over the bytes, which did not measurably change
+    /// `train`'s start-up. It tells one data set from another, not an adversary's edit.
     public var digest: String {
         var fnv = FNV1a(start: UInt64(count))
         bytes.withUnsafeBytes { raw in

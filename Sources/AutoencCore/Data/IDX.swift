@@ -39,9 +39,10 @@ public enum IDX {
     public static let imageSide = 28
 
     /// What a file starting with `bytes` is, when it looks like data: "a gzip file (a
-    /// gzipped IDX data file?)" (gzip's magic and deflate), or "an IDX data file" (two
-    /// zero bytes, a data type 0x08 to 0x0E, 1 to 4 dimensions), for messages; nil
-    /// otherwise. Callers ask only when the file is not what they expected.
+    /// gzipped IDX data file?)" (gzip's magic and deflate), or "an IDX data file" (two zero
+    /// bytes, a data type 0x08 to 0x0E, 1 to 4 dimensions), for messages; nil otherwise.
+    ///
+    /// Callers ask only when the file is not what they expected.
     public static func recognize(_ bytes: [UInt8]) -> String? {
         guard bytes.count >= 4 else { return nil }
         if bytes[0] == 0x1f && bytes[1] == 0x8b && bytes[2] == 0x08 { return "a gzip file (a gzipped IDX data file?)" }

@@ -1,11 +1,13 @@
 import Foundation
 
 /// torchvision's `ImageFolder` layout of PNG digits: `ROOT/train/CLASS/*.png` and
-/// `ROOT/test/CLASS/*.png`. As in torchvision, classes are the folder names in sorted
-/// order (by code point) and a label is its class's index; images come class by class,
-/// each class's files in sorted order. Hidden entries (a leading ".") are skipped; any
-/// other file that is no `.png`, or a folder inside a class, is refused, as is an empty
-/// class. Every image must be 28x28 8-bit grayscale (`PNGDecoder`).
+/// `ROOT/test/CLASS/*.png`.
+///
+/// As in torchvision, classes are the folder names in sorted order (by code point) and a
+/// label is its class's index; images come class by class, each class's files in sorted
+/// order. Hidden entries (a leading ".") are skipped; any other file that is no `.png`, or
+/// a folder inside a class, is refused, as is an empty class. Every image must be 28x28
+/// 8-bit grayscale (`PNGDecoder`).
 public enum ImageFolder {
     /// A split's classes and their files, in order, listed before anything is read.
     struct Listing {

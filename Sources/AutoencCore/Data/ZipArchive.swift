@@ -6,7 +6,9 @@ import Darwin
 #endif
 
 /// Bytes read in order, of a length known before the first read: a plain file, or one
-/// member of a zip archive. What the `.npy` reader reads from.
+/// member of a zip archive.
+///
+/// What the `.npy` reader reads from.
 public protocol SizedByteStream: AnyObject {
     /// The name messages use: the file, or "archive.npz, member x_train.npy".
     var name: String { get }

@@ -57,7 +57,9 @@ extension TrainingOptions {
 extension ModelConfig {
     /// `hidden`, `activation`, `drop_p`, `drop_mode`, `dropconnect_masks`, and the keys
     /// added with the dropout papers' knobs: `dropout_scaling`, `input_drop_p` and
-    /// `max_norm` (a number, or `none`). The keep probability is 1 - drop_p, not stored.
+    /// `max_norm` (a number, or `none`).
+    ///
+    /// The keep probability is 1 - drop_p, not stored.
     public var metadata: [String: String] {
         ["hidden": String(hidden),
          "activation": activation.rawValue,

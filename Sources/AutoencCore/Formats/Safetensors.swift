@@ -203,10 +203,12 @@ public struct SafetensorsHeader: Sendable {
     // MARK: - Writing
 
     /// The header of a file whose F32 tensors follow it contiguously, in the order given:
-    /// u64 header length, then the JSON header, metadata keys sorted, padded with spaces
-    /// to a multiple of 8 bytes. The caller writes the data after it: each tensor's
-    /// floats as they lie in memory (little-endian hosts), which lets a checkpoint write
-    /// the model's own storage without a copy.
+    /// u64 header length, then the JSON header, metadata keys sorted, padded with spaces to
+    /// a multiple of 8 bytes.
+    ///
+    /// The caller writes the data after it: each tensor's floats as they lie in memory
+    /// (little-endian hosts), which lets a checkpoint write the model's own storage without
+    /// a copy.
     public static func encode(metadata: [String: String], tensors: [(name: String, shape: [Int])]) -> [UInt8] {
         var fields: [(String, JSON)] = [
             ("__metadata__", .object(metadata.sorted { $0.key < $1.key }.map { ($0.key, .string($0.value)) })),

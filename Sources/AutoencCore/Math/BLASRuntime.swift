@@ -96,8 +96,10 @@ public enum BLASRuntime {
     }
 
     /// Re-executes this process with `OPENBLAS_CORETYPE` set when OpenBLAS fell back to
-    /// slower kernels than the CPU supports. Returns normally when nothing needs doing
-    /// or when re-executing fails (the command then runs on the slower kernels).
+    /// slower kernels than the CPU supports.
+    ///
+    /// Returns normally when nothing needs doing or when re-executing fails (the command
+    /// then runs on the slower kernels).
     public static func ensureBestKernels() {
         #if os(Linux)
         guard let core = betterCoreType() else { return }

@@ -1,9 +1,10 @@
 import CKernels
 import Foundation
 
-/// The instruction-set levels the vector kernels are compiled for, best last. One binary
-/// holds every level its architecture has (the C target `CKernels`), and the process
-/// uses the best one the CPU runs unless `AUTOENC_KERNELS` names another.
+/// The instruction-set levels the vector kernels are compiled for, best last.
+///
+/// One binary holds every level its architecture has (the C target `CKernels`), and the
+/// process uses the best one the CPU runs unless `AUTOENC_KERNELS` names another.
 public enum KernelLevel: String, CaseIterable, Sendable, Comparable {
     /// What the compiler targets by default: SSE2 on x86-64, NEON on arm64.
     case generic
@@ -56,11 +57,13 @@ public enum KernelLevel: String, CaseIterable, Sendable, Comparable {
     }
 }
 
-/// One level's vector kernels. Every fast path of the model goes through one of these;
-/// the plain references they are tested against sit beside their callers (`ActiveUnits`,
-/// `SparseProducts`, `DropConnectKernels`, `Matrix`) or, for the elementwise passes and
-/// the optimizers' updates, are the formulas written out in their tests
-/// (`KernelLevelTests`, `OptimizerTests`: PyTorch's update rules in Double).
+/// One level's vector kernels.
+///
+/// Every fast path of the model goes through one of these; the plain references they are
+/// tested against sit beside their callers (`ActiveUnits`, `SparseProducts`,
+/// `DropConnectKernels`, `Matrix`) or, for the elementwise passes and the optimizers'
+/// updates, are the formulas written out in their tests (`KernelLevelTests`,
+/// `OptimizerTests`: PyTorch's update rules in Double).
 public struct Kernels: @unchecked Sendable {
     /// The instruction-set level these kernels were compiled for.
     public let level: KernelLevel
@@ -73,8 +76,9 @@ public struct Kernels: @unchecked Sendable {
         table = ae_kernels(level.code)!.pointee
     }
 
-    /// The process's kernels: `AUTOENC_KERNELS`'s level, or the best this CPU runs. The
-    /// command line checks the variable first (`KernelLevel.requested`) and refuses a
+    /// The process's kernels: `AUTOENC_KERNELS`'s level, or the best this CPU runs.
+    ///
+    /// The command line checks the variable first (`KernelLevel.requested`) and refuses a
     /// bad value; here a bad value falls back to the best level.
     public static let current = Kernels((try? KernelLevel.requested()) ?? .best)
 }
@@ -113,10 +117,11 @@ extension Kernels {
         return Array(out.prefix(lanes))
     }
 
-    /// The fp32 multiply-add rate of this level on `threads` threads at once, in GFLOP/s
-    /// (2 per multiply-add): the most any product of the model can reach. Each thread
-    /// runs chains of dependent multiply-adds, enough of them to fill the core's units;
-    /// the best of at least 3 samples of about `seconds` / 3 each.
+    /// The fp32 multiply-add rate of this level on `threads` threads at once, in GFLOP/s (2
+    /// per multiply-add): the most any product of the model can reach.
+    ///
+    /// Each thread runs chains of dependent multiply-adds, enough of them to fill the
+    /// core's units; the best of at least 3 samples of about `seconds` / 3 each.
     public func multiplyAddPeak(threads: Int = 1, seconds: Double = 0.15) -> Double {
         let pool = WorkerPool(threads: threads)
         let lanes = Double(multiplyAddChains(iterations: 1, multiplier: 1, addend: 0).count)

@@ -1,8 +1,9 @@
 /// Vectorized elementwise helpers for the Swift code outside the hot training step
-/// (inference's squared errors, sums of rows). Vectors are 16 floats wide; Swift compiles
-/// them for the baseline CPU (SSE2 on x86-64), since a binary must run on every CPU. Every
-/// activation, exp and sigmoid, in training and inference alike, is the C kernels',
-/// compiled per level (`Kernels`).
+/// (inference's squared errors, sums of rows).
+///
+/// Vectors are 16 floats wide; Swift compiles them for the baseline CPU (SSE2 on x86-64),
+/// since a binary must run on every CPU. Every activation, exp and sigmoid, in training and
+/// inference alike, is the C kernels', compiled per level (`Kernels`).
 public typealias Vec = SIMD16<Float>
 
 @inline(__always)

@@ -93,10 +93,11 @@ public struct DropConnectMask: Sendable {
     static func keptOf256(dropP: Float) -> Double { ((1 - Double(dropP)) * 256).rounded() }
 
     /// Why DropConnect cannot train at drop probability `dropP` (given as `given`, e.g.
-    /// "--drop-p 0.001"), or nil. Away from 0.5 a connection is kept with a probability
-    /// in steps of 1/256: a p below 1/512 rounds to keeping every connection, so the run
-    /// would silently train without a regularizer, and one above 1 - 1/512 to keeping
-    /// none.
+    /// "--drop-p 0.001"), or nil.
+    ///
+    /// Away from 0.5 a connection is kept with a probability in steps of 1/256: a p below
+    /// 1/512 rounds to keeping every connection, so the run would silently train without a
+    /// regularizer, and one above 1 - 1/512 to keeping none.
     public static func problem(dropP: Float, given: String) -> String? {
         guard dropP > 0, dropP != 0.5 else { return nil }
         let threshold = keptOf256(dropP: dropP)
@@ -147,8 +148,10 @@ public struct DropConnectMask: Sendable {
 }
 
 /// The nonzero pixels of a batch of images, by example: what the per-example DropConnect
-/// kernels read instead of the images. Example b's are entries b * 784 ..< b * 784 +
-/// counts[b] of `indices` (increasing) and `values`.
+/// kernels read instead of the images.
+///
+/// Example b's are entries b * 784 ..< b * 784 + counts[b] of `indices` (increasing) and
+/// `values`.
 public final class NonzeroPixels: @unchecked Sendable {
     /// The most images a fill may hold.
     public let capacity: Int
@@ -193,10 +196,11 @@ public final class NonzeroPixels: @unchecked Sendable {
 }
 
 /// The nonzero pixels of a batch of images by pixel, for the backward kernel, which sums
-/// each pixel's examples: pixel i's examples (increasing) and values are entries
-/// i * batch ..< i * batch + counts[i] of `examples` and `values`, where batch is the one
-/// `fill` was given. Pixel ranges fill independently, so the threads of a step each fill
-/// their share of one.
+/// each pixel's examples: pixel i's examples (increasing) and values are entries i * batch
+/// ..< i * batch + counts[i] of `examples` and `values`, where batch is the one `fill` was
+/// given.
+///
+/// Pixel ranges fill independently, so the threads of a step each fill their share of one.
 public final class PixelColumns: @unchecked Sendable {
     let examples: UnsafeMutablePointer<Int32>
     let values: FloatBuffer
@@ -225,10 +229,12 @@ public final class PixelColumns: @unchecked Sendable {
     /// The same, read off the buffers (the examples as many as the values).
     var allocatedBytes: Int { 8 * values.count + 4 * ModelConfig.inputs }
 
-    /// Finds the examples that light each pixel of `pixels` among the first `batch`
-    /// images of x: x (batch, 784). A scan of x's columns, written without a branch:
-    /// unlike a counting sort of the examples' pixel lists, it splits across threads by
-    /// pixel with nothing shared between them.
+    /// Finds the examples that light each pixel of `pixels` among the first `batch` images
+    /// of x: x (batch, 784).
+    ///
+    /// A scan of x's columns, written without a branch: unlike a counting sort of the
+    /// examples' pixel lists, it splits across threads by pixel with nothing shared between
+    /// them.
     public func fill(from x: UnsafePointer<Float>, batch: Int, pixels: Range<Int> = 0..<ModelConfig.inputs,
                      kernels: Kernels = .current) {
         precondition(batch <= capacity && pixels.lowerBound >= 0 && pixels.upperBound <= ModelConfig.inputs)
@@ -259,12 +265,13 @@ public enum DropConnectKernels {
                                           pixels.counts + first, w1t, z1 + first * hidden, examples.count, hidden)
     }
 
-    /// gw1[j, i] = scale * sum_b dz1[b, j] * mask_b[i, j] * x[b, i] for units j in
-    /// `units`, over the examples of `columns` (filled from x for `batch` images, every
-    /// pixel), regenerating the forward pass's masks; overwrites those rows of gw1. The
-    /// sums go to those columns of gw1t first, then are transposed into gw1.
-    /// dz1: (batch, hidden), at least 16 floats more; gw1t: (784, hidden) scratch ->
-    /// gw1: (hidden, 784).
+    /// gw1[j, i] = scale * sum_b dz1[b, j] * mask_b[i, j] * x[b, i] for units j in `units`,
+    /// over the examples of `columns` (filled from x for `batch` images, every pixel),
+    /// regenerating the forward pass's masks; overwrites those rows of gw1.
+    ///
+    /// The sums go to those columns of gw1t first, then are transposed into gw1. dz1:
+    /// (batch, hidden), at least 16 floats more; gw1t: (784, hidden) scratch -> gw1:
+    /// (hidden, 784).
     public static func backward(mask: DropConnectMask, keys: UnsafePointer<UInt64>, columns: PixelColumns, batch: Int,
                                 dz1: UnsafePointer<Float>, gw1t: UnsafeMutablePointer<Float>,
                                 gw1: UnsafeMutablePointer<Float>,

@@ -1,7 +1,9 @@
-/// Dropout on the hidden units, or on the input pixels: each unit of each example is
-/// kept with probability 1 - p and, when kept, divided by 1 - p ("inverted" scaling), so
-/// that at test time the layer is used as it is. With `.classic` scaling kept units pass
-/// unchanged, and inference scales the layer's outgoing weights by 1 - p instead.
+/// Dropout on the hidden units, or on the input pixels: each unit of each example is kept
+/// with probability 1 - p and, when kept, divided by 1 - p ("inverted" scaling), so that at
+/// test time the layer is used as it is.
+///
+/// With `.classic` scaling kept units pass unchanged, and inference scales the layer's
+/// outgoing weights by 1 - p instead.
 ///
 /// The mask of example `e` at step `s` is a pure function of (seed, purpose, s, e): unit
 /// j keeps when the j-th 32-bit value of that stream is below (1 - p) * 2^32. Hidden

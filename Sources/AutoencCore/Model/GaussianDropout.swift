@@ -1,10 +1,12 @@
 import Foundation
 
 /// Gaussian dropout on the hidden units (Srivastava et al. 2014, section 10): each hidden
-/// activation of each example is multiplied by 1 + σ ε with ε ~ N(0, 1), so the factor
-/// has mean 1 and variance σ² = p / (1 - p), the variance of inverted dropout's factor
-/// at drop probability p. The mean is 1, so inference uses the layer as it is: no scaling
-/// at test time, and no classic scaling while training.
+/// activation of each example is multiplied by 1 + σ ε with ε ~ N(0, 1), so the factor has
+/// mean 1 and variance σ² = p / (1 - p), the variance of inverted dropout's factor at drop
+/// probability p.
+///
+/// The mean is 1, so inference uses the layer as it is: no scaling at test time, and no
+/// classic scaling while training.
 ///
 /// The noise of example `e` at step `s` is a pure function of (seed, s, e), drawn from the
 /// `.gaussianDropout` streams: unit j takes the j-th 64-bit word of that stream, splits it

@@ -178,9 +178,11 @@ public final class MomentMatchedEncoder: @unchecked Sendable {
 extension Autoencoder {
     /// Encodes `count` images under `rule`: as `encode(_:count:into:)` for `.mean`, by
     /// Gaussian moment matching for `.sample(k)` on a DropConnect model (see
-    /// `MomentMatchedEncoder`; the images are `firstImage ..< firstImage + count` of
-    /// their set, which keys the draws). Allocates the sampler's buffers on each call:
-    /// for many chunks, make one `MomentMatchedEncoder` and call it instead.
+    /// `MomentMatchedEncoder`; the images are `firstImage ..< firstImage + count` of their
+    /// set, which keys the draws).
+    ///
+    /// Allocates the sampler's buffers on each call: for many chunks, make one
+    /// `MomentMatchedEncoder` and call it instead.
     /// x: (count, 784) -> codes: (count, hidden).
     public func encode(_ x: UnsafePointer<Float>, count: Int, into codes: UnsafeMutablePointer<Float>,
                        inference rule: InferenceRule, firstImage: Int = 0, seed: UInt64 = 0) {

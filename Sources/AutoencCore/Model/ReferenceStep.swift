@@ -1,10 +1,12 @@
 import Foundation
 
-/// The definition of one training step, read top to bottom: single-threaded plain loops,
-/// in the order the step computes, each layer's backward right after its forward. It
-/// covers every mode autoenc trains: ReLU or sigmoid hidden units (sigmoid outputs); input
-/// dropout; dropout with inverted or classic scaling; Gaussian dropout; DropConnect with a
-/// mask per example or per minibatch; max-norm; Adam, SGD or momentum as PyTorch has them.
+/// The definition of one training step, read top to bottom: single-threaded plain loops, in
+/// the order the step computes, each layer's backward right after its forward.
+///
+/// It covers every mode autoenc trains: ReLU or sigmoid hidden units (sigmoid outputs);
+/// input dropout; dropout with inverted or classic scaling; Gaussian dropout; DropConnect
+/// with a mask per example or per minibatch; max-norm; Adam, SGD or momentum as PyTorch has
+/// them.
 ///
 /// The fast step (`TrainingPass` in `Trainer`'s phases) is its optimized twin, tested
 /// against it in every mode, at every kernel level the CPU runs and on 1 to 3 threads
@@ -84,7 +86,9 @@ public struct ReferenceStep: Sendable {
     }
 
     /// One training step on the `batch` images x (B, 784, values in [0, 1]): forward,
-    /// backward, update. Returns the loss before the update.
+    /// backward, update.
+    ///
+    /// - Returns: The loss before the update.
     @discardableResult
     public mutating func train(_ x: [Float], batch: Int) -> Float {
         let forward = self.forward(x, batch: batch)
@@ -135,9 +139,11 @@ public struct ReferenceStep: Sendable {
     /// The masks of one step as factors, drawn from the fast step's own definitions with
     /// the same keys: input dropout's for pixel i of example b (0, or 1 / (1 - p_in)),
     /// dropout's for unit j of example b (0, or the kept units' scale; under Gaussian
-    /// dropout 1 + σ ε, ε ~ N(0, 1), σ² = p / (1 - p)), DropConnect's for
-    /// the weight from pixel i to unit j (0, or 1 / keep probability), one mask for the
-    /// whole minibatch when its masks are per batch. Drawn once; the backward pass reuses them.
+    /// dropout 1 + σ ε, ε ~ N(0, 1), σ² = p / (1 - p)), DropConnect's for the weight from
+    /// pixel i to unit j (0, or 1 / keep probability), one mask for the whole minibatch
+    /// when its masks are per batch.
+    ///
+    /// Drawn once; the backward pass reuses them.
     public struct Masks: Sendable {
         /// The step whose streams drew the masks.
         public let step: UInt64

@@ -1,9 +1,10 @@
 import Dispatch
 
-/// Wall-clock time a training step spends in each of its phases, summed over the steps
-/// it timed: how `autoenc bench` breaks a step's time down. Off unless the pass holds one
-/// (`Trainer.timePhases()`); a step without one tests an optional once per phase and
-/// computes exactly what it computes with one.
+/// Wall-clock time a training step spends in each of its phases, summed over the steps it
+/// timed: how `autoenc bench` breaks a step's time down.
+///
+/// Off unless the pass holds one (`Trainer.timePhases()`); a step without one tests an
+/// optional once per phase and computes exactly what it computes with one.
 ///
 /// Inside a parallel phase each thread times its own part into its own slot, so nothing
 /// is shared while the threads run. A phase's time per step is the threads' mean, the
@@ -205,7 +206,9 @@ public struct StepBreakdown: Sendable {
     }
 
     /// The step's time no phase accounts for: waits at the phases' ends, work handed out,
-    /// the trainer's bookkeeping. Never below zero by more than the clock's rounding.
+    /// the trainer's bookkeeping.
+    ///
+    /// Never below zero by more than the clock's rounding.
     public var otherMicroseconds: Double { stepMicroseconds - phases.reduce(0) { $0 + $1.microseconds } }
 
     /// `microseconds` as a percentage of the step.

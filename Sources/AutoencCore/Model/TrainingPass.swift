@@ -1,6 +1,7 @@
-/// The buffers one training step needs, allocated once for the largest batch, the
-/// forward and backward passes that use them, and the step's schedule of phases. A step
-/// allocates nothing.
+/// The buffers one training step needs, allocated once for the largest batch, the forward
+/// and backward passes that use them, and the step's schedule of phases.
+///
+/// A step allocates nothing.
 ///
 /// One step's data path, for a minibatch of B images (h hidden units); `forwardPhases`
 /// and `gradientPhases` run it, and time it when a `timer` is set:
@@ -36,8 +37,10 @@ public final class TrainingPass: @unchecked Sendable {
     public let kernels: Kernels
     /// Which code computes the products that read the hidden layer.
     let layout: HiddenLayout
-    /// Where the phases add their time, when they are timed (`Trainer.timePhases()`);
-    /// parts index its slots. Set between steps only.
+    /// Where the phases add their time, when they are timed (`Trainer.timePhases()`); parts
+    /// index its slots.
+    ///
+    /// Set between steps only.
     public var timer: StepTimer?
 
     let dropout: DropoutMask?
@@ -200,11 +203,12 @@ public final class TrainingPass: @unchecked Sendable {
 
     /// Phases 0 and 1 of step `step` over `batch` examples of a minibatch of `total`,
     /// loaded by `load(shard)` (which fills rows `split(batch, shard, parts)` and returns
-    /// them): rows of the weights split `threads` ways, examples `parts` ways. Phase 0 and
-    /// the look at the whole minibatch run only where the step needs them: each phase is
-    /// a barrier for the threads. Returns the batch's sum of
-    /// squared errors over total x 784 pixels (the loss, when batch is total), summed
-    /// from `losses` (`parts` floats). The one place the forward phases are timed.
+    /// them): rows of the weights split `threads` ways, examples `parts` ways.
+    ///
+    /// Phase 0 and the look at the whole minibatch run only where the step needs them: each
+    /// phase is a barrier for the threads. Returns the batch's sum of squared errors over
+    /// total x 784 pixels (the loss, when batch is total), summed from `losses` (`parts`
+    /// floats). The one place the forward phases are timed.
     public func forwardPhases(batch: Int, total: Int, parts: Int, threads: Int, step: UInt64, exampleOffset: Int = 0,
                               losses: UnsafeMutablePointer<Float>, parallel: Parallel,
                               load: @escaping (_ shard: Int) -> Range<Int>) -> Float {
@@ -295,10 +299,11 @@ public final class TrainingPass: @unchecked Sendable {
     }
 
     /// Phase 2 over the first `batch` examples: each of `threads` parts computes the
-    /// gradients of its rows of w1 and b1, then `updateEncoder(part, units)` runs, then
-    /// its rows of w2 and b2 and `updateDecoder(part, outputs)` (the sparse layout: all
-    /// units' first). The one place the gradient phases are timed (the updates time
-    /// themselves).
+    /// gradients of its rows of w1 and b1, then `updateEncoder(part, units)` runs, then its
+    /// rows of w2 and b2 and `updateDecoder(part, outputs)` (the sparse layout: all units'
+    /// first).
+    ///
+    /// The one place the gradient phases are timed (the updates time themselves).
     public func gradientPhases(batch: Int, threads: Int, parallel: Parallel,
                                updateEncoder: @escaping (_ part: Int, _ units: Range<Int>) -> Void = { _, _ in },
                                updateDecoder: @escaping (_ part: Int, _ outputs: Range<Int>) -> Void = { _, _ in }) {
@@ -420,10 +425,12 @@ public final class TrainingPass: @unchecked Sendable {
         }
     }
 
-    /// Phase 2, first half: dw1 = dz1^T xd and db1 for hidden units `units`, over the
-    /// first `batch` examples. Reuses the forward pass's xd and, for DropConnect, its masks
-    /// (per example, with the pixel columns that `gradientPhases` fills first).
-    /// dz1: (batch, h), xd: (batch, 784) -> dw1: (h, 784), rows `units`; db1[units].
+    /// Phase 2, first half: dw1 = dz1^T xd and db1 for hidden units `units`, over the first
+    /// `batch` examples.
+    ///
+    /// Reuses the forward pass's xd and, for DropConnect, its masks (per example, with the
+    /// pixel columns that `gradientPhases` fills first). dz1: (batch, h), xd: (batch, 784)
+    /// -> dw1: (h, 784), rows `units`; db1[units].
     public func encoderWeightGradient(batch: Int, units: Range<Int>) {
         guard !units.isEmpty else { return }
         let h = hiddenUnits, n = ModelConfig.inputs

@@ -11,9 +11,11 @@ public enum ExitStatus: Int32, Sendable, CaseIterable {
     case terminated = 143
 }
 
-/// A setting an error's message can name. The core knows no command line: it names the
-/// setting, and the layer above says how its users spell it (the command line by its
-/// flag, `--lr`); on its own a setting is named as the API names it (`learningRate`).
+/// A setting an error's message can name.
+///
+/// The core knows no command line: it names the setting, and the layer above says how its
+/// users spell it (the command line by its flag, `--lr`); on its own a setting is named as
+/// the API names it (`learningRate`).
 public enum Setting: String, Sendable, CaseIterable {
     case data, hidden, batchSize, learningRate, jobs, threads, resume, inference
 }

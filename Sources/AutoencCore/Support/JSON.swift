@@ -122,8 +122,9 @@ public indirect enum JSON: Sendable, Equatable {
         }
     }
 
-    /// Parses `bytes`; nil when they are not JSON. Keys come back sorted (the parser
-    /// does not keep their order).
+    /// Parses `bytes`; nil when they are not JSON.
+    ///
+    /// Keys come back sorted (the parser does not keep their order).
     public static func parse(_ bytes: [UInt8]) -> JSON? {
         guard let any = try? JSONSerialization.jsonObject(with: Data(bytes), options: [.fragmentsAllowed]) else {
             return nil

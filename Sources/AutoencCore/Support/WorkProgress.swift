@@ -1,8 +1,9 @@
 import Foundation
 
 /// How far one task of a long computation got: `done` of `total` images or epochs.
-/// Long evaluations (codes, test MSE, sampling inference, the linear probe) report it to
-/// a `ProgressHandler`; the library never draws it, the command line decides whether to.
+///
+/// Long evaluations (codes, test MSE, sampling inference, the linear probe) report it to a
+/// `ProgressHandler`; the library never draws it, the command line decides whether to.
 public struct WorkProgress: Sendable, Equatable, CustomStringConvertible {
     /// What the counts count.
     public enum Unit: String, Sendable {
@@ -30,9 +31,11 @@ public struct WorkProgress: Sendable, Equatable, CustomStringConvertible {
     public var description: String { "\(task) \(done)/\(total) \(unit.rawValue)" }
 }
 
-/// Receives each new `WorkProgress` of a computation. Calls come one at a time, in
-/// order, possibly from a worker thread; within a task `done` only grows, from 0 (sent
-/// when the task starts) to `total` (sent when it ends). Keep it quick: the work waits.
+/// Receives each new `WorkProgress` of a computation.
+///
+/// Calls come one at a time, in order, possibly from a worker thread; within a task `done`
+/// only grows, from 0 (sent when the task starts) to `total` (sent when it ends). Keep it
+/// quick: the work waits.
 public typealias ProgressHandler = @Sendable (WorkProgress) -> Void
 
 /// A task's name and where its progress goes: what a caller hands to one computation

@@ -44,9 +44,10 @@ public final class WorkerPool: @unchecked Sendable {
         #endif
     }
 
-    /// Runs `body(part)` for part in 0..<parts and returns when all have returned. Part 0,
-    /// and any parts beyond `threads`, run on the calling thread; part i < `threads` on
-    /// worker i. Not reentrant: one `run` at a time.
+    /// Runs `body(part)` for part in 0..<parts and returns when all have returned.
+    ///
+    /// Part 0, and any parts beyond `threads`, run on the calling thread; part i <
+    /// `threads` on worker i. Not reentrant: one `run` at a time.
     public func run(_ parts: Int, _ body: (Int) -> Void) {
         if parts <= 1 || threads == 1 {
             for part in 0..<parts { body(part) }

@@ -9,9 +9,10 @@ public enum OptimizerKind: String, Sendable, CaseIterable, Codable {
 }
 
 /// An optimizer with its state, updating every parameter in one fused vector loop (the
-/// kernels' `sgd`, `momentum` and `adam`). Each rule matches PyTorch's
-/// (`torch.optim.Adam` with betas (0.9, 0.999), eps 1e-8; `SGD`; `SGD(momentum=0.9)`),
-/// so the same learning rate means the same thing:
+/// kernels' `sgd`, `momentum` and `adam`).
+///
+/// Each rule matches PyTorch's (`torch.optim.Adam` with betas (0.9, 0.999), eps 1e-8;
+/// `SGD`; `SGD(momentum=0.9)`), so the same learning rate means the same thing:
 /// - SGD: p -= lr g;
 /// - momentum: buf = momentum buf + g; p -= lr buf;
 /// - Adam: m += (1 - beta1) (g - m); v = beta2 v + (1 - beta2) g²;
@@ -56,8 +57,9 @@ public final class Optimizer: @unchecked Sendable {
         second = FloatBuffer(count: kind == .adam ? count : 0)
     }
 
-    /// p -= update(g) over `count` floats, as one step. Returns whether every updated
-    /// parameter is finite.
+    /// p -= update(g) over `count` floats, as one step.
+    ///
+    /// - Returns: Whether every updated parameter is finite.
     @discardableResult
     public func update(_ p: UnsafeMutablePointer<Float>, gradient g: UnsafePointer<Float>, count: Int) -> Bool {
         beginStep()

@@ -356,10 +356,11 @@ extension EpochFigures {
     /// README session's third epoch: 11%), far above float noise in a mean over images.
     public static let stalledChange = 1e-4
 
-    /// Whether the training loss of `history`'s last `epochs` + 1 epochs (the last
-    /// `epochs` epochs' changes) stayed within `stalledChange` of its mean: learning that
-    /// has stopped, as when the outputs saturate under too high a learning rate. False
-    /// while the history is shorter.
+    /// Whether the training loss of `history`'s last `epochs` + 1 epochs (the last `epochs`
+    /// epochs' changes) stayed within `stalledChange` of its mean: learning that has
+    /// stopped, as when the outputs saturate under too high a learning rate.
+    ///
+    /// False while the history is shorter.
     public static func lossStalled(_ history: [EpochFigures], epochs: Int = 2) -> Bool {
         guard epochs > 0, history.count > epochs else { return false }
         let losses = history.suffix(epochs + 1).map(\.trainLoss)
