@@ -12,7 +12,8 @@ import Darwin
 /// file has not been touched for `staleAfter` seconds, measured against a file just
 /// touched in the same directory (the file server's clock, not this machine's), or whose
 /// process on this host has ended, is stale: another process takes it over by renaming
-/// it away, and of several takers only one wins the rename.
+/// it away, and of several takers only one wins (one at a time holds `STEM.claim.takeover`,
+/// made with `O_EXCL`, and renames the claim only if it is still the file judged stale).
 public final class RunClaim: @unchecked Sendable {
     /// Seconds between touches of a held claim.
     public static let heartbeat: TimeInterval = 30
@@ -135,21 +136,32 @@ public final class RunClaim: @unchecked Sendable {
             var info = stat()
             guard stat(path, &info) == 0 else { continue } // released meanwhile
             seen = (try? String(contentsOfFile: path, encoding: .utf8)).flatMap(Holder.parse)
-            let stale = seen?.endedHere == true
-                || (serverNow(besides: path, holder: holder).map { $0 - modified(info) > staleAfter } ?? false)
+            let now = serverNow(besides: path, holder: holder)
+            let stale = seen?.endedHere == true || (now.map { $0 - modified(info) > staleAfter } ?? false)
             guard stale else { return .held(seen) }
-            // take it over: rename it away; of several takers only one finds it to rename
+            // Take it over, one taker at a time (a marker made with O_EXCL): if it is still
+            // the very file judged stale, untouched since, rename it away. Without the
+            // marker a taker that judged it stale late could rename away the claim another
+            // taker has just made.
+            let marker = path + ".takeover"
+            let markerFD = open(marker, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+            guard markerFD >= 0 else {
+                // another taker's; one left by a taker that died holding it goes after a minute
+                var left = stat()
+                if let now, stat(marker, &left) == 0, now - modified(left) > 60 { unlink(marker) }
+                return .held(seen)
+            }
+            defer {
+                close(markerFD)
+                unlink(marker)
+            }
+            var again = stat()
+            guard stat(path, &again) == 0, again.st_ino == info.st_ino, again.st_dev == info.st_dev,
+                  modified(again) == modified(info) else { continue }
             let aside = path + ".stale-\(holder.host)-\(holder.pid)"
             guard rename(path, aside) == 0 else { continue }
-            var moved = stat()
-            if stat(aside, &moved) == 0, moved.st_ino == info.st_ino, moved.st_dev == info.st_dev {
-                unlink(aside)
-                previous = seen
-                continue
-            }
-            // another taker's new claim was renamed, not the stale one: put it back
-            if link(aside, path) == 0 || errno == EEXIST { unlink(aside) }
-            return .held(nil)
+            unlink(aside)
+            previous = seen
         }
         return .held(seen)
     }
