@@ -71,7 +71,8 @@ struct ExperimentFlags<Command: ExperimentCommand>: ParsableArguments {
     @Option(name: .customLong("emit-sbatch"), help: ArgumentHelp("""
         Train nothing: write a Slurm job-array script to this file, a task per shard (--shard set from \
         SLURM_ARRAY_TASK_ID), with these flags and --out made absolute, requeued on node failure, signalled 90 s \
-        before its time limit; its comment queues --collect-only behind the array. Fixes the runs in --out first.
+        before its time limit, each asking --threads CPUs (times --jobs; else 4); its comment queues --collect-only \
+        behind the array. Fixes the runs in --out first.
         """, valueName: "file"), completion: .file())
     var emitSbatch: String?
 
