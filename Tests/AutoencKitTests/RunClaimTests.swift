@@ -162,6 +162,23 @@ import Glibc
         }
     }
 
+    @Test("a held claim's heartbeat touches it: an old modification time is brought forward")
+    func heartbeat() throws {
+        try Self.inDirectory { directory in
+            let path = directory + "/d.claim"
+            guard case .claimed(let claim, _) = try RunClaim.claim(path, what: "--out", heartbeat: 0.05) else {
+                Issue.record("not claimed")
+                return
+            }
+            defer { claim.release() }
+            var times = [timeval(tv_sec: 1_000_000, tv_usec: 0), timeval(tv_sec: 1_000_000, tv_usec: 0)]
+            #expect(utimes(path, &times) == 0)
+            var info = stat()
+            for _ in 0..<600 where stat(path, &info) == 0 && RunClaim.modified(info) < 2_000_000 { usleep(10_000) }
+            #expect(RunClaim.modified(info) > 2_000_000, "never touched")
+        }
+    }
+
     @Test("the job: an array task's, else the job's, else none")
     func job() {
         #expect(RunClaim.Holder.job(["SLURM_JOB_ID": "90", "SLURM_ARRAY_JOB_ID": "88",

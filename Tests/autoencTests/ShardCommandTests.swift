@@ -93,6 +93,30 @@ import Testing
         #expect(!scratch.listing("compare").contains("metrics.json"), "no outputs without every run")
     }
 
+    @Test("two SIGTERMs in a row: exit 143, the run's claim and temporary files gone, its finished runs kept")
+    func twoSignals() throws {
+        let scratch = try Scratch()
+        try CompareCommandTests.labeledData(scratch)
+        var arguments = ["compare"] + CompareCommandTests.tiny
+        arguments[arguments.firstIndex(of: "--epochs")! + 1] = "400"
+        let (process, out, err) = try CLI.start(arguments, in: scratch.url, name: "stopped")
+        let claimed = { scratch.listing("compare/runs").contains { $0.hasSuffix(".claim") } }
+        for _ in 0..<6000 where process.isRunning && !claimed() { usleep(10_000) }
+        #expect(claimed(), "no run claimed")
+        kill(process.processIdentifier, SIGTERM)
+        usleep(1_000) // two signals sent at once may arrive as one
+        kill(process.processIdentifier, SIGTERM)
+        CLI.wait(process, arguments)
+        let result = CLI.finish(process, out, err)
+        #expect(result.status == 143, "\(result)")
+        let left = scratch.listing("compare/runs")
+        #expect(!left.contains { $0.hasSuffix(".claim") || $0.contains(".tmp-") }, "\(left)")
+        // every record beside its model: the finished runs
+        for record in left where record.hasSuffix(".json") {
+            #expect(left.contains(record.dropLast(5) + ".safetensors"), "\(left)")
+        }
+    }
+
     @Test("six processes without --shard on one --out: each run trained once, every process writes the outputs")
     func sixProcessesRace() throws {
         let scratch = try Scratch()
