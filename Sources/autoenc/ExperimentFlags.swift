@@ -85,6 +85,9 @@ struct ExperimentFlags<Command: ExperimentCommand>: ParsableArguments {
         "With --emit-sbatch: run at most K of the array's tasks at once.", valueName: "k"))
     var throttle: Int?
 
+    /// A job array's tasks: Slurm's MaxArraySize is at most 4000001.
+    static var arrayTasks: Limit<Int> { Limit(1...4_000_001) }
+
     /// The flags that concern only the script, left out of its command.
     static var scriptFlags: Set<String> { ["--emit-sbatch", "--tasks", "--throttle", "--out", "--shard"] }
 
@@ -93,7 +96,8 @@ struct ExperimentFlags<Command: ExperimentCommand>: ParsableArguments {
                    Limits.epochs.problem(epochs, name: "--epochs"),
                    Limits.nameProblem(out, flag: "--out", what: "a directory"),
                    Limits.nameProblem(emitSbatch, flag: "--emit-sbatch", what: "a file"),
-                   Limits.threads.problem(tasks, name: "--tasks"), Limits.threads.problem(throttle, name: "--throttle"),
+                   Self.arrayTasks.problem(tasks, name: "--tasks"),
+                   Self.arrayTasks.problem(throttle, name: "--throttle"),
                    RunRecords.problem(log: log, plot: nil),
                    shard != nil && collectOnly ? "--shard and --collect-only: a shard trains, --collect-only does not; "
                        + "give one of them" : nil,

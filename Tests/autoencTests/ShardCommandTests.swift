@@ -169,6 +169,11 @@ import Testing
         #expect(other.status == 73 && other.stderr.contains("--emit-sbatch sw.sbatch: a file is there already"),
                 "\(other)")
         #expect(try scratch.bytes("sw.sbatch") == Array(script.utf8))
+        // more tasks than the cluster allows: written, with one line on stderr saying so
+        let many = try scratch.run(Self.sweep + ["--out", "sw", "--emit-sbatch", "many.sbatch", "--tasks", "5000"])
+        #expect(many.status == 0 && many.stderr.split(separator: "\n").count == 1
+                && many.stderr.contains("--tasks 5000: the cluster's MaxArraySize is "), "\(many)")
+        #expect(String(decoding: try scratch.bytes("many.sbatch"), as: UTF8.self).contains("--array=0-4999\n"))
         // other settings than the runs fixed: refused before a script is written
         let lr = try scratch.run(Self.sweep + ["--out", "sw", "--emit-sbatch", "lr.sbatch", "--lr", "0.01"])
         #expect(lr.status == 64 && !scratch.listing().contains("lr.sbatch"), "\(lr)")
