@@ -100,9 +100,13 @@ import Testing
         var arguments = ["compare"] + CompareCommandTests.tiny
         arguments[arguments.firstIndex(of: "--epochs")! + 1] = "400"
         let (process, out, err) = try CLI.start(arguments, in: scratch.url, name: "stopped")
-        let claimed = { scratch.listing("compare/runs").contains { $0.hasSuffix(".claim") } }
-        for _ in 0..<6000 where process.isRunning && !claimed() { usleep(10_000) }
-        #expect(claimed(), "no run claimed")
+        // a run claimed and training: its first epoch said
+        let training = {
+            scratch.listing("compare/runs").contains { $0.hasSuffix(".claim") }
+                && ((try? String(contentsOf: out, encoding: .utf8)) ?? "").contains("epoch 1/400")
+        }
+        for _ in 0..<6000 where process.isRunning && !training() { usleep(10_000) }
+        #expect(training(), "no run claimed and training")
         kill(process.processIdentifier, SIGTERM)
         usleep(1_000) // two signals sent at once may arrive as one
         kill(process.processIdentifier, SIGTERM)

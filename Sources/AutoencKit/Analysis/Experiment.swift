@@ -266,7 +266,8 @@ public enum Experiment {
     /// taken over, and the temporary files its process left are removed. The model, then
     /// the record, are each written to a temporary file and renamed into place; the
     /// record marks the run finished; the claim goes last. A second SIGINT or SIGTERM,
-    /// which ends the process at once, removes the claim and the temporary files first.
+    /// which ends the process at once, removes the claim and the temporary files first
+    /// (`StopSignals.removeOnExit`).
     static func measure(_ run: ExperimentRun, train full: ImageSet, test: ImageSet, dataset: String, directory: String,
                         threads: Int, observer: TrainingObserver, announce: (String) -> Void,
                         evaluating: Evaluating) throws -> Outcome {
@@ -300,7 +301,7 @@ public enum Experiment {
             unlink((runs as NSString).appendingPathComponent(entry))
         }
         let temporaries = prefixes.map { (runs as NSString).appendingPathComponent($0 + "\(getpid())") }
-        let slots = StopSignals.removeOnExit([claimPath] + temporaries)
+        let slots = StopSignals.removeOnExit(temporaries) // the claim's own removal is the claim's
         defer { StopSignals.forget(slots) }
         var options = run.options
         options.threads = threads
@@ -355,9 +356,11 @@ public enum Experiment {
         }
 
         /// The next run to try: a new one, else the held run due first (after waiting for
-        /// it); nil when none is left, a run failed or `stopping` says so.
+        /// it); nil when none is left, a run failed or `stopping` says so (a stop signal:
+        /// no run is started after it).
         func next() -> Int? {
             while true {
+                if stopping() { return nil }
                 lock.lock()
                 if error != nil { lock.unlock(); return nil }
                 if nextIndex < records.count {
@@ -373,7 +376,6 @@ public enum Experiment {
                     return waiting.remove(at: due).index
                 }
                 lock.unlock()
-                if stopping() { return nil }
                 usleep(100_000)
             }
         }

@@ -98,10 +98,13 @@ public final class RunClaim: @unchecked Sendable {
     private let lock = NSLock()
     private var descriptor: Int32
     private var timer: DispatchSourceTimer?
+    /// The claim's slot among the files a second stop signal removes (`StopSignals.removeOnExit`).
+    private let removal: [Int]
 
-    private init(path: String, descriptor: Int32, heartbeat: TimeInterval) {
+    private init(path: String, descriptor: Int32, removal: [Int], heartbeat: TimeInterval) {
         self.path = path
         self.descriptor = descriptor
+        self.removal = removal
         let timer = DispatchSource.makeTimerSource(queue: .global(qos: .utility))
         timer.schedule(deadline: .now() + heartbeat, repeating: heartbeat, leeway: .seconds(1))
         timer.setEventHandler { [weak self] in self?.touch() }
@@ -120,14 +123,17 @@ public final class RunClaim: @unchecked Sendable {
         for _ in 0..<8 { // each turn, a claim there vanished or was taken over meanwhile
             let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
             if fd >= 0 {
+                let removal = StopSignals.removeOnExit([path]) // at once: it is ours from here on
                 let text = Array(holder.text.utf8)
                 guard systemWrite(fd, text, text.count) == text.count, fsync(fd) == 0 else {
                     let reason = String(cString: strerror(errno))
                     close(fd)
                     unlink(path)
+                    StopSignals.forget(removal)
                     throw AutoencError(.cannotCreate, "\(what): cannot write the claim \(path) (\(reason))")
                 }
-                return .claimed(RunClaim(path: path, descriptor: fd, heartbeat: heartbeat), previous: previous)
+                return .claimed(RunClaim(path: path, descriptor: fd, removal: removal, heartbeat: heartbeat),
+                                previous: previous)
             }
             guard errno == EEXIST else {
                 throw AutoencError(.cannotCreate, "\(what): cannot create the claim \(path) "
@@ -200,6 +206,7 @@ public final class RunClaim: @unchecked Sendable {
 
     /// Stops the heartbeat and removes the claim file, unless it is no longer this claim's
     /// (another process took it over, judging it stale). Called once; later calls do nothing.
+    /// Until then a second SIGINT or SIGTERM, which ends the process at once, removes it.
     public func release() {
         lock.lock()
         defer { lock.unlock() }
@@ -211,6 +218,7 @@ public final class RunClaim: @unchecked Sendable {
            mine.st_dev == there.st_dev {
             unlink(path)
         }
+        StopSignals.forget(removal)
         close(descriptor)
         descriptor = -1
     }
