@@ -365,7 +365,7 @@ import Testing
         #expect(rest.stdout.contains("none-seed0: finished earlier"), "\(rest.stdout)")
     }
 
-    @Test("a second compare into the same --out while one runs is refused with 73, naming the holder")
+    @Test("an experiment of other settings into the --out of a compare that runs is refused (64, naming runs.json)")
     func sameOutLocked() throws {
         let scratch = try Scratch()
         try Self.labeledData(scratch)
@@ -380,8 +380,11 @@ import Testing
         kill(run.0.processIdentifier, SIGTERM)
         CLI.wait(run.0, arguments, limit: 120)
         _ = CLI.finish(run.0, run.1, run.2)
-        #expect(second.status == 73, "\(second)")
-        #expect(second.stderr.contains("process \(run.0.processIdentifier)"), "\(second.stderr)")
+        #expect(second.status == 64, "\(second)")
+        #expect(second.stderr.contains("runs.json") && second.stderr.contains("other settings"), "\(second.stderr)")
+        // the stopped run's claim and temporary files are gone with it
+        #expect(!scratch.listing("compare/runs").contains { $0.hasSuffix(".claim") || $0.contains(".tmp-") },
+                "\(scratch.listing("compare/runs"))")
     }
 
     /// A directory where compare or activations would write a file is refused (73,
