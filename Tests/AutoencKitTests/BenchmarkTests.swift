@@ -30,8 +30,10 @@ import Testing
         switch mode {
         case .none: #expect(config.dropP == 0)
         case .dropout: #expect(config.dropP == 0.3 && config.dropMode == .dropout)
-        case .dropconnectExample: #expect(config.dropP == 0.3 && config.dropMode == .dropconnect && config.masks == .example)
-        case .dropconnectBatch: #expect(config.dropP == 0.3 && config.dropMode == .dropconnect && config.masks == .batch)
+        case .dropconnectExample:
+            #expect(config.dropP == 0.3 && config.dropMode == .dropconnect && config.masks == .example)
+        case .dropconnectBatch:
+            #expect(config.dropP == 0.3 && config.dropMode == .dropconnect && config.masks == .batch)
         }
     }
 
@@ -39,15 +41,16 @@ import Testing
     /// for `modes`: one 1 ms step of 600 µs z1 and 300 µs dw2.
     static func report(hidden: [Int], batches: [Int], modes: [Benchmark.Mode]) -> Benchmark.Report {
         let sizes = hidden.flatMap { h in batches.map { Benchmark.Size(hidden: h, batchSize: $0) } }
-        let breakdown = StepBreakdown(steps: 10, stepMicroseconds: 1000, phases: [(.encoder, 600), (.decoderGradient, 300)])
+        let breakdown = StepBreakdown(steps: 10, stepMicroseconds: 1000,
+                                      phases: [(.encoder, 600), (.decoderGradient, 300)])
         let training = sizes.flatMap { size in
             modes.map { Benchmark.TrainingRow(mode: $0, size: size, images: 1000, warmupImages: 4 * size.batchSize,
                                               imagesPerSecond: Double(size.batchSize) * 1000, breakdown: breakdown) }
         }
         let product = Benchmark.ProductTiming(name: "x w1^T", m: 1, n: 1, k: 1, gflops: 1, maxRelativeError: 0)
         return Benchmark.Report(threads: 2, hiddenSizes: hidden, batchSizes: batches, warmup: nil,
-                                repeats: 3, dropP: 0.5,
-                                data: "data", products: sizes.map { Benchmark.ProductRow(size: $0, one: product, all: product) },
+                                repeats: 3, dropP: 0.5, data: "data",
+                                products: sizes.map { Benchmark.ProductRow(size: $0, one: product, all: product) },
                                 training: training)
     }
 
@@ -86,9 +89,13 @@ import Testing
         report.peak = Benchmark.Peak(level: .avx2, oneThread: 39.84, allThreads: 79.0, threads: 2)
         let lines = report.table.split(separator: "\n").map(String.init)
         let vectors = try #require(lines.firstIndex { $0.hasPrefix("vectors") })
-        #expect(lines[vectors + 1] == "peak     39.8 GFLOP/s on 1 thread, 79.0 on 2 (fp32 multiply-adds, avx2 instructions: no product can go faster)")
+        #expect(lines[vectors + 1] == """
+            peak     39.8 GFLOP/s on 1 thread, 79.0 on 2 \
+            (fp32 multiply-adds, avx2 instructions: no product can go faster)
+            """)
         let json = try #require(try JSONSerialization.jsonObject(with: Data(report.json.utf8)) as? [String: Any])
-        #expect(json["peak_gflops_1_thread"] as? Double == 39.8 && json["peak_gflops"] as? Double == 79 && json["peak_level"] as? String == "avx2")
+        #expect(json["peak_gflops_1_thread"] as? Double == 39.8 && json["peak_gflops"] as? Double == 79
+                && json["peak_level"] as? String == "avx2")
         report.peak = Benchmark.Peak(level: .generic, oneThread: 9.5, allThreads: 9.5, threads: 1)
         #expect(report.table.contains("peak     9.5 GFLOP/s on 1 thread (fp32 multiply-adds, generic instructions"))
     }
@@ -179,7 +186,8 @@ import Testing
         ], "\(report.table)")
         #expect(!report.table.contains("largest phases"))
         let json = try #require(try JSONSerialization.jsonObject(with: Data(report.json.utf8)) as? [String: Any])
-        #expect(json["hidden"] as? Int == 256 && json["batch_size"] as? Int == 128 && json["warmup_images"] as? Int == 512)
+        #expect(json["hidden"] as? Int == 256 && json["batch_size"] as? Int == 128
+                && json["warmup_images"] as? Int == 512)
     }
 
     /// With a peak, each training row gives its efficiency: images/s x 10 x 784 x hidden

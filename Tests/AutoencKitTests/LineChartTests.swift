@@ -59,17 +59,22 @@ import Testing
         for line in lines {
             #expect(line.count == epochs)
             #expect(zip(line, line.dropFirst()).allSatisfy { $0.0 < $1.0 }, "\(line)")
-            #expect(line.allSatisfy { $0.0 >= 0 && $0.0 <= Double(chart.width) && $0.1 >= 0 && $0.1 <= Double(chart.height) }, "\(line)")
+            let inside = line.allSatisfy {
+                $0.0 >= 0 && $0.0 <= Double(chart.width) && $0.1 >= 0 && $0.1 <= Double(chart.height)
+            }
+            #expect(inside, "\(line)")
         }
         // a falling loss is drawn falling (SVG y grows downwards)
         if epochs > 1 { #expect(lines[1].first!.1 < lines[1].last!.1) }
-        #expect(String(decoding: chart.encoded(as: .svg), as: UTF8.self).contains(">\(3 + epochs - 1)</text>"), "last epoch labelled")
+        let svg = String(decoding: chart.encoded(as: .svg), as: UTF8.self)
+        #expect(svg.contains(">\(3 + epochs - 1)</text>"), "last epoch labelled")
     }
 
     @Test("text is escaped; non-finite values are left out of the line")
     func escapingAndGaps() throws {
         let chart = LineChart(title: "a < b & \"c\"", xLabel: "x", yLabel: "y",
-                              series: [.init(name: "<one>", values: [1, .nan, 3]), .init(name: "two", values: [.infinity, .infinity])])
+                              series: [.init(name: "<one>", values: [1, .nan, 3]),
+                                       .init(name: "two", values: [.infinity, .infinity])])
         let lines = try Self.polylines(chart.encoded(as: .svg))
         #expect(lines.map(\.count) == [0, 2], "drawn last series first, so that the first stays on top")
         _ = try DecodedPNG(chart.encoded(as: .png))
@@ -94,9 +99,11 @@ import Testing
     /// An error's axis does not go below zero (it did, by the 5% margin), and a chart of
     /// one epoch draws each value as a level across the plot (it was two dots).
     @Test func errorsStayAboveZeroAndOneEpochShowsLevels() {
-        let chart = LineChart.trainingCurves(trainLoss: [0.04, 0.02, 0.001], testMSE: [0.03, 0.015, 0.0005], firstEpoch: 1)
+        let chart = LineChart.trainingCurves(trainLoss: [0.04, 0.02, 0.001], testMSE: [0.03, 0.015, 0.0005],
+                                             firstEpoch: 1)
         #expect(chart.valueRange.low == 0, "\(chart.valueRange)")
-        let signed = LineChart(title: "t", xLabel: "x", yLabel: "y", series: [.init(name: "s", values: [-1, 1])], firstX: 1)
+        let signed = LineChart(title: "t", xLabel: "x", yLabel: "y", series: [.init(name: "s", values: [-1, 1])],
+                               firstX: 1)
         #expect(signed.valueRange.low <= -1 && signed.valueRange.high >= 1, "\(signed.valueRange)")
         let one = LineChart.trainingCurves(trainLoss: [0.04], testMSE: [0.03], firstEpoch: 1)
         let image = one.render(), f = one.frame

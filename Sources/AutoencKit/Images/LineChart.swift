@@ -7,6 +7,7 @@ import Foundation
 /// a marker); the y ticks are round (`Ticks`), the legend sits in the corner covering the
 /// least data (`LegendPlacement`); a series may carry error bars.
 public struct LineChart: Sendable {
+    /// One named line of the chart.
     public struct Series: Sendable {
         public var name: String
         /// One value per x; non-finite values are left out of the line.
