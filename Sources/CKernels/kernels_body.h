@@ -519,7 +519,8 @@ AE_INLINE void backward_chunk(const int bit, const AEDropConnect *mask, const ui
 
 AE_INLINE void dropconnect_backward_loops(const int bit, const AEDropConnect *mask, const uint64_t *keys,
                                           const int32_t *examples, const float *column_values, const int32_t *counts,
-                                          long slot, const float *dz1, float *gw1t, long hidden, long first, long last) {
+                                          long slot, const float *dz1, float *gw1t, long hidden, long first,
+                                          long last) {
     if (first >= last) return;
     long c = first / 16;
     const long c_last = (last + 15) / 16;
