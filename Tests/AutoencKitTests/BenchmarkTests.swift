@@ -189,4 +189,29 @@ import Testing
         #expect(json["hidden"] as? Int == 256 && json["batch_size"] as? Int == 128
                 && json["warmup_images"] as? Int == 512)
     }
+
+    /// With a peak, each training row gives its efficiency: images/s x 10 x 784 x hidden
+    /// (the five dense products' flops an image) over the all-thread peak, in the table
+    /// to two decimals and in the JSON to three. 128,000 images/s at 256 units is
+    /// 128000 x 2,007,040 = 256.9 GFLOP/s: 1.2845 of a 200 GFLOP/s peak, over 1 because
+    /// skipped work counts in the step's favour.
+    @Test func efficiencyAgainstThePeak() throws {
+        var report = Self.report(hidden: [256], batches: [128], modes: [.none, .dropout])
+        #expect(!report.table.contains("of peak"))
+        report.peak = Benchmark.Peak(level: .avx512, oneThread: 100, allThreads: 200, threads: 2)
+        let row = try #require(report.training.first)
+        #expect(abs(row.efficiency(peak: 200) - 1.2845056) < 1e-9)
+        let lines = report.table.split(separator: "\n").map(String.init)
+        #expect(lines.contains("none                      128000    1.28 of peak"), "\(report.table)")
+        #expect(lines.contains { $0.hasPrefix("of peak: images/s x 10 x 784 x hidden") }, "\(report.table)")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(report.json.utf8)) as? [String: Any])
+        let training = try #require(json["training"] as? [[String: Any]])
+        #expect(training.compactMap { $0["efficiency"] as? Double } == [1.285, 1.285])
+
+        // several sizes: a column; 1024 units at the same rate is four times the flops
+        report = Self.report(hidden: [256, 1024], batches: [128], modes: [.none])
+        report.peak = Benchmark.Peak(level: .avx512, oneThread: 100, allThreads: 200, threads: 2)
+        let rows = report.table.split(separator: "\n").filter { $0.hasPrefix("  1024") || $0.hasPrefix("   256") }
+        #expect(rows.map { $0.split(separator: " ")[6] } == ["1.28", "5.14"], "\(report.table)")
+    }
 }
