@@ -137,7 +137,8 @@ static void pack(const float *m, long rows, long ldm, float *out, long ldo, cons
         for (long g = 0; g < full; g++) {
             const uint32_t mask = s->masks[g];
 #if defined(AE_AVX512)
-            _mm512_storeu_ps(target + s->offsets[g], _mm512_maskz_compress_ps((__mmask16)mask, _mm512_loadu_ps(row + 16 * g)));
+            const __m512 packed = _mm512_maskz_compress_ps((__mmask16)mask, _mm512_loadu_ps(row + 16 * g));
+            _mm512_storeu_ps(target + s->offsets[g], packed);
 #else
             compress8(row + 16 * g, mask & 0xff, target + s->offsets[g]);
             compress8(row + 16 * g + 8, mask >> 8, target + s->offsets[g] + __builtin_popcount(mask & 0xff));
@@ -185,7 +186,8 @@ static void spread(float *m, long rows, long ld, const AEActiveSet *s) {
 #if defined(AE_AVX512)
 /* b[0..<16, 0..<16] = a[0..<16, 0..<16]^T in four rounds that swap the off-diagonal
    blocks of 8, 4, 2 and 1 elements between pairs of rows. */
-AE_INLINE void transpose_tile(const float *a, long lda, float *b, long ldb, const __m512i low[4], const __m512i high[4]) {
+AE_INLINE void transpose_tile(const float *a, long lda, float *b, long ldb, const __m512i low[4],
+                              const __m512i high[4]) {
     __m512 r[16];
     for (int i = 0; i < 16; i++) r[i] = _mm512_loadu_ps(a + i * lda);
     for (int round = 0, size = 8; round < 4; round++, size /= 2) {
@@ -391,8 +393,8 @@ AE_INLINE void block_keeps(int bit, const AEDropConnect *m, uint64_t key, long r
 AE_INLINE v16i single_keeps(int bit, const AEDropConnect *m, uint64_t key, long row, long c) {
     const uint64_t first = (uint64_t)(row * m->row_stride);
     if (bit) return keeps_of_bits((uint32_t)(ae_random_word(key, first + (uint64_t)(c >> 2)) >> ((c & 3) * 16)));
-    return keeps_of_bytes(ae_random_word(key, first + (uint64_t)(2 * c)), ae_random_word(key, first + (uint64_t)(2 * c + 1)),
-                          m->threshold);
+    return keeps_of_bytes(ae_random_word(key, first + (uint64_t)(2 * c)),
+                          ae_random_word(key, first + (uint64_t)(2 * c + 1)), m->threshold);
 }
 
 /* Lanes lo..<hi of v into out[lo..<hi]: a chunk only partly in range. */
@@ -471,8 +473,8 @@ AE_INLINE void dropconnect_forward_loops(const int bit, const AEDropConnect *mas
     for (long c = c0; c < chunks; c++) {
         const long lanes = hidden - 16 * c < 16 ? hidden - 16 * c : 16;
         for (long b = 0; b < batch; b++) {
-            const v16f sums = masked_chunk_sum(bit, 0, mask, indices + b * N_INPUTS, values + b * N_INPUTS, counts[b], w1t,
-                                               hidden, keys + b, 0, c);
+            const v16f sums = masked_chunk_sum(bit, 0, mask, indices + b * N_INPUTS, values + b * N_INPUTS, counts[b],
+                                               w1t, hidden, keys + b, 0, c);
             store_lanes(sums, z1 + b * hidden + 16 * c, 0, lanes);
         }
     }
@@ -505,8 +507,8 @@ static void pixel_columns(const float *x, long batch, long first, long last, int
 /* Chunk c of gw1t's columns alone, storing only its lanes inside first..<last (another
    thread may own the others). */
 AE_INLINE void backward_chunk(const int bit, const AEDropConnect *mask, const uint64_t *keys, const int32_t *examples,
-                              const float *column_values, const int32_t *counts, long slot, const float *dz1, float *gw1t,
-                              long hidden, long first, long last, long c) {
+                              const float *column_values, const int32_t *counts, long slot, const float *dz1,
+                              float *gw1t, long hidden, long first, long last, long c) {
     const long lo = first > 16 * c ? first - 16 * c : 0, hi = last < 16 * c + 16 ? last - 16 * c : 16;
     for (long i = 0; i < N_INPUTS; i++) {
         const v16f sums = masked_chunk_sum(bit, 1, mask, examples + i * slot, column_values + i * slot, counts[i], dz1,
@@ -517,16 +519,18 @@ AE_INLINE void backward_chunk(const int bit, const AEDropConnect *mask, const ui
 
 AE_INLINE void dropconnect_backward_loops(const int bit, const AEDropConnect *mask, const uint64_t *keys,
                                           const int32_t *examples, const float *column_values, const int32_t *counts,
-                                          long slot, const float *dz1, float *gw1t, long hidden, long first, long last) {
+                                          long slot, const float *dz1, float *gw1t, long hidden, long first,
+                                          long last) {
     if (first >= last) return;
     long c = first / 16;
     const long c_last = (last + 15) / 16;
-    if (first > 16 * c) backward_chunk(bit, mask, keys, examples, column_values, counts, slot, dz1, gw1t, hidden, first, last, c++);
+    if (first > 16 * c)
+        backward_chunk(bit, mask, keys, examples, column_values, counts, slot, dz1, gw1t, hidden, first, last, c++);
     /* whole blocks of 4 chunks inside first..<last, over the images that light pixel i */
     for (; 16 * (c + 4) <= last; c += 4)
         for (long i = 0; i < N_INPUTS; i++)
-            masked_block_sum(bit, 1, mask, examples + i * slot, column_values + i * slot, counts[i], dz1, hidden, keys, i, c,
-                             gw1t + i * hidden + 16 * c);
+            masked_block_sum(bit, 1, mask, examples + i * slot, column_values + i * slot, counts[i], dz1, hidden, keys,
+                             i, c, gw1t + i * hidden + 16 * c);
     for (; c < c_last; c++)
         backward_chunk(bit, mask, keys, examples, column_values, counts, slot, dz1, gw1t, hidden, first, last, c);
 }
@@ -534,7 +538,8 @@ AE_INLINE void dropconnect_backward_loops(const int bit, const AEDropConnect *ma
 static void dropconnect_backward(const AEDropConnect *mask, const uint64_t *keys, const int32_t *examples,
                                  const float *column_values, const int32_t *counts, long slot, const float *dz1,
                                  float *gw1t, long hidden, long first, long last) {
-#define CALL(bit) dropconnect_backward_loops(bit, mask, keys, examples, column_values, counts, slot, dz1, gw1t, hidden, first, last)
+#define CALL(bit) \
+    dropconnect_backward_loops(bit, mask, keys, examples, column_values, counts, slot, dz1, gw1t, hidden, first, last)
     FOR_RESOLUTION(mask, CALL);
 #undef CALL
 }

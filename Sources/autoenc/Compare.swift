@@ -26,8 +26,9 @@ struct Compare: ParsableCommand, ExperimentCommand, DrawsWeightMaps {
             after Ctrl-C (exit 130) the same command reuses the finished runs and trains \
             only the rest. The first invocation fixes the runs and settings in runs.json; \
             other settings on the same --out are refused. --shard I/N trains every Nth run only \
-            (shards may run at once, on several machines sharing --out); --collect-only then \
-            writes the outputs.
+            (shards may run at once, on several machines sharing --out; each run is claimed \
+            while it trains, runs/NAME.claim); --collect-only then writes the outputs. \
+            --emit-sbatch FILE writes a Slurm job array of such shards instead of training.
 
             Metrics, on the test set in inference mode: \(Compare.metricDefinitions)
             """)

@@ -63,13 +63,48 @@ struct ExperimentFlags<Command: ExperimentCommand>: ParsableArguments {
             + "missing."))
     var collectOnly = false
 
+    @Flag(name: .customLong("no-wait"), help: ArgumentHelp(
+        "Leave the runs another process is training (their claim runs/NAME.claim) to it, and exit 1 naming them once "
+            + "the others are done, where the command would wait for them."))
+    var noWait = false
+
+    @Option(name: .customLong("emit-sbatch"), help: ArgumentHelp("""
+        Train nothing: write a Slurm job-array script to this file, a task per shard (--shard set from \
+        SLURM_ARRAY_TASK_ID), with these flags and --out made absolute, requeued on node failure, signalled 90 s \
+        before its time limit, each asking --threads CPUs (times --jobs; else 4); its comment queues --collect-only \
+        behind the array. Fixes the runs in --out first.
+        """, valueName: "file"), completion: .file())
+    var emitSbatch: String?
+
+    @Option(parsing: .unconditional, help: ArgumentHelp(
+        "With --emit-sbatch: the array's tasks (shards). Default: one per run, up to the cluster's MaxArraySize.",
+        valueName: "n"))
+    var tasks: Int?
+
+    @Option(parsing: .unconditional, help: ArgumentHelp(
+        "With --emit-sbatch: run at most K of the array's tasks at once.", valueName: "k"))
+    var throttle: Int?
+
+    /// A job array's tasks: Slurm's MaxArraySize is at most 4000001.
+    static var arrayTasks: Limit<Int> { Limit(1...4_000_001) }
+
+    /// The flags that concern only the script, left out of its command.
+    static var scriptFlags: Set<String> { ["--emit-sbatch", "--tasks", "--throttle", "--out", "--shard"] }
+
     func validate() throws {
         try refuse(Limits.seeds.problem(seeds, name: "--seeds"), Limits.threads.problem(jobs, name: "--jobs"),
                    Limits.epochs.problem(epochs, name: "--epochs"),
                    Limits.nameProblem(out, flag: "--out", what: "a directory"),
+                   Limits.nameProblem(emitSbatch, flag: "--emit-sbatch", what: "a file"),
+                   Self.arrayTasks.problem(tasks, name: "--tasks"),
+                   Self.arrayTasks.problem(throttle, name: "--throttle"),
                    RunRecords.problem(log: log, plot: nil),
                    shard != nil && collectOnly ? "--shard and --collect-only: a shard trains, --collect-only does not; "
-                       + "give one of them" : nil)
+                       + "give one of them" : nil,
+                   emitSbatch != nil && (shard != nil || collectOnly) ? "--emit-sbatch writes a script whose tasks "
+                       + "are the shards; give it without --shard and --collect-only" : nil,
+                   emitSbatch == nil && (tasks != nil || throttle != nil) ? "--\(tasks != nil ? "tasks" : "throttle") "
+                       + "shapes --emit-sbatch's job array; give --emit-sbatch FILE too" : nil)
         if let shard { _ = try usageErrors { try Shard.parse(shard) } }
     }
 
@@ -79,6 +114,33 @@ struct ExperimentFlags<Command: ExperimentCommand>: ParsableArguments {
         if collectOnly { return .whole }
         if let shard { return try Shard.parse(shard) }
         return Shard.slurm(environment) ?? .whole
+    }
+
+    /// The job array --emit-sbatch writes for `runs` runs: this binary (by its absolute
+    /// path) with the command's arguments (`arguments`, after the binary) less the
+    /// script's own flags, --out made absolute, in the current directory; --tasks tasks,
+    /// else one per run up to the cluster's MaxArraySize (a line on stderr when --tasks
+    /// asks for more); --threads CPUs per run, else `SlurmArray.defaultCPUsPerTask`.
+    func slurmArray(runs: Int, arguments: [String] = Array(CommandLine.arguments.dropFirst())) -> SlurmArray {
+        let maxArraySize = SlurmArray.maxArraySize()
+        let count = tasks ?? SlurmArray.defaultTasks(runs: runs, maxArraySize: maxArraySize)
+        if count > maxArraySize {
+            Console.error("autoenc: --tasks \(count): the cluster's MaxArraySize is \(maxArraySize), so sbatch will "
+                          + "refuse the array; give --tasks \(maxArraySize) or fewer")
+        }
+        let here = FileManager.default.currentDirectoryPath
+        let binary = Bundle.main.executablePath ?? CommandLine.arguments[0]
+        return SlurmArray(command: [absolute(binary, in: here)]
+                              + SlurmArray.passedOn(arguments, dropping: Self.scriptFlags),
+                          directory: absolute(out, in: here), workingDirectory: here, runs: runs, tasks: count,
+                          throttle: throttle,
+                          cpusPerTask: (threads.threads ?? SlurmArray.defaultCPUsPerTask) * (jobs ?? 1),
+                          path: absolute(emitSbatch ?? "", in: here))
+    }
+
+    func absolute(_ path: String, in directory: String) -> String {
+        ((path.hasPrefix("/") ? path : (directory as NSString).appendingPathComponent(path)) as NSString)
+            .standardizingPath
     }
 
     /// --threads, else a Slurm task's SLURM_CPUS_PER_TASK, else nil (every core).
@@ -92,9 +154,15 @@ struct ExperimentFlags<Command: ExperimentCommand>: ParsableArguments {
     func run<Design: ExperimentDesign>(plot: String? = nil, _ design: () throws -> Design) throws {
         try reportingErrors {
             do {
+                let console = Console(quiet: quiet.quiet, log: log)
+                if let emitSbatch {
+                    try Experiment.emitSbatch(try design(), data: dataOptions.data, directory: out, path: emitSbatch,
+                                              console: console) { slurmArray(runs: $0) }
+                    return
+                }
                 try Experiment.run(try design(), data: dataOptions.data, directory: out, jobs: jobs,
                                    threads: chosenThreads(), shard: try chosenShard(), collectOnly: collectOnly,
-                                   console: Console(quiet: quiet.quiet, log: log), log: log, plot: plot)
+                                   wait: !noWait, console: console, log: log, plot: plot)
             } catch let incomplete as IncompleteExperiment {
                 Console.error("autoenc: \(incomplete.message)")
                 throw ExitCode(1)

@@ -24,7 +24,8 @@ struct SweepCommand: ParsableCommand, ExperimentCommand, DrawsWeightMaps {
             localization; see `autoenc compare --help`) against the knob, with mean +- sd \
             error bars, as METRIC.png, .svg or .pdf (--charts), and weightmaps.png (a row per model, the \
             first seed's map at each value). Runs go to runs/ as they finish; after Ctrl-C \
-            (exit 130) the same command trains only what is missing.
+            (exit 130) the same command trains only what is missing. --shard, --collect-only \
+            and --emit-sbatch split the runs over processes and machines as in compare.
             """)
     static let defaultDirectory = "sweep"
     static let figures = "a chart per metric"

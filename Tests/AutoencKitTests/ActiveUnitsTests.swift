@@ -34,10 +34,13 @@ import Testing
         if let c = zero.first(where: { $0 > 0 }) { m[3 * (units + 3) + c] = .nan }
         let active = ActiveUnits(units: units)
         let count = active.find(m, rows: rows, stride: units + 3)
-        let expected = (0..<units).filter { c in (0..<rows).contains { m[$0 * (units + 3) + c].bitPattern & 0x7FFF_FFFF != 0 } }
+        let expected = (0..<units).filter { c in
+            (0..<rows).contains { m[$0 * (units + 3) + c].bitPattern & 0x7FFF_FFFF != 0 }
+        }
         #expect(count == expected.count)
         #expect((0..<count).map { Int(active.list[$0]) } == expected)
-        #expect(active.positions(in: 10..<20) == (expected.firstIndex { $0 >= 10 } ?? count)..<(expected.firstIndex { $0 >= 20 } ?? count))
+        let from10 = expected.firstIndex { $0 >= 10 } ?? count, from20 = expected.firstIndex { $0 >= 20 } ?? count
+        #expect(active.positions(in: 10..<20) == from10..<from20)
     }
 
     /// `pack` and `spread` at every kernel level this CPU runs (AVX-512 compress and

@@ -136,10 +136,12 @@ import Testing
         let test = (0..<2000 * features).map { _ in rng.uniform(0, 1) }
         let trainLabels = (0..<2000).map { _ in UInt8(rng.next() % 10) }
         let testLabels = (0..<2000).map { _ in UInt8(rng.next() % 10) }
-        let probe = LinearProbe(codes: train, count: 2000, features: features, labels: trainLabels, options: .init(seed: 1))
+        let probe = LinearProbe(codes: train, count: 2000, features: features, labels: trainLabels,
+                                options: .init(seed: 1))
         let accuracy = probe.accuracy(test, count: 2000, labels: testLabels)
         #expect(accuracy > 0.05 && accuracy < 0.16, "accuracy \(accuracy), chance 0.1")
-        let again = LinearProbe(codes: train, count: 2000, features: features, labels: trainLabels, options: .init(seed: 1))
+        let again = LinearProbe(codes: train, count: 2000, features: features, labels: trainLabels,
+                                options: .init(seed: 1))
         #expect(again.weights == probe.weights)
     }
 
@@ -160,14 +162,18 @@ import Testing
     func codesMatchEncode() {
         let model = Autoencoder(config: ModelConfig(hidden: 8), seed: 3)
         var rng = RandomStream(seed: 6, .probe)
-        let set = ImageSet(count: 600, bytes: (0..<600 * 784).map { _ in UInt8(truncatingIfNeeded: rng.next()) }, source: "random")
+        let bytes = (0..<600 * 784).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
+        let set = ImageSet(count: 600, bytes: bytes, source: "random")
         var x = [Float](repeating: 0, count: 600 * 784), expected = [Float](repeating: 0, count: 600 * 8)
         set.gather((0..<Int32(600)).map { $0 }[...], into: &x)
         model.encode(x, count: 600, into: &expected)
         for threads in [1, 2, 3] {
             let codes = model.codes(set, threads: threads, chunk: 97).array
             let worst = zip(codes, expected).map { abs($0 - $1) }.max()!
-            #expect(worst < 1e-5, "threads \(threads): largest difference \(worst), first \(codes.prefix(3)) vs \(expected.prefix(3))")
+            #expect(worst < 1e-5, """
+                threads \(threads): largest difference \(worst), \
+                first \(codes.prefix(3)) vs \(expected.prefix(3))
+                """)
         }
     }
 
@@ -230,9 +236,11 @@ import Testing
     @Test("the metrics JSON parses and carries every field; non-finite numbers are null")
     func reportJSON() throws {
         let statistics = ActivationStatistics(codes: [0, 1, 0, 3], examples: 2, units: 2, activation: .relu)
-        var a = Diagnostics(name: "none", activation: .relu, testMSE: 0.02, statistics: statistics, localization: 0.4, probeAccuracy: 0.8)
+        var a = Diagnostics(name: "none", activation: .relu, testMSE: 0.02, statistics: statistics,
+                            localization: 0.4, probeAccuracy: 0.8)
         a.extraMSE = [("test_mse_sample64", 0.021)]
-        let b = Diagnostics(name: "q\"uote", activation: .relu, testMSE: .nan, statistics: statistics, localization: .nan, probeAccuracy: nil)
+        let b = Diagnostics(name: "q\"uote", activation: .relu, testMSE: .nan, statistics: statistics,
+                            localization: .nan, probeAccuracy: nil)
         let text = Diagnostics.json([a, b], settings: [("seed", .number(3))])
         let object = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
         let variants = try #require(object["variants"] as? [[String: Any]])
@@ -256,10 +264,10 @@ import Testing
         let dir = try TemporaryDirectory()
         let model = Autoencoder(config: ModelConfig(hidden: 4, dropP: 0.5, dropMode: .dropconnect), seed: 1)
         let test = ImageSet(count: 3, bytes: Fixtures.pixels(count: 3), source: "test")
-        let (diagnostics, codes) = Diagnostics.evaluate(model, name: model.config.regularizerName, test: test, train: nil,
-                                                        seed: 2, threads: 1)
-        let files = try diagnostics.writeOutputs(codes: codes, model: "m.safetensors", data: "data", testImages: test.count,
-                                                 seed: 2, directory: dir.path)
+        let (diagnostics, codes) = Diagnostics.evaluate(model, name: model.config.regularizerName, test: test,
+                                                        train: nil, seed: 2, threads: 1)
+        let files = try diagnostics.writeOutputs(codes: codes, model: "m.safetensors", data: "data",
+                                                 testImages: test.count, seed: 2, directory: dir.path)
         #expect(files == ["histograms.png", "metrics.json"])
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted() == files)
         let json = try #require(FileManager.default.contents(atPath: dir.file("metrics.json")))
@@ -277,7 +285,8 @@ import Testing
         var diagnostics = Diagnostics(name: "dropconnect", activation: .relu, testMSE: 0.01,
                                       statistics: statistics, localization: 0.5, probeAccuracy: 0.9)
         diagnostics.extraMSE = [("test_mse_sample\(Diagnostics.dropConnectSamples)", 0.011)]
-        let object = try #require(try JSONSerialization.jsonObject(with: Data(diagnostics.json.compact.utf8)) as? [String: Any])
+        let parsed = try JSONSerialization.jsonObject(with: Data(diagnostics.json.compact.utf8))
+        let object = try #require(parsed as? [String: Any])
         let metrics = Set(object.keys).subtracting(["name", "activation", "units"])
         let terms = Diagnostics.definitions.map(\.term)
         #expect(Set(terms) == metrics)
@@ -287,7 +296,7 @@ import Testing
         #expect(Diagnostics.definitions.allSatisfy { !$0.meaning.isEmpty && $0.meaning.hasSuffix(".") })
     }
 
-    @Test("activations' header: the model's regularizer and its drop-p when it has one; the probe's images, or why no probe")
+    @Test("activations' header: the regularizer, its drop-p if any; the probe's images or why there is no probe")
     func activationsHeader() {
         let location = DataLocation(directory: "data")
         let dropConnect = ModelConfig(hidden: 16, activation: .sigmoid, dropP: 0.25, dropMode: .dropconnect)
@@ -296,8 +305,8 @@ import Testing
             "model: m.safetensors (784-16-784 sigmoid, dropconnect drop-p 0.25)",
             "data: data (100 test images, probe trained on 500 labeled training images)",
         ])
-        #expect(Diagnostics.header(model: "m.safetensors", config: ModelConfig(hidden: 16), location: location, testImages: 100,
-                                   probeImages: nil) == [
+        #expect(Diagnostics.header(model: "m.safetensors", config: ModelConfig(hidden: 16), location: location,
+                                   testImages: 100, probeImages: nil) == [
             "model: m.safetensors (784-16-784 relu, none)",
             "data: data (100 test images, no label files: no probe)",
         ])

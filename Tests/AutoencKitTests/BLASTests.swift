@@ -11,7 +11,8 @@ import Testing
         /// Extra row stride beyond what the stored matrices need.
         var padding: Int
         var testDescription: String {
-            "m=\(m) n=\(n) k=\(k) \(transA ? "Aᵀ" : "A")\(transB ? "Bᵀ" : "B") alpha=\(alpha) beta=\(beta) pad=\(padding)"
+            let a = transA ? "Aᵀ" : "A", b = transB ? "Bᵀ" : "B"
+            return "m=\(m) n=\(n) k=\(k) \(a)\(b) alpha=\(alpha) beta=\(beta) pad=\(padding)"
         }
     }
 
@@ -76,7 +77,10 @@ import Testing
         }
         let at = worstAt.0 * ldc + worstAt.1
         #expect(worst <= tolerance,
-                "largest relative difference \(worst) at (\(worstAt.0), \(worstAt.1)): \(fast[at]) vs \(naive[at]); first \(Array(fast.prefix(4))) vs \(Array(naive.prefix(4)))")
+                """
+                largest relative difference \(worst) at (\(worstAt.0), \(worstAt.1)): \(fast[at]) vs \(naive[at]); \
+                first \(Array(fast.prefix(4))) vs \(Array(naive.prefix(4)))
+                """)
         // Padding columns of C are never written.
         for i in 0..<c.m {
             for j in c.n..<ldc {

@@ -30,8 +30,10 @@ import Testing
         switch mode {
         case .none: #expect(config.dropP == 0)
         case .dropout: #expect(config.dropP == 0.3 && config.dropMode == .dropout)
-        case .dropconnectExample: #expect(config.dropP == 0.3 && config.dropMode == .dropconnect && config.masks == .example)
-        case .dropconnectBatch: #expect(config.dropP == 0.3 && config.dropMode == .dropconnect && config.masks == .batch)
+        case .dropconnectExample:
+            #expect(config.dropP == 0.3 && config.dropMode == .dropconnect && config.masks == .example)
+        case .dropconnectBatch:
+            #expect(config.dropP == 0.3 && config.dropMode == .dropconnect && config.masks == .batch)
         }
     }
 
@@ -39,15 +41,16 @@ import Testing
     /// for `modes`: one 1 ms step of 600 µs z1 and 300 µs dw2.
     static func report(hidden: [Int], batches: [Int], modes: [Benchmark.Mode]) -> Benchmark.Report {
         let sizes = hidden.flatMap { h in batches.map { Benchmark.Size(hidden: h, batchSize: $0) } }
-        let breakdown = StepBreakdown(steps: 10, stepMicroseconds: 1000, phases: [(.encoder, 600), (.decoderGradient, 300)])
+        let breakdown = StepBreakdown(steps: 10, stepMicroseconds: 1000,
+                                      phases: [(.encoder, 600), (.decoderGradient, 300)])
         let training = sizes.flatMap { size in
             modes.map { Benchmark.TrainingRow(mode: $0, size: size, images: 1000, warmupImages: 4 * size.batchSize,
                                               imagesPerSecond: Double(size.batchSize) * 1000, breakdown: breakdown) }
         }
         let product = Benchmark.ProductTiming(name: "x w1^T", m: 1, n: 1, k: 1, gflops: 1, maxRelativeError: 0)
         return Benchmark.Report(threads: 2, hiddenSizes: hidden, batchSizes: batches, warmup: nil,
-                                repeats: 3, dropP: 0.5,
-                                data: "data", products: sizes.map { Benchmark.ProductRow(size: $0, one: product, all: product) },
+                                repeats: 3, dropP: 0.5, data: "data",
+                                products: sizes.map { Benchmark.ProductRow(size: $0, one: product, all: product) },
                                 training: training)
     }
 
@@ -86,9 +89,13 @@ import Testing
         report.peak = Benchmark.Peak(level: .avx2, oneThread: 39.84, allThreads: 79.0, threads: 2)
         let lines = report.table.split(separator: "\n").map(String.init)
         let vectors = try #require(lines.firstIndex { $0.hasPrefix("vectors") })
-        #expect(lines[vectors + 1] == "peak     39.8 GFLOP/s on 1 thread, 79.0 on 2 (fp32 multiply-adds, avx2 instructions: no product can go faster)")
+        #expect(lines[vectors + 1] == """
+            peak     39.8 GFLOP/s on 1 thread, 79.0 on 2 \
+            (fp32 multiply-adds, avx2 instructions: no product can go faster)
+            """)
         let json = try #require(try JSONSerialization.jsonObject(with: Data(report.json.utf8)) as? [String: Any])
-        #expect(json["peak_gflops_1_thread"] as? Double == 39.8 && json["peak_gflops"] as? Double == 79 && json["peak_level"] as? String == "avx2")
+        #expect(json["peak_gflops_1_thread"] as? Double == 39.8 && json["peak_gflops"] as? Double == 79
+                && json["peak_level"] as? String == "avx2")
         report.peak = Benchmark.Peak(level: .generic, oneThread: 9.5, allThreads: 9.5, threads: 1)
         #expect(report.table.contains("peak     9.5 GFLOP/s on 1 thread (fp32 multiply-adds, generic instructions"))
     }
@@ -179,6 +186,32 @@ import Testing
         ], "\(report.table)")
         #expect(!report.table.contains("largest phases"))
         let json = try #require(try JSONSerialization.jsonObject(with: Data(report.json.utf8)) as? [String: Any])
-        #expect(json["hidden"] as? Int == 256 && json["batch_size"] as? Int == 128 && json["warmup_images"] as? Int == 512)
+        #expect(json["hidden"] as? Int == 256 && json["batch_size"] as? Int == 128
+                && json["warmup_images"] as? Int == 512)
+    }
+
+    /// With a peak, each training row gives its efficiency: images/s x 10 x 784 x hidden
+    /// (the five dense products' flops an image) over the all-thread peak, in the table
+    /// to two decimals and in the JSON to three. 128,000 images/s at 256 units is
+    /// 128000 x 2,007,040 = 256.9 GFLOP/s: 1.2845 of a 200 GFLOP/s peak, over 1 because
+    /// skipped work counts in the step's favour.
+    @Test func efficiencyAgainstThePeak() throws {
+        var report = Self.report(hidden: [256], batches: [128], modes: [.none, .dropout])
+        #expect(!report.table.contains("of peak"))
+        report.peak = Benchmark.Peak(level: .avx512, oneThread: 100, allThreads: 200, threads: 2)
+        let row = try #require(report.training.first)
+        #expect(abs(row.efficiency(peak: 200) - 1.2845056) < 1e-9)
+        let lines = report.table.split(separator: "\n").map(String.init)
+        #expect(lines.contains("none                      128000    1.28 of peak"), "\(report.table)")
+        #expect(lines.contains { $0.hasPrefix("of peak: images/s x 10 x 784 x hidden") }, "\(report.table)")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(report.json.utf8)) as? [String: Any])
+        let training = try #require(json["training"] as? [[String: Any]])
+        #expect(training.compactMap { $0["efficiency"] as? Double } == [1.285, 1.285])
+
+        // several sizes: a column; 1024 units at the same rate is four times the flops
+        report = Self.report(hidden: [256, 1024], batches: [128], modes: [.none])
+        report.peak = Benchmark.Peak(level: .avx512, oneThread: 100, allThreads: 200, threads: 2)
+        let rows = report.table.split(separator: "\n").filter { $0.hasPrefix("  1024") || $0.hasPrefix("   256") }
+        #expect(rows.map { $0.split(separator: " ")[6] } == ["1.28", "5.14"], "\(report.table)")
     }
 }

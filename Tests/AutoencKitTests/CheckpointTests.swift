@@ -57,7 +57,8 @@ import Testing
     }
 
     static func entry(_ name: String, shape: [Int], begin: Int, end: Int) -> String {
-        "\"\(name)\":{\"dtype\":\"F32\",\"shape\":[\(shape.map(String.init).joined(separator: ","))],\"data_offsets\":[\(begin),\(end)]}"
+        let dimensions = shape.map(String.init).joined(separator: ",")
+        return "\"\(name)\":{\"dtype\":\"F32\",\"shape\":[\(dimensions)],\"data_offsets\":[\(begin),\(end)]}"
     }
 
     // Byte offsets of the tensors in the data section.
@@ -83,7 +84,8 @@ import Testing
         #expect(x.count == y.count, "\(x.count) vs \(y.count) floats", sourceLocation: sourceLocation)
         let differing = zip(x, y).enumerated().filter { $0.element.0 != $0.element.1 }.map(\.offset)
         if let first = differing.first {
-            Issue.record("\(differing.count) floats differ, first at \(first): \(a.values[first]) vs \(b.values[first])",
+            let firstPair = "\(a.values[first]) vs \(b.values[first])"
+            Issue.record("\(differing.count) floats differ, first at \(first): \(firstPair)",
                          sourceLocation: sourceLocation)
         }
     }
@@ -178,8 +180,8 @@ import Testing
             case .extraData: return valid + [0, 0, 0, 0]
             case .randomBytes: return (0..<4096).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
             case .randomAfterPlausibleLength:
-                return withUnsafeBytes(of: UInt64(64).littleEndian,
-                                       Array.init) + (0..<4096).map { _ in UInt8(truncatingIfNeeded: rng.next() | 0x80) }
+                let length = withUnsafeBytes(of: UInt64(64).littleEndian, Array.init)
+                return length + (0..<4096).map { _ in UInt8(truncatingIfNeeded: rng.next() | 0x80) }
             case .absurdHeaderLength: return parts.bytes(length: UInt64.max)
             case .headerLengthPastEnd: return parts.bytes(length: UInt64(valid.count - 8 + 1))
             case .headerLengthTiny: return parts.bytes(length: 1)
@@ -194,26 +196,31 @@ import Testing
                 return p.bytes()
             case .metadataNotString: return parts.replacing("\"epoch\":\"7\"", with: "\"epoch\":7").bytes()
             case .overlappingOffsets:
-                return parts.replacing(b1, with: CheckpointTests.entry("encoder.bias", shape: [h], begin: w1End - 4, end: b1End - 4)).bytes()
+                let moved = CheckpointTests.entry("encoder.bias", shape: [h], begin: w1End - 4, end: b1End - 4)
+                return parts.replacing(b1, with: moved).bytes()
             case .gapBetweenTensors:
-                return parts.replacing(b1, with: CheckpointTests.entry("encoder.bias", shape: [h], begin: w1End + 4, end: b1End + 4)).bytes()
+                let moved = CheckpointTests.entry("encoder.bias", shape: [h], begin: w1End + 4, end: b1End + 4)
+                return parts.replacing(b1, with: moved).bytes()
             case .offsetsPastEnd:
-                return parts.replacing(b2, with: CheckpointTests.entry("decoder.bias", shape: [n], begin: w2End + 4, end: b2End + 4)).bytes()
+                let moved = CheckpointTests.entry("decoder.bias", shape: [n], begin: w2End + 4, end: b2End + 4)
+                return parts.replacing(b2, with: moved).bytes()
             case .negativeOffset:
-                return parts.replacing(w1,
-                                       with: "\"encoder.weight\":{\"dtype\":\"F32\",\"shape\":[\(h),\(n)],\"data_offsets\":[-4,\(w1End - 4)]}").bytes()
+                let negative = CheckpointTests.entry("encoder.weight", shape: [h, n], begin: -4, end: w1End - 4)
+                return parts.replacing(w1, with: negative).bytes()
             case .fractionalOffset:
                 return parts.replacing("\"data_offsets\":[0,\(w1End)]", with: "\"data_offsets\":[0.5,\(w1End)]").bytes()
             case .reversedOffsets:
                 return parts.replacing("\"data_offsets\":[0,\(w1End)]", with: "\"data_offsets\":[\(w1End),0]").bytes()
             case .dtypeF16: return parts.replacing(b1, with: b1.replacingOccurrences(of: "F32", with: "F16")).bytes()
-            case .dtypeMissing: return parts.replacing(b1, with: b1.replacingOccurrences(of: "\"dtype\":\"F32\",", with: "")).bytes()
+            case .dtypeMissing:
+                return parts.replacing(b1, with: b1.replacingOccurrences(of: "\"dtype\":\"F32\",", with: "")).bytes()
             case .shapeTooShort:
                 return parts.replacing("\"shape\":[\(h),\(n)]", with: "\"shape\":[\(h),\(n - 1)]").bytes()
             case .shapeTransposed:
                 // Same number of bytes, wrong orientation: only the shape check can catch it.
                 return parts.replacing("\"shape\":[\(n),\(h)]", with: "\"shape\":[\(h),\(n)]").bytes()
-            case .shapeMissing: return parts.replacing(b2, with: b2.replacingOccurrences(of: "\"shape\":[\(n)],", with: "")).bytes()
+            case .shapeMissing:
+                return parts.replacing(b2, with: b2.replacingOccurrences(of: "\"shape\":[\(n)],", with: "")).bytes()
             case .shapeOverflows:
                 // 2^24 * 2^24 * 2^14 = 2^62 elements: 2^64 bytes.
                 return parts.replacing("\"shape\":[\(h)]", with: "\"shape\":[16777216,16777216,16384]").bytes()
@@ -230,7 +237,8 @@ import Testing
                 p.data = Array(p.data[0..<w2End])
                 return p.bytes()
             case .unexpectedTensor:
-                var p = parts.replacing(b2, with: b2 + "," + CheckpointTests.entry("extra.bias", shape: [1], begin: b2End, end: b2End + 4))
+                let extra = CheckpointTests.entry("extra.bias", shape: [1], begin: b2End, end: b2End + 4)
+                var p = parts.replacing(b2, with: b2 + "," + extra)
                 p.data += [0, 0, 0, 0]
                 return p.bytes()
             case .wrongFormat: return parts.replacing("\"format\":\"autoenc-1\"",
@@ -275,12 +283,14 @@ import Testing
 
     /// A model whose weights are not finite is bad data naming the tensor (it was loaded,
     /// and `reconstruct` printed "test_mse nan").
-    @Test(arguments: [("encoder.weight", 3, Float.nan), ("decoder.bias", 783, Float.infinity), ("decoder.weight", 0, -Float.infinity)])
+    @Test(arguments: [("encoder.weight", 3, Float.nan), ("decoder.bias", 783, Float.infinity),
+                      ("decoder.weight", 0, -Float.infinity)])
     func nonFiniteWeightsAreRefused(tensor: String, element: Int, value: Float) {
         let parameters = Autoencoder(config: ModelConfig(hidden: 4), seed: 1).parameters
         let offset = parameters.tensors.first { $0.name == tensor }!.offset
         parameters.base[offset + element] = value
-        let (header, data) = Checkpoint.encode(parameters, metadata: CheckpointMetadata(config: ModelConfig(hidden: 4), seed: 1, epoch: 1, dataset: "d"))
+        let metadata = CheckpointMetadata(config: ModelConfig(hidden: 4), seed: 1, epoch: 1, dataset: "d")
+        let (header, data) = Checkpoint.encode(parameters, metadata: metadata)
         let bytes = header + Array(data)
         expectAutoencError(.dataError, naming: "m.safetensors",
                            containing: ["\(tensor) holds \(value) at element \(element)"]) {
@@ -300,7 +310,8 @@ import Testing
         #expect(options.metadataFields.map(\.key) == ["optimizer", "lr", "batch_size", "seed"])
         let bad = { (what: String) in AutoencError.badData("f", what) }
         let back = try TrainingOptions(metadata: MetadataReader(metadata: options.metadata, bad: bad))
-        #expect(back.optimizer == .momentum && back.learningRate == 0.0123 && back.batchSize == 77 && back.seed == UInt64.max)
+        #expect(back.optimizer == .momentum && back.learningRate == 0.0123 && back.batchSize == 77
+                && back.seed == UInt64.max)
         #expect(back.threads == TrainingOptions().threads)
         var damaged = options.metadata
         damaged["batch_size"] = "0"
@@ -323,8 +334,8 @@ import Testing
             _ = try Checkpoint.decode(idx, path: "x")
         }
         let state = TrainingState(config: ModelConfig(hidden: 1), seed: 1, optimizer: .sgd, learningRate: 0.1,
-                                  batchSize: 4, limit: nil, trainImages: 8, epochsCompleted: 1, step: 2, optimizerSteps: 2,
-                                  modelDigest: 1, buffers: [:])
+                                  batchSize: 4, limit: nil, trainImages: 8, epochsCompleted: 1, step: 2,
+                                  optimizerSteps: 2, modelDigest: 1, buffers: [:])
         expectAutoencError(.dataError, naming: "runs/m.state.safetensors",
                            containing: ["a training state, not a model; its model is runs/m.safetensors"]) {
             _ = try Checkpoint.decode(state.encode(), path: "runs/m.state.safetensors")

@@ -163,8 +163,9 @@ import Testing
     /// 13 units: one partial chunk. 70: a whole block of 64, then a partial chunk; unit
     /// ranges that start and end inside chunks, as two threads' halves of the units do.
     static let kernelCases: [KernelCase] = [Float(0.5), 0.3].flatMap { p in
-        [(3, 13, 0..<3, 0..<13), (4, 13, 1..<4, 3..<11), (5, 13, 4..<5, 12..<13), (3, 13, 0..<3, 5..<5), (5, 13, 0..<5, 0..<1),
-         (3, 70, 0..<3, 0..<70), (4, 70, 1..<3, 0..<64), (5, 70, 0..<5, 20..<69), (2, 70, 1..<2, 64..<70)].map {
+        [(3, 13, 0..<3, 0..<13), (4, 13, 1..<4, 3..<11), (5, 13, 4..<5, 12..<13), (3, 13, 0..<3, 5..<5),
+         (5, 13, 0..<5, 0..<1), (3, 70, 0..<3, 0..<70), (4, 70, 1..<3, 0..<64), (5, 70, 0..<5, 20..<69),
+         (2, 70, 1..<2, 64..<70)].map {
             KernelCase(dropP: p, batch: $0.0, hidden: $0.1, examples: $0.2, units: $0.3)
         }
     }
@@ -268,8 +269,8 @@ import Testing
         for b in 0..<5 {
             let expected = (0..<Self.n).filter { x[b * Self.n + $0] != 0 }.map { ($0, x[b * Self.n + $0]) }
             let found = pixels.pixels(of: b)
-            if found.count != expected.count || zip(found,
-                                                    expected).contains(where: { $0.index != $1.0 || $0.value != $1.1 }) {
+            let differs = zip(found, expected).contains { $0.index != $1.0 || $0.value != $1.1 }
+            if found.count != expected.count || differs {
                 wrong.append("example \(b): \(found.count) pixels, expected \(expected.count)")
             }
         }
@@ -312,7 +313,9 @@ import Testing
 
     /// The per-batch path: scale * mask ⊙ w, exactly, for every connection of the rows
     /// asked for; other rows untouched.
-    static let maskWeightCases: [(dropP: Float, rows: Range<Int>)] = [(0.5, 0..<hidden), (0.3, 0..<hidden), (0.3, 4..<9)]
+    static let maskWeightCases: [(dropP: Float, rows: Range<Int>)] = [
+        (0.5, 0..<hidden), (0.3, 0..<hidden), (0.3, 4..<9),
+    ]
 
     @Test(arguments: KernelLevel.supported, maskWeightCases)
     func maskWeightsMatchesDefinition(level: KernelLevel, _ c: (dropP: Float, rows: Range<Int>)) {
@@ -336,11 +339,13 @@ import Testing
 
     // MARK: - In the training pass
 
-    static func runPass(_ config: ModelConfig, parameters: Parameters, inputs: [Float], batch: Int) -> (loss: Float, gradients: [Float], hidden: [Float]) {
+    static func runPass(_ config: ModelConfig, parameters: Parameters, inputs: [Float],
+                        batch: Int) -> (loss: Float, gradients: [Float], hidden: [Float]) {
         let pass = TrainingPass(model: Autoencoder(config: config, parameters: parameters), maxBatch: batch, seed: 31)
         inputs.withUnsafeBufferPointer { pass.input.update(from: $0.baseAddress!, count: $0.count) }
         let loss = pass.run(batch: batch, step: 12)
-        return (loss, pass.gradients.values, Array(UnsafeBufferPointer(start: pass.hidden.pointer, count: batch * config.hidden)))
+        let hidden = Array(UnsafeBufferPointer(start: pass.hidden.pointer, count: batch * config.hidden))
+        return (loss, pass.gradients.values, hidden)
     }
 
     /// With p = 0, DropConnect (either mask sharing) is the plain layer: identical loss

@@ -69,8 +69,10 @@ import Testing
             let tolerance = 5 * (variance / Double(draws)).squareRoot() + 1e-5
             let ratio = abs(mean[i] - expected[i]) / tolerance
             if ratio > worst.ratio {
-                worst = (ratio,
-                         "pixel \(i): mean of \(draws) draws \(mean[i]), inference \(expected[i]), tolerance \(tolerance)")
+                worst = (ratio, """
+                    pixel \(i): mean of \(draws) draws \(mean[i]), inference \(expected[i]), \
+                    tolerance \(tolerance)
+                    """)
             }
             if abs(mean[i] - unscaled[i]) > tolerance { missedScale += 1 }
         }
@@ -165,7 +167,8 @@ import Testing
                                  inputDropP: 0.2, maxNorm: 3.5)
         let p = Parameters(hidden: 4)
         p.initialize(seed: 1)
-        let (header, body) = Checkpoint.encode(p, metadata: CheckpointMetadata(config: config, seed: 1, epoch: 1, dataset: "d"))
+        let metadata = CheckpointMetadata(config: config, seed: 1, epoch: 1, dataset: "d")
+        let (header, body) = Checkpoint.encode(p, metadata: metadata)
         let loaded = try Checkpoint.decode(header + Array(body), path: "m.safetensors")
         #expect(loaded.config == config)
         #expect(loaded.metadata["dropout_scaling"] == "classic")
@@ -173,7 +176,8 @@ import Testing
         #expect(loaded.metadata["max_norm"] == "3.5")
 
         let plain = ModelConfig(hidden: 4)
-        let (h2, b2) = Checkpoint.encode(p, metadata: CheckpointMetadata(config: plain, seed: 1, epoch: 1, dataset: "d"))
+        let plainMetadata = CheckpointMetadata(config: plain, seed: 1, epoch: 1, dataset: "d")
+        let (h2, b2) = Checkpoint.encode(p, metadata: plainMetadata)
         let loadedPlain = try Checkpoint.decode(h2 + Array(b2), path: "m.safetensors")
         #expect(loadedPlain.metadata["max_norm"] == "none")
         #expect(loadedPlain.config == plain)

@@ -26,7 +26,8 @@ import Testing
         }
         let keep = 1 - Double(dropP), n = keys * units
         let fraction = Double(kept) / Double(n)
-        #expect(abs(fraction - keep) < 5 * Self.sd(keep, n), "kept \(fraction), expected \(keep) ± \(Self.sd(keep, n))")
+        let sd = Self.sd(keep, n)
+        #expect(abs(fraction - keep) < 5 * sd, "kept \(fraction), expected \(keep) ± \(sd)")
         // The two halves are independent: both kept with probability keep².
         let pairs = n / 2, both = Double(bothKept) / Double(pairs)
         #expect(abs(both - keep * keep) < 5 * Self.sd(keep * keep, pairs),
@@ -122,7 +123,8 @@ import Testing
                 "activation \(worst.i): mean \(sums[worst.i] / Double(steps)) vs \(plain[worst.i]), \(worst.z) sigma")
         // And over all of them together, the total is preserved.
         let total = plain.reduce(0.0) { $0 + Double($1) }, totalMean = sums.reduce(0, +) / Double(steps)
-        let totalSD = (plain.reduce(0.0) { $0 + Double($1) * Double($1) } * Double(dropP) / keep / Double(steps)).squareRoot()
+        let sumOfSquares = plain.reduce(0.0) { $0 + Double($1) * Double($1) }
+        let totalSD = (sumOfSquares * Double(dropP) / keep / Double(steps)).squareRoot()
         #expect(abs(totalMean - total) < 5 * totalSD, "sum of means \(totalMean) vs \(total) ± \(totalSD)")
     }
 

@@ -19,7 +19,8 @@ import Testing
 
     @Test("the last lines: the table between blank lines, then what was written into --out")
     func outputLines() {
-        let outputs = ExperimentOutputs(table: "model  test_mse\nnone   0.01", files: ["report.html", "metrics.json", "runs/"])
+        let outputs = ExperimentOutputs(table: "model  test_mse\nnone   0.01",
+                                        files: ["report.html", "metrics.json", "runs/"])
         #expect(outputs.lines(directory: "compare") == ["", "model  test_mse\nnone   0.01", "",
                                                         "wrote compare/: report.html, metrics.json, runs/"])
     }
@@ -27,10 +28,15 @@ import Testing
     @Test("a signal ends an experiment with 128 + its number, what was kept and that the same command goes on",
           arguments: [SIGINT, SIGTERM])
     func stopped(signal: Int32) {
-        let error = Experiment.stopped(by: signal, finished: 2, of: 6, directory: "out", again: "autoenc compare --seeds 2")
+        let error = Experiment.stopped(by: signal, finished: 2, of: 6, directory: "out",
+                                       again: "autoenc compare --seeds 2")
         #expect(error.status == (signal == SIGINT ? .interrupted : .terminated))
         #expect(error.status.rawValue == 128 + signal)
-        #expect(error.message == "stopped by \(signal == SIGINT ? "SIGINT" : "SIGTERM"); 2 of 6 runs finished and kept in out/runs/, the unfinished ones discarded; the same command trains the rest: autoenc compare --seeds 2")
+        let name = signal == SIGINT ? "SIGINT" : "SIGTERM"
+        #expect(error.message == """
+            stopped by \(name); 2 of 6 runs finished and kept in out/runs/, the unfinished ones discarded; \
+            the same command trains the rest: autoenc compare --seeds 2
+            """)
     }
 
     @Test("each run's observer appends the run's records to the shared --log")
@@ -96,15 +102,15 @@ import Testing
         try Experiment.perform(design, location: location, directory: out, jobs: nil, threads: 1, outputThreads: 2,
                                console: Console(quiet: true), log: nil, again: "autoenc compare")
         let written = try #require(design.written, "the outputs were not written")
-        #expect(written.records == 0 && written.trained == 7 && written.test == 5 && written.threads == 2 && written.directory == out,
-                "\(written)")
+        #expect(written.records == 0 && written.trained == 7 && written.test == 5 && written.threads == 2
+                && written.directory == out, "\(written)")
         #expect(FileManager.default.fileExists(atPath: Experiment.runsDirectory(out)))
 
         let refusing = StubDesign(cut: 7, refuse: true)
         let other = dir.file("other")
         #expect(throws: AutoencError.self) {
-            try Experiment.perform(refusing, location: location, directory: other, jobs: nil, threads: 1, outputThreads: 1,
-                                   console: Console(quiet: true), log: nil, again: "autoenc sweep")
+            try Experiment.perform(refusing, location: location, directory: other, jobs: nil, threads: 1,
+                                   outputThreads: 1, console: Console(quiet: true), log: nil, again: "autoenc sweep")
         }
         #expect(refusing.written == nil, "a refused design wrote outputs")
         #expect(!FileManager.default.fileExists(atPath: Experiment.runsDirectory(other)), "a refused design trained")

@@ -21,7 +21,8 @@ import Testing
 
     @Test("a drop-p list: its values as written, dropout by default, the other knobs' single values kept")
     func dropPList() throws {
-        let plan = try Sweep.Plan(lists: [.dropP: "0, 0.25,0.5", .limit: "100", .maxNorm: "3"], models: nil, request: RunRequest())
+        let plan = try Sweep.Plan(lists: [.dropP: "0, 0.25,0.5", .limit: "100", .maxNorm: "3"], models: nil,
+                                  request: RunRequest())
         #expect(plan.knob == .dropP)
         #expect(plan.values.map(\.label) == ["0", "0.25", "0.5"] && plan.values.map(\.value) == [0, 0.25, 0.5])
         #expect(plan.values.allSatisfy { $0.name == "drop_p" })
@@ -38,26 +39,35 @@ import Testing
         // listed, which metrics.json then gave as every point's train_images)
         #expect(sizes.limit == nil)
         #expect(sizes.grid(seeds: 1, epochs: 1).runs.compactMap(\.limit).sorted() == [500, 500, 1000, 1000])
-        let norms = try Sweep.Plan(lists: [.maxNorm: "1,2", .dropP: "0.2"], models: "dropconnect,none", request: RunRequest())
+        let norms = try Sweep.Plan(lists: [.maxNorm: "1,2", .dropP: "0.2"], models: "dropconnect,none",
+                                   request: RunRequest())
         #expect(norms.knob == .maxNorm && norms.models == ["dropconnect", "none"] && norms.dropP == 0.2)
         // none alone needs no drop probability
         let none = try Sweep.Plan(lists: [.limit: "10,20", .dropP: "0"], models: "none", request: RunRequest())
         #expect(none.dropP == 0)
     }
 
+    static let noList = """
+        give one of --drop-p, --limit, --input-drop-p or --max-norm a comma-separated list of values to sweep \
+        (one value: only that setting given)
+        """
+    static let modelNames = "none, dropout, dropconnect, gaussian"
+
     static let refusals: [(lists: [Sweep.Knob: String], models: String?, message: String)] = [
-        ([:], nil, "give one of --drop-p, --limit, --input-drop-p or --max-norm a comma-separated list of values to sweep "
-            + "(one value: only that setting given)"),
+        ([:], nil, noList),
         // one value of one knob is a sweep of one point; of two knobs, neither is the one swept
-        ([.dropP: "0.5", .limit: "10"], nil, "give one of --drop-p, --limit, --input-drop-p or --max-norm a comma-separated list of values to sweep "
-            + "(one value: only that setting given)"),
+        ([.dropP: "0.5", .limit: "10"], nil, noList),
         ([.dropP: "0.1,0.1"], nil, "--drop-p lists 0.1 twice"),
         ([.limit: "10, 10.0"], nil, "--limit lists 10.0 twice"),
-        ([.dropP: "0.1,0.5", .limit: "10,20"], nil, "only one setting is swept at a time; --drop-p and --limit both list several values"),
-        ([.dropP: "0.1,0.5"], "dropout,relu", "--models: unknown model relu; expected a comma-separated list of none, dropout, dropconnect, gaussian"),
-        ([.dropP: "0.1,0.5"], "dropout,dropout", "--models must name each of none, dropout, dropconnect, gaussian at most once, got dropout,dropout"),
-        ([.dropP: "0.1,0.5"], "", "--models must name each of none, dropout, dropconnect, gaussian at most once, got "),
-        ([.dropP: "0.1,0.5"], "none", "--models none with a --drop-p sweep: none has no drop probability; add dropout or dropconnect"),
+        ([.dropP: "0.1,0.5", .limit: "10,20"], nil,
+         "only one setting is swept at a time; --drop-p and --limit both list several values"),
+        ([.dropP: "0.1,0.5"], "dropout,relu",
+         "--models: unknown model relu; expected a comma-separated list of \(modelNames)"),
+        ([.dropP: "0.1,0.5"], "dropout,dropout",
+         "--models must name each of \(modelNames) at most once, got dropout,dropout"),
+        ([.dropP: "0.1,0.5"], "", "--models must name each of \(modelNames) at most once, got "),
+        ([.dropP: "0.1,0.5"], "none",
+         "--models none with a --drop-p sweep: none has no drop probability; add dropout or dropconnect"),
         ([.dropP: "0.1,x"], nil, "--drop-p must be a number or a comma-separated list of numbers, got 0.1,x"),
         ([.dropP: "0.1,"], nil, "--drop-p must be a number or a comma-separated list of numbers, got 0.1,"),
         ([.dropP: "0.1,1"], nil, "--drop-p must be in [0, 1), got 1.0"),
@@ -66,7 +76,10 @@ import Testing
         ([.limit: "10,2.5"], nil, "--limit must be whole numbers of at least 1, got 2.5"),
         ([.limit: "10,0"], nil, "--limit must be whole numbers of at least 1, got 0"),
         ([.limit: "1e10,2"], nil, "--limit must be whole numbers of at least 1, got 1e10"),
-        ([.limit: "10,20", .dropP: "0"], nil, "--drop-p 0 leaves dropout, DropConnect and Gaussian dropout without a regularizer; give a drop probability above 0"),
+        ([.limit: "10,20", .dropP: "0"], nil, """
+            --drop-p 0 leaves dropout, DropConnect and Gaussian dropout without a regularizer; \
+            give a drop probability above 0
+            """),
     ]
 
     @Test("each refusal is a usage error with the command's message", arguments: refusals)
@@ -92,26 +105,31 @@ import Testing
         request.hidden = 16
         request.seed = 7
         request.learningRate = 0.01
-        let plan = try Sweep.Plan(lists: [.limit: "32,64", .inputDropP: "0.2", .maxNorm: "3"], models: "dropout", request: request)
+        let plan = try Sweep.Plan(lists: [.limit: "32,64", .inputDropP: "0.2", .maxNorm: "3"], models: "dropout",
+                                  request: request)
         let grid = plan.grid(seeds: 2, epochs: 3)
         #expect(grid.base.hidden == 16 && grid.base.inputDropP == 0.2 && grid.base.maxNorm == 3)
         #expect(grid.options.seed == 7 && grid.options.learningRate == 0.01 && grid.seeds == 2 && grid.epochs == 3)
-        #expect(grid.runs.map(\.stem) == ["dropout-limit32-seed7", "dropout-limit64-seed7", "dropout-limit32-seed8", "dropout-limit64-seed8"])
+        #expect(grid.runs.map(\.stem) == ["dropout-limit32-seed7", "dropout-limit64-seed7",
+                                          "dropout-limit32-seed8", "dropout-limit64-seed8"])
         #expect(grid.runs.allSatisfy { $0.config.dropP == 0.5 && $0.config.inputDropP == 0.2 && $0.epochs == 3 })
-        #expect(grid.summary == "limit over 32, 64; models dropout; 784-16-784 relu; adam lr 0.01, batch 128, 2 seeds from 7")
+        #expect(grid.summary
+                == "limit over 32, 64; models dropout; 784-16-784 relu; adam lr 0.01, batch 128, 2 seeds from 7")
         let settings = grid.settings(data: "data", trainImages: 64, testImages: 10)
-        #expect(settings.map(\.0) == ["data", "train_images", "test_images", "epochs", "models", "seeds", "hidden", "activation",
-                                      "optimizer", "lr", "batch_size", "drop_p"])
+        #expect(settings.map(\.0) == ["data", "train_images", "test_images", "epochs", "models", "seeds", "hidden",
+                                      "activation", "optimizer", "lr", "batch_size", "drop_p"])
         #expect(settings.first { $0.0 == "seeds" }?.1.rendered() == "[7, 8]")
     }
 
     @Test("a size sweep refuses sizes beyond the training set, naming the first")
     func sizes() throws {
-        let grid = try Sweep.Plan(lists: [.limit: "32,100,200"], models: nil, request: RunRequest()).grid(seeds: 1, epochs: 1)
+        let grid = try Sweep.Plan(lists: [.limit: "32,100,200"], models: nil, request: RunRequest())
+            .grid(seeds: 1, epochs: 1)
         #expect(Self.usageMessage { try grid.checkSizes(trainImages: 200, data: "data") } == nil)
         #expect(Self.usageMessage { try grid.checkSizes(trainImages: 64, data: "data") }
                 == "--limit 100: data has only 64 training images; sweep sizes up to 64")
-        let drops = try Sweep.Plan(lists: [.dropP: "0.1,0.5"], models: nil, request: RunRequest()).grid(seeds: 1, epochs: 1)
+        let drops = try Sweep.Plan(lists: [.dropP: "0.1,0.5"], models: nil, request: RunRequest())
+            .grid(seeds: 1, epochs: 1)
         #expect(Self.usageMessage { try drops.checkSizes(trainImages: 1, data: "data") } == nil)
     }
 
@@ -131,7 +149,10 @@ import Testing
         #expect(plan.runs.map(\.stem).prefix(3) == ["none-seed0", "dropout-seed0", "dropconnect-seed0"])
         let defaulted = try Comparison.Plan(RunRequest(), dropP: nil, keepP: nil, seeds: 1, epochs: 1)
         #expect(defaulted.variants.map(\.config.dropP) == [0, 0.5, 0.5])
-        #expect(defaulted.summary == "784-256-784 relu; none / dropout p_drop 0.5 / DropConnect p_drop 0.5, masks per example; adam lr 0.001, batch 128, 1 seed from 0")
+        #expect(defaulted.summary == """
+            784-256-784 relu; none / dropout p_drop 0.5 / DropConnect p_drop 0.5, masks per example; \
+            adam lr 0.001, batch 128, 1 seed from 0
+            """)
     }
 
     @Test("compare --models: none first, Gaussian dropout at the same p, inverted, its record's settings")

@@ -8,18 +8,28 @@ import Testing
 @Suite struct ExperimentTests {
     @Test("one run after another on every core unless --jobs asks; --threads sets each run's threads")
     func schedule() {
-        #expect(Experiment.Schedule.choose(runs: 6, cores: 2, jobs: nil, threads: nil) == .init(jobs: 1, threadsPerRun: 2))
-        #expect(Experiment.Schedule.choose(runs: 6, cores: 2, jobs: nil, threads: 1) == .init(jobs: 1, threadsPerRun: 1))
-        #expect(Experiment.Schedule.choose(runs: 6, cores: 2, jobs: 2, threads: nil) == .init(jobs: 2, threadsPerRun: 1))
-        #expect(Experiment.Schedule.choose(runs: 6, cores: 8, jobs: 2, threads: nil) == .init(jobs: 2, threadsPerRun: 4))
-        #expect(Experiment.Schedule.choose(runs: 1, cores: 2, jobs: 4, threads: nil) == .init(jobs: 1, threadsPerRun: 2))
+        #expect(Experiment.Schedule.choose(runs: 6, cores: 2, jobs: nil, threads: nil)
+                == .init(jobs: 1, threadsPerRun: 2))
+        #expect(Experiment.Schedule.choose(runs: 6, cores: 2, jobs: nil, threads: 1)
+                == .init(jobs: 1, threadsPerRun: 1))
+        #expect(Experiment.Schedule.choose(runs: 6, cores: 2, jobs: 2, threads: nil)
+                == .init(jobs: 2, threadsPerRun: 1))
+        #expect(Experiment.Schedule.choose(runs: 6, cores: 8, jobs: 2, threads: nil)
+                == .init(jobs: 2, threadsPerRun: 4))
+        #expect(Experiment.Schedule.choose(runs: 1, cores: 2, jobs: 4, threads: nil)
+                == .init(jobs: 1, threadsPerRun: 2))
         #expect(Experiment.Schedule(jobs: 2, threadsPerRun: 1).line(trainings: 6, cores: 2, kept: "cmp/runs")
                 == "runs: 6 trainings, 2 at a time on 1 thread each; finished runs are kept in cmp/runs/")
         #expect(Experiment.Schedule(jobs: 3, threadsPerRun: 1).line(trainings: 6, cores: 2, kept: "r")
-                == "runs: 6 trainings, 3 at a time on 1 thread each (3 threads on 2 cores: they take turns); finished runs are kept in r/")
+                == """
+                runs: 6 trainings, 3 at a time on 1 thread each (3 threads on 2 cores: they take turns); \
+                finished runs are kept in r/
+                """)
     }
 
-    static func value(_ knob: Sweep.Knob, _ v: Double) -> KnobValue { KnobValue(name: knob.rawValue, value: v, label: "\(v)") }
+    static func value(_ knob: Sweep.Knob, _ v: Double) -> KnobValue {
+        KnobValue(name: knob.rawValue, value: v, label: "\(v)")
+    }
 
     @Test("a sweep's runs: p = 0 is none, none is shared across p, other knobs set their setting")
     func sweepRuns() {
@@ -29,7 +39,8 @@ import Testing
                               options: options, seeds: 2, epochs: 1, limit: nil).runs
         #expect(runs.count == 12)
         // none at each p, dropout and dropconnect at p = 0: one run per seed
-        #expect(Set(runs.map(\.stem)) == ["none-seed0", "none-seed1", "dropout-drop_p0.5-seed0", "dropout-drop_p0.5-seed1",
+        #expect(Set(runs.map(\.stem)) == ["none-seed0", "none-seed1",
+                                          "dropout-drop_p0.5-seed0", "dropout-drop_p0.5-seed1",
                                           "dropconnect-drop_p0.5-seed0", "dropconnect-drop_p0.5-seed1"])
         let dropconnect = runs.first { $0.stem == "dropconnect-drop_p0.5-seed1" }!
         #expect(dropconnect.config.dropMode == .dropconnect && dropconnect.config.dropP == 0.5 && dropconnect.seed == 1)
@@ -48,7 +59,10 @@ import Testing
                                scaling: .classic, inputDropP: 0.2, maxNorm: 3)
         let v = Comparison.variants(base: base, dropP: 0.4)
         #expect(v.map(\.name) == ["none", "dropout", "dropconnect"])
-        #expect(v.allSatisfy { $0.config.hidden == 32 && $0.config.activation == .sigmoid && $0.config.inputDropP == 0.2 && $0.config.maxNorm == 3 })
+        #expect(v.allSatisfy {
+            $0.config.hidden == 32 && $0.config.activation == .sigmoid
+                && $0.config.inputDropP == 0.2 && $0.config.maxNorm == 3
+        })
         #expect(v[0].config.dropP == 0)
         #expect(v[1].config.dropMode == .dropout && v[1].config.dropP == 0.4 && v[1].config.scaling == .classic)
         #expect(v[2].config.dropMode == .dropconnect && v[2].config.masks == .batch && v[2].config.scaling == .inverted)
@@ -63,11 +77,11 @@ import Testing
         let run = ExperimentRun(name: "dropout", config: ModelConfig(hidden: 32, dropP: 0.5, dropMode: .dropout),
                                 options: options, epochs: 3, limit: 500)
         let settings = run.settings(dataDigest: "abc")
-        #expect(settings.map(\.0) == ["activation", "drop_mode", "drop_p", "dropconnect_masks", "dropout_scaling", "hidden",
-                                      "input_drop_p", "max_norm", "optimizer", "lr", "batch_size", "seed", "epochs", "limit",
-                                      "data_digest"])
-        #expect(settings.map(\.1) == ["relu", "dropout", "0.5", "example", "inverted", "32", "0.0", "none", "momentum", "0.01",
-                                      "64", "7", "3", "500", "abc"])
+        #expect(settings.map(\.0) == ["activation", "drop_mode", "drop_p", "dropconnect_masks", "dropout_scaling",
+                                      "hidden", "input_drop_p", "max_norm", "optimizer", "lr", "batch_size", "seed",
+                                      "epochs", "limit", "data_digest"])
+        #expect(settings.map(\.1) == ["relu", "dropout", "0.5", "example", "inverted", "32", "0.0", "none",
+                                      "momentum", "0.01", "64", "7", "3", "500", "abc"])
     }
 
     @Test("finished runs group into one summary per model, over its seeds")
@@ -75,10 +89,9 @@ import Testing
         func record(_ name: String, seed: UInt64, mse: Double) -> ExperimentRecord {
             var options = TrainingOptions()
             options.seed = seed
-            return ExperimentRecord(run: ExperimentRun(name: name, config: ModelConfig(), options: options, epochs: 2, limit: nil),
-                                    metrics: [("test_mse", mse)],
-                                    curve: [EpochFigures(trainLoss: 1, testMSE: mse + 1), EpochFigures(trainLoss: 0.5, testMSE: mse)],
-                                    reused: false)
+            let run = ExperimentRun(name: name, config: ModelConfig(), options: options, epochs: 2, limit: nil)
+            let curve = [EpochFigures(trainLoss: 1, testMSE: mse + 1), EpochFigures(trainLoss: 0.5, testMSE: mse)]
+            return ExperimentRecord(run: run, metrics: [("test_mse", mse)], curve: curve, reused: false)
         }
         let records = [record("none", seed: 0, mse: 1), record("dropout", seed: 0, mse: 3),
                        record("none", seed: 1, mse: 2), record("dropout", seed: 1, mse: 5)]

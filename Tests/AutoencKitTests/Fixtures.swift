@@ -112,7 +112,8 @@ func largestDifference(_ a: [Float], _ b: [Float]) -> (index: Int, difference: F
 func comparison(_ actual: [Float], _ expected: [Float], first: Int = 5) -> String {
     let worst = largestDifference(actual, expected)
     let k = min(first, actual.count)
-    return "largest difference \(worst.difference) at \(worst.index) (\(actual[worst.index]) vs \(expected[worst.index])); "
+    let pair = "\(actual[worst.index]) vs \(expected[worst.index])"
+    return "largest difference \(worst.difference) at \(worst.index) (\(pair)); "
         + "first actual \(Array(actual[0..<k])), first expected \(Array(expected[0..<k]))"
 }
 

@@ -59,7 +59,9 @@ import Testing
         }
     }
 
-    static let cases: [Case] = Activation.allCases.flatMap { a in Regularizer.allCases.map { Case(activation: a, regularizer: $0) } }
+    static let cases: [Case] = Activation.allCases.flatMap { a in
+        Regularizer.allCases.map { Case(activation: a, regularizer: $0) }
+    }
 
     /// Inputs pushed towards 0 and 1 so that reconstruction errors, and so gradients, are
     /// large next to the loss's float resolution.
@@ -110,7 +112,8 @@ import Testing
     static func preActivations(_ model: Autoencoder) -> [Double] {
         let config = model.config, h = config.hidden, p = model.parameters
         let layout: DropConnectMask.Layout = config.masks == .example ? .inputRows(hidden: h) : .unitRows
-        let dc = config.dropMode == .dropconnect && config.dropP > 0 ? DropConnectMask(dropP: config.dropP, seed: seed, layout: layout) : nil
+        let dc = config.dropMode == .dropconnect && config.dropP > 0
+            ? DropConnectMask(dropP: config.dropP, seed: seed, layout: layout) : nil
         var z = [Double](repeating: 0, count: batch * h)
         for b in 0..<batch {
             let key = dc?.key(step: step, example: config.masks == .example ? b : nil) ?? 0
@@ -130,7 +133,8 @@ import Testing
     static func referenceLoss(_ model: Autoencoder) -> Double {
         let config = model.config, h = config.hidden, p = model.parameters
         let z = preActivations(model)
-        let dropout = config.dropMode == .dropout && config.dropP > 0 ? DropoutMask(dropP: config.dropP, seed: seed) : nil
+        let dropout = config.dropMode == .dropout && config.dropP > 0
+            ? DropoutMask(dropP: config.dropP, seed: seed) : nil
         var total = 0.0
         for b in 0..<batch {
             var hd = [Double](repeating: 0, count: h)
@@ -230,7 +234,8 @@ import Testing
         let loss0 = pass.run(batch: Self.batch, step: Self.step)
         let analytic = pass.gradients.values
         let z1 = Self.preActivations(model)
-        let dcScale = c.config.dropMode == .dropconnect ? Double(DropConnectMask(dropP: c.config.dropP, seed: Self.seed).scale) : 1
+        let dcScale = c.config.dropMode == .dropconnect
+            ? Double(DropConnectMask(dropP: c.config.dropP, seed: Self.seed).scale) : 1
 
         var checked = 0, skipped = 0
         var worst = (ratio: 0.0, what: "")
@@ -245,7 +250,8 @@ import Testing
                     // differentiable there and the quotient says nothing about the code.
                     let j = tensor == .w1 ? index / Self.n : index
                     let reach = (0..<Self.batch).map { b -> Double in
-                        tensor == .b1 ? Double(2 * step) : Double(2 * step) * dcScale * Self.encoderInput(c.config, b, index % Self.n)
+                        tensor == .b1 ? Double(2 * step)
+                            : Double(2 * step) * dcScale * Self.encoderInput(c.config, b, index % Self.n)
                     }
                     if (0..<Self.batch).contains(where: { abs(z1[$0 * h + j]) <= 1.5 * reach[$0] }) {
                         skipped += 1
@@ -265,8 +271,10 @@ import Testing
                 let tolerance = 1e-3 * abs(exact) + Self.absoluteTolerance(loss: loss0, step: step)
                 let ratio = abs(numeric - exact) / tolerance
                 if ratio > worst.ratio {
-                    worst = (ratio,
-                             "\(tensor)[\(index)]: backward \(exact), finite differences \(numeric), tolerance \(tolerance)")
+                    worst = (ratio, """
+                        \(tensor)[\(index)]: backward \(exact), finite differences \(numeric), \
+                        tolerance \(tolerance)
+                        """)
                 }
                 checked += 1
             }

@@ -46,7 +46,8 @@ import Testing
                 stack.last!.children.append(element)
                 stack.append(element)
             }
-            func parser(_ parser: XMLParser, didEndElement name: String, namespaceURI: String?, qualifiedName: String?) {
+            func parser(_ parser: XMLParser, didEndElement name: String, namespaceURI: String?,
+                        qualifiedName: String?) {
                 stack.removeLast()
             }
             func parser(_ parser: XMLParser, foundCharacters string: String) {
@@ -89,7 +90,9 @@ import Testing
         let pngs = [Grids.weightMap(parameters).scaled(3).png, try chart.encoded(as: .png)]
         let svg = try chart.svg()
         var report = HTMLReport(title: "autoenc compare")
-        report.paragraph("Three models from the same initial weights, trained on the same batches; only the regularizer differs.")
+        report.paragraph("""
+            Three models from the same initial weights, trained on the same batches; only the regularizer differs.
+            """)
         report.heading("Metrics")
         report.table(header: ["variant", "test_mse", "sparsity", "dead_units", "probe_accuracy"],
                      rows: [["none", "0.0123", "0.52", "0", "0.91"], ["dropout", "0.0150", "0.61", "3", "0.93"],
@@ -112,14 +115,17 @@ import Testing
           arguments: [("a < b", "a &lt; b"), ("x > 0 && y", "x &gt; 0 &amp;&amp; y"),
                       ("say \"hi\"", "say &quot;hi&quot;"), ("it's", "it&#39;s"),
                       ("plain é ✓ 1.5e-3", "plain é ✓ 1.5e-3"), ("&amp;", "&amp;amp;"),
-                      ("tab\tline\nend\r\n", "tab\tline\nend\r\n"), ("nul\u{0} bell\u{7} del\u{7F}", "nul\u{FFFD} bell\u{FFFD} del\u{FFFD}"),
+                      ("tab\tline\nend\r\n", "tab\tline\nend\r\n"),
+                      ("nul\u{0} bell\u{7} del\u{7F}", "nul\u{FFFD} bell\u{FFFD} del\u{FFFD}"),
                       // "<" followed by a combining mark is one Character ("≮"); it must still be escaped
                       ("<\u{338}script>", "&lt;\u{338}script&gt;")])
     func escape(text: String, expected: String) {
         #expect(HTMLReport.escape(text) == expected)
     }
 
-    enum Place: String, CaseIterable { case title, heading, paragraph, term, meaning, header, cell, caption, alt, figcaption }
+    enum Place: String, CaseIterable {
+        case title, heading, paragraph, term, meaning, header, cell, caption, alt, figcaption
+    }
 
     @Test("text with markup comes out escaped, wherever it goes", arguments: Place.allCases)
     func escaped(place: Place) throws {
@@ -153,7 +159,9 @@ import Testing
         let (report, pngs, svg) = try Self.samplePage()
         let images = Array(try Self.parse(report.html).all("img").prefix(3))
         try #require(images.count == 3)
-        let expected: [(type: String, bytes: [UInt8])] = [("image/png", pngs[0]), ("image/png", pngs[1]), ("image/svg+xml", Array(svg.utf8))]
+        let expected: [(type: String, bytes: [UInt8])] = [
+            ("image/png", pngs[0]), ("image/png", pngs[1]), ("image/svg+xml", Array(svg.utf8)),
+        ]
         for (image, want) in zip(images, expected) {
             let src = try #require(image.attributes["src"])
             let prefix = "data:\(want.type);base64,"
@@ -163,11 +171,13 @@ import Testing
         }
         _ = try DecodedPNG(pngs[0])
         #expect(images.map { $0.attributes["class"] } == ["png", "png", "svg"], "PNGs get the pixelated style")
-        #expect(images.map { $0.attributes["alt"] } == ["first-layer weights of 16 units", "training curves", "training curves as SVG"])
+        #expect(images.map { $0.attributes["alt"] }
+                == ["first-layer weights of 16 units", "training curves", "training curves as SVG"])
     }
 
     @Test("base64 against hand-worked RFC 4648 vectors", arguments: [
-        ("", ""), ("f", "Zg=="), ("fo", "Zm8="), ("foo", "Zm9v"), ("foob", "Zm9vYg=="), ("fooba", "Zm9vYmE="), ("foobar", "Zm9vYmFy")])
+        ("", ""), ("f", "Zg=="), ("fo", "Zm8="), ("foo", "Zm9v"), ("foob", "Zm9vYg=="), ("fooba", "Zm9vYmE="),
+        ("foobar", "Zm9vYmFy")])
     func base64(text: String, expected: String) {
         #expect(HTMLReport.base64(Array(text.utf8)) == expected)
     }
@@ -175,7 +185,11 @@ import Testing
     @Test("an SVG carrying a script or an external reference reaches the page only as base64")
     func svgIsNotInlined() {
         var report = HTMLReport(title: "t")
-        report.image(svg: "<svg xmlns=\"http://www.w3.org/2000/svg\"><script>alert(1)</script><image href=\"http://example.com/x.png\"/></svg>", alt: "s")
+        let svg = """
+            <svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script>\
+            <image href="http://example.com/x.png"/></svg>
+            """
+        report.image(svg: svg, alt: "s")
         #expect(Self.fetches(report.html) == [])
         #expect(!report.html.contains("example.com"))
     }
@@ -312,7 +326,8 @@ import Testing
                                                                           ["Loss per epoch (inline)"],
                                                                           ["Weight maps at 2x"]])
         let dl = try #require(body.all("dl").first)
-        #expect(dl.children.map(\.name) == Array(repeating: ["dt", "dd"], count: Diagnostics.definitions.count).flatMap { $0 })
+        let pairs = Array(repeating: ["dt", "dd"], count: Diagnostics.definitions.count).flatMap { $0 }
+        #expect(dl.children.map(\.name) == pairs)
         #expect(dl.all("dt").map(\.fullText) == Diagnostics.definitions.map(\.term))
         #expect(dl.all("dd").map(\.fullText) == Diagnostics.definitions.map(\.meaning))
     }

@@ -79,7 +79,8 @@ struct DecodedPNG {
         #expect(decoded.chunkTypes.last == "IEND")
         #expect(Set(decoded.chunkTypes) == ["IHDR", "IDAT", "IEND"])
         #expect(decoded.width == width && decoded.height == height)
-        #expect(decoded.bitDepth == 8 && decoded.colorType == 0 && decoded.interlace == 0, "8-bit grayscale, not interlaced")
+        #expect(decoded.bitDepth == 8 && decoded.colorType == 0 && decoded.interlace == 0,
+                "8-bit grayscale, not interlaced")
         #expect(decoded.pixels == image.pixels)
     }
 
@@ -121,7 +122,8 @@ struct DecodedPNG {
     }
 
     @Test("header: magic, version 1.0, length, dict, spaces, newline; a multiple of 64 bytes",
-          arguments: [[1, 28, 28], [32, 28, 28], [10000, 28, 28], [16384, 28, 28], [7], [0, 28, 28], [2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14]])
+          arguments: [[1, 28, 28], [32, 28, 28], [10000, 28, 28], [16384, 28, 28], [7], [0, 28, 28],
+                      [2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14]])
     func header(shape: [Int]) throws {
         let header = NPY.header(shape: shape)
         #expect(Array(header[0..<6]) == [0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59]) // \x93NUMPY
@@ -153,7 +155,8 @@ struct DecodedPNG {
         }
         let nan = NPY.encode([.nan], shape: [1]), at = NPY.header(shape: [1]).count
         try #require(nan.count == at + 4)
-        #expect(Float(bitPattern: UInt32(nan[at]) | UInt32(nan[at + 1]) << 8 | UInt32(nan[at + 2]) << 16 | UInt32(nan[at + 3]) << 24).isNaN)
+        let bits = UInt32(nan[at]) | UInt32(nan[at + 1]) << 8 | UInt32(nan[at + 2]) << 16 | UInt32(nan[at + 3]) << 24
+        #expect(Float(bitPattern: bits).isNaN)
     }
 }
 
@@ -199,10 +202,12 @@ struct DecodedPNG {
         let mean = try OutputFiles.Reconstructions(dropConnect, test: test, count: 2, inference: .mean)
         #expect(mean.summary == String(format: "test_mse %.6f over 3 images", mean.mse))
         let sampled = try OutputFiles.Reconstructions(dropConnect, test: test, count: 2, inference: .sample(2))
-        #expect(sampled.draws && sampled.summary == String(format: "test_mse %.6f over 3 images (inference sample:2)", sampled.mse))
+        #expect(sampled.draws
+                && sampled.summary == String(format: "test_mse %.6f over 3 images (inference sample:2)", sampled.mse))
         let same = try OutputFiles.Reconstructions(dropout, test: test, count: 2, inference: .sample(2))
         #expect(!same.draws)
-        #expect(same.summary == String(format: "test_mse %.6f over 3 images (inference sample:2, the same as mean for this model)", same.mse))
+        let sameFormat = "test_mse %.6f over 3 images (inference sample:2, the same as mean for this model)"
+        #expect(same.summary == String(format: sameFormat, same.mse))
     }
 
     /// What reconstruct and weightmap check before drawing: 10000 reconstructions at
@@ -211,14 +216,20 @@ struct DecodedPNG {
     @Test func imagesTooLargeToDrawAreRefused() throws {
         let size = Grids.reconstructionsSize(count: 10000)
         #expect(size.width == 465 && size.height == 36268)
-        expectAutoencError(.usage, containing: ["--scale 16: 10000 reconstructions would make a 7440x580288 image", "1024 million pixels"]) {
-            try GrayImage.checkDrawable(width: size.width, height: size.height, scale: 16, what: "--scale 16: 10000 reconstructions")
+        expectAutoencError(.usage, containing: ["--scale 16: 10000 reconstructions would make a 7440x580288 image",
+                                                "1024 million pixels"]) {
+            try GrayImage.checkDrawable(width: size.width, height: size.height, scale: 16,
+                                        what: "--scale 16: 10000 reconstructions")
         }
-        expectAutoencError(.unavailable, containing: ["drawing x as a 1860x145072 image needs about", "smaller --scale"]) {
-            try GrayImage.checkDrawable(width: size.width, height: size.height, scale: 4, what: "x", available: 3 * 1860 * 145072 - 1)
+        let bytes = 3 * 1860 * 145072
+        expectAutoencError(.unavailable,
+                           containing: ["drawing x as a 1860x145072 image needs about", "smaller --scale"]) {
+            try GrayImage.checkDrawable(width: size.width, height: size.height, scale: 4, what: "x",
+                                        available: bytes - 1)
         }
-        try GrayImage.checkDrawable(width: size.width, height: size.height, scale: 4, what: "x", available: 3 * 1860 * 145072)
-        #expect(Grids.reconstructions(original: [Float](repeating: 0, count: 784 * 9), reconstructed: [Float](repeating: 0, count: 784 * 9),
-                                      count: 9).width == Grids.reconstructionsSize(count: 9).width)
+        try GrayImage.checkDrawable(width: size.width, height: size.height, scale: 4, what: "x", available: bytes)
+        let blank = [Float](repeating: 0, count: 784 * 9)
+        #expect(Grids.reconstructions(original: blank, reconstructed: blank, count: 9).width
+                == Grids.reconstructionsSize(count: 9).width)
     }
 }

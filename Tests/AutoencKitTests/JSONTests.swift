@@ -18,7 +18,8 @@ import Testing
             ("c", .array([.object([("x", .number(3))]), .array([])])),
         ])
         #expect(parsed == sorted, "\(parsed.rendered())")
-        #expect(JSON.finite(.nan).rendered() == "null" && JSON.float(.infinity) == .null && JSON.number(.nan).rendered() == "null")
+        #expect(JSON.finite(.nan).rendered() == "null" && JSON.float(.infinity) == .null
+                && JSON.number(.nan).rendered() == "null")
         #expect(JSON.parse(Array("{\"a\": ".utf8)) == nil)
     }
 
@@ -29,7 +30,8 @@ import Testing
         let cases: [(String, JSON)] = [
             ("256", .number(256)), ("0.001", .number(0.001)), ("-3", .number(-3)), ("100.0", .number(100)),
             ("1e-05", .number(1e-05)), ("relu", .string("relu")), ("all", .string("all")), ("none", .string("none")),
-            ("18446744073709551615", .string("18446744073709551615")), ("0123456789012345", .string("0123456789012345")),
+            ("18446744073709551615", .string("18446744073709551615")),
+            ("0123456789012345", .string("0123456789012345")),
             ("eee4ce60ae2736a6", .string("eee4ce60ae2736a6")), ("", .string("")), ("1.5e3", .number(1500)),
             ("nan", .string("nan")), ("inf", .string("inf")),
         ]

@@ -171,8 +171,10 @@ import Foundation
         let allowed: Set<Float> = level == .generic ? [fused, separate] : [fused]
         let wrong = lanes.indices.filter { !allowed.contains(lanes[$0]) }
         let first = wrong.first ?? 0
-        #expect(wrong.count == 0,
-                "\(level): \(wrong.count) of \(lanes.count) lanes wrong, lane \(first) = \(lanes[first]), expected \(allowed)")
+        #expect(wrong.count == 0, """
+            \(level): \(wrong.count) of \(lanes.count) lanes wrong, \
+            lane \(first) = \(lanes[first]), expected \(allowed)
+            """)
         let rate = Kernels(level).multiplyAddPeak(threads: 1, seconds: 0.01)
         #expect(rate.isFinite && rate > 0, "\(level): \(rate) GFLOP/s")
     }

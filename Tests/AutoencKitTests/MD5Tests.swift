@@ -59,7 +59,8 @@ import Testing
         ("ftp://example.org/", false), ("example.org/data", false), ("https:///data", false), ("", false),
     ])
     func mirrors(mirror: String, valid: Bool) {
-        #expect(Downloader.problem(mirror: mirror) == (valid ? nil : "--mirror \(mirror): expected an http:// or https:// URL"))
+        let expected = valid ? nil : "--mirror \(mirror): expected an http:// or https:// URL"
+        #expect(Downloader.problem(mirror: mirror) == expected)
     }
 
     @Test("every known data set has a sum for each of the four files")
@@ -74,17 +75,19 @@ import Testing
 
     @Test("--data NAME: a bare name that is no directory here means $AUTOENC_DATA/NAME; errors name every path tried")
     func bareDataName() throws {
-        let store = FileManager.default.temporaryDirectory.appendingPathComponent("autoenc-data-\(UUID().uuidString.prefix(8))").path
+        let store = FileManager.default.temporaryDirectory
+            .appendingPathComponent("autoenc-data-\(UUID().uuidString.prefix(8))").path
         let name = "downloaded-\(UUID().uuidString.prefix(8))"
         try FileManager.default.createDirectory(atPath: (store as NSString).appendingPathComponent(name),
                                                 withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: store) }
-        #expect(try DataLocation.resolve(name,
-                                         environment: ["AUTOENC_DATA": store]).directory == (store as NSString).appendingPathComponent(name))
+        #expect(try DataLocation.resolve(name, environment: ["AUTOENC_DATA": store]).directory
+                == (store as NSString).appendingPathComponent(name))
         let cwd = FileManager.default.currentDirectoryPath
-        expectAutoencError(.noInput, naming: "other", containing: [(cwd as NSString).appendingPathComponent("other"),
-                                                                    (cwd as NSString).appendingPathComponent("Data/other"),
-                                                                    (store as NSString).appendingPathComponent("other")]) {
+        let tried = [(cwd as NSString).appendingPathComponent("other"),
+                     (cwd as NSString).appendingPathComponent("Data/other"),
+                     (store as NSString).appendingPathComponent("other")]
+        expectAutoencError(.noInput, naming: "other", containing: tried) {
             _ = try DataLocation.resolve("other", environment: ["AUTOENC_DATA": store])
         }
     }
@@ -96,7 +99,7 @@ import Testing
         #expect(DataLocation.userData(environment: ["HOME": "/h"]) == "/h/.local/share/autoenc")
     }
 
-    @Test("download NAME: the set's four files and sums, its mirror and $AUTOENC_DATA/NAME unless --mirror and --to say")
+    @Test("download NAME: four files and sums, the set's mirror and $AUTOENC_DATA/NAME unless --mirror and --to say")
     func knownSetDownloader() throws {
         let defaults = try Downloader(.kmnist, directory: nil, mirror: nil, environment: ["AUTOENC_DATA": "/d"])
         #expect(defaults.files.map(\.name) == KnownDataSet.fileNames)

@@ -80,8 +80,8 @@ import Testing
     func available() throws {
         let dir = try TemporaryDirectory()
         let none = dir.file("no-cgroup")
-        try dir.write("meminfo",
-                      Array("MemTotal:       24576000 kB\nMemFree:         1000 kB\nMemAvailable:   12345678 kB\n".utf8))
+        let meminfo = "MemTotal:       24576000 kB\nMemFree:         1000 kB\nMemAvailable:   12345678 kB\n"
+        try dir.write("meminfo", Array(meminfo.utf8))
         #expect(Memory.available(meminfo: dir.file("meminfo"), cgroup: none) == 12_345_678 * 1024)
         try dir.write("old", Array("MemTotal:       24576000 kB\nMemFree:         1000 kB\n".utf8))
         #expect(Memory.available(meminfo: dir.file("old"), cgroup: none) == nil)
@@ -129,9 +129,9 @@ import Testing
     func check() throws {
         try Memory.check(1_000_000_000, available: 1_000_000_000, what: "x", remedy: "y")
         try Memory.check(5_000_000_000, available: nil, what: "x", remedy: "y")
+        let needs = "training --hidden 4096 needs about 2.1 GB of memory, but 512.0 MB is available"
         expectAutoencError(.unavailable,
-                           containing: ["training --hidden 4096 needs about 2.1 GB of memory, but 512.0 MB is available",
-                                                      "MemAvailable in /proc/meminfo", "; use a smaller --batch-size"]) {
+                           containing: [needs, "MemAvailable in /proc/meminfo", "; use a smaller --batch-size"]) {
             try Memory.check(2_147_483_648, available: 512_000_000, what: "training --hidden 4096",
                              remedy: "use a smaller --batch-size")
         }
@@ -158,11 +158,12 @@ import Testing
                     ExperimentRun(name: "wide", config: ModelConfig(hidden: 40), options: options,
                                   epochs: 1, limit: nil)]
         let wide = Trainer.memoryNeed(ModelConfig(hidden: 40), options: options, largestBatch: 8)
-        expectAutoencError(.unavailable, containing: ["training --hidden 40 at a batch of 2, 2 runs at once, needs",
-                                                      "use fewer --jobs, --batch-size 1 or less, or a smaller --hidden"]) {
+        expectAutoencError(.unavailable,
+                           containing: ["training --hidden 40 at a batch of 2, 2 runs at once, needs",
+                                        "use fewer --jobs, --batch-size 1 or less, or a smaller --hidden"]) {
             _ = try Experiment.train(runs, train: train, test: test, location: DataLocation(directory: data),
-                                     directory: dir.file("out"),
-                                     jobs: 2, threads: 1, cores: 2, console: Console(quiet: true), log: nil, again: "autoenc compare",
+                                     directory: dir.file("out"), jobs: 2, threads: 1, cores: 2,
+                                     console: Console(quiet: true), log: nil, again: "autoenc compare",
                                      available: 2 * wide - 1)
         }
         #expect(!FileManager.default.fileExists(atPath: Experiment.runsDirectory(dir.file("out"))),
@@ -193,9 +194,8 @@ extension MemoryTests {
         let need = Diagnostics.memoryNeed(hidden: 4, testImages: 4, probeImages: 8)
         #expect(need == 4 * 4 * 12)
         let out = dir.file("activations")
-        expectAutoencError(.unavailable,
-                           containing: ["measuring \(output.model) (4 hidden units) on 4 test and 8 training images needs",
-                                                      "use --limit"]) {
+        let needs = "measuring \(output.model) (4 hidden units) on 4 test and 8 training images needs"
+        expectAutoencError(.unavailable, containing: [needs, "use --limit"]) {
             try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
             try Diagnostics.measureCheckpoint(output.model, data: data, limit: nil, seed: 0, threads: 1, directory: out,
                                               console: Console(quiet: true), available: need - 1)

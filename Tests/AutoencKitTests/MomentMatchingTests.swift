@@ -37,9 +37,12 @@ import Testing
     func withoutVarianceSampleIsMean(_ config: ModelConfig) {
         let model = Autoencoder(config: config, seed: 5)
         var mean: [Float] = [], sampled: [Float] = []
-        model.reconstruct(Self.images, chunk: 7) { _, m, _, y in mean += UnsafeBufferPointer(start: y, count: m * Self.n) }
-        model.reconstruct(Self.images, chunk: 7,
-                          inference: .sample(5)) { _, m, _, y in sampled += UnsafeBufferPointer(start: y, count: m * Self.n) }
+        model.reconstruct(Self.images, chunk: 7) { _, m, _, y in
+            mean += UnsafeBufferPointer(start: y, count: m * Self.n)
+        }
+        model.reconstruct(Self.images, chunk: 7, inference: .sample(5)) { _, m, _, y in
+            sampled += UnsafeBufferPointer(start: y, count: m * Self.n)
+        }
         #expect(mean == sampled)
         #expect(model.meanSquaredError(Self.images, inference: .sample(3)) == model.meanSquaredError(Self.images))
     }
@@ -126,16 +129,20 @@ import Testing
                                                                    bias: model.parameters.b1[j], keep: encoder.keep)
                 // fast path's products against the reference
                 let fastMean = Double(encoder.preActivation.pointer[b * hidden + j]) + Double(model.parameters.b1[j])
-                let fastVariance = Double(encoder.variance.pointer[b * hidden + j]) * Double((1 - encoder.keep) / encoder.keep)
+                let fastVariance = Double(encoder.variance.pointer[b * hidden + j])
+                    * Double((1 - encoder.keep) / encoder.keep)
                 #expect(abs(fastMean - mu) <= 1e-4 * max(1, abs(mu)), "mean \(fastMean) vs \(mu)")
                 #expect(abs(fastVariance - variance) <= 1e-4 * variance, "variance \(fastVariance) vs \(variance)")
                 let sigma = variance.squareRoot(), t = mu / sigma
-                let expected = mu * 0.5 * erfc(-t / 2.0.squareRoot()) + sigma * exp(-t * t / 2) / (2 * Double.pi).squareRoot()
+                let expected = mu * 0.5 * erfc(-t / 2.0.squareRoot())
+                    + sigma * exp(-t * t / 2) / (2 * Double.pi).squareRoot()
                 let tolerance = 5 * ((mu * mu + variance) / Double(draws)).squareRoot()
                 let ratio = abs(Double(codes.pointer[b * hidden + j]) - expected) / tolerance
                 if ratio > worst.ratio {
-                    worst = (ratio,
-                             "image \(b) unit \(j): sampled \(codes.pointer[b * hidden + j]), E[relu] \(expected), tolerance \(tolerance)")
+                    worst = (ratio, """
+                        image \(b) unit \(j): sampled \(codes.pointer[b * hidden + j]), E[relu] \(expected), \
+                        tolerance \(tolerance)
+                        """)
                 }
             }
         }
@@ -155,9 +162,12 @@ import Testing
         let model = Autoencoder(config: ModelConfig(hidden: 8, activation: .sigmoid, dropP: 0.3,
                                                     dropMode: .dropconnect), seed: 6)
         var whole: [Float] = [], chunked: [Float] = []
-        model.reconstruct(Self.images, inference: .sample(4)) { _, m, _, y in whole += UnsafeBufferPointer(start: y, count: m * Self.n) }
-        model.reconstruct(Self.images, chunk: 4,
-                          inference: .sample(4)) { _, m, _, y in chunked += UnsafeBufferPointer(start: y, count: m * Self.n) }
+        model.reconstruct(Self.images, inference: .sample(4)) { _, m, _, y in
+            whole += UnsafeBufferPointer(start: y, count: m * Self.n)
+        }
+        model.reconstruct(Self.images, chunk: 4, inference: .sample(4)) { _, m, _, y in
+            chunked += UnsafeBufferPointer(start: y, count: m * Self.n)
+        }
         #expect(whole.count == chunked.count)
         #expect(largestDifference(chunked, whole).difference <= 1e-5,
                 "chunks of 4 against one chunk: \(comparison(chunked, whole))")

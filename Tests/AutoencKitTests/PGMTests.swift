@@ -86,7 +86,9 @@ import Testing
             #expect(pixels.min() == 0 && pixels.max() == 255, "unit \(unit): \(pixels.min()!)...\(pixels.max()!)")
             #expect(pixels[w.firstIndex(of: low)!] == 0 && pixels[w.firstIndex(of: high)!] == 255)
             // Every pixel is its weight's position in the tile's range.
-            let worst = (0..<784).map { abs(Int(pixels[$0]) - Int(GrayImage.byte((w[$0] - low) / (high - low)))) }.max()!
+            let worst = (0..<784).map {
+                abs(Int(pixels[$0]) - Int(GrayImage.byte((w[$0] - low) / (high - low))))
+            }.max()!
             #expect(worst <= 1, "unit \(unit): pixel off by \(worst)")
         }
     }
@@ -114,7 +116,8 @@ import Testing
         let image = Grids.weightMap(p)
         #expect(Set(tile(image, unit: 0, columns: 2)) == [128])
         let ramp = tile(image, unit: 1, columns: 2)
-        #expect(ramp[0] == 0 && ramp[5] == 0 && ramp[783] == 0, "NaN weights in a ramp drawn as \(ramp[0]), \(ramp[5]), \(ramp[783])")
+        #expect(ramp[0] == 0 && ramp[5] == 0 && ramp[783] == 0,
+                "NaN weights in a ramp drawn as \(ramp[0]), \(ramp[5]), \(ramp[783])")
         #expect(ramp[1] == 0 && ramp[782] == 255)
         let constant = tile(image, unit: 2, columns: 2)
         #expect(constant[0] == 0 && constant[5] == 0 && constant[783] == 0,

@@ -61,8 +61,8 @@ import Testing
             let model = Autoencoder(config: config, seed: 5)
             prepare(model)
             initial = model.parameters.values
-            let trainer = Trainer(model: model, options: TrainingTests.options(seed: 5, batch: 10, lr: 10, optimizer: .sgd,
-                                                                               threads: threads))
+            let options = TrainingTests.options(seed: 5, batch: 10, lr: 10, optimizer: .sgd, threads: threads)
+            let trainer = Trainer(model: model, options: options)
             var stepGradients: [[Float]] = []
             for (s, batch) in steps.enumerated() {
                 _ = try trainer.trainStep(data, batch, epoch: 1)
@@ -78,14 +78,20 @@ import Testing
                 let largest = reference.map(abs).max() ?? 0
                 let worst = largestDifference(gradients[k][s], reference).difference
                 #expect(largest > 0 && worst <= 1e-5 * largest,
-                        "threads \(k + 1) vs 1, step \(s + 1): \(comparison(gradients[k][s], reference)); largest gradient \(largest)",
+                        """
+                        threads \(k + 1) vs 1, step \(s + 1): \(comparison(gradients[k][s], reference)); \
+                        largest gradient \(largest)
+                        """,
                         sourceLocation: sourceLocation)
             }
             var largestChange: Float = 0
             for i in initial.indices { largestChange = max(largestChange, abs(weights[0][i] - initial[i])) }
             let worst = largestDifference(weights[k], weights[0]).difference
             #expect(largestChange > 0 && worst <= 1e-4 * largestChange,
-                    "threads \(k + 1) vs 1, weights: \(comparison(weights[k], weights[0])); largest change of a weight \(largestChange)",
+                    """
+                    threads \(k + 1) vs 1, weights: \(comparison(weights[k], weights[0])); \
+                    largest change of a weight \(largestChange)
+                    """,
                     sourceLocation: sourceLocation)
         }
     }

@@ -66,7 +66,10 @@ import Testing
         var worst: Float = 0, at = 0
         for i in 0..<a.count where abs(a[i] - b[i]) > worst { worst = abs(a[i] - b[i]); at = i }
         #expect(worst <= 1e-5 * scale,
-                "\(kernels.level): largest gradient difference \(worst) at \(at) (fast \(a[at]), dense \(b[at])); largest gradient \(scale)",
+                """
+                \(kernels.level): largest gradient difference \(worst) at \(at) (fast \(a[at]), dense \(b[at])); \
+                largest gradient \(scale)
+                """,
                 sourceLocation: sourceLocation)
         return fast
     }
@@ -87,7 +90,8 @@ import Testing
         for k in stride(from: 0, to: coefficients.count, by: 3) { coefficients[k] = 0 } // skipped terms
         let rows = rng.floats(max(1, c.count) * Self.n, -1, 1)
         var out = [Float](repeating: .nan, count: Self.n)
-        var indices = [Int32](repeating: 0, count: max(1, c.count)), values = [Float](repeating: 0, count: max(1, c.count))
+        var indices = [Int32](repeating: 0, count: max(1, c.count))
+        var values = [Float](repeating: 0, count: max(1, c.count))
         SparseProducts.combineRows(coefficients, stride: c.stride, count: c.count, rows: rows, into: &out,
                                    indices: &indices, values: &values, kernels: Kernels(level))
         let naive = SparseProducts.combineRowsNaive(coefficients, stride: c.stride, count: c.count, rows: rows)

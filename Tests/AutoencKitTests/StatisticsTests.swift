@@ -38,7 +38,8 @@ import Testing
         #expect(s.mean == 3)
         #expect(abs(s.sd - 2.5.squareRoot()) <= 1e-15)
         let half = 2.7764451051977934 * 2.5.squareRoot() / 5.squareRoot()
-        #expect(abs(s.interval95.low - (3 - half)) <= 1e-9 && abs(s.interval95.high - (3 + half)) <= 1e-9, "\(s.interval95)")
+        #expect(abs(s.interval95.low - (3 - half)) <= 1e-9 && abs(s.interval95.high - (3 + half)) <= 1e-9,
+                "\(s.interval95)")
         let one = Summary([0.5])
         #expect(one.mean == 0.5 && one.sd.isNaN && one.interval95.low.isNaN)
     }

@@ -34,7 +34,8 @@ import Testing
         line.finish()
         let writes = screen.writes
         let first = try #require(writes.first)
-        #expect(first.hasPrefix("\rprobe training [") && first.contains("3/10 epochs") && first.hasSuffix("\u{1B}[K"), "\(writes)")
+        #expect(first.hasPrefix("\rprobe training [") && first.contains("3/10 epochs") && first.hasSuffix("\u{1B}[K"),
+                "\(writes)")
         #expect(writes.last == "\r\u{1B}[K")
     }
 

@@ -24,14 +24,18 @@ import Testing
         let dir = try TemporaryDirectory()
         let setup = try Self.setup(dir)
         let run = setup.run(output: TrainingRun.Output(model: dir.file("m.safetensors")))
+        let model = """
+            model: 784-4-784, relu, no regularizer; sgd lr 0.001, batch 2, seed 0, 1 thread, \
+            BLAS \(BLASRuntime.coreName), vectors \(run.options.kernels.rawValue)
+            """
         #expect(setup.header(for: run) == [
             "data: \(dir.file("data")) (8 training, 4 test images)",
-            "model: 784-4-784, relu, no regularizer; sgd lr 0.001, batch 2, seed 0, 1 thread, BLAS \(BLASRuntime.coreName), vectors \(run.options.kernels.rawValue)",
+            model,
             "note: --lr 0.001 is Adam's default; with --optimizer sgd it learns slowly, so pass a larger --lr",
         ])
     }
 
-    @Test("a resumed run's header: the recorded data, where it takes up, and no note (its settings are the checkpoint's)")
+    @Test("a resumed run's header: the recorded data, where it takes up, no note (the checkpoint's settings)")
     func resumedHeader() throws {
         let dir = try TemporaryDirectory()
         let output = TrainingRun.Output(model: dir.file("m.safetensors"))
@@ -43,7 +47,8 @@ import Testing
         let run = setup.run(output: output)
         let lines = setup.header(for: run)
         #expect(lines.count == 3, "\(lines)")
-        #expect(lines.first == "data: \(DataLocation(directory: dir.file("data")).absoluteDirectory) (8 training, 4 test images)")
+        let data = DataLocation(directory: dir.file("data")).absoluteDirectory
+        #expect(lines.first == "data: \(data) (8 training, 4 test images)")
         #expect(lines.last == "resuming \(output.model) at epoch 2, step 4 (0 of 4 steps of this epoch done)")
     }
 
@@ -59,7 +64,11 @@ import Testing
         #expect(error.status == (signal == SIGINT ? .interrupted : .terminated))
         #expect(error.status.rawValue == 128 + signal)
         let data = signal == SIGINT ? "" : " --data fixtures"
-        #expect(error.message == "stopped by \(name) in epoch 1 after step 0 (3 of 4 steps of the epoch); saved \(output.model) and \(output.state); continue with: autoenc train --resume \(output.model) --epochs 5\(data)")
+        #expect(error.message == """
+            stopped by \(name) in epoch 1 after step 0 (3 of 4 steps of the epoch); \
+            saved \(output.model) and \(output.state); \
+            continue with: autoenc train --resume \(output.model) --epochs 5\(data)
+            """)
     }
 
     @Test("the observer records every completed epoch into --log and --plot, after the run's own record")

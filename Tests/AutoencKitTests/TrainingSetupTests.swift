@@ -129,8 +129,10 @@ import Testing
         #expect(problem() == nil)
         #expect(problem(epochs: 0, resume: "") == "--epochs must be at least 1, got 0")
         #expect(problem(resume: "") == "--resume must name a file, got an empty string")
-        #expect(problem(out: "m.bin") == "--out m.bin: expected a .safetensors file name (the model; its training state goes beside it)")
-        #expect(problem(log: "model.state.safetensors")?.hasPrefix("--log model.state.safetensors would overwrite") == true)
+        #expect(problem(out: "m.bin")
+                == "--out m.bin: expected a .safetensors file name (the model; its training state goes beside it)")
+        #expect(problem(log: "model.state.safetensors")?.hasPrefix("--log model.state.safetensors would overwrite")
+                == true)
         request.masks = .batch
         // a new run refuses DropConnect's masks without DropConnect; a resumed one checks them against its checkpoint
         #expect(problem()?.hasPrefix("--dropconnect-masks applies to DropConnect only") == true)

@@ -7,8 +7,10 @@ import Testing
     /// A transpose moves values without arithmetic: exactly equal, for shapes with and
     /// without whole tiles (8 and 16), over all rows of the result or a range of them;
     /// rows of the result outside the range are untouched.
-    @Test(arguments: KernelLevel.supported, [(rows: 784, columns: 40, first: 0, last: 40), (rows: 37, columns: 784, first: 392, last: 784),
-                                             (rows: 21, columns: 19, first: 3, last: 18), (rows: 16, columns: 16, first: 0, last: 16)])
+    @Test(arguments: KernelLevel.supported, [(rows: 784, columns: 40, first: 0, last: 40),
+                                             (rows: 37, columns: 784, first: 392, last: 784),
+                                             (rows: 21, columns: 19, first: 3, last: 18),
+                                             (rows: 16, columns: 16, first: 0, last: 16)])
     func transposeMatchesNaive(level: KernelLevel, _ c: (rows: Int, columns: Int, first: Int, last: Int)) {
         var rng = TestRandom(UInt64(c.rows * 1000 + c.columns))
         let a = rng.floats(c.rows * c.columns, -1, 1)

@@ -121,7 +121,8 @@ import Testing
         #expect(WeightMapSelection(liveOnly: true).flagNeedingData == "--live-only")
         #expect(WeightMapSelection(sort: .activation).flagNeedingData == "--sort activation")
         #expect(WeightMapSelection(sort: .activation, liveOnly: true).flagNeedingData == "--sort activation")
-        for selection in [WeightMapSelection(), WeightMapSelection(liveOnly: true), WeightMapSelection(sort: .activation)] {
+        for selection in [WeightMapSelection(), WeightMapSelection(liveOnly: true),
+                          WeightMapSelection(sort: .activation)] {
             #expect((selection.flagNeedingData != nil) == selection.needsStatistics)
         }
     }
@@ -131,7 +132,8 @@ import Testing
         #expect(WeightMapSelection.orderLine([0, 1, 2]) == nil)
         #expect(WeightMapSelection.orderLine([]) == nil)
         #expect(WeightMapSelection.orderLine([1, 3, 0]) == "units drawn, in order: 1, 3, 0")
-        #expect(WeightMapSelection.orderLine([0, 1, 3]) == "units drawn, in order: 0, 1, 3", "live only left unit 2 out")
+        #expect(WeightMapSelection.orderLine([0, 1, 3]) == "units drawn, in order: 0, 1, 3",
+                "live only left unit 2 out")
     }
 
     @Test("tiles carry whether the unit is live only when measured")
@@ -142,7 +144,8 @@ import Testing
         let unmeasured = WeightMapSelection().tiles(Self.fiveUnits())
         #expect(unmeasured.allSatisfy { $0.live == nil && !$0.isDead })
         #expect(WeightMapSelection().isDefault && !WeightMapSelection(units: 3).isDefault)
-        #expect(WeightMapSelection(sort: .activation).needsStatistics && WeightMapSelection(liveOnly: true).needsStatistics)
+        #expect(WeightMapSelection(sort: .activation).needsStatistics
+                && WeightMapSelection(liveOnly: true).needsStatistics)
         #expect(!WeightMapSelection(sort: .norm, layer: .decoder).needsStatistics)
     }
 
@@ -209,7 +212,8 @@ import Testing
         #expect(tile(unmarked, 1, columns: 3) == live)
     }
 
-    @Test("no tiles draw one empty slot; N tiles a grid of ceil(sqrt(N)) columns", arguments: [(0, 1, 1), (3, 2, 2), (10, 4, 3)])
+    @Test("no tiles draw one empty slot; N tiles a grid of ceil(sqrt(N)) columns",
+          arguments: [(0, 1, 1), (3, 2, 2), (10, 4, 3)])
     func gridOfTiles(count: Int, columns: Int, rows: Int) {
         let tiles = (0..<count).map { WeightMapTile(unit: $0, weights: [Float](repeating: 1, count: 784)) }
         let image = Grids.weightMap(tiles)
@@ -220,9 +224,11 @@ import Testing
     @Test("a comparison sheet crosses out each model's dead units from its own statistics; the old call draws none")
     func comparisonSheet() {
         let p = Self.fiveUnits()
-        let none = ActivationStatistics(codes: [Float](repeating: 1, count: 5), examples: 1, units: 5, activation: .relu)
+        let none = ActivationStatistics(codes: [Float](repeating: 1, count: 5), examples: 1, units: 5,
+                                        activation: .relu)
         let old = ComparisonSheets.weightMaps([(name: "a", parameters: p), (name: "b", parameters: p)])
-        let same = ComparisonSheets.weightMaps([(name: "a", parameters: p, statistics: nil), (name: "b", parameters: p, statistics: nil)])
+        let same = ComparisonSheets.weightMaps([(name: "a", parameters: p, statistics: nil),
+                                                (name: "b", parameters: p, statistics: nil)])
         #expect(old == same)
         let marked = ComparisonSheets.weightMaps([(name: "a", parameters: p, statistics: Self.fiveStatistics()),
                                                   (name: "b", parameters: p, statistics: none)])
@@ -259,19 +265,25 @@ import Testing
         let p = Self.fiveUnits()
         for i in 0..<(784 * 5) { p.w2[i] = Float(i) }
         let cases: [(WeightMapSelection, [Int], String)] = [
-            (WeightMapSelection(units: 2, sort: .norm), [1, 3], "encoder weights of 2 of 5 units, largest norm first, float32 (2, 28, 28)"),
-            (WeightMapSelection(liveOnly: true), [0, 1, 3, 4], "encoder weights of 4 of 5 units, 1 dead left out, float32 (4, 28, 28)"),
-            (WeightMapSelection(sort: .activation, layer: .decoder), [1, 3, 4, 0, 2], "decoder weights, most active first, float32 (5, 28, 28)"),
+            (WeightMapSelection(units: 2, sort: .norm), [1, 3],
+             "encoder weights of 2 of 5 units, largest norm first, float32 (2, 28, 28)"),
+            (WeightMapSelection(liveOnly: true), [0, 1, 3, 4],
+             "encoder weights of 4 of 5 units, 1 dead left out, float32 (4, 28, 28)"),
+            (WeightMapSelection(sort: .activation, layer: .decoder), [1, 3, 4, 0, 2],
+             "decoder weights, most active first, float32 (5, 28, 28)"),
         ]
         for (selection, units, description) in cases {
-            let out = try OutputFiles.weightMap(p, as: .npy, scale: 1, selection: selection, statistics: Self.fiveStatistics())
+            let out = try OutputFiles.weightMap(p, as: .npy, scale: 1, selection: selection,
+                                                statistics: Self.fiveStatistics())
             #expect(out.units == units)
             #expect(out.description == description)
             let (shape, values) = try readNPY(out.bytes)
             #expect(shape == [units.count, 28, 28])
             let expected = units.flatMap { selection.layer.weights(of: $0, in: p) }
             let same = values == expected
-            #expect(same, "\(selection): \(values.count == expected.count ? comparison(values, expected) : "\(values.count) values, expected \(expected.count)")")
+            let difference = values.count == expected.count
+                ? comparison(values, expected) : "\(values.count) values, expected \(expected.count)"
+            #expect(same, "\(selection): \(difference)")
         }
     }
 
@@ -296,7 +308,8 @@ import Testing
         }
         #expect(try describe(WeightMapSelection(), statistics) == "5 units, 1 dead crossed out, 88x59")
         #expect(try describe(WeightMapSelection(units: 2), statistics) == "2 of 5 units, none dead, 59x30")
-        #expect(try describe(WeightMapSelection(liveOnly: true, layer: .decoder), statistics) == "4 of 5 units, decoder weights, 1 dead left out, 59x59")
+        #expect(try describe(WeightMapSelection(liveOnly: true, layer: .decoder), statistics)
+                == "4 of 5 units, decoder weights, 1 dead left out, 59x59")
         #expect(try describe(WeightMapSelection(sort: .localization), nil) == "5 units, most localized first, 88x59")
     }
 
@@ -306,7 +319,8 @@ import Testing
         let dead = ActivationStatistics(codes: [0, 0, 0], examples: 1, units: 3, activation: .relu)
         for format in [OutputFormat.png, .npy] {
             expectAutoencError(.dataError, containing: ["--live-only", "all 3 units are dead"]) {
-                _ = try OutputFiles.weightMap(p, as: format, scale: 1, selection: WeightMapSelection(liveOnly: true), statistics: dead)
+                _ = try OutputFiles.weightMap(p, as: format, scale: 1, selection: WeightMapSelection(liveOnly: true),
+                                              statistics: dead)
             }
         }
     }

@@ -55,7 +55,8 @@ import Testing
             ids.initialize(repeating: 0, count: 3)
             pool.run(3) { part in shared.value[part] = Self.currentThreadID() }
             let caller = Self.currentThreadID()
-            try #require(ids[0] == caller && ids[1] > 0 && ids[2] > 0 && ids[1] != caller && ids[2] != caller && ids[1] != ids[2],
+            try #require(ids[0] == caller && ids[1] > 0 && ids[2] > 0
+                         && ids[1] != caller && ids[2] != caller && ids[1] != ids[2],
                          "pool \(k): parts ran on threads \((0..<3).map { ids[$0] }), the caller is \(caller)")
             workers.formUnion([ids[1], ids[2]])
             #else

@@ -20,7 +20,8 @@ import Testing
         #expect(loud.stdout.contains("test_mse_sample\(Diagnostics.dropConnectSamples)"), "\(loud)")
         // the same measurements; the command line and the time that made them differ
         func measured(_ path: String) throws -> NSDictionary {
-            var object = try #require(try JSONSerialization.jsonObject(with: Data(scratch.bytes(path))) as? [String: Any])
+            let parsed = try JSONSerialization.jsonObject(with: Data(scratch.bytes(path)))
+            var object = try #require(parsed as? [String: Any])
             var settings = try #require(object["settings"] as? [String: Any])
             #expect(settings["autoenc_version"] as? String == Provenance.version, "\(settings)")
             #expect((settings["command"] as? String)?.hasPrefix("autoenc activations") == true, "\(settings)")
@@ -31,7 +32,8 @@ import Testing
         }
         #expect(try measured("quiet/metrics.json") == measured("loud/metrics.json"))
         let failed = try scratch.run(["activations", "--quiet", "--model", "nowhere.safetensors", "--data", "data"])
-        #expect(failed.status == 66 && failed.stdout.isEmpty && failed.stderr.contains("nowhere.safetensors"), "\(failed)")
+        #expect(failed.status == 66 && failed.stdout.isEmpty && failed.stderr.contains("nowhere.safetensors"),
+                "\(failed)")
     }
 
     @Test("a one-character --out is a directory like any other (Foundation traps on its parent)")
@@ -43,7 +45,8 @@ import Testing
         let measured = try scratch.run(["activations", "--data", "data", "--threads", "1", "-q", "--out", "a"])
         #expect(measured.status == 0 && measured.stderr.isEmpty, "\(measured)")
         #expect(scratch.listing("a") == ["histograms.png", "metrics.json"])
-        let failed = try scratch.run(["activations", "-q", "--model", "nowhere.safetensors", "--data", "data", "--out", "b"])
+        let failed = try scratch.run(["activations", "-q", "--model", "nowhere.safetensors", "--data", "data",
+                                      "--out", "b"])
         #expect(failed.status == 66 && failed.stderr.contains("nowhere.safetensors"), "\(failed)")
         #expect(!FileManager.default.fileExists(atPath: scratch.path("b")), "the failed run left its --out behind")
     }
@@ -55,7 +58,9 @@ import Testing
         expectUsageError(["activations", "--threads", "0"], naming: "--threads")
         let help = Autoenc.helpMessage(for: Activations.self)
         let shared = Autoenc.helpMessage(for: Train.self)
-        let line = try #require(help.split(separator: "\n").first { $0.trimmingCharacters(in: .whitespaces).hasPrefix("--threads <n>") })
+        let line = try #require(help.split(separator: "\n").first {
+            $0.trimmingCharacters(in: .whitespaces).hasPrefix("--threads <n>")
+        })
         #expect(shared.contains(line), "activations' --threads differs from train's: \(line)")
     }
 

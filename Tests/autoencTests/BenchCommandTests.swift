@@ -12,9 +12,11 @@ import Testing
         let scratch = try Scratch()
         try Fixtures.write(into: scratch)
         let result = try scratch.run(["bench", "--data", "data", "--images", "48", "--warmup", "32", "--repeats", "1",
-                                      "--batch-size", "16", "--threads", "2", "--modes", "none,dropout,dropconnect-batch", "--json"])
+                                      "--batch-size", "16", "--threads", "2",
+                                      "--modes", "none,dropout,dropconnect-batch", "--json"])
         #expect(result.status == 0, "\(result)")
-        let report = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any], "\(result)")
+        let parsed = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8))
+        let report = try #require(parsed as? [String: Any], "\(result)")
         let sgemm = try #require(report["sgemm"] as? [[String: Any]])
         #expect(sgemm.count == 5)
         for product in sgemm {
@@ -35,7 +37,8 @@ import Testing
         #expect(report["hidden"] as? Int == 256)
         #expect(report["batch_size"] as? Int == 16)
         #expect(report["warmup_images"] as? Int == 32)
-        #expect(report["vector_kernels"] as? String == Kernels.current.level.rawValue, "\(report)") // the best level, or AUTOENC_KERNELS's
+        // the best level, or AUTOENC_KERNELS's
+        #expect(report["vector_kernels"] as? String == Kernels.current.level.rawValue, "\(report)")
         // the peak is measured with the best instructions whatever AUTOENC_KERNELS says
         #expect(report["peak_level"] as? String == KernelLevel.best.rawValue, "\(report)")
         for key in ["peak_gflops_1_thread", "peak_gflops"] {
@@ -85,7 +88,9 @@ import Testing
         #expect(result.status == 0, "\(result)")
         let lines = result.stdout.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         #expect(lines.contains("threads  2, batch 16, drop-p 0.5, data data"), "\(result.stdout)")
-        let training = try #require(lines.firstIndex { $0.hasPrefix("training (images/s, median of 1, after 16 images of warm-up)") }, "\(result.stdout)")
+        let training = try #require(lines.firstIndex {
+            $0.hasPrefix("training (images/s, median of 1, after 16 images of warm-up)")
+        }, "\(result.stdout)")
         #expect(lines[training + 1].hasPrefix("none ") && lines[training + 2].hasPrefix("dropconnect-batch "),
                 "\(result.stdout)")
         let header = try #require(lines.firstIndex { $0.hasPrefix("phase ") }, "\(result.stdout)")
@@ -131,24 +136,35 @@ import Testing
 
         let json = try scratch.run(flags + ["--json"])
         #expect(json.status == 0, "\(json)")
-        let report = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any], "\(json)")
-        #expect(report["hidden_sizes"] as? [Int] == [8, 300] && report["batch_sizes"] as? [Int] == [16, 32], "\(report)")
+        let parsed = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8))
+        let report = try #require(parsed as? [String: Any], "\(json)")
+        #expect(report["hidden_sizes"] as? [Int] == [8, 300] && report["batch_sizes"] as? [Int] == [16, 32],
+                "\(report)")
         #expect(report["batch_size"] == nil && report["hidden"] == nil, "one size's keys with several: \(report)")
         let training = try #require(report["training"] as? [[String: Any]])
-        #expect(training.map { "\($0["hidden"] as? Int ?? 0) \($0["batch_size"] as? Int ?? 0) \($0["mode"] as? String ?? "")" } == expected)
+        let trainingRows = training.map {
+            "\($0["hidden"] as? Int ?? 0) \($0["batch_size"] as? Int ?? 0) \($0["mode"] as? String ?? "")"
+        }
+        #expect(trainingRows == expected)
         for row in training { try Self.expectPhasesAddUp(row) }
         let sgemm = try #require(report["sgemm"] as? [[String: Any]])
         #expect(sgemm.count == 5 * sizes.count)
         for (i, size) in sizes.enumerated() {
-            #expect(sgemm[(5 * i)..<(5 * i + 5)].allSatisfy { $0["hidden"] as? Int == size.0 && $0["batch_size"] as? Int == size.1 }, "\(sgemm)")
+            let sized = sgemm[(5 * i)..<(5 * i + 5)].allSatisfy {
+                $0["hidden"] as? Int == size.0 && $0["batch_size"] as? Int == size.1
+            }
+            #expect(sized, "\(sgemm)")
             #expect(sgemm[5 * i]["m"] as? Int == size.1 && sgemm[5 * i]["n"] as? Int == size.0,
                     "x w1^T at \(size): \(sgemm[5 * i])")
         }
     }
 
-    @Test(arguments: [["--warmup", "-1"], ["--modes", "none,fast"], ["--drop-p", "1"], ["--images", "0"], ["--repeats", "0"], ["--modes", ","], ["--modes", ""],
-                      ["--hidden", "0"], ["--hidden", "256,abc"], ["--hidden", "256,,1024"], ["--hidden", "20000"], ["--hidden", "64,64"],
-                      ["--batch-size", "128,0"], ["--batch-size", ""], ["--batch-size", "70000"], ["--batch-size", "16,16"]])
+    @Test(arguments: [["--warmup", "-1"], ["--modes", "none,fast"], ["--drop-p", "1"], ["--images", "0"],
+                      ["--repeats", "0"], ["--modes", ","], ["--modes", ""],
+                      ["--hidden", "0"], ["--hidden", "256,abc"], ["--hidden", "256,,1024"], ["--hidden", "20000"],
+                      ["--hidden", "64,64"],
+                      ["--batch-size", "128,0"], ["--batch-size", ""], ["--batch-size", "70000"],
+                      ["--batch-size", "16,16"]])
     func badFlagsAreRefused(_ flags: [String]) throws {
         let scratch = try Scratch()
         let result = try scratch.run(["bench", "--data", "data"] + flags)
@@ -190,6 +206,7 @@ import Testing
         let result = try scratch.run(["bench", "--data", "data", "--batch-size", "16,\(Fixtures.trainCount + 1)",
                                       "--images", "16"])
         #expect(result.status == 64, "\(result)")
-        #expect(result.stderr.contains("--batch-size \(Fixtures.trainCount + 1) is more than the \(Fixtures.trainCount) training images"), "\(result.stderr)")
+        let tooLarge = "--batch-size \(Fixtures.trainCount + 1) is more than the \(Fixtures.trainCount) training images"
+        #expect(result.stderr.contains(tooLarge), "\(result.stderr)")
     }
 }

@@ -10,7 +10,8 @@ import Testing
     static func labeledData(_ scratch: Scratch, labels: Bool = true) throws {
         try Fixtures.write(into: scratch)
         guard labels else { return }
-        for (name, count) in [(DataLocation.trainLabels, Fixtures.trainCount), (DataLocation.testLabels, Fixtures.testCount)] {
+        for (name, count) in [(DataLocation.trainLabels, Fixtures.trainCount),
+                              (DataLocation.testLabels, Fixtures.testCount)] {
             var bytes: [UInt8] = []
             for word in [UInt32(0x0000_0801), UInt32(count)] {
                 withUnsafeBytes(of: word.bigEndian) { bytes += $0 }
@@ -20,7 +21,8 @@ import Testing
         }
     }
 
-    static let tiny = ["--data", "data", "--epochs", "1", "--limit", "64", "--hidden", "16", "--batch-size", "16", "--threads", "1"]
+    static let tiny = ["--data", "data", "--epochs", "1", "--limit", "64", "--hidden", "16", "--batch-size", "16",
+                       "--threads", "1"]
 
     static func metrics(_ scratch: Scratch, _ path: String) throws -> [[String: Any]] {
         let object = try JSONSerialization.jsonObject(with: Data(try scratch.bytes(path)))
@@ -59,13 +61,15 @@ import Testing
         let tables = page.components(separatedBy: "<table").dropFirst()
         #expect(tables.count == 2, "\(path): \(tables.count) tables", sourceLocation: sourceLocation)
         let metricRows = (tables.last ?? "").components(separatedBy: "<tr").count - 1
-        #expect(metricRows == rows + 1, "\(path): \(metricRows) rows in the metrics table", sourceLocation: sourceLocation)
+        #expect(metricRows == rows + 1, "\(path): \(metricRows) rows in the metrics table",
+                sourceLocation: sourceLocation)
         for term in ["test_mse", "localization", "probe_accuracy"] {
             #expect(page.contains(term), "\(path) lacks \(term)", sourceLocation: sourceLocation)
         }
     }
 
-    static func expectPNG(_ scratch: Scratch, _ path: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
+    static func expectPNG(_ scratch: Scratch, _ path: String,
+                          sourceLocation: SourceLocation = #_sourceLocation) throws {
         let bytes = try scratch.bytes(path)
         #expect(Array(bytes.prefix(8)) == PNG.signature, "\(path)", sourceLocation: sourceLocation)
         #expect(bytes.count > 100, "\(path): \(bytes.count) bytes", sourceLocation: sourceLocation)
@@ -120,7 +124,9 @@ import Testing
             try Self.expectPNG(scratch, "runs/cmp/" + name)
         }
         for name in ["none", "dropout", "dropconnect"] {
-            let lines = result.stdout.split(separator: "\n").filter { $0.hasPrefix(name + "-seed0 ") && $0.contains("epoch 1/1") }
+            let lines = result.stdout.split(separator: "\n").filter {
+                $0.hasPrefix(name + "-seed0 ") && $0.contains("epoch 1/1")
+            }
             #expect(lines.count == 1, "progress line of \(name): \(result.stdout)")
         }
         let variants = try Self.metrics(scratch, "runs/cmp/metrics.json")
@@ -140,11 +146,13 @@ import Testing
         }
         #expect(Self.mean(variants[2], "test_mse_sample\(Diagnostics.dropConnectSamples)") != nil, "\(variants[2])")
         // what made it, and every setting a number where it is one
-        let whole = try JSONSerialization.jsonObject(with: Data(try scratch.bytes("runs/cmp/metrics.json"))) as? [String: Any]
+        let metricsFile = try scratch.bytes("runs/cmp/metrics.json")
+        let whole = try JSONSerialization.jsonObject(with: Data(metricsFile)) as? [String: Any]
         let settings = try #require(whole?["settings"] as? [String: Any])
         #expect(settings["autoenc_version"] as? String == Provenance.version, "\(settings)")
         #expect((settings["command"] as? String)?.hasPrefix("autoenc compare --data data") == true, "\(settings)")
-        #expect(settings["date"] is String && settings["kernels"] is String && settings["blas"] is String, "\(settings)")
+        #expect(settings["date"] is String && settings["kernels"] is String && settings["blas"] is String,
+                "\(settings)")
         let runs = try #require(whole?["runs"] as? [[String: Any]])
         for run in runs {
             let values = try #require(run["settings"] as? [String: Any])
@@ -154,13 +162,16 @@ import Testing
         #expect(Self.summary(variants[0], "test_mse_sample\(Diagnostics.dropConnectSamples)") == nil)
         // the table on stdout has a row per model, and says one seed tells nothing of noise
         for name in ["none", "dropout", "dropconnect"] {
-            #expect(result.stdout.split(separator: "\n").contains { $0.hasPrefix(name + " ") && !$0.contains("epoch") }, "\(result.stdout)")
+            let row = result.stdout.split(separator: "\n").contains {
+                $0.hasPrefix(name + " ") && !$0.contains("epoch")
+            }
+            #expect(row, "\(result.stdout)")
         }
         #expect(result.stdout.contains("one seed"), "\(result.stdout)")
 
         // activations on one of the saved models, with the same data
-        let activations = try scratch.run(["activations", "--model", "runs/cmp/runs/dropout-seed0.safetensors", "--data", "data",
-                                           "--threads", "1", "--out", "act"])
+        let activations = try scratch.run(["activations", "--model", "runs/cmp/runs/dropout-seed0.safetensors",
+                                           "--data", "data", "--threads", "1", "--out", "act"])
         try #require(activations.status == 0, "\(activations)")
         #expect(scratch.listing("act") == ["histograms.png", "metrics.json"])
         try Self.expectPNG(scratch, "act/histograms.png")
@@ -269,8 +280,9 @@ import Testing
         let root = Autoenc.helpMessage()
         #expect(root.contains("compare") && root.contains("activations"), "\(root)")
         let compare = Autoenc.helpMessage(for: Compare.self)
-        for flag in ["--data", "--epochs", "--drop-p", "--seed", "--out", "--threads", "--limit", "--seeds", "--jobs", "--lr",
-                     "--optimizer", "--keep-p", "--input-drop-p", "--max-norm", "--dropconnect-masks", "--log", "--plot"] {
+        for flag in ["--data", "--epochs", "--drop-p", "--seed", "--out", "--threads", "--limit", "--seeds", "--jobs",
+                     "--lr", "--optimizer", "--keep-p", "--input-drop-p", "--max-norm", "--dropconnect-masks", "--log",
+                     "--plot"] {
             #expect(compare.contains(flag), "\(flag) missing from: \(compare)")
         }
     }
@@ -338,8 +350,8 @@ import Testing
     func interrupted() throws {
         let scratch = try Scratch()
         try Self.labeledData(scratch)
-        let arguments = ["compare", "--data", "data", "--epochs", "150", "--limit", "64", "--hidden", "16", "--batch-size", "16",
-                         "--threads", "1", "--jobs", "1"]
+        let arguments = ["compare", "--data", "data", "--epochs", "150", "--limit", "64", "--hidden", "16",
+                         "--batch-size", "16", "--threads", "1", "--jobs", "1"]
         let run = try CLI.start(arguments, in: scratch.url, name: "long")
         // wait for the first run to finish, then stop the second
         let deadline = Date().addingTimeInterval(300)
@@ -351,7 +363,8 @@ import Testing
         let result = CLI.finish(run.0, run.1, run.2)
         #expect(result.status == 130, "\(result)")
         #expect(result.stderr.contains("SIGINT") && result.stderr.contains("same command"), "\(result.stderr)")
-        #expect(scratch.listing("compare/runs") == ["none-seed0.json", "none-seed0.safetensors"], "\(scratch.listing("compare/runs"))")
+        #expect(scratch.listing("compare/runs") == ["none-seed0.json", "none-seed0.safetensors"],
+                "\(scratch.listing("compare/runs"))")
         #expect(!scratch.listing("compare").contains("metrics.json"))
         #expect(temporaries(in: scratch).isEmpty)
         let rest = try scratch.run(arguments)
@@ -359,21 +372,26 @@ import Testing
         #expect(rest.stdout.contains("none-seed0: finished earlier"), "\(rest.stdout)")
     }
 
-    @Test("a second compare into the same --out while one runs is refused with 73, naming the holder")
+    @Test("an experiment of other settings into the --out of a compare that runs is refused (64, naming runs.json)")
     func sameOutLocked() throws {
         let scratch = try Scratch()
         try Self.labeledData(scratch)
-        let arguments = ["compare", "--data", "data", "--epochs", "300", "--limit", "64", "--hidden", "16", "--batch-size", "16",
-                         "--threads", "1"]
+        let arguments = ["compare", "--data", "data", "--epochs", "300", "--limit", "64", "--hidden", "16",
+                         "--batch-size", "16", "--threads", "1"]
         let run = try CLI.start(arguments, in: scratch.url, name: "long")
         let deadline = Date().addingTimeInterval(120)
-        while !FileManager.default.fileExists(atPath: scratch.path("compare/runs")), Date() < deadline { usleep(20_000) }
+        while !FileManager.default.fileExists(atPath: scratch.path("compare/runs")), Date() < deadline {
+            usleep(20_000)
+        }
         let second = try scratch.run(["sweep", "--data", "data", "--drop-p", "0.1,0.2", "--out", "compare"])
         kill(run.0.processIdentifier, SIGTERM)
         CLI.wait(run.0, arguments, limit: 120)
         _ = CLI.finish(run.0, run.1, run.2)
-        #expect(second.status == 73, "\(second)")
-        #expect(second.stderr.contains("process \(run.0.processIdentifier)"), "\(second.stderr)")
+        #expect(second.status == 64, "\(second)")
+        #expect(second.stderr.contains("runs.json") && second.stderr.contains("other settings"), "\(second.stderr)")
+        // the stopped run's claim and temporary files are gone with it
+        #expect(!scratch.listing("compare/runs").contains { $0.hasSuffix(".claim") || $0.contains(".tmp-") },
+                "\(scratch.listing("compare/runs"))")
     }
 
     /// A directory where compare or activations would write a file is refused (73,
@@ -385,13 +403,15 @@ import Testing
         try scratch.makeDirectory("cx/report.html")
         let compare = try scratch.run(["compare", "--out", "cx"] + Self.tiny)
         #expect(compare.status == 73, "\(compare)")
-        #expect(compare.stderr.contains("cx/report.html") && compare.stderr.contains("is a directory"), "\(compare.stderr)")
+        #expect(compare.stderr.contains("cx/report.html") && compare.stderr.contains("is a directory"),
+                "\(compare.stderr)")
         #expect(!compare.stdout.contains("epoch"), "trained first: \(compare.stdout)")
         #expect(scratch.listing("cx") == ["report.html"], "\(scratch.listing("cx"))")
         let model = try scratch.run(tinyTraining(epochs: 1, ["--out", "none.safetensors"]))
         try #require(model.status == 0, "\(model)")
         try scratch.makeDirectory("o1/metrics.json")
-        let activations = try scratch.run(["activations", "--model", "none.safetensors", "--data", "data", "--out", "o1"])
+        let activations = try scratch.run(["activations", "--model", "none.safetensors", "--data", "data",
+                                           "--out", "o1"])
         #expect(activations.status == 73, "\(activations)")
         #expect(activations.stderr.contains("o1/metrics.json"), "\(activations.stderr)")
         #expect(scratch.listing("o1") == ["metrics.json"], "\(scratch.listing("o1"))")
@@ -402,9 +422,11 @@ import Testing
     @Test func dropConnectProbabilitiesThatRoundAway() throws {
         let scratch = try Scratch()
         try Self.labeledData(scratch)
-        for arguments in [["compare", "--drop-p", "0.001"], ["sweep", "--drop-p", "0.001,0.5", "--models", "dropconnect"],
+        let unlimited = Self.tiny.filter { $0 != "--limit" && $0 != "64" }
+        for arguments in [["compare", "--drop-p", "0.001"],
+                          ["sweep", "--drop-p", "0.001,0.5", "--models", "dropconnect"],
                           ["sweep", "--limit", "32,64", "--models", "dropconnect", "--drop-p", "0.999"]] {
-            let result = try scratch.run(arguments + ["--out", "x"] + Self.tiny.filter { $0 != "--limit" && $0 != "64" })
+            let result = try scratch.run(arguments + ["--out", "x"] + unlimited)
             #expect(result.status == 64, "\(arguments): \(result)")
             #expect(result.stderr.contains("under DropConnect"), "\(arguments): \(result.stderr)")
         }

@@ -20,6 +20,7 @@ import Testing
         (["weightmap", "--data"], ["c.npy", "sub"]),
         (["train", "--log"], everything),
         (["sweep", "--log"], everything),
+        (["sweep", "--emit-sbatch"], everything),
         (["train", "--plot"], ["d.png", "e.svg", "g.pdf", "sub"]),
         (["compare", "--plot"], ["d.png", "e.svg", "g.pdf", "sub"]),
         (["reconstruct", "--out"], ["c.npy", "d.png", "f.pgm", "sub"]),

@@ -32,7 +32,8 @@ final class FileServer {
             let chunk = out.fileHandleForReading.availableData
             if chunk.isEmpty { usleep(20_000); continue }
             text += String(decoding: chunk, as: UTF8.self)
-            if let range = text.range(of: " port "), let number = Int(text[range.upperBound...].prefix { $0.isNumber }) {
+            if let range = text.range(of: " port "),
+               let number = Int(text[range.upperBound...].prefix { $0.isNumber }) {
                 port = number
             }
         }
@@ -153,7 +154,8 @@ struct DownloadCommandTests {
         let scratch = try Scratch()
         let result = try scratch.run(["download", "fashion-mnist", "--to", "fm", "--mirror", "http://127.0.0.1:1/"])
         #expect(result.status == 74, "\(result)")
-        #expect(result.stderr.hasPrefix("autoenc: http://127.0.0.1:1/train-images-idx3-ubyte.gz: cannot download"), "\(result)")
+        #expect(result.stderr.hasPrefix("autoenc: http://127.0.0.1:1/train-images-idx3-ubyte.gz: cannot download"),
+                "\(result)")
         #expect(result.stderr.split(separator: "\n").count == 1, "\(result)")
         #expect(!scratch.listing().contains("fm"), "\(scratch.listing())")
     }

@@ -85,7 +85,8 @@ import Glibc
         let train = tinyTraining(epochs: 1)
         try Self.expectFailure(scratch, train + ["--out", "missing/model.safetensors"], status: 73,
                                naming: ["--out", "missing"])
-        try Self.expectFailure(scratch, train + ["--out", "adir.safetensors"], status: 73, naming: ["--out", "adir.safetensors", "directory"])
+        try Self.expectFailure(scratch, train + ["--out", "adir.safetensors"], status: 73,
+                               naming: ["--out", "adir.safetensors", "directory"])
         try Self.expectFailure(scratch, train + ["--log", "missing/log.jsonl"], status: 73,
                                naming: ["--log", "missing"])
         try Self.expectFailure(scratch, train + ["--log", "adir"], status: 73, naming: ["--log", "adir"])
@@ -149,7 +150,8 @@ import Glibc
         try Self.expectFailure(scratch, ["reconstruct", "--data", "data"], status: 66, naming: ["model.safetensors"])
     }
 
-    @Test("corrupt IDX and gzip files exit 65 naming the file", arguments: ["magic", "truncated", "size", "empty", "gzip"])
+    @Test("corrupt IDX and gzip files exit 65 naming the file",
+          arguments: ["magic", "truncated", "size", "empty", "gzip"])
     func corruptData(kind: String) throws {
         let scratch = try Scratch()
         try Fixtures.write(into: scratch)
@@ -224,8 +226,8 @@ import Glibc
     func resumeDifferentSettings() throws {
         let scratch = try Self.trained()
         let result = try scratch.run(tinyTraining(epochs: 3, ["--resume", "model.safetensors", "--hidden", "8",
-                                                              "--seed", "3",
-                                                              "--drop-p", "0.5", "--activation", "sigmoid", "--max-norm", "3"]))
+                                                              "--seed", "3", "--drop-p", "0.5",
+                                                              "--activation", "sigmoid", "--max-norm", "3"]))
         #expect(result.status == 64, "\(result)")
         for part in ["--hidden 8 (checkpoint: 16)", "--seed 3 (checkpoint: 0)", "--drop-p 0.5", "--activation sigmoid",
                      "--max-norm 3"] {
@@ -281,10 +283,14 @@ import Glibc
         let scratch = try Scratch()
         try Fixtures.write(into: scratch)
         let train = tinyTraining(epochs: 1)
-        try Self.expectFailure(scratch, train + ["--out", "model.state.safetensors"], status: 64, naming: ["--out", "model.state.safetensors", "training state"])
-        try Self.expectFailure(scratch, train + ["--out", "model.png"], status: 64, naming: ["--out", "model.png", ".safetensors"])
-        try Self.expectFailure(scratch, train + ["--plot", "model.safetensors"], status: 64, naming: ["--plot", "model.safetensors"])
-        try Self.expectFailure(scratch, train + ["--plot", "m.svg", "--log", "m.svg"], status: 64, naming: ["--log", "--plot", "m.svg"])
+        try Self.expectFailure(scratch, train + ["--out", "model.state.safetensors"], status: 64,
+                               naming: ["--out", "model.state.safetensors", "training state"])
+        try Self.expectFailure(scratch, train + ["--out", "model.png"], status: 64,
+                               naming: ["--out", "model.png", ".safetensors"])
+        try Self.expectFailure(scratch, train + ["--plot", "model.safetensors"], status: 64,
+                               naming: ["--plot", "model.safetensors"])
+        try Self.expectFailure(scratch, train + ["--plot", "m.svg", "--log", "m.svg"], status: 64,
+                               naming: ["--log", "--plot", "m.svg"])
     }
 
     /// While one run writes a checkpoint pair, a second run onto the same --out is
@@ -309,7 +315,8 @@ import Glibc
     /// split pair is refused (65) as before.
     @Test func aSaveSplitBetweenItsRenamesResumes() throws {
         let scratch = try Self.trained()
-        let firstModel = try scratch.bytes("model.safetensors"), firstState = try scratch.bytes("model.state.safetensors")
+        let firstModel = try scratch.bytes("model.safetensors")
+        let firstState = try scratch.bytes("model.state.safetensors")
         let second = try scratch.run(tinyTraining(epochs: 2, ["--resume", "model.safetensors"]))
         try #require(second.status == 0, "\(second)")
         let secondModel = try scratch.bytes("model.safetensors")

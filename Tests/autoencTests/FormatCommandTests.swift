@@ -8,7 +8,8 @@ import Testing
     // MARK: - Reading what was written
 
     /// The shape and values of a float32 .npy file, after checking its header.
-    static func readNPY(_ bytes: [UInt8], sourceLocation: SourceLocation = #_sourceLocation) throws -> (shape: [Int], values: [Float]) {
+    static func readNPY(_ bytes: [UInt8],
+                        sourceLocation: SourceLocation = #_sourceLocation) throws -> (shape: [Int], values: [Float]) {
         try #require(bytes.count >= 10 && Array(bytes[0..<8]) == [0x93] + Array("NUMPY".utf8) + [1, 0],
                      sourceLocation: sourceLocation)
         let end = 10 + (Int(bytes[8]) | Int(bytes[9]) << 8)
@@ -48,7 +49,8 @@ import Testing
           arguments: [["reconstruct"], ["weightmap"]], ["out.jpg", "out", "out.pgm.gz", "out.npz"])
     func unknownExtension(command: [String], out: String) throws {
         let scratch = try Scratch()
-        try FailureTests.expectFailure(scratch, command + ["--out", out], status: 64, naming: ["--out", ".pgm, .png or .npy", out])
+        try FailureTests.expectFailure(scratch, command + ["--out", out], status: 64,
+                                       naming: ["--out", ".pgm, .png or .npy", out])
     }
 
     @Test("reconstruct --out .npy holds the first --count reconstructions as (n, 28, 28) float32")
@@ -64,7 +66,9 @@ import Testing
         let model = try Checkpoint.load(scratch.path("model.safetensors")).model
         let test = try DataLocation(directory: scratch.path("data")).load(train: false)
         var expected = [Float]()
-        model.reconstruct(test, range: 0..<5) { _, m, _, y in expected += UnsafeBufferPointer(start: y, count: m * 784) }
+        model.reconstruct(test, range: 0..<5) { _, m, _, y in
+            expected += UnsafeBufferPointer(start: y, count: m * 784)
+        }
         #expect(values == expected)
         #expect(temporaries(in: scratch).isEmpty)
     }
@@ -150,7 +154,8 @@ import Testing
             #expect(result.stdout.contains("(gzip)") == name.hasSuffix(".gz"))
         }
         let labels = try scratch.run(["info", "labels"])
-        #expect(labels.status == 0 && labels.stdout.contains("kind:       labels") && labels.stdout.contains("count:      4 labels"), "\(labels)")
+        #expect(labels.status == 0 && labels.stdout.contains("kind:       labels")
+                && labels.stdout.contains("count:      4 labels"), "\(labels)")
     }
 
     @Test("info failures: 66 when missing, 65 for bad data, one line on stderr naming the file")
@@ -163,7 +168,8 @@ import Testing
         try scratch.write([0x10, 0, 0, 0, 0, 0, 0, 0] + Array("{\"a\":".utf8), to: "bad.safetensors")
         try scratch.write([0, 0, 0, 0, 0, 0, 0, 0], to: "empty.safetensors")
         let cases: [(String, Int32)] = [("missing.safetensors", 66), ("missing-idx", 66), ("short-idx", 65),
-                                        ("long-idx.gz", 65), ("text", 65), ("bad.safetensors", 65), ("empty.safetensors", 65)]
+                                        ("long-idx.gz", 65), ("text", 65), ("bad.safetensors", 65),
+                                        ("empty.safetensors", 65)]
         for (name, status) in cases {
             try FailureTests.expectFailure(scratch, ["info", name], status: status, naming: [name])
             let result = try scratch.run(["info", name])

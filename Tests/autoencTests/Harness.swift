@@ -40,7 +40,8 @@ enum CLI {
     /// `environment` adds to (or overrides) the test's own environment.
     static func start(_ arguments: [String], in directory: URL, name: String = "run",
                       executable: URL = binary, environment: [String: String] = [:]) throws -> (Process, URL, URL) {
-        let out = directory.appendingPathComponent(".\(name).stdout"), err = directory.appendingPathComponent(".\(name).stderr")
+        let out = directory.appendingPathComponent(".\(name).stdout")
+        let err = directory.appendingPathComponent(".\(name).stderr")
         _ = FileManager.default.createFile(atPath: out.path, contents: nil)
         _ = FileManager.default.createFile(atPath: err.path, contents: nil)
         let process = Process()
@@ -96,7 +97,8 @@ final class Scratch {
     let url: URL
 
     init() throws {
-        let base = FileManager.default.temporaryDirectory.appendingPathComponent("autoencTests-\(getpid())-\(UUID().uuidString.prefix(8))")
+        let base = FileManager.default.temporaryDirectory
+            .appendingPathComponent("autoencTests-\(getpid())-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: base, withIntermediateDirectories: true)
         url = base
     }

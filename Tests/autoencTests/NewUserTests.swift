@@ -147,7 +147,9 @@ import Glibc
         try Fixtures.write(into: scratch)
         let stuck = try scratch.run(tinyTraining(epochs: 4, ["--lr", "100"]))
         #expect(stuck.status == 0, "\(stuck)")
-        let warnings = stuck.stdout.split(separator: "\n").filter { $0.hasPrefix("warning: the training loss has not moved") }
+        let warnings = stuck.stdout.split(separator: "\n").filter {
+            $0.hasPrefix("warning: the training loss has not moved")
+        }
         #expect(warnings.count == 1 && warnings[0].contains("--lr"), "\(stuck)")
         let learning = try scratch.run(tinyTraining(epochs: 4, ["--out", "learning.safetensors"]))
         #expect(learning.status == 0 && !learning.stdout.contains("warning:"), "\(learning)")
@@ -168,8 +170,8 @@ import Glibc
         let model = try scratch.bytes("model.safetensors"), bytes = try scratch.bytes("model.state.safetensors")
         let resumed = try scratch.run(tinyTraining(epochs: 2, ["--resume", "model.safetensors"]))
         #expect(resumed.status == 65, "\(resumed)")
-        #expect(resumed.stderr.contains("model.state.safetensors") && resumed.stderr.contains("encoder.weight.\(buffer)")
-                && resumed.stderr.contains("nan"), "\(resumed)")
+        #expect(resumed.stderr.contains("model.state.safetensors")
+                && resumed.stderr.contains("encoder.weight.\(buffer)") && resumed.stderr.contains("nan"), "\(resumed)")
         #expect(try scratch.bytes("model.safetensors") == model && scratch.bytes("model.state.safetensors") == bytes)
     }
 }

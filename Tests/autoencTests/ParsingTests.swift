@@ -87,8 +87,8 @@ import Testing
         for expected in ["--drop-p <p>", "--drop-mode <mode>", "(values: dropout, dropconnect, gaussian)",
                          "(values: relu, sigmoid)", "(values: example, batch)", "(values: adam, sgd, momentum)",
                          "--epochs <n>", "(default: 10)", "(default: 128)", "(default: 0.001)", "(default: 256)",
-                         "--resume <file>", "--out <file>", "model.safetensors", "--log <file>", "--threads <n>", "--force",
-                         "model.state.safetensors"] {
+                         "--resume <file>", "--out <file>", "model.safetensors", "--log <file>", "--threads <n>",
+                         "--force", "model.state.safetensors"] {
             #expect(train.contains(expected), "train --help lacks \(expected)")
         }
         let reconstruct = Self.help(Autoenc.helpMessage(for: Reconstruct.self))

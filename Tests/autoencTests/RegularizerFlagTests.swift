@@ -64,8 +64,10 @@ import Testing
             _ = try Autoenc.parseAsRoot(["train", "--drop-mode", "dropconnect", "--drop-p", p])
         }
         _ = try Autoenc.parseAsRoot(["train", "--drop-p", "0.001"])
-        #expect(DropConnectMask.problem(dropP: 0.002, given: "") == nil && DropConnectMask.problem(dropP: 0.998, given: "") == nil)
-        #expect(DropConnectMask.problem(dropP: 0.0019, given: "") != nil && DropConnectMask.problem(dropP: 0.9981, given: "") != nil)
+        #expect(DropConnectMask.problem(dropP: 0.002, given: "") == nil
+                && DropConnectMask.problem(dropP: 0.998, given: "") == nil)
+        #expect(DropConnectMask.problem(dropP: 0.0019, given: "") != nil
+                && DropConnectMask.problem(dropP: 0.9981, given: "") != nil)
     }
 
     @Test("bad values are usage errors naming the flag", arguments: badFlags)
@@ -74,8 +76,9 @@ import Testing
     }
 
     @Test func keepPSetsDropP() throws {
-        let command = try #require(try Autoenc.parseAsRoot(["train", "--keep-p", "0.8", "--input-drop-p", "0.2",
-                                                            "--max-norm", "3", "--dropout-scaling", "classic"]) as? Train)
+        let parsed = try Autoenc.parseAsRoot(["train", "--keep-p", "0.8", "--input-drop-p", "0.2",
+                                              "--max-norm", "3", "--dropout-scaling", "classic"])
+        let command = try #require(parsed as? Train)
         let settings = command.plan.request.newRun()
         #expect(settings.config.dropP == 1 - Float(0.8))
         #expect(settings.config.inputDropP == 0.2)
@@ -108,7 +111,8 @@ import Testing
         let flags = ["--keep-p", "0.5", "--dropout-scaling", "classic", "--input-drop-p", "0.2", "--max-norm", "2"]
         let whole = try scratch.run(tinyTraining(epochs: 4, flags + ["--out", "whole.safetensors"]))
         try #require(whole.status == 0, "\(whole)")
-        #expect(whole.stdout.contains("input dropout p_drop 0.2, dropout p_drop 0.5, classic scaling, max-norm 2.0"), "\(whole)")
+        #expect(whole.stdout.contains("input dropout p_drop 0.2, dropout p_drop 0.5, classic scaling, max-norm 2.0"),
+                "\(whole)")
         let half = try scratch.run(tinyTraining(epochs: 2, flags + ["--out", "split.safetensors"]))
         try #require(half.status == 0, "\(half)")
 
@@ -127,7 +131,8 @@ import Testing
                                        "split.safetensors",
                                        "--dropout-scaling", "inverted", "--max-norm", "3"])
         #expect(refused.status == 64, "\(refused)")
-        #expect(refused.stderr.contains("--dropout-scaling inverted") && refused.stderr.contains("--max-norm 3"), "\(refused)")
+        #expect(refused.stderr.contains("--dropout-scaling inverted") && refused.stderr.contains("--max-norm 3"),
+                "\(refused)")
 
         let rest = try scratch.run(["train", "--data", "data", "--threads", "1", "--epochs", "4", "--resume",
                                     "split.safetensors",
@@ -144,7 +149,10 @@ import Testing
                                        "--inference", "sample:8"])
         #expect(mean.status == 0 && sampled.status == 0, "\(mean)\n\(sampled)")
         #expect(sampled.stdout.contains("(inference sample:8, the same as mean for this model)"), "\(sampled)")
-        func mse(_ r: RunResult) -> String { String(r.stdout.split(separator: "\n").first { $0.hasPrefix("test_mse") }?.split(separator: " ")[1] ?? "") }
+        func mse(_ r: RunResult) -> String {
+            let line = r.stdout.split(separator: "\n").first { $0.hasPrefix("test_mse") }
+            return String(line?.split(separator: " ")[1] ?? "")
+        }
         #expect(mse(mean) == mse(sampled) && !mse(mean).isEmpty, "\(mean)\n\(sampled)")
     }
 
@@ -172,7 +180,10 @@ import Testing
         let sampled = try scratch.run(["reconstruct", "--data", "data", "--count", "4", "--inference", "sample:32"])
         #expect(mean.status == 0 && sampled.status == 0, "\(mean)\n\(sampled)")
         #expect(sampled.stdout.contains("(inference sample:32)"), "\(sampled)")
-        func mse(_ r: RunResult) -> Double? { r.stdout.split(separator: "\n").first { $0.hasPrefix("test_mse") }.flatMap { Double($0.split(separator: " ")[1]) } }
+        func mse(_ r: RunResult) -> Double? {
+            let line = r.stdout.split(separator: "\n").first { $0.hasPrefix("test_mse") }
+            return line.flatMap { Double($0.split(separator: " ")[1]) }
+        }
         let m = try #require(mse(mean)), s = try #require(mse(sampled))
         #expect(m != s && abs(m - s) < 0.2 * m, "mean \(m), sample:32 \(s)")
     }

@@ -11,25 +11,29 @@ import Testing
     }
 
     static func values(_ point: [String: Any], _ key: String) -> [Double] {
-        (((point["metrics"] as? [String: Any])?[key] as? [String: Any])?["values"] as? [NSNumber])?.map(\.doubleValue) ?? []
+        let metric = (point["metrics"] as? [String: Any])?[key] as? [String: Any]
+        return (metric?["values"] as? [NSNumber])?.map(\.doubleValue) ?? []
     }
 
-    @Test("a drop-p sweep: a chart per metric, metrics.json by model and value, report.html; p = 0 is none, trained once")
+    @Test("a drop-p sweep: a chart per metric, metrics.json by model and value, report.html; p = 0 is none, once")
     func dropPSweep() throws {
         let scratch = try Scratch()
         try CompareCommandTests.labeledData(scratch)
-        let result = try scratch.run(["sweep"] + CompareCommandTests.tiny + ["--drop-p", "0,0.5", "--models", "none,dropout", "--seeds", "2"])
+        let result = try scratch.run(["sweep"] + CompareCommandTests.tiny
+                                     + ["--drop-p", "0,0.5", "--models", "none,dropout", "--seeds", "2"])
         try #require(result.status == 0, "\(result)")
         // the legend names the knob, as report.html's caption does
         #expect(result.stdout.contains("differs from none at the same drop_p"), "\(result.stdout)")
-        let charts = ["dead_units.png", "localization.png", "mean_activation.png", "probe_accuracy.png", "sparsity.png", "test_mse.png"]
+        let charts = ["dead_units.png", "localization.png", "mean_activation.png", "probe_accuracy.png", "sparsity.png",
+                      "test_mse.png"]
         #expect(scratch.listing("sweep")
                 == (charts + ["metrics.json", "report.html", "runs", "runs.json", "weightmaps.png"]).sorted())
         try CompareCommandTests.expectPNG(scratch, "sweep/weightmaps.png")
         // none once per seed (it is also dropout at p = 0), dropout at 0.5 per seed
         #expect(scratch.listing("sweep/runs") == ["dropout-drop_p0.5-seed0.json", "dropout-drop_p0.5-seed0.safetensors",
                                                   "dropout-drop_p0.5-seed1.json", "dropout-drop_p0.5-seed1.safetensors",
-                                                  "none-seed0.json", "none-seed0.safetensors", "none-seed1.json", "none-seed1.safetensors"])
+                                                  "none-seed0.json", "none-seed0.safetensors",
+                                                  "none-seed1.json", "none-seed1.safetensors"])
         for chart in charts { try CompareCommandTests.expectPNG(scratch, "sweep/" + chart) }
         // the table: none once (it does not depend on p), dropout at each p
         // a weight map per model and value (none once, dropout at 0 and 0.5), at 2x and full size
@@ -37,7 +41,8 @@ import Testing
         #expect(result.stdout.split(separator: "\n").filter { $0.hasPrefix("none ") }.count == 1, "\(result.stdout)")
         let series = try Self.series(scratch, "sweep/metrics.json")
         #expect(series.map { $0["name"] as? String } == ["none", "dropout"])
-        let none = try #require(series[0]["points"] as? [[String: Any]]), dropout = try #require(series[1]["points"] as? [[String: Any]])
+        let none = try #require(series[0]["points"] as? [[String: Any]])
+        let dropout = try #require(series[1]["points"] as? [[String: Any]])
         #expect(none.count == 2 && dropout.count == 2)
         #expect(Self.values(dropout[0], "test_mse") == Self.values(none[0], "test_mse"), "dropout at p = 0 is none")
         #expect(Self.values(none[1], "test_mse") == Self.values(none[0], "test_mse"), "none does not depend on p")
@@ -51,20 +56,25 @@ import Testing
     func limitSweep() throws {
         let scratch = try Scratch()
         try CompareCommandTests.labeledData(scratch)
-        let result = try scratch.run(["sweep", "--data", "data", "--epochs", "1", "--hidden", "8", "--batch-size", "16", "--threads", "1",
-                                      "--limit", "32,64", "--models", "none", "--charts", "svg", "--out", "sizes"])
+        let result = try scratch.run(["sweep", "--data", "data", "--epochs", "1", "--hidden", "8", "--batch-size", "16",
+                                      "--threads", "1", "--limit", "32,64", "--models", "none", "--charts", "svg",
+                                      "--out", "sizes"])
         try #require(result.status == 0, "\(result)")
         #expect(scratch.listing("sizes/runs") == ["none-limit32-seed0.json", "none-limit32-seed0.safetensors",
                                                   "none-limit64-seed0.json", "none-limit64-seed0.safetensors"])
         #expect(scratch.listing("sizes").contains("test_mse.svg"))
-        let record = try JSONSerialization.jsonObject(with: Data(try scratch.bytes("sizes/runs/none-limit32-seed0.json"))) as? [String: Any]
+        let recordFile = try scratch.bytes("sizes/runs/none-limit32-seed0.json")
+        let record = try JSONSerialization.jsonObject(with: Data(recordFile)) as? [String: Any]
         #expect((record?["settings"] as? [String: Any])?["limit"] as? String == "32", "\(String(describing: record))")
         // the settings give the training images the sizes are cut from, not the first size
-        let metrics = try JSONSerialization.jsonObject(with: Data(try scratch.bytes("sizes/metrics.json"))) as? [String: Any]
-        #expect((metrics?["settings"] as? [String: Any])?["train_images"] as? Int == Fixtures.trainCount, "\(String(describing: metrics?["settings"]))")
+        let metrics = try JSONSerialization.jsonObject(with: Data(try scratch.bytes("sizes/metrics.json")))
+            as? [String: Any]
+        #expect((metrics?["settings"] as? [String: Any])?["train_images"] as? Int == Fixtures.trainCount,
+                "\(String(describing: metrics?["settings"]))")
         // sizes beyond the training set would all train on the same images: refused, naming the flag
-        let beyond = try scratch.run(["sweep", "--data", "data", "--epochs", "1", "--hidden", "8", "--limit", "32,\(Fixtures.trainCount + 1)",
-                                      "--models", "none", "--out", "beyond"])
+        let beyond = try scratch.run(["sweep", "--data", "data", "--epochs", "1", "--hidden", "8",
+                                      "--limit", "32,\(Fixtures.trainCount + 1)", "--models", "none",
+                                      "--out", "beyond"])
         #expect(beyond.status == 64, "\(beyond)")
         #expect(beyond.stderr.contains("--limit \(Fixtures.trainCount + 1)"), "\(beyond.stderr)")
         #expect(!scratch.listing().contains("beyond"), "the refused sweep left \(scratch.listing())")

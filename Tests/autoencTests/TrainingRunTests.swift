@@ -81,7 +81,8 @@ import Glibc
         let settings = try #require(runs[0]["settings"] as? [String: Any])
         #expect(settings["hidden"] as? Int == 16 && settings["lr"] as? Double == 0.001, "\(settings)")
         #expect(settings["activation"] as? String == "relu" && settings["data_digest"] is String, "\(settings)")
-        #expect(runs[0]["resumed_at"] is NSNull && (runs[1]["resumed_at"] as? [String: Any])?["epoch"] as? Int == 3, "\(runs)")
+        #expect(runs[0]["resumed_at"] is NSNull && (runs[1]["resumed_at"] as? [String: Any])?["epoch"] as? Int == 3,
+                "\(runs)")
         let ids = runs.compactMap { $0["run"] as? String }
         #expect(ids.count == 2 && ids[0] != ids[1], "\(ids)")
         let epochs = [records[1], records[2], records[4]]
@@ -138,7 +139,8 @@ import Glibc
     func resumeIsExact() throws {
         let scratch = try Scratch()
         try Fixtures.write(into: scratch)
-        for flags in [[], ["--drop-p", "0.3", "--drop-mode", "dropconnect"], ["--drop-p", "0.5", "--optimizer", "momentum"],
+        for flags in [[], ["--drop-p", "0.3", "--drop-mode", "dropconnect"],
+                      ["--drop-p", "0.5", "--optimizer", "momentum"],
                       ["--keep-p", "0.5", "--dropout-scaling", "classic", "--input-drop-p", "0.2", "--max-norm", "2"]] {
             let whole = try scratch.run(tinyTraining(epochs: 4, flags + ["--out", "whole.safetensors", "--force"]))
             try #require(whole.status == 0, "\(whole)")
@@ -154,7 +156,8 @@ import Glibc
             let b = try safetensorsParts(try scratch.bytes("split.safetensors"))
             #expect(a.data == b.data, "\(flags): resumed weights differ from an uninterrupted run's")
             #expect(try safetensorsParts(halfModel).data != b.data, "\(flags): resuming trained nothing")
-            #expect(try scratch.bytes("whole.state.safetensors") == scratch.bytes("split.state.safetensors"), "\(flags)")
+            #expect(try scratch.bytes("whole.state.safetensors") == scratch.bytes("split.state.safetensors"),
+                    "\(flags)")
         }
     }
 
@@ -202,7 +205,8 @@ import Glibc
         let resumed = try scratch.run(["train", "--data", "data", "--threads", "1", "--resume", "model.safetensors",
                                        "--epochs", String(state.epochsCompleted + 1)])
         #expect(resumed.status == 0, "\(resumed)")
-        #expect(try TrainingState.load(scratch.path("model.state.safetensors")).epochsCompleted == state.epochsCompleted + 1)
+        #expect(try TrainingState.load(scratch.path("model.state.safetensors")).epochsCompleted
+                == state.epochsCompleted + 1)
 
         // Wherever the signal landed (mid-epoch, usually), stopping and resuming changed nothing.
         let whole = try scratch.run(tinyTraining(epochs: state.epochsCompleted + 1, ["--out", "whole.safetensors"]))
@@ -255,7 +259,8 @@ import Glibc
         let other = try scratch.run(["train", "--resume", "model.safetensors", "--epochs", "2", "--data", "data"])
         #expect(other.status == 64, "\(other)")
         #expect(other.stderr.contains("the training images in data are not those the checkpoint was trained on")
-                && other.stderr.contains(scratch.path("digits")) && other.stderr.contains("leave --data out"), "\(other)")
+                && other.stderr.contains(scratch.path("digits")) && other.stderr.contains("leave --data out"),
+                "\(other)")
         // without --data: the recorded set
         let resumed = try scratch.run(["train", "--resume", "model.safetensors", "--epochs", "2"])
         #expect(resumed.status == 0, "\(resumed)")
@@ -279,7 +284,11 @@ import Glibc
         #expect(same.status == 0 && !same.stdout.contains("note:"), "\(same)")
         let other = try scratch.run(["reconstruct", "--data", "digits"])
         #expect(other.status == 0, "\(other)")
-        #expect(other.stdout.contains("note: the model was trained on \(scratch.path("data")); these images are from \(scratch.path("digits"))"), "\(other)")
+        let note = """
+            note: the model was trained on \(scratch.path("data")); \
+            these images are from \(scratch.path("digits"))
+            """
+        #expect(other.stdout.contains(note), "\(other)")
         let activations = try scratch.run(["activations", "--data", "digits", "--threads", "1"])
         #expect(activations.status == 0 && activations.stdout.contains("note: the model was trained on"),
                 "\(activations)")

@@ -30,9 +30,8 @@ import Testing
             p.w2[i * 4 + 3] = 3
             p.w2[i * 4 + 0] = 1
         }
-        let metadata = CheckpointMetadata(config: ModelConfig(hidden: 4), seed: 0, epoch: 1,
-                                          dataset: recorded ? DataLocation(directory: scratch.path("data")).absoluteDirectory
-                                                            : "hand-built")
+        let dataset = recorded ? DataLocation(directory: scratch.path("data")).absoluteDirectory : "hand-built"
+        let metadata = CheckpointMetadata(config: ModelConfig(hidden: 4), seed: 0, epoch: 1, dataset: dataset)
         try Checkpoint.save(p, metadata: metadata, to: scratch.path("model.safetensors"))
         return scratch
     }
@@ -59,7 +58,8 @@ import Testing
         let scratch = try Scratch()
         let result = try scratch.run(["weightmap", "--units", "0", "--model", "missing.safetensors"])
         #expect(result.status == 64, "\(result)")
-        #expect(result.stderr == "autoenc: --units must be at least 1, got 0 (see 'autoenc weightmap --help')\n", "\(result)")
+        #expect(result.stderr == "autoenc: --units must be at least 1, got 0 (see 'autoenc weightmap --help')\n",
+                "\(result)")
         #expect(result.stdout.isEmpty && scratch.listing().isEmpty, "\(result)")
     }
 
@@ -67,7 +67,8 @@ import Testing
     func parse() throws {
         let command = try #require(try Autoenc.parseAsRoot(["weightmap", "--units", "7", "--sort", "localization",
                                                            "--live-only", "--layer", "decoder"]) as? Weightmap)
-        #expect(command.weightMapOptions.selection == WeightMapSelection(units: 7, sort: .localization, liveOnly: true, layer: .decoder))
+        #expect(command.weightMapOptions.selection
+                == WeightMapSelection(units: 7, sort: .localization, liveOnly: true, layer: .decoder))
         #expect(command.weightMapOptions.selection.flagNeedingData == "--live-only")
         let plain = try #require(try Autoenc.parseAsRoot(["weightmap"]) as? Weightmap)
         #expect(plain.weightMapOptions.selection.isDefault && plain.weightMapOptions.selection.flagNeedingData == nil)
@@ -78,10 +79,11 @@ import Testing
     @Test("help lists the flags, their values, and when the test set is read")
     func help() {
         let help = ParsingTests.help(Autoenc.helpMessage(for: Weightmap.self))
-        for expected in ["--units <n>", "--sort <key>", "(values: index, activation, localization, norm; default: index)",
+        for expected in ["--units <n>", "--sort <key>",
+                         "(values: index, activation, localization, norm; default: index)",
                          "--live-only", "--layer <layer>", "(values: encoder, decoder; default: encoder)",
-                         "--data <path>",
-                         "crossed out", "when no --data is given and no data set is found, the tiles are drawn unmarked",
+                         "--data <path>", "crossed out",
+                         "when no --data is given and no data set is found, the tiles are drawn unmarked",
                          "--sort activation and --live-only need the test set"] {
             #expect(help.contains(expected), "weightmap --help lacks \(expected): \(help)")
         }
@@ -114,7 +116,8 @@ import Testing
     @Test("--sort orders the tiles and the report lists them", arguments: [
         (["--sort", "activation"], [2, 0, 3, 1], "most active first, 1 dead crossed out"),
         (["--sort", "norm"], [2, 3, 0, 1], "largest norm first, 1 dead crossed out"),
-        (["--sort", "norm", "--layer", "decoder"], [3, 0, 1, 2], "decoder weights, largest norm first, 1 dead crossed out"),
+        (["--sort", "norm", "--layer", "decoder"], [3, 0, 1, 2],
+         "decoder weights, largest norm first, 1 dead crossed out"),
         (["--sort", "activation", "--live-only"], [2, 0, 3], "most active first, 1 dead left out"),
         (["--sort", "activation", "--units", "2"], [2, 0], "most active first, none dead"),
     ])
@@ -123,13 +126,15 @@ import Testing
         let result = try scratch.run(["weightmap", "--data", "data", "--out", "w.png"] + flags)
         try #require(result.status == 0, "\(result)")
         #expect(result.stdout.contains(words), "\(result)")
-        #expect(result.stdout.contains("units drawn, in order: " + units.map(String.init).joined(separator: ", ") + "\n"), "\(result)")
+        let order = units.map(String.init).joined(separator: ", ")
+        #expect(result.stdout.contains("units drawn, in order: " + order + "\n"), "\(result)")
     }
 
     @Test(".npy follows the selection: the chosen units' weights, in order, from the chosen layer", arguments: [
         (["--units", "2", "--sort", "norm"], WeightMapSelection(units: 2, sort: .norm),
          "encoder weights of 2 of 4 units, largest norm first, float32 (2, 28, 28)"),
-        (["--live-only"], WeightMapSelection(liveOnly: true), "encoder weights of 3 of 4 units, 1 dead left out, float32 (3, 28, 28)"),
+        (["--live-only"], WeightMapSelection(liveOnly: true),
+         "encoder weights of 3 of 4 units, 1 dead left out, float32 (3, 28, 28)"),
         (["--layer", "decoder", "--sort", "activation"], WeightMapSelection(sort: .activation, layer: .decoder),
          "decoder weights, most active first, float32 (4, 28, 28)"),
         (["--units", "100"], WeightMapSelection(units: 100), "encoder weights, float32 (4, 28, 28)"),
@@ -157,7 +162,8 @@ import Testing
         #expect(try scratch.bytes("many.pgm") == scratch.bytes("all.pgm"))
         // the first N in unit order need no list
         let first = try scratch.run(["weightmap", "--data", "data", "--units", "2", "--out", "two.pgm"])
-        #expect(first.status == 0 && first.stdout == "wrote two.pgm (2 of 4 units, 1 dead crossed out, 59x30)\n", "\(first)")
+        #expect(first.status == 0 && first.stdout == "wrote two.pgm (2 of 4 units, 1 dead crossed out, 59x30)\n",
+                "\(first)")
     }
 
     // MARK: - When the test set is read
@@ -180,8 +186,8 @@ import Testing
         let p = Parameters(hidden: 2)
         p.b1[0] = -1
         p.b1[1] = -1
-        try Checkpoint.save(p, metadata: CheckpointMetadata(config: ModelConfig(hidden: 2), seed: 0, epoch: 1, dataset: "data"),
-                            to: scratch.path("model.safetensors"))
+        let metadata = CheckpointMetadata(config: ModelConfig(hidden: 2), seed: 0, epoch: 1, dataset: "data")
+        try Checkpoint.save(p, metadata: metadata, to: scratch.path("model.safetensors"))
         try FailureTests.expectFailure(scratch, ["weightmap", "--data", "data", "--live-only"], status: 65,
                                        naming: ["--live-only", "all 2 units are dead"])
     }
@@ -193,7 +199,8 @@ import Testing
         try #require(result.status == 0, "\(result)")
         #expect(result.stdout == "wrote w.npy (encoder weights, float32 (4, 28, 28))\n", "\(result)")
         let p = try Self.loaded(scratch).parameters
-        #expect(try scratch.bytes("w.npy") == NPY.encode(UnsafeBufferPointer(start: p.w1, count: 4 * 784), shape: [4, 28, 28]))
+        let weights = UnsafeBufferPointer(start: p.w1, count: 4 * 784)
+        #expect(try scratch.bytes("w.npy") == NPY.encode(weights, shape: [4, 28, 28]))
     }
 
     @Test("an image with --data that is missing fails: the user asked for that data")
@@ -213,19 +220,23 @@ import Testing
         }
     }
 
-    static let noDefault = AutoencError(.noInput, "no data set found in /x/Data or /usr/share/datasets/fashion-mnist: pass --data DIR")
+    static let noDefault = AutoencError(.noInput, """
+        no data set found in /x/Data or /usr/share/datasets/fashion-mnist: pass --data DIR
+        """)
 
     @Test("without --data and no data set found, the image is drawn unmarked with a note; a flag that needs it fails")
     func defaultDataMissing() throws {
         let scratch = try Self.handBuilt(recorded: false)
         let loaded = try Self.loaded(scratch)
         let resolver = Resolver(.failure(Self.noDefault))
-        let (statistics, notes) = try WeightMapSelection.testStatistics(of: loaded, needed: nil, wanted: true, data: nil, resolve: resolver.resolve)
+        let (statistics, notes) = try WeightMapSelection.testStatistics(of: loaded, needed: nil, wanted: true,
+                                                                        data: nil, resolve: resolver.resolve)
         #expect(statistics == nil)
         #expect(notes == ["note: dead units are not marked: " + Self.noDefault.message])
         #expect(resolver.calls == [nil])
         do {
-            _ = try WeightMapSelection.testStatistics(of: loaded, needed: "--live-only", wanted: true, data: nil, resolve: resolver.resolve)
+            _ = try WeightMapSelection.testStatistics(of: loaded, needed: "--live-only", wanted: true, data: nil,
+                                                      resolve: resolver.resolve)
             Issue.record("--live-only without data did not fail")
         } catch let error as AutoencError {
             #expect(error.status == .noInput)
@@ -233,7 +244,8 @@ import Testing
         }
         // nothing wanted: nothing resolved
         let idle = Resolver(.failure(Self.noDefault))
-        let none = try WeightMapSelection.testStatistics(of: loaded, needed: nil, wanted: false, data: "data", resolve: idle.resolve)
+        let none = try WeightMapSelection.testStatistics(of: loaded, needed: nil, wanted: false, data: "data",
+                                                         resolve: idle.resolve)
         #expect(none.statistics == nil && none.notes.isEmpty && idle.calls.isEmpty)
     }
 
@@ -242,13 +254,15 @@ import Testing
         let scratch = try Self.handBuilt(recorded: false)
         let loaded = try Self.loaded(scratch)
         let found = Resolver(.success(DataLocation(directory: scratch.path("data"))))
-        let (statistics, notes) = try WeightMapSelection.testStatistics(of: loaded, needed: nil, wanted: true, data: nil, resolve: found.resolve)
+        let (statistics, notes) = try WeightMapSelection.testStatistics(of: loaded, needed: nil, wanted: true,
+                                                                        data: nil, resolve: found.resolve)
         #expect(statistics?.live == [true, false, true, true])
         #expect(notes.isEmpty, "the model was trained on this data set: no note")
         // a data set without its test images
         try scratch.makeDirectory("partial")
         let partial = Resolver(.success(DataLocation(directory: scratch.path("partial"))))
-        let unmarked = try WeightMapSelection.testStatistics(of: loaded, needed: nil, wanted: true, data: nil, resolve: partial.resolve)
+        let unmarked = try WeightMapSelection.testStatistics(of: loaded, needed: nil, wanted: true, data: nil,
+                                                             resolve: partial.resolve)
         #expect(unmarked.statistics == nil)
         #expect(unmarked.notes.count == 1 && unmarked.notes[0].hasPrefix("note: dead units are not marked: ")
                 && unmarked.notes[0].contains(DataLocation.testImages), "\(unmarked.notes)")

@@ -13,7 +13,9 @@ import Darwin
 /// a truncated stream where it happens, and lets the caller decide how much output it
 /// will accept, so a decompression bomb stops at the size the caller expects.
 public final class ByteSource {
+    /// The file's path, as given; messages name it.
     public let path: String
+    /// Whether the file starts with the gzip magic bytes and is inflated as it is read.
     public let isGzip: Bool
     /// Size of the file on disk in bytes.
     public let fileSize: Int64
@@ -25,7 +27,11 @@ public final class ByteSource {
     private var streamEnded = false
     private var inflateReady = false
 
-    /// Opens `path`; throws `.noInput` when it does not exist, `.ioError` when it cannot be read.
+    /// Opens `path`, plain or gzip-compressed.
+    ///
+    /// - Parameter path: The file to read.
+    /// - Throws: `AutoencError` with `.noInput` when the file does not exist, `.ioError` when it cannot
+    ///   be read.
     public init(path: String) throws {
         self.path = path
         let (f, size) = try openRegularFile(path)
@@ -57,15 +63,21 @@ public final class ByteSource {
         isGzip ? fileSize &* 1032 : fileSize
     }
 
-    /// Fills `buffer` completely unless the data ends first; returns the bytes written.
-    /// Throws `.dataError` for a corrupt or truncated gzip stream.
+    /// Fills `buffer` completely unless the data ends first.
+    ///
+    /// - Parameter buffer: Where the (inflated) bytes go.
+    /// - Returns: The bytes written: `buffer.count`, or fewer only at the end of the data.
+    /// - Throws: `AutoencError.badData` for a corrupt or truncated gzip stream.
     public func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
         guard let base = buffer.baseAddress, buffer.count > 0 else { return 0 }
         let out = base.assumingMemoryBound(to: UInt8.self)
         return isGzip ? try inflate(into: out, count: buffer.count) : readPlain(into: out, count: buffer.count)
     }
 
-    /// The next 4 bytes as a big-endian integer (IDX's byte order), or nil at the end.
+    /// Reads the next 4 bytes as a big-endian integer, IDX's byte order.
+    ///
+    /// - Returns: The integer, or nil when fewer than 4 bytes are left.
+    /// - Throws: `AutoencError.badData` for a corrupt or truncated gzip stream.
     public func readBigEndianUInt32() throws -> UInt32? {
         var word: UInt32 = 0
         let n = try withUnsafeMutableBytes(of: &word) { try read(into: $0) }

@@ -36,10 +36,12 @@ public enum DataLayout: String, Sendable, CaseIterable {
     /// A split's folder in the image-folder layout: `train` or `test`.
     public static func folderName(train: Bool) -> String { train ? "train" : "test" }
 
-    /// The layout a directory or file holds, or nil when it is none of them. A directory is
-    /// IDX when it holds either IDX images file, else NumPy when it holds `x_train.npy` or
-    /// `x_test.npy`, else image folders when it has a `train` or `test` folder. A file
-    /// is an `npz` when its name ends in `.npz` or it starts as a zip archive does.
+    /// The layout a directory or file holds, or nil when it is none of them.
+    ///
+    /// A directory is IDX when it holds either IDX images file, else NumPy when it holds
+    /// `x_train.npy` or `x_test.npy`, else image folders when it has a `train` or `test`
+    /// folder. A file is an `npz` when its name ends in `.npz` or it starts as a zip
+    /// archive does.
     public static func of(_ path: String) -> DataLayout? {
         var isDir: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else { return nil }

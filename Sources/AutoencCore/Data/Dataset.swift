@@ -3,14 +3,24 @@ import Foundation
 /// A set of 28x28 images kept as bytes (60k images are 47 MB as bytes, 188 MB as
 /// floats); batches are converted to floats on demand.
 public struct ImageSet: Sendable {
+    /// Pixels per image: 28 x 28.
     public static let pixels = 784
+    /// The number of images.
     public var count: Int
     /// count x 784 bytes, row-major.
     public var bytes: [UInt8]
+    /// One class label (0-9) per image, or nil when the set has no label file.
     public var labels: [UInt8]?
     /// Where the images came from, for messages and checkpoint metadata.
     public var source: String
 
+    /// Creates a set from `count` images of 784 bytes each.
+    ///
+    /// - Parameters:
+    ///   - count: The number of images.
+    ///   - bytes: `count` x 784 pixel bytes, row-major; anything else is a programming error.
+    ///   - labels: One label per image, if the set has them.
+    ///   - source: Where the images came from, for messages and checkpoint metadata.
     public init(count: Int, bytes: [UInt8], labels: [UInt8]? = nil, source: String) {
         precondition(bytes.count == count * Self.pixels, "ImageSet: bytes must be count x 784")
         self.count = count
@@ -27,10 +37,11 @@ public struct ImageSet: Sendable {
     }
 
     /// A digest of the images' pixels, 16 hex digits: the same images in the same order,
-    /// the same digest, whatever file or folder they came from. A 64-bit FNV-1a over
-    /// 8-byte words (the tail zero-padded) and the count, then SplitMix64's finalizer:
-    /// one pass over the bytes, which did not measurably change `train`'s start-up. It
-    /// tells one data set from another, not an adversary's edit.
+    /// the same digest, whatever file or folder they came from.
+    ///
+    /// A 64-bit FNV-1a over 8-byte words (the tail zero-padded) and the count, then
+    /// SplitMix64's finalizer: one pass over the bytes, which did not measurably change
+    /// `train`'s start-up. It tells one data set from another, not an adversary's edit.
     public var digest: String {
         var fnv = FNV1a(start: UInt64(count))
         bytes.withUnsafeBytes { raw in
@@ -64,9 +75,13 @@ public struct DataLocation: Sendable {
     /// The data set's directory, or its file for a `.npz` (`DataLayout`).
     public var directory: String
 
+    /// The training images' file name, without the `.gz` it may carry.
     public static let trainImages = "train-images-idx3-ubyte"
+    /// The test images' file name, without the `.gz` it may carry.
     public static let testImages = "t10k-images-idx3-ubyte"
+    /// The training labels' file name, without the `.gz` it may carry.
     public static let trainLabels = "train-labels-idx1-ubyte"
+    /// The test labels' file name, without the `.gz` it may carry.
     public static let testLabels = "t10k-labels-idx1-ubyte"
 
     /// How the data set lies on disk; nil when `directory` holds none of the layouts.
@@ -77,10 +92,17 @@ public struct DataLocation: Sendable {
     /// the training set's.
     public var hasLabels: Bool { layout.map(layoutHasLabels) ?? false }
 
-    /// What `compare` and `activations` measure on: the test images, with labels when
-    /// both label files exist, and the first `limit` training images with theirs (for the
-    /// probe; loaded when labeled or `always`). Throws `.dataError` when the test set is
-    /// empty.
+    /// Loads what `compare` and `activations` measure on.
+    ///
+    /// That is the test images, with labels when both label files exist, and the first `limit`
+    /// training images with theirs, for the linear probe; the training images are loaded when
+    /// labeled or when `always` is true.
+    ///
+    /// - Parameters:
+    ///   - limit: The training images to load at most; nil for all of them.
+    ///   - always: Whether to load the training images even without labels.
+    /// - Returns: The training images (nil when not loaded), the test images, and whether they are labeled.
+    /// - Throws: `AutoencError` as `load(train:labels:)` does, and `.dataError` when the test set is empty.
     public func loadForAnalysis(limit: Int?, always: Bool) throws -> (train: ImageSet?, test: ImageSet, labeled: Bool) {
         let labeled = hasLabels
         let test = try load(train: false, labels: labeled)
@@ -106,6 +128,7 @@ public struct DataLocation: Sendable {
         return (base as NSString).appendingPathComponent("autoenc")
     }
 
+    /// Creates a location for the data set in `directory` (or the `.npz` file it names); nothing is read yet.
     public init(directory: String) {
         self.directory = directory
     }
@@ -118,9 +141,13 @@ public struct DataLocation: Sendable {
         return (path as NSString).standardizingPath
     }
 
-    /// The data set a checkpoint recorded (a directory, or a `.npz` file). Throws
-    /// `.noInput` (66) naming it when it is gone or holds no data set; `purpose` ("resumed
-    /// on", "scored on") says what --data is for.
+    /// The data set a checkpoint recorded: a directory, or a `.npz` file.
+    ///
+    /// - Parameters:
+    ///   - directory: The path the checkpoint recorded.
+    ///   - purpose: What the data set was for, as the message says it: "resumed on", "scored on".
+    /// - Returns: The recorded location.
+    /// - Throws: `AutoencError` with `.noInput` (66) naming it when it is gone or holds no data set.
     public static func recorded(_ directory: String, purpose: String = "resumed on") throws -> DataLocation {
         let location = DataLocation(directory: directory)
         guard location.layout != nil else {
@@ -131,13 +158,19 @@ public struct DataLocation: Sendable {
         return location
     }
 
-    /// Where the data set is, the way users know from other tools:
-    /// - `--data PATH` (with a "/", or naming a directory or file here): that directory or
-    ///   `.npz` file, relative to the current directory;
-    /// - `--data NAME`, no directory here: ./Data/NAME, then `userData`/NAME;
-    /// - no `--data`: ./Data when it holds a data set, else Debian's Fashion-MNIST.
-    /// Throws `.noInput` naming every full path tried (with install instructions when
-    /// nothing was given).
+    /// Where the data set is, the way users know from other tools.
+    ///
+    /// - A path (with a "/", or naming a directory or file here): that directory or `.npz` file,
+    ///   relative to the current directory;
+    /// - a name that is no directory here: ./Data/NAME, then `userData`/NAME;
+    /// - nothing: ./Data when it holds a data set, else Debian's Fashion-MNIST.
+    ///
+    /// - Parameters:
+    ///   - given: The path or name the user gave, or nil.
+    ///   - environment: The environment, for `$AUTOENC_DATA` and the user's data directory.
+    /// - Returns: The data set's location.
+    /// - Throws: `AutoencError` with `.noInput` naming every full path tried, with install instructions
+    ///   when nothing was given.
     public static func resolve(_ given: String?,
                                environment: [String: String] = ProcessInfo.processInfo.environment)
         throws -> DataLocation {
@@ -189,7 +222,10 @@ public struct DataLocation: Sendable {
     }
 
     /// Loads the training and test images at once, the test set on a second thread.
-    /// Throws the training set's error first when both fail.
+    ///
+    /// - Parameter labels: Whether to load the labels too.
+    /// - Returns: Both splits.
+    /// - Throws: As `load(train:labels:)` does; the training set's error first when both fail.
     public func loadBoth(labels: Bool = false) throws -> (train: ImageSet, test: ImageSet) {
         let box = DisjointlyShared(UnsafeMutablePointer<Result<ImageSet, Error>?>.allocate(capacity: 1))
         box.value.initialize(to: nil)
@@ -205,10 +241,17 @@ public struct DataLocation: Sendable {
         return (try train.get(), try box.value.pointee!.get())
     }
 
-    /// Loads a split's images, and its labels when `labels` is true (counts must agree,
-    /// labels must be 0...9), from whichever `DataLayout` the location holds. Throws
-    /// `.noInput` (66) when the split is missing, saying how the layouts look when there is
-    /// no data set at all, and `.dataError` (65) naming the file when its contents are bad.
+    /// Loads a split's images, and its labels when asked for, from whichever `DataLayout` the location holds.
+    ///
+    /// Label counts must agree with the images', and labels must be 0...9.
+    ///
+    /// - Parameters:
+    ///   - train: Whether to load the training split; the test split otherwise.
+    ///   - labels: Whether to load the labels too.
+    /// - Returns: The split's images, with their labels when asked for.
+    /// - Throws: `AutoencError` with `.noInput` (66) when the split is missing, saying how the layouts
+    ///   look when there is no data set at all, and `.dataError` (65) naming the file when its
+    ///   contents are bad.
     public func load(train: Bool, labels: Bool = false) throws -> ImageSet {
         switch layout {
         case .idx?: return try loadIDX(train: train, labels: labels)

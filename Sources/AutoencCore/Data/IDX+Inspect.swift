@@ -2,12 +2,17 @@
 /// every element type and shape, and checks only that the file holds exactly the bytes
 /// its header promises.
 public struct IDXSummary: Sendable, Equatable {
+    /// The file's path, as given.
     public var path: String
+    /// Whether the file is gzip-compressed.
     public var isGzip: Bool
+    /// The header's magic number: two zero bytes, the element type's code, the number of dimensions.
     public var magic: UInt32
     /// The element type's name ("unsigned byte", "float", ...) and size in bytes.
     public var elementType: String
+    /// The size of one element in bytes.
     public var elementSize: Int
+    /// The size of each dimension, outermost first.
     public var dimensions: [Int]
 
     /// "images" (magic 0x00000803), "labels" (0x00000801), or a generic description.
@@ -21,6 +26,7 @@ public struct IDXSummary: Sendable, Equatable {
 
     /// Bytes after the header: the product of the dimensions times the element size.
     public var payloadBytes: Int64 { dimensions.reduce(Int64(elementSize)) { $0 * Int64($1) } }
+    /// Bytes in the header: the magic number and one 4-byte size per dimension.
     public var headerBytes: Int { 4 + 4 * dimensions.count }
 }
 
@@ -31,10 +37,15 @@ extension IDX {
         0x0C: ("int", 4), 0x0D: ("float", 4), 0x0E: ("double", 8),
     ]
 
-    /// Reads `path`'s header (gzipped or plain) and checks that the data that follows is
-    /// exactly as long as the header promises, reading a gzip stream through to its end
-    /// (so zlib checks its CRC). Throws `.noInput` when the file is missing, `.dataError`
-    /// naming the file when it is not IDX or its length disagrees with its header.
+    /// Reads `path`'s header, gzipped or plain, and checks the data that follows against it.
+    ///
+    /// The data must be exactly as long as the header promises; a gzip stream is read through to
+    /// its end, so that zlib checks its CRC.
+    ///
+    /// - Parameter path: The file to inspect.
+    /// - Returns: The header's fields and the file's compression.
+    /// - Throws: `AutoencError` with `.noInput` when the file is missing, `.dataError` naming the file
+    ///   when it is not IDX or its length disagrees with its header.
     public static func inspect(_ path: String) throws -> IDXSummary {
         let source = try ByteSource(path: path)
         guard let magic = try source.readBigEndianUInt32() else {

@@ -11,28 +11,38 @@ public enum IDXKind: Sendable {
 
 /// The parsed header of an IDX file.
 public struct IDXHeader: Sendable, Equatable {
+    /// The magic number: two zero bytes, the element type's code (0x08 for unsigned bytes), the number of dimensions.
     public var magic: UInt32
+    /// The size of each dimension, outermost (the item count) first.
     public var dimensions: [Int]
+    /// The number of items: the first dimension, or 0 without one.
     public var count: Int { dimensions.first ?? 0 }
     /// Bytes of payload the header promises (product of dimensions), in 64-bit arithmetic.
     public var payloadBytes: Int64 { dimensions.reduce(Int64(1)) { $0 * Int64($1) } }
+    /// Bytes in the header: the magic number and one 4-byte size per dimension.
     public var headerBytes: Int { 4 + 4 * dimensions.count }
 }
 
 /// An IDX file read into memory as bytes: the header and its payload, validated.
 public struct IDXFile: Sendable {
+    /// The validated header.
     public var header: IDXHeader
+    /// The payload: exactly the bytes the header promises.
     public var bytes: [UInt8]
 }
 
+/// Reading and checking the IDX files MNIST-style data sets come in.
+///
+/// Every reader checks the header against the file's size before it allocates what the header claims.
 public enum IDX {
     /// The only image size autoenc's model accepts.
     public static let imageSide = 28
 
     /// What a file starting with `bytes` is, when it looks like data: "a gzip file (a
-    /// gzipped IDX data file?)" (gzip's magic and deflate), or "an IDX data file" (two
-    /// zero bytes, a data type 0x08 to 0x0E, 1 to 4 dimensions), for messages; nil
-    /// otherwise. Callers ask only when the file is not what they expected.
+    /// gzipped IDX data file?)" (gzip's magic and deflate), or "an IDX data file" (two zero
+    /// bytes, a data type 0x08 to 0x0E, 1 to 4 dimensions), for messages; nil otherwise.
+    ///
+    /// Callers ask only when the file is not what they expected.
     public static func recognize(_ bytes: [UInt8]) -> String? {
         guard bytes.count >= 4 else { return nil }
         if bytes[0] == 0x1f && bytes[1] == 0x8b && bytes[2] == 0x08 { return "a gzip file (a gzipped IDX data file?)" }
@@ -47,7 +57,14 @@ public enum IDX {
     /// Checks, before trusting a byte: the magic (including the data-type byte 0x08 and
     /// the number of dimensions), 28x28 images, a non-zero count, a payload size that a
     /// file of this size could hold (before allocating it), and a length exactly header
-    /// plus payload. Throws `.dataError` naming the file; `.noInput` when it is missing.
+    /// plus payload.
+    ///
+    /// - Parameters:
+    ///   - path: The file to read.
+    ///   - kind: Whether the file should hold images or labels.
+    /// - Returns: The header and the payload.
+    /// - Throws: `AutoencError` with `.noInput` when the file is missing, `.dataError` naming the file
+    ///   for anything else.
     public static func read(_ path: String, kind: IDXKind) throws -> IDXFile {
         let source = try ByteSource(path: path)
         let header = try readHeader(source, kind: kind)

@@ -1,11 +1,13 @@
 import Foundation
 
 /// torchvision's `ImageFolder` layout of PNG digits: `ROOT/train/CLASS/*.png` and
-/// `ROOT/test/CLASS/*.png`. As in torchvision, classes are the folder names in sorted
-/// order (by code point) and a label is its class's index; images come class by class,
-/// each class's files in sorted order. Hidden entries (a leading ".") are skipped; any
-/// other file that is no `.png`, or a folder inside a class, is refused, as is an empty
-/// class. Every image must be 28x28 8-bit grayscale (`PNGDecoder`).
+/// `ROOT/test/CLASS/*.png`.
+///
+/// As in torchvision, classes are the folder names in sorted order (by code point) and a
+/// label is its class's index; images come class by class, each class's files in sorted
+/// order. Hidden entries (a leading ".") are skipped; any other file that is no `.png`, or
+/// a folder inside a class, is refused, as is an empty class. Every image must be 28x28
+/// 8-bit grayscale (`PNGDecoder`).
 public enum ImageFolder {
     /// A split's classes and their files, in order, listed before anything is read.
     struct Listing {
@@ -64,8 +66,12 @@ public enum ImageFolder {
         return Listing(classes: classes, files: files)
     }
 
-    /// The training split's classes, when they can be labels 0 to 9 for both splits: at
-    /// most 10, and every test class among them. Throws `.dataError` otherwise.
+    /// The training split's classes, when they can be labels 0 to 9 for both splits.
+    ///
+    /// - Parameter root: The folder holding `train/` and `test/`.
+    /// - Returns: The class names in sorted order; a label is an index into them.
+    /// - Throws: `AutoencError` with `.dataError` when there are more than 10 classes or a test class
+    ///   is not among the training ones, and as listing a split does.
     public static func classes(of root: String) throws -> [String] {
         let trainClasses = try list(root, train: true).classes
         guard trainClasses.count <= 10 else {
@@ -79,8 +85,16 @@ public enum ImageFolder {
         return trainClasses
     }
 
-    /// Loads a split (see the type's description); with `labels`, each image's class
-    /// index in the training split's sorted classes (see `classes(of:)`).
+    /// Loads a split (see the type's description).
+    ///
+    /// - Parameters:
+    ///   - root: The folder holding `train/` and `test/`.
+    ///   - train: Whether to load the training split; the test split otherwise.
+    ///   - labels: Whether to label each image by its class's index in the training split's sorted
+    ///     classes (see `classes(of:)`).
+    /// - Returns: The split's images, class by class, with their labels when asked for.
+    /// - Throws: `AutoencError` with `.noInput` when the split is missing, `.dataError` naming the file or
+    ///   folder that is not as the layout requires or the image that is no 28x28 8-bit grayscale PNG.
     public static func load(_ root: String, train: Bool, labels: Bool) throws -> ImageSet {
         let listing = try list(root, train: train)
         let trainClasses = labels ? try classes(of: root) : listing.classes

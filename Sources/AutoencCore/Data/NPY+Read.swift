@@ -1,9 +1,13 @@
 /// An element type a `.npy` header can name, from its `descr` (`'|u1'`, `'<f4'`, ...):
 /// the integers of 1 to 8 bytes and float32 and float64, in either byte order.
 public struct NPYElement: Sendable, Equatable {
+    /// How the element's bytes are read: an unsigned or signed integer, or an IEEE float.
     public enum Kind: Sendable { case unsigned, signed, float }
+    /// Whether the element is an unsigned or signed integer or a float.
     public var kind: Kind
+    /// The element's size in bytes: 1 to 8 for integers, 4 or 8 for floats.
     public var size: Int
+    /// Whether the bytes are big-endian (`'>'` in `descr`).
     public var bigEndian: Bool
 
     /// nil for anything else: strings, objects, structured and complex types, float16.
@@ -53,9 +57,13 @@ public struct NPYElement: Sendable, Equatable {
 
 /// A `.npy` header as read, checked against the length of what holds it.
 public struct NPYHeader: Sendable, Equatable {
+    /// The format version, "1.0", "2.0" or "3.0".
     public var version: String
+    /// The element type as the header spells it (`'<f4'`, `'|u1'`, ...).
     public var descr: String
+    /// Whether the values are stored column-major.
     public var fortranOrder: Bool
+    /// The array's shape, outermost dimension first.
     public var shape: [Int]
     /// Bytes before the data: magic, version, header length and header.
     public var dataOffset: Int
@@ -115,9 +123,14 @@ extension NPY {
 
     // MARK: - Reading
 
-    /// Reads a header from the start of `stream` and checks that the data it promises is
-    /// exactly what is left of the stream (no more, no less), before anything is allocated.
-    /// Throws `.dataError` naming the stream.
+    /// Reads a header from the start of `stream` and checks it against the rest of the stream.
+    ///
+    /// The data it promises must be exactly what is left of the stream, no more and no less;
+    /// this is checked before anything is allocated.
+    ///
+    /// - Parameter stream: The file or archive member, at its start.
+    /// - Returns: The header; the stream is left at the first byte of the data.
+    /// - Throws: `AutoencError.badData` naming the stream.
     public static func readHeader(_ stream: SizedByteStream) throws -> NPYHeader {
         let name = stream.name
         var preamble = [UInt8](repeating: 0, count: 10)
@@ -256,9 +269,16 @@ extension NPY {
                              + "(the data ends early)")
     }
 
-    /// The smallest and largest finite value of the data that follows `header` in `stream`,
-    /// and how many values are NaN or infinite; nil extremes for an array without finite
-    /// values. For `autoenc info`: it reads everything and checks that `stream` ends there.
+    /// Scans the data that follows `header` in `stream`, for `autoenc info`.
+    ///
+    /// It reads everything and checks that `stream` ends there.
+    ///
+    /// - Parameters:
+    ///   - stream: The stream, at the first byte of the data.
+    ///   - header: The header `readHeader(_:)` read.
+    /// - Returns: The smallest and largest finite value (nil for an array without finite values, or
+    ///   of a type autoenc does not read), and how many values are NaN or infinite.
+    /// - Throws: `AutoencError.badData` naming the stream when it ends early or goes on.
     public static func scan(_ stream: SizedByteStream, _ header: NPYHeader)
         throws -> (min: Double?, max: Double?, nonFinite: Int64) {
         guard let element = header.element else { return (nil, nil, 0) }

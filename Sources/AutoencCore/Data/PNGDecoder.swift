@@ -20,12 +20,18 @@ public struct PNGDecoder {
     /// Reused between files: the file's bytes.
     private var buffer: [UInt8] = []
 
+    /// Creates a decoder whose buffers grow to the largest file it has read and are reused.
     public init() {}
 
-    /// Decodes the file at `path` into `out`, 784 bytes, row by row. Throws `.noInput`
-    /// when it is missing, `.dataError` naming it when it is no 28x28 8-bit grayscale PNG
-    /// or is damaged (libpng's message), before anything is decoded when its header says
-    /// it is another kind.
+    /// Decodes the file at `path` into `out`, 784 bytes, row by row.
+    ///
+    /// A file whose header says it is another kind of image is refused before anything is decoded.
+    ///
+    /// - Parameters:
+    ///   - path: The PNG file.
+    ///   - out: Room for 784 bytes.
+    /// - Throws: `AutoencError` with `.noInput` when the file is missing, `.dataError` naming it when it
+    ///   is no 28x28 8-bit grayscale PNG or is damaged (with libpng's message).
     public mutating func decode(_ path: String, into out: UnsafeMutablePointer<UInt8>) throws {
         var info = stat()
         guard stat(path, &info) == 0 else { throw AutoencError.missing(path) }
@@ -44,7 +50,13 @@ public struct PNGDecoder {
         try Self.decode(buffer[0..<size], name: path, into: out)
     }
 
-    /// Decodes a PNG file held in `bytes` (see `decode(_:into:)`); `name` is for messages.
+    /// Decodes a PNG file held in `bytes` into `out`, as `decode(_:into:)` does a file.
+    ///
+    /// - Parameters:
+    ///   - bytes: The whole file.
+    ///   - name: The file's name, for messages.
+    ///   - out: Room for 784 bytes.
+    /// - Throws: `AutoencError.badData` naming `name` when it is no 28x28 8-bit grayscale PNG or is damaged.
     public static func decode(_ bytes: ArraySlice<UInt8>, name: String, into out: UnsafeMutablePointer<UInt8>) throws {
         guard bytes.starts(with: Self.signature) else {
             throw AutoencError.badData(name, "expected a PNG image, found " + NPY.describeStart(Array(bytes.prefix(8))))

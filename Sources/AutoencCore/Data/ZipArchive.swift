@@ -6,26 +6,41 @@ import Darwin
 #endif
 
 /// Bytes read in order, of a length known before the first read: a plain file, or one
-/// member of a zip archive. What the `.npy` reader reads from.
+/// member of a zip archive.
+///
+/// What the `.npy` reader reads from.
 public protocol SizedByteStream: AnyObject {
     /// The name messages use: the file, or "archive.npz, member x_train.npy".
     var name: String { get }
     /// The bytes the stream holds (a member's uncompressed size).
     var length: Int64 { get }
-    /// Fills `buffer` completely unless the stream ends first; returns the bytes written.
+    /// Fills `buffer` completely unless the stream ends first.
+    ///
+    /// - Parameter buffer: Where the bytes go.
+    /// - Returns: The bytes written: `buffer.count`, or fewer only at the end of the stream.
+    /// - Throws: `AutoencError` with `.ioError` when the file cannot be read, `.dataError` when a
+    ///   deflated member's data is damaged.
     func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int
-    /// Called once everything promised has been read: checks that nothing follows and,
-    /// for a zip member, that the data ends where the directory says and matches its CRC-32.
+    /// Checks the stream's end, once everything promised has been read.
+    ///
+    /// Checks that nothing follows and, for a zip member, that the data ends where the directory
+    /// says and matches its CRC-32.
+    ///
+    /// - Throws: `AutoencError.badData` naming the stream when it does not end as promised.
     func finish() throws
 }
 
 /// A plain file as a `SizedByteStream` (its length is its size on disk).
 public final class FileByteStream: SizedByteStream {
+    /// The file's path.
     public let name: String
+    /// The file's size on disk in bytes.
     public let length: Int64
     private let file: UnsafeMutablePointer<FILE>
 
-    /// Opens `path`: `.noInput` when missing or not a regular file.
+    /// Opens the plain file at `path`.
+    ///
+    /// - Throws: `AutoencError` with `.noInput` when it is missing or not a regular file.
     public init(path: String) throws {
         (file, length) = try openRegularFile(path)
         name = path
@@ -33,6 +48,7 @@ public final class FileByteStream: SizedByteStream {
 
     deinit { fclose(file) }
 
+    /// Reads the next bytes of the file (see `SizedByteStream.read(into:)`).
     public func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
         guard let base = buffer.baseAddress else { return 0 }
         var written = 0
@@ -49,6 +65,7 @@ public final class FileByteStream: SizedByteStream {
         return written
     }
 
+    /// Checks that the file holds no byte beyond `length`, that it did not grow while it was read.
     public func finish() throws {
         var byte: UInt8 = 0
         if fread(&byte, 1, 1, file) == 1 {
@@ -66,27 +83,36 @@ public final class FileByteStream: SizedByteStream {
 /// anything is read or allocated. Zip64 records are followed; encrypted members,
 /// other methods than stored (0) and deflate (8), and archives spanning disks are refused.
 public final class ZipArchive {
+    /// One member as the central directory describes it.
     public struct Member: Sendable, Equatable {
+        /// The member's name inside the archive (`x_train.npy`).
         public var name: String
         /// 0 stored, 8 deflated.
         public var method: UInt16
+        /// The CRC-32 of the uncompressed data.
         public var crc32: UInt32
+        /// The member's size in the archive, in bytes.
         public var compressedSize: Int64
+        /// The member's size once inflated, in bytes.
         public var uncompressedSize: Int64
         /// Where the member's local header starts.
         public var headerOffset: Int64
     }
 
     let path: String
+    /// The archive's size on disk in bytes.
     public let fileSize: Int64
+    /// The members, in the central directory's order.
     public private(set) var members: [Member] = []
     private let file: UnsafeMutablePointer<FILE>
 
     /// The central directory's largest plausible size: 64 MiB is a million members.
     static let directoryLimit: Int64 = 1 << 26
 
-    /// Reads the archive's directory. Throws `.noInput` when `path` is missing,
-    /// `.dataError` naming it when it is no zip archive or its directory is inconsistent.
+    /// Opens the archive at `path` and reads its central directory.
+    ///
+    /// - Throws: `AutoencError` with `.noInput` when `path` is missing, `.dataError` naming it when it is
+    ///   no zip archive or its directory is inconsistent.
     public init(path: String) throws {
         (file, fileSize) = try openRegularFile(path)
         self.path = path
@@ -225,8 +251,15 @@ public final class ZipArchive {
 
     // MARK: - Members
 
-    /// A stream of `member`'s contents, after checking that its data lies inside the file
-    /// and, for a deflated member, that its size is one its compressed size can produce.
+    /// Opens a stream of `member`'s contents.
+    ///
+    /// Checks first that its data lies inside the file and, for a deflated member, that its size is
+    /// one its compressed size can produce.
+    ///
+    /// - Parameter member: One of `members`.
+    /// - Returns: A stream of the member's uncompressed bytes.
+    /// - Throws: `AutoencError.badData` naming the archive when the member's data cannot be what the
+    ///   directory says, or it is compressed by another method than deflate.
     public func open(_ member: Member) throws -> ZipMemberStream {
         let name = "\(path), member \(member.name)"
         guard member.headerOffset <= fileSize - 30 else {
@@ -264,7 +297,9 @@ public final class ZipArchive {
 /// One member's contents: a stored member read as it is, a deflated one inflated (raw
 /// deflate through zlib), both checked against the directory's size and CRC-32 in `finish`.
 public final class ZipMemberStream: SizedByteStream {
+    /// The name messages use: "archive.npz, member x_train.npy".
     public let name: String
+    /// The member's uncompressed size in bytes.
     public let length: Int64
     private let file: UnsafeMutablePointer<FILE>
     private let member: ZipArchive.Member
@@ -315,6 +350,7 @@ public final class ZipMemberStream: SizedByteStream {
         return n
     }
 
+    /// Reads (a stored member) or inflates (a deflated one) the member's next bytes.
     public func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
         guard let base = buffer.baseAddress?.assumingMemoryBound(to: UInt8.self), buffer.count > 0 else { return 0 }
         let written = inflating ? try inflate(into: base, count: buffer.count)
@@ -353,6 +389,7 @@ public final class ZipMemberStream: SizedByteStream {
         return written
     }
 
+    /// Checks that the member ends after exactly `length` bytes and that its CRC-32 matches the directory's.
     public func finish() throws {
         var byte: UInt8 = 0
         let more = try withUnsafeMutableBytes(of: &byte) { try read(into: $0) }

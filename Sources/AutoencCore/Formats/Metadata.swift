@@ -38,6 +38,7 @@ extension TrainingOptions {
          ("seed", String(seed))]
     }
 
+    /// The same fields as a dictionary, as safetensors metadata holds them.
     public var metadata: [String: String] {
         Dictionary(uniqueKeysWithValues: metadataFields.map { ($0.key, $0.value) })
     }
@@ -56,7 +57,9 @@ extension TrainingOptions {
 extension ModelConfig {
     /// `hidden`, `activation`, `drop_p`, `drop_mode`, `dropconnect_masks`, and the keys
     /// added with the dropout papers' knobs: `dropout_scaling`, `input_drop_p` and
-    /// `max_norm` (a number, or `none`). The keep probability is 1 - drop_p, not stored.
+    /// `max_norm` (a number, or `none`).
+    ///
+    /// The keep probability is 1 - drop_p, not stored.
     public var metadata: [String: String] {
         ["hidden": String(hidden),
          "activation": activation.rawValue,
@@ -68,12 +71,19 @@ extension ModelConfig {
          "max_norm": maxNorm.map { String($0) } ?? "none"]
     }
 
-    /// Reads `metadata`'s keys back, each checked against `Limits`. `hidden` is the
-    /// tensors' own count when the file has tensors that say it (a metadata value must
-    /// then agree), else the metadata's. With `complete`, the first five keys must be
-    /// there (files only autoenc writes); otherwise a missing key keeps its default
-    /// (checkpoints from elsewhere). The last three may always be missing (files written
-    /// before they existed). Errors come from `bad`.
+    /// Reads `metadata`'s keys back, each checked against `Limits`.
+    ///
+    /// With `complete`, the first five keys must be there (files only autoenc writes); otherwise a
+    /// missing key keeps its default (checkpoints from elsewhere). The last three may always be
+    /// missing (files written before they existed).
+    ///
+    /// - Parameters:
+    ///   - m: The file's metadata strings.
+    ///   - tensorHidden: The tensors' own count of hidden units when the file has tensors that say
+    ///     it (a metadata value must then agree); nil to take the metadata's.
+    ///   - complete: Whether every key a file autoenc wrote has must be there.
+    ///   - bad: Makes the error for a missing or invalid value, naming the file.
+    /// - Throws: The error `bad` makes.
     public init(metadata m: [String: String], hidden tensorHidden: Int?, complete: Bool,
                 bad: @escaping (String) -> AutoencError) throws {
         let reader = MetadataReader(metadata: m, bad: bad)

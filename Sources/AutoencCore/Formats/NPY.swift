@@ -7,6 +7,7 @@
 /// and ended by `\n` so that the data starts at a multiple of 64 bytes, then the values
 /// as little-endian IEEE 754 single precision.
 public enum NPY {
+    /// The six bytes every `.npy` file starts with: 0x93 and "NUMPY".
     public static let magic: [UInt8] = [0x93] + Array("NUMPY".utf8)
 
     /// The preamble and header for a float32 array of `shape`, a multiple of 64 bytes long.
@@ -38,6 +39,12 @@ public enum NPY {
         return bytes
     }
 
+    /// A `.npy` file of float32 `values` in the shape `shape`.
+    ///
+    /// - Parameters:
+    ///   - values: The values in row-major order; as many as the shape's elements.
+    ///   - shape: The array's shape, outermost dimension first.
+    /// - Returns: The file's bytes: `header(shape:)`, then the values little-endian.
     public static func encode(_ values: [Float], shape: [Int]) -> [UInt8] {
         values.withUnsafeBufferPointer { encode($0, shape: shape) }
     }

@@ -10,15 +10,23 @@ import Foundation
 /// byte size fits, and data offsets whose span matches each shape and lies inside the
 /// file. `requireF32` then checks a file against the tensors a schema expects.
 public struct SafetensorsHeader: Sendable {
+    /// One tensor's entry in the header.
     public struct Tensor: Sendable, Equatable {
+        /// The tensor's name (`encoder.weight`).
         public var name: String
+        /// The element type as the header spells it (`F32`).
         public var dtype: String
+        /// The tensor's shape, outermost dimension first.
         public var shape: [Int]
+        /// The offset of the tensor's first byte in the data section.
         public var begin: Int
+        /// The offset just past the tensor's last byte in the data section.
         public var end: Int
+        /// The number of elements: the product of the shape.
         public var elements: Int { shape.reduce(1, *) }
     }
 
+    /// The `__metadata__` strings, empty when the file has none.
     public var metadata: [String: String]
     /// Whether the file has a `__metadata__` object at all.
     public var hasMetadata: Bool
@@ -40,8 +48,12 @@ public struct SafetensorsHeader: Sendable {
 
     // MARK: - Reading
 
-    /// Reads and checks the header of the file at `path` (the tensors' data is not read).
-    /// Throws `.noInput` when missing, `.dataError` naming the file.
+    /// Reads and checks the header of the file at `path`; the tensors' data is not read.
+    ///
+    /// - Parameter path: The safetensors file.
+    /// - Returns: The checked header.
+    /// - Throws: `AutoencError` with `.noInput` when the file is missing, `.dataError` naming it when the
+    ///   header is not valid.
     public static func read(_ path: String) throws -> SafetensorsHeader {
         try requireFile(path, missing: .missing(path),
                         directory: AutoencError(.noInput, "\(path): expected a safetensors file, found a directory"))
@@ -57,7 +69,13 @@ public struct SafetensorsHeader: Sendable {
         }
     }
 
-    /// Checks the header of a whole file held in `bytes`; errors come from `bad`.
+    /// Checks the header of a whole file held in `bytes`.
+    ///
+    /// - Parameters:
+    ///   - bytes: The whole file.
+    ///   - bad: Makes the error for what is wrong, naming the file.
+    /// - Returns: The checked header.
+    /// - Throws: The error `bad` makes.
     public static func parse(_ bytes: [UInt8], bad: (String) -> AutoencError) throws -> SafetensorsHeader {
         try parse(lengthWord: Array(bytes.prefix(8)), fileSize: bytes.count,
                   json: { Data(bytes[8..<8 + $0]) }, bad: bad)
@@ -127,9 +145,14 @@ public struct SafetensorsHeader: Sendable {
         return result
     }
 
-    /// Checks that the file holds exactly the tensors `expected` (name and shape), every
-    /// one F32, their data covering the data section without gaps or overlaps (in any
-    /// order). Errors come from `bad`.
+    /// Checks that the file holds exactly the tensors `expected`, every one F32.
+    ///
+    /// Their data must cover the data section without gaps or overlaps, in any order.
+    ///
+    /// - Parameters:
+    ///   - expected: Each tensor's name and shape.
+    ///   - bad: Makes the error for what is wrong, naming the file.
+    /// - Throws: The error `bad` makes.
     public func requireF32(_ expected: [(name: String, shape: [Int])], bad: (String) -> AutoencError) throws {
         let shapes = Dictionary(uniqueKeysWithValues: expected.map { ($0.name, $0.shape) })
         for tensor in tensors {
@@ -180,10 +203,12 @@ public struct SafetensorsHeader: Sendable {
     // MARK: - Writing
 
     /// The header of a file whose F32 tensors follow it contiguously, in the order given:
-    /// u64 header length, then the JSON header, metadata keys sorted, padded with spaces
-    /// to a multiple of 8 bytes. The caller writes the data after it: each tensor's
-    /// floats as they lie in memory (little-endian hosts), which lets a checkpoint write
-    /// the model's own storage without a copy.
+    /// u64 header length, then the JSON header, metadata keys sorted, padded with spaces to
+    /// a multiple of 8 bytes.
+    ///
+    /// The caller writes the data after it: each tensor's floats as they lie in memory
+    /// (little-endian hosts), which lets a checkpoint write the model's own storage without
+    /// a copy.
     public static func encode(metadata: [String: String], tensors: [(name: String, shape: [Int])]) -> [UInt8] {
         var fields: [(String, JSON)] = [
             ("__metadata__", .object(metadata.sorted { $0.key < $1.key }.map { ($0.key, .string($0.value)) })),

@@ -4,7 +4,9 @@ import Accelerate
 import CBLAS
 #endif
 
-/// The single place where autoenc calls BLAS. Matrices are row-major and dense.
+/// The single place where autoenc calls BLAS.
+///
+/// Matrices are row-major and dense.
 public enum BLAS {
     /// C = alpha * op(A) * op(B) + beta * C, row-major.
     /// op(A): (m, k), op(B): (k, n), C: (m, n); `lda`, `ldb`, `ldc` are row strides of
@@ -25,8 +27,10 @@ public enum BLAS {
         #endif
     }
 
-    /// The plain triple loop that `sgemm` is tested against: same arguments, same result
-    /// up to rounding. Accumulates in Double so it is the more accurate of the two.
+    /// The plain triple loop that `sgemm` is tested against: same arguments, same result up
+    /// to rounding.
+    ///
+    /// Accumulates in Double so it is the more accurate of the two.
     public static func sgemmNaive(
         transA: Bool, transB: Bool, m: Int, n: Int, k: Int,
         alpha: Float, a: UnsafePointer<Float>, lda: Int,

@@ -12,6 +12,7 @@ import CBLAS
 /// OpenBLAS chose kernels below what the CPU supports and the user did not set
 /// `OPENBLAS_CORETYPE`, it sets it and re-executes the same command.
 public enum BLASRuntime {
+    /// The environment variable through which OpenBLAS takes a core type.
     public static let coreTypeVariable = "OPENBLAS_CORETYPE"
     /// Set by autoenc when it chose the core type, so that it can say so.
     public static let chosenMarker = "AUTOENC_CHOSE_OPENBLAS_CORETYPE"
@@ -26,6 +27,7 @@ public enum BLASRuntime {
         #endif
     }
 
+    /// The BLAS library in use: "Accelerate", or OpenBLAS's configuration string.
     public static var library: String {
         #if canImport(Accelerate)
         return "Accelerate"
@@ -69,6 +71,9 @@ public enum BLASRuntime {
         return nil
     }
 
+    /// The CPU's feature flags from `/proc/cpuinfo`.
+    ///
+    /// - Returns: The flags (`avx2`, `avx512f`, ...), or an empty set where the file cannot be read.
     public static func cpuFlags() -> Set<Substring> {
         guard let info = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
               let line = info.split(separator: "\n").first(where: { $0.hasPrefix("flags") })
@@ -91,8 +96,10 @@ public enum BLASRuntime {
     }
 
     /// Re-executes this process with `OPENBLAS_CORETYPE` set when OpenBLAS fell back to
-    /// slower kernels than the CPU supports. Returns normally when nothing needs doing
-    /// or when re-executing fails (the command then runs on the slower kernels).
+    /// slower kernels than the CPU supports.
+    ///
+    /// Returns normally when nothing needs doing or when re-executing fails (the command
+    /// then runs on the slower kernels).
     public static func ensureBestKernels() {
         #if os(Linux)
         guard let core = betterCoreType() else { return }

@@ -1,9 +1,10 @@
 import CKernels
 import Foundation
 
-/// The instruction-set levels the vector kernels are compiled for, best last. One binary
-/// holds every level its architecture has (the C target `CKernels`), and the process
-/// uses the best one the CPU runs unless `AUTOENC_KERNELS` names another.
+/// The instruction-set levels the vector kernels are compiled for, best last.
+///
+/// One binary holds every level its architecture has (the C target `CKernels`), and the
+/// process uses the best one the CPU runs unless `AUTOENC_KERNELS` names another.
 public enum KernelLevel: String, CaseIterable, Sendable, Comparable {
     /// What the compiler targets by default: SSE2 on x86-64, NEON on arm64.
     case generic
@@ -12,6 +13,7 @@ public enum KernelLevel: String, CaseIterable, Sendable, Comparable {
     /// AVX-512 F, BW, VL and DQ (Intel Skylake-X, AMD Zen 4 and later).
     case avx512
 
+    /// The environment variable that chooses a kernel level; unset, the best this CPU runs.
     public static let environmentVariable = "AUTOENC_KERNELS"
 
     var code: Int32 {
@@ -22,6 +24,7 @@ public enum KernelLevel: String, CaseIterable, Sendable, Comparable {
         }
     }
 
+    /// Orders the levels by the instructions they need, `generic` first.
     public static func < (a: KernelLevel, b: KernelLevel) -> Bool { a.code < b.code }
 
     /// Whether this build has the level's kernels and this CPU and OS run them.
@@ -34,7 +37,10 @@ public enum KernelLevel: String, CaseIterable, Sendable, Comparable {
     public static var best: KernelLevel { supported.last ?? .generic }
 
     /// The level `AUTOENC_KERNELS` asks for, or the best one when it is unset or empty.
-    /// Throws a usage error (exit 64) for an unknown value or a level this CPU lacks.
+    ///
+    /// - Parameter environment: The environment to read the variable from.
+    /// - Returns: The level to run.
+    /// - Throws: `AutoencError` with `.usage` (64) for an unknown value or a level this CPU lacks.
     public static func requested(environment: [String: String] = ProcessInfo.processInfo.environment)
         throws -> KernelLevel {
         guard let value = environment[environmentVariable], !value.isEmpty else { return best }
@@ -51,12 +57,15 @@ public enum KernelLevel: String, CaseIterable, Sendable, Comparable {
     }
 }
 
-/// One level's vector kernels. Every fast path of the model goes through one of these;
-/// the plain references they are tested against sit beside their callers (`ActiveUnits`,
-/// `SparseProducts`, `DropConnectKernels`, `Matrix`) or, for the elementwise passes and
-/// the optimizers' updates, are the formulas written out in their tests
-/// (`KernelLevelTests`, `OptimizerTests`: PyTorch's update rules in Double).
+/// One level's vector kernels.
+///
+/// Every fast path of the model goes through one of these; the plain references they are
+/// tested against sit beside their callers (`ActiveUnits`, `SparseProducts`,
+/// `DropConnectKernels`, `Matrix`) or, for the elementwise passes and the optimizers'
+/// updates, are the formulas written out in their tests (`KernelLevelTests`,
+/// `OptimizerTests`: PyTorch's update rules in Double).
 public struct Kernels: @unchecked Sendable {
+    /// The instruction-set level these kernels were compiled for.
     public let level: KernelLevel
     let table: AEKernels
 
@@ -67,8 +76,9 @@ public struct Kernels: @unchecked Sendable {
         table = ae_kernels(level.code)!.pointee
     }
 
-    /// The process's kernels: `AUTOENC_KERNELS`'s level, or the best this CPU runs. The
-    /// command line checks the variable first (`KernelLevel.requested`) and refuses a
+    /// The process's kernels: `AUTOENC_KERNELS`'s level, or the best this CPU runs.
+    ///
+    /// The command line checks the variable first (`KernelLevel.requested`) and refuses a
     /// bad value; here a bad value falls back to the best level.
     public static let current = Kernels((try? KernelLevel.requested()) ?? .best)
 }
@@ -107,10 +117,11 @@ extension Kernels {
         return Array(out.prefix(lanes))
     }
 
-    /// The fp32 multiply-add rate of this level on `threads` threads at once, in GFLOP/s
-    /// (2 per multiply-add): the most any product of the model can reach. Each thread
-    /// runs chains of dependent multiply-adds, enough of them to fill the core's units;
-    /// the best of at least 3 samples of about `seconds` / 3 each.
+    /// The fp32 multiply-add rate of this level on `threads` threads at once, in GFLOP/s (2
+    /// per multiply-add): the most any product of the model can reach.
+    ///
+    /// Each thread runs chains of dependent multiply-adds, enough of them to fill the
+    /// core's units; the best of at least 3 samples of about `seconds` / 3 each.
     public func multiplyAddPeak(threads: Int = 1, seconds: Double = 0.15) -> Double {
         let pool = WorkerPool(threads: threads)
         let lanes = Double(multiplyAddChains(iterations: 1, multiplier: 1, addend: 0).count)

@@ -9,6 +9,7 @@ import CKernels
 /// Because a mask can be regenerated from (seed, step, example), dropout and DropConnect
 /// masks need not be stored between the forward and backward passes.
 public struct RandomStream: RandomNumberGenerator, Sendable {
+    /// SplitMix64's increment, 2^64 divided by the golden ratio.
     public static let golden: UInt64 = 0x9E37_79B9_7F4A_7C15
 
     /// What a stream is for; part of its key so that purposes never share bits.
@@ -16,9 +17,12 @@ public struct RandomStream: RandomNumberGenerator, Sendable {
         case initialization = 1, shuffle, dropout, dropConnect, inputDropout, evaluation, probe, gaussianDropout
     }
 
+    /// The stream's key, mixed from a seed, a purpose and indices.
     public let key: UInt64
+    /// The position of the next output in the stream.
     public var counter: UInt64
 
+    /// Creates the stream keyed `key`, positioned at `counter`.
     public init(key: UInt64, counter: UInt64 = 0) {
         self.key = key
         self.counter = counter
@@ -33,6 +37,17 @@ public struct RandomStream: RandomNumberGenerator, Sendable {
     @inline(__always)
     public static func mix(_ value: UInt64) -> UInt64 { ae_mix(value) }
 
+    /// The key of the stream for `purpose` under `seed` at indices (`a`, `b`).
+    ///
+    /// Each input is mixed in turn with SplitMix64's finalizer, so that nearby seeds and indices
+    /// give unrelated streams.
+    ///
+    /// - Parameters:
+    ///   - seed: The run's seed.
+    ///   - purpose: What the stream is for.
+    ///   - a: The first index, such as the step.
+    ///   - b: The second index, such as the example.
+    /// - Returns: The key for `init(key:counter:)` and `word(key:counter:)`.
     @inline(__always)
     public static func key(seed: UInt64, _ purpose: Purpose, _ a: UInt64, _ b: UInt64) -> UInt64 {
         var k = mix(seed &+ golden)
@@ -46,6 +61,7 @@ public struct RandomStream: RandomNumberGenerator, Sendable {
     @inline(__always)
     public static func word(key: UInt64, counter: UInt64) -> UInt64 { ae_random_word(key, counter) }
 
+    /// The stream's next 64 random bits.
     @inline(__always)
     public mutating func next() -> UInt64 {
         let value = Self.word(key: key, counter: counter)

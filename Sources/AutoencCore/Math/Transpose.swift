@@ -1,10 +1,13 @@
-/// Matrix transposes: the vector kernels' (`Kernels`) beside their plain reference. The
-/// training step transposes w2 for the sparse products, w1 for per-example DropConnect,
+/// Matrix transposes: the vector kernels' (`Kernels`) beside their plain reference.
+///
+/// The training step transposes w2 for the sparse products, w1 for per-example DropConnect,
 /// and their gradients back.
 public enum Matrix {
-    /// Rows `rowsOfResult` of b = a^T. a: (rows, columns) -> b: (columns, rows). AVX-512
-    /// moves 16 x 16 tiles through vector permutes, AVX2 8 x 8 tiles through unpacks and
-    /// shuffles; the other rows and columns, and the generic level, copy element by element.
+    /// Rows `rowsOfResult` of b = a^T.
+    ///
+    /// a: (rows, columns) -> b: (columns, rows). AVX-512 moves 16 x 16 tiles through vector
+    /// permutes, AVX2 8 x 8 tiles through unpacks and shuffles; the other rows and columns,
+    /// and the generic level, copy element by element.
     public static func transpose(_ a: UnsafePointer<Float>, rows: Int, columns: Int,
                                  into b: UnsafeMutablePointer<Float>, rowsOfResult: Range<Int>,
                                  kernels: Kernels = .current) {

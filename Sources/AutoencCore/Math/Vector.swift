@@ -1,8 +1,9 @@
 /// Vectorized elementwise helpers for the Swift code outside the hot training step
-/// (inference's squared errors, sums of rows). Vectors are 16 floats wide; Swift compiles
-/// them for the baseline CPU (SSE2 on x86-64), since a binary must run on every CPU. Every
-/// activation, exp and sigmoid, in training and inference alike, is the C kernels',
-/// compiled per level (`Kernels`).
+/// (inference's squared errors, sums of rows).
+///
+/// Vectors are 16 floats wide; Swift compiles them for the baseline CPU (SSE2 on x86-64),
+/// since a binary must run on every CPU. Every activation, exp and sigmoid, in training and
+/// inference alike, is the C kernels', compiled per level (`Kernels`).
 public typealias Vec = SIMD16<Float>
 
 @inline(__always)
@@ -36,9 +37,12 @@ import Darwin
 
 /// A float buffer allocated once, aligned for vector loads, released with its owner.
 public final class FloatBuffer: @unchecked Sendable {
+    /// The number of floats.
     public let count: Int
+    /// The first float, 64-byte aligned.
     public let pointer: UnsafeMutablePointer<Float>
 
+    /// Allocates `count` floats, each set to `value`.
     public init(count: Int, value: Float = 0) {
         self.count = count
         let raw = UnsafeMutableRawPointer.allocate(byteCount: max(count, 1) * 4, alignment: 64)
@@ -48,7 +52,9 @@ public final class FloatBuffer: @unchecked Sendable {
 
     deinit { pointer.deallocate() }
 
+    /// Sets every float to 0.
     public func zero() { pointer.update(repeating: 0, count: count) }
 
+    /// A copy of the floats as an array.
     public var array: [Float] { Array(UnsafeBufferPointer(start: pointer, count: count)) }
 }

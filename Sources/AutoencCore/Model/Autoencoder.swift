@@ -7,15 +7,25 @@ import Dispatch
 /// and connection kept, unless an `InferenceRule.sample` asks for Wan et al.'s moment
 /// matching on a DropConnect model.
 public final class Autoencoder: @unchecked Sendable {
+    /// The model's shape and regularizer.
     public let config: ModelConfig
+    /// The weights and biases, which training updates in place.
     public let parameters: Parameters
 
+    /// Creates a model with freshly initialized parameters.
+    ///
+    /// - Parameters:
+    ///   - config: The model's shape and regularizer.
+    ///   - seed: The seed of the initialization; the same seed gives the same weights.
     public init(config: ModelConfig, seed: UInt64) {
         self.config = config
         parameters = Parameters(hidden: config.hidden)
         parameters.initialize(seed: seed)
     }
 
+    /// Creates a model over existing parameters, such as a checkpoint's.
+    ///
+    /// `parameters` must have `config.hidden` hidden units.
     public init(config: ModelConfig, parameters: Parameters) {
         precondition(parameters.hidden == config.hidden)
         self.config = config
@@ -55,11 +65,19 @@ public final class Autoencoder: @unchecked Sendable {
     /// thread; a smaller set runs on fewer threads.
     public static func threadCount(_ threads: Int, images: Int) -> Int { max(1, min(threads, images / 256)) }
 
-    /// Reconstructs images `range` of `set` (default: all), calling `body` on each chunk
-    /// (start index, count, originals and reconstructions as count x 784 floats).
-    /// `inference` picks how the hidden layer is evaluated (see `InferenceRule`); with
-    /// `.sample(k)` the draws are keyed by `seed` and each image's index in `set`, so the
-    /// result does not depend on `chunk` (at most `samplingChunk` when sampling).
+    /// Reconstructs images of `set` chunk by chunk, in inference mode.
+    ///
+    /// With `.sample(k)` the draws are keyed by `seed` and each image's index in `set`, so the result
+    /// does not depend on `chunk` (at most `samplingChunk` when sampling).
+    ///
+    /// - Parameters:
+    ///   - set: The images.
+    ///   - range: The images to reconstruct; all of them by default.
+    ///   - chunk: Images per call to `body`.
+    ///   - inference: How the hidden layer is evaluated (see `InferenceRule`).
+    ///   - seed: The seed of the draws under `.sample(k)`.
+    ///   - body: Called on each chunk with its start index, its count, and the originals and
+    ///     reconstructions as count x 784 floats.
     public func reconstruct(_ set: ImageSet, range: Range<Int>? = nil, chunk: Int = inferenceChunk,
                             inference: InferenceRule = .mean, seed: UInt64 = 0,
                             _ body: (Int, Int, UnsafePointer<Float>, UnsafePointer<Float>) -> Void) {
@@ -87,11 +105,19 @@ public final class Autoencoder: @unchecked Sendable {
         }
     }
 
-    /// Mean squared error over every pixel of every image of `set` (what
-    /// `torch.nn.functional.mse_loss` returns), in inference mode, with the images split
-    /// over `threads` threads (BLAS should then run one thread per call). `inference` and
-    /// `seed` as for `reconstruct`; the result does not depend on `threads` beyond rounding.
-    /// `progress` hears of the images done, after each chunk of each thread.
+    /// The mean squared error over every pixel of every image of `set`, in inference mode.
+    ///
+    /// This is what `torch.nn.functional.mse_loss` returns. The images are split over `threads`
+    /// threads (BLAS should then run one thread per call); the result does not depend on `threads`
+    /// beyond rounding.
+    ///
+    /// - Parameters:
+    ///   - set: The images.
+    ///   - threads: Threads to split the images over.
+    ///   - inference: How the hidden layer is evaluated, as for `reconstruct`.
+    ///   - seed: The seed of the draws, as for `reconstruct`.
+    ///   - progress: Hears of the images done, after each chunk of each thread.
+    /// - Returns: The mean over images x 784 pixels of the squared difference.
     public func meanSquaredError(_ set: ImageSet, threads: Int = 1, inference: InferenceRule = .mean,
                                  seed: UInt64 = 0, progress: ProgressTask? = nil) -> Double {
         let parts = Self.threadCount(threads, images: set.count)

@@ -35,13 +35,18 @@ public enum DropoutScaling: String, Sendable, CaseIterable, Codable {
 
 /// Everything that defines the model's shape and regularizer.
 public struct ModelConfig: Sendable, Equatable, Codable {
+    /// Input and output size: 28 x 28 pixels.
     public static let inputs = 784
 
+    /// The number of hidden units.
     public var hidden: Int
+    /// The hidden units' activation.
     public var activation: Activation
     /// Probability of dropping (PyTorch's convention), 0 <= dropP < 1.
     public var dropP: Float
+    /// The regularizer that `dropP` applies to: dropout, DropConnect or Gaussian dropout.
     public var dropMode: DropMode
+    /// Whether DropConnect draws a mask per example or one per batch.
     public var masks: MaskSharing
     /// How hidden-unit dropout is scaled; only `.inverted` with DropConnect or Gaussian dropout.
     public var scaling: DropoutScaling
@@ -52,6 +57,7 @@ public struct ModelConfig: Sendable, Equatable, Codable {
     /// above this are scaled back to it; nil for no constraint.
     public var maxNorm: Float?
 
+    /// Creates a configuration; the defaults are an unregularized 784-256-784 relu model.
     public init(hidden: Int = 256, activation: Activation = .relu, dropP: Float = 0,
                 dropMode: DropMode = .dropout, masks: MaskSharing = .example,
                 scaling: DropoutScaling = .inverted, inputDropP: Float = 0, maxNorm: Float? = nil) {
@@ -65,6 +71,7 @@ public struct ModelConfig: Sendable, Equatable, Codable {
         self.maxNorm = maxNorm
     }
 
+    /// The probability of keeping a unit or connection, 1 - `dropP`.
     public var keepP: Float { 1 - dropP }
 
     /// Whether training runs on other weights than inference: classic-scaled dropout,

@@ -16,6 +16,7 @@ import CKernels
 ///   rounded to a multiple of 1/256), and the scaling uses it, so that the expected
 ///   masked weight is exactly w.
 public struct DropConnectMask: Sendable {
+    /// How many random bits decide one connection: one (at p = 0.5) or a byte.
     public enum Resolution: Sendable { case bit, byte }
 
     /// Which connection a mask's (row, column) is.
@@ -30,8 +31,11 @@ public struct DropConnectMask: Sendable {
         case inputRows(hidden: Int)
     }
 
+    /// The run's seed, which with the step and example keys each mask's stream.
     public let seed: UInt64
+    /// Which connection a mask's (row, column) is.
     public let layout: Layout
+    /// One random bit per connection at p = 0.5, a byte otherwise.
     public let resolution: Resolution
     /// With `.byte`: keep when the byte is below this (1...256).
     public let byteThreshold: UInt16
@@ -53,6 +57,15 @@ public struct DropConnectMask: Sendable {
     /// Counters between the first words of consecutive rows (a multiple of 8).
     public let rowStride: Int
 
+    /// Creates the masks for drop probability `dropP` under `seed`.
+    ///
+    /// At p = 0.5 each connection takes one random bit; otherwise a byte, and p is rounded to a
+    /// multiple of 1/256 (`keepProbability` says what it became).
+    ///
+    /// - Parameters:
+    ///   - dropP: The probability of dropping a connection, 0 < p < 1.
+    ///   - seed: The run's seed.
+    ///   - layout: Whether rows are hidden units (per-batch masks) or pixels (per-example ones).
     public init(dropP: Float, seed: UInt64, layout: Layout = .unitRows) {
         self.seed = seed
         self.layout = layout
@@ -80,10 +93,11 @@ public struct DropConnectMask: Sendable {
     static func keptOf256(dropP: Float) -> Double { ((1 - Double(dropP)) * 256).rounded() }
 
     /// Why DropConnect cannot train at drop probability `dropP` (given as `given`, e.g.
-    /// "--drop-p 0.001"), or nil. Away from 0.5 a connection is kept with a probability
-    /// in steps of 1/256: a p below 1/512 rounds to keeping every connection, so the run
-    /// would silently train without a regularizer, and one above 1 - 1/512 to keeping
-    /// none.
+    /// "--drop-p 0.001"), or nil.
+    ///
+    /// Away from 0.5 a connection is kept with a probability in steps of 1/256: a p below
+    /// 1/512 rounds to keeping every connection, so the run would silently train without a
+    /// regularizer, and one above 1 - 1/512 to keeping none.
     public static func problem(dropP: Float, given: String) -> String? {
         guard dropP > 0, dropP != 0.5 else { return nil }
         let threshold = keptOf256(dropP: dropP)
@@ -134,14 +148,18 @@ public struct DropConnectMask: Sendable {
 }
 
 /// The nonzero pixels of a batch of images, by example: what the per-example DropConnect
-/// kernels read instead of the images. Example b's are entries b * 784 ..< b * 784 +
-/// counts[b] of `indices` (increasing) and `values`.
+/// kernels read instead of the images.
+///
+/// Example b's are entries b * 784 ..< b * 784 + counts[b] of `indices` (increasing) and
+/// `values`.
 public final class NonzeroPixels: @unchecked Sendable {
+    /// The most images a fill may hold.
     public let capacity: Int
     let indices: UnsafeMutablePointer<Int32>
     let values: FloatBuffer
     let counts: UnsafeMutablePointer<Int32>
 
+    /// Allocates room for `capacity` images' nonzero pixels.
     public init(capacity: Int) {
         self.capacity = capacity
         indices = .allocate(capacity: max(capacity, 1) * ModelConfig.inputs)
@@ -178,16 +196,18 @@ public final class NonzeroPixels: @unchecked Sendable {
 }
 
 /// The nonzero pixels of a batch of images by pixel, for the backward kernel, which sums
-/// each pixel's examples: pixel i's examples (increasing) and values are entries
-/// i * batch ..< i * batch + counts[i] of `examples` and `values`, where batch is the one
-/// `fill` was given. Pixel ranges fill independently, so the threads of a step each fill
-/// their share of one.
+/// each pixel's examples: pixel i's examples (increasing) and values are entries i * batch
+/// ..< i * batch + counts[i] of `examples` and `values`, where batch is the one `fill` was
+/// given.
+///
+/// Pixel ranges fill independently, so the threads of a step each fill their share of one.
 public final class PixelColumns: @unchecked Sendable {
     let examples: UnsafeMutablePointer<Int32>
     let values: FloatBuffer
     let counts: UnsafeMutablePointer<Int32>
     let capacity: Int
 
+    /// Allocates room for the pixels of up to `capacity` images.
     public init(capacity: Int) {
         self.capacity = capacity
         let n = ModelConfig.inputs
@@ -209,10 +229,12 @@ public final class PixelColumns: @unchecked Sendable {
     /// The same, read off the buffers (the examples as many as the values).
     var allocatedBytes: Int { 8 * values.count + 4 * ModelConfig.inputs }
 
-    /// Finds the examples that light each pixel of `pixels` among the first `batch`
-    /// images of x: x (batch, 784). A scan of x's columns, written without a branch:
-    /// unlike a counting sort of the examples' pixel lists, it splits across threads by
-    /// pixel with nothing shared between them.
+    /// Finds the examples that light each pixel of `pixels` among the first `batch` images
+    /// of x: x (batch, 784).
+    ///
+    /// A scan of x's columns, written without a branch: unlike a counting sort of the
+    /// examples' pixel lists, it splits across threads by pixel with nothing shared between
+    /// them.
     public func fill(from x: UnsafePointer<Float>, batch: Int, pixels: Range<Int> = 0..<ModelConfig.inputs,
                      kernels: Kernels = .current) {
         precondition(batch <= capacity && pixels.lowerBound >= 0 && pixels.upperBound <= ModelConfig.inputs)
@@ -243,12 +265,13 @@ public enum DropConnectKernels {
                                           pixels.counts + first, w1t, z1 + first * hidden, examples.count, hidden)
     }
 
-    /// gw1[j, i] = scale * sum_b dz1[b, j] * mask_b[i, j] * x[b, i] for units j in
-    /// `units`, over the examples of `columns` (filled from x for `batch` images, every
-    /// pixel), regenerating the forward pass's masks; overwrites those rows of gw1. The
-    /// sums go to those columns of gw1t first, then are transposed into gw1.
-    /// dz1: (batch, hidden), at least 16 floats more; gw1t: (784, hidden) scratch ->
-    /// gw1: (hidden, 784).
+    /// gw1[j, i] = scale * sum_b dz1[b, j] * mask_b[i, j] * x[b, i] for units j in `units`,
+    /// over the examples of `columns` (filled from x for `batch` images, every pixel),
+    /// regenerating the forward pass's masks; overwrites those rows of gw1.
+    ///
+    /// The sums go to those columns of gw1t first, then are transposed into gw1. dz1:
+    /// (batch, hidden), at least 16 floats more; gw1t: (784, hidden) scratch -> gw1:
+    /// (hidden, 784).
     public static func backward(mask: DropConnectMask, keys: UnsafePointer<UInt64>, columns: PixelColumns, batch: Int,
                                 dz1: UnsafePointer<Float>, gw1t: UnsafeMutablePointer<Float>,
                                 gw1: UnsafeMutablePointer<Float>,

@@ -28,6 +28,7 @@ public enum InferenceRule: Sendable, Equatable, Hashable, CustomStringConvertibl
         self = .sample(k)
     }
 
+    /// The rule as `--inference` spells it: "mean" or "sample:K".
     public var description: String {
         switch self {
         case .mean: "mean"
@@ -62,11 +63,15 @@ public enum InferenceRule: Sendable, Equatable, Hashable, CustomStringConvertibl
 /// chunking or threads. Where Var[u] = 0 (p = 0, or an all-zero input) the code is
 /// act(E[u]) exactly, as `.mean` gives it.
 public final class MomentMatchedEncoder: @unchecked Sendable {
+    /// The DropConnect model whose codes are estimated.
     public let model: Autoencoder
+    /// Draws averaged per unit and image.
     public let samples: Int
+    /// The seed of the draws.
     public let seed: UInt64
     /// The keep probability q that training used (`DropConnectMask.keepProbability`).
     public let keep: Float
+    /// The most images one call to `encode` takes.
     public let capacity: Int
     // w1 ⊙ w1: (hidden, 784)
     let squaredW1: FloatBuffer
@@ -173,9 +178,11 @@ public final class MomentMatchedEncoder: @unchecked Sendable {
 extension Autoencoder {
     /// Encodes `count` images under `rule`: as `encode(_:count:into:)` for `.mean`, by
     /// Gaussian moment matching for `.sample(k)` on a DropConnect model (see
-    /// `MomentMatchedEncoder`; the images are `firstImage ..< firstImage + count` of
-    /// their set, which keys the draws). Allocates the sampler's buffers on each call:
-    /// for many chunks, make one `MomentMatchedEncoder` and call it instead.
+    /// `MomentMatchedEncoder`; the images are `firstImage ..< firstImage + count` of their
+    /// set, which keys the draws).
+    ///
+    /// Allocates the sampler's buffers on each call: for many chunks, make one
+    /// `MomentMatchedEncoder` and call it instead.
     /// x: (count, 784) -> codes: (count, hidden).
     public func encode(_ x: UnsafePointer<Float>, count: Int, into codes: UnsafeMutablePointer<Float>,
                        inference rule: InferenceRule, firstImage: Int = 0, seed: UInt64 = 0) {

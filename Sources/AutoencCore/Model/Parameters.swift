@@ -6,19 +6,26 @@
 /// One buffer lets the optimizer update every parameter in a single fused loop, and
 /// gradients use the same layout.
 public final class Parameters: @unchecked Sendable {
+    /// The number of hidden units.
     public let hidden: Int
+    /// The one buffer: w1 | b1 | w2 | b2.
     public let storage: FloatBuffer
 
+    /// The tensors' names in storage order, as checkpoints store them.
     public static let tensorNames = tensors(hidden: 0).map(\.name)
 
+    /// Allocates the parameters of a model with `hidden` units, all 0 (see `initialize(seed:)`).
     public init(hidden: Int) {
         self.hidden = hidden
         storage = FloatBuffer(count: Self.count(hidden: hidden))
     }
 
+    /// The number of floats in a model with `hidden` units: 2 · hidden · 784 + hidden + 784.
     public static func count(hidden: Int) -> Int { 2 * hidden * ModelConfig.inputs + hidden + ModelConfig.inputs }
 
+    /// The number of floats in all.
     public var count: Int { storage.count }
+    /// The first float of w1 and of the whole buffer.
     public var base: UnsafeMutablePointer<Float> { storage.pointer }
 
     /// w1: (hidden, 784)
@@ -55,11 +62,13 @@ public final class Parameters: @unchecked Sendable {
         for i in (hidden * n + hidden)..<count { base[i] = rng.uniform(-decoderBound, decoderBound) }
     }
 
+    /// Copies every value of `other`, which must have as many hidden units.
     public func copy(from other: Parameters) {
         precondition(other.count == count)
         base.update(from: other.base, count: count)
     }
 
+    /// A copy of every value, in storage order.
     public var values: [Float] { storage.array }
 
     /// True when every parameter is finite.

@@ -1,10 +1,12 @@
 import Foundation
 
-/// The definition of one training step, read top to bottom: single-threaded plain loops,
-/// in the order the step computes, each layer's backward right after its forward. It
-/// covers every mode autoenc trains: ReLU or sigmoid hidden units (sigmoid outputs); input
-/// dropout; dropout with inverted or classic scaling; Gaussian dropout; DropConnect with a
-/// mask per example or per minibatch; max-norm; Adam, SGD or momentum as PyTorch has them.
+/// The definition of one training step, read top to bottom: single-threaded plain loops, in
+/// the order the step computes, each layer's backward right after its forward.
+///
+/// It covers every mode autoenc trains: ReLU or sigmoid hidden units (sigmoid outputs);
+/// input dropout; dropout with inverted or classic scaling; Gaussian dropout; DropConnect
+/// with a mask per example or per minibatch; max-norm; Adam, SGD or momentum as PyTorch has
+/// them.
 ///
 /// The fast step (`TrainingPass` in `Trainer`'s phases) is its optimized twin, tested
 /// against it in every mode, at every kernel level the CPU runs and on 1 to 3 threads
@@ -24,9 +26,13 @@ import Foundation
 ///
 /// then the same layers backward, and the update of w1 | b1 | w2 | b2 (then max-norm).
 public struct ReferenceStep: Sendable {
+    /// The model's shape and regularizer.
     public let config: ModelConfig
+    /// The update rule: Adam, SGD or momentum.
     public let optimizer: OptimizerKind
+    /// The learning rate of every update.
     public let learningRate: Float
+    /// The run's seed, from which the masks are drawn exactly as the fast step draws them.
     public let seed: UInt64
     /// w1 (h, 784) | b1 (h) | w2 (784, h) | b2 (784): `Parameters`' layout.
     public var parameters: [Float]
@@ -56,6 +62,7 @@ public struct ReferenceStep: Sendable {
 
     /// What the forward pass keeps for the backward pass.
     public struct Forward: Sendable {
+        /// B, the number of images.
         public let batch: Int
         /// The masks it drew, those of step `masks.step`.
         public let masks: Masks
@@ -65,18 +72,23 @@ public struct ReferenceStep: Sendable {
         public var z1: [Float], a: [Float], hd: [Float]
         /// z2 (bias added) and y = sigmoid(z2): (B, 784).
         public var z2: [Float], y: [Float]
+        /// The mean squared error over the batch's pixels.
         public var loss: Float
     }
 
     /// What the backward pass finds: the loss's gradient for z2 (B, 784), hd and z1
     /// (B, h), and for the parameters, in `parameters`' layout.
     public struct Backward: Sendable {
+        /// The loss's gradient for z2 (B, 784), hd and z1 (B, h).
         public var dz2: [Float], dhd: [Float], dz1: [Float]
+        /// The parameters' gradient, in `parameters`' layout.
         public var gradient: [Float]
     }
 
     /// One training step on the `batch` images x (B, 784, values in [0, 1]): forward,
-    /// backward, update. Returns the loss before the update.
+    /// backward, update.
+    ///
+    /// - Returns: The loss before the update.
     @discardableResult
     public mutating func train(_ x: [Float], batch: Int) -> Float {
         let forward = self.forward(x, batch: batch)
@@ -85,7 +97,13 @@ public struct ReferenceStep: Sendable {
         return forward.loss
     }
 
-    /// The forward pass of step `step` (by default the next).
+    /// The forward pass on the `batch` images x.
+    ///
+    /// - Parameters:
+    ///   - x: The images, (B, 784), values in [0, 1].
+    ///   - batch: B, the number of images.
+    ///   - step: The step whose masks to draw; by default the next.
+    /// - Returns: What the backward pass needs: the masks, every layer's values and the loss.
     public func forward(_ x: [Float], batch: Int, step: UInt64? = nil) -> Forward {
         precondition(batch > 0 && x.count == batch * Self.n)
         let masks = Masks(config, seed: seed, step: step ?? self.step, batch: batch)
@@ -98,6 +116,9 @@ public struct ReferenceStep: Sendable {
     }
 
     /// The backward pass of `f`, reusing its values and masks.
+    ///
+    /// - Parameter f: The forward pass to differentiate.
+    /// - Returns: The loss's gradients for z2, hd and z1, and for the parameters.
     public func backward(_ f: Forward) -> Backward {
         let masks = f.masks, b = f.batch
         let dz2 = Self.outputBackward(y: f.y, x: f.x, batch: b)
@@ -118,10 +139,13 @@ public struct ReferenceStep: Sendable {
     /// The masks of one step as factors, drawn from the fast step's own definitions with
     /// the same keys: input dropout's for pixel i of example b (0, or 1 / (1 - p_in)),
     /// dropout's for unit j of example b (0, or the kept units' scale; under Gaussian
-    /// dropout 1 + σ ε, ε ~ N(0, 1), σ² = p / (1 - p)), DropConnect's for
-    /// the weight from pixel i to unit j (0, or 1 / keep probability), one mask for the
-    /// whole minibatch when its masks are per batch. Drawn once; the backward pass reuses them.
+    /// dropout 1 + σ ε, ε ~ N(0, 1), σ² = p / (1 - p)), DropConnect's for the weight from
+    /// pixel i to unit j (0, or 1 / keep probability), one mask for the whole minibatch
+    /// when its masks are per batch.
+    ///
+    /// Drawn once; the backward pass reuses them.
     public struct Masks: Sendable {
+        /// The step whose streams drew the masks.
         public let step: UInt64
         /// (B, 784), (B, h), (B, h, 784) or per batch (h, 784); empty when the mode is off.
         var pixels: [Float] = [], units: [Float] = [], connections: [Float] = []
@@ -322,9 +346,15 @@ public struct ReferenceStep: Sendable {
 
     // MARK: - Update
 
-    /// Adam's constants at step t as PyTorch's float32 kernels receive them: Python floats
-    /// (doubles) rounded once. lerp_'s weight 1 - beta1, beta2, addcmul_'s 1 - beta2, eps,
-    /// the step size lr / (1 - beta1^t) and sqrt(1 - beta2^t).
+    /// Adam's constants at step t as PyTorch's float32 kernels receive them.
+    ///
+    /// PyTorch holds them as Python floats (doubles) and rounds each to float32 once.
+    ///
+    /// - Parameters:
+    ///   - learningRate: The learning rate.
+    ///   - t: The step, counted from 1.
+    /// - Returns: lerp_'s weight 1 - beta1, beta2, addcmul_'s 1 - beta2, eps, the step size
+    ///   lr / (1 - beta1^t) and sqrt(1 - beta2^t).
     public static func adamConstants(learningRate: Float, t: Int)
         -> (w: Float, beta2: Float, c2: Float, eps: Float, stepSize: Float, root: Float) {
         let beta1 = 0.9, beta2 = 0.999, eps = 1e-8

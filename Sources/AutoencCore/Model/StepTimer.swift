@@ -1,9 +1,10 @@
 import Dispatch
 
-/// Wall-clock time a training step spends in each of its phases, summed over the steps
-/// it timed: how `autoenc bench` breaks a step's time down. Off unless the pass holds one
-/// (`Trainer.timePhases()`); a step without one tests an optional once per phase and
-/// computes exactly what it computes with one.
+/// Wall-clock time a training step spends in each of its phases, summed over the steps it
+/// timed: how `autoenc bench` breaks a step's time down.
+///
+/// Off unless the pass holds one (`Trainer.timePhases()`); a step without one tests an
+/// optional once per phase and computes exactly what it computes with one.
 ///
 /// Inside a parallel phase each thread times its own part into its own slot, so nothing
 /// is shared while the threads run. A phase's time per step is the threads' mean, the
@@ -109,10 +110,12 @@ public final class StepTimer: @unchecked Sendable {
     /// Per part: nanoseconds then times recorded, for each phase; parts a cache line apart.
     private let slots: UnsafeMutablePointer<UInt64>
     private static let stride = (2 * Phase.allCases.count + 7) / 8 * 8
-    /// Steps timed, and their wall-clock nanoseconds in all.
+    /// Steps timed.
     public private(set) var steps = 0
+    /// The steps' wall-clock nanoseconds in all.
     public private(set) var stepNanoseconds: UInt64 = 0
 
+    /// Creates a timer whose steps run on `threads` threads, each timing its own part.
     public init(threads: Int) {
         self.threads = max(1, threads)
         let count = self.threads * Self.stride
@@ -195,6 +198,7 @@ public struct StepBreakdown: Sendable {
     /// Each phase that ran, in the order the step runs them: µs per step, the threads' mean.
     public var phases: [(phase: StepTimer.Phase, microseconds: Double)]
 
+    /// Creates a breakdown from its figures, as `StepTimer.breakdown` or a test builds it.
     public init(steps: Int, stepMicroseconds: Double, phases: [(phase: StepTimer.Phase, microseconds: Double)]) {
         self.steps = steps
         self.stepMicroseconds = stepMicroseconds
@@ -202,7 +206,9 @@ public struct StepBreakdown: Sendable {
     }
 
     /// The step's time no phase accounts for: waits at the phases' ends, work handed out,
-    /// the trainer's bookkeeping. Never below zero by more than the clock's rounding.
+    /// the trainer's bookkeeping.
+    ///
+    /// Never below zero by more than the clock's rounding.
     public var otherMicroseconds: Double { stepMicroseconds - phases.reduce(0) { $0 + $1.microseconds } }
 
     /// `microseconds` as a percentage of the step.

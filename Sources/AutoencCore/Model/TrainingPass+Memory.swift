@@ -35,10 +35,17 @@ extension TrainingPass {
 }
 
 extension Trainer {
-    /// The bytes a trainer of `config` with `options` allocates, `largestBatch` as
-    /// `init` takes it: the model's parameters, the optimizer's moments, the inference
-    /// copy under classic dropout scaling, and the step's buffers (`TrainingPass.bytes`).
-    /// The images, and the evaluation's buffers of a few hundred images, are not counted.
+    /// The bytes a trainer of `config` with `options` allocates.
+    ///
+    /// That is the model's parameters, the optimizer's moments, the inference copy under classic
+    /// dropout scaling, and the step's buffers (`TrainingPass.bytes`). The images, and the
+    /// evaluation's buffers of a few hundred images, are not counted.
+    ///
+    /// - Parameters:
+    ///   - config: The model's shape and regularizer.
+    ///   - options: The run's settings.
+    ///   - largestBatch: The largest batch, as `init` takes it.
+    /// - Returns: The bytes.
     public static func memoryNeed(_ config: ModelConfig, options: TrainingOptions, largestBatch: Int? = nil) -> Int {
         let batch = stepBatch(options, largestBatch: largestBatch)
         let moments = switch options.optimizer { case .adam: 2; case .momentum: 1; case .sgd: 0 }
@@ -54,10 +61,17 @@ extension Trainer {
         return 4 * copies.reduce(0) { $0 + ($1?.count ?? 0) } + pass.allocatedBytes
     }
 
-    /// Throws `.unavailable` (69) when a trainer of `config` with `options` needs more
-    /// memory than is `available` (default: MemAvailable of /proc/meminfo, `Memory`),
-    /// `runs` of them at once. The message names the largest batch that fits
-    /// (`largestFittingBatch`), when one does.
+    /// Checks that training `runs` models of `config` at once fits in the memory available.
+    ///
+    /// - Parameters:
+    ///   - config: The model's shape and regularizer.
+    ///   - options: The run's settings; the batch size matters.
+    ///   - largestBatch: The largest batch the runs will take, when it differs from `options.batchSize`.
+    ///   - runs: Trainers that will run at once.
+    ///   - available: Bytes available; by default MemAvailable of /proc/meminfo (`Memory`), and nil
+    ///     checks nothing.
+    /// - Throws: `AutoencError` with `.unavailable` (69) when they need more memory than is available;
+    ///   the message names the largest batch that fits (`largestFittingBatch`), when one does.
     public static func checkMemory(_ config: ModelConfig, options: TrainingOptions, largestBatch: Int? = nil,
                                    runs: Int = 1,
                                    available: Int? = Memory.available()) throws {

@@ -1,6 +1,7 @@
-/// The buffers one training step needs, allocated once for the largest batch, the
-/// forward and backward passes that use them, and the step's schedule of phases. A step
-/// allocates nothing.
+/// The buffers one training step needs, allocated once for the largest batch, the forward
+/// and backward passes that use them, and the step's schedule of phases.
+///
+/// A step allocates nothing.
 ///
 /// One step's data path, for a minibatch of B images (h hidden units); `forwardPhases`
 /// and `gradientPhases` run it, and time it when a `timer` is set:
@@ -24,16 +25,22 @@
 /// (`HiddenLayout`), switched on at each product's site. `run` is the whole step on one
 /// thread through the same schedule.
 public final class TrainingPass: @unchecked Sendable {
+    /// The model trained; the pass reads its parameters and the optimizer updates them.
     public let model: Autoencoder
+    /// The largest batch the buffers hold.
     public let maxBatch: Int
+    /// The run's seed, from which the masks are drawn.
     public let seed: UInt64
+    /// The last step's gradients, in `Parameters`' layout.
     public let gradients: Parameters
     /// The vector kernels the step runs.
     public let kernels: Kernels
     /// Which code computes the products that read the hidden layer.
     let layout: HiddenLayout
-    /// Where the phases add their time, when they are timed (`Trainer.timePhases()`);
-    /// parts index its slots. Set between steps only.
+    /// Where the phases add their time, when they are timed (`Trainer.timePhases()`); parts
+    /// index its slots.
+    ///
+    /// Set between steps only.
     public var timer: StepTimer?
 
     let dropout: DropoutMask?
@@ -112,6 +119,15 @@ public final class TrainingPass: @unchecked Sendable {
     /// (tests run each layout at every kernel level; `.dense` is their reference).
     public enum ProductChoice: Sendable { case automatic, dense, sparseHidden, packed }
 
+    /// Creates a pass with buffers for batches of up to `maxBatch` images.
+    ///
+    /// - Parameters:
+    ///   - model: The model to train.
+    ///   - maxBatch: The largest batch `run` or the phases will be given.
+    ///   - seed: The run's seed, from which the masks are drawn.
+    ///   - choice: Which code computes the products that read the hidden layer; `.automatic` picks the
+    ///     fastest for the model and the kernels.
+    ///   - kernels: The vector kernels to run.
     public init(model: Autoencoder, maxBatch: Int, seed: UInt64, products choice: ProductChoice = .automatic,
                 kernels: Kernels = .current) {
         self.model = model
@@ -187,11 +203,12 @@ public final class TrainingPass: @unchecked Sendable {
 
     /// Phases 0 and 1 of step `step` over `batch` examples of a minibatch of `total`,
     /// loaded by `load(shard)` (which fills rows `split(batch, shard, parts)` and returns
-    /// them): rows of the weights split `threads` ways, examples `parts` ways. Phase 0 and
-    /// the look at the whole minibatch run only where the step needs them: each phase is
-    /// a barrier for the threads. Returns the batch's sum of
-    /// squared errors over total x 784 pixels (the loss, when batch is total), summed
-    /// from `losses` (`parts` floats). The one place the forward phases are timed.
+    /// them): rows of the weights split `threads` ways, examples `parts` ways.
+    ///
+    /// Phase 0 and the look at the whole minibatch run only where the step needs them: each
+    /// phase is a barrier for the threads. Returns the batch's sum of squared errors over
+    /// total x 784 pixels (the loss, when batch is total), summed from `losses` (`parts`
+    /// floats). The one place the forward phases are timed.
     public func forwardPhases(batch: Int, total: Int, parts: Int, threads: Int, step: UInt64, exampleOffset: Int = 0,
                               losses: UnsafeMutablePointer<Float>, parallel: Parallel,
                               load: @escaping (_ shard: Int) -> Range<Int>) -> Float {
@@ -282,10 +299,11 @@ public final class TrainingPass: @unchecked Sendable {
     }
 
     /// Phase 2 over the first `batch` examples: each of `threads` parts computes the
-    /// gradients of its rows of w1 and b1, then `updateEncoder(part, units)` runs, then
-    /// its rows of w2 and b2 and `updateDecoder(part, outputs)` (the sparse layout: all
-    /// units' first). The one place the gradient phases are timed (the updates time
-    /// themselves).
+    /// gradients of its rows of w1 and b1, then `updateEncoder(part, units)` runs, then its
+    /// rows of w2 and b2 and `updateDecoder(part, outputs)` (the sparse layout: all units'
+    /// first).
+    ///
+    /// The one place the gradient phases are timed (the updates time themselves).
     public func gradientPhases(batch: Int, threads: Int, parallel: Parallel,
                                updateEncoder: @escaping (_ part: Int, _ units: Range<Int>) -> Void = { _, _ in },
                                updateDecoder: @escaping (_ part: Int, _ outputs: Range<Int>) -> Void = { _, _ in }) {
@@ -340,13 +358,19 @@ public final class TrainingPass: @unchecked Sendable {
         (count * part / parts)..<(count * (part + 1) / parts)
     }
 
-    /// The whole step on one thread, through the same schedule: runs the forward and
-    /// backward passes on the `batch` images in the input buffer, which are examples
-    /// `exampleOffset ..< exampleOffset + batch` of a minibatch of `total` images (default:
-    /// this batch alone), with the masks of training step `step`. Leaves this batch's
-    /// part of dLoss/dParameters in `gradients`, where the loss is the mean squared error
-    /// over total x 784 pixels, and returns this batch's sum of squared errors divided
-    /// by total x 784.
+    /// The whole step on one thread, through the same schedule as the threaded one.
+    ///
+    /// Runs the forward and backward passes on the `batch` images in the input buffer, and leaves
+    /// this batch's part of dLoss/dParameters in `gradients`, where the loss is the mean squared
+    /// error over total x 784 pixels.
+    ///
+    /// - Parameters:
+    ///   - batch: The images in the input buffer.
+    ///   - step: The training step whose masks to draw.
+    ///   - exampleOffset: The first image's index in the minibatch; the images are examples
+    ///     `exampleOffset ..< exampleOffset + batch` of it.
+    ///   - total: The minibatch's images; by default this batch alone.
+    /// - Returns: This batch's sum of squared errors divided by total x 784.
     @discardableResult
     public func run(batch: Int, step: UInt64, exampleOffset: Int = 0, total: Int? = nil) -> Float {
         precondition(batch > 0 && batch <= maxBatch)
@@ -401,10 +425,12 @@ public final class TrainingPass: @unchecked Sendable {
         }
     }
 
-    /// Phase 2, first half: dw1 = dz1^T xd and db1 for hidden units `units`, over the
-    /// first `batch` examples. Reuses the forward pass's xd and, for DropConnect, its masks
-    /// (per example, with the pixel columns that `gradientPhases` fills first).
-    /// dz1: (batch, h), xd: (batch, 784) -> dw1: (h, 784), rows `units`; db1[units].
+    /// Phase 2, first half: dw1 = dz1^T xd and db1 for hidden units `units`, over the first
+    /// `batch` examples.
+    ///
+    /// Reuses the forward pass's xd and, for DropConnect, its masks (per example, with the
+    /// pixel columns that `gradientPhases` fills first). dz1: (batch, h), xd: (batch, 784)
+    /// -> dw1: (h, 784), rows `units`; db1[units].
     public func encoderWeightGradient(batch: Int, units: Range<Int>) {
         guard !units.isEmpty else { return }
         let h = hiddenUnits, n = ModelConfig.inputs

@@ -15,11 +15,16 @@ public enum AtomicFile {
 
     // MARK: - Checks before any work
 
-    /// Checks, before any work, that `path` can be created: its directory exists and is
-    /// writable, and `path` is not a directory, nor a device, FIFO or socket (a rename
-    /// would replace the node itself: `--out /dev/null` must not replace /dev/null).
-    /// A symbolic link is followed: the file it leads to is checked, and written.
-    /// Throws `.cannotCreate` (73) naming `what` (the flag) and the path.
+    /// Checks, before any work, that `path` can be created.
+    ///
+    /// Its directory must exist and be writable, and `path` must not be a directory, nor a device,
+    /// FIFO or socket: a rename would replace the node itself, and `--out /dev/null` must not replace
+    /// /dev/null. A symbolic link is followed: the file it leads to is checked, and written.
+    ///
+    /// - Parameters:
+    ///   - path: The file to be written.
+    ///   - what: The setting that names it, for the message (the command line's flag).
+    /// - Throws: `AutoencError` with `.cannotCreate` (73) naming `what` and the path.
     public static func checkWritable(_ path: String, what: String) throws {
         var isDir: ObjCBool = false
         if path.isEmpty {
@@ -66,8 +71,12 @@ public enum AtomicFile {
         return dir.isEmpty ? "." : dir
     }
 
-    /// Prepares `path` to be written, before any work: `checkWritable`, then
-    /// `removeStaleTemporaries`.
+    /// Prepares `path` to be written, before any work: `checkWritable`, then `removeStaleTemporaries`.
+    ///
+    /// - Parameters:
+    ///   - path: The file to be written.
+    ///   - what: The setting that names it, for the message.
+    /// - Throws: As `checkWritable(_:what:)` does.
     public static func prepare(_ path: String, what: String) throws {
         try checkWritable(path, what: what)
         removeStaleTemporaries(for: path)
@@ -91,28 +100,45 @@ public enum AtomicFile {
 
     // MARK: - Writing
 
-    /// Writes `parts` (concatenated) to `path` atomically and durably.
-    /// Throws `.cannotCreate` when the temporary file cannot be made, `.ioError` when
-    /// writing or renaming fails; either way `path` is untouched and nothing is left behind.
+    /// Writes `parts`, concatenated, to `path` atomically and durably.
+    ///
+    /// - Parameters:
+    ///   - parts: The file's contents, in pieces.
+    ///   - path: The file to create or replace.
+    /// - Throws: `AutoencError` with `.cannotCreate` when the temporary file cannot be made, `.ioError`
+    ///   when writing or renaming fails; either way `path` is untouched and nothing is left behind.
     public static func write(_ parts: [UnsafeRawBufferPointer], to path: String) throws {
         try write([(path, parts)])
     }
 
+    /// Writes `bytes` to `path` atomically and durably.
+    ///
+    /// - Parameters:
+    ///   - bytes: The file's whole contents.
+    ///   - path: The file to create or replace.
+    /// - Throws: `AutoencError` with `.cannotCreate` when the temporary file cannot be made, `.ioError`
+    ///   when writing or renaming fails; either way `path` is untouched and nothing is left behind.
     public static func write(_ bytes: [UInt8], to path: String) throws {
         try bytes.withUnsafeBytes { try write([$0], to: path) }
     }
 
-    /// Writes several files as one save: every temporary file is written and flushed
-    /// first, then they are renamed over their targets in the given order with SIGINT
-    /// and SIGTERM held back, so an impatient second Ctrl-C cannot split the set.
-    /// When anything fails before the renames, every target is untouched and every
-    /// temporary file is removed. Throws `.cannotCreate` or `.ioError` naming the file.
+    /// Writes several files as one save.
+    ///
+    /// Every temporary file is written and flushed first, then they are renamed over their targets
+    /// in the given order with SIGINT and SIGTERM held back, so an impatient second Ctrl-C cannot
+    /// split the set. When anything fails before the renames, every target is untouched and every
+    /// temporary file is removed.
     ///
     /// Only SIGKILL, a crash or a power cut can still split the set between two renames.
     /// With `keepingPrevious`, the first file's old version stays at its
     /// `previousVersion` (a hard link, made before the renames) until every file is
     /// renamed: the old set can then be put back together from it. Where hard links
     /// cannot be made nothing is kept.
+    ///
+    /// - Parameters:
+    ///   - files: Each file's path and contents, in the order they are renamed.
+    ///   - keepingPrevious: Whether to keep the first file's old version until the renames are done.
+    /// - Throws: `AutoencError` with `.cannotCreate` or `.ioError` naming the file.
     public static func write(_ files: [(path: String, parts: [UnsafeRawBufferPointer])],
                              keepingPrevious: Bool = false) throws {
         var written: [(path: String, temporary: String)] = []
@@ -208,6 +234,9 @@ public enum AtomicFile {
     }
 }
 
+/// The C library's `write(2)`, under a name that does not clash with Swift's.
+///
+/// - Returns: The bytes written, or -1 with `errno` set.
 @inline(__always)
 public func systemWrite(_ fd: Int32, _ p: UnsafeRawPointer, _ n: Int) -> Int {
     #if canImport(Glibc)

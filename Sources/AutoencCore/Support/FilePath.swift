@@ -1,6 +1,8 @@
-/// Path arithmetic that does not crash. This toolchain's Foundation traps (SIGILL) in
-/// `NSString.deletingLastPathComponent` on a relative path of one character, such as
-/// `--out c` or `.`, so the library takes a path's directory here instead.
+/// Path arithmetic that does not crash.
+///
+/// This toolchain's Foundation traps (SIGILL) in `NSString.deletingLastPathComponent` on a
+/// relative path of one character, such as `--out c` or `.`, so the library takes a path's
+/// directory here instead.
 public enum FilePath {
     /// The directory part of `path`, as `NSString.deletingLastPathComponent` defines it:
     /// "a/b" -> "a", "a/b/" -> "a", "/a" -> "/", "/" -> "/", and "" for a bare name ("c",

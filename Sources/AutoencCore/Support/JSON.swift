@@ -12,6 +12,7 @@ public indirect enum JSON: Sendable, Equatable {
     case array([JSON])
     case object([(String, JSON)])
 
+    /// Whether two values are equal: numbers by value, objects key by key in order.
     public static func == (a: JSON, b: JSON) -> Bool {
         switch (a, b) {
         case (.null, .null): return true
@@ -79,9 +80,13 @@ public indirect enum JSON: Sendable, Equatable {
         return fields.first { $0.0 == key }?.1
     }
 
+    /// The number, nil for any other value.
     public var double: Double? { if case .number(let x) = self { return x }; return nil }
+    /// The string, nil for any other value.
     public var string: String? { if case .string(let s) = self { return s }; return nil }
+    /// The elements of an array, nil for any other value.
     public var array: [JSON]? { if case .array(let a) = self { return a }; return nil }
+    /// The key-value pairs of an object in order, nil for any other value.
     public var fields: [(String, JSON)]? { if case .object(let f) = self { return f }; return nil }
 
     /// The text: objects and arrays of containers one item per line, indented by two
@@ -117,8 +122,9 @@ public indirect enum JSON: Sendable, Equatable {
         }
     }
 
-    /// Parses `bytes`; nil when they are not JSON. Keys come back sorted (the parser
-    /// does not keep their order).
+    /// Parses `bytes`; nil when they are not JSON.
+    ///
+    /// Keys come back sorted (the parser does not keep their order).
     public static func parse(_ bytes: [UInt8]) -> JSON? {
         guard let any = try? JSONSerialization.jsonObject(with: Data(bytes), options: [.fragmentsAllowed]) else {
             return nil

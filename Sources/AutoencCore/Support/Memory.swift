@@ -56,9 +56,15 @@ public enum Memory {
         return String(data: data, encoding: .utf8)
     }
 
-    /// Throws `.unavailable` (69) when `bytes` exceed `available` (nothing is checked
-    /// when that is nil): "WHAT needs about 21.6 GB of memory, but 12.3 GB is available
-    /// (MemAvailable in /proc/meminfo, ...); REMEDY".
+    /// Checks that `bytes` fit in the memory available.
+    ///
+    /// - Parameters:
+    ///   - bytes: The memory the work needs.
+    ///   - available: Bytes available; nil checks nothing.
+    ///   - what: The work, as the message names it.
+    ///   - remedy: What the user can do, as the message ends.
+    /// - Throws: `AutoencError` with `.unavailable` (69) when `bytes` exceed `available`: "WHAT needs
+    ///   about 21.6 GB of memory, but 12.3 GB is available (MemAvailable in /proc/meminfo, ...); REMEDY".
     public static func check(_ bytes: Int, available: Int?, what: AutoencError.Message,
                              remedy: AutoencError.Message) throws {
         guard let available, bytes > available else { return }

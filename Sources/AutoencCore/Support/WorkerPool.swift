@@ -24,6 +24,7 @@ public final class WorkerPool: @unchecked Sendable {
     private let state: State
     #endif
 
+    /// Creates a pool whose `run` uses `threads` threads, the caller's and `threads - 1` workers.
     public init(threads: Int) {
         self.threads = max(1, threads)
         #if os(Linux)
@@ -43,9 +44,10 @@ public final class WorkerPool: @unchecked Sendable {
         #endif
     }
 
-    /// Runs `body(part)` for part in 0..<parts and returns when all have returned. Part 0,
-    /// and any parts beyond `threads`, run on the calling thread; part i < `threads` on
-    /// worker i. Not reentrant: one `run` at a time.
+    /// Runs `body(part)` for part in 0..<parts and returns when all have returned.
+    ///
+    /// Part 0, and any parts beyond `threads`, run on the calling thread; part i <
+    /// `threads` on worker i. Not reentrant: one `run` at a time.
     public func run(_ parts: Int, _ body: (Int) -> Void) {
         if parts <= 1 || threads == 1 {
             for part in 0..<parts { body(part) }
@@ -152,6 +154,8 @@ public final class WorkerPool: @unchecked Sendable {
 /// A value shared with worker threads that only touch disjoint parts of what it points
 /// to; the caller guarantees the disjointness.
 public struct DisjointlyShared<T>: @unchecked Sendable {
+    /// The shared value.
     public let value: T
+    /// Wraps `value`, whose parts the caller promises to hand out disjointly.
     public init(_ value: T) { self.value = value }
 }

@@ -3,14 +3,21 @@ import Foundation
 /// What a checkpoint records besides the weights; stored as safetensors `__metadata__`
 /// (all values strings, as the format requires).
 public struct CheckpointMetadata: Sendable, Equatable {
+    /// The `format` the metadata records; a checkpoint of another format is refused.
     public static let formatVersion = "autoenc-1"
 
+    /// The model's shape and regularizer.
     public var config: ModelConfig
+    /// The seed the run started from.
     public var seed: UInt64
+    /// Epochs trained.
     public var epoch: Int
+    /// The data set the model was trained on, as an absolute path where there is one.
     public var dataset: String
+    /// Other strings to record, such as the training options and the data's digests.
     public var extra: [String: String] = [:]
 
+    /// Creates the metadata of a checkpoint of a model with `config` after `epoch` epochs.
     public init(config: ModelConfig, seed: UInt64, epoch: Int, dataset: String, extra: [String: String] = [:]) {
         self.config = config
         self.seed = seed
@@ -34,7 +41,13 @@ public struct CheckpointMetadata: Sendable, Equatable {
 /// (`encoder.weight` (hidden, 784), `encoder.bias`, `decoder.weight` (784, hidden),
 /// `decoder.bias`), float32 little-endian, holding inference-ready weights.
 public enum Checkpoint {
-    /// The file's bytes: the safetensors header, then the tensors' data in order.
+    /// Encodes a checkpoint without writing it.
+    ///
+    /// - Parameters:
+    ///   - parameters: The inference-ready weights.
+    ///   - metadata: What the checkpoint records besides them.
+    /// - Returns: The file's bytes in two parts: the safetensors header, then the tensors' data in
+    ///   order, which points into `parameters`.
     public static func encode(_ parameters: Parameters, metadata: CheckpointMetadata)
         -> (header: [UInt8], data: UnsafeRawBufferPointer) {
         let header = SafetensorsHeader.encode(metadata: metadata.dictionary,
@@ -42,8 +55,15 @@ public enum Checkpoint {
         return (header, UnsafeRawBufferPointer(start: parameters.base, count: parameters.count * 4))
     }
 
-    /// Saves atomically (temporary file, fsync, rename, fsync of the directory).
-    /// Refuses to write non-finite weights. Throws `.ioError` / `.cannotCreate`.
+    /// Saves a checkpoint atomically: a temporary file, fsync, rename, fsync of the directory.
+    ///
+    /// Non-finite weights are never written: `parameters` must be finite, a precondition.
+    ///
+    /// - Parameters:
+    ///   - parameters: The inference-ready weights.
+    ///   - metadata: What the checkpoint records besides them.
+    ///   - path: The file to create or replace.
+    /// - Throws: `AutoencError` with `.ioError` or `.cannotCreate` when the file cannot be written.
     public static func save(_ parameters: Parameters, metadata: CheckpointMetadata, to path: String) throws {
         precondition(parameters.isFinite, "Checkpoint.save: callers must not pass non-finite weights")
         // `data` points into `parameters`' storage: keep it alive until written
@@ -55,11 +75,15 @@ public enum Checkpoint {
 
     /// A loaded checkpoint.
     public struct Loaded: Sendable {
+        /// The model's shape and regularizer, from the metadata.
         public var config: ModelConfig
+        /// The weights and biases, ready for inference.
         public var parameters: Parameters
+        /// Every metadata string, as the file holds it.
         public var metadata: [String: String]
         /// The file it was read from, for messages.
         public var path: String = ""
+        /// The model the checkpoint holds.
         public var model: Autoencoder { Autoencoder(config: config, parameters: parameters) }
 
         /// "note: trained on X; these images are from Y" when the checkpoint records (as an
@@ -77,11 +101,17 @@ public enum Checkpoint {
             return trained
         }
 
-        /// The data set to score the model on: `given` (--data as given, resolved by
-        /// `resolve`, `DataLocation.resolve`) when given; else the data set the checkpoint
-        /// records, when it records one; else `resolve(nil)`, the default. Throws `.noInput`
-        /// (66) naming the recorded data set and --data when it is no longer there, and
-        /// the resolver's errors.
+        /// The data set to score the model on.
+        ///
+        /// That is `given` when given; else the data set the checkpoint records, when it records one;
+        /// else the default, `resolve(nil)`.
+        ///
+        /// - Parameters:
+        ///   - given: `--data` as given, or nil.
+        ///   - resolve: Resolves a given path or name, `DataLocation.resolve` by default.
+        /// - Returns: Where the test images come from, and the recorded test digest to check them against.
+        /// - Throws: `AutoencError` with `.noInput` (66) naming the recorded data set and `--data` when it is
+        ///   no longer there, and the resolver's errors.
         public func evaluationData(_ given: String?,
                                    resolve: (String?) throws -> DataLocation = { try DataLocation.resolve($0) })
             throws -> EvaluationData {
@@ -101,6 +131,7 @@ public enum Checkpoint {
     /// Where a model's test images come from, and whether they are still the ones it
     /// was evaluated on while it trained.
     public struct EvaluationData: Sendable {
+        /// The data set the test images come from.
         public let location: DataLocation
         /// The recorded test digest when `location` is the checkpoint's recorded data
         /// set; nil when the data was named by --data, or the checkpoint recorded none.
@@ -108,9 +139,12 @@ public enum Checkpoint {
         /// The checkpoint's path, for messages.
         public let model: String
 
-        /// Throws `.noInput` (66) when `test`, read from the recorded data set, are not
-        /// the test images the model was evaluated on while it trained: the data set
-        /// changed since, so a score would not be the model's on its own data.
+        /// Checks that `test` are the test images the model was evaluated on while it trained.
+        ///
+        /// - Parameter test: The test images read from `location`.
+        /// - Throws: `AutoencError` with `.noInput` (66) when they were read from the recorded data set and
+        ///   are not those images: the data set changed since, so a score would not be the model's on its
+        ///   own data.
         public func check(_ test: ImageSet) throws {
             guard let recorded = recordedTestDigest, recorded != test.digest else { return }
             throw AutoencError(.noInput, naming: "\(location.directory): the data set \(model) "
@@ -119,10 +153,16 @@ public enum Checkpoint {
         }
     }
 
-    /// Loads and checks a checkpoint: header length sane, JSON well formed, every tensor
-    /// F32 with the expected name and shape, offsets contiguous and inside the file,
-    /// metadata consistent with the shapes. Throws `.noInput` when missing, `.dataError`
-    /// naming the file for anything else.
+    /// Loads and checks a checkpoint.
+    ///
+    /// Checks that the header length is sane, the JSON well formed, every tensor F32 with the
+    /// expected name and shape, the offsets contiguous and inside the file, and the metadata
+    /// consistent with the shapes.
+    ///
+    /// - Parameter path: The checkpoint file.
+    /// - Returns: The configuration, parameters and metadata.
+    /// - Throws: `AutoencError` with `.noInput` when the file is missing, `.dataError` naming the file
+    ///   for anything else.
     public static func load(_ path: String) throws -> Loaded {
         try SafetensorsHeader.requireFile(path, missing: .missing(path, "no such checkpoint (train one "
             + "with `autoenc train`)"),
@@ -131,6 +171,13 @@ public enum Checkpoint {
         return try decode(SafetensorsHeader.contents(path), path: path)
     }
 
+    /// Checks and reads a checkpoint's bytes, as `load(_:)` does with a file's.
+    ///
+    /// - Parameters:
+    ///   - bytes: The whole file.
+    ///   - path: The file's name, for messages.
+    /// - Returns: The configuration, parameters and metadata.
+    /// - Throws: `AutoencError.badData` naming `path` when the bytes are no valid autoenc checkpoint.
     public static func decode(_ bytes: [UInt8], path: String) throws -> Loaded {
         func bad(_ what: String) -> AutoencError { .badData(path, "not a valid autoenc checkpoint: \(what)") }
         // a file whose first 8 bytes are no safetensors header length: say what it is

@@ -1,10 +1,13 @@
-/// The max-norm constraint of Srivastava et al. (2014): after each update, every hidden
-/// unit's incoming weight vector (a row of w1) whose L2 norm exceeds `c` is scaled back
-/// onto the ball of radius `c`; rows inside it are left untouched.
+/// The max-norm constraint of Srivastava et al. (2014).
+///
+/// After each update, every hidden unit's incoming weight vector (a row of w1) whose L2
+/// norm exceeds `c` is scaled back onto the ball of radius `c`; rows inside it are left
+/// untouched.
 public enum MaxNorm {
-    /// Rescales rows `rows` of w1 whose norm is above `limit` to norm `limit` (up to
-    /// float rounding: a relative error of a few ulps). w1: (hidden, 784). The norm is
-    /// accumulated in Double; O(|rows| x 784), no allocation.
+    /// Rescales rows `rows` of w1 whose norm is above `limit` to norm `limit`.
+    ///
+    /// The result is exact up to float rounding, a relative error of a few ulps.
+    /// w1: (hidden, 784). The norm is accumulated in Double; O(|rows| x 784), no allocation.
     public static func apply(_ w1: UnsafeMutablePointer<Float>, rows: Range<Int>, limit: Float) {
         let n = ModelConfig.inputs
         for j in rows {

@@ -2,19 +2,26 @@ import Foundation
 
 /// The settings of a training run that are not part of the model.
 public struct TrainingOptions: Sendable {
+    /// Images per step.
     public var batchSize: Int = 128
+    /// The optimizer's learning rate.
     public var learningRate: Float = 1e-3
+    /// The update rule.
     public var optimizer: OptimizerKind = .adam
+    /// The seed of the shuffles and masks (the weights' own comes with the model).
     public var seed: UInt64 = 0
+    /// Threads a step runs on.
     public var threads: Int = 1
     /// The vector kernels' instruction-set level.
     public var kernels: KernelLevel = Kernels.current.level
 
+    /// Creates the defaults: Adam at 0.001, batches of 128, seed 0, one thread, the best kernels.
     public init() {}
 }
 
 /// What one epoch did.
 public struct EpochReport: Sendable {
+    /// The epoch, counted from 1.
     public var epoch: Int
     /// Steps taken by this call (fewer than the epoch's when it was stopped or resumed mid-way).
     public var steps: Int = 0
@@ -22,12 +29,16 @@ public struct EpochReport: Sendable {
     public var completed: Bool = true
     /// Steps of the epoch taken before this call (a run resumed mid-epoch).
     public var startingStep: Int = 0
+    /// The mean training loss over the epoch's steps.
     public var trainLoss: Double
+    /// The test set's mean squared error after the epoch.
     public var testMSE: Double
     /// Training time of the epoch, evaluation excluded.
     public var seconds: Double
+    /// Training throughput: images per second of `seconds`.
     public var imagesPerSecond: Double
 
+    /// Creates a report from its figures.
     public init(epoch: Int, steps: Int = 0, completed: Bool = true, startingStep: Int = 0, trainLoss: Double,
                 testMSE: Double,
                 seconds: Double, imagesPerSecond: Double) {
@@ -64,8 +75,11 @@ public struct EpochReport: Sendable {
 /// update. BLAS runs one thread per call, so nothing synchronizes inside a product, and
 /// the result does not depend on the number of threads beyond rounding.
 public final class Trainer: @unchecked Sendable {
+    /// The model trained in place.
     public let model: Autoencoder
+    /// The run's settings besides the model.
     public let options: TrainingOptions
+    /// The optimizer and its state.
     public let optimizer: Optimizer
     /// The step's buffers and passes, shared by the threads.
     public let pass: TrainingPass
@@ -109,10 +123,13 @@ public final class Trainer: @unchecked Sendable {
         max(1, min(options.batchSize, largestBatch ?? options.batchSize))
     }
 
-    /// The model as inference and checkpoints use it. That is `model` itself, except
-    /// under classic dropout scaling: then training keeps unscaled decoder weights, and
-    /// this returns a copy (allocated once, refreshed at each call) whose decoder weights
-    /// are multiplied by the keep probability, w2 * (1 - p).
+    /// The model as inference and checkpoints use it.
+    ///
+    /// That is `model` itself, except under classic dropout scaling: then training keeps unscaled
+    /// decoder weights, and this returns a copy (allocated once, refreshed at each call) whose
+    /// decoder weights are multiplied by the keep probability, w2 * (1 - p).
+    ///
+    /// - Returns: The inference-ready model.
     public func inferenceModel() -> Autoencoder {
         guard let inferenceCopy else { return model }
         Self.inferenceWeights(of: model, into: inferenceCopy.parameters)
@@ -131,8 +148,11 @@ public final class Trainer: @unchecked Sendable {
 
     deinit { shardFinite.deallocate() }
 
-    /// Times the phases of the steps from now on, into the returned timer (which replaces
-    /// any before it); `stopTimingPhases()` ends it. The steps compute the same either way.
+    /// Times the phases of the steps from now on; `stopTimingPhases()` ends it.
+    ///
+    /// The steps compute the same either way.
+    ///
+    /// - Returns: The timer the steps record into, which replaces any before it.
     public func timePhases() -> StepTimer {
         let timer = StepTimer(threads: threads)
         pass.timer = timer
@@ -147,8 +167,13 @@ public final class Trainer: @unchecked Sendable {
         (images + batchSize - 1) / batchSize
     }
 
-    /// The order in which epoch `epoch` (1-based) visits the training images: a
-    /// Fisher-Yates shuffle keyed by (seed, epoch).
+    /// The order in which an epoch visits the training images: a Fisher-Yates shuffle keyed by (seed, epoch).
+    ///
+    /// - Parameters:
+    ///   - count: The number of training images.
+    ///   - seed: The run's seed.
+    ///   - epoch: The epoch, counted from 1.
+    /// - Returns: Every index below `count` once.
     public static func order(count: Int, seed: UInt64, epoch: Int) -> [Int32] {
         var indices = (0..<Int32(count)).map { $0 }
         var rng = RandomStream(seed: seed, .shuffle, UInt64(epoch))
@@ -159,10 +184,16 @@ public final class Trainer: @unchecked Sendable {
         return indices
     }
 
-    /// Runs one optimizer step on images `indices` of `data`; returns the batch loss.
-    /// Throws `.diverged` when the loss is not finite (before changing any weight) or
-    /// when the update made a weight non-finite (the weights are then unusable, and the
-    /// caller must not save them).
+    /// Runs one optimizer step on images `indices` of `data`.
+    ///
+    /// - Parameters:
+    ///   - data: The training images.
+    ///   - indices: The batch's images, by index into `data`.
+    ///   - epoch: The epoch, which the message names if training diverges.
+    /// - Returns: The batch's loss, before the update.
+    /// - Throws: `AutoencError` with `.diverged` when the loss is not finite (before changing any
+    ///   weight) or when the update made a weight non-finite (the weights are then unusable, and the
+    ///   caller must not save them).
     public func trainStep(_ data: ImageSet, _ indices: ArraySlice<Int32>, epoch: Int) throws -> Float {
         let timer = pass.timer
         let started = timer != nil ? StepTimer.now() : 0
@@ -218,12 +249,20 @@ public final class Trainer: @unchecked Sendable {
         return loss
     }
 
-    /// Trains one epoch over `train`, then measures the test-set MSE.
-    /// `startingStep` skips the epoch's first steps (a run resumed mid-epoch: the order
-    /// is a pure function of (seed, epoch), so the remaining batches are the same).
-    /// `shouldStop` is asked after each step; when it says yes the epoch ends early and
-    /// the report covers the steps taken (`completed` false unless that was the last).
-    /// Throws `.diverged` when the loss, the weights or the test MSE stop being finite.
+    /// Trains one epoch over `train`, then measures the test set's mean squared error.
+    ///
+    /// - Parameters:
+    ///   - train: The training images.
+    ///   - test: The test images.
+    ///   - epoch: The epoch, counted from 1; with the seed it fixes the order of the images.
+    ///   - startingStep: Steps of the epoch to skip, for a run resumed mid-epoch: the order is a pure
+    ///     function of (seed, epoch), so the remaining batches are the same.
+    ///   - shouldStop: Asked after each step; when it says yes the epoch ends early.
+    ///   - progress: Told after each step the images seen, the epoch's images and the mean loss so far.
+    /// - Returns: The epoch's figures; after an early stop they cover the steps taken, and `completed`
+    ///   is false unless that was the last.
+    /// - Throws: `AutoencError` with `.diverged` when the loss, the weights or the test MSE stop being
+    ///   finite.
     public func trainEpoch(_ train: ImageSet, test: ImageSet, epoch: Int, startingStep: Int = 0,
                            shouldStop: () -> Bool = { false },
                            progress: (Int, Int, Double) -> Void = { _, _, _ in }) throws -> EpochReport {

@@ -21,12 +21,18 @@ import Foundation
 /// puts it back. `model_digest` is then the digest of the inference-ready weights, as
 /// saved in the model file.
 public struct TrainingState: Sendable {
+    /// The `format` the metadata records; a state of another format is refused.
     public static let formatVersion = "autoenc-state-1"
 
+    /// The model's shape and regularizer.
     public var config: ModelConfig
+    /// The seed the run started from.
     public var seed: UInt64
+    /// The update rule.
     public var optimizer: OptimizerKind
+    /// The learning rate.
     public var learningRate: Float
+    /// Images per step.
     public var batchSize: Int
     /// `--limit` as given, if any.
     public var limit: Int?
@@ -35,6 +41,7 @@ public struct TrainingState: Sendable {
     /// The data set's directory, absolute, and `ImageSet.digest` of the training images
     /// (after `--limit`); nil in states saved before they were recorded.
     public var dataset: String? = nil
+    /// The training images' `ImageSet.digest`, after `--limit` (see `dataset`).
     public var dataDigest: String? = nil
     /// The training loss and test MSE of each completed epoch, first to last, for charts
     /// that go on after a resume; empty in states saved before it was recorded.
@@ -42,6 +49,7 @@ public struct TrainingState: Sendable {
     /// The run's `--log` and `--plot` (absolute paths, or `RunRecords.standardOutput`),
     /// which a resumed run goes on writing unless told otherwise; nil when it had none.
     public var log: String? = nil
+    /// The run's `--plot`, as `log` records its `--log`.
     public var plot: String? = nil
     /// Epochs whose every step was taken.
     public var epochsCompleted: Int
@@ -202,8 +210,12 @@ public struct TrainingState: Sendable {
         return bytes
     }
 
-    /// Loads and checks a state file. Throws `.noInput` when it is missing, `.dataError`
-    /// naming the file when anything in it is wrong.
+    /// Loads and checks a training state file.
+    ///
+    /// - Parameter path: The `.state.safetensors` file.
+    /// - Returns: The state.
+    /// - Throws: `AutoencError` with `.noInput` when the file is missing, `.dataError` naming it when
+    ///   anything in it is wrong.
     public static func load(_ path: String) throws -> TrainingState {
         let missing = AutoencError(.noInput, naming: "\(path): no training state: \(setting: .resume) needs the "
                                    + ".state.safetensors file that `autoenc train` writes beside the model")
@@ -211,6 +223,13 @@ public struct TrainingState: Sendable {
         return try decode(SafetensorsHeader.contents(path), path: path)
     }
 
+    /// Checks and reads a training state's bytes, as `load(_:)` does with a file's.
+    ///
+    /// - Parameters:
+    ///   - bytes: The whole file.
+    ///   - path: The file's name, for messages.
+    /// - Returns: The state, its settings checked against their limits and its buffers finite.
+    /// - Throws: `AutoencError.badData` naming `path` when the bytes are no valid training state.
     public static func decode(_ bytes: [UInt8], path: String) throws -> TrainingState {
         func bad(_ what: String) -> AutoencError { .badData(path, "not a valid autoenc training state: \(what)") }
         let header = try SafetensorsHeader.parse(bytes, bad: bad)
@@ -297,6 +316,7 @@ public struct TrainingState: Sendable {
         }
     }
 
+    /// Creates a state from the run's settings, position and optimizer buffers.
     public init(config: ModelConfig, seed: UInt64, optimizer: OptimizerKind, learningRate: Float, batchSize: Int,
                 limit: Int?, trainImages: Int, epochsCompleted: Int, step: UInt64, optimizerSteps: Int,
                 modelDigest: UInt64, buffers: [String: [Float]]) {
@@ -317,9 +337,12 @@ public struct TrainingState: Sendable {
 
 /// An epoch's figures, as a chart draws them.
 public struct EpochFigures: Sendable, Equatable {
+    /// The epoch's mean training loss.
     public var trainLoss: Double
+    /// The test set's mean squared error after the epoch.
     public var testMSE: Double
 
+    /// Creates an epoch's figures.
     public init(trainLoss: Double, testMSE: Double) {
         self.trainLoss = trainLoss
         self.testMSE = testMSE
@@ -333,10 +356,11 @@ extension EpochFigures {
     /// README session's third epoch: 11%), far above float noise in a mean over images.
     public static let stalledChange = 1e-4
 
-    /// Whether the training loss of `history`'s last `epochs` + 1 epochs (the last
-    /// `epochs` epochs' changes) stayed within `stalledChange` of its mean: learning that
-    /// has stopped, as when the outputs saturate under too high a learning rate. False
-    /// while the history is shorter.
+    /// Whether the training loss of `history`'s last `epochs` + 1 epochs (the last `epochs`
+    /// epochs' changes) stayed within `stalledChange` of its mean: learning that has
+    /// stopped, as when the outputs saturate under too high a learning rate.
+    ///
+    /// False while the history is shorter.
     public static func lossStalled(_ history: [EpochFigures], epochs: Int = 2) -> Bool {
         guard epochs > 0, history.count > epochs else { return false }
         let losses = history.suffix(epochs + 1).map(\.trainLoss)

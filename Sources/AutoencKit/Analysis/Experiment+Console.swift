@@ -7,7 +7,8 @@ extension Experiment {
     /// measured (on a terminal, unless quiet). The schedule is `Schedule.choose`'s for
     /// `jobs` (--jobs) and `threads` (--threads as given, capped at `cores`). Returns
     /// every run's record, in the order of `runs`. With `keepGoing` (a shard), a failed
-    /// run does not stop the others (`execute`).
+    /// run does not stop the others; without `wait` (--no-wait), runs another process
+    /// holds are left to it (`execute`).
     ///
     /// Installs `StopSignals`: Ctrl-C or SIGTERM stops the runs under way, keeps the
     /// finished ones and throws `.interrupted` (130) or `.terminated` (143) saying that
@@ -17,7 +18,7 @@ extension Experiment {
     public static func train(_ runs: [ExperimentRun], train: ImageSet, test: ImageSet, location: DataLocation,
                              directory: String, jobs: Int?, threads: Int?,
                              cores: Int = ProcessInfo.processInfo.activeProcessorCount,
-                             console: Console, log: String?, again: String, keepGoing: Bool = false,
+                             console: Console, log: String?, again: String, keepGoing: Bool = false, wait: Bool = true,
                              available: Int? = Memory.available()) throws -> [ExperimentRecord] {
         let trainings = Set(runs.map(\.stem)).count
         let schedule = Schedule.choose(runs: trainings, cores: cores, jobs: jobs,
@@ -35,7 +36,7 @@ extension Experiment {
         StopSignals.install()
         let records = try execute(runs, train: train, test: test, dataset: location.absoluteDirectory,
                                   directory: directory,
-                                  schedule: schedule, keepGoing: keepGoing,
+                                  schedule: schedule, keepGoing: keepGoing, wait: wait,
                                   observer: { ExperimentConsole(prefix: $0.stem, console: console, log: log) },
                                   announce: { console.say($0) },
                                   evaluating: { run, measure in

@@ -23,30 +23,23 @@ public protocol ExperimentDesign {
 }
 
 extension Experiment {
-    /// `compare` and `sweep`: `perform`s `design` in `directory`, claimed by `using`
-    /// (created when missing, locked, removed again when a failure leaves it empty; `log`
-    /// and `plot` checked writable), on the data set `data` names (--data as given,
+    /// `compare` and `sweep`: `perform`s `design` in `directory` (created when missing,
+    /// removed again when a failure leaves it empty; `log`, and `plot` unless a shard,
+    /// checked writable), on the data set `data` names (--data as given,
     /// `DataLocation.resolve`), its runs on `threads` as given and its outputs written on
     /// as many (every core by default); a stop says that the command as typed trains the
-    /// rest (`Console.commandLine`). A `shard` of several does not lock the directory: it
-    /// writes no outputs, and each of its runs takes its own lock (`measure`).
+    /// rest (`Console.commandLine`). Processes may share `directory`: each run is claimed
+    /// while it trains (`execute`), and only writing the outputs locks the directory
+    /// (`writingOutputs`).
     public static func run(_ design: some ExperimentDesign, data: String?, directory: String, jobs: Int?, threads: Int?,
-                           shard: Shard = .whole, collectOnly: Bool = false,
+                           shard: Shard = .whole, collectOnly: Bool = false, wait: Bool = true,
                            console: Console, log: String?, plot: String?,
                            again: String = Console.commandLine()) throws {
-        let course = {
+        try OutputDirectory.using(directory, what: "--out") {
+            try RunRecords.checkOutputs(log: log, plot: shard.count > 1 ? nil : plot)
             try perform(design, location: try DataLocation.resolve(data), directory: directory, jobs: jobs,
-                        threads: threads,
-                        shard: shard, collectOnly: collectOnly, outputThreads: Limits.threadsToUse(threads),
-                        console: console, log: log, again: again)
-        }
-        if shard.count > 1 {
-            try OutputDirectory.using(directory, what: "--out") {
-                try RunRecords.checkOutputs(log: log, plot: nil)
-                try course()
-            }
-        } else {
-            try using(directory, log: log, plot: plot, course)
+                        threads: threads, shard: shard, collectOnly: collectOnly, wait: wait,
+                        outputThreads: Limits.threadsToUse(threads), console: console, log: log, again: again)
         }
     }
 
@@ -63,8 +56,11 @@ extension Experiment {
     /// fails, says what it trained and writes no outputs; it throws `IncompleteExperiment`
     /// naming its failed runs. `collectOnly` trains nothing: it writes the outputs from
     /// the runs' records, and throws `IncompleteExperiment` naming the runs not finished.
+    /// Runs that other processes hold are waited for, unless `wait` is false: they are
+    /// then left to them, and `IncompleteExperiment` names them once the others are done.
     public static func perform(_ design: some ExperimentDesign, location: DataLocation, directory: String, jobs: Int?,
-                               threads: Int?, shard: Shard = .whole, collectOnly: Bool = false, outputThreads: Int,
+                               threads: Int?, shard: Shard = .whole, collectOnly: Bool = false, wait: Bool = true,
+                               outputThreads: Int,
                                console: Console, log: String?, again: String) throws {
         if shard.count == 1 { try OutputDirectory.checkFiles(design.outputFiles, in: directory) }
         let (loaded, test, labeled) = try location.loadForAnalysis(limit: nil, always: true)
@@ -84,7 +80,7 @@ extension Experiment {
                 console.say("shard \(shard): \(mine.count) of \(runList(design.runs).count) runs")
                 let done = try Self.train(mine, train: train, test: test, location: location, directory: directory,
                                           jobs: jobs, threads: threads, console: console, log: log, again: again,
-                                          keepGoing: true)
+                                          keepGoing: true, wait: wait)
                 let fresh = done.filter { !$0.reused }.map(\.run.stem)
                 let named = fresh.isEmpty ? "" : " (" + fresh.joined(separator: ", ") + ")"
                 console.say("shard \(shard): trained \(fresh.count)\(named), "
@@ -93,10 +89,13 @@ extension Experiment {
                 return
             }
             records = try Self.train(design.runs, train: train, test: test, location: location, directory: directory,
-                                     jobs: jobs, threads: threads, console: console, log: log, again: again)
+                                     jobs: jobs, threads: threads, console: console, log: log, again: again,
+                                     wait: wait)
         }
-        let outputs = try design.writeOutputs(records, test: test, data: location.directory, trained: trained,
-                                              threads: outputThreads, directory: directory)
+        let outputs = try writingOutputs(directory, console: console) {
+            try design.writeOutputs(records, test: test, data: location.directory, trained: trained,
+                                    threads: outputThreads, directory: directory)
+        }
         outputs.lines(directory: directory).forEach(console.say)
     }
 

@@ -15,20 +15,16 @@ public struct ExperimentOutputs: Sendable {
 }
 
 extension Experiment {
-    /// Runs `body` with the experiment's output `directory` ready: created when missing
-    /// (and removed again, when still empty, if `body` throws; `OutputDirectory.using`),
-    /// locked against another experiment writing it (an `OutputLock` on its metrics.json),
-    /// and with `log` and `plot` checked writable (`RunRecords.checkOutputs`). Throws
-    /// `.cannotCreate` (73) naming --out or the flag whose file cannot be written, and
-    /// whatever `body` throws.
-    public static func using(_ directory: String, log: String?, plot: String?, _ body: () throws -> Void) throws {
-        try OutputDirectory.using(directory, what: "--out") {
-            let lock = try OutputLock(for: (directory as NSString).appendingPathComponent("metrics.json"),
-                                      what: "--out")
-            defer { lock.release() }
-            try RunRecords.checkOutputs(log: log, plot: plot)
-            try body()
-        }
+    /// Runs `body`, which writes the experiment's outputs into `directory`, under a lock
+    /// on the directory (an `OutputLock` on its metrics.json): processes that finish the
+    /// same runs write them one after another, whole. Another holder is waited for, with
+    /// a line on `console`. Throws `.cannotCreate` (73) naming --out when the lock file
+    /// cannot be made, and whatever `body` throws.
+    public static func writingOutputs<T>(_ directory: String, console: Console, _ body: () throws -> T) throws -> T {
+        let lock = try OutputLock(for: (directory as NSString).appendingPathComponent("metrics.json"), what: "--out",
+                                  waiting: { console.say("waiting for process \($0), which is writing the outputs") })
+        defer { lock.release() }
+        return try body()
     }
 }
 

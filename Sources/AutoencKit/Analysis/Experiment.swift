@@ -168,13 +168,18 @@ public enum Experiment {
     /// Trains and measures every run of `runs` (each stem once) not already finished in
     /// `directory` with the same settings, `schedule.jobs` at a time, and returns each
     /// run's record in order; nil for the runs the observers stopped (nothing of them is
-    /// kept). `observer(run)` shows a run's epochs and says when to stop; `announce` gets
-    /// a line when a finished run is reused. The first error stops the other runs and is
-    /// thrown; with `keepGoing` (a shard) every run is tried, and the failed ones are
-    /// thrown together as an `IncompleteExperiment` naming each.
+    /// kept). Each run is claimed before it trains (`RunClaim`, `runs/STEM.claim`), so that
+    /// processes sharing `directory` (shards, reruns, on one machine or many) train each
+    /// run once. A run another process holds is waited for, its record then reused (or
+    /// the run trained, when its claim goes without one); with `wait` false it is left
+    /// out. `observer(run)` shows a run's epochs and says when to stop; `announce` gets a
+    /// line when a finished run is reused, a stale claim taken over or a held run waited
+    /// for. The first error stops the other runs and is thrown; with `keepGoing` (a shard)
+    /// every run is tried. Failed runs (with `keepGoing`) and runs left out (without
+    /// `wait`) are thrown together as an `IncompleteExperiment` naming each.
     public static func execute(_ runs: [ExperimentRun], train: ImageSet, test: ImageSet, dataset: String,
                                directory: String,
-                               schedule: Schedule, keepGoing: Bool = false,
+                               schedule: Schedule, keepGoing: Bool = false, wait: Bool = true,
                                observer: @escaping @Sendable (ExperimentRun) -> TrainingObserver,
                                announce: @escaping @Sendable (String) -> Void,
                                evaluating: @escaping Evaluating = { _, measure in measure(nil) })
@@ -183,14 +188,26 @@ public enum Experiment {
         var distinct: [ExperimentRun] = []
         for run in runs where !distinct.contains(where: { $0.stem == run.stem }) { distinct.append(run) }
         let unique = distinct
-        let queue = RunQueue(count: unique.count, keepGoing: keepGoing)
+        let queue = RunQueue(count: unique.count, keepGoing: keepGoing, stopping: { StopSignals.pending != nil })
         let work: @Sendable (Int) -> Void = { _ in
             while let index = queue.next() {
                 do {
                     let observing = StoppingObserver(observer(unique[index]), queue)
-                    queue.finish(index, try measure(unique[index], train: train, test: test, dataset: dataset,
-                                                    directory: directory, threads: schedule.threadsPerRun,
-                                                    observer: observing, announce: announce, evaluating: evaluating))
+                    switch try measure(unique[index], train: train, test: test, dataset: dataset,
+                                       directory: directory, threads: schedule.threadsPerRun,
+                                       observer: observing, announce: announce, evaluating: evaluating) {
+                    case .finished(let record): queue.finish(index, record)
+                    case .stopped: queue.finish(index, nil)
+                    case .held(let holder):
+                        let who = holder.map(\.description) ?? "another process"
+                        let claim = "\(unique[index].stem): claimed by \(who) "
+                            + "(\(claimPath(unique[index], in: directory)))"
+                        if !wait {
+                            queue.leaveOut(index, holder)
+                        } else if queue.retryLater(index) {
+                            announce(claim + "; waiting for it to finish (--no-wait leaves it out)")
+                        }
+                    }
                 } catch {
                     queue.fail(index, error)
                 }
@@ -202,41 +219,95 @@ public enum Experiment {
             DispatchQueue.concurrentPerform(iterations: schedule.jobs, execute: work)
         }
         if let error = queue.error { throw error }
-        if !queue.failures.isEmpty {
+        if !queue.failures.isEmpty || !queue.leftOut.isEmpty {
             let failed = queue.failures.sorted { $0.index < $1.index }.map { index, error in
                 "\(unique[index].stem) (\(AutoencError(reporting: error).userMessage))"
             }
+            let held = queue.leftOut.sorted { $0.index < $1.index }.map { index, holder in
+                "\(unique[index].stem) (claimed by \(holder.map(\.description) ?? "another process"))"
+            }
             let finished = unique.indices.filter { queue.records[$0] != nil }.map { unique[$0].stem }
-            throw IncompleteExperiment(message: "\(counted(failed.count, "run")) of \(unique.count) failed: "
-                                       + failed.joined(separator: "; ")
+            var parts: [String] = []
+            if !failed.isEmpty { parts.append("\(counted(failed.count, "run")) of \(unique.count) failed: "
+                                             + failed.joined(separator: "; ")) }
+            if !held.isEmpty { parts.append("\(counted(held.count, "run")) of \(unique.count) left to other "
+                                           + "processes (--no-wait): " + held.joined(separator: "; ")) }
+            throw IncompleteExperiment(message: parts.joined(separator: "; ")
                                        + (finished.isEmpty ? "" : "; finished: " + finished.joined(separator: ", ")))
         }
         let records = queue.records
         return runs.map { run in records[unique.firstIndex { $0.stem == run.stem }!] }
     }
 
-    /// One run: reused from its record, or trained, saved and measured; nil when stopped.
-    /// Holds the run's lock (an `OutputLock` on its model, `runs/.STEM.safetensors.lock`)
-    /// throughout, so that two processes on one --out (shards) never train the same run:
-    /// the second is refused, `.cannotCreate` (73).
+    /// What became of one run in `measure`.
+    enum Outcome {
+        /// Trained and measured, or reused: its record.
+        case finished(ExperimentRecord)
+        /// Stopped by its observer: nothing of it kept.
+        case stopped
+        /// Another process holds its live claim (nil: one whose holder could not be read).
+        case held(RunClaim.Holder?)
+    }
+
+    /// The run's claim in `directory`: `runs/STEM.claim`.
+    public static func claimPath(_ run: ExperimentRun, in directory: String) -> String {
+        (runsDirectory(directory) as NSString).appendingPathComponent(run.stem + ".claim")
+    }
+
+    /// `run`'s record in `directory`, when it is there beside its model and was made with `settings`.
+    static func finished(_ run: ExperimentRun, in directory: String,
+                         settings: [(String, String)]) -> ExperimentRecord? {
+        guard FileManager.default.fileExists(atPath: modelPath(run, in: directory)) else { return nil }
+        return ExperimentRecord.load(recordPath(run, in: directory), run: run, settings: settings)
+    }
+
+    /// One run: reused from its record, or claimed (`RunClaim`), trained, saved and
+    /// measured; `.held` when another process's live claim holds it. A stale claim is
+    /// taken over, and the temporary files its process left are removed. The model, then
+    /// the record, are each written to a temporary file and renamed into place; the
+    /// record marks the run finished; the claim goes last. A second SIGINT or SIGTERM,
+    /// which ends the process at once, removes the claim and the temporary files first
+    /// (`StopSignals.removeOnExit`).
     static func measure(_ run: ExperimentRun, train full: ImageSet, test: ImageSet, dataset: String, directory: String,
                         threads: Int, observer: TrainingObserver, announce: (String) -> Void,
-                        evaluating: Evaluating) throws -> ExperimentRecord? {
-        let lock = try OutputLock(for: modelPath(run, in: directory), what: "--out")
-        defer { lock.release() }
+                        evaluating: Evaluating) throws -> Outcome {
         let train = full.prefix(run.limit)
         let settings = run.settings(dataDigest: train.digest) // one pass over the bytes: ~10 ms for 60,000 images
         let recordPath = recordPath(run, in: directory), modelPath = modelPath(run, in: directory)
-        if FileManager.default.fileExists(atPath: modelPath),
-           let record = ExperimentRecord.load(recordPath, run: run, settings: settings) {
+        func reused(_ record: ExperimentRecord) -> Outcome {
             announce("\(run.stem): finished earlier, reusing \(recordPath)")
-            return record
+            return .finished(record)
         }
+        if let record = finished(run, in: directory, settings: settings) { return reused(record) }
+        let claimPath = claimPath(run, in: directory)
+        let claim: RunClaim
+        switch try RunClaim.claim(claimPath, what: "--out") {
+        case .held(let holder): return .held(holder)
+        case .claimed(let taken, let previous):
+            claim = taken
+            if let previous {
+                announce("\(run.stem): took over the stale claim of \(previous)")
+            }
+        }
+        defer { claim.release() }
+        // another process may have finished it between the look above and the claim
+        if let record = finished(run, in: directory, settings: settings) { return reused(record) }
+        // the run's temporary files, .NAME.tmp-PID as AtomicFile names them: under the claim,
+        // any there are what an ended holder left half-written
+        let prefixes = [modelPath, recordPath].map { ".\(($0 as NSString).lastPathComponent).tmp-" }
+        let runs = runsDirectory(directory)
+        for entry in (try? FileManager.default.contentsOfDirectory(atPath: runs)) ?? []
+        where prefixes.contains(where: entry.hasPrefix) {
+            unlink((runs as NSString).appendingPathComponent(entry))
+        }
+        let temporaries = prefixes.map { (runs as NSString).appendingPathComponent($0 + "\(getpid())") }
+        let slots = StopSignals.removeOnExit(temporaries) // the claim's own removal is the claim's
+        defer { StopSignals.forget(slots) }
         var options = run.options
         options.threads = threads
         let training = TrainingRun(config: run.config, options: options, train: train, test: test, dataset: dataset,
                                    limit: run.limit, output: nil)
-        guard try training.run(through: run.epochs, observer: observer) == .finished else { return nil }
+        guard try training.run(through: run.epochs, observer: observer) == .finished else { return .stopped }
         let model = training.trainer.inferenceModel()
         try Checkpoint.save(model.parameters, metadata: training.checkpointMetadata(), to: modelPath)
         var measured: Diagnostics?
@@ -253,31 +324,74 @@ public enum Experiment {
             throw AutoencError(.ioError, "\(recordPath): cannot read back the record just written")
         }
         written.reused = false
-        return written
+        return .finished(written)
     }
 
     /// The runs still to train, handed out one at a time to the jobs, and their results:
-    /// each run's record, or the first error, after which no run is handed out.
+    /// each run's record, or the first error, after which no run is handed out. A run
+    /// another process holds comes back to a job every `retry` seconds once the others
+    /// are handed out, until `stopping` says to stop.
     final class RunQueue: @unchecked Sendable {
         private let lock = NSLock()
         private var nextIndex = 0
+        /// The held runs waited for, and when each is next looked at.
+        private var waiting: [(index: Int, at: Date)] = []
+        private var announced = Set<Int>()
         private(set) var records: [ExperimentRecord?]
         private(set) var error: Error?
         /// With `keepGoing`, each failed run's index and error; the other runs go on.
         private(set) var failures: [(index: Int, error: Error)] = []
+        /// The held runs left to their holders (--no-wait).
+        private(set) var leftOut: [(index: Int, holder: RunClaim.Holder?)] = []
         let keepGoing: Bool
+        let retry: TimeInterval
+        let stopping: @Sendable () -> Bool
 
-        init(count: Int, keepGoing: Bool = false) {
+        init(count: Int, keepGoing: Bool = false, retry: TimeInterval = 2,
+             stopping: @escaping @Sendable () -> Bool = { false }) {
             records = Array(repeating: nil, count: count)
             self.keepGoing = keepGoing
+            self.retry = retry
+            self.stopping = stopping
         }
 
+        /// The next run to try: a new one, else the held run due first (after waiting for
+        /// it); nil when none is left, a run failed or `stopping` says so (a stop signal:
+        /// no run is started after it).
         func next() -> Int? {
+            while true {
+                if stopping() { return nil }
+                lock.lock()
+                if error != nil { lock.unlock(); return nil }
+                if nextIndex < records.count {
+                    defer { nextIndex += 1; lock.unlock() }
+                    return nextIndex
+                }
+                guard let due = waiting.indices.min(by: { waiting[$0].at < waiting[$1].at }) else {
+                    lock.unlock()
+                    return nil
+                }
+                if waiting[due].at <= Date() {
+                    defer { lock.unlock() }
+                    return waiting.remove(at: due).index
+                }
+                lock.unlock()
+                usleep(100_000)
+            }
+        }
+
+        /// Looks at held run `index` again in `retry` seconds; true the first time.
+        func retryLater(_ index: Int) -> Bool {
             lock.lock()
             defer { lock.unlock() }
-            guard error == nil, nextIndex < records.count else { return nil }
-            defer { nextIndex += 1 }
-            return nextIndex
+            waiting.append((index, Date().addingTimeInterval(retry)))
+            return announced.insert(index).inserted
+        }
+
+        func leaveOut(_ index: Int, _ holder: RunClaim.Holder?) {
+            lock.lock()
+            leftOut.append((index, holder))
+            lock.unlock()
         }
 
         func finish(_ index: Int, _ record: ExperimentRecord?) {

@@ -8,6 +8,7 @@ import Foundation
 /// weights starting at 0, the order of each epoch a shuffle keyed by (seed, epoch), so
 /// a seed reproduces a probe. Products go through `BLAS.sgemm`.
 public struct LinearProbe: Sendable {
+    /// How a probe trains: epochs, minibatch size, Adam's learning rate and the shuffles' seed.
     public struct Options: Sendable {
         public var epochs = 10
         public var batchSize = 256

@@ -1,8 +1,9 @@
 import Foundation
 
-/// A metric measured over several seeds: its values, their mean, sample standard
-/// deviation and a 95% confidence interval of the mean (Student's t with n - 1 degrees
-/// of freedom). With one value the sd and the interval are undefined (NaN).
+/// A metric measured over several seeds: its values, their mean, sample standard deviation
+/// and a 95% confidence interval of the mean (Student's t with n - 1 degrees of freedom).
+///
+/// With one value the sd and the interval are undefined (NaN).
 public struct Summary: Sendable, Equatable {
     public var values: [Double]
 

@@ -24,10 +24,12 @@ public enum Sweep {
     public static let models = Comparison.models
 
     /// A sweep's runs: each of `models` at each of `values` of `knob`, from `seeds` seeds
-    /// (`options.seed`, + 1, ...), `epochs` epochs each. The other settings come from
-    /// `base` (hidden size, activation, masks, scaling, input dropout, max-norm), with the
-    /// regularized models dropping with probability `dropP` unless the knob is the drop
-    /// probability, on the first `limit` training images unless the knob is the size.
+    /// (`options.seed`, + 1, ...), `epochs` epochs each.
+    ///
+    /// The other settings come from `base` (hidden size, activation, masks, scaling, input
+    /// dropout, max-norm), with the regularized models dropping with probability `dropP`
+    /// unless the knob is the drop probability, on the first `limit` training images unless
+    /// the knob is the size.
     public struct Grid: Sendable {
         public var models: [String]
         public var knob: Knob

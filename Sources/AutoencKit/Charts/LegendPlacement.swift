@@ -3,6 +3,7 @@
 /// box, error bars as segments). Pixel coordinates from the top left, so the same rule
 /// serves every renderer.
 public struct LegendPlacement: Sendable {
+    /// A rectangle in pixels, its origin at the top left.
     public struct Rect: Sendable, Equatable {
         public var x: Double, y: Double, width: Double, height: Double
 
@@ -36,6 +37,7 @@ public struct LegendPlacement: Sendable {
         }
     }
 
+    /// A corner of the plot area the legend can sit in; on a tie, the first in this order wins.
     public enum Corner: String, Sendable, CaseIterable {
         case topRight, topLeft, bottomRight, bottomLeft
     }

@@ -3,6 +3,7 @@
 /// pattern and a marker. Any two of the first four series differ in dash and marker, so
 /// none, dropout, DropConnect and gaussian stay apart in gray and in print too.
 public struct SeriesStyle: Sendable, Equatable {
+    /// The shape drawn at each of a series' points.
     public enum Marker: String, Sendable, CaseIterable {
         case square, circle, triangle, diamond, cross
     }

@@ -3,10 +3,11 @@ import Foundation
 import FoundationNetworking
 #endif
 
-/// Fetches a data set's files from a mirror into a directory, each checked against its
-/// MD5 before it is written atomically (a temporary file renamed into place), so that a
-/// failure at any moment leaves only complete, verified files. Files already present
-/// with the right checksum are not fetched again.
+/// Fetches a data set's files from a mirror into a directory, each checked against its MD5
+/// before it is written atomically (a temporary file renamed into place), so that a failure
+/// at any moment leaves only complete, verified files.
+///
+/// Files already present with the right checksum are not fetched again.
 public struct Downloader {
     /// Each file's name on the mirror and in the directory, with its expected MD5 (hex).
     public var files: [(name: String, md5: String)]

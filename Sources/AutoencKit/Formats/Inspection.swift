@@ -22,6 +22,7 @@ public enum Inspection {
         return lines.joined(separator: "\n")
     }
 
+    /// What `autoenc info` takes a path for: a kind of file, or a data set's directory.
     public enum Kind: Sendable { case safetensors, idx, npy, npz, png, dataSet }
 
     /// A directory is a data set; a file is safetensors by extension or by its first bytes

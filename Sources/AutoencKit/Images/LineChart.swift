@@ -7,6 +7,7 @@ import Foundation
 /// and a marker); the legend sits in the corner covering the least data
 /// (`LegendPlacement`); a series may carry error bars. Sizes are in points.
 public struct LineChart: Chart {
+    /// One named line of the chart.
     public struct Series: Sendable {
         public var name: String
         /// One value per x; non-finite values are left out of the line.

@@ -2,8 +2,9 @@ import Foundation
 
 /// Where a command's human lines go: standard output; standard error when `--log -` puts
 /// the run's JSON lines on standard output (`RunRecords.standardOutput`), so that the two
-/// never mix; nowhere with `--quiet`. Errors go to standard error whatever the flags
-/// (`Console.error`).
+/// never mix; nowhere with `--quiet`.
+///
+/// Errors go to standard error whatever the flags (`Console.error`).
 public struct Console: Sendable {
     /// Where `say` writes.
     public enum Destination: Sendable, Equatable {

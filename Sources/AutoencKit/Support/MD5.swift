@@ -1,8 +1,10 @@
 import Foundation
 
 /// MD5 (RFC 1321), for checking downloaded files against the checksums their publishers
-/// give. Not for anything that needs collision resistance: it only tells a complete,
-/// intact download from a truncated or corrupted one.
+/// give.
+///
+/// Not for anything that needs collision resistance: it only tells a complete, intact
+/// download from a truncated or corrupted one.
 public enum MD5 {
     /// The 16-byte digest of `bytes`. Linear in the input, one pass.
     public static func digest(_ bytes: [UInt8]) -> [UInt8] {

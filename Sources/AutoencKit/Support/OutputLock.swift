@@ -25,22 +25,29 @@ public final class OutputLock {
 
     /// Takes the lock of `output`, named `what` in messages. Throws `.cannotCreate` (73)
     /// when another process holds it (naming its pid) or the lock file cannot be created.
-    public init(for output: String, what: String) throws {
+    /// With `waiting`, a lock another process holds is waited for instead, after handing
+    /// `waiting` the holder's pid.
+    public init(for output: String, what: String, waiting: ((String) -> Void)? = nil) throws {
         path = Self.path(for: output)
         descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
         guard descriptor >= 0 else {
             throw AutoencError(.cannotCreate, "\(what) \(output): cannot create its lock file \(path) "
                 + "(\(String(cString: strerror(errno))))")
         }
-        guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else {
+        if flock(descriptor, LOCK_EX | LOCK_NB) != 0 {
             var buffer = [UInt8](repeating: 0, count: 32)
             let count = read(descriptor, &buffer, buffer.count)
             let holder = count > 0 ? String(decoding: buffer[0..<count],
                                             as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines) : "unknown"
-            close(descriptor)
-            descriptor = -1 // deinit runs for a throwing init too: the holder's file must stay
-            throw AutoencError(.cannotCreate, "\(what) \(output): another run is writing it (process \(holder)); "
-                + "wait for it to end or choose another --out")
+            if let waiting {
+                waiting(holder)
+                while flock(descriptor, LOCK_EX) != 0 && errno == EINTR {}
+            } else {
+                close(descriptor)
+                descriptor = -1 // deinit runs for a throwing init too: the holder's file must stay
+                throw AutoencError(.cannotCreate, "\(what) \(output): another run is writing it (process \(holder)); "
+                    + "wait for it to end or choose another --out")
+            }
         }
         let pid = Array("\(getpid())\n".utf8)
         _ = ftruncate(descriptor, 0)

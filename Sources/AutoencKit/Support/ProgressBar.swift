@@ -5,10 +5,12 @@ import Glibc
 import Darwin
 #endif
 
-/// A one-line progress bar on a terminal's standard error, redrawn in place (`\r`) at
-/// most ten times a second: images done, images per second, the running loss and the
-/// time left in the epoch. Every field has a fixed width, so that the line keeps its
-/// length for the whole run (on a terminal of one width). `clear()` erases it.
+/// A one-line progress bar on a terminal's standard error, redrawn in place (`\r`) at most
+/// ten times a second: images done, images per second, the running loss and the time left
+/// in the epoch.
+///
+/// Every field has a fixed width, so that the line keeps its length for the whole run (on a
+/// terminal of one width). `clear()` erases it.
 public final class ProgressBar {
     /// Whether standard error is a terminal, the only place a bar is drawn.
     public static var standardErrorIsTerminal: Bool { isatty(2) == 1 }

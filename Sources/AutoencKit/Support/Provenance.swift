@@ -1,7 +1,8 @@
 import Foundation
 
-/// What made a result: this autoenc's version, the command line as typed, when, and the
-/// CPU code paths that computed it (the vector kernels' level and OpenBLAS's core).
+/// What made a result: this autoenc's version, the command line as typed, when, and the CPU
+/// code paths that computed it (the vector kernels' level and OpenBLAS's core).
+///
 /// Recorded in metrics.json, report.html and `--log`'s run line.
 public struct Provenance: Sendable, Equatable {
     /// This build's version, as `autoenc --version` prints it.

@@ -1,9 +1,11 @@
 import Foundation
 
-/// A one-line status on a terminal's standard error for work that may take a while: what
-/// is being done and how far it got (the last `WorkProgress` heard), redrawn in place by a
-/// timer ten times a second. Nothing is drawn until the work has run for `delay` (a
-/// second), so quick work prints nothing; `finish()` erases what was drawn.
+/// A one-line status on a terminal's standard error for work that may take a while: what is
+/// being done and how far it got (the last `WorkProgress` heard), redrawn in place by a
+/// timer ten times a second.
+///
+/// Nothing is drawn until the work has run for `delay` (a second), so quick work prints
+/// nothing; `finish()` erases what was drawn.
 ///
 /// `sampling inference (1000 draws) [########..................]   3200/10000 images   32%  ETA 1:51`,
 /// or with a label and no counts, `epoch 3/10: test MSE over 10000 images  0:02`.

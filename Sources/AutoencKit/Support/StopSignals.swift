@@ -1,3 +1,4 @@
+import Foundation
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -8,10 +9,27 @@ import Darwin
 /// `handleStopSignal`; read by the training loop between steps.
 nonisolated(unsafe) private var pendingStopSignal: sig_atomic_t = 0
 
+/// The files a second signal removes before ending the process (`StopSignals.removeOnExit`):
+/// a run's claim and its temporary files. Slots of C strings, nil when free; a string
+/// once stored is never freed, so that the handler never reads freed memory.
+private let removalSlots = 64
+nonisolated(unsafe) private let removals: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?> = {
+    let slots = UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>.allocate(capacity: removalSlots)
+    slots.initialize(repeating: nil, count: removalSlots)
+    return slots
+}()
+private let removalsLock = NSLock()
+
 /// Async-signal-safe: the first signal is recorded for the training loop to finish its
-/// step and save; a second one ends the process at once with 128 + its number.
+/// step and save; a second one removes the registered files (unlink) and ends the
+/// process at once with 128 + its number.
 private func handleStopSignal(_ signal: Int32) {
-    if pendingStopSignal != 0 { _exit(128 + signal) }
+    if pendingStopSignal != 0 {
+        for slot in 0..<removalSlots {
+            if let path = removals[slot] { unlink(path) }
+        }
+        _exit(128 + signal)
+    }
     pendingStopSignal = signal
 }
 
@@ -19,7 +37,8 @@ private func handleStopSignal(_ signal: Int32) {
 public enum StopSignals {
     /// Installs the handlers for SIGINT and SIGTERM.
     public static func install() {
-        pendingStopSignal = 0 // initializes the global before a handler can touch it
+        pendingStopSignal = 0 // initializes the globals before a handler can touch them
+        _ = removals
         var action = sigaction()
         #if canImport(Glibc)
         action.__sigaction_handler.sa_handler = handleStopSignal
@@ -37,6 +56,30 @@ public enum StopSignals {
         sigaddset(&unblock, SIGINT)
         sigaddset(&unblock, SIGTERM)
         pthread_sigmask(SIG_UNBLOCK, &unblock, nil)
+    }
+
+    /// Has a second signal, which ends the process at once, remove `paths` first (a run's
+    /// claim and its temporary files: nothing half-written is left); returns the slots
+    /// to hand to `forget` once the files need no removing. Paths beyond the slots free
+    /// are not registered.
+    public static func removeOnExit(_ paths: [String]) -> [Int] {
+        removalsLock.lock()
+        defer { removalsLock.unlock() }
+        var taken: [Int] = []
+        for path in paths {
+            guard let slot = (0..<removalSlots).first(where: { removals[$0] == nil }) else { break }
+            removals[slot] = strdup(path)
+            taken.append(slot)
+        }
+        return taken
+    }
+
+    /// Frees the `slots` `removeOnExit` returned (their strings are not freed: a handler
+    /// may be reading one).
+    public static func forget(_ slots: [Int]) {
+        removalsLock.lock()
+        defer { removalsLock.unlock() }
+        for slot in slots { removals[slot] = nil }
     }
 
     /// The signal that asked training to stop, if any.

@@ -44,6 +44,14 @@ extension Benchmark {
         /// Milliseconds of a full step at the median rate.
         public var millisecondsPerStep: Double { 1000 * Double(min(size.batchSize, images)) / imagesPerSecond }
 
+        /// The dense step's multiply-adds per image, as flops: five products of 2 x 784 x hidden.
+        public var flopsPerImage: Double { 10 * Double(ModelConfig.inputs) * Double(size.hidden) }
+
+        /// The median rate's flops, as if every product were dense, over `peak` (GFLOP/s):
+        /// 1 means the products alone ran at the CPU's multiply-add peak; skipping dead units
+        /// or dark pixels counts in the step's favour, so above 1 is possible.
+        public func efficiency(peak: Double) -> Double { imagesPerSecond * flopsPerImage / (peak * 1e9) }
+
         /// The `count` phases that took the longest, largest first, "z2 31%, dw2 24%".
         public func largestPhases(_ count: Int = 3) -> String {
             breakdown.phases.sorted { $0.microseconds > $1.microseconds }.prefix(count)
@@ -123,6 +131,7 @@ extension Benchmark {
                                 ("batch_size", int(row.size.batchSize)),
                                 ("images_per_second", int(Int(row.imagesPerSecond))),
                                 ("ms_per_step", fixed(row.millisecondsPerStep, 3)), ("images", int(row.images)),
+                                ("efficiency", peak.map { fixed(row.efficiency(peak: $0.allThreads), 3) } ?? .null),
                                 ("warmup_images", int(row.warmupImages)), ("steps_timed", int(b.steps)),
                                 ("step_us", fixed(b.stepMicroseconds, 1)), ("phases", .array(phases))])
             }
@@ -181,13 +190,28 @@ extension Benchmark {
             return "after 4 batches of warm-up"
         }
 
-        /// One size: images/s per mode.
+        /// A row's efficiency against the all-thread peak, "   0.91 of peak", or "" without a peak.
+        func efficiencyCell(_ row: TrainingRow) -> String {
+            peak.map { String(format: "   %5.2f of peak", row.efficiency(peak: $0.allThreads)) } ?? ""
+        }
+
+        /// What the efficiency column means, or nothing without a peak.
+        var efficiencyNote: [String] {
+            guard let peak else { return [] }
+            return ["of peak: images/s x 10 x 784 x hidden (the five dense products' flops an image) / "
+                + String(format: "%.1f GFLOP/s,", peak.allThreads),
+                    "the peak on \(counted(peak.threads, "thread")); skipped dead units or dark pixels count "
+                + "in the step's favour, so above 1 is possible"]
+        }
+
+        /// One size: images/s per mode, and its efficiency.
         var trainingTable: [String] {
             ["training (images/s, median of \(repeats), \(warmupDescription))"]
                 + training.map {
                     $0.mode.rawValue.padding(toLength: 22, withPad: " ", startingAt: 0)
-                        + String(format: " %9.0f", $0.imagesPerSecond)
+                        + String(format: " %9.0f", $0.imagesPerSecond) + efficiencyCell($0)
                 }
+                + efficiencyNote
         }
 
         /// One size: each phase's µs per step and share, a column per mode; a phase no
@@ -226,16 +250,17 @@ extension Benchmark {
         var scalingTable: [String] {
             var lines = ["training at each size (median of \(repeats), \(warmupDescription); "
                 + "images timed shrink as 256/hidden above 256 units)",
-                         "hidden  batch  mode                    images/s   ms/step   images  largest phases"]
+                         "hidden  batch  mode                    images/s   ms/step   images"
+                             + (peak == nil ? "" : "    efficiency") + "  largest phases"]
             for (i, row) in training.enumerated() {
                 if i > 0 && row.size != training[i - 1].size { lines.append("") }
                 lines.append(String(format: "%6d %6d  ", row.size.hidden, row.size.batchSize)
                              + row.mode.rawValue.padding(toLength: 22, withPad: " ", startingAt: 0)
-                             + String(format: " %9.0f %9.2f %8d  ", row.imagesPerSecond,
+                             + String(format: " %9.0f %9.2f %8d", row.imagesPerSecond,
                                       row.millisecondsPerStep, row.images)
-                             + row.largestPhases())
+                             + efficiencyCell(row) + "  " + row.largestPhases())
             }
-            return lines
+            return lines + efficiencyNote
         }
     }
 }

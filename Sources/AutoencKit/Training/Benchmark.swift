@@ -1,8 +1,11 @@
 import Dispatch
 
 /// Speed measurements for `autoenc bench`: BLAS throughput at the model's shapes and
-/// training throughput per regularizer. Timings are wall-clock medians over repeats.
+/// training throughput per regularizer.
+///
+/// Timings are wall-clock medians over repeats.
 public enum Benchmark {
+    /// One BLAS product's timing: its shape, its GFLOP/s, and how far it strayed from the naive product.
     public struct ProductTiming: Sendable {
         public var name: String
         public var m: Int, n: Int, k: Int

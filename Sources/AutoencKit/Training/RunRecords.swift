@@ -2,7 +2,9 @@ import Foundation
 
 /// A run's records for later: `--log`'s JSON lines (the run's own record, written before
 /// its first epoch's, then one per epoch) and `--plot`'s chart of every completed epoch,
-/// redrawn after each. A run that completes no epoch writes nothing.
+/// redrawn after each.
+///
+/// A run that completes no epoch writes nothing.
 public final class RunRecords {
     /// The value of `--log` that means standard output.
     public static let standardOutput = "-"

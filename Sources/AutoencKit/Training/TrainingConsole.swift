@@ -1,8 +1,9 @@
-/// What `train` shows and records while its run trains: each completed epoch's line on
-/// its `Console`; while an epoch runs, a progress bar and then the test MSE's status line
+/// What `train` shows and records while its run trains: each completed epoch's line on its
+/// `Console`; while an epoch runs, a progress bar and then the test MSE's status line
 /// (`ProgressBar.showing`: on standard error when that is a terminal, unless quiet); the
-/// run's `--log` lines and `--plot` chart (`RunRecords`). Ctrl-C or SIGTERM
-/// (`StopSignals`, which the caller installs) asks the run to stop.
+/// run's `--log` lines and `--plot` chart (`RunRecords`).
+///
+/// Ctrl-C or SIGTERM (`StopSignals`, which the caller installs) asks the run to stop.
 public final class TrainingConsole: TrainingObserver {
     public let console: Console
     let log: String?

@@ -118,7 +118,9 @@ extension TrainingRun {
     }
 
     /// What `train` starts from: the data, and the settings of a new run or of the saved
-    /// pair it continues. The caller sets `options.threads`, then makes the `run`.
+    /// pair it continues.
+    ///
+    /// The caller sets `options.threads`, then makes the `run`.
     public struct Setup {
         public var location: DataLocation
         /// The training images, cut to `limit`, and the test images.

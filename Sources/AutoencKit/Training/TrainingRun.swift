@@ -1,9 +1,11 @@
 import Foundation
 
-/// A training run: a model and its trainer, the data it trains on, and the checkpoint
-/// pair it saves after every epoch. Started fresh or resumed from a saved pair, it runs
-/// epochs until the last or until told to stop, and reports through a `TrainingObserver`.
-/// `train` and `compare` are built on it.
+/// A training run: a model and its trainer, the data it trains on, and the checkpoint pair
+/// it saves after every epoch.
+///
+/// Started fresh or resumed from a saved pair, it runs epochs until the last or until told
+/// to stop, and reports through a `TrainingObserver`. `train` and `compare` are built on
+/// it.
 public final class TrainingRun {
     /// Where a run saves: the model file and its training state beside it.
     public struct Output: Sendable {
@@ -227,8 +229,10 @@ public final class TrainingRun {
     }
 }
 
-/// What a `TrainingRun` shows and asks while it runs. `train` implements it with its
-/// epoch lines, progress bar, log and chart, and Ctrl-C; `compare` with a line per epoch.
+/// What a `TrainingRun` shows and asks while it runs.
+///
+/// `train` implements it with its epoch lines, progress bar, log and chart, and Ctrl-C;
+/// `compare` with a line per epoch.
 public protocol TrainingObserver: AnyObject {
     /// Asked before each epoch and after each step: whether to stop (and save).
     var shouldStop: Bool { get }
@@ -284,9 +288,10 @@ public struct SavedRun: Sendable {
     }
 }
 
-/// The settings a user asked for; nil leaves a setting to its default (a new run) or to
-/// the checkpoint (a resumed run). Field names follow `autoenc train`'s flags, which
-/// messages name.
+/// The settings a user asked for; nil leaves a setting to its default (a new run) or to the
+/// checkpoint (a resumed run).
+///
+/// Field names follow `autoenc train`'s flags, which messages name.
 public struct RunRequest: Sendable {
     public var hidden: Int?
     public var activation: Activation?

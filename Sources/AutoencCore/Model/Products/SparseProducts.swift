@@ -15,6 +15,7 @@ public enum SparseProducts {
     static let n = ModelConfig.inputs
 
     /// out = sum over k of c[k * stride] * rows[k], over the k < count with c != 0.
+    ///
     /// c: count coefficients `stride` apart; rows: (count, 784) -> out: (784).
     /// `indices` and `values` are scratch for `count` entries.
     @inline(__always)
@@ -35,6 +36,7 @@ public enum SparseProducts {
     }
 
     /// out[j] = dot(v, rows[j]) where select[j] != 0, and 0 elsewhere, for j < count.
+    ///
     /// v: (784), rows: (count, 784), select: (count) -> out: (count).
     /// `indices` (count entries) is scratch.
     @inline(__always)
