@@ -85,7 +85,7 @@ struct Train: ParsableCommand {
 
     @Option(help: ArgumentHelp(
         "Draw the training loss and test MSE of every epoch (with --resume, the epochs before it too) "
-            + "to this .png or .svg chart, replaced atomically after every epoch.",
+            + "to this .png, .svg or .pdf chart (by its extension), replaced atomically after every epoch.",
         valueName: "file"), completion: .chart)
     var plot: String?
 
