@@ -226,40 +226,31 @@ import Testing
         element.children.flatMap { [$0] + descendants($0) }
     }
 
-    /// Weight maps at twice their size (a 28-pixel tile takes 56), each also at its own
-    /// size behind a disclosure, both from the same embedded PNG.
+    /// Weight maps at twice their size (a 28-pixel tile takes 56), each PNG embedded
+    /// once, a click switching it to its full size: a hidden checkbox, its label around
+    /// the image, and the style rule that sets the checked one's width to its own.
     @Test func weightMapsAtTwiceTheirSize() throws {
         let parameters = Parameters(hidden: 4)
         parameters.initialize(seed: 1)
         let map = Grids.weightMap(parameters)
         var report = HTMLReport(title: "t")
-        report.weightMaps([("none", map)], caption: "c")
-        let figure = try #require(try Self.parse(report.html).all("figure").first)
+        report.weightMaps([("none", map), ("dropout", map)], caption: "c")
+        let html = report.html
+        let figure = try #require(try Self.parse(html).all("figure").first)
         let images = figure.all("img")
         try #require(images.count == 2)
         #expect(images[0].attributes["width"] == String(2 * map.width) && map.width == 2 * 29 + 1)
         #expect(images[0].attributes["height"] == String(2 * map.height))
-        #expect(images[1].attributes["width"] == String(map.width))
-        #expect(images[0].attributes["src"] == images[1].attributes["src"])
-        #expect(figure.all("details").count == 1 && figure.all("summary").count == 1)
         let src = try #require(images[0].attributes["src"])
         let decoded = try #require(Data(base64Encoded: String(src.dropFirst("data:image/png;base64,".count))))
         #expect(Array(decoded) == map.png)
-    }
-
-    /// The weight maps' caption says which --units and --sort drew them, and whether
-    /// those were the command's defaults.
-    @Test func weightMapCaptionStatesTheChoice() {
-        let compare = ExperimentReport.weightMapCaption(WeightMapSelection(), defaultUnits: nil,
-                                                        whose: "each model (first seed)")
-        #expect(compare.contains("of every unit of each model (first seed), in unit order"), "\(compare)")
-        #expect(compare.contains("Chosen by the defaults, --units all --sort index"), "\(compare)")
-        let sweep = ExperimentReport.weightMapCaption(WeightMapSelection(units: 16, sort: .activation, liveOnly: true),
-                                                      defaultUnits: 64, whose: "each model at each drop_p")
-        #expect(sweep.contains("the first 16 units") && sweep.contains("the most active on the test set first"))
-        #expect(sweep.contains("Chosen by --units 16 --sort activation (the defaults: --units 64 --sort index)"),
-                "\(sweep)")
-        #expect(sweep.contains("left out"))
+        let inputs = figure.all("input"), labels = figure.all("label")
+        #expect(inputs.map { $0.attributes["id"] } == ["map1", "map2"])
+        #expect(inputs.allSatisfy { $0.attributes["type"] == "checkbox" })
+        #expect(labels.map { $0.attributes["for"] } == ["map1", "map2"])
+        #expect(labels.map { $0.all("img").count } == [1, 1])
+        #expect(html.contains(".map input.size:checked + label img { width: auto; height: auto;"))
+        #expect(figure.all("figcaption").first?.fullText.contains("Click a map for its full size") == true)
     }
 
     // MARK: - Nothing fetched
@@ -319,12 +310,14 @@ import Testing
                 == ["h1", "p", "h2", "table", "dl", "h2"] + Array(repeating: "figure", count: 5))
         #expect(body.children.first?.fullText == "autoenc compare")
         let figures = body.all("figure")
-        #expect(figures.map { $0.all("img").count } == [1, 1, 1, 0, 4])
+        #expect(figures.map { $0.all("img").count } == [1, 1, 1, 0, 2])
         #expect(figures.map { $0.all("svg").count } == [0, 0, 0, 1, 0])
         #expect(figures.map { $0.all("figcaption").map(\.fullText) } == [["Weight maps (untrained, 3x)"], [],
                                                                           ["Loss per epoch (SVG)"],
                                                                           ["Loss per epoch (inline)"],
-                                                                          ["Weight maps at 2x"]])
+                                                                          ["Weight maps at 2x Click a map for its "
+                                                                           + "full size, one pixel a weight; again "
+                                                                           + "for twice it."]])
         let dl = try #require(body.all("dl").first)
         let pairs = Array(repeating: ["dt", "dd"], count: Diagnostics.definitions.count).flatMap { $0 }
         #expect(dl.children.map(\.name) == pairs)

@@ -45,7 +45,7 @@ import Testing
             #expect(histograms.contains(expected), "\(expected) not in histograms.pdf: \(histograms)")
         }
         // the report draws its charts inline whatever --charts says
-        try CompareCommandTests.expectReport(scratch, "c/report.html", images: 5, charts: 2, rows: 2)
+        try CompareCommandTests.expectReport(scratch, "c/report.html", images: 3, charts: 2, rows: 2)
 
         let activations = try scratch.run(["activations", "--model", "c/runs/dropout-seed0.safetensors",
                                            "--data", "data", "--threads", "1", "--charts", "svg", "--out", "act"])

@@ -41,9 +41,8 @@ import Testing
 
     /// report.html: one page, nothing fetched, the metrics table with `rows` rows, and
     /// `figures` images, each embedded as a data URI.
-    /// report.html at `path`: nothing fetched, `images` embedded images (each weight map
-    /// counts twice: at 2x and at full size), `charts` inline SVG charts, the settings
-    /// table and the metrics table of `rows` rows.
+    /// report.html at `path`: nothing fetched, `images` embedded images, `charts` inline
+    /// SVG charts, the settings table and the metrics table of `rows` rows.
     static func expectReport(_ scratch: Scratch, _ path: String, images figures: Int, charts: Int, rows: Int,
                              sourceLocation: SourceLocation = #_sourceLocation) throws {
         let page = String(decoding: try scratch.bytes(path), as: UTF8.self)
@@ -95,7 +94,7 @@ import Testing
                     "\(result.stdout)")
         }
         #expect(result.stdout.contains("Gaussian dropout p_drop 0.5"), "\(result.stdout)")
-        try Self.expectReport(scratch, "g/report.html", images: 7, charts: 2, rows: 3)
+        try Self.expectReport(scratch, "g/report.html", images: 4, charts: 2, rows: 3)
         let page = String(decoding: try scratch.bytes("g/report.html"), as: UTF8.self)
         #expect(page.contains("none, dropout and gaussian"))
         let record = String(decoding: try scratch.bytes("g/runs/gaussian-seed0.json"), as: UTF8.self)
@@ -110,8 +109,8 @@ import Testing
         try #require(result.status == 0, "\(result)")
         #expect(scratch.listing("runs/cmp") == ["curves.png", "histograms.png", "metrics.json", "reconstructions.png",
                                                 "report.html", "runs", "runs.json", "weightmaps.png"])
-        // three weight maps at 2x and full size, the reconstructions; curves and histograms inline
-        try Self.expectReport(scratch, "runs/cmp/report.html", images: 7, charts: 2, rows: 3)
+        // three weight maps and the reconstructions; curves and histograms inline
+        try Self.expectReport(scratch, "runs/cmp/report.html", images: 4, charts: 2, rows: 3)
         // Scripts/test opens this page in a browser: AUTOENC_REPORT_OUT=DIR keeps a copy
         if let keep = ProcessInfo.processInfo.environment["AUTOENC_REPORT_OUT"] {
             try? FileManager.default.removeItem(atPath: keep)

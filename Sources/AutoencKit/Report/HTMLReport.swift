@@ -32,6 +32,8 @@ public struct HTMLReport: Sendable {
     private var blocks: [String] = []
     /// Inline SVG charts added so far: each one's ids get a prefix of its own.
     private var charts = 0
+    /// Weight maps added so far: each one's size switch gets an id of its own.
+    private var mapCount = 0
 
     public init(title: String) {
         self.title = title
@@ -107,25 +109,23 @@ public struct HTMLReport: Sendable {
 
     /// Weight maps side by side, wrapping, each under its name and drawn at twice its size
     /// with hard pixel edges (a 28x28 tile takes 56 pixels); a wider one scrolls rather
-    /// than shrinks. Under them `caption`, then each map at its own size (one pixel a
-    /// weight) behind a "full size" disclosure, the same embedded PNG (Chromium opens no
-    /// `data:` link, so it opens in the page).
+    /// than shrinks. A click on a map shows it at its full size (one pixel a weight, the
+    /// whole map at once), another at twice it again: a checkbox and its label, no script,
+    /// and the PNG embedded once (Chromium opens no `data:` link). Under them `caption`.
     public mutating func weightMaps(_ maps: [(name: String, image: GrayImage)], caption: String) {
-        let sources = maps.map { "data:image/png;base64," + Self.base64($0.image.png) }
         var out = "<figure>\n<div class=\"maps\">\n"
-        for (map, source) in zip(maps, sources) {
+        for map in maps {
+            mapCount += 1
+            let id = "map\(mapCount)", alt = Self.escape("weight map of " + map.name)
             out += "<div class=\"map\"><div class=\"name\">\(Self.escape(map.name))</div>"
-                + "<img class=\"png\" src=\"\(source)\" width=\"\(2 * map.image.width)\" "
-                + "height=\"\(2 * map.image.height)\" alt=\"\(Self.escape("weight map of " + map.name))\"/></div>\n"
+                + "<input type=\"checkbox\" class=\"size\" id=\"\(id)\"/>"
+                + "<label for=\"\(id)\" title=\"click: full size (one pixel a weight) or twice it\">"
+                + "<img class=\"png\" src=\"data:image/png;base64,\(Self.base64(map.image.png))\" "
+                + "width=\"\(2 * map.image.width)\" height=\"\(2 * map.image.height)\" alt=\"\(alt)\"/>"
+                + "</label></div>\n"
         }
-        out += "</div>\n<figcaption>\(Self.escape(caption))</figcaption>\n"
-        out += "<details><summary>Full size (one pixel a weight)</summary>\n"
-        for (map, source) in zip(maps, sources) {
-            out += "<p>\(Self.escape(map.name)), \(map.image.width)x\(map.image.height) pixels</p>"
-                + "<img class=\"png full\" src=\"\(source)\" width=\"\(map.image.width)\" "
-                + "height=\"\(map.image.height)\" alt=\"\(Self.escape("weight map of " + map.name))\"/>\n"
-        }
-        blocks.append(out + "</details>\n</figure>")
+        let hint = " Click a map for its full size, one pixel a weight; again for twice it."
+        blocks.append(out + "</div>\n<figcaption>\(Self.escape(caption + hint))</figcaption>\n</figure>")
     }
 
     /// A figure of a PNG file's bytes (`GrayImage.png`, `Chart.encoded(as: .png)`),
@@ -197,7 +197,9 @@ public struct HTMLReport: Sendable {
         svg.chart { display: block; max-width: 100%; height: auto; }
         .maps { display: flex; flex-wrap: wrap; gap: 1em; overflow-x: auto; }
         .map .name { font-weight: 600; margin-bottom: 0.2em; }
-        .map img, img.full { max-width: none; }
+        .map img { max-width: none; cursor: zoom-out; }
+        .map input.size { display: none; }
+        .map input.size:checked + label img { width: auto; height: auto; cursor: zoom-in; }
 
         figcaption { font-size: 0.9em; color: #444; margin-top: 0.3em; }
 
