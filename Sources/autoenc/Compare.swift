@@ -22,7 +22,8 @@ struct Compare: ParsableCommand, ExperimentCommand, DrawsWeightMaps {
             metric's values, mean, sd and 95% interval, and the test against none; every \
             run), curves.png (test MSE per epoch, mean +- sd), and from each model's first \
             seed weightmaps.png, reconstructions.png and histograms.png (Srivastava et al. \
-            2014, Fig. 8); the charts as .svg or .pdf with --charts. Each run's model and record go to runs/ as soon as it finishes: \
+            2014, Fig. 8); the charts as .svg or .pdf with --charts. Each run's model and record go to \
+            runs/ as soon as it finishes: \
             after Ctrl-C (exit 130) the same command reuses the finished runs and trains \
             only the rest. The first invocation fixes the runs and settings in runs.json; \
             other settings on the same --out are refused. --shard I/N trains every Nth run only \
