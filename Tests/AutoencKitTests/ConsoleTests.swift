@@ -18,11 +18,14 @@ import Testing
     }
 
     /// The "run it again" line: the program's path replaced by autoenc, an argument
-    /// holding a space quoted.
+    /// holding a space or another character the shell reads quoted, so that pasting it back
+    /// gives the same arguments.
     @Test func commandLineAsTyped() {
         #expect(Console.commandLine(["/usr/local/bin/autoenc", "compare", "--out", "my runs", "--seeds", "3"])
                 == "autoenc compare --out 'my runs' --seeds 3")
         #expect(Console.commandLine(["autoenc"]) == "autoenc")
+        #expect(Console.commandLine(["autoenc", "train", "--out", "it's", "--data", "$HOME/d"])
+                == "autoenc train --out 'it'\\''s' --data '$HOME/d'")
     }
 
     /// An error as the user is told it: the library's own as it is; any other (a system

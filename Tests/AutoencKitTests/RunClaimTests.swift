@@ -227,8 +227,8 @@ import Glibc
                                      "4", "--throttle", "2", "--seeds", "3"],
                                     dropping: ["--out", "--emit-sbatch", "--tasks", "--throttle"])
                 == ["sweep", "--drop-p", "0,0.5", "--seeds", "3"])
-        #expect(SlurmArray.quoted("it's") == "'it'\\''s'" && SlurmArray.quoted("a/b-c.d") == "a/b-c.d")
-        #expect(SlurmArray.quoted("") == "''" && SlurmArray.quoted("$HOME") == "'$HOME'")
+        #expect(Console.shellQuoted("it's") == "'it'\\''s'" && Console.shellQuoted("a/b-c.d") == "a/b-c.d")
+        #expect(Console.shellQuoted("") == "''" && Console.shellQuoted("$HOME") == "'$HOME'")
     }
 
     @Test("the tasks: one per run up to MaxArraySize; MaxArraySize read from scontrol's config")

@@ -158,7 +158,7 @@ import Testing
         #expect(scratch.listing("sw") == ["runs.json", "slurm"], "\(scratch.listing("sw"))")
         let script = String(decoding: try scratch.bytes("sw.sbatch"), as: UTF8.self)
         let out = URL(fileURLWithPath: scratch.path("sw")).standardizedFileURL.path
-        let arguments = Self.sweep.map(SlurmArray.quoted).joined(separator: " ")
+        let arguments = Self.sweep.map(Console.shellQuoted).joined(separator: " ")
         for line in ["#SBATCH --array=0-5%2", "#SBATCH --cpus-per-task=1", "#SBATCH --requeue",
                      "#SBATCH --signal=TERM@90", "#SBATCH --output=\(out)/slurm/%A_%a.out",
                      "srun \(CLI.binary.resolvingSymlinksInPath().path) \(arguments) --out \(out) "

@@ -69,16 +69,8 @@ public struct SlurmArray: Sendable, Equatable {
         return kept
     }
 
-    /// `word` as a shell reads it back: as it is when it holds nothing special, else in
-    /// single quotes.
-    public static func quoted(_ word: String) -> String {
-        let plain = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_@%+=:,./-")
-        if !word.isEmpty, word.allSatisfy(plain.contains) { return word }
-        return "'" + word.replacingOccurrences(of: "'", with: "'\\''") + "'"
-    }
-
-    /// The command line of `words`, each `quoted`.
-    static func line(_ words: [String]) -> String { words.map(quoted).joined(separator: " ") }
+    /// The command line of `words`, each `Console.shellQuoted`.
+    static func line(_ words: [String]) -> String { words.map(Console.shellQuoted).joined(separator: " ") }
 
     /// The collection: the same command with `--collect-only`, once every task has ended.
     public var collectCommand: [String] { command + ["--out", directory, "--collect-only"] }
@@ -88,9 +80,9 @@ public struct SlurmArray: Sendable, Equatable {
         let wrapped = Self.line(collectCommand).replacingOccurrences(of: "\\", with: "\\\\")
             .replacingOccurrences(of: "\"", with: "\\\"").replacingOccurrences(of: "$", with: "\\$")
             .replacingOccurrences(of: "`", with: "\\`")
-        return "sbatch --dependency=afterany:$jobid --chdir=\(Self.quoted(workingDirectory)) "
+        return "sbatch --dependency=afterany:$jobid --chdir=\(Console.shellQuoted(workingDirectory)) "
             + "--cpus-per-task=\(cpusPerTask) "
-            + "--output=\(Self.quoted(outputDirectory + "/collect-%j.out")) --wrap=\"\(wrapped)\""
+            + "--output=\(Console.shellQuoted(outputDirectory + "/collect-%j.out")) --wrap=\"\(wrapped)\""
     }
 
     var outputDirectory: String { (directory as NSString).appendingPathComponent(Self.outputFolder) }
@@ -104,15 +96,15 @@ public struct SlurmArray: Sendable, Equatable {
             # A task stopped by SIGTERM (90 s before its time limit, or scancel) keeps its finished
             # runs; requeued or run again, it trains only what is missing. Submit, then queue the
             # outputs (--collect-only) for when every task has ended, whatever its exit (afterany):
-            #   jobid=$(sbatch --parsable \(Self.quoted(path)))
+            #   jobid=$(sbatch --parsable \(Console.shellQuoted(path)))
             #   \(collectSubmission)
             #SBATCH --job-name=autoenc
             #SBATCH --array=0-\(tasks - 1)\(throttle.map { "%\($0)" } ?? "")
             #SBATCH --cpus-per-task=\(cpusPerTask)
             #SBATCH --requeue
             #SBATCH --signal=TERM@90
-            #SBATCH --chdir=\(Self.quoted(workingDirectory))
-            #SBATCH --output=\(Self.quoted(outputDirectory + "/%A_%a.out"))
+            #SBATCH --chdir=\(Console.shellQuoted(workingDirectory))
+            #SBATCH --output=\(Console.shellQuoted(outputDirectory + "/%A_%a.out"))
             srun \(Self.line(command + ["--out", directory])) --shard "${SLURM_ARRAY_TASK_ID}/\(tasks)"
 
             """
@@ -185,7 +177,7 @@ extension Experiment {
         console.say((existing == nil ? "wrote" : "unchanged:") + " \(path): a Slurm array of "
                     + "\(counted(script.tasks, "task")) for \(counted(script.runs, "run")) (\(per), "
                     + "\(counted(script.cpusPerTask, "CPU")) each); nothing trained")
-        console.say("submit it with: sbatch \(SlurmArray.quoted(path)); then, once every task has ended, the same "
+        console.say("submit it with: sbatch \(Console.shellQuoted(path)); then, once every task has ended, the same "
                     + "command with --collect-only writes the outputs (the script's comment queues it as a job)")
     }
 }

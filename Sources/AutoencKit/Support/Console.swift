@@ -39,9 +39,17 @@ public struct Console: Sendable {
     }
 
     /// The command line as typed, for "run it again" hints: "autoenc" and the
-    /// `arguments` after the program's path, each holding a space in single quotes.
+    /// `arguments` after the program's path, each `shellQuoted`.
     public static func commandLine(_ arguments: [String] = CommandLine.arguments) -> String {
-        (["autoenc"] + arguments.dropFirst()).map { $0.contains(" ") ? "'\($0)'" : $0 }.joined(separator: " ")
+        (["autoenc"] + arguments.dropFirst()).map(shellQuoted).joined(separator: " ")
+    }
+
+    /// `word` as a shell reads it back: as it is when it holds nothing special, else in
+    /// single quotes (a quote inside as `'\''`).
+    public static func shellQuoted(_ word: String) -> String {
+        let plain = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_@%+=:,./-")
+        if !word.isEmpty, word.allSatisfy(plain.contains) { return word }
+        return "'" + word.replacingOccurrences(of: "'", with: "'\\''") + "'"
     }
 
     /// Writes `line` and a newline to standard error at once (unbuffered): errors, and the
