@@ -3,22 +3,10 @@ import Foundation
 
 /// The file formats a chart is written in: PNG (antialiased, at twice the pixel density
 /// for screens), SVG and PDF, each from the same drawing (`Chart.draw`).
-public enum ChartFormat: String, Sendable, CaseIterable {
+public enum ChartFormat: String, FileFormat {
     case png
     case svg
     case pdf
-
-    /// The format for `path`'s extension (any letter case), nil when it is none of them.
-    public init?(path: String) {
-        guard let dot = path.lastIndex(of: "."), !path[dot...].contains("/") else { return nil }
-        self.init(rawValue: path[path.index(after: dot)...].lowercased())
-    }
-
-    /// ".png, .svg or .pdf", for messages.
-    public static var accepted: String {
-        let names = allCases.map { "." + $0.rawValue }
-        return names.dropLast().joined(separator: ", ") + " or " + names.last!
-    }
 }
 
 /// Something drawn on a `Canvas`, `size` points wide and high (a point is 1/72 inch, one
