@@ -9,6 +9,12 @@ import Testing
     static let sweep = ["sweep"] + CompareCommandTests.tiny + ["--drop-p", "0.25,0.5", "--models", "none,dropout",
                                                                "--seeds", "2"]
 
+    /// The runs a process's standard output says it trained: the name before each
+    /// "epoch 1/1" line.
+    static func trainedRuns(_ stdout: String) -> [String] {
+        stdout.split(separator: "\n").filter { $0.contains("epoch 1/1") }.map { String($0.split(separator: " ")[0]) }
+    }
+
     /// metrics.json's lines without its provenance (when and by what command).
     static func metrics(_ scratch: Scratch, _ directory: String) throws -> [Substring] {
         String(decoding: try scratch.bytes(directory + "/metrics.json"), as: UTF8.self).split(separator: "\n")
@@ -28,8 +34,7 @@ import Testing
             let result = CLI.finish(process, out, err)
             #expect(result.status == 0, "\(result)")
             #expect(result.stdout.contains("shard \(i)/3: 2 of 6 runs"), "\(result.stdout)")
-            trained += result.stdout.split(separator: "\n").filter { $0.contains("epoch 1/1") }
-                .map { String($0.split(separator: " ")[0]) }
+            trained += Self.trainedRuns(result.stdout)
         }
         // every run trained once, by one shard; no outputs yet, no lock left behind
         #expect(trained.count == 6 && Set(trained).count == 6, "\(trained)")
@@ -134,8 +139,7 @@ import Testing
             let result = CLI.finish(process, out, err)
             #expect(result.status == 0, "\(result)")
             #expect(result.stdout.contains("wrote race/: report.html, metrics.json"), "\(result.stdout)")
-            trained += result.stdout.split(separator: "\n").filter { $0.contains("epoch 1/1") }
-                .map { String($0.split(separator: " ")[0]) }
+            trained += Self.trainedRuns(result.stdout)
         }
         #expect(trained.count == 6 && Set(trained).count == 6, "\(trained.sorted())")
         #expect(scratch.listing("race/runs").count == 12, "nothing else left: \(scratch.listing("race/runs"))")
