@@ -402,6 +402,26 @@ AE_INLINE void store_lanes(v16f v, float *out, long lo, long hi) {
     for (long l = lo; l < hi; l++) out[l] = v[l];
 }
 
+/* Rows `indices` of 8-bit images (784 bytes each) as floats in [0, 1]: out[r, i] =
+   images[indices[r], i] times the float nearest 1/255 (the Swift reference's arithmetic).
+   The rows lie anywhere in a data set much larger than the caches, so each row is
+   prefetched two rows ahead: the load of one overlaps the conversion of another. */
+#define GATHER_AHEAD 2
+AE_INLINE void prefetch_image(const uint8_t *row) {
+    for (long c = 0; c < N_INPUTS; c += 64) __builtin_prefetch(row + c);
+}
+
+static void gather_images(const uint8_t *images, const int32_t *indices, long count, float *out) {
+    const float scale = 1.0f / 255.0f;
+    for (long r = 0; r < count && r < GATHER_AHEAD; r++) prefetch_image(images + (long)indices[r] * N_INPUTS);
+    for (long r = 0; r < count; r++) {
+        if (r + GATHER_AHEAD < count) prefetch_image(images + (long)indices[r + GATHER_AHEAD] * N_INPUTS);
+        const uint8_t *from = images + (long)indices[r] * N_INPUTS;
+        float *to = out + r * N_INPUTS;
+        for (long i = 0; i < N_INPUTS; i++) to[i] = (float)from[i] * scale;
+    }
+}
+
 static void nonzero_pixels(const float *x, long rows, int32_t *indices, float *values, int32_t *counts) {
     for (long b = 0; b < rows; b++) {
         const float *row = x + b * N_INPUTS;
@@ -714,6 +734,7 @@ const AEKernels AE_TABLE = {
     .transpose = transpose,
     .combine_rows = combine_rows,
     .selected_dots = selected_dots,
+    .gather_images = gather_images,
     .nonzero_pixels = nonzero_pixels,
     .pixel_columns = pixel_columns,
     .dropconnect_forward = dropconnect_forward,

@@ -214,4 +214,15 @@ import Testing
         let rows = report.table.split(separator: "\n").filter { $0.hasPrefix("  1024") || $0.hasPrefix("   256") }
         #expect(rows.map { $0.split(separator: " ")[6] } == ["1.28", "5.14"], "\(report.table)")
     }
+
+    /// The peak reported is the highest measured, on one thread and on all each on its own:
+    /// a measurement taken while another process shared the cores must not lower it.
+    @Test func peakKeepsTheHighestMeasurement() {
+        let first = Benchmark.Peak(level: .avx512, oneThread: 110, allThreads: 120, threads: 2)
+        let second = Benchmark.Peak(level: .avx512, oneThread: 90, allThreads: 230, threads: 2)
+        let higher = first.higher(second)
+        #expect(higher.oneThread == 110 && higher.allThreads == 230, "\(higher)")
+        #expect(second.higher(first).oneThread == 110 && second.higher(first).allThreads == 230)
+        #expect(higher.threads == 2 && higher.level == .avx512)
+    }
 }

@@ -187,7 +187,7 @@ public final class TrainingPass: @unchecked Sendable {
     /// Loads images `indices` of `data` into rows `row ..< row + indices.count` of the
     /// input buffer.
     public func load(_ data: ImageSet, _ indices: ArraySlice<Int32>, at row: Int = 0) {
-        data.gather(indices, into: x.pointer + row * ModelConfig.inputs)
+        data.gather(indices, into: x.pointer + row * ModelConfig.inputs, kernels: kernels)
     }
 
     /// The input buffer, for callers that fill it themselves (tests).

@@ -26,6 +26,14 @@ extension Benchmark {
                         allThreads: threads > 1 ? kernels.multiplyAddPeak(threads: threads) : one, threads: threads)
         }
 
+        /// The higher of this and `other` on one thread and on all, each on its own: the
+        /// peak is the hardware's, and a measurement while another process shared the
+        /// cores reads low, which would flatter every efficiency read against it.
+        public func higher(_ other: Peak) -> Peak {
+            Peak(level: level, oneThread: max(oneThread, other.oneThread),
+                 allThreads: max(allThreads, other.allThreads), threads: threads)
+        }
+
         /// "peak     39.8 GFLOP/s on 1 thread, 79.0 on 2 (fp32 multiply-adds, avx2
         /// instructions: no product can go faster)".
         var line: String {

@@ -165,6 +165,10 @@ extension Benchmark {
                 return (size: size, mode: mode, config: config, options: options)
             }
         }
+        // the peak, measured before the first mode and after each: the highest of them
+        // is the one reported, so a moment when another process shared the cores cannot
+        // lower it
+        var peak = Peak.measure(threads: threads)
         var rows: [TrainingRow] = []
         for (size, mode, config, options) in timings {
             let warmupImages = plan.warmup ?? 4 * size.batchSize
@@ -173,6 +177,7 @@ extension Benchmark {
                                       images: n, warmup: warmupImages, repeats: plan.repeats)
             rows.append(TrainingRow(mode: mode, size: size, images: n, warmupImages: warmupImages,
                                     imagesPerSecond: timing.imagesPerSecond, breakdown: timing.breakdown))
+            peak = peak.higher(Peak.measure(threads: threads))
         }
         // products last: OpenBLAS's own threads, once woken by a multithreaded product,
         // keep spinning for a while and would slow the training timings down
@@ -185,6 +190,6 @@ extension Benchmark {
         }
         return Report(threads: threads, hiddenSizes: hidden, batchSizes: batchSizes, warmup: plan.warmup,
                       repeats: plan.repeats, dropP: dropP, data: dataName, products: productRows, training: rows,
-                      peak: Peak.measure(threads: threads))
+                      peak: peak)
     }
 }

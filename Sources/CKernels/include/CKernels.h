@@ -81,6 +81,9 @@ typedef struct {
        v (784), rows (count, 784) -> out (count). indices: scratch for count entries. */
     void (*selected_dots)(const float *v, const float *rows, const float *select, long count, float *out,
                           int32_t *indices);
+    /* out[r, i] = images[indices[r], i] / 255 as floats (times the float nearest 1/255):
+       images (any, 784) bytes, indices (count) -> out (count, 784). */
+    void (*gather_images)(const uint8_t *images, const int32_t *indices, long count, float *out);
     /* The nonzero pixels of each row of x (rows, 784): row b's are entries
        b 784 ..< b 784 + counts[b] of indices (increasing) and values. */
     void (*nonzero_pixels)(const float *x, long rows, int32_t *indices, float *values, int32_t *counts);
