@@ -35,7 +35,8 @@ import Testing
             let order: [Int32] = (0..<rows).map { r in r == 1 ? 0 : Int32(truncatingIfNeeded: (r * 97) % count) }
             var fast = [Float](repeating: .nan, count: max(1, rows * 784))
             var plain = fast
-            fast.withUnsafeMutableBufferPointer { set.gather(order[...], into: $0.baseAddress!, kernels: Kernels(level)) }
+            let kernels = Kernels(level)
+            fast.withUnsafeMutableBufferPointer { set.gather(order[...], into: $0.baseAddress!, kernels: kernels) }
             plain.withUnsafeMutableBufferPointer { set.gatherReference(order[...], into: $0.baseAddress!) }
             let differing = zip(fast, plain).filter { $0.0.bitPattern != $0.1.bitPattern }.count
             #expect(differing == 0, "\(level), \(rows) rows: \(differing) floats differ from the plain loop's")
