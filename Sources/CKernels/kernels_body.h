@@ -26,6 +26,8 @@ typedef uint8_t v16b __attribute__((vector_size(16)));
 AE_INLINE v16f vload(const float *p) { v16f v; memcpy(&v, p, sizeof v); return v; }
 AE_INLINE void vstore(v16f v, float *p) { memcpy(p, &v, sizeof v); }
 AE_INLINE v16f splat(float x) { return (v16f){0} + x; }
+/* x in every lane, -0 kept (splat's + 0 turns it into +0, and costs an add). */
+AE_INLINE v16f broadcast(float x) { return (v16f){x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x}; }
 AE_INLINE v16f select_bits(v16i mask, v16f a, v16f b) { /* mask ? a : b, per lane (mask all ones or zero) */
     return (v16f)(((v16i)a & mask) | ((v16i)b & ~mask));
 }
@@ -273,6 +275,136 @@ static void transpose(const float *a, long rows, long columns, float *b, long fi
         for (long p = 0; p < rows; p++) b[q * rows + p] = a[p * columns + q];
 }
 
+/* MARK: - Dense products */
+
+/* Lanes lo..<hi of v into out[lo..<hi]: a chunk only partly in range. */
+AE_INLINE void store_lanes(v16f v, float *out, long lo, long hi) {
+    for (long l = lo; l < hi; l++) out[l] = v[l];
+}
+
+
+/* c = a b, the dense products' kernel: c[r, n] = sum over k < depth, in order, of
+   a[r rs + k ks] b[k ldb + n], each term fused into the sum where the level has FMA.
+   One tile of MM_ROWS rows by MM_VECS vectors of columns lives in registers while k
+   runs over the whole depth: per k, MM_VECS loads of b's row and MM_ROWS broadcasts of
+   a's column feed MM_ROWS x MM_VECS multiply-adds. The tile is as large as the level's
+   registers hold: 12 x 32 (24 of AVX-512's 32 registers), 6 x 16 (12 of AVX2's 16), 2 x
+   16 otherwise. A rows' tail runs the same tile with its row count a constant; a
+   columns' tail loads and stores only its lanes. With `transposed`, c[r, n] is stored
+   at c[n ldc + r]: the tile's stores go lane by lane, once per depth of multiply-adds. */
+#if defined(AE_AVX512)
+#define MM_ROWS 12
+#define MM_VECS 2
+#elif defined(AE_AVX2)
+#define MM_ROWS 6
+#define MM_VECS 1
+#else
+#define MM_ROWS 2
+#define MM_VECS 1
+#endif
+#define MM_COLUMNS (16 * MM_VECS)
+
+/* The first `count` (0...16) floats at p, zeros in the other lanes; nothing past them read. */
+AE_INLINE v16f vload_part(const float *p, long count) {
+#if defined(AE_AVX512)
+    return (v16f)_mm512_maskz_loadu_ps((__mmask16)((1u << count) - 1), p);
+#elif defined(AE_AVX2)
+    const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    const __m256 low = _mm256_maskload_ps(p, _mm256_cmpgt_epi32(_mm256_set1_epi32((int)count), lane));
+    const __m256 high = _mm256_maskload_ps(p + 8, _mm256_cmpgt_epi32(_mm256_set1_epi32((int)count - 8), lane));
+    v16f v;
+    memcpy(&v, &low, 32);
+    memcpy((char *)&v + 32, &high, 32);
+    return v;
+#else
+    v16f v = {0};
+    for (long l = 0; l < count; l++) v[l] = p[l];
+    return v;
+#endif
+}
+
+/* One tile: `rows` (a constant once inlined) rows by `columns` columns (all MM_COLUMNS
+   when `whole`). `layout` 1: a's rows are contiguous (ks 1); 2: its columns are (rs 1);
+   0: neither. A constant too, so that the broadcasts' addresses are fixed offsets. */
+AE_INLINE void multiply_tile(const int rows, const int whole, const int layout, const float *a, long rs, long ks,
+                             const float *b, long ldb, float *c, long ldc, long columns, long depth,
+                             int transposed) {
+    if (layout == 1) ks = 1;
+    if (layout == 2) rs = 1;
+    v16f acc[MM_ROWS][MM_VECS];
+    _Pragma("clang loop unroll(full)") for (int r = 0; r < rows; r++)
+        _Pragma("clang loop unroll(full)") for (int v = 0; v < MM_VECS; v++) acc[r][v] = splat(0);
+    long lanes[MM_VECS];
+    for (int v = 0; v < MM_VECS; v++) {
+        const long left = columns - 16 * v;
+        lanes[v] = left < 0 ? 0 : left > 16 ? 16 : left;
+    }
+    for (long k = 0; k < depth; k++) {
+        const float *bk = b + k * ldb;
+        v16f bv[MM_VECS];
+        _Pragma("clang loop unroll(full)") for (int v = 0; v < MM_VECS; v++)
+            bv[v] = whole ? vload(bk + 16 * v) : vload_part(bk + 16 * v, lanes[v]);
+        const float *ak = a + k * ks;
+        _Pragma("clang loop unroll(full)") for (int r = 0; r < rows; r++) {
+            const v16f x = broadcast(ak[r * rs]);
+            _Pragma("clang loop unroll(full)") for (int v = 0; v < MM_VECS; v++) acc[r][v] += x * bv[v];
+        }
+    }
+    if (transposed) {
+        for (int r = 0; r < rows; r++)
+            for (int v = 0; v < MM_VECS; v++)
+                for (long l = 0; l < lanes[v]; l++) c[(16 * v + l) * ldc + r] = acc[r][v][l];
+        return;
+    }
+    _Pragma("clang loop unroll(full)") for (int r = 0; r < rows; r++)
+        _Pragma("clang loop unroll(full)") for (int v = 0; v < MM_VECS; v++) {
+            if (whole) vstore(acc[r][v], c + r * ldc + 16 * v);
+            else store_lanes(acc[r][v], c + r * ldc + 16 * v, 0, lanes[v]);
+        }
+}
+
+/* The tile at rows `rows` (1...MM_ROWS), its count a constant in each case. */
+AE_INLINE void multiply_rows(long rows, const int whole, const int layout, const float *a, long rs, long ks,
+                             const float *b, long ldb, float *c, long ldc, long columns, long depth,
+                             int transposed) {
+#define TILE_ROWS(n) \
+    case n: multiply_tile(n, whole, layout, a, rs, ks, b, ldb, c, ldc, columns, depth, transposed); break;
+    switch (rows) {
+        TILE_ROWS(1) TILE_ROWS(2)
+#if MM_ROWS > 2
+        TILE_ROWS(3) TILE_ROWS(4) TILE_ROWS(5) TILE_ROWS(6)
+#endif
+#if MM_ROWS > 6
+        TILE_ROWS(7) TILE_ROWS(8) TILE_ROWS(9) TILE_ROWS(10) TILE_ROWS(11) TILE_ROWS(12)
+#endif
+    }
+#undef TILE_ROWS
+}
+
+AE_INLINE void multiply_layout(const int layout, const float *a, long rs, long ks, const float *b, long ldb, float *c,
+                               long ldc, long rows, long columns, long depth, int transposed) {
+    /* columns outside, rows inside: a panel of b (depth x MM_COLUMNS) stays in the
+       nearest cache while every tile of rows reads it */
+    for (long n = 0; n < columns; n += MM_COLUMNS) {
+        const long width = columns - n < MM_COLUMNS ? columns - n : MM_COLUMNS;
+        for (long r = 0; r < rows; r += MM_ROWS) {
+            const long height = rows - r < MM_ROWS ? rows - r : MM_ROWS;
+            const float *ar = a + r * rs;
+            float *cr = transposed ? c + n * ldc + r : c + r * ldc + n;
+            if (width == MM_COLUMNS)
+                multiply_rows(height, 1, layout, ar, rs, ks, b + n, ldb, cr, ldc, width, depth, transposed);
+            else multiply_rows(height, 0, layout, ar, rs, ks, b + n, ldb, cr, ldc, width, depth, transposed);
+        }
+    }
+}
+
+static void multiply(const float *a, long rs, long ks, const float *b, long ldb, float *c, long ldc, long rows,
+                     long columns, long depth, int transposed) {
+    if (ks == 1) multiply_layout(1, a, rs, ks, b, ldb, c, ldc, rows, columns, depth, transposed);
+    else if (rs == 1) multiply_layout(2, a, rs, ks, b, ldb, c, ldc, rows, columns, depth, transposed);
+    else multiply_layout(0, a, rs, ks, b, ldb, c, ldc, rows, columns, depth, transposed);
+}
+
 /* MARK: - Sparse products */
 
 /* Rows are 784 floats: 7 blocks of 7 vectors, each block accumulated in registers. */
@@ -397,10 +529,6 @@ AE_INLINE v16i single_keeps(int bit, const AEDropConnect *m, uint64_t key, long 
                           ae_random_word(key, first + (uint64_t)(2 * c + 1)), m->threshold);
 }
 
-/* Lanes lo..<hi of v into out[lo..<hi]: a chunk only partly in range. */
-AE_INLINE void store_lanes(v16f v, float *out, long lo, long hi) {
-    for (long l = lo; l < hi; l++) out[l] = v[l];
-}
 
 /* Rows `indices` of 8-bit images (784 bytes each) as floats in [0, 1]: out[r, i] =
    images[indices[r], i] times the float nearest 1/255 (the Swift reference's arithmetic).
@@ -732,6 +860,7 @@ const AEKernels AE_TABLE = {
     .pack = pack,
     .spread = spread,
     .transpose = transpose,
+    .multiply = multiply,
     .combine_rows = combine_rows,
     .selected_dots = selected_dots,
     .gather_images = gather_images,

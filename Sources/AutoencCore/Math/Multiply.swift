@@ -1,0 +1,45 @@
+/// The step's dense products that read their right-hand matrix row by row, c = op(a) b:
+/// dhd = dz2 w2, dw1 = dz1^T xd and dw2 = dz2^T hd (and their packed forms).
+extension Matrix {
+    /// The most columns for which `multiply` runs the kernels' own product. Its panel of b
+    /// (depth x 32 floats) is read with b's row stride; at 4096 columns (16 KB apart) the
+    /// panel's rows fall in the same few sets of the first-level cache, and the kernel
+    /// measured slower than OpenBLAS (55 against 78 GFLOP/s, dz2 w2 at batch 64).
+    public static let ownProductColumns = 1024
+
+    /// Whether `multiply` runs the kernels' own product for `columns` columns: at the
+    /// AVX-512 level only. Measured on one thread of a Zen 4 at the step's shapes, the
+    /// kernel ran at 103-111 GFLOP/s where OpenBLAS's sgemm ran at 91-101; its AVX2 tile
+    /// (6 x 16, all AVX2's 16 registers hold) ran at 68-93 against OpenBLAS's Haswell
+    /// kernels' 82-104, so AVX2 machines keep BLAS.
+    public static func usesOwnProduct(columns: Int, kernels: Kernels) -> Bool {
+        kernels.level == .avx512 && columns <= ownProductColumns
+    }
+
+    /// c = op(a) b, overwriting c: op(a) is a (m, k) with row stride lda, or with
+    /// `transA` the transpose of a (k, m) with row stride lda; b: (k, n), row stride ldb;
+    /// c: (m, n), row stride ldc. The kernels' product where `usesOwnProduct`, else BLAS.
+    @inline(__always)
+    public static func multiply(transA: Bool, m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int,
+                                b: UnsafePointer<Float>, ldb: Int, c: UnsafeMutablePointer<Float>, ldc: Int,
+                                kernels: Kernels = .current) {
+        if usesOwnProduct(columns: n, kernels: kernels) {
+            multiplyKernel(transA: transA, m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc,
+                           kernels: kernels)
+        } else {
+            BLAS.sgemm(transA: transA, transB: false, m: m, n: n, k: k, alpha: 1, a: a, lda: lda, b: b, ldb: ldb,
+                       beta: 0, c: c, ldc: ldc)
+        }
+    }
+
+    /// c = op(a) b by the kernels' own product at any level (`multiply`'s arguments): each
+    /// entry a sum over k in order, one multiply-add per term; with `transposedC`, c^T
+    /// (n, m), row stride ldc, is written instead. Tested against `BLAS.sgemmNaive`.
+    @inline(__always)
+    public static func multiplyKernel(transA: Bool, m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int,
+                                      b: UnsafePointer<Float>, ldb: Int, c: UnsafeMutablePointer<Float>, ldc: Int,
+                                      transposedC: Bool = false, kernels: Kernels = .current) {
+        guard m > 0, n > 0 else { return }
+        kernels.table.multiply(a, transA ? 1 : lda, transA ? lda : 1, b, ldb, c, ldc, m, n, k, transposedC ? 1 : 0)
+    }
+}

@@ -1,0 +1,80 @@
+import Testing
+@testable import AutoencCore
+@testable import AutoencKit
+
+/// The kernels' own dense product (`Matrix.multiplyKernel`) at every kernel level the CPU
+/// runs, against the plain triple loop in Double (`BLAS.sgemmNaive`).
+@Suite struct MultiplyTests {
+    /// Shapes with whole tiles and with every kind of tail: rows that are not a multiple
+    /// of any level's tile (12, 6, 2), columns that end inside a vector (186, the active
+    /// units of a packed step; 784 = 49 x 16), a single row or column, depth 0 and 1; a
+    /// or its transpose; row strides wider than the matrices.
+    static let shapes: [(m: Int, n: Int, k: Int, transA: Bool)] = [
+        (64, 256, 784, false), (13, 186, 129, false), (1, 1, 1, false), (25, 784, 128, true),
+        (7, 33, 5, true), (12, 32, 0, false), (392, 186, 128, true), (5, 17, 784, false),
+    ]
+
+    /// Each entry is a sum of k products, accumulated in float: its rounding error is at
+    /// most about k x 2^-24 x sum |a_i b_i| (each of the k additions and the k products
+    /// rounds once, relative 2^-24), so the test allows (2k + 1) x 2^-24 x that sum per
+    /// entry, computed in Double beside the reference. Entries outside c's m x n block
+    /// (the padding of the wider row stride) must keep their sentinel.
+    @Test(arguments: KernelLevel.supported)
+    func multiplyMatchesTheTripleLoop(level: KernelLevel) {
+        for (index, shape) in Self.shapes.enumerated() {
+            for transposedC in [false, true] {
+                check(shape, transposedC: transposedC, level: level, seed: UInt64(index))
+            }
+        }
+    }
+
+    func check(_ s: (m: Int, n: Int, k: Int, transA: Bool), transposedC: Bool, level: KernelLevel, seed: UInt64) {
+        var rng = TestRandom(seed + 77)
+        // a as stored: (m, k), or (k, m) when transposed; row strides 3 wider than needed
+        let (aRows, aColumns) = s.transA ? (s.k, s.m) : (s.m, s.k)
+        let lda = aColumns + 3, ldb = s.n + 3
+        let (cRows, cColumns) = transposedC ? (s.n, s.m) : (s.m, s.n)
+        let ldc = cColumns + 3
+        let a = rng.floats(max(1, aRows * lda), -1, 1)
+        let b = rng.floats(max(1, s.k * ldb), -1, 1)
+        let sentinel: Float = -7
+        var c = [Float](repeating: sentinel, count: cRows * ldc)
+        Matrix.multiplyKernel(transA: s.transA, m: s.m, n: s.n, k: s.k, a: a, lda: lda, b: b, ldb: ldb, c: &c,
+                              ldc: ldc, transposedC: transposedC, kernels: Kernels(level))
+        var worst = 0.0, wrong = 0, stray = 0
+        for i in 0..<cRows {
+            for j in 0..<ldc {
+                let value = c[i * ldc + j]
+                guard j < cColumns else {
+                    if value != sentinel { stray += 1 }
+                    continue
+                }
+                let (r, column) = transposedC ? (j, i) : (i, j)
+                var sum = 0.0, magnitude = 0.0
+                for p in 0..<s.k {
+                    let x = Double(s.transA ? a[p * lda + r] : a[r * lda + p]), y = Double(b[p * ldb + column])
+                    sum += x * y
+                    magnitude += abs(x * y)
+                }
+                let allowed = Double(2 * s.k + 1) * 0x1p-24 * magnitude
+                let error = abs(Double(value) - sum)
+                worst = max(worst, error)
+                if error > allowed { wrong += 1 }
+            }
+        }
+        #expect(wrong == 0 && stray == 0, """
+            \(level) \(s) transposedC \(transposedC): \(wrong) entries beyond (2k + 1) 2^-24 sum|ab| \
+            (largest difference \(worst)), \(stray) written outside c
+            """)
+    }
+
+    /// The products the training step runs through `Matrix.multiply` take the kernel only at
+    /// the AVX-512 level and up to `ownProductColumns` columns; BLAS otherwise.
+    @Test func ownProductOnlyWhereItMeasuredFaster() {
+        for level in KernelLevel.supported {
+            let kernels = Kernels(level)
+            #expect(Matrix.usesOwnProduct(columns: 256, kernels: kernels) == (level == .avx512))
+            #expect(!Matrix.usesOwnProduct(columns: 4096, kernels: kernels))
+        }
+    }
+}
