@@ -233,7 +233,7 @@ AE_INLINE void transpose_tile(const float *a, long lda, float *b, long ldb) {
 #define TILE 16
 #endif
 
-static void transpose(const float *a, long rows, long columns, float *b, long first, long last) {
+static void transpose(const float *a, long rows, long columns, float *b, long ldb, long first, long last) {
     long q = first;
 #if defined(AE_AVX512) || defined(AE_AVX2)
     const long full_rows = rows / TILE * TILE;
@@ -254,25 +254,25 @@ static void transpose(const float *a, long rows, long columns, float *b, long fi
     for (; q + TILE <= last; q += TILE) {
         for (long p = 0; p < full_rows; p += TILE) {
 #if defined(AE_AVX512)
-            transpose_tile(a + p * columns + q, columns, b + q * rows + p, rows, low, high);
+            transpose_tile(a + p * columns + q, columns, b + q * ldb + p, ldb, low, high);
 #else
-            transpose_tile(a + p * columns + q, columns, b + q * rows + p, rows);
+            transpose_tile(a + p * columns + q, columns, b + q * ldb + p, ldb);
 #endif
         }
         for (long k = 0; k < TILE; k++)
-            for (long p = full_rows; p < rows; p++) b[(q + k) * rows + p] = a[p * columns + q + k];
+            for (long p = full_rows; p < rows; p++) b[(q + k) * ldb + p] = a[p * columns + q + k];
     }
 #else
     /* sixteen rows of b at a time: one vector load of a row of a feeds all of them */
     for (; q + TILE <= last; q += TILE) {
         for (long p = 0; p < rows; p++) {
             v16f v = vload(a + p * columns + q);
-            for (int k = 0; k < 16; k++) b[(q + k) * rows + p] = v[k];
+            for (int k = 0; k < 16; k++) b[(q + k) * ldb + p] = v[k];
         }
     }
 #endif
     for (; q < last; q++)
-        for (long p = 0; p < rows; p++) b[q * rows + p] = a[p * columns + q];
+        for (long p = 0; p < rows; p++) b[q * ldb + p] = a[p * columns + q];
 }
 
 /* MARK: - Dense products */
@@ -290,7 +290,8 @@ AE_INLINE void store_lanes(v16f v, float *out, long lo, long hi) {
    a's column feed MM_ROWS x MM_VECS multiply-adds. The tile is as large as the level's
    registers hold: 12 x 32 (24 of AVX-512's 32 registers), 6 x 16 (12 of AVX2's 16), 2 x
    16 otherwise. A rows' tail runs the same tile with its row count a constant; a
-   columns' tail loads and stores only its lanes. With `transposed`, c[r, n] is stored
+   columns' tail loads and stores only its lanes. With `b_rows`, b's row k is row
+   b_rows[k] (the active units' rows of a transposed hidden layer). With `transposed`, c[r, n] is stored
    at c[n ldc + r]: the tile's stores go lane by lane, once per depth of multiply-adds. */
 #if defined(AE_AVX512)
 #define MM_ROWS 12
@@ -327,8 +328,8 @@ AE_INLINE v16f vload_part(const float *p, long count) {
    when `whole`). `layout` 1: a's rows are contiguous (ks 1); 2: its columns are (rs 1);
    0: neither. A constant too, so that the broadcasts' addresses are fixed offsets. */
 AE_INLINE void multiply_tile(const int rows, const int whole, const int layout, const float *a, long rs, long ks,
-                             const float *b, long ldb, float *c, long ldc, long columns, long depth,
-                             int transposed) {
+                             const float *b, long ldb, const int32_t *b_rows, float *c, long ldc, long columns,
+                             long depth, int transposed) {
     if (layout == 1) ks = 1;
     if (layout == 2) rs = 1;
     v16f acc[MM_ROWS][MM_VECS];
@@ -340,7 +341,7 @@ AE_INLINE void multiply_tile(const int rows, const int whole, const int layout, 
         lanes[v] = left < 0 ? 0 : left > 16 ? 16 : left;
     }
     for (long k = 0; k < depth; k++) {
-        const float *bk = b + k * ldb;
+        const float *bk = b + (b_rows ? b_rows[k] : k) * ldb;
         v16f bv[MM_VECS];
         _Pragma("clang loop unroll(full)") for (int v = 0; v < MM_VECS; v++)
             bv[v] = whole ? vload(bk + 16 * v) : vload_part(bk + 16 * v, lanes[v]);
@@ -365,10 +366,10 @@ AE_INLINE void multiply_tile(const int rows, const int whole, const int layout, 
 
 /* The tile at rows `rows` (1...MM_ROWS), its count a constant in each case. */
 AE_INLINE void multiply_rows(long rows, const int whole, const int layout, const float *a, long rs, long ks,
-                             const float *b, long ldb, float *c, long ldc, long columns, long depth,
-                             int transposed) {
+                             const float *b, long ldb, const int32_t *b_rows, float *c, long ldc, long columns,
+                             long depth, int transposed) {
 #define TILE_ROWS(n) \
-    case n: multiply_tile(n, whole, layout, a, rs, ks, b, ldb, c, ldc, columns, depth, transposed); break;
+    case n: multiply_tile(n, whole, layout, a, rs, ks, b, ldb, b_rows, c, ldc, columns, depth, transposed); break;
     switch (rows) {
         TILE_ROWS(1) TILE_ROWS(2)
 #if MM_ROWS > 2
@@ -381,28 +382,41 @@ AE_INLINE void multiply_rows(long rows, const int whole, const int layout, const
 #undef TILE_ROWS
 }
 
-AE_INLINE void multiply_layout(const int layout, const float *a, long rs, long ks, const float *b, long ldb, float *c,
-                               long ldc, long rows, long columns, long depth, int transposed) {
-    /* columns outside, rows inside: a panel of b (depth x MM_COLUMNS) stays in the
-       nearest cache while every tile of rows reads it */
-    for (long n = 0; n < columns; n += MM_COLUMNS) {
-        const long width = columns - n < MM_COLUMNS ? columns - n : MM_COLUMNS;
-        for (long r = 0; r < rows; r += MM_ROWS) {
-            const long height = rows - r < MM_ROWS ? rows - r : MM_ROWS;
-            const float *ar = a + r * rs;
-            float *cr = transposed ? c + n * ldc + r : c + r * ldc + n;
-            if (width == MM_COLUMNS)
-                multiply_rows(height, 1, layout, ar, rs, ks, b + n, ldb, cr, ldc, width, depth, transposed);
-            else multiply_rows(height, 0, layout, ar, rs, ks, b + n, ldb, cr, ldc, width, depth, transposed);
-        }
+AE_INLINE void multiply_block(const int layout, const float *a, long rs, long ks, const float *b, long ldb,
+                              const int32_t *b_rows, float *c, long ldc, long rows, long columns, long depth,
+                              int transposed, long r, long n) {
+    const long height = rows - r < MM_ROWS ? rows - r : MM_ROWS;
+    const long width = columns - n < MM_COLUMNS ? columns - n : MM_COLUMNS;
+    const float *ar = a + r * rs;
+    float *cr = transposed ? c + n * ldc + r : c + r * ldc + n;
+    if (width == MM_COLUMNS)
+        multiply_rows(height, 1, layout, ar, rs, ks, b + n, ldb, b_rows, cr, ldc, width, depth, transposed);
+    else multiply_rows(height, 0, layout, ar, rs, ks, b + n, ldb, b_rows, cr, ldc, width, depth, transposed);
+}
+
+AE_INLINE void multiply_layout(const int layout, const float *a, long rs, long ks, const float *b, long ldb,
+                               const int32_t *b_rows, float *c, long ldc, long rows, long columns, long depth,
+                               int transposed) {
+    /* the larger of a and b is read once: with more rows than columns (the weights
+       times a part's examples), each tile of a's rows stays in the nearest caches while
+       every panel of b's columns passes it; otherwise each panel of b (depth x
+       MM_COLUMNS) stays while every tile of rows passes */
+    if (rows > columns) {
+        for (long r = 0; r < rows; r += MM_ROWS)
+            for (long n = 0; n < columns; n += MM_COLUMNS)
+                multiply_block(layout, a, rs, ks, b, ldb, b_rows, c, ldc, rows, columns, depth, transposed, r, n);
+    } else {
+        for (long n = 0; n < columns; n += MM_COLUMNS)
+            for (long r = 0; r < rows; r += MM_ROWS)
+                multiply_block(layout, a, rs, ks, b, ldb, b_rows, c, ldc, rows, columns, depth, transposed, r, n);
     }
 }
 
-static void multiply(const float *a, long rs, long ks, const float *b, long ldb, float *c, long ldc, long rows,
-                     long columns, long depth, int transposed) {
-    if (ks == 1) multiply_layout(1, a, rs, ks, b, ldb, c, ldc, rows, columns, depth, transposed);
-    else if (rs == 1) multiply_layout(2, a, rs, ks, b, ldb, c, ldc, rows, columns, depth, transposed);
-    else multiply_layout(0, a, rs, ks, b, ldb, c, ldc, rows, columns, depth, transposed);
+static void multiply(const float *a, long rs, long ks, const float *b, long ldb, const int32_t *b_rows, float *c,
+                     long ldc, long rows, long columns, long depth, int transposed) {
+    if (ks == 1) multiply_layout(1, a, rs, ks, b, ldb, b_rows, c, ldc, rows, columns, depth, transposed);
+    else if (rs == 1) multiply_layout(2, a, rs, ks, b, ldb, b_rows, c, ldc, rows, columns, depth, transposed);
+    else multiply_layout(0, a, rs, ks, b, ldb, b_rows, c, ldc, rows, columns, depth, transposed);
 }
 
 /* MARK: - Sparse products */

@@ -28,7 +28,17 @@ import Testing
         }
     }
 
-    func check(_ s: (m: Int, n: Int, k: Int, transA: Bool), transposedC: Bool, level: KernelLevel, seed: UInt64) {
+    /// The same with b's rows read through a list (`bRows`): the packed decoder reads the
+    /// active units' rows of hd^T so. Every other row of a taller b, backwards.
+    @Test(arguments: KernelLevel.supported)
+    func multiplyReadsBsRowsThroughTheList(level: KernelLevel) {
+        for (index, shape) in Self.shapes.enumerated() {
+            check(shape, transposedC: index % 2 == 0, level: level, seed: UInt64(index), listed: true)
+        }
+    }
+
+    func check(_ s: (m: Int, n: Int, k: Int, transA: Bool), transposedC: Bool, level: KernelLevel, seed: UInt64,
+               listed: Bool = false) {
         var rng = TestRandom(seed + 77)
         // a as stored: (m, k), or (k, m) when transposed; row strides 3 wider than needed
         let (aRows, aColumns) = s.transA ? (s.k, s.m) : (s.m, s.k)
@@ -36,11 +46,18 @@ import Testing
         let (cRows, cColumns) = transposedC ? (s.n, s.m) : (s.m, s.n)
         let ldc = cColumns + 3
         let a = rng.floats(max(1, aRows * lda), -1, 1)
-        let b = rng.floats(max(1, s.k * ldb), -1, 1)
+        // listed: row p of b is row 2 (k - 1 - p) of the stored matrix
+        let rows: [Int32] = (0..<s.k).map { Int32(2 * (s.k - 1 - $0)) }
+        let stored = rng.floats(max(1, (listed ? 2 * s.k : s.k) * ldb), -1, 1)
+        var b = stored
+        if listed { b = (0..<s.k).flatMap { p in stored[Int(rows[p]) * ldb ..< (Int(rows[p]) + 1) * ldb] } }
         let sentinel: Float = -7
         var c = [Float](repeating: sentinel, count: cRows * ldc)
-        Matrix.multiplyKernel(transA: s.transA, m: s.m, n: s.n, k: s.k, a: a, lda: lda, b: b, ldb: ldb, c: &c,
-                              ldc: ldc, transposedC: transposedC, kernels: Kernels(level))
+        rows.withUnsafeBufferPointer { list in
+            Matrix.multiplyKernel(transA: s.transA, m: s.m, n: s.n, k: s.k, a: a, lda: lda, b: listed ? stored : b,
+                                  ldb: ldb, bRows: listed ? list.baseAddress : nil, c: &c, ldc: ldc,
+                                  transposedC: transposedC, kernels: Kernels(level))
+        }
         var worst = 0.0, wrong = 0, stray = 0
         for i in 0..<cRows {
             for j in 0..<ldc {
@@ -63,7 +80,7 @@ import Testing
             }
         }
         #expect(wrong == 0 && stray == 0, """
-            \(level) \(s) transposedC \(transposedC): \(wrong) entries beyond (2k + 1) 2^-24 sum|ab| \
+            \(level) \(s) transposedC \(transposedC) listed \(listed): \(wrong) entries beyond (2k + 1) 2^-24 sum|ab| \
             (largest difference \(worst)), \(stray) written outside c
             """)
     }

@@ -34,6 +34,30 @@ import Testing
                 "\(level): \(wrong) entries differ from a^T, \(stray) written outside the rows asked for")
     }
 
+    /// Into a wider matrix (row stride `ldb` > rows): the transpose fills the first `rows`
+    /// columns of each row asked for, exactly, and leaves the rest as it was.
+    @Test(arguments: KernelLevel.supported)
+    func transposeIntoAWiderMatrix(level: KernelLevel) {
+        let (rows, columns, ldb) = (37, 50, 45)
+        var rng = TestRandom(5)
+        let a = rng.floats(rows * columns, -1, 1)
+        let sentinel: Float = -7
+        var b = [Float](repeating: sentinel, count: columns * ldb)
+        Matrix.transpose(a, rows: rows, columns: columns, into: &b, ldb: ldb, rowsOfResult: 0..<columns,
+                         kernels: Kernels(level))
+        var wrong = 0, stray = 0
+        for q in 0..<columns {
+            for p in 0..<ldb {
+                if p < rows {
+                    if b[q * ldb + p].bitPattern != a[p * columns + q].bitPattern { wrong += 1 }
+                } else if b[q * ldb + p] != sentinel {
+                    stray += 1
+                }
+            }
+        }
+        #expect(wrong == 0 && stray == 0, "\(level): \(wrong) entries differ from a^T, \(stray) written past them")
+    }
+
     /// The naive transpose itself, on a 2 x 3 case written out by hand.
     @Test func naiveTransposeByHand() {
         #expect(Matrix.transposeNaive([1, 2, 3, 4, 5, 6], rows: 2, columns: 3) == [1, 4, 2, 5, 3, 6])

@@ -34,12 +34,15 @@ extension Matrix {
 
     /// c = op(a) b by the kernels' own product at any level (`multiply`'s arguments): each
     /// entry a sum over k in order, one multiply-add per term; with `transposedC`, c^T
-    /// (n, m), row stride ldc, is written instead. Tested against `BLAS.sgemmNaive`.
+    /// (n, m), row stride ldc, is written instead; with `bRows` (k entries), b's row p is
+    /// the row bRows[p] of the matrix at b. Tested against `BLAS.sgemmNaive`.
     @inline(__always)
     public static func multiplyKernel(transA: Bool, m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int,
-                                      b: UnsafePointer<Float>, ldb: Int, c: UnsafeMutablePointer<Float>, ldc: Int,
-                                      transposedC: Bool = false, kernels: Kernels = .current) {
+                                      b: UnsafePointer<Float>, ldb: Int, bRows: UnsafePointer<Int32>? = nil,
+                                      c: UnsafeMutablePointer<Float>, ldc: Int, transposedC: Bool = false,
+                                      kernels: Kernels = .current) {
         guard m > 0, n > 0 else { return }
-        kernels.table.multiply(a, transA ? 1 : lda, transA ? lda : 1, b, ldb, c, ldc, m, n, k, transposedC ? 1 : 0)
+        kernels.table.multiply(a, transA ? 1 : lda, transA ? lda : 1, b, ldb, bRows, c, ldc, m, n, k,
+                               transposedC ? 1 : 0)
     }
 }

@@ -5,13 +5,15 @@
 public enum Matrix {
     /// Rows `rowsOfResult` of b = a^T.
     ///
-    /// a: (rows, columns) -> b: (columns, rows). AVX-512 moves 16 x 16 tiles through vector
-    /// permutes, AVX2 8 x 8 tiles through unpacks and shuffles; the other rows and columns,
-    /// and the generic level, copy element by element.
+    /// a: (rows, columns) -> b: (columns, rows), row stride `ldb` (default `rows`; wider
+    /// writes a's transpose into the first columns of a wider matrix). AVX-512 moves 16 x 16
+    /// tiles through vector permutes, AVX2 8 x 8 tiles through unpacks and shuffles; the
+    /// other rows and columns, and the generic level, copy element by element.
     public static func transpose(_ a: UnsafePointer<Float>, rows: Int, columns: Int,
-                                 into b: UnsafeMutablePointer<Float>, rowsOfResult: Range<Int>,
+                                 into b: UnsafeMutablePointer<Float>, ldb: Int? = nil, rowsOfResult: Range<Int>,
                                  kernels: Kernels = .current) {
-        kernels.table.transpose(a, rows, columns, b, rowsOfResult.lowerBound, rowsOfResult.upperBound)
+        precondition((ldb ?? rows) >= rows)
+        kernels.table.transpose(a, rows, columns, b, ldb ?? rows, rowsOfResult.lowerBound, rowsOfResult.upperBound)
     }
 
     /// The plain reference for `transpose`: every element of b = a^T.

@@ -17,14 +17,17 @@ extension TrainingPass {
                 bytes += 4 * 2 * (n * h + 16) + NonzeroPixels.bytes(capacity: b) + PixelColumns.bytes(capacity: b)
             }
         }
-        let perExample = config.dropP > 0 && config.dropMode == .dropconnect && config.masks == .example
-        if !perExample && hasOwnProducts(kernels) { bytes += 4 * b * n } // xd^T, hd^T
-        switch choice == .automatic ? strategy(for: config, kernels: kernels) : choice {
+        let chosen = choice == .automatic ? strategy(for: config, kernels: kernels) : choice
+        let sparse = chosen == .sparseHidden
+        if hasOwnProducts(kernels) {
+            let perExample = config.dropP > 0 && config.dropMode == .dropconnect && config.masks == .example
+            if !perExample { bytes += 4 * b * n } // xd^T
+            if !sparse && h <= ownTransposedUnits { bytes += 4 * h * b } // hd^T
+        }
+        switch chosen {
         case .automatic, .dense: break
         case .sparseHidden: bytes += 4 * 2 * h * n + 8 * b * (h + 16) // w2^T, its gradient; indices and values
-        case .packed: // w2, hd and dz1 packed; hd's transpose for the own decoder product
-            bytes += 4 * (n * h + 16 + 2 * (b * h + 16))
-            if PackedProducts.hasOwnDecoder(hidden: h, kernels: kernels) { bytes += 4 * b * h }
+        case .packed: bytes += 4 * (n * h + 16 + 2 * (b * h + 16)) // w2, hd and dz1 packed
         }
         return bytes
     }
@@ -33,7 +36,7 @@ extension TrainingPass {
     var allocatedBytes: Int {
         let buffers = [gradients.storage, x, droppedX, hiddenLayer, gate, outputLayer, hiddenGradient, maskedW1,
                        pixelWalk?.transposedW1, pixelWalk?.transposedGradient,
-                       transposedActivations]
+                       transposedInput, transposedHidden]
         let lists = pixelWalk.map { $0.pixels.allocatedBytes + $0.columns.allocatedBytes } ?? 0
         return 4 * buffers.reduce(0) { $0 + ($1?.count ?? 0) } + 8 * maxBatch + lists + layout.allocatedBytes
     }

@@ -76,11 +76,12 @@ public final class TrainingPass: @unchecked Sendable {
     let maskedW1: FloatBuffer?
     // what per-example DropConnect's kernels read and write besides the batch buffers
     let pixelWalk: PixelWalk?
-    // the transposed activations of the kernels' own products, each part's examples
-    // first ..< first + count in a block from first * 784: xd^T (784, count) for z1
-    // (`encoderForward`), then in the same place, up to 784 units, hd^T (h, count) for
-    // the dense layout's z2 (`decoderForward`); (batch, 784)
-    let transposedActivations: FloatBuffer?
+    // xd^T for the kernels' own encoder product (`encoderForward`): each part's examples
+    // first ..< first + count as a (784, count) block from first * 784; (batch, 784)
+    let transposedInput: FloatBuffer?
+    // hd^T for the own decoder products (`transposeHidden`, `decoderForward`): (hidden,
+    // maxBatch), each part's examples in their columns
+    let transposedHidden: FloatBuffer?
 
     /// z1 = xd w1^T: (batch, hidden), until `activationForward` turns it into a.
     var z1: UnsafeMutablePointer<Float> { hiddenLayer.pointer }
@@ -163,8 +164,10 @@ public final class TrainingPass: @unchecked Sendable {
         keys.initialize(repeating: 0, count: maxBatch)
         maskedW1 = dropConnect != nil && config.masks == .batch ? FloatBuffer(count: h * n) : nil
         pixelWalk = perExample ? PixelWalk(hidden: h, maxBatch: maxBatch) : nil
-        transposedActivations = !perExample && Self.hasOwnProducts(kernels) ? FloatBuffer(count: maxBatch * n) : nil
         layout = HiddenLayout(choice, config: config, maxBatch: maxBatch, kernels: kernels)
+        let own = Self.ownProducts(config, layout: layout, kernels: kernels)
+        transposedInput = own.encoder ? FloatBuffer(count: maxBatch * n) : nil
+        transposedHidden = own.decoder ? FloatBuffer(count: h * maxBatch) : nil
     }
 
     deinit { keys.deallocate() }
@@ -245,6 +248,7 @@ public final class TrainingPass: @unchecked Sendable {
             encoderForward(examples: rows, step: step, exampleOffset: exampleOffset)
             clock?.record(.encoder)
             activationForward(examples: rows, step: step, exampleOffset: exampleOffset)
+            transposeHidden(examples: rows)
             clock?.record(.activation)
             return rows
         }
@@ -422,11 +426,11 @@ public final class TrainingPass: @unchecked Sendable {
             pixelWalk.pixels.collect(encoderInput, examples: examples, kernels: kernels)
             DropConnectKernels.forward(mask: dc, keys: keys, pixels: pixelWalk.pixels, examples: examples,
                                        w1t: pixelWalk.transposedW1.pointer, z1: z1, hidden: h, kernels: kernels)
-        } else if let transposedActivations, Self.ownProductFits(examples: examples.count) {
+        } else if let transposedInput, Self.ownProductFits(examples: examples.count) {
             // z1^T = w1 xd^T, against the per-batch DropConnect's masked w1 when there is
             // one: w1's rows are the kernel's rows, this part's examples its columns (xd's
             // rows, transposed first), and the result is stored transposed, into z1's rows
-            let first = examples.lowerBound, block = transposedActivations.pointer + first * n
+            let first = examples.lowerBound, block = transposedInput.pointer + first * n
             Matrix.transpose(encoderInput + first * n, rows: examples.count, columns: n, into: block,
                              rowsOfResult: 0..<n, kernels: kernels)
             Matrix.multiplyKernel(transA: false, m: h, n: examples.count, k: n,
@@ -441,18 +445,46 @@ public final class TrainingPass: @unchecked Sendable {
         }
     }
 
-    /// Whether z1 (and the dense layout's z2) run the kernels' own product, as z1^T = w1
-    /// xd^T with a part's examples as its columns: at the level where `Matrix.multiply`
-    /// does (AVX-512). In that shape (the weights the kernel's rows, 64 examples its
-    /// columns) it measured 101-114 GFLOP/s on one Zen 4 thread from 256 to 4096 units,
-    /// against OpenBLAS's 85-98 for the same product. Per-example DropConnect has its own.
+    /// Whether the kernels' own products run at `kernels`' level: where `Matrix.multiply`
+    /// does (AVX-512).
     static func hasOwnProducts(_ kernels: Kernels) -> Bool {
         Matrix.usesOwnProduct(columns: 1, kernels: kernels)
+    }
+
+    /// The most hidden units whose activations are transposed for the own decoder
+    /// products: hd^T is another (batch, hidden) buffer, worth it at the sizes measured
+    /// (256 to 4096 units) but not at the largest models, where the step's buffers are
+    /// already most of the memory.
+    static let ownTransposedUnits = 4096
+
+    /// Which products run the kernels' own code as z^T = w a^T, the weights the kernel's
+    /// rows and a part's examples its columns (stored transposed): the encoder's z1^T = w1
+    /// xd^T, and the dense or packed layouts' decoder z2^T = w2 hd^T, at the level where
+    /// `hasOwnProducts` and up to `ownTransposedUnits` units. In that shape it measured
+    /// 101-114 GFLOP/s on one Zen 4 thread from 256 to 4096 units, against OpenBLAS's
+    /// 85-98 for the same products. Per-example DropConnect has its own encoder, the
+    /// sparse layout its own decoder.
+    static func ownProducts(_ config: ModelConfig, layout: HiddenLayout, kernels: Kernels)
+        -> (encoder: Bool, decoder: Bool) {
+        guard hasOwnProducts(kernels) else { return (false, false) }
+        let perExample = config.dropP > 0 && config.dropMode == .dropconnect && config.masks == .example
+        var sparse = false
+        if case .sparse = layout { sparse = true }
+        return (!perExample, !sparse && config.hidden <= ownTransposedUnits)
     }
 
     /// Whether a part of `examples` examples fits the own products' shape: at most
     /// `Matrix.ownProductColumns` columns (larger parts, rare, run BLAS).
     static func ownProductFits(examples: Int) -> Bool { examples <= Matrix.ownProductColumns }
+
+    /// Phase 1a, after the activation: hd's rows `examples` into their columns of hd^T
+    /// (hidden, maxBatch), which the own decoder products read.
+    func transposeHidden(examples: Range<Int>) {
+        guard let transposedHidden, !examples.isEmpty else { return }
+        let h = hiddenUnits, first = examples.lowerBound
+        Matrix.transpose(dropped + first * h, rows: examples.count, columns: h, into: transposedHidden.pointer + first,
+                         ldb: maxBatch, rowsOfResult: 0..<h, kernels: kernels)
+    }
 
     /// Phase 2, first half: dw1 = dz1^T xd and db1 for hidden units `units`, over the first
     /// `batch` examples.
@@ -550,24 +582,28 @@ public final class TrainingPass: @unchecked Sendable {
         case .sparse(let sparse):
             precondition(outputs == 0..<n, "the sparse decoder computes whole rows")
             sparse.decoderForward(examples: examples, hd: dropped, z2: z2, kernels: kernels)
-        case .packed(let packed) where packed.isPacked || packed.usesOwnDecoder(batch: examples.count):
-            packed.decoderForward(examples: examples, outputs: outputs, w2: model.parameters.w2, z2: z2)
-        case .dense where transposedActivations != nil && h <= n && Self.ownProductFits(examples: examples.count):
+        case .packed(let packed) where packed.isPacked || ownDecoder(examples: examples):
+            packed.decoderForward(examples: examples, outputs: outputs, w2: model.parameters.w2,
+                                  transposedHidden: ownDecoder(examples: examples) ? transposedHidden?.pointer : nil,
+                                  ldt: maxBatch, z2: z2)
+        case .dense where ownDecoder(examples: examples):
             // z2^T = w2 hd^T, as the encoder's z1^T: w2's rows the kernel's rows, this
-            // part's examples its columns (hd's rows, transposed into the block xd^T used)
+            // part's examples (their columns of hd^T) the kernel's columns
             precondition(outputs == 0..<n, "the dense decoder computes whole rows")
-            let block = transposedActivations!.pointer + first * n
-            Matrix.transpose(dropped + first * h, rows: examples.count, columns: h, into: block, rowsOfResult: 0..<h,
-                             kernels: kernels)
             Matrix.multiplyKernel(transA: false, m: n, n: examples.count, k: h, a: model.parameters.w2, lda: h,
-                                  b: block, ldb: examples.count, c: z2 + first * n, ldc: n, transposedC: true,
-                                  kernels: kernels)
+                                  b: transposedHidden!.pointer + first, ldb: maxBatch, c: z2 + first * n, ldc: n,
+                                  transposedC: true, kernels: kernels)
         case .dense, .packed:
             // hd (rows, h), w2[outputs] (|outputs|, h) -> z2[:, outputs] (rows, |outputs|), ld 784
             BLAS.sgemm(transA: false, transB: true, m: examples.count, n: outputs.count, k: h, alpha: 1,
                        a: dropped + first * h, lda: h, b: model.parameters.w2 + outputs.lowerBound * h, ldb: h,
                        beta: 0, c: z2 + first * n + outputs.lowerBound, ldc: n)
         }
+    }
+
+    /// Whether the decoder's z2 for `examples` runs the own product, from hd^T.
+    func ownDecoder(examples: Range<Int>) -> Bool {
+        transposedHidden != nil && Self.ownProductFits(examples: examples.count)
     }
 
     /// Phase 1b: dhd = dz2 w2 for examples `examples`; right wherever the gate is open

@@ -71,15 +71,17 @@ typedef struct {
     /* In place, the inverse of pack: row r's first `count` floats move to their units'
        columns, zeros elsewhere. m (rows, ld), ld >= units. */
     void (*spread)(float *m, long rows, long ld, const AEActiveSet *set);
-    /* b[q, p] = a[p, q] for q in first..<last: a (rows, columns) -> b (columns, rows). */
-    void (*transpose)(const float *a, long rows, long columns, float *b, long first, long last);
+    /* b[q, p] = a[p, q] for q in first..<last: a (rows, columns) -> b (columns, rows),
+       row stride ldb >= rows. */
+    void (*transpose)(const float *a, long rows, long columns, float *b, long ldb, long first, long last);
     /* c[r, n] = sum over k < depth, in order, of a[r rs + k ks] b[k ldb + n], for r < rows
        and n < columns: a (rows, depth) with row stride rs and depth stride ks (a row-major
        matrix, or with rs 1 the transpose of one), b (depth, columns) ld ldb -> c (rows,
        columns) ld ldc, overwritten; with `transposed`, c[r, n] goes to c[n ldc + r] (c^T,
-       (columns, rows)). Nothing outside those entries is read or written. */
-    void (*multiply)(const float *a, long rs, long ks, const float *b, long ldb, float *c, long ldc, long rows,
-                     long columns, long depth, int transposed);
+       (columns, rows)). With b_rows, b's row k is at b + b_rows[k] ldb. Nothing outside
+       those entries is read or written. */
+    void (*multiply)(const float *a, long rs, long ks, const float *b, long ldb, const int32_t *_Nullable b_rows,
+                     float *c, long ldc, long rows, long columns, long depth, int transposed);
     /* out = sum over k < count with c[k stride] != 0 of c[k stride] rows[k]:
        rows (count, 784) -> out (784). indices, values: scratch for count entries. */
     void (*combine_rows)(const float *c, long stride, long count, const float *rows, float *out,

@@ -13,8 +13,6 @@ final class PackedProducts {
     let packedW2: FloatBuffer
     // hd's active columns: (batch, |A|)
     let packedHidden: FloatBuffer
-    // their transpose, for the kernels' own decoder product (`ownDecoder`): (|A|, batch)
-    let transposedHidden: FloatBuffer?
     // dz1's active columns for the encoder gradient, rows of stride hidden: (batch, |A|)
     let packedGradient: FloatBuffer
     /// Whether this step's minibatch was packed.
@@ -27,24 +25,9 @@ final class PackedProducts {
         packedW2 = FloatBuffer(count: n * hidden + 16)
         packedHidden = FloatBuffer(count: maxBatch * hidden + 16)
         packedGradient = FloatBuffer(count: maxBatch * hidden + 16)
-        transposedHidden = Self.hasOwnDecoder(hidden: hidden, kernels: kernels)
-            ? FloatBuffer(count: maxBatch * hidden) : nil
     }
 
-    /// Whether the decoder can run the kernels' own product, z2^T = w2[:, A] hd[:, A]^T
-    /// with the minibatch's examples as its columns (`TrainingPass.hasOwnProducts`), which
-    /// needs hd's transpose: up to `Matrix.ownProductColumns` units, so that the copy
-    /// stays small beside the other buffers.
-    static func hasOwnDecoder(hidden: Int, kernels: Kernels) -> Bool {
-        TrainingPass.hasOwnProducts(kernels) && hidden <= Matrix.ownProductColumns
-    }
-
-    /// Whether a minibatch of `batch` examples runs the own decoder product.
-    func usesOwnDecoder(batch: Int) -> Bool { transposedHidden != nil && TrainingPass.ownProductFits(examples: batch) }
-
-    var allocatedBytes: Int {
-        4 * (packedW2.count + packedHidden.count + packedGradient.count + (transposedHidden?.count ?? 0))
-    }
+    var allocatedBytes: Int { 4 * (packedW2.count + packedHidden.count + packedGradient.count) }
 
     // MARK: - Packing
 
@@ -52,14 +35,11 @@ final class PackedProducts {
     /// whole minibatch's hd (batch, hidden) and packs hd[:, A]; returns `isPacked`, whether
     /// rows of w2 then need `packDecoderWeights`.
     func packHidden(_ hd: UnsafePointer<Float>, batch: Int) -> Bool {
-        isPacked = active.find(hd, rows: batch, stride: hidden) > 0 && active.worthPacking
-        if isPacked { active.pack(hd, rows: batch, ldm: hidden, into: packedHidden.pointer, ldo: active.count) }
-        if let transposedHidden, usesOwnDecoder(batch: batch) { // hd[:, A]^T, or hd^T when not packed
-            let (source, units) = isPacked ? (UnsafePointer(packedHidden.pointer), active.count) : (hd, hidden)
-            Matrix.transpose(source, rows: batch, columns: units, into: transposedHidden.pointer,
-                             rowsOfResult: 0..<units, kernels: active.kernels)
-        }
-        return isPacked
+        isPacked = false
+        guard active.find(hd, rows: batch, stride: hidden) > 0, active.worthPacking else { return false }
+        active.pack(hd, rows: batch, ldm: hidden, into: packedHidden.pointer, ldo: active.count)
+        isPacked = true
+        return true
     }
 
     /// Rows `rows` of w2[:, A] (threads take disjoint ranges). w2: (784, hidden).
@@ -82,20 +62,21 @@ final class PackedProducts {
     /// z2[examples, outputs] = hd[examples, A] w2[outputs, A]^T, from the packed copies.
     /// (rows, |A|) x (|A|, |outputs|) -> z2: (batch, 784), columns `outputs`.
     ///
-    /// With the kernels' own product (`transposedHidden`), the whole minibatch as
-    /// `packHidden` left it: z2[:, outputs]^T = w2[outputs, A] hd[:, A]^T, w2's rows the
-    /// kernel's rows and the examples its columns, stored transposed into z2's columns
-    /// `outputs`; from w2 itself and every unit when the minibatch was not packed.
+    /// With the kernels' own product, given hd^T (hidden, batch; row stride `ldt`, from
+    /// `TrainingPass.transposeHidden`): z2[:, outputs]^T = w2[outputs, A] hd^T[A, :], w2's
+    /// rows the kernel's rows and the examples its columns, the active units' rows of hd^T
+    /// read through the list, stored transposed into z2's columns `outputs`; from w2
+    /// itself and every unit when the minibatch was not packed.
     func decoderForward(examples: Range<Int>, outputs: Range<Int>, w2: UnsafePointer<Float>,
-                        z2: UnsafeMutablePointer<Float>) {
+                        transposedHidden: UnsafePointer<Float>?, ldt: Int, z2: UnsafeMutablePointer<Float>) {
         let n = ModelConfig.inputs, k = active.count, first = examples.lowerBound
-        if let transposedHidden, usesOwnDecoder(batch: examples.count) {
+        if let transposedHidden {
             precondition(first == 0, "the own decoder product computes the whole minibatch")
             let (weights, depth) = isPacked ? (UnsafePointer(packedW2.pointer), k) : (w2, hidden)
             Matrix.multiplyKernel(transA: false, m: outputs.count, n: examples.count, k: depth,
-                                  a: weights + outputs.lowerBound * depth, lda: depth, b: transposedHidden.pointer,
-                                  ldb: examples.count, c: z2 + outputs.lowerBound, ldc: n, transposedC: true,
-                                  kernels: active.kernels)
+                                  a: weights + outputs.lowerBound * depth, lda: depth, b: transposedHidden, ldb: ldt,
+                                  bRows: isPacked ? UnsafePointer(active.list) : nil, c: z2 + outputs.lowerBound,
+                                  ldc: n, transposedC: true, kernels: active.kernels)
             return
         }
         BLAS.sgemm(transA: false, transB: true, m: examples.count, n: outputs.count, k: k, alpha: 1,
