@@ -225,4 +225,23 @@ import Testing
         #expect(second.higher(first).oneThread == 110 && second.higher(first).allThreads == 230)
         #expect(higher.threads == 2 && higher.level == .avx512)
     }
+
+    /// The own kernels' column: shown only when some product ran them, with "-" where the
+    /// step leaves a product to BLAS; the JSON carries the figure or null.
+    @Test func ownProductColumn() throws {
+        var report = Self.report(hidden: [256], batches: [128], modes: [.none])
+        #expect(!report.table.contains("own, 1 thread"), "\(report.table)")
+        let product = Benchmark.ProductTiming(name: "x w1^T", m: 1, n: 1, k: 1, gflops: 1, maxRelativeError: 0)
+        let own = Benchmark.ProductTiming(name: "x w1^T", m: 1, n: 1, k: 1, gflops: 123.4, maxRelativeError: 0)
+        let size = Benchmark.Size(hidden: 256, batchSize: 128)
+        report.products = [Benchmark.ProductRow(size: size, one: product, all: product, own: own),
+                           Benchmark.ProductRow(size: size, one: product, all: product)]
+        let lines = report.table.split(separator: "\n").map(String.init)
+        let rows = lines.filter { $0.hasPrefix("  x w1^T") }
+        #expect(rows.count == 2 && rows[0].hasSuffix("123.4") && rows[1].hasSuffix(" -"), "\(report.table)")
+        #expect(lines.contains { $0.hasSuffix("own, 1 thread") }, "\(report.table)")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(report.json.utf8)) as? [String: Any])
+        let sgemm = try #require(json["sgemm"] as? [[String: Any]])
+        #expect(sgemm.first?["own_gflops_1_thread"] as? Double == 123.4 && sgemm.last?["own_gflops_1_thread"] is NSNull)
+    }
 }

@@ -24,7 +24,17 @@ import Testing
             let error = try #require(product["max_rel_error"] as? Double)
             #expect(gflops > 0 && gflops.isFinite, "\(product)")
             #expect(error < 1e-4, "BLAS against the naive product: \(product)")
+            // the kernels' own product, where the step runs it: also checked against the naive one
+            if let own = product["own_gflops_1_thread"] as? Double {
+                let ownError = try #require(product["own_max_rel_error"] as? Double)
+                #expect(own > 0 && own.isFinite && ownError < 1e-4, "the own product: \(product)")
+            } else {
+                #expect(product["own_gflops_1_thread"] is NSNull, "\(product)")
+            }
         }
+        // at the AVX-512 level the step runs all five in its own kernel (batch 16, 256 units)
+        let ownRows = sgemm.filter { $0["own_gflops_1_thread"] is Double }.count
+        #expect(ownRows == ((try? KernelLevel.requested()) == .avx512 ? 5 : 0), "\(sgemm)")
         let training = try #require(report["training"] as? [[String: Any]])
         #expect(training.compactMap { $0["mode"] as? String } == ["none", "dropout", "dropconnect-batch"])
         for row in training {

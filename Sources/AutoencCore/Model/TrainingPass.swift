@@ -8,9 +8,11 @@
 /// - phase 0, rows of the weights split across threads: per-batch DropConnect's masked
 ///   w1 (h, 784); per-example DropConnect's w1^T (784, h); the sparse layout's w2^T (h, 784);
 /// - phase 1a, examples split across threads: input dropout x -> xd (B, 784)
-///   (`dropInputs`); the encoder z1 = xd w1^T (B, h) (`encoderForward`), by BLAS or
-///   per-example DropConnect's kernel over each image's nonzero pixels; a = act(z1 + b1),
-///   gate = act'(z1 + b1), both times the dropout factor -> hd (B, h) (`activationForward`);
+///   (`dropInputs`); the encoder z1 = xd w1^T (B, h) (`encoderForward`), by BLAS, the
+///   kernels' own product (AVX-512) or per-example DropConnect's kernel over each image's
+///   nonzero pixels; a = act(z1 + b1), gate = act'(z1 + b1), both times the dropout
+///   factor -> hd (B, h) (`activationForward`), and its rows into hd^T's columns for the
+///   own decoder product (`transposeHidden`);
 /// - between, on one thread, the packed layout only: the active units of the whole
 ///   minibatch's hd, packed; then rows of w2 split across threads, each computing its
 ///   columns of z2 for the whole minibatch;
@@ -447,7 +449,7 @@ public final class TrainingPass: @unchecked Sendable {
 
     /// Whether the kernels' own products run at `kernels`' level: where `Matrix.multiply`
     /// does (AVX-512).
-    static func hasOwnProducts(_ kernels: Kernels) -> Bool {
+    public static func hasOwnProducts(_ kernels: Kernels) -> Bool {
         Matrix.usesOwnProduct(columns: 1, kernels: kernels)
     }
 
@@ -455,7 +457,7 @@ public final class TrainingPass: @unchecked Sendable {
     /// products: hd^T is another (batch, hidden) buffer, worth it at the sizes measured
     /// (256 to 4096 units) but not at the largest models, where the step's buffers are
     /// already most of the memory.
-    static let ownTransposedUnits = 4096
+    public static let ownTransposedUnits = 4096
 
     /// Which products run the kernels' own code as z^T = w a^T, the weights the kernel's
     /// rows and a part's examples its columns (stored transposed): the encoder's z1^T = w1
@@ -475,7 +477,7 @@ public final class TrainingPass: @unchecked Sendable {
 
     /// Whether a part of `examples` examples fits the own products' shape: at most
     /// `Matrix.ownProductColumns` columns (larger parts, rare, run BLAS).
-    static func ownProductFits(examples: Int) -> Bool { examples <= Matrix.ownProductColumns }
+    public static func ownProductFits(examples: Int) -> Bool { examples <= Matrix.ownProductColumns }
 
     /// Phase 1a, after the activation: hd's rows `examples` into their columns of hd^T
     /// (hidden, maxBatch), which the own decoder products read.

@@ -17,6 +17,15 @@ extension Benchmark {
         public var size: Size
         public var one: ProductTiming
         public var all: ProductTiming
+        /// The kernels' own product on one thread, where the training step runs it instead of BLAS.
+        public var own: ProductTiming?
+
+        public init(size: Size, one: ProductTiming, all: ProductTiming, own: ProductTiming? = nil) {
+            self.size = size
+            self.one = one
+            self.all = all
+            self.own = own
+        }
     }
 
     /// One mode's training at one size.
@@ -117,7 +126,9 @@ extension Benchmark {
                                 ("batch_size", int(row.size.batchSize)), ("m", int(one.m)), ("n", int(one.n)),
                                 ("k", int(one.k)), ("gflops_1_thread", fixed(one.gflops, 1)),
                                 ("gflops", fixed(all.gflops, 1)),
-                                ("max_rel_error", .number(Double(max(one.maxRelativeError, all.maxRelativeError))))])
+                                ("max_rel_error", .number(Double(max(one.maxRelativeError, all.maxRelativeError)))),
+                                ("own_gflops_1_thread", row.own.map { fixed($0.gflops, 1) } ?? .null),
+                                ("own_max_rel_error", row.own.map { .number($0.maxRelativeError) } ?? .null)])
             }
             let t: [JSON] = training.map { row in
                 let b = row.breakdown
@@ -170,19 +181,29 @@ extension Benchmark {
             lines += ["threads  \(threads), \(model)batch \(batchSizes.map(String.init).joined(separator: ",")), "
                 + "drop-p \(dropP), data \(data)", "",
                          "sgemm at the model's shapes       m     n     k   GFLOP/s 1 thread   "
-                             + allThreads.padding(toLength: 9, withPad: " ", startingAt: 0) + "   max rel err vs naive"]
+                             + allThreads.padding(toLength: 9, withPad: " ", startingAt: 0) + "   max rel err vs naive"
+                             + (ownKernels ? "   own, 1 thread" : "")]
             for (i, row) in products.enumerated() {
                 if i > 0 && row.size != products[i - 1].size { lines.append("") }
                 let one = row.one, all = row.all
+                let own = !ownKernels ? "" : row.own.map { String(format: "         %9.1f", $0.gflops) }
+                    ?? "                 -"
                 lines.append("  " + one.name.padding(toLength: 12, withPad: " ", startingAt: 0)
                              + String(format: "        %5d %5d %5d   %9.1f   %9.1f   %.1e", one.m, one.n, one.k,
                                       one.gflops, all.gflops,
-                                      max(one.maxRelativeError, all.maxRelativeError)))
+                                      max(one.maxRelativeError, all.maxRelativeError)) + own)
+            }
+            if ownKernels {
+                lines.append("own: the kernels' own product, which the training step runs instead of sgemm "
+                    + "where shown (z1, z2 as w x^T, stored transposed)")
             }
             lines.append("")
             lines += scales ? scalingTable : trainingTable + [""] + breakdownTable
             return lines.joined(separator: "\n")
         }
+
+        /// Whether any product ran the kernels' own code, and the table has its column.
+        var ownKernels: Bool { products.contains { $0.own != nil } }
 
         var warmupDescription: String {
             if let warmup { return "after \(warmup) images of warm-up" }

@@ -5,12 +5,13 @@ import Dispatch
 ///
 /// Timings are wall-clock medians over repeats.
 public enum Benchmark {
-    /// One BLAS product's timing: its shape, its GFLOP/s, and how far it strayed from the naive product.
+    /// One product's timing (BLAS's, or the kernels' own): its shape, its GFLOP/s, and how
+    /// far it strayed from the naive product.
     public struct ProductTiming: Sendable {
         public var name: String
         public var m: Int, n: Int, k: Int
         public var gflops: Double
-        /// Largest |BLAS - naive| / (|naive| + 1) over the product's outputs.
+        /// Largest |product - naive| / (|naive| + 1) over the product's outputs.
         public var maxRelativeError: Double
     }
 
@@ -24,8 +25,12 @@ public enum Benchmark {
     /// backward: dz2^T hd, dz2 w2, dz1^T x), each checked once against the naive product
     /// (on every row, or on evenly spaced rows within `checkBudget`). Each figure is the
     /// median over samples for `seconds`, at least 3, of 10 products each (fewer when 10
-    /// would take more than 20 ms).
-    public static func products(batch: Int, hidden: Int, seconds: Double = 0.3) -> [ProductTiming] {
+    /// would take more than 20 ms). With `own`, the kernels' own product (`kernels`' level)
+    /// in the shape the training step runs it, and nil for a product the step leaves to
+    /// BLAS there; z1 and z2 as w1 x^T and w2 hd^T, stored transposed, from transposed
+    /// copies of x and hd (the copies not timed: the step makes them in other phases).
+    public static func products(batch: Int, hidden: Int, seconds: Double = 0.3, own: Bool = false,
+                                kernels: Kernels = .current) -> [ProductTiming?] {
         let n = ModelConfig.inputs
         let shapes: [(name: String, transA: Bool, transB: Bool, m: Int, n: Int, k: Int, lda: Int, ldb: Int)] = [
             ("x w1^T", false, true, batch, hidden, n, n, n),
@@ -34,45 +39,77 @@ public enum Benchmark {
             ("dz2 w2", false, false, batch, hidden, n, n, hidden),
             ("dz1^T x", true, false, hidden, n, batch, hidden, n),
         ]
+        let hasOwn = TrainingPass.hasOwnProducts(kernels) && TrainingPass.ownProductFits(examples: batch)
         var rng = RandomStream(seed: 1, .evaluation)
-        return shapes.map { (name, ta, tb, m, nn, k, lda, ldb) in
+        return shapes.enumerated().map { index, shape -> ProductTiming? in
+            let (name, ta, tb, m, nn, k, lda, ldb) = shape
             let a = FloatBuffer(count: max(m, k) * lda)
             let b = FloatBuffer(count: max(k, nn) * ldb)
             for i in 0..<a.count { a.pointer[i] = rng.uniform(-1, 1) }
             for i in 0..<b.count { b.pointer[i] = rng.uniform(-1, 1) }
-            let c = FloatBuffer(count: m * nn), reference = FloatBuffer(count: m * nn)
-            func run() {
-                BLAS.sgemm(transA: ta, transB: tb, m: m, n: nn, k: k, alpha: 1, a: a.pointer, lda: lda,
-                           b: b.pointer, ldb: ldb, beta: 0, c: c.pointer, ldc: nn)
-            }
-            let first = now()
-            run()
-            let once = now() - first
-            // row i of the result reads row i of a (column i when transposed)
-            let rowStep = max(1, m * nn * k / checkBudget)
-            var worst = 0.0
-            for i in stride(from: 0, to: m, by: rowStep) {
-                BLAS.sgemmNaive(transA: ta, transB: tb, m: 1, n: nn, k: k, alpha: 1,
-                                a: ta ? a.pointer + i : a.pointer + i * lda,
-                                lda: lda, b: b.pointer, ldb: ldb, beta: 0, c: reference.pointer + i * nn, ldc: nn)
-                for j in (i * nn)..<((i + 1) * nn) {
-                    let r = Double(reference.pointer[j])
-                    worst = max(worst, abs(Double(c.pointer[j]) - r) / (abs(r) + 1))
+            let c = FloatBuffer(count: m * nn)
+            guard own else {
+                return time(name: name, m: m, n: nn, k: k, c: c, seconds: seconds,
+                            check: (ta, tb, UnsafePointer(a.pointer), lda, UnsafePointer(b.pointer), ldb)) {
+                    BLAS.sgemm(transA: ta, transB: tb, m: m, n: nn, k: k, alpha: 1, a: a.pointer, lda: lda,
+                               b: b.pointer, ldb: ldb, beta: 0, c: c.pointer, ldc: nn)
                 }
             }
-            let perSample = Int(min(10, max(1, 20_000_000 / max(once, 1))))
-            var samples: [Double] = []
-            let deadline = now() + UInt64(seconds * 1e9)
-            repeat {
-                let start = now()
-                for _ in 0..<perSample { run() }
-                samples.append(Double(now() - start) / 1e9 / Double(perSample))
-            } while now() < deadline || samples.count < 3
-            samples.sort()
-            let flops = 2.0 * Double(m) * Double(nn) * Double(k)
-            return ProductTiming(name: name, m: m, n: nn, k: k, gflops: flops / samples[samples.count / 2] / 1e9,
-                                 maxRelativeError: worst)
+            if index < 2 {
+                // z^T = w a^T: w (nn, k) is b; a^T (k, m) a transposed copy of a (m, k)
+                guard hasOwn, index == 0 || hidden <= TrainingPass.ownTransposedUnits else { return nil }
+                let transposed = FloatBuffer(count: k * m)
+                Matrix.transpose(a.pointer, rows: m, columns: k, into: transposed.pointer, rowsOfResult: 0..<k,
+                                 kernels: kernels)
+                return time(name: name, m: m, n: nn, k: k, c: c, seconds: seconds,
+                            check: (ta, tb, UnsafePointer(a.pointer), lda, UnsafePointer(b.pointer), ldb)) {
+                    Matrix.multiplyKernel(transA: false, m: nn, n: m, k: k, a: b.pointer, lda: ldb,
+                                          b: transposed.pointer, ldb: m, c: c.pointer, ldc: nn, transposedC: true,
+                                          kernels: kernels)
+                }
+            }
+            guard Matrix.usesOwnProduct(columns: nn, kernels: kernels) else { return nil }
+            return time(name: name, m: m, n: nn, k: k, c: c, seconds: seconds,
+                        check: (ta, tb, UnsafePointer(a.pointer), lda, UnsafePointer(b.pointer), ldb)) {
+                Matrix.multiplyKernel(transA: ta, m: m, n: nn, k: k, a: a.pointer, lda: lda, b: b.pointer, ldb: ldb,
+                                      c: c.pointer, ldc: nn, kernels: kernels)
+            }
         }
+    }
+
+    /// Runs `run` (which writes the product (m, nn) into c) once, checks c against the
+    /// naive product of `check`'s operands, then times it as `products` says.
+    static func time(name: String, m: Int, n nn: Int, k: Int, c: FloatBuffer, seconds: Double,
+                     check: (Bool, Bool, UnsafePointer<Float>, Int, UnsafePointer<Float>, Int),
+                     _ run: () -> Void) -> ProductTiming {
+        let (ta, tb, a, lda, b, ldb) = check
+        let reference = FloatBuffer(count: m * nn)
+        let first = now()
+        run()
+        let once = now() - first
+        // row i of the result reads row i of a (column i when transposed)
+        let rowStep = max(1, m * nn * k / checkBudget)
+        var worst = 0.0
+        for i in stride(from: 0, to: m, by: rowStep) {
+            BLAS.sgemmNaive(transA: ta, transB: tb, m: 1, n: nn, k: k, alpha: 1, a: ta ? a + i : a + i * lda,
+                            lda: lda, b: b, ldb: ldb, beta: 0, c: reference.pointer + i * nn, ldc: nn)
+            for j in (i * nn)..<((i + 1) * nn) {
+                let r = Double(reference.pointer[j])
+                worst = max(worst, abs(Double(c.pointer[j]) - r) / (abs(r) + 1))
+            }
+        }
+        let perSample = Int(min(10, max(1, 20_000_000 / max(once, 1))))
+        var samples: [Double] = []
+        let deadline = now() + UInt64(seconds * 1e9)
+        repeat {
+            let start = now()
+            for _ in 0..<perSample { run() }
+            samples.append(Double(now() - start) / 1e9 / Double(perSample))
+        } while now() < deadline || samples.count < 3
+        samples.sort()
+        let flops = 2.0 * Double(m) * Double(nn) * Double(k)
+        return ProductTiming(name: name, m: m, n: nn, k: k, gflops: flops / samples[samples.count / 2] / 1e9,
+                             maxRelativeError: worst)
     }
 
     /// What `training` measured.
@@ -183,10 +220,11 @@ extension Benchmark {
         // keep spinning for a while and would slow the training timings down
         BLAS.setThreads(1)
         let single = sizes.map { products(batch: $0.batchSize, hidden: $0.hidden) }
+        let own = sizes.map { products(batch: $0.batchSize, hidden: $0.hidden, own: true) }
         BLAS.setThreads(threads)
         let all = threads > 1 ? sizes.map { products(batch: $0.batchSize, hidden: $0.hidden) } : single
-        let productRows = zip(sizes, zip(single, all)).flatMap { size, timings in
-            zip(timings.0, timings.1).map { ProductRow(size: size, one: $0, all: $1) }
+        let productRows = sizes.indices.flatMap { s in
+            (0..<5).map { p in ProductRow(size: sizes[s], one: single[s][p]!, all: all[s][p]!, own: own[s][p]) }
         }
         return Report(threads: threads, hiddenSizes: hidden, batchSizes: batchSizes, warmup: plan.warmup,
                       repeats: plan.repeats, dropP: dropP, data: dataName, products: productRows, training: rows,

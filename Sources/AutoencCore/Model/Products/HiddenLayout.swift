@@ -7,12 +7,13 @@
 /// and the switch puts those lines side by side where the product is computed, so a
 /// reader sees for a given layout which code runs without following a conformance to
 /// another file. The cases carry only the buffers and kernels that are theirs alone; the
-/// dense products, one BLAS call each, are written out at the sites and are the
-/// reference the other two are tested against (`SparseProductTests`, `ActiveUnitsTests`).
+/// dense products, one call each (BLAS, or at the AVX-512 level the kernels' own,
+/// `Matrix.multiply`), are written out at the sites and are the reference the other two
+/// are tested against (`SparseProductTests`, `ActiveUnitsTests`).
 enum HiddenLayout {
-    /// Every hidden unit, by BLAS.
+    /// Every hidden unit, by BLAS or the kernels' own product.
     case dense
-    /// The units active somewhere in the minibatch, packed, by BLAS (ReLU); a minibatch
+    /// The units active somewhere in the minibatch, packed, by the same products (ReLU); a minibatch
     /// where packing would not pay runs the dense products (`PackedProducts.isPacked`).
     case packed(PackedProducts)
     /// Row by row over the non-zero entries of hd and dz1 (dropout with the AVX-512

@@ -1,4 +1,4 @@
-/// The packed layout's buffers and products (`HiddenLayout.packed`): BLAS over the units
+/// The packed layout's buffers and products (`HiddenLayout.packed`): dense products over the units
 /// active somewhere in the minibatch (`ActiveUnits`); a ReLU unit that is zero for every
 /// example adds only zeros to the products that read hd or dz1. After the encoder, on one
 /// thread, the step finds the active units A of the whole minibatch and packs hd[:, A]
