@@ -6,10 +6,11 @@ struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Measure BLAS and training speed on this machine.",
         discussion: """
-            Prints the BLAS kernel in use, sgemm GFLOP/s at the model's five products, training images/s for each \
-            regularizer, and where a step's time goes: each phase's microseconds per step and share of the step \
-            (the phases of a training step, timed inside the timed steps; "other" is threads waiting for each other \
-            and the work between phases).
+            Prints the BLAS kernel in use, the CPU's multiply-add peak, sgemm GFLOP/s at the model's five products \
+            (beside them, where the training step runs its own product instead, that one's on one thread), \
+            training images/s for each regularizer with its efficiency against the peak, and where a step's time \
+            goes: each phase's microseconds per step and share of the step (the phases of a training step, timed \
+            inside the timed steps; "other" is threads waiting for each other and the work between phases).
 
             Given several --hidden or --batch-size values, it measures every combination and prints a table of \
             images/s and ms per step for each size and mode, with each row's largest phases; --json carries every \
