@@ -51,7 +51,7 @@ import Testing
         // Adam's two moments: 4 x 25.7M floats = 0.41 GB; packed w2: 0.05 GB. Left out of
         // the hand count: about 30 bytes an image and 16 floats a buffer (under 0.01 GB).
         // At the AVX-512 level, xd^T for the own products: 65536 x 784 floats = 0.21 GB.
-        let own = TrainingPass.hasOwnProducts(Kernels(options.kernels)) ? 4 * 65536 * 784 : 0
+        let own = Matrix.hasOwnProduct(Kernels(options.kernels)) ? 4 * 65536 * 784 : 0
         #expect(need - own > 22_330_000_000 && need - own < 22_350_000_000, "\(need) with \(own) for xd^T")
         #expect(Memory.describe(need) == (own > 0 ? "22.6 GB" : "22.3 GB"))
     }

@@ -7,13 +7,17 @@ extension Matrix {
     /// measured slower than OpenBLAS (55 against 78 GFLOP/s, dz2 w2 at batch 64).
     public static let ownProductColumns = 1024
 
-    /// Whether `multiply` runs the kernels' own product for `columns` columns: at the
-    /// AVX-512 level only. Measured on one thread of a Zen 4 at the step's shapes, the
-    /// kernel ran at 103-111 GFLOP/s where OpenBLAS's sgemm ran at 91-101; its AVX2 tile
-    /// (6 x 16, all AVX2's 16 registers hold) ran at 68-93 against OpenBLAS's Haswell
-    /// kernels' 82-104, so AVX2 machines keep BLAS.
+    /// Whether the step runs the kernels' own products at `kernels`' level: AVX-512 only.
+    /// Measured on one thread of a Zen 4 at the step's shapes, the kernel ran at 103-111
+    /// GFLOP/s where OpenBLAS's sgemm ran at 91-101; its AVX2 tile (6 x 16, all AVX2's 16
+    /// registers hold) ran at 68-93 against OpenBLAS's Haswell kernels' 82-104, so AVX2
+    /// machines keep BLAS.
+    public static func hasOwnProduct(_ kernels: Kernels) -> Bool { kernels.level == .avx512 }
+
+    /// Whether `multiply` runs the kernels' own product for `columns` columns: where
+    /// `hasOwnProduct`, up to `ownProductColumns`.
     public static func usesOwnProduct(columns: Int, kernels: Kernels) -> Bool {
-        kernels.level == .avx512 && columns <= ownProductColumns
+        hasOwnProduct(kernels) && columns <= ownProductColumns
     }
 
     /// c = op(a) b, overwriting c: op(a) is a (m, k) with row stride lda, or with

@@ -18,12 +18,9 @@ extension TrainingPass {
             }
         }
         let chosen = choice == .automatic ? strategy(for: config, kernels: kernels) : choice
-        let sparse = chosen == .sparseHidden
-        if hasOwnProducts(kernels) {
-            let perExample = config.dropP > 0 && config.dropMode == .dropconnect && config.masks == .example
-            if !perExample { bytes += 4 * b * n } // xd^T
-            if !sparse && h <= ownTransposedUnits { bytes += 4 * h * b } // hd^T
-        }
+        let own = ownProducts(config, sparseLayout: chosen == .sparseHidden, kernels: kernels)
+        if own.encoder { bytes += 4 * b * n } // xd^T
+        if own.decoder { bytes += 4 * h * b } // hd^T
         switch chosen {
         case .automatic, .dense: break
         case .sparseHidden: bytes += 4 * 2 * h * n + 8 * b * (h + 16) // w2^T, its gradient; indices and values

@@ -167,7 +167,9 @@ public final class TrainingPass: @unchecked Sendable {
         maskedW1 = dropConnect != nil && config.masks == .batch ? FloatBuffer(count: h * n) : nil
         pixelWalk = perExample ? PixelWalk(hidden: h, maxBatch: maxBatch) : nil
         layout = HiddenLayout(choice, config: config, maxBatch: maxBatch, kernels: kernels)
-        let own = Self.ownProducts(config, layout: layout, kernels: kernels)
+        var sparseLayout = false
+        if case .sparse = layout { sparseLayout = true }
+        let own = Self.ownProducts(config, sparseLayout: sparseLayout, kernels: kernels)
         transposedInput = own.encoder ? FloatBuffer(count: maxBatch * n) : nil
         transposedHidden = own.decoder ? FloatBuffer(count: h * maxBatch) : nil
     }
@@ -428,7 +430,7 @@ public final class TrainingPass: @unchecked Sendable {
             pixelWalk.pixels.collect(encoderInput, examples: examples, kernels: kernels)
             DropConnectKernels.forward(mask: dc, keys: keys, pixels: pixelWalk.pixels, examples: examples,
                                        w1t: pixelWalk.transposedW1.pointer, z1: z1, hidden: h, kernels: kernels)
-        } else if let transposedInput, Self.ownProductFits(examples: examples.count) {
+        } else if let transposedInput, Matrix.usesOwnProduct(columns: examples.count, kernels: kernels) {
             // z1^T = w1 xd^T, against the per-batch DropConnect's masked w1 when there is
             // one: w1's rows are the kernel's rows, this part's examples its columns (xd's
             // rows, transposed first), and the result is stored transposed, into z1's rows
@@ -447,12 +449,6 @@ public final class TrainingPass: @unchecked Sendable {
         }
     }
 
-    /// Whether the kernels' own products run at `kernels`' level: where `Matrix.multiply`
-    /// does (AVX-512).
-    public static func hasOwnProducts(_ kernels: Kernels) -> Bool {
-        Matrix.usesOwnProduct(columns: 1, kernels: kernels)
-    }
-
     /// The most hidden units whose activations are transposed for the own decoder
     /// products: hd^T is another (batch, hidden) buffer, worth it at the sizes measured
     /// (256 to 4096 units) but not at the largest models, where the step's buffers are
@@ -462,22 +458,17 @@ public final class TrainingPass: @unchecked Sendable {
     /// Which products run the kernels' own code as z^T = w a^T, the weights the kernel's
     /// rows and a part's examples its columns (stored transposed): the encoder's z1^T = w1
     /// xd^T, and the dense or packed layouts' decoder z2^T = w2 hd^T, at the level where
-    /// `hasOwnProducts` and up to `ownTransposedUnits` units. In that shape it measured
+    /// `Matrix.hasOwnProduct` and up to `ownTransposedUnits` units. In that shape it measured
     /// 101-114 GFLOP/s on one Zen 4 thread from 256 to 4096 units, against OpenBLAS's
     /// 85-98 for the same products. Per-example DropConnect has its own encoder, the
-    /// sparse layout its own decoder.
-    static func ownProducts(_ config: ModelConfig, layout: HiddenLayout, kernels: Kernels)
+    /// sparse layout (`sparseLayout`) its own decoder. `init` allocates by this rule, and
+    /// `bytes(for:)` counts by it.
+    static func ownProducts(_ config: ModelConfig, sparseLayout: Bool, kernels: Kernels)
         -> (encoder: Bool, decoder: Bool) {
-        guard hasOwnProducts(kernels) else { return (false, false) }
+        guard Matrix.hasOwnProduct(kernels) else { return (false, false) }
         let perExample = config.dropP > 0 && config.dropMode == .dropconnect && config.masks == .example
-        var sparse = false
-        if case .sparse = layout { sparse = true }
-        return (!perExample, !sparse && config.hidden <= ownTransposedUnits)
+        return (!perExample, !sparseLayout && config.hidden <= ownTransposedUnits)
     }
-
-    /// Whether a part of `examples` examples fits the own products' shape: at most
-    /// `Matrix.ownProductColumns` columns (larger parts, rare, run BLAS).
-    public static func ownProductFits(examples: Int) -> Bool { examples <= Matrix.ownProductColumns }
 
     /// Phase 1a, after the activation: hd's rows `examples` into their columns of hd^T
     /// (hidden, maxBatch), which the own decoder products read.
@@ -605,7 +596,7 @@ public final class TrainingPass: @unchecked Sendable {
 
     /// Whether the decoder's z2 for `examples` runs the own product, from hd^T.
     func ownDecoder(examples: Range<Int>) -> Bool {
-        transposedHidden != nil && Self.ownProductFits(examples: examples.count)
+        transposedHidden != nil && Matrix.usesOwnProduct(columns: examples.count, kernels: kernels)
     }
 
     /// Phase 1b: dhd = dz2 w2 for examples `examples`; right wherever the gate is open

@@ -39,7 +39,7 @@ public enum Benchmark {
             ("dz2 w2", false, false, batch, hidden, n, n, hidden),
             ("dz1^T x", true, false, hidden, n, batch, hidden, n),
         ]
-        let hasOwn = TrainingPass.hasOwnProducts(kernels) && TrainingPass.ownProductFits(examples: batch)
+        let hasOwn = Matrix.usesOwnProduct(columns: batch, kernels: kernels)
         var rng = RandomStream(seed: 1, .evaluation)
         return shapes.enumerated().map { index, shape -> ProductTiming? in
             let (name, ta, tb, m, nn, k, lda, ldb) = shape
