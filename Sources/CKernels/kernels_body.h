@@ -762,10 +762,35 @@ static int momentum(float *p, const float *g, float *buffer, long count, float l
     return !isnan(lane_sum(poison) + scalar_poison);
 }
 
+/* 1 / d to within 2.1 units of float32's roundoff at the AVX levels: the hardware's
+   estimate (relative error under 2^-14 for AVX-512's rcp14, 1.5 2^-12 for AVX2's rcp),
+   then one Newton step x (2 - d x), which squares that error (under 2^-28, or 2.25 2^-24)
+   and rounds twice. Elsewhere the division. d must be positive and finite. */
+AE_INLINE v16f reciprocal(v16f d) {
+#if defined(AE_AVX512)
+    const v16f x = (v16f)_mm512_rcp14_ps((__m512)d);
+    return x * (2 - d * x);
+#elif defined(AE_AVX2)
+    v16f x;
+    for (int half = 0; half < 2; half++) {
+        const __m256 part = _mm256_rcp_ps(_mm256_loadu_ps((const float *)&d + 8 * half));
+        memcpy((float *)&x + 8 * half, &part, sizeof part);
+    }
+    return x * (2 - d * x);
+#else
+    return 1 / d;
+#endif
+}
+
 /* PyTorch's single-tensor Adam: m = m + (1 - b1) (g - m) (exp_avg.lerp_), v = b2 v +
-   (1 - b2) g g, p -= step_size m / (sqrt(v) / correction2_root + eps), in that order. */
+   (1 - b2) g g, p -= step_size m / (sqrt(v) / correction2_root + eps), in that order,
+   with two of its roundings moved: sqrt(v) times 1 / correction2_root (rounded once from
+   double) for the division by it, and m times `reciprocal`'s 1 / denom for the division
+   by denom. A division costs as much as the rest of a parameter's update: the two took
+   the update from 0.41 to 0.28 ns a parameter on a Zen 4 with everything in cache. */
 static int adam(float *p, const float *g, float *m, float *v, long count, const AEAdam *a) {
     const float c1 = a->one_minus_beta1, b2 = a->beta2, c2 = a->one_minus_beta2;
+    const float inverse_root = a->inverse_correction2_root;
     v16f poison = {0};
     long i = 0;
     for (; i + 16 <= count; i += 16) {
@@ -774,8 +799,8 @@ static int adam(float *p, const float *g, float *m, float *v, long count, const 
         const v16f vi = b2 * vload(v + i) + c2 * gi * gi;
         vstore(mi, m + i);
         vstore(vi, v + i);
-        const v16f denom = __builtin_elementwise_sqrt(vi) / a->correction2_root + a->epsilon;
-        const v16f updated = vload(p + i) - a->step_size * mi / denom;
+        const v16f denom = __builtin_elementwise_sqrt(vi) * inverse_root + a->epsilon;
+        const v16f updated = vload(p + i) - a->step_size * mi * reciprocal(denom);
         vstore(updated, p + i);
         poison += updated * 0;
     }
@@ -783,7 +808,7 @@ static int adam(float *p, const float *g, float *m, float *v, long count, const 
     for (; i < count; i++) {
         m[i] = m[i] + c1 * (g[i] - m[i]);
         v[i] = b2 * v[i] + c2 * g[i] * g[i];
-        p[i] -= a->step_size * m[i] / (sqrtf(v[i]) / a->correction2_root + a->epsilon);
+        p[i] -= a->step_size * m[i] / (sqrtf(v[i]) * inverse_root + a->epsilon);
         scalar_poison += p[i] * 0;
     }
     return !isnan(lane_sum(poison) + scalar_poison);

@@ -23,6 +23,7 @@ import Testing
         (256, Set((0..<256).filter { $0 % 3 == 0 || ($0 >= 100 && $0 < 140) })),
         (48, []),
         (32, Set(0..<32)),
+        (100, Set([0, 63, 64, 65, 99])),
     ]
 
     @Test(arguments: 0..<shapes.count)

@@ -46,6 +46,10 @@ import Testing
     /// arithmetic separates the two; lr is 2^-7, the same number in float32 and double.
     struct AdamReference {
         static let u = 0x1p-24 // float32's unit roundoff: every operation is off by at most u of its result
+        /// How far the kernels' 1 / d is from the quotient, relative: AVX2's estimate (within
+        /// 1.5 2^-12) after a Newton step is within its square, 2.25u, plus the step's two
+        /// roundings (AVX-512's 2^-14 estimate gives 2.07u; the plain division u).
+        static let reciprocalError = 4.25 * u
         let lr: Double
         let w = Double(Float(1 - 0.9)), beta2 = Double(Float(0.999)), c2 = Double(Float(1 - 0.999))
         let eps = Double(Float(1e-8))
@@ -55,9 +59,12 @@ import Testing
         /// - m: g - m, its product by w and the sum round, and m's earlier error carries
         ///   with weight 1 - w: em = (1 - w) em + u (2 w |g - m| + |m'|);
         /// - v: all terms positive, four roundings on at most v' each: ev = b2 ev + 3 u v';
-        /// - d: sqrt halves v's relative error and rounds, the division and eps round:
-        ///   ed = sqrt(v')/r (ev / 2v' + 2u) + u d;
-        /// - the update q = s m / d: eq = s em / d + |q| (ed / d + 2u); p: ep = ep + eq + u |p'|.
+        /// - d: sqrt halves v's relative error and rounds; the kernel multiplies by
+        ///   f32(1 / r), within 2u of 1 / f32(r), and rounds; eps's sum rounds:
+        ///   ed = sqrt(v')/r (ev / 2v' + 4u) + u d;
+        /// - the update q = s m / d, which the kernel computes as s m x with x within
+        ///   `reciprocalError` of 1 / d: eq = s em / d + |q| (ed / d + 2u + reciprocalError);
+        ///   p: ep = ep + eq + u |p'|.
         var em: [Double], ev: [Double], ep: [Double]
 
         init(initial: [Float], lr: Double) {
@@ -79,10 +86,10 @@ import Testing
                 v[i] = beta2 * v[i] + c2 * g * g
                 ev[i] = beta2 * ev[i] + 3 * u * v[i]
                 let root = v[i].squareRoot() / r, d = root + eps
-                let ed = (v[i] > 0 ? root * (ev[i] / (2 * v[i]) + 2 * u) : 0) + u * d
+                let ed = (v[i] > 0 ? root * (ev[i] / (2 * v[i]) + 4 * u) : 0) + u * d
                 let q = s * m[i] / d
                 p[i] -= q
-                ep[i] += s * em[i] / d + abs(q) * (ed / d + 2 * u) + u * abs(p[i])
+                ep[i] += s * em[i] / d + abs(q) * (ed / d + 2 * u + Self.reciprocalError) + u * abs(p[i])
             }
         }
     }

@@ -410,9 +410,10 @@ import Testing
                 em[k] = u * (2 * w * abs(g - Double(before.first[k])) + abs(m))
                 ev[k] = 3 * u * v
                 let root = v.squareRoot() / r, d = root + eps
-                let ed = (v > 0 ? root * (ev[k] / (2 * v) + 2 * u) : 0) + u * d
+                // the kernel's f32(1 / r) and its 1 / d (`OptimizerTests.AdamReference`)
+                let ed = (v > 0 ? root * (ev[k] / (2 * v) + 4 * u) : 0) + u * d
                 let q = s * m / d
-                ep[k] = s * em[k] / d + abs(q) * (ed / d + 2 * u) + u * p
+                ep[k] = s * em[k] / d + abs(q) * (ed / d + 2 * u + OptimizerTests.AdamReference.reciprocalError) + u * p
             }
         }
         if before.config.maxNorm != nil {

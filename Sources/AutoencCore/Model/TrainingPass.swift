@@ -14,8 +14,9 @@
 ///   factor -> hd (B, h) (`activationForward`), and its rows into hd^T's columns for the
 ///   own decoder product (`transposeHidden`);
 /// - between, on one thread, the packed layout only: the active units of the whole
-///   minibatch's hd, packed; then rows of w2 split across threads, each computing its
-///   columns of z2 for the whole minibatch;
+///   minibatch's hd, and hd packed to them (where the own decoder product reads hd^T
+///   instead, each part packs its rows of hd at the end of phase 1b); then rows of w2
+///   split across threads, each computing its columns of z2 for the whole minibatch;
 /// - phase 1b, examples split across threads: z2 = hd w2^T (B, 784) (`decoderForward`);
 ///   y = sigmoid(z2 + b2), the loss, dz2 (B, 784) (`outputLossAndGradient`); dhd = dz2 w2
 ///   (B, h) (`decoderInputGradient`); dz1 = dhd ⊙ gate (`activationBackward`);
@@ -276,8 +277,11 @@ public final class TrainingPass: @unchecked Sendable {
                 var clock = timer?.lap(part: s)
                 _ = encoderPart(s, &clock)
             }
+            // the own decoder reads hd^T, so only dw2, in phase 2, reads the packed hd: its
+            // rows are packed in parallel below, not here on one thread
             let start = timer != nil ? StepTimer.now() : 0
-            let packs = packed.packHidden(dropped, batch: batch)
+            let ownDecoder = ownDecoder(examples: 0..<batch)
+            let packs = packed.packHidden(dropped, batch: batch, rows: !ownDecoder)
             timer?.recordAlone(.packing, since: start)
             parallel(threads) { t in
                 var clock = timer?.lap(part: t)
@@ -294,6 +298,7 @@ public final class TrainingPass: @unchecked Sendable {
                 let rows = Self.split(batch, s, parts)
                 losses[s] = lossAndBackward(rows, &clock)
                 if packs {
+                    if ownDecoder { packed.packHiddenRows(dropped, examples: rows) }
                     packed.packEncoderGradient(dz1, examples: rows)
                     clock?.record(.packing)
                 }

@@ -97,10 +97,10 @@ public final class Optimizer: @unchecked Sendable {
     /// Adam's constants at step `t` (1-based), each worked out in Double and rounded once
     /// to Float, as PyTorch's single-tensor Adam computes them in Python floats and hands
     /// them to float32 kernels: 1 - beta1 (lerp_'s weight), beta2, 1 - beta2 (addcmul_'s
-    /// value), eps, lr / (1 - beta1^t) and sqrt(1 - beta2^t).
+    /// value), eps, lr / (1 - beta1^t) and 1 / sqrt(1 - beta2^t).
     func adamConstants(step t: Int) -> AEAdam {
         AEAdam(one_minus_beta1: Float(1 - beta1), beta2: Float(beta2), one_minus_beta2: Float(1 - beta2),
                epsilon: epsilon, step_size: Float(Double(learningRate) / (1 - pow(beta1, Double(t)))),
-               correction2_root: Float((1 - pow(beta2, Double(t))).squareRoot()))
+               inverse_correction2_root: Float(1 / (1 - pow(beta2, Double(t))).squareRoot()))
     }
 }

@@ -60,7 +60,7 @@ typedef struct {
     float one_minus_beta2;  /* rounded from double: 0.001f, not 1 - 0.999f = 0.000999987 */
     float epsilon;
     float step_size;        /* lr / (1 - beta1^t) */
-    float correction2_root; /* sqrt(1 - beta2^t) */
+    float inverse_correction2_root; /* 1 / sqrt(1 - beta2^t) */
 } AEAdam;
 
 typedef struct {

@@ -59,21 +59,29 @@ final class ActiveUnits {
     /// m: (rows, stride), columns 0 ..< units.
     @discardableResult
     func find(_ m: UnsafePointer<Float>, rows: Int, stride: Int) -> Int {
-        bits.update(repeating: 0, count: units)
+        // 64 columns at a time down all the rows, their bits kept in four vectors
         let magnitude = SIMD16<UInt32>(repeating: 0x7FFF_FFFF)
-        for r in 0..<rows {
-            let row = UnsafeRawPointer(m + r * stride)
-            var j = 0
-            while j + 16 <= units {
-                let v = row.loadUnaligned(fromByteOffset: 4 * j, as: SIMD16<UInt32>.self)
-                let seen = UnsafeMutableRawPointer(bits + j).loadUnaligned(as: SIMD16<UInt32>.self)
-                UnsafeMutableRawPointer(bits + j).storeBytes(of: seen | (v & magnitude), as: SIMD16<UInt32>.self)
-                j += 16
+        var j = 0
+        while j + 64 <= units {
+            var seen = (SIMD16<UInt32>(), SIMD16<UInt32>(), SIMD16<UInt32>(), SIMD16<UInt32>())
+            for r in 0..<rows {
+                let row = UnsafeRawPointer(m + r * stride + j)
+                seen.0 |= row.loadUnaligned(fromByteOffset: 0, as: SIMD16<UInt32>.self)
+                seen.1 |= row.loadUnaligned(fromByteOffset: 64, as: SIMD16<UInt32>.self)
+                seen.2 |= row.loadUnaligned(fromByteOffset: 128, as: SIMD16<UInt32>.self)
+                seen.3 |= row.loadUnaligned(fromByteOffset: 192, as: SIMD16<UInt32>.self)
             }
-            while j < units {
-                bits[j] |= row.loadUnaligned(fromByteOffset: 4 * j, as: UInt32.self) & 0x7FFF_FFFF
-                j += 1
-            }
+            let target = UnsafeMutableRawPointer(bits + j)
+            target.storeBytes(of: seen.0 & magnitude, toByteOffset: 0, as: SIMD16<UInt32>.self)
+            target.storeBytes(of: seen.1 & magnitude, toByteOffset: 64, as: SIMD16<UInt32>.self)
+            target.storeBytes(of: seen.2 & magnitude, toByteOffset: 128, as: SIMD16<UInt32>.self)
+            target.storeBytes(of: seen.3 & magnitude, toByteOffset: 192, as: SIMD16<UInt32>.self)
+            j += 64
+        }
+        for column in j..<units {
+            var seen: UInt32 = 0
+            for r in 0..<rows { seen |= UnsafeRawPointer(m + r * stride + column).load(as: UInt32.self) }
+            bits[column] = seen & 0x7FFF_FFFF
         }
         count = 0
         for g in 0..<groups {

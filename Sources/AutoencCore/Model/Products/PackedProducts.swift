@@ -32,14 +32,23 @@ final class PackedProducts {
     // MARK: - Packing
 
     /// Between the encoder and the decoder, on one thread: finds the units active in the
-    /// whole minibatch's hd (batch, hidden) and packs hd[:, A]; returns `isPacked`, whether
-    /// rows of w2 then need `packDecoderWeights`.
-    func packHidden(_ hd: UnsafePointer<Float>, batch: Int) -> Bool {
+    /// whole minibatch's hd (batch, hidden) and, when `rows`, packs hd[:, A]; returns
+    /// `isPacked`, whether rows of w2 then need `packDecoderWeights` (and, without `rows`,
+    /// rows of hd `packHiddenRows`, before the decoder's weight gradient).
+    func packHidden(_ hd: UnsafePointer<Float>, batch: Int, rows: Bool = true) -> Bool {
         isPacked = false
         guard active.find(hd, rows: batch, stride: hidden) > 0, active.worthPacking else { return false }
-        active.pack(hd, rows: batch, ldm: hidden, into: packedHidden.pointer, ldo: active.count)
         isPacked = true
+        if rows { packHiddenRows(hd, examples: 0..<batch) }
         return true
+    }
+
+    /// hd[examples, A] (threads take disjoint ranges). hd: (batch, hidden).
+    func packHiddenRows(_ hd: UnsafePointer<Float>, examples: Range<Int>) {
+        guard isPacked, !examples.isEmpty else { return }
+        let k = active.count, first = examples.lowerBound
+        active.pack(hd + first * hidden, rows: examples.count, ldm: hidden, into: packedHidden.pointer + first * k,
+                    ldo: k)
     }
 
     /// Rows `rows` of w2[:, A] (threads take disjoint ranges). w2: (784, hidden).
