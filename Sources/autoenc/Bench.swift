@@ -8,6 +8,7 @@ struct Bench: ParsableCommand {
         discussion: """
             Prints the BLAS kernel in use, the CPU's multiply-add peak, sgemm GFLOP/s at the model's five products \
             (beside them, where the training step runs its own product instead, that one's on one thread), \
+            Adam's update alone in nanoseconds a parameter (on one thread, the same parameters pass after pass), \
             training images/s for each regularizer with its efficiency against the peak, and where a step's time \
             goes: each phase's microseconds per step and share of the step (the phases of a training step, timed \
             inside the timed steps; "other" is threads waiting for each other and the work between phases).

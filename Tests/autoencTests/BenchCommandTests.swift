@@ -43,6 +43,12 @@ import Testing
             #expect(row["images"] as? Int == 48, "\(row)")
             try Self.expectPhasesAddUp(row)
         }
+        // Adam's pass alone, over the 256-unit model's parameters
+        let adam = try #require(report["adam"] as? [[String: Any]], "\(report)")
+        #expect(adam.count == 1 && adam.first?["hidden"] as? Int == 256, "\(adam)")
+        #expect(adam.first?["parameters"] as? Int == Parameters.count(hidden: 256), "\(adam)")
+        let perParameter = try #require(adam.first?["ns_per_parameter"] as? Double, "\(adam)")
+        #expect(perParameter > 0 && perParameter.isFinite, "\(adam)")
         #expect(report["threads"] as? Int == 2)
         #expect(report["hidden"] as? Int == 256)
         #expect(report["batch_size"] as? Int == 16)
@@ -98,6 +104,10 @@ import Testing
         #expect(result.status == 0, "\(result)")
         let lines = result.stdout.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         #expect(lines.contains("threads  2, batch 16, drop-p 0.5, data data"), "\(result.stdout)")
+        // Adam's pass alone, after the products
+        #expect(lines.contains {
+            $0.hasPrefix("adam     ") && $0.hasSuffix(" ns a parameter on 1 thread, hidden 256: 402448 parameters")
+        }, "\(result.stdout)")
         let training = try #require(lines.firstIndex {
             $0.hasPrefix("training (images/s, median of 1, after 16 images of warm-up)")
         }, "\(result.stdout)")

@@ -12,7 +12,7 @@
 ///   kernels' own product (AVX-512) or per-example DropConnect's kernel over each image's
 ///   nonzero pixels; a = act(z1 + b1), gate = act'(z1 + b1), both times the dropout
 ///   factor -> hd (B, h) (`activationForward`), and its rows into hd^T's columns for the
-///   own decoder product (`transposeHidden`);
+///   own decoder product, where it runs (`transposeHidden`);
 /// - between, on one thread, the packed layout only: the active units of the whole
 ///   minibatch's hd, and hd packed to them (where the own decoder product reads hd^T
 ///   instead, each part packs its rows of hd at the end of phase 1b); then rows of w2
@@ -253,7 +253,9 @@ public final class TrainingPass: @unchecked Sendable {
             encoderForward(examples: rows, step: step, exampleOffset: exampleOffset)
             clock?.record(.encoder)
             activationForward(examples: rows, step: step, exampleOffset: exampleOffset)
-            transposeHidden(examples: rows)
+            // hd^T where the own decoder product reads it: the packed layout's runs over the
+            // whole minibatch, the dense layout's over each part (more than 1024 examples: BLAS)
+            if ownDecoder(examples: packsActiveUnits ? 0..<batch : rows) { transposeHidden(examples: rows) }
             clock?.record(.activation)
             return rows
         }

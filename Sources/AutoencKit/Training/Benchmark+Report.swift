@@ -84,10 +84,13 @@ extension Benchmark {
         public var training: [TrainingRow]
         /// The CPU's multiply-add peak, when measured.
         public var peak: Peak?
+        /// Adam's pass alone at each hidden size, when measured.
+        public var optimizer: [OptimizerTiming]
 
         public init(threads: Int, hiddenSizes: [Int], batchSizes: [Int], warmup: Int?, repeats: Int,
                     dropP: Float, data: String,
-                    products: [ProductRow], training: [TrainingRow], peak: Peak? = nil) {
+                    products: [ProductRow], training: [TrainingRow], peak: Peak? = nil,
+                    optimizer: [OptimizerTiming] = []) {
             self.threads = threads
             self.hiddenSizes = hiddenSizes
             self.batchSizes = batchSizes
@@ -98,6 +101,7 @@ extension Benchmark {
             self.products = products
             self.training = training
             self.peak = peak
+            self.optimizer = optimizer
         }
 
         /// Whether several sizes were measured: the training section is then the scaling table.
@@ -162,7 +166,10 @@ extension Benchmark {
             }
             fields += [("hidden_sizes", .array(hiddenSizes.map(int))), ("batch_sizes", .array(batchSizes.map(int))),
                        ("repeats", int(repeats)), ("drop_p", .float(dropP)), ("sgemm", .array(p)),
-                       ("training", .array(t))]
+                       ("adam", .array(optimizer.map { o in
+                           .object([("hidden", int(o.hidden)), ("parameters", int(o.parameters)),
+                                    ("ns_per_parameter", fixed(o.nanosecondsPerParameter, 3))])
+                       })), ("training", .array(t))]
             return JSON.object(fields).compact
         }
 
@@ -197,9 +204,19 @@ extension Benchmark {
                 lines.append("own: the kernels' own product, which the training step runs instead of sgemm "
                     + "where shown (z1, z2 as w x^T, stored transposed)")
             }
+            if !optimizer.isEmpty { lines += [""] + optimizerLines }
             lines.append("")
             lines += scales ? scalingTable : trainingTable + [""] + breakdownTable
             return lines.joined(separator: "\n")
+        }
+
+        /// Adam's pass alone, a line per hidden size, then what it leaves out.
+        var optimizerLines: [String] {
+            optimizer.map { o in
+                String(format: "adam     %.3f ns a parameter on 1 thread, hidden %d: %d parameters",
+                       o.nanosecondsPerParameter, o.hidden, o.parameters)
+            } + ["adam: the update alone, the same parameters, gradients and moments pass after pass; "
+                + "in a step it also waits for them to come from memory (the optimizer phase)"]
         }
 
         /// Whether any product ran the kernels' own code, and the table has its column.

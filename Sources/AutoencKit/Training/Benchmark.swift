@@ -179,7 +179,8 @@ extension Benchmark {
 
     /// For each of `plan`'s hidden sizes, batch sizes and modes, times training
     /// (`timedImages`; `warmup` images first, default 4 batches) and breaks its steps
-    /// down by phase; then the five products at each size on one thread and on `threads`.
+    /// down by phase; then the five products at each size on one thread and on `threads`,
+    /// and Adam's pass over each hidden size's parameters (`optimizerPass`).
     /// Throws a usage error when a batch is larger than the data set, and `.unavailable`
     /// (69) before timing anything when a size's trainer needs more memory than is
     /// `available` (`Trainer.checkMemory`).
@@ -223,11 +224,12 @@ extension Benchmark {
         let own = sizes.map { products(batch: $0.batchSize, hidden: $0.hidden, own: true) }
         BLAS.setThreads(threads)
         let all = threads > 1 ? sizes.map { products(batch: $0.batchSize, hidden: $0.hidden) } : single
+        let optimizer = hidden.map { optimizerPass(hidden: $0) }
         let productRows = sizes.indices.flatMap { s in
             (0..<5).map { p in ProductRow(size: sizes[s], one: single[s][p]!, all: all[s][p]!, own: own[s][p]) }
         }
         return Report(threads: threads, hiddenSizes: hidden, batchSizes: batchSizes, warmup: plan.warmup,
                       repeats: plan.repeats, dropP: dropP, data: dataName, products: productRows, training: rows,
-                      peak: peak)
+                      peak: peak, optimizer: optimizer)
     }
 }
