@@ -762,10 +762,10 @@ static int momentum(float *p, const float *g, float *buffer, long count, float l
     return !isnan(lane_sum(poison) + scalar_poison);
 }
 
-/* 1 / d to within 2.1 units of float32's roundoff at the AVX levels: the hardware's
-   estimate (relative error under 2^-14 for AVX-512's rcp14, 1.5 2^-12 for AVX2's rcp),
-   then one Newton step x (2 - d x), which squares that error (under 2^-28, or 2.25 2^-24)
-   and rounds twice. Elsewhere the division. d must be positive and finite. */
+/* 1 / d to within 2.07 units of float32's roundoff (2^-24) at AVX-512 and 4.25 at AVX2:
+   the hardware's estimate (relative error under 2^-14 for AVX-512's rcp14, 1.5 2^-12 for
+   AVX2's rcp), then one Newton step x (2 - d x), which squares that error (under 2^-28,
+   or 2.25 2^-24) and rounds twice. Elsewhere the division. d must be positive and finite. */
 AE_INLINE v16f reciprocal(v16f d) {
 #if defined(AE_AVX512)
     const v16f x = (v16f)_mm512_rcp14_ps((__m512)d);
