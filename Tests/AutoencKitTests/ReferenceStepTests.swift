@@ -130,6 +130,27 @@ import Testing
         }
     }
 
+    /// A minibatch of more than 1024 examples, where the own decoder product
+    /// (`Matrix.ownProductColumns`) gives way to BLAS and the step leaves hd^T alone: on
+    /// one thread the dense layout's part is the whole minibatch, on two each part is
+    /// within it again; the packed layout's decoder always takes the whole minibatch. At
+    /// the best level the CPU runs (the own product's, on AVX-512), with 8 units: the
+    /// reference's loops over 1030 images take most of the test's time.
+    @Test func aMinibatchWiderThanTheOwnProduct() throws {
+        let level = KernelLevel.supported.last ?? .generic
+        let count = Matrix.ownProductColumns + 6
+        let data = TrainingTests.shapes(count: count)
+        let batches = [(0..<Int32(count)).map { $0 }[...]]
+        for mode in [Mode(name: "relu, packed", config: Self.config(.none, .relu, hidden: 8), optimizer: .sgd,
+                          deadUnits: true),
+                     Mode(name: "sigmoid, dense", config: Self.config(.none, .sigmoid, hidden: 8), optimizer: .sgd)] {
+            for threads in 1...2 {
+                let report = try Self.compare(mode, level: level, threads: threads, data: data, batches: batches)
+                #expect(report.worst.ratio <= 1, "\(mode.name), \(level), \(threads) threads: \(report.worst.what)")
+            }
+        }
+    }
+
     // MARK: - One comparison
 
     /// Where the reference may be made wrong on purpose, to show that the comparison fails.
@@ -433,27 +454,6 @@ import Testing
     /// concerns fail, and only that part: the wrong masks, the wrong dropout scaling or
     /// one weight 10% off the gradient, a learning rate 1e-5 off the update. (Observed:
     /// 3400, 2600 and 6 times the gradient's tolerance, 11 times the parameters'.)
-    /// A minibatch of more than 1024 examples, where the own decoder product
-    /// (`Matrix.ownProductColumns`) gives way to BLAS and the step leaves hd^T alone: on
-    /// one thread the dense layout's part is the whole minibatch, on two each part is
-    /// within it again; the packed layout's decoder always takes the whole minibatch. At
-    /// the best level the CPU runs (the own product's, on AVX-512), with 8 units: the
-    /// reference's loops over 1030 images take most of the test's time.
-    @Test func aMinibatchWiderThanTheOwnProduct() throws {
-        let level = KernelLevel.supported.last ?? .generic
-        let count = Matrix.ownProductColumns + 6
-        let data = TrainingTests.shapes(count: count)
-        let batches = [(0..<Int32(count)).map { $0 }[...]]
-        for mode in [Mode(name: "relu, packed", config: Self.config(.none, .relu, hidden: 8), optimizer: .sgd,
-                          deadUnits: true),
-                     Mode(name: "sigmoid, dense", config: Self.config(.none, .sigmoid, hidden: 8), optimizer: .sgd)] {
-            for threads in 1...2 {
-                let report = try Self.compare(mode, level: level, threads: threads, data: data, batches: batches)
-                #expect(report.worst.ratio <= 1, "\(mode.name), \(level), \(threads) threads: \(report.worst.what)")
-            }
-        }
-    }
-
     @Test(arguments: Perturbation.allCases)
     func aPerturbedReferenceFails(perturbation: Perturbation) throws {
         let mode = Mode(name: "relu dropout", config: Self.config(.dropout, .relu), optimizer: .adam)

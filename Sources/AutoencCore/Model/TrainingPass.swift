@@ -279,11 +279,12 @@ public final class TrainingPass: @unchecked Sendable {
                 var clock = timer?.lap(part: s)
                 _ = encoderPart(s, &clock)
             }
-            // the own decoder reads hd^T, so only dw2, in phase 2, reads the packed hd: its
-            // rows are packed in parallel below, not here on one thread
+            // the packed hd: here for the BLAS decoder; the own decoder reads hd^T, so only
+            // dw2, in phase 2, reads it, and each part packs its rows at the end of phase 1b
             let start = timer != nil ? StepTimer.now() : 0
             let ownDecoder = ownDecoder(examples: 0..<batch)
-            let packs = packed.packHidden(dropped, batch: batch, rows: !ownDecoder)
+            let packs = packed.findActive(dropped, batch: batch)
+            if packs && !ownDecoder { packed.packHiddenRows(dropped, examples: 0..<batch) }
             timer?.recordAlone(.packing, since: start)
             parallel(threads) { t in
                 var clock = timer?.lap(part: t)

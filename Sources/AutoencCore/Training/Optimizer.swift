@@ -17,7 +17,9 @@ public enum OptimizerKind: String, Sendable, CaseIterable, Codable {
 /// - momentum: buf = momentum buf + g; p -= lr buf;
 /// - Adam: m += (1 - beta1) (g - m); v = beta2 v + (1 - beta2) g²;
 ///   denom = sqrt(v) / sqrt(1 - beta2^t) + eps; p -= lr / (1 - beta1^t) * m / denom,
-///   with the float32 constants PyTorch's kernels receive (`adamConstants(step:)`).
+///   with the float32 constants PyTorch's kernels receive (`adamConstants(step:)`); the
+///   kernel multiplies by 1 / sqrt(1 - beta2^t) and, at the AVX levels, by a refined
+///   estimate of 1 / denom, a few float32 roundings from the quotients (its `reciprocal`).
 public final class Optimizer: @unchecked Sendable {
     /// The update rule.
     public let kind: OptimizerKind

@@ -1,8 +1,10 @@
 /// The packed layout's buffers and products (`HiddenLayout.packed`): dense products over the units
 /// active somewhere in the minibatch (`ActiveUnits`); a ReLU unit that is zero for every
 /// example adds only zeros to the products that read hd or dz1. After the encoder, on one
-/// thread, the step finds the active units A of the whole minibatch and packs hd[:, A]
-/// (`packHidden`); threads then pack rows of w2[:, A] (`packDecoderWeights`); the products
+/// thread, the step finds the active units A of the whole minibatch (`findActive`) and
+/// packs hd[:, A] (`packHiddenRows`: there, or each part its rows later where the own
+/// decoder product reads hd^T instead); threads then pack rows of w2[:, A]
+/// (`packDecoderWeights`); the products
 /// run at k = |A| and their results are spread back to the units' columns and rows. A
 /// minibatch where packing would not pay (`ActiveUnits.worthPacking`) is not packed, and
 /// the step runs the dense products for it (`isPacked` false).
@@ -32,15 +34,11 @@ final class PackedProducts {
     // MARK: - Packing
 
     /// Between the encoder and the decoder, on one thread: finds the units active in the
-    /// whole minibatch's hd (batch, hidden) and, when `rows`, packs hd[:, A]; returns
-    /// `isPacked`, whether rows of w2 then need `packDecoderWeights` (and, without `rows`,
-    /// rows of hd `packHiddenRows`, before the decoder's weight gradient).
-    func packHidden(_ hd: UnsafePointer<Float>, batch: Int, rows: Bool = true) -> Bool {
-        isPacked = false
-        guard active.find(hd, rows: batch, stride: hidden) > 0, active.worthPacking else { return false }
-        isPacked = true
-        if rows { packHiddenRows(hd, examples: 0..<batch) }
-        return true
+    /// whole minibatch's hd (batch, hidden); returns `isPacked`, whether rows of w2 and of
+    /// hd then need `packDecoderWeights` and `packHiddenRows`.
+    func findActive(_ hd: UnsafePointer<Float>, batch: Int) -> Bool {
+        isPacked = active.find(hd, rows: batch, stride: hidden) > 0 && active.worthPacking
+        return isPacked
     }
 
     /// hd[examples, A] (threads take disjoint ranges). hd: (batch, hidden).
