@@ -9,7 +9,8 @@ struct Bench: ParsableCommand {
             Prints the BLAS kernel in use, the CPU's multiply-add peak, sgemm GFLOP/s at the model's five products \
             (beside them, where the training step runs its own product instead, that one's on one thread), \
             Adam's update alone in nanoseconds a parameter (on one thread, the same parameters pass after pass), \
-            training images/s for each regularizer with its efficiency against the peak, and where a step's time \
+            training images/s for each regularizer (the median of the repeats, and their range) with its \
+            efficiency against the peak, and where a step's time \
             goes: each phase's microseconds per step and share of the step (the phases of a training step, timed \
             inside the timed steps; "other" is threads waiting for each other and the work between phases).
 
@@ -29,8 +30,8 @@ struct Bench: ParsableCommand {
         + "before each mode's timing (default: 4 batches).", valueName: "n"))
     var warmup: Int?
 
-    @Option(parsing: .unconditional, help: ArgumentHelp("Timed repeats per mode; the median is reported.",
-                                                        valueName: "n"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Timed repeats per mode; the median is reported, "
+        + "and of several their range.", valueName: "n"))
     var repeats: Int = 3
 
     @OptionGroup var threads: ThreadsOption

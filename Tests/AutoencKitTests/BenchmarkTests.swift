@@ -82,6 +82,28 @@ import Testing
         #expect(!report.table.contains("peak") && json["peak_gflops"] == nil)
     }
 
+    /// With several repeats a mode's line gives the slowest and fastest repeat after its
+    /// median, and the JSON both; with one, or no range measured, the line has none and
+    /// the JSON fields are null.
+    @Test func rangeOfTheRepeatsIsReported() throws {
+        var report = Self.report(hidden: [256], batches: [128], modes: [.none, .dropout])
+        report.training[0].imagesPerSecondRange = 120_000.4...131_000.6
+        let lines = report.table.split(separator: "\n").map(String.init)
+        #expect(lines.contains("training (images/s, median of 3 and their range, after 512 images of warm-up)"),
+                "\(report.table)")
+        #expect(lines.contains("none                      128000   range 120000-131001"), "\(report.table)")
+        #expect(lines.contains("dropout                   128000"), "\(report.table)")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(report.json.utf8)) as? [String: Any])
+        let training = try #require(json["training"] as? [[String: Any]])
+        #expect(training[0]["images_per_second_min"] as? Int == 120_000, "\(training[0])")
+        #expect(training[0]["images_per_second_max"] as? Int == 131_000, "\(training[0])")
+        #expect(training[1]["images_per_second_min"] is NSNull && training[1]["images_per_second_max"] is NSNull)
+
+        report.repeats = 1
+        #expect(report.table.contains("training (images/s, median of 1, after"), "\(report.table)")
+        #expect(!report.table.contains("range"), "\(report.table)")
+    }
+
     /// The multiply-add peak, when measured, is a line under the kernels and three JSON
     /// fields; one thread's figure alone when the bench ran on one.
     @Test func peakIsReported() throws {

@@ -40,6 +40,9 @@ import Testing
         for row in training {
             let rate = try #require(row["images_per_second"] as? Int)
             #expect(rate > 0, "\(row)")
+            // one repeat: it is the slowest and the fastest
+            #expect(row["images_per_second_min"] as? Int == rate && row["images_per_second_max"] as? Int == rate,
+                    "\(row)")
             #expect(row["images"] as? Int == 48, "\(row)")
             try Self.expectPhasesAddUp(row)
         }

@@ -39,15 +39,18 @@ extension Benchmark {
         public var imagesPerSecond: Double
         /// The timed steps of every repeat, by phase.
         public var breakdown: StepBreakdown
+        /// The slowest and the fastest repeat's images/s, where measured.
+        public var imagesPerSecondRange: ClosedRange<Double>?
 
         public init(mode: Mode, size: Size, images: Int, warmupImages: Int, imagesPerSecond: Double,
-                    breakdown: StepBreakdown) {
+                    breakdown: StepBreakdown, imagesPerSecondRange: ClosedRange<Double>? = nil) {
             self.mode = mode
             self.size = size
             self.images = images
             self.warmupImages = warmupImages
             self.imagesPerSecond = imagesPerSecond
             self.breakdown = breakdown
+            self.imagesPerSecondRange = imagesPerSecondRange
         }
 
         /// Milliseconds of a full step at the median rate.
@@ -142,9 +145,12 @@ extension Benchmark {
                 }
                 let phases = b.phases.map { phase($0.phase.rawValue, $0.microseconds) }
                     + [phase("other", b.otherMicroseconds)]
+                let range = row.imagesPerSecondRange
                 return .object([("mode", .string(row.mode.rawValue)), ("hidden", int(row.size.hidden)),
                                 ("batch_size", int(row.size.batchSize)),
                                 ("images_per_second", int(Int(row.imagesPerSecond))),
+                                ("images_per_second_min", range.map { int(Int($0.lowerBound)) } ?? .null),
+                                ("images_per_second_max", range.map { int(Int($0.upperBound)) } ?? .null),
                                 ("ms_per_step", fixed(row.millisecondsPerStep, 3)), ("images", int(row.images)),
                                 ("efficiency", peak.map { fixed(row.efficiency(peak: $0.allThreads), 3) } ?? .null),
                                 ("warmup_images", int(row.warmupImages)), ("steps_timed", int(b.steps)),
@@ -242,14 +248,24 @@ extension Benchmark {
                 + "in the step's favour, so above 1 is possible"]
         }
 
-        /// One size: images/s per mode, and its efficiency.
+        /// One size: images/s per mode, its efficiency, and with several repeats their range.
         var trainingTable: [String] {
-            ["training (images/s, median of \(repeats), \(warmupDescription))"]
+            ["training (images/s, median of \(repeats)\(showsRange ? " and their range" : ""), "
+                + "\(warmupDescription))"]
                 + training.map {
                     $0.mode.rawValue.padding(toLength: 22, withPad: " ", startingAt: 0)
-                        + String(format: " %9.0f", $0.imagesPerSecond) + efficiencyCell($0)
+                        + String(format: " %9.0f", $0.imagesPerSecond) + efficiencyCell($0) + rangeCell($0)
                 }
                 + efficiencyNote
+        }
+
+        /// Whether the table gives the repeats' range: there were several, and it was measured.
+        var showsRange: Bool { repeats > 1 && training.contains { $0.imagesPerSecondRange != nil } }
+
+        /// A row's slowest and fastest repeat, "   range 80123-91234", where `showsRange`.
+        func rangeCell(_ row: TrainingRow) -> String {
+            guard showsRange, let range = row.imagesPerSecondRange else { return "" }
+            return String(format: "   range %.0f-%.0f", range.lowerBound, range.upperBound)
         }
 
         /// One size: each phase's µs per step and share, a column per mode; a phase no

@@ -116,13 +116,15 @@ public enum Benchmark {
     public struct TrainingTiming: Sendable {
         /// The median over the repeats.
         public var imagesPerSecond: Double
+        /// The slowest and the fastest repeat.
+        public var range: ClosedRange<Double>
         /// Where the time of the timed steps (every repeat's) went.
         public var breakdown: StepBreakdown
     }
 
     /// Trains on `data` for `warmup` images untimed, then for
-    /// `images` images `repeats` times with `config`, and returns the median images/s and
-    /// the timed steps' phases (`StepTimer`, whose clock reads cost well under a
+    /// `images` images `repeats` times with `config`, and returns the median images/s, their
+    /// range, and the timed steps' phases (`StepTimer`, whose clock reads cost well under a
     /// microsecond a step). Throws the step's `.diverged` error when the loss or the
     /// weights stop being finite, so that a diverging run is reported rather than timed.
     public static func training(_ data: ImageSet, config: ModelConfig, options: TrainingOptions,
@@ -150,7 +152,8 @@ public enum Benchmark {
             rates.append(Double(images) / (Double(now() - start) / 1e9))
         }
         rates.sort()
-        return TrainingTiming(imagesPerSecond: rates[rates.count / 2], breakdown: timer.breakdown)
+        return TrainingTiming(imagesPerSecond: rates[rates.count / 2], range: rates[0]...rates[rates.count - 1],
+                              breakdown: timer.breakdown)
     }
 }
 
@@ -214,7 +217,8 @@ extension Benchmark {
             let timing = try training(data, config: config, options: options,
                                       images: n, warmup: warmupImages, repeats: plan.repeats)
             rows.append(TrainingRow(mode: mode, size: size, images: n, warmupImages: warmupImages,
-                                    imagesPerSecond: timing.imagesPerSecond, breakdown: timing.breakdown))
+                                    imagesPerSecond: timing.imagesPerSecond, breakdown: timing.breakdown,
+                                    imagesPerSecondRange: timing.range))
             peak = peak.higher(Peak.measure(threads: threads))
         }
         // products last: OpenBLAS's own threads, once woken by a multithreaded product,
