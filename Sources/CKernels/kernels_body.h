@@ -586,8 +586,8 @@ static void nonzero_pixels(const float *x, long rows, int32_t *indices, float *v
    one. Worked out apart from the sums, the scalar multiplies no longer hold up the
    multiply-adds: `autoenc bench`'s per-example DropConnect encoder phase went from 457
    to 360 and from 497 to 422 µs (medians of two sets of 6 runs alternated with the
-   build before, Zen 4). The backward kernel gains less (its keys gathered, its dz1
-   rows from the second-level cache). */
+   build before, Zen 4). The backward kernel gains less (6% alone: its examples' keys
+   loaded one by one, its dz1 rows from the second-level cache). */
 #define WORDS_AHEAD 256
 AE_INLINE void block_words(const int by_example, const AEDropConnect *m, const uint64_t *keys, const int32_t *index,
                            long count, long row, long c0, uint64_t *words) {
@@ -599,8 +599,12 @@ AE_INLINE void block_words(const int by_example, const AEDropConnect *m, const u
     for (; e + 8 <= count; e += 8) {
         const __m512i k = _mm512_cvtepi32_epi64(_mm256_loadu_si256((const __m256i *)(index + e)));
         __m512i key, counter;
-        if (by_example) { /* each entry an example, with its key; one row */
-            key = _mm512_i64gather_epi64(k, (const void *)keys, 8);
+        if (by_example) { /* each entry an example, with its key (loaded one by one: the
+                             gather instruction measured 4% slower); one row */
+            key = _mm512_set_epi64((long long)keys[index[e + 7]], (long long)keys[index[e + 6]],
+                                   (long long)keys[index[e + 5]], (long long)keys[index[e + 4]],
+                                   (long long)keys[index[e + 3]], (long long)keys[index[e + 2]],
+                                   (long long)keys[index[e + 1]], (long long)keys[index[e]]);
             counter = _mm512_set1_epi64((long long)(row * m->row_stride + word));
         } else { /* each entry a pixel, the mask's row; one key */
             key = _mm512_set1_epi64((long long)keys[0]);
