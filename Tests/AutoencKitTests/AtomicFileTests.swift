@@ -35,10 +35,14 @@ import Testing
         try AtomicFile.checkWritable(dir.file("fine.bin"), what: "--out")
     }
 
+    /// A temporary of a process that is gone goes; another file's stays. The gone process's
+    /// pid is the largest a pid_t holds, above any system's pid limit (Linux's is at most
+    /// 2^22), so that no live process has it: with 12345, the test failed on a machine up
+    /// long enough for a running process to have that pid.
     @Test func staleTemporariesRemoved() throws {
         let dir = try TemporaryDirectory()
         let path = dir.file("model.safetensors")
-        try dir.write(".model.safetensors.tmp-12345", [0])
+        try dir.write(".model.safetensors.tmp-\(pid_t.max)", [0])
         try dir.write(".other.tmp-1", [0])
         AtomicFile.removeStaleTemporaries(for: path)
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path) == [".other.tmp-1"])
