@@ -591,13 +591,12 @@ static void nonzero_pixels(const float *x, long rows, int32_t *indices, float *v
 #define WORDS_AHEAD 256
 AE_INLINE void block_words(const int by_example, const AEDropConnect *m, const uint64_t *keys, const int32_t *index,
                            long count, long row, long c0, uint64_t *words) {
-    const __m512i golden = _mm512_set1_epi64((long long)0x9E3779B97F4A7C15ull);
-    const __m512i mix1 = _mm512_set1_epi64((long long)0xBF58476D1CE4E5B9ull);
-    const __m512i mix2 = _mm512_set1_epi64((long long)0x94D049BB133111EBull);
+    const __m512i step = _mm512_set1_epi64((long long)AE_SPLITMIX_STEP);
+    const __m512i mix1 = _mm512_set1_epi64((long long)AE_SPLITMIX_MIX1);
+    const __m512i mix2 = _mm512_set1_epi64((long long)AE_SPLITMIX_MIX2);
     const long word = c0 >> 2;
     long e = 0;
     for (; e + 8 <= count; e += 8) {
-        const __m512i k = _mm512_cvtepi32_epi64(_mm256_loadu_si256((const __m256i *)(index + e)));
         __m512i key, counter;
         if (by_example) { /* each entry an example, with its key (loaded one by one: the
                              gather instruction measured 4% slower); one row */
@@ -607,12 +606,13 @@ AE_INLINE void block_words(const int by_example, const AEDropConnect *m, const u
                                    (long long)keys[index[e + 1]], (long long)keys[index[e]]);
             counter = _mm512_set1_epi64((long long)(row * m->row_stride + word));
         } else { /* each entry a pixel, the mask's row; one key */
+            const __m512i k = _mm512_cvtepi32_epi64(_mm256_loadu_si256((const __m256i *)(index + e)));
             key = _mm512_set1_epi64((long long)keys[0]);
             counter = _mm512_add_epi64(_mm512_mullo_epi64(k, _mm512_set1_epi64(m->row_stride)),
                                        _mm512_set1_epi64(word));
         }
         const __m512i next = _mm512_add_epi64(counter, _mm512_set1_epi64(1));
-        __m512i z = _mm512_add_epi64(key, _mm512_mullo_epi64(next, golden));
+        __m512i z = _mm512_add_epi64(key, _mm512_mullo_epi64(next, step));
         z = _mm512_mullo_epi64(_mm512_xor_si512(z, _mm512_srli_epi64(z, 30)), mix1);
         z = _mm512_mullo_epi64(_mm512_xor_si512(z, _mm512_srli_epi64(z, 27)), mix2);
         _mm512_storeu_si512(words + e, _mm512_xor_si512(z, _mm512_srli_epi64(z, 31)));

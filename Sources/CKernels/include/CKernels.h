@@ -13,15 +13,20 @@
 #pragma clang assume_nonnull begin
 
 /* autoenc's random words (RandomStream in Swift, which calls these): SplitMix64's
-   finalizer, and the word at `counter` of the stream keyed `key`. */
+   finalizer, and the word at `counter` of the stream keyed `key`. Its constants are
+   named once here for the kernels that work eight words out at a time too. */
+#define AE_SPLITMIX_STEP 0x9E3779B97F4A7C15ull
+#define AE_SPLITMIX_MIX1 0xBF58476D1CE4E5B9ull
+#define AE_SPLITMIX_MIX2 0x94D049BB133111EBull
+
 static inline uint64_t ae_mix(uint64_t z) {
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    z = (z ^ (z >> 30)) * AE_SPLITMIX_MIX1;
+    z = (z ^ (z >> 27)) * AE_SPLITMIX_MIX2;
     return z ^ (z >> 31);
 }
 
 static inline uint64_t ae_random_word(uint64_t key, uint64_t counter) {
-    return ae_mix(key + (counter + 1) * 0x9E3779B97F4A7C15ull);
+    return ae_mix(key + (counter + 1) * AE_SPLITMIX_STEP);
 }
 
 /* Instruction-set levels, best last. */
