@@ -37,14 +37,30 @@ import Testing
         }
     }
 
+    /// c^T at a row stride that is a multiple of 128 floats (z1's, hidden units wide): the
+    /// kernel computes such a product in blocks of rows and copies each block's rows out.
+    /// Rows that end inside a block and inside a tile, columns inside a vector, a listed b.
+    @Test(arguments: KernelLevel.supported)
+    func transposedProductThroughBlocks(level: KernelLevel) {
+        let cases: [(shape: (m: Int, n: Int, k: Int, transA: Bool), ldc: Int)] = [
+            ((200, 40, 33, false), 256), ((392, 64, 100, true), 512),
+        ]
+        for (index, test) in cases.enumerated() {
+            for listed in [false, true] {
+                check(test.shape, transposedC: true, level: level, seed: UInt64(20 + index), listed: listed,
+                      ldc: test.ldc)
+            }
+        }
+    }
+
     func check(_ s: (m: Int, n: Int, k: Int, transA: Bool), transposedC: Bool, level: KernelLevel, seed: UInt64,
-               listed: Bool = false) {
+               listed: Bool = false, ldc givenLdc: Int? = nil) {
         var rng = TestRandom(seed + 77)
         // a as stored: (m, k), or (k, m) when transposed; row strides 3 wider than needed
         let (aRows, aColumns) = s.transA ? (s.k, s.m) : (s.m, s.k)
         let lda = aColumns + 3, ldb = s.n + 3
         let (cRows, cColumns) = transposedC ? (s.n, s.m) : (s.m, s.n)
-        let ldc = cColumns + 3
+        let ldc = givenLdc ?? cColumns + 3
         let a = rng.floats(max(1, aRows * lda), -1, 1)
         // listed: row p of b is row 2 (k - 1 - p) of the stored matrix
         let rows: [Int32] = (0..<s.k).map { Int32(2 * (s.k - 1 - $0)) }
