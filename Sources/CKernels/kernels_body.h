@@ -616,11 +616,18 @@ static void nonzero_pixels(const float *x, long rows, int32_t *indices, float *v
    build before, Zen 4). The backward kernel gains less (6% alone: its examples' keys
    loaded one by one, its dz1 rows from the second-level cache). */
 #define WORDS_AHEAD 256
+
+/* ae_random_word(key, counter) on eight 64-bit lanes. */
+AE_INLINE __m512i random_words8(__m512i key, __m512i counter) {
+    const __m512i next = _mm512_add_epi64(counter, _mm512_set1_epi64(1));
+    __m512i z = _mm512_add_epi64(key, _mm512_mullo_epi64(next, _mm512_set1_epi64((long long)AE_SPLITMIX_STEP)));
+    z = _mm512_mullo_epi64(_mm512_xor_si512(z, _mm512_srli_epi64(z, 30)), _mm512_set1_epi64((long long)AE_SPLITMIX_MIX1));
+    z = _mm512_mullo_epi64(_mm512_xor_si512(z, _mm512_srli_epi64(z, 27)), _mm512_set1_epi64((long long)AE_SPLITMIX_MIX2));
+    return _mm512_xor_si512(z, _mm512_srli_epi64(z, 31));
+}
+
 AE_INLINE void block_words(const int by_example, const AEDropConnect *m, const uint64_t *keys, const int32_t *index,
                            long count, long row, long c0, uint64_t *words) {
-    const __m512i step = _mm512_set1_epi64((long long)AE_SPLITMIX_STEP);
-    const __m512i mix1 = _mm512_set1_epi64((long long)AE_SPLITMIX_MIX1);
-    const __m512i mix2 = _mm512_set1_epi64((long long)AE_SPLITMIX_MIX2);
     const long word = c0 >> 2;
     long e = 0;
     for (; e + 8 <= count; e += 8) {
@@ -638,11 +645,7 @@ AE_INLINE void block_words(const int by_example, const AEDropConnect *m, const u
             counter = _mm512_add_epi64(_mm512_mullo_epi64(k, _mm512_set1_epi64(m->row_stride)),
                                        _mm512_set1_epi64(word));
         }
-        const __m512i next = _mm512_add_epi64(counter, _mm512_set1_epi64(1));
-        __m512i z = _mm512_add_epi64(key, _mm512_mullo_epi64(next, step));
-        z = _mm512_mullo_epi64(_mm512_xor_si512(z, _mm512_srli_epi64(z, 30)), mix1);
-        z = _mm512_mullo_epi64(_mm512_xor_si512(z, _mm512_srli_epi64(z, 27)), mix2);
-        _mm512_storeu_si512(words + e, _mm512_xor_si512(z, _mm512_srli_epi64(z, 31)));
+        _mm512_storeu_si512(words + e, random_words8(key, counter));
     }
     for (; e < count; e++) {
         const long k = index[e];
@@ -946,6 +949,37 @@ static void activate(float *z, float *gate, const float *bias, long rows, long u
     }
 }
 
+/* Dropout on one row of the hidden layer (DropoutMask): z and gate times scale where a
+   unit keeps, times 0 where it drops. At the AVX-512 level 16 units at a time, their
+   eight words worked out on eight lanes: the step's dropout went from 73 to 7.5 µs for
+   128 rows of 256 units (one thread, Zen 4) against the loop below, which is what the
+   other levels and a row's last units run. */
+static void dropout_row(float *z, float *gate, uint64_t key, long units, uint64_t threshold, float scale) {
+    long j = 0;
+#if defined(AE_AVX512)
+    const int keeps_all = threshold > UINT32_MAX;
+    const __m512i limit = _mm512_set1_epi32((int)(uint32_t)(keeps_all ? UINT32_MAX : threshold));
+    const __m512i lanes = _mm512_setr_epi64(0, 1, 2, 3, 4, 5, 6, 7);
+    for (; j + 16 <= units; j += 16) {
+        /* words j / 2 ..< j / 2 + 8: lane 2i of the sixteen 32-bit lanes is unit j + 2i's
+           value (the low half), lane 2i + 1 unit j + 2i + 1's (the high half) */
+        const __m512i counter = _mm512_add_epi64(_mm512_set1_epi64(j >> 1), lanes);
+        const __m512i words = random_words8(_mm512_set1_epi64((long long)key), counter);
+        const __mmask16 keep = keeps_all ? (__mmask16)0xFFFF : _mm512_cmplt_epu32_mask(words, limit);
+        const v16f factor = (v16f)_mm512_maskz_mov_ps(keep, _mm512_set1_ps(scale));
+        vstore(vload(z + j) * factor, z + j);
+        vstore(vload(gate + j) * factor, gate + j);
+    }
+#endif
+    for (; j < units; j++) {
+        const uint64_t word = ae_random_word(key, (uint64_t)(j >> 1));
+        const uint64_t value = (j & 1) == 0 ? (word & UINT32_MAX) : word >> 32;
+        const float factor = value < threshold ? scale : 0;
+        z[j] *= factor;
+        gate[j] *= factor;
+    }
+}
+
 static double output_loss(float *z, const float *x, const float *bias, long rows, float scale) {
     double sum = 0;
     for (long b = 0; b < rows; b++) {
@@ -1005,6 +1039,7 @@ const AEKernels AE_TABLE = {
     .momentum = momentum,
     .adam = adam,
     .activate = activate,
+    .dropout_row = dropout_row,
     .output_loss = output_loss,
     .multiply_add_peak = multiply_add_peak,
 };

@@ -94,6 +94,14 @@ extension Kernels {
         table.activate(z, gate, bias, rows, units, ld, activation == .sigmoid ? 1 : 0)
     }
 
+    /// Dropout on one row of the hidden layer: z[j] and gate[j] times `mask.scale` where
+    /// unit j keeps under `key` (`DropoutMask.keeps`), times 0 where it drops.
+    /// z, gate: (units).
+    func dropout(_ z: UnsafeMutablePointer<Float>, gate: UnsafeMutablePointer<Float>, key: UInt64, units: Int,
+                 mask: DropoutMask) {
+        table.dropout_row(z, gate, key, units, mask.threshold, mask.scale)
+    }
+
     /// y = sigmoid(z + bias); leaves scale (y - x) y (1 - y), the loss's gradient for
     /// z when scale is 2 / (pixels in the minibatch), in z; returns sum (y - x)^2.
     /// z, x: (rows, 784); bias: (784).

@@ -550,15 +550,9 @@ public final class TrainingPass: @unchecked Sendable {
         }
         guard let dropout else { return }
         for b in examples {
-            // a -> hd in place: one row of the shared allocation (see Buffers), written
-            // through one pointer so that the loop stays as fast as it was
-            let row = dropped + b * h, gateRow = gate.pointer + b * h
-            let key = dropout.key(step: step, example: exampleOffset + b)
-            for j in 0..<h {
-                let factor: Float = dropout.keeps(key: key, unit: j) ? dropout.scale : 0
-                row[j] *= factor
-                gateRow[j] *= factor
-            }
+            // a -> hd in place: one row of the shared allocation (see Buffers), and its gate
+            kernels.dropout(dropped + b * h, gate: gate.pointer + b * h,
+                            key: dropout.key(step: step, example: exampleOffset + b), units: h, mask: dropout)
         }
     }
 
