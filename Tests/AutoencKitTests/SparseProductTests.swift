@@ -29,7 +29,8 @@ import Testing
     }
 
     /// Each level picks the sparse products for dropout at p >= 0.25 where they are
-    /// faster, AVX-512, and the dense or packed ones elsewhere (`TrainingPass.strategy`).
+    /// faster, AVX-512 up to 2048 units, and the dense or packed ones elsewhere
+    /// (`TrainingPass.strategy`).
     @Test(arguments: KernelLevel.supported)
     func theStrategyFollowsTheLevel(level: KernelLevel) {
         let model = Autoencoder(config: ModelConfig(hidden: 8, dropP: 0.5, dropMode: .dropout), seed: 1)
@@ -40,6 +41,13 @@ import Testing
                                                                       dropMode: .dropout), seed: 1),
                                maxBatch: 4, seed: 1, kernels: Kernels(level))
         #expect(!low.sparseHidden && low.packsActiveUnits)
+        // the widest layer the sparse products are chosen for, and one unit more: packed
+        let limit = TrainingPass.sparseHiddenUnits
+        for (hidden, sparse) in [(limit, level == .avx512), (limit + 1, false)] {
+            let config = ModelConfig(hidden: hidden, dropP: 0.5, dropMode: .dropout)
+            #expect(TrainingPass.strategy(for: config, kernels: Kernels(level)) == (sparse ? .sparseHidden : .packed),
+                    "\(level), \(hidden) units")
+        }
     }
 
     /// Runs one step of 9 images with the products `products` (default: `TrainingPass`'s

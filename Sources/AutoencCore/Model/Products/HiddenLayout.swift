@@ -43,7 +43,7 @@ enum HiddenLayout {
 
 extension TrainingPass {
     /// The layout for `config` and the kernels' level, and why:
-    /// - dropout at p >= 0.25 with the AVX-512 kernels: `.sparse`. Of hd, a fraction p is
+    /// - dropout at p >= 0.25 with the AVX-512 kernels, up to 2048 units: `.sparse`. Of hd, a fraction p is
     ///   dropped and of the rest about 70% are inactive ReLUs (Fashion-MNIST), so at
     ///   p = 0.25 about 77% is zero; on the AVX-512 machine the row-by-row products
     ///   measured faster than the dense ones from there on (dropout at p = 0.5 trained at
@@ -51,12 +51,20 @@ extension TrainingPass {
     ///   kernels they are slower at every p: on an AMD EPYC with AVX2 alone,
     ///   `autoenc bench --modes dropout` trained at 17.6k-21.9k images/s for p = 0.1-0.3
     ///   and 25.3k at 0.5 against 25.6k-31.2k and 30.7k for the dense products, run in
-    ///   turn; so other levels use:
+    ///   turn. Nor above 2048 units: the decoder's rows of w2^T, 12.8 MB at 4096 units, no
+    ///   longer stay in the caches, and at 4096 `autoenc bench --hidden 4096 --modes
+    ///   dropout` ran at 0.55 of the peak against 0.61 packed (medians of 4 alternated
+    ///   runs; about even at 1024 and 2048, sparse ahead at 512: 0.83 against 0.70).
+    ///   So other levels and sizes use:
     /// - ReLU units: `.packed`, which falls back to dense per minibatch when fewer than an
     ///   eighth of the units are zero for every example (`ActiveUnits.worthPacking`);
     /// - sigmoid units are never exactly zero: `.dense`.
+    /// The most hidden units the sparse layout is chosen for (`strategy`).
+    static let sparseHiddenUnits = 2048
+
     static func strategy(for config: ModelConfig, kernels: Kernels) -> ProductChoice {
-        if config.dropMode == .dropout && config.dropP >= 0.25 && kernels.level == .avx512 { return .sparseHidden }
+        if config.dropMode == .dropout && config.dropP >= 0.25 && kernels.level == .avx512
+            && config.hidden <= sparseHiddenUnits { return .sparseHidden }
         return config.activation == .relu ? .packed : .dense
     }
 }
