@@ -633,6 +633,17 @@ static void nonzero_pixels(const float *x, long rows, int32_t *indices, float *v
 }
 
 #if defined(AE_AVX512)
+/* ae_random_word(key, counter) on eight 64-bit lanes (AVX-512 DQ multiplies them). */
+AE_INLINE __m512i random_words8(__m512i key, __m512i counter) {
+    const __m512i step = _mm512_set1_epi64((long long)AE_SPLITMIX_STEP);
+    const __m512i mix1 = _mm512_set1_epi64((long long)AE_SPLITMIX_MIX1);
+    const __m512i mix2 = _mm512_set1_epi64((long long)AE_SPLITMIX_MIX2);
+    __m512i z = _mm512_add_epi64(key, _mm512_mullo_epi64(_mm512_add_epi64(counter, _mm512_set1_epi64(1)), step));
+    z = _mm512_mullo_epi64(_mm512_xor_si512(z, _mm512_srli_epi64(z, 30)), mix1);
+    z = _mm512_mullo_epi64(_mm512_xor_si512(z, _mm512_srli_epi64(z, 27)), mix2);
+    return _mm512_xor_si512(z, _mm512_srli_epi64(z, 31));
+}
+
 /* The random words `block_keeps` takes at the bit resolution for entries 0..<count
    (count <= WORDS_AHEAD) of a masked block sum, eight at a time: SplitMix64 on eight
    64-bit lanes (AVX-512 DQ multiplies them), the same words ae_random_word gives one by
@@ -642,16 +653,6 @@ static void nonzero_pixels(const float *x, long rows, int32_t *indices, float *v
    build before, Zen 4). The backward kernel gains less (6% alone: its examples' keys
    loaded one by one, its dz1 rows from the second-level cache). */
 #define WORDS_AHEAD 256
-
-/* ae_random_word(key, counter) on eight 64-bit lanes. */
-AE_INLINE __m512i random_words8(__m512i key, __m512i counter) {
-    const __m512i next = _mm512_add_epi64(counter, _mm512_set1_epi64(1));
-    __m512i z = _mm512_add_epi64(key, _mm512_mullo_epi64(next, _mm512_set1_epi64((long long)AE_SPLITMIX_STEP)));
-    z = _mm512_mullo_epi64(_mm512_xor_si512(z, _mm512_srli_epi64(z, 30)), _mm512_set1_epi64((long long)AE_SPLITMIX_MIX1));
-    z = _mm512_mullo_epi64(_mm512_xor_si512(z, _mm512_srli_epi64(z, 27)), _mm512_set1_epi64((long long)AE_SPLITMIX_MIX2));
-    return _mm512_xor_si512(z, _mm512_srli_epi64(z, 31));
-}
-
 AE_INLINE void block_words(const int by_example, const AEDropConnect *m, const uint64_t *keys, const int32_t *index,
                            long count, long row, long c0, uint64_t *words) {
     const long word = c0 >> 2;
@@ -977,9 +978,10 @@ static void activate(float *z, float *gate, const float *bias, long rows, long u
 
 /* Dropout on one row of the hidden layer (DropoutMask): z and gate times scale where a
    unit keeps, times 0 where it drops. At the AVX-512 level 16 units at a time, their
-   eight words worked out on eight lanes: the step's dropout went from 73 to 7.5 µs for
-   128 rows of 256 units (one thread, Zen 4) against the loop below, which is what the
-   other levels and a row's last units run. */
+   eight words worked out on eight lanes: 128 rows of 256 units took 7.5 µs on one Zen 4
+   thread against 73 for the loop below, which is what the other levels and a row's
+   last units run (timed alone); in `bench` the activation phase went from 41-48 to 7 µs
+   a step with dropout. */
 static void dropout_row(float *z, float *gate, uint64_t key, long units, uint64_t threshold, float scale) {
     long j = 0;
 #if defined(AE_AVX512)
