@@ -38,20 +38,23 @@ import Testing
     /// every level against `DropoutMask.keeps`, the definition: each value times the
     /// mask's scale where the unit keeps and times 0 where it drops, one rounding of the
     /// same product, so equal bit for bit. Rows of 1 to 40 units (whole vectors of 16 and
-    /// every tail) and 256; p = 0 has the threshold 2^32, where every unit keeps.
+    /// every tail), 256 and 784 (the input's pixels); p = 0 has the threshold 2^32, where
+    /// every unit keeps. Without a gate (input dropout) the row comes out the same.
     @Test(arguments: KernelLevel.supported)
     func kernelMatchesTheMask(level: KernelLevel) {
         var rng = TestRandom(5)
         for dropP in [Float(0.5), 0.1, 0] {
             let mask = DropoutMask(dropP: dropP, seed: 11)
-            for units in Array(1...40) + [256] {
+            for units in Array(1...40) + [256, 784] {
                 let key = mask.key(step: 3, example: units)
                 let z = rng.floats(units, -2, 2), gate = rng.floats(units, 0, 1)
-                var zOut = z, gateOut = gate
+                var zOut = z, gateOut = gate, zAlone = z
                 Kernels(level).dropout(&zOut, gate: &gateOut, key: key, units: units, mask: mask)
+                Kernels(level).dropout(&zAlone, gate: nil, key: key, units: units, mask: mask)
                 let factors = (0..<units).map { mask.keeps(key: key, unit: $0) ? mask.scale : 0 }
                 let expected = zip(z, factors).map { $0 * $1 } + zip(gate, factors).map { $0 * $1 }
                 let got = zOut + gateOut
+                #expect(zAlone.map(\.bitPattern) == zOut.map(\.bitPattern), "\(level), \(units) units, no gate")
                 let differing = zip(got, expected).filter { $0.bitPattern != $1.bitPattern }.count
                 let largest = zip(got, expected).map { abs($0 - $1) }.max() ?? 0
                 #expect(differing == 0, """

@@ -94,10 +94,10 @@ extension Kernels {
         table.activate(z, gate, bias, rows, units, ld, activation == .sigmoid ? 1 : 0)
     }
 
-    /// Dropout on one row of the hidden layer: z[j] and gate[j] times `mask.scale` where
-    /// unit j keeps under `key` (`DropoutMask.keeps`), times 0 where it drops.
-    /// z, gate: (units).
-    func dropout(_ z: UnsafeMutablePointer<Float>, gate: UnsafeMutablePointer<Float>, key: UInt64, units: Int,
+    /// Dropout on one row of the hidden layer or the input: z[j], and gate[j] when given,
+    /// times `mask.scale` where unit j keeps under `key` (`DropoutMask.keeps`), times 0
+    /// where it drops. z, gate: (units).
+    func dropout(_ z: UnsafeMutablePointer<Float>, gate: UnsafeMutablePointer<Float>?, key: UInt64, units: Int,
                  mask: DropoutMask) {
         table.dropout_row(z, gate, key, units, mask.threshold, mask.scale)
     }

@@ -652,9 +652,11 @@ public final class TrainingPass: @unchecked Sendable {
         guard let mask = inputDropout, let droppedX else { return }
         let n = ModelConfig.inputs
         for b in examples {
-            let key = mask.key(step: step, example: exampleOffset + b)
-            let source = x.pointer + b * n, target = droppedX.pointer + b * n
-            for i in 0..<n { target[i] = mask.keeps(key: key, unit: i) ? source[i] * mask.scale : 0 }
+            // xd = x times the mask's factors (scale or 0): the row, then the kernel in place
+            let target = droppedX.pointer + b * n
+            target.update(from: x.pointer + b * n, count: n)
+            kernels.dropout(target, gate: nil, key: mask.key(step: step, example: exampleOffset + b), units: n,
+                            mask: mask)
         }
     }
 

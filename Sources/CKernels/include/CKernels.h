@@ -134,11 +134,11 @@ typedef struct {
        (ReLU: 1 where z + bias > 0, else 0; sigmoid: a (1 - a)).
        z, gate (rows, ld), bias (units). sigmoid: 0 ReLU, 1 sigmoid. */
     void (*activate)(float *z, float *_Nullable gate, const float *bias, long rows, long units, long ld, int sigmoid);
-    /* Dropout on one row of the hidden layer: unit j keeps when the j-th 32-bit value of
-       key's stream (the low, then the high half of ae_random_word(key, j / 2)) is below
-       threshold (at most 2^32); z[j] and gate[j] are multiplied by scale where it keeps
-       and by 0 where it drops. z, gate (units). */
-    void (*dropout_row)(float *z, float *gate, uint64_t key, long units, uint64_t threshold, float scale);
+    /* Dropout on one row of the hidden layer or the input: unit j keeps when the j-th
+       32-bit value of key's stream (the low, then the high half of ae_random_word(key,
+       j / 2)) is below threshold (at most 2^32); z[j], and gate[j] when gate is given, are
+       multiplied by scale where it keeps and by 0 where it drops. z, gate (units). */
+    void (*dropout_row)(float *z, float *_Nullable gate, uint64_t key, long units, uint64_t threshold, float scale);
     /* y = sigmoid(z + bias); z <- scale (y - x) y (1 - y); returns sum (y - x)^2.
        z, x (rows, 784), bias (784). */
     double (*output_loss)(float *z, const float *x, const float *bias, long rows, float scale);
