@@ -977,11 +977,11 @@ static void activate(float *z, float *gate, const float *bias, long rows, long u
 }
 
 /* Dropout on one row of the hidden layer or the input (DropoutMask): z, and gate when
-   given, times scale where a unit keeps, times 0 where it drops. At the AVX-512 level 16 units at a time, their
-   eight words worked out on eight lanes: 128 rows of 256 units took 7.5 µs on one Zen 4
-   thread against 73 for the loop below, which is what the other levels and a row's
-   last units run (timed alone); in `bench` the activation phase went from 41-48 to 7 µs
-   a step with dropout. */
+   given, times scale where a unit keeps, times 0 where it drops. At the AVX-512 level 16
+   units at a time, their eight words worked out on eight lanes: 128 rows of 256 units
+   took 7.5 µs on one Zen 4 thread against 73 for the loop below, which is what the other
+   levels and a row's last units run (timed alone); in `bench` the activation phase went
+   from 41-48 to 7 µs a step with dropout. */
 static void dropout_row(float *z, float *gate, uint64_t key, long units, uint64_t threshold, float scale) {
     long j = 0;
 #if defined(AE_AVX512)

@@ -42,12 +42,16 @@ enum HiddenLayout {
 }
 
 extension TrainingPass {
+    /// The most hidden units the sparse layout is chosen for (`strategy`).
+    static let sparseHiddenUnits = 2048
+
     /// The layout for `config` and the kernels' level, and why:
-    /// - dropout at p >= 0.25 with the AVX-512 kernels, up to 2048 units: `.sparse`. Of hd, a fraction p is
-    ///   dropped and of the rest about 70% are inactive ReLUs (Fashion-MNIST), so at
-    ///   p = 0.25 about 77% is zero; on the AVX-512 machine the row-by-row products
-    ///   measured faster than the dense ones from there on (dropout at p = 0.5 trained at
-    ///   103k images/s where no regularizer, packed, trained at 84k). With the AVX2
+    /// - dropout at p >= 0.25 with the AVX-512 kernels, up to `sparseHiddenUnits`:
+    ///   `.sparse`. Of hd, a fraction p is dropped and of the rest about 70% are inactive
+    ///   ReLUs (Fashion-MNIST), so at p = 0.25 about 77% is zero; on the AVX-512 machine
+    ///   the row-by-row products measured faster than the dense ones from there on
+    ///   (dropout at p = 0.5 trained at 103k images/s where no regularizer, packed,
+    ///   trained at 84k). With the AVX2
     ///   kernels they are slower at every p: on an AMD EPYC with AVX2 alone,
     ///   `autoenc bench --modes dropout` trained at 17.6k-21.9k images/s for p = 0.1-0.3
     ///   and 25.3k at 0.5 against 25.6k-31.2k and 30.7k for the dense products, run in
@@ -59,9 +63,6 @@ extension TrainingPass {
     /// - ReLU units: `.packed`, which falls back to dense per minibatch when fewer than an
     ///   eighth of the units are zero for every example (`ActiveUnits.worthPacking`);
     /// - sigmoid units are never exactly zero: `.dense`.
-    /// The most hidden units the sparse layout is chosen for (`strategy`).
-    static let sparseHiddenUnits = 2048
-
     static func strategy(for config: ModelConfig, kernels: Kernels) -> ProductChoice {
         if config.dropMode == .dropout && config.dropP >= 0.25 && kernels.level == .avx512
             && config.hidden <= sparseHiddenUnits { return .sparseHidden }
