@@ -21,6 +21,9 @@ extension TrainingPass {
         let own = ownProducts(config, sparseLayout: chosen == .sparseHidden, kernels: kernels)
         if own.encoder { bytes += 4 * b * n } // xd^T
         if own.decoder { bytes += 4 * h * b } // hd^T
+        if litEncoderGradient(config, packed: chosen == .packed, kernels: kernels) {
+            bytes += PixelGroups.bytes(capacity: b)
+        }
         switch chosen {
         case .automatic, .dense: break
         case .sparseHidden: bytes += 4 * 2 * h * n + 8 * b * (h + 16) // w2^T, its gradient; indices and values
@@ -34,7 +37,8 @@ extension TrainingPass {
         let buffers = [gradients.storage, x, droppedX, hiddenLayer, gate, outputLayer, hiddenGradient, maskedW1,
                        pixelWalk?.transposedW1, pixelWalk?.transposedGradient,
                        transposedInput, transposedHidden]
-        let lists = pixelWalk.map { $0.pixels.allocatedBytes + $0.columns.allocatedBytes } ?? 0
+        let lists = (pixelWalk.map { $0.pixels.allocatedBytes + $0.columns.allocatedBytes } ?? 0)
+            + (pixelGroups?.allocatedBytes ?? 0)
         return 4 * buffers.reduce(0) { $0 + ($1?.count ?? 0) } + 8 * maxBatch + lists + layout.allocatedBytes
     }
 }

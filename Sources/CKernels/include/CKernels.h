@@ -107,6 +107,18 @@ typedef struct {
        independent, so threads may fill disjoint ones at once. */
     void (*pixel_columns)(const float *x, long batch, long first, long last, int32_t *examples, float *column_values,
                           int32_t *counts);
+    /* The examples that light each group of 4 neighbouring pixels of x (batch, 784), for
+       groups first..<last of 196: group g's (increasing), those whose x[b, 4 g ..< 4 g + 4]
+       are not all zero, are entries g batch ..< g batch + counts[g] of examples (196
+       batch); counts has 196. Group ranges are independent, as pixel_columns' pixels. */
+    void (*pixel_groups)(const float *x, long batch, long first, long last, int32_t *examples, int32_t *counts);
+    /* c[r, k] = sum over the examples b of k's group (pixel_groups, filled with batch =
+       slot), in order, of a[b lda + r] x[b, k], for r < rows and every pixel k: a (batch,
+       lda), x (batch, 784) -> row r of c, or row c_rows[r], (784 floats, ld ldc),
+       overwritten. The examples left out have x[b, k] = 0: this is c = a^T x, multiply's
+       sum in the same order with those zero terms skipped (the encoder gradient dz1^T xd). */
+    void (*lit_product)(const int32_t *examples, const int32_t *counts, long slot, const float *x, const float *a,
+                        long lda, long rows, float *c, long ldc, const int32_t *_Nullable c_rows);
     /* Per-example DropConnect, masks with a row per pixel (mask_b[i, j]), reading only the
        nonzero pixels (nonzero_pixels of x):
        z1[b, j] = scale sum_i mask_b[i, j] w1t[i, j] x[b, i] for every unit j:

@@ -114,10 +114,23 @@ final class PackedProducts {
     }
 
     /// dw1[units] = dz1[:, units]^T xd over the first `batch` examples, from dz1's packed
-    /// columns. xd: (batch, 784) -> dw1: (hidden, 784), rows `units`.
+    /// columns; with `groups` (filled from xd), over the lit pixels. xd: (batch, 784) ->
+    /// dw1: (hidden, 784), rows `units`.
     func encoderWeightGradient(batch: Int, units: Range<Int>, xd: UnsafePointer<Float>,
-                               dw1: UnsafeMutablePointer<Float>) {
+                               dw1: UnsafeMutablePointer<Float>, groups: PixelGroups? = nil) {
         let n = ModelConfig.inputs, h = hidden
+        if let groups {
+            // the active units' rows straight into place, through the list; the others zero
+            let at = active.positions(in: units)
+            groups.encoderGradient(batch: batch, a: packedGradient.pointer + at.lowerBound, lda: h, rows: at.count,
+                                   x: xd, c: dw1, ldc: n, rowList: active.list + at.lowerBound,
+                                   kernels: active.kernels)
+            var k = at.lowerBound
+            for j in units {
+                if k < at.upperBound && Int(active.list[k]) == j { k += 1 } else { (dw1 + j * n).update(repeating: 0, count: n) }
+            }
+            return
+        }
         // dw1[A ∩ units] = dz1[:, A ∩ units]^T xd, into the first rows of the range; then,
         // from the top down, each row moves to its unit's row, at or after its packed
         // place, so no row is overwritten before it has moved; the other rows are zero
