@@ -480,8 +480,9 @@ static void multiply(const float *a, long rs, long ks, const float *b, long ldb,
    for 32 pixels or units at once, find nothing to skip. The tile here is a group of 4
    neighbouring pixels by up to LIT_VECS vectors of units: per example that lights the
    group, LIT_VECS loads of its dz1 row and 4 broadcasts of its pixels feed 4 x LIT_VECS
-   multiply-adds. An example lights 60% of the groups (Fashion-MNIST; 45% of its groups
-   of 4 are dark where 50% of its single pixels are, as neighbours are dark together). */
+   multiply-adds (6 vectors at AVX-512, one elsewhere). An example lights 60% of the
+   groups (Fashion-MNIST: 40% of its groups of 4 are dark where 50% of its single pixels
+   are, as neighbours are dark together). */
 #define PIXEL_GROUP 4
 #define PIXEL_GROUPS (N_INPUTS / PIXEL_GROUP)
 #if defined(AE_AVX512)

@@ -539,16 +539,16 @@ public final class TrainingPass: @unchecked Sendable {
                 packed.encoderWeightGradient(batch: batch, units: units, xd: encoderInput, dw1: gradients.w1,
                                              groups: pixelGroups)
             case .dense, .packed:
-                if let pixelGroups {
+                if let pixelGroups { // a minibatch not packed: every unit's row over the lit pixels
                     pixelGroups.encoderGradient(batch: batch, a: dz1 + units.lowerBound, lda: h, rows: units.count,
                                                 x: encoderInput, c: gradients.w1 + units.lowerBound * n, ldc: n,
                                                 kernels: kernels)
-                    break
+                } else {
+                    // dz1[:, units]^T (|units|, batch) x xd (batch, 784)
+                    Matrix.multiply(transA: true, m: units.count, n: n, k: batch,
+                                    a: dz1 + units.lowerBound, lda: h, b: encoderInput, ldb: n,
+                                    c: gradients.w1 + units.lowerBound * n, ldc: n, kernels: kernels)
                 }
-                // dz1[:, units]^T (|units|, batch) x xd (batch, 784)
-                Matrix.multiply(transA: true, m: units.count, n: n, k: batch,
-                                a: dz1 + units.lowerBound, lda: h, b: encoderInput, ldb: n,
-                                c: gradients.w1 + units.lowerBound * n, ldc: n, kernels: kernels)
             }
             if let dc = dropConnect { // per batch: the gradient flows through the kept connections only
                 DropConnectKernels.maskWeights(mask: dc, key: keys[0], w1: gradients.w1, out: gradients.w1, rows: units,

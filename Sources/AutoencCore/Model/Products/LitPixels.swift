@@ -10,8 +10,9 @@
 /// term) without terms that are zero, so at the AVX-512 level, where the dense product is
 /// the kernels' own, the two agree bit for bit.
 ///
-/// Per step the threads first find each group's examples, each for a share of the 196
-/// groups (`fill`), then each computes its rows of dw1 (`encoderGradient`).
+/// Per step the threads find each group's examples, each for a share of the 196 groups
+/// (`fill`, in the packed layout's decoder phase), then, in the gradient phase, each
+/// computes its rows of dw1 (`encoderGradient`).
 public final class PixelGroups: @unchecked Sendable {
     /// The groups of 4 pixels in an image.
     public static let count = ModelConfig.inputs / 4

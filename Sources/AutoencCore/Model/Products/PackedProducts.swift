@@ -127,7 +127,11 @@ final class PackedProducts {
                                    kernels: active.kernels)
             var k = at.lowerBound
             for j in units {
-                if k < at.upperBound && Int(active.list[k]) == j { k += 1 } else { (dw1 + j * n).update(repeating: 0, count: n) }
+                if k < at.upperBound && Int(active.list[k]) == j {
+                    k += 1
+                } else {
+                    (dw1 + j * n).update(repeating: 0, count: n)
+                }
             }
             return
         }
