@@ -74,6 +74,12 @@ public struct ModelConfig: Sendable, Equatable, Codable {
     /// The probability of keeping a unit or connection, 1 - `dropP`.
     public var keepP: Float { 1 - dropP }
 
+    /// Whether DropConnect draws a mask per example (Wan et al.), which the training step
+    /// computes by its own kernels over each image's nonzero pixels.
+    public var dropsConnectionsPerExample: Bool {
+        dropP > 0 && dropMode == .dropconnect && masks == .example
+    }
+
     /// Whether training runs on other weights than inference: classic-scaled dropout,
     /// whose decoder weights are multiplied by `keepP` for inference.
     public var scalesForInference: Bool {

@@ -154,7 +154,7 @@ public final class TrainingPass: @unchecked Sendable {
             ? DropoutMask(dropP: config.dropP, seed: seed, scaling: config.scaling) : nil
         gaussianNoise = regularized && config.dropMode == .gaussian
             ? GaussianNoise(dropP: config.dropP, seed: seed) : nil
-        let perExample = regularized && config.dropMode == .dropconnect && config.masks == .example
+        let perExample = config.dropsConnectionsPerExample
         dropConnect = regularized && config.dropMode == .dropconnect
             ? DropConnectMask(dropP: config.dropP, seed: seed, layout: perExample ? .inputRows(hidden: h) : .unitRows)
             : nil
@@ -487,8 +487,7 @@ public final class TrainingPass: @unchecked Sendable {
     static func ownProducts(_ config: ModelConfig, sparseLayout: Bool, kernels: Kernels)
         -> (encoder: Bool, decoder: Bool) {
         guard Matrix.hasOwnProduct(kernels) else { return (false, false) }
-        let perExample = config.dropP > 0 && config.dropMode == .dropconnect && config.masks == .example
-        return (!perExample, !sparseLayout && config.hidden <= ownTransposedUnits)
+        return (!config.dropsConnectionsPerExample, !sparseLayout && config.hidden <= ownTransposedUnits)
     }
 
     /// Whether the encoder gradient runs over the lit pixels (`PixelGroups`): where the
@@ -502,8 +501,7 @@ public final class TrainingPass: @unchecked Sendable {
     /// DropConnect (the quiet rounds of 6 alternated `bench` runs); finding the examples
     /// in a phase of its own before it cost as much again in waiting.
     static func litEncoderGradient(_ config: ModelConfig, packed: Bool, kernels: Kernels) -> Bool {
-        let perExample = config.dropP > 0 && config.dropMode == .dropconnect && config.masks == .example
-        return Matrix.hasOwnProduct(kernels) && !perExample && packed
+        Matrix.hasOwnProduct(kernels) && !config.dropsConnectionsPerExample && packed
     }
 
     /// Phase 1a, after the activation: hd's rows `examples` into their columns of hd^T
