@@ -93,6 +93,35 @@ import Testing
         }
     }
 
+    /// The packed w2's and hd's rows start on 64-byte lines: their stride is the active
+    /// units rounded up to 16 floats, and row r of the packed copy (its active columns in
+    /// order) begins at r x stride, at every level.
+    @Test(arguments: KernelLevel.supported)
+    func packedRowsStartOnLines(level: KernelLevel) {
+        #expect([0, 1, 16, 17, 186, 192, 3300].map(PackedProducts.stride) == [0, 16, 16, 32, 192, 192, 3312])
+        let h = 40, batch = 3, n = ModelConfig.inputs
+        let zero = Set(stride(from: 0, to: h, by: 3)) // 26 units active
+        let hd = Self.matrix(rows: batch, stride: h, zero: zero)
+        var rng = TestRandom(5)
+        let w2 = rng.floats(n * h, -1, 1)
+        let packed = PackedProducts(hidden: h, maxBatch: batch, kernels: Kernels(level))
+        #expect(packed.findActive(hd, batch: batch))
+        #expect(packed.active.count == 26 && packed.stride == 32)
+        packed.packHiddenRows(hd, examples: 0..<batch)
+        packed.packDecoderWeights(w2, rows: 0..<n)
+        let active = (0..<h).filter { !zero.contains($0) }
+        var wrong = 0
+        for r in 0..<n {
+            for (p, j) in active.enumerated() where packed.packedW2.pointer[r * 32 + p] != w2[r * h + j] { wrong += 1 }
+        }
+        for b in 0..<batch {
+            for (p, j) in active.enumerated() where packed.packedHidden.pointer[b * 32 + p] != hd[b * h + j] {
+                wrong += 1
+            }
+        }
+        #expect(wrong == 0, "\(level): \(wrong) packed entries not at row x 32 + their place among the active")
+    }
+
     static let configs: [ModelConfig] = [
         ModelConfig(hidden: 40, activation: .relu),
         ModelConfig(hidden: 37, activation: .relu, dropP: 0.5, dropMode: .dropconnect, masks: .batch),

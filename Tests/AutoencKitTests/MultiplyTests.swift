@@ -102,12 +102,57 @@ import Testing
     }
 
     /// The products the training step runs through `Matrix.multiply` take the kernel only at
-    /// the AVX-512 level and up to `ownProductColumns` columns; BLAS otherwise.
+    /// the AVX-512 level: up to `ownProductColumns` columns, and above where every row of b
+    /// starts on a 64-byte line; BLAS otherwise.
     @Test func ownProductOnlyWhereItMeasuredFaster() {
+        let b = FloatBuffer(count: 2 * 4112 + 16) // 64-byte aligned
         for level in KernelLevel.supported {
-            let kernels = Kernels(level)
-            #expect(Matrix.usesOwnProduct(columns: 256, kernels: kernels) == (level == .avx512))
+            let kernels = Kernels(level), avx512 = level == .avx512
+            #expect(Matrix.usesOwnProduct(columns: 256, kernels: kernels) == avx512)
             #expect(!Matrix.usesOwnProduct(columns: 4096, kernels: kernels))
+            #expect(Matrix.usesOwnProduct(columns: 186, b: b.pointer + 1, ldb: 187, kernels: kernels) == avx512)
+            #expect(Matrix.usesOwnProduct(columns: 4096, b: b.pointer, ldb: 4096, kernels: kernels) == avx512)
+            #expect(Matrix.usesOwnProduct(columns: 4100, b: b.pointer, ldb: 4112, kernels: kernels) == avx512)
+            #expect(!Matrix.usesOwnProduct(columns: 4100, b: b.pointer, ldb: 4100, kernels: kernels))
+            #expect(!Matrix.usesOwnProduct(columns: 4096, b: b.pointer + 4, ldb: 4096, kernels: kernels))
+        }
+    }
+
+    /// A product wider than `ownProductColumns` through `Matrix.multiply`, b's rows on
+    /// lines: the triple loop's sums within (2k + 1) 2^-24 sum|ab|, and at the AVX-512 level
+    /// the kernel's own bits. OpenBLAS splits a depth of 520 into blocks whose partial
+    /// sums it adds to c, and so rounds differently (the test fails when `multiply` runs BLAS
+    /// here).
+    @Test(arguments: KernelLevel.supported)
+    func wideProductOnLinesRunsTheKernel(level: KernelLevel) {
+        let (m, n, k, ldb) = (2, 1040, 520, 1056)
+        var rng = TestRandom(91)
+        let a = rng.floats(m * k, -1, 1), b = FloatBuffer(count: k * ldb)
+        for (i, value) in rng.floats(k * ldb, -1, 1).enumerated() { b.pointer[i] = value }
+        var viaMultiply = [Float](repeating: 0, count: m * n), viaKernel = viaMultiply
+        let kernels = Kernels(level)
+        Matrix.multiply(transA: false, m: m, n: n, k: k, a: a, lda: k, b: b.pointer, ldb: ldb, c: &viaMultiply,
+                        ldc: n, kernels: kernels)
+        Matrix.multiplyKernel(transA: false, m: m, n: n, k: k, a: a, lda: k, b: b.pointer, ldb: ldb, c: &viaKernel,
+                              ldc: n, kernels: kernels)
+        var worst = 0.0, wrong = 0
+        for r in 0..<m {
+            for column in 0..<n {
+                var sum = 0.0, magnitude = 0.0
+                for p in 0..<k {
+                    let product = Double(a[r * k + p]) * Double(b.pointer[p * ldb + column])
+                    sum += product
+                    magnitude += abs(product)
+                }
+                let error = abs(Double(viaMultiply[r * n + column]) - sum)
+                worst = max(worst, error)
+                if error > Double(2 * k + 1) * 0x1p-24 * magnitude { wrong += 1 }
+            }
+        }
+        #expect(wrong == 0, "\(level): \(wrong) entries beyond (2k + 1) 2^-24 sum|ab| (largest difference \(worst))")
+        if level == .avx512 {
+            let differ = zip(viaMultiply, viaKernel).filter { $0.bitPattern != $1.bitPattern }.count
+            #expect(differ == 0, "\(differ) entries differ from the kernel's")
         }
     }
 }

@@ -27,7 +27,8 @@ extension TrainingPass {
         switch chosen {
         case .automatic, .dense: break
         case .sparseHidden: bytes += 4 * 2 * h * n + 8 * b * (h + 16) // w2^T, its gradient; indices and values
-        case .packed: bytes += 4 * (n * h + 16 + 2 * (b * h + 16)) // w2, hd and dz1 packed
+        case .packed: // w2 and hd packed, their rows 16 floats' multiples apart; dz1 packed
+            bytes += 4 * ((n + b) * PackedProducts.stride(h) + b * h + 3 * 16)
         }
         return bytes
     }

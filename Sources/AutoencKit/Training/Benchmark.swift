@@ -68,7 +68,7 @@ public enum Benchmark {
                                           kernels: kernels)
                 }
             }
-            guard Matrix.usesOwnProduct(columns: nn, kernels: kernels) else { return nil }
+            guard Matrix.usesOwnProduct(columns: nn, b: b.pointer, ldb: ldb, kernels: kernels) else { return nil }
             return time(name: name, m: m, n: nn, k: k, c: c, seconds: seconds,
                         check: (ta, tb, UnsafePointer(a.pointer), lda, UnsafePointer(b.pointer), ldb)) {
                 Matrix.multiplyKernel(transA: ta, m: m, n: nn, k: k, a: a.pointer, lda: lda, b: b.pointer, ldb: ldb,
