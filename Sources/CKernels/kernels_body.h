@@ -290,9 +290,13 @@ AE_INLINE void store_lanes(v16f v, float *out, long lo, long hi) {
    a's column feed MM_ROWS x MM_VECS multiply-adds. The tile is as large as the level's
    registers hold: 12 x 32 (24 of AVX-512's 32 registers), 6 x 16 (12 of AVX2's 16), 2 x
    16 otherwise. A rows' tail runs the same tile with its row count a constant; a
-   columns' tail loads and stores only its lanes. With `b_rows`, b's row k is row
-   b_rows[k] (the active units' rows of a transposed hidden layer). With `transposed`, c[r, n] is stored
-   at c[n ldc + r]: the tile's stores go lane by lane, once per depth of multiply-adds. */
+   columns' tail loads and stores only its lanes, and at AVX-512 a last panel of 16
+   columns or fewer runs a tile one vector wide: the packed layout's 164-175 active units
+   (no regularizer, 256 units) end in such a panel, and its second vector's multiply-adds
+   were a twelfth of dhd's and dw2's (alone, one thread, 170 columns: dhd 168 -> 154 µs,
+   dw2 185 -> 166). With `b_rows`, b's row k is row b_rows[k] (the active units' rows of
+   a transposed hidden layer). With `transposed`, c[r, n] is stored at c[n ldc + r]: the
+   tile's stores go lane by lane, once per depth of multiply-adds. */
 #if defined(AE_AVX512)
 #define MM_ROWS 12
 #define MM_VECS 2
@@ -329,52 +333,55 @@ AE_INLINE v16f vload_part(const float *p, long count) {
 #endif
 }
 
-/* One tile: `rows` (a constant once inlined) rows by `columns` columns (all MM_COLUMNS
-   when `whole`). `layout` 1: a's rows are contiguous (ks 1); 2: its columns are (rs 1);
-   0: neither. A constant too, so that the broadcasts' addresses are fixed offsets. */
-AE_INLINE void multiply_tile(const int rows, const int whole, const int layout, const float *a, long rs, long ks,
-                             const float *b, long ldb, const int32_t *b_rows, float *c, long ldc, long columns,
-                             long depth, int transposed) {
+/* One tile: `rows` (a constant once inlined) rows by `columns` columns of `vecs`
+   vectors (all 16 vecs when `whole`). `layout` 1: a's rows are contiguous (ks 1); 2: its
+   columns are (rs 1); 0: neither. Constants too, so that the broadcasts' addresses are
+   fixed offsets. */
+AE_INLINE void multiply_tile(const int rows, const int vecs, const int whole, const int layout, const float *a,
+                             long rs, long ks, const float *b, long ldb, const int32_t *b_rows, float *c, long ldc,
+                             long columns, long depth, int transposed) {
     if (layout == 1) ks = 1;
     if (layout == 2) rs = 1;
     v16f acc[MM_ROWS][MM_VECS];
     _Pragma("clang loop unroll(full)") for (int r = 0; r < rows; r++)
-        _Pragma("clang loop unroll(full)") for (int v = 0; v < MM_VECS; v++) acc[r][v] = splat(0);
+        _Pragma("clang loop unroll(full)") for (int v = 0; v < vecs; v++) acc[r][v] = splat(0);
     long lanes[MM_VECS];
-    for (int v = 0; v < MM_VECS; v++) {
+    for (int v = 0; v < vecs; v++) {
         const long left = columns - 16 * v;
         lanes[v] = left < 0 ? 0 : left > 16 ? 16 : left;
     }
     for (long k = 0; k < depth; k++) {
         const float *bk = b + (b_rows ? b_rows[k] : k) * ldb;
         v16f bv[MM_VECS];
-        _Pragma("clang loop unroll(full)") for (int v = 0; v < MM_VECS; v++)
+        _Pragma("clang loop unroll(full)") for (int v = 0; v < vecs; v++)
             bv[v] = whole ? vload(bk + 16 * v) : vload_part(bk + 16 * v, lanes[v]);
         const float *ak = a + k * ks;
         _Pragma("clang loop unroll(full)") for (int r = 0; r < rows; r++) {
             const v16f x = broadcast(ak[r * rs]);
-            _Pragma("clang loop unroll(full)") for (int v = 0; v < MM_VECS; v++) acc[r][v] += x * bv[v];
+            _Pragma("clang loop unroll(full)") for (int v = 0; v < vecs; v++) acc[r][v] += x * bv[v];
         }
     }
     if (transposed) {
         for (int r = 0; r < rows; r++)
-            for (int v = 0; v < MM_VECS; v++)
+            for (int v = 0; v < vecs; v++)
                 for (long l = 0; l < lanes[v]; l++) c[(16 * v + l) * ldc + r] = acc[r][v][l];
         return;
     }
     _Pragma("clang loop unroll(full)") for (int r = 0; r < rows; r++)
-        _Pragma("clang loop unroll(full)") for (int v = 0; v < MM_VECS; v++) {
+        _Pragma("clang loop unroll(full)") for (int v = 0; v < vecs; v++) {
             if (whole) vstore(acc[r][v], c + r * ldc + 16 * v);
             else store_lanes(acc[r][v], c + r * ldc + 16 * v, 0, lanes[v]);
         }
 }
 
 /* The tile at rows `rows` (1...MM_ROWS), its count a constant in each case. */
-AE_INLINE void multiply_rows(long rows, const int whole, const int layout, const float *a, long rs, long ks,
-                             const float *b, long ldb, const int32_t *b_rows, float *c, long ldc, long columns,
-                             long depth, int transposed) {
+AE_INLINE void multiply_rows(long rows, const int vecs, const int whole, const int layout, const float *a, long rs,
+                             long ks, const float *b, long ldb, const int32_t *b_rows, float *c, long ldc,
+                             long columns, long depth, int transposed) {
 #define TILE_ROWS(n) \
-    case n: multiply_tile(n, whole, layout, a, rs, ks, b, ldb, b_rows, c, ldc, columns, depth, transposed); break;
+    case n: \
+        multiply_tile(n, vecs, whole, layout, a, rs, ks, b, ldb, b_rows, c, ldc, columns, depth, transposed); \
+        break;
     switch (rows) {
         TILE_ROWS(1) TILE_ROWS(2)
 #if MM_ROWS > 2
@@ -395,8 +402,14 @@ AE_INLINE void multiply_block(const int layout, const float *a, long rs, long ks
     const float *ar = a + r * rs;
     float *cr = transposed ? c + n * ldc + r : c + r * ldc + n;
     if (width == MM_COLUMNS)
-        multiply_rows(height, 1, layout, ar, rs, ks, b + n, ldb, b_rows, cr, ldc, width, depth, transposed);
-    else multiply_rows(height, 0, layout, ar, rs, ks, b + n, ldb, b_rows, cr, ldc, width, depth, transposed);
+        multiply_rows(height, MM_VECS, 1, layout, ar, rs, ks, b + n, ldb, b_rows, cr, ldc, width, depth, transposed);
+#if MM_VECS > 1
+    else if (width <= 16) /* a last panel of one vector or less: one vector's multiply-adds, not MM_VECS' */
+        multiply_rows(height, 1, width == 16, layout, ar, rs, ks, b + n, ldb, b_rows, cr, ldc, width, depth,
+                      transposed);
+#endif
+    else multiply_rows(height, MM_VECS, 0, layout, ar, rs, ks, b + n, ldb, b_rows, cr, ldc, width, depth,
+                       transposed);
 }
 
 /* Asks for the lines of c's tile at (r, n) ahead of its stores (a non-transposed c): a
