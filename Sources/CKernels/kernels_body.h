@@ -333,8 +333,8 @@ AE_INLINE v16f vload_part(const float *p, long count) {
 #endif
 }
 
-/* One tile: `rows` (a constant once inlined) rows by `columns` columns of `vecs`
-   vectors (all 16 vecs when `whole`). `layout` 1: a's rows are contiguous (ks 1); 2: its
+/* One tile: `rows` (a constant once inlined) rows by `columns` columns in `vecs`
+   vectors (all 16 x vecs when `whole`). `layout` 1: a's rows are contiguous (ks 1); 2: its
    columns are (rs 1); 0: neither. Constants too, so that the broadcasts' addresses are
    fixed offsets. */
 AE_INLINE void multiply_tile(const int rows, const int vecs, const int whole, const int layout, const float *a,

@@ -31,8 +31,8 @@ extension Matrix {
     /// (`autoenc bench --hidden 4096`, 6 alternated rounds) dhd's phase went from
     /// 4244-4508 to 3826-4160 µs a step and dw2's was about even.
     public static func usesOwnProduct(columns: Int, b: UnsafePointer<Float>, ldb: Int, kernels: Kernels) -> Bool {
-        usesOwnProduct(columns: columns, kernels: kernels)
-            || hasOwnProduct(kernels) && ldb % 16 == 0 && Int(bitPattern: b) % 64 == 0
+        hasOwnProduct(kernels)
+            && (columns <= ownProductColumns || ldb % 16 == 0 && Int(bitPattern: b) % 64 == 0)
     }
 
     /// c = op(a) b, overwriting c: op(a) is a (m, k) with row stride lda, or with
