@@ -31,6 +31,26 @@ import Testing
         }
     }
 
+    /// Phase 2's order within each part, in the packed and dense layouts: the even parts
+    /// update the encoder's rows first, the odd ones the decoder's, so that the optimizer's
+    /// passes of two threads do not run side by side (`TrainingPass.gradientPhases`; the
+    /// sparse layout updates w2 after a barrier). Each part updates exactly its rows, once:
+    /// `threadsAgree` holds the results to one thread's.
+    @Test(arguments: [configs[0], ModelConfig(hidden: 24, activation: .sigmoid)])
+    func oddPartsTakeTheDecoderFirst(config: ModelConfig) throws {
+        let trainer = Trainer(model: Autoencoder(config: config, seed: 5),
+                              options: TrainingTests.options(seed: 5, batch: 10, threads: 3))
+        _ = try trainer.trainStep(TrainingTests.shapes(count: 10), (0..<Int32(10)).map { $0 }[...], epoch: 1)
+        final class Log { var calls: [String] = [] }
+        let log = Log()
+        let serial: TrainingPass.Parallel = { parts, body in for part in 0..<parts { body(part) } }
+        trainer.pass.gradientPhases(batch: 10, threads: 3, parallel: serial,
+                                    updateEncoder: { part, units in log.calls.append("w1 \(part) \(units)") },
+                                    updateDecoder: { part, outputs in log.calls.append("w2 \(part) \(outputs)") })
+        let expected = ["w1 0 0..<8", "w2 0 0..<261", "w2 1 261..<522", "w1 1 8..<16", "w1 2 16..<24", "w2 2 522..<784"]
+        #expect(log.calls == expected, "\(config.dropMode) \(config.dropP): \(log.calls)")
+    }
+
     /// What the thread counts may change, and the bounds the comparison allows.
     ///
     /// The threads make BLAS calls of other shapes than one thread does (fewer rows, and
