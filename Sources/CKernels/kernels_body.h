@@ -825,12 +825,18 @@ AE_INLINE void block_words(const int by_example, const AEDropConnect *m, const u
 /* One entry's terms of a masked block sum at the bit resolution: acc[q] += the 8 floats
    v[8q ..] under bits 8q.. of `word`, times `value`. */
 AE_INLINE void masked_block_terms(const float *v, float value, uint64_t word, __m256 acc[8]) {
-    const __m256i first = _mm256_setr_epi32(31, 30, 29, 28, 27, 26, 25, 24);
+    /* lane l shifted left by 7 - l: bit 8j + l of a 32-bit half moves to bit 8j + 7, so
+       that the half's vector j has its keeps at the sign after 24 - 8j more (one variable
+       shift a half, one constant, 16 registers enough for all) */
+    const __m256i to_top = _mm256_setr_epi32(7, 6, 5, 4, 3, 2, 1, 0);
     const __m256 s = _mm256_set1_ps(value);
-    const __m256i halves[2] = {_mm256_set1_epi32((int32_t)(uint32_t)word), _mm256_set1_epi32((int32_t)(word >> 32))};
-    for (int q = 0; q < 8; q++) { /* lane l of vector q takes bit 8q + l, shifted up to bit 31 */
-        const __m256i keep = _mm256_sllv_epi32(halves[q / 4], _mm256_sub_epi32(first, _mm256_set1_epi32(8 * (q % 4))));
-        acc[q] = _mm256_fmadd_ps(_mm256_maskload_ps(v + 8 * q, keep), s, acc[q]);
+    for (int half = 0; half < 2; half++) {
+        const __m256i bits = _mm256_sllv_epi32(_mm256_set1_epi32((int32_t)(uint32_t)(word >> (32 * half))), to_top);
+        for (int j = 0; j < 4; j++) {
+            const __m256i keep = j == 3 ? bits : _mm256_slli_epi32(bits, 24 - 8 * j);
+            acc[4 * half + j] = _mm256_fmadd_ps(_mm256_maskload_ps(v + 32 * half + 8 * j, keep), s,
+                                                acc[4 * half + j]);
+        }
     }
 }
 #endif
@@ -867,17 +873,21 @@ AE_INLINE void masked_block_sum(const int bit, const int by_example, const AEDro
 #elif defined(AE_AVX2)
     if (bit) {
         /* the same sums in the same order, each lane's keep its bit of the word shifted
-           into the sign, which the masked load reads (AVX2 has no mask registers): 2
-           broadcasts and 8 shifts for a block's 8 multiply-adds, where the generic loop
-           spends 28 vector operations on the keeps and the masking. `autoenc bench` with AUTOENC_KERNELS=avx2 on a Zen 4, per-
-           example DropConnect (5 alternated rounds, the quiet ones): encoder 460-475 ->
-           456-472 µs, its gradient 510-524 -> 434-448, 0.578 -> 0.60 of the peak */
+           into the sign, which the masked load reads (AVX2 has no mask registers): one
+           variable and three constant shifts a half word for a block's 8 multiply-adds,
+           where the generic loop spends 28 vector operations on the keeps and the
+           masking; and the forward pass's words with one multiply fewer (below). `autoenc
+           bench --modes dropconnect-example` with AUTOENC_KERNELS=avx2 on a Zen 4 (quiet
+           rounds of 5 alternated ones): encoder 456-475 -> 343-351 µs, its gradient
+           510-524 -> 428-435, 0.57-0.59 -> 0.65-0.66 of the peak. With that multiply
+           back, the encoder ran at 441-457 µs */
         __m256 acc[8];
         for (int q = 0; q < 8; q++) acc[q] = _mm256_setzero_ps();
         const long word = c0 >> 2;
         if (by_example) {
             /* the backward pass: each entry an example with its own key, the words worked
-               out first (measured faster; in the forward pass, slower) */
+               out first (with the forward pass's loop then spilling registers, the backward
+               measured faster so, the forward slower) */
             uint64_t words[WORDS_AHEAD];
             for (long e0 = 0; e0 < count; e0 += WORDS_AHEAD) {
                 const long n = count - e0 < WORDS_AHEAD ? count - e0 : WORDS_AHEAD;
@@ -886,10 +896,15 @@ AE_INLINE void masked_block_sum(const int bit, const int by_example, const AEDro
                     masked_block_terms(vectors + index[e0 + e] * stride + 16 * c0, values[e0 + e], words[e], acc);
             }
         } else {
+            /* ae_random_word(keys[0], k row_stride + word) with one multiply fewer: the
+               same sum modulo 2^64, key + (word + 1) step + k (row_stride step) */
+            const uint64_t base = keys[0] + (uint64_t)(word + 1) * AE_SPLITMIX_STEP;
+            uint64_t row_step = (uint64_t)mask->row_stride * AE_SPLITMIX_STEP;
+            __asm__("" : "+r"(row_step)); /* kept whole: the compiler would factor the step out again */
             for (long e = 0; e < count; e++) {
                 const long k = index[e];
-                masked_block_terms(vectors + k * stride + 16 * c0, values[e],
-                                   ae_random_word(keys[0], (uint64_t)(k * mask->row_stride + word)), acc);
+                masked_block_terms(vectors + k * stride + 16 * c0, values[e], ae_mix(base + (uint64_t)k * row_step),
+                                   acc);
             }
         }
         const __m256 scale = _mm256_set1_ps(mask->scale);
