@@ -493,7 +493,8 @@ static void multiply(const float *a, long rs, long ks, const float *b, long ldb,
    for 32 pixels or units at once, find nothing to skip. The tile here is a group of 4
    neighbouring pixels by up to LIT_VECS vectors of units: per example that lights the
    group, LIT_VECS loads of its dz1 row and 4 broadcasts of its pixels feed 4 x LIT_VECS
-   multiply-adds (6 vectors at AVX-512, one elsewhere). An example lights 60% of the
+   multiply-adds (6 vectors at AVX-512, one elsewhere; AVX2 has a tile of its own,
+   lit_tile_avx2, of 3 8-float vectors). An example lights 60% of the
    groups (Fashion-MNIST: 40% of its groups of 4 are dark where 50% of its single pixels
    are, as neighbours are dark together). */
 #define PIXEL_GROUP 4
@@ -571,6 +572,106 @@ AE_INLINE void lit_tile(const int vecs, const int whole, const int32_t *examples
     }
 }
 
+#if defined(AE_AVX2)
+/* AVX2's tile, 8-float vectors: group g's 4 columns of c for `vecs` (1...3, a constant
+   once inlined) vectors of rows, the last with `lanes_last` lanes: 12 sums in registers,
+   as many chains as 2 multiply-adds a cycle of latency 4 or more keep busy (lit_tile's 16
+   floats make 8 at AVX2 and ran slower than the dense product). */
+AE_INLINE void lit_tile_avx2(const int vecs, const int whole, const int32_t *examples, long count, const float *x,
+                             const float *a, long lda, long lanes_last, float *c, long ldc, const int32_t *c_rows,
+                             long g) {
+    __m256 acc[PIXEL_GROUP][3];
+    _Pragma("clang loop unroll(full)") for (int p = 0; p < PIXEL_GROUP; p++)
+        _Pragma("clang loop unroll(full)") for (int v = 0; v < vecs; v++) acc[p][v] = _mm256_setzero_ps();
+    const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    const __m256i tail = _mm256_cmpgt_epi32(_mm256_set1_epi32((int)lanes_last), lane);
+    if (vecs == 3 && count > 0) {
+        /* The loop in assembly: 12 sums, 3 vectors of a's row and a broadcast take all of
+           AVX2's 16 registers, and the compiler, given the same loop in C, spilled a sum
+           and moved the others between registers every example. The same multiply-adds
+           in the same order (acc += x a, fused), so the same sums as the C loop below. */
+        __m256 v0, v1, v2, xv;
+        long e = 0, t, u;
+        const long lda_bytes = lda * 4;
+        const float *xg = x + g * PIXEL_GROUP;
+#define LIT_PIXEL(o, c0, c1, c2) \
+        "vbroadcastss " o "(%[xg],%[t]), %[xv]\n\t" \
+        "vfmadd231ps %[v0], %[xv], %[" c0 "]\n\t" \
+        "vfmadd231ps %[v1], %[xv], %[" c1 "]\n\t" \
+        "vfmadd231ps %[v2], %[xv], %[" c2 "]\n\t"
+#define LIT_LOOP(third) \
+        __asm__ volatile("1:\n\t" \
+                         "movslq (%[ex],%[e],4), %[t]\n\t" \
+                         "movq %[t], %[u]\n\t" \
+                         "imulq %[lda], %[u]\n\t" \
+                         "vmovups (%[a],%[u]), %[v0]\n\t" \
+                         "vmovups 32(%[a],%[u]), %[v1]\n\t" \
+                         third \
+                         "imulq $3136, %[t], %[t]\n\t" \
+                         LIT_PIXEL("0", "a00", "a01", "a02") LIT_PIXEL("4", "a10", "a11", "a12") \
+                         LIT_PIXEL("8", "a20", "a21", "a22") LIT_PIXEL("12", "a30", "a31", "a32") \
+                         "incq %[e]\n\t" \
+                         "cmpq %[count], %[e]\n\t" \
+                         "jne 1b\n\t" \
+                         : [a00] "+x"(acc[0][0]), [a01] "+x"(acc[0][1]), [a02] "+x"(acc[0][2]), \
+                           [a10] "+x"(acc[1][0]), [a11] "+x"(acc[1][1]), [a12] "+x"(acc[1][2]), \
+                           [a20] "+x"(acc[2][0]), [a21] "+x"(acc[2][1]), [a22] "+x"(acc[2][2]), \
+                           [a30] "+x"(acc[3][0]), [a31] "+x"(acc[3][1]), [a32] "+x"(acc[3][2]), \
+                           [v0] "=&x"(v0), [v1] "=&x"(v1), [v2] "=&x"(v2), [xv] "=&x"(xv), [e] "+r"(e), \
+                           [t] "=&r"(t), [u] "=&r"(u) \
+                         : [ex] "r"(examples), [count] "r"(count), [a] "r"(a), [lda] "r"(lda_bytes), \
+                           [xg] "r"(xg), [tail] "m"(tail) \
+                         : "cc", "memory")
+        if (whole) LIT_LOOP("vmovups 64(%[a],%[u]), %[v2]\n\t");
+        else LIT_LOOP("vmovdqu %[tail], %[v2]\n\t"
+                      "vmaskmovps 64(%[a],%[u]), %[v2], %[v2]\n\t");
+#undef LIT_LOOP
+#undef LIT_PIXEL
+    } else {
+        for (long e = 0; e < count; e++) {
+            const long b = examples[e];
+            const float *ab = a + b * lda;
+            __m256 av[3];
+            _Pragma("clang loop unroll(full)") for (int v = 0; v < vecs; v++)
+                av[v] = (whole || v < vecs - 1) ? _mm256_loadu_ps(ab + 8 * v) : _mm256_maskload_ps(ab + 8 * v, tail);
+            const float *xb = x + b * N_INPUTS + g * PIXEL_GROUP;
+            _Pragma("clang loop unroll(full)") for (int p = 0; p < PIXEL_GROUP; p++) {
+                const __m256 xv = _mm256_broadcast_ss(xb + p);
+                _Pragma("clang loop unroll(full)") for (int v = 0; v < vecs; v++)
+                    acc[p][v] = _mm256_fmadd_ps(xv, av[v], acc[p][v]);
+            }
+        }
+    }
+    /* 4 x 4 transposes inside each 128-bit lane: then q[i]'s lane j holds row 4 j + i's sums */
+    _Pragma("clang loop unroll(full)") for (int v = 0; v < vecs; v++) {
+        const long lanes = (whole || v < vecs - 1) ? 8 : lanes_last;
+        const __m256 t0 = _mm256_unpacklo_ps(acc[0][v], acc[1][v]), t1 = _mm256_unpackhi_ps(acc[0][v], acc[1][v]);
+        const __m256 t2 = _mm256_unpacklo_ps(acc[2][v], acc[3][v]), t3 = _mm256_unpackhi_ps(acc[2][v], acc[3][v]);
+        const __m256 q[4] = {
+            (__m256)_mm256_unpacklo_pd((__m256d)t0, (__m256d)t2), (__m256)_mm256_unpackhi_pd((__m256d)t0, (__m256d)t2),
+            (__m256)_mm256_unpacklo_pd((__m256d)t1, (__m256d)t3), (__m256)_mm256_unpackhi_pd((__m256d)t1, (__m256d)t3),
+        };
+        _Pragma("clang loop unroll(full)") for (int l = 0; l < 8; l++) {
+            if (l >= lanes) break;
+            const long r = 8 * v + l;
+            float *out = c + (c_rows ? c_rows[r] : r) * ldc + g * PIXEL_GROUP;
+            _mm_storeu_ps(out, l < 4 ? _mm256_castps256_ps128(q[l & 3]) : _mm256_extractf128_ps(q[l & 3], 1));
+        }
+    }
+}
+
+/* Every group's columns for `columns` rows of c (1...24), in `vecs` 8-float vectors. */
+AE_INLINE void lit_columns_avx2(const int vecs, const int32_t *examples, const int32_t *counts, long slot,
+                                const float *x, const float *a, long lda, long columns, float *c, long ldc,
+                                const int32_t *c_rows) {
+    const long lanes_last = columns - 8 * (vecs - 1);
+    for (long g = 0; g < PIXEL_GROUPS; g++) {
+        if (lanes_last == 8) lit_tile_avx2(vecs, 1, examples + g * slot, counts[g], x, a, lda, 8, c, ldc, c_rows, g);
+        else lit_tile_avx2(vecs, 0, examples + g * slot, counts[g], x, a, lda, lanes_last, c, ldc, c_rows, g);
+    }
+}
+#endif
+
 /* Every group's columns for `columns` rows of c, in `vecs` vectors. */
 AE_INLINE void lit_columns(const int vecs, const int32_t *examples, const int32_t *counts, long slot, const float *x,
                            const float *a, long lda, long columns, float *c, long ldc, const int32_t *c_rows) {
@@ -583,6 +684,26 @@ AE_INLINE void lit_columns(const int vecs, const int32_t *examples, const int32_
 
 static void lit_product(const int32_t *examples, const int32_t *counts, long slot, const float *x, const float *a,
                         long lda, long rows, float *c, long ldc, const int32_t *c_rows) {
+#if defined(AE_AVX2)
+    /* as below, in passes of up to 3 vectors of 8 */
+    {
+        const long vectors = (rows + 7) / 8, passes = (vectors + 2) / 3;
+        long done = 0;
+        for (long t = 0; t < passes; t++) {
+            const long vecs = (vectors - done / 8 + passes - t - 1) / (passes - t);
+            const long columns = t == passes - 1 ? rows - done : 8 * vecs;
+            float *ct = c_rows ? c : c + done * ldc;
+            const int32_t *rt = c_rows ? c_rows + done : 0;
+            switch (vecs) {
+            case 1: lit_columns_avx2(1, examples, counts, slot, x, a + done, lda, columns, ct, ldc, rt); break;
+            case 2: lit_columns_avx2(2, examples, counts, slot, x, a + done, lda, columns, ct, ldc, rt); break;
+            case 3: lit_columns_avx2(3, examples, counts, slot, x, a + done, lda, columns, ct, ldc, rt); break;
+            }
+            done += columns;
+        }
+        return;
+    }
+#endif
     /* the rows in as few passes over the groups as the tile allows, split evenly (128
        rows: two of 4 vectors, not 6 and 2) */
     const long vectors = (rows + 15) / 16, passes = (vectors + LIT_VECS - 1) / LIT_VECS;

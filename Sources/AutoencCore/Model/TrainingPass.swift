@@ -508,8 +508,8 @@ public final class TrainingPass: @unchecked Sendable {
         return (!config.dropsConnectionsPerExample, !sparseLayout && config.hidden <= ownTransposedUnits)
     }
 
-    /// Whether the encoder gradient runs over the lit pixels (`PixelGroups`): where the
-    /// kernels' own products run (AVX-512), in the packed layout (ReLU units), whose
+    /// Whether the encoder gradient runs over the lit pixels (`PixelGroups`): at AVX2 and
+    /// AVX-512, in the packed layout (ReLU units), whose
     /// decoder phase, split by output columns across the threads, finds the groups'
     /// examples too. Per-example DropConnect and the sparse layout have their own kernels.
     /// Alone, one thread, 128 Fashion-MNIST images, the product took 120-128 µs where the
@@ -517,9 +517,12 @@ public final class TrainingPass: @unchecked Sendable {
     /// for all 196 groups. In the step, on a Zen 4, dw1's phase went from 189-196 to
     /// 155-158 µs with no regularizer and from 265-271 to 205-218 with per-batch
     /// DropConnect (the quiet rounds of 6 alternated `bench` runs); finding the examples
-    /// in a phase of its own before it cost as much again in waiting.
+    /// in a phase of its own before it cost as much again in waiting. At AVX2, where the
+    /// dense product is OpenBLAS's, its own tile (4 pixels by 24 units) took dw1's phase
+    /// from 190-196 to 166-171 µs with no regularizer, and from 255-261 to 225-232 with
+    /// per-batch DropConnect (the Zen 4 forced to AVX2, quiet rounds of alternated runs).
     static func litEncoderGradient(_ config: ModelConfig, packed: Bool, kernels: Kernels) -> Bool {
-        Matrix.hasOwnProduct(kernels) && !config.dropsConnectionsPerExample && packed
+        kernels.level >= .avx2 && !config.dropsConnectionsPerExample && packed
     }
 
     /// Phase 1a, after the activation: hd's rows `examples` into their columns of hd^T

@@ -4,11 +4,12 @@
 /// About half of Fashion-MNIST's pixels are zero in an image, four fifths of MNIST's, but
 /// hardly any in a whole minibatch (1.5% of Fashion-MNIST's in 128 images), so the dense
 /// product, whose tiles run each term for 32 pixels or units at once, has nothing to skip.
-/// A tile of 4 neighbouring pixels by up to 96 units skips the examples that leave all 4
-/// dark: 40% of them on Fashion-MNIST, where a single pixel is dark in 50%. Each entry is
-/// the dense product's sum in the same order (over the examples, one multiply-add per
-/// term) without terms that are zero, so at the AVX-512 level, where the dense product is
-/// the kernels' own, the two agree bit for bit.
+/// A tile of 4 neighbouring pixels by up to 96 units (24 at AVX2) skips the examples that
+/// leave all 4 dark: 40% of them on Fashion-MNIST, where a single pixel is dark in 50%.
+/// Each entry is the dense product's sum in the same order (over the examples, one
+/// multiply-add per term) without terms that are zero, so at the AVX-512 level, where the
+/// dense product is the kernels' own, the two agree bit for bit. At AVX2 the dense product
+/// is OpenBLAS's, whose order differs: there the gradient changes in its last bits.
 ///
 /// Per step the threads find each group's examples, each for a share of the 196 groups
 /// (`fill`, in the packed layout's decoder phase), then, in the gradient phase, each
