@@ -9,10 +9,10 @@
 ///   w1 (h, 784); per-example DropConnect's w1^T (784, h); the sparse layout's w2^T (h, 784);
 /// - phase 1a, examples split across threads: input dropout x -> xd (B, 784)
 ///   (`dropInputs`); the encoder z1 = xd w1^T (B, h) (`encoderForward`), by BLAS, the
-///   kernels' own product (AVX-512) or per-example DropConnect's kernel over each image's
-///   nonzero pixels; a = act(z1 + b1), gate = act'(z1 + b1), both times the dropout
-///   factor -> hd (B, h) (`activationForward`), and its rows into hd^T's columns for the
-///   own decoder product, where it runs (`transposeHidden`);
+///   kernels' own product (AVX-512; AVX2 up to 1024 units) or per-example DropConnect's
+///   kernel over each image's nonzero pixels; a = act(z1 + b1), gate = act'(z1 + b1),
+///   both times the dropout factor -> hd (B, h) (`activationForward`), and its rows into
+///   hd^T's columns for the own decoder product, where it runs (`transposeHidden`);
 /// - between, on one thread, the packed layout only: the active units of the whole
 ///   minibatch's hd, and hd packed to them (where the own decoder product reads hd^T
 ///   instead, each part packs its rows of hd at the end of phase 1b); then rows of w2
@@ -469,7 +469,7 @@ public final class TrainingPass: @unchecked Sendable {
             pixelWalk.pixels.collect(encoderInput, examples: examples, kernels: kernels)
             DropConnectKernels.forward(mask: dc, keys: keys, pixels: pixelWalk.pixels, examples: examples,
                                        w1t: pixelWalk.transposedW1.pointer, z1: z1, hidden: h, kernels: kernels)
-        } else if let transposedInput, Matrix.usesOwnProduct(columns: examples.count, kernels: kernels) {
+        } else if let transposedInput, examples.count <= Matrix.ownProductColumns {
             // z1^T = w1 xd^T, against the per-batch DropConnect's masked w1 when there is
             // one: w1's rows are the kernel's rows, this part's examples its columns (xd's
             // rows, transposed first), and the result is stored transposed, into z1's rows
@@ -494,18 +494,30 @@ public final class TrainingPass: @unchecked Sendable {
     /// already most of the memory.
     public static let ownTransposedUnits = 4096
 
+    /// The most hidden units for which the AVX2 level runs the encoder's z1^T = w1 xd^T in
+    /// the kernels' own product (6 x 16 tile), not OpenBLAS's. On a Zen 4 forced to AVX2
+    /// (`autoenc bench`, alternated with the build before, quiet rounds), the encoder's
+    /// phase went from 265-271 to 238-247 µs a step at 256 units and from 527 to 503-535 at
+    /// 512; even at 1024 (1106-1115 against 1106-1123), behind at 2048 (2421-2499 against
+    /// 2324-2511) and at 4096 (5090-5613 against 4945-5015). Its decoder products, dhd and
+    /// dw2 stay with OpenBLAS: there the own tile measured 5-15% slower.
+    public static let ownEncoderUnitsAtAVX2 = 1024
+
     /// Which products run the kernels' own code as z^T = w a^T, the weights the kernel's
     /// rows and a part's examples its columns (stored transposed): the encoder's z1^T = w1
     /// xd^T, and the dense or packed layouts' decoder z2^T = w2 hd^T, at the level where
     /// `Matrix.hasOwnProduct` and up to `ownTransposedUnits` units. In that shape it measured
     /// 101-114 GFLOP/s on one Zen 4 thread from 256 to 4096 units, against OpenBLAS's
-    /// 85-98 for the same products. Per-example DropConnect has its own encoder, the
-    /// sparse layout (`sparseLayout`) its own decoder. `init` allocates by this rule, and
+    /// 85-98 for the same products. At AVX2 the encoder's only, up to
+    /// `ownEncoderUnitsAtAVX2`. Per-example DropConnect has its own encoder, the sparse
+    /// layout (`sparseLayout`) its own decoder. `init` allocates by this rule, and
     /// `bytes(for:)` counts by it.
     static func ownProducts(_ config: ModelConfig, sparseLayout: Bool, kernels: Kernels)
         -> (encoder: Bool, decoder: Bool) {
-        guard Matrix.hasOwnProduct(kernels) else { return (false, false) }
-        return (!config.dropsConnectionsPerExample, !sparseLayout && config.hidden <= ownTransposedUnits)
+        let level = Matrix.hasOwnProduct(kernels) || kernels.level == .avx2 && config.hidden <= ownEncoderUnitsAtAVX2
+        let encoder = level && !config.dropsConnectionsPerExample
+        let decoder = Matrix.hasOwnProduct(kernels) && !sparseLayout && config.hidden <= ownTransposedUnits
+        return (encoder, decoder)
     }
 
     /// Whether the encoder gradient runs over the lit pixels (`PixelGroups`): at AVX2 and
