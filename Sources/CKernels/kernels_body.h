@@ -497,15 +497,23 @@ static void multiply(const float *a, long rs, long ks, const float *b, long ldb,
    neighbouring pixels by up to LIT_VECS vectors of units: per example that lights the
    group, LIT_VECS loads of its dz1 row and 4 broadcasts of its pixels feed 4 x LIT_VECS
    multiply-adds (6 vectors at AVX-512, one elsewhere; AVX2 has a tile of its own,
-   lit_tile_avx2, of 3 8-float vectors). An example lights 60% of the
+   lit_tile under AE_AVX2, of 3 8-float vectors). An example lights 60% of the
    groups (Fashion-MNIST: 40% of its groups of 4 are dark where 50% of its single pixels
    are, as neighbours are dark together). */
 #define PIXEL_GROUP 4
 #define PIXEL_GROUPS (N_INPUTS / PIXEL_GROUP)
 #if defined(AE_AVX512)
 #define LIT_VECS 6
+#elif defined(AE_AVX2)
+#define LIT_VECS 3
 #else
 #define LIT_VECS 1
+#endif
+/* The floats in one of the tile's vectors: AVX2's tile is its own, of 8-float vectors. */
+#if defined(AE_AVX2)
+#define LIT_WIDTH 8
+#else
+#define LIT_WIDTH 16
 #endif
 
 static void pixel_groups(const float *x, long batch, long first, long last, int32_t *examples, int32_t *counts) {
@@ -521,6 +529,7 @@ static void pixel_groups(const float *x, long batch, long first, long last, int3
     }
 }
 
+#if !defined(AE_AVX2)
 /* Group g's 4 columns of c for `vecs` (a constant once inlined) vectors of rows, the last
    with `lanes_last` lanes. */
 AE_INLINE void lit_tile(const int vecs, const int whole, const int32_t *examples, long count, const float *x,
@@ -575,15 +584,14 @@ AE_INLINE void lit_tile(const int vecs, const int whole, const int32_t *examples
     }
 }
 
-#if defined(AE_AVX2)
+#else
 /* AVX2's tile, 8-float vectors: group g's 4 columns of c for `vecs` (1...3, a constant
    once inlined) vectors of rows, the last with `lanes_last` lanes: 12 sums in registers,
-   as many chains as 2 multiply-adds a cycle of latency 4 or more keep busy (lit_tile's 16
-   floats make 8 at AVX2 and ran slower than the dense product). */
-AE_INLINE void lit_tile_avx2(const int vecs, const int whole, const int32_t *examples, long count, const float *x,
-                             const float *a, long lda, long lanes_last, float *c, long ldc, const int32_t *c_rows,
-                             long g) {
-    __m256 acc[PIXEL_GROUP][3];
+   as many chains as 2 multiply-adds a cycle of latency 4 or more keep busy (the other levels'
+   16-float tile makes 8 at AVX2 and ran slower than the dense product). */
+AE_INLINE void lit_tile(const int vecs, const int whole, const int32_t *examples, long count, const float *x,
+                        const float *a, long lda, long lanes_last, float *c, long ldc, const int32_t *c_rows, long g) {
+    __m256 acc[PIXEL_GROUP][LIT_VECS];
     _Pragma("clang loop unroll(full)") for (int p = 0; p < PIXEL_GROUP; p++)
         _Pragma("clang loop unroll(full)") for (int v = 0; v < vecs; v++) acc[p][v] = _mm256_setzero_ps();
     const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
@@ -634,7 +642,7 @@ AE_INLINE void lit_tile_avx2(const int vecs, const int whole, const int32_t *exa
         for (long e = 0; e < count; e++) {
             const long b = examples[e];
             const float *ab = a + b * lda;
-            __m256 av[3];
+            __m256 av[LIT_VECS];
             _Pragma("clang loop unroll(full)") for (int v = 0; v < vecs; v++)
                 av[v] = (whole || v < vecs - 1) ? _mm256_loadu_ps(ab + 8 * v) : _mm256_maskload_ps(ab + 8 * v, tail);
             const float *xb = x + b * N_INPUTS + g * PIXEL_GROUP;
@@ -663,64 +671,38 @@ AE_INLINE void lit_tile_avx2(const int vecs, const int whole, const int32_t *exa
     }
 }
 
-/* Every group's columns for `columns` rows of c (1...24), in `vecs` 8-float vectors. */
-AE_INLINE void lit_columns_avx2(const int vecs, const int32_t *examples, const int32_t *counts, long slot,
-                                const float *x, const float *a, long lda, long columns, float *c, long ldc,
-                                const int32_t *c_rows) {
-    const long lanes_last = columns - 8 * (vecs - 1);
-    for (long g = 0; g < PIXEL_GROUPS; g++) {
-        if (lanes_last == 8) lit_tile_avx2(vecs, 1, examples + g * slot, counts[g], x, a, lda, 8, c, ldc, c_rows, g);
-        else lit_tile_avx2(vecs, 0, examples + g * slot, counts[g], x, a, lda, lanes_last, c, ldc, c_rows, g);
-    }
-}
 #endif
 
-/* Every group's columns for `columns` rows of c, in `vecs` vectors. */
+/* Every group's columns for `columns` rows of c, in `vecs` vectors of LIT_WIDTH floats. */
 AE_INLINE void lit_columns(const int vecs, const int32_t *examples, const int32_t *counts, long slot, const float *x,
                            const float *a, long lda, long columns, float *c, long ldc, const int32_t *c_rows) {
-    const long lanes_last = columns - 16 * (vecs - 1);
+    const long lanes_last = columns - LIT_WIDTH * (vecs - 1);
     for (long g = 0; g < PIXEL_GROUPS; g++) {
-        if (lanes_last == 16) lit_tile(vecs, 1, examples + g * slot, counts[g], x, a, lda, 16, c, ldc, c_rows, g);
+        if (lanes_last == LIT_WIDTH)
+            lit_tile(vecs, 1, examples + g * slot, counts[g], x, a, lda, LIT_WIDTH, c, ldc, c_rows, g);
         else lit_tile(vecs, 0, examples + g * slot, counts[g], x, a, lda, lanes_last, c, ldc, c_rows, g);
     }
 }
 
 static void lit_product(const int32_t *examples, const int32_t *counts, long slot, const float *x, const float *a,
                         long lda, long rows, float *c, long ldc, const int32_t *c_rows) {
-#if defined(AE_AVX2)
-    /* as below, in passes of up to 3 vectors of 8 */
-    {
-        const long vectors = (rows + 7) / 8, passes = (vectors + 2) / 3;
-        long done = 0;
-        for (long t = 0; t < passes; t++) {
-            const long vecs = (vectors - done / 8 + passes - t - 1) / (passes - t);
-            const long columns = t == passes - 1 ? rows - done : 8 * vecs;
-            float *ct = c_rows ? c : c + done * ldc;
-            const int32_t *rt = c_rows ? c_rows + done : 0;
-            switch (vecs) {
-            case 1: lit_columns_avx2(1, examples, counts, slot, x, a + done, lda, columns, ct, ldc, rt); break;
-            case 2: lit_columns_avx2(2, examples, counts, slot, x, a + done, lda, columns, ct, ldc, rt); break;
-            case 3: lit_columns_avx2(3, examples, counts, slot, x, a + done, lda, columns, ct, ldc, rt); break;
-            }
-            done += columns;
-        }
-        return;
-    }
-#endif
     /* the rows in as few passes over the groups as the tile allows, split evenly (128
        rows: two of 4 vectors, not 6 and 2) */
-    const long vectors = (rows + 15) / 16, passes = (vectors + LIT_VECS - 1) / LIT_VECS;
+    const long vectors = (rows + LIT_WIDTH - 1) / LIT_WIDTH, passes = (vectors + LIT_VECS - 1) / LIT_VECS;
     long done = 0;
     for (long t = 0; t < passes; t++) {
-        const long vecs = (vectors - done / 16 + passes - t - 1) / (passes - t);
-        const long columns = t == passes - 1 ? rows - done : 16 * vecs;
+        const long vecs = (vectors - done / LIT_WIDTH + passes - t - 1) / (passes - t);
+        const long columns = t == passes - 1 ? rows - done : LIT_WIDTH * vecs;
         float *ct = c_rows ? c : c + done * ldc;
         const int32_t *rt = c_rows ? c_rows + done : 0;
         switch (vecs) {
 #define LIT_CASE(n) case n: lit_columns(n, examples, counts, slot, x, a + done, lda, columns, ct, ldc, rt); break;
             LIT_CASE(1)
 #if LIT_VECS > 1
-            LIT_CASE(2) LIT_CASE(3) LIT_CASE(4) LIT_CASE(5) LIT_CASE(6)
+            LIT_CASE(2) LIT_CASE(3)
+#endif
+#if LIT_VECS > 3
+            LIT_CASE(4) LIT_CASE(5) LIT_CASE(6)
 #endif
 #undef LIT_CASE
         }
