@@ -9,7 +9,7 @@
 ///   w1 (h, 784); per-example DropConnect's w1^T (784, h); the sparse layout's w2^T (h, 784);
 /// - phase 1a, examples split across threads: input dropout x -> xd (B, 784)
 ///   (`dropInputs`); the encoder z1 = xd w1^T (B, h) (`encoderForward`), by BLAS, the
-///   kernels' own product (AVX-512; AVX2 up to 1024 units) or per-example DropConnect's
+///   kernels' own product (AVX-512; AVX2 up to 512 units) or per-example DropConnect's
 ///   kernel over each image's nonzero pixels; a = act(z1 + b1), gate = act'(z1 + b1),
 ///   both times the dropout factor -> hd (B, h) (`activationForward`), and its rows into
 ///   hd^T's columns for the own decoder product, where it runs (`transposeHidden`);
@@ -494,14 +494,22 @@ public final class TrainingPass: @unchecked Sendable {
     /// already most of the memory.
     public static let ownTransposedUnits = 4096
 
-    /// The most hidden units for which the AVX2 level runs the encoder's z1^T = w1 xd^T in
-    /// the kernels' own product (6 x 16 tile), not OpenBLAS's. On a Zen 4 forced to AVX2
-    /// (`autoenc bench`, alternated with the build before, quiet rounds), the encoder's
-    /// phase went from 265-271 to 238-247 µs a step at 256 units and from 527 to 503-535 at
-    /// 512; even at 1024 (1106-1115 against 1106-1123), behind at 2048 (2421-2499 against
-    /// 2324-2511) and at 4096 (5090-5613 against 4945-5015). Its decoder products, dhd and
-    /// dw2 stay with OpenBLAS: there the own tile measured 5-15% slower.
-    public static let ownEncoderUnitsAtAVX2 = 1024
+    /// The most hidden units for which the AVX2 level runs the encoder's own kernels: z1^T
+    /// = w1 xd^T in the kernels' product (6 x 16 tile) and dw1 over the lit pixels
+    /// (`litEncoderGradient`), not OpenBLAS's sgemm. On a Zen 4 forced to AVX2 (`autoenc
+    /// bench`, alternated with the build before, quiet rounds): at 256 units the encoder's
+    /// phase went from 265-271 to 238-247 µs a step and dw1's from 190-196 to 166-171; at
+    /// 512, 522-544 to 490 and 402-403 to 364; at 1024 they were even or behind (encoder
+    /// 1106-1146 against 1106-1139, dw1 921-951 against 877-907), at 2048 and 4096 behind.
+    /// Its decoder products, dhd and dw2 stay with OpenBLAS: there the own tile measured
+    /// 5-15% slower.
+    public static let ownEncoderUnitsAtAVX2 = 512
+
+    /// Whether the encoder's own kernels run: at AVX-512, and at AVX2 up to
+    /// `ownEncoderUnitsAtAVX2` units.
+    static func ownEncoderKernels(_ config: ModelConfig, kernels: Kernels) -> Bool {
+        Matrix.hasOwnProduct(kernels) || kernels.level == .avx2 && config.hidden <= ownEncoderUnitsAtAVX2
+    }
 
     /// Which products run the kernels' own code as z^T = w a^T, the weights the kernel's
     /// rows and a part's examples its columns (stored transposed): the encoder's z1^T = w1
@@ -514,14 +522,13 @@ public final class TrainingPass: @unchecked Sendable {
     /// `bytes(for:)` counts by it.
     static func ownProducts(_ config: ModelConfig, sparseLayout: Bool, kernels: Kernels)
         -> (encoder: Bool, decoder: Bool) {
-        let level = Matrix.hasOwnProduct(kernels) || kernels.level == .avx2 && config.hidden <= ownEncoderUnitsAtAVX2
-        let encoder = level && !config.dropsConnectionsPerExample
+        let encoder = ownEncoderKernels(config, kernels: kernels) && !config.dropsConnectionsPerExample
         let decoder = Matrix.hasOwnProduct(kernels) && !sparseLayout && config.hidden <= ownTransposedUnits
         return (encoder, decoder)
     }
 
-    /// Whether the encoder gradient runs over the lit pixels (`PixelGroups`): at AVX2 and
-    /// AVX-512, in the packed layout (ReLU units), whose
+    /// Whether the encoder gradient runs over the lit pixels (`PixelGroups`): where
+    /// `ownEncoderKernels`, in the packed layout (ReLU units), whose
     /// decoder phase, split by output columns across the threads, finds the groups'
     /// examples too. Per-example DropConnect and the sparse layout have their own kernels.
     /// Alone, one thread, 128 Fashion-MNIST images, the product took 120-128 µs where the
@@ -532,9 +539,10 @@ public final class TrainingPass: @unchecked Sendable {
     /// in a phase of its own before it cost as much again in waiting. At AVX2, where the
     /// dense product is OpenBLAS's, its own tile (4 pixels by 24 units) took dw1's phase
     /// from 190-196 to 166-171 µs with no regularizer, and from 255-261 to 225-232 with
-    /// per-batch DropConnect (the Zen 4 forced to AVX2, quiet rounds of alternated runs).
+    /// per-batch DropConnect (the Zen 4 forced to AVX2, quiet rounds of alternated runs;
+    /// larger models under `ownEncoderUnitsAtAVX2`).
     static func litEncoderGradient(_ config: ModelConfig, packed: Bool, kernels: Kernels) -> Bool {
-        kernels.level >= .avx2 && !config.dropsConnectionsPerExample && packed
+        ownEncoderKernels(config, kernels: kernels) && !config.dropsConnectionsPerExample && packed
     }
 
     /// Phase 1a, after the activation: hd's rows `examples` into their columns of hd^T
