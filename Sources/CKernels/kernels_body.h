@@ -600,7 +600,8 @@ AE_INLINE void lit_tile(const int vecs, const int whole, const int32_t *examples
         /* The loop in assembly: 12 sums, 3 vectors of a's row and a broadcast take all of
            AVX2's 16 registers, and the compiler, given the same loop in C, spilled a sum
            and moved the others between registers every example. The same multiply-adds
-           in the same order (acc += x a, fused), so the same sums as the C loop below. */
+           in the same order (acc += x a, fused), so the same sums as the C loop below.
+           Per example b: its row of a at b lda_bytes, its pixels at b 3136 (784 floats). */
         __m256 v0, v1, v2, xv;
         long e = 0, t, u;
         const long lda_bytes = lda * 4;
