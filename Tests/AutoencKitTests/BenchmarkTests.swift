@@ -248,6 +248,24 @@ import Testing
         #expect(higher.threads == 2 && higher.level == .avx512)
     }
 
+    /// `products(own:)` times the own z1 product exactly where the step runs it: at AVX2
+    /// up to `TrainingPass.ownEncoderUnitsAtAVX2` units (not above), at AVX-512 always;
+    /// the others' products at AVX2 are BLAS's (nil). Each timing is checked against the
+    /// naive product inside `products` (error |c - r| / (|r| + 1)): two float sums of k =
+    /// 784 terms, each term at most 1 in size, differ by at most 2 k^2 2^-24 (0.073), where
+    /// a wrong product is off by the size of its terms.
+    @Test(arguments: KernelLevel.supported.filter { $0 >= .avx2 })
+    func ownProductsWhereTheStepRunsThem(level: KernelLevel) {
+        let kernels = Kernels(level), limit = TrainingPass.ownEncoderUnitsAtAVX2
+        for hidden in [16, limit + 8] {
+            let own = Benchmark.products(batch: 8, hidden: hidden, seconds: 0.001, own: true, kernels: kernels)
+            let expected = level == .avx512 || hidden <= limit
+            #expect((own[0] != nil) == expected, "\(level) \(hidden) units: z1 \(String(describing: own[0]))")
+            if let z1 = own[0] { #expect(z1.maxRelativeError <= 2 * 784 * 784 * 0x1p-24, "\(level) \(hidden): \(z1)") }
+            if level == .avx2 { #expect(own[1...].allSatisfy { $0 == nil }, "\(level) \(hidden): \(own)") }
+        }
+    }
+
     /// The own kernels' column: shown only when some product ran them, with "-" where the
     /// step leaves a product to BLAS; the JSON carries the figure or null.
     @Test func ownProductColumn() throws {

@@ -505,10 +505,11 @@ public final class TrainingPass: @unchecked Sendable {
     /// 5-15% slower.
     public static let ownEncoderUnitsAtAVX2 = 512
 
-    /// Whether the encoder's own kernels run: at AVX-512, and at AVX2 up to
-    /// `ownEncoderUnitsAtAVX2` units.
-    static func ownEncoderKernels(_ config: ModelConfig, kernels: Kernels) -> Bool {
-        Matrix.hasOwnProduct(kernels) || kernels.level == .avx2 && config.hidden <= ownEncoderUnitsAtAVX2
+    /// Whether the encoder's own kernels run for `hidden` units: at AVX-512, and at AVX2 up
+    /// to `ownEncoderUnitsAtAVX2` units. `autoenc bench` times the own z1 product by this
+    /// rule too.
+    public static func ownEncoderKernels(hidden: Int, kernels: Kernels) -> Bool {
+        Matrix.hasOwnProduct(kernels) || kernels.level == .avx2 && hidden <= ownEncoderUnitsAtAVX2
     }
 
     /// Which products run the kernels' own code as z^T = w a^T, the weights the kernel's
@@ -522,7 +523,7 @@ public final class TrainingPass: @unchecked Sendable {
     /// `bytes(for:)` counts by it.
     static func ownProducts(_ config: ModelConfig, sparseLayout: Bool, kernels: Kernels)
         -> (encoder: Bool, decoder: Bool) {
-        let encoder = ownEncoderKernels(config, kernels: kernels) && !config.dropsConnectionsPerExample
+        let encoder = ownEncoderKernels(hidden: config.hidden, kernels: kernels) && !config.dropsConnectionsPerExample
         let decoder = Matrix.hasOwnProduct(kernels) && !sparseLayout && config.hidden <= ownTransposedUnits
         return (encoder, decoder)
     }
@@ -542,7 +543,7 @@ public final class TrainingPass: @unchecked Sendable {
     /// per-batch DropConnect (the Zen 4 forced to AVX2, quiet rounds of alternated runs;
     /// larger models under `ownEncoderUnitsAtAVX2`).
     static func litEncoderGradient(_ config: ModelConfig, packed: Bool, kernels: Kernels) -> Bool {
-        ownEncoderKernels(config, kernels: kernels) && !config.dropsConnectionsPerExample && packed
+        ownEncoderKernels(hidden: config.hidden, kernels: kernels) && !config.dropsConnectionsPerExample && packed
     }
 
     /// Phase 1a, after the activation: hd's rows `examples` into their columns of hd^T

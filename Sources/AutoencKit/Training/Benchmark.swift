@@ -39,7 +39,6 @@ public enum Benchmark {
             ("dz2 w2", false, false, batch, hidden, n, n, hidden),
             ("dz1^T x", true, false, hidden, n, batch, hidden, n),
         ]
-        let hasOwn = Matrix.usesOwnProduct(columns: batch, kernels: kernels)
         var rng = RandomStream(seed: 1, .evaluation)
         return shapes.enumerated().map { index, shape -> ProductTiming? in
             let (name, ta, tb, m, nn, k, lda, ldb) = shape
@@ -57,7 +56,11 @@ public enum Benchmark {
             }
             if index < 2 {
                 // z^T = w a^T: w (nn, k) is b; a^T (k, m) a transposed copy of a (m, k)
-                guard hasOwn, index == 0 || hidden <= TrainingPass.ownTransposedUnits else { return nil }
+                // where the step runs it: z1 by the encoder's rule (AVX2 too, up to
+                // `TrainingPass.ownEncoderUnitsAtAVX2` units), z2 at AVX-512
+                let runs = index == 0 ? TrainingPass.ownEncoderKernels(hidden: hidden, kernels: kernels)
+                    : Matrix.hasOwnProduct(kernels) && hidden <= TrainingPass.ownTransposedUnits
+                guard runs, batch <= Matrix.ownProductColumns else { return nil }
                 let transposed = FloatBuffer(count: k * m)
                 Matrix.transpose(a.pointer, rows: m, columns: k, into: transposed.pointer, rowsOfResult: 0..<k,
                                  kernels: kernels)
