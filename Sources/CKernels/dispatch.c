@@ -42,6 +42,19 @@ int ae_level_supported(int level) {
     }
 }
 
+int ae_cpu_halves_512_bit_vectors(void) {
+#if defined(__x86_64__)
+    unsigned int a, b, c, d;
+    if (!__get_cpuid(0, &a, &b, &c, &d)) return 0;
+    const int amd = b == 0x68747541 && d == 0x69746e65 && c == 0x444d4163; /* "AuthenticAMD" */
+    if (!amd || !__get_cpuid(1, &a, &b, &c, &d)) return 0;
+    const unsigned int base = (a >> 8) & 0xF, extended = (a >> 20) & 0xFF;
+    return (base == 0xF ? base + extended : base) == 0x19;
+#else
+    return 0;
+#endif
+}
+
 const AEKernels *ae_kernels(int level) {
     switch (level) {
     case AE_LEVEL_GENERIC: return &ae_kernels_generic;

@@ -29,25 +29,44 @@ import Testing
     }
 
     /// Each level picks the sparse products for dropout at p >= 0.25 where they are
-    /// faster, AVX-512 up to 2048 units, and the dense or packed ones elsewhere
-    /// (`TrainingPass.strategy`).
-    @Test(arguments: KernelLevel.supported)
-    func theStrategyFollowsTheLevel(level: KernelLevel) {
+    /// faster, AVX-512 on a CPU that halves 512-bit vectors (Zen 4) up to 2048 units, and
+    /// the dense or packed ones elsewhere (`TrainingPass.strategy`): each CPU's choice,
+    /// whichever this one is.
+    @Test(arguments: KernelLevel.supported, [true, false])
+    func theStrategyFollowsTheLevelAndTheCPU(level: KernelLevel, halves: Bool) {
+        let kernels = Kernels(level, halvesWideVectors: halves)
+        let sparse = level == .avx512 && halves
         let model = Autoencoder(config: ModelConfig(hidden: 8, dropP: 0.5, dropMode: .dropout), seed: 1)
-        let pass = TrainingPass(model: model, maxBatch: 4, seed: 1, kernels: Kernels(level))
-        #expect(pass.sparseHidden == (level == .avx512))
-        #expect(pass.packsActiveUnits == (level != .avx512))
+        let pass = TrainingPass(model: model, maxBatch: 4, seed: 1, kernels: kernels)
+        #expect(pass.sparseHidden == sparse)
+        #expect(pass.packsActiveUnits == !sparse)
         let low = TrainingPass(model: Autoencoder(config: ModelConfig(hidden: 8, dropP: 0.2,
                                                                       dropMode: .dropout), seed: 1),
-                               maxBatch: 4, seed: 1, kernels: Kernels(level))
+                               maxBatch: 4, seed: 1, kernels: kernels)
         #expect(!low.sparseHidden && low.packsActiveUnits)
         // the widest layer the sparse products are chosen for, and one unit more: packed
         let limit = TrainingPass.sparseHiddenUnits
-        for (hidden, sparse) in [(limit, level == .avx512), (limit + 1, false)] {
+        for (hidden, sparse) in [(limit, sparse), (limit + 1, false)] {
             let config = ModelConfig(hidden: hidden, dropP: 0.5, dropMode: .dropout)
-            #expect(TrainingPass.strategy(for: config, kernels: Kernels(level)) == (sparse ? .sparseHidden : .packed),
-                    "\(level), \(hidden) units")
+            #expect(TrainingPass.strategy(for: config, kernels: kernels) == (sparse ? .sparseHidden : .packed),
+                    "\(level), halves \(halves), \(hidden) units")
         }
+    }
+
+    /// The CPU's own answer: AMD family 19h (Zen 4) halves 512-bit vectors, and a CPU that
+    /// runs no AVX-512 uses none of the layouts that depend on it.
+    @Test func theKernelsKnowTheCPU() throws {
+        #if os(Linux)
+        let info = try String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)
+        let first = info.components(separatedBy: "\n\n")[0].split(separator: "\n")
+        func field(_ name: String) -> String? {
+            first.first { $0.hasPrefix(name) && $0.dropFirst(name.count).first.map { " \t:".contains($0) } == true }?
+                .split(separator: ":", maxSplits: 1).last?.trimmingCharacters(in: .whitespaces)
+        }
+        let amd = field("vendor_id") == "AuthenticAMD", family = field("cpu family").flatMap { Int($0) }
+        #expect(Kernels(.generic).halvesWideVectors == (amd && family == 0x19),
+                "vendor \(field("vendor_id") ?? "?"), family \(family.map(String.init) ?? "?")")
+        #endif
     }
 
     /// Runs one step of 9 images with the products `products` (default: `TrainingPass`'s

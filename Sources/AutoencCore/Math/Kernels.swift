@@ -67,12 +67,25 @@ public enum KernelLevel: String, CaseIterable, Sendable, Comparable {
 public struct Kernels: @unchecked Sendable {
     /// The instruction-set level these kernels were compiled for.
     public let level: KernelLevel
+    /// Whether the CPU runs each 512-bit multiply-add as two 256-bit halves (AMD's Zen 4),
+    /// so at the rate of its 256-bit ones; Zen 5 and Intel's AVX-512 cores run them whole.
+    /// Where it does, a product that loads a vector for each multiply-add from the
+    /// second-level cache keeps pace with the multiply-adds, so `TrainingPass.strategy`
+    /// takes such products (the sparse layout) there only.
+    public let halvesWideVectors: Bool
     let table: AEKernels
 
-    /// The kernels of `level`, which must be supported.
+    /// The kernels of `level`, which must be supported, on this CPU.
     public init(_ level: KernelLevel) {
+        self.init(level, halvesWideVectors: ae_cpu_halves_512_bit_vectors() != 0)
+    }
+
+    /// The kernels of `level` as if on a CPU that does or does not halve 512-bit vectors
+    /// (the tests' way to see each CPU's choices on one machine).
+    init(_ level: KernelLevel, halvesWideVectors: Bool) {
         precondition(level.isSupported, "kernel level \(level) is not supported here")
         self.level = level
+        self.halvesWideVectors = halvesWideVectors
         table = ae_kernels(level.code)!.pointee
     }
 

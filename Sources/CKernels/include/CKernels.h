@@ -166,5 +166,10 @@ const AEKernels *_Nullable ae_kernels(int level);
 /* Whether this CPU and operating system run `level`'s instructions (CPUID and XGETBV). */
 int ae_level_supported(int level);
 
+/* Whether this CPU runs each 512-bit multiply-add as two 256-bit halves, at the rate of
+   its 256-bit ones: AMD's Zen 4 (family 19h, CPUID). Intel's AVX-512 cores and AMD's
+   Zen 5 (family 1Ah) run them whole, twice the multiply-adds a cycle of a Zen 4. */
+int ae_cpu_halves_512_bit_vectors(void);
+
 #pragma clang assume_nonnull end
 #endif
