@@ -948,6 +948,43 @@ AE_INLINE void masked_block_terms(const float *v, float value, uint64_t word, __
 }
 #endif
 
+#if defined(AE_AVX512)
+/* The AVX-512 level's sums at the bit resolution, for `blocks` (1 or 2, a constant once
+   inlined) blocks of 4 chunks from chunk c0: each chunk's keeps a 16-bit piece of its
+   block's word, as the load's mask. With one block a sum takes every fourth multiply-add
+   of an entry's 4, so 4 chains of them: a Zen 4 runs one 512-bit multiply-add a cycle and
+   4 chains keep it busy, but a Zen 5 runs two of latency 4 and needs 8, which two blocks
+   (128 units) give, each sum over the same entries in the same order as with one block.
+   `autoenc bench --modes dropconnect-example` on a Zen 5 (2026-12-07, the quiet ones of
+   13 alternated rounds): the encoder phase 205-221 -> 184-206 µs, dw1's 216-234 ->
+   203-223, 0.59-0.61 -> 0.59-0.64 of the peak (medians 0.60 -> 0.62). Less than the
+   chains promise: each multiply-add loads its own vector from the second-level cache,
+   64 bytes a cycle. Loading the masks' 16-bit pieces straight from memory instead of
+   shifting the word measured even. */
+AE_INLINE void masked_blocks_avx512(const int blocks, const int by_example, const AEDropConnect *mask,
+                                    const int32_t *index, const float *values, long count, const float *vectors,
+                                    long stride, const uint64_t *keys, long row, long c0, float *out) {
+    v16f acc[8];
+    _Pragma("clang loop unroll(full)") for (int q = 0; q < 4 * blocks; q++) acc[q] = splat(0);
+    uint64_t words[2][WORDS_AHEAD];
+    for (long e0 = 0; e0 < count; e0 += WORDS_AHEAD) {
+        const long n = count - e0 < WORDS_AHEAD ? count - e0 : WORDS_AHEAD;
+        _Pragma("clang loop unroll(full)") for (int k = 0; k < blocks; k++)
+            block_words(by_example, mask, keys, index + e0, n, row, c0 + 4 * k, words[k]);
+        for (long e = 0; e < n; e++) {
+            const float *v = vectors + index[e0 + e] * stride + 16 * c0;
+            const v16f s = splat(values[e0 + e]);
+            _Pragma("clang loop unroll(full)") for (int k = 0; k < blocks; k++) {
+                const uint64_t w = words[k][e];
+                _Pragma("clang loop unroll(full)") for (int q = 0; q < 4; q++)
+                    acc[4 * k + q] += (v16f)_mm512_maskz_loadu_ps((__mmask16)(w >> (16 * q)), v + 64 * k + 16 * q) * s;
+            }
+        }
+    }
+    _Pragma("clang loop unroll(full)") for (int q = 0; q < 4 * blocks; q++) vstore(acc[q] * mask->scale, out + 16 * q);
+}
+#endif
+
 /* The sums both per-example kernels are made of: over `count` entries, entry e adds
    the 64 floats (a block of 4 chunks from chunk c0) at vectors + index[e] stride, masked
    by its connections' keeps and times values[e]; out <- scale times the sums. The
@@ -960,22 +997,8 @@ AE_INLINE void masked_block_sum(const int bit, const int by_example, const AEDro
     v16f acc0 = {0}, acc1 = {0}, acc2 = {0}, acc3 = {0};
 #if defined(AE_AVX512)
     if (bit) {
-        /* the same sums in the same order, each chunk's keeps a 16-bit piece of the word
-           as the load's mask */
-        uint64_t words[WORDS_AHEAD];
-        for (long e0 = 0; e0 < count; e0 += WORDS_AHEAD) {
-            const long n = count - e0 < WORDS_AHEAD ? count - e0 : WORDS_AHEAD;
-            block_words(by_example, mask, keys, index + e0, n, row, c0, words);
-            for (long e = 0; e < n; e++) {
-                const float *v = vectors + index[e0 + e] * stride + 16 * c0;
-                const v16f s = splat(values[e0 + e]);
-                const uint64_t w = words[e];
-                acc0 += (v16f)_mm512_maskz_loadu_ps((__mmask16)w, v) * s;
-                acc1 += (v16f)_mm512_maskz_loadu_ps((__mmask16)(w >> 16), v + 16) * s;
-                acc2 += (v16f)_mm512_maskz_loadu_ps((__mmask16)(w >> 32), v + 32) * s;
-                acc3 += (v16f)_mm512_maskz_loadu_ps((__mmask16)(w >> 48), v + 48) * s;
-            }
-        }
+        masked_blocks_avx512(1, by_example, mask, index, values, count, vectors, stride, keys, row, c0, out);
+        return;
     } else
 #elif defined(AE_AVX2)
     if (bit) {
@@ -1055,6 +1078,15 @@ AE_INLINE void dropconnect_forward_loops(const int bit, const AEDropConnect *mas
     const long whole = hidden / 16, chunks = (hidden + 15) / 16;
     /* 64 units at a time over every example, so that the weights' block stays in cache */
     long c0 = 0;
+#if defined(AE_AVX512)
+    /* at the bit resolution 128 units at a time (masked_blocks_avx512): their weights' block,
+       400 KB, still in the second-level cache */
+    if (bit)
+        for (; c0 + 8 <= whole; c0 += 8)
+            for (long b = 0; b < batch; b++)
+                masked_blocks_avx512(2, 0, mask, indices + b * N_INPUTS, values + b * N_INPUTS, counts[b], w1t,
+                                     hidden, keys + b, 0, c0, z1 + b * hidden + 16 * c0);
+#endif
     for (; c0 + 4 <= whole; c0 += 4)
         for (long b = 0; b < batch; b++)
             masked_block_sum(bit, 0, mask, indices + b * N_INPUTS, values + b * N_INPUTS, counts[b], w1t, hidden,
@@ -1118,7 +1150,21 @@ AE_INLINE void dropconnect_backward_loops(const int bit, const AEDropConnect *ma
     const long c_last = (last + 15) / 16;
     if (first > 16 * c)
         backward_chunk(bit, mask, keys, examples, column_values, counts, slot, dz1, gw1t, hidden, first, last, c++);
-    /* whole blocks of 4 chunks inside first..<last, over the images that light pixel i */
+    /* chunk by chunk up to a random word's first chunk: a block's 4 chunks share one word
+       at the bit resolution (block_keeps), so a block starts at a multiple of 4. A thread's
+       units that began elsewhere (the second half of 200 units: chunk 7) once took their
+       neighbours' keeps there */
+    for (; c % 4 != 0 && c < c_last; c++)
+        backward_chunk(bit, mask, keys, examples, column_values, counts, slot, dz1, gw1t, hidden, first, last, c);
+    /* whole blocks of 4 chunks inside first..<last, over the images that light pixel i (at
+       the AVX-512 level's bit resolution two blocks at a time first: masked_blocks_avx512) */
+#if defined(AE_AVX512)
+    if (bit)
+        for (; 16 * (c + 8) <= last; c += 8)
+            for (long i = 0; i < N_INPUTS; i++)
+                masked_blocks_avx512(2, 1, mask, examples + i * slot, column_values + i * slot, counts[i], dz1, hidden,
+                                     keys, i, c, gw1t + i * hidden + 16 * c);
+#endif
     for (; 16 * (c + 4) <= last; c += 4)
         for (long i = 0; i < N_INPUTS; i++)
             masked_block_sum(bit, 1, mask, examples + i * slot, column_values + i * slot, counts[i], dz1, hidden, keys,
