@@ -15,7 +15,7 @@ import Testing
         for (row, image) in order.enumerated() {
             for i in 0..<784 {
                 let expected = Float(bytes[Int(image) * 784 + i]) / 255
-                worst = max(worst, abs(out[row * 784 + i] - expected))
+                worst = worse(worst, abs(out[row * 784 + i] - expected))
             }
         }
         #expect(worst <= 1.2e-7, "largest difference from byte / 255: \(worst)")

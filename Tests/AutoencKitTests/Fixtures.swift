@@ -117,6 +117,27 @@ func comparison(_ actual: [Float], _ expected: [Float], first: Int = 5) -> Strin
         + "first actual \(Array(actual[0..<k])), first expected \(Array(expected[0..<k]))"
 }
 
+/// The larger of `worst` and `x`, a NaN winning and staying: Swift's `max` returns its
+/// first argument when the second is NaN, so `max(worst, error)` let a NaN result pass.
+func worse<T: FloatingPoint>(_ worst: T, _ x: T) -> T { worst.isNaN || x.isNaN ? .nan : max(worst, x) }
+
+/// The largest of difference(k) / bound(k) over `indices`, and where: an exact match
+/// counts 0 whatever its bound (0 / 0 would be NaN), and a NaN (a NaN compared) is the
+/// answer at once. Checking `!(ratio <= worst)` instead kept the last ratio after the
+/// first 0 / 0, so a wrong value before it went unseen.
+func worstRatio(_ indices: Range<Int>, difference: (Int) -> Double, bound: (Int) -> Double)
+    -> (ratio: Double, index: Int) {
+    var worst = (ratio: 0.0, index: indices.lowerBound)
+    for k in indices {
+        let d = difference(k)
+        if d == 0 { continue }
+        let ratio = d / bound(k)
+        if ratio.isNaN { return (ratio, k) }
+        if ratio > worst.ratio { worst = (ratio, k) }
+    }
+    return worst
+}
+
 /// A simple seeded generator for test data, independent of the library's RandomStream.
 struct TestRandom {
     var state: UInt64

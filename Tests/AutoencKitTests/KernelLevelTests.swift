@@ -71,7 +71,7 @@ import Foundation
                         if !z[i].isNaN { wrong.append("(\(r), \(j)): NaN gave \(z[i])") }
                         continue
                     }
-                    worst = max(worst, abs(z[i] - sigmoid(u)))
+                    worst = worse(worst, abs(z[i] - sigmoid(u)))
                     if gate[i] != z[i] * (1 - z[i]) { wrong.append("(\(r), \(j)): gate \(gate[i]) for a = \(z[i])") }
                 }
             }

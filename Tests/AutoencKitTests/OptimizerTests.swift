@@ -112,11 +112,8 @@ import Testing
         for (name, actual, expected, bound) in [("p", p, reference.p, reference.ep),
                                                 ("m", optimizer.first.array, reference.m, reference.em),
                                                 ("v", optimizer.second.array, reference.v, reference.ev)] {
-            var worst = (ratio: 0.0, index: 0)
-            for i in 0..<Self.count {
-                let ratio = abs(Double(actual[i]) - expected[i]) / (1.01 * bound[i])
-                if !(ratio <= worst.ratio) { worst = (ratio, i) }
-            }
+            let worst = worstRatio(0..<Self.count, difference: { abs(Double(actual[$0]) - expected[$0]) },
+                                   bound: { 1.01 * bound[$0] })
             let i = worst.index, difference = abs(Double(actual[i]) - expected[i])
             #expect(worst.ratio <= 1, """
                 \(level), \(steps) steps, \(name)[\(i)]: \(actual[i]) vs \(expected[i]), difference \(difference) \
