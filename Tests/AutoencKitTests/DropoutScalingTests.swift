@@ -68,7 +68,7 @@ import Testing
             }
             let tolerance = 5 * (variance / Double(draws)).squareRoot() + 1e-5
             let ratio = abs(mean[i] - expected[i]) / tolerance
-            if !worst.ratio.isNaN && !(ratio <= worst.ratio) { // a NaN wins and stays
+            if isWorse(ratio, than: worst.ratio) {
                 worst = (ratio, """
                     pixel \(i): mean of \(draws) draws \(mean[i]), inference \(expected[i]), \
                     tolerance \(tolerance)

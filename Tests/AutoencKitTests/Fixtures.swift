@@ -117,13 +117,17 @@ func comparison(_ actual: [Float], _ expected: [Float], first: Int = 5) -> Strin
         + "first actual \(Array(actual[0..<k])), first expected \(Array(expected[0..<k]))"
 }
 
-/// The larger of `worst` and `x`, a NaN winning and staying: Swift's `max` returns its
-/// first argument when the second is NaN, so `max(worst, error)` let a NaN result pass.
-func worse<T: FloatingPoint>(_ worst: T, _ x: T) -> T { worst.isNaN || x.isNaN ? .nan : max(worst, x) }
+/// Whether `x` replaces `worst` as the worst value seen so far: when larger, and a NaN
+/// always, which then stays. `x > worst` is false for a NaN, and Swift's `max` returns its
+/// first argument when the second is NaN, so either let a NaN result pass.
+func isWorse<T: FloatingPoint>(_ x: T, than worst: T) -> Bool { !worst.isNaN && !(x <= worst) }
+
+/// The larger of `worst` and `x`, a NaN winning and staying (`isWorse`).
+func worse<T: FloatingPoint>(_ worst: T, _ x: T) -> T { isWorse(x, than: worst) ? x : worst }
 
 /// The largest of difference(k) / bound(k) over `indices`, and where: an exact match
-/// counts 0 whatever its bound (0 / 0 would be NaN), and a NaN (a NaN compared) is the
-/// answer at once. Checking `!(ratio <= worst)` instead kept the last ratio after the
+/// counts 0 whatever its bound (0 / 0 would be NaN), and the first NaN (a NaN compared)
+/// wins (`isWorse`). Checking `!(ratio <= worst)` instead kept the last ratio after the
 /// first 0 / 0, so a wrong value before it went unseen.
 func worstRatio(_ indices: Range<Int>, difference: (Int) -> Double, bound: (Int) -> Double)
     -> (ratio: Double, index: Int) {
@@ -132,8 +136,7 @@ func worstRatio(_ indices: Range<Int>, difference: (Int) -> Double, bound: (Int)
         let d = difference(k)
         if d == 0 { continue }
         let ratio = d / bound(k)
-        if ratio.isNaN { return (ratio, k) }
-        if ratio > worst.ratio { worst = (ratio, k) }
+        if isWorse(ratio, than: worst.ratio) { worst = (ratio, k) }
     }
     return worst
 }

@@ -138,7 +138,7 @@ import Testing
                     + sigma * exp(-t * t / 2) / (2 * Double.pi).squareRoot()
                 let tolerance = 5 * ((mu * mu + variance) / Double(draws)).squareRoot()
                 let ratio = abs(Double(codes.pointer[b * hidden + j]) - expected) / tolerance
-                if !worst.ratio.isNaN && !(ratio <= worst.ratio) { // a NaN wins and stays
+                if isWorse(ratio, than: worst.ratio) {
                     worst = (ratio, """
                         image \(b) unit \(j): sampled \(codes.pointer[b * hidden + j]), E[relu] \(expected), \
                         tolerance \(tolerance)

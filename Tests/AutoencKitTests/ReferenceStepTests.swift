@@ -182,9 +182,8 @@ import Testing
         /// size of the gradient (observed: at most 0.6%).
         var largestGradientShare = 0.0
         mutating func note(_ part: Part, _ ratio: Double, _ what: @autoclosure () -> String) {
-            // a NaN stays: max would drop it
             ratios[part] = ratios[part].map { worse($0, ratio) } ?? ratio
-            if !worst.ratio.isNaN && !(ratio <= worst.ratio) { worst = (ratio, what()) }
+            if isWorse(ratio, than: worst.ratio) { worst = (ratio, what()) }
         }
     }
 
