@@ -238,10 +238,30 @@ import Testing
 
     @Test(arguments: KernelLevel.supported, kernelCases)
     func backwardMatchesNaive(level: KernelLevel, _ c: KernelCase) {
+        Self.checkBackward(level: level, c, pairs: false)
+    }
+
+    /// The same from pixel columns filled in pairs, which every level reads and the AVX-512
+    /// level's bit resolution walks two pixels at a time (`masked_pairs_avx512`: units from
+    /// chunk 0 or 4 in blocks of 128, the 128-unit cases; 264 images light more than the 256
+    /// words it works out ahead in each pair).
+    @Test(arguments: KernelLevel.supported, kernelCases + [
+        KernelCase(dropP: 0.5, batch: 4, hidden: 200, examples: 1..<4, units: 64..<200),
+        KernelCase(dropP: 0.5, batch: 5, hidden: 256, examples: 0..<5, units: 128..<256),
+        KernelCase(dropP: 0.5, batch: 264, hidden: 128, examples: 0..<264, units: 0..<128),
+    ])
+    func backwardMatchesNaiveOverPixelPairs(level: KernelLevel, _ c: KernelCase) {
+        Self.checkBackward(level: level, c, pairs: true)
+    }
+
+    /// The backward kernel for units `c.units` against backwardNaive, from pixel columns
+    /// filled in two ranges (in pairs when `pairs`): the rows in range agree to 1e-5 of sum
+    /// |dz1 x|, the others are left untouched.
+    static func checkBackward(level: KernelLevel, _ c: KernelCase, pairs: Bool) {
         let mask = DropConnectMask(dropP: c.dropP, seed: 4, layout: .inputRows(hidden: c.hidden))
         let input = Inputs(c, mask: mask)
         let sentinel: Float = -12345
-        let columns = PixelColumns(capacity: c.batch)
+        let columns = PixelColumns(capacity: c.batch, pairs: pairs)
         // in two pixel ranges, as two threads fill them
         columns.fill(from: input.x, batch: c.batch, pixels: 0..<300, kernels: Kernels(level))
         columns.fill(from: input.x, batch: c.batch, pixels: 300..<Self.n, kernels: Kernels(level))
@@ -255,11 +275,11 @@ import Testing
         let magnitude = DropConnectKernels.backwardNaive(mask: mask, keys: input.keys, x: input.x,
                                                          dz1: input.dz1.map { abs($0) },
                                                          batch: c.batch, hidden: c.hidden)
-        let (worst, untouched) = Self.compare(g, naive, magnitude, rows: c.units, sentinel: sentinel) { $0 / Self.n }
-        let inRows = c.units.flatMap { j in (0..<Self.n).map { j * Self.n + $0 } }
+        let (worst, untouched) = compare(g, naive, magnitude, rows: c.units, sentinel: sentinel) { $0 / n }
+        let inRows = c.units.flatMap { j in (0..<n).map { j * n + $0 } }
         let actual = inRows.map { g[$0] }, expected = inRows.map { naive[$0] }
-        #expect(worst <= 1e-5,
-                "largest relative difference \(worst); \(actual.isEmpty ? "" : comparison(actual, expected))")
+        let detail = actual.isEmpty ? "" : comparison(actual, expected)
+        #expect(worst <= 1e-5, "\(pairs ? "pairs: " : "")largest relative difference \(worst); \(detail)")
         #expect(untouched, "rows outside \(c.units) were written")
     }
 
@@ -293,6 +313,44 @@ import Testing
         }
         #expect(wrong.isEmpty, "\(level): \(wrong.count) wrong, first \(wrong.prefix(3))")
         #expect(x.contains(0) && x.contains { $0 != 0 }, "the images have dark and lit pixels")
+    }
+
+    /// Pixel columns filled in pairs: both rows of a pair list the examples that light
+    /// either pixel, each with its own pixel's value (0 where that one is dark), and
+    /// `column` keeps the examples that light it, as a single fill gives them.
+    @Test(arguments: KernelLevel.supported)
+    func pixelPairsMatchTheImages(level: KernelLevel) {
+        let c = KernelCase(dropP: 0.5, batch: 5, hidden: 13, examples: 0..<5, units: 0..<13)
+        let x = Inputs(c, mask: DropConnectMask(dropP: 0.5, seed: 1, layout: .inputRows(hidden: 13))).x
+        let columns = PixelColumns(capacity: 6, pairs: true)
+        columns.fill(from: x, batch: 5, pixels: 0..<400, kernels: Kernels(level))
+        columns.fill(from: x, batch: 5, pixels: 400..<Self.n, kernels: Kernels(level))
+        var wrong: [String] = []
+        for i in 0..<Self.n {
+            let first = i / 2 * 2
+            let either = (0..<5).filter { x[$0 * Self.n + first] != 0 || x[$0 * Self.n + first + 1] != 0 }
+            let entries = columns.entries(i, batch: 5)
+            if entries.map(\.example) != either || entries.contains(where: { x[$0.example * Self.n + i] != $0.value }) {
+                wrong.append("pixel \(i): entries \(entries.map(\.example)), expected \(either)")
+            }
+            let lit = (0..<5).filter { x[$0 * Self.n + i] != 0 }
+            let column = columns.column(i, batch: 5).map(\.example)
+            if column != lit { wrong.append("pixel \(i): column \(column), expected \(lit)") }
+        }
+        #expect(wrong.isEmpty, "\(level): \(wrong.count) wrong, first \(wrong.prefix(3))")
+        let darkEntries = (0..<Self.n).reduce(0) { $0 + columns.entries($1, batch: 5).filter { $0.value == 0 }.count }
+        #expect(darkEntries > 0, "some pair has an example that lights one of its pixels only")
+    }
+
+    /// The backward kernel walks pixel pairs only where it has a loop for them: the AVX-512
+    /// level at the bit resolution (p = 0.5).
+    @Test(arguments: KernelLevel.supported)
+    func pixelPairsWhereTheKernelWalksThem(level: KernelLevel) {
+        for p: Float in [0.5, 0.3] {
+            let mask = DropConnectMask(dropP: p, seed: 1, layout: .inputRows(hidden: 256))
+            #expect(DropConnectKernels.walksPixelPairs(mask: mask, kernels: Kernels(level))
+                        == (level == .avx512 && p == 0.5), "\(level), p = \(p)")
+        }
     }
 
     /// The naive references agree with a direct sum written here for one entry, so the

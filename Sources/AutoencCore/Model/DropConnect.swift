@@ -206,10 +206,16 @@ public final class PixelColumns: @unchecked Sendable {
     let values: FloatBuffer
     let counts: UnsafeMutablePointer<Int32>
     let capacity: Int
+    /// Whether pixels 2k and 2k + 1 are filled as a pair: both rows list the examples that
+    /// light either, each pixel's values 0 where it is dark (what the AVX-512 level's
+    /// backward kernel walks at the bit resolution: `DropConnectKernels.walksPixelPairs`).
+    public let pairs: Bool
 
-    /// Allocates room for the pixels of up to `capacity` images.
-    public init(capacity: Int) {
+    /// Allocates room for the pixels of up to `capacity` images, filled in pairs of pixels
+    /// when `pairs`.
+    public init(capacity: Int, pairs: Bool = false) {
         self.capacity = capacity
+        self.pairs = pairs
         let n = ModelConfig.inputs
         examples = .allocate(capacity: max(capacity, 1) * n)
         examples.initialize(repeating: 0, count: max(capacity, 1) * n)
@@ -230,7 +236,7 @@ public final class PixelColumns: @unchecked Sendable {
     var allocatedBytes: Int { 8 * values.count + 4 * ModelConfig.inputs }
 
     /// Finds the examples that light each pixel of `pixels` among the first `batch` images
-    /// of x: x (batch, 784).
+    /// of x: x (batch, 784). Filled in pairs, `pixels` starts and ends on an even pixel.
     ///
     /// A scan of x's columns, written without a branch: unlike a counting sort of the
     /// examples' pixel lists, it splits across threads by pixel with nothing shared between
@@ -238,11 +244,19 @@ public final class PixelColumns: @unchecked Sendable {
     public func fill(from x: UnsafePointer<Float>, batch: Int, pixels: Range<Int> = 0..<ModelConfig.inputs,
                      kernels: Kernels = .current) {
         precondition(batch <= capacity && pixels.lowerBound >= 0 && pixels.upperBound <= ModelConfig.inputs)
-        kernels.table.pixel_columns(x, batch, pixels.lowerBound, pixels.upperBound, examples, values.pointer, counts)
+        precondition(!pairs || (pixels.lowerBound % 2 == 0 && pixels.upperBound % 2 == 0), "pixel pairs split")
+        kernels.table.pixel_columns(x, batch, pixels.lowerBound, pixels.upperBound, pairs ? 1 : 0, examples,
+                                    values.pointer, counts)
     }
 
-    /// Pixel i's examples and values, in increasing example order, as filled for `batch`.
+    /// Pixel i's examples and values, in increasing example order, as filled for `batch`
+    /// (in pairs, the entries of the examples that light it).
     public func column(_ i: Int, batch: Int) -> [(example: Int, value: Float)] {
+        entries(i, batch: batch).filter { !pairs || $0.value != 0 }
+    }
+
+    /// Pixel i's entries as filled, zeros of a pair included.
+    public func entries(_ i: Int, batch: Int) -> [(example: Int, value: Float)] {
         (0..<Int(counts[i])).map { (Int(examples[i * batch + $0]), values.pointer[i * batch + $0]) }
     }
 }
@@ -250,6 +264,14 @@ public final class PixelColumns: @unchecked Sendable {
 /// The DropConnect encoder products with a mask per example, over each image's nonzero
 /// pixels, with masks in the `.inputRows` layout (a row per pixel).
 public enum DropConnectKernels {
+    /// Whether the backward kernel reads pixel columns filled in pairs (`PixelColumns.pairs`):
+    /// at the AVX-512 level's bit resolution (a drop probability of 0.5), where it walks two
+    /// pixels' examples at once, loading each example's row of dz1 for both. Its other loops
+    /// and levels read either fill, but a pair's dark entries would only add zeros there.
+    public static func walksPixelPairs(mask: DropConnectMask, kernels: Kernels) -> Bool {
+        kernels.level == .avx512 && mask.resolution == .bit
+    }
+
     /// z1[b, j] = scale * sum_i mask_b[i, j] * w1[j, i] * x[b, i] for examples b in
     /// `examples` and every unit j, from their `pixels` (collected from x) and w1t = w1^T.
     /// keys: (batch), w1t: (784, hidden), at least 16 floats more -> z1: (batch, hidden);
@@ -280,7 +302,7 @@ public enum DropConnectKernels {
         guard !units.isEmpty else { return }
         var layout = mask.kernelLayout
         kernels.table.dropconnect_backward(&layout, keys, columns.examples, columns.values.pointer,
-                                           columns.counts, batch, dz1,
+                                           columns.counts, batch, columns.pairs ? 1 : 0, dz1,
                                            gw1t, hidden, units.lowerBound, units.upperBound)
         Matrix.transpose(gw1t, rows: ModelConfig.inputs, columns: hidden, into: gw1, rowsOfResult: units,
                          kernels: kernels)

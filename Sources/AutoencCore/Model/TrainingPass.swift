@@ -116,11 +116,11 @@ public final class TrainingPass: @unchecked Sendable {
         let columns: PixelColumns
         let transposedGradient: FloatBuffer
 
-        init(hidden h: Int, maxBatch: Int) {
+        init(hidden h: Int, maxBatch: Int, pairs: Bool) {
             let n = ModelConfig.inputs
             transposedW1 = FloatBuffer(count: n * h + 16)
             pixels = NonzeroPixels(capacity: maxBatch)
-            columns = PixelColumns(capacity: maxBatch)
+            columns = PixelColumns(capacity: maxBatch, pairs: pairs)
             transposedGradient = FloatBuffer(count: n * h + 16)
         }
     }
@@ -169,7 +169,8 @@ public final class TrainingPass: @unchecked Sendable {
         keys = .allocate(capacity: maxBatch)
         keys.initialize(repeating: 0, count: maxBatch)
         maskedW1 = dropConnect != nil && config.masks == .batch ? FloatBuffer(count: h * n) : nil
-        pixelWalk = perExample ? PixelWalk(hidden: h, maxBatch: maxBatch) : nil
+        let pairs = dropConnect.map { DropConnectKernels.walksPixelPairs(mask: $0, kernels: kernels) } ?? false
+        pixelWalk = perExample ? PixelWalk(hidden: h, maxBatch: maxBatch, pairs: pairs) : nil
         layout = HiddenLayout(choice, config: config, maxBatch: maxBatch, kernels: kernels)
         var sparseLayout = false, packedLayout = false
         if case .sparse = layout { sparseLayout = true }
@@ -348,11 +349,13 @@ public final class TrainingPass: @unchecked Sendable {
         let timer = timer
         if let pixelWalk {
             // per-example DropConnect's backward reads every pixel's examples: each thread
-            // finds those of its share of the pixels
+            // finds those of its share of the pixels (whole pairs of them)
             let x = encoderInput
             parallel(threads) { t in
                 var clock = timer?.lap(part: t)
-                pixelWalk.columns.fill(from: x, batch: batch, pixels: Self.split(n, t, threads), kernels: kernels)
+                let pairs = Self.split(n / 2, t, threads)
+                pixelWalk.columns.fill(from: x, batch: batch, pixels: 2 * pairs.lowerBound ..< 2 * pairs.upperBound,
+                                       kernels: kernels)
                 clock?.record(.encoderGradient)
             }
         }

@@ -103,10 +103,13 @@ typedef struct {
     void (*nonzero_pixels)(const float *x, long rows, int32_t *indices, float *values, int32_t *counts);
     /* The nonzero pixels of x (batch, 784) by column, for pixels first..<last: pixel i's
        examples (increasing) and values are entries i batch ..< i batch + counts[i] of
-       examples and column_values (784 batch each); counts has 784. Pixel ranges are
-       independent, so threads may fill disjoint ones at once. */
-    void (*pixel_columns)(const float *x, long batch, long first, long last, int32_t *examples, float *column_values,
-                          int32_t *counts);
+       examples and column_values (784 batch each); counts has 784. With `pairs` (first
+       even), pixels i and i + 1 (i even, both in range) are filled as a pair: both rows
+       list the examples that light either, and each pixel's values are 0 where it is dark
+       (dropconnect_backward's `paired`). Pixel ranges are independent, so threads may fill
+       disjoint ones at once. */
+    void (*pixel_columns)(const float *x, long batch, long first, long last, int pairs, int32_t *examples,
+                          float *column_values, int32_t *counts);
     /* The examples that light each group of 4 neighbouring pixels of x (batch, 784), for
        groups first..<last of 196: group g's (increasing), those whose x[b, 4 g ..< 4 g + 4]
        are not all zero, are entries g batch ..< g batch + counts[g] of examples (196
@@ -128,12 +131,13 @@ typedef struct {
                                 const float *values, const int32_t *counts, const float *w1t, float *z1,
                                 long batch, long hidden);
     /* gw1t[i, j] = scale sum_b dz1[b, j] mask_b[i, j] x[b, i] for j in first..<last, every
-       pixel i, from x's pixel_columns filled with batch = slot: dz1 (batch, hidden) ->
-       gw1t (784, hidden), those columns overwritten. dz1 is read up to 15 floats past its
-       end, as w1t above. */
+       pixel i, from x's pixel_columns filled with batch = slot, in pairs over every pixel
+       when `paired` (the AVX-512 level's bit resolution then walks each pair's examples
+       once; the other loops read either fill): dz1 (batch, hidden) -> gw1t (784, hidden),
+       those columns overwritten. dz1 is read up to 15 floats past its end, as w1t above. */
     void (*dropconnect_backward)(const AEDropConnect *mask, const uint64_t *keys, const int32_t *examples,
-                                 const float *column_values, const int32_t *counts, long slot, const float *dz1,
-                                 float *gw1t, long hidden, long first, long last);
+                                 const float *column_values, const int32_t *counts, long slot, int paired,
+                                 const float *dz1, float *gw1t, long hidden, long first, long last);
     /* out[j] = scale mask[j] ⊙ w1[j] for j in first..<last, one mask `key`;
        w1, out (hidden, 784); out may be w1. */
     void (*dropconnect_mask_weights)(const AEDropConnect *mask, uint64_t key, const float *w1, float *out,
