@@ -862,11 +862,27 @@ static void nonzero_pixels(const float *x, long rows, int32_t *indices, float *v
         int32_t *index = indices + b * N_INPUTS;
         float *value = values + b * N_INPUTS;
         int32_t n = 0;
+#if defined(AE_AVX512)
+        /* 16 pixels at a time: the nonzero ones compressed to the vectors' front, all 16
+           lanes stored at the count so far, n <= i, so never past the row (another thread
+           may be filling the next one). Alone, one thread, 64 Fashion-MNIST images: 3.3-3.8
+           µs against 15.6-15.8 for the loop below, the same lists. */
+        const __m512i lanes = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+        for (int32_t i = 0; i < N_INPUTS; i += 16) {
+            const __m512 v = _mm512_loadu_ps(row + i);
+            const __mmask16 lit = _mm512_cmp_ps_mask(v, _mm512_setzero_ps(), _CMP_NEQ_UQ); /* as != 0 */
+            _mm512_storeu_ps(value + n, _mm512_maskz_compress_ps(lit, v));
+            const __m512i pixel = _mm512_add_epi32(lanes, _mm512_set1_epi32(i));
+            _mm512_storeu_si512(index + n, _mm512_maskz_compress_epi32(lit, pixel));
+            n += __builtin_popcount((unsigned)lit);
+        }
+#else
         for (int32_t i = 0; i < N_INPUTS; i++) { /* no branch: every pixel is written, a zero not kept */
             index[n] = i;
             value[n] = row[i];
             n += row[i] != 0;
         }
+#endif
         counts[b] = n;
     }
 }

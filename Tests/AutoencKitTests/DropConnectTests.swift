@@ -353,6 +353,25 @@ import Testing
         }
     }
 
+    /// A collect writes its examples' rows and nothing past them, even for an image with all
+    /// but one pixel lit (the AVX-512 level stores 16 entries at a time), since another
+    /// thread may be collecting the next rows: the next row's entries keep what they held.
+    @Test(arguments: KernelLevel.supported)
+    func collectStaysInItsRows(level: KernelLevel) {
+        var x = [Float](repeating: 0.5, count: 2 * Self.n)
+        x[3] = 0 // one dark pixel in the first image, 783 lit
+        let pixels = NonzeroPixels(capacity: 2)
+        for e in 0..<32 {
+            pixels.indices[Self.n + e] = -7
+            pixels.values.pointer[Self.n + e] = -7
+        }
+        pixels.collect(x, examples: 0..<1, kernels: Kernels(level))
+        let expected = (0..<Self.n).filter { $0 != 3 }
+        #expect(pixels.pixels(of: 0).map(\.index) == expected, "\(level): the first image's pixels")
+        let next = (0..<32).filter { pixels.indices[Self.n + $0] != -7 || pixels.values.pointer[Self.n + $0] != -7 }
+        #expect(next.isEmpty, "\(level): entries \(next) of the next row were written")
+    }
+
     /// The naive references agree with a direct sum written here for one entry, so the
     /// kernels are not only compared with something sharing their mistakes.
     @Test func naiveForwardByHand() {
