@@ -106,6 +106,10 @@ import Testing
         // word's 64 units, where dw1's kernel once took the wrong keeps
         add("relu dropconnect per example, bits, 200 units",
             ModelConfig(hidden: 200, dropP: 0.5, dropMode: .dropconnect), .adam)
+        // 256 units: at AVX-512 one and two threads take dw1's units 128 at a time, over
+        // the pixel columns filled in pairs (each thread its whole pairs of pixels)
+        add("relu dropconnect per example, bits, 256 units",
+            ModelConfig(hidden: 256, dropP: 0.5, dropMode: .dropconnect), .sgd)
         add("relu packed", ModelConfig(hidden: 40), .adam, dead: true)
         add("relu packed, dropout 0.2", ModelConfig(hidden: 40, dropP: 0.2), .sgd, dead: true)
         add("sigmoid input dropout, gaussian",
