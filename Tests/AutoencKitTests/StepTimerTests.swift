@@ -62,8 +62,10 @@ import Testing
         let config = trainer.model.config
         var expected: [StepTimer.Phase] = [.gather, .encoder, .activation, .decoder, .outputLoss, .backward,
                                            .encoderGradient, .decoderGradient, .optimizer]
-        // phase 0: per-batch DropConnect's masked w1, per-example DropConnect's w1^T, the sparse products' w2^T
-        if config.dropMode == .dropconnect && config.dropP > 0 || trainer.pass.sparseHidden {
+        // phase 0: per-batch DropConnect's masked w1, per-example DropConnect's w1^T, the
+        // sparse products' w2^T, the panels of w1^T where the encoder groups the images
+        if config.dropMode == .dropconnect && config.dropP > 0 || trainer.pass.sparseHidden
+            || trainer.pass.imageGroups != nil {
             expected.append(.weights)
         }
         if config.inputDropP > 0 { expected.append(.inputDropout) }

@@ -19,7 +19,11 @@ extension TrainingPass {
         }
         let chosen = choice == .automatic ? strategy(for: config, kernels: kernels) : choice
         let own = ownProducts(config, sparseLayout: chosen == .sparseHidden, kernels: kernels)
-        if own.encoder { bytes += 4 * b * n } // xd^T
+        if groupedEncoder(config, kernels: kernels) { // w1^T's panels, the images' groups
+            bytes += ImageGroups.bytes(hidden: h, capacity: b)
+        } else if own.encoder { // xd^T
+            bytes += 4 * b * n
+        }
         if own.decoder { bytes += 4 * h * b } // hd^T
         if litEncoderGradient(config, packed: chosen == .packed, kernels: kernels) {
             bytes += PixelGroups.bytes(capacity: b)
@@ -39,7 +43,7 @@ extension TrainingPass {
                        pixelWalk?.transposedW1, pixelWalk?.transposedGradient,
                        transposedInput, transposedHidden]
         let lists = (pixelWalk.map { $0.pixels.allocatedBytes + $0.columns.allocatedBytes } ?? 0)
-            + (pixelGroups?.allocatedBytes ?? 0)
+            + (pixelGroups?.allocatedBytes ?? 0) + (imageGroups?.allocatedBytes ?? 0)
         return 4 * buffers.reduce(0) { $0 + ($1?.count ?? 0) } + 8 * maxBatch + lists + layout.allocatedBytes
     }
 }

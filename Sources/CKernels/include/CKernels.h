@@ -12,6 +12,9 @@
 
 #pragma clang assume_nonnull begin
 
+/* The units in one panel of group_forward's transposed w1. */
+#define AE_ENCODER_PANEL 96
+
 /* autoenc's random words (RandomStream in Swift, which calls these): SplitMix64's
    finalizer, and the word at `counter` of the stream keyed `key`. Its constants are
    named once here for the kernels that work eight words out at a time too. */
@@ -122,6 +125,21 @@ typedef struct {
        sum in the same order with those zero terms skipped (the encoder gradient dz1^T xd). */
     void (*lit_product)(const int32_t *examples, const int32_t *counts, long slot, const float *x, const float *a,
                         long lda, long rows, float *c, long ldc, const int32_t *_Nullable c_rows);
+    /* The lit pixels of images first..<first + count of x (batch, 784), in groups of 4
+       for group_forward: order[first ..< first + count] gets the images sorted by their
+       lit pixels' count (stable); group g is order[s ..< s + 4] at slot s = first + 4 g
+       (the last group may hold fewer), and the pixels one of its images lights are
+       entries s 784 ..< s 784 + counts[s] of indices (increasing). indices: 784 batch;
+       counts, order: batch. Image ranges are independent. */
+    void (*image_groups)(const float *x, long first, long count, int32_t *order, int32_t *indices, int32_t *counts);
+    /* z1[b, u] = sum over the pixels i that b's group lights (image_groups), in order,
+       of x[b, i] w1[u, i], for images first..<first + count and every unit u < hidden:
+       multiply's sum (xd w1^T) with zero terms skipped. panels: w1^T by
+       AE_ENCODER_PANEL units, panel p at p AE_ENCODER_PANEL 784 (784, its width; the
+       last panel's width what is left); x (batch, 784), as grouped -> z1 (batch,
+       hidden), those rows overwritten. */
+    void (*group_forward)(const float *panels, long hidden, const float *x, const int32_t *order,
+                          const int32_t *indices, const int32_t *counts, long first, long count, float *z1);
     /* Per-example DropConnect, masks with a row per pixel (mask_b[i, j]), reading only the
        nonzero pixels (nonzero_pixels of x):
        z1[b, j] = scale sum_i mask_b[i, j] w1t[i, j] x[b, i] for every unit j:
