@@ -718,40 +718,60 @@ static void lit_product(const int32_t *examples, const int32_t *counts, long slo
    32 images. Here a tile is IMAGE_GROUP images by up to 6 vectors of units (a panel of
    w1^T): per pixel that one of the images lights, the panel's row of 6 vectors (from the
    second-level cache) and the images' 4 values (broadcast from their rows of x) feed
-   24 multiply-adds. The images are
-   grouped by how many pixels they light (sorted, a counting sort), so that a group's
-   images light much the same pixels: on Fashion-MNIST a group of 4 lights 72% of the
-   pixels sorted, 80% in the minibatch's order, where one image lights 50%. Each sum is
-   the dense product's over the same pixels in the same order, its zero terms skipped. */
+   24 multiply-adds. The images are grouped so that a group's images light much the same
+   pixels: sorted by the width of the columns they light, then by how many pixels. On
+   Fashion-MNIST (60 random parts of 64 images) a group of 4 lights 64% of the pixels so
+   sorted, 72% sorted by the count alone, 79% in the minibatch's order, where one image
+   lights 50% (a greedy grouping, each group's next image the one that adds the fewest
+   pixels, 67%). Each sum is the dense product's over the same pixels in the same order, its zero terms skipped. */
 #define IMAGE_GROUP 4
+#define IMAGE_SIDE 28
 #define PANEL_VECS (AE_ENCODER_PANEL / 16)
 
 /* The lit pixels of images first..<first + count of x, grouped: `order` gets them
-   sorted by their lit pixels' count (stable), group g is order[first + 4 g ...] (the last
+   sorted by the width of the columns they light (from the first lit column to the last),
+   then by their lit pixels' count, each sort stable; group g is order[first + 4 g ...] (the last
    may hold fewer), and slot s = first + 4 g holds the pixels one of them lights,
    increasing, as entries s 784 ..< s 784 + counts[s] of indices. */
 static void image_groups(const float *x, long first, long count, int32_t *order, int32_t *indices, int32_t *counts) {
-    /* lit pixels per image, then a counting sort by them into order */
-    int32_t tally[N_INPUTS + 1] = {0};
+    /* each image's lit pixels and the width of the columns they span, then two counting
+       sorts, by the count and then (stable) by the width, through the first slot's
+       indices as scratch */
+    int32_t by_count[N_INPUTS + 1] = {0}, by_width[IMAGE_SIDE + 1] = {0};
     for (long b = first; b < first + count; b++) {
-        const float *row = x + b * N_INPUTS;
-        int32_t n = 0;
+        const float *image = x + b * N_INPUTS;
+        uint32_t n = 0, columns = 0;
+        for (long r = 0; r < IMAGE_SIDE; r++) {
+            const float *row = image + r * IMAGE_SIDE;
 #if defined(AE_AVX512)
-        for (long i = 0; i < N_INPUTS; i += 16)
-            n += __builtin_popcount((unsigned)_mm512_cmp_ps_mask(_mm512_loadu_ps(row + i), _mm512_setzero_ps(),
-                                                                 _CMP_NEQ_UQ));
+            const __m512 zero = _mm512_setzero_ps();
+            const uint32_t lit = (uint32_t)_mm512_cmp_ps_mask(_mm512_loadu_ps(row), zero, _CMP_NEQ_UQ)
+                | (uint32_t)_mm512_cmp_ps_mask(_mm512_maskz_loadu_ps(0x0fff, row + 16), zero, _CMP_NEQ_UQ) << 16;
 #else
-        for (long i = 0; i < N_INPUTS; i++) n += row[i] != 0;
+            uint32_t lit = 0;
+            for (long c = 0; c < IMAGE_SIDE; c++) lit |= (uint32_t)(row[c] != 0) << c;
 #endif
-        counts[b] = n; /* scratch until the groups' own counts are written below */
-        tally[n]++;
+            n += (uint32_t)__builtin_popcount(lit);
+            columns |= lit;
+        }
+        const uint32_t width = columns ? 32 - (uint32_t)__builtin_clz(columns) - (uint32_t)__builtin_ctz(columns) : 0;
+        counts[b] = (int32_t)(n | width << 16); /* scratch until the groups' own counts are written below */
+        by_count[n]++;
+        by_width[width]++;
     }
-    for (long n = 0, start = first; n <= N_INPUTS; n++) {
-        const int32_t k = tally[n];
-        tally[n] = (int32_t)start;
-        start += k;
+    for (long k = 0, start = first; k <= N_INPUTS; k++) {
+        const int32_t m = by_count[k];
+        by_count[k] = (int32_t)start;
+        start += m;
     }
-    for (long b = first; b < first + count; b++) order[tally[counts[b]]++] = (int32_t)b;
+    for (long k = 0, start = first; k <= IMAGE_SIDE; k++) {
+        const int32_t m = by_width[k];
+        by_width[k] = (int32_t)start;
+        start += m;
+    }
+    int32_t *counted = indices + first * N_INPUTS;
+    for (long b = first; b < first + count; b++) counted[by_count[counts[b] & 0xffff]++ - first] = (int32_t)b;
+    for (long i = 0; i < count; i++) order[by_width[counts[counted[i]] >> 16]++] = counted[i];
     for (long s = first; s < first + count; s += IMAGE_GROUP) {
         const long size = first + count - s < IMAGE_GROUP ? first + count - s : IMAGE_GROUP;
         const float *rows[IMAGE_GROUP];

@@ -9,13 +9,19 @@ import Testing
     static let n = ModelConfig.inputs
 
     /// Images like Fashion-MNIST's (`LitPixelTests.images`), with one wholly dark image
-    /// and one wholly lit, so that groups hold images of very different counts.
+    /// and one wholly lit, so that groups hold images of very different counts, and from
+    /// the fifth on every other image lit only in a band of columns (2 to 18 wide), so
+    /// that they differ in width too.
     static func images(batch: Int, seed: UInt64) -> [Float] {
         var x = LitPixelTests.images(batch: batch, seed: seed)
         var rng = TestRandom(seed + 1)
         if batch > 3 {
             for i in 0..<n { x[2 * n + i] = 0 }
             for i in 0..<n { x[3 * n + i] = rng.float(0.01, 1) }
+        }
+        for b in stride(from: 4, to: batch, by: 2) {
+            let band = (b % 9)..<(b % 9 + 2 + b % 17)
+            for i in 0..<n where !band.contains(i % 28) { x[b * n + i] = 0 }
         }
         return x
     }
@@ -51,22 +57,27 @@ import Testing
         }
     }
 
-    /// The images of each part in order of their lit pixels' count (each image once, the
-    /// counts never decreasing), and each group's pixels exactly those one of its images
-    /// lights, in increasing order; parts grouped one after another, the last first.
+    /// The images of each part in order of the width of the columns they light (from the
+    /// first lit column to the last), then of their lit pixels' count, each image once;
+    /// and each group's pixels exactly those one of its images lights, in increasing order;
+    /// parts grouped one after another, the last first.
     @Test(arguments: KernelLevel.supported)
     func groupsListThePixelsTheirImagesLight(level: KernelLevel) {
         let batch = 23, parts = [0..<9, 9..<10, 10..<23]
         let x = Self.images(batch: batch, seed: 3)
         let lit = (0..<batch).map { b in (0..<Self.n).filter { x[b * Self.n + $0] != 0 } }
+        let width = lit.map { pixels in
+            let columns = Set(pixels.map { $0 % 28 })
+            return columns.isEmpty ? 0 : columns.max()! - columns.min()! + 1
+        }
         let groups = ImageGroups(hidden: 16, capacity: batch)
         var z1 = [Float](repeating: 0, count: batch * 16)
         for part in parts.reversed() { groups.forward(xd: x, examples: part, z1: &z1, kernels: Kernels(level)) }
         for part in parts {
             let order = groups.groups(part)
             #expect(order.flatMap { $0 }.sorted() == Array(part), "\(level), part \(part): \(order)")
-            let counts = order.flatMap { $0 }.map { lit[$0].count }
-            #expect(counts == counts.sorted(), "\(level), part \(part): counts \(counts)")
+            let keys = order.flatMap { $0 }.map { width[$0] * 1000 + lit[$0].count }
+            #expect(keys == keys.sorted(), "\(level), part \(part): width x 1000 + count \(keys)")
             for (g, images) in order.enumerated() {
                 let expected = (0..<Self.n).filter { i in images.contains { x[$0 * Self.n + i] != 0 } }
                 let found = groups.pixels(slot: part.lowerBound + 4 * g)

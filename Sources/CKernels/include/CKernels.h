@@ -126,8 +126,9 @@ typedef struct {
     void (*lit_product)(const int32_t *examples, const int32_t *counts, long slot, const float *x, const float *a,
                         long lda, long rows, float *c, long ldc, const int32_t *_Nullable c_rows);
     /* The lit pixels of images first..<first + count of x (batch, 784), in groups of 4
-       for group_forward: order[first ..< first + count] gets the images sorted by their
-       lit pixels' count (stable); group g is order[s ..< s + 4] at slot s = first + 4 g
+       for group_forward: order[first ..< first + count] gets the images sorted by the
+       width of the columns they light, then by their lit pixels' count (both stable);
+       group g is order[s ..< s + 4] at slot s = first + 4 g
        (the last group may hold fewer), and the pixels one of its images lights are
        entries s 784 ..< s 784 + counts[s] of indices (increasing). indices: 784 batch;
        counts, order: batch. Image ranges are independent. */
