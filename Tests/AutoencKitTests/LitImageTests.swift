@@ -155,14 +155,19 @@ import Testing
         #expect(differing.isEmpty, "\(level): \(differing.count) entries differ, largest by \(largest)")
     }
 
-    /// The step takes this encoder exactly where the own product runs, but for per-example
-    /// DropConnect, which has its own.
+    /// The step takes this encoder exactly where the own product runs, up to 512 units,
+    /// but for per-example DropConnect, which has its own.
     @Test func theStepGroupsAtTheOwnProductsLevel() {
         for level in KernelLevel.supported {
             let kernels = Kernels(level)
-            let plain = ModelConfig(hidden: 32)
+            let own = Matrix.hasOwnProduct(kernels)
+            for hidden in [32, 512] {
+                let perBatch = ModelConfig(hidden: hidden, dropP: 0.5, dropMode: .dropconnect, masks: .batch)
+                #expect(TrainingPass.groupedEncoder(ModelConfig(hidden: hidden), kernels: kernels) == own, "\(level)")
+                #expect(TrainingPass.groupedEncoder(perBatch, kernels: kernels) == own, "\(level)")
+            }
+            #expect(!TrainingPass.groupedEncoder(ModelConfig(hidden: 513), kernels: kernels), "\(level)")
             let perExample = ModelConfig(hidden: 32, dropP: 0.5, dropMode: .dropconnect, masks: .example)
-            #expect(TrainingPass.groupedEncoder(plain, kernels: kernels) == Matrix.hasOwnProduct(kernels), "\(level)")
             #expect(!TrainingPass.groupedEncoder(perExample, kernels: kernels), "\(level)")
         }
     }

@@ -540,13 +540,21 @@ public final class TrainingPass: @unchecked Sendable {
         return (encoder, decoder)
     }
 
-    /// Whether the encoder z1 = xd w1^T runs over each image's lit pixels (`ImageGroups`):
-    /// at the level where `Matrix.hasOwnProduct`, but for per-example DropConnect, which
-    /// has its own encoder. Alone, one Zen 5 thread, 64 Fashion-MNIST images, it took 74
-    /// µs where the own dense product (with xd's transpose) took 105 at 256 units, 302
-    /// against 414 at 1024 and 1503 against 1734 at 4096.
+    /// The most hidden units for which the encoder z1 = xd w1^T runs over each image's lit
+    /// pixels (`ImageGroups`). Its phase 0, w1^T written into panels, reads and writes all
+    /// of w1, which fits in the second-level caches up to 512 units and costs far more
+    /// beyond. On a Zen 5 (`autoenc bench`, alternated with the build before, quiet rounds):
+    /// at 256 units the encoder's phase went from 116-125 to 79-84 µs for a phase 0 of 11;
+    /// at 512, from 217-227 to 160-170 for 25-28; at 1024, from 443-454 to 370, but phase 0
+    /// took 117. Alone, one thread, 64 Fashion-MNIST images, the grouped product took 74
+    /// µs against the own dense product's 105 (with xd's transpose) at 256 units.
+    public static let groupedEncoderUnits = 512
+
+    /// Whether the encoder runs over each image's lit pixels (`ImageGroups`): at the level
+    /// where `Matrix.hasOwnProduct`, up to `groupedEncoderUnits` units, but for per-example
+    /// DropConnect, which has its own encoder.
     static func groupedEncoder(_ config: ModelConfig, kernels: Kernels) -> Bool {
-        Matrix.hasOwnProduct(kernels) && !config.dropsConnectionsPerExample
+        Matrix.hasOwnProduct(kernels) && config.hidden <= groupedEncoderUnits && !config.dropsConnectionsPerExample
     }
 
     /// Whether the encoder gradient runs over the lit pixels (`PixelGroups`): where
