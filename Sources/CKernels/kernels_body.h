@@ -726,7 +726,14 @@ static void lit_product(const int32_t *examples, const int32_t *counts, long slo
    pixels, 67%). Each sum is the dense product's over the same pixels in the same order, its zero terms skipped. */
 #define IMAGE_GROUP 4
 #define IMAGE_SIDE 28
-#define PANEL_VECS (AE_ENCODER_PANEL / 16)
+/* A panel's units: at AVX2, 16 (2 of its vectors; 4 images' sums then take 8 of its 16
+   registers), elsewhere 96 (6 vectors: 24 of AVX-512's 32) */
+#if defined(AE_AVX2)
+#define ENCODER_PANEL 16
+#else
+#define ENCODER_PANEL 96
+#endif
+#define PANEL_VECS (ENCODER_PANEL / 16)
 
 /* The lit pixels of images first..<first + count of x, grouped: `order` gets them
    sorted by the width of the columns they light (from the first lit column to the last),
@@ -850,15 +857,15 @@ AE_INLINE void group_panel(const int vecs, const int whole, const float *panel, 
 
 /* z1[b, u] = sum over the pixels i that b's group lights (image_groups), in order, of
    x[b, i] w1[u, i], for the images first..<first + count and every unit u < hidden:
-   panels holds w1^T by AE_ENCODER_PANEL units (the last panel what is left), panel p
-   at p AE_ENCODER_PANEL 784 with its width as row stride; x (batch, 784) the one
+   panels holds w1^T by ENCODER_PANEL units (the last panel what is left), panel p
+   at p ENCODER_PANEL 784 with its width as row stride; x (batch, 784) the one
    grouped -> z1 (batch, hidden) rows. */
 static void group_forward(const float *panels, long hidden, const float *x, const int32_t *order,
                           const int32_t *indices, const int32_t *counts, long first, long count, float *z1) {
     /* panel by panel, so that a panel (300 KB) stays in the second-level cache while every
        group passes it */
-    for (long u0 = 0; u0 < hidden; u0 += AE_ENCODER_PANEL) {
-        const long width = hidden - u0 < AE_ENCODER_PANEL ? hidden - u0 : AE_ENCODER_PANEL;
+    for (long u0 = 0; u0 < hidden; u0 += ENCODER_PANEL) {
+        const long width = hidden - u0 < ENCODER_PANEL ? hidden - u0 : ENCODER_PANEL;
         const long vecs = (width + 15) / 16;
         const int whole = width % 16 == 0;
         const float *panel = panels + u0 * N_INPUTS;
@@ -867,8 +874,11 @@ static void group_forward(const float *panels, long hidden, const float *x, cons
     case 2 * n + w: \
         group_panel(n, w, panel, width, u0, x, order, indices, counts, first, count, z1, hidden); \
         break;
-            PANEL_CASE(1, 0) PANEL_CASE(1, 1) PANEL_CASE(2, 0) PANEL_CASE(2, 1) PANEL_CASE(3, 0) PANEL_CASE(3, 1)
+            PANEL_CASE(1, 0) PANEL_CASE(1, 1)
+#if PANEL_VECS > 1
+            PANEL_CASE(2, 0) PANEL_CASE(2, 1) PANEL_CASE(3, 0) PANEL_CASE(3, 1)
             PANEL_CASE(4, 0) PANEL_CASE(4, 1) PANEL_CASE(5, 0) PANEL_CASE(5, 1) PANEL_CASE(6, 0) PANEL_CASE(6, 1)
+#endif
 #undef PANEL_CASE
         }
     }
@@ -1673,6 +1683,7 @@ const AEKernels AE_TABLE = {
     .lit_product = lit_product,
     .image_groups = image_groups,
     .group_forward = group_forward,
+    .encoder_panel = ENCODER_PANEL,
     .dropconnect_forward = dropconnect_forward,
     .dropconnect_backward = dropconnect_backward,
     .dropconnect_mask_weights = dropconnect_mask_weights,

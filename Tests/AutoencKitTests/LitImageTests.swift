@@ -29,15 +29,16 @@ import Testing
     /// w1 (hidden, 784) written into the panels in `parts` ranges of units, the last
     /// first, as the step's threads write them.
     static func groups(w1: [Float], hidden: Int, capacity: Int, parts: Int, level: KernelLevel) -> ImageGroups {
-        let groups = ImageGroups(hidden: hidden, capacity: capacity)
+        let groups = ImageGroups(hidden: hidden, capacity: capacity, kernels: Kernels(level))
         for part in (0..<parts).reversed() {
             groups.transposeWeights(w1, units: TrainingPass.split(hidden, part, parts), kernels: Kernels(level))
         }
         return groups
     }
 
-    /// Panel p of the weights is w1^T's columns p 96 ..< p 96 + width, row stride width,
-    /// written in one range of units or in three (which split panels between them).
+    /// Panel p of the weights is w1^T's columns p P ..< p P + width (P = 96, 16 at AVX2),
+    /// row stride width, written in one range of units or in three (which split panels
+    /// between them).
     @Test(arguments: KernelLevel.supported)
     func panelsHoldTheTransposedWeights(level: KernelLevel) {
         for hidden in [5, 96, 200, 256] {
@@ -47,8 +48,8 @@ import Testing
                 let groups = Self.groups(w1: w1, hidden: hidden, capacity: 1, parts: parts, level: level)
                 var wrong = 0
                 for u in 0..<hidden {
-                    let u0 = u / ImageGroups.panelUnits * ImageGroups.panelUnits
-                    let width = min(ImageGroups.panelUnits, hidden - u0)
+                    let u0 = u / groups.panelUnits * groups.panelUnits
+                    let width = min(groups.panelUnits, hidden - u0)
                     let panel = groups.panels.pointer + u0 * Self.n + u - u0
                     for i in 0..<Self.n where panel[i * width] != w1[u * Self.n + i] { wrong += 1 }
                 }
@@ -70,7 +71,7 @@ import Testing
             let columns = Set(pixels.map { $0 % 28 })
             return columns.isEmpty ? 0 : columns.max()! - columns.min()! + 1
         }
-        let groups = ImageGroups(hidden: 16, capacity: batch)
+        let groups = ImageGroups(hidden: 16, capacity: batch, kernels: Kernels(level))
         var z1 = [Float](repeating: 0, count: batch * 16)
         for part in parts.reversed() { groups.forward(xd: x, examples: part, z1: &z1, kernels: Kernels(level)) }
         for part in parts {
@@ -134,9 +135,9 @@ import Testing
 
     /// The same sums as the kernels' own dense product xd w1^T, bit for bit: both add the
     /// terms over the pixels in order, one multiply-add each, from zero, and the pixels
-    /// left out add only exact zeros (x + 0 = x, and +0 + -0 = +0). So at the AVX-512
-    /// level, where the step ran that product, switching to this one changed no trained
-    /// weight.
+    /// left out add only exact zeros (x + 0 = x, and +0 + -0 = +0). So at the AVX-512 and
+    /// AVX2 levels, where the step ran that product, switching to this one changed no
+    /// trained weight.
     @Test(arguments: KernelLevel.supported)
     func forwardIsTheDenseProductBitForBit(level: KernelLevel) {
         let batch = 64, hidden = 200
@@ -155,12 +156,12 @@ import Testing
         #expect(differing.isEmpty, "\(level): \(differing.count) entries differ, largest by \(largest)")
     }
 
-    /// The step takes this encoder exactly where the own product runs, up to 512 units,
-    /// but for per-example DropConnect, which has its own.
-    @Test func theStepGroupsAtTheOwnProductsLevel() {
+    /// The step takes this encoder at AVX-512 and AVX2, up to 512 units, but for
+    /// per-example DropConnect, which has its own.
+    @Test func theStepGroupsAtAVX512AndAVX2() {
         for level in KernelLevel.supported {
             let kernels = Kernels(level)
-            let own = Matrix.hasOwnProduct(kernels)
+            let own = level == .avx512 || level == .avx2
             for hidden in [32, 512] {
                 let perBatch = ModelConfig(hidden: hidden, dropP: 0.5, dropMode: .dropconnect, masks: .batch)
                 #expect(TrainingPass.groupedEncoder(ModelConfig(hidden: hidden), kernels: kernels) == own, "\(level)")

@@ -179,7 +179,8 @@ public final class TrainingPass: @unchecked Sendable {
         if case .sparse = layout { sparseLayout = true }
         if case .packed = layout { packedLayout = true }
         let own = Self.ownProducts(config, sparseLayout: sparseLayout, kernels: kernels)
-        imageGroups = Self.groupedEncoder(config, kernels: kernels) ? ImageGroups(hidden: h, capacity: maxBatch) : nil
+        imageGroups = Self.groupedEncoder(config, kernels: kernels)
+            ? ImageGroups(hidden: h, capacity: maxBatch, kernels: kernels) : nil
         transposedInput = own.encoder && imageGroups == nil ? FloatBuffer(count: maxBatch * n) : nil
         pixelGroups = Self.litEncoderGradient(config, packed: packedLayout, kernels: kernels)
             ? PixelGroups(capacity: maxBatch) : nil
@@ -508,7 +509,8 @@ public final class TrainingPass: @unchecked Sendable {
 
     /// The most hidden units for which the AVX2 level runs the encoder's own kernels: z1^T
     /// = w1 xd^T in the kernels' product (6 x 16 tile) and dw1 over the lit pixels
-    /// (`litEncoderGradient`), not OpenBLAS's sgemm. On a Zen 4 forced to AVX2 (`autoenc
+    /// (`litEncoderGradient`), not OpenBLAS's sgemm (z1 now runs over each image's lit pixels
+    /// instead, up to `groupedEncoderUnits`, the same limit). On a Zen 4 forced to AVX2 (`autoenc
     /// bench`, alternated with the build before, quiet rounds): at 256 units the encoder's
     /// phase went from 265-271 to 238-247 µs a step and dw1's from 190-196 to 166-171; at
     /// 512, 522-544 to 490 and 402-403 to 364; at 1024 they were even or behind (encoder
@@ -547,14 +549,19 @@ public final class TrainingPass: @unchecked Sendable {
     /// at 256 units the encoder's phase went from 116-125 to 79-84 µs for a phase 0 of 11;
     /// at 512, from 217-227 to 160-170 for 25-28; at 1024, from 443-454 to 370, but phase 0
     /// took 117. Alone, one thread, 64 Fashion-MNIST images, the grouped product took 74
-    /// µs against the own dense product's 105 (with xd's transpose) at 256 units.
+    /// µs against the own dense product's 105 (with xd's transpose) at 256 units. The same
+    /// Zen 5 forced to AVX2 (panels of 16 units there): the step went from 941-999 to
+    /// 913-934 µs at 256 units without a regularizer, from 1143-1233 to 1106-1179 with
+    /// per-batch DropConnect (4 alternated rounds), even at 512 (2057-2225 against
+    /// 2031-2224). Not measured on a CPU whose best level is AVX2.
     public static let groupedEncoderUnits = 512
 
-    /// Whether the encoder runs over each image's lit pixels (`ImageGroups`): at the level
-    /// where `Matrix.hasOwnProduct`, up to `groupedEncoderUnits` units, but for per-example
-    /// DropConnect, which has its own encoder.
+    /// Whether the encoder runs over each image's lit pixels (`ImageGroups`): at AVX-512 and
+    /// AVX2, up to `groupedEncoderUnits` units, but for per-example DropConnect, which has
+    /// its own encoder.
     static func groupedEncoder(_ config: ModelConfig, kernels: Kernels) -> Bool {
-        Matrix.hasOwnProduct(kernels) && config.hidden <= groupedEncoderUnits && !config.dropsConnectionsPerExample
+        (Matrix.hasOwnProduct(kernels) || kernels.level == .avx2) && config.hidden <= groupedEncoderUnits
+            && !config.dropsConnectionsPerExample
     }
 
     /// Whether the encoder gradient runs over the lit pixels (`PixelGroups`): where

@@ -208,7 +208,9 @@ extension Benchmark {
             }
             if ownKernels {
                 lines.append("own: the kernels' own product, which the training step runs instead of sgemm "
-                    + "where shown (z1, z2 as w x^T, stored transposed)")
+                    + "where shown (z1, z2 as w x^T, stored transposed); up to "
+                    + "\(TrainingPass.groupedEncoderUnits) hidden units its z1 runs over each image's lit pixels "
+                    + "instead, timed in the encoder's phase below")
             }
             if !optimizer.isEmpty { lines += [""] + optimizerLines }
             lines.append("")

@@ -12,9 +12,6 @@
 
 #pragma clang assume_nonnull begin
 
-/* The units in one panel of group_forward's transposed w1. */
-#define AE_ENCODER_PANEL 96
-
 /* autoenc's random words (RandomStream in Swift, which calls these): SplitMix64's
    finalizer, and the word at `counter` of the stream keyed `key`. Its constants are
    named once here for the kernels that work eight words out at a time too. */
@@ -136,11 +133,13 @@ typedef struct {
     /* z1[b, u] = sum over the pixels i that b's group lights (image_groups), in order,
        of x[b, i] w1[u, i], for images first..<first + count and every unit u < hidden:
        multiply's sum (xd w1^T) with zero terms skipped. panels: w1^T by
-       AE_ENCODER_PANEL units, panel p at p AE_ENCODER_PANEL 784 (784, its width; the
+       encoder_panel units, panel p at p encoder_panel 784 (784, its width; the
        last panel's width what is left); x (batch, 784), as grouped -> z1 (batch,
        hidden), those rows overwritten. */
     void (*group_forward)(const float *panels, long hidden, const float *x, const int32_t *order,
                           const int32_t *indices, const int32_t *counts, long first, long count, float *z1);
+    /* The units in one of group_forward's panels: 6 vectors of AVX-512, 2 of AVX2. */
+    long encoder_panel;
     /* Per-example DropConnect, masks with a row per pixel (mask_b[i, j]), reading only the
        nonzero pixels (nonzero_pixels of x):
        z1[b, j] = scale sum_i mask_b[i, j] w1t[i, j] x[b, i] for every unit j:

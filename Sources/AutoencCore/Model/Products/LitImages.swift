@@ -3,22 +3,23 @@ import CKernels
 /// The encoder z1 = xd w1^T over the lit pixels: each image's sum skips the pixels it
 /// leaves dark, four images at a time.
 ///
-/// The dense product's tile runs each term for 12 units and 32 images at once, and hardly
-/// a pixel is dark in 32 images. Here a tile is 4 images by up to 96 units: per pixel that
-/// one of the 4 lights, 6 vectors of w1^T's row and the 4 images' values feed 24
-/// multiply-adds. The images are grouped so that a group's images light much the same
+/// The dense product's tile runs each term for 12 units and 32 images at once (AVX-512),
+/// and hardly a pixel is dark in 32 images. Here a tile is 4 images by up to 96 units (a
+/// panel; 16 at AVX2): per pixel that one of the 4 lights, 6 vectors of w1^T's row and the
+/// 4 images' values feed 24 multiply-adds. The images are grouped so that a group's images light much the same
 /// pixels: sorted by the width of the columns they light, then by how many pixels. On
 /// Fashion-MNIST a group of 4 lights 64% of the pixels so sorted (72% sorted by the count
 /// alone, 79% in the minibatch's order), where a single image lights 50%. Each entry is
 /// the dense product's sum in the same order without its zero terms, so at the AVX-512
-/// level, where the dense product is the kernels' own, the two agree bit for bit.
+/// and AVX2 levels, where the dense product it replaced is the kernels' own, the two
+/// agree bit for bit.
 ///
-/// Per step the threads write w1^T (or per-batch DropConnect's masked w1^T) into panels of
-/// 96 units, each its own units' columns (`transposeWeights`, phase 0), then each groups
+/// Per step the threads write w1^T (or per-batch DropConnect's masked w1^T) into the
+/// panels, each its own units' columns (`transposeWeights`, phase 0), then each groups
 /// its part's images and computes their rows of z1 (`forward`, phase 1a).
 public final class ImageGroups: @unchecked Sendable {
-    /// The units in one panel of the transposed weights.
-    public static let panelUnits = Int(AE_ENCODER_PANEL)
+    /// The units in one panel of the transposed weights, at the kernels' level.
+    public let panelUnits: Int
     /// The images in one group.
     public static let groupSize = 4
     let hidden: Int
@@ -30,9 +31,11 @@ public final class ImageGroups: @unchecked Sendable {
     let indices: UnsafeMutablePointer<Int32>
     let counts: UnsafeMutablePointer<Int32>
 
-    /// Allocates room for `hidden` units' weights and the groups of up to `capacity` images.
-    public init(hidden: Int, capacity: Int) {
+    /// Allocates room for `hidden` units' weights, in the panels of `kernels`' level, and
+    /// the groups of up to `capacity` images.
+    public init(hidden: Int, capacity: Int, kernels: Kernels = .current) {
         let n = ModelConfig.inputs, c = max(capacity, 1)
+        panelUnits = kernels.table.encoder_panel
         self.hidden = hidden
         self.capacity = capacity
         panels = FloatBuffer(count: hidden * n)
@@ -62,8 +65,8 @@ public final class ImageGroups: @unchecked Sendable {
     /// Writes rows `units` of `w1` (hidden, 784) into their columns of the panels. Unit
     /// ranges are independent, so threads write disjoint ones at once.
     public func transposeWeights(_ w1: UnsafePointer<Float>, units: Range<Int>, kernels: Kernels = .current) {
-        let n = ModelConfig.inputs, p = Self.panelUnits
-        precondition(units.lowerBound >= 0 && units.upperBound <= hidden)
+        let n = ModelConfig.inputs, p = panelUnits
+        precondition(units.lowerBound >= 0 && units.upperBound <= hidden && kernels.table.encoder_panel == p)
         var u = units.lowerBound
         while u < units.upperBound {
             let u0 = u / p * p, width = min(p, hidden - u0), end = min(units.upperBound, u0 + width)
@@ -79,6 +82,7 @@ public final class ImageGroups: @unchecked Sendable {
                         kernels: Kernels = .current) {
         guard !examples.isEmpty else { return }
         precondition(examples.lowerBound >= 0 && examples.upperBound <= capacity)
+        precondition(kernels.table.encoder_panel == panelUnits)
         let first = examples.lowerBound, count = examples.count
         kernels.table.image_groups(xd, first, count, order, indices, counts)
         kernels.table.group_forward(panels.pointer, hidden, xd, order, indices, counts, first, count, z1)
