@@ -715,15 +715,16 @@ static void lit_product(const int32_t *examples, const int32_t *counts, long slo
 
    z1 = xd w1^T, each image's sum over the pixels it lights. The dense product's tile
    runs each term for 12 units and 32 images at once, and hardly any pixel is dark in
-   32 images. Here a tile is IMAGE_GROUP images by up to 6 vectors of units (a panel of
-   w1^T): per pixel that one of the images lights, the panel's row of 6 vectors (from the
-   second-level cache) and the images' 4 values (broadcast from their rows of x) feed
-   24 multiply-adds. The images are grouped so that a group's images light much the same
-   pixels: sorted by the width of the columns they light, then by how many pixels. On
-   Fashion-MNIST (60 random parts of 64 images) a group of 4 lights 64% of the pixels so
-   sorted, 72% sorted by the count alone, 79% in the minibatch's order, where one image
-   lights 50% (a greedy grouping, each group's next image the one that adds the fewest
-   pixels, 67%). Each sum is the dense product's over the same pixels in the same order, its zero terms skipped. */
+   32 images. Here a tile is IMAGE_GROUP images by a panel of w1^T's units (ENCODER_PANEL:
+   6 vectors at AVX-512, 2 of AVX2's): per pixel that one of the images lights, the
+   panel's row (from the second-level cache) and the images' 4 values (broadcast from
+   their rows of x) feed 24 multiply-adds at AVX-512. The images are grouped so that a
+   group's images light much the same pixels: sorted by the width of the columns they
+   light, then by how many pixels. On Fashion-MNIST (60 random parts of 64 images) a
+   group of 4 lights 64% of the pixels so sorted, 72% sorted by the count alone, 79% in
+   the minibatch's order, where one image lights 50% (a greedy grouping, each group's
+   next image the one that adds the fewest pixels, 67%). Each sum is the dense product's
+   over the same pixels in the same order, its zero terms skipped. */
 #define IMAGE_GROUP 4
 #define IMAGE_SIDE 28
 /* A panel's units: at AVX2, 16 (2 of its vectors; 4 images' sums then take 8 of its 16
@@ -862,8 +863,8 @@ AE_INLINE void group_panel(const int vecs, const int whole, const float *panel, 
    grouped -> z1 (batch, hidden) rows. */
 static void group_forward(const float *panels, long hidden, const float *x, const int32_t *order,
                           const int32_t *indices, const int32_t *counts, long first, long count, float *z1) {
-    /* panel by panel, so that a panel (300 KB) stays in the second-level cache while every
-       group passes it */
+    /* panel by panel, so that a panel (300 KB at AVX-512) stays in the second-level cache
+       while every group passes it */
     for (long u0 = 0; u0 < hidden; u0 += ENCODER_PANEL) {
         const long width = hidden - u0 < ENCODER_PANEL ? hidden - u0 : ENCODER_PANEL;
         const long vecs = (width + 15) / 16;
