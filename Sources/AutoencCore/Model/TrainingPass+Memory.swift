@@ -21,9 +21,8 @@ extension TrainingPass {
         let own = ownProducts(config, sparseLayout: chosen == .sparseHidden, kernels: kernels)
         if groupedEncoder(config, kernels: kernels) { // w1^T's panels, the images' groups
             bytes += ImageGroups.bytes(hidden: h, capacity: b)
-        } else if own.encoder { // xd^T
-            bytes += 4 * b * n
         }
+        if own.encoder { bytes += 4 * b * n } // xd^T
         if own.decoder { bytes += 4 * h * b } // hd^T
         if litEncoderGradient(config, packed: chosen == .packed, kernels: kernels) {
             bytes += PixelGroups.bytes(capacity: b)

@@ -181,7 +181,7 @@ public final class TrainingPass: @unchecked Sendable {
         let own = Self.ownProducts(config, sparseLayout: sparseLayout, kernels: kernels)
         imageGroups = Self.groupedEncoder(config, kernels: kernels)
             ? ImageGroups(hidden: h, capacity: maxBatch, kernels: kernels) : nil
-        transposedInput = own.encoder && imageGroups == nil ? FloatBuffer(count: maxBatch * n) : nil
+        transposedInput = own.encoder ? FloatBuffer(count: maxBatch * n) : nil
         pixelGroups = Self.litEncoderGradient(config, packed: packedLayout, kernels: kernels)
             ? PixelGroups(capacity: maxBatch) : nil
         transposedHidden = own.decoder ? FloatBuffer(count: h * maxBatch) : nil
@@ -533,11 +533,13 @@ public final class TrainingPass: @unchecked Sendable {
     /// 101-114 GFLOP/s on one Zen 4 thread from 256 to 4096 units, against OpenBLAS's
     /// 85-98 for the same products. At AVX2 the encoder's only, up to
     /// `ownEncoderUnitsAtAVX2`. Per-example DropConnect has its own encoder, the sparse
-    /// layout (`sparseLayout`) its own decoder. `init` allocates by this rule, and
-    /// `bytes(for:)` counts by it.
+    /// layout (`sparseLayout`) its own decoder, and up to `groupedEncoderUnits` the encoder
+    /// runs over each image's lit pixels instead (`groupedEncoder`). `init` allocates by
+    /// this rule, and `bytes(for:)` counts by it.
     static func ownProducts(_ config: ModelConfig, sparseLayout: Bool, kernels: Kernels)
         -> (encoder: Bool, decoder: Bool) {
         let encoder = ownEncoderKernels(hidden: config.hidden, kernels: kernels) && !config.dropsConnectionsPerExample
+            && !groupedEncoder(config, kernels: kernels)
         let decoder = Matrix.hasOwnProduct(kernels) && !sparseLayout && config.hidden <= ownTransposedUnits
         return (encoder, decoder)
     }

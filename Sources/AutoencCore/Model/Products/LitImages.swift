@@ -70,7 +70,8 @@ public final class ImageGroups: @unchecked Sendable {
         var u = units.lowerBound
         while u < units.upperBound {
             let u0 = u / p * p, width = min(p, hidden - u0), end = min(units.upperBound, u0 + width)
-            kernels.table.transpose(w1 + u * n, end - u, n, panels.pointer + u0 * n + (u - u0), width, 0, n)
+            Matrix.transpose(w1 + u * n, rows: end - u, columns: n, into: panels.pointer + u0 * n + (u - u0),
+                             ldb: width, rowsOfResult: 0..<n, kernels: kernels)
             u = end
         }
     }
