@@ -186,12 +186,23 @@ static void spread(float *m, long rows, long ld, const AEActiveSet *s) {
 /* MARK: - Transpose */
 
 #if defined(AE_AVX512)
-/* b[0..<16, 0..<16] = a[0..<16, 0..<16]^T in four rounds that swap the off-diagonal
-   blocks of 8, 4, 2 and 1 elements between pairs of rows. */
-AE_INLINE void transpose_tile(const float *a, long lda, float *b, long ldb, const __m512i low[4],
-                              const __m512i high[4]) {
-    __m512 r[16];
-    for (int i = 0; i < 16; i++) r[i] = _mm512_loadu_ps(a + i * lda);
+/* Where the two rows of a pair take their elements from when a round of
+   transpose_registers swaps the off-diagonal blocks of `size` elements. */
+AE_INLINE void transpose_indices(__m512i low[4], __m512i high[4]) {
+    for (int round = 0, size = 8; round < 4; round++, size /= 2) {
+        int32_t lo[16], hi[16];
+        for (int j = 0; j < 16; j++) {
+            lo[j] = (j & size) == 0 ? j : 16 + j - size;
+            hi[j] = (j & size) == 0 ? j + size : 16 + j;
+        }
+        low[round] = _mm512_loadu_si512(lo);
+        high[round] = _mm512_loadu_si512(hi);
+    }
+}
+
+/* r (16 rows of 16) = r^T in four rounds that swap the off-diagonal blocks of 8, 4, 2
+   and 1 elements between pairs of rows. */
+AE_INLINE void transpose_registers(__m512 r[16], const __m512i low[4], const __m512i high[4]) {
     for (int round = 0, size = 8; round < 4; round++, size /= 2) {
         for (int i = 0; i < 16; i += 2 * size) {
             for (int k = i; k < i + size; k++) {
@@ -201,6 +212,14 @@ AE_INLINE void transpose_tile(const float *a, long lda, float *b, long ldb, cons
             }
         }
     }
+}
+
+/* b[0..<16, 0..<16] = a[0..<16, 0..<16]^T. */
+AE_INLINE void transpose_tile(const float *a, long lda, float *b, long ldb, const __m512i low[4],
+                              const __m512i high[4]) {
+    __m512 r[16];
+    for (int i = 0; i < 16; i++) r[i] = _mm512_loadu_ps(a + i * lda);
+    transpose_registers(r, low, high);
     for (int i = 0; i < 16; i++) _mm512_storeu_ps(b + i * ldb, r[i]);
 }
 #define TILE 16
@@ -238,18 +257,8 @@ static void transpose(const float *a, long rows, long columns, float *b, long ld
 #if defined(AE_AVX512) || defined(AE_AVX2)
     const long full_rows = rows / TILE * TILE;
 #if defined(AE_AVX512)
-    /* where the two rows of a pair take their elements from when a round swaps the
-       off-diagonal blocks of `size` elements */
     __m512i low[4], high[4];
-    for (int round = 0, size = 8; round < 4; round++, size /= 2) {
-        int32_t lo[16], hi[16];
-        for (int j = 0; j < 16; j++) {
-            lo[j] = (j & size) == 0 ? j : 16 + j - size;
-            hi[j] = (j & size) == 0 ? j + size : 16 + j;
-        }
-        low[round] = _mm512_loadu_si512(lo);
-        high[round] = _mm512_loadu_si512(hi);
-    }
+    transpose_indices(low, high);
 #endif
     for (; q + TILE <= last; q += TILE) {
         for (long p = 0; p < full_rows; p += TILE) {
@@ -364,6 +373,21 @@ AE_INLINE void multiply_tile(const int rows, const int vecs, const int whole, co
         }
     }
     if (transposed) {
+#if defined(AE_AVX512)
+        /* each vector's 16 columns of the tile, transposed in registers, go out as 16
+           stores of `rows` lanes */
+        __m512i low[4], high[4];
+        transpose_indices(low, high);
+        const __mmask16 keep = (__mmask16)((1u << rows) - 1);
+        _Pragma("clang loop unroll(full)") for (int v = 0; v < vecs; v++) {
+            __m512 t[16];
+            _Pragma("clang loop unroll(full)") for (int r = 0; r < 16; r++)
+                t[r] = r < rows ? (__m512)acc[r][v] : _mm512_setzero_ps();
+            transpose_registers(t, low, high);
+            for (long l = 0; l < lanes[v]; l++) _mm512_mask_storeu_ps(c + (16 * v + l) * ldc, keep, t[l]);
+        }
+        return;
+#endif
         for (int r = 0; r < rows; r++)
             for (int v = 0; v < vecs; v++)
                 for (long l = 0; l < lanes[v]; l++) c[(16 * v + l) * ldc + r] = acc[r][v][l];
