@@ -82,7 +82,7 @@ import Testing
         let groups = PixelGroups(capacity: batch)
         Self.fill(groups, from: x, batch: batch, parts: parts, level: level)
         list.withUnsafeBufferPointer { list in
-            groups.encoderGradient(batch: batch, a: a, lda: lda, rows: rows, x: x, c: &c, ldc: ldc,
+            groups.encoderGradient(batch: batch, a: a, lda: lda, rows: rows, c: &c, ldc: ldc,
                                    rowList: listed ? list.baseAddress : nil, kernels: Kernels(level))
         }
         var worst = 0.0, wrong = 0, stray = 0
@@ -125,8 +125,7 @@ import Testing
         let groups = PixelGroups(capacity: batch)
         Self.fill(groups, from: x, batch: batch, parts: 2, level: level)
         var lit = [Float](repeating: 0, count: rows * Self.n), dense = lit
-        groups.encoderGradient(batch: batch, a: a, lda: lda, rows: rows, x: x, c: &lit, ldc: Self.n,
-                               kernels: Kernels(level))
+        groups.encoderGradient(batch: batch, a: a, lda: lda, rows: rows, c: &lit, ldc: Self.n, kernels: Kernels(level))
         Matrix.multiplyKernel(transA: true, m: rows, n: Self.n, k: batch, a: a, lda: lda, b: x, ldb: Self.n,
                               c: &dense, ldc: Self.n, transposedC: false, kernels: Kernels(level))
         let differing = zip(lit, dense).filter { $0.0.bitPattern != $0.1.bitPattern }

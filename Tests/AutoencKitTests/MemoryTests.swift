@@ -41,7 +41,7 @@ import Testing
         }
     }
 
-    @Test("the largest run train allows, counted by hand: about 22.3 GB, 22.6 at AVX-512")
+    @Test("the largest run train allows, counted by hand: about 22.3 GB, 22.8 at AVX-512")
     func largestRun() {
         var options = TrainingOptions()
         options.batchSize = 65536
@@ -52,11 +52,13 @@ import Testing
         // the hand count: about 30 bytes an image and 16 floats a buffer (under 0.01 GB).
         // At the AVX-512 level, xd^T for the own products: 65536 x 784 floats = 0.21 GB;
         // and for the encoder gradient over the lit pixels, each group of 4 pixels'
-        // examples, 196 lists of 65536 int32 (and their counts): 0.05 GB.
-        let own = Matrix.hasOwnProduct(Kernels(options.kernels)) ? 4 * 65536 * 784 + 4 * 65537 * 196 : 0
+        // examples, 196 lists of 65536 int32 (and their counts): 0.05 GB, and each listed
+        // example's 4 pixels beside it: 196 x 65536 x 4 floats, 0.21 GB.
+        let own = Matrix.hasOwnProduct(Kernels(options.kernels))
+            ? 4 * 65536 * 784 + 4 * 65537 * 196 + 4 * 65536 * 784 : 0
         #expect(need - own > 22_330_000_000 && need - own < 22_350_000_000,
                 "\(need) with \(own) for xd^T and the pixel groups")
-        #expect(Memory.describe(need) == (own > 0 ? "22.6 GB" : "22.3 GB"))
+        #expect(Memory.describe(need) == (own > 0 ? "22.8 GB" : "22.3 GB"))
     }
 
     @Test("the largest batch that fits: its need is within what is available, one more image's is not",

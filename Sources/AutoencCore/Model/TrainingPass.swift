@@ -619,8 +619,7 @@ public final class TrainingPass: @unchecked Sendable {
             case .dense, .packed:
                 if let pixelGroups { // a minibatch not packed: every unit's row over the lit pixels
                     pixelGroups.encoderGradient(batch: batch, a: dz1 + units.lowerBound, lda: h, rows: units.count,
-                                                x: encoderInput, c: gradients.w1 + units.lowerBound * n, ldc: n,
-                                                kernels: kernels)
+                                                c: gradients.w1 + units.lowerBound * n, ldc: n, kernels: kernels)
                 } else {
                     // dz1[:, units]^T (|units|, batch) x xd (batch, 784)
                     Matrix.multiply(transA: true, m: units.count, n: n, k: batch,

@@ -113,15 +113,18 @@ typedef struct {
     /* The examples that light each group of 4 neighbouring pixels of x (batch, 784), for
        groups first..<last of 196: group g's (increasing), those whose x[b, 4 g ..< 4 g + 4]
        are not all zero, are entries g batch ..< g batch + counts[g] of examples (196
-       batch); counts has 196. Group ranges are independent, as pixel_columns' pixels. */
-    void (*pixel_groups)(const float *x, long batch, long first, long last, int32_t *examples, int32_t *counts);
+       batch), and the e-th one's 4 pixels are values[4 (g batch + e) ..< + 4] (784 batch);
+       counts has 196. Group ranges are independent, as pixel_columns' pixels. */
+    void (*pixel_groups)(const float *x, long batch, long first, long last, int32_t *examples, float *values,
+                         int32_t *counts);
     /* c[r, k] = sum over the examples b of k's group (pixel_groups, filled with batch =
-       slot), in order, of a[b lda + r] x[b, k], for r < rows and every pixel k: a (batch,
-       lda), x (batch, 784) -> row r of c, or row c_rows[r], (784 floats, ld ldc),
-       overwritten. The examples left out have x[b, k] = 0: this is c = a^T x, multiply's
-       sum in the same order with those zero terms skipped (the encoder gradient dz1^T xd). */
-    void (*lit_product)(const int32_t *examples, const int32_t *counts, long slot, const float *x, const float *a,
-                        long lda, long rows, float *c, long ldc, const int32_t *_Nullable c_rows);
+       slot), in order, of a[b lda + r] x[b, k], for r < rows and every pixel k, x's pixels
+       read from the groups' values: a (batch, lda) -> row r of c, or row c_rows[r], (784
+       floats, ld ldc), overwritten. The examples left out have x[b, k] = 0: this is c =
+       a^T x, multiply's sum in the same order with those zero terms skipped (the encoder
+       gradient dz1^T xd). */
+    void (*lit_product)(const int32_t *examples, const float *values, const int32_t *counts, long slot,
+                        const float *a, long lda, long rows, float *c, long ldc, const int32_t *_Nullable c_rows);
     /* The lit pixels of images first..<first + count of x (batch, 784), in groups of 4
        for group_forward: order[first ..< first + count] gets the images sorted by the
        width of the columns they light, then by their lit pixels' count (both stable);

@@ -12,12 +12,15 @@
 /// is OpenBLAS's, whose order differs: there the gradient changes in its last bits.
 ///
 /// Per step the threads find each group's examples, each for a share of the 196 groups
-/// (`fill`, in the packed layout's decoder phase), then, in the gradient phase, each
-/// computes its rows of dw1 (`encoderGradient`).
+/// (`fill`, in the packed layout's decoder phase), copying each one's 4 pixels beside it,
+/// then, in the gradient phase, each computes its rows of dw1 (`encoderGradient`) from
+/// those copies: a group's pixels in a row of 16 bytes an example, not a line of xd each.
 public final class PixelGroups: @unchecked Sendable {
     /// The groups of 4 pixels in an image.
     public static let count = ModelConfig.inputs / 4
     let examples: UnsafeMutablePointer<Int32>
+    /// Beside each group's examples, their 4 pixels: (196, capacity, 4).
+    let values: FloatBuffer
     let counts: UnsafeMutablePointer<Int32>
     let capacity: Int
 
@@ -26,6 +29,7 @@ public final class PixelGroups: @unchecked Sendable {
         self.capacity = capacity
         examples = .allocate(capacity: max(capacity, 1) * Self.count)
         examples.initialize(repeating: 0, count: max(capacity, 1) * Self.count)
+        values = FloatBuffer(count: max(capacity, 1) * ModelConfig.inputs)
         counts = .allocate(capacity: Self.count)
         counts.initialize(repeating: 0, count: Self.count)
     }
@@ -35,8 +39,9 @@ public final class PixelGroups: @unchecked Sendable {
         counts.deallocate()
     }
 
-    /// The bytes of the buffers for `capacity` examples: an example list per group, and the counts.
-    static func bytes(capacity: Int) -> Int { 4 * (max(capacity, 1) + 1) * count }
+    /// The bytes of the buffers for `capacity` examples: an example list per group, their
+    /// pixels, and the counts.
+    static func bytes(capacity: Int) -> Int { 4 * (max(capacity, 1) * 5 + 1) * count }
     /// The same, read off the buffers.
     var allocatedBytes: Int { Self.bytes(capacity: capacity) }
 
@@ -46,7 +51,7 @@ public final class PixelGroups: @unchecked Sendable {
     public func fill(from x: UnsafePointer<Float>, batch: Int, groups: Range<Int> = 0..<count,
                      kernels: Kernels = .current) {
         precondition(batch <= capacity && groups.lowerBound >= 0 && groups.upperBound <= Self.count)
-        kernels.table.pixel_groups(x, batch, groups.lowerBound, groups.upperBound, examples, counts)
+        kernels.table.pixel_groups(x, batch, groups.lowerBound, groups.upperBound, examples, values.pointer, counts)
     }
 
     /// Group g's examples, in increasing order, as filled for `batch`.
@@ -55,14 +60,14 @@ public final class PixelGroups: @unchecked Sendable {
     }
 
     /// c[r, k] = sum over b < batch of a[b, r] * x[b, k] for r < rows and every pixel k:
-    /// row r of dw1 = dz1^T xd, over the examples that light k's group (`fill` from this x
-    /// with this `batch` first). a: (batch, lda), x: (batch, 784) -> row r of c, or with
-    /// `rowList` row rowList[r] (784 floats, row stride ldc), overwritten.
+    /// row r of dw1 = dz1^T xd, over the examples that light k's group, x the images last
+    /// filled (`fill`, with this `batch`). a: (batch, lda) -> row r of c, or with `rowList`
+    /// row rowList[r] (784 floats, row stride ldc), overwritten.
     public func encoderGradient(batch: Int, a: UnsafePointer<Float>, lda: Int, rows: Int,
-                                x: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>, ldc: Int,
-                                rowList: UnsafePointer<Int32>? = nil, kernels: Kernels = .current) {
+                                c: UnsafeMutablePointer<Float>, ldc: Int, rowList: UnsafePointer<Int32>? = nil,
+                                kernels: Kernels = .current) {
         guard rows > 0 else { return }
         precondition(batch <= capacity)
-        kernels.table.lit_product(examples, counts, batch, x, a, lda, rows, c, ldc, rowList)
+        kernels.table.lit_product(examples, values.pointer, counts, batch, a, lda, rows, c, ldc, rowList)
     }
 }

@@ -136,8 +136,7 @@ final class PackedProducts {
             // the active units' rows straight into place, through the list; the others zero
             let at = active.positions(in: units)
             groups.encoderGradient(batch: batch, a: packedGradient.pointer + at.lowerBound, lda: h, rows: at.count,
-                                   x: xd, c: dw1, ldc: n, rowList: active.list + at.lowerBound,
-                                   kernels: active.kernels)
+                                   c: dw1, ldc: n, rowList: active.list + at.lowerBound, kernels: active.kernels)
             var k = at.lowerBound
             for j in units {
                 if k < at.upperBound && Int(active.list[k]) == j {
