@@ -750,20 +750,37 @@ AE_INLINE void lit_columns(const int vecs, const int32_t *examples, const float 
     }
 }
 
+/* The floats of a that a pass copies near (48 KB, the first-level cache of a Zen 5 core). */
+#define LIT_NEAR 12288
+
 static void lit_product(const int32_t *examples, const float *values, const int32_t *counts, long slot,
                         const float *a, long lda, long rows, float *c, long ldc, const int32_t *c_rows) {
     /* the rows in as few passes over the groups as the tile allows, split evenly (128
        rows: two of 4 vectors, not 6 and 2) */
     const long vectors = (rows + LIT_WIDTH - 1) / LIT_WIDTH, passes = (vectors + LIT_VECS - 1) / LIT_VECS;
+    /* A pass reads its columns of a's rows for every group: where they fit, they are
+       first copied into `near`, one row after another. In place, a's rows lda floats
+       apart (dz1's, hidden units wide: 1 KB at 256) fall in a quarter of the first-level
+       cache's sets or fewer, which then cannot hold them, and every group reads them
+       from the second-level cache again. Alone, one thread, 128 Fashion-MNIST images, 128
+       rows at lda 256: 70-76 -> 67 µs; 512 rows at lda 1024: 326 -> 277 µs. */
+    float near[LIT_NEAR];
     long done = 0;
     for (long t = 0; t < passes; t++) {
         const long vecs = (vectors - done / LIT_WIDTH + passes - t - 1) / (passes - t);
         const long columns = t == passes - 1 ? rows - done : LIT_WIDTH * vecs;
         float *ct = c_rows ? c : c + done * ldc;
         const int32_t *rt = c_rows ? c_rows + done : 0;
+        const float *at = a + done;
+        long ld = lda;
+        if (slot * columns <= LIT_NEAR && columns < lda) {
+            for (long b = 0; b < slot; b++) memcpy(near + b * columns, a + b * lda + done, columns * sizeof(float));
+            at = near;
+            ld = columns;
+        }
         switch (vecs) {
 #define LIT_CASE(n) \
-    case n: lit_columns(n, examples, values, counts, slot, a + done, lda, columns, ct, ldc, rt); break;
+    case n: lit_columns(n, examples, values, counts, slot, at, ld, columns, ct, ldc, rt); break;
             LIT_CASE(1)
 #if LIT_VECS > 1
             LIT_CASE(2) LIT_CASE(3)
