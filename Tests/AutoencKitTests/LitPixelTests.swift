@@ -34,7 +34,9 @@ import Testing
     }
 
     /// Every group lists, in increasing order, exactly the examples in which one of its 4
-    /// pixels is not zero, filled in one range of groups and in three.
+    /// pixels is not zero, each with its 4 pixels beside it (bit for bit, -0 too), filled
+    /// in one range of groups and in three (ranges that start and end inside the AVX-512
+    /// level's blocks of 4 groups).
     @Test(arguments: KernelLevel.supported)
     func groupsListTheExamplesThatLightThem(level: KernelLevel) {
         let batch = 70
@@ -47,6 +49,8 @@ import Testing
                 let expected = (0..<batch).filter { b in (0..<4).contains { x[b * Self.n + 4 * g + $0] != 0 } }
                 let found = groups.group(g, batch: batch)
                 if found != expected { wrong.append("group \(g): \(found.prefix(8)), expected \(expected.prefix(8))") }
+                let pixels = expected.flatMap { b in (0..<4).map { x[b * Self.n + 4 * g + $0].bitPattern } }
+                if groups.pixels(g, batch: batch).map(\.bitPattern) != pixels { wrong.append("group \(g)'s pixels") }
             }
             #expect(wrong.isEmpty, "\(level), \(parts) ranges: \(wrong.count) groups wrong, first \(wrong.prefix(3))")
             #expect(groups.group(0, batch: batch).isEmpty)
@@ -58,10 +62,12 @@ import Testing
     /// and each addition of a float sum of at most `batch` terms rounds once), for row
     /// counts inside one vector, across one pass's six and across several passes; c's rows
     /// written through a list (every other row, backwards) or in order; rows and columns
-    /// outside the product keep their sentinel.
+    /// outside the product keep their sentinel. Passes copy their columns of a near first
+    /// where they fit in 12288 floats: 100 rows of 200 examples run one pass that does not
+    /// (64 columns at AVX-512) and one that does.
     @Test(arguments: KernelLevel.supported)
     func litProductMatchesTheTripleLoop(level: KernelLevel) {
-        let cases: [(rows: Int, batch: Int)] = [(1, 5), (13, 70), (93, 128), (128, 33), (200, 64)]
+        let cases: [(rows: Int, batch: Int)] = [(1, 5), (13, 70), (93, 128), (128, 33), (200, 64), (100, 200)]
         for (index, test) in cases.enumerated() {
             for listed in [false, true] {
                 check(rows: test.rows, batch: test.batch, parts: listed ? 2 : 1, listed: listed, level: level,

@@ -59,6 +59,12 @@ public final class PixelGroups: @unchecked Sendable {
         (0..<Int(counts[g])).map { Int(examples[g * batch + $0]) }
     }
 
+    /// The 4 pixels copied beside each of group g's examples, in the list's order, as
+    /// filled for `batch`.
+    public func pixels(_ g: Int, batch: Int) -> [Float] {
+        Array(UnsafeBufferPointer(start: values.pointer + 4 * g * batch, count: 4 * Int(counts[g])))
+    }
+
     /// c[r, k] = sum over b < batch of a[b, r] * x[b, k] for r < rows and every pixel k:
     /// row r of dw1 = dz1^T xd, over the examples that light k's group, x the images last
     /// filled (`fill`, with this `batch`). a: (batch, lda) -> row r of c, or with `rowList`
