@@ -19,7 +19,8 @@ public final class PixelGroups: @unchecked Sendable {
     /// The groups of 4 pixels in an image.
     public static let count = ModelConfig.inputs / 4
     let examples: UnsafeMutablePointer<Int32>
-    /// Beside each group's examples, their 4 pixels: (196, capacity, 4).
+    /// Beside each group's examples, their 4 pixels: group g's e-th at 4 (g batch + e),
+    /// for the batch last filled.
     let values: FloatBuffer
     let counts: UnsafeMutablePointer<Int32>
     let capacity: Int
