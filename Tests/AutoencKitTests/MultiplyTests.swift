@@ -9,11 +9,13 @@ import Testing
     /// of any level's tile (12, 6, 2), columns that end inside a vector (186, the active
     /// units of a packed step; 784 = 49 x 16), a last panel of one vector or less (170 and
     /// 75: 10 and 11 columns after whole panels of 32; 784: 16), a single row or column,
-    /// depth 0 and 1; a or its transpose; row strides wider than the matrices.
+    /// depth 0 and 1; a or its transpose; row strides wider than the matrices; a b larger
+    /// than the kernel's `PREFETCHED_B` (400 x 703 floats), whose tiles ask for the next
+    /// panel's rows ahead.
     static let shapes: [(m: Int, n: Int, k: Int, transA: Bool)] = [
         (64, 256, 784, false), (13, 186, 129, false), (1, 1, 1, false), (25, 784, 128, true),
         (7, 33, 5, true), (12, 32, 0, false), (392, 186, 128, true), (5, 17, 784, false),
-        (30, 170, 77, false), (26, 75, 40, true),
+        (30, 170, 77, false), (26, 75, 40, true), (14, 700, 400, false),
     ]
 
     /// Each entry is a sum of k products, accumulated in float: its rounding error is at
