@@ -25,6 +25,12 @@ typedef uint8_t v16b __attribute__((vector_size(16)));
 
 AE_INLINE v16f vload(const float *p) { v16f v; memcpy(&v, p, sizeof v); return v; }
 AE_INLINE void vstore(v16f v, float *p) { memcpy(p, &v, sizeof v); }
+#if defined(AE_AVX512)
+/* A store past the caches: p on a 64-byte line. */
+AE_INLINE void stream(v16f v, float *p) { _mm512_stream_ps(p, (__m512)v); }
+#else
+AE_INLINE void stream(v16f v, float *p) { vstore(v, p); }
+#endif
 AE_INLINE v16f splat(float x) { return (v16f){0} + x; }
 /* x in every lane, -0 kept (splat's + 0 turns it into +0, and costs an add). */
 AE_INLINE v16f broadcast(float x) { return (v16f){x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x}; }
@@ -304,11 +310,12 @@ AE_INLINE void store_lanes(v16f v, float *out, long lo, long hi) {
    (no regularizer, 256 units) end in such a panel, and its second vector's multiply-adds
    were a twelfth of dhd's and dw2's (alone, one thread, 170 columns: dhd 168 -> 154 µs,
    dw2 185 -> 166). With `b_rows`, b's row k is row b_rows[k] (the active units' rows of
-   a transposed hidden layer). With `transposed`, c[r, n] is stored at c[n ldc + r]: at
+   a transposed hidden layer). `store` STORE_TRANSPOSED stores c[r, n] at c[n ldc + r]: at
    AVX-512 the tile is transposed in registers first (the compiler stored it a float at a
    time: alone, one thread, z2 for 64 examples at 256 units, 111-115 -> 98-100 µs, what
    the same product takes untransposed); elsewhere lane by lane, once per depth of
-   multiply-adds. */
+   multiply-adds. STORE_STREAMED (which `multiply` chooses for a large c) stores a plain
+   c's whole vectors past the caches. */
 #if defined(AE_AVX512)
 #define MM_ROWS 12
 #define MM_VECS 2
@@ -325,6 +332,20 @@ AE_INLINE void store_lanes(v16f v, float *out, long lo, long hi) {
 #define TRANSPOSED_ROWS (8 * MM_ROWS)
 #define TRANSPOSED_STRIDE (TRANSPOSED_ROWS + 16)
 #define TRANSPOSED_ALIASING 128
+/* How a tile's sums go out to c: as rows of c, into c^T, or as rows of c past the caches
+   (STREAMED_C). */
+#define STORE_PLAIN 0
+#define STORE_TRANSPOSED 1
+#define STORE_STREAMED 2
+/* The size of c (rows x ldc floats, 4 MB) from which whole vectors of a non-transposed c
+   at the AVX-512 level are stored past the caches, lines of c's rows on 64-byte lines
+   written whole: a weight gradient's rows at 4096 units (6.4 MB a thread), which no cache
+   keeps until the optimizer reads them, were each read in first only to be overwritten.
+   Alone, one thread, dw2 for 392 outputs at 4096 units, c out of the caches: 2111-2285
+   -> 1818-1906 µs (Zen 5); in the step (`autoenc bench --hidden 4096`, 5 alternated
+   rounds) dw2's phase 2262-2406 -> 1963-2172 µs and the step 12.3-12.7 -> 11.6-12.0 ms
+   in 4 of them. Below that size the optimizer finds the rows in the last-level cache. */
+#define STREAMED_C 1048576
 /* The size of b (depth x ldb floats, 1 MB) from which the tiles ask for the next panel of
    b ahead (prefetch_panel). */
 #define PREFETCHED_B 262144
@@ -355,7 +376,7 @@ AE_INLINE v16f vload_part(const float *p, long count) {
    b_rows (at AVX2 that test and its reload were a quarter of the loop's instructions). */
 AE_INLINE void multiply_tile(const int rows, const int vecs, const int whole, const int layout, const float *a,
                              long rs, long ks, const float *b, long ldb, const int32_t *b_rows, float *c, long ldc,
-                             long columns, long depth, int transposed) {
+                             long columns, long depth, int store) {
     if (layout == 1 || layout == 3) ks = 1;
     if (layout == 2) rs = 1;
     v16f acc[MM_ROWS][MM_VECS];
@@ -378,7 +399,7 @@ AE_INLINE void multiply_tile(const int rows, const int vecs, const int whole, co
             _Pragma("clang loop unroll(full)") for (int v = 0; v < vecs; v++) acc[r][v] += x * bv[v];
         }
     }
-    if (transposed) {
+    if (store == STORE_TRANSPOSED) {
 #if defined(AE_AVX512)
         /* each vector's 16 columns of the tile, transposed in registers, go out as 16
            stores of `rows` lanes */
@@ -401,7 +422,8 @@ AE_INLINE void multiply_tile(const int rows, const int vecs, const int whole, co
     }
     _Pragma("clang loop unroll(full)") for (int r = 0; r < rows; r++)
         _Pragma("clang loop unroll(full)") for (int v = 0; v < vecs; v++) {
-            if (whole) vstore(acc[r][v], c + r * ldc + 16 * v);
+            if (whole && store == STORE_STREAMED) stream(acc[r][v], c + r * ldc + 16 * v);
+            else if (whole) vstore(acc[r][v], c + r * ldc + 16 * v);
             else store_lanes(acc[r][v], c + r * ldc + 16 * v, 0, lanes[v]);
         }
 }
@@ -409,10 +431,10 @@ AE_INLINE void multiply_tile(const int rows, const int vecs, const int whole, co
 /* The tile at rows `rows` (1...MM_ROWS), its count a constant in each case. */
 AE_INLINE void multiply_rows(long rows, const int vecs, const int whole, const int layout, const float *a, long rs,
                              long ks, const float *b, long ldb, const int32_t *b_rows, float *c, long ldc,
-                             long columns, long depth, int transposed) {
+                             long columns, long depth, int store) {
 #define TILE_ROWS(n) \
     case n: \
-        multiply_tile(n, vecs, whole, layout, a, rs, ks, b, ldb, b_rows, c, ldc, columns, depth, transposed); \
+        multiply_tile(n, vecs, whole, layout, a, rs, ks, b, ldb, b_rows, c, ldc, columns, depth, store); \
         break;
     switch (rows) {
         TILE_ROWS(1) TILE_ROWS(2)
@@ -428,20 +450,20 @@ AE_INLINE void multiply_rows(long rows, const int vecs, const int whole, const i
 
 AE_INLINE void multiply_block(const int layout, const float *a, long rs, long ks, const float *b, long ldb,
                               const int32_t *b_rows, float *c, long ldc, long rows, long columns, long depth,
-                              int transposed, long r, long n) {
+                              int store, long r, long n) {
     const long height = rows - r < MM_ROWS ? rows - r : MM_ROWS;
     const long width = columns - n < MM_COLUMNS ? columns - n : MM_COLUMNS;
     const float *ar = a + r * rs;
-    float *cr = transposed ? c + n * ldc + r : c + r * ldc + n;
+    float *cr = store == STORE_TRANSPOSED ? c + n * ldc + r : c + r * ldc + n;
     if (width == MM_COLUMNS)
-        multiply_rows(height, MM_VECS, 1, layout, ar, rs, ks, b + n, ldb, b_rows, cr, ldc, width, depth, transposed);
+        multiply_rows(height, MM_VECS, 1, layout, ar, rs, ks, b + n, ldb, b_rows, cr, ldc, width, depth, store);
 #if MM_VECS > 1
     else if (width <= 16) /* a last panel of one vector or less: one vector's multiply-adds, not MM_VECS' */
         multiply_rows(height, 1, width == 16, layout, ar, rs, ks, b + n, ldb, b_rows, cr, ldc, width, depth,
-                      transposed);
+                      store);
 #endif
     else multiply_rows(height, MM_VECS, 0, layout, ar, rs, ks, b + n, ldb, b_rows, cr, ldc, width, depth,
-                       transposed);
+                       store);
 }
 
 /* Asks for the lines of c's tile at (r, n) ahead of its stores (a non-transposed c): a
@@ -478,12 +500,12 @@ AE_INLINE void prefetch_panel(const float *b, long ldb, const int32_t *b_rows, l
 
 AE_INLINE void multiply_layout(const int layout, const float *a, long rs, long ks, const float *b, long ldb,
                                const int32_t *b_rows, float *c, long ldc, long rows, long columns, long depth,
-                               int transposed) {
+                               int store) {
     /* the larger of a and b is read once: with more rows than columns (the weights
        times a part's examples), each tile of a's rows stays in the nearest caches while
        every panel of b's columns passes it; otherwise each panel of b (depth x
        MM_COLUMNS) stays while every tile of rows passes */
-    if (rows > columns && transposed && ldc % TRANSPOSED_ALIASING == 0) {
+    if (rows > columns && store == STORE_TRANSPOSED && ldc % TRANSPOSED_ALIASING == 0) {
         /* c^T's rows lie ldc floats apart: at a multiple of 512 bytes (z1's hidden units,
            256, 1024, 4096: 1, 4 and 16 KB) a tile's stores, a few floats into each of 32
            rows, fall in at most 8 sets of the first-level cache and evict each other
@@ -500,7 +522,7 @@ AE_INLINE void multiply_layout(const int layout, const float *a, long rs, long k
                 const long width = columns - n < MM_COLUMNS ? columns - n : MM_COLUMNS;
                 for (long r = 0; r < height; r += MM_ROWS)
                     multiply_block(layout, a + r0 * rs, rs, ks, b + n, ldb, b_rows, block, TRANSPOSED_STRIDE,
-                                   height, width, depth, 1, r, 0);
+                                   height, width, depth, STORE_TRANSPOSED, r, 0);
                 for (long j = 0; j < width; j++)
                     memcpy(c + (n + j) * ldc + r0, block + j * TRANSPOSED_STRIDE, (size_t)height * sizeof(float));
             }
@@ -508,36 +530,43 @@ AE_INLINE void multiply_layout(const int layout, const float *a, long rs, long k
     } else if (rows > columns) {
         for (long r = 0; r < rows; r += MM_ROWS)
             for (long n = 0; n < columns; n += MM_COLUMNS) {
-                if (!transposed) { /* the next tile's lines while this one runs */
+                if (store == STORE_PLAIN) { /* the next tile's lines while this one runs */
                     long nr = r, nn = n + MM_COLUMNS;
                     if (nn >= columns) { nn = 0; nr = r + MM_ROWS; }
                     prefetch_tile(c, ldc, nr, nn, rows, columns);
                 }
-                multiply_block(layout, a, rs, ks, b, ldb, b_rows, c, ldc, rows, columns, depth, transposed, r, n);
+                multiply_block(layout, a, rs, ks, b, ldb, b_rows, c, ldc, rows, columns, depth, store, r, n);
             }
     } else {
         const long tiles = (rows + MM_ROWS - 1) / MM_ROWS;
         const int prefetches = depth * ldb >= PREFETCHED_B;
         for (long n = 0; n < columns; n += MM_COLUMNS)
             for (long r = 0, t = 0; r < rows; r += MM_ROWS, t++) {
-                if (!transposed) {
+                if (store == STORE_PLAIN) {
                     long nr = r + MM_ROWS, nn = n;
                     if (nr >= rows) { nr = 0; nn = n + MM_COLUMNS; }
                     prefetch_tile(c, ldc, nr, nn, rows, columns);
                 }
                 if (prefetches)
                     prefetch_panel(b, ldb, b_rows, n + MM_COLUMNS, columns, depth * t / tiles, depth * (t + 1) / tiles);
-                multiply_block(layout, a, rs, ks, b, ldb, b_rows, c, ldc, rows, columns, depth, transposed, r, n);
+                multiply_block(layout, a, rs, ks, b, ldb, b_rows, c, ldc, rows, columns, depth, store, r, n);
             }
     }
 }
 
 static void multiply(const float *a, long rs, long ks, const float *b, long ldb, const int32_t *b_rows, float *c,
                      long ldc, long rows, long columns, long depth, int transposed) {
-    if (ks == 1 && b_rows) multiply_layout(3, a, rs, ks, b, ldb, b_rows, c, ldc, rows, columns, depth, transposed);
-    else if (ks == 1) multiply_layout(1, a, rs, ks, b, ldb, b_rows, c, ldc, rows, columns, depth, transposed);
-    else if (rs == 1) multiply_layout(2, a, rs, ks, b, ldb, b_rows, c, ldc, rows, columns, depth, transposed);
-    else multiply_layout(0, a, rs, ks, b, ldb, b_rows, c, ldc, rows, columns, depth, transposed);
+    int store = transposed ? STORE_TRANSPOSED : STORE_PLAIN;
+#if defined(AE_AVX512)
+    if (!transposed && rows * ldc >= STREAMED_C && ldc % 16 == 0 && (uintptr_t)c % 64 == 0) store = STORE_STREAMED;
+#endif
+    if (ks == 1 && b_rows) multiply_layout(3, a, rs, ks, b, ldb, b_rows, c, ldc, rows, columns, depth, store);
+    else if (ks == 1) multiply_layout(1, a, rs, ks, b, ldb, b_rows, c, ldc, rows, columns, depth, store);
+    else if (rs == 1) multiply_layout(2, a, rs, ks, b, ldb, b_rows, c, ldc, rows, columns, depth, store);
+    else multiply_layout(0, a, rs, ks, b, ldb, b_rows, c, ldc, rows, columns, depth, store);
+#if defined(AE_AVX512)
+    if (store == STORE_STREAMED) _mm_sfence(); /* the streamed stores before whatever reads c next */
+#endif
 }
 
 /* MARK: - The encoder gradient over lit pixels

@@ -159,4 +159,51 @@ import Testing
             #expect(differ == 0, "\(differ) entries differ from the kernel's")
         }
     }
+    /// A c of 4 MB or more (the kernel's `STREAMED_C`), rows on 64-byte lines: at the
+    /// AVX-512 level the kernel stores its whole vectors past the caches. The same bits as
+    /// the same product computed in pieces of rows below that size (plain stores), which
+    /// the triple loop checks as above; columns that end inside a panel and a vector (1000)
+    /// are stored plainly beside them; the row padding keeps its sentinel.
+    @Test(arguments: KernelLevel.supported)
+    func largeProductStoredPastTheCaches(level: KernelLevel) {
+        let (m, n, k, ldc) = (1030, 1000, 5, 1024)
+        var rng = TestRandom(93)
+        let a = rng.floats(m * k, -1, 1), b = rng.floats(k * n, -1, 1)
+        let sentinel: Float = -7
+        let whole = FloatBuffer(count: m * ldc, value: sentinel), pieces = FloatBuffer(count: m * ldc, value: sentinel)
+        let kernels = Kernels(level)
+        Matrix.multiplyKernel(transA: false, m: m, n: n, k: k, a: a, lda: k, b: b, ldb: n, c: whole.pointer, ldc: ldc,
+                              kernels: kernels)
+        for first in stride(from: 0, to: m, by: 100) {
+            let rows = min(100, m - first)
+            a.withUnsafeBufferPointer { a in
+                Matrix.multiplyKernel(transA: false, m: rows, n: n, k: k, a: a.baseAddress! + first * k, lda: k, b: b,
+                                      ldb: n, c: pieces.pointer + first * ldc, ldc: ldc, kernels: kernels)
+            }
+        }
+        var differ = 0, wrong = 0, stray = 0, worst = 0.0
+        for r in 0..<m {
+            for column in 0..<ldc {
+                let value = whole.pointer[r * ldc + column]
+                guard column < n else {
+                    if value != sentinel { stray += 1 }
+                    continue
+                }
+                if value.bitPattern != pieces.pointer[r * ldc + column].bitPattern { differ += 1 }
+                var sum = 0.0, magnitude = 0.0
+                for p in 0..<k {
+                    let product = Double(a[r * k + p]) * Double(b[p * n + column])
+                    sum += product
+                    magnitude += abs(product)
+                }
+                let error = abs(Double(value) - sum)
+                worst = worse(worst, error)
+                if !(error <= Double(2 * k + 1) * 0x1p-24 * magnitude) { wrong += 1 }
+            }
+        }
+        #expect(differ == 0 && wrong == 0 && stray == 0, """
+            \(level): \(differ) entries differ from the product in pieces, \(wrong) beyond (2k + 1) 2^-24 sum|ab| \
+            (largest difference \(worst)), \(stray) written outside c
+            """)
+    }
 }
