@@ -15,6 +15,19 @@ import Testing
         ModelConfig(hidden: 20, activation: .relu, dropP: 0.3, dropMode: .dropconnect, masks: .batch, inputDropP: 0.2),
     ]
 
+    @Test("a buffer is 64-byte aligned and holds its value; from 2 MB on it starts on a huge page's boundary")
+    func bufferAlignment() {
+        let huge = FloatBuffer.hugePage / 4 // floats
+        for count in [1, 1000, huge - 1, huge, 3 * huge + 5] {
+            let buffer = FloatBuffer(count: count, value: 2.5)
+            let address = Int(bitPattern: buffer.pointer)
+            let boundary = 4 * count >= FloatBuffer.hugePage ? FloatBuffer.hugePage : 64
+            let wrong = (0..<count).filter { buffer.pointer[$0] != 2.5 }.count
+            #expect(address % boundary == 0 && wrong == 0,
+                    "\(count) floats: \(address % boundary) bytes past a \(boundary)-byte boundary, \(wrong) not set")
+        }
+    }
+
     @Test("the count before allocating is what a pass allocates, for every strategy and batch",
           arguments: configs, [TrainingPass.ProductChoice.automatic, .dense, .sparseHidden, .packed])
     func passCountIsItsBuffers(config: ModelConfig, choice: TrainingPass.ProductChoice) {

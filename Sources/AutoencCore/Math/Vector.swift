@@ -45,12 +45,27 @@ public final class FloatBuffer: @unchecked Sendable {
     /// Allocates `count` floats, each set to `value`.
     public init(count: Int, value: Float = 0) {
         self.count = count
-        let raw = UnsafeMutableRawPointer.allocate(byteCount: max(count, 1) * 4, alignment: 64)
+        let bytes = max(count, 1) * 4
+        let huge = bytes >= Self.hugePage
+        let raw = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: huge ? Self.hugePage : 64)
+        #if os(Linux)
+        // before the first touch below, so that the kernel backs it with huge pages where it can
+        if huge { _ = madvise(raw, bytes / Self.hugePage * Self.hugePage, MADV_HUGEPAGE) }
+        #endif
         pointer = raw.bindMemory(to: Float.self, capacity: max(count, 1))
         pointer.initialize(repeating: value, count: max(count, 1))
     }
 
     deinit { pointer.deallocate() }
+
+    /// The size from which a buffer starts on a 2 MB boundary and, on Linux, asks for
+    /// transparent huge pages (`madvise`: where the kernel's setting is `madvise`, as on
+    /// this project's machines, only memory that asks gets them). At 4096 hidden units the
+    /// step's buffers hold 120 MB, read along rows 16 KB apart (w2's columns, dw2's rows),
+    /// each on its own 4 KB page. `autoenc bench --hidden 4096 --modes none` (5 alternated
+    /// rounds, Zen 5): the step 12.6-18.0 -> 11.3-15.2 ms, shorter in every round; with
+    /// dropout, 3 rounds, 12.2-14.0 -> 11.1-13.0.
+    public static let hugePage = 2 << 20
 
     /// Sets every float to 0.
     public func zero() { pointer.update(repeating: 0, count: count) }
